@@ -45,4 +45,5 @@ func TestCoturnVector(t *testing.T) {
 		t.Fatalf("Password = %q, want %q", got, wantVector)
 	}
 }
+
 const wantVector = "KBP4EKrLbS+4eWB95mCB93nrXRc="
