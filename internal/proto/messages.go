@@ -1,0 +1,133 @@
+package proto
+
+import (
+	"encoding/json"
+	"errors"
+	"strings"
+	"time"
+)
+
+// Role says which side a client is.
+type Role string
+
+// Roles.
+const (
+	RoleTechnician Role = "technician"
+	RoleAgent      Role = "agent"
+)
+
+// Open asks the server for a new session. Token authenticates the
+// technician (until operator accounts exist, the server's technician token).
+type Open struct {
+	Token string `json:"token"`
+}
+
+func (o *Open) check() error {
+	if o.Token == "" {
+		return errors.New("missing token")
+	}
+	return nil
+}
+
+// ICEServer is one STUN or TURN server with its credentials, in the shape
+// of WebRTC's RTCIceServer.
+type ICEServer struct {
+	URLs       []string `json:"urls"`
+	Username   string   `json:"username,omitempty"`
+	Credential string   `json:"credential,omitempty"`
+}
+
+// Opened answers Open.
+type Opened struct {
+	Session    string      `json:"session"`
+	Code       string      `json:"code"`
+	Expires    time.Time   `json:"expires"` // when the code stops working
+	ICEServers []ICEServer `json:"ice_servers"`
+}
+
+// Join asks to join the session a code names. Code is the server part only
+// (see ServerCode).
+type Join struct {
+	Code string `json:"code"`
+}
+
+func (j *Join) check() error {
+	if !ValidServerCode(j.Code) {
+		return errors.New("code must be 9 to 16 digits")
+	}
+	return nil
+}
+
+// Joined answers Join.
+type Joined struct {
+	Session    string      `json:"session"`
+	ICEServers []ICEServer `json:"ice_servers"`
+}
+
+// PeerJoined tells the technician that an agent joined.
+type PeerJoined struct {
+	Session string `json:"session"`
+}
+
+// Signal carries one opaque WebRTC signaling payload (an SDP description or
+// an ICE candidate) to the other peer. The server forwards Data as is.
+type Signal struct {
+	Data json.RawMessage `json:"data"`
+}
+
+func (s *Signal) check() error {
+	if len(s.Data) == 0 {
+		return errors.New("empty signal")
+	}
+	return nil
+}
+
+// Bye ends a session. Reason is a short machine-friendly word such as
+// "hangup", "stopped", "timeout", "peer-gone".
+type Bye struct {
+	Reason string `json:"reason"`
+}
+
+// Hello opens the control channel; Nonce is echoed in HelloAck.
+type Hello struct {
+	Nonce   string `json:"nonce"`
+	Version string `json:"version,omitempty"` // the sender's build
+}
+
+// HelloAck answers Hello.
+type HelloAck struct {
+	Nonce   string `json:"nonce"`
+	Version string `json:"version,omitempty"`
+}
+
+// Code lengths accepted for the server part of a session code.
+const (
+	MinCodeDigits = 9
+	MaxCodeDigits = 16
+)
+
+// ServerCode returns the part of a typed code that is sent to the server:
+// digits before an optional "-secret" suffix, with spaces removed (people
+// read codes out in groups: "123 456 789").
+func ServerCode(typed string) string {
+	server, _, _ := strings.Cut(strings.TrimSpace(typed), "-")
+	return strings.Map(func(r rune) rune {
+		if r == ' ' {
+			return -1
+		}
+		return r
+	}, server)
+}
+
+// ValidServerCode reports whether s is 9 to 16 ASCII digits.
+func ValidServerCode(s string) bool {
+	if len(s) < MinCodeDigits || len(s) > MaxCodeDigits {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
