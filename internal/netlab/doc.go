@@ -1,0 +1,28 @@
+// Package netlab builds real network topologies out of Linux network
+// namespaces, veth pairs, bridges and iptables NAT, and runs Tandem's real
+// binaries inside them. It is the second tier of Tandem's network tests: the
+// first tier (pion vnet, in-process) models NAT behaviour; this one proves it
+// on the kernel's own NAT.
+//
+// A Lab is one topology owned by one test:
+//
+//	           wan namespace: bridge "br", 203.0.113.0/24 ("the internet")
+//	     ┌──────────────┬───────────────┬────────────────┬──────────────┐
+//	 sig 203.0.113.2  relay 203.0.113.3  router A .10      router B .20
+//	                                       │ NAT             │ NAT
+//	                                  LAN 192.0.2.0/26   LAN 198.51.100.0/26
+//	                                  hosts .2, .3 …     hosts .2, .3 …
+//
+// Routers NAT their LAN behind their public address: Cone uses MASQUERADE
+// (Linux keeps the source port, so the mapping is endpoint-independent),
+// Symmetric uses SNAT --random-fully (a new random port per destination),
+// UDPBlocked adds MASQUERADE plus a FORWARD filter that drops all UDP and
+// lets through only TCP to the ports the test names.
+//
+// Only the documentation ranges 192.0.2.0/24, 198.51.100.0/24 and
+// 203.0.113.0/24 are used, nothing is routed out of the namespaces, and every
+// namespace and process a Lab creates is removed by t.Cleanup. Namespaces are
+// named with a per-process, per-lab prefix so concurrent runs do not collide.
+// Everything needs root plus the ip and iptables commands; Require skips the
+// test otherwise.
+package netlab

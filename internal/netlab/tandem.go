@@ -1,0 +1,182 @@
+package netlab
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// The standard lab's addresses (documentation ranges only).
+var (
+	SignalingAddr = netip.MustParseAddr("203.0.113.2")
+	RelayAddr     = netip.MustParseAddr("203.0.113.3")
+	PublicA       = netip.MustParseAddr("203.0.113.10")
+	PublicB       = netip.MustParseAddr("203.0.113.20")
+	LANA          = netip.MustParsePrefix("192.0.2.0/26")
+	LANB          = netip.MustParsePrefix("198.51.100.0/26")
+
+	// SignalingPort and RelayTLSPort are the standard ports a locked-down
+	// network still lets through.
+	SignalingPort = uint16(443)
+	RelayTLSPort  = uint16(443)
+	RelayPort     = uint16(3478)
+)
+
+// RelayKind picks the TURN server a Deployment runs.
+type RelayKind int
+
+const (
+	// OurRelay is Tandem's turnrelay: UDP and TCP on 3478, TLS on 443.
+	OurRelay RelayKind = iota
+	// Coturn is Debian's turnserver with use-auth-secret: UDP and TCP on
+	// 3478, no TLS.
+	Coturn
+)
+
+// Deployment is a signaling server and a relay running in their own
+// namespaces on a Lab's wan, sharing one TURN REST secret.
+type Deployment struct {
+	Dir       string // scratch directory: secret, certificates, data
+	SigNS     *NS
+	RelayNS   *NS
+	Sig       *Proc
+	Relay     *Proc
+	ServerURL string
+	TokenFile string // written by the signaling server on first start
+	CA        string // bundle of the signaling and relay certificates
+}
+
+// Deploy starts the relay and the signaling server, waits until both
+// accept connections, and returns what clients need.
+func Deploy(t testing.TB, lab *Lab, bins Binaries, kind RelayKind) *Deployment {
+	t.Helper()
+	d := &Deployment{Dir: t.TempDir(), ServerURL: "https://" + SignalingAddr.String()}
+	secretFile := filepath.Join(d.Dir, "turn-secret")
+	secret := randomHex(t)
+	if err := os.WriteFile(secretFile, []byte(secret), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	d.SigNS = lab.Server("sig", SignalingAddr)
+	d.RelayNS = lab.Server("relay", RelayAddr)
+
+	var caFiles, turnURLs []string
+	relayUDP := "turn:" + netip.AddrPortFrom(RelayAddr, RelayPort).String() + "?transport=udp"
+	switch kind {
+	case OurRelay:
+		cert, key := SelfSignedCert(t, d.Dir, "relay", RelayAddr)
+		caFiles = append(caFiles, cert)
+		d.Relay = d.startTURNRelay(t, bins, cert, key, secretFile)
+		turnURLs = []string{relayUDP,
+			"turns:" + netip.AddrPortFrom(RelayAddr, RelayTLSPort).String() + "?transport=tcp"}
+	case Coturn:
+		d.Relay = d.startCoturn(t, secret)
+		turnURLs = []string{relayUDP}
+	}
+
+	data := filepath.Join(d.Dir, "data")
+	args := []string{"-relay=false",
+		"-addr", netip.AddrPortFrom(SignalingAddr, SignalingPort).String(),
+		"-public-url", d.ServerURL,
+		"-turn-secret-file", secretFile,
+		"-data", data}
+	for _, u := range turnURLs {
+		args = append(args, "-turn-url", u)
+	}
+	d.Sig = d.SigNS.Start("signaling", bins["signaling"], args...)
+	d.waitTCP(t, d.SigNS, d.Sig, netip.AddrPortFrom(SignalingAddr, SignalingPort))
+
+	d.TokenFile = filepath.Join(data, "technician-token")
+	for _, f := range []string{d.TokenFile, filepath.Join(data, "cert.pem")} {
+		if _, err := os.Stat(f); err != nil {
+			t.Fatalf("netlab: signaling is listening but did not write %s: %v\n%s", f, err, d.Sig.Output())
+		}
+	}
+	d.CA = Bundle(t, filepath.Join(d.Dir, "ca.pem"), append([]string{filepath.Join(data, "cert.pem")}, caFiles...)...)
+	return d
+}
+
+func (d *Deployment) startTURNRelay(t testing.TB, bins Binaries, cert, key, secretFile string) *Proc {
+	t.Helper()
+	p := d.RelayNS.Start("turnrelay", bins["turnrelay"],
+		"-udp", netip.AddrPortFrom(RelayAddr, RelayPort).String(),
+		"-tcp", netip.AddrPortFrom(RelayAddr, RelayPort).String(),
+		"-tls", netip.AddrPortFrom(RelayAddr, RelayTLSPort).String(),
+		"-cert", cert, "-key", key,
+		"-realm", "tandem",
+		"-public-ip", RelayAddr.String(),
+		"-relay-ports", "49152-65535",
+		"-secret-file", secretFile,
+		"-allow-peers", "203.0.113.0/24,192.0.2.0/24,198.51.100.0/24",
+		"-metrics", "127.0.0.1:9100")
+	d.waitTCP(t, d.RelayNS, p, netip.AddrPortFrom(RelayAddr, RelayTLSPort))
+	return p
+}
+
+// startCoturn runs Debian's turnserver from a generated configuration file
+// (so the secret is not on its command line), logging to stdout.
+func (d *Deployment) startCoturn(t testing.TB, secret string) *Proc {
+	t.Helper()
+	conf := filepath.Join(d.Dir, "turnserver.conf")
+	lines := []string{
+		"listening-ip=" + RelayAddr.String(),
+		"relay-ip=" + RelayAddr.String(),
+		"listening-port=3478",
+		"min-port=49152",
+		"max-port=65535",
+		"realm=tandem",
+		"use-auth-secret",
+		"static-auth-secret=" + secret,
+		// coturn refuses documentation and private peers unless allowed.
+		"allowed-peer-ip=203.0.113.0-203.0.113.255",
+		"fingerprint",
+		"no-cli",
+		"no-tls",
+		"no-dtls",
+		"no-multicast-peers",
+		"pidfile=" + filepath.Join(d.Dir, "turnserver.pid"),
+		"userdb=" + filepath.Join(d.Dir, "turndb"),
+		"log-file=stdout",
+		"simple-log",
+	}
+	if err := os.WriteFile(conf, []byte(strings.Join(lines, "\n")+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	p := d.RelayNS.Start("coturn", "turnserver", "-c", conf)
+	d.waitTCP(t, d.RelayNS, p, netip.AddrPortFrom(RelayAddr, RelayPort))
+	return p
+}
+
+// waitTCP waits until addr accepts TCP connections from inside ns, failing
+// with p's output if it does not or p exits first.
+func (d *Deployment) waitTCP(t testing.TB, ns *NS, p *Proc, addr netip.AddrPort) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		_, err := ns.Try(ctx, "bash", "-c", fmt.Sprintf("exec 3<>/dev/tcp/%s/%d", addr.Addr(), addr.Port()))
+		cancel()
+		if err == nil {
+			return
+		}
+		if p.Exited() || time.Now().After(deadline) {
+			t.Fatalf("netlab: %s not accepting on %s (exit %d)\n%s", p.Name, addr, p.ExitCode(), p.Output())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func randomHex(t testing.TB) string {
+	t.Helper()
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		t.Fatal(err)
+	}
+	return hex.EncodeToString(b)
+}
