@@ -1,0 +1,150 @@
+package peer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/pion/webrtc/v4"
+)
+
+// The data channels every link carries, with their pre-agreed SCTP stream
+// IDs. All are ordered and reliable: "input" too, since a dropped key-up
+// leaves a key stuck down on the agent.
+const (
+	ChannelControl = "control"
+	ChannelInput   = "input"
+	ChannelFile    = "file"
+	ChannelChat    = "chat"
+)
+
+var channelIDs = []string{ChannelControl, ChannelInput, ChannelFile, ChannelChat}
+
+// Send blocks while more than sendHighWater bytes are queued in SCTP and
+// resumes when the queue drains below sendLowWater.
+const (
+	sendHighWater = 1 << 20
+	sendLowWater  = 256 << 10
+	recvQueue     = 256
+)
+
+// ErrChannelClosed is returned by Send and Recv once the channel or its link
+// has closed.
+var ErrChannelClosed = errors.New("peer: channel closed")
+
+// Channel is one of the link's data channels.
+type Channel struct {
+	dc       *webrtc.DataChannel
+	open     chan struct{}
+	closed   chan struct{}
+	openOnce sync.Once
+	shutOnce sync.Once
+	low      chan struct{}
+	recv     chan []byte
+}
+
+func openChannels(pc *webrtc.PeerConnection) (map[string]*Channel, error) {
+	chans := make(map[string]*Channel, len(channelIDs))
+	for i, name := range channelIDs {
+		negotiated, id := true, uint16(i)
+		dc, err := pc.CreateDataChannel(name, &webrtc.DataChannelInit{Negotiated: &negotiated, ID: &id})
+		if err != nil {
+			return nil, fmt.Errorf("create %s channel: %w", name, err)
+		}
+		chans[name] = newChannel(dc)
+	}
+	return chans, nil
+}
+
+func newChannel(dc *webrtc.DataChannel) *Channel {
+	c := &Channel{
+		dc:     dc,
+		open:   make(chan struct{}),
+		closed: make(chan struct{}),
+		low:    make(chan struct{}, 1),
+		recv:   make(chan []byte, recvQueue),
+	}
+	dc.SetBufferedAmountLowThreshold(sendLowWater)
+	dc.OnBufferedAmountLow(func() {
+		select {
+		case c.low <- struct{}{}:
+		default:
+		}
+	})
+	dc.OnOpen(func() { c.openOnce.Do(func() { close(c.open) }) })
+	dc.OnClose(c.shut)
+	dc.OnMessage(c.deliver)
+	return c
+}
+
+// deliver queues an incoming message. When the queue is full it blocks
+// pion's read loop, which in turn holds back the SCTP receive window.
+func (c *Channel) deliver(m webrtc.DataChannelMessage) {
+	select {
+	case c.recv <- m.Data:
+	case <-c.closed:
+	}
+}
+
+func (c *Channel) shut() { c.shutOnce.Do(func() { close(c.closed) }) }
+
+// Name returns the channel's label.
+func (c *Channel) Name() string { return c.dc.Label() }
+
+// Opened is closed once the channel can carry messages.
+func (c *Channel) Opened() <-chan struct{} { return c.open }
+
+// Closed is closed once the channel or its link has closed.
+func (c *Channel) Closed() <-chan struct{} { return c.closed }
+
+// Send sends one message. It waits for the channel to open and, while too
+// much is queued already, for the queue to drain, or for ctx.
+func (c *Channel) Send(ctx context.Context, p []byte) error {
+	if err := c.wait(ctx, c.open); err != nil {
+		return err
+	}
+	for c.dc.BufferedAmount() > sendHighWater {
+		if err := c.wait(ctx, c.low); err != nil {
+			return err
+		}
+	}
+	if err := c.dc.Send(p); err != nil {
+		return fmt.Errorf("send on %s: %w", c.Name(), err)
+	}
+	return nil
+}
+
+func (c *Channel) wait(ctx context.Context, ready <-chan struct{}) error {
+	select {
+	case <-ready:
+		return nil
+	case <-c.closed:
+		return ErrChannelClosed
+	case <-ctx.Done():
+		return fmt.Errorf("send on %s: %w", c.Name(), ctx.Err())
+	}
+}
+
+// Recv returns the next message, ErrChannelClosed once the channel has
+// closed and every queued message was read, or ctx's error.
+func (c *Channel) Recv(ctx context.Context) ([]byte, error) {
+	select {
+	case m := <-c.recv:
+		return m, nil
+	default:
+	}
+	select {
+	case m := <-c.recv:
+		return m, nil
+	case <-c.closed:
+		select {
+		case m := <-c.recv:
+			return m, nil
+		default:
+			return nil, ErrChannelClosed
+		}
+	case <-ctx.Done():
+		return nil, fmt.Errorf("recv on %s: %w", c.Name(), ctx.Err())
+	}
+}

@@ -1,0 +1,71 @@
+package peer
+
+import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"fmt"
+
+	"github.com/pion/dtls/v3"
+	"github.com/pion/ice/v4"
+	"github.com/pion/webrtc/v4"
+)
+
+// The cipher policy between our own peers. Both sides offer exactly one
+// choice, so a peer that cannot do it fails the handshake instead of
+// silently settling for something weaker.
+const (
+	DTLSCipherSuite = dtls.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384
+	SRTPProfile     = dtls.SRTP_AEAD_AES_256_GCM
+)
+
+// settingEngine returns the SettingEngine carrying the cipher policy and the
+// network options of cfg. Certificate fingerprint verification is never
+// disabled.
+func settingEngine(cfg Config, tweak func(*webrtc.SettingEngine)) webrtc.SettingEngine {
+	var se webrtc.SettingEngine
+	se.SetDTLSCipherSuites(DTLSCipherSuite)
+	se.SetSRTPProtectionProfiles(SRTPProfile)
+	se.SetDTLSExtendedMasterSecret(dtls.RequireExtendedMasterSecret)
+	se.SetICETimeouts(cfg.DisconnectedTimeout, cfg.FailedTimeout, cfg.KeepaliveInterval)
+	// Host candidates carry real addresses: mDNS names would only slow
+	// pion-to-pion links down and need multicast, which vnet lacks.
+	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
+	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4, webrtc.NetworkTypeUDP6})
+	se.SetIncludeLoopbackCandidate(cfg.IncludeLoopback)
+	se.LoggerFactory = pionLogs{log: cfg.Logger}
+	if cfg.Net != nil {
+		se.SetNet(cfg.Net)
+	}
+	if d := turnTLSDialer(cfg); d != nil {
+		se.SetICEProxyDialer(d)
+	}
+	if tweak != nil {
+		tweak(&se)
+	}
+	return se
+}
+
+// rtcConfiguration returns the PeerConnection configuration: ICE servers,
+// transport policy and a fresh ECDSA P-256 certificate.
+func rtcConfiguration(cfg Config) (webrtc.Configuration, error) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return webrtc.Configuration{}, fmt.Errorf("generate dtls key: %w", err)
+	}
+	cert, err := webrtc.GenerateCertificate(key)
+	if err != nil {
+		return webrtc.Configuration{}, fmt.Errorf("generate dtls certificate: %w", err)
+	}
+	policy := webrtc.ICETransportPolicyAll
+	if cfg.RelayOnly {
+		policy = webrtc.ICETransportPolicyRelay
+	}
+	return webrtc.Configuration{
+		ICEServers:         cfg.ICEServers,
+		ICETransportPolicy: policy,
+		Certificates:       []webrtc.Certificate{*cert},
+		BundlePolicy:       webrtc.BundlePolicyMaxBundle,
+		RTCPMuxPolicy:      webrtc.RTCPMuxPolicyRequire,
+	}, nil
+}

@@ -1,0 +1,109 @@
+package peer
+
+import (
+	"fmt"
+
+	"github.com/pion/webrtc/v4"
+)
+
+// event is one state change reported by a pion callback. Callbacks only
+// forward events; the supervisor goroutine acts on them, so no pion call is
+// ever made from inside a pion callback.
+type event struct {
+	ice         webrtc.ICEConnectionState
+	dtls        webrtc.DTLSTransportState
+	controlOpen bool
+}
+
+// watch registers the pion callbacks.
+func (l *Link) watch() {
+	l.pc.OnICECandidate(l.onCandidate)
+	l.pc.OnICEConnectionStateChange(func(s webrtc.ICEConnectionState) {
+		l.log.Debug("ice state", "state", s.String())
+		l.post(event{ice: s})
+	})
+	l.pc.SCTP().Transport().OnStateChange(func(s webrtc.DTLSTransportState) {
+		l.log.Debug("dtls state", "state", s.String())
+		l.post(event{dtls: s})
+	})
+	go func() { // ends when the control channel opens or shuts
+		select {
+		case <-l.channels[ChannelControl].Opened():
+			l.post(event{controlOpen: true})
+		case <-l.channels[ChannelControl].closed:
+		}
+	}()
+}
+
+func (l *Link) post(e event) {
+	select {
+	case l.events <- e:
+	case <-l.quit:
+	case <-l.done:
+	}
+}
+
+// supervise owns the link's lifecycle until Close: it declares the link
+// connected, fails it on a DTLS failure or a remote close, and drives ICE
+// restarts (restart.go).
+func (l *Link) supervise() {
+	defer close(l.supervised)
+	var r restarter
+	r.init(l)
+	defer r.stop()
+	for {
+		select {
+		case <-l.quit:
+			return
+		case <-r.timer.C:
+			if l.onRestartTimer(&r) {
+				return
+			}
+		case e := <-l.events:
+			if l.onEvent(&r, e) {
+				return
+			}
+		}
+	}
+}
+
+// onEvent handles one event and reports whether the link has ended.
+func (l *Link) onEvent(r *restarter, e event) bool {
+	switch {
+	case e.controlOpen:
+		r.ready = true
+		l.checkConnected(r)
+	case e.dtls == webrtc.DTLSTransportStateConnected:
+		r.dtlsUp = true
+		l.checkConnected(r)
+	case e.dtls == webrtc.DTLSTransportStateFailed:
+		return l.fail(ErrHandshake)
+	case e.dtls == webrtc.DTLSTransportStateClosed:
+		return l.fail(ErrRemoteClosed)
+	case e.ice != 0:
+		l.onICEState(r, e.ice)
+	}
+	return false
+}
+
+func (l *Link) checkConnected(r *restarter) {
+	if !r.ready || !r.dtlsUp {
+		return
+	}
+	l.connectedOnce.Do(func() {
+		close(l.connected)
+		if p, err := l.Path(); err == nil {
+			l.log.Info("connected", "path", p.String())
+		}
+	})
+}
+
+// fail ends the link with err and releases its resources; it runs on the
+// supervisor goroutine and always reports true.
+func (l *Link) fail(err error) bool {
+	l.finish(err)
+	if cerr := l.pc.GracefulClose(); cerr != nil {
+		l.log.Debug("close after failure", "err", fmt.Sprint(cerr))
+	}
+	return true
+}
