@@ -6,12 +6,12 @@
 //
 // A Lab is one topology owned by one test:
 //
-//	           wan namespace: bridge "br", 203.0.113.0/24 ("the internet")
-//	     ┌──────────────┬───────────────┬────────────────┬──────────────┐
-//	 sig 203.0.113.2  relay 203.0.113.3  router A .10      router B .20
-//	                                       │ NAT             │ NAT
-//	                                  LAN 192.0.2.0/26   LAN 198.51.100.0/26
-//	                                  hosts .2, .3 …     hosts .2, .3 …
+//	          wan namespace: bridge "br", 203.0.113.0/24 ("the internet")
+//	    ┌──────────────┬───────────────┬────────────────┬──────────────┐
+//	sig 203.0.113.2  relay 203.0.113.3  router A .10      router B .20
+//	                                      │ NAT             │ NAT
+//	                                 LAN 192.0.2.0/26   LAN 198.51.100.0/26
+//	                                 hosts .2, .3 …     hosts .2, .3 …
 //
 // Routers NAT their LAN behind their public address: Cone uses MASQUERADE
 // (Linux keeps the source port, so the mapping is endpoint-independent),

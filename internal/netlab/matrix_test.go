@@ -1,0 +1,118 @@
+package netlab
+
+import (
+	"net/netip"
+	"slices"
+	"testing"
+)
+
+// The suites our own peers must negotiate, whatever the path.
+const (
+	wantDTLS = "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384"
+	wantSRTP = "SRTP_AEAD_AES_256_GCM"
+)
+
+// scenario is one row of the NAT matrix.
+type scenario struct {
+	name     string
+	relay    RelayKind
+	sameLAN  bool // both hosts on site A's LAN
+	nat      NAT
+	path     string   // wanted "path" of the connected event
+	protocol string   // wanted "protocol"
+	types    []string // candidate types that must appear on at least one side ("" = no check)
+	onlyHost bool     // both sides must use host/host
+}
+
+// TestNATMatrix runs a real technician and agent through each network
+// shape and checks, from their -json events, that they connected the way a
+// user would expect on that network: direct wherever a direct path exists,
+// through the relay otherwise, always with the AES-256 suites, with a
+// data-channel round trip, and a clean end on both sides.
+func TestNATMatrix(t *testing.T) {
+	Require(t)
+	bins := tandem.get(t)
+	for _, sc := range []scenario{
+		{name: "same LAN", sameLAN: true, nat: Cone, path: "direct", protocol: "udp", onlyHost: true},
+		{name: "cone NATs", nat: Cone, path: "direct", protocol: "udp", types: []string{"srflx", "prflx"}},
+		{name: "symmetric NATs", nat: Symmetric, path: "relayed", protocol: "udp", types: []string{"relay"}},
+		{name: "UDP blocked", nat: UDPBlocked, path: "relayed", protocol: "tls", types: []string{"relay"}},
+		{name: "symmetric NATs via coturn", relay: Coturn, nat: Symmetric, path: "relayed", protocol: "udp", types: []string{"relay"}},
+	} {
+		t.Run(sc.name, func(t *testing.T) { runScenario(t, bins, sc) })
+	}
+}
+
+func runScenario(t *testing.T, bins Binaries, sc scenario) {
+	lab := New(t)
+	d := Deploy(t, lab, bins, sc.relay)
+	// A locked-down network lets through only the signaling server and the
+	// relay's TLS port.
+	sigDst := netip.AddrPortFrom(SignalingAddr, SignalingPort)
+	relayDst := netip.AddrPortFrom(RelayAddr, RelayTLSPort)
+	siteA := lab.Router("ra", PublicA, LANA, sc.nat, sigDst, relayDst)
+	techNS, _ := siteA.Host("tech")
+	var agentNS *NS
+	var siteB *Site
+	if sc.sameLAN {
+		agentNS, _ = siteA.Host("agent")
+	} else {
+		siteB = lab.Router("rb", PublicB, LANB, sc.nat, sigDst, relayDst)
+		agentNS, _ = siteB.Host("agent")
+	}
+
+	s := d.RunSession(t, bins, techNS, agentNS)
+	var types []string
+	for _, p := range []*Proc{s.Tech, s.Agent} {
+		c := checkSide(t, s, p, sc)
+		types = append(types, c.Str("local"), c.Str("remote"))
+		t.Logf("%s: path=%s local=%s remote=%s protocol=%s rtt_ms=%v",
+			p.Name, c.Str("path"), c.Str("local"), c.Str("remote"), c.Str("protocol"), c["rtt_ms"])
+	}
+	if sc.types != nil && !slices.ContainsFunc(types, func(x string) bool { return slices.Contains(sc.types, x) }) {
+		t.Errorf("candidate types %v: want one of %v on at least one side\n%s", types, sc.types, s.Dump())
+	}
+	if sc.nat == UDPBlocked {
+		for _, site := range []*Site{siteA, siteB} {
+			if n := site.AcceptedTCP(relayDst); n == 0 {
+				t.Errorf("%s: no TCP connection to the relay's %s went through", site.Router.Name, relayDst)
+			}
+		}
+	}
+}
+
+// checkSide asserts one client's events and exit, returning its connected
+// event.
+func checkSide(t *testing.T, s *Session, p *Proc, sc scenario) Event {
+	t.Helper()
+	c, ok := p.Event("connected")
+	if !ok {
+		t.Fatalf("%s never connected (exit %d)\n%s", p.Name, p.ExitCode(), s.Dump())
+	}
+	for key, want := range map[string]string{"path": sc.path, "protocol": sc.protocol, "dtls": wantDTLS, "srtp": wantSRTP} {
+		if got := c.Str(key); got != want {
+			t.Errorf("%s connected %s=%q, want %q: %v", p.Name, key, got, want, c)
+		}
+	}
+	if sc.onlyHost && (c.Str("local") != "host" || c.Str("remote") != "host") {
+		t.Errorf("%s connected %s/%s, want a host/host pair: %v", p.Name, c.Str("local"), c.Str("remote"), c)
+	}
+	if sc.path == "relayed" && c.Str("local") != "relay" && c.Str("remote") != "relay" {
+		t.Errorf("%s relayed without a relay candidate: %v", p.Name, c)
+	}
+	if sc.path == "direct" && (c.Str("local") == "relay" || c.Str("remote") == "relay") {
+		t.Errorf("%s direct with a relay candidate: %v", p.Name, c)
+	}
+	// The connected event is emitted only after the control handshake's
+	// round trip over the data channel, and carries its duration.
+	if rtt, ok := c.Num("rtt_ms"); !ok || rtt < 0 {
+		t.Errorf("%s connected without a data-channel round trip (rtt_ms %v): %v", p.Name, c["rtt_ms"], c)
+	}
+	if _, ok := p.Event("ended"); !ok {
+		t.Errorf("%s printed no ended event\n%s", p.Name, p.Output())
+	}
+	if code := p.ExitCode(); code != 0 {
+		t.Errorf("%s exited with %d, want 0\n%s", p.Name, code, s.Dump())
+	}
+	return c
+}
