@@ -1,0 +1,101 @@
+package relay
+
+import (
+	"net"
+	"strings"
+
+	"github.com/pion/turn/v5"
+
+	"github.com/tandem-remote/tandem/internal/turncred"
+)
+
+// serverConfig wires the relay's hooks into pion; listen adds the
+// listeners.
+func (r *Relay) serverConfig() turn.ServerConfig {
+	return turn.ServerConfig{
+		Realm:         r.cfg.Realm,
+		LoggerFactory: slogFactory{log: r.log},
+		AuthHandler:   r.authenticate,
+		QuotaHandler:  r.reserve,
+		EventHandler: turn.EventHandler{
+			OnAuth:              r.onAuth,
+			OnAllocationCreated: r.onAllocationCreated,
+			OnAllocationDeleted: r.onAllocationDeleted,
+			OnAllocationError:   func(src, _ net.Addr, _, _ string) { r.quotas.failed(src) },
+		},
+	}
+}
+
+// authenticate checks a TURN REST username and returns the long-term key
+// its password gives. The whole username is the quota's "user": it is
+// bound to one session and one expiry.
+func (r *Relay) authenticate(ra *turn.RequestAttributes) (userID string, key []byte, ok bool) {
+	password, _, err := turncred.Check(r.cfg.Secret, ra.Username, r.now())
+	if err != nil {
+		r.metrics.authFailures.Inc()
+		r.log.Debug("credential refused", "client", addrString(ra.SrcAddr), "err", err)
+		return "", nil, false
+	}
+	return ra.Username, turn.GenerateAuthKey(ra.Username, r.cfg.Realm, password), true
+}
+
+// onAuth counts wrong passwords: pion learns of those only after
+// authenticate, when MESSAGE-INTEGRITY does not match the key.
+func (r *Relay) onAuth(src, _ net.Addr, _, _, _, method string, verdict bool) {
+	if !verdict {
+		r.metrics.authFailures.Inc()
+		r.log.Debug("message integrity mismatch", "client", addrString(src), "method", method)
+	}
+}
+
+func (r *Relay) reserve(user, _ string, src net.Addr) bool {
+	full := r.quotas.reserve(user, src)
+	if full == "" {
+		return true
+	}
+	r.metrics.quotaRefusals.WithLabelValues(full).Inc()
+	r.log.Info("allocation refused: quota", "quota", full, "session", session(user), "client", addrString(src))
+	return false
+}
+
+func (r *Relay) onAllocationCreated(src, _ net.Addr, proto, user, _ string, relayAddr net.Addr, _ int) {
+	r.quotas.created(src)
+	r.metrics.allocsActive.Inc()
+	r.metrics.allocsTotal.Inc()
+	r.log.Info("allocation created", "session", session(user), "client", addrString(src),
+		"transport", proto, "relay", addrString(relayAddr))
+}
+
+func (r *Relay) onAllocationDeleted(src, _ net.Addr, _, user, _ string) {
+	r.quotas.released(user)
+	r.metrics.allocsActive.Dec()
+	r.log.Info("allocation closed", "session", session(user), "client", addrString(src))
+}
+
+// permit is every listener's PermissionHandler (CreatePermission,
+// ChannelBind, Connect).
+func (r *Relay) permit(client net.Addr, peer net.IP) bool {
+	ok, reason := r.policy.permit(peer)
+	if !ok {
+		r.refused(client, peer, reason)
+	}
+	return ok
+}
+
+func (r *Relay) refused(client net.Addr, peer net.IP, reason string) {
+	r.metrics.permRefusals.WithLabelValues(reason).Inc()
+	r.log.Info("peer refused", "client", addrString(client), "peer", peer.String(), "reason", reason)
+}
+
+// session is the credential's tag, safe to log: the password is the secret.
+func session(user string) string {
+	_, tag, _ := strings.Cut(user, ":")
+	return tag
+}
+
+func addrString(a net.Addr) string {
+	if a == nil {
+		return ""
+	}
+	return a.String()
+}
