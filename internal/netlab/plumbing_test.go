@@ -3,6 +3,8 @@ package netlab
 import (
 	"context"
 	"net/netip"
+	"os/exec"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -121,4 +123,40 @@ func waitLine(t *testing.T, p *Proc, substr string) {
 	if err := p.WaitLine(ctx, substr); err != nil {
 		t.Fatalf("%v\n%s", err, p.Output())
 	}
+}
+
+// TestCoturnInLab checks the coturn configuration the NAT matrix uses,
+// independently of Tandem's binaries: coturn's own client, behind a
+// symmetric NAT, allocates with a TURN REST credential from the shared
+// secret and relays to a peer on the wan.
+func TestCoturnInLab(t *testing.T) {
+	Require(t)
+	for _, cmd := range []string{"turnserver", "turnutils_uclient", "turnutils_peer"} {
+		if _, err := exec.LookPath(cmd); err != nil {
+			t.Skipf("%s not found; run scripts/install-deps.sh", cmd)
+		}
+	}
+	lab := New(t)
+	secret := randomHex(t)
+	relay := StartCoturn(t, lab.Server("relay", RelayAddr), t.TempDir(), secret)
+	peerNS := lab.Server("peer", SignalingAddr)
+	peer := peerNS.Start("turnutils_peer", "turnutils_peer", "-L", SignalingAddr.String(), "-p", "3480")
+	host, _ := lab.Router("sym", PublicB, LANB, Symmetric).Host("client")
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	out, err := host.Try(ctx, "turnutils_uclient", "-W", secret, "-e", SignalingAddr.String(), "-r", "3480",
+		"-n", "20", "-m", "1", "-l", "200", "-z", "5", RelayAddr.String())
+	if err != nil {
+		t.Fatalf("turnutils_uclient through coturn: %v\n%s\n%s\n%s", err, out, relay.Output(), peer.Output())
+	}
+	t.Log(lastLines(out, 6))
+	m := regexp.MustCompile(`start_mclient: tot_send_msgs=\d+, tot_recv_msgs=(\d+)`).FindStringSubmatch(out)
+	if m == nil || m[1] == "0" {
+		t.Errorf("nothing came back through coturn\n%s\n%s", out, relay.Output())
+	}
+}
+
+func lastLines(s string, n int) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	return strings.Join(lines[max(0, len(lines)-n):], "\n")
 }

@@ -8,7 +8,6 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 )
@@ -76,7 +75,7 @@ func Deploy(t testing.TB, lab *Lab, bins Binaries, kind RelayKind) *Deployment {
 		turnURLs = []string{relayUDP,
 			"turns:" + netip.AddrPortFrom(RelayAddr, RelayTLSPort).String() + "?transport=tcp"}
 	case Coturn:
-		d.Relay = d.startCoturn(t, secret)
+		d.Relay = StartCoturn(t, d.RelayNS, d.Dir, secret)
 		turnURLs = []string{relayUDP}
 	}
 
@@ -90,7 +89,7 @@ func Deploy(t testing.TB, lab *Lab, bins Binaries, kind RelayKind) *Deployment {
 		args = append(args, "-turn-url", u)
 	}
 	d.Sig = d.SigNS.Start("signaling", bins["signaling"], args...)
-	d.waitTCP(t, d.SigNS, d.Sig, netip.AddrPortFrom(SignalingAddr, SignalingPort))
+	WaitTCP(t, d.SigNS, d.Sig, netip.AddrPortFrom(SignalingAddr, SignalingPort))
 
 	d.TokenFile = filepath.Join(data, "technician-token")
 	for _, f := range []string{d.TokenFile, filepath.Join(data, "cert.pem")} {
@@ -115,47 +114,13 @@ func (d *Deployment) startTURNRelay(t testing.TB, bins Binaries, cert, key, secr
 		"-secret-file", secretFile,
 		"-allow-peers", "203.0.113.0/24,192.0.2.0/24,198.51.100.0/24",
 		"-metrics", "127.0.0.1:9100")
-	d.waitTCP(t, d.RelayNS, p, netip.AddrPortFrom(RelayAddr, RelayTLSPort))
+	WaitTCP(t, d.RelayNS, p, netip.AddrPortFrom(RelayAddr, RelayTLSPort))
 	return p
 }
 
-// startCoturn runs Debian's turnserver from a generated configuration file
-// (so the secret is not on its command line), logging to stdout.
-func (d *Deployment) startCoturn(t testing.TB, secret string) *Proc {
-	t.Helper()
-	conf := filepath.Join(d.Dir, "turnserver.conf")
-	lines := []string{
-		"listening-ip=" + RelayAddr.String(),
-		"relay-ip=" + RelayAddr.String(),
-		"listening-port=3478",
-		"min-port=49152",
-		"max-port=65535",
-		"realm=tandem",
-		"use-auth-secret",
-		"static-auth-secret=" + secret,
-		// coturn refuses documentation and private peers unless allowed.
-		"allowed-peer-ip=203.0.113.0-203.0.113.255",
-		"fingerprint",
-		"no-cli",
-		"no-tls",
-		"no-dtls",
-		"no-multicast-peers",
-		"pidfile=" + filepath.Join(d.Dir, "turnserver.pid"),
-		"userdb=" + filepath.Join(d.Dir, "turndb"),
-		"log-file=stdout",
-		"simple-log",
-	}
-	if err := os.WriteFile(conf, []byte(strings.Join(lines, "\n")+"\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	p := d.RelayNS.Start("coturn", "turnserver", "-c", conf)
-	d.waitTCP(t, d.RelayNS, p, netip.AddrPortFrom(RelayAddr, RelayPort))
-	return p
-}
-
-// waitTCP waits until addr accepts TCP connections from inside ns, failing
+// WaitTCP waits until addr accepts TCP connections from inside ns, failing
 // with p's output if it does not or p exits first.
-func (d *Deployment) waitTCP(t testing.TB, ns *NS, p *Proc, addr netip.AddrPort) {
+func WaitTCP(t testing.TB, ns *NS, p *Proc, addr netip.AddrPort) {
 	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	for {
