@@ -1,0 +1,107 @@
+package session
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"sync"
+	"time"
+
+	"github.com/tandem-remote/tandem/internal/peer"
+)
+
+// Reporter prints a session's events: one JSON object per line with -json
+// (for scripts and tests), or short sentences for people.
+type Reporter struct {
+	mu   sync.Mutex
+	w    io.Writer
+	json bool
+}
+
+// NewReporter returns a reporter writing to w.
+func NewReporter(w io.Writer, jsonLines bool) *Reporter {
+	return &Reporter{w: w, json: jsonLines}
+}
+
+func (r *Reporter) emit(event any, text string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.json {
+		b, _ := json.Marshal(event)
+		fmt.Fprintf(r.w, "%s\n", b)
+		return
+	}
+	fmt.Fprintln(r.w, text)
+}
+
+// Code reports the session code to give the customer.
+func (r *Reporter) Code(code string, expires time.Time) {
+	r.emit(struct {
+		Event   string    `json:"event"`
+		Code    string    `json:"code"`
+		Expires time.Time `json:"expires"`
+	}{"code", code, expires},
+		fmt.Sprintf("Session code: %s  (give it to the customer; valid until %s)", groupDigits(code), expires.Local().Format("15:04")))
+}
+
+// Waiting reports that the code was accepted and the peer is awaited.
+func (r *Reporter) Joined() {
+	r.emit(struct {
+		Event string `json:"event"`
+	}{"joined"}, "Joined; connecting…")
+}
+
+// Connected reports the link's path once the control handshake has made a
+// round trip over it.
+func (r *Reporter) Connected(p peer.Path, rtt time.Duration) {
+	ms := float64(rtt.Microseconds()) / 1000
+	r.emit(struct {
+		peer.ConnectedEvent
+		RTTms float64 `json:"rtt_ms"`
+	}{p.Event(), ms},
+		fmt.Sprintf("Connected: %s over %s (%s ↔ %s), round trip %.1f ms, %s / %s",
+			p.Kind(), p.Protocol, p.Local, p.Remote, ms, p.DTLSCipher, p.SRTPProfile))
+}
+
+// Ended reports the end of the session and why.
+func (r *Reporter) Ended(reason string) {
+	r.emit(struct {
+		Event  string `json:"event"`
+		Reason string `json:"reason"`
+	}{"ended", reason}, "Session ended: "+describe(reason))
+}
+
+// Failed reports an error that ends the program.
+func (r *Reporter) Failed(err error) {
+	r.emit(struct {
+		Event string `json:"event"`
+		Error string `json:"error"`
+	}{"error", err.Error()}, "Error: "+err.Error())
+}
+
+func groupDigits(code string) string {
+	if len(code) != 9 {
+		return code
+	}
+	return code[:3] + " " + code[3:6] + " " + code[6:]
+}
+
+func describe(reason string) string {
+	switch reason {
+	case ReasonHangup:
+		return "the technician hung up"
+	case ReasonStopped:
+		return "the customer stopped it"
+	case ReasonInterrupted:
+		return "interrupted"
+	case ReasonLinkLost:
+		return "the connection was lost"
+	case ReasonPeerGone:
+		return "the other side left before connecting"
+	case ReasonCodeExpired:
+		return "the code expired before the customer joined"
+	case ReasonSessionExpired:
+		return "the session reached its maximum length"
+	}
+	return reason
+}

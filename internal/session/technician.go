@@ -1,0 +1,80 @@
+package session
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/tandem-remote/tandem/internal/peer"
+	"github.com/tandem-remote/tandem/internal/proto"
+	"github.com/tandem-remote/tandem/internal/sigclient"
+)
+
+// TechnicianConfig configures the technician's side.
+type TechnicianConfig struct {
+	Common
+	Token    string        // technician token
+	EndAfter time.Duration // end the session this long after it connects; 0 = never
+}
+
+// RunTechnician opens a session, reports its code, waits for the agent,
+// brings the link up as the offerer and runs the session until it ends.
+// Cancelling ctx ends the session cleanly (reason "interrupted").
+func RunTechnician(ctx context.Context, cfg TechnicianConfig) error {
+	cfg.setDefaults()
+	if cfg.Token == "" {
+		return errors.New("no technician token: pass -token-file with the server's DATA/technician-token")
+	}
+	sc, err := sigclient.Dial(ctx, cfg.Server, cfg.RootCAs)
+	if err != nil {
+		return err
+	}
+	r := &run{cfg: cfg.Common, sc: sc}
+	pumpCtx, cancelPump := context.WithCancel(context.Background())
+	defer r.close(cancelPump)
+
+	opened, err := sc.Open(ctx, cfg.Token)
+	if err != nil {
+		return fmt.Errorf("open session: %w", err)
+	}
+	cfg.Report.Code(opened.Code, opened.Expires)
+	if reason, err := waitPeer(ctx, sc); reason != "" || err != nil {
+		return r.finish(reason, err)
+	}
+	cfg.Report.Joined()
+	if err := r.startLink(pumpCtx, peer.Offerer, opened.ICEServers); err != nil {
+		return err
+	}
+	if err := r.link.Start(ctx); err != nil {
+		return r.finish(ReasonLinkLost, fmt.Errorf("start link: %w", err))
+	}
+	if reason, err := r.waitConnected(ctx); reason != "" {
+		if reason == ReasonInterrupted {
+			r.bye(reason)
+		}
+		return r.finish(reason, err)
+	}
+	return r.finish(r.live(ctx, cfg.EndAfter, ReasonHangup))
+}
+
+// waitPeer waits for PeerJoined. It returns an end reason if the session
+// ends first (code expired, interrupted).
+func waitPeer(ctx context.Context, sc *sigclient.Conn) (reason string, err error) {
+	for {
+		env, err := sc.Recv(ctx)
+		if ctx.Err() != nil {
+			return ReasonInterrupted, nil
+		}
+		if err != nil {
+			return ReasonLinkLost, fmt.Errorf("waiting for the customer: %w", err)
+		}
+		switch env.Type {
+		case proto.TypePeerJoined:
+			return "", nil
+		case proto.TypeBye:
+			bye, _ := proto.Body[proto.Bye](env)
+			return bye.Reason, nil
+		}
+	}
+}

@@ -1,0 +1,160 @@
+// Package sigclient is the client side of the signaling protocol, used by
+// both the technician and the agent: it dials the server's WebSocket over
+// TLS (trusting the system roots plus an optional private certificate),
+// sends Open or Join, and then exchanges envelopes. Errors are turned into
+// messages that say what to do.
+package sigclient
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"github.com/tandem-remote/tandem/internal/proto"
+)
+
+// Conn is one signaling connection.
+type Conn struct {
+	ws *websocket.Conn
+}
+
+// Errors a caller may branch on.
+var (
+	ErrUnreachable = errors.New("cannot reach the signaling server")
+	ErrUntrusted   = errors.New("the signaling server's certificate is not trusted")
+)
+
+// WSURL turns a server URL ("https://host:port", "host:port") into its
+// WebSocket endpoint.
+func WSURL(server string) (string, error) {
+	if !strings.Contains(server, "://") {
+		server = "https://" + server
+	}
+	u, err := url.Parse(server)
+	if err != nil || u.Host == "" {
+		return "", fmt.Errorf("server URL %q: want https://HOST[:PORT]", server)
+	}
+	switch u.Scheme {
+	case "https", "wss":
+		u.Scheme = "wss"
+	default:
+		return "", fmt.Errorf("server URL %q: only https:// is supported (signaling always uses TLS)", server)
+	}
+	u.Path = strings.TrimSuffix(u.Path, "/") + "/v1/ws"
+	return u.String(), nil
+}
+
+// Dial connects to server, trusting roots (nil = system roots).
+func Dial(ctx context.Context, server string, roots *x509.CertPool) (*Conn, error) {
+	wsURL, err := WSURL(server)
+	if err != nil {
+		return nil, err
+	}
+	tr := &http.Transport{
+		TLSClientConfig:     &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12},
+		Proxy:               http.ProxyFromEnvironment,
+		TLSHandshakeTimeout: 10 * time.Second,
+	}
+	ws, _, err := websocket.Dial(ctx, wsURL, &websocket.DialOptions{HTTPClient: &http.Client{Transport: tr}})
+	if err != nil {
+		return nil, explainDial(server, err)
+	}
+	ws.SetReadLimit(proto.MaxMessageSize)
+	return &Conn{ws: ws}, nil
+}
+
+func explainDial(server string, err error) error {
+	var unknown x509.UnknownAuthorityError
+	var hostErr x509.HostnameError
+	var certErr *tls.CertificateVerificationError
+	switch {
+	case errors.As(err, &unknown), errors.As(err, &certErr):
+		return fmt.Errorf("%w at %s (%v): pass -ca with the server's certificate (its DATA/cert.pem) or check the URL", ErrUntrusted, server, err)
+	case errors.As(err, &hostErr):
+		return fmt.Errorf("%w at %s: it is not valid for this name (%v); use the URL the server prints", ErrUntrusted, server, err)
+	}
+	var opErr *net.OpError
+	if errors.As(err, &opErr) || errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("%w at %s: %v; check the address and that the server runs", ErrUnreachable, server, err)
+	}
+	return fmt.Errorf("%w at %s: %v", ErrUnreachable, server, err)
+}
+
+// Send writes one message.
+func (c *Conn) Send(ctx context.Context, t proto.Type, body any) error {
+	b, err := proto.Encode(t, body)
+	if err != nil {
+		return err
+	}
+	if err := c.ws.Write(ctx, websocket.MessageText, b); err != nil {
+		return fmt.Errorf("send %s: %w", t, err)
+	}
+	return nil
+}
+
+// Recv reads the next message. A server Error message is returned as its
+// sentinel error (see proto.Error.Err).
+func (c *Conn) Recv(ctx context.Context) (proto.Envelope, error) {
+	_, data, err := c.ws.Read(ctx)
+	if err != nil {
+		return proto.Envelope{}, fmt.Errorf("signaling connection: %w", err)
+	}
+	env, err := proto.Decode(data)
+	if err != nil {
+		return env, err
+	}
+	if env.Type == proto.TypeError {
+		e, err := proto.Body[proto.Error](env)
+		if err != nil {
+			return env, err
+		}
+		return env, e.Err()
+	}
+	return env, nil
+}
+
+// Open authenticates as a technician and opens a session.
+func (c *Conn) Open(ctx context.Context, token string) (proto.Opened, error) {
+	if err := c.Send(ctx, proto.TypeOpen, proto.Open{Token: token}); err != nil {
+		return proto.Opened{}, err
+	}
+	return expect[proto.Opened](ctx, c, proto.TypeOpened)
+}
+
+// Join joins the session of code (typed form: the server part is extracted).
+func (c *Conn) Join(ctx context.Context, code string) (proto.Joined, error) {
+	server := proto.ServerCode(code)
+	if !proto.ValidServerCode(server) {
+		return proto.Joined{}, fmt.Errorf("%q is not a session code: it is %d to %d digits, as the technician gave it", code, proto.MinCodeDigits, proto.MaxCodeDigits)
+	}
+	if err := c.Send(ctx, proto.TypeJoin, proto.Join{Code: server}); err != nil {
+		return proto.Joined{}, err
+	}
+	return expect[proto.Joined](ctx, c, proto.TypeJoined)
+}
+
+func expect[T any](ctx context.Context, c *Conn, t proto.Type) (T, error) {
+	var zero T
+	env, err := c.Recv(ctx)
+	if err != nil {
+		return zero, err
+	}
+	if env.Type != t {
+		return zero, fmt.Errorf("signaling: got %s, want %s", env.Type, t)
+	}
+	return proto.Body[T](env)
+}
+
+// Close closes the connection.
+func (c *Conn) Close() error {
+	return c.ws.Close(websocket.StatusNormalClosure, "")
+}

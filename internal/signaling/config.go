@@ -1,0 +1,127 @@
+// Package signaling is Tandem's rendezvous server: it pairs a technician and
+// a customer's agent by a one-time session code, hands each side ICE servers
+// with short-lived TURN credentials, and forwards their WebRTC offer, answer
+// and trickled candidates over a WebSocket. It never sees the media or data
+// that then flows between the peers, nor the SDP's meaning: Signal bodies are
+// forwarded verbatim.
+//
+// One HTTPS port serves the WebSocket (/v1/ws), a health check (/healthz)
+// and Prometheus metrics (/metrics). The message flow is described in
+// package proto.
+//
+// Security choices: codes come from crypto/rand, are single use, expire (10
+// minutes by default) and are looked up by their SHA-256 and compared in
+// constant time; join attempts are throttled per source address (per /64 for
+// IPv6) before a code is even looked at; the technician token is compared in
+// constant time; WebSocket Origin must match the server's own host; frames
+// are size-limited and each connection's message rate is bounded.
+package signaling
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/tandem-remote/tandem/internal/turncred"
+)
+
+// Config configures a Server.
+type Config struct {
+	// TechnicianToken authorizes opening sessions (until operator accounts
+	// exist).
+	TechnicianToken string
+	// TURNURLs are the relay URLs handed to clients ("turn:host:3478?transport=udp",
+	// "turns:host:443?transport=tcp", ...). A STUN URL is derived for each
+	// distinct host:port of a plain turn: URL.
+	TURNURLs []string
+	// TURNSecret is the shared secret for TURN REST credentials.
+	TURNSecret []byte
+	// CodeTTL is how long an unused code stays valid (default 10 minutes).
+	CodeTTL time.Duration
+	// SessionMax bounds a session's life and so its TURN credentials'
+	// (default 8 hours).
+	SessionMax time.Duration
+	// OriginPatterns are the WebSocket Origin hosts accepted besides the
+	// request's own Host (coder/websocket patterns, e.g. "support.example.com").
+	OriginPatterns []string
+	// JoinRate and JoinBurst throttle join attempts per source address
+	// (default 5 per minute, burst 5).
+	JoinRate  time.Duration
+	JoinBurst int
+	// MaxConns bounds concurrent WebSocket connections (default 20000).
+	MaxConns int
+	// Logger receives operational logs; nil discards them.
+	Logger *slog.Logger
+	// Now is the clock (nil = time.Now); tests inject one.
+	Now func() time.Time
+}
+
+func (c *Config) setDefaults() {
+	if c.CodeTTL == 0 {
+		c.CodeTTL = 10 * time.Minute
+	}
+	if c.SessionMax == 0 {
+		c.SessionMax = 8 * time.Hour
+	}
+	if c.JoinRate == 0 {
+		c.JoinRate = 12 * time.Second
+	}
+	if c.JoinBurst == 0 {
+		c.JoinBurst = 5
+	}
+	if c.MaxConns == 0 {
+		c.MaxConns = 20000
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+}
+
+// Validate reports the first configuration error, in words an operator can
+// act on.
+func (c *Config) Validate() error {
+	if len(c.TechnicianToken) < 16 {
+		return errors.New("technician token must be at least 16 characters")
+	}
+	if len(c.TURNURLs) > 0 && len(c.TURNSecret) < turncred.MinSecretLen {
+		return fmt.Errorf("TURN secret must be at least %d bytes (generate one with: head -c 32 /dev/urandom | base64)", turncred.MinSecretLen)
+	}
+	for _, u := range c.TURNURLs {
+		if err := checkTURNURL(u); err != nil {
+			return err
+		}
+	}
+	if c.CodeTTL < 0 || c.SessionMax < 0 {
+		return errors.New("durations must be positive")
+	}
+	return nil
+}
+
+func checkTURNURL(raw string) error {
+	scheme, rest, ok := strings.Cut(raw, ":")
+	if !ok || (scheme != "turn" && scheme != "turns") || rest == "" {
+		return fmt.Errorf("TURN URL %q: want turn:HOST:PORT?transport=udp|tcp or turns:HOST:PORT?transport=tcp", raw)
+	}
+	hostport, query, _ := strings.Cut(rest, "?")
+	if hostport == "" {
+		return fmt.Errorf("TURN URL %q has no host", raw)
+	}
+	if query != "" {
+		q, err := url.ParseQuery(query)
+		if err != nil {
+			return fmt.Errorf("TURN URL %q: %w", raw, err)
+		}
+		switch q.Get("transport") {
+		case "", "udp", "tcp":
+		default:
+			return fmt.Errorf("TURN URL %q: transport must be udp or tcp", raw)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,257 @@
+package signaling
+
+import (
+	"context"
+	"crypto/subtle"
+	"errors"
+	"net/http"
+	"net/netip"
+	"time"
+
+	"github.com/coder/websocket"
+	"golang.org/x/time/rate"
+
+	"github.com/tandem-remote/tandem/internal/proto"
+)
+
+const (
+	helloTimeout = 10 * time.Second // first message must arrive by then
+	writeTimeout = 5 * time.Second  // a peer slower than this is dropped
+	msgRate      = 50               // messages per second per connection
+	msgBurst     = 200              // a full trickle of candidates at once
+)
+
+// client is one WebSocket connection. sess and role are set once the first
+// message is accepted and are guarded by Server.mu afterwards.
+type client struct {
+	conn *websocket.Conn
+	addr netip.Addr
+	role proto.Role
+	sess *session
+}
+
+// send writes one message; a peer that cannot take it within writeTimeout
+// is closed, which ends its own read loop.
+func (c *client) send(ctx context.Context, t proto.Type, body any) error {
+	b, err := proto.Encode(t, body)
+	if err != nil {
+		return err
+	}
+	return c.sendRaw(ctx, b)
+}
+
+func (c *client) sendRaw(ctx context.Context, b []byte) error {
+	ctx, cancel := context.WithTimeout(ctx, writeTimeout)
+	defer cancel()
+	if err := c.conn.Write(ctx, websocket.MessageText, b); err != nil {
+		c.conn.CloseNow()
+		return err
+	}
+	return nil
+}
+
+// fail sends err as a wire error and closes the connection.
+func (c *client) fail(ctx context.Context, err error) {
+	c.send(ctx, proto.TypeError, proto.ErrorFor(err))
+	c.conn.Close(websocket.StatusPolicyViolation, "")
+}
+
+func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
+	if !s.acquireConn() {
+		http.Error(w, "server busy", http.StatusServiceUnavailable)
+		return
+	}
+	defer s.releaseConn()
+	conn, err := websocket.Accept(w, r, &websocket.AcceptOptions{OriginPatterns: s.cfg.OriginPatterns})
+	if err != nil {
+		s.metrics.refused.WithLabelValues("origin").Inc()
+		return // Accept has answered the request
+	}
+	conn.SetReadLimit(proto.MaxMessageSize)
+	c := &client{conn: conn, addr: remoteAddr(r)}
+	// Hijacked connections outlive r.Context's usual lifetime rules, so the
+	// connection gets its own context, ended when the read loop returns.
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	err = s.readLoop(ctx, c)
+	s.detach(ctx, c)
+	if err != nil && !errors.Is(err, errClosed) {
+		c.fail(ctx, err)
+	}
+	conn.CloseNow()
+}
+
+var errClosed = errors.New("connection closed")
+
+func (s *Server) readLoop(ctx context.Context, c *client) error {
+	lim := rate.NewLimiter(msgRate, msgBurst)
+	first := true
+	for {
+		readCtx, cancel := ctx, context.CancelFunc(func() {})
+		if first {
+			readCtx, cancel = context.WithTimeout(ctx, helloTimeout)
+		}
+		typ, data, err := c.conn.Read(readCtx)
+		cancel()
+		if err != nil {
+			return errClosed
+		}
+		if typ != websocket.MessageText || !lim.Allow() {
+			return proto.ErrBadRequest
+		}
+		env, err := proto.Decode(data)
+		if err != nil {
+			if errors.Is(err, proto.ErrVersion) {
+				return proto.ErrVersion
+			}
+			return proto.ErrBadRequest
+		}
+		if first {
+			err = s.hello(ctx, c, env)
+			first = false
+		} else {
+			err = s.relay(ctx, c, env, data)
+		}
+		if err != nil {
+			return err
+		}
+	}
+}
+
+// hello handles the first message: Open from a technician or Join from an
+// agent. Anything else is refused.
+func (s *Server) hello(ctx context.Context, c *client, env proto.Envelope) error {
+	switch env.Type {
+	case proto.TypeOpen:
+		return s.open(ctx, c, env)
+	case proto.TypeJoin:
+		return s.join(ctx, c, env)
+	}
+	return proto.ErrBadRequest
+}
+
+func (s *Server) open(ctx context.Context, c *client, env proto.Envelope) error {
+	// Only failed token attempts count against the source address.
+	if s.opens.blocked(c.addr, s.cfg.Now()) {
+		return s.refuse(proto.ErrThrottled)
+	}
+	o, err := proto.Body[proto.Open](env)
+	if err != nil {
+		return s.refuse(proto.ErrBadRequest)
+	}
+	if subtle.ConstantTimeCompare([]byte(o.Token), []byte(s.cfg.TechnicianToken)) != 1 {
+		s.opens.allow(c.addr, s.cfg.Now())
+		return s.refuse(proto.ErrUnauthorized)
+	}
+	now := s.cfg.Now()
+	s.mu.Lock()
+	sess, err := s.newSessionLocked(now)
+	if err == nil {
+		sess.tech, c.sess, c.role = c, sess, proto.RoleTechnician
+	}
+	s.mu.Unlock()
+	if err != nil {
+		return s.refuse(err)
+	}
+	ice, err := s.iceServers(sess.id, sess.ends)
+	if err != nil {
+		return err
+	}
+	s.metrics.opened.Inc()
+	s.cfg.Logger.Info("session opened", "session", sess.id, "from", c.addr)
+	return c.send(ctx, proto.TypeOpened, proto.Opened{Session: sess.id, Code: sess.code, Expires: sess.codeExp, ICEServers: ice})
+}
+
+func (s *Server) join(ctx context.Context, c *client, env proto.Envelope) error {
+	now := s.cfg.Now()
+	// Throttle before looking at the code, so guessing costs the same
+	// whether or not a guess would have matched.
+	if !s.joins.allow(c.addr, now) {
+		return s.refuse(proto.ErrThrottled)
+	}
+	j, err := proto.Body[proto.Join](env)
+	if err != nil {
+		return s.refuse(proto.ErrBadRequest)
+	}
+	s.mu.Lock()
+	sess := s.claimCodeLocked(j.Code, now)
+	var tech *client
+	if sess != nil {
+		sess.agent, c.sess, c.role = c, sess, proto.RoleAgent
+		tech = sess.tech
+	}
+	s.mu.Unlock()
+	if sess == nil {
+		s.cfg.Logger.Info("join refused", "from", c.addr)
+		return s.refuse(proto.ErrInvalidCode)
+	}
+	ice, err := s.iceServers(sess.id, sess.ends)
+	if err != nil {
+		return err
+	}
+	s.metrics.joined.Inc()
+	s.cfg.Logger.Info("session joined", "session", sess.id, "from", c.addr)
+	if err := c.send(ctx, proto.TypeJoined, proto.Joined{Session: sess.id, ICEServers: ice}); err != nil {
+		return errClosed
+	}
+	tech.send(ctx, proto.TypePeerJoined, proto.PeerJoined{Session: sess.id})
+	return nil
+}
+
+// relay handles messages after the hello: Signal is forwarded verbatim to
+// the other side; Bye is forwarded and ends the session.
+func (s *Server) relay(ctx context.Context, c *client, env proto.Envelope, raw []byte) error {
+	switch env.Type {
+	case proto.TypeSignal:
+		if _, err := proto.Body[proto.Signal](env); err != nil {
+			return proto.ErrBadRequest
+		}
+		if peer := s.peerOf(c); peer != nil {
+			peer.sendRaw(ctx, raw)
+		}
+		return nil
+	case proto.TypeBye:
+		bye, err := proto.Body[proto.Bye](env)
+		if err != nil {
+			return proto.ErrBadRequest
+		}
+		s.end(ctx, c, bye.Reason)
+		return errClosed
+	}
+	return proto.ErrBadRequest
+}
+
+func (s *Server) refuse(err error) error {
+	s.metrics.refused.WithLabelValues(string(proto.ErrorFor(err).Code)).Inc()
+	return err
+}
+
+func (s *Server) peerOf(c *client) *client {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if c.sess == nil {
+		return nil
+	}
+	if c.role == proto.RoleTechnician {
+		return c.sess.agent
+	}
+	return c.sess.tech
+}
+
+func (s *Server) acquireConn() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.conns >= s.cfg.MaxConns {
+		return false
+	}
+	s.conns++
+	s.metrics.connections.Inc()
+	return true
+}
+
+func (s *Server) releaseConn() {
+	s.mu.Lock()
+	s.conns--
+	s.mu.Unlock()
+	s.metrics.connections.Dec()
+}

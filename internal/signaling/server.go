@@ -1,0 +1,213 @@
+package signaling
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/hex"
+	"fmt"
+	"math/big"
+	"net/http"
+	"net/netip"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/tandem-remote/tandem/internal/proto"
+)
+
+// Server pairs technicians and agents. Create it with New, serve its
+// Handler over TLS, and run Run for housekeeping.
+type Server struct {
+	cfg     Config
+	joins   *throttle // join attempts per source
+	opens   *throttle // failed technician-token attempts per source
+	metrics *metrics
+	reg     *prometheus.Registry
+
+	mu       sync.Mutex
+	byCode   map[[32]byte]*session
+	sessions map[string]*session
+	conns    int
+}
+
+// session is one technician–agent pairing. Its fields are guarded by
+// Server.mu.
+type session struct {
+	id      string
+	code    string
+	codeKey [32]byte
+	codeExp time.Time // the code stops working
+	ends    time.Time // the session and its TURN credentials end
+	tech    *client
+	agent   *client
+	joined  bool
+}
+
+// New returns a server for cfg.
+func New(cfg Config) (*Server, error) {
+	cfg.setDefaults()
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("signaling config: %w", err)
+	}
+	reg := prometheus.NewRegistry()
+	s := &Server{
+		cfg:      cfg,
+		joins:    newThrottle(cfg.JoinRate, cfg.JoinBurst),
+		opens:    newThrottle(cfg.JoinRate, cfg.JoinBurst),
+		metrics:  newMetrics(reg),
+		reg:      reg,
+		byCode:   map[[32]byte]*session{},
+		sessions: map[string]*session{},
+	}
+	return s, nil
+}
+
+// Registry returns the server's Prometheus registry, so a process that
+// embeds other components (the relay) can expose one /metrics.
+func (s *Server) Registry() *prometheus.Registry { return s.reg }
+
+// Handler returns the HTTP routes: /v1/ws, /healthz and /metrics.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /v1/ws", s.serveWS)
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		fmt.Fprintln(w, "ok")
+	})
+	mux.Handle("GET /metrics", promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{}))
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		fmt.Fprintln(w, "Tandem signaling server. Technicians and agents connect to /v1/ws.")
+	})
+	return securityHeaders(mux)
+}
+
+func securityHeaders(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Strict-Transport-Security", "max-age=63072000")
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		w.Header().Set("Content-Security-Policy", "default-src 'none'")
+		h.ServeHTTP(w, r)
+	})
+}
+
+// Run sweeps expired codes, sessions and throttle entries until ctx ends.
+func (s *Server) Run(ctx context.Context) error {
+	t := time.NewTicker(5 * time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+			s.sweep(ctx)
+		}
+	}
+}
+
+func (s *Server) sweep(ctx context.Context) {
+	now := s.cfg.Now()
+	s.joins.sweep(now)
+	s.opens.sweep(now)
+	var expired []*session
+	reasons := map[*session]string{}
+	s.mu.Lock()
+	for _, sess := range s.sessions {
+		switch {
+		case !sess.joined && now.After(sess.codeExp):
+			reasons[sess] = "code-expired"
+		case now.After(sess.ends):
+			reasons[sess] = "session-expired"
+		default:
+			continue
+		}
+		expired = append(expired, sess)
+		s.removeLocked(sess)
+	}
+	s.mu.Unlock()
+	for _, sess := range expired {
+		s.endPeers(ctx, sess, reasons[sess])
+	}
+}
+
+// newSession registers a session with a fresh code. Called with s.mu held.
+func (s *Server) newSessionLocked(now time.Time) (*session, error) {
+	id, err := randomHex(16)
+	if err != nil {
+		return nil, err
+	}
+	for range 10 {
+		code, err := randomCode(proto.MinCodeDigits)
+		if err != nil {
+			return nil, err
+		}
+		key := sha256.Sum256([]byte(code))
+		if s.byCode[key] != nil {
+			continue
+		}
+		sess := &session{id: id, code: code, codeKey: key, codeExp: now.Add(s.cfg.CodeTTL), ends: now.Add(s.cfg.SessionMax)}
+		s.byCode[key] = sess
+		s.sessions[id] = sess
+		s.metrics.sessionsActive.Inc()
+		return sess, nil
+	}
+	return nil, proto.ErrServerBusy
+}
+
+// claimCode finds the unjoined session for code and marks it joined, so the
+// code works once. The map is keyed by the code's hash and the final
+// comparison is constant-time, so response timing says nothing about how
+// close a guess was.
+func (s *Server) claimCodeLocked(code string, now time.Time) *session {
+	key := sha256.Sum256([]byte(code))
+	sess := s.byCode[key]
+	if sess == nil || subtle.ConstantTimeCompare([]byte(sess.code), []byte(code)) != 1 {
+		return nil
+	}
+	if sess.joined || now.After(sess.codeExp) || sess.tech == nil {
+		return nil
+	}
+	delete(s.byCode, key)
+	sess.joined = true
+	return sess
+}
+
+func (s *Server) removeLocked(sess *session) {
+	if _, ok := s.sessions[sess.id]; !ok {
+		return
+	}
+	delete(s.sessions, sess.id)
+	if !sess.joined {
+		delete(s.byCode, sess.codeKey)
+	}
+	s.metrics.sessionsActive.Dec()
+}
+
+func randomCode(digits int) (string, error) {
+	max := new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(digits)), nil)
+	n, err := rand.Int(rand.Reader, max)
+	if err != nil {
+		return "", fmt.Errorf("generate code: %w", err)
+	}
+	return fmt.Sprintf("%0*d", digits, n), nil
+}
+
+func randomHex(n int) (string, error) {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("generate id: %w", err)
+	}
+	return hex.EncodeToString(b), nil
+}
+
+func remoteAddr(r *http.Request) netip.Addr {
+	ap, err := netip.ParseAddrPort(r.RemoteAddr)
+	if err != nil {
+		return netip.IPv4Unspecified()
+	}
+	return ap.Addr()
+}
