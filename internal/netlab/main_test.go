@@ -2,6 +2,7 @@ package netlab
 
 import (
 	"os"
+	"path"
 	"sync"
 	"testing"
 )
@@ -30,9 +31,9 @@ type lazyBuild struct {
 	err  error
 }
 
-// get builds the packages on first use and skips the test when one of them
-// does not exist in the tree yet.
-func (b *lazyBuild) get(t *testing.T) Binaries {
+// get builds the packages on first use and skips the test when one of
+// those it needs (default: all) does not exist in the tree yet.
+func (b *lazyBuild) get(t *testing.T, need ...string) Binaries {
 	t.Helper()
 	b.once.Do(func() {
 		dirOnce.Do(func() { binDir, dirErr = os.MkdirTemp("", "netlab-bin-") })
@@ -43,19 +44,19 @@ func (b *lazyBuild) get(t *testing.T) Binaries {
 	if b.err != nil {
 		t.Fatalf("netlab: build: %v", b.err)
 	}
-	for _, p := range b.pkgs {
-		if _, ok := b.bins[baseName(p)]; !ok {
-			t.Skipf("netlab: ./%s is not in the tree yet", p)
-		}
+	if need == nil {
+		need = b.pkgs
 	}
+	b.bins.require(t, need...)
 	return b.bins
 }
 
-func baseName(p string) string {
-	for i := len(p) - 1; i >= 0; i-- {
-		if p[i] == '/' {
-			return p[i+1:]
+// require skips t unless every named package was built.
+func (b Binaries) require(t *testing.T, pkgs ...string) {
+	t.Helper()
+	for _, p := range pkgs {
+		if _, ok := b[path.Base(p)]; !ok {
+			t.Skipf("netlab: ./%s is not in the tree yet", p)
 		}
 	}
-	return p
 }

@@ -31,7 +31,7 @@ type scenario struct {
 // data-channel round trip, and a clean end on both sides.
 func TestNATMatrix(t *testing.T) {
 	Require(t)
-	bins := tandem.get(t)
+	bins := tandem.get(t, "signaling", "agent", "technician")
 	for _, sc := range []scenario{
 		{name: "same LAN", sameLAN: true, nat: Cone, path: "direct", protocol: "udp", onlyHost: true},
 		{name: "cone NATs", nat: Cone, path: "direct", protocol: "udp", types: []string{"srflx", "prflx"}},
@@ -44,6 +44,9 @@ func TestNATMatrix(t *testing.T) {
 }
 
 func runScenario(t *testing.T, bins Binaries, sc scenario) {
+	if sc.relay == OurRelay {
+		bins.require(t, "turnrelay")
+	}
 	lab := New(t)
 	d := Deploy(t, lab, bins, sc.relay)
 	// A locked-down network lets through only the signaling server and the

@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 )
 
@@ -39,13 +40,12 @@ type Lab struct {
 	ports  int
 }
 
-var labCount int
+var labCount atomic.Int32
 
 // New creates the wan namespace and its bridge. Call Require first.
 func New(t testing.TB) *Lab {
 	t.Helper()
-	labCount++
-	l := &Lab{t: t, prefix: prefix(labCount)}
+	l := &Lab{t: t, prefix: prefix(int(labCount.Add(1)))}
 	l.WAN = NewNS(t, l.prefix+"-wan")
 	l.WAN.IP("link", "add", "name", "br", "type", "bridge")
 	l.WAN.IP("link", "set", "dev", "br", "up")
