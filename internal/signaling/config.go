@@ -25,6 +25,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/tandem-remote/tandem/internal/turncred"
 )
 
@@ -53,6 +55,9 @@ type Config struct {
 	JoinBurst int
 	// MaxConns bounds concurrent WebSocket connections (default 20000).
 	MaxConns int
+	// Registry receives the server's metrics and is served on /metrics;
+	// nil gives the server its own.
+	Registry *prometheus.Registry
 	// Logger receives operational logs; nil discards them.
 	Logger *slog.Logger
 	// Now is the clock (nil = time.Now); tests inject one.

@@ -53,7 +53,10 @@ func New(cfg Config) (*Server, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("signaling config: %w", err)
 	}
-	reg := prometheus.NewRegistry()
+	reg := cfg.Registry
+	if reg == nil {
+		reg = prometheus.NewRegistry()
+	}
 	s := &Server{
 		cfg:      cfg,
 		joins:    newThrottle(cfg.JoinRate, cfg.JoinBurst),

@@ -291,11 +291,17 @@ func TestHostileClients(t *testing.T) {
 	opts := &websocket.DialOptions{HTTPClient: f.http.Client()}
 	ctx := ctxT(t)
 	cases := map[string]func(*websocket.Conn) error{
-		"garbage":       func(c *websocket.Conn) error { return c.Write(ctx, websocket.MessageText, []byte("\x00\xffnot json")) },
-		"binary":        func(c *websocket.Conn) error { return c.Write(ctx, websocket.MessageBinary, []byte("{}")) },
-		"oversized":     func(c *websocket.Conn) error { return c.Write(ctx, websocket.MessageText, make([]byte, 2*proto.MaxMessageSize)) },
-		"signal first":  func(c *websocket.Conn) error { return c.Write(ctx, websocket.MessageText, []byte(`{"v":1,"type":"signal","body":{"data":{}}}`)) },
-		"wrong version": func(c *websocket.Conn) error { return c.Write(ctx, websocket.MessageText, []byte(`{"v":9,"type":"open"}`)) },
+		"garbage": func(c *websocket.Conn) error { return c.Write(ctx, websocket.MessageText, []byte("\x00\xffnot json")) },
+		"binary":  func(c *websocket.Conn) error { return c.Write(ctx, websocket.MessageBinary, []byte("{}")) },
+		"oversized": func(c *websocket.Conn) error {
+			return c.Write(ctx, websocket.MessageText, make([]byte, 2*proto.MaxMessageSize))
+		},
+		"signal first": func(c *websocket.Conn) error {
+			return c.Write(ctx, websocket.MessageText, []byte(`{"v":1,"type":"signal","body":{"data":{}}}`))
+		},
+		"wrong version": func(c *websocket.Conn) error {
+			return c.Write(ctx, websocket.MessageText, []byte(`{"v":9,"type":"open"}`))
+		},
 		"flood": func(c *websocket.Conn) error {
 			open, _ := proto.Encode(proto.TypeOpen, proto.Open{Token: testToken})
 			if err := c.Write(ctx, websocket.MessageText, open); err != nil {

@@ -1,0 +1,299 @@
+package signaling
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/tls"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/netip"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"golang.org/x/crypto/acme/autocert"
+
+	"github.com/tandem-remote/tandem/internal/certs"
+	"github.com/tandem-remote/tandem/internal/relay"
+)
+
+// Options are the signaling binary's settings: a Server's Config plus what
+// the process needs around it (data directory, TLS, the embedded relay).
+type Options struct {
+	Addr           string   // HTTPS listen address
+	DataDir        string   // holds cert.pem, key.pem, technician-token, turn-secret
+	PublicURL      string   // how clients reach this server; derived from Addr if empty
+	TURNURLs       []string // relay URLs for clients; derived from the embedded relay if empty
+	TURNSecretFile string   // shared TURN secret; DATA/turn-secret (generated) if empty
+	CertFile       string   // with KeyFile: use this certificate instead of a self-generated one
+	KeyFile        string
+	ACMEDomain     string // get a certificate from an ACME CA (Let's Encrypt) for this name
+
+	Relay           bool   // run a TURN relay in this process
+	RelayUDP        string // its listeners
+	RelayTCP        string
+	RelayPublicIP   string
+	RelayAllowPeers []netip.Prefix
+
+	Logger *slog.Logger
+	Out    io.Writer // where the start-up summary goes
+}
+
+// Service is a prepared signaling process: data directory ready, TLS and
+// secrets loaded, relay (if any) listening.
+type Service struct {
+	opts     Options
+	server   *Server
+	relay    *relay.Relay
+	reg      *prometheus.Registry // one /metrics for the server and the embedded relay
+	tls      *tls.Config
+	ln       net.Listener
+	certFile string
+	summary  []string
+}
+
+// Prepare sets up the data directory, TLS, secrets and the embedded relay,
+// and binds the listening socket, so that errors surface before Run.
+func Prepare(opts Options) (*Service, error) {
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if err := os.MkdirAll(opts.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("data directory: %w", err)
+	}
+	publicURL, err := publicURL(opts.PublicURL, opts.Addr)
+	if err != nil {
+		return nil, err
+	}
+	token, err := loadOrCreateSecret(filepath.Join(opts.DataDir, "technician-token"), hexSecret)
+	if err != nil {
+		return nil, err
+	}
+	secretFile := opts.TURNSecretFile
+	if secretFile == "" {
+		secretFile = filepath.Join(opts.DataDir, "turn-secret")
+		if _, err := loadOrCreateSecret(secretFile, base64Secret); err != nil {
+			return nil, err
+		}
+	}
+	secret, err := ReadSecretFile(secretFile)
+	if err != nil {
+		return nil, err
+	}
+	svc := &Service{opts: opts, reg: prometheus.NewRegistry()}
+	if err := svc.setupTLS(publicURL); err != nil {
+		return nil, err
+	}
+	turnURLs := opts.TURNURLs
+	if opts.Relay {
+		if turnURLs, err = svc.startRelay(publicURL, secret, turnURLs); err != nil {
+			return nil, err
+		}
+	}
+	svc.server, err = New(Config{
+		TechnicianToken: token, TURNURLs: turnURLs, TURNSecret: secret,
+		OriginPatterns: []string{publicURL.Host}, Logger: opts.Logger, Registry: svc.reg,
+	})
+	if err != nil {
+		svc.Close()
+		return nil, err
+	}
+	svc.ln, err = net.Listen("tcp", opts.Addr)
+	if err != nil {
+		svc.Close()
+		return nil, fmt.Errorf("listen on %s: %w (is another server running, or is the port privileged?)", opts.Addr, err)
+	}
+	svc.describe(publicURL, turnURLs, secretFile)
+	return svc, nil
+}
+
+func (svc *Service) setupTLS(public *url.URL) error {
+	o := svc.opts
+	switch {
+	case o.ACMEDomain != "":
+		m := &autocert.Manager{Prompt: autocert.AcceptTOS, HostPolicy: autocert.HostWhitelist(o.ACMEDomain),
+			Cache: autocert.DirCache(filepath.Join(o.DataDir, "acme"))}
+		svc.tls = m.TLSConfig()
+		svc.summary = append(svc.summary, "TLS certificate: from ACME for "+o.ACMEDomain)
+		return nil
+	case o.CertFile != "" || o.KeyFile != "":
+		cert, err := tls.LoadX509KeyPair(o.CertFile, o.KeyFile)
+		if err != nil {
+			return fmt.Errorf("load -cert/-key: %w", err)
+		}
+		svc.tls = &tls.Config{Certificates: []tls.Certificate{cert}}
+		svc.certFile = o.CertFile
+		svc.summary = append(svc.summary, "TLS certificate: "+o.CertFile+" (SHA-256 "+certs.Fingerprint(cert)+")")
+		return nil
+	}
+	certFile, keyFile := filepath.Join(o.DataDir, "cert.pem"), filepath.Join(o.DataDir, "key.pem")
+	hosts := certHosts(public, o.Addr)
+	cert, created, missing, err := certs.LoadOrCreate(certFile, keyFile, hosts)
+	if err != nil {
+		return err
+	}
+	if len(missing) > 0 {
+		o.Logger.Warn("certificate does not cover every name; delete cert.pem and key.pem to regenerate", "missing", strings.Join(missing, ","))
+	}
+	svc.tls = &tls.Config{Certificates: []tls.Certificate{cert}}
+	svc.certFile = certFile
+	state := "self-generated, kept in"
+	if created {
+		state = "self-generated now, saved to"
+	}
+	svc.summary = append(svc.summary, fmt.Sprintf("TLS certificate: %s %s\n  SHA-256 fingerprint %s", state, certFile, certs.Fingerprint(cert)))
+	return nil
+}
+
+// certHosts lists the names a self-generated certificate covers.
+func certHosts(public *url.URL, addr string) []string {
+	hosts := []string{public.Hostname(), "localhost", "127.0.0.1", "::1"}
+	if h, _, err := net.SplitHostPort(addr); err == nil && h != "" {
+		hosts = append(hosts, h)
+	}
+	if hn, err := os.Hostname(); err == nil {
+		hosts = append(hosts, hn)
+	}
+	var out []string
+	seen := map[string]bool{}
+	for _, h := range hosts {
+		if ip := net.ParseIP(h); h == "" || seen[h] || (ip != nil && ip.IsUnspecified()) {
+			continue
+		}
+		seen[h] = true
+		out = append(out, h)
+	}
+	return out
+}
+
+// publicURL returns the URL clients use, derived from addr when not given.
+func publicURL(raw, addr string) (*url.URL, error) {
+	if raw == "" {
+		host, port, err := net.SplitHostPort(addr)
+		if err != nil {
+			return nil, fmt.Errorf("-addr %q: %w", addr, err)
+		}
+		if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+			host = "localhost"
+		}
+		raw = "https://" + net.JoinHostPort(host, port)
+	}
+	u, err := url.Parse(raw)
+	if err != nil || u.Scheme != "https" || u.Host == "" {
+		return nil, fmt.Errorf("-public-url %q: want https://HOST[:PORT]", raw)
+	}
+	return u, nil
+}
+
+func (svc *Service) describe(public *url.URL, turnURLs []string, secretFile string) {
+	o := svc.opts
+	lines := []string{"Tandem signaling server", "  URL: " + public.String() + " (listening on " + svc.ln.Addr().String() + ")"}
+	for _, s := range svc.summary {
+		lines = append(lines, "  "+s)
+	}
+	lines = append(lines, "  technician token: "+filepath.Join(o.DataDir, "technician-token"), "  TURN secret: "+secretFile)
+	if len(turnURLs) == 0 {
+		lines = append(lines, "  TURN relay: none (peers can only connect directly; pass -turn-url or keep the embedded relay)")
+	}
+	for _, u := range turnURLs {
+		lines = append(lines, "  TURN relay: "+u)
+	}
+	ca := ""
+	if svc.certFile != "" && o.ACMEDomain == "" {
+		ca = " -ca " + svc.certFile
+	}
+	lines = append(lines, "",
+		"Technician:  technician -server "+public.String()+ca+" -token-file "+filepath.Join(o.DataDir, "technician-token"),
+		"Customer:    agent -server "+public.String()+ca+" -code CODE",
+	)
+	if o.Out != nil {
+		fmt.Fprintln(o.Out, strings.Join(lines, "\n"))
+	}
+}
+
+// Run serves until ctx ends, then shuts down gracefully.
+func (svc *Service) Run(ctx context.Context) error {
+	hs := &http.Server{
+		Handler:           svc.server.Handler(),
+		TLSConfig:         svc.tlsConfig(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog:          slog.NewLogLogger(svc.opts.Logger.Handler(), slog.LevelDebug),
+	}
+	errc := make(chan error, 2)
+	go func() { errc <- hs.ServeTLS(svc.ln, "", "") }()
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() { errc <- svc.server.Run(runCtx) }()
+	var err error
+	select {
+	case <-ctx.Done():
+	case err = <-errc:
+	}
+	shutCtx, done := context.WithTimeout(context.Background(), 5*time.Second)
+	defer done()
+	hs.Shutdown(shutCtx)
+	svc.Close()
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	return err
+}
+
+func (svc *Service) tlsConfig() *tls.Config {
+	c := svc.tls.Clone()
+	c.MinVersion = tls.VersionTLS12
+	c.NextProtos = append(c.NextProtos, "http/1.1")
+	return c
+}
+
+// Close releases the relay; Run calls it.
+func (svc *Service) Close() error {
+	if svc.relay != nil {
+		return svc.relay.Close()
+	}
+	return nil
+}
+
+type secretKind int
+
+const (
+	hexSecret secretKind = iota
+	base64Secret
+)
+
+// loadOrCreateSecret returns the trimmed content of name, creating it with
+// 32 random bytes (mode 0600) when it does not exist.
+func loadOrCreateSecret(name string, kind secretKind) (string, error) {
+	if b, err := os.ReadFile(name); err == nil {
+		return strings.TrimSpace(string(b)), nil
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return "", fmt.Errorf("read %s: %w", name, err)
+	}
+	raw := make([]byte, 32)
+	if _, err := rand.Read(raw); err != nil {
+		return "", err
+	}
+	s := hex.EncodeToString(raw)
+	if kind == base64Secret {
+		s = base64.StdEncoding.EncodeToString(raw)
+	}
+	return s, certs.WriteFileAtomic(name, []byte(s+"\n"), 0o600)
+}
+
+// ReadSecretFile reads a shared secret (trimmed) from name.
+func ReadSecretFile(name string) ([]byte, error) {
+	b, err := os.ReadFile(name)
+	if err != nil {
+		return nil, fmt.Errorf("TURN secret file: %w (create one with: head -c 32 /dev/urandom | base64 > FILE)", err)
+	}
+	return []byte(strings.TrimSpace(string(b))), nil
+}

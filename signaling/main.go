@@ -1,0 +1,132 @@
+// Command signaling runs Tandem's signaling server: technicians open
+// sessions and get one-time codes, customers' agents join with them, and
+// the server pairs the two and forwards their WebRTC negotiation over a
+// WebSocket on one HTTPS port. By default it also runs a TURN relay in the
+// same process, so one machine is a complete deployment; for more than one
+// machine, run `turnrelay` separately and pass its URLs with -turn-url.
+//
+// On first start it creates its data directory with a self-generated TLS
+// certificate (cert.pem, whose fingerprint it prints), the technician token
+// and the TURN shared secret.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/netip"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/tandem-remote/tandem/internal/signaling"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	opts, logLevel, err := parseFlags(args, stdout, stderr)
+	if err != nil {
+		if err == flag.ErrHelp {
+			return 0
+		}
+		return 2
+	}
+	opts.Logger = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: logLevel}))
+	svc, err := signaling.Prepare(opts)
+	if err != nil {
+		fmt.Fprintf(stderr, "signaling: %v\n", err)
+		return 1
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := svc.Run(ctx); err != nil {
+		fmt.Fprintf(stderr, "signaling: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+func parseFlags(args []string, stdout, stderr io.Writer) (signaling.Options, slog.Level, error) {
+	var o signaling.Options
+	var level slog.Level
+	fs := flag.NewFlagSet("signaling", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&o.Addr, "addr", ":8443", "HTTPS and WebSocket listen `ADDR`ess (use :443 in production)")
+	fs.StringVar(&o.DataDir, "data", "data", "data `DIR`ectory: certificate, technician token, TURN secret")
+	fs.StringVar(&o.PublicURL, "public-url", "", "`URL` clients use to reach this server (default https://localhost:PORT)")
+	fs.Func("turn-url", "relay `URL` handed to clients, repeatable: turn:HOST:3478?transport=udp,\nturn:HOST:3478?transport=tcp, turns:HOST:443?transport=tcp (default: the embedded relay's)", func(s string) error {
+		o.TURNURLs = append(o.TURNURLs, s)
+		return nil
+	})
+	fs.StringVar(&o.TURNSecretFile, "turn-secret-file", "", "shared TURN REST secret `FILE`, the relays' too (default DATA/turn-secret, generated)")
+	fs.StringVar(&o.CertFile, "cert", "", "TLS certificate `FILE` (PEM) instead of the self-generated one")
+	fs.StringVar(&o.KeyFile, "key", "", "TLS private key `FILE` (PEM) for -cert")
+	fs.StringVar(&o.ACMEDomain, "acme-domain", "", "get the TLS certificate from Let's Encrypt for `NAME` (needs -addr :443 reachable from the internet)")
+	fs.BoolVar(&o.Relay, "relay", true, "also run a TURN relay in this process (the single-machine default)")
+	fs.StringVar(&o.RelayUDP, "relay-udp", ":3478", "embedded relay: TURN over UDP listen `ADDR`ess (empty: off)")
+	fs.StringVar(&o.RelayTCP, "relay-tcp", ":3478", "embedded relay: TURN over TCP listen `ADDR`ess (empty: off)")
+	fs.StringVar(&o.RelayPublicIP, "relay-public-ip", "", "embedded relay: the `IP` peers reach it at (default: from -public-url or the default route)")
+	fs.Func("relay-allow-peers", "embedded relay: `CIDR,...` it may relay to despite its policy (loopback, private\nand documentation ranges are refused by default)", func(s string) error {
+		p, err := parsePrefixes(s)
+		o.RelayAllowPeers = append(o.RelayAllowPeers, p...)
+		return err
+	})
+	fs.TextVar(&level, "log-level", slog.LevelInfo, "log `LEVEL`: debug, info, warn or error")
+	fs.Usage = func() {
+		fmt.Fprint(stderr, `Usage: signaling [flags]
+
+Runs the Tandem signaling server (HTTPS + WebSocket on one port) and, unless
+-relay=false, a TURN relay in the same process. It prints the commands a
+technician and a customer run to connect.
+
+Flags:
+`)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return o, level, err
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "signaling: unexpected argument %q (see -h)\n", fs.Arg(0))
+		return o, level, errUsage
+	}
+	if (o.CertFile == "") != (o.KeyFile == "") {
+		fmt.Fprintln(stderr, "signaling: -cert and -key go together")
+		return o, level, errUsage
+	}
+	o.Out = stdout
+	return o, level, nil
+}
+
+var errUsage = errors.New("usage")
+
+func parsePrefixes(s string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, part := range strings.Split(s, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		if !strings.Contains(part, "/") {
+			a, err := netip.ParseAddr(part)
+			if err != nil {
+				return nil, fmt.Errorf("%q is not an address or CIDR", part)
+			}
+			out = append(out, netip.PrefixFrom(a, a.BitLen()))
+			continue
+		}
+		p, err := netip.ParsePrefix(part)
+		if err != nil {
+			return nil, fmt.Errorf("%q is not a CIDR: %w", part, err)
+		}
+		out = append(out, p.Masked())
+	}
+	return out, nil
+}

@@ -1,0 +1,83 @@
+// Command technician is the technician's side of a Tandem support session.
+// For now it is headless: it opens a session on the signaling server,
+// prints the code to give the customer, waits for the customer's agent,
+// brings up the end-to-end encrypted peer link and reports how it
+// connected. The viewer window arrives in a later milestone; these flags
+// and the -json events stay.
+//
+//	technician -server https://support.example.com -token-file token
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/tandem-remote/tandem/internal/session"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("technician", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var common session.Flags
+	common.Register(fs)
+	tokenFile := fs.String("token-file", "", "read the technician token from `FILE` (the server's DATA/technician-token)")
+	endAfter := fs.Duration("end-after", 0, "end the session this long after it connects (e.g. 30s); 0 waits for the customer or Ctrl-C")
+	fs.Usage = func() {
+		fmt.Fprint(stderr, `Usage: technician -server URL -token-file FILE [flags]
+
+Opens a support session, prints the code to give the customer, and connects
+to the customer's agent over an end-to-end encrypted peer link (direct when
+possible, through the TURN relay otherwise). Ctrl-C ends the session.
+Exit status: 0 when the session ended normally, 1 on error, 2 on bad usage.
+
+Flags:
+`)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if common.Server == "" || *tokenFile == "" || fs.NArg() > 0 {
+		fmt.Fprintln(stderr, "technician: -server and -token-file are required (see -h)")
+		return 2
+	}
+	tok, err := os.ReadFile(*tokenFile)
+	if err != nil {
+		fmt.Fprintf(stderr, "technician: read token: %v\n", err)
+		return 1
+	}
+	cfg, err := common.Common(stdout)
+	if err != nil {
+		fmt.Fprintf(stderr, "technician: %v\n", err)
+		return 1
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	err = session.RunTechnician(ctx, session.TechnicianConfig{
+		Common: cfg, Token: strings.TrimSpace(string(tok)), EndAfter: *endAfter,
+	})
+	return exitStatus(stderr, "technician", err)
+}
+
+func exitStatus(stderr io.Writer, name string, err error) int {
+	if err == nil {
+		return 0
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		err = fmt.Errorf("timed out: %w", err)
+	}
+	fmt.Fprintf(stderr, "%s: %v\n", name, err)
+	return 1
+}
+
