@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 
 	"github.com/pion/webrtc/v4"
 )
@@ -41,7 +42,7 @@ type Link struct {
 	doneOnce   sync.Once
 	err        error // set before done is closed
 
-	restarts int // ICE restarts sent; owned by the supervisor
+	restarts atomic.Int32 // ICE restarts sent
 }
 
 // New builds a Link and its data channels. Nothing is sent until Start.

@@ -49,7 +49,7 @@ func (l *Link) post(e event) {
 func (l *Link) supervise() {
 	defer close(l.supervised)
 	var r restarter
-	r.init(l)
+	r.init()
 	defer r.stop()
 	for {
 		select {
@@ -78,6 +78,8 @@ func (l *Link) onEvent(r *restarter, e event) bool {
 		l.checkConnected(r)
 	case e.dtls == webrtc.DTLSTransportStateFailed:
 		return l.fail(ErrHandshake)
+	case e.dtls == webrtc.DTLSTransportStateClosed && !r.dtlsUp:
+		return l.fail(ErrHandshake) // the remote side aborted the handshake
 	case e.dtls == webrtc.DTLSTransportStateClosed:
 		return l.fail(ErrRemoteClosed)
 	case e.ice != 0:

@@ -1,0 +1,58 @@
+package peer
+
+import (
+	"bytes"
+	"testing"
+	"time"
+
+	"github.com/pion/webrtc/v4"
+)
+
+// TestICERestartAfterCut cuts the network until ICE fails on both sides,
+// then restores it: the offerer restarts ICE, and the same link and channels
+// carry messages again, including the one sent during the cut.
+func TestICERestartAfterCut(t *testing.T) {
+	checkLeaks(t)
+	w := newWorld(t, worldSpec{nat0: fullCone, nat1: fullCone})
+	ctx := testContext(t, 60*time.Second)
+	fast := Config{
+		ICEServers:          iceServers(t),
+		DisconnectedTimeout: 500 * time.Millisecond,
+		FailedTimeout:       time.Second,
+		KeepaliveInterval:   200 * time.Millisecond,
+		RestartAfter:        300 * time.Millisecond,
+		GiveUpAfter:         time.Minute,
+	}
+	a, b := fast, fast
+	a.Net, b.Net = w.net0, w.net1
+	p := newPair(t, a, b, nil)
+	p.connect(ctx, t)
+	roundTrip(ctx, t, p.off, p.ans)
+	control := p.ans.Channel(ChannelControl)
+
+	w.cut.Store(true)
+	waitFor(ctx, t, "ice failed on both sides", func() bool {
+		return p.off.pc.ICEConnectionState() == webrtc.ICEConnectionStateFailed &&
+			p.ans.pc.ICEConnectionState() == webrtc.ICEConnectionStateFailed
+	})
+	waitFor(ctx, t, "offerer restarts ice", func() bool { return p.off.restarts.Load() > 0 })
+	during := []byte("sent during the cut")
+	check(t, p.off.Channel(ChannelControl).Send(ctx, during))
+	w.cut.Store(false)
+
+	got, err := control.Recv(ctx)
+	check(t, err)
+	if !bytes.Equal(got, during) {
+		t.Fatalf("received %q, want %q", got, during)
+	}
+	roundTrip(ctx, t, p.off, p.ans)
+	if p.ans.Channel(ChannelControl) != control || p.off.Err() != nil || p.ans.Err() != nil {
+		t.Fatalf("link replaced or ended: %v / %v", p.off.Err(), p.ans.Err())
+	}
+	waitFor(ctx, t, "ice connected", func() bool {
+		return p.off.pc.ICEConnectionState() == webrtc.ICEConnectionStateConnected
+	})
+	path, err := p.off.Path()
+	check(t, err)
+	t.Logf("after %d restarts: %s", p.off.restarts.Load(), path)
+}

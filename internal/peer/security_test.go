@@ -1,0 +1,175 @@
+package peer
+
+import (
+	"context"
+	"errors"
+	"regexp"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/pion/dtls/v3"
+	"github.com/pion/dtls/v3/pkg/protocol/extension"
+	"github.com/pion/dtls/v3/pkg/protocol/handshake"
+	"github.com/pion/webrtc/v4"
+)
+
+// TestCipherPolicy checks what a user would see in the "connected" event:
+// AES-256-GCM for DTLS and SRTP, on both sides, and that the DTLS server
+// agreed to the extended master secret.
+func TestCipherPolicy(t *testing.T) {
+	checkLeaks(t)
+	w := newWorld(t, worldSpec{nat0: fullCone, sameLAN: true})
+	ctx := testContext(t, 30*time.Second)
+	var emsOffered, emsAgreed atomic.Int32
+	observe := func(se *webrtc.SettingEngine) {
+		se.SetDTLSClientHelloMessageHook(func(m handshake.MessageClientHello) handshake.Message {
+			if hasEMS(m.Extensions) {
+				emsOffered.Add(1)
+			}
+			return &m
+		})
+		se.SetDTLSServerHelloMessageHook(func(m handshake.MessageServerHello) handshake.Message {
+			if hasEMS(m.Extensions) {
+				emsAgreed.Add(1)
+			}
+			return &m
+		})
+	}
+	p := newPairTweaked(t, Config{Net: w.net0}, Config{Net: w.net1}, nil, observe, observe)
+	po, pa := p.connect(ctx, t)
+	for _, path := range []Path{po, pa} {
+		if path.DTLSCipher != "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384" || path.SRTPProfile != "SRTP_AEAD_AES_256_GCM" {
+			t.Errorf("negotiated %q / %q, want AES-256-GCM for both", path.DTLSCipher, path.SRTPProfile)
+		}
+	}
+	if emsOffered.Load() == 0 || emsAgreed.Load() == 0 {
+		t.Errorf("extended master secret: offered %d times, agreed %d times", emsOffered.Load(), emsAgreed.Load())
+	}
+	roundTrip(ctx, t, p.off, p.ans)
+}
+
+func hasEMS(exts []extension.Extension) bool {
+	for _, e := range exts {
+		if ems, ok := e.(*extension.UseExtendedMasterSecret); ok && ems.Supported {
+			return true
+		}
+	}
+	return false
+}
+
+// TestPolicyRefusesWeakerPeer plays a peer that will not meet the policy
+// and checks that our side refuses the handshake rather than settling.
+func TestPolicyRefusesWeakerPeer(t *testing.T) {
+	tests := []struct {
+		name  string
+		tweak func(*webrtc.SettingEngine)
+	}{
+		{"AES-128 DTLS only", func(se *webrtc.SettingEngine) {
+			se.SetDTLSCipherSuites(dtls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256)
+		}},
+		{"AES-128 SRTP only", func(se *webrtc.SettingEngine) {
+			se.SetSRTPProtectionProfiles(dtls.SRTP_AES128_CM_HMAC_SHA1_80)
+		}},
+		{"no extended master secret", func(se *webrtc.SettingEngine) {
+			se.SetDTLSExtendedMasterSecret(dtls.DisableExtendedMasterSecret)
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			checkLeaks(t)
+			w := newWorld(t, worldSpec{nat0: fullCone, sameLAN: true})
+			ctx := testContext(t, 30*time.Second)
+			p := newPairTweaked(t, Config{Net: w.net0}, Config{Net: w.net1}, nil, nil, tt.tweak)
+			check(t, p.off.Start(ctx))
+			for _, l := range []*Link{p.off, p.ans} {
+				waitDone(ctx, t, l)
+			}
+			if !errors.Is(p.off.Err(), ErrHandshake) {
+				t.Errorf("our side ended with %v, want %v", p.off.Err(), ErrHandshake)
+			}
+			select {
+			case <-p.off.Connected():
+				t.Error("our side reported connected")
+			default:
+			}
+		})
+	}
+}
+
+var fingerprintLine = regexp.MustCompile(`a=fingerprint:sha-256 ([0-9A-F]{2})`)
+
+// tamperFingerprint changes the first byte of every sha-256 fingerprint in
+// descriptions sent by side.
+func tamperFingerprint(side Role) signalHook {
+	return func(from Role, s Signal) (Signal, bool) {
+		if from != side || s.Description == nil {
+			return s, true
+		}
+		d := *s.Description
+		d.SDP = fingerprintLine.ReplaceAllStringFunc(d.SDP, func(m string) string {
+			b := []byte(m)
+			if b[len(b)-1] == '0' {
+				b[len(b)-1] = '1'
+			} else {
+				b[len(b)-1] = '0'
+			}
+			return string(b)
+		})
+		if d.SDP == s.Description.SDP {
+			panic("no fingerprint to tamper with")
+		}
+		return Signal{Description: &d}, true
+	}
+}
+
+// TestWrongFingerprint tampers with the fingerprint in transit: the link must
+// fail and not one of the messages the offerer keeps sending may arrive.
+func TestWrongFingerprint(t *testing.T) {
+	for _, side := range []Role{Offerer, Answerer} {
+		t.Run("in the "+side.String()+"'s description", func(t *testing.T) {
+			checkLeaks(t)
+			w := newWorld(t, worldSpec{nat0: fullCone, sameLAN: true})
+			ctx := testContext(t, 30*time.Second)
+			p := newPair(t, Config{Net: w.net0}, Config{Net: w.net1}, tamperFingerprint(side))
+			var sent atomic.Int32
+			sendDone := make(chan struct{})
+			go func() { // stops once the channel refuses (closed) or ctx ends
+				defer close(sendDone)
+				for p.off.Channel(ChannelControl).Send(ctx, []byte("secret")) == nil {
+					sent.Add(1)
+				}
+			}()
+			check(t, p.off.Start(ctx))
+			waitDone(ctx, t, p.off)
+			waitDone(ctx, t, p.ans)
+			<-sendDone
+			for _, l := range []*Link{p.off, p.ans} {
+				if l.Err() == nil || errors.Is(l.Err(), ErrClosed) {
+					t.Errorf("link ended with %v, want a failure", l.Err())
+				}
+			}
+			if n := received(p.ans); n != 0 || sent.Load() != 0 {
+				t.Errorf("%d messages sent, %d delivered; want 0 and 0", sent.Load(), n)
+			}
+		})
+	}
+}
+
+// received counts the messages queued on every channel of l.
+func received(l *Link) int {
+	n := 0
+	for _, c := range l.channels {
+		n += len(c.recv)
+	}
+	return n
+}
+
+func waitDone(ctx context.Context, t *testing.T, l *Link) {
+	t.Helper()
+	select {
+	case <-l.Done():
+	case <-ctx.Done():
+		t.Fatalf("%s: link still up: %v", l.cfg.Role, ctx.Err())
+	}
+}
