@@ -2,8 +2,11 @@ package netlab
 
 import (
 	"context"
+	"fmt"
 	"net/netip"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -125,34 +128,63 @@ func waitLine(t *testing.T, p *Proc, substr string) {
 	}
 }
 
-// TestCoturnInLab checks the coturn configuration the NAT matrix uses,
-// independently of Tandem's binaries: coturn's own client, behind a
-// symmetric NAT, allocates with a TURN REST credential from the shared
-// secret and relays to a peer on the wan.
-func TestCoturnInLab(t *testing.T) {
+// TestRelaysInLab checks the relays the NAT matrix uses, independently of
+// Tandem's clients: coturn's own load generator, behind a NAT, allocates with
+// a TURN REST credential from the shared secret and relays to a peer on the
+// wan — over UDP through a symmetric NAT, and over TLS on 443 through a
+// router that drops UDP.
+func TestRelaysInLab(t *testing.T) {
 	Require(t)
 	for _, cmd := range []string{"turnserver", "turnutils_uclient", "turnutils_peer"} {
 		if _, err := exec.LookPath(cmd); err != nil {
 			t.Skipf("%s not found; run scripts/install-deps.sh", cmd)
 		}
 	}
-	lab := New(t)
-	secret := randomHex(t)
-	relay := StartCoturn(t, lab.Server("relay", RelayAddr), t.TempDir(), secret)
-	peerNS := lab.Server("peer", SignalingAddr)
-	peer := peerNS.Start("turnutils_peer", "turnutils_peer", "-L", SignalingAddr.String(), "-p", "3480")
-	host, _ := lab.Router("sym", PublicB, LANB, Symmetric).Host("client")
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	out, err := host.Try(ctx, "turnutils_uclient", "-W", secret, "-e", SignalingAddr.String(), "-r", "3480",
-		"-n", "20", "-m", "1", "-l", "200", "-z", "5", RelayAddr.String())
-	if err != nil {
-		t.Fatalf("turnutils_uclient through coturn: %v\n%s\n%s\n%s", err, out, relay.Output(), peer.Output())
-	}
-	t.Log(lastLines(out, 6))
-	m := regexp.MustCompile(`start_mclient: tot_send_msgs=\d+, tot_recv_msgs=(\d+)`).FindStringSubmatch(out)
-	if m == nil || m[1] == "0" {
-		t.Errorf("nothing came back through coturn\n%s\n%s", out, relay.Output())
+	tlsDst := netip.AddrPortFrom(RelayAddr, RelayTLSPort)
+	for _, tc := range []struct {
+		name  string
+		relay RelayKind
+		nat   NAT
+		args  []string // extra turnutils_uclient flags
+	}{
+		{"coturn udp", Coturn, Symmetric, nil},
+		{"turnrelay udp", OurRelay, Symmetric, nil},
+		{"turnrelay tls 443", OurRelay, UDPBlocked, []string{"-t", "-S", "-p", fmt.Sprint(RelayTLSPort)}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			lab := New(t)
+			dir := t.TempDir()
+			secret := randomHex(t)
+			relayNS := lab.Server("relay", RelayAddr)
+			var relay *Proc
+			if tc.relay == Coturn {
+				relay = StartCoturn(t, relayNS, dir, secret)
+			} else {
+				bins := tandem.get(t, "turnrelay")
+				secretFile := filepath.Join(dir, "secret")
+				if err := os.WriteFile(secretFile, []byte(secret), 0o600); err != nil {
+					t.Fatal(err)
+				}
+				relay, _ = StartTURNRelay(t, relayNS, bins["turnrelay"], dir, secretFile)
+			}
+			peer := lab.Server("peer", SignalingAddr).Start("turnutils_peer", "turnutils_peer",
+				"-L", SignalingAddr.String(), "-p", "3480")
+			site := lab.Router("r", PublicB, LANB, tc.nat, tlsDst)
+			host, _ := site.Host("client")
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			args := append([]string{"-W", secret, "-e", SignalingAddr.String(), "-r", "3480",
+				"-n", "5", "-m", "1", "-l", "200", "-z", "5", "-c"}, tc.args...)
+			out, err := host.Try(ctx, "turnutils_uclient", append(args, RelayAddr.String())...)
+			m := regexp.MustCompile(`start_mclient: tot_send_msgs=\d+, tot_recv_msgs=(\d+)`).FindStringSubmatch(out)
+			if err != nil || m == nil || m[1] == "0" {
+				t.Fatalf("nothing came back through %s (%v):\n%s\n%s\n%s", relay.Name, err, lastLines(out, 20), relay.Output(), peer.Output())
+			}
+			t.Log(lastLines(out, 5))
+			if tc.nat == UDPBlocked && site.AcceptedTCP(tlsDst) == 0 {
+				t.Errorf("no TCP connection to %s went through the router", tlsDst)
+			}
+		})
 	}
 }
 

@@ -69,9 +69,9 @@ func Deploy(t testing.TB, lab *Lab, bins Binaries, kind RelayKind) *Deployment {
 	relayUDP := "turn:" + netip.AddrPortFrom(RelayAddr, RelayPort).String() + "?transport=udp"
 	switch kind {
 	case OurRelay:
-		cert, key := SelfSignedCert(t, d.Dir, "relay", RelayAddr)
+		var cert string
+		d.Relay, cert = StartTURNRelay(t, d.RelayNS, bins["turnrelay"], d.Dir, secretFile)
 		caFiles = append(caFiles, cert)
-		d.Relay = d.startTURNRelay(t, bins, cert, key, secretFile)
 		turnURLs = []string{relayUDP,
 			"turns:" + netip.AddrPortFrom(RelayAddr, RelayTLSPort).String() + "?transport=tcp"}
 	case Coturn:
@@ -101,9 +101,14 @@ func Deploy(t testing.TB, lab *Lab, bins Binaries, kind RelayKind) *Deployment {
 	return d
 }
 
-func (d *Deployment) startTURNRelay(t testing.TB, bins Binaries, cert, key, secretFile string) *Proc {
+// StartTURNRelay runs Tandem's turnrelay (bin) in ns on RelayAddr: UDP and
+// TCP on RelayPort, TLS on RelayTLSPort with a certificate generated in dir
+// (returned, for clients' CA bundles), allowing the lab's documentation
+// ranges as peers.
+func StartTURNRelay(t testing.TB, ns *NS, bin, dir, secretFile string) (p *Proc, certFile string) {
 	t.Helper()
-	p := d.RelayNS.Start("turnrelay", bins["turnrelay"],
+	cert, key := SelfSignedCert(t, dir, "relay", RelayAddr)
+	p = ns.Start("turnrelay", bin,
 		"-udp", netip.AddrPortFrom(RelayAddr, RelayPort).String(),
 		"-tcp", netip.AddrPortFrom(RelayAddr, RelayPort).String(),
 		"-tls", netip.AddrPortFrom(RelayAddr, RelayTLSPort).String(),
@@ -114,8 +119,8 @@ func (d *Deployment) startTURNRelay(t testing.TB, bins Binaries, cert, key, secr
 		"-secret-file", secretFile,
 		"-allow-peers", "203.0.113.0/24,192.0.2.0/24,198.51.100.0/24",
 		"-metrics", "127.0.0.1:9100")
-	WaitTCP(t, d.RelayNS, p, netip.AddrPortFrom(RelayAddr, RelayTLSPort))
-	return p
+	WaitTCP(t, ns, p, netip.AddrPortFrom(RelayAddr, RelayTLSPort))
+	return p, cert
 }
 
 // WaitTCP waits until addr accepts TCP connections from inside ns, failing
