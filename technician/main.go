@@ -80,4 +80,3 @@ func exitStatus(stderr io.Writer, name string, err error) int {
 	fmt.Fprintf(stderr, "%s: %v\n", name, err)
 	return 1
 }
-
