@@ -145,11 +145,15 @@ func restAuth(ra *turn.RequestAttributes) (string, []byte, bool) {
 // relay.
 func iceServers(t *testing.T) []webrtc.ICEServer {
 	t.Helper()
-	cred := must(turncred.Issue(turnSecret, "session1", time.Now().Add(time.Hour)))(t)
+	cred := must(issueCred())(t)
 	return []webrtc.ICEServer{
 		{URLs: []string{"stun:" + relayIP + ":3478"}},
 		{URLs: []string{"turn:" + relayIP + ":3478?transport=udp"}, Username: cred.Username, Credential: cred.Password},
 	}
+}
+
+func issueCred() (turncred.Credential, error) {
+	return turncred.Issue(turnSecret, "session1", time.Now().Add(time.Hour))
 }
 
 // pair is two links wired to each other through in-memory signaling.
@@ -162,12 +166,12 @@ type signalHook func(from Role, s Signal) (Signal, bool)
 
 // newPair builds an Offerer from a and an Answerer from b whose Send
 // functions deliver to each other, and closes both at cleanup.
-func newPair(t *testing.T, a, b Config, hook signalHook) *pair {
+func newPair(t testing.TB, a, b Config, hook signalHook) *pair {
 	t.Helper()
 	return newPairTweaked(t, a, b, hook, nil, nil)
 }
 
-func newPairTweaked(t *testing.T, a, b Config, hook signalHook, ta, tb func(*webrtc.SettingEngine)) *pair {
+func newPairTweaked(t testing.TB, a, b Config, hook signalHook, ta, tb func(*webrtc.SettingEngine)) *pair {
 	t.Helper()
 	p := &pair{}
 	a.Role, b.Role = Offerer, Answerer
@@ -188,7 +192,7 @@ func newPairTweaked(t *testing.T, a, b Config, hook signalHook, ta, tb func(*web
 	return p
 }
 
-func (p *pair) deliver(t *testing.T, from Role, hook signalHook, to func() *Link) func(Signal) error {
+func (p *pair) deliver(t testing.TB, from Role, hook signalHook, to func() *Link) func(Signal) error {
 	return func(s Signal) error {
 		if hook != nil {
 			var ok bool
@@ -203,7 +207,7 @@ func (p *pair) deliver(t *testing.T, from Role, hook signalHook, to func() *Link
 }
 
 // connect starts the offerer and waits until both sides are connected.
-func (p *pair) connect(ctx context.Context, t *testing.T) (Path, Path) {
+func (p *pair) connect(ctx context.Context, t testing.TB) (Path, Path) {
 	t.Helper()
 	check(t, p.ans.Start(ctx))
 	check(t, p.off.Start(ctx))
@@ -215,7 +219,7 @@ func (p *pair) connect(ctx context.Context, t *testing.T) (Path, Path) {
 }
 
 // roundTrip sends a ping one way on "control" and a pong back.
-func roundTrip(ctx context.Context, t *testing.T, from, to *Link) {
+func roundTrip(ctx context.Context, t testing.TB, from, to *Link) {
 	t.Helper()
 	ping, pong := []byte("ping"), []byte("pong")
 	check(t, from.Channel(ChannelControl).Send(ctx, ping))
@@ -232,7 +236,7 @@ func roundTrip(ctx context.Context, t *testing.T, from, to *Link) {
 	}
 }
 
-func testContext(t *testing.T, d time.Duration) context.Context {
+func testContext(t testing.TB, d time.Duration) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), d)
 	t.Cleanup(cancel)
 	return ctx

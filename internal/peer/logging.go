@@ -8,8 +8,9 @@ import (
 	"github.com/pion/logging"
 )
 
-// pionLogs routes pion's scoped loggers to slog. pion's trace level is
-// dropped; its messages are formatted by pion and never contain full SDP.
+// pionLogs routes pion's scoped loggers to slog, one level lower than pion
+// says (pion warns about routine events such as an unreachable STUN server)
+// and without its trace level. pion's messages never carry full SDP.
 type pionLogs struct{ log *slog.Logger }
 
 func (f pionLogs) NewLogger(scope string) logging.LeveledLogger {
