@@ -32,7 +32,7 @@ type stack struct {
 	relay *relay.Relay
 }
 
-func newStack(t *testing.T, turnTransports ...string) *stack {
+func newStack(t testing.TB, turnTransports ...string) *stack {
 	t.Helper()
 	r, err := relay.New(relay.Config{
 		UDPAddr: "127.0.0.1:0", TCPAddr: "127.0.0.1:0", Secret: secret,

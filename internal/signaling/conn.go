@@ -164,13 +164,16 @@ func (s *Server) open(ctx context.Context, c *client, env proto.Envelope) error 
 
 func (s *Server) join(ctx context.Context, c *client, env proto.Envelope) error {
 	now := s.cfg.Now()
-	// Throttle before looking at the code, so guessing costs the same
-	// whether or not a guess would have matched.
-	if !s.joins.allow(c.addr, now) {
+	// A throttled address is refused before its code is looked at, so
+	// that once it is throttled even a right guess is worth nothing. Only
+	// failures count, so one office behind one NAT can bring in many
+	// customers.
+	if s.joins.blocked(c.addr, now) {
 		return s.refuse(proto.ErrThrottled)
 	}
 	j, err := proto.Body[proto.Join](env)
 	if err != nil {
+		s.joins.allow(c.addr, now)
 		return s.refuse(proto.ErrBadRequest)
 	}
 	s.mu.Lock()
@@ -182,6 +185,7 @@ func (s *Server) join(ctx context.Context, c *client, env proto.Envelope) error 
 	}
 	s.mu.Unlock()
 	if sess == nil {
+		s.joins.allow(c.addr, now)
 		s.cfg.Logger.Info("join refused", "from", c.addr)
 		return s.refuse(proto.ErrInvalidCode)
 	}

@@ -47,3 +47,22 @@ func TestCoturnVector(t *testing.T) {
 }
 
 const wantVector = "KBP4EKrLbS+4eWB95mCB93nrXRc="
+
+// FuzzCheck: Check never panics, and accepts only usernames whose expiry
+// part is a positive integer in the future.
+func FuzzCheck(f *testing.F) {
+	f.Add("1800003600:sess42")
+	f.Add("99999999999999999999:x")
+	f.Add(":")
+	f.Fuzz(func(t *testing.T, user string) {
+		secret := []byte("0123456789abcdef0123456789abcdef")
+		now := time.Unix(1_800_000_000, 0)
+		pw, _, err := Check(secret, user, now)
+		if err != nil {
+			return
+		}
+		if pw != Password(secret, user) {
+			t.Fatal("password mismatch")
+		}
+	})
+}
