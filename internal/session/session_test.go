@@ -16,8 +16,8 @@ import (
 
 	"github.com/tandem-remote/tandem/internal/proto"
 	"github.com/tandem-remote/tandem/internal/relay"
-	"github.com/tandem-remote/tandem/internal/signaling"
 	"github.com/tandem-remote/tandem/internal/sigclient"
+	"github.com/tandem-remote/tandem/internal/signaling"
 )
 
 const token = "technician-token-for-tests"
