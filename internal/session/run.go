@@ -91,11 +91,7 @@ func (r *run) pump(ctx context.Context) {
 		}
 		switch env.Type {
 		case proto.TypeSignal:
-			msg, err := proto.Body[proto.Signal](env)
-			var s peer.Signal
-			if err == nil {
-				err = json.Unmarshal(msg.Data, &s)
-			}
+			s, err := decodeSignal(env)
 			if err == nil {
 				err = r.link.HandleSignal(ctx, s)
 			}
@@ -110,6 +106,23 @@ func (r *run) pump(ctx context.Context) {
 			}
 		}
 	}
+}
+
+// decodeSignal extracts the peer signal a Signal message carries. Exactly
+// one of description and candidate must be present.
+func decodeSignal(env proto.Envelope) (peer.Signal, error) {
+	var s peer.Signal
+	msg, err := proto.Body[proto.Signal](env)
+	if err != nil {
+		return s, err
+	}
+	if err := json.Unmarshal(msg.Data, &s); err != nil {
+		return s, fmt.Errorf("decode signal: %w", err)
+	}
+	if (s.Description == nil) == (s.Candidate == nil) {
+		return s, errors.New("decode signal: want one description or one candidate")
+	}
+	return s, nil
 }
 
 // waitConnected waits for the link to come up. It returns an end reason

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tandem-remote/tandem/internal/leakcheck"
 	"github.com/tandem-remote/tandem/internal/proto"
 	"github.com/tandem-remote/tandem/internal/relay"
 	"github.com/tandem-remote/tandem/internal/sigclient"
@@ -143,6 +144,7 @@ func TestSessionMatrix(t *testing.T) {
 		{"relay only over TCP", []string{"tcp"}, true, "relayed", "tcp"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			leakcheck.Check(t)
 			s := newStack(t, tc.transports...)
 			res := s.session(t, tc.relayOnly)
 			if res.techErr != nil || res.agentErr != nil {
@@ -168,6 +170,7 @@ func TestSessionMatrix(t *testing.T) {
 }
 
 func TestAgentInterruptEndsBothSides(t *testing.T) {
+	leakcheck.Check(t)
 	s := newStack(t, "udp")
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
@@ -194,6 +197,7 @@ func TestAgentInterruptEndsBothSides(t *testing.T) {
 }
 
 func TestJoinErrors(t *testing.T) {
+	leakcheck.Check(t)
 	s := newStack(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
