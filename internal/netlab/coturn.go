@@ -24,8 +24,12 @@ func StartCoturn(t testing.TB, ns *NS, dir, secret string) *Proc {
 		"realm=tandem",
 		"use-auth-secret",
 		"static-auth-secret=" + secret,
-		// coturn refuses documentation and private peers unless allowed.
+		// Relay only on the lab's wan, as a relay on the internet would: no
+		// relaying into the private LANs (their addresses are unroutable
+		// from the relay, and coturn's sends to them fail).
 		"allowed-peer-ip=203.0.113.0-203.0.113.255",
+		"denied-peer-ip=192.0.2.0-192.0.2.255",
+		"denied-peer-ip=198.51.100.0-198.51.100.255",
 		"fingerprint",
 		"no-cli",
 		"no-tls",
@@ -35,6 +39,7 @@ func StartCoturn(t testing.TB, ns *NS, dir, secret string) *Proc {
 		"userdb=" + filepath.Join(dir, "turndb"),
 		"log-file=stdout",
 		"simple-log",
+		"verbose",
 	}
 	if err := os.WriteFile(conf, []byte(strings.Join(lines, "\n")+"\n"), 0o600); err != nil {
 		t.Fatal(err)

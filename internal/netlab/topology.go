@@ -98,6 +98,12 @@ func (l *Lab) Router(name string, pub netip.Addr, lan netip.Prefix, nat NAT, all
 	r.IP("link", "set", "dev", "lan", "up")
 	r.Addr("lan", netip.PrefixFrom(lan.Addr().Next(), lan.Bits()).String())
 	r.Sysctl("net.ipv4.ip_forward", "1")
+	// Like any home router, drop unsolicited packets to the router itself.
+	// Besides realism this matters for hole punching: a peer's early probe
+	// that reached the router would otherwise leave a conntrack entry that
+	// collides with the LAN host's own mapping, and the NAT would then move
+	// that host to another port. A dropped packet's entry is never confirmed.
+	r.IPTables("-A", "INPUT", "-i", "wan", "-m", "conntrack", "--ctstate", "NEW,INVALID", "-j", "DROP")
 	switch nat {
 	case Cone, UDPBlocked:
 		r.IPTables("-t", "nat", "-A", "POSTROUTING", "-o", "wan", "-j", "MASQUERADE")
