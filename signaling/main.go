@@ -72,6 +72,7 @@ func parseFlags(args []string, stdout, stderr io.Writer) (signaling.Options, slo
 	fs.BoolVar(&o.Relay, "relay", true, "also run a TURN relay in this process (the single-machine default)")
 	fs.StringVar(&o.RelayUDP, "relay-udp", ":3478", "embedded relay: TURN over UDP listen `ADDR`ess (empty: off)")
 	fs.StringVar(&o.RelayTCP, "relay-tcp", ":3478", "embedded relay: TURN over TCP listen `ADDR`ess (empty: off)")
+	fs.StringVar(&o.RelayTLS, "relay-tls", "", "embedded relay: TURN over TLS listen `ADDR`ess, with the server's certificate\n(e.g. :5349, or :443 when signaling listens elsewhere; empty: off)")
 	fs.StringVar(&o.RelayPublicIP, "relay-public-ip", "", "embedded relay: the `IP` peers reach it at (default: from -public-url or the default route)")
 	fs.Func("relay-allow-peers", "embedded relay: `CIDR,...` it may relay to despite its policy (loopback, private\nand documentation ranges are refused by default)", func(s string) error {
 		p, err := parsePrefixes(s)

@@ -46,6 +46,9 @@ Flags:
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
 		return 2
 	}
 	if common.Server == "" || *tokenFile == "" || fs.NArg() > 0 {

@@ -14,7 +14,7 @@ import (
 func (svc *Service) startRelay(public *url.URL, secret []byte, given []string) ([]string, error) {
 	o := svc.opts
 	cfg := relay.Config{
-		UDPAddr: o.RelayUDP, TCPAddr: o.RelayTCP, Secret: secret,
+		UDPAddr: o.RelayUDP, TCPAddr: o.RelayTCP, TLSAddr: o.RelayTLS, Secret: secret,
 		AllowPeers: o.RelayAllowPeers, Logger: o.Logger.With("component", "relay"),
 		Registerer: svc.reg,
 	}
@@ -24,6 +24,9 @@ func (svc *Service) startRelay(public *url.URL, secret []byte, given []string) (
 		}
 	} else if ip := net.ParseIP(public.Hostname()); ip != nil && ip.To4() != nil && !ip.IsLoopback() {
 		cfg.PublicIP = ip
+	}
+	if o.RelayTLS != "" {
+		cfg.TLSConfig = svc.tls.Clone()
 	}
 	r, err := relay.New(cfg)
 	if err != nil {
@@ -36,15 +39,18 @@ func (svc *Service) startRelay(public *url.URL, secret []byte, given []string) (
 	var urls []string
 	addrs := r.Addrs()
 	if addrs.UDP != nil {
-		urls = append(urls, turnURL(public.Hostname(), addrs.UDP, "udp"))
+		urls = append(urls, turnURL("turn", public.Hostname(), addrs.UDP, "udp"))
 	}
 	if addrs.TCP != nil {
-		urls = append(urls, turnURL(public.Hostname(), addrs.TCP, "tcp"))
+		urls = append(urls, turnURL("turn", public.Hostname(), addrs.TCP, "tcp"))
+	}
+	if addrs.TLS != nil {
+		urls = append(urls, turnURL("turns", public.Hostname(), addrs.TLS, "tcp"))
 	}
 	return urls, nil
 }
 
-func turnURL(host string, addr net.Addr, transport string) string {
+func turnURL(scheme, host string, addr net.Addr, transport string) string {
 	_, port, _ := net.SplitHostPort(addr.String())
-	return fmt.Sprintf("turn:%s?transport=%s", net.JoinHostPort(host, port), transport)
+	return fmt.Sprintf("%s:%s?transport=%s", scheme, net.JoinHostPort(host, port), transport)
 }

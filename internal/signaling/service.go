@@ -41,6 +41,7 @@ type Options struct {
 	Relay           bool   // run a TURN relay in this process
 	RelayUDP        string // its listeners
 	RelayTCP        string
+	RelayTLS        string // TURN over TLS, with the server's certificate
 	RelayPublicIP   string
 	RelayAllowPeers []netip.Prefix
 

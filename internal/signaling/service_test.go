@@ -1,0 +1,125 @@
+package signaling
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tandem-remote/tandem/internal/certs"
+)
+
+func prepare(t *testing.T, dir string, out io.Writer) *Service {
+	t.Helper()
+	svc, err := Prepare(Options{
+		Addr: "127.0.0.1:0", DataDir: dir, PublicURL: "https://127.0.0.1",
+		Relay: true, RelayUDP: "127.0.0.1:0", RelayTCP: "127.0.0.1:0", RelayTLS: "127.0.0.1:0",
+		Out: out,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return svc
+}
+
+// TestServiceFirstStart checks what an operator sees on first start and
+// after a restart: the data directory's files, their modes, a stable
+// certificate, and a summary naming what clients need.
+func TestServiceFirstStart(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "data")
+	var out bytes.Buffer
+	svc := prepare(t, dir, &out)
+	svc.ln.Close()
+	svc.Close()
+	for name, mode := range map[string]os.FileMode{"cert.pem": 0o644, "key.pem": 0o600, "technician-token": 0o600, "turn-secret": 0o600} {
+		fi, err := os.Stat(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if fi.Mode().Perm() != mode {
+			t.Errorf("%s mode %v, want %v", name, fi.Mode().Perm(), mode)
+		}
+	}
+	summary := out.String()
+	cert, _, _, err := certs.LoadOrCreate(filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{certs.Fingerprint(cert), "-token-file " + filepath.Join(dir, "technician-token"),
+		"-ca " + filepath.Join(dir, "cert.pem"), "turn:127.0.0.1:", "?transport=udp", "?transport=tcp", "turns:127.0.0.1:", "agent -server https://127.0.0.1"} {
+		if !strings.Contains(summary, want) {
+			t.Errorf("summary lacks %q:\n%s", want, summary)
+		}
+	}
+	token, _ := os.ReadFile(filepath.Join(dir, "technician-token"))
+
+	// A restart keeps the certificate, the token and the secret.
+	out.Reset()
+	svc = prepare(t, dir, &out)
+	svc.ln.Close()
+	svc.Close()
+	if !strings.Contains(out.String(), certs.Fingerprint(cert)) || !strings.Contains(out.String(), "kept in") {
+		t.Errorf("certificate changed across restart:\n%s", out.String())
+	}
+	if again, _ := os.ReadFile(filepath.Join(dir, "technician-token")); !bytes.Equal(again, token) {
+		t.Error("technician token changed across restart")
+	}
+}
+
+func TestServiceServes(t *testing.T) {
+	dir := t.TempDir()
+	svc := prepare(t, dir, io.Discard)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- svc.Run(ctx) }()
+	pool, err := certs.Pool(filepath.Join(dir, "cert.pem"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	client := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+	base := "https://" + svc.ln.Addr().String()
+	for path, want := range map[string]string{"/healthz": "ok", "/metrics": "tandem_signaling_sessions"} {
+		resp, err := client.Get(base + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || !strings.Contains(string(body), want) {
+			t.Errorf("%s: %d %.200s", path, resp.StatusCode, body)
+		}
+		if path == "/metrics" && !strings.Contains(string(body), "relay") {
+			t.Errorf("/metrics lacks the embedded relay's metrics")
+		}
+		if hsts := resp.Header.Get("Strict-Transport-Security"); hsts == "" {
+			t.Errorf("%s: no HSTS header", path)
+		}
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+}
+
+func TestPrepareErrors(t *testing.T) {
+	dir := t.TempDir()
+	for name, o := range map[string]Options{
+		"bad public URL":    {Addr: "127.0.0.1:0", DataDir: dir, PublicURL: "http://plain.example"},
+		"missing secret":    {Addr: "127.0.0.1:0", DataDir: dir, TURNSecretFile: filepath.Join(dir, "nope")},
+		"missing cert file": {Addr: "127.0.0.1:0", DataDir: dir, CertFile: filepath.Join(dir, "c.pem"), KeyFile: filepath.Join(dir, "k.pem")},
+		"bad addr":          {Addr: "nonsense", DataDir: dir},
+	} {
+		if svc, err := Prepare(o); err == nil {
+			svc.Close()
+			t.Errorf("%s: accepted", name)
+		} else if name == "missing secret" && !strings.Contains(err.Error(), "/dev/urandom") {
+			t.Errorf("%s: message does not say how to fix it: %v", name, err)
+		}
+	}
+}
