@@ -35,6 +35,13 @@ type stack struct {
 
 func newStack(t testing.TB, turnTransports ...string) *stack {
 	t.Helper()
+	return newStackListener(t, nil, turnTransports...)
+}
+
+// newStackListener is newStack with the signaling server's listener wrapped
+// by wrap (when not nil), for fault injection.
+func newStackListener(t testing.TB, wrap func(net.Listener) net.Listener, turnTransports ...string) *stack {
+	t.Helper()
 	r, err := relay.New(relay.Config{
 		UDPAddr: "127.0.0.1:0", TCPAddr: "127.0.0.1:0", Secret: secret,
 		// Both peers' relayed addresses are on loopback here.
@@ -57,6 +64,9 @@ func newStack(t testing.TB, turnTransports ...string) *stack {
 		t.Fatal(err)
 	}
 	hs := httptest.NewUnstartedServer(srv.Handler())
+	if wrap != nil {
+		hs.Listener = wrap(hs.Listener)
+	}
 	hs.StartTLS()
 	t.Cleanup(hs.Close)
 	roots := x509.NewCertPool()
