@@ -79,6 +79,30 @@ func TestNATBehaviour(t *testing.T) {
 			t.Errorf("FORWARD rule for %s counted no packets", allowed)
 		}
 	})
+	t.Run("simultaneous hole punching keeps ports", func(t *testing.T) {
+		// Two hosts behind cone NATs, each sending to where the other's
+		// NAT keeps its port: both must get through, from that very port.
+		conePeer, _ := lab.Router("cone2", PublicB.Next(), netip.MustParsePrefix("198.51.100.64/26"), Cone).Host("hc2")
+		const port = 40000
+		a := netip.AddrPortFrom(PublicA, port).String()
+		b := netip.AddrPortFrom(PublicB.Next(), port).String()
+		local := fmt.Sprintf("0.0.0.0:%d", port)
+		pa := hc.Start("punch a", bins["probe"], "punch", local, b, "5s")
+		pb := conePeer.Start("punch b", bins["probe"], "punch", local, a, "5s")
+		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+		defer cancel()
+		for _, c := range []struct {
+			p    *Proc
+			want string
+		}{{pa, b}, {pb, a}} {
+			if err := c.p.Wait(ctx); err != nil {
+				t.Fatalf("%s: %v\n%s", c.p.Name, err, c.p.Output())
+			}
+			if err := c.p.WaitLine(ctx, c.want); err != nil {
+				t.Errorf("%s: want a packet from %s: %v\n%s", c.p.Name, c.want, err, c.p.Output())
+			}
+		}
+	})
 	t.Run("private LANs are isolated", func(t *testing.T) {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()

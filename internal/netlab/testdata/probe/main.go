@@ -6,6 +6,7 @@
 //	probe echo ADDR              serve UDP and TCP on ADDR
 //	probe ask udp|tcp ADDR...    ask each ADDR (UDP: from one socket); print "ADDR SEEN" lines
 //	probe wait-tcp ADDR DUR      wait until ADDR accepts TCP connections
+//	probe punch LOCAL REMOTE DUR send to REMOTE from LOCAL until a packet comes back; print its source
 package main
 
 import (
@@ -28,6 +29,8 @@ func main() {
 		err = ask(os.Args[2], os.Args[3:])
 	case "wait-tcp":
 		err = waitTCP(os.Args[2], os.Args[3])
+	case "punch":
+		err = punch(os.Args[2], os.Args[3], os.Args[4])
 	default:
 		err = fmt.Errorf("unknown command %q", os.Args[1])
 	}
@@ -142,4 +145,39 @@ func waitTCP(addr, dur string) error {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// punch is UDP hole punching as ICE does it: both sides send to each
+// other's public address at once until one of them gets through. It keeps
+// sending a little after the first answer so that the other side gets one.
+func punch(local, remote, dur string) error {
+	d, err := time.ParseDuration(dur)
+	if err != nil {
+		return err
+	}
+	pc, err := net.ListenPacket("udp4", local)
+	if err != nil {
+		return err
+	}
+	defer pc.Close()
+	dst, err := net.ResolveUDPAddr("udp4", remote)
+	if err != nil {
+		return err
+	}
+	deadline := time.Now().Add(d)
+	var from net.Addr
+	buf := make([]byte, 1500)
+	for stop := deadline; time.Now().Before(stop); {
+		pc.WriteTo([]byte("punch"), dst)
+		pc.SetReadDeadline(time.Now().Add(50 * time.Millisecond))
+		if _, src, err := pc.ReadFrom(buf); err == nil && from == nil {
+			from = src
+			stop = time.Now().Add(500 * time.Millisecond)
+		}
+	}
+	if from == nil {
+		return fmt.Errorf("nothing from %s within %s", remote, dur)
+	}
+	fmt.Println(from)
+	return nil
 }
