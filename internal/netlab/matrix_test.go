@@ -14,14 +14,16 @@ const (
 
 // scenario is one row of the NAT matrix.
 type scenario struct {
-	name     string
-	relay    RelayKind
-	sameLAN  bool // both hosts on site A's LAN
-	nat      NAT
-	path     string   // wanted "path" of the connected event
-	protocol string   // wanted "protocol"
-	types    []string // candidate types that must appear on at least one side ("" = no check)
-	onlyHost bool     // both sides must use host/host
+	name      string
+	relay     RelayKind
+	sameLAN   bool // both hosts on site A's LAN
+	nat       NAT
+	path      string   // wanted "path" of the connected event
+	protocol  string   // wanted "protocol"
+	types     []string // candidate types that must appear on at least one side ("" = no check)
+	onlyHost  bool     // both sides must use host/host
+	onlyRelay bool     // both sides must use relay/relay
+	flags     []string // extra flags for both clients
 }
 
 // TestNATMatrix runs a real technician and agent through each network
@@ -37,6 +39,7 @@ func TestNATMatrix(t *testing.T) {
 		{name: "cone NATs", nat: Cone, path: "direct", protocol: "udp", types: []string{"srflx", "prflx"}},
 		{name: "symmetric NATs", nat: Symmetric, path: "relayed", protocol: "udp", types: []string{"relay"}},
 		{name: "UDP blocked", nat: UDPBlocked, path: "relayed", protocol: "tls", types: []string{"relay"}},
+		{name: "relay only", nat: Cone, path: "relayed", protocol: "udp", onlyRelay: true, flags: []string{"-relay-only"}},
 		{name: "symmetric NATs via coturn", relay: Coturn, nat: Symmetric, path: "relayed", protocol: "udp", types: []string{"relay"}},
 	} {
 		t.Run(sc.name, func(t *testing.T) { runScenario(t, bins, sc) })
@@ -64,7 +67,7 @@ func runScenario(t *testing.T, bins Binaries, sc scenario) {
 		agentNS, _ = siteB.Host("agent")
 	}
 
-	s := d.RunSession(t, bins, techNS, agentNS)
+	s := d.RunSession(t, bins, techNS, agentNS, sc.flags...)
 	var types []string
 	for _, p := range []*Proc{s.Tech, s.Agent} {
 		c := checkSide(t, s, p, sc)
@@ -99,6 +102,9 @@ func checkSide(t *testing.T, s *Session, p *Proc, sc scenario) Event {
 	}
 	if sc.onlyHost && (c.Str("local") != "host" || c.Str("remote") != "host") {
 		t.Errorf("%s connected %s/%s, want a host/host pair: %v", p.Name, c.Str("local"), c.Str("remote"), c)
+	}
+	if sc.onlyRelay && (c.Str("local") != "relay" || c.Str("remote") != "relay") {
+		t.Errorf("%s connected %s/%s, want a relay/relay pair: %v", p.Name, c.Str("local"), c.Str("remote"), c)
 	}
 	if sc.path == "relayed" && c.Str("local") != "relay" && c.Str("remote") != "relay" {
 		t.Errorf("%s relayed without a relay candidate: %v", p.Name, c)
