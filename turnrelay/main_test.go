@@ -63,7 +63,7 @@ func TestBinary(t *testing.T) {
 			t.Fatalf("-h: %v\n%s", err, out)
 		}
 		for _, f := range []string{"udp", "tcp", "tls", "cert", "key", "realm", "public-ip", "relay-ports",
-			"secret-file", "allow-peers", "metrics", "user-quota", "total-quota", "log-level", "TURN_SECRET"} {
+			"secret-file", "allow-peers", "metrics", "user-quota", "total-quota", "log-level", "procs", "TURN_SECRET"} {
 			if !strings.Contains(string(out), f) {
 				t.Errorf("-h output does not mention %q", f)
 			}
