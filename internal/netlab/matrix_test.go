@@ -2,6 +2,7 @@ package netlab
 
 import (
 	"net/netip"
+	"os/exec"
 	"slices"
 	"testing"
 )
@@ -49,6 +50,8 @@ func TestNATMatrix(t *testing.T) {
 func runScenario(t *testing.T, bins Binaries, sc scenario) {
 	if sc.relay == OurRelay {
 		bins.require(t, "turnrelay")
+	} else if _, err := exec.LookPath("turnserver"); err != nil {
+		t.Skip("netlab: coturn's turnserver not found; run scripts/install-deps.sh")
 	}
 	lab := New(t)
 	d := Deploy(t, lab, bins, sc.relay)

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os/exec"
 	"strings"
 	"sync"
@@ -82,7 +83,7 @@ func (ns *NS) Start(name, bin string, args ...string) *Proc {
 	return p
 }
 
-func (p *Proc) read(r interface{ Read([]byte) (int, error) }) {
+func (p *Proc) read(r io.Reader) {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64*1024), 1024*1024)
 	for sc.Scan() {
