@@ -30,11 +30,29 @@ for p in "${PACKAGES[@]}"; do
 	fi
 done
 
+# keep_coturn_off makes sure the coturn package's service is neither running
+# from this install nor enabled at boot (the package enables it). Cheap and
+# idempotent, so it runs on every invocation where coturn is installed.
+keep_coturn_off() {
+	dpkg -s coturn >/dev/null 2>&1 || return 0
+	if [ -e /etc/systemd/system/multi-user.target.wants/coturn.service ] && [ "$(id -u)" -eq 0 ]; then
+		if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
+			systemctl disable --now coturn >/dev/null 2>&1 || true
+		elif command -v deb-systemd-helper >/dev/null 2>&1; then
+			deb-systemd-helper disable coturn.service >/dev/null 2>&1 || true
+		fi
+		if command -v update-rc.d >/dev/null 2>&1; then
+			update-rc.d coturn disable >/dev/null 2>&1 || true
+		fi
+		echo "install-deps: coturn service disabled (tests start their own turnserver)"
+	fi
+}
+
 if [ ${#missing[@]} -eq 0 ]; then
+	keep_coturn_off
 	echo "install-deps: all ${#PACKAGES[@]} packages present"
 	exit 0
 fi
-
 if [ "$(id -u)" -ne 0 ]; then
 	echo "install-deps: missing packages: ${missing[*]}" >&2
 	echo "install-deps: run as root (sudo $0) to install them" >&2
@@ -53,7 +71,7 @@ if [ ! -e "$policy" ]; then
 	chmod 755 "$policy"
 	own_policy=1
 fi
-before_pids=$(pgrep -x turnserver || true)
+before_pids=$(pgrep -x -u turnserver turnserver 2>/dev/null || true)
 cleanup() {
 	if [ "$own_policy" -eq 1 ]; then rm -f "$policy"; fi
 }
@@ -63,16 +81,15 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}"
 
-# Belt and braces for coturn: disable the unit where systemd runs, and stop
-# any turnserver process this install started (never one that ran before).
+# Belt and braces for coturn: stop any turnserver process this install
+# started (never one that ran before), and disable the service.
 if [[ " ${missing[*]} " == *" coturn "* ]]; then
-	if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
-		systemctl disable --now coturn >/dev/null 2>&1 || true
-	fi
-	for pid in $(pgrep -x turnserver || true); do
+	# The package runs its daemon as user turnserver; the lab runs its own as root.
+	for pid in $(pgrep -x -u turnserver turnserver 2>/dev/null || true); do
 		if ! grep -qx "$pid" <<<"$before_pids"; then
 			kill "$pid" 2>/dev/null || true
 		fi
 	done
 fi
+keep_coturn_off
 echo "install-deps: done"
