@@ -37,7 +37,9 @@ func TestNATMatrix(t *testing.T) {
 			a := Config{Net: w.net0, ICEServers: iceServers(t), RelayOnly: tt.relayOnly}
 			b := Config{Net: w.net1, ICEServers: iceServers(t), RelayOnly: tt.relayOnly}
 			p := newPair(t, a, b, nil)
+			start := time.Now()
 			po, pa := p.connect(ctx, t)
+			t.Logf("connected in %v", time.Since(start).Round(time.Millisecond)) // for the eye, not asserted
 			t.Logf("offerer: %s", po)
 			t.Logf("answerer: %s", pa)
 			for _, path := range []Path{po, pa} {

@@ -33,6 +33,7 @@ func settingEngine(cfg Config, tweak func(*webrtc.SettingEngine)) webrtc.Setting
 	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
 	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4, webrtc.NetworkTypeUDP6})
 	se.SetIncludeLoopbackCandidate(cfg.IncludeLoopback)
+	setAcceptanceWaits(&se, cfg)
 	se.LoggerFactory = pionLogs{log: cfg.Logger}
 	if cfg.Net != nil {
 		se.SetNet(cfg.Net)

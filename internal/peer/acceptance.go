@@ -1,0 +1,54 @@
+package peer
+
+import (
+	"time"
+
+	"github.com/pion/webrtc/v4"
+)
+
+// pion's controlling ICE agent (our Offerer) does not nominate a valid
+// candidate pair until a minimum wait, per candidate type, has passed since
+// checks began, so that a better pair still being checked can win; the
+// Answerer just accepts the nomination. pion's defaults (host 0, srflx
+// 500 ms, prflx 1 s, relay 2 s) went straight into the time to connect:
+//
+//   - Relay-only: 2 s, measured on loopback: the relay pair was valid 3 ms
+//     after checks began and nominated at 2008 ms. Every pair goes through
+//     our relay, so there is nothing better to wait for. pion means to wait
+//     0 here, but webrtc/v4 builds its ICE agent with options and ice/v4
+//     picks that default before the candidate types are applied
+//     (pion/ice#324, pion/webrtc#1635).
+//   - Direct across NATs: 1 s. The direct pair is usually host -> prflx,
+//     because pion gathers srflx candidates on sockets of their own, so
+//     checks from a host socket arrive from a mapping nobody signaled. A
+//     srflx or prflx pair is direct; what it may wait for is a host pair on
+//     the same LAN, checked in the same round, which answers within
+//     directAcceptanceWait. (With no wait at all, TestNATMatrix chose srflx
+//     -> host on one LAN in 1 run of 20.)
+//   - Relay, when direct paths are allowed: relay pairs still wait
+//     relayAcceptanceWait, enough for a direct pair behind filtering NATs,
+//     whose first checks are dropped until both sides have sent, to succeed
+//     on pion's next check round (every 200 ms) plus a round trip. Once a
+//     direct pair is valid it outranks every relay pair, and pion only
+//     nominates the best valid pair. (With no relay wait, TestNATMatrix
+//     chose the relay in rows with a direct path in 2 runs of 10.)
+//
+// pion acts on nominations only on its check ticks or when a candidate
+// arrives, so a wait costs up to one check interval beyond itself.
+const (
+	directAcceptanceWait = 50 * time.Millisecond
+	relayAcceptanceWait  = 500 * time.Millisecond
+)
+
+// setAcceptanceWaits sets the waits above, or none at all on a relay-only
+// link, where every pair has a local relay candidate.
+func setAcceptanceWaits(se *webrtc.SettingEngine, cfg Config) {
+	direct, relay := directAcceptanceWait, relayAcceptanceWait
+	if cfg.RelayOnly {
+		direct, relay = 0, 0
+	}
+	se.SetHostAcceptanceMinWait(0)
+	se.SetSrflxAcceptanceMinWait(direct)
+	se.SetPrflxAcceptanceMinWait(direct)
+	se.SetRelayAcceptanceMinWait(relay)
+}
