@@ -1,0 +1,301 @@
+package capture
+
+import (
+	"context"
+	"errors"
+	"image"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tandem-remote/tandem/internal/leakcheck"
+)
+
+// idle is how long Next must stay silent on an unchanged screen: absence of
+// a frame, not a speed measurement.
+const idle = 300 * time.Millisecond
+
+func openScreen(t *testing.T, display string, opts Options) *Screen {
+	t.Helper()
+	opts.Display = display
+	s, err := Open(context.Background(), opts)
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func next(t *testing.T, s *Screen) *Frame {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	f, err := s.Next(ctx)
+	if err != nil {
+		t.Fatalf("Next: %v", err)
+	}
+	return f
+}
+
+// expectIdle fails the test if Next returns a frame within idle.
+func expectIdle(t *testing.T, s *Screen) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), idle)
+	defer cancel()
+	f, err := s.Next(ctx)
+	if err == nil {
+		t.Fatalf("unchanged screen produced frame %d, dirty %v", f.Seq, f.Dirty)
+	}
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Next on idle screen: %v, want deadline exceeded", err)
+	}
+}
+
+// pixel returns the frame's pixel at (x, y) as 0xRRGGBB.
+func pixel(f *Frame, x, y int) uint32 {
+	i := y*f.Stride + 4*x
+	return uint32(f.Pix[i+2])<<16 | uint32(f.Pix[i+1])<<8 | uint32(f.Pix[i])
+}
+
+// covered reports whether the union of rs contains r.
+func covered(rs []image.Rectangle, r image.Rectangle) bool {
+	for y := r.Min.Y; y < r.Max.Y; y++ {
+		for x := r.Min.X; x < r.Max.X; x++ {
+			in := false
+			for _, d := range rs {
+				in = in || image.Pt(x, y).In(d)
+			}
+			if !in {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func totalArea(rs []image.Rectangle) int {
+	n := 0
+	for _, r := range rs {
+		n += area(r)
+	}
+	return n
+}
+
+// testPattern is w×h BGRX pixels that differ from their neighbours.
+func testPattern(w, h int) []byte {
+	b := make([]byte, 4*w*h)
+	for y := range h {
+		for x := range w {
+			i := 4 * (y*w + x)
+			b[i], b[i+1], b[i+2] = byte(4*x), byte(5*y), 0x80
+		}
+	}
+	return b
+}
+
+func TestOpenWithoutDisplay(t *testing.T) {
+	t.Setenv("DISPLAY", "")
+	_, err := Open(context.Background(), Options{})
+	if err == nil || !strings.Contains(err.Error(), "set DISPLAY") {
+		t.Fatalf("Open without display: %v, want advice to set DISPLAY", err)
+	}
+}
+
+func TestCapture(t *testing.T) {
+	leakcheck.Check(t)
+	display := startXvfb(t, 1920, 1080)
+	for _, tc := range []struct {
+		name string
+		opts Options
+	}{
+		{"shm+damage", Options{}},
+		{"plain-getimage", Options{noSHM: true}},
+		{"tile-compare", Options{noDamage: true, PollInterval: 20 * time.Millisecond}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			testCapture(t, display, tc.opts)
+		})
+	}
+}
+
+// testCapture: a full first frame, silence while idle, then a drawn
+// pattern arrives with its pixels and a dirty list that covers it and
+// little else.
+func testCapture(t *testing.T, display string, opts Options) {
+	p := newPainter(t, display)
+	p.fill(image.Rect(0, 0, 1920, 1080), 0x000000)
+	s := openScreen(t, display, opts)
+	f := next(t, s)
+	if f.Seq != 1 || f.Width != 1920 || f.Height != 1080 || f.Stride != 4*1920 {
+		t.Fatalf("first frame: seq %d, %dx%d stride %d", f.Seq, f.Width, f.Height, f.Stride)
+	}
+	if len(f.Dirty) != 1 || f.Dirty[0] != image.Rect(0, 0, 1920, 1080) {
+		t.Fatalf("first frame dirty %v, want the whole screen", f.Dirty)
+	}
+	expectIdle(t, s)
+
+	at := image.Rect(300, 200, 364, 248)
+	p.put(at.Min.X, at.Min.Y, at.Dx(), at.Dy(), testPattern(at.Dx(), at.Dy()))
+	f = next(t, s)
+	if !covered(f.Dirty, at) {
+		t.Fatalf("dirty %v does not cover the drawn %v", f.Dirty, at)
+	}
+	if a := totalArea(f.Dirty); a > 16*area(at) {
+		t.Errorf("dirty %v covers %d pixels for a change of %d", f.Dirty, a, area(at))
+	}
+	for y := range at.Dy() {
+		for x := range at.Dx() {
+			want := uint32(0x80)<<16 | uint32(byte(5*y))<<8 | uint32(byte(4*x))
+			if got := pixel(f, at.Min.X+x, at.Min.Y+y); got != want {
+				t.Fatalf("pixel (%d,%d) = %06x, want %06x", at.Min.X+x, at.Min.Y+y, got, want)
+			}
+		}
+	}
+	if got := pixel(f, at.Max.X, at.Max.Y); got != 0 {
+		t.Errorf("pixel outside the pattern = %06x, want black", got)
+	}
+	expectIdle(t, s)
+}
+
+func TestTwoMonitors(t *testing.T) {
+	leakcheck.Check(t)
+	display := startXvfb(t, 2304, 1024)
+	p := newPainter(t, display)
+	p.fill(image.Rect(0, 0, 2304, 1024), 0x000000)
+	left, right := image.Rect(0, 0, 1024, 768), image.Rect(1024, 0, 2304, 1024)
+	p.splitMonitors(left, right)
+	s := openScreen(t, display, Options{})
+
+	ms := s.Monitors()
+	if len(ms) != 2 {
+		t.Fatalf("monitors %+v, want 2", ms)
+	}
+	for i, want := range []image.Rectangle{left, right} {
+		if ms[i].ID != i+1 || ms[i].Bounds() != want || ms[i].Primary != (i == 0) {
+			t.Errorf("monitor %d = %+v, want ID %d at %v", i, ms[i], i+1, want)
+		}
+	}
+	if f := next(t, s); f.Width != 2304 || f.Monitor != All {
+		t.Fatalf("default capture %dx%d monitor %d, want the whole 2304x1024 screen", f.Width, f.Height, f.Monitor)
+	}
+	if err := s.Select(3); err == nil {
+		t.Error("Select(3) of 2 monitors succeeded")
+	}
+	if err := s.Select(2); err != nil {
+		t.Fatal(err)
+	}
+	f := next(t, s)
+	if f.Width != 1280 || f.Height != 1024 || f.Origin != right.Min || f.Monitor != 2 {
+		t.Fatalf("monitor 2 frame %dx%d at %v (monitor %d), want 1280x1024 at %v", f.Width, f.Height, f.Origin, f.Monitor, right.Min)
+	}
+	p.fill(image.Rect(10, 10, 50, 50), 0xff0000) // on monitor 1 only
+	expectIdle(t, s)
+	p.fill(image.Rect(1034, 20, 1074, 60), 0x00ff00)
+	f = next(t, s)
+	if got := pixel(f, 10, 20); got != 0x00ff00 {
+		t.Errorf("monitor 2 pixel (10,20) = %06x, want green drawn at (1034,20)", got)
+	}
+	if !covered(f.Dirty, image.Rect(10, 20, 50, 60)) {
+		t.Errorf("dirty %v misses the change at (10,20)-(50,60) in monitor coordinates", f.Dirty)
+	}
+}
+
+func TestCursor(t *testing.T) {
+	leakcheck.Check(t)
+	display := startXvfb(t, 1920, 1080)
+	p := newPainter(t, display)
+	s := openScreen(t, display, Options{})
+	nextCursor := func(d time.Duration) (Cursor, error) {
+		ctx, cancel := context.WithTimeout(context.Background(), d)
+		defer cancel()
+		return s.NextCursor(ctx)
+	}
+	first, err := nextCursor(5 * time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if first.W == 0 || len(first.Pixels) != 4*first.W*first.H || first.Image() == nil {
+		t.Fatalf("first cursor has no shape: %dx%d, %d bytes", first.W, first.H, len(first.Pixels))
+	}
+	if c, err := nextCursor(idle); err == nil {
+		t.Fatalf("still pointer produced an update: %+v", c)
+	}
+
+	p.move(700, 400)
+	c, err := nextCursor(5 * time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.X != 700 || c.Y != 400 {
+		t.Errorf("cursor at (%d,%d), want (700,400)", c.X, c.Y)
+	}
+	if c.Serial != first.Serial || c.Pixels != nil {
+		t.Errorf("move changed shape: serial %d→%d, %d bytes sent", first.Serial, c.Serial, len(c.Pixels))
+	}
+
+	p.setCursor(68) // XC_left_ptr
+	c, err = nextCursor(5 * time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Serial == first.Serial || c.Pixels == nil || c.X != 700 {
+		t.Errorf("new shape: serial %d (was %d), %d bytes, at x=%d", c.Serial, first.Serial, len(c.Pixels), c.X)
+	}
+}
+
+func TestClose(t *testing.T) {
+	leakcheck.Check(t)
+	display := startXvfb(t, 640, 480)
+	s := openScreen(t, display, Options{})
+	next(t, s)
+	errc := make(chan error, 2)
+	go func() { _, err := s.Next(context.Background()); errc <- err }()
+	go func() {
+		s.NextCursor(context.Background()) // first call returns at once
+		_, err := s.NextCursor(context.Background())
+		errc <- err
+	}()
+	time.Sleep(50 * time.Millisecond) // let both block; the test holds either way
+	s.Close()
+	for range 2 {
+		if err := <-errc; !errors.Is(err, ErrClosed) {
+			t.Errorf("blocked call after Close: %v, want ErrClosed", err)
+		}
+	}
+	if _, err := s.Next(context.Background()); !errors.Is(err, ErrClosed) {
+		t.Errorf("Next after Close: %v, want ErrClosed", err)
+	}
+}
+
+// TestNoFrameAllocation holds the hot path (take damage, merge, grab into
+// the shared segment, fill the frame) to a handful of small allocations
+// made inside xgb per request, and to no frame-sized buffer.
+func TestNoFrameAllocation(t *testing.T) {
+	display := startXvfb(t, 1920, 1080)
+	s := openScreen(t, display, Options{})
+	next(t, s)
+	area := image.Rect(0, 0, 1920, 1080)
+	var err error
+	step := func() {
+		cs := &s.cap
+		cs.scratch, err = s.damage.take(s.conn, cs.scratch[:0])
+		cs.scratch = coalesce(cs.scratch, area)
+		pix, gerr := cs.grab(s.conn, s.root, area)
+		err = errors.Join(err, gerr)
+		cs.fill(pix, area, All, cs.scratch)
+	}
+	allocs := testing.AllocsPerRun(50, step)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := testing.Benchmark(func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			step()
+		}
+	})
+	t.Logf("per frame: %.0f allocations, %d bytes (xgb's cookies and replies)", allocs, res.AllocedBytesPerOp())
+	if allocs > 40 || res.AllocedBytesPerOp() > 4096 {
+		t.Errorf("hot path allocates %.0f times, %d bytes per frame", allocs, res.AllocedBytesPerOp())
+	}
+}

@@ -1,0 +1,125 @@
+package capture
+
+import (
+	"context"
+	"fmt"
+	"image"
+	"time"
+)
+
+// Next blocks until the selected monitor changed and returns a frame of it
+// with the changed rectangles; the first call returns a full frame at once.
+// An unchanged screen costs nothing: Next sleeps on the server's damage
+// event. The Frame and its Pix are reused: they stay valid only until the
+// next call to Next or Close.
+func (s *Screen) Next(ctx context.Context) (*Frame, error) {
+	s.capMu.Lock()
+	defer s.capMu.Unlock()
+	var tick <-chan time.Time
+	if s.damage == nil {
+		t := time.NewTicker(s.opts.pollInterval())
+		defer t.Stop()
+		tick = t.C
+	}
+	for {
+		f, err := s.tryFrame()
+		if f != nil || err != nil {
+			return f, err
+		}
+		if err := s.wait(ctx, s.wake, tick); err != nil {
+			return nil, fmt.Errorf("next frame: %w", err)
+		}
+	}
+}
+
+// tryFrame captures a frame if anything in the selected area changed and
+// returns nil, nil otherwise.
+func (s *Screen) tryFrame() (*Frame, error) {
+	select {
+	case <-s.closing:
+		return nil, ErrClosed
+	default:
+	}
+	area, mon, err := s.target()
+	if err != nil {
+		return nil, fmt.Errorf("next frame: %w", err)
+	}
+	cs := &s.cap
+	full := cs.frame.Seq == 0 || area != cs.area || mon != cs.monitor
+	dirty := cs.scratch[:0]
+	if s.damage != nil {
+		if dirty, err = s.damage.take(s.conn, dirty); err != nil {
+			return nil, fmt.Errorf("next frame: %w", err)
+		}
+		dirty = coalesce(dirty, area)
+		if !full && len(dirty) == 0 {
+			return nil, nil
+		}
+	}
+	pix, err := cs.grab(s.conn, s.root, area)
+	if err != nil {
+		return nil, fmt.Errorf("next frame: %w", err)
+	}
+	if s.damage == nil {
+		dirty = cs.compare(dirty, pix, area.Size(), full)
+	}
+	if full {
+		dirty = append(dirty[:0], image.Rectangle{Max: area.Size()})
+	}
+	cs.scratch = dirty
+	if len(dirty) == 0 {
+		return nil, nil
+	}
+	cs.area, cs.monitor = area, mon
+	return cs.fill(pix, area, mon, dirty), nil
+}
+
+// target returns the selected area in virtual-screen coordinates, after
+// catching up with layout changes the event loop reported.
+func (s *Screen) target() (image.Rectangle, int, error) {
+	if s.layoutStale.Load() {
+		if err := s.loadLayout(); err != nil {
+			return image.Rectangle{}, 0, err
+		}
+	}
+	s.mu.Lock()
+	size, sel, ms := s.rootSize, s.selected, s.monitors
+	s.mu.Unlock()
+	if size != s.cap.size {
+		s.log.Info("capture: screen size changed", "width", size.X, "height", size.Y)
+		if err := s.cap.resize(s.conn, size, !s.opts.noSHM, s.log); err != nil {
+			return image.Rectangle{}, 0, err
+		}
+	}
+	screen := image.Rectangle{Max: size}
+	for _, m := range ms {
+		if m.ID == sel {
+			return m.Bounds().Intersect(screen), sel, nil
+		}
+	}
+	return screen, All, nil
+}
+
+// compare finds the changed tiles against the previous frame, for servers
+// without DAMAGE. A full frame only refreshes the copy.
+func (cs *captureState) compare(dst []image.Rectangle, pix []byte, size image.Point, full bool) []image.Rectangle {
+	n := 4 * size.X * size.Y
+	if full || len(cs.prev) != n {
+		cs.prev = append(cs.prev[:0], pix[:n]...)
+		return dst
+	}
+	dst = diffTiles(dst, cs.prev, pix, 4*size.X, size.X, size.Y)
+	return coalesce(dst, image.Rectangle{Max: size})
+}
+
+// fill updates the one Frame handed out by Next.
+func (cs *captureState) fill(pix []byte, area image.Rectangle, mon int, dirty []image.Rectangle) *Frame {
+	f := &cs.frame
+	f.Pix, f.Stride = pix, 4*area.Dx()
+	f.Width, f.Height = area.Dx(), area.Dy()
+	f.Origin, f.Monitor = area.Min, mon
+	f.Dirty = dirty
+	f.Captured = time.Now()
+	f.Seq++
+	return f
+}
