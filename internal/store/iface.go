@@ -1,0 +1,114 @@
+package store
+
+import (
+	"context"
+	"net/netip"
+	"time"
+)
+
+// Store is everything the authentication service needs, in one value.
+type Store interface {
+	Accounts
+	Credentials
+	Groups
+	IPRules
+	Lockouts
+	Tokens
+	Secrets
+	Close() error
+}
+
+// Accounts creates and reads accounts.
+type Accounts interface {
+	// CreateAccount adds a, or fails with ErrExists.
+	CreateAccount(ctx context.Context, a Account) error
+	// Account returns one account with its groups, or ErrNotFound.
+	Account(ctx context.Context, id string) (Account, error)
+	// ListAccounts returns every account, ordered by ID.
+	ListAccounts(ctx context.Context) ([]Account, error)
+	// SetDisabled disables or enables an account. Disabling revokes all its
+	// tokens in the same transaction.
+	SetDisabled(ctx context.Context, id string, disabled bool, now time.Time) error
+}
+
+// Credentials holds SCRAM keys and the password history.
+type Credentials interface {
+	// Credential returns the account's SCRAM keys, or ErrNotFound when the
+	// account does not exist or has no password yet.
+	Credential(ctx context.Context, id string) (Credential, error)
+	// SetCredential replaces the account's keys, records fp in its history
+	// keeping only the newest keep entries, and revokes all its tokens, in
+	// one transaction.
+	SetCredential(ctx context.Context, id string, c Credential, fp Fingerprint, keep int) error
+	// PasswordHistory returns the account's fingerprints, newest first.
+	PasswordHistory(ctx context.Context, id string) ([]Fingerprint, error)
+}
+
+// Groups manages operator groups and memberships.
+type Groups interface {
+	CreateGroup(ctx context.Context, name string) error
+	// DeleteGroup removes a group with its memberships and IP rules.
+	DeleteGroup(ctx context.Context, name string) error
+	ListGroups(ctx context.Context) ([]string, error)
+	// AddMember is idempotent; it fails with ErrNotFound for an unknown
+	// group or account.
+	AddMember(ctx context.Context, group, accountID string) error
+	RemoveMember(ctx context.Context, group, accountID string) error
+}
+
+// IPRules holds allow rules. An account with no rule of its own and none
+// through its groups may log in from anywhere; otherwise its source address
+// must fall in one of them.
+type IPRules interface {
+	// AddIPRule stores NormalizePrefix(p) for s; adding it twice is not an
+	// error. It fails with ErrNotFound when s does not exist.
+	AddIPRule(ctx context.Context, s Subject, p netip.Prefix) error
+	// RemoveIPRule fails with ErrNotFound when s has no such rule.
+	RemoveIPRule(ctx context.Context, s Subject, p netip.Prefix) error
+	IPRules(ctx context.Context, s Subject) ([]netip.Prefix, error)
+	// AccountIPRules returns the account's own rules and those of every
+	// group it belongs to.
+	AccountIPRules(ctx context.Context, accountID string) ([]netip.Prefix, error)
+}
+
+// Lockouts keeps the three-tries counters. They are keyed by the ID a
+// client typed, whether or not such an account exists, so that an unknown
+// ID costs the same work as a known one and behaves the same from outside.
+type Lockouts interface {
+	// Lockout returns the state of id; the zero Lockout if there is none.
+	Lockout(ctx context.Context, id string) (Lockout, error)
+	// RecordFailure atomically counts one failure at now. While the ID is
+	// blocked it only notes the attempt (a block is never extended). The
+	// failure that reaches maxFailures blocks the ID until now+blockFor and
+	// resets the count.
+	RecordFailure(ctx context.Context, id string, now time.Time, maxFailures int, blockFor time.Duration) (Lockout, error)
+	// NoteAttempt records an attempt that must not count as a failure
+	// (for example one refused by IP rules), at the same cost as one that
+	// does.
+	NoteAttempt(ctx context.Context, id string, now time.Time) error
+	// ClearLockout forgets failures and any block: a successful login or
+	// an administrator's unlock.
+	ClearLockout(ctx context.Context, id string) error
+}
+
+// Tokens stores session tokens by hash.
+type Tokens interface {
+	// CreateToken fails with ErrNotFound for an unknown account.
+	CreateToken(ctx context.Context, t Token) error
+	// Token returns the token with this hash, live or not, or ErrNotFound.
+	Token(ctx context.Context, hash [32]byte) (Token, error)
+	// RevokeToken is idempotent; an unknown hash is ErrNotFound.
+	RevokeToken(ctx context.Context, hash [32]byte, now time.Time) error
+	// RevokeAccountTokens revokes every live token of an account and
+	// returns how many it revoked.
+	RevokeAccountTokens(ctx context.Context, accountID string, now time.Time) (int, error)
+	// PurgeTokens deletes tokens that expired before t.
+	PurgeTokens(ctx context.Context, t time.Time) (int, error)
+}
+
+// Secrets keeps server-generated secrets that must survive restarts.
+type Secrets interface {
+	// Secret returns the secret called name, creating it with generate the
+	// first time. Concurrent first calls agree on one value.
+	Secret(ctx context.Context, name string, generate func() ([]byte, error)) ([]byte, error)
+}

@@ -1,0 +1,170 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"modernc.org/sqlite"
+)
+
+// Lockout implements Lockouts.
+func (s *SQLite) Lockout(ctx context.Context, id string) (Lockout, error) {
+	var l Lockout
+	var until, last int64
+	err := s.db.QueryRowContext(ctx, "SELECT failures, blocked_until, last_attempt FROM lockouts WHERE id = ?", id).
+		Scan(&l.Failures, &until, &last)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Lockout{}, nil
+	}
+	if err != nil {
+		return Lockout{}, fmt.Errorf("read lockout: %w", err)
+	}
+	l.BlockedUntil, l.LastAttempt = fromNanos(until), fromNanos(last)
+	return l, nil
+}
+
+// RecordFailure implements Lockouts. It is one statement, so concurrent
+// failures on one ID are counted exactly, on SQLite as on any server
+// database.
+func (s *SQLite) RecordFailure(ctx context.Context, id string, now time.Time, maxFailures int, blockFor time.Duration) (Lockout, error) {
+	var l Lockout
+	var until, last int64
+	n := nanos(now)
+	err := s.db.QueryRowContext(ctx, `INSERT INTO lockouts (id, failures, blocked_until, last_attempt)
+		VALUES (?1, CASE WHEN ?3 <= 1 THEN 0 ELSE 1 END, CASE WHEN ?3 <= 1 THEN ?2 + ?4 ELSE 0 END, ?2)
+		ON CONFLICT (id) DO UPDATE SET
+			failures = CASE WHEN blocked_until > ?2 THEN failures
+				WHEN failures + 1 >= ?3 THEN 0 ELSE failures + 1 END,
+			blocked_until = CASE WHEN blocked_until > ?2 THEN blocked_until
+				WHEN failures + 1 >= ?3 THEN ?2 + ?4 ELSE blocked_until END,
+			last_attempt = ?2
+		RETURNING failures, blocked_until, last_attempt`, id, n, maxFailures, int64(blockFor)).
+		Scan(&l.Failures, &until, &last)
+	if err != nil {
+		return Lockout{}, fmt.Errorf("record failure: %w", err)
+	}
+	l.BlockedUntil, l.LastAttempt = fromNanos(until), fromNanos(last)
+	return l, nil
+}
+
+// NoteAttempt implements Lockouts.
+func (s *SQLite) NoteAttempt(ctx context.Context, id string, now time.Time) error {
+	_, err := s.db.ExecContext(ctx, `INSERT INTO lockouts (id, last_attempt) VALUES (?1, ?2)
+		ON CONFLICT (id) DO UPDATE SET last_attempt = ?2`, id, nanos(now))
+	if err != nil {
+		return fmt.Errorf("note attempt: %w", err)
+	}
+	return nil
+}
+
+// ClearLockout implements Lockouts.
+func (s *SQLite) ClearLockout(ctx context.Context, id string) error {
+	if _, err := s.db.ExecContext(ctx, "UPDATE lockouts SET failures = 0, blocked_until = 0 WHERE id = ?", id); err != nil {
+		return fmt.Errorf("clear lockout: %w", err)
+	}
+	return nil
+}
+
+// CreateToken implements Tokens.
+func (s *SQLite) CreateToken(ctx context.Context, t Token) error {
+	_, err := s.db.ExecContext(ctx, `INSERT INTO tokens (hash, account_id, created_at, expires_at, revoked_at)
+		VALUES (?, ?, ?, ?, ?)`, t.Hash[:], t.AccountID, nanos(t.Created), nanos(t.Expires), nanos(t.Revoked))
+	if isConstraint(err) {
+		return fmt.Errorf("create token for %q: %w", t.AccountID, ErrNotFound)
+	}
+	if err != nil {
+		return fmt.Errorf("create token: %w", err)
+	}
+	return nil
+}
+
+// Token implements Tokens.
+func (s *SQLite) Token(ctx context.Context, hash [32]byte) (Token, error) {
+	t := Token{Hash: hash}
+	var created, expires, revoked int64
+	err := s.db.QueryRowContext(ctx, "SELECT account_id, created_at, expires_at, revoked_at FROM tokens WHERE hash = ?", hash[:]).
+		Scan(&t.AccountID, &created, &expires, &revoked)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Token{}, fmt.Errorf("token: %w", ErrNotFound)
+	}
+	if err != nil {
+		return Token{}, fmt.Errorf("read token: %w", err)
+	}
+	t.Created, t.Expires, t.Revoked = fromNanos(created), fromNanos(expires), fromNanos(revoked)
+	return t, nil
+}
+
+// RevokeToken implements Tokens.
+func (s *SQLite) RevokeToken(ctx context.Context, hash [32]byte, now time.Time) error {
+	err := mustAffect(s.db.ExecContext(ctx, `UPDATE tokens SET revoked_at = CASE WHEN revoked_at = 0 THEN ? ELSE revoked_at END
+		WHERE hash = ?`, nanos(now), hash[:]))
+	if err != nil {
+		return fmt.Errorf("revoke token: %w", err)
+	}
+	return nil
+}
+
+// RevokeAccountTokens implements Tokens.
+func (s *SQLite) RevokeAccountTokens(ctx context.Context, accountID string, now time.Time) (int, error) {
+	var n int
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		var err error
+		n, err = revokeAll(ctx, tx, accountID, now)
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("revoke tokens of %q: %w", accountID, err)
+	}
+	return n, nil
+}
+
+func revokeAll(ctx context.Context, tx *sql.Tx, accountID string, now time.Time) (int, error) {
+	// A zero now would read as "not revoked"; never let that happen.
+	at := max(nanos(now), 1)
+	res, err := tx.ExecContext(ctx, "UPDATE tokens SET revoked_at = ? WHERE account_id = ? AND revoked_at = 0", at, accountID)
+	if err != nil {
+		return 0, err
+	}
+	n, err := res.RowsAffected()
+	return int(n), err
+}
+
+// PurgeTokens implements Tokens.
+func (s *SQLite) PurgeTokens(ctx context.Context, t time.Time) (int, error) {
+	res, err := s.db.ExecContext(ctx, "DELETE FROM tokens WHERE expires_at < ?", nanos(t))
+	if err != nil {
+		return 0, fmt.Errorf("purge tokens: %w", err)
+	}
+	n, err := res.RowsAffected()
+	return int(n), err
+}
+
+// Secret implements Secrets.
+func (s *SQLite) Secret(ctx context.Context, name string, generate func() ([]byte, error)) ([]byte, error) {
+	var v []byte
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		err := tx.QueryRowContext(ctx, "SELECT value FROM secrets WHERE name = ?", name).Scan(&v)
+		if !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		if v, err = generate(); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, "INSERT INTO secrets (name, value) VALUES (?, ?)", name, v)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("secret %q: %w", name, err)
+	}
+	return v, nil
+}
+
+// isConstraint reports a uniqueness or foreign-key violation.
+func isConstraint(err error) bool {
+	var e *sqlite.Error
+	const sqliteConstraint = 19
+	return errors.As(err, &e) && e.Code()&0xff == sqliteConstraint
+}

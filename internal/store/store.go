@@ -1,0 +1,127 @@
+// Package store keeps Tandem's server-side security state: operator and
+// administrator accounts, their SCRAM keys, the three-tries lockout
+// counters, IP allow rules, and session tokens.
+//
+// The Store interface is what the rest of the server sees; SQLite (through
+// the pure-Go modernc.org/sqlite driver) is the embedded default and a
+// PostgreSQL implementation can fill the same interface later. The contract
+// every implementation must honour is written down as tests in the storetest
+// package, so "works on SQLite" and "works on PostgreSQL" mean the same
+// thing.
+//
+// What is stored is deliberately little. A password is never stored, nor
+// anything that can stand in for it: only SCRAM-SHA-256's salted StoredKey
+// and ServerKey (which let the server check a proof and prove itself, but
+// not log in), and for the no-reuse rule, separately salted verifiers of
+// earlier passwords. Session tokens are stored as their SHA-256, so a copy
+// of the database does not hand out live sessions.
+package store
+
+import (
+	"errors"
+	"net/netip"
+	"time"
+)
+
+// Errors callers branch on.
+var (
+	ErrNotFound = errors.New("not found")
+	ErrExists   = errors.New("already exists")
+)
+
+// Kind is an account's role.
+type Kind string
+
+// The two kinds of account.
+const (
+	KindAdministrator Kind = "administrator"
+	KindOperator      Kind = "operator"
+)
+
+// Valid reports whether k is one of the known kinds.
+func (k Kind) Valid() bool { return k == KindAdministrator || k == KindOperator }
+
+// Account is an operator or administrator. Groups is filled when an account
+// is read and ignored when one is created (use AddMember).
+type Account struct {
+	ID           string
+	Kind         Kind
+	DisplayName  string
+	Organisation string
+	Disabled     bool
+	Created      time.Time
+	Groups       []string
+}
+
+// Credential holds an account's SCRAM-SHA-256 server keys (RFC 5802 §3):
+// StoredKey = H(ClientKey) and ServerKey, both derived from the password
+// with PBKDF2 over Salt and Iterations. Neither logs anyone in.
+type Credential struct {
+	Salt       []byte
+	Iterations int
+	StoredKey  []byte
+	ServerKey  []byte
+	SetAt      time.Time
+}
+
+// Fingerprint is one earlier password, kept for the no-reuse rule as a
+// SCRAM StoredKey under its own salt: checking a new password against it
+// costs a full key derivation, and it cannot be reversed or used to log in.
+type Fingerprint struct {
+	Salt       []byte
+	Iterations int
+	Verifier   []byte
+	SetAt      time.Time
+}
+
+// Lockout is the durable three-tries state of an ID. Failures counts
+// consecutive failures since the last success, unlock or block.
+type Lockout struct {
+	Failures     int
+	BlockedUntil time.Time
+	LastAttempt  time.Time
+}
+
+// Blocked reports whether the ID is blocked at now.
+func (l Lockout) Blocked(now time.Time) bool { return now.Before(l.BlockedUntil) }
+
+// SubjectKind says whether an IP rule belongs to an account or a group.
+type SubjectKind string
+
+// Subjects of IP rules.
+const (
+	SubjectAccount SubjectKind = "account"
+	SubjectGroup   SubjectKind = "group"
+)
+
+// Subject names the account or group an IP rule belongs to.
+type Subject struct {
+	Kind SubjectKind
+	Name string
+}
+
+// Token is a session token as stored: only the SHA-256 of the secret the
+// client holds. Revoked is zero while the token is live.
+type Token struct {
+	Hash      [32]byte
+	AccountID string
+	Created   time.Time
+	Expires   time.Time
+	Revoked   time.Time
+}
+
+// Live reports whether the token can still be used at now.
+func (t Token) Live(now time.Time) bool { return t.Revoked.IsZero() && now.Before(t.Expires) }
+
+// NormalizePrefix returns p in the one form rules are stored and compared
+// in: IPv4-mapped IPv6 (::ffff:a.b.c.d/96 or longer) becomes IPv4, host
+// bits are cleared, zones are dropped. A shorter prefix that merely starts
+// with ::ffff: stays IPv6 (it covers more than mapped addresses) and, since
+// client addresses are unmapped before matching, matches no IPv4 client.
+func NormalizePrefix(p netip.Prefix) netip.Prefix {
+	addr, bits := p.Addr().WithZone(""), p.Bits()
+	if addr.Is4In6() && bits >= 96 {
+		addr, bits = addr.Unmap(), bits-96
+	}
+	return netip.PrefixFrom(addr, bits).Masked()
+}
