@@ -18,6 +18,9 @@ const idle = 300 * time.Millisecond
 func openScreen(t *testing.T, display string, opts Options) *Screen {
 	t.Helper()
 	opts.Display = display
+	if opts.Logger == nil {
+		opts.Logger = testLogger(t)
+	}
 	s, err := Open(context.Background(), opts)
 	if err != nil {
 		t.Fatalf("Open: %v", err)
@@ -125,6 +128,9 @@ func testCapture(t *testing.T, display string, opts Options) {
 	p := newPainter(t, display)
 	p.fill(image.Rect(0, 0, 1920, 1080), 0x000000)
 	s := openScreen(t, display, opts)
+	if (s.cap.seg == nil) != opts.noSHM || (s.damage == nil) != opts.noDamage {
+		t.Fatalf("capture path: shared memory %v, damage %v; want %v, %v", s.cap.seg != nil, s.damage != nil, !opts.noSHM, !opts.noDamage)
+	}
 	f := next(t, s)
 	if f.Seq != 1 || f.Width != 1920 || f.Height != 1080 || f.Stride != 4*1920 {
 		t.Fatalf("first frame: seq %d, %dx%d stride %d", f.Seq, f.Width, f.Height, f.Stride)
@@ -155,6 +161,17 @@ func testCapture(t *testing.T, display string, opts Options) {
 		t.Errorf("pixel outside the pattern = %06x, want black", got)
 	}
 	expectIdle(t, s)
+
+	// A second change elsewhere: the new frame shows it and still shows
+	// the first (only changed rows may be grabbed, the rest must persist).
+	p.fill(image.Rect(1500, 900, 1510, 905), 0x123456)
+	f = next(t, s)
+	if got := pixel(f, 1505, 902); got != 0x123456 {
+		t.Errorf("second change: pixel = %06x, want 123456", got)
+	}
+	if got := pixel(f, at.Min.X+1, at.Min.Y+1); got != 0x800504 {
+		t.Errorf("first change lost: pixel = %06x, want 800504", got)
+	}
 }
 
 func TestTwoMonitors(t *testing.T) {

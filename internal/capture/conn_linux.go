@@ -50,6 +50,14 @@ type Screen struct {
 
 var quietXGB sync.Once
 
+// silenceXGB discards xgb's package-wide log: it prints "Could not get
+// authority info" on every connection to a display without an Xauthority
+// file, which is normal, not news. Its other lines repeat errors that reach
+// us as return values anyway.
+func silenceXGB() {
+	quietXGB.Do(func() { xgb.Logger = log.New(io.Discard, "", 0) })
+}
+
 // Open connects to the X display and prepares capture: shared memory,
 // change detection, monitor list. Close releases all of it.
 func Open(ctx context.Context, opts Options) (*Screen, error) {
@@ -63,9 +71,7 @@ func Open(ctx context.Context, opts Options) (*Screen, error) {
 	if display == "" {
 		return nil, errors.New("open screen: no X display: set DISPLAY or pass -display")
 	}
-	// xgb logs "Could not get authority info" on every connection to a
-	// display without an Xauthority file; that is normal, not news.
-	quietXGB.Do(func() { xgb.Logger = log.New(io.Discard, "", 0) })
+	silenceXGB()
 	conn, err := xgb.NewConnDisplay(display)
 	if err != nil {
 		return nil, fmt.Errorf("open screen: connect to X display %q (is an X session running, and may this user use it?): %w", display, err)

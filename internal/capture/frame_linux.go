@@ -56,7 +56,12 @@ func (s *Screen) tryFrame() (*Frame, error) {
 			return nil, nil
 		}
 	}
-	pix, err := cs.grab(s.conn, s.root, area)
+	var pix []byte
+	if full || s.damage == nil {
+		pix, err = cs.grab(s.conn, s.root, area)
+	} else {
+		pix, err = cs.grabRows(s.conn, s.root, area, dirty)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("next frame: %w", err)
 	}

@@ -98,3 +98,37 @@ func waste(a, b image.Rectangle) int {
 }
 
 func area(r image.Rectangle) int { return r.Dx() * r.Dy() }
+
+// span is a run of rows [lo, hi).
+type span struct{ lo, hi int }
+
+// rowSpans appends to dst the sorted, disjoint runs of rows that rs touch;
+// touching runs are joined. rs are few (maxDirty), so insertion is fine.
+func rowSpans(dst []span, rs []image.Rectangle) []span {
+	dst = dst[:0]
+	for _, r := range rs {
+		dst = addSpan(dst, span{r.Min.Y, r.Max.Y})
+	}
+	return dst
+}
+
+// addSpan inserts n into the sorted, disjoint ss, joining what it touches.
+func addSpan(ss []span, n span) []span {
+	i := 0 // first span not entirely before n
+	for i < len(ss) && ss[i].hi < n.lo {
+		i++
+	}
+	j := i // first span entirely after n
+	for j < len(ss) && ss[j].lo <= n.hi {
+		n.lo, n.hi = min(n.lo, ss[j].lo), max(n.hi, ss[j].hi)
+		j++
+	}
+	if i == j { // nothing joined: make room
+		ss = append(ss, span{})
+		copy(ss[i+1:], ss[i:])
+		ss[i] = n
+		return ss
+	}
+	ss[i] = n
+	return append(ss[:i+1], ss[j:]...)
+}

@@ -51,6 +51,8 @@ type captureState struct {
 	size    image.Point // root size the segment was made for
 	prev    []byte      // previous frame, only when comparing tiles
 	scratch []image.Rectangle
+	spans   []span
+	cookies []shm.GetImageCookie
 	frame   Frame
 	area    image.Rectangle // what the last frame showed
 	monitor int
@@ -101,6 +103,30 @@ func (cs *captureState) grab(c *xgb.Conn, root xproto.Window, r image.Rectangle)
 		return nil, fmt.Errorf("grab screen: short image (%d bytes for %dx%d)", len(rep.Data), w, h)
 	}
 	return rep.Data, nil
+}
+
+// grabRows refreshes only the rows that dirty touches, full width, in
+// place: the segment keeps the previous frame of the same area, so the
+// result is a whole, current frame for a fraction of the copying. The
+// requests are pipelined, one reply wait for all. Without shared memory it
+// grabs everything.
+func (cs *captureState) grabRows(c *xgb.Conn, root xproto.Window, r image.Rectangle, dirty []image.Rectangle) ([]byte, error) {
+	if cs.seg == nil {
+		return cs.grab(c, root, r)
+	}
+	stride := 4 * r.Dx()
+	cs.spans = rowSpans(cs.spans, dirty)
+	cs.cookies = cs.cookies[:0]
+	for _, sp := range cs.spans {
+		cs.cookies = append(cs.cookies, shm.GetImage(c, xproto.Drawable(root), int16(r.Min.X), int16(r.Min.Y+sp.lo),
+			uint16(r.Dx()), uint16(sp.hi-sp.lo), ^uint32(0), xproto.ImageFormatZPixmap, cs.seg.seg, uint32(sp.lo*stride)))
+	}
+	for _, ck := range cs.cookies {
+		if _, err := ck.Reply(); err != nil {
+			return nil, fmt.Errorf("grab changed rows (shared memory): %w", err)
+		}
+	}
+	return cs.seg.buf[:stride*r.Dy()], nil
 }
 
 // release tells the server to let go of the segment.

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"image"
+	"log/slog"
 	"os"
 	"os/exec"
 	"strings"
@@ -58,6 +59,7 @@ type painter struct {
 
 func newPainter(tb testing.TB, display string) *painter {
 	tb.Helper()
+	silenceXGB()
 	c, err := xgb.NewConnDisplay(display)
 	if err != nil {
 		tb.Fatalf("painter: connect: %v", err)
@@ -149,4 +151,16 @@ func (p *painter) splitMonitors(rs ...image.Rectangle) {
 			p.tb.Fatalf("painter: set monitor %s: %v", name, err)
 		}
 	}
+}
+
+// testLogger sends the package's log lines to the test log.
+func testLogger(tb testing.TB) *slog.Logger {
+	return slog.New(slog.NewTextHandler(tbWriter{tb}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+}
+
+type tbWriter struct{ tb testing.TB }
+
+func (w tbWriter) Write(p []byte) (int, error) {
+	w.tb.Log(strings.TrimSpace(string(p)))
+	return len(p), nil
 }
