@@ -69,6 +69,22 @@ func TestTypeTextIntoXterm(t *testing.T) {
 	}
 }
 
+// TestTypeManyForeignCharacters types more distinct characters than there
+// are spare keys, so spares are remapped while xterm may still be reading
+// earlier presses of them.
+func TestTypeManyForeignCharacters(t *testing.T) {
+	leakcheck.Check(t)
+	display := startXvfb(t)
+	x := newInjector(t, display, nil)
+	file := startXterm(t, display)
+	if n := len(x.spares.keys); n >= 33 {
+		t.Fatalf("%d spare keys: the test needs more distinct characters than that", n)
+	}
+	text := "Съешь же ещё этих мягких французских булок, да выпей чаю. ЁЩЪ ∑∞≠ 日本語\n"
+	inject(t, x, TextEvents(text)...)
+	waitFile(t, file, text)
+}
+
 func TestKeyEventsIntoXterm(t *testing.T) {
 	leakcheck.Check(t)
 	display := startXvfb(t)
