@@ -1,0 +1,52 @@
+// Package auth logs operators and administrators in without their password
+// ever crossing the network, and decides who may do so.
+//
+// # Login flow
+//
+// Login is SCRAM-SHA-256 (RFC 5802, RFC 7677) in two HTTPS round trips,
+// bound to the TLS connection that carries them (tls-exporter channel
+// binding, RFC 9266):
+//
+//  1. The client opens one TLS connection and computes the exporter value
+//     (ExportKeyingMaterial "EXPORTER-Channel-Binding", 32 bytes). It sends
+//     POST /v1/login/start {id, client_first}: the ID and a client nonce.
+//  2. The server throttles the source address first, then checks the ID's
+//     IP allow rules, and answers {login_id, server_first}: the combined
+//     nonce, the account's salt and PBKDF2 iteration count. An unknown ID
+//     gets a salt derived by HMAC from a server secret, so it looks like any
+//     other and stays the same from one try to the next.
+//  3. The client derives its keys from the password with PBKDF2 (the slow
+//     part, on the client) and sends POST /v1/login/finish {login_id,
+//     client_final}: a proof that it knows the password, covering both
+//     nonces and the channel binding. The proof is not the password and
+//     cannot be replayed: it is only good for this exchange on this TLS
+//     connection.
+//  4. The server checks the proof against the stored StoredKey, refuses a
+//     blocked ID even with a right proof, counts a wrong one (three in a row
+//     block the ID for 15 minutes, durably), and on success answers
+//     {server_final, token, expires}. server_final proves the server knows
+//     the ServerKey, so the client also authenticates the server.
+//
+// Every failure at finish - unknown ID, wrong password, blocked ID, refused
+// by IP rules, disabled - gets byte-for-byte the same 401 response after
+// the same work, including one write to the lockout table.
+//
+// The finish request must arrive on the same TLS connection as start (the
+// server compares exporter values), so a login cannot be split across
+// connections or relayed by a man in the middle holding another certificate.
+//
+// # Where the server sees a password
+//
+// Only when one is set: an administrator's set-password call (or the first
+// administrator's setup call) sends it over TLS; the server checks the
+// policy, derives the SCRAM keys and a separately salted history
+// fingerprint, and forgets it. It is never logged, never stored, and never
+// sent at login.
+//
+// # Tokens
+//
+// A successful login returns an opaque token: 32 random bytes, base64url.
+// The store keeps only its SHA-256. Tokens expire, are revoked by logout,
+// and all of an account's tokens die when it is disabled or its password
+// changes. Authenticate turns a token back into an account.
+package auth

@@ -1,0 +1,112 @@
+package auth
+
+import (
+	"context"
+	"crypto/hmac"
+	"fmt"
+	"net/netip"
+	"time"
+
+	"github.com/tandem-remote/tandem/internal/store"
+)
+
+// finishLogin checks the client's proof for loginID. Every way it can fail
+// because of the account - unknown, disabled, wrong password, blocked,
+// refused by IP rules - returns ErrLoginFailed after the same steps: the
+// SCRAM check, one lockout read and one lockout write.
+func (s *Service) finishLogin(ctx context.Context, src netip.Addr, binding []byte, loginID, clientFinal string) (serverFinal string, tok Token, err error) {
+	now := s.cfg.Now()
+	if blocked, retry := s.throttle.blocked(src, now); blocked {
+		s.event(ctx, EventThrottled, "", src)
+		return "", Token{}, throttledError{retry}
+	}
+	p := s.takePending(loginID, now)
+	if p == nil {
+		return "", Token{}, errBadRequest{"unknown or expired login_id: start the login again"}
+	}
+	if !hmac.Equal(binding, p.binding) || src != p.src {
+		s.throttle.fail(src, now)
+		return "", Token{}, errBadRequest{"login must finish on the TLS connection it started on: start again"}
+	}
+	serverFinal, stepErr := p.conv.Step(clientFinal)
+	proofOK := stepErr == nil && p.conv.Valid()
+
+	mu := s.lockFor(p.id)
+	mu.Lock()
+	defer mu.Unlock()
+	lock, err := s.st.Lockout(ctx, p.id)
+	if err != nil {
+		return "", Token{}, fmt.Errorf("finish login: %w", err)
+	}
+	ok, err := s.judge(ctx, p, lock, proofOK, now)
+	if err != nil {
+		return "", Token{}, fmt.Errorf("finish login: %w", err)
+	}
+	if !ok {
+		s.throttle.fail(src, now)
+		return "", Token{}, ErrLoginFailed
+	}
+	tok, err = s.succeed(ctx, p, now)
+	if err != nil {
+		return "", Token{}, err
+	}
+	return serverFinal, tok, nil
+}
+
+// judge decides a finished login and records it, making exactly one
+// lockout write on every refusing path.
+func (s *Service) judge(ctx context.Context, p *pendingLogin, lock store.Lockout, proofOK bool, now time.Time) (bool, error) {
+	known := ""
+	if p.known {
+		known = p.id
+	}
+	switch {
+	case p.denied:
+		// Refused before the password counts: an address outside the
+		// rules can neither test nor lock out the account.
+		s.event(ctx, EventIPRefused, known, p.src)
+		return false, s.st.NoteAttempt(ctx, p.id, now)
+	case lock.Blocked(now):
+		// Even a right password; and the block is never extended.
+		s.event(ctx, EventLoginBlocked, known, p.src)
+		_, err := s.st.RecordFailure(ctx, p.id, now, s.cfg.MaxFailures, s.cfg.BlockFor)
+		return false, err
+	case !p.known || !proofOK:
+		l, err := s.st.RecordFailure(ctx, p.id, now, s.cfg.MaxFailures, s.cfg.BlockFor)
+		s.event(ctx, EventLoginFailed, known, p.src)
+		if err == nil && l.Blocked(now) && p.known {
+			s.event(ctx, EventIDBlocked, known, p.src)
+		}
+		return false, err
+	}
+	return true, nil
+}
+
+// succeed re-checks what may have changed since start, then clears the
+// failure count and issues a token.
+func (s *Service) succeed(ctx context.Context, p *pendingLogin, now time.Time) (Token, error) {
+	acct, err := s.st.Account(ctx, p.id)
+	if err != nil || acct.Disabled {
+		s.throttle.fail(p.src, now)
+		return Token{}, ErrLoginFailed
+	}
+	if maxAge := s.cfg.Policy.MaxAge; maxAge > 0 {
+		cred, err := s.st.Credential(ctx, p.id)
+		if err != nil {
+			return Token{}, fmt.Errorf("finish login: %w", err)
+		}
+		if now.Sub(cred.SetAt) > maxAge {
+			s.event(ctx, EventLoginFailed, p.id, p.src)
+			return Token{}, ErrPasswordExpired
+		}
+	}
+	if err := s.st.ClearLockout(ctx, p.id); err != nil {
+		return Token{}, fmt.Errorf("finish login: %w", err)
+	}
+	tok, err := s.issueToken(ctx, p.id, now)
+	if err != nil {
+		return Token{}, fmt.Errorf("finish login: %w", err)
+	}
+	s.event(ctx, EventLoginSucceeded, p.id, p.src)
+	return tok, nil
+}

@@ -1,0 +1,145 @@
+package auth
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/xdg-go/scram"
+)
+
+// Wire error codes, mapped to and from errors in one place.
+const (
+	codeLoginFailed     = "login_failed"
+	codeThrottled       = "throttled"
+	codeBadRequest      = "bad_request"
+	codePasswordExpired = "password_expired"
+	codeUnauthenticated = "unauthenticated"
+	codeInternal        = "internal"
+)
+
+// Handler serves the login API at its full paths, so it can be mounted on
+// the signaling server's HTTPS mux as is:
+//
+//	POST /v1/login/start   {id, client_first}   -> {login_id, server_first}
+//	POST /v1/login/finish  {login_id, client_final} -> {server_final, token, expires}
+//	POST /v1/logout        Authorization: Bearer <token> -> 204
+func (s *Service) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /v1/login/start", s.serveStart)
+	mux.HandleFunc("POST /v1/login/finish", s.serveFinish)
+	mux.HandleFunc("POST /v1/logout", s.serveLogout)
+	return mux
+}
+
+// exporter is the request's tls-exporter channel binding (RFC 9266), nil
+// without TLS or where the TLS version cannot export safely.
+func exporter(r *http.Request) []byte {
+	if r.TLS == nil {
+		return nil
+	}
+	cb, err := scram.NewTLSExporterBinding(r.TLS)
+	if err != nil {
+		return nil
+	}
+	return cb.Data
+}
+
+func (s *Service) serveStart(w http.ResponseWriter, r *http.Request) {
+	m, err := decodeStartRequest(readBody(w, r))
+	if err != nil {
+		s.writeError(w, errBadRequest{err.Error()})
+		return
+	}
+	loginID, first, err := s.startLogin(r.Context(), s.ClientAddr(r), exporter(r), m.ID, m.ClientFirst)
+	if err != nil {
+		s.writeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, startResponse{LoginID: loginID, ServerFirst: first})
+}
+
+func (s *Service) serveFinish(w http.ResponseWriter, r *http.Request) {
+	m, err := decodeFinishRequest(readBody(w, r))
+	if err != nil {
+		s.writeError(w, errBadRequest{err.Error()})
+		return
+	}
+	final, tok, err := s.finishLogin(r.Context(), s.ClientAddr(r), exporter(r), m.LoginID, m.ClientFinal)
+	if err != nil {
+		s.writeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, finishResponse{ServerFinal: final, Token: tok.Value, Expires: tok.Expires})
+}
+
+func (s *Service) serveLogout(w http.ResponseWriter, r *http.Request) {
+	token, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if err := s.Logout(r.Context(), token); err != nil {
+		s.writeError(w, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func readBody(w http.ResponseWriter, r *http.Request) []byte {
+	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxMessage+1))
+	if err != nil {
+		return nil
+	}
+	return b
+}
+
+// writeError sends err's wire form. The login-failed body is a constant,
+// so unknown ID, wrong password and blocked ID are byte-identical.
+func (s *Service) writeError(w http.ResponseWriter, err error) {
+	var bad errBadRequest
+	var thr throttledError
+	switch {
+	case errors.As(err, &bad):
+		writeJSON(w, http.StatusBadRequest, errorResponse{codeBadRequest, bad.msg})
+	case errors.As(err, &thr):
+		w.Header().Set("Retry-After", strconv.Itoa(int(thr.retry.Seconds())+1))
+		writeJSON(w, http.StatusTooManyRequests, errorResponse{codeThrottled, ErrThrottled.Error()})
+	case errors.Is(err, ErrLoginFailed):
+		writeJSON(w, http.StatusUnauthorized, errorResponse{codeLoginFailed, ErrLoginFailed.Error()})
+	case errors.Is(err, ErrPasswordExpired):
+		writeJSON(w, http.StatusForbidden, errorResponse{codePasswordExpired, ErrPasswordExpired.Error()})
+	case errors.Is(err, ErrUnauthenticated):
+		writeJSON(w, http.StatusUnauthorized, errorResponse{codeUnauthenticated, ErrUnauthenticated.Error()})
+	default:
+		s.cfg.Logger.Error("auth request failed", "err", err)
+		writeJSON(w, http.StatusInternalServerError, errorResponse{codeInternal, "internal error: the server's log has details"})
+	}
+}
+
+// errorFromWire maps a response's code back to the errors callers check.
+func errorFromWire(status int, body []byte) error {
+	m, err := decodeErrorResponse(body)
+	if err != nil {
+		return errors.New("unexpected response: HTTP " + strconv.Itoa(status))
+	}
+	switch m.Code {
+	case codeLoginFailed:
+		return ErrLoginFailed
+	case codeThrottled:
+		return ErrThrottled
+	case codePasswordExpired:
+		return ErrPasswordExpired
+	case codeUnauthenticated:
+		return ErrUnauthenticated
+	}
+	return errors.New("server: " + m.Error)
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, _ := json.Marshal(v)
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	w.Write(append(b, '\n'))
+}

@@ -1,0 +1,141 @@
+package auth
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"net/netip"
+	"strings"
+	"time"
+
+	"github.com/xdg-go/scram"
+
+	"github.com/tandem-remote/tandem/internal/store"
+)
+
+// pendingLogin is a login between start and finish, held in memory: both
+// halves travel on one TLS connection, hence to one server process.
+type pendingLogin struct {
+	id      string // canonical (lowercase) ID as typed
+	conv    *scram.ServerConversation
+	binding []byte // exporter value of the start connection; nil if unbound
+	src     netip.Addr
+	known   bool // an enabled account with a password
+	denied  bool // its IP rules refuse src
+	expires time.Time
+}
+
+const (
+	pendingTTL       = time.Minute
+	maxPending       = 10_000
+	maxPendingSource = 16
+	maxIDLen         = 64
+)
+
+// errBadRequest marks a malformed or out-of-protocol request: its message
+// is safe to show and says nothing about any account.
+type errBadRequest struct{ msg string }
+
+func (e errBadRequest) Error() string { return e.msg }
+
+// throttledError carries how long to wait.
+type throttledError struct{ retry time.Duration }
+
+func (e throttledError) Error() string { return ErrThrottled.Error() }
+func (e throttledError) Unwrap() error { return ErrThrottled }
+
+// startLogin runs SCRAM's first step for id from src. binding is the
+// connection's tls-exporter value, nil when there is none.
+func (s *Service) startLogin(ctx context.Context, src netip.Addr, binding []byte, id, clientFirst string) (loginID, serverFirst string, err error) {
+	now := s.cfg.Now()
+	if blocked, retry := s.throttle.blocked(src, now); blocked {
+		s.event(ctx, EventThrottled, "", src)
+		return "", "", throttledError{retry}
+	}
+	if binding == nil && !s.cfg.AllowUnbound {
+		return "", "", errBadRequest{"login needs TLS 1.3 straight to the signaling server (channel binding); if a proxy terminates TLS, the administrator must allow unbound logins"}
+	}
+	id = strings.ToLower(id)
+	p := &pendingLogin{id: id, binding: binding, src: src, expires: now.Add(pendingTTL)}
+	var lookupErr error
+	lookup := func(username string) (scram.StoredCredentials, error) {
+		if strings.ToLower(username) != id {
+			lookupErr = errBadRequest{"the ID in client_first differs from id"}
+			return scram.StoredCredentials{}, lookupErr
+		}
+		creds, err := s.lookup(ctx, p)
+		lookupErr = err
+		return creds, err
+	}
+	srv, _ := scram.SHA256.NewServer(lookup)
+	switch {
+	case binding == nil:
+		p.conv = srv.NewConversation()
+	case s.cfg.AllowUnbound:
+		p.conv = srv.NewConversationWithChannelBinding(scram.ChannelBinding{Type: scram.ChannelBindingTLSExporter, Data: binding})
+	default:
+		p.conv = srv.NewConversationWithChannelBindingRequired(scram.ChannelBinding{Type: scram.ChannelBindingTLSExporter, Data: binding})
+	}
+	serverFirst, err = p.conv.Step(clientFirst)
+	if lookupErr != nil {
+		return "", "", fmt.Errorf("start login: %w", lookupErr)
+	}
+	if err != nil {
+		return "", "", errBadRequest{"client_first is not a SCRAM-SHA-256 client-first-message with tls-exporter channel binding"}
+	}
+	loginID, err = s.addPending(p, now)
+	return loginID, serverFirst, err
+}
+
+// lookup finds id's keys and IP rules. Whatever the ID, it makes the same
+// three reads, and an ID that cannot log in gets fake keys.
+func (s *Service) lookup(ctx context.Context, p *pendingLogin) (scram.StoredCredentials, error) {
+	acct, errA := s.st.Account(ctx, p.id)
+	cred, errC := s.st.Credential(ctx, p.id)
+	rules, errR := s.st.AccountIPRules(ctx, p.id)
+	for _, err := range []error{errA, errC, errR} {
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return scram.StoredCredentials{}, err
+		}
+	}
+	p.known = errA == nil && errC == nil && !acct.Disabled && validID(p.id)
+	if !p.known {
+		return fakeCredential(s.secret, p.id, s.cfg.Iterations), nil
+	}
+	p.denied = !allowedFrom(rules, p.src)
+	return scram.StoredCredentials{
+		KeyFactors: scram.KeyFactors{Salt: string(cred.Salt), Iters: cred.Iterations},
+		StoredKey:  cred.StoredKey, ServerKey: cred.ServerKey,
+	}, nil
+}
+
+func (s *Service) addPending(p *pendingLogin, now time.Time) (string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	fromSrc := 0
+	for k, q := range s.pending {
+		if now.After(q.expires) {
+			delete(s.pending, k)
+		} else if q.src == p.src {
+			fromSrc++
+		}
+	}
+	if len(s.pending) >= maxPending || fromSrc >= maxPendingSource {
+		return "", throttledError{pendingTTL}
+	}
+	id := base64.RawURLEncoding.EncodeToString(randomBytes(16))
+	s.pending[id] = p
+	return id, nil
+}
+
+func (s *Service) takePending(loginID string, now time.Time) *pendingLogin {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p := s.pending[loginID]
+	delete(s.pending, loginID)
+	if p == nil || now.After(p.expires) {
+		return nil
+	}
+	return p
+}

@@ -1,0 +1,105 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"hash/maphash"
+	"net/netip"
+	"sync"
+	"time"
+
+	"github.com/tandem-remote/tandem/internal/store"
+)
+
+// Errors callers branch on. Every login failure a client can cause looks
+// like ErrLoginFailed from outside; the server's log and OnEvent say which
+// it was.
+var (
+	ErrLoginFailed     = errors.New("login failed: check the ID and password; after 3 failures in a row the ID is blocked for a while, and an administrator can unlock it")
+	ErrThrottled       = errors.New("too many failed logins from this address: wait a few minutes and try again")
+	ErrPasswordExpired = errors.New("password expired: ask an administrator to set a new one")
+	ErrUnauthenticated = errors.New("not logged in or session expired: log in again")
+)
+
+// EventKind names something the audit log (and metrics) will want.
+type EventKind string
+
+// Events reported to Config.OnEvent.
+const (
+	EventLoginSucceeded EventKind = "login-succeeded"
+	EventLoginFailed    EventKind = "login-failed"  // wrong password, unknown or disabled ID
+	EventLoginBlocked   EventKind = "login-blocked" // attempt on a blocked ID
+	EventIDBlocked      EventKind = "id-blocked"    // this failure blocked the ID
+	EventIPRefused      EventKind = "ip-refused"
+	EventThrottled      EventKind = "throttled"
+	EventUnlocked       EventKind = "unlocked"
+	EventPasswordSet    EventKind = "password-set"
+	EventDisabled       EventKind = "disabled"
+	EventEnabled        EventKind = "enabled"
+	EventLogout         EventKind = "logout"
+)
+
+// Event is one security-relevant happening. It never carries a password,
+// proof or token.
+type Event struct {
+	Kind      EventKind
+	AccountID string     // empty when the ID typed at login is no account (it may be a mistyped password)
+	Source    netip.Addr // zero for Go API calls
+	Time      time.Time
+}
+
+// Service is the authentication service: login, tokens, and the account
+// management calls the admin CLI and API are built on. Create it with New.
+type Service struct {
+	cfg      Config
+	st       store.Store
+	secret   []byte // derives unknown IDs' fake salts; persisted in the store
+	throttle *throttle
+	onEvent  func(context.Context, Event)
+
+	mu      sync.Mutex
+	pending map[string]*pendingLogin
+
+	seed  maphash.Seed
+	locks [64]sync.Mutex // per-ID stripes: finish checks and counts atomically
+}
+
+// New returns a Service over st. It reads (or creates, once) the server
+// secret from st.
+func New(ctx context.Context, st store.Store, cfg Config, onEvent func(context.Context, Event)) (*Service, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("auth config: %w", err)
+	}
+	cfg.setDefaults()
+	for i, p := range cfg.TrustedProxies {
+		cfg.TrustedProxies[i] = store.NormalizePrefix(p)
+	}
+	secret, err := st.Secret(ctx, "auth-fake-salt", func() ([]byte, error) { return randomBytes(32), nil })
+	if err != nil {
+		return nil, fmt.Errorf("auth: %w", err)
+	}
+	if onEvent == nil {
+		onEvent = func(context.Context, Event) {}
+	}
+	if cfg.Policy.MaxAge > 0 {
+		cfg.Logger.Warn("password maximum age enabled; NIST SP 800-63B and OWASP ASVS advise against forced rotation", "max_age", cfg.Policy.MaxAge)
+	}
+	return &Service{
+		cfg: cfg, st: st, secret: secret, onEvent: onEvent,
+		throttle: newThrottle(cfg.SourceEvery, cfg.SourceBurst),
+		pending:  map[string]*pendingLogin{},
+		seed:     maphash.MakeSeed(),
+	}, nil
+}
+
+// event reports kind. Pass id only when it names an account: an unknown ID
+// is often a password typed into the wrong field, so it is never logged.
+func (s *Service) event(ctx context.Context, kind EventKind, id string, src netip.Addr) {
+	s.cfg.Logger.Info("auth event", "event", string(kind), "id", id, "from", src)
+	s.onEvent(ctx, Event{Kind: kind, AccountID: id, Source: src, Time: s.cfg.Now()})
+}
+
+func (s *Service) lockFor(id string) *sync.Mutex {
+	return &s.locks[maphash.String(s.seed, id)%uint64(len(s.locks))]
+}
