@@ -28,8 +28,9 @@ type Options struct {
 	// PollInterval is how often the screen is compared tile by tile when the
 	// server has no DAMAGE extension. Zero means 50 ms.
 	PollInterval time.Duration
-	// CursorInterval is how often NextCursor samples the pointer position.
-	// Zero means 10 ms.
+	// CursorInterval is how often NextCursor samples the pointer position
+	// while it moves (five times less often after a second at rest). Zero
+	// means 10 ms.
 	CursorInterval time.Duration
 
 	noSHM    bool // test hook: behave as if MIT-SHM were missing

@@ -60,22 +60,6 @@ func pixel(f *Frame, x, y int) uint32 {
 	return uint32(f.Pix[i+2])<<16 | uint32(f.Pix[i+1])<<8 | uint32(f.Pix[i])
 }
 
-// covered reports whether the union of rs contains r.
-func covered(rs []image.Rectangle, r image.Rectangle) bool {
-	for y := r.Min.Y; y < r.Max.Y; y++ {
-		for x := r.Min.X; x < r.Max.X; x++ {
-			in := false
-			for _, d := range rs {
-				in = in || image.Pt(x, y).In(d)
-			}
-			if !in {
-				return false
-			}
-		}
-	}
-	return true
-}
-
 func totalArea(rs []image.Rectangle) int {
 	n := 0
 	for _, r := range rs {
@@ -217,102 +201,30 @@ func TestTwoMonitors(t *testing.T) {
 	}
 }
 
-func TestCursor(t *testing.T) {
+// TestMonitorRemoved: when the selected monitor goes away while capturing,
+// Next notices on its own and falls back to the whole screen. Removing a
+// client-defined monitor raises no event; Next rereads the layout every
+// layoutEvery while frames flow (every frame here).
+func TestMonitorRemoved(t *testing.T) {
 	leakcheck.Check(t)
-	display := startXvfb(t, 1920, 1080)
+	display := startXvfb(t, 2304, 1024)
 	p := newPainter(t, display)
+	p.splitMonitors(image.Rect(0, 0, 1024, 768), image.Rect(1024, 0, 2304, 1024))
 	s := openScreen(t, display, Options{})
-	nextCursor := func(d time.Duration) (Cursor, error) {
-		ctx, cancel := context.WithTimeout(context.Background(), d)
-		defer cancel()
-		return s.NextCursor(ctx)
-	}
-	first, err := nextCursor(5 * time.Second)
-	if err != nil {
+	s.layoutEvery = 0
+	if err := s.Select(2); err != nil {
 		t.Fatal(err)
 	}
-	if first.W == 0 || len(first.Pixels) != 4*first.W*first.H || first.Image() == nil {
-		t.Fatalf("first cursor has no shape: %dx%d, %d bytes", first.W, first.H, len(first.Pixels))
+	if f := next(t, s); f.Monitor != 2 {
+		t.Fatalf("frame of monitor %d, want 2", f.Monitor)
 	}
-	if c, err := nextCursor(idle); err == nil {
-		t.Fatalf("still pointer produced an update: %+v", c)
+	p.deleteMonitor("TANDEM-2")
+	p.fill(image.Rect(0, 0, 8, 8), 0xffffff)
+	f := next(t, s)
+	if f.Monitor != All || f.Width != 2304 || len(f.Dirty) != 1 || f.Dirty[0] != image.Rect(0, 0, 2304, 1024) {
+		t.Fatalf("after removal: monitor %d, %dx%d, dirty %v; want a full frame of all", f.Monitor, f.Width, f.Height, f.Dirty)
 	}
-
-	p.move(700, 400)
-	c, err := nextCursor(5 * time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if c.X != 700 || c.Y != 400 {
-		t.Errorf("cursor at (%d,%d), want (700,400)", c.X, c.Y)
-	}
-	if c.Serial != first.Serial || c.Pixels != nil {
-		t.Errorf("move changed shape: serial %d→%d, %d bytes sent", first.Serial, c.Serial, len(c.Pixels))
-	}
-
-	p.setCursor(68) // XC_left_ptr
-	c, err = nextCursor(5 * time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if c.Serial == first.Serial || c.Pixels == nil || c.X != 700 {
-		t.Errorf("new shape: serial %d (was %d), %d bytes, at x=%d", c.Serial, first.Serial, len(c.Pixels), c.X)
-	}
-}
-
-func TestClose(t *testing.T) {
-	leakcheck.Check(t)
-	display := startXvfb(t, 640, 480)
-	s := openScreen(t, display, Options{})
-	next(t, s)
-	errc := make(chan error, 2)
-	go func() { _, err := s.Next(context.Background()); errc <- err }()
-	go func() {
-		s.NextCursor(context.Background()) // first call returns at once
-		_, err := s.NextCursor(context.Background())
-		errc <- err
-	}()
-	time.Sleep(50 * time.Millisecond) // let both block; the test holds either way
-	s.Close()
-	for range 2 {
-		if err := <-errc; !errors.Is(err, ErrClosed) {
-			t.Errorf("blocked call after Close: %v, want ErrClosed", err)
-		}
-	}
-	if _, err := s.Next(context.Background()); !errors.Is(err, ErrClosed) {
-		t.Errorf("Next after Close: %v, want ErrClosed", err)
-	}
-}
-
-// TestNoFrameAllocation holds the hot path (take damage, merge, grab into
-// the shared segment, fill the frame) to a handful of small allocations
-// made inside xgb per request, and to no frame-sized buffer.
-func TestNoFrameAllocation(t *testing.T) {
-	display := startXvfb(t, 1920, 1080)
-	s := openScreen(t, display, Options{})
-	next(t, s)
-	area := image.Rect(0, 0, 1920, 1080)
-	var err error
-	step := func() {
-		cs := &s.cap
-		cs.scratch, err = s.damage.take(s.conn, cs.scratch[:0])
-		cs.scratch = coalesce(cs.scratch, area)
-		pix, gerr := cs.grab(s.conn, s.root, area)
-		err = errors.Join(err, gerr)
-		cs.fill(pix, area, All, cs.scratch)
-	}
-	allocs := testing.AllocsPerRun(50, step)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res := testing.Benchmark(func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
-			step()
-		}
-	})
-	t.Logf("per frame: %.0f allocations, %d bytes (xgb's cookies and replies)", allocs, res.AllocedBytesPerOp())
-	if allocs > 40 || res.AllocedBytesPerOp() > 4096 {
-		t.Errorf("hot path allocates %.0f times, %d bytes per frame", allocs, res.AllocedBytesPerOp())
+	if ms := s.Monitors(); len(ms) != 1 {
+		t.Errorf("monitors after removal: %+v", ms)
 	}
 }

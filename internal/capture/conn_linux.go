@@ -41,8 +41,13 @@ type Screen struct {
 	selected    int
 	rootSize    image.Point
 
-	capMu sync.Mutex // held by Next; guards the capture state below
-	cap   captureState
+	atomMu sync.Mutex
+	atoms  map[xproto.Atom]string // monitor names, cached
+
+	capMu       sync.Mutex // held by Next; guards the fields below
+	cap         captureState
+	layoutAt    time.Time     // when Next last read the layout
+	layoutEvery time.Duration // how often Next reads it without an event
 
 	curMu sync.Mutex // held by NextCursor
 	cur   cursorState
@@ -81,6 +86,8 @@ func Open(ctx context.Context, opts Options) (*Screen, error) {
 		conn.Close()
 		return nil, fmt.Errorf("open screen %q: %w", display, err)
 	}
+	s.log.Info("capture: ready", "display", display, "shm", s.cap.seg != nil, "damage", s.damage != nil,
+		"cursor_shapes", s.xfixes, "monitors", len(s.monitors))
 	go s.readEvents()
 	return s, nil
 }
@@ -96,6 +103,10 @@ func newScreen(conn *xgb.Conn, opts Options) *Screen {
 		closing: make(chan struct{}),
 		done:    make(chan struct{}),
 		cur:     cursorState{shapeStale: true},
+		atoms:   map[xproto.Atom]string{},
+		// Monitors defined by clients (xrandr --setmonitor) change without
+		// any event, so a busy Next rereads the layout now and then.
+		layoutEvery: time.Second,
 	}
 }
 

@@ -12,9 +12,10 @@ import (
 
 // cursorState is what NextCursor remembers between calls.
 type cursorState struct {
-	last       Cursor // Pixels always nil here
-	sent       bool   // last has been returned at least once
-	shapeStale bool   // a shape-change event arrived since the last fetch
+	last       Cursor    // Pixels always nil here
+	sent       bool      // last has been returned at least once
+	shapeStale bool      // a shape-change event arrived since the last fetch
+	moved      time.Time // when last changed
 }
 
 func isCursorShape(ev xgb.Event) bool {
@@ -25,21 +26,30 @@ func isCursorShape(ev xgb.Event) bool {
 // NextCursor blocks until the pointer moved or changed shape and returns it;
 // the first call returns at once. The shape's pixels are included only when
 // its Serial changed, so a moving pointer costs a few bytes. While a caller
-// waits, the position is sampled every Options.CursorInterval (the X server
-// announces shape changes but not moves); nobody waiting, nothing sampled.
+// waits, the position is sampled (the X server announces shape changes but
+// not moves): every Options.CursorInterval while the pointer moves, five
+// times less often once it has been still for a second, which keeps an idle
+// session near zero CPU. Nobody waiting, nothing sampled.
 func (s *Screen) NextCursor(ctx context.Context) (Cursor, error) {
 	s.curMu.Lock()
 	defer s.curMu.Unlock()
-	t := time.NewTicker(s.opts.cursorInterval())
+	t := time.NewTimer(0)
 	defer t.Stop()
+	<-t.C
 	for {
 		c, err := s.sampleCursor()
 		if err != nil {
+			select {
+			case <-s.closing:
+				err = ErrClosed // the connection went away under us
+			default:
+			}
 			return Cursor{}, fmt.Errorf("next cursor: %w", err)
 		}
 		if s.cur.changed(c) {
 			return c, nil
 		}
+		t.Reset(s.cur.interval(s.opts.cursorInterval()))
 		select {
 		case <-s.shapeCh:
 			s.cur.shapeStale = true
@@ -62,7 +72,17 @@ func (cs *cursorState) changed(c Cursor) bool {
 	}
 	cs.last, cs.sent = c, true
 	cs.last.Pixels = nil
+	cs.moved = time.Now()
 	return true
+}
+
+// interval is how long to wait before the next sample: fast right after a
+// change, slower once the pointer has rested for a second.
+func (cs *cursorState) interval(fast time.Duration) time.Duration {
+	if time.Since(cs.moved) < time.Second {
+		return fast
+	}
+	return 5 * fast
 }
 
 // sampleCursor reads the position, and the shape when it may have changed.

@@ -82,10 +82,11 @@ func (s *Screen) tryFrame() (*Frame, error) {
 // target returns the selected area in virtual-screen coordinates, after
 // catching up with layout changes the event loop reported.
 func (s *Screen) target() (image.Rectangle, int, error) {
-	if s.layoutStale.Load() {
+	if s.layoutStale.Load() || time.Since(s.layoutAt) >= s.layoutEvery {
 		if err := s.loadLayout(); err != nil {
 			return image.Rectangle{}, 0, err
 		}
+		s.layoutAt = time.Now()
 	}
 	s.mu.Lock()
 	size, sel, ms := s.rootSize, s.selected, s.monitors

@@ -158,10 +158,17 @@ func (s *Screen) crtcMonitors() ([]Monitor, error) {
 	return ms, nil
 }
 
+// atomName resolves a monitor's name once; atoms never change meaning.
 func (s *Screen) atomName(a xproto.Atom) string {
+	s.atomMu.Lock()
+	defer s.atomMu.Unlock()
+	if name, ok := s.atoms[a]; ok {
+		return name
+	}
 	r, err := xproto.GetAtomName(s.conn, a).Reply()
 	if err != nil {
 		return ""
 	}
+	s.atoms[a] = r.Name
 	return r.Name
 }

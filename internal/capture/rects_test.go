@@ -103,3 +103,19 @@ func TestDiffTiles(t *testing.T) {
 		t.Fatalf("prev not updated: second diff %v", got)
 	}
 }
+
+// covered reports whether the union of rs contains r.
+func covered(rs []image.Rectangle, r image.Rectangle) bool {
+	for y := r.Min.Y; y < r.Max.Y; y++ {
+		for x := r.Min.X; x < r.Max.X; x++ {
+			in := false
+			for _, d := range rs {
+				in = in || image.Pt(x, y).In(d)
+			}
+			if !in {
+				return false
+			}
+		}
+	}
+	return true
+}

@@ -164,3 +164,15 @@ func (w tbWriter) Write(p []byte) (int, error) {
 	w.tb.Log(strings.TrimSpace(string(p)))
 	return len(p), nil
 }
+
+// deleteMonitor removes a monitor defined by splitMonitors.
+func (p *painter) deleteMonitor(name string) {
+	p.tb.Helper()
+	atom, err := xproto.InternAtom(p.c, true, uint16(len(name)), name).Reply()
+	if err == nil {
+		err = randr.DeleteMonitorChecked(p.c, p.root, atom.Atom).Check()
+	}
+	if err != nil {
+		p.tb.Fatalf("painter: delete monitor %s: %v", name, err)
+	}
+}

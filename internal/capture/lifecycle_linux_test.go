@@ -1,0 +1,68 @@
+package capture
+
+import (
+	"context"
+	"errors"
+	"image"
+	"testing"
+	"time"
+
+	"github.com/tandem-remote/tandem/internal/leakcheck"
+)
+
+func TestClose(t *testing.T) {
+	leakcheck.Check(t)
+	display := startXvfb(t, 640, 480)
+	s := openScreen(t, display, Options{})
+	next(t, s)
+	errc := make(chan error, 2)
+	go func() { _, err := s.Next(context.Background()); errc <- err }()
+	go func() {
+		s.NextCursor(context.Background()) // first call returns at once
+		_, err := s.NextCursor(context.Background())
+		errc <- err
+	}()
+	time.Sleep(50 * time.Millisecond) // let both block; the test holds either way
+	s.Close()
+	for range 2 {
+		if err := <-errc; !errors.Is(err, ErrClosed) {
+			t.Errorf("blocked call after Close: %v, want ErrClosed", err)
+		}
+	}
+	if _, err := s.Next(context.Background()); !errors.Is(err, ErrClosed) {
+		t.Errorf("Next after Close: %v, want ErrClosed", err)
+	}
+}
+
+// TestNoFrameAllocation holds the hot path (take damage, merge, grab into
+// the shared segment, fill the frame) to a handful of small allocations
+// made inside xgb per request, and to no frame-sized buffer.
+func TestNoFrameAllocation(t *testing.T) {
+	display := startXvfb(t, 1920, 1080)
+	s := openScreen(t, display, Options{})
+	next(t, s)
+	area := image.Rect(0, 0, 1920, 1080)
+	var err error
+	step := func() {
+		cs := &s.cap
+		cs.scratch, err = s.damage.take(s.conn, cs.scratch[:0])
+		cs.scratch = coalesce(cs.scratch, area)
+		pix, gerr := cs.grab(s.conn, s.root, area)
+		err = errors.Join(err, gerr)
+		cs.fill(pix, area, All, cs.scratch)
+	}
+	allocs := testing.AllocsPerRun(50, step)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := testing.Benchmark(func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			step()
+		}
+	})
+	t.Logf("per frame: %.0f allocations, %d bytes (xgb's cookies and replies)", allocs, res.AllocedBytesPerOp())
+	if allocs > 40 || res.AllocedBytesPerOp() > 4096 {
+		t.Errorf("hot path allocates %.0f times, %d bytes per frame", allocs, res.AllocedBytesPerOp())
+	}
+}
