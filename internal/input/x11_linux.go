@@ -16,7 +16,7 @@ import (
 
 // Errors from the X11 injector.
 var (
-	ErrClosed         = errors.New("input injector closed")
+	ErrClosed         = errors.New("closed")
 	ErrUnknownMonitor = errors.New("no such monitor")
 )
 
