@@ -199,6 +199,18 @@ func TestTwoMonitors(t *testing.T) {
 	if !covered(f.Dirty, image.Rect(10, 20, 50, 60)) {
 		t.Errorf("dirty %v misses the change at (10,20)-(50,60) in monitor coordinates", f.Dirty)
 	}
+
+	// Switching while Next waits on an idle screen wakes it with a full
+	// frame of the new choice.
+	got := make(chan *Frame, 1)
+	go func() { got <- next(t, s) }()
+	if err := s.Select(1); err != nil {
+		t.Fatal(err)
+	}
+	f = <-got
+	if f.Monitor != 1 || f.Width != 1024 || f.Height != 768 || pixel(f, 20, 20) != 0xff0000 {
+		t.Errorf("after Select(1): monitor %d, %dx%d, pixel %06x; want 1024x768 with red at (20,20)", f.Monitor, f.Width, f.Height, pixel(f, 20, 20))
+	}
 }
 
 // TestMonitorRemoved: when the selected monitor goes away while capturing,

@@ -17,9 +17,10 @@ import (
 	"github.com/jezek/xgb/xproto"
 )
 
-// Screen is one capture session on one X display. Next and NextCursor may
-// run concurrently with each other and with Monitors and Select; each of
-// Next and NextCursor must not be called from two goroutines at once.
+// Screen is one capture session on one X display. Next and NextCursor are
+// meant to run in two goroutines (video and pointer), concurrently with
+// Monitors and Select from a third; concurrent calls to Next (or to
+// NextCursor) are serialized.
 type Screen struct {
 	log  *slog.Logger
 	opts Options

@@ -56,20 +56,9 @@ func (s *Screen) tryFrame() (*Frame, error) {
 			return nil, nil
 		}
 	}
-	var pix []byte
-	if full || s.damage == nil {
-		pix, err = cs.grab(s.conn, s.root, area)
-	} else {
-		pix, err = cs.grabRows(s.conn, s.root, area, dirty)
-	}
+	pix, dirty, err := s.grab(area, full, dirty)
 	if err != nil {
 		return nil, fmt.Errorf("next frame: %w", err)
-	}
-	if s.damage == nil {
-		dirty = cs.compare(dirty, pix, area.Size(), full)
-	}
-	if full {
-		dirty = append(dirty[:0], image.Rectangle{Max: area.Size()})
 	}
 	cs.scratch = dirty
 	if len(dirty) == 0 {
@@ -77,6 +66,29 @@ func (s *Screen) tryFrame() (*Frame, error) {
 	}
 	cs.area, cs.monitor = area, mon
 	return cs.fill(pix, area, mon, dirty), nil
+}
+
+// grab reads the pixels: all of them for a full frame or without DAMAGE
+// (then comparing tiles gives the dirty list), else only the dirty rows.
+func (s *Screen) grab(area image.Rectangle, full bool, dirty []image.Rectangle) ([]byte, []image.Rectangle, error) {
+	cs := &s.cap
+	var pix []byte
+	var err error
+	if full || s.damage == nil {
+		pix, err = cs.grab(s.conn, s.root, area)
+	} else {
+		pix, err = cs.grabRows(s.conn, s.root, area, dirty)
+	}
+	if err != nil {
+		return nil, dirty, err
+	}
+	if s.damage == nil {
+		dirty = cs.compare(dirty, pix, area.Size(), full)
+	}
+	if full {
+		dirty = append(dirty[:0], image.Rectangle{Max: area.Size()})
+	}
+	return pix, dirty, nil
 }
 
 // target returns the selected area in virtual-screen coordinates, after

@@ -65,7 +65,9 @@ func (cs *captureState) resize(c *xgb.Conn, size image.Point, wantSHM bool, log 
 		shm.Detach(c, cs.seg.seg)
 		cs.unmap()
 	}
-	cs.size, cs.prev = size, nil
+	// A new segment holds nothing yet: forget the last area so that the
+	// next frame is grabbed whole.
+	cs.size, cs.prev, cs.area = size, nil, image.Rectangle{}
 	if !wantSHM {
 		log.Info("capture: MIT-SHM disabled, using plain GetImage")
 		return nil
