@@ -138,6 +138,12 @@ func TestModifiers(t *testing.T) {
 		inject(t, x, Event{Type: Text, Text: "!"})
 		rec.expect(t, "press "+shift, "press "+one+" shift", "release "+one+" shift", "release "+shift+" shift")
 	})
+	t.Run("shift again on a repeated shifted key", func(t *testing.T) {
+		down, up := key("Digit1", '!')
+		inject(t, x, down, down, up)
+		rec.expect(t, "press "+shift, "press "+one+" shift", "release "+shift+" shift",
+			"press "+shift, "release "+one+" shift", "press "+one+" shift", "release "+shift+" shift", "release "+one)
+	})
 	t.Run("held shift lifted for a lowercase letter", func(t *testing.T) {
 		inject(t, x, shiftDown)
 		inject(t, x, tap("KeyA", 'a')...)

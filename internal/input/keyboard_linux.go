@@ -35,15 +35,19 @@ func (x *X11) keyDown(code Code, ks uint32) error {
 		return fmt.Errorf("key down %v: no keysym", code)
 	}
 	id := keyIdent(code, ks)
-	if kc, ok := x.keys[id]; ok { // auto-repeat: press the same key again
-		x.fakeKey(kc, true)
-		return nil
+	if pos, ok := x.keys[id]; ok {
+		// Auto-repeat. The server ignores a fake press of a key already
+		// down, so release it first, as X's own auto-repeat does.
+		return x.withLevel(pos.level, func() {
+			x.fakeKey(pos.code, false)
+			x.fakeKey(pos.code, true)
+		})
 	}
 	pos, err := x.find(ks)
 	if err != nil {
 		return fmt.Errorf("key down %v: %w", code, err)
 	}
-	x.keys[id] = pos.code
+	x.keys[id] = pos
 	return x.withLevel(pos.level, func() { x.fakeKey(pos.code, true) })
 }
 
@@ -54,20 +58,24 @@ func (x *X11) keyUp(code Code, ks uint32) {
 		ks = code.USKeysym()
 	}
 	id := keyIdent(code, ks)
-	if kc, ok := x.keys[id]; ok {
+	if pos, ok := x.keys[id]; ok {
 		delete(x.keys, id)
-		x.fakeKey(kc, false)
+		x.fakeKey(pos.code, false)
 	}
 }
 
-// typeText types s one character at a time. Control characters other than
-// newline, tab and backspace are skipped.
+// typeText types s one character at a time. A line break (\n, \r or
+// \r\n) is one Return; other control characters than tab and backspace
+// are skipped.
 func (x *X11) typeText(s string) error {
+	prev := rune(0)
 	for _, r := range s {
 		ks := RuneKeysym(r)
-		if ks == 0 {
+		if ks == 0 || (r == '\n' && prev == '\r') {
+			prev = r
 			continue
 		}
+		prev = r
 		pos, err := x.find(ks)
 		if err != nil {
 			return fmt.Errorf("type %q: %w", r, err)

@@ -47,10 +47,10 @@ type X11 struct {
 	closed  bool
 	km      *keymap
 	spares  sparePool
-	keys    map[keyID]xproto.Keycode // keys held by KeyDown
-	down    [256]bool                // keycodes held
-	buttons [10]bool                 // X buttons held
-	wheel   [2]int                   // scroll not yet a whole detent, x and y
+	keys    map[keyID]keyPos // keys held by KeyDown
+	down    [256]bool        // keycodes held
+	buttons [10]bool         // X buttons held
+	wheel   [2]int           // scroll not yet a whole detent, x and y
 }
 
 var quietXGB sync.Once
@@ -94,7 +94,7 @@ func newX11(c *xgb.Conn, opts Options) (*X11, error) {
 		loop:     make(chan struct{}),
 		km:       km,
 		spares:   newSparePool(km),
-		keys:     make(map[keyID]xproto.Keycode),
+		keys:     make(map[keyID]keyPos),
 	}, nil
 }
 
