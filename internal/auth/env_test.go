@@ -31,6 +31,7 @@ type env struct {
 	srv    *httptest.Server
 	clock  *clock
 	remote atomic.Value // string host:port the handler sees; "" = real
+	xff    atomic.Value // string X-Forwarded-For the handler sees; "" = none
 
 	mu     sync.Mutex
 	bodies [][]byte // every request body the server received
@@ -54,6 +55,7 @@ func newEnv(t *testing.T, mod func(*Config)) *env {
 	t.Helper()
 	e := &env{t: t, path: filepath.Join(t.TempDir(), "tandem.db"), clock: &clock{now: time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)}}
 	e.remote.Store("")
+	e.xff.Store("")
 	e.cfg = Config{Iterations: MinIterations, Now: e.clock.Now,
 		Logger: slog.New(slog.NewTextHandler(lockedWriter{&e.mu, &e.logs}, &slog.HandlerOptions{Level: slog.LevelDebug}))}
 	if mod != nil {
@@ -74,7 +76,11 @@ type lockedWriter struct {
 	w  io.Writer
 }
 
-func (l lockedWriter) Write(b []byte) (int, error) { l.mu.Lock(); defer l.mu.Unlock(); return l.w.Write(b) }
+func (l lockedWriter) Write(b []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(b)
+}
 
 // open opens the store and a Service over it.
 func (e *env) open() {
@@ -114,6 +120,9 @@ func (e *env) serve(w http.ResponseWriter, r *http.Request) {
 	r.Body = io.NopCloser(bytes.NewReader(b))
 	if a := e.remote.Load().(string); a != "" {
 		r.RemoteAddr = a
+	}
+	if x := e.xff.Load().(string); x != "" {
+		r.Header.Set("X-Forwarded-For", x)
 	}
 	e.svc.Load().Handler().ServeHTTP(w, r)
 }
@@ -159,3 +168,5 @@ func wantLoginFailed(t *testing.T, err error) {
 		t.Fatalf("got %v, want ErrLoginFailed", err)
 	}
 }
+
+func errorsIsThrottled(err error) bool { return errors.Is(err, ErrThrottled) }

@@ -35,8 +35,12 @@ func Blocklisted(password string) bool {
 	return bl[low] || bl[unleet.Replace(low)] || bl[strings.TrimRight(low, "0123456789!.?")]
 }
 
-// keyboardRows are adjacent keys; walking along one adds little.
-var keyboardRows = []string{"`1234567890-=", "qwertyuiop[]\\", "asdfghjkl;'", "zxcvbnm,./", "azertyuiop", "qsdfghjklm", "wxcvbn"}
+// keyboards are key rows, each staggered half a key right of the one
+// above; walking to a neighbouring key adds little.
+var keyboards = [][]string{
+	{"1234567890-=", "qwertyuiop[]", "asdfghjkl;'", "zxcvbnm,./"},
+	{"1234567890", "azertyuiop", "qsdfghjklm", "wxcvbn,;:!"},
+}
 
 // Strength estimates a password's guessing entropy in bits. It is simple,
 // in the spirit of zxcvbn without its dictionaries: each character is worth
@@ -104,14 +108,29 @@ func predictable(a, b rune) bool {
 	if a == b || b == a+1 || b == a-1 {
 		return true
 	}
-	for _, row := range keyboardRows {
-		if i := strings.IndexRune(row, a); i >= 0 {
-			if j := strings.IndexRune(row, b); j >= 0 && (j == i+1 || j == i-1) {
-				return true
-			}
+	for _, kb := range keyboards {
+		ra, ca := keyAt(kb, a)
+		rb, cb := keyAt(kb, b)
+		if ra < 0 || rb < 0 {
+			continue
+		}
+		switch dr, dc := rb-ra, cb-ca; {
+		case dr == 0 && (dc == 1 || dc == -1),
+			dr == 1 && (dc == 0 || dc == -1),
+			dr == -1 && (dc == 0 || dc == 1):
+			return true
 		}
 	}
 	return false
+}
+
+func keyAt(kb []string, r rune) (row, col int) {
+	for i, keys := range kb {
+		if j := strings.IndexRune(keys, r); j >= 0 {
+			return i, j
+		}
+	}
+	return -1, -1
 }
 
 // commonWords marks, per rune of low, 1 where a blocklisted word of 4 or
