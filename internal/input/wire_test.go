@@ -201,3 +201,15 @@ func FuzzDecode(f *testing.F) {
 		}
 	})
 }
+
+func BenchmarkEncodeDecode(b *testing.B) {
+	buf := make([]byte, 0, 16)
+	ev := Event{Type: PointerMove, Monitor: 1, X: 640, Y: 300}
+	b.ReportAllocs()
+	for b.Loop() {
+		buf = Encode(buf[:0], ev)
+		if _, err := Decode(buf); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

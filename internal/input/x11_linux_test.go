@@ -230,3 +230,24 @@ func TestPointerMove(t *testing.T) {
 		t.Fatalf("move on monitor 2 of 2: %v, want ErrUnknownMonitor", err)
 	}
 }
+
+// BenchmarkTypeText measures typing a line of ASCII text through XTEST,
+// including a round trip to the server; b.N lines.
+func BenchmarkTypeText(b *testing.B) {
+	display := startXvfb(b)
+	x, err := NewX11(Options{Display: display})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer x.Close()
+	line := "The quick brown fox jumps over the lazy dog, 0123456789!\n"
+	b.SetBytes(int64(len(line)))
+	for b.Loop() {
+		if err := x.Inject(Event{Type: Text, Text: line}); err != nil {
+			b.Fatal(err)
+		}
+		if err := x.Sync(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

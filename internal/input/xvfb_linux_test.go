@@ -19,7 +19,7 @@ import (
 // startXvfb starts a private Xvfb at 1280x800 and returns its display. Xvfb
 // picks a free display number itself (-displayfd), so parallel test
 // binaries never collide. The test kills only the process it started.
-func startXvfb(t *testing.T) string {
+func startXvfb(t testing.TB) string {
 	t.Helper()
 	if _, err := exec.LookPath("Xvfb"); err != nil {
 		t.Skip("Xvfb is not installed (apt-get install xvfb); X11 injection tests skipped")
