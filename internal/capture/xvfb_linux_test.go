@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -39,13 +40,27 @@ func startXvfb(tb testing.TB, w, h int) string {
 	if err != nil {
 		tb.Fatalf("start Xvfb: %v", err)
 	}
-	tb.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	tb.Cleanup(func() { stopXvfb(cmd) })
 	r.SetReadDeadline(time.Now().Add(20 * time.Second))
 	line, err := bufio.NewReader(r).ReadString('\n')
 	if err != nil {
 		tb.Fatalf("Xvfb did not report its display: %v", err)
 	}
 	return ":" + strings.TrimSpace(line)
+}
+
+// stopXvfb ends our Xvfb by its PID: SIGTERM lets it remove its socket and
+// lock file; SIGKILL if it does not go within five seconds.
+func stopXvfb(cmd *exec.Cmd) {
+	cmd.Process.Signal(syscall.SIGTERM)
+	exited := make(chan struct{})
+	go func() { cmd.Wait(); close(exited) }()
+	select {
+	case <-exited:
+	case <-time.After(5 * time.Second):
+		cmd.Process.Kill()
+		<-exited
+	}
 }
 
 // painter is a second X client that changes the screen under test, the way
