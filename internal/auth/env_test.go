@@ -23,7 +23,7 @@ const goodPassword = "violet anchor tundra mosaic 42"
 // with a settable clock and a settable client address (as a trusted
 // front proxy would report it).
 type env struct {
-	t      *testing.T
+	t      testing.TB
 	cfg    Config
 	path   string
 	st     *store.SQLite
@@ -51,7 +51,7 @@ func (c *clock) Add(d time.Duration) {
 	c.mu.Unlock()
 }
 
-func newEnv(t *testing.T, mod func(*Config)) *env {
+func newEnv(t testing.TB, mod func(*Config)) *env {
 	t.Helper()
 	e := &env{t: t, path: filepath.Join(t.TempDir(), "tandem.db"), clock: &clock{now: time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)}}
 	e.remote.Store("")
