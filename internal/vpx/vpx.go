@@ -9,7 +9,7 @@
 // BGRXToI420Rect for just the region that changed, and hands the I420 to
 // Encoder.Encode. The encoder runs libvpx in realtime mode: VPX_DL_REALTIME,
 // no lookahead, CBR, error resilient, screen-content tuning, a fast
-// cpu-used and up to two threads. Keyframes come on demand (forceKey, for a
+// cpu-used and threads where they pay (see Config.Threads). Keyframes come on demand (forceKey, for a
 // PLI) and otherwise only after a long interval. The technician's Decoder
 // turns packets back into I420, and I420ToRGBA makes an image.RGBA for PNG
 // files and the viewer.
