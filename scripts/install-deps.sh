@@ -21,6 +21,17 @@ PACKAGES=(
 	openssl
 	ca-certificates
 	procps          # ps, pgrep for the tests
+	libvpx-dev      # VP8/VP9, linked statically into the agent (libvpx.a)
+	libyuv-dev      # colour conversion, linked statically (libyuv.a)
+	pkg-config
+	xvfb            # a real X server for capture, input and GUI tests
+	xterm           # typing target in the input tests
+	xdotool         # clicks and window queries in GUI tests
+	x11-utils       # xwininfo, xprop
+	x11-xserver-utils # xrandr, xsetroot
+	libx11-dev libx11-xcb-dev libxkbcommon-x11-dev libgles2-mesa-dev libegl1-mesa-dev
+	libwayland-dev libxcursor-dev libxfixes-dev libvulkan-dev libffi-dev # Gio's build deps
+	libgl1-mesa-dri # Mesa rendering under Xvfb
 )
 
 missing=()

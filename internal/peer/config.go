@@ -67,6 +67,10 @@ type Config struct {
 	Net transport.Net
 	// Logger receives the link's and pion's logs; nil discards them.
 	Logger *slog.Logger
+	// Video says whether this side sends or receives screen video, and
+	// VideoCodec which codec it sends (CodecVP8 if empty).
+	Video      VideoDirection
+	VideoCodec string
 	// IncludeLoopback gathers loopback host candidates (tests, benchmarks).
 	IncludeLoopback bool
 

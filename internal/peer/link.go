@@ -43,6 +43,9 @@ type Link struct {
 	err        error // set before done is closed
 
 	restarts atomic.Int32 // ICE restarts sent
+
+	media         mediaState
+	trackAttached bool // guarded by mu
 }
 
 // New builds a Link and its data channels. Nothing is sent until Start.
@@ -61,21 +64,30 @@ func newLink(cfg Config, tweak func(*webrtc.SettingEngine)) (*Link, error) {
 	if err != nil {
 		return nil, fmt.Errorf("new link: %w", err)
 	}
-	api := webrtc.NewAPI(webrtc.WithSettingEngine(settingEngine(cfg, tweak)))
-	pc, err := api.NewPeerConnection(rtc)
-	if err != nil {
-		return nil, fmt.Errorf("new peer connection: %w", err)
-	}
 	l := &Link{
 		cfg:        cfg,
 		log:        cfg.Logger.With("role", cfg.Role.String()),
-		pc:         pc,
 		out:        newOutbox(),
 		events:     make(chan event, 64),
 		connected:  make(chan struct{}),
 		quit:       make(chan struct{}),
 		supervised: make(chan struct{}),
 		done:       make(chan struct{}),
+	}
+	me, ir, err := mediaAPI(cfg, &l.media)
+	if err != nil {
+		return nil, fmt.Errorf("new link: %w", err)
+	}
+	api := webrtc.NewAPI(webrtc.WithSettingEngine(settingEngine(cfg, tweak)),
+		webrtc.WithMediaEngine(me), webrtc.WithInterceptorRegistry(ir))
+	pc, err := api.NewPeerConnection(rtc)
+	if err != nil {
+		return nil, fmt.Errorf("new peer connection: %w", err)
+	}
+	l.pc = pc
+	if err := l.setupMedia(); err != nil {
+		_ = pc.Close()
+		return nil, fmt.Errorf("new link: %w", err)
 	}
 	if l.channels, err = openChannels(pc); err != nil {
 		_ = pc.Close()

@@ -138,6 +138,9 @@ func (l *Link) checkDescription(d webrtc.SessionDescription) error {
 }
 
 func (l *Link) answerLocked() error {
+	if err := l.attachTrackLocked(); err != nil {
+		return err
+	}
 	answer, err := l.pc.CreateAnswer(nil)
 	if err != nil {
 		return fmt.Errorf("create answer: %w", err)

@@ -1,0 +1,196 @@
+package peer
+
+import (
+	"fmt"
+	"sync"
+
+	"github.com/pion/interceptor"
+	"github.com/pion/interceptor/pkg/cc"
+	"github.com/pion/interceptor/pkg/gcc"
+	"github.com/pion/rtcp"
+	"github.com/pion/webrtc/v4"
+)
+
+// VideoDirection says whether a link sends or receives the screen video.
+type VideoDirection int
+
+const (
+	// VideoNone: data channels only.
+	VideoNone VideoDirection = iota
+	// VideoSend: this side sends (the agent showing its screen).
+	VideoSend
+	// VideoReceive: this side receives (the technician's viewer).
+	VideoReceive
+)
+
+// Bitrate bounds for the send-side congestion controller (GCC over
+// transport-wide congestion control feedback). A 1080p desktop needs
+// 1–4 Mbit/s; a LAN can carry far more during scrolling.
+const (
+	MinBitrate     = 300_000
+	InitialBitrate = 4_000_000
+	MaxBitrate     = 20_000_000
+)
+
+// Video codec MIME types a link can carry.
+const (
+	CodecVP8 = webrtc.MimeTypeVP8
+	CodecVP9 = webrtc.MimeTypeVP9
+)
+
+// media is a link's video state.
+type mediaState struct {
+	track     *webrtc.TrackLocalStaticSample // VideoSend
+	keyframes chan struct{}                  // PLI/FIR from the receiver
+	remote    chan *webrtc.TrackRemote       // VideoReceive
+
+	mu  sync.Mutex
+	bwe cc.BandwidthEstimator
+}
+
+// mediaAPI returns the media engine and interceptors for cfg: VP8 and VP9
+// with NACK, PLI/FIR and transport-wide congestion control feedback; on the
+// sending side a GCC bandwidth estimator whose target the encoder follows.
+func mediaAPI(cfg Config, m *mediaState) (*webrtc.MediaEngine, *interceptor.Registry, error) {
+	me := &webrtc.MediaEngine{}
+	fb := []webrtc.RTCPFeedback{{Type: "ccm", Parameter: "fir"}, {Type: "nack"}, {Type: "nack", Parameter: "pli"}, {Type: webrtc.TypeRTCPFBTransportCC}}
+	for i, mime := range []string{CodecVP8, CodecVP9} {
+		codec := webrtc.RTPCodecParameters{
+			RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: mime, ClockRate: 90000, RTCPFeedback: fb},
+			PayloadType:        webrtc.PayloadType(96 + 2*i),
+		}
+		if err := me.RegisterCodec(codec, webrtc.RTPCodecTypeVideo); err != nil {
+			return nil, nil, fmt.Errorf("register %s: %w", mime, err)
+		}
+	}
+	ir := &interceptor.Registry{}
+	if err := webrtc.RegisterDefaultInterceptors(me, ir); err != nil {
+		return nil, nil, fmt.Errorf("register interceptors: %w", err)
+	}
+	if cfg.Video != VideoSend {
+		return me, ir, nil
+	}
+	ccf, err := cc.NewInterceptor(func() (cc.BandwidthEstimator, error) {
+		return gcc.NewSendSideBWE(gcc.SendSideBWEInitialBitrate(InitialBitrate),
+			gcc.SendSideBWEMinBitrate(MinBitrate), gcc.SendSideBWEMaxBitrate(MaxBitrate))
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("congestion control: %w", err)
+	}
+	ccf.OnNewPeerConnection(func(_ string, e cc.BandwidthEstimator) {
+		m.mu.Lock()
+		m.bwe = e
+		m.mu.Unlock()
+	})
+	// Order matters: interceptors added later see packets first, and the
+	// GCC pacer needs the transport-wide sequence number already stamped.
+	ir.Add(ccf)
+	if err := webrtc.ConfigureTWCCHeaderExtensionSender(me, ir); err != nil {
+		return nil, nil, fmt.Errorf("register twcc: %w", err)
+	}
+	return me, ir, nil
+}
+
+// setupMedia adds what cfg.Video asks for before any offer is made. The
+// sender's track is added now on the offerer and when the offer arrives on
+// the answerer (see attachTrackLocked), so that pion reuses the transceiver
+// the offer created instead of adding a second one.
+func (l *Link) setupMedia() error {
+	m := &l.media
+	switch l.cfg.Video {
+	case VideoSend:
+		codec := l.cfg.VideoCodec
+		if codec == "" {
+			codec = CodecVP8
+		}
+		track, err := webrtc.NewTrackLocalStaticSample(webrtc.RTPCodecCapability{MimeType: codec, ClockRate: 90000}, "screen", "tandem")
+		if err != nil {
+			return fmt.Errorf("video track: %w", err)
+		}
+		m.track, m.keyframes = track, make(chan struct{}, 1)
+		if l.cfg.Role == Offerer {
+			return l.attachTrackLocked()
+		}
+	case VideoReceive:
+		m.remote = make(chan *webrtc.TrackRemote, 1)
+		l.pc.OnTrack(func(t *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
+			if t.Kind() == webrtc.RTPCodecTypeVideo {
+				select {
+				case m.remote <- t:
+				default:
+				}
+			}
+		})
+		if l.cfg.Role == Offerer {
+			_, err := l.pc.AddTransceiverFromKind(webrtc.RTPCodecTypeVideo,
+				webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionRecvonly})
+			return err
+		}
+	}
+	return nil
+}
+
+// attachTrackLocked adds the video track once and starts reading the
+// sender's RTCP, which both drives the interceptors and turns PLI/FIR into
+// keyframe requests.
+func (l *Link) attachTrackLocked() error {
+	m := &l.media
+	if m.track == nil || l.trackAttached {
+		return nil
+	}
+	sender, err := l.pc.AddTrack(m.track)
+	if err != nil {
+		return fmt.Errorf("add video track: %w", err)
+	}
+	l.trackAttached = true
+	go l.readRTCP(sender)
+	return nil
+}
+
+// readRTCP ends when the sender stops, which Close causes.
+func (l *Link) readRTCP(sender *webrtc.RTPSender) {
+	for {
+		pkts, _, err := sender.ReadRTCP()
+		if err != nil {
+			return
+		}
+		for _, p := range pkts {
+			switch p.(type) {
+			case *rtcp.PictureLossIndication, *rtcp.FullIntraRequest:
+				select {
+				case l.media.keyframes <- struct{}{}:
+				default:
+				}
+			}
+		}
+	}
+}
+
+// VideoTrack returns the track to write encoded frames to (VideoSend), or
+// nil.
+func (l *Link) VideoTrack() *webrtc.TrackLocalStaticSample { return l.media.track }
+
+// KeyframeRequests delivers the receiver's requests for a keyframe
+// (VideoSend).
+func (l *Link) KeyframeRequests() <-chan struct{} { return l.media.keyframes }
+
+// RemoteVideo delivers the remote video track once it arrives
+// (VideoReceive).
+func (l *Link) RemoteVideo() <-chan *webrtc.TrackRemote { return l.media.remote }
+
+// TargetBitrate is the congestion controller's current estimate in bit/s,
+// or 0 before it has one (VideoSend).
+func (l *Link) TargetBitrate() int {
+	l.media.mu.Lock()
+	defer l.media.mu.Unlock()
+	if l.media.bwe == nil {
+		return 0
+	}
+	return l.media.bwe.GetTargetBitrate()
+}
+
+// RequestKeyframe asks the sender for a keyframe (VideoReceive), e.g. when
+// the decoder lost its reference.
+func (l *Link) RequestKeyframe(t *webrtc.TrackRemote) error {
+	return l.pc.WriteRTCP([]rtcp.Packet{&rtcp.PictureLossIndication{MediaSSRC: uint32(t.SSRC())}})
+}
