@@ -15,6 +15,9 @@ type Store interface {
 	Lockouts
 	Tokens
 	Secrets
+	AuditLog
+	SetupTokens
+	Permissions
 	Close() error
 }
 
@@ -47,7 +50,8 @@ type Credentials interface {
 // Groups manages operator groups and memberships.
 type Groups interface {
 	CreateGroup(ctx context.Context, name string) error
-	// DeleteGroup removes a group with its memberships and IP rules.
+	// DeleteGroup removes a group with its memberships, IP rules and
+	// permissions.
 	DeleteGroup(ctx context.Context, name string) error
 	ListGroups(ctx context.Context) ([]string, error)
 	// AddMember is idempotent; it fails with ErrNotFound for an unknown
@@ -111,4 +115,42 @@ type Secrets interface {
 	// Secret returns the secret called name, creating it with generate the
 	// first time. Concurrent first calls agree on one value.
 	Secret(ctx context.Context, name string, generate func() ([]byte, error)) ([]byte, error)
+}
+
+// AuditLog is the append-only, hash-chained audit log's storage. The
+// store keeps records in order and never changes one; package audit
+// computes and checks the chain.
+type AuditLog interface {
+	// AppendAudit calls seal with the newest record (the zero AuditRecord
+	// when the log is empty) and appends what it returns, whose Seq must
+	// be last.Seq+1, in one write transaction, so that concurrent
+	// appenders, in this process or another, chain one after the other.
+	AppendAudit(ctx context.Context, seal func(last AuditRecord) (AuditRecord, error)) (AuditRecord, error)
+	// AuditRecords returns up to limit records with Seq > after, oldest
+	// first.
+	AuditRecords(ctx context.Context, after int64, limit int) ([]AuditRecord, error)
+}
+
+// SetupTokens holds the one-time token that creates the first
+// administrator, by hash.
+type SetupTokens interface {
+	// PutSetupToken replaces every setup token with this one.
+	PutSetupToken(ctx context.Context, hash [32]byte, expires time.Time) error
+	// SetupTokenValid reports whether hash is a setup token live at now.
+	SetupTokenValid(ctx context.Context, hash [32]byte, now time.Time) (bool, error)
+	// DeleteSetupTokens removes every setup token.
+	DeleteSetupTokens(ctx context.Context) error
+}
+
+// Permissions holds the functions an administrator granted to accounts
+// and groups (see package grant for their names).
+type Permissions interface {
+	// SetPermissions replaces s's functions; an empty list removes them.
+	// It fails with ErrNotFound when s does not exist.
+	SetPermissions(ctx context.Context, s Subject, functions []string) error
+	// Permissions returns s's own functions, sorted.
+	Permissions(ctx context.Context, s Subject) ([]string, error)
+	// AccountPermissions returns the union of the account's own functions
+	// and those of its groups, sorted.
+	AccountPermissions(ctx context.Context, accountID string) ([]string, error)
 }

@@ -30,7 +30,10 @@ func (s *SQLite) DeleteGroup(ctx context.Context, name string) error {
 		if err := mustAffect(tx.ExecContext(ctx, "DELETE FROM groups WHERE name = ?", name)); err != nil {
 			return fmt.Errorf("delete group %q: %w", name, err)
 		}
-		_, err := tx.ExecContext(ctx, "DELETE FROM ip_rules WHERE subject_kind = 'group' AND subject = ?", name)
+		if _, err := tx.ExecContext(ctx, "DELETE FROM ip_rules WHERE subject_kind = 'group' AND subject = ?", name); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, "DELETE FROM permissions WHERE subject_kind = 'group' AND subject = ?", name)
 		return err
 	})
 }

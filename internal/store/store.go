@@ -1,6 +1,7 @@
 // Package store keeps Tandem's server-side security state: operator and
 // administrator accounts, their SCRAM keys, the three-tries lockout
-// counters, IP allow rules, and session tokens.
+// counters, IP allow rules, session tokens, granted permissions, the
+// one-time setup token and the audit log.
 //
 // The Store interface is what the rest of the server sees; SQLite (through
 // the pure-Go modernc.org/sqlite driver) is the embedded default and a
@@ -124,4 +125,19 @@ func NormalizePrefix(p netip.Prefix) netip.Prefix {
 		addr, bits = addr.Unmap(), bits-96
 	}
 	return netip.PrefixFrom(addr, bits).Masked()
+}
+
+// AuditRecord is one audit log entry as stored. Prev is the previous
+// record's Hash (32 zero bytes for the first); Hash covers Prev and the
+// record's canonical encoding (see package audit).
+type AuditRecord struct {
+	Seq     int64
+	Time    time.Time
+	Kind    string
+	Actor   string
+	Subject string
+	Source  string
+	Detail  string
+	Prev    []byte
+	Hash    []byte
 }

@@ -35,6 +35,10 @@ func Run(t *testing.T, f Factory) {
 		{"Tokens", testTokens},
 		{"Secrets", testSecrets},
 		{"Durable", testDurable},
+		{"AuditLog", testAuditLog},
+		{"AuditLogConcurrent", testAuditLogConcurrent},
+		{"SetupTokens", testSetupTokens},
+		{"Permissions", testPermissions},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, f(t)) })

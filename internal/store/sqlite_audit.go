@@ -1,0 +1,165 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+)
+
+// AppendAudit implements AuditLog. The transaction begins IMMEDIATE (see
+// SQLite), so reading the newest record and appending after it cannot
+// interleave with another writer.
+func (s *SQLite) AppendAudit(ctx context.Context, seal func(last AuditRecord) (AuditRecord, error)) (AuditRecord, error) {
+	var rec AuditRecord
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		last, err := scanAudit(tx.QueryRowContext(ctx, "SELECT "+auditCols+" FROM audit_log ORDER BY seq DESC LIMIT 1"))
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		if rec, err = seal(last); err != nil {
+			return err
+		}
+		if rec.Seq != last.Seq+1 {
+			return fmt.Errorf("sequence %d does not follow %d", rec.Seq, last.Seq)
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO audit_log (seq, at, kind, actor, subject, source, detail, prev, hash)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, rec.Seq, nanos(rec.Time), rec.Kind, rec.Actor, rec.Subject,
+			rec.Source, rec.Detail, rec.Prev, rec.Hash)
+		return err
+	})
+	if err != nil {
+		return AuditRecord{}, fmt.Errorf("append audit record: %w", err)
+	}
+	return rec, nil
+}
+
+const auditCols = "seq, at, kind, actor, subject, source, detail, prev, hash"
+
+func scanAudit(row interface{ Scan(...any) error }) (AuditRecord, error) {
+	var r AuditRecord
+	var at int64
+	if err := row.Scan(&r.Seq, &at, &r.Kind, &r.Actor, &r.Subject, &r.Source, &r.Detail, &r.Prev, &r.Hash); err != nil {
+		return AuditRecord{}, err
+	}
+	r.Time = fromNanos(at)
+	return r, nil
+}
+
+// AuditRecords implements AuditLog.
+func (s *SQLite) AuditRecords(ctx context.Context, after int64, limit int) ([]AuditRecord, error) {
+	rows, err := s.db.QueryContext(ctx, "SELECT "+auditCols+" FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?", after, limit)
+	if err != nil {
+		return nil, fmt.Errorf("read audit log: %w", err)
+	}
+	defer rows.Close()
+	var out []AuditRecord
+	for rows.Next() {
+		r, err := scanAudit(rows)
+		if err != nil {
+			return nil, fmt.Errorf("read audit log: %w", err)
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// PutSetupToken implements SetupTokens.
+func (s *SQLite) PutSetupToken(ctx context.Context, hash [32]byte, expires time.Time) error {
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, "DELETE FROM setup_tokens"); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, "INSERT INTO setup_tokens (hash, expires_at) VALUES (?, ?)", hash[:], nanos(expires))
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("store setup token: %w", err)
+	}
+	return nil
+}
+
+// SetupTokenValid implements SetupTokens.
+func (s *SQLite) SetupTokenValid(ctx context.Context, hash [32]byte, now time.Time) (bool, error) {
+	var n int
+	err := s.db.QueryRowContext(ctx, "SELECT count(*) FROM setup_tokens WHERE hash = ? AND expires_at > ?", hash[:], nanos(now)).Scan(&n)
+	if err != nil {
+		return false, fmt.Errorf("read setup token: %w", err)
+	}
+	return n > 0, nil
+}
+
+// DeleteSetupTokens implements SetupTokens.
+func (s *SQLite) DeleteSetupTokens(ctx context.Context) error {
+	if _, err := s.db.ExecContext(ctx, "DELETE FROM setup_tokens"); err != nil {
+		return fmt.Errorf("delete setup tokens: %w", err)
+	}
+	return nil
+}
+
+// SetPermissions implements Permissions.
+func (s *SQLite) SetPermissions(ctx context.Context, sub Subject, functions []string) error {
+	fs := sortedSet(functions)
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		if err := subjectExists(ctx, tx, sub); err != nil {
+			return err
+		}
+		if len(fs) == 0 {
+			_, err := tx.ExecContext(ctx, "DELETE FROM permissions WHERE subject_kind = ? AND subject = ?", string(sub.Kind), sub.Name)
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO permissions (subject_kind, subject, functions) VALUES (?, ?, ?)
+			ON CONFLICT (subject_kind, subject) DO UPDATE SET functions = excluded.functions`,
+			string(sub.Kind), sub.Name, strings.Join(fs, "\n"))
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("set permissions of %s %q: %w", sub.Kind, sub.Name, err)
+	}
+	return nil
+}
+
+// Permissions implements Permissions.
+func (s *SQLite) Permissions(ctx context.Context, sub Subject) ([]string, error) {
+	ss, err := s.strings(ctx, "SELECT functions FROM permissions WHERE subject_kind = ? AND subject = ?", string(sub.Kind), sub.Name)
+	if err != nil {
+		return nil, fmt.Errorf("read permissions: %w", err)
+	}
+	return splitFunctions(ss), nil
+}
+
+// AccountPermissions implements Permissions.
+func (s *SQLite) AccountPermissions(ctx context.Context, accountID string) ([]string, error) {
+	ss, err := s.strings(ctx, `SELECT functions FROM permissions WHERE subject_kind = 'account' AND subject = ?1
+		UNION ALL SELECT p.functions FROM permissions p JOIN group_members m ON p.subject_kind = 'group' AND p.subject = m.group_name
+		WHERE m.account_id = ?1`, accountID)
+	if err != nil {
+		return nil, fmt.Errorf("read permissions: %w", err)
+	}
+	return splitFunctions(ss), nil
+}
+
+func splitFunctions(rows []string) []string {
+	var all []string
+	for _, r := range rows {
+		all = append(all, strings.Split(r, "\n")...)
+	}
+	return sortedSet(all)
+}
+
+// sortedSet returns the distinct non-empty strings of in, sorted.
+func sortedSet(in []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, s := range in {
+		if s != "" && !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	sort.Strings(out)
+	return out
+}

@@ -1,0 +1,144 @@
+package storetest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/tandem-remote/tandem/internal/store"
+)
+
+// next builds the record after last the way a chaining caller would; the
+// store only has to keep order and content.
+func next(kind string) func(store.AuditRecord) (store.AuditRecord, error) {
+	return func(last store.AuditRecord) (store.AuditRecord, error) {
+		h := []byte(fmt.Sprintf("hash-%d", last.Seq+1))
+		prev := last.Hash
+		if prev == nil {
+			prev = make([]byte, 32)
+		}
+		return store.AuditRecord{Seq: last.Seq + 1, Time: t0.Add(time.Duration(last.Seq) * time.Second), Kind: kind,
+			Actor: "admin", Subject: "op", Source: "192.0.2.1", Detail: `{"k":"v"}`, Prev: prev, Hash: h}, nil
+	}
+}
+
+func testAuditLog(t *testing.T, open func(*testing.T) store.Store) {
+	ctx := context.Background()
+	s := openT(t, open)
+	if recs, err := s.AuditRecords(ctx, 0, 10); err != nil || len(recs) != 0 {
+		t.Fatalf("empty log: %v %v", recs, err)
+	}
+	for _, k := range []string{"a", "b", "c"} {
+		if _, err := s.AppendAudit(ctx, next(k)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A seal that skips a number is refused; one that fails appends nothing.
+	_, err := s.AppendAudit(ctx, func(last store.AuditRecord) (store.AuditRecord, error) {
+		return store.AuditRecord{Seq: last.Seq + 2, Prev: last.Hash, Hash: []byte("x")}, nil
+	})
+	if err == nil {
+		t.Error("a gap in the sequence was accepted")
+	}
+	boom := errors.New("boom")
+	if _, err := s.AppendAudit(ctx, func(store.AuditRecord) (store.AuditRecord, error) { return store.AuditRecord{}, boom }); !errors.Is(err, boom) {
+		t.Errorf("seal error: %v", err)
+	}
+	s.Close()
+	s = openT(t, open)
+	recs, err := s.AuditRecords(ctx, 0, 10)
+	must(t, err)
+	if len(recs) != 3 || recs[0].Kind != "a" || recs[2].Kind != "c" || recs[2].Seq != 3 {
+		t.Fatalf("records after reopen: %+v", recs)
+	}
+	r := recs[1]
+	if !r.Time.Equal(t0.Add(time.Second)) || r.Actor != "admin" || r.Detail != `{"k":"v"}` || string(r.Prev) != "hash-1" || string(r.Hash) != "hash-2" {
+		t.Errorf("record 2 read back as %+v", r)
+	}
+	if page, _ := s.AuditRecords(ctx, 1, 1); len(page) != 1 || page[0].Seq != 2 {
+		t.Errorf("page after 1, limit 1: %+v", page)
+	}
+}
+
+// testAuditLogConcurrent: concurrent appenders each see the record the
+// other appended, so the chain has no fork and no gap.
+func testAuditLogConcurrent(t *testing.T, open func(*testing.T) store.Store) {
+	ctx := context.Background()
+	s := openT(t, open)
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 5 {
+				if _, err := s.AppendAudit(ctx, next("x")); err != nil {
+					t.Error(err)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	recs, err := s.AuditRecords(ctx, 0, 100)
+	must(t, err)
+	if len(recs) != 40 {
+		t.Fatalf("%d records, want 40", len(recs))
+	}
+	for i, r := range recs[1:] {
+		if string(r.Prev) != string(recs[i].Hash) {
+			t.Fatalf("record %d does not follow %d", r.Seq, recs[i].Seq)
+		}
+	}
+}
+
+func testSetupTokens(t *testing.T, open func(*testing.T) store.Store) {
+	ctx := context.Background()
+	s := openT(t, open)
+	a, b := [32]byte{1}, [32]byte{2}
+	must(t, s.PutSetupToken(ctx, a, t0.Add(time.Hour)))
+	must(t, s.PutSetupToken(ctx, b, t0.Add(time.Hour)))
+	for _, c := range []struct {
+		name string
+		h    [32]byte
+		at   time.Time
+		want bool
+	}{
+		{"replaced", a, t0, false},
+		{"live", b, t0, true},
+		{"expired", b, t0.Add(time.Hour), false},
+	} {
+		if got, err := s.SetupTokenValid(ctx, c.h, c.at); err != nil || got != c.want {
+			t.Errorf("%s: %v %v, want %v", c.name, got, err, c.want)
+		}
+	}
+	must(t, s.DeleteSetupTokens(ctx))
+	if got, _ := s.SetupTokenValid(ctx, b, t0); got {
+		t.Error("token valid after delete")
+	}
+}
+
+func testPermissions(t *testing.T, open func(*testing.T) store.Store) {
+	ctx := context.Background()
+	s := openT(t, open)
+	addAccount(t, s, "op", store.KindOperator)
+	must(t, s.CreateGroup(ctx, "desk"))
+	must(t, s.AddMember(ctx, "desk", "op"))
+	acct, grp := store.Subject{Kind: store.SubjectAccount, Name: "op"}, store.Subject{Kind: store.SubjectGroup, Name: "desk"}
+	wantErr(t, s.SetPermissions(ctx, store.Subject{Kind: store.SubjectAccount, Name: "nobody"}, []string{"chat"}), store.ErrNotFound)
+	must(t, s.SetPermissions(ctx, acct, []string{"observe", "chat", "chat"}))
+	must(t, s.SetPermissions(ctx, grp, []string{"file-transfer", "chat"}))
+	if got, _ := s.Permissions(ctx, acct); !slices.Equal(got, []string{"chat", "observe"}) {
+		t.Errorf("account's own: %v", got)
+	}
+	if got, _ := s.AccountPermissions(ctx, "op"); !slices.Equal(got, []string{"chat", "file-transfer", "observe"}) {
+		t.Errorf("with groups: %v", got)
+	}
+	must(t, s.SetPermissions(ctx, acct, nil))
+	must(t, s.RemoveMember(ctx, "desk", "op"))
+	if got, _ := s.AccountPermissions(ctx, "op"); len(got) != 0 {
+		t.Errorf("after removal: %v", got)
+	}
+}
