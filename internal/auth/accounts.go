@@ -124,3 +124,7 @@ func (s *Service) Unlock(ctx context.Context, id string) error {
 func (s *Service) Lockout(ctx context.Context, id string) (store.Lockout, error) {
 	return s.st.Lockout(ctx, id)
 }
+
+// ValidID reports whether id can name an account or group (see
+// CreateAccount), so callers can refuse a bad one as the user's mistake.
+func ValidID(id string) bool { return validID(id) }
