@@ -62,6 +62,9 @@ func (j *Join) check() error {
 type Joined struct {
 	Session    string      `json:"session"`
 	ICEServers []ICEServer `json:"ice_servers"`
+	// Grant is the operator's grant for this session, signed by the
+	// server (package grant); absent from servers that do not sign one.
+	Grant json.RawMessage `json:"grant,omitempty"`
 }
 
 // PeerJoined tells the technician that an agent joined.
