@@ -1,0 +1,238 @@
+package viewer
+
+import (
+	"image"
+	"io"
+	"math"
+	"strings"
+
+	"gioui.org/f32"
+	"gioui.org/io/clipboard"
+	"gioui.org/io/event"
+	"gioui.org/io/key"
+	"gioui.org/io/pointer"
+	"gioui.org/io/transfer"
+	"gioui.org/layout"
+	"gioui.org/op/clip"
+
+	"github.com/tandem-remote/tandem/internal/input"
+)
+
+const (
+	allMods   = key.ModCtrl | key.ModShift | key.ModAlt | key.ModSuper | key.ModCommand
+	textMIME  = "application/text"
+	allKinds  = pointer.Move | pointer.Drag | pointer.Press | pointer.Release | pointer.Scroll | pointer.Cancel
+	wheelStep = input.WheelDetent / 10 // Gio's X11 backend reports 10 per wheel notch
+)
+
+// send queues an input event unless the viewer is view-only. It never
+// blocks the window: if the reader has fallen a whole buffer behind, the
+// event is dropped and logged.
+func (u *ui) send(ev input.Event) {
+	if u.viewOnly {
+		return
+	}
+	select {
+	case u.v.inputs <- ev:
+	default:
+		u.v.log.Warn("viewer input dropped", "type", int(ev.Type))
+	}
+}
+
+func (u *ui) act(a Action) {
+	select {
+	case u.v.actions <- a:
+	default:
+		u.v.log.Warn("viewer action dropped", "action", a.Kind.String())
+	}
+}
+
+// releaseAll lets go of everything held on the customer's side.
+func (u *ui) releaseAll() {
+	u.send(input.Event{Type: input.ReleaseAll})
+	u.kb.reset()
+	u.buttons = 0
+}
+
+// setViewOnly applies the view-only state, releasing whatever was held when
+// control is withdrawn.
+func (u *ui) setViewOnly(on bool) {
+	if on && !u.viewOnly {
+		u.releaseAll()
+	}
+	u.viewOnly = on
+}
+
+// focus follows the window's keyboard focus; keys held when it goes are
+// released on the customer's side, since their key-up will go elsewhere.
+func (u *ui) focus(focused bool) {
+	if u.focused && !focused {
+		u.releaseAll()
+	}
+	u.focused = focused
+}
+
+// registerInput makes the viewport the target of pointer events and keeps
+// the keyboard focus on it.
+func (u *ui) registerInput(gtx layout.Context) {
+	defer clip.Rect(image.Rectangle{Max: u.geom.View}).Push(gtx.Ops).Pop()
+	event.Op(gtx.Ops, u.tag)
+	if !gtx.Focused(u.tag) {
+		gtx.Execute(key.FocusCmd{Tag: u.tag})
+	}
+}
+
+// handleScreen turns the viewport's pointer and keyboard events into input.
+func (u *ui) handleScreen(gtx layout.Context) {
+	for {
+		e, ok := gtx.Event(
+			pointer.Filter{Target: u.tag, Kinds: allKinds,
+				ScrollX: pointer.ScrollRange{Min: math.MinInt32, Max: math.MaxInt32},
+				ScrollY: pointer.ScrollRange{Min: math.MinInt32, Max: math.MaxInt32}},
+			key.FocusFilter{Target: u.tag},
+			key.Filter{Focus: u.tag, Optional: allMods},
+			key.Filter{Focus: u.tag, Name: key.NameTab, Optional: allMods},
+			transfer.TargetFilter{Target: u.tag, Type: textMIME},
+		)
+		if !ok {
+			break
+		}
+		u.screenEvent(e)
+	}
+	u.kb.flush()
+}
+
+func (u *ui) screenEvent(e event.Event) {
+	switch e := e.(type) {
+	case pointer.Event:
+		u.pointer(e)
+	case key.Event:
+		u.kb.key(e)
+	case key.EditEvent:
+		u.kb.edit(e.Text)
+	case transfer.DataEvent:
+		u.clipboardData(e)
+	}
+}
+
+// pointer forwards one pointer event. Moves over the letterbox borders are
+// dropped; button releases never are, so nothing stays pressed.
+func (u *ui) pointer(e pointer.Event) {
+	switch e.Kind {
+	case pointer.Move, pointer.Drag:
+		u.move(e.Position)
+	case pointer.Press:
+		if u.move(e.Position) {
+			u.setButtons(uint8(e.Buttons))
+		}
+	case pointer.Release, pointer.Cancel:
+		u.setButtons(uint8(e.Buttons))
+	case pointer.Scroll:
+		u.move(e.Position)
+		u.send(input.Event{Type: input.Wheel, DX: wheel(e.Scroll.X), DY: wheel(e.Scroll.Y)})
+	}
+}
+
+func (u *ui) move(p f32.Point) bool {
+	q, ok := u.geom.toRemote(p)
+	if !ok {
+		return false
+	}
+	mon := 0
+	if u.shown != nil {
+		mon = u.shown.Monitor
+	}
+	u.send(input.Event{Type: input.PointerMove, Monitor: uint8(mon), X: uint16(q.X), Y: uint16(q.Y)})
+	return true
+}
+
+// gioButtons lists Gio's pointer buttons beside the wire's.
+var gioButtons = [...]struct {
+	gio  pointer.Buttons
+	wire input.Button
+}{
+	{pointer.ButtonPrimary, input.ButtonLeft},
+	{pointer.ButtonSecondary, input.ButtonRight},
+	{pointer.ButtonTertiary, input.ButtonMiddle},
+	{pointer.ButtonQuaternary, input.ButtonBack},
+	{pointer.ButtonQuinary, input.ButtonForward},
+}
+
+// setButtons sends a down or up event for each button that changed.
+func (u *ui) setButtons(now uint8) {
+	for _, b := range gioButtons {
+		was, is := u.buttons&uint8(b.gio) != 0, now&uint8(b.gio) != 0
+		switch {
+		case is && !was:
+			u.send(input.Event{Type: input.ButtonDown, Button: b.wire})
+		case was && !is:
+			u.send(input.Event{Type: input.ButtonUp, Button: b.wire})
+		}
+	}
+	u.buttons = now
+}
+
+// wheel converts Gio's scroll distance to 120ths of a notch.
+func wheel(d float32) int16 {
+	v := math.Round(float64(d) * wheelStep)
+	return int16(max(math.MinInt16, min(math.MaxInt16, v)))
+}
+
+// clipboardData answers a clipboard read started by "Send clipboard".
+func (u *ui) clipboardData(e transfer.DataEvent) {
+	r := e.Open()
+	defer r.Close()
+	b, err := io.ReadAll(io.LimitReader(r, input.MaxClipboard+1))
+	if err != nil || len(b) > input.MaxClipboard {
+		u.v.log.Warn("viewer clipboard not sent", "bytes", len(b), "err", err)
+		return
+	}
+	u.act(Action{Kind: ActionSendClipboard, Text: string(b)})
+}
+
+func (u *ui) writeClipboard(gtx layout.Context, text string) {
+	gtx.Execute(clipboard.WriteCmd{Type: textMIME, Data: io.NopCloser(strings.NewReader(text))})
+}
+
+// handleToolbar acts on the buttons clicked since the last frame.
+func (u *ui) handleToolbar(gtx layout.Context, st Status) {
+	for i, c := range u.tb.monitors {
+		if c.Clicked(gtx) && i < len(st.Monitors) {
+			u.act(Action{Kind: ActionSelectMonitor, Monitor: i})
+		}
+	}
+	b := u.tb.buttons
+	if b[btnMode].Clicked(gtx) {
+		u.mode = 1 - u.mode
+	}
+	if b[btnViewOnly].Clicked(gtx) {
+		u.toggleViewOnly()
+	}
+	for name, keys := range chords {
+		if b[name].Clicked(gtx) {
+			for _, ev := range chordEvents(keys) {
+				u.send(ev)
+			}
+		}
+	}
+	if b[btnSendClip].Clicked(gtx) {
+		gtx.Execute(clipboard.ReadCmd{Tag: u.tag})
+	}
+	if b[btnGetClip].Clicked(gtx) {
+		u.act(Action{Kind: ActionGetClipboard})
+	}
+	if b[btnDisconnect].Clicked(gtx) {
+		u.act(Action{Kind: ActionDisconnect})
+	}
+}
+
+// toggleViewOnly flips view-only mode at once (so no input slips out while
+// the session catches up) and reports it.
+func (u *ui) toggleViewOnly() {
+	on := !u.viewOnly
+	u.v.mu.Lock()
+	u.v.viewOnly = on
+	u.v.mu.Unlock()
+	u.setViewOnly(on)
+	u.act(Action{Kind: ActionViewOnly, ViewOnly: on})
+}

@@ -1,0 +1,209 @@
+package viewer
+
+import (
+	"image"
+	"time"
+
+	"gioui.org/app"
+	"gioui.org/f32"
+	"gioui.org/font/gofont"
+	"gioui.org/layout"
+	"gioui.org/op"
+	"gioui.org/op/clip"
+	"gioui.org/op/paint"
+	"gioui.org/text"
+	"gioui.org/unit"
+	"gioui.org/widget"
+	"gioui.org/widget/material"
+)
+
+// layoutInfo records where the last window frame put things, in window
+// pixels, so that tests can click buttons and aim at the remote screen.
+type layoutInfo struct {
+	buttons map[string]image.Rectangle
+	screen  image.Rectangle // the viewport the remote screen is drawn in
+	geom    geometry
+}
+
+// ui is the window goroutine's state; only that goroutine touches it.
+type ui struct {
+	v     *Viewer
+	start time.Time
+	th    *material.Theme
+	tb    *toolbar
+	kb    *keyboard
+	ops   op.Ops
+	tag   *int // the remote screen's input handler
+
+	mode       Mode
+	scroll     image.Point
+	hbar, vbar widget.Scrollbar
+
+	shown    *Frame // frame on screen
+	img      paint.ImageOp
+	geom     geometry
+	buttons  uint8 // pointer buttons held, as a Gio pointer.Buttons
+	viewOnly bool
+	focused  bool
+	redraws  uint64
+}
+
+func newUI(v *Viewer, start time.Time) *ui {
+	th := material.NewTheme()
+	// Only the embedded Go font: scanning the system's fonts would cost
+	// more than the whole window's start-up.
+	th.Shaper = text.NewShaper(text.NoSystemFonts(), text.WithCollection(gofont.Regular()))
+	u := &ui{v: v, start: start, th: th, tb: newToolbar(th), tag: new(int)}
+	u.kb = newKeyboard(u.send)
+	return u
+}
+
+// snapshot is the viewer's shared state, copied once per window frame.
+type snapshot struct {
+	next     *Frame
+	status   Status
+	viewOnly bool
+	clip     *string
+}
+
+func (u *ui) snapshot() snapshot {
+	v := u.v
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	s := snapshot{next: v.next, status: v.status, viewOnly: v.viewOnly, clip: v.clip}
+	v.next, v.clip = nil, nil
+	return s
+}
+
+// frame draws one window frame.
+func (u *ui) frame(e app.FrameEvent) {
+	s := u.snapshot()
+	gtx := app.NewContext(&u.ops, e)
+	u.setViewOnly(s.viewOnly)
+	var old *Frame
+	if s.next != nil {
+		old = u.shown
+		u.shown = s.next
+		u.img = paint.NewImageOp(s.next.Image)
+	}
+	if s.clip != nil {
+		u.writeClipboard(gtx, *s.clip)
+	}
+	u.handleToolbar(gtx, s.status)
+	u.handleScreen(gtx)
+	info := u.draw(gtx, s.status)
+	e.Frame(gtx.Ops)
+	if old != nil && old.Done != nil {
+		old.Done()
+	}
+	u.account(s.next != nil, info)
+}
+
+// account updates the statistics and the layout record after a frame.
+func (u *ui) account(newPicture bool, info layoutInfo) {
+	u.redraws++
+	v := u.v
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	v.stats.Redraws++
+	if newPicture {
+		v.stats.Drawn++
+	}
+	v.layout = info
+	if u.redraws == 1 {
+		v.stats.Opened = time.Since(u.start)
+		v.log.Info("viewer window shown", "ms", v.stats.Opened.Milliseconds())
+	}
+}
+
+// draw lays out the toolbar, the remote screen and the status line.
+func (u *ui) draw(gtx layout.Context, st Status) layoutInfo {
+	paint.Fill(gtx.Ops, barBg)
+	info := layoutInfo{}
+	layout.Flex{Axis: layout.Vertical}.Layout(gtx,
+		layout.Rigid(func(gtx layout.Context) layout.Dimensions {
+			dims, rects := u.tb.layout(gtx, u.tb.items(st, u.mode, u.viewOnly))
+			info.buttons = rects
+			info.screen.Min.Y = dims.Size.Y
+			return dims
+		}),
+		layout.Flexed(1, func(gtx layout.Context) layout.Dimensions {
+			info.screen.Max = info.screen.Min.Add(gtx.Constraints.Max)
+			return u.drawScreen(gtx)
+		}),
+		layout.Rigid(func(gtx layout.Context) layout.Dimensions {
+			return u.drawStatus(gtx, st)
+		}),
+	)
+	info.geom = u.geom
+	return info
+}
+
+// drawScreen draws the remote screen in the viewport and registers the
+// viewport for pointer and key input.
+func (u *ui) drawScreen(gtx layout.Context) layout.Dimensions {
+	size := gtx.Constraints.Max
+	defer clip.Rect(image.Rectangle{Max: size}).Push(gtx.Ops).Pop()
+	paint.Fill(gtx.Ops, screenBg)
+	u.geom = u.geometry(size)
+	if u.shown != nil {
+		u.drawPicture(gtx)
+	}
+	u.registerInput(gtx)
+	if u.mode == ModeActual && u.shown != nil {
+		u.drawScrollbars(gtx)
+	}
+	return layout.Dimensions{Size: size}
+}
+
+// geometry is where the current picture goes in a viewport of this size.
+func (u *ui) geometry(view image.Point) geometry {
+	g := geometry{View: view, Mode: u.mode, Scroll: u.scroll}
+	if u.shown != nil {
+		g.Remote = u.shown.Image.Bounds().Size()
+	}
+	// Scrollbar drags from the last frame's events.
+	g.Scroll.Y += int(u.vbar.ScrollDistance() * float32(g.Remote.Y))
+	g.Scroll.X += int(u.hbar.ScrollDistance() * float32(g.Remote.X))
+	g = g.clamped()
+	u.scroll = g.Scroll
+	return g
+}
+
+// drawPicture draws the texture of the current frame; the texture is
+// uploaded once per new frame, when its ImageOp is first used.
+func (u *ui) drawPicture(gtx layout.Context) {
+	g := u.geom
+	d := g.dest()
+	sx, sy := float32(d.Dx())/float32(g.Remote.X), float32(d.Dy())/float32(g.Remote.Y)
+	u.img.Filter = paint.FilterLinear
+	if sx == 1 && sy == 1 {
+		u.img.Filter = paint.FilterNearest
+	}
+	tr := f32.AffineId().Scale(f32.Point{}, f32.Pt(sx, sy)).Offset(f32.Pt(float32(d.Min.X), float32(d.Min.Y)))
+	defer op.Affine(tr).Push(gtx.Ops).Pop()
+	defer clip.Rect(image.Rectangle{Max: g.Remote}).Push(gtx.Ops).Pop()
+	u.img.Add(gtx.Ops)
+	paint.PaintOp{}.Add(gtx.Ops)
+}
+
+// drawScrollbars draws scrollbars for 1:1 mode; geometry applies their
+// drags in the next frame.
+func (u *ui) drawScrollbars(gtx layout.Context) {
+	g := u.geom
+	if g.Remote.Y > g.View.Y {
+		start := float32(g.Scroll.Y) / float32(g.Remote.Y)
+		material.Scrollbar(u.th, &u.vbar).Layout(gtx, layout.Vertical, start, start+float32(g.View.Y)/float32(g.Remote.Y))
+	}
+	if g.Remote.X > g.View.X {
+		start := float32(g.Scroll.X) / float32(g.Remote.X)
+		material.Scrollbar(u.th, &u.hbar).Layout(gtx, layout.Horizontal, start, start+float32(g.View.X)/float32(g.Remote.X))
+	}
+}
+
+func (u *ui) drawStatus(gtx layout.Context, st Status) layout.Dimensions {
+	l := material.Label(u.th, unit.Sp(12), statusText(st, u.viewOnly))
+	l.Color = textFg
+	l.MaxLines = 1
+	return layout.Inset{Top: 3, Bottom: 4, Left: 8, Right: 8}.Layout(gtx, l.Layout)
+}

@@ -1,0 +1,226 @@
+package viewer
+
+import (
+	"fmt"
+	"image"
+	"image/color"
+	"strings"
+
+	"gioui.org/layout"
+	"gioui.org/op"
+	"gioui.org/unit"
+	"gioui.org/widget"
+	"gioui.org/widget/material"
+
+	"github.com/tandem-remote/tandem/internal/input"
+)
+
+// ActionKind says what the technician asked for on the toolbar.
+type ActionKind int
+
+// Toolbar actions.
+const (
+	// ActionSelectMonitor asks to watch Action.Monitor instead.
+	ActionSelectMonitor ActionKind = iota + 1
+	// ActionViewOnly reports that the technician switched view-only mode
+	// to Action.ViewOnly; the viewer has already stopped (or resumed)
+	// sending input.
+	ActionViewOnly
+	// ActionSendClipboard carries the technician's clipboard text, to be
+	// put on the customer's clipboard.
+	ActionSendClipboard
+	// ActionGetClipboard asks for the customer's clipboard text; answer
+	// with SetClipboard.
+	ActionGetClipboard
+	// ActionDisconnect asks to end the session; the caller then cancels
+	// Run's context.
+	ActionDisconnect
+)
+
+// Action is one toolbar request. Only the fields of its Kind are set.
+type Action struct {
+	Kind     ActionKind
+	Monitor  int
+	ViewOnly bool
+	Text     string
+}
+
+func (k ActionKind) String() string {
+	switch k {
+	case ActionSelectMonitor:
+		return "select-monitor"
+	case ActionViewOnly:
+		return "view-only"
+	case ActionSendClipboard:
+		return "send-clipboard"
+	case ActionGetClipboard:
+		return "get-clipboard"
+	case ActionDisconnect:
+		return "disconnect"
+	}
+	return fmt.Sprintf("ActionKind(%d)", int(k))
+}
+
+// Button names, as layoutInfo records them.
+const (
+	btnMode       = "mode"
+	btnViewOnly   = "view-only"
+	btnCtrlAltDel = "ctrl-alt-del"
+	btnAltTab     = "alt-tab"
+	btnSuper      = "super"
+	btnPrint      = "print-screen"
+	btnSendClip   = "send-clipboard"
+	btnGetClip    = "get-clipboard"
+	btnDisconnect = "disconnect"
+)
+
+// btnMonitor names the button of monitor i.
+func btnMonitor(i int) string { return fmt.Sprintf("monitor-%d", i) }
+
+// chords are the special keys' key combinations, pressed in order and
+// released in reverse. They go out as input events, so a view-only session
+// cannot send them.
+var chords = map[string][]string{
+	btnCtrlAltDel: {"ControlLeft", "AltLeft", "Delete"},
+	btnAltTab:     {"AltLeft", "Tab"},
+	btnSuper:      {"MetaLeft"},
+	btnPrint:      {"PrintScreen"},
+}
+
+// chordEvents returns the key events that press and release a chord.
+func chordEvents(names []string) []input.Event {
+	evs := make([]input.Event, 0, 2*len(names))
+	for _, n := range names {
+		c := input.ParseCode(n)
+		evs = append(evs, input.Event{Type: input.KeyDown, Code: c, Keysym: c.USKeysym()})
+	}
+	for i := len(names) - 1; i >= 0; i-- {
+		c := input.ParseCode(names[i])
+		evs = append(evs, input.Event{Type: input.KeyUp, Code: c, Keysym: c.USKeysym()})
+	}
+	return evs
+}
+
+// toolbar is the row of buttons above the remote screen.
+type toolbar struct {
+	th       *material.Theme
+	buttons  map[string]*widget.Clickable
+	monitors []*widget.Clickable
+}
+
+func newToolbar(th *material.Theme) *toolbar {
+	tb := &toolbar{th: th, buttons: make(map[string]*widget.Clickable)}
+	for _, n := range []string{btnMode, btnViewOnly, btnCtrlAltDel, btnAltTab, btnSuper, btnPrint, btnSendClip, btnGetClip, btnDisconnect} {
+		tb.buttons[n] = new(widget.Clickable)
+	}
+	return tb
+}
+
+// item is one button as drawn this frame.
+type item struct {
+	name, label string
+	click       *widget.Clickable
+	on          bool // drawn highlighted: the current monitor, view-only
+}
+
+// items lists the buttons to draw for this state.
+func (tb *toolbar) items(st Status, mode Mode, viewOnly bool) []item {
+	for len(tb.monitors) < len(st.Monitors) {
+		tb.monitors = append(tb.monitors, new(widget.Clickable))
+	}
+	var its []item
+	for i, m := range st.Monitors {
+		its = append(its, item{btnMonitor(i), monitorLabel(i, m), tb.monitors[i], i == st.Current})
+	}
+	modeLabel := "Fit"
+	if mode == ModeActual {
+		modeLabel = "1:1"
+	}
+	b := tb.buttons
+	return append(its,
+		item{btnMode, modeLabel, b[btnMode], false},
+		item{btnViewOnly, "View only", b[btnViewOnly], viewOnly},
+		item{btnCtrlAltDel, "Ctrl-Alt-Del", b[btnCtrlAltDel], false},
+		item{btnAltTab, "Alt-Tab", b[btnAltTab], false},
+		item{btnSuper, "Super", b[btnSuper], false},
+		item{btnPrint, "PrtSc", b[btnPrint], false},
+		item{btnSendClip, "Send clipboard", b[btnSendClip], false},
+		item{btnGetClip, "Get clipboard", b[btnGetClip], false},
+		item{btnDisconnect, "Disconnect", b[btnDisconnect], false},
+	)
+}
+
+func monitorLabel(i int, m Monitor) string {
+	name := m.Name
+	if name == "" {
+		name = fmt.Sprintf("Monitor %d", i+1)
+	}
+	return fmt.Sprintf("%s %d×%d", name, m.Width, m.Height)
+}
+
+var (
+	barBg    = color.NRGBA{R: 0x26, G: 0x2b, B: 0x33, A: 0xff}
+	btnBg    = color.NRGBA{R: 0x3a, G: 0x41, B: 0x4d, A: 0xff}
+	btnOnBg  = color.NRGBA{R: 0x1e, G: 0x6f, B: 0xd9, A: 0xff}
+	textFg   = color.NRGBA{R: 0xee, G: 0xee, B: 0xee, A: 0xff}
+	screenBg = color.NRGBA{A: 0xff}
+)
+
+// layout draws the buttons in a row, wrapping to more rows if the window
+// is narrow, and returns each button's rectangle in toolbar pixels.
+func (tb *toolbar) layout(gtx layout.Context, its []item) (layout.Dimensions, map[string]image.Rectangle) {
+	gap := gtx.Dp(unit.Dp(4))
+	rects := make(map[string]image.Rectangle, len(its))
+	x, y, rowH := gap, gap, 0
+	for _, it := range its {
+		m := op.Record(gtx.Ops)
+		dims := tb.button(gtx, it)
+		call := m.Stop()
+		if x > gap && x+dims.Size.X > gtx.Constraints.Max.X {
+			x, y, rowH = gap, y+rowH+gap, 0
+		}
+		st := op.Offset(image.Pt(x, y)).Push(gtx.Ops)
+		call.Add(gtx.Ops)
+		st.Pop()
+		rects[it.name] = image.Rectangle{Min: image.Pt(x, y), Max: image.Pt(x, y).Add(dims.Size)}
+		x += dims.Size.X + gap
+		rowH = max(rowH, dims.Size.Y)
+	}
+	return layout.Dimensions{Size: image.Pt(gtx.Constraints.Max.X, y+rowH+gap)}, rects
+}
+
+func (tb *toolbar) button(gtx layout.Context, it item) layout.Dimensions {
+	gtx.Constraints.Min = image.Point{}
+	b := material.Button(tb.th, it.click, it.label)
+	b.TextSize = unit.Sp(13)
+	b.Inset = layout.Inset{Top: 5, Bottom: 5, Left: 9, Right: 9}
+	b.CornerRadius = 3
+	b.Color = textFg
+	b.Background = btnBg
+	if it.on {
+		b.Background = btnOnBg
+	}
+	return b.Layout(gtx)
+}
+
+// statusText is the status line.
+func statusText(st Status, viewOnly bool) string {
+	parts := make([]string, 0, 6)
+	if st.Peer != "" {
+		parts = append(parts, st.Peer)
+	}
+	path := st.Path
+	if path == "" {
+		path = "connecting…"
+	}
+	parts = append(parts, path,
+		fmt.Sprintf("RTT %.0f ms", st.RTTms),
+		fmt.Sprintf("%.0f fps", st.FPS),
+		fmt.Sprintf("%.0f kbit/s", st.Kbps))
+	if viewOnly {
+		parts = append(parts, "view only")
+	} else {
+		parts = append(parts, "control")
+	}
+	return strings.Join(parts, " · ")
+}

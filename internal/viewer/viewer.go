@@ -1,0 +1,183 @@
+package viewer
+
+import (
+	"image"
+	"log/slog"
+	"sync"
+	"time"
+
+	"gioui.org/app"
+
+	"github.com/tandem-remote/tandem/internal/input"
+)
+
+// Frame is one decoded picture of a remote monitor.
+type Frame struct {
+	// Image is the picture. Show takes ownership: the caller must not
+	// write to it until Done is called.
+	Image *image.RGBA
+	// Monitor is the remote monitor the picture shows; pointer events over
+	// it carry this number.
+	Monitor int
+	// Seq numbers frames for statistics; it is not interpreted.
+	Seq uint64
+	// Done, if not nil, is called once the viewer no longer needs Image
+	// (it was replaced before being drawn, or a newer frame is on screen),
+	// so that the caller can reuse the buffer. It must not block.
+	Done func()
+}
+
+// Monitor describes one of the customer's monitors for the toolbar.
+type Monitor struct {
+	Name          string
+	Width, Height int
+}
+
+// Status is what the status line and the monitor buttons show.
+type Status struct {
+	Path     string  // how the session is carried, e.g. "direct udp host→host" or "relayed turn/tls"
+	RTTms    float64 // round-trip time in milliseconds
+	FPS      float64 // frames received per second
+	Kbps     float64 // video bitrate in kbit/s
+	Peer     string  // who is on the other side, e.g. the agent's ID
+	Monitors []Monitor
+	Current  int // index into Monitors of the monitor being shown
+}
+
+// Config configures a Viewer.
+type Config struct {
+	Title  string       // window title; empty means "Tandem"
+	Logger *slog.Logger // nil discards
+	// Width and Height are the window's initial size in Dp; 0 means
+	// 1280×800.
+	Width, Height int
+}
+
+// Stats counts what the viewer did with the frames it was shown.
+type Stats struct {
+	Shown   uint64        // frames passed to Show
+	Drawn   uint64        // frames that reached the screen
+	Dropped uint64        // frames replaced by a newer one before being drawn
+	Redraws uint64        // window frames drawn (new pictures, resizes, toolbar)
+	Opened  time.Duration // from Run to the first drawn window frame
+}
+
+// inputBuffer is how many input events may wait for the reader. A
+// technician produces a few hundred a second at most; the reader is the
+// data channel.
+const inputBuffer = 1024
+
+// Viewer is one viewer window. Its methods are safe for concurrent use; Run
+// may be called once.
+type Viewer struct {
+	cfg     Config
+	log     *slog.Logger
+	inputs  chan input.Event
+	actions chan Action
+
+	mu       sync.Mutex
+	win      *app.Window // nil unless Run is running
+	next     *Frame      // newest frame not yet drawn
+	status   Status
+	viewOnly bool
+	clip     *string // text to put on the local clipboard
+	stats    Stats
+	layout   layoutInfo // where things were last drawn, for tests
+	ran      bool
+}
+
+// New returns a viewer; Run opens its window.
+func New(cfg Config) *Viewer {
+	if cfg.Title == "" {
+		cfg.Title = "Tandem"
+	}
+	if cfg.Width <= 0 || cfg.Height <= 0 {
+		cfg.Width, cfg.Height = 1280, 800
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Viewer{
+		cfg:     cfg,
+		log:     log,
+		inputs:  make(chan input.Event, inputBuffer),
+		actions: make(chan Action, 64),
+	}
+}
+
+// Input returns the technician's keyboard and mouse as wire events. It
+// delivers nothing in view-only mode, and is closed when Run returns.
+func (v *Viewer) Input() <-chan input.Event { return v.inputs }
+
+// Actions returns what the technician asked for on the toolbar. It is
+// closed when Run returns.
+func (v *Viewer) Actions() <-chan Action { return v.actions }
+
+// Show makes f the picture to draw next. Only the newest frame is kept: if
+// the previous one has not been drawn yet it is dropped (and its Done
+// called).
+func (v *Viewer) Show(f Frame) {
+	if f.Image == nil {
+		return
+	}
+	v.mu.Lock()
+	old := v.next
+	v.next = &f
+	v.stats.Shown++
+	if old != nil {
+		v.stats.Dropped++
+	}
+	w := v.win
+	v.mu.Unlock()
+	if old != nil && old.Done != nil {
+		old.Done()
+	}
+	if w != nil {
+		w.Invalidate()
+	}
+}
+
+// SetStatus replaces what the status line and monitor buttons show.
+func (v *Viewer) SetStatus(s Status) {
+	s.Monitors = append([]Monitor(nil), s.Monitors...)
+	v.mu.Lock()
+	v.status = s
+	v.mu.Unlock()
+	v.invalidate()
+}
+
+// SetViewOnly switches view-only mode, in which no input is sent. The
+// toolbar's toggle also switches it (and reports an ActionViewOnly); the
+// session calls SetViewOnly when the customer's grant changes.
+func (v *Viewer) SetViewOnly(on bool) {
+	v.mu.Lock()
+	v.viewOnly = on
+	v.mu.Unlock()
+	v.invalidate()
+}
+
+// SetClipboard puts text on the technician's clipboard, for instance the
+// answer to an ActionGetClipboard.
+func (v *Viewer) SetClipboard(text string) {
+	v.mu.Lock()
+	v.clip = &text
+	v.mu.Unlock()
+	v.invalidate()
+}
+
+// Stats returns the frame counters so far.
+func (v *Viewer) Stats() Stats {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return v.stats
+}
+
+func (v *Viewer) invalidate() {
+	v.mu.Lock()
+	w := v.win
+	v.mu.Unlock()
+	if w != nil {
+		w.Invalidate()
+	}
+}
