@@ -12,28 +12,56 @@
 // Security choices: codes come from crypto/rand, are single use, expire (10
 // minutes by default) and are looked up by their SHA-256 and compared in
 // constant time; join attempts are throttled per source address (per /64 for
-// IPv6) before a code is even looked at; the technician token is compared in
-// constant time; WebSocket Origin must match the server's own host; frames
-// are size-limited and each connection's message rate is bounded.
+// IPv6) before a code is even looked at; operators open sessions with the
+// session token of a SCRAM login, checked against their account and IP
+// rules (the legacy technician token, compared in constant time, still
+// works until the technician logs in); every session's open, join and end
+// is audited with the operator's ID, and the agent gets a grant signed by
+// the server listing what the operator may do; WebSocket Origin must match
+// the server's own host; frames are size-limited and each connection's
+// message rate is bounded; paths with dot segments or doubled slashes get
+// 404, never a redirect.
 package signaling
 
 import (
+	"context"
+	"crypto/ed25519"
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"net/url"
 	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/tandem-remote/tandem/internal/audit"
+	"github.com/tandem-remote/tandem/internal/auth"
 	"github.com/tandem-remote/tandem/internal/turncred"
 )
 
 // Config configures a Server.
 type Config struct {
-	// TechnicianToken authorizes opening sessions (until operator accounts
-	// exist).
+	// Auth, when set, lets operators open sessions with the session token
+	// of a SCRAM login (auth.Login), within their IP rules.
+	Auth *auth.Service
+	// API serves the other /v1/ routes: login, setup and the admin API
+	// (admin.Handler). Nil serves none.
+	API http.Handler
+	// Audit records session open, join and end with the operator's ID;
+	// nil records nothing.
+	Audit *audit.Log
+	// GrantKey signs each session's grant (package grant), handed to the
+	// agent in Joined; nil sends no grant.
+	GrantKey ed25519.PrivateKey
+	// Permissions returns the functions granted to an operator; nil
+	// grants none to logged-in operators.
+	Permissions func(ctx context.Context, accountID string) ([]string, error)
+
+	// TechnicianToken is the LEGACY shared token from DATA/technician-token
+	// that the technician binary still sends. Empty disables it. Remove
+	// it once the technician logs in with auth.Login.
 	TechnicianToken string
 	// TURNURLs are the relay URLs handed to clients ("turn:host:3478?transport=udp",
 	// "turns:host:443?transport=tcp", ...). A STUN URL is derived for each
@@ -91,7 +119,10 @@ func (c *Config) setDefaults() {
 // Validate reports the first configuration error, in words an operator can
 // act on.
 func (c *Config) Validate() error {
-	if len(c.TechnicianToken) < 16 {
+	if c.Auth == nil && c.TechnicianToken == "" {
+		return errors.New("no way to open sessions: configure operator accounts (Auth) or a technician token")
+	}
+	if c.TechnicianToken != "" && len(c.TechnicianToken) < 16 {
 		return errors.New("technician token must be at least 16 characters")
 	}
 	if len(c.TURNURLs) > 0 && len(c.TURNSecret) < turncred.MinSecretLen {

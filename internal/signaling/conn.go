@@ -2,7 +2,6 @@ package signaling
 
 import (
 	"context"
-	"crypto/subtle"
 	"errors"
 	"net/http"
 	"net/netip"
@@ -11,6 +10,7 @@ import (
 	"github.com/coder/websocket"
 	"golang.org/x/time/rate"
 
+	"github.com/tandem-remote/tandem/internal/auth"
 	"github.com/tandem-remote/tandem/internal/proto"
 )
 
@@ -69,6 +69,11 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 	}
 	conn.SetReadLimit(proto.MaxMessageSize)
 	c := &client{conn: conn, addr: remoteAddr(r)}
+	if s.cfg.Auth != nil {
+		if a := s.cfg.Auth.ClientAddr(r); a.IsValid() {
+			c.addr = a // honours X-Forwarded-For from trusted proxies only
+		}
+	}
 	// Hijacked connections outlive r.Context's usual lifetime rules, so the
 	// connection gets its own context, ended when the read loop returns.
 	ctx, cancel := context.WithCancel(context.Background())
@@ -139,7 +144,11 @@ func (s *Server) open(ctx context.Context, c *client, env proto.Envelope) error 
 	if err != nil {
 		return s.refuse(proto.ErrBadRequest)
 	}
-	if subtle.ConstantTimeCompare([]byte(o.Token), []byte(s.cfg.TechnicianToken)) != 1 {
+	op, err := s.authorizeOpen(ctx, c, o.Token)
+	if err != nil {
+		if !errors.Is(err, errUnauthorized) && !errors.Is(err, auth.ErrUnauthenticated) {
+			s.cfg.Logger.Error("open: authorization failed", "err", err)
+		}
 		s.opens.allow(c.addr, s.cfg.Now())
 		return s.refuse(proto.ErrUnauthorized)
 	}
@@ -147,7 +156,7 @@ func (s *Server) open(ctx context.Context, c *client, env proto.Envelope) error 
 	s.mu.Lock()
 	sess, err := s.newSessionLocked(now)
 	if err == nil {
-		sess.tech, c.sess, c.role = c, sess, proto.RoleTechnician
+		sess.tech, c.sess, c.role, sess.operator = c, sess, proto.RoleTechnician, op
 	}
 	s.mu.Unlock()
 	if err != nil {
@@ -158,7 +167,8 @@ func (s *Server) open(ctx context.Context, c *client, env proto.Envelope) error 
 		return err
 	}
 	s.metrics.opened.Inc()
-	s.cfg.Logger.Info("session opened", "session", sess.id, "from", c.addr)
+	s.cfg.Logger.Info("session opened", "session", sess.id, "operator", op.id, "from", c.addr)
+	s.auditSession(ctx, "session.open", sess, c, nil)
 	return c.send(ctx, proto.TypeOpened, proto.Opened{Session: sess.id, Code: sess.code, Expires: sess.codeExp, ICEServers: ice})
 }
 
@@ -193,9 +203,14 @@ func (s *Server) join(ctx context.Context, c *client, env proto.Envelope) error 
 	if err != nil {
 		return err
 	}
+	g, err := s.signGrant(sess, now)
+	if err != nil {
+		return err
+	}
 	s.metrics.joined.Inc()
 	s.cfg.Logger.Info("session joined", "session", sess.id, "from", c.addr)
-	if err := c.send(ctx, proto.TypeJoined, proto.Joined{Session: sess.id, ICEServers: ice}); err != nil {
+	s.auditSession(ctx, "session.join", sess, c, nil)
+	if err := c.send(ctx, proto.TypeJoined, proto.Joined{Session: sess.id, ICEServers: ice, Grant: g}); err != nil {
 		return errClosed
 	}
 	tech.send(ctx, proto.TypePeerJoined, proto.PeerJoined{Session: sess.id})

@@ -13,15 +13,16 @@ import (
 func (s *Server) end(ctx context.Context, c *client, reason string) {
 	s.mu.Lock()
 	sess := c.sess
-	if sess != nil {
-		s.removeLocked(sess)
-	}
+	removed := sess != nil && s.removeLocked(sess)
 	s.mu.Unlock()
 	if sess == nil {
 		return
 	}
 	if reason == "" {
 		reason = "hangup"
+	}
+	if removed {
+		s.auditSession(ctx, "session.end", sess, c, map[string]string{"reason": reason, "by": string(c.role)})
 	}
 	s.cfg.Logger.Info("session ended", "session", sess.id, "by", c.role, "reason", reason)
 	peer := sess.tech
@@ -63,6 +64,7 @@ func (s *Server) detach(ctx context.Context, c *client) {
 	s.mu.Lock()
 	sess := c.sess
 	var peer *client
+	removed := false
 	if sess != nil {
 		if c.role == proto.RoleTechnician && sess.tech == c {
 			sess.tech, peer = nil, sess.agent
@@ -70,10 +72,13 @@ func (s *Server) detach(ctx context.Context, c *client) {
 			sess.agent, peer = nil, sess.tech
 		}
 		if sess.tech == nil && (sess.agent == nil || !sess.joined) {
-			s.removeLocked(sess)
+			removed = s.removeLocked(sess)
 		}
 	}
 	s.mu.Unlock()
+	if removed {
+		s.auditSession(ctx, "session.end", sess, c, map[string]string{"reason": "disconnected", "by": string(c.role)})
+	}
 	if peer != nil {
 		peer.send(ctx, proto.TypeBye, proto.Bye{Reason: "peer-gone"})
 	}

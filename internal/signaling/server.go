@@ -10,6 +10,7 @@ import (
 	"math/big"
 	"net/http"
 	"net/netip"
+	"strings"
 	"sync"
 	"time"
 
@@ -45,6 +46,8 @@ type session struct {
 	tech    *client
 	agent   *client
 	joined  bool
+	// operator opened the session; set once before the session is shared.
+	operator operator
 }
 
 // New returns a server for cfg.
@@ -77,6 +80,9 @@ func (s *Server) Registry() *prometheus.Registry { return s.reg }
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /v1/ws", s.serveWS)
+	if s.cfg.API != nil {
+		mux.Handle("/v1/", s.cfg.API) // login, setup, admin
+	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		fmt.Fprintln(w, "ok")
@@ -86,7 +92,22 @@ func (s *Server) Handler() http.Handler {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		fmt.Fprintln(w, "Tandem signaling server. Technicians and agents connect to /v1/ws.")
 	})
-	return securityHeaders(mux)
+	return securityHeaders(strictPaths(mux))
+}
+
+// strictPaths answers 404 to a path with an empty, "." or ".." segment
+// instead of letting the mux redirect to its cleaned form: one spelling
+// per route, so no guard can be walked around by another spelling.
+func strictPaths(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		for _, p := range []string{r.URL.Path, r.URL.RawPath} {
+			if strings.Contains(p, "//") || strings.Contains(p+"/", "/./") || strings.Contains(p+"/", "/../") {
+				http.NotFound(w, r)
+				return
+			}
+		}
+		h.ServeHTTP(w, r)
+	})
 }
 
 func securityHeaders(h http.Handler) http.Handler {
@@ -133,6 +154,7 @@ func (s *Server) sweep(ctx context.Context) {
 	}
 	s.mu.Unlock()
 	for _, sess := range expired {
+		s.auditSession(ctx, "session.end", sess, nil, map[string]string{"reason": reasons[sess]})
 		s.endPeers(ctx, sess, reasons[sess])
 	}
 }
@@ -179,15 +201,18 @@ func (s *Server) claimCodeLocked(code string, now time.Time) *session {
 	return sess
 }
 
-func (s *Server) removeLocked(sess *session) {
+// removeLocked forgets sess and reports whether it was still registered,
+// so that exactly one caller records its end.
+func (s *Server) removeLocked(sess *session) bool {
 	if _, ok := s.sessions[sess.id]; !ok {
-		return
+		return false
 	}
 	delete(s.sessions, sess.id)
 	if !sess.joined {
 		delete(s.byCode, sess.codeKey)
 	}
 	s.metrics.sessionsActive.Dec()
+	return true
 }
 
 func randomCode(digits int) (string, error) {

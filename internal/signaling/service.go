@@ -11,17 +11,16 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"net/http"
 	"net/netip"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
-	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"golang.org/x/crypto/acme/autocert"
 
+	"github.com/tandem-remote/tandem/internal/auth"
 	"github.com/tandem-remote/tandem/internal/certs"
 	"github.com/tandem-remote/tandem/internal/relay"
 )
@@ -45,6 +44,16 @@ type Options struct {
 	RelayPublicIP   string
 	RelayAllowPeers []netip.Prefix
 
+	// Auth configures operator login (zero: the defaults in auth.Config).
+	Auth auth.Config
+	// HTTPAddr, if set, listens for plain HTTP only to send browsers to
+	// HTTPS (see PlainHTTP); no route is ever served over it.
+	HTTPAddr string
+	// PlainHTTP is what the HTTPAddr listener does: "redirect" (default)
+	// sends GET and HEAD to the same path over HTTPS and refuses the rest;
+	// "refuse" refuses everything.
+	PlainHTTP string
+
 	Logger *slog.Logger
 	Out    io.Writer // where the start-up summary goes
 }
@@ -58,6 +67,9 @@ type Service struct {
 	reg      *prometheus.Registry // one /metrics for the server and the embedded relay
 	tls      *tls.Config
 	ln       net.Listener
+	httpLn   net.Listener // optional plain HTTP, redirect or refuse only
+	accounts *accounts
+	public   *url.URL
 	certFile string
 	summary  []string
 }
@@ -100,18 +112,26 @@ func Prepare(opts Options) (*Service, error) {
 			return nil, err
 		}
 	}
+	svc.public = publicURL
+	if svc.accounts, err = svc.openAccounts(context.Background(), publicURL.String()); err != nil {
+		svc.Close()
+		return nil, err
+	}
+	acc := svc.accounts
 	svc.server, err = New(Config{
-		TechnicianToken: token, TURNURLs: turnURLs, TURNSecret: secret,
+		Auth: acc.auth, API: acc.admin.Handler(), Audit: acc.audit, GrantKey: acc.grantKey,
+		Permissions:     acc.st.AccountPermissions,
+		TechnicianToken: token, // LEGACY: until the technician logs in
+		TURNURLs:        turnURLs, TURNSecret: secret,
 		OriginPatterns: []string{publicURL.Host}, Logger: opts.Logger, Registry: svc.reg,
 	})
 	if err != nil {
 		svc.Close()
 		return nil, err
 	}
-	svc.ln, err = net.Listen("tcp", opts.Addr)
-	if err != nil {
+	if err := svc.listen(); err != nil {
 		svc.Close()
-		return nil, fmt.Errorf("listen on %s: %w (is another server running, or is the port privileged?)", opts.Addr, err)
+		return nil, err
 	}
 	svc.describe(publicURL, turnURLs, secretFile)
 	return svc, nil
@@ -221,47 +241,17 @@ func (svc *Service) describe(public *url.URL, turnURLs []string, secretFile stri
 	}
 }
 
-// Run serves until ctx ends, then shuts down gracefully.
-func (svc *Service) Run(ctx context.Context) error {
-	hs := &http.Server{
-		Handler:           svc.server.Handler(),
-		TLSConfig:         svc.tlsConfig(),
-		ReadHeaderTimeout: 10 * time.Second,
-		ErrorLog:          slog.NewLogLogger(svc.opts.Logger.Handler(), slog.LevelDebug),
-	}
-	errc := make(chan error, 2)
-	go func() { errc <- hs.ServeTLS(svc.ln, "", "") }()
-	runCtx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	go func() { errc <- svc.server.Run(runCtx) }()
-	var err error
-	select {
-	case <-ctx.Done():
-	case err = <-errc:
-	}
-	shutCtx, done := context.WithTimeout(context.Background(), 5*time.Second)
-	defer done()
-	hs.Shutdown(shutCtx)
-	svc.Close()
-	if errors.Is(err, http.ErrServerClosed) {
-		err = nil
-	}
-	return err
-}
-
-func (svc *Service) tlsConfig() *tls.Config {
-	c := svc.tls.Clone()
-	c.MinVersion = tls.VersionTLS12
-	c.NextProtos = append(c.NextProtos, "http/1.1")
-	return c
-}
-
-// Close releases the relay; Run calls it.
+// Close releases the relay and the database; Run calls it.
 func (svc *Service) Close() error {
+	var errs []error
 	if svc.relay != nil {
-		return svc.relay.Close()
+		errs = append(errs, svc.relay.Close())
 	}
-	return nil
+	if svc.httpLn != nil {
+		svc.httpLn.Close()
+	}
+	errs = append(errs, svc.accounts.close())
+	return errors.Join(errs...)
 }
 
 type secretKind int

@@ -1,0 +1,108 @@
+package signaling
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"slices"
+	"time"
+)
+
+// listen binds the HTTPS socket and, when asked, the plain HTTP one.
+func (svc *Service) listen() error {
+	o := svc.opts
+	switch o.PlainHTTP {
+	case "", "redirect", "refuse":
+	default:
+		return fmt.Errorf("-plain-http %q: use redirect or refuse", o.PlainHTTP)
+	}
+	ln, err := net.Listen("tcp", o.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w (is another server running, or is the port privileged?)", o.Addr, err)
+	}
+	svc.ln = ln
+	if o.HTTPAddr != "" {
+		if svc.httpLn, err = net.Listen("tcp", o.HTTPAddr); err != nil {
+			return fmt.Errorf("listen on -http-addr %s: %w", o.HTTPAddr, err)
+		}
+	}
+	return nil
+}
+
+// Run serves until ctx ends, then shuts down gracefully.
+func (svc *Service) Run(ctx context.Context) error {
+	errLog := slog.NewLogLogger(svc.opts.Logger.Handler(), slog.LevelDebug)
+	hs := &http.Server{
+		Handler:           svc.server.Handler(),
+		TLSConfig:         svc.tlsConfig(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog:          errLog,
+		// HTTP/1.1 only: HTTP/2 would require AES-128-GCM under TLS 1.2,
+		// and the API and WebSocket gain nothing from it.
+		TLSNextProto: map[string]func(*http.Server, *tls.Conn, http.Handler){},
+	}
+	errc := make(chan error, 3)
+	go func() { errc <- hs.ServeTLS(svc.ln, "", "") }()
+	var plain *http.Server
+	if svc.httpLn != nil {
+		plain = &http.Server{Handler: PlainHTTPHandler(svc.public, svc.opts.PlainHTTP), ReadHeaderTimeout: 5 * time.Second,
+			MaxHeaderBytes: 8 << 10, ErrorLog: errLog}
+		go func() { errc <- plain.Serve(svc.httpLn) }()
+	}
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() { errc <- svc.server.Run(runCtx) }()
+	var err error
+	select {
+	case <-ctx.Done():
+	case err = <-errc:
+	}
+	shutCtx, done := context.WithTimeout(context.Background(), 5*time.Second)
+	defer done()
+	hs.Shutdown(shutCtx)
+	if plain != nil {
+		plain.Shutdown(shutCtx)
+	}
+	svc.Close()
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	return err
+}
+
+// tlsConfig is the server's TLS policy: TLS 1.2 or newer only and, under
+// TLS 1.2, only ECDHE key exchange with AES-256-GCM (the seed's AES-256;
+// every current browser offers it). Go does not let TLS 1.3 suites be
+// chosen; its three are all AEAD with ephemeral keys.
+func (svc *Service) tlsConfig() *tls.Config {
+	c := svc.tls.Clone()
+	c.MinVersion = tls.VersionTLS12
+	c.CipherSuites = []uint16{tls.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384, tls.TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384}
+	// Keep ACME's acme-tls/1; drop h2 (see Run).
+	c.NextProtos = append(slices.DeleteFunc(slices.Clone(c.NextProtos), func(p string) bool { return p == "h2" || p == "http/1.1" }), "http/1.1")
+	return c
+}
+
+// PlainHTTPHandler answers plain HTTP, which never carries the API: in
+// "redirect" mode GET and HEAD go permanently to the same path and query
+// at public (never to the request's Host, so it is no open redirect);
+// anything else, and everything in "refuse" mode, gets 403 with the HTTPS
+// address. Browsers then keep to HTTPS through HSTS, which is sent over
+// HTTPS only (RFC 6797 §7.2).
+func PlainHTTPHandler(public *url.URL, mode string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Connection", "close")
+		if mode != "refuse" && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
+			target := *public
+			target.Path, target.RawPath, target.RawQuery = r.URL.Path, r.URL.RawPath, r.URL.RawQuery
+			http.Redirect(w, r, target.String(), http.StatusPermanentRedirect)
+			return
+		}
+		http.Error(w, "This server accepts HTTPS only: use "+public.String(), http.StatusForbidden)
+	})
+}
