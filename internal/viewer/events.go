@@ -22,7 +22,7 @@ const (
 	allMods   = key.ModCtrl | key.ModShift | key.ModAlt | key.ModSuper | key.ModCommand
 	textMIME  = "application/text"
 	allKinds  = pointer.Move | pointer.Drag | pointer.Press | pointer.Release | pointer.Scroll | pointer.Cancel
-	wheelStep = input.WheelDetent / 10 // Gio's X11 backend reports 10 per wheel notch
+	wheelStep = input.WheelDetent / 20 // Gio's X11 backend reports 2×10 per wheel notch
 )
 
 // send queues an input event unless the viewer is view-only. It never
@@ -100,6 +100,7 @@ func (u *ui) handleScreen(gtx layout.Context) {
 		u.screenEvent(e)
 	}
 	u.kb.flush()
+	u.flushWheel()
 }
 
 func (u *ui) screenEvent(e event.Event) {
@@ -128,9 +129,22 @@ func (u *ui) pointer(e pointer.Event) {
 	case pointer.Release, pointer.Cancel:
 		u.setButtons(uint8(e.Buttons))
 	case pointer.Scroll:
-		u.move(e.Position)
-		u.send(input.Event{Type: input.Wheel, DX: wheel(e.Scroll.X), DY: wheel(e.Scroll.Y)})
+		if u.move(e.Position) {
+			u.wheel = u.wheel.Add(e.Scroll)
+		}
 	}
+}
+
+// flushWheel sends the frame's scrolling as one Wheel event. Gio's X11
+// backend reports each wheel notch twice (button press and release), 10
+// units each; summing per frame also keeps fast scrolling to one message
+// a frame. The agent keeps fractions of a notch for the next event.
+func (u *ui) flushWheel() {
+	if u.wheel == (f32.Point{}) {
+		return
+	}
+	u.send(input.Event{Type: input.Wheel, DX: wheel(u.wheel.X), DY: wheel(u.wheel.Y)})
+	u.wheel = f32.Point{}
 }
 
 func (u *ui) move(p f32.Point) bool {
@@ -138,11 +152,14 @@ func (u *ui) move(p f32.Point) bool {
 	if !ok {
 		return false
 	}
-	mon := 0
+	ev := input.Event{Type: input.PointerMove, X: uint16(q.X), Y: uint16(q.Y)}
 	if u.shown != nil {
-		mon = u.shown.Monitor
+		ev.Monitor = uint8(u.shown.Monitor)
 	}
-	u.send(input.Event{Type: input.PointerMove, Monitor: uint8(mon), X: uint16(q.X), Y: uint16(q.Y)})
+	if ev != u.lastMove { // a press or scroll repeats the position
+		u.send(ev)
+		u.lastMove = ev
+	}
 	return true
 }
 

@@ -35,7 +35,7 @@ func (k *keyboard) key(e key.Event) {
 	}
 	k.flush()
 	ev := input.Event{Type: input.KeyDown, Code: code, Keysym: keySym(e.Name, e.Modifiers)}
-	if _, printable := keyRune(e.Name); printable && typing(e.Modifiers) {
+	if printable(e.Name) && typing(e.Modifiers) {
 		k.pending = &ev
 		return
 	}

@@ -40,8 +40,12 @@ var usCodes = map[rune]string{
 	'^': "Digit6", '&': "Digit7", '*': "Digit8", '(': "Digit9", ')': "Digit0",
 }
 
-// keyRune returns the character a key name stands for, if it is one.
+// keyRune returns the character a key name stands for, if it is one. Some
+// of Gio's names for other keys are single symbols ("⏎"); they are not.
 func keyRune(n key.Name) (rune, bool) {
+	if _, named := namedCodes[n]; named {
+		return 0, false
+	}
 	r, size := utf8.DecodeRuneInString(string(n))
 	if size == 0 || size != len(n) || !unicode.IsPrint(r) || r == ' ' {
 		return 0, false
@@ -77,6 +81,13 @@ func keySym(n key.Name, mods key.Modifiers) uint32 {
 		r = unicode.ToLower(r)
 	}
 	return input.RuneKeysym(r)
+}
+
+// printable reports whether a key types a character (and so comes with an
+// EditEvent when no shortcut modifier is held).
+func printable(n key.Name) bool {
+	_, ok := keyRune(n)
+	return ok || n == key.NameSpace
 }
 
 // typing reports whether a key press with these modifiers also produces

@@ -15,6 +15,8 @@ import (
 	"gioui.org/unit"
 	"gioui.org/widget"
 	"gioui.org/widget/material"
+
+	"github.com/tandem-remote/tandem/internal/input"
 )
 
 // layoutInfo records where the last window frame put things, in window
@@ -43,6 +45,8 @@ type ui struct {
 	img      paint.ImageOp
 	geom     geometry
 	buttons  uint8 // pointer buttons held, as a Gio pointer.Buttons
+	lastMove input.Event
+	wheel    f32.Point // scrolling this frame
 	viewOnly bool
 	focused  bool
 	redraws  uint64
@@ -89,8 +93,10 @@ func (u *ui) frame(e app.FrameEvent) {
 	if s.clip != nil {
 		u.writeClipboard(gtx, *s.clip)
 	}
-	u.handleToolbar(gtx, s.status)
+	// Screen events first: a toolbar click then acts after the input that
+	// came before it.
 	u.handleScreen(gtx)
+	u.handleToolbar(gtx, s.status)
 	info := u.draw(gtx, s.status)
 	e.Frame(gtx.Ops)
 	if old != nil && old.Done != nil {
@@ -193,11 +199,17 @@ func (u *ui) drawScrollbars(gtx layout.Context) {
 	g := u.geom
 	if g.Remote.Y > g.View.Y {
 		start := float32(g.Scroll.Y) / float32(g.Remote.Y)
-		material.Scrollbar(u.th, &u.vbar).Layout(gtx, layout.Vertical, start, start+float32(g.View.Y)/float32(g.Remote.Y))
+		end := start + float32(g.View.Y)/float32(g.Remote.Y)
+		layout.E.Layout(gtx, func(gtx layout.Context) layout.Dimensions {
+			return material.Scrollbar(u.th, &u.vbar).Layout(gtx, layout.Vertical, start, end)
+		})
 	}
 	if g.Remote.X > g.View.X {
 		start := float32(g.Scroll.X) / float32(g.Remote.X)
-		material.Scrollbar(u.th, &u.hbar).Layout(gtx, layout.Horizontal, start, start+float32(g.View.X)/float32(g.Remote.X))
+		end := start + float32(g.View.X)/float32(g.Remote.X)
+		layout.S.Layout(gtx, func(gtx layout.Context) layout.Dimensions {
+			return material.Scrollbar(u.th, &u.hbar).Layout(gtx, layout.Horizontal, start, end)
+		})
 	}
 }
 

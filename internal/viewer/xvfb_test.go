@@ -56,7 +56,10 @@ func startXvfb(t testing.TB) string {
 	}
 	display := ":" + n
 	t.Setenv("DISPLAY", display)
+	// No Wayland: Gio tries it first, and libwayland complains aloud
+	// about a missing runtime directory.
 	t.Setenv("WAYLAND_DISPLAY", "")
+	t.Setenv("XDG_RUNTIME_DIR", t.TempDir())
 	return display
 }
 
@@ -116,15 +119,22 @@ func window(t testing.TB, title string) (string, image.Rectangle) {
 
 var quietXGB sync.Once
 
-// screenshot grabs the whole X screen.
-func screenshot(t testing.TB) *image.RGBA {
+// xconn opens a connection to the test's display, closed at cleanup.
+func xconn(t testing.TB) *xgb.Conn {
 	t.Helper()
 	quietXGB.Do(func() { xgb.Logger = log.New(io.Discard, "", 0) })
 	c, err := xgb.NewConn()
 	if err != nil {
 		t.Fatalf("connect to X: %v", err)
 	}
-	defer c.Close()
+	t.Cleanup(c.Close)
+	return c
+}
+
+// screenshot grabs the whole X screen.
+func screenshot(t testing.TB) *image.RGBA {
+	t.Helper()
+	c := xconn(t)
 	scr := xproto.Setup(c).DefaultScreen(c)
 	w, h := int(scr.WidthInPixels), int(scr.HeightInPixels)
 	img := image.NewRGBA(image.Rect(0, 0, w, h))
