@@ -6,8 +6,14 @@
 // machine, run `turnrelay` separately and pass its URLs with -turn-url.
 //
 // On first start it creates its data directory with a self-generated TLS
-// certificate (cert.pem, whose fingerprint it prints), the technician token
-// and the TURN shared secret.
+// certificate (cert.pem, whose fingerprint it prints), the technician token,
+// the TURN shared secret, the grant signing key and the account database
+// (tandem.db). There is no default account: while no administrator exists
+// it prints a one-time setup token for POST /v1/setup.
+//
+// `signaling admin ...` manages accounts, groups, IP rules, permissions
+// and the audit log directly on the data directory's database; see
+// `signaling admin -h`.
 package main
 
 import (
@@ -23,6 +29,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/tandem-remote/tandem/internal/admin"
 	"github.com/tandem-remote/tandem/internal/signaling"
 )
 
@@ -31,6 +38,10 @@ func main() {
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 && args[0] == "admin" {
+		cli := admin.CLI{Stdin: os.Stdin, Stdout: stdout, Stderr: stderr}
+		return cli.Main(context.Background(), args[1:])
+	}
 	opts, logLevel, err := parseFlags(args, stdout, stderr)
 	if err != nil {
 		if err == flag.ErrHelp {
@@ -79,6 +90,8 @@ func parseFlags(args []string, stdout, stderr io.Writer) (signaling.Options, slo
 		o.RelayAllowPeers = append(o.RelayAllowPeers, p...)
 		return err
 	})
+	fs.StringVar(&o.HTTPAddr, "http-addr", "", "also listen for plain HTTP on `ADDR` (e.g. :80), only to send clients to HTTPS")
+	fs.StringVar(&o.PlainHTTP, "plain-http", "redirect", "what -http-addr does: redirect (GET/HEAD to https, refuse the rest) or refuse (everything)")
 	fs.TextVar(&level, "log-level", slog.LevelInfo, "log `LEVEL`: debug, info, warn or error")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, `Usage: signaling [flags]
@@ -86,6 +99,11 @@ func parseFlags(args []string, stdout, stderr io.Writer) (signaling.Options, slo
 Runs the Tandem signaling server (HTTPS + WebSocket on one port) and, unless
 -relay=false, a TURN relay in the same process. It prints the commands a
 technician and a customer run to connect.
+
+       signaling admin [-data DIR] COMMAND ...
+
+Manages accounts, groups, IP rules, permissions and the audit log on the
+data directory's database (see signaling admin -h).
 
 Flags:
 `)

@@ -1,0 +1,62 @@
+package admin
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+// decoders lists every request decoder, for the table test and the fuzz
+// targets.
+var decoders = map[string]func([]byte) error{
+	"setup":       func(b []byte) error { _, err := decodeSetup(b); return err },
+	"account":     func(b []byte) error { _, err := decodeCreateAccount(b); return err },
+	"password":    func(b []byte) error { _, err := decodePassword(b); return err },
+	"group":       func(b []byte) error { _, err := decodeGroup(b); return err },
+	"ip-rule":     func(b []byte) error { _, err := decodeIPRule(b); return err },
+	"permissions": func(b []byte) error { _, err := decodePermissions(b); return err },
+}
+
+func TestDecodersRefuse(t *testing.T) {
+	for name, dec := range decoders {
+		for _, bad := range []string{``, `null`, `[]`, `{}`, `{"unknown":1}`, `{"name":"a"} {"name":"b"}`, `{"name":1}`,
+			`{"password":"` + strings.Repeat("x", maxRequest) + `"}`} {
+			if err := dec([]byte(bad)); err == nil || !errors.Is(err, ErrInvalid) {
+				t.Errorf("%s accepted %.40q: %v", name, bad, err)
+			}
+		}
+	}
+	if _, err := decodeSetup([]byte(`{"token":"t","id":"root","password":"p"}`)); err != nil {
+		t.Errorf("good setup refused: %v", err)
+	}
+	if _, err := decodePermissions([]byte(`{"subject_kind":"group","subject":"desk","functions":[]}`)); err != nil {
+		t.Errorf("empty permissions refused: %v", err)
+	}
+}
+
+func fuzzDecoder(f *testing.F, name string, seeds ...string) {
+	for _, s := range seeds {
+		f.Add([]byte(s))
+	}
+	dec := decoders[name]
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if err := dec(b); err != nil && !errors.Is(err, ErrInvalid) {
+			t.Fatalf("error not marked invalid: %v", err)
+		}
+	})
+}
+
+func FuzzSetup(f *testing.F) {
+	fuzzDecoder(f, "setup", `{"token":"tdmsetup_x","id":"root","name":"R","organisation":"O","password":"p"}`)
+}
+func FuzzCreateAccount(f *testing.F) {
+	fuzzDecoder(f, "account", `{"id":"op1","kind":"operator","name":"n","password":"p"}`)
+}
+func FuzzPassword(f *testing.F) { fuzzDecoder(f, "password", `{"password":"p"}`) }
+func FuzzGroup(f *testing.F)    { fuzzDecoder(f, "group", `{"name":"desk"}`) }
+func FuzzIPRule(f *testing.F) {
+	fuzzDecoder(f, "ip-rule", `{"subject_kind":"group","subject":"desk","rule":"192.0.2.0/24"}`)
+}
+func FuzzPermissions(f *testing.F) {
+	fuzzDecoder(f, "permissions", `{"subject_kind":"account","subject":"op1","functions":["chat"]}`)
+}
