@@ -37,8 +37,9 @@
 //
 // # Where the server sees a password
 //
-// Only when one is set: an administrator's set-password call (and, once it
-// exists, the first administrator's setup call) sends it over TLS; the server checks the
+// Only when one is set: an administrator's create-account or set-password
+// call, or the one-time setup call that creates the first administrator
+// (package admin), sends it over TLS; the server checks the
 // policy, derives the SCRAM keys and a separately salted history
 // fingerprint, and forgets it. It is never logged, never stored, and never
 // sent at login.
