@@ -40,7 +40,7 @@ const (
 
 // media is a link's video state.
 type mediaState struct {
-	track     *webrtc.TrackLocalStaticSample // VideoSend
+	track     *webrtc.TrackLocalStaticRTP // VideoSend
 	keyframes chan struct{}                  // PLI/FIR from the receiver
 	remote    chan *webrtc.TrackRemote       // VideoReceive
 
@@ -103,7 +103,7 @@ func (l *Link) setupMedia() error {
 		if codec == "" {
 			codec = CodecVP8
 		}
-		track, err := webrtc.NewTrackLocalStaticSample(webrtc.RTPCodecCapability{MimeType: codec, ClockRate: 90000}, "screen", "tandem")
+		track, err := webrtc.NewTrackLocalStaticRTP(webrtc.RTPCodecCapability{MimeType: codec, ClockRate: 90000}, "screen", "tandem")
 		if err != nil {
 			return fmt.Errorf("video track: %w", err)
 		}
@@ -166,9 +166,11 @@ func (l *Link) readRTCP(sender *webrtc.RTPSender) {
 	}
 }
 
-// VideoTrack returns the track to write encoded frames to (VideoSend), or
-// nil.
-func (l *Link) VideoTrack() *webrtc.TrackLocalStaticSample { return l.media.track }
+// VideoTrack returns the track to write RTP packets of encoded frames to
+// (VideoSend), or nil. The sender packetizes itself so that it controls the
+// RTP timestamps (see package screen); the track fills in SSRC and payload
+// type.
+func (l *Link) VideoTrack() *webrtc.TrackLocalStaticRTP { return l.media.track }
 
 // KeyframeRequests delivers the receiver's requests for a keyframe
 // (VideoSend).

@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pion/rtp"
 	"github.com/pion/rtp/codecs"
-	"github.com/pion/webrtc/v4/pkg/media"
 )
 
 // TestVideo sends "frames" over the video track in both arrangements — the
@@ -41,9 +41,12 @@ func TestVideo(t *testing.T) {
 			go func() {
 				defer close(sent)
 				frame := make([]byte, 100)
+				var vp8 codecs.VP8Payloader
 				for i := uint32(0); ; i++ {
 					binary.BigEndian.PutUint32(frame, i)
-					if err := sender.VideoTrack().WriteSample(media.Sample{Data: frame, Duration: 10 * time.Millisecond}); err != nil {
+					pkt := &rtp.Packet{Header: rtp.Header{Version: 2, Marker: true, SequenceNumber: uint16(i), Timestamp: i * 900},
+						Payload: vp8.Payload(1200, frame)[0]}
+					if err := sender.VideoTrack().WriteRTP(pkt); err != nil {
 						return
 					}
 					select {

@@ -1,0 +1,229 @@
+package screen
+
+import (
+	"context"
+	"image"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/pion/interceptor"
+	"github.com/pion/rtp"
+	"github.com/pion/rtp/codecs"
+
+	"github.com/tandem-remote/tandem/internal/capture"
+	"github.com/tandem-remote/tandem/internal/vpx"
+)
+
+// fakeScreen is a capture source whose picture the test paints.
+type fakeScreen struct {
+	frames chan *capture.Frame
+}
+
+func (f *fakeScreen) Next(ctx context.Context) (*capture.Frame, error) {
+	select {
+	case fr := <-f.frames:
+		return fr, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// paint returns a w×h BGRX frame filled with (b,g,r) and a white square at
+// (x,y), marked dirty everywhere.
+func paint(w, h int, b, g, r byte, x, y int) *capture.Frame {
+	pix := make([]byte, w*h*4)
+	for i := 0; i < len(pix); i += 4 {
+		pix[i], pix[i+1], pix[i+2] = b, g, r
+	}
+	for yy := y; yy < y+32 && yy < h; yy++ {
+		for xx := x; xx < x+32 && xx < w; xx++ {
+			o := yy*w*4 + xx*4
+			pix[o], pix[o+1], pix[o+2] = 255, 255, 255
+		}
+	}
+	return &capture.Frame{Pix: pix, Stride: w * 4, Width: w, Height: h, Dirty: []image.Rectangle{image.Rect(0, 0, w, h)}, Captured: time.Now()}
+}
+
+// pipe carries RTP packets from sender to receiver, dropping those for
+// which drop returns true.
+type pipe struct {
+	mu   sync.Mutex
+	ch   chan *rtp.Packet
+	drop func(*rtp.Packet) bool
+	sent int
+}
+
+func newPipe() *pipe { return &pipe{ch: make(chan *rtp.Packet, 4096)} }
+
+func (p *pipe) WriteRTP(pkt *rtp.Packet) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.sent++
+	if p.drop != nil && p.drop(pkt) {
+		return nil
+	}
+	c := *pkt
+	c.Payload = append([]byte(nil), pkt.Payload...)
+	p.ch <- &c
+	return nil
+}
+
+func (p *pipe) count() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.sent
+}
+
+func (p *pipe) ReadRTP() (*rtp.Packet, interceptor.Attributes, error) {
+	pkt, ok := <-p.ch
+	if !ok {
+		return nil, nil, context.Canceled
+	}
+	return pkt, nil, nil
+}
+
+type decoded struct {
+	y   byte // luma at the square's centre
+	bg  byte // luma of the background
+	rtp uint32
+}
+
+func TestSendReceive(t *testing.T) {
+	src := &fakeScreen{frames: make(chan *capture.Frame)}
+	p := newPipe()
+	keyframes := make(chan struct{}, 1)
+	var infos []FrameInfo
+	var infoMu sync.Mutex
+	snd, err := NewSender(SenderConfig{Source: src, Track: p, Keyframes: keyframes, MaxFPS: 60,
+		OnFrame: func(fi FrameInfo) { infoMu.Lock(); infos = append(infos, fi); infoMu.Unlock() }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := make(chan decoded, 64)
+	var sqMu sync.Mutex
+	sq := image.Point{}
+	setSquare := func(x, y int) { sqMu.Lock(); sq = image.Pt(x, y); sqMu.Unlock() }
+	rcv, err := NewReceiver(ReceiverConfig{Track: p,
+		RequestKeyframe: func() error {
+			select {
+			case keyframes <- struct{}{}:
+			default:
+			}
+			return nil
+		},
+		OnFrame: func(pic *vpx.I420, ts uint32) {
+			sqMu.Lock()
+			defer sqMu.Unlock()
+			got <- decoded{y: pic.Y[(sq.Y+16)*pic.StrideY+sq.X+16], bg: pic.Y[4*pic.StrideY+4], rtp: ts}
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	sent := make(chan error, 1)
+	go func() { sent <- snd.Run(ctx) }()
+	rcvDone := make(chan error, 1)
+	go func() { rcvDone <- rcv.Run() }()
+	defer func() {
+		cancel()
+		<-sent
+		close(p.ch)
+		<-rcvDone
+	}()
+
+	expect := func(what string, bright bool) decoded {
+		t.Helper()
+		timeout := time.After(10 * time.Second)
+		for {
+			select {
+			case d := <-got:
+				if (d.y > 200) == bright && d.bg < 60 {
+					return d
+				}
+			case <-timeout:
+				t.Fatalf("%s: no matching frame decoded", what)
+			}
+		}
+	}
+	// A dark-blue screen with a white square at (64,64).
+	setSquare(64, 64)
+	src.frames <- paint(320, 240, 90, 20, 10, 64, 64)
+	d := expect("first frame", true)
+	infoMu.Lock()
+	first := infos[0]
+	infoMu.Unlock()
+	if !first.Keyframe || first.RTPTime != d.rtp {
+		t.Fatalf("first frame info %+v, decoded rtp %d", first, d.rtp)
+	}
+
+	// Idle: nothing is sent.
+	n := p.count()
+	time.Sleep(200 * time.Millisecond)
+	if m := p.count(); m != n {
+		t.Fatalf("%d packets sent while the screen was idle", m-n)
+	}
+
+	// The square moves; the receiver sees it at the new place. Lose every
+	// packet of the next frame: the receiver must ask for a keyframe and
+	// recover.
+	p.mu.Lock()
+	lostTS := uint32(0)
+	p.drop = func(pkt *rtp.Packet) bool {
+		if lostTS == 0 {
+			lostTS = pkt.Timestamp
+		}
+		return pkt.Timestamp == lostTS
+	}
+	p.mu.Unlock()
+	src.frames <- paint(320, 240, 90, 20, 10, 160, 120)
+	src.frames <- paint(320, 240, 90, 20, 10, 200, 120)
+	setSquare(200, 120)
+	expect("after loss", true)
+	if rcv.Dropped() == 0 && rcv.Decoded() < 2 {
+		t.Fatal("loss not noticed")
+	}
+}
+
+func TestAssemblerOrder(t *testing.T) {
+	var pk packetizer
+	pk.payloader = &codecs.VP8Payloader{EnablePictureID: true}
+	frame := make([]byte, 5000)
+	for i := range frame {
+		frame[i] = byte(i)
+	}
+	frame[0] = 0 // keyframe bit
+	var pkts []*rtp.Packet
+	w := writerFunc(func(p *rtp.Packet) error {
+		c := *p
+		c.Payload = append([]byte(nil), p.Payload...)
+		pkts = append(pkts, &c)
+		return nil
+	})
+	if err := pk.write(w, frame, 1234); err != nil {
+		t.Fatal(err)
+	}
+	if len(pkts) < 5 {
+		t.Fatalf("%d packets", len(pkts))
+	}
+	// Deliver in reverse order: the frame completes on the last delivery.
+	a := assembler{codec: vpx.VP8}
+	for i := len(pkts) - 1; i >= 0; i-- {
+		out, ts, lost := a.push(pkts[i])
+		if i > 0 && out != nil {
+			t.Fatalf("frame complete with %d packets missing", i)
+		}
+		if i == 0 {
+			if ts != 1234 || lost || string(out) != string(frame) {
+				t.Fatalf("reassembled %d bytes ts %d lost %v", len(out), ts, lost)
+			}
+		}
+	}
+	if !isKeyframe(vpx.VP8, frame) {
+		t.Fatal("keyframe bit not seen")
+	}
+}
+
+type writerFunc func(*rtp.Packet) error
+
+func (f writerFunc) WriteRTP(p *rtp.Packet) error { return f(p) }
