@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"strconv"
+	"time"
 
 	"github.com/pion/webrtc/v4"
 )
@@ -107,4 +108,14 @@ func protection(report webrtc.StatsReport) (dtls, srtp string) {
 		}
 	}
 	return "", ""
+}
+
+// RoundTrip returns ICE's latest measured round-trip time on the selected
+// pair (from STUN consent checks), or 0 before one is known.
+func (l *Link) RoundTrip() time.Duration {
+	pair, ok := l.pc.SCTP().Transport().ICETransport().GetSelectedCandidatePairStats()
+	if !ok {
+		return 0
+	}
+	return time.Duration(pair.CurrentRoundTripTime * float64(time.Second))
 }

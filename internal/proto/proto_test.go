@@ -193,5 +193,11 @@ func decodeAny(env Envelope) {
 		Body[Hello](env)
 	case TypeHelloAck:
 		Body[HelloAck](env)
+	case TypeScreenInfo:
+		Body[ScreenInfo](env)
+	case TypeSelectMonitor:
+		Body[SelectMonitor](env)
+	case TypeFrameInfo:
+		Body[FrameInfo](env)
 	}
 }
