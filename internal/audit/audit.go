@@ -129,3 +129,9 @@ type actor struct {
 func WithActor(ctx context.Context, id string, source netip.Addr) context.Context {
 	return context.WithValue(ctx, actorKey{}, actor{id: id, source: source})
 }
+
+// SourceOf returns the source WithActor attached to ctx, if any.
+func SourceOf(ctx context.Context) netip.Addr {
+	a, _ := ctx.Value(actorKey{}).(actor)
+	return a.source
+}
