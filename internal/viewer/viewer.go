@@ -59,6 +59,7 @@ type Stats struct {
 	Drawn   uint64        // frames that reached the screen
 	Dropped uint64        // frames replaced by a newer one before being drawn
 	Redraws uint64        // window frames drawn (new pictures, resizes, toolbar)
+	Render  time.Duration // time spent rendering window frames, texture uploads included
 	Opened  time.Duration // from Run to the first drawn window frame
 }
 

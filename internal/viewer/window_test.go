@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"gioui.org/f32"
-		"github.com/jezek/xgb/xproto"
+	"github.com/jezek/xgb/xproto"
 
 	"github.com/tandem-remote/tandem/internal/input"
 	"github.com/tandem-remote/tandem/internal/leakcheck"

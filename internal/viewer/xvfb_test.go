@@ -55,12 +55,23 @@ func startXvfb(t testing.TB) string {
 		t.Fatalf("Xvfb did not announce its display: %v", err)
 	}
 	display := ":" + n
+	xvfbPIDs.Store(display, cmd.Process.Pid)
+	t.Cleanup(func() { xvfbPIDs.Delete(display) })
 	t.Setenv("DISPLAY", display)
 	// No Wayland: Gio tries it first, and libwayland complains aloud
 	// about a missing runtime directory.
 	t.Setenv("WAYLAND_DISPLAY", "")
 	t.Setenv("XDG_RUNTIME_DIR", t.TempDir())
 	return display
+}
+
+// xvfbPIDs maps the displays of running test servers to their processes.
+var xvfbPIDs sync.Map
+
+// xvfbPID returns the process serving a display startXvfb started.
+func xvfbPID(display string) string {
+	pid, _ := xvfbPIDs.Load(display)
+	return fmt.Sprint(pid)
 }
 
 func readLine(r io.Reader, timeout time.Duration) (string, error) {
