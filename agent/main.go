@@ -30,6 +30,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 	var common session.Flags
 	common.Register(fs)
 	code := fs.String("code", "", "the session `CODE` the technician gave (digits; spaces allowed)")
+	var scr session.ScreenConfig
+	fs.StringVar(&scr.Display, "display", "", "X `DISPLAY` to share (default $DISPLAY; without one, nothing is shared)")
+	fs.BoolVar(&scr.ViewOnly, "view-only", false, "let the technician see the screen but never control it")
+	fs.IntVar(&scr.MaxFPS, "max-fps", 30, "send at most `N` frames per second (nothing at all while the screen is still)")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, `Usage: agent -server URL -code CODE [flags]
 
@@ -58,7 +62,7 @@ Flags:
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := session.RunAgent(ctx, session.AgentConfig{Common: cfg, Code: *code}); err != nil {
+	if err := session.RunAgent(ctx, session.AgentConfig{Common: cfg, Code: *code, Screen: scr}); err != nil {
 		fmt.Fprintf(stderr, "agent: %v\n", err)
 		return 1
 	}

@@ -19,6 +19,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/tandem-remote/tandem/internal/input"
 	"github.com/tandem-remote/tandem/internal/session"
 )
 
@@ -33,12 +34,25 @@ func run(args []string, stdout, stderr io.Writer) int {
 	common.Register(fs)
 	tokenFile := fs.String("token-file", "", "read the technician token from `FILE` (the server's DATA/technician-token)")
 	endAfter := fs.Duration("end-after", 0, "end the session this long after it connects (e.g. 30s); 0 waits for the customer or Ctrl-C")
+	var view session.ViewConfig
+	fs.StringVar(&view.FramesDir, "frames", "", "save the remote screen as PNG files in `DIR` (a few per second, and last.png at the end)")
+	fs.StringVar(&view.Type, "type", "", "type `TEXT` on the remote machine once its screen arrives")
+	fs.Func("move", "move the remote pointer to `MON:X,Y` (monitor MON's pixels; 0 = whole screen) before typing; repeatable", func(s string) error {
+		ev, err := parseMove(s)
+		view.Moves = append(view.Moves, ev)
+		return err
+	})
+	fs.IntVar(&view.Monitor, "monitor", -1, "ask for monitor `N` (0 = all monitors; default: the agent's primary)")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, `Usage: technician -server URL -token-file FILE [flags]
 
 Opens a support session, prints the code to give the customer, and connects
 to the customer's agent over an end-to-end encrypted peer link (direct when
-possible, through the TURN relay otherwise). Ctrl-C ends the session.
+possible, through the TURN relay otherwise). The customer's screen arrives
+as video; with -frames it is saved as PNG files, with -type and -move this
+headless technician drives the remote keyboard and pointer, and -json adds
+{"event":"stats",...} lines every second (fps, kbit/s, round trip, frames
+decoded, capture-to-decode latency percentiles). Ctrl-C ends the session.
 Exit status: 0 when the session ended normally, 1 on error, 2 on bad usage.
 
 Flags:
@@ -68,9 +82,18 @@ Flags:
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	err = session.RunTechnician(ctx, session.TechnicianConfig{
-		Common: cfg, Token: strings.TrimSpace(string(tok)), EndAfter: *endAfter,
+		Common: cfg, Token: strings.TrimSpace(string(tok)), EndAfter: *endAfter, View: view,
 	})
 	return exitStatus(stderr, "technician", err)
+}
+
+// parseMove reads MON:X,Y.
+func parseMove(s string) (input.Event, error) {
+	var mon, x, y int
+	if n, err := fmt.Sscanf(s, "%d:%d,%d", &mon, &x, &y); n != 3 || err != nil || mon < 0 || mon > 255 || x < 0 || y < 0 || x > 65535 || y > 65535 {
+		return input.Event{}, fmt.Errorf("%q: want MON:X,Y, e.g. 2:100,50", s)
+	}
+	return input.Event{Type: input.PointerMove, Monitor: uint8(mon), X: uint16(x), Y: uint16(y)}, nil
 }
 
 func exitStatus(stderr io.Writer, name string, err error) int {

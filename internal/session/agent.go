@@ -11,7 +11,8 @@ import (
 // AgentConfig configures the customer's side.
 type AgentConfig struct {
 	Common
-	Code string // as the customer typed it
+	Code   string // as the customer typed it
+	Screen ScreenConfig
 }
 
 // RunAgent joins the session of cfg.Code, brings the link up as the
@@ -19,6 +20,16 @@ type AgentConfig struct {
 // ends the session (reason "interrupted").
 func RunAgent(ctx context.Context, cfg AgentConfig) error {
 	cfg.setDefaults()
+	// The screen opens first, so a display problem is reported before the
+	// one-time code is spent. Its deferred close runs after r.close has
+	// stopped the workers that use it.
+	scr, err := openAgentScreen(ctx, cfg.Screen, cfg.Logger)
+	if err != nil {
+		return err
+	}
+	if scr != nil {
+		defer scr.close()
+	}
 	sc, err := sigclient.Dial(ctx, cfg.Server, cfg.RootCAs)
 	if err != nil {
 		return err
@@ -32,7 +43,12 @@ func RunAgent(ctx context.Context, cfg AgentConfig) error {
 		return fmt.Errorf("join session: %w", err)
 	}
 	cfg.Report.Joined()
-	if err := r.startLink(pumpCtx, peer.Answerer, joined.ICEServers); err != nil {
+	video := peer.VideoNone
+	if scr != nil {
+		scr.r, video = r, peer.VideoSend
+		r.onControl, r.startWorkers = scr.onControl, scr.start
+	}
+	if err := r.startLink(pumpCtx, peer.Answerer, video, joined.ICEServers); err != nil {
 		return err
 	}
 	if reason, err := r.waitConnected(ctx); reason != "" {

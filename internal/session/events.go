@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/tandem-remote/tandem/internal/peer"
+	"github.com/tandem-remote/tandem/internal/proto"
 )
 
 // Reporter prints a session's events: one JSON object per line with -json
@@ -61,6 +62,44 @@ func (r *Reporter) Connected(p peer.Path, rtt time.Duration) {
 	}{p.Event(), ms},
 		fmt.Sprintf("Connected: %s over %s (%s ↔ %s), round trip %.1f ms, %s / %s",
 			p.Kind(), p.Protocol, p.Local, p.Remote, ms, p.DTLSCipher, p.SRTPProfile))
+}
+
+// Stats are the figures of the received screen stream.
+type Stats struct {
+	FPS        float64 `json:"fps"`
+	Kbps       float64 `json:"kbps"`
+	RTTms      float64 `json:"rtt_ms"`
+	Frames     int64   `json:"frames_decoded"`
+	Dropped    int64   `json:"frames_dropped"`
+	LatencyP50 float64 `json:"latency_p50_ms"`
+	LatencyP95 float64 `json:"latency_p95_ms"`
+	Samples    int     `json:"latency_samples"`
+}
+
+// Stats reports the screen stream's figures.
+func (r *Reporter) Stats(s Stats) {
+	r.emit(struct {
+		Event string `json:"event"`
+		Stats
+	}{"stats", s}, fmt.Sprintf("Screen: %.0f fps, %.0f kbit/s, round trip %.1f ms, %d frames, latency p50 %.1f ms p95 %.1f ms",
+		s.FPS, s.Kbps, s.RTTms, s.Frames, s.LatencyP50, s.LatencyP95))
+}
+
+// Screen reports the agent's monitors.
+func (r *Reporter) Screen(info proto.ScreenInfo) {
+	text := fmt.Sprintf("Remote screen: %d monitor(s), sharing %d", len(info.Monitors), info.Current)
+	r.emit(struct {
+		Event string `json:"event"`
+		proto.ScreenInfo
+	}{"screen", info}, text)
+}
+
+// Sent reports scripted input sent to the agent.
+func (r *Reporter) Sent(events int) {
+	r.emit(struct {
+		Event  string `json:"event"`
+		Events int    `json:"events"`
+	}{"input-sent", events}, fmt.Sprintf("Sent %d input events", events))
 }
 
 // Ended reports the end of the session and why.

@@ -26,6 +26,11 @@ func (r *run) live(ctx context.Context, endAfter time.Duration, ownEnd string) (
 	}
 	r.cfg.Report.Connected(path, rtt)
 	r.cfg.Logger.Info("connected", "path", path.String(), "rtt", rtt)
+	if r.startWorkers != nil {
+		wctx, stop := context.WithCancel(context.Background())
+		r.stopWorkers = stop
+		r.startWorkers(wctx)
+	}
 
 	var timer <-chan time.Time
 	if endAfter > 0 {
@@ -59,6 +64,9 @@ func (r *run) live(ctx context.Context, endAfter time.Duration, ownEnd string) (
 // finish reports the end and turns it into the Run functions' result:
 // nil for a normal end.
 func (r *run) finish(reason string, err error) error {
+	if r.beforeEnd != nil && r.link != nil {
+		r.beforeEnd()
+	}
 	r.cfg.Report.Ended(reason)
 	if err != nil {
 		return err

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/pion/transport/v5"
@@ -50,6 +51,25 @@ type run struct {
 	link      *peer.Link
 	serverBye chan string // Bye reasons from the signaling server
 	pumpDone  chan struct{}
+
+	// Role-specific parts (screen, input): onControl gets control-channel
+	// messages the session itself does not handle; startWorkers starts the
+	// role's goroutines with goWorker once the link is up.
+	onControl    func(ctx context.Context, env proto.Envelope)
+	startWorkers func(ctx context.Context)
+	beforeEnd    func() // last words before the "ended" event (final stats)
+	workers      sync.WaitGroup
+	stopWorkers  context.CancelFunc
+}
+
+// goWorker runs f in a goroutine that close waits for; f must return once
+// ctx ends or the link closes.
+func (r *run) goWorker(ctx context.Context, f func(ctx context.Context)) {
+	r.workers.Add(1)
+	go func() {
+		defer r.workers.Done()
+		f(ctx)
+	}()
 }
 
 func (r *run) sendSignal(s peer.Signal) error {
@@ -65,9 +85,9 @@ func (r *run) sendSignal(s peer.Signal) error {
 // startLink creates the peer link and the goroutine that feeds it signals
 // from the server. pumpCtx must outlive the caller's ctx so that a Bye can
 // still be sent after an interrupt; cancelling it closes the connection.
-func (r *run) startLink(pumpCtx context.Context, role peer.Role, ice []proto.ICEServer) error {
+func (r *run) startLink(pumpCtx context.Context, role peer.Role, video peer.VideoDirection, ice []proto.ICEServer) error {
 	link, err := peer.New(peer.Config{
-		Role: role, ICEServers: iceServers(ice), RelayOnly: r.cfg.RelayOnly,
+		Role: role, Video: video, ICEServers: iceServers(ice), RelayOnly: r.cfg.RelayOnly,
 		RootCAs: r.cfg.RootCAs, Send: r.sendSignal, Net: r.cfg.Net, Logger: r.cfg.Logger,
 	})
 	if err != nil {
@@ -172,6 +192,10 @@ func (r *run) control(ctx context.Context, acks chan<- string, byes chan<- strin
 		case proto.TypeBye:
 			bye, _ := proto.Body[proto.Bye](env)
 			nonblocking(byes, bye.Reason)
+		default:
+			if r.onControl != nil {
+				r.onControl(ctx, env)
+			}
 		}
 	}
 }
@@ -239,9 +263,13 @@ func (r *run) bye(reason string) {
 // close releases the link (and so its TURN allocation) and the signaling
 // connection, and waits for the pump to stop.
 func (r *run) close(cancelPump context.CancelFunc) {
+	if r.stopWorkers != nil {
+		r.stopWorkers()
+	}
 	if r.link != nil {
 		r.link.Close()
 	}
+	r.workers.Wait()
 	cancelPump()
 	r.sc.Close()
 	if r.pumpDone != nil {

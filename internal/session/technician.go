@@ -16,6 +16,7 @@ type TechnicianConfig struct {
 	Common
 	Token    string        // technician token
 	EndAfter time.Duration // end the session this long after it connects; 0 = never
+	View     ViewConfig
 }
 
 // RunTechnician opens a session, reports its code, waits for the agent,
@@ -43,7 +44,10 @@ func RunTechnician(ctx context.Context, cfg TechnicianConfig) error {
 		return r.finish(reason, err)
 	}
 	cfg.Report.Joined()
-	if err := r.startLink(pumpCtx, peer.Offerer, opened.ICEServers); err != nil {
+	view := newTechView(cfg.View, cfg.Logger)
+	view.r = r
+	r.onControl, r.startWorkers, r.beforeEnd = view.onControl, view.start, view.final
+	if err := r.startLink(pumpCtx, peer.Offerer, peer.VideoReceive, opened.ICEServers); err != nil {
 		return err
 	}
 	if err := r.link.Start(ctx); err != nil {

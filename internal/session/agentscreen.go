@@ -1,0 +1,173 @@
+package session
+
+import (
+	"context"
+	"image"
+	"fmt"
+	"log/slog"
+	"os"
+	"sync"
+
+	"github.com/tandem-remote/tandem/internal/capture"
+	"github.com/tandem-remote/tandem/internal/input"
+	"github.com/tandem-remote/tandem/internal/peer"
+	"github.com/tandem-remote/tandem/internal/proto"
+	"github.com/tandem-remote/tandem/internal/screen"
+)
+
+// ScreenConfig says what the agent shares.
+type ScreenConfig struct {
+	Display  string // X display; "" means $DISPLAY; no display means no screen sharing
+	ViewOnly bool   // drop all remote input
+	MaxFPS   int    // default 30
+}
+
+// agentScreen is the agent's shared screen: capture and video out, remote
+// input in.
+type agentScreen struct {
+	cfg ScreenConfig
+	log *slog.Logger
+	r   *run
+	scr *capture.Screen
+	inj *input.X11 // nil in view-only mode
+
+	mu       sync.Mutex
+	monitors []capture.Monitor
+	current  int
+}
+
+// openAgentScreen opens the display. It returns nil, nil when there is no
+// display to share.
+func openAgentScreen(ctx context.Context, cfg ScreenConfig, log *slog.Logger) (*agentScreen, error) {
+	if cfg.Display == "" && os.Getenv("DISPLAY") == "" {
+		return nil, nil
+	}
+	scr, err := capture.Open(ctx, capture.Options{Display: cfg.Display, Logger: log})
+	if err != nil {
+		return nil, fmt.Errorf("open the screen: %w", err)
+	}
+	a := &agentScreen{cfg: cfg, log: log, scr: scr, monitors: scr.Monitors(), current: capture.All}
+	if primary := primaryMonitor(a.monitors); primary != 0 {
+		if err := scr.Select(primary); err == nil {
+			a.current = primary
+		}
+	}
+	if !cfg.ViewOnly {
+		a.inj, err = input.NewX11(input.Options{Display: cfg.Display, Monitors: a.inputMonitors, Logger: log})
+		if err != nil {
+			scr.Close()
+			return nil, fmt.Errorf("remote input: %w", err)
+		}
+	}
+	return a, nil
+}
+
+func primaryMonitor(ms []capture.Monitor) int {
+	for _, m := range ms {
+		if m.Primary {
+			return m.ID
+		}
+	}
+	return 0
+}
+
+// inputMonitors maps the technician's per-monitor coordinates: monitor IDs
+// are capture's (0 is the whole screen).
+func (a *agentScreen) inputMonitors() []input.Monitor {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	out := make([]input.Monitor, 0, len(a.monitors)+1)
+	var all image.Rectangle // monitor 0: the whole virtual screen
+	for _, m := range a.monitors {
+		out = append(out, input.Monitor{ID: uint8(m.ID), X: m.X, Y: m.Y, Width: m.Width, Height: m.Height})
+		all = all.Union(m.Bounds())
+	}
+	return append(out, input.Monitor{ID: capture.All, X: all.Min.X, Y: all.Min.Y, Width: all.Dx(), Height: all.Dy()})
+}
+
+// start runs the video sender and the input loop and describes the screen
+// to the technician.
+func (a *agentScreen) start(ctx context.Context) {
+	r := a.r
+	a.sendScreenInfo(ctx)
+	r.goWorker(ctx, func(ctx context.Context) {
+		snd, err := screen.NewSender(screen.SenderConfig{
+			Source: a.scr, Track: r.link.VideoTrack(), MaxFPS: a.cfg.MaxFPS,
+			Keyframes: r.link.KeyframeRequests(), Bitrate: r.link.TargetBitrate,
+			OnFrame: func(fi screen.FrameInfo) { a.announce(ctx, fi) }, Logger: a.log,
+		})
+		if err == nil {
+			err = snd.Run(ctx)
+		}
+		if err != nil {
+			a.log.Error("screen sharing stopped", "err", err)
+		}
+	})
+	r.goWorker(ctx, a.inputLoop)
+}
+
+func (a *agentScreen) announce(ctx context.Context, fi screen.FrameInfo) {
+	a.r.sendControl(ctx, proto.TypeFrameInfo, proto.FrameInfo{
+		RTPTime: fi.RTPTime, Captured: fi.Captured.UnixNano(), Bytes: fi.Bytes, Keyframe: fi.Keyframe,
+	})
+}
+
+func (a *agentScreen) sendScreenInfo(ctx context.Context) {
+	a.mu.Lock()
+	info := proto.ScreenInfo{Current: a.current}
+	for _, m := range a.monitors {
+		info.Monitors = append(info.Monitors, proto.Monitor{ID: m.ID, Name: m.Name, X: m.X, Y: m.Y, Width: m.Width, Height: m.Height, Primary: m.Primary})
+	}
+	a.mu.Unlock()
+	a.r.sendControl(ctx, proto.TypeScreenInfo, info)
+}
+
+// inputLoop injects the technician's input unless the customer chose view
+// only, in which case every event is dropped here, in the agent.
+func (a *agentScreen) inputLoop(ctx context.Context) {
+	ch := a.r.link.Channel(peer.ChannelInput)
+	for {
+		b, err := ch.Recv(ctx)
+		if err != nil {
+			return
+		}
+		if a.inj == nil {
+			continue
+		}
+		ev, err := input.Decode(b)
+		if err != nil {
+			a.log.Warn("bad input event", "err", err)
+			continue
+		}
+		if err := a.inj.Inject(ev); err != nil {
+			a.log.Warn("inject input", "err", err)
+		}
+	}
+}
+
+// onControl handles the technician's screen requests.
+func (a *agentScreen) onControl(ctx context.Context, env proto.Envelope) {
+	if env.Type != proto.TypeSelectMonitor {
+		return
+	}
+	sel, err := proto.Body[proto.SelectMonitor](env)
+	if err != nil {
+		return
+	}
+	if err := a.scr.Select(sel.ID); err != nil {
+		a.log.Warn("select monitor", "id", sel.ID, "err", err)
+		return
+	}
+	a.mu.Lock()
+	a.current = sel.ID
+	a.mu.Unlock()
+	a.sendScreenInfo(ctx)
+}
+
+// close releases every key and button still held, then the display.
+func (a *agentScreen) close() {
+	if a.inj != nil {
+		a.inj.Close()
+	}
+	a.scr.Close()
+}

@@ -1,0 +1,212 @@
+package session
+
+import (
+	"context"
+	"log/slog"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/tandem-remote/tandem/internal/input"
+	"github.com/tandem-remote/tandem/internal/peer"
+	"github.com/tandem-remote/tandem/internal/proto"
+	"github.com/tandem-remote/tandem/internal/screen"
+	"github.com/tandem-remote/tandem/internal/vpx"
+)
+
+// ViewConfig is what the headless technician does with the remote screen.
+type ViewConfig struct {
+	FramesDir  string          // save received frames as PNG here ("" = don't)
+	Type       string          // text to type once the first frame arrived
+	Moves      []input.Event   // pointer moves to send before typing
+	Monitor    int             // monitor to ask for; -1 = the agent's choice
+	StatsEvery time.Duration   // default 1 s
+	OnFrame    func(*vpx.I420) // called with each decoded picture (viewer)
+}
+
+// techView receives and measures the agent's screen.
+type techView struct {
+	cfg ViewConfig
+	log *slog.Logger
+	r   *run
+
+	firstFrame chan struct{}
+	firstOnce  sync.Once
+	saver      *frameSaver
+
+	mu        sync.Mutex
+	captured  map[uint32]time.Time // RTP timestamp → agent's capture time
+	latencies []float64            // ms, capture → decoded
+	rcv       *screen.Receiver
+	lastCount int64
+	lastBytes int64
+	lastAt    time.Time
+}
+
+// maxTracked bounds the frame announcements and latency samples kept.
+const maxTracked = 2048
+
+func newTechView(cfg ViewConfig, log *slog.Logger) *techView {
+	if cfg.StatsEvery == 0 {
+		cfg.StatsEvery = time.Second
+	}
+	v := &techView{cfg: cfg, log: log, firstFrame: make(chan struct{}), captured: map[uint32]time.Time{}}
+	if cfg.FramesDir != "" {
+		v.saver = newFrameSaver(cfg.FramesDir, log)
+	}
+	return v
+}
+
+func (v *techView) start(ctx context.Context) {
+	r := v.r
+	if v.cfg.Monitor >= 0 {
+		r.sendControl(ctx, proto.TypeSelectMonitor, proto.SelectMonitor{ID: v.cfg.Monitor})
+	}
+	r.goWorker(ctx, v.receive)
+	r.goWorker(ctx, v.stats)
+	r.goWorker(ctx, v.script)
+	if v.saver != nil {
+		r.goWorker(ctx, v.saver.run)
+	}
+}
+
+// receive waits for the video track and decodes it until the link closes.
+func (v *techView) receive(ctx context.Context) {
+	select {
+	case t := <-v.r.link.RemoteVideo():
+		rcv, err := screen.NewReceiver(screen.ReceiverConfig{
+			Track: t, Codec: codecOf(t.Codec().MimeType),
+			RequestKeyframe: func() error { return v.r.link.RequestKeyframe(t) },
+			OnFrame:         v.onFrame, Logger: v.log,
+		})
+		if err != nil {
+			v.log.Error("video receiver", "err", err)
+			return
+		}
+		v.mu.Lock()
+		v.rcv = rcv
+		v.mu.Unlock()
+		rcv.Run()
+	case <-ctx.Done():
+	}
+}
+
+func codecOf(mime string) vpx.Codec {
+	if mime == peer.CodecVP9 {
+		return vpx.VP9
+	}
+	return vpx.VP8
+}
+
+func (v *techView) onFrame(pic *vpx.I420, ts uint32) {
+	now := time.Now()
+	v.mu.Lock()
+	if at, ok := v.captured[ts]; ok {
+		delete(v.captured, ts)
+		if len(v.latencies) < maxTracked {
+			v.latencies = append(v.latencies, float64(now.Sub(at).Microseconds())/1000)
+		}
+	}
+	v.mu.Unlock()
+	if v.saver != nil {
+		v.saver.offer(pic)
+	}
+	if v.cfg.OnFrame != nil {
+		v.cfg.OnFrame(pic)
+	}
+	v.firstOnce.Do(func() { close(v.firstFrame) })
+}
+
+// onControl records the agent's frame announcements and screen layout.
+func (v *techView) onControl(_ context.Context, env proto.Envelope) {
+	switch env.Type {
+	case proto.TypeFrameInfo:
+		fi, err := proto.Body[proto.FrameInfo](env)
+		if err != nil {
+			return
+		}
+		v.mu.Lock()
+		if len(v.captured) < maxTracked {
+			v.captured[fi.RTPTime] = time.Unix(0, fi.Captured)
+		}
+		v.mu.Unlock()
+	case proto.TypeScreenInfo:
+		info, err := proto.Body[proto.ScreenInfo](env)
+		if err == nil {
+			v.r.cfg.Report.Screen(info)
+		}
+	}
+}
+
+// script sends the scripted pointer moves and text once the first frame
+// shows the agent is sharing.
+func (v *techView) script(ctx context.Context) {
+	if len(v.cfg.Moves) == 0 && v.cfg.Type == "" {
+		return
+	}
+	select {
+	case <-v.firstFrame:
+	case <-ctx.Done():
+		return
+	}
+	ch := v.r.link.Channel(peer.ChannelInput)
+	events := append(append([]input.Event(nil), v.cfg.Moves...), input.TextEvents(v.cfg.Type)...)
+	var buf []byte
+	for _, ev := range events {
+		buf = input.Encode(buf[:0], ev)
+		if err := ch.Send(ctx, append([]byte(nil), buf...)); err != nil {
+			return
+		}
+	}
+	v.r.cfg.Report.Sent(len(events))
+}
+
+// stats reports the stream's figures every StatsEvery.
+func (v *techView) stats(ctx context.Context) {
+	t := time.NewTicker(v.cfg.StatsEvery)
+	defer t.Stop()
+	v.lastAt = time.Now()
+	for {
+		select {
+		case <-t.C:
+			v.r.cfg.Report.Stats(v.snapshot())
+		case <-ctx.Done():
+			return // finish reports the final figures
+		}
+	}
+}
+
+// final reports the figures of the whole session's last stretch.
+func (v *techView) final() { v.r.cfg.Report.Stats(v.snapshot()) }
+
+// snapshot computes the figures since the previous one.
+func (v *techView) snapshot() Stats {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	now := time.Now()
+	s := Stats{RTTms: float64(v.r.link.RoundTrip().Microseconds()) / 1000}
+	if v.rcv != nil {
+		frames, bytes := v.rcv.Decoded(), v.rcv.Bytes()
+		secs := now.Sub(v.lastAt).Seconds()
+		if secs > 0 {
+			s.FPS = float64(frames-v.lastCount) / secs
+			s.Kbps = float64(bytes-v.lastBytes) * 8 / 1000 / secs
+		}
+		s.Frames, s.Dropped = frames, v.rcv.Dropped()
+		v.lastCount, v.lastBytes = frames, bytes
+	}
+	v.lastAt = now
+	s.LatencyP50, s.LatencyP95 = percentiles(v.latencies)
+	s.Samples = len(v.latencies)
+	return s
+}
+
+func percentiles(ms []float64) (p50, p95 float64) {
+	if len(ms) == 0 {
+		return 0, 0
+	}
+	sorted := append([]float64(nil), ms...)
+	sort.Float64s(sorted)
+	at := func(q float64) float64 { return sorted[int(q*float64(len(sorted)-1)+0.5)] }
+	return at(0.50), at(0.95)
+}
