@@ -41,8 +41,8 @@ const (
 // media is a link's video state.
 type mediaState struct {
 	track     *webrtc.TrackLocalStaticRTP // VideoSend
-	keyframes chan struct{}                  // PLI/FIR from the receiver
-	remote    chan *webrtc.TrackRemote       // VideoReceive
+	keyframes chan struct{}               // PLI/FIR from the receiver
+	remote    chan *webrtc.TrackRemote    // VideoReceive
 
 	mu  sync.Mutex
 	bwe cc.BandwidthEstimator

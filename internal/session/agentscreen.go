@@ -2,8 +2,8 @@ package session
 
 import (
 	"context"
-	"image"
 	"fmt"
+	"image"
 	"log/slog"
 	"os"
 	"sync"
