@@ -6,6 +6,7 @@ import (
 	"image/color"
 	"strings"
 
+	"gioui.org/io/clipboard"
 	"gioui.org/layout"
 	"gioui.org/op"
 	"gioui.org/unit"
@@ -223,4 +224,47 @@ func statusText(st Status, viewOnly bool) string {
 		parts = append(parts, "control")
 	}
 	return strings.Join(parts, " · ")
+}
+
+// handleToolbar acts on the buttons clicked since the last frame.
+func (u *ui) handleToolbar(gtx layout.Context, st Status) {
+	for i, c := range u.tb.monitors {
+		if c.Clicked(gtx) && i < len(st.Monitors) {
+			u.act(Action{Kind: ActionSelectMonitor, Monitor: i})
+		}
+	}
+	b := u.tb.buttons
+	if b[btnMode].Clicked(gtx) {
+		u.mode = 1 - u.mode
+	}
+	if b[btnViewOnly].Clicked(gtx) {
+		u.toggleViewOnly()
+	}
+	for name, keys := range chords {
+		if b[name].Clicked(gtx) {
+			for _, ev := range chordEvents(keys) {
+				u.send(ev)
+			}
+		}
+	}
+	if b[btnSendClip].Clicked(gtx) {
+		gtx.Execute(clipboard.ReadCmd{Tag: u.tag})
+	}
+	if b[btnGetClip].Clicked(gtx) {
+		u.act(Action{Kind: ActionGetClipboard})
+	}
+	if b[btnDisconnect].Clicked(gtx) {
+		u.act(Action{Kind: ActionDisconnect})
+	}
+}
+
+// toggleViewOnly flips view-only mode at once (so no input slips out while
+// the session catches up) and reports it.
+func (u *ui) toggleViewOnly() {
+	on := !u.viewOnly
+	u.v.mu.Lock()
+	u.v.viewOnly = on
+	u.v.mu.Unlock()
+	u.setViewOnly(on)
+	u.act(Action{Kind: ActionViewOnly, ViewOnly: on})
 }
