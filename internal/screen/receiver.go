@@ -42,7 +42,11 @@ type Receiver struct {
 	lastPLI time.Time
 	decoded atomic.Int64
 	dropped atomic.Int64
+	bytes   atomic.Int64
 }
+
+// Bytes counts RTP payload bytes received so far.
+func (r *Receiver) Bytes() int64 { return r.bytes.Load() }
 
 // Decoded and Dropped count the frames decoded and given up so far.
 func (r *Receiver) Decoded() int64 { return r.decoded.Load() }
@@ -81,6 +85,7 @@ func (r *Receiver) Run() error {
 		if err != nil {
 			return nil
 		}
+		r.bytes.Add(int64(len(p.Payload)))
 		frame, ts, lost := r.asm.push(p)
 		if lost {
 			r.dropped.Add(1)
