@@ -14,8 +14,8 @@ import (
 //
 //   - Relay-only: 2 s, measured on loopback: the relay pair was valid 3 ms
 //     after checks began and nominated at 2008 ms. Every pair goes through
-//     our relay, so there is nothing better to wait for. pion means to wait
-//     0 here, but webrtc/v4 builds its ICE agent with options and ice/v4
+//     our relay; the only thing worth waiting for is a UDP pair over a TCP
+//     or TLS one (relayOnlyWait). pion means to wait 0 here, but webrtc/v4 builds its ICE agent with options and ice/v4
 //     picks that default before the candidate types are applied
 //     (pion/ice#324, pion/webrtc#1635).
 //   - Direct across NATs: 1 s. The direct pair is usually host -> prflx,
@@ -38,6 +38,11 @@ import (
 const (
 	directAcceptanceWait = 50 * time.Millisecond
 	relayAcceptanceWait  = 500 * time.Millisecond
+	// relayOnlyWait lets a UDP relay pair, which pion ranks above TCP and
+	// TLS ones, win over a TLS pair that happened to answer first: in the
+	// namespace lab a relay-only session otherwise settled on TURN over
+	// TLS in some runs although UDP to the relay was open.
+	relayOnlyWait = 100 * time.Millisecond
 )
 
 // setAcceptanceWaits sets the waits above, or none at all on a relay-only
@@ -45,7 +50,7 @@ const (
 func setAcceptanceWaits(se *webrtc.SettingEngine, cfg Config) {
 	direct, relay := directAcceptanceWait, relayAcceptanceWait
 	if cfg.RelayOnly {
-		direct, relay = 0, 0
+		direct, relay = 0, relayOnlyWait
 	}
 	se.SetHostAcceptanceMinWait(0)
 	se.SetSrflxAcceptanceMinWait(direct)

@@ -50,7 +50,7 @@ func newTechView(cfg ViewConfig, log *slog.Logger) *techView {
 	if cfg.StatsEvery == 0 {
 		cfg.StatsEvery = time.Second
 	}
-	v := &techView{cfg: cfg, log: log, firstFrame: make(chan struct{}), captured: map[uint32]time.Time{}}
+	v := &techView{cfg: cfg, log: log, firstFrame: make(chan struct{}), captured: map[uint32]time.Time{}, lastAt: time.Now()}
 	if cfg.FramesDir != "" {
 		v.saver = newFrameSaver(cfg.FramesDir, log)
 	}
@@ -165,7 +165,6 @@ func (v *techView) script(ctx context.Context) {
 func (v *techView) stats(ctx context.Context) {
 	t := time.NewTicker(v.cfg.StatsEvery)
 	defer t.Stop()
-	v.lastAt = time.Now()
 	for {
 		select {
 		case <-t.C:
