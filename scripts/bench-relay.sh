@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # bench-relay.sh — relayed packets per CPU-second: Tandem's turnrelay vs
-# coturn, same load generator (coturn's turnutils_uclient), same run.
+# coturn and vs stock pion/turn, same load generator (coturn's
+# turnutils_uclient), same run.
 #
-# Both relays run on 127.0.0.1 only, one after the other (never at the same
+# The relays run on 127.0.0.1 only, one after the other (never at the same
 # time, so they do not compete for the 2 cores), alternating for ROUNDS
 # rounds. uclient runs CLIENTS client pairs in client-to-client mode (-y):
 # every message goes client -> relay -> other client's relayed port ->
@@ -12,10 +13,12 @@
 # load. Bar: ratio >= 1.0.
 #
 # Needs: Debian package coturn (turnserver, turnutils_uclient), Go.
-# "tandem" is turnrelay as shipped (-procs 1); "tandem2" (ALLCORES=1, the
-# default; ALLCORES= to skip) is turnrelay with all cores, i.e. Go's
-# default scheduling, close to stock pion/turn.
-# Usage: scripts/bench-relay.sh   (env: CLIENTS MSGS LEN INTERVAL ROUNDS ALLCORES)
+# "tandem" is turnrelay as shipped; "stock" is pion/turn v5 with default
+# settings (internal/relay/benchstock), the bar's second baseline (>= 2x).
+# BASE=FILE adds "base", another turnrelay binary (say, built from an
+# earlier commit), to compare a change before/after in the same run.
+# Loss is uclient's own count of messages sent but not received.
+# Usage: scripts/bench-relay.sh   (env: CLIENTS MSGS LEN INTERVAL ROUNDS BASE)
 set -euo pipefail
 
 CLIENTS=${CLIENTS:-25}   # uclient -m: client pairs... (uclient counts each client)
@@ -38,6 +41,7 @@ cleanup() {
 trap cleanup EXIT
 
 go build -o "$work/turnrelay" ./turnrelay
+go build -o "$work/stock" ./internal/relay/benchstock
 head -c 32 /dev/urandom | base64 >"$work/secret"
 secret=$(cat "$work/secret")
 tck=$(getconf CLK_TCK)
@@ -63,10 +67,17 @@ start_coturn() {
 	port=3479
 }
 
-start_tandem() { start_turnrelay 1; }     # the default: -procs 1
-start_tandem2() { start_turnrelay 0; }    # -procs 0: all cores, Go's default
+start_stock() {
+	"$work/stock" -udp 127.0.0.1:3480 -secret-file "$work/secret" -min-port 60000 -max-port 64999 \
+		>/dev/null 2>"$work/stock.log" &
+	pid=$!
+	port=3480
+}
+
+start_tandem() { start_turnrelay "$work/turnrelay"; }
+start_base() { start_turnrelay "$BASE"; }
 start_turnrelay() {
-	"$work/turnrelay" -procs "$1" -udp 127.0.0.1:3478 -tcp "" -tls "" -metrics "" -log-level error \
+	"$1" -udp 127.0.0.1:3478 -tcp "" -tls "" -metrics "" -log-level error \
 		-secret-file "$work/secret" -allow-peers 127.0.0.1/32 -relay-ports 55000-59999 \
 		-user-quota 100000 >/dev/null 2>"$work/tandem.log" &
 	pid=$!
@@ -96,16 +107,24 @@ run() {
 		'BEGIN { printf "%-7s recv %8d  lost %-9s cpu %6.2f s  %9.0f msg/cpu-s\n", n, r, l, t/hz, r/(t/hz) }'
 }
 
-echo "bench-relay: uclient -y -c -m $CLIENTS -n $MSGS -l $LEN -z $INTERVAL, $ROUNDS rounds"
+relays="coturn tandem stock"
+if [ -n "${BASE-}" ]; then relays="$relays base"; fi
+
+echo "bench-relay: uclient -y -c -m $CLIENTS -n $MSGS -l $LEN -z $INTERVAL, $ROUNDS rounds of: $relays"
 results=$work/results
-for _ in $(seq "$ROUNDS"); do
-	run coturn | tee -a "$results"
-	run tandem | tee -a "$results"
-	if [ -n "${ALLCORES-1}" ]; then run tandem2 | tee -a "$results"; fi
+for round in $(seq "$ROUNDS"); do
+	# Rotate the order each round so no relay always runs first or last.
+	set -- $relays
+	for _ in $(seq $(((round - 1) % $#))); do set -- "${@:2}" "$1"; done
+	for r in "$@"; do run "$r" | tee -a "$results"; done
 done
-awk '{ rate[$1] += $(NF-1); n[$1]++ }
+awk '{ rate[$1] += $(NF-1); n[$1]++; sub("%", "", $5); lost[$1] += $5 }
 END {
-	c = rate["coturn"] / n["coturn"]; t = rate["tandem"] / n["tandem"]
-	printf "mean msg per relay CPU-second: tandem %.0f, coturn %.0f; ratio tandem/coturn = %.2f (bar >= 1.00)\n", t, c, t / c
-	if (n["tandem2"]) printf "tandem2 (-procs 0, all cores): %.0f; ratio %.2f\n", rate["tandem2"] / n["tandem2"], rate["tandem2"] / n["tandem2"] / c
+	printf "mean msg per relay CPU-second (mean loss):"
+	for (k in rate) printf " %s %.0f (%.2f%%)", k, rate[k] / n[k], lost[k] / n[k]
+	printf "\n"
+	t = rate["tandem"] / n["tandem"]
+	printf "ratio tandem/coturn = %.2f (bar >= 1.00); tandem/stock = %.2f (bar >= 2.00)", t / (rate["coturn"] / n["coturn"]), t / (rate["stock"] / n["stock"])
+	if (n["base"]) printf "; tandem/base = %.2f", t / (rate["base"] / n["base"])
+	printf "\n"
 }' "$results"

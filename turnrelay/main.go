@@ -92,11 +92,12 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (op
 	fs.StringVar(&o.cfg.TLSAddr, "tls", ":443", "listen `ADDR` for TURN over TLS (empty disables; needs -cert and -key)")
 	fs.StringVar(&o.cfg.Realm, "realm", relay.DefaultRealm, "TURN realm `NAME`")
 	fs.StringVar(&o.metrics, "metrics", "127.0.0.1:9641", "listen `ADDR` for HTTP /metrics (Prometheus) and /healthz (empty disables)")
-	// One P is the cheapest per relayed packet: with more, Go's scheduler
-	// spins and hands goroutines between threads on every datagram (about
-	// a quarter more CPU per packet in scripts/bench-relay.sh). One core
-	// relays tens of thousands of packets per second, about a hundred
-	// desktop streams; raise it on a busier relay.
+	// One P is the cheapest per relayed packet: UDP data is relayed by
+	// one epoll loop (internal/relay's data plane), which a second P
+	// would not speed up, while idle Ps make Go's scheduler spin on
+	// wakeups. One core relays on the order of a hundred thousand packets
+	// per second; raise it for a relay busy with TCP/TLS clients, whose
+	// data pion relays with a goroutine per connection.
 	fs.IntVar(&o.procs, "procs", 1, "CPU cores (`N`, GOMAXPROCS) running the relay; 1 uses the least CPU per packet, 0 means all cores")
 	fs.IntVar(&o.cfg.PerUserQuota, "user-quota", relay.DefaultPerUserQuota, "most concurrent allocations per credential (`N`)")
 	fs.IntVar(&o.cfg.TotalQuota, "total-quota", relay.DefaultTotalQuota, "most concurrent allocations on this relay (`N`)")

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
+	"time"
 
 	"github.com/pion/transport/v5"
 	"github.com/prometheus/client_golang/prometheus"
@@ -81,6 +82,10 @@ type Config struct {
 	// Net is the network the relay listens on and relays through; nil
 	// means the host's network stack. Tests may pass a pion vnet.
 	Net transport.Net
+
+	// permissionTimeout and channelTimeout shorten pion's permission and
+	// channel lifetimes (RFC 8656: 5 and 10 minutes) for expiry tests.
+	permissionTimeout, channelTimeout time.Duration
 }
 
 // withDefaults returns a copy of c with zero optional fields filled in.

@@ -13,15 +13,21 @@ import (
 // listeners.
 func (r *Relay) serverConfig() turn.ServerConfig {
 	return turn.ServerConfig{
-		Realm:         r.cfg.Realm,
-		LoggerFactory: slogFactory{log: r.log},
-		AuthHandler:   r.authenticate,
-		QuotaHandler:  r.reserve,
+		Realm:              r.cfg.Realm,
+		PermissionTimeout:  r.cfg.permissionTimeout,
+		ChannelBindTimeout: r.cfg.channelTimeout,
+		LoggerFactory:      slogFactory{log: r.log},
+		AuthHandler:        r.authenticate,
+		QuotaHandler:       r.reserve,
 		EventHandler: turn.EventHandler{
 			OnAuth:              r.onAuth,
 			OnAllocationCreated: r.onAllocationCreated,
 			OnAllocationDeleted: r.onAllocationDeleted,
 			OnAllocationError:   func(src, _ net.Addr, _, _ string) { r.quotas.failed(src) },
+			OnPermissionCreated: r.onPermission(true),
+			OnPermissionDeleted: r.onPermission(false),
+			OnChannelCreated:    r.onChannel(true),
+			OnChannelDeleted:    r.onChannel(false),
 		},
 	}
 }
@@ -58,8 +64,11 @@ func (r *Relay) reserve(user, _ string, src net.Addr) bool {
 	return false
 }
 
-func (r *Relay) onAllocationCreated(src, _ net.Addr, proto, user, _ string, relayAddr net.Addr, _ int) {
+func (r *Relay) onAllocationCreated(src, dst net.Addr, proto, user, _ string, relayAddr net.Addr, _ int) {
 	r.quotas.created(src)
+	if r.dp != nil {
+		r.dp.allocationCreated(src, dst, relayAddr)
+	}
 	r.metrics.allocsActive.Inc()
 	r.metrics.allocsTotal.Inc()
 	r.log.Info("allocation created", "session", session(user), "client", addrString(src),
@@ -70,6 +79,24 @@ func (r *Relay) onAllocationDeleted(src, _ net.Addr, _, user, _ string) {
 	r.quotas.released(user)
 	r.metrics.allocsActive.Dec()
 	r.log.Info("allocation closed", "session", session(user), "client", addrString(src))
+}
+
+// onPermission and onChannel keep the data plane's copy of permissions
+// and channel bindings in step with pion's (dataplane_table_linux.go).
+func (r *Relay) onPermission(add bool) func(_, _ net.Addr, _, _, _ string, relayAddr net.Addr, peer net.IP) {
+	return func(_, _ net.Addr, _, _, _ string, relayAddr net.Addr, peer net.IP) {
+		if r.dp != nil {
+			r.dp.permission(relayAddr, peer, add)
+		}
+	}
+}
+
+func (r *Relay) onChannel(add bool) func(_, _ net.Addr, _, _, _ string, relayAddr, peer net.Addr, num uint16) {
+	return func(_, _ net.Addr, _, _, _ string, relayAddr, peer net.Addr, num uint16) {
+		if r.dp != nil {
+			r.dp.channel(relayAddr, peer, num, add)
+		}
+	}
 }
 
 // permit is every listener's PermissionHandler (CreatePermission,

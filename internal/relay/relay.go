@@ -15,6 +15,11 @@
 // (forbid.go, stream.go). Data then flows client <-> relay <-> peer until
 // the allocation expires or is released, which frees the quota slot.
 //
+// On the host's network, the application data of UDP clients (ChannelData,
+// Send and Data indications) bypasses pion: a data plane relays it from
+// one epoll loop with batched syscalls, within the permissions and
+// channels pion grants (dataplane_linux.go). pion handles every request.
+//
 // Handler serves Prometheus /metrics and /healthz. TURN over TCP
 // allocations (RFC 6062, relaying to TCP peers) are supported by pion and
 // go through the same peer-address policy on Connect.
@@ -49,6 +54,7 @@ type Relay struct {
 	gather  prometheus.Gatherer
 	addrs   Addrs
 	server  *turn.Server
+	dp      *dataPlane // nil: pion relays everything (see dataplane_linux.go)
 	closed  atomic.Bool
 
 	mu    sync.Mutex
@@ -83,15 +89,24 @@ func New(cfg Config) (*Relay, error) {
 		if netw, err = stdnet.NewNet(); err != nil {
 			return nil, fmt.Errorf("relay network: %w", err)
 		}
+		// The data plane works on the host's sockets only.
+		if r.dp, err = newDataPlane(r.metrics); err != nil {
+			r.log.Warn("data plane off, pion relays", "err", err)
+		}
 	}
 	sc, closers, err := r.listen(netw)
+	if err == nil {
+		r.server, err = turn.NewServer(sc)
+		if err != nil {
+			err = fmt.Errorf("start turn server: %w", err)
+		}
+	}
 	if err != nil {
 		closeAll(closers)
+		if r.dp != nil {
+			r.dp.close()
+		}
 		return nil, err
-	}
-	if r.server, err = turn.NewServer(sc); err != nil {
-		closeAll(closers)
-		return nil, fmt.Errorf("start turn server: %w", err)
 	}
 	return r, nil
 }
@@ -128,7 +143,7 @@ func (r *Relay) listen(netw transport.Net) (turn.ServerConfig, []func() error, e
 		closers = append(closers, pc.Close)
 		r.addrs.UDP = pc.LocalAddr()
 		sc.PacketConnConfigs = append(sc.PacketConnConfigs, turn.PacketConnConfig{
-			PacketConn:            forbidPacketConn{PacketConn: pc, r: r},
+			PacketConn:            forbidPacketConn{PacketConn: r.dp.wrapListener(pc), r: r},
 			RelayAddressGenerator: gen,
 			PermissionHandler:     r.permit, // pion's default admits every peer
 		})
@@ -180,6 +195,9 @@ func (r *Relay) Close() error {
 		return nil
 	}
 	err := r.server.Close()
+	if r.dp != nil {
+		r.dp.close()
+	}
 	r.mu.Lock()
 	for c := range r.conns {
 		_ = c.Close()

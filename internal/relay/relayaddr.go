@@ -23,6 +23,7 @@ var errNoIPv6 = errors.New("relay has no IPv6 relay address")
 type familyGenerator struct {
 	v4, v6 *turn.RelayAddressGeneratorPortRange
 	m      *metrics
+	dp     *dataPlane
 }
 
 func (g familyGenerator) pick(network string) (*turn.RelayAddressGeneratorPortRange, error) {
@@ -45,8 +46,8 @@ func (g familyGenerator) Validate() error {
 	return nil
 }
 
-// AllocatePacketConn wraps each relayed UDP socket so relayed traffic is
-// counted.
+// AllocatePacketConn hands each relayed UDP socket to the data plane, or
+// wraps it so that pion's relaying is counted.
 func (g familyGenerator) AllocatePacketConn(c turn.AllocateListenerConfig) (net.PacketConn, net.Addr, error) {
 	gen, err := g.pick(c.Network)
 	if err != nil {
@@ -56,7 +57,7 @@ func (g familyGenerator) AllocatePacketConn(c turn.AllocateListenerConfig) (net.
 	if err != nil {
 		return nil, nil, err
 	}
-	return countingConn{PacketConn: pc, m: g.m}, addr, nil
+	return g.dp.wrapRelayed(pc, addr, g.m), addr, nil
 }
 
 func (g familyGenerator) AllocateListener(c turn.AllocateListenerConfig) (net.Listener, net.Addr, error) {
@@ -90,7 +91,7 @@ func (r *Relay) relayAddressGenerator(netw transport.Net) (turn.RelayAddressGene
 		}
 		r.log.Info("advertising relay address", "ip", public.String())
 	}
-	g := familyGenerator{m: r.metrics, v4: r.portRange(netw, v4bind.String(), public)}
+	g := familyGenerator{m: r.metrics, dp: r.dp, v4: r.portRange(netw, v4bind.String(), public)}
 	switch {
 	case r.cfg.PublicIPv6 != nil:
 		g.v6 = r.portRange(netw, r.cfg.PublicIPv6.String(), r.cfg.PublicIPv6)
