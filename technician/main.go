@@ -21,6 +21,7 @@ import (
 
 	"github.com/tandem-remote/tandem/internal/input"
 	"github.com/tandem-remote/tandem/internal/session"
+	"github.com/tandem-remote/tandem/internal/techui"
 )
 
 func main() {
@@ -43,6 +44,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return err
 	})
 	fs.IntVar(&view.Monitor, "monitor", -1, "ask for monitor `N` (0 = all monitors; default: the agent's primary)")
+	headless := fs.Bool("headless", false, "no viewer window: for scripts and tests (also the default when $DISPLAY is unset)")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, `Usage: technician -server URL -token-file FILE [flags]
 
@@ -52,7 +54,9 @@ possible, through the TURN relay otherwise). The customer's screen arrives
 as video; with -frames it is saved as PNG files, with -type and -move this
 headless technician drives the remote keyboard and pointer, and -json adds
 {"event":"stats",...} lines every second (fps, kbit/s, round trip, frames
-decoded, capture-to-decode latency percentiles). Ctrl-C ends the session.
+decoded, capture-to-decode latency percentiles). With a display and without
+-headless, the remote screen opens in a viewer window (scale to fit or 1:1,
+monitor choice, view-only, special keys, disconnect). Ctrl-C ends the session.
 Exit status: 0 when the session ended normally, 1 on error, 2 on bad usage.
 
 Flags:
@@ -81,9 +85,12 @@ Flags:
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	err = session.RunTechnician(ctx, session.TechnicianConfig{
-		Common: cfg, Token: strings.TrimSpace(string(tok)), EndAfter: *endAfter, View: view,
-	})
+	tcfg := session.TechnicianConfig{Common: cfg, Token: strings.TrimSpace(string(tok)), EndAfter: *endAfter, View: view}
+	if *headless || os.Getenv("DISPLAY") == "" {
+		err = session.RunTechnician(ctx, tcfg)
+	} else {
+		err = techui.Run(ctx, tcfg)
+	}
 	return exitStatus(stderr, "technician", err)
 }
 

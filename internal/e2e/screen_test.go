@@ -38,7 +38,7 @@ func TestRemoteScreenAndInput(t *testing.T) {
 	ca, token := filepath.Join(data, "cert.pem"), filepath.Join(data, "technician-token")
 	frames := filepath.Join(dir, "frames")
 	const text = "Hello, World! #42 (ok)? Ж\n"
-	tech := start(t, b["technician"], nil, "-server", url, "-ca", ca, "-token-file", token, "-json",
+	tech := start(t, b["technician"], nil, "-headless", "-server", url, "-ca", ca, "-token-file", token, "-json",
 		"-frames", frames, "-monitor", "0", "-move", "2:100,150", "-type", text, "-end-after", "4s")
 	code := tech.next(t, "code")["code"].(string)
 	agent := start(t, b["agent"], nil, "-server", url, "-ca", ca, "-code", code, "-json", "-display", display)
@@ -72,9 +72,9 @@ func TestRemoteScreenAndInput(t *testing.T) {
 		t.Fatalf("frame is %v, want the whole 1280x800 screen", img.Bounds())
 	}
 	expectColour(t, img, image.Pt(1000, 200), 0xff, 0xff, 0xff) // xterm, below its text
-	expectColour(t, img, image.Pt(250, 400), 0xd0, 0x20, 0x20) // inside the red window
-	expectColour(t, img, image.Pt(50, 50), 0, 0, 0)            // black root
-	expectColour(t, img, image.Pt(red.Max.X+20, 400), 0, 0, 0) // right of the window
+	expectColour(t, img, image.Pt(250, 400), 0xd0, 0x20, 0x20)  // inside the red window
+	expectColour(t, img, image.Pt(50, 50), 0, 0, 0)             // black root
+	expectColour(t, img, image.Pt(red.Max.X+20, 400), 0, 0, 0)  // right of the window
 }
 
 // TestIdleScreenSendsNothing: once the first picture is out, a still
@@ -85,7 +85,7 @@ func TestIdleScreenSendsNothing(t *testing.T) {
 	xvfb.Connect(t, display).Window(image.Rect(10, 10, 200, 200), 0x20d020)
 	url, data := server(t, b)
 	ca, token := filepath.Join(data, "cert.pem"), filepath.Join(data, "technician-token")
-	tech := start(t, b["technician"], nil, "-server", url, "-ca", ca, "-token-file", token, "-json", "-end-after", "3s")
+	tech := start(t, b["technician"], nil, "-headless", "-server", url, "-ca", ca, "-token-file", token, "-json", "-end-after", "3s")
 	code := tech.next(t, "code")["code"].(string)
 	agent := start(t, b["agent"], nil, "-server", url, "-ca", ca, "-code", code, "-json", "-display", display)
 	if st := tech.wait(t, 30*time.Second); st != 0 {

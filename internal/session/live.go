@@ -43,6 +43,9 @@ func (r *run) live(ctx context.Context, endAfter time.Duration, ownEnd string) (
 		case <-timer:
 			r.bye(ownEnd)
 			return ownEnd, nil
+		case <-r.hangUp:
+			r.bye(ownEnd)
+			return ownEnd, nil
 		case <-ctx.Done():
 			r.bye(ReasonInterrupted)
 			return ReasonInterrupted, nil

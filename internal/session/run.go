@@ -57,7 +57,8 @@ type run struct {
 	// role's goroutines with goWorker once the link is up.
 	onControl    func(ctx context.Context, env proto.Envelope)
 	startWorkers func(ctx context.Context)
-	beforeEnd    func() // last words before the "ended" event (final stats)
+	beforeEnd    func()          // last words before the "ended" event (final stats)
+	hangUp       <-chan struct{} // closed when this side's user ends the session
 	workers      sync.WaitGroup
 	stopWorkers  context.CancelFunc
 }

@@ -45,7 +45,7 @@ func RunTechnician(ctx context.Context, cfg TechnicianConfig) error {
 	}
 	cfg.Report.Joined()
 	view := newTechView(cfg.View, cfg.Logger)
-	view.r = r
+	view.r, r.hangUp = r, cfg.View.HangUp
 	r.onControl, r.startWorkers, r.beforeEnd = view.onControl, view.start, view.final
 	if err := r.startLink(pumpCtx, peer.Offerer, peer.VideoReceive, opened.ICEServers); err != nil {
 		return err

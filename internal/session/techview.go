@@ -16,12 +16,20 @@ import (
 
 // ViewConfig is what the headless technician does with the remote screen.
 type ViewConfig struct {
-	FramesDir  string          // save received frames as PNG here ("" = don't)
-	Type       string          // text to type once the first frame arrived
-	Moves      []input.Event   // pointer moves to send before typing
-	Monitor    int             // monitor to ask for; -1 = the agent's choice
-	StatsEvery time.Duration   // default 1 s
-	OnFrame    func(*vpx.I420) // called with each decoded picture (viewer)
+	FramesDir  string        // save received frames as PNG here ("" = don't)
+	Type       string        // text to type once the first frame arrived
+	Moves      []input.Event // pointer moves to send before typing
+	Monitor    int           // monitor to ask for; -1 = the agent's choice
+	StatsEvery time.Duration // default 1 s
+
+	// Hooks for an interactive viewer (package techui); all optional.
+	OnFrame  func(pic *vpx.I420, monitor int) // each decoded picture, valid during the call
+	OnStats  func(Stats)                      // the figures, every StatsEvery
+	OnScreen func(proto.ScreenInfo)           // the agent's monitors
+	OnPath   func(p peer.Path)                // how the link connected
+	Input    <-chan input.Event               // live input to send to the agent
+	Monitors <-chan int                       // monitors to ask for
+	HangUp   <-chan struct{}                  // closed when the technician hangs up
 }
 
 // techView receives and measures the agent's screen.
@@ -38,6 +46,7 @@ type techView struct {
 	captured  map[uint32]time.Time // RTP timestamp → agent's capture time
 	latencies []float64            // ms, capture → decoded
 	rcv       *screen.Receiver
+	monitor   int // the monitor the agent says it shares
 	lastCount int64
 	lastBytes int64
 	lastAt    time.Time
@@ -65,6 +74,12 @@ func (v *techView) start(ctx context.Context) {
 	r.goWorker(ctx, v.receive)
 	r.goWorker(ctx, v.stats)
 	r.goWorker(ctx, v.script)
+	r.goWorker(ctx, v.forward)
+	if v.cfg.OnPath != nil {
+		if p, err := r.link.Path(); err == nil {
+			v.cfg.OnPath(p)
+		}
+	}
 	if v.saver != nil {
 		r.goWorker(ctx, v.saver.run)
 	}
@@ -112,7 +127,10 @@ func (v *techView) onFrame(pic *vpx.I420, ts uint32) {
 		v.saver.offer(pic)
 	}
 	if v.cfg.OnFrame != nil {
-		v.cfg.OnFrame(pic)
+		v.mu.Lock()
+		mon := v.monitor
+		v.mu.Unlock()
+		v.cfg.OnFrame(pic, mon)
 	}
 	v.firstOnce.Do(func() { close(v.firstFrame) })
 }
@@ -132,8 +150,15 @@ func (v *techView) onControl(_ context.Context, env proto.Envelope) {
 		v.mu.Unlock()
 	case proto.TypeScreenInfo:
 		info, err := proto.Body[proto.ScreenInfo](env)
-		if err == nil {
-			v.r.cfg.Report.Screen(info)
+		if err != nil {
+			return
+		}
+		v.mu.Lock()
+		v.monitor = info.Current
+		v.mu.Unlock()
+		v.r.cfg.Report.Screen(info)
+		if v.cfg.OnScreen != nil {
+			v.cfg.OnScreen(info)
 		}
 	}
 }
@@ -161,6 +186,36 @@ func (v *techView) script(ctx context.Context) {
 	v.r.cfg.Report.Sent(len(events))
 }
 
+// forward sends a viewer's live input and monitor choices to the agent.
+func (v *techView) forward(ctx context.Context) {
+	if v.cfg.Input == nil && v.cfg.Monitors == nil {
+		return
+	}
+	ch := v.r.link.Channel(peer.ChannelInput)
+	var buf []byte
+	for {
+		select {
+		case ev, ok := <-v.cfg.Input:
+			if !ok {
+				v.cfg.Input = nil
+				continue
+			}
+			buf = input.Encode(buf[:0], ev)
+			if err := ch.Send(ctx, append([]byte(nil), buf...)); err != nil {
+				return
+			}
+		case id, ok := <-v.cfg.Monitors:
+			if !ok {
+				v.cfg.Monitors = nil
+				continue
+			}
+			v.r.sendControl(ctx, proto.TypeSelectMonitor, proto.SelectMonitor{ID: id})
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
 // stats reports the stream's figures every StatsEvery.
 func (v *techView) stats(ctx context.Context) {
 	t := time.NewTicker(v.cfg.StatsEvery)
@@ -168,7 +223,11 @@ func (v *techView) stats(ctx context.Context) {
 	for {
 		select {
 		case <-t.C:
-			v.r.cfg.Report.Stats(v.snapshot())
+			s := v.snapshot()
+			v.r.cfg.Report.Stats(s)
+			if v.cfg.OnStats != nil {
+				v.cfg.OnStats(s)
+			}
 		case <-ctx.Done():
 			return // finish reports the final figures
 		}

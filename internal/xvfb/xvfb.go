@@ -161,3 +161,25 @@ func (c *Client) Pointer() image.Point {
 func (c *Client) sync() {
 	xproto.GetInputFocus(c.conn).Reply()
 }
+
+// Screenshot returns the whole screen as it is now.
+func (c *Client) Screenshot() *image.RGBA {
+	c.tb.Helper()
+	scr := xproto.Setup(c.conn).DefaultScreen(c.conn)
+	w, h := int(scr.WidthInPixels), int(scr.HeightInPixels)
+	img := image.NewRGBA(image.Rect(0, 0, w, h))
+	// GetImage replies are limited in size: fetch in bands of rows.
+	for y := 0; y < h; y += 128 {
+		bh := min(128, h-y)
+		rep, err := xproto.GetImage(c.conn, xproto.ImageFormatZPixmap, xproto.Drawable(c.root),
+			0, int16(y), uint16(w), uint16(bh), 0xffffffff).Reply()
+		if err != nil {
+			c.tb.Fatalf("screenshot: %v", err)
+		}
+		for i := 0; i < w*bh; i++ {
+			o := (y*w + i) * 4
+			img.Pix[o], img.Pix[o+1], img.Pix[o+2], img.Pix[o+3] = rep.Data[i*4+2], rep.Data[i*4+1], rep.Data[i*4], 255
+		}
+	}
+	return img
+}

@@ -1,0 +1,136 @@
+// Package techui is the technician's interactive side: it runs a support
+// session (package session) with the viewer window (package viewer) in
+// front of it. Decoded pictures go to the window, the window's keyboard and
+// pointer go to the agent, the toolbar picks monitors and hangs up, and the
+// status line shows the path, round trip, frame rate and bitrate.
+//
+// It is separate from package session so that the customer's agent, which
+// shares the session code, never links the GUI toolkit.
+package techui
+
+import (
+	"context"
+	"fmt"
+	"image"
+	"sync"
+
+	"github.com/tandem-remote/tandem/internal/peer"
+	"github.com/tandem-remote/tandem/internal/proto"
+	"github.com/tandem-remote/tandem/internal/session"
+	"github.com/tandem-remote/tandem/internal/viewer"
+	"github.com/tandem-remote/tandem/internal/vpx"
+)
+
+// Run runs the technician's session with the viewer window until either
+// ends. Closing the window or the toolbar's Disconnect hangs up.
+func Run(ctx context.Context, cfg session.TechnicianConfig) error {
+	v := viewer.New(viewer.Config{Title: "Tandem", Logger: cfg.Logger})
+	ui := &ui{v: v, pool: newPool()}
+	monitors, hangUp := make(chan int, 4), make(chan struct{})
+	var hangOnce sync.Once
+	hang := func() { hangOnce.Do(func() { close(hangUp) }) }
+
+	cfg.View.OnFrame = ui.frame
+	cfg.View.OnStats = ui.stats
+	cfg.View.OnScreen = ui.screen
+	cfg.View.OnPath = ui.path
+	cfg.View.Input = v.Input()
+	cfg.View.Monitors = monitors
+	cfg.View.HangUp = hangUp
+
+	vctx, closeWindow := context.WithCancel(ctx)
+	defer closeWindow()
+	done := make(chan error, 1)
+	go func() {
+		done <- session.RunTechnician(ctx, cfg)
+		closeWindow()
+	}()
+	go ui.actions(monitors, hang)
+	if err := v.Run(vctx); err == nil {
+		hang() // the technician closed the window
+	}
+	return <-done
+}
+
+// ui keeps what the status line shows and recycles frame buffers.
+type ui struct {
+	v    *viewer.Viewer
+	pool *pool
+
+	mu     sync.Mutex
+	status viewer.Status
+	ids    []int // monitor ID per button: 0 (all), then the agent's
+}
+
+// actions turns toolbar requests into session requests until the window's
+// Actions channel closes.
+func (u *ui) actions(monitors chan<- int, hang func()) {
+	for a := range u.v.Actions() {
+		switch a.Kind {
+		case viewer.ActionSelectMonitor:
+			u.mu.Lock()
+			if a.Monitor >= 0 && a.Monitor < len(u.ids) {
+				select {
+				case monitors <- u.ids[a.Monitor]:
+				default:
+				}
+			}
+			u.mu.Unlock()
+		case viewer.ActionDisconnect:
+			hang()
+		}
+	}
+}
+
+func (u *ui) frame(pic *vpx.I420, monitor int) {
+	img := u.pool.get(pic.Width, pic.Height)
+	if err := vpx.I420ToRGBA(img, pic); err != nil {
+		u.pool.put(img)
+		return
+	}
+	u.v.Show(viewer.Frame{Image: img, Monitor: monitor, Done: func() { u.pool.put(img) }})
+}
+
+func (u *ui) stats(s session.Stats) {
+	u.mu.Lock()
+	u.status.RTTms, u.status.FPS, u.status.Kbps = s.RTTms, s.FPS, s.Kbps
+	st := u.status
+	u.mu.Unlock()
+	u.v.SetStatus(st)
+}
+
+func (u *ui) path(p peer.Path) {
+	u.mu.Lock()
+	u.status.Path = fmt.Sprintf("%s %s %s→%s", p.Kind(), p.Protocol, p.Local, p.Remote)
+	st := u.status
+	u.mu.Unlock()
+	u.v.SetStatus(st)
+}
+
+func (u *ui) screen(info proto.ScreenInfo) {
+	u.mu.Lock()
+	u.ids = []int{0}
+	u.status.Monitors = []viewer.Monitor{{Name: "All"}}
+	u.status.Current = 0
+	var all image.Rectangle
+	for _, m := range info.Monitors {
+		r := image.Rect(m.X, m.Y, m.X+m.Width, m.Y+m.Height)
+		all = all.Union(r)
+		u.ids = append(u.ids, m.ID)
+		u.status.Monitors = append(u.status.Monitors, viewer.Monitor{Name: monitorName(m), Width: m.Width, Height: m.Height})
+		if m.ID == info.Current {
+			u.status.Current = len(u.ids) - 1
+		}
+	}
+	u.status.Monitors[0].Width, u.status.Monitors[0].Height = all.Dx(), all.Dy()
+	st := u.status
+	u.mu.Unlock()
+	u.v.SetStatus(st)
+}
+
+func monitorName(m proto.Monitor) string {
+	if m.Name != "" {
+		return m.Name
+	}
+	return fmt.Sprintf("Monitor %d", m.ID)
+}
