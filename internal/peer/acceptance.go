@@ -24,7 +24,8 @@ import (
 //     srflx or prflx pair is direct; what it may wait for is a host pair on
 //     the same LAN, checked in the same round, which answers within
 //     directAcceptanceWait. (With no wait at all, TestNATMatrix chose srflx
-//     -> host on one LAN in 1 run of 20.)
+//     -> host on one LAN in 1 run of 20; with 50 ms the namespace lab did
+//     the same once under the load of a full CI run, hence 150 ms.)
 //   - Relay, when direct paths are allowed: relay pairs still wait
 //     relayAcceptanceWait, enough for a direct pair behind filtering NATs,
 //     whose first checks are dropped until both sides have sent, to succeed
@@ -36,7 +37,7 @@ import (
 // pion acts on nominations only on its check ticks or when a candidate
 // arrives, so a wait costs up to one check interval beyond itself.
 const (
-	directAcceptanceWait = 50 * time.Millisecond
+	directAcceptanceWait = 150 * time.Millisecond
 	relayAcceptanceWait  = 500 * time.Millisecond
 	// relayOnlyWait lets a UDP relay pair, which pion ranks above TCP and
 	// TLS ones, win over a TLS pair that happened to answer first: in the
