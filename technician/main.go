@@ -16,7 +16,6 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"strings"
 	"syscall"
 
 	"github.com/tandem-remote/tandem/internal/input"
@@ -34,6 +33,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	var common session.Flags
 	common.Register(fs)
 	tokenFile := fs.String("token-file", "", "read the technician token from `FILE` (the server's DATA/technician-token)")
+	user := fs.String("user", "", "log in as operator `ID` instead of -token-file (SCRAM: the password never leaves\nthis machine); the password comes from $TANDEM_PASSWORD, -password-file or the terminal")
+	passwordFile := fs.String("password-file", "", "read the operator's password from `FILE` (with -user)")
 	endAfter := fs.Duration("end-after", 0, "end the session this long after it connects (e.g. 30s); 0 waits for the customer or Ctrl-C")
 	var view session.ViewConfig
 	fs.StringVar(&view.FramesDir, "frames", "", "save the remote screen as PNG files in `DIR` (a few per second, and last.png at the end)")
@@ -46,7 +47,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&view.Monitor, "monitor", -1, "ask for monitor `N` (0 = all monitors; default: the agent's primary)")
 	headless := fs.Bool("headless", false, "no viewer window: for scripts and tests (also the default when $DISPLAY is unset)")
 	fs.Usage = func() {
-		fmt.Fprint(stderr, `Usage: technician -server URL -token-file FILE [flags]
+		fmt.Fprint(stderr, `Usage: technician -server URL (-user ID | -token-file FILE) [flags]
 
 Opens a support session, prints the code to give the customer, and connects
 to the customer's agent over an end-to-end encrypted peer link (direct when
@@ -69,14 +70,9 @@ Flags:
 		}
 		return 2
 	}
-	if common.Server == "" || *tokenFile == "" || fs.NArg() > 0 {
-		fmt.Fprintln(stderr, "technician: -server and -token-file are required (see -h)")
+	if common.Server == "" || (*tokenFile == "") == (*user == "") || fs.NArg() > 0 {
+		fmt.Fprintln(stderr, "technician: -server and one of -token-file or -user are required (see -h)")
 		return 2
-	}
-	tok, err := os.ReadFile(*tokenFile)
-	if err != nil {
-		fmt.Fprintf(stderr, "technician: read token: %v\n", err)
-		return 1
 	}
 	cfg, err := common.Common(stdout)
 	if err != nil {
@@ -85,7 +81,12 @@ Flags:
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	tcfg := session.TechnicianConfig{Common: cfg, Token: strings.TrimSpace(string(tok)), EndAfter: *endAfter, View: view}
+	token, err := credentials(ctx, common.Server, cfg.RootCAs, *tokenFile, *user, *passwordFile, stderr)
+	if err != nil {
+		fmt.Fprintf(stderr, "technician: %v\n", err)
+		return 1
+	}
+	tcfg := session.TechnicianConfig{Common: cfg, Token: token, EndAfter: *endAfter, View: view}
 	if *headless || os.Getenv("DISPLAY") == "" {
 		err = session.RunTechnician(ctx, tcfg)
 	} else {

@@ -34,7 +34,7 @@ func TestExitStatus(t *testing.T) {
 		stderr string
 	}{
 		{"help", []string{"-h"}, 0, "-end-after"},
-		{"no token", []string{"-server", hs.URL}, 2, "-token-file are required"},
+		{"no token", []string{"-server", hs.URL}, 2, "-token-file or -user are required"},
 		{"missing token file", []string{"-server", hs.URL, "-token-file", filepath.Join(dir, "none")}, 1, "read token"},
 		{"wrong token", []string{"-server", hs.URL, "-ca", ca, "-token-file", wrong}, 1, "not authorized"},
 		{"untrusted server", []string{"-server", hs.URL, "-token-file", wrong}, 1, "not trusted"},
