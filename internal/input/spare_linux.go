@@ -12,8 +12,11 @@ import (
 // remapGrace is how long a spare key rests after it was typed before it
 // may take another keysym. Xlib applies a new keyboard map as soon as it
 // reads the notification off the socket, so a client that has not yet
-// processed the earlier key press would read it with the new keysym.
-const remapGrace = 50 * time.Millisecond
+// processed the earlier key press would read it with the new keysym. 50 ms
+// was enough on an idle machine but not under the load of a full CI run
+// (an xterm read "мягких" as "ыпеких"); the wait only applies once more
+// distinct characters than there are spare keys are typed within it.
+const remapGrace = 300 * time.Millisecond
 
 // spare is a keycode the server's map leaves empty, which the injector
 // remaps to type characters the keyboard does not have.
