@@ -45,6 +45,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return err
 	})
 	fs.IntVar(&view.Monitor, "monitor", -1, "ask for monitor `N` (0 = all monitors; default: the agent's primary)")
+	fs.StringVar(&view.SetClipboard, "clipboard", "", "put `TEXT` on the remote clipboard once its screen arrives (the remote clipboard\ncomes back as {\"event\":\"clipboard\"} whenever it changes)")
 	headless := fs.Bool("headless", false, "no viewer window: for scripts and tests (also the default when $DISPLAY is unset)")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, `Usage: technician -server URL (-user ID | -token-file FILE) [flags]

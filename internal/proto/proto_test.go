@@ -199,5 +199,7 @@ func decodeAny(env Envelope) {
 		Body[SelectMonitor](env)
 	case TypeFrameInfo:
 		Body[FrameInfo](env)
+	case TypeClipboard:
+		Body[Clipboard](env)
 	}
 }

@@ -19,3 +19,13 @@ func init() {
 		}{"frame", TypeFrameInfo, FrameInfo{RTPTime: 3000, Captured: 1795560000123456789, Bytes: 1532, Keyframe: true}},
 	)
 }
+
+func init() {
+	golden = append(golden,
+		struct {
+			name string
+			typ  Type
+			body any
+		}{"clipboard", TypeClipboard, Clipboard{Text: "Bonjour, ça va ?"}},
+	)
+}

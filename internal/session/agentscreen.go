@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"sync"
+	"time"
 
 	"github.com/tandem-remote/tandem/internal/capture"
 	"github.com/tandem-remote/tandem/internal/input"
@@ -25,11 +26,12 @@ type ScreenConfig struct {
 // agentScreen is the agent's shared screen: capture and video out, remote
 // input in.
 type agentScreen struct {
-	cfg ScreenConfig
-	log *slog.Logger
-	r   *run
-	scr *capture.Screen
-	inj *input.X11 // nil in view-only mode
+	cfg  ScreenConfig
+	log  *slog.Logger
+	r    *run
+	scr  *capture.Screen
+	inj  *input.X11          // nil in view-only mode
+	clip *input.X11Clipboard // nil in view-only mode
 
 	mu       sync.Mutex
 	monitors []capture.Monitor
@@ -57,6 +59,12 @@ func openAgentScreen(ctx context.Context, cfg ScreenConfig, log *slog.Logger) (*
 		if err != nil {
 			scr.Close()
 			return nil, fmt.Errorf("remote input: %w", err)
+		}
+		a.clip, err = input.NewX11Clipboard(input.ClipboardOptions{Display: cfg.Display, MaxBytes: proto.MaxClipboard, Logger: log})
+		if err != nil {
+			a.inj.Close()
+			scr.Close()
+			return nil, fmt.Errorf("clipboard: %w", err)
 		}
 	}
 	return a, nil
@@ -104,6 +112,31 @@ func (a *agentScreen) start(ctx context.Context) {
 		}
 	})
 	r.goWorker(ctx, a.inputLoop)
+	if a.clip != nil {
+		r.goWorker(ctx, a.clipboardLoop)
+	}
+}
+
+// clipboardLoop sends the customer's clipboard to the technician whenever
+// another program puts new text on it.
+func (a *agentScreen) clipboardLoop(ctx context.Context) {
+	for {
+		select {
+		case <-a.clip.Changed():
+			a.sendClipboard(ctx)
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+func (a *agentScreen) sendClipboard(ctx context.Context) {
+	text, err := a.clip.Get(ctx)
+	if err != nil {
+		a.log.Info("clipboard not sent", "err", err)
+		return
+	}
+	a.r.sendControl(ctx, proto.TypeClipboard, proto.Clipboard{Text: text})
 }
 
 func (a *agentScreen) announce(ctx context.Context, fi screen.FrameInfo) {
@@ -145,9 +178,25 @@ func (a *agentScreen) inputLoop(ctx context.Context) {
 	}
 }
 
-// onControl handles the technician's screen requests.
+// onControl handles the technician's screen and clipboard requests.
 func (a *agentScreen) onControl(ctx context.Context, env proto.Envelope) {
-	if env.Type != proto.TypeSelectMonitor {
+	switch env.Type {
+	case proto.TypeClipboard:
+		if c, err := proto.Body[proto.Clipboard](env); err == nil && a.clip != nil {
+			if err := a.clip.Set(c.Text); err != nil {
+				a.log.Warn("set clipboard", "err", err)
+			}
+		}
+		return
+	case proto.TypeClipboardGet:
+		if a.clip != nil {
+			gctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+			a.sendClipboard(gctx)
+			cancel()
+		}
+		return
+	case proto.TypeSelectMonitor:
+	default:
 		return
 	}
 	sel, err := proto.Body[proto.SelectMonitor](env)
@@ -168,6 +217,9 @@ func (a *agentScreen) onControl(ctx context.Context, env proto.Envelope) {
 func (a *agentScreen) close() {
 	if a.inj != nil {
 		a.inj.Close()
+	}
+	if a.clip != nil {
+		a.clip.Close()
 	}
 	a.scr.Close()
 }

@@ -94,6 +94,14 @@ func (r *Reporter) Screen(info proto.ScreenInfo) {
 	}{"screen", info}, text)
 }
 
+// Clipboard reports the agent's clipboard text.
+func (r *Reporter) Clipboard(text string) {
+	r.emit(struct {
+		Event string `json:"event"`
+		Text  string `json:"text"`
+	}{"clipboard", text}, fmt.Sprintf("Remote clipboard: %d bytes", len(text)))
+}
+
 // Sent reports scripted input sent to the agent.
 func (r *Reporter) Sent(events int) {
 	r.emit(struct {

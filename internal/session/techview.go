@@ -30,6 +30,14 @@ type ViewConfig struct {
 	Input    <-chan input.Event               // live input to send to the agent
 	Monitors <-chan int                       // monitors to ask for
 	HangUp   <-chan struct{}                  // closed when the technician hangs up
+
+	// Clipboard: SetClipboard is put on the agent's clipboard once the
+	// first frame arrived (headless); Clipboard carries a viewer's requests
+	// (text to set, or "" to ask for the agent's); OnClipboard receives
+	// the agent's clipboard text.
+	SetClipboard string
+	Clipboard    <-chan string
+	OnClipboard  func(text string)
 }
 
 // techView receives and measures the agent's screen.
@@ -148,6 +156,15 @@ func (v *techView) onControl(_ context.Context, env proto.Envelope) {
 			v.captured[fi.RTPTime] = time.Unix(0, fi.Captured)
 		}
 		v.mu.Unlock()
+	case proto.TypeClipboard:
+		c, err := proto.Body[proto.Clipboard](env)
+		if err != nil {
+			return
+		}
+		v.r.cfg.Report.Clipboard(c.Text)
+		if v.cfg.OnClipboard != nil {
+			v.cfg.OnClipboard(c.Text)
+		}
 	case proto.TypeScreenInfo:
 		info, err := proto.Body[proto.ScreenInfo](env)
 		if err != nil {
@@ -166,13 +183,16 @@ func (v *techView) onControl(_ context.Context, env proto.Envelope) {
 // script sends the scripted pointer moves and text once the first frame
 // shows the agent is sharing.
 func (v *techView) script(ctx context.Context) {
-	if len(v.cfg.Moves) == 0 && v.cfg.Type == "" {
+	if len(v.cfg.Moves) == 0 && v.cfg.Type == "" && v.cfg.SetClipboard == "" {
 		return
 	}
 	select {
 	case <-v.firstFrame:
 	case <-ctx.Done():
 		return
+	}
+	if v.cfg.SetClipboard != "" {
+		v.sendClipboard(ctx, v.cfg.SetClipboard)
 	}
 	ch := v.r.link.Channel(peer.ChannelInput)
 	events := append(append([]input.Event(nil), v.cfg.Moves...), input.TextEvents(v.cfg.Type)...)
@@ -188,7 +208,7 @@ func (v *techView) script(ctx context.Context) {
 
 // forward sends a viewer's live input and monitor choices to the agent.
 func (v *techView) forward(ctx context.Context) {
-	if v.cfg.Input == nil && v.cfg.Monitors == nil {
+	if v.cfg.Input == nil && v.cfg.Monitors == nil && v.cfg.Clipboard == nil {
 		return
 	}
 	ch := v.r.link.Channel(peer.ChannelInput)
@@ -204,6 +224,12 @@ func (v *techView) forward(ctx context.Context) {
 			if err := ch.Send(ctx, append([]byte(nil), buf...)); err != nil {
 				return
 			}
+		case text, ok := <-v.cfg.Clipboard:
+			if !ok {
+				v.cfg.Clipboard = nil
+				continue
+			}
+			v.sendClipboard(ctx, text)
 		case id, ok := <-v.cfg.Monitors:
 			if !ok {
 				v.cfg.Monitors = nil
@@ -214,6 +240,20 @@ func (v *techView) forward(ctx context.Context) {
 			return
 		}
 	}
+}
+
+// sendClipboard puts text on the agent's clipboard, or asks for the
+// agent's when text is empty. Text beyond proto.MaxClipboard is refused.
+func (v *techView) sendClipboard(ctx context.Context, text string) {
+	if text == "" {
+		v.r.sendControl(ctx, proto.TypeClipboardGet, proto.ClipboardGet{})
+		return
+	}
+	if len(text) > proto.MaxClipboard {
+		v.log.Warn("clipboard text too long to send", "bytes", len(text), "max", proto.MaxClipboard)
+		return
+	}
+	v.r.sendControl(ctx, proto.TypeClipboard, proto.Clipboard{Text: text})
 }
 
 // stats reports the stream's figures every StatsEvery.

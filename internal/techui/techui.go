@@ -37,6 +37,9 @@ func Run(ctx context.Context, cfg session.TechnicianConfig) error {
 	cfg.View.Input = v.Input()
 	cfg.View.Monitors = monitors
 	cfg.View.HangUp = hangUp
+	clipboard := make(chan string, 4)
+	cfg.View.Clipboard = clipboard
+	cfg.View.OnClipboard = v.SetClipboard
 
 	vctx, closeWindow := context.WithCancel(ctx)
 	defer closeWindow()
@@ -45,7 +48,7 @@ func Run(ctx context.Context, cfg session.TechnicianConfig) error {
 		done <- session.RunTechnician(ctx, cfg)
 		closeWindow()
 	}()
-	go ui.actions(monitors, hang)
+	go ui.actions(monitors, clipboard, hang)
 	if err := v.Run(vctx); err == nil {
 		hang() // the technician closed the window
 	}
@@ -64,7 +67,7 @@ type ui struct {
 
 // actions turns toolbar requests into session requests until the window's
 // Actions channel closes.
-func (u *ui) actions(monitors chan<- int, hang func()) {
+func (u *ui) actions(monitors chan<- int, clipboard chan<- string, hang func()) {
 	for a := range u.v.Actions() {
 		switch a.Kind {
 		case viewer.ActionSelectMonitor:
@@ -76,6 +79,15 @@ func (u *ui) actions(monitors chan<- int, hang func()) {
 				}
 			}
 			u.mu.Unlock()
+		case viewer.ActionSendClipboard, viewer.ActionGetClipboard:
+			text := a.Text // "" asks for the agent's clipboard
+			if a.Kind == viewer.ActionGetClipboard {
+				text = ""
+			}
+			select {
+			case clipboard <- text:
+			default:
+			}
 		case viewer.ActionDisconnect:
 			hang()
 		}

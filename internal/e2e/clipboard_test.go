@@ -1,0 +1,57 @@
+package e2e
+
+import (
+	"context"
+	"image"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/tandem-remote/tandem/internal/input"
+	"github.com/tandem-remote/tandem/internal/xvfb"
+)
+
+// TestClipboardBothWays: the technician puts text on the customer's
+// clipboard, where a customer application can paste it; then a customer
+// application copies text, and it reaches the technician.
+func TestClipboardBothWays(t *testing.T) {
+	b := binaries(t)
+	display := xvfb.Start(t, 800, 600)
+	xvfb.Connect(t, display).Window(image.Rect(0, 0, 100, 100), 0x2020d0)
+	url, data := server(t, b)
+	ca, token := filepath.Join(data, "cert.pem"), filepath.Join(data, "technician-token")
+	const toCustomer, toTechnician = "Bonjour, ça va ? #1", "copied by the customer: Жёлтый"
+	tech := start(t, b["technician"], nil, "-headless", "-server", url, "-ca", ca, "-token-file", token, "-json",
+		"-clipboard", toCustomer, "-end-after", "8s")
+	code := tech.next(t, "code")["code"].(string)
+	start(t, b["agent"], nil, "-server", url, "-ca", ca, "-code", code, "-json", "-display", display)
+	tech.next(t, "connected")
+
+	// The customer's application: another X client reading and writing
+	// the CLIPBOARD selection.
+	app, err := input.NewX11Clipboard(input.ClipboardOptions{Display: display})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer app.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	var got string
+	for ctx.Err() == nil && got != toCustomer {
+		got, _ = app.Get(ctx)
+		time.Sleep(100 * time.Millisecond)
+	}
+	if got != toCustomer {
+		t.Fatalf("customer's clipboard holds %q, want %q", got, toCustomer)
+	}
+
+	if err := app.Set(toTechnician); err != nil {
+		t.Fatal(err)
+	}
+	for {
+		ev := tech.next(t, "clipboard")
+		if ev["text"] == toTechnician {
+			break
+		}
+	}
+}
