@@ -1,67 +1,23 @@
 package capture
 
 import (
-	"bufio"
 	"fmt"
 	"image"
 	"log/slog"
-	"os"
-	"os/exec"
 	"strings"
-	"syscall"
 	"testing"
-	"time"
 
 	"github.com/jezek/xgb"
 	"github.com/jezek/xgb/randr"
 	"github.com/jezek/xgb/xproto"
 	"github.com/jezek/xgb/xtest"
+
+	"github.com/tandem-remote/tandem/internal/xvfb"
 )
 
 // startXvfb starts a private Xvfb of the given size with a black root
-// window and returns its display name; it is killed (by PID) when the test
-// ends. Xvfb picks a free display number itself (-displayfd).
-func startXvfb(tb testing.TB, w, h int) string {
-	tb.Helper()
-	path, err := exec.LookPath("Xvfb")
-	if err != nil {
-		tb.Skip("Xvfb not installed (apt-get install xvfb): capture needs a real X server")
-	}
-	r, wr, err := os.Pipe()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer r.Close()
-	cmd := exec.Command(path, "-displayfd", "3", "-screen", "0", fmt.Sprintf("%dx%dx24", w, h),
-		"+extension", "MIT-SHM", "-nolisten", "tcp", "-noreset", "-br")
-	cmd.ExtraFiles = []*os.File{wr}
-	err = cmd.Start()
-	wr.Close()
-	if err != nil {
-		tb.Fatalf("start Xvfb: %v", err)
-	}
-	tb.Cleanup(func() { stopXvfb(cmd) })
-	r.SetReadDeadline(time.Now().Add(20 * time.Second))
-	line, err := bufio.NewReader(r).ReadString('\n')
-	if err != nil {
-		tb.Fatalf("Xvfb did not report its display: %v", err)
-	}
-	return ":" + strings.TrimSpace(line)
-}
-
-// stopXvfb ends our Xvfb by its PID: SIGTERM lets it remove its socket and
-// lock file; SIGKILL if it does not go within five seconds.
-func stopXvfb(cmd *exec.Cmd) {
-	cmd.Process.Signal(syscall.SIGTERM)
-	exited := make(chan struct{})
-	go func() { cmd.Wait(); close(exited) }()
-	select {
-	case <-exited:
-	case <-time.After(5 * time.Second):
-		cmd.Process.Kill()
-		<-exited
-	}
-}
+// window (see package xvfb) and returns its display name.
+func startXvfb(tb testing.TB, w, h int) string { return xvfb.Start(tb, w, h) }
 
 // painter is a second X client that changes the screen under test, the way
 // an application would.

@@ -1,7 +1,6 @@
 package input
 
 import (
-	"bufio"
 	"bytes"
 	"io"
 	"log"
@@ -14,44 +13,13 @@ import (
 
 	"github.com/jezek/xgb"
 	"github.com/jezek/xgb/xproto"
+
+	"github.com/tandem-remote/tandem/internal/xvfb"
 )
 
-// startXvfb starts a private Xvfb at 1280x800 and returns its display. Xvfb
-// picks a free display number itself (-displayfd), so parallel test
-// binaries never collide. The test kills only the process it started.
-func startXvfb(t testing.TB) string {
-	t.Helper()
-	if _, err := exec.LookPath("Xvfb"); err != nil {
-		t.Skip("Xvfb is not installed (apt-get install xvfb); X11 injection tests skipped")
-	}
-	r, w, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	cmd := exec.Command("Xvfb", "-displayfd", "3", "-screen", "0", "1280x800x24", "-nolisten", "tcp")
-	cmd.ExtraFiles = []*os.File{w}
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start Xvfb: %v", err)
-	}
-	w.Close()
-	t.Cleanup(func() { kill(cmd) })
-	line := make(chan string, 1)
-	go func() {
-		s, _ := bufio.NewReader(r).ReadString('\n')
-		line <- strings.TrimSpace(s)
-	}()
-	select {
-	case n := <-line:
-		if n == "" {
-			t.Fatal("Xvfb exited before announcing its display")
-		}
-		return ":" + n
-	case <-time.After(10 * time.Second):
-		t.Fatal("Xvfb did not announce its display within 10 s")
-	}
-	return ""
-}
+// startXvfb starts a private 1280x800 Xvfb (see package xvfb) and returns
+// its display.
+func startXvfb(t testing.TB) string { return xvfb.Start(t, 1280, 800) }
 
 func kill(cmd *exec.Cmd) {
 	cmd.Process.Kill()
