@@ -28,6 +28,7 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/tandem-remote/tandem/internal/admin"
 	"github.com/tandem-remote/tandem/internal/signaling"
@@ -92,6 +93,8 @@ func parseFlags(args []string, stdout, stderr io.Writer) (signaling.Options, slo
 	})
 	fs.StringVar(&o.HTTPAddr, "http-addr", "", "also listen for plain HTTP on `ADDR` (e.g. :80), only to send clients to HTTPS")
 	fs.StringVar(&o.PlainHTTP, "plain-http", "redirect", "what -http-addr does: redirect (GET/HEAD to https, refuse the rest) or refuse (everything)")
+	fs.DurationVar(&o.BlockDefault, "block-default", 24*time.Hour, "how long an operator's customer block lasts unless they say")
+	fs.DurationVar(&o.BlockMax, "block-max", 7*24*time.Hour, "the longest customer block an operator may set (administrators: any, or permanent)")
 	fs.TextVar(&level, "log-level", slog.LevelInfo, "log `LEVEL`: debug, info, warn or error")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, `Usage: signaling [flags]

@@ -30,6 +30,8 @@ type Admin struct {
 	logger *slog.Logger
 	now    func() time.Time
 
+	blockFor, blockMax time.Duration // operators' block limits; see SetBlockLimits
+
 	setupMu   sync.Mutex
 	setupDone bool // sticky once an administrator exists; guarded by setupMu
 }

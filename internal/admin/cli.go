@@ -48,6 +48,12 @@ IP rules (once an account has any, its own or a group's, it logs in only from th
 Permissions (remote-control observe demonstrate file-transfer chat clipboard):
   perm show account|group NAME
   perm set account|group NAME [FUNCTION ...]     replaces; none removes all
+Customer blocks (refuse session joins and relay allocations from an address):
+  block list                                     every active block, with addresses
+  block add [-for DURATION | -permanent] [-reason TEXT] ADDRESS
+                                                 ADDRESS: 198.51.100.7 or 198.51.100.0/24;
+                                                 without -for or -permanent: the default (24h)
+  block remove ID
 Audit log:
   audit list [-after N] [-n N]
   audit verify                                   exit status 1 names the first broken entry

@@ -27,6 +27,8 @@ func (c CLI) dispatch(ctx context.Context, a *Admin, noun, verb string, args []s
 		return c.subjectCmd(ctx, a, noun, verb, args)
 	case "audit":
 		return c.audit(ctx, a, verb, args)
+	case "block":
+		return c.block(ctx, a, verb, args)
 	}
 	return usageError(fmt.Sprintf("unknown command %q", noun))
 }

@@ -1,6 +1,8 @@
 // Package admin is what an administrator does to a Tandem server:
-// accounts, groups, IP rules, permissions, unlocking, the audit log, and
-// the one-time setup that creates the first administrator.
+// accounts, groups, IP rules, permissions, unlocking, customer blocks, the
+// audit log, and the one-time setup that creates the first administrator.
+// Customer blocks are the one action operators share (their own,
+// temporary blocks; see blocks.go).
 //
 // Every action is one method of Admin, audited with the acting
 // administrator (carried in the context, see audit.WithActor). Two

@@ -3,6 +3,7 @@ package admin
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 
@@ -33,9 +34,14 @@ import (
 //	PUT    /v1/admin/permissions          {subject_kind, subject, functions}
 //	GET    /v1/admin/audit?after=N&limit=N -> [entry]
 //	GET    /v1/admin/audit/verify         -> {ok, entries, head, broken_entry, reason}
+//	GET    /v1/blocks                     -> [block] (an operator's own; all for administrators)
+//	POST   /v1/blocks                     {address, duration, permanent, reason} -> block
+//	DELETE /v1/blocks/{id}
 //
 // /v1/admin/ needs "Authorization: Bearer TOKEN" from an administrator's
-// login: 401 without a live token, 403 for an operator's.
+// login: 401 without a live token, 403 for an operator's. /v1/blocks takes
+// an operator's or an administrator's token (see blocks.go for who may do
+// what).
 func (a *Admin) Handler() http.Handler {
 	mux := http.NewServeMux()
 	login := a.auth.Handler()
@@ -43,6 +49,7 @@ func (a *Admin) Handler() http.Handler {
 	mux.Handle("POST /v1/logout", login)
 	mux.HandleFunc("POST /v1/setup", a.serveSetup)
 	a.routes(mux)
+	a.blockRoutes(mux)
 	return a.setupGuard(mux)
 }
 
@@ -85,6 +92,18 @@ type handlerFunc func(r *http.Request) (any, error)
 // admin authenticates the request as an administrator, puts them in the
 // context as the actor, and runs h.
 func (a *Admin) admin(h handlerFunc) http.HandlerFunc {
+	return a.member(func(r *http.Request, by Caller) (any, error) {
+		if by.Kind != store.KindAdministrator {
+			a.log.Note(r.Context(), audit.Entry{Kind: "admin.forbidden", Subject: r.Method + " " + r.URL.Path})
+			return nil, fmt.Errorf("%w: administrators only: ask an administrator to do this", ErrForbidden)
+		}
+		return h(r)
+	})
+}
+
+// member authenticates the request as any live account, operator or
+// administrator, puts them in the context as the actor, and runs h.
+func (a *Admin) member(h func(r *http.Request, by Caller) (any, error)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		acct, err := a.auth.AuthenticateRequest(r)
 		if err != nil {
@@ -92,12 +111,7 @@ func (a *Admin) admin(h handlerFunc) http.HandlerFunc {
 			return
 		}
 		ctx := audit.WithActor(r.Context(), acct.ID, a.auth.ClientAddr(r))
-		if acct.Kind != store.KindAdministrator {
-			a.log.Note(ctx, audit.Entry{Kind: "admin.forbidden", Subject: r.Method + " " + r.URL.Path})
-			writeJSON(w, http.StatusForbidden, errorResponse{"forbidden", "administrators only: ask an administrator to do this"})
-			return
-		}
-		v, err := h(r.WithContext(ctx))
+		v, err := h(r.WithContext(ctx), Caller{ID: acct.ID, Kind: acct.Kind})
 		switch {
 		case err != nil:
 			a.writeError(w, err)
@@ -116,6 +130,8 @@ func (a *Admin) writeError(w http.ResponseWriter, err error) {
 	switch {
 	case errors.Is(err, ErrInvalid), errors.As(err, &pe):
 		writeJSON(w, http.StatusBadRequest, errorResponse{"bad_request", err.Error()})
+	case errors.Is(err, ErrForbidden):
+		writeJSON(w, http.StatusForbidden, errorResponse{"forbidden", err.Error()})
 	case errors.Is(err, ErrSetupToken):
 		writeJSON(w, http.StatusForbidden, errorResponse{"setup_token", err.Error()})
 	case errors.Is(err, auth.ErrUnauthenticated):

@@ -15,6 +15,7 @@ var decoders = map[string]func([]byte) error{
 	"group":       func(b []byte) error { _, err := decodeGroup(b); return err },
 	"ip-rule":     func(b []byte) error { _, err := decodeIPRule(b); return err },
 	"permissions": func(b []byte) error { _, err := decodePermissions(b); return err },
+	"block":       func(b []byte) error { _, err := decodeBlock(b); return err },
 }
 
 func TestDecodersRefuse(t *testing.T) {
@@ -59,4 +60,8 @@ func FuzzIPRule(f *testing.F) {
 }
 func FuzzPermissions(f *testing.F) {
 	fuzzDecoder(f, "permissions", `{"subject_kind":"account","subject":"op1","functions":["chat"]}`)
+}
+func FuzzBlock(f *testing.F) {
+	fuzzDecoder(f, "block", `{"address":"198.51.100.7","duration":"24h","reason":"abuse"}`,
+		`{"address":"2001:db8::/48","permanent":true}`, `{"address":"x","duration":"-1h"}`)
 }

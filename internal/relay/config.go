@@ -72,6 +72,12 @@ type Config struct {
 	PerUserQuota int
 	TotalQuota   int
 
+	// Refuse, if set, is asked on every allocation request with the
+	// client's address (IPv4-mapped addresses unmapped); true refuses the
+	// allocation (486, as a full quota). The signaling server passes its
+	// customer-block check here so that a blocked address gets no relay.
+	Refuse func(netip.Addr) bool
+
 	// Logger receives the relay's logs; nil discards them.
 	Logger *slog.Logger
 

@@ -2,6 +2,7 @@ package relay
 
 import (
 	"net"
+	"net/netip"
 	"strings"
 
 	"github.com/pion/turn/v5"
@@ -55,6 +56,11 @@ func (r *Relay) onAuth(src, _ net.Addr, _, _, _, method string, verdict bool) {
 }
 
 func (r *Relay) reserve(user, _ string, src net.Addr) bool {
+	if r.cfg.Refuse != nil && r.cfg.Refuse(clientIP(src)) {
+		r.metrics.quotaRefusals.WithLabelValues("blocked").Inc()
+		r.log.Info("allocation refused: client blocked", "session", session(user), "client", addrString(src))
+		return false
+	}
 	full := r.quotas.reserve(user, src)
 	if full == "" {
 		return true
@@ -118,6 +124,24 @@ func (r *Relay) refused(client net.Addr, peer net.IP, reason string) {
 func session(user string) string {
 	_, tag, _ := strings.Cut(user, ":")
 	return tag
+}
+
+// clientIP is a client's address for Config.Refuse; invalid if unknown.
+func clientIP(a net.Addr) netip.Addr {
+	var ip net.IP
+	switch a := a.(type) {
+	case *net.UDPAddr:
+		ip = a.IP
+	case *net.TCPAddr:
+		ip = a.IP
+	default:
+		if ap, err := netip.ParseAddrPort(addrString(a)); err == nil {
+			return ap.Addr().Unmap()
+		}
+		return netip.Addr{}
+	}
+	addr, _ := netip.AddrFromSlice(ip)
+	return addr.Unmap()
 }
 
 func addrString(a net.Addr) string {

@@ -18,9 +18,11 @@
 // works until the technician logs in); every session's open, join and end
 // is audited with the operator's ID, and the agent gets a grant signed by
 // the server listing what the operator may do; WebSocket Origin must match
-// the server's own host; frames are size-limited and each connection's
-// message rate is bounded; paths with dot segments or doubled slashes get
-// 404, never a redirect.
+// the server's own host; a customer block (package admin) refuses a Join
+// from the blocked address, saying only "refused" and auditing it, and the
+// embedded relay's allocations from it; frames are size-limited and each
+// connection's message rate is bounded; paths with dot segments or doubled
+// slashes get 404, never a redirect.
 package signaling
 
 import (
@@ -30,6 +32,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strings"
 	"time"
@@ -38,6 +41,7 @@ import (
 
 	"github.com/tandem-remote/tandem/internal/audit"
 	"github.com/tandem-remote/tandem/internal/auth"
+	"github.com/tandem-remote/tandem/internal/store"
 	"github.com/tandem-remote/tandem/internal/turncred"
 )
 
@@ -58,6 +62,11 @@ type Config struct {
 	// Permissions returns the functions granted to an operator; nil
 	// grants none to logged-in operators.
 	Permissions func(ctx context.Context, accountID string) ([]string, error)
+
+	// Blocked reports the customer block covering an address, if any
+	// (admin.CustomerBlocked). A Join from a blocked address is refused
+	// as "refused" and audited; nil blocks nobody.
+	Blocked func(ctx context.Context, addr netip.Addr) (store.CustomerBlock, bool, error)
 
 	// TechnicianToken is the LEGACY shared token from DATA/technician-token
 	// that the technician binary still sends. Empty disables it. Remove

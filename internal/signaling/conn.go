@@ -52,7 +52,11 @@ func (c *client) sendRaw(ctx context.Context, b []byte) error {
 
 // fail sends err as a wire error and closes the connection.
 func (c *client) fail(ctx context.Context, err error) {
-	c.send(ctx, proto.TypeError, proto.ErrorFor(err))
+	e := proto.ErrorFor(err)
+	if errors.Is(err, errRefused) {
+		e.Message = errRefused.Error() // the code is unauthorized; nothing more is said
+	}
+	c.send(ctx, proto.TypeError, e)
 	c.conn.Close(websocket.StatusPolicyViolation, "")
 }
 
@@ -185,6 +189,9 @@ func (s *Server) join(ctx context.Context, c *client, env proto.Envelope) error 
 	if err != nil {
 		s.joins.allow(c.addr, now)
 		return s.refuse(proto.ErrBadRequest)
+	}
+	if err := s.checkBlocked(ctx, c); err != nil {
+		return err
 	}
 	s.mu.Lock()
 	sess := s.claimCodeLocked(j.Code, now)

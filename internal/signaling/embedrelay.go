@@ -16,7 +16,7 @@ func (svc *Service) startRelay(public *url.URL, secret []byte, given []string) (
 	cfg := relay.Config{
 		UDPAddr: o.RelayUDP, TCPAddr: o.RelayTCP, TLSAddr: o.RelayTLS, Secret: secret,
 		AllowPeers: o.RelayAllowPeers, Logger: o.Logger.With("component", "relay"),
-		Registerer: svc.reg,
+		Registerer: svc.reg, Refuse: svc.blockedRelayClient,
 	}
 	if o.RelayPublicIP != "" {
 		if cfg.PublicIP = net.ParseIP(o.RelayPublicIP); cfg.PublicIP == nil {

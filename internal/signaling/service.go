@@ -16,6 +16,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"golang.org/x/crypto/acme/autocert"
@@ -46,6 +47,10 @@ type Options struct {
 
 	// Auth configures operator login (zero: the defaults in auth.Config).
 	Auth auth.Config
+	// BlockDefault and BlockMax are how long an operator's customer block
+	// lasts by default and at most (zero: admin.DefaultBlockFor and
+	// admin.DefaultBlockMax).
+	BlockDefault, BlockMax time.Duration
 	// HTTPAddr, if set, listens for plain HTTP only to send browsers to
 	// HTTPS (see PlainHTTP); no route is ever served over it.
 	HTTPAddr string
@@ -106,21 +111,25 @@ func Prepare(opts Options) (*Service, error) {
 	if err := svc.setupTLS(publicURL); err != nil {
 		return nil, err
 	}
-	turnURLs := opts.TURNURLs
-	if opts.Relay {
-		if turnURLs, err = svc.startRelay(publicURL, secret, turnURLs); err != nil {
-			return nil, err
-		}
-	}
 	svc.public = publicURL
+	// Accounts first: the embedded relay asks them about customer blocks.
 	if svc.accounts, err = svc.openAccounts(context.Background(), publicURL.String()); err != nil {
 		svc.Close()
 		return nil, err
 	}
 	acc := svc.accounts
+	acc.admin.SetBlockLimits(opts.BlockDefault, opts.BlockMax)
+	turnURLs := opts.TURNURLs
+	if opts.Relay {
+		if turnURLs, err = svc.startRelay(publicURL, secret, turnURLs); err != nil {
+			svc.Close()
+			return nil, err
+		}
+	}
 	svc.server, err = New(Config{
 		Auth: acc.auth, API: acc.admin.Handler(), Audit: acc.audit, GrantKey: acc.grantKey,
 		Permissions:     acc.st.AccountPermissions,
+		Blocked:         acc.admin.CustomerBlocked,
 		TechnicianToken: token, // LEGACY: until the technician logs in
 		TURNURLs:        turnURLs, TURNSecret: secret,
 		OriginPatterns: []string{publicURL.Host}, Logger: opts.Logger, Registry: svc.reg,

@@ -18,6 +18,7 @@ type Store interface {
 	AuditLog
 	SetupTokens
 	Permissions
+	CustomerBlocks
 	Close() error
 }
 

@@ -39,6 +39,7 @@ func Run(t *testing.T, f Factory) {
 		{"AuditLogConcurrent", testAuditLogConcurrent},
 		{"SetupTokens", testSetupTokens},
 		{"Permissions", testPermissions},
+		{"CustomerBlocks", testCustomerBlocks},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, f(t)) })

@@ -1,0 +1,59 @@
+package signaling
+
+import (
+	"context"
+	"net/netip"
+	"strconv"
+	"time"
+
+	"github.com/tandem-remote/tandem/internal/audit"
+	"github.com/tandem-remote/tandem/internal/proto"
+)
+
+// errRefused answers a Join from a blocked customer. On the wire it is
+// the unauthorized code with the message "refused": the customer learns
+// neither that a block exists nor why (proto has no code of its own for
+// it yet).
+var errRefused error = refusedError{}
+
+type refusedError struct{}
+
+func (refusedError) Error() string { return "refused" }
+func (refusedError) Unwrap() error { return proto.ErrUnauthorized }
+
+// checkBlocked refuses c when a customer block covers its address, and
+// audits the refusal with the block's ID. A store failure refuses too: a
+// block must not lapse because a query did.
+func (s *Server) checkBlocked(ctx context.Context, c *client) error {
+	if s.cfg.Blocked == nil {
+		return nil
+	}
+	b, blocked, err := s.cfg.Blocked(ctx, c.addr)
+	if err != nil {
+		s.cfg.Logger.Error("join: block check failed", "err", err)
+		return s.refuse(errRefused)
+	}
+	if !blocked {
+		return nil
+	}
+	s.cfg.Logger.Info("join refused: customer blocked", "from", c.addr, "block", b.ID)
+	if s.cfg.Audit != nil {
+		s.cfg.Audit.Note(ctx, audit.Entry{Kind: "session.join-refused", Source: c.addr.String(),
+			Subject: "block:" + strconv.FormatInt(b.ID, 10), Detail: map[string]string{"reason": "customer blocked"}})
+	}
+	return s.refuse(errRefused)
+}
+
+// blockedRelayClient is the embedded relay's Config.Refuse: true when a
+// customer block covers the allocating client's address, or when the
+// check fails.
+func (svc *Service) blockedRelayClient(addr netip.Addr) bool {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	_, blocked, err := svc.accounts.admin.CustomerBlocked(ctx, addr)
+	if err != nil {
+		svc.opts.Logger.Error("relay: block check failed", "err", err)
+		return true
+	}
+	return blocked
+}
