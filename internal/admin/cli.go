@@ -38,6 +38,7 @@ Accounts:
   user passwd ID                                 set a new password
   user disable ID | user enable ID               disabling ends its sessions at once
   user unlock ID                                 lift a three-tries block
+  user relay-port ID PORT|none                   its sessions get TURN URLs on PORT only
 Groups:
   group list | group add NAME | group delete NAME
   group join GROUP ID | group leave GROUP ID

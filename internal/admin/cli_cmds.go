@@ -53,12 +53,24 @@ func (c CLI) user(ctx context.Context, a *Admin, verb string, args []string) err
 		fmt.Fprintf(out, "id: %s\nkind: %s\nname: %s\norganisation: %s\nstate: %s\ngroups: %s\npermissions: %s\nfailed logins: %d\n",
 			info.ID, info.Kind, info.DisplayName, info.Organisation, state(info.Disabled), strings.Join(info.Groups, " "),
 			strings.Join(info.Permissions, " "), info.Lockout.Failures)
+		if info.RelayPort != 0 {
+			fmt.Fprintf(out, "relay port: %d\n", info.RelayPort)
+		}
 		if !info.Lockout.BlockedUntil.IsZero() {
 			fmt.Fprintf(out, "blocked until: %s\n", info.Lockout.BlockedUntil.Local().Format("2006-01-02 15:04:05"))
 		}
 		return nil
 	case "add":
 		return c.userAdd(ctx, a, args)
+	case "relay-port":
+		if err := need(args, 2, "user relay-port ID PORT|none"); err != nil {
+			return err
+		}
+		port, err := ParseRelayPort(args[1])
+		if err != nil {
+			return err
+		}
+		return done(out, a.SetRelayPort(ctx, args[0], port), "relay port of %s: %s", args[0], args[1])
 	case "passwd":
 		if err := need(args, 1, "user passwd ID"); err != nil {
 			return err

@@ -22,6 +22,7 @@ import (
 //	GET    /v1/admin/accounts/{id}        -> account with lockout and permissions
 //	POST   /v1/admin/accounts/{id}/disable | enable | unlock
 //	POST   /v1/admin/accounts/{id}/password  {password}
+//	PUT    /v1/admin/accounts/{id}/relay-port {port} (0: none)
 //	GET    /v1/admin/groups               -> [name]
 //	POST   /v1/admin/groups               {name}
 //	DELETE /v1/admin/groups/{name}

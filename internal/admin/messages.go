@@ -49,6 +49,7 @@ type (
 		Disabled     bool      `json:"disabled"`
 		Created      time.Time `json:"created"`
 		Groups       []string  `json:"groups"`
+		RelayPort    int       `json:"relay_port,omitempty"`
 		Failures     *int      `json:"failures,omitempty"`
 		BlockedUntil time.Time `json:"blocked_until,omitzero"`
 		Permissions  []string  `json:"permissions,omitempty"`

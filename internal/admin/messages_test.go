@@ -16,6 +16,7 @@ var decoders = map[string]func([]byte) error{
 	"ip-rule":     func(b []byte) error { _, err := decodeIPRule(b); return err },
 	"permissions": func(b []byte) error { _, err := decodePermissions(b); return err },
 	"block":       func(b []byte) error { _, err := decodeBlock(b); return err },
+	"relay-port":  func(b []byte) error { _, err := decodeRelayPort(b); return err },
 }
 
 func TestDecodersRefuse(t *testing.T) {
@@ -64,4 +65,7 @@ func FuzzPermissions(f *testing.F) {
 func FuzzBlock(f *testing.F) {
 	fuzzDecoder(f, "block", `{"address":"198.51.100.7","duration":"24h","reason":"abuse"}`,
 		`{"address":"2001:db8::/48","permanent":true}`, `{"address":"x","duration":"-1h"}`)
+}
+func FuzzRelayPort(f *testing.F) {
+	fuzzDecoder(f, "relay-port", `{"port":3479}`, `{"port":0}`, `{"port":70000}`)
 }

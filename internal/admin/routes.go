@@ -16,6 +16,7 @@ func (a *Admin) routes(mux *http.ServeMux) {
 	h("POST /v1/admin/accounts/{id}/enable", func(r *http.Request) (any, error) { return nil, a.Enable(r.Context(), r.PathValue("id")) })
 	h("POST /v1/admin/accounts/{id}/unlock", func(r *http.Request) (any, error) { return nil, a.Unlock(r.Context(), r.PathValue("id")) })
 	h("POST /v1/admin/accounts/{id}/password", a.apiPassword)
+	h("PUT /v1/admin/accounts/{id}/relay-port", a.apiRelayPort)
 	h("GET /v1/admin/groups", func(r *http.Request) (any, error) { return nonNil(a.Groups(r.Context())) })
 	h("POST /v1/admin/groups", a.apiCreateGroup)
 	h("DELETE /v1/admin/groups/{name}", func(r *http.Request) (any, error) { return nil, a.DeleteGroup(r.Context(), r.PathValue("name")) })
@@ -47,7 +48,7 @@ func toResponse(acct store.Account) accountResponse {
 		g = []string{}
 	}
 	return accountResponse{ID: acct.ID, Kind: string(acct.Kind), Name: acct.DisplayName, Organisation: acct.Organisation,
-		Disabled: acct.Disabled, Created: acct.Created, Groups: g}
+		Disabled: acct.Disabled, Created: acct.Created, Groups: g, RelayPort: acct.RelayPort}
 }
 
 func (a *Admin) apiAccounts(r *http.Request) (any, error) {

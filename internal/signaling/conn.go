@@ -166,7 +166,7 @@ func (s *Server) open(ctx context.Context, c *client, env proto.Envelope) error 
 	if err != nil {
 		return s.refuse(err)
 	}
-	ice, err := s.iceServers(sess.id, sess.ends)
+	ice, err := s.iceServers(sess.id, sess.ends, sess.operator.relayPort)
 	if err != nil {
 		return err
 	}
@@ -206,7 +206,7 @@ func (s *Server) join(ctx context.Context, c *client, env proto.Envelope) error 
 		s.cfg.Logger.Info("join refused", "from", c.addr)
 		return s.refuse(proto.ErrInvalidCode)
 	}
-	ice, err := s.iceServers(sess.id, sess.ends)
+	ice, err := s.iceServers(sess.id, sess.ends, sess.operator.relayPort)
 	if err != nil {
 		return err
 	}

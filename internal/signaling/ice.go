@@ -2,6 +2,7 @@ package signaling
 
 import (
 	"net"
+	"strconv"
 	"strings"
 	"time"
 
@@ -11,8 +12,9 @@ import (
 
 // iceServers returns the list handed to one side of session id: a STUN
 // entry per plain TURN host and one TURN entry carrying every relay URL with
-// a credential that expires with the session.
-func (s *Server) iceServers(id string, ends time.Time) ([]proto.ICEServer, error) {
+// a credential that expires with the session. A non-zero port (the
+// operator's assigned relay port) replaces the port of every URL.
+func (s *Server) iceServers(id string, ends time.Time, port int) ([]proto.ICEServer, error) {
 	if len(s.cfg.TURNURLs) == 0 {
 		return []proto.ICEServer{}, nil
 	}
@@ -20,9 +22,13 @@ func (s *Server) iceServers(id string, ends time.Time) ([]proto.ICEServer, error
 	if err != nil {
 		return nil, err
 	}
+	urls := s.cfg.TURNURLs
+	if port != 0 {
+		urls = withPort(urls, port)
+	}
 	var stun []string
 	seen := map[string]bool{}
-	for _, u := range s.cfg.TURNURLs {
+	for _, u := range urls {
 		if !strings.HasPrefix(u, "turn:") {
 			continue
 		}
@@ -40,8 +46,35 @@ func (s *Server) iceServers(id string, ends time.Time) ([]proto.ICEServer, error
 		out = append(out, proto.ICEServer{URLs: stun})
 	}
 	return append(out, proto.ICEServer{
-		URLs:       append([]string(nil), s.cfg.TURNURLs...),
+		URLs:       append([]string(nil), urls...),
 		Username:   cred.Username,
 		Credential: cred.Password,
 	}), nil
+}
+
+// withPort returns urls (turn: or turns:, RFC 7065: scheme:host[:port][?query])
+// with every port replaced by port, dropping duplicates the rewrite makes.
+func withPort(urls []string, port int) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, u := range urls {
+		scheme, rest, ok := strings.Cut(u, ":")
+		if !ok {
+			continue
+		}
+		hostport, query, hasQuery := strings.Cut(rest, "?")
+		host := strings.Trim(hostport, "[]")
+		if h, _, err := net.SplitHostPort(hostport); err == nil {
+			host = h
+		}
+		nu := scheme + ":" + net.JoinHostPort(host, strconv.Itoa(port))
+		if hasQuery {
+			nu += "?" + query
+		}
+		if !seen[nu] {
+			seen[nu] = true
+			out = append(out, nu)
+		}
+	}
+	return out
 }

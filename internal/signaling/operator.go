@@ -15,6 +15,7 @@ import (
 type operator struct {
 	id, name, org string
 	functions     []grant.Function
+	relayPort     int // an administrator's assignment; 0: the configured URLs as they are
 }
 
 // LegacyOperator is the operator ID recorded for sessions opened with the
@@ -33,7 +34,7 @@ func (s *Server) authorizeOpen(ctx context.Context, c *client, token string) (op
 		if err := s.cfg.Auth.CheckSource(ctx, a.ID, c.addr); err != nil {
 			return operator{}, err
 		}
-		op := operator{id: a.ID, name: a.DisplayName, org: a.Organisation}
+		op := operator{id: a.ID, name: a.DisplayName, org: a.Organisation, relayPort: a.RelayPort}
 		if s.cfg.Permissions != nil {
 			fs, err := s.cfg.Permissions(ctx, a.ID)
 			if err != nil {

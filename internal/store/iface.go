@@ -33,6 +33,9 @@ type Accounts interface {
 	// SetDisabled disables or enables an account. Disabling revokes all its
 	// tokens in the same transaction.
 	SetDisabled(ctx context.Context, id string, disabled bool, now time.Time) error
+	// SetRelayPort assigns the account a relay port (0: none); ErrNotFound
+	// for an unknown account.
+	SetRelayPort(ctx context.Context, id string, port int) error
 }
 
 // Credentials holds SCRAM keys and the password history.

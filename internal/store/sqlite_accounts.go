@@ -25,7 +25,7 @@ func (s *SQLite) CreateAccount(ctx context.Context, a Account) error {
 	return nil
 }
 
-const accountCols = `a.id, a.kind, a.display_name, a.organisation, a.disabled, a.created_at,
+const accountCols = `a.id, a.kind, a.display_name, a.organisation, a.disabled, a.created_at, a.relay_port,
 	coalesce((SELECT group_concat(group_name, char(10)) FROM
 		(SELECT group_name FROM group_members m WHERE m.account_id = a.id ORDER BY group_name)), '')`
 
@@ -33,7 +33,7 @@ func scanAccount(row interface{ Scan(...any) error }) (Account, error) {
 	var a Account
 	var kind, groups string
 	var created int64
-	if err := row.Scan(&a.ID, &kind, &a.DisplayName, &a.Organisation, &a.Disabled, &created, &groups); err != nil {
+	if err := row.Scan(&a.ID, &kind, &a.DisplayName, &a.Organisation, &a.Disabled, &created, &a.RelayPort, &groups); err != nil {
 		return Account{}, err
 	}
 	a.Kind, a.Created = Kind(kind), fromNanos(created)
@@ -86,6 +86,17 @@ func (s *SQLite) SetDisabled(ctx context.Context, id string, disabled bool, now 
 		}
 		return nil
 	})
+}
+
+// SetRelayPort implements Accounts.
+func (s *SQLite) SetRelayPort(ctx context.Context, id string, port int) error {
+	if port < 0 || port > 65535 {
+		return fmt.Errorf("set relay port of %q: port %d out of range", id, port)
+	}
+	if err := mustAffect(s.db.ExecContext(ctx, "UPDATE accounts SET relay_port = ? WHERE id = ?", port, id)); err != nil {
+		return fmt.Errorf("set relay port of %q: %w", id, err)
+	}
+	return nil
 }
 
 // Credential implements Credentials.

@@ -52,6 +52,9 @@ type Account struct {
 	Disabled     bool
 	Created      time.Time
 	Groups       []string
+	// RelayPort, when not 0, is the one relay port the account's sessions
+	// are given (an administrator's assignment; SetRelayPort).
+	RelayPort int
 }
 
 // Credential holds an account's SCRAM-SHA-256 server keys (RFC 5802 §3):

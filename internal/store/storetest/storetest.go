@@ -40,6 +40,7 @@ func Run(t *testing.T, f Factory) {
 		{"SetupTokens", testSetupTokens},
 		{"Permissions", testPermissions},
 		{"CustomerBlocks", testCustomerBlocks},
+		{"RelayPort", testRelayPort},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, f(t)) })
