@@ -10,16 +10,23 @@ import (
 )
 
 // The data channels every link carries, with their pre-agreed SCTP stream
-// IDs. All are ordered and reliable: "input" too, since a dropped key-up
-// leaves a key stuck down on the agent.
+// IDs (their index in channelIDs). All but "cursor" are ordered and
+// reliable: "input" too, since a dropped key-up leaves a key stuck down on
+// the agent. "cursor" carries the remote pointer's position, where only the
+// latest matters: it is unordered and never retransmits, so a lost or late
+// position never holds up the next one.
 const (
 	ChannelControl = "control"
 	ChannelInput   = "input"
 	ChannelFile    = "file"
 	ChannelChat    = "chat"
+	ChannelCursor  = "cursor"
 )
 
-var channelIDs = []string{ChannelControl, ChannelInput, ChannelFile, ChannelChat}
+var channelIDs = []string{ChannelControl, ChannelInput, ChannelFile, ChannelChat, ChannelCursor}
+
+// unreliable lists the channels that neither keep order nor retransmit.
+var unreliable = map[string]bool{ChannelCursor: true}
 
 // Send blocks while more than sendHighWater bytes are queued in SCTP and
 // resumes when the queue drains below sendLowWater.
@@ -48,7 +55,12 @@ func openChannels(pc *webrtc.PeerConnection) (map[string]*Channel, error) {
 	chans := make(map[string]*Channel, len(channelIDs))
 	for i, name := range channelIDs {
 		negotiated, id := true, uint16(i)
-		dc, err := pc.CreateDataChannel(name, &webrtc.DataChannelInit{Negotiated: &negotiated, ID: &id})
+		init := &webrtc.DataChannelInit{Negotiated: &negotiated, ID: &id}
+		if unreliable[name] {
+			ordered, retransmits := false, uint16(0)
+			init.Ordered, init.MaxRetransmits = &ordered, &retransmits
+		}
+		dc, err := pc.CreateDataChannel(name, init)
 		if err != nil {
 			return nil, fmt.Errorf("create %s channel: %w", name, err)
 		}

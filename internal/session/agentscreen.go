@@ -112,6 +112,7 @@ func (a *agentScreen) start(ctx context.Context) {
 		}
 	})
 	r.goWorker(ctx, a.inputLoop)
+	r.goWorker(ctx, a.cursorLoop)
 	if a.clip != nil {
 		r.goWorker(ctx, a.clipboardLoop)
 	}

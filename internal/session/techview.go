@@ -27,9 +27,13 @@ type ViewConfig struct {
 	OnStats  func(Stats)                      // the figures, every StatsEvery
 	OnScreen func(proto.ScreenInfo)           // the agent's monitors
 	OnPath   func(p peer.Path)                // how the link connected
-	Input    <-chan input.Event               // live input to send to the agent
-	Monitors <-chan int                       // monitors to ask for
-	HangUp   <-chan struct{}                  // closed when the technician hangs up
+	// The agent's pointer: OnCursor gets every position (relative to the
+	// shared monitor, newest only), OnCursorShape each new shape.
+	OnCursor      func(proto.CursorPos)
+	OnCursorShape func(proto.CursorShape)
+	Input         <-chan input.Event // live input to send to the agent
+	Monitors      <-chan int         // monitors to ask for
+	HangUp        <-chan struct{}    // closed when the technician hangs up
 
 	// Clipboard: SetClipboard is put on the agent's clipboard once the
 	// first frame arrived (headless); Clipboard carries a viewer's requests
@@ -83,6 +87,7 @@ func (v *techView) start(ctx context.Context) {
 	r.goWorker(ctx, v.stats)
 	r.goWorker(ctx, v.script)
 	r.goWorker(ctx, v.forward)
+	r.goWorker(ctx, v.cursorLoop)
 	if v.cfg.OnPath != nil {
 		if p, err := r.link.Path(); err == nil {
 			v.cfg.OnPath(p)
@@ -156,6 +161,8 @@ func (v *techView) onControl(_ context.Context, env proto.Envelope) {
 			v.captured[fi.RTPTime] = time.Unix(0, fi.Captured)
 		}
 		v.mu.Unlock()
+	case proto.TypeCursorShape:
+		v.onCursorShape(env)
 	case proto.TypeClipboard:
 		c, err := proto.Body[proto.Clipboard](env)
 		if err != nil {

@@ -34,6 +34,8 @@ func Run(ctx context.Context, cfg session.TechnicianConfig) error {
 	cfg.View.OnStats = ui.stats
 	cfg.View.OnScreen = ui.screen
 	cfg.View.OnPath = ui.path
+	cfg.View.OnCursor = ui.cursor
+	cfg.View.OnCursorShape = ui.cursorShape
 	cfg.View.Input = v.Input()
 	cfg.View.Monitors = monitors
 	cfg.View.HangUp = hangUp

@@ -21,7 +21,7 @@ import (
 const (
 	allMods   = key.ModCtrl | key.ModShift | key.ModAlt | key.ModSuper | key.ModCommand
 	textMIME  = "application/text"
-	allKinds  = pointer.Move | pointer.Drag | pointer.Press | pointer.Release | pointer.Scroll | pointer.Cancel
+	allKinds  = pointer.Move | pointer.Drag | pointer.Press | pointer.Release | pointer.Scroll | pointer.Cancel | pointer.Enter | pointer.Leave
 	wheelStep = input.WheelDetent / 20 // Gio's X11 backend reports 2×10 per wheel notch
 )
 
@@ -119,6 +119,10 @@ func (u *ui) screenEvent(e event.Event) {
 // pointer forwards one pointer event. Moves over the letterbox borders are
 // dropped; button releases never are, so nothing stays pressed.
 func (u *ui) pointer(e pointer.Event) {
+	_, u.cur.over = u.geom.toRemote(e.Position)
+	if e.Kind == pointer.Leave || e.Kind == pointer.Cancel {
+		u.cur.over = false
+	}
 	switch e.Kind {
 	case pointer.Move, pointer.Drag:
 		u.move(e.Position)

@@ -25,6 +25,7 @@ type layoutInfo struct {
 	buttons map[string]image.Rectangle
 	screen  image.Rectangle // the viewport the remote screen is drawn in
 	geom    geometry
+	cursor  bool // the remote pointer was drawn
 }
 
 // ui is the window goroutine's state; only that goroutine touches it.
@@ -42,6 +43,7 @@ type ui struct {
 	hbar, vbar widget.Scrollbar
 
 	shown    *Frame // frame on screen
+	cur      uiCursor
 	img      paint.ImageOp
 	geom     geometry
 	buttons  uint8 // pointer buttons held, as a Gio pointer.Buttons
@@ -68,6 +70,9 @@ type snapshot struct {
 	status   Status
 	viewOnly bool
 	clip     *string
+	cursor   CursorPos
+	shape    CursorShape
+	hasCur   bool
 }
 
 func (u *ui) snapshot() snapshot {
@@ -75,6 +80,7 @@ func (u *ui) snapshot() snapshot {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	s := snapshot{next: v.next, status: v.status, viewOnly: v.viewOnly, clip: v.clip}
+	s.cursor, s.shape, s.hasCur = v.cursorSnapshot()
 	v.next, v.clip = nil, nil
 	return s
 }
@@ -84,6 +90,7 @@ func (u *ui) frame(e app.FrameEvent) {
 	s := u.snapshot()
 	gtx := app.NewContext(&u.ops, e)
 	u.setViewOnly(s.viewOnly)
+	u.cur.set(s.cursor, s.shape, s.hasCur)
 	var old *Frame
 	if s.next != nil {
 		old = u.shown
@@ -144,7 +151,7 @@ func (u *ui) draw(gtx layout.Context, st Status) layoutInfo {
 			return u.drawStatus(gtx, st)
 		}),
 	)
-	info.geom = u.geom
+	info.geom, info.cursor = u.geom, u.cur.drawn
 	return info
 }
 
@@ -157,6 +164,7 @@ func (u *ui) drawScreen(gtx layout.Context) layout.Dimensions {
 	u.drawBorders(gtx)
 	if u.shown != nil {
 		u.drawPicture(gtx)
+		u.drawCursor(gtx)
 	}
 	u.registerInput(gtx)
 	if u.mode == ModeActual && u.shown != nil {

@@ -84,6 +84,7 @@ type Viewer struct {
 	clip     *string // text to put on the local clipboard
 	stats    Stats
 	layout   layoutInfo // where things were last drawn, for tests
+	cursor   cursorState
 	ran      bool
 }
 
