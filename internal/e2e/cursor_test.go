@@ -16,13 +16,16 @@ import (
 // TestCursorFollowsPointer: the customer moves their pointer (XTEST, as a
 // mouse would) on a two-monitor desktop while the technician watches
 // monitor 2. The technician's "cursor" events must follow it in monitor 2's
-// coordinates, and say "hidden" while it is on monitor 1.
+// coordinates, and say "hidden" while it is on monitor 1; over a window
+// with a text cursor, a new shape must arrive and the positions name it.
 func TestCursorFollowsPointer(t *testing.T) {
 	b := binaries(t)
 	display := xvfb.Start(t, 1280, 800)
 	xvfb.Connect(t, display).Monitors(image.Rect(0, 0, 640, 800), image.Rect(640, 0, 1280, 800))
 	mouse := newPointer(t, display)
 	mouse.moveTo(t, 10, 10)
+	text := image.Rect(1000, 400, 1200, 600) // on monitor 2
+	mouse.cursorWindow(t, text, xcXterm)
 
 	url, data := server(t, b)
 	ca, token := filepath.Join(data, "cert.pem"), filepath.Join(data, "technician-token")
@@ -44,25 +47,47 @@ func TestCursorFollowsPointer(t *testing.T) {
 		{"to monitor 1", image.Pt(300, 300), 0, 0, true},
 		{"back to monitor 2's corner", image.Pt(640, 0), 0, 0, false},
 	}
+	var shape any
 	for _, s := range steps {
 		mouse.moveTo(t, s.at.X, s.at.Y)
-		deadline := time.Now().Add(10 * time.Second)
-		for {
-			ev := tech.next(t, "cursor")
+		ev := waitCursor(t, tech, func(ev map[string]any) bool {
 			hidden, _ := ev["hidden"].(bool)
-			if ev["x"] == s.x && ev["y"] == s.y && hidden == s.hidden {
-				t.Logf("%s: %v", s.name, ev)
-				if _, ok := ev["shape"].(float64); !ok {
-					t.Errorf("%s: cursor event %v has no shape serial", s.name, ev)
-				}
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("%s: technician's pointer at %v, want %v,%v hidden=%v", s.name, ev, s.x, s.y, s.hidden)
-			}
+			return ev["x"] == s.x && ev["y"] == s.y && hidden == s.hidden
+		})
+		t.Logf("%s: %v", s.name, ev)
+		shape = ev["shape"]
+	}
+	if first := tech.last("cursor-shape"); first == nil || first["shape"] != shape {
+		t.Errorf("first shape %v, want one with the serial the positions name (%v)", first, shape)
+	}
+
+	mouse.moveTo(t, 1100, 500)
+	ev := tech.next(t, "cursor-shape")
+	t.Logf("over the text window: %v", ev)
+	if ev["shape"] == shape || ev["width"].(float64) > 64 || ev["height"].(float64) > 64 {
+		t.Fatalf("over the text window: shape %v, want a new serial, at most 64×64", ev)
+	}
+	waitCursor(t, tech, func(pos map[string]any) bool { return pos["x"] == 460.0 && pos["shape"] == ev["shape"] })
+}
+
+// waitCursor returns the first "cursor" event for which ok holds, failing
+// after 10 s.
+func waitCursor(t *testing.T, tech *proc, ok func(map[string]any) bool) map[string]any {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		ev := tech.next(t, "cursor")
+		if ok(ev) {
+			return ev
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("technician's pointer still at %v after 10 s", ev)
 		}
 	}
 }
+
+// xcXterm is the I-beam of X's cursor font.
+const xcXterm = 152
 
 // pointer is a customer's mouse: an X client that moves the pointer with
 // XTEST, so the server treats it as real motion.
@@ -91,5 +116,34 @@ func (p *pointer) moveTo(t *testing.T, x, y int) {
 	err := xtest.FakeInputChecked(p.conn, xproto.MotionNotify, 0, 0, p.root, int16(x), int16(y), 0).Check()
 	if err != nil {
 		t.Fatalf("move the pointer to %d,%d: %v", x, y, err)
+	}
+}
+
+// cursorWindow maps an undecorated window at r whose pointer is glyph of
+// X's cursor font, as a text field's would be.
+func (p *pointer) cursorWindow(t *testing.T, r image.Rectangle, glyph uint16) {
+	t.Helper()
+	c := p.conn
+	font, err := xproto.NewFontId(c)
+	if err == nil {
+		err = xproto.OpenFontChecked(c, font, uint16(len("cursor")), "cursor").Check()
+	}
+	if err != nil {
+		t.Fatalf("open the cursor font: %v", err)
+	}
+	cur, _ := xproto.NewCursorId(c)
+	if err := xproto.CreateGlyphCursorChecked(c, cur, font, font, glyph, glyph+1, 0, 0, 0, 0xffff, 0xffff, 0xffff).Check(); err != nil {
+		t.Fatalf("create cursor: %v", err)
+	}
+	win, _ := xproto.NewWindowId(c)
+	scr := xproto.Setup(c).DefaultScreen(c)
+	err = xproto.CreateWindowChecked(c, scr.RootDepth, win, p.root, int16(r.Min.X), int16(r.Min.Y),
+		uint16(r.Dx()), uint16(r.Dy()), 0, xproto.WindowClassInputOutput, scr.RootVisual,
+		xproto.CwBackPixel|xproto.CwOverrideRedirect|xproto.CwCursor, []uint32{0xffffff, 1, uint32(cur)}).Check()
+	if err == nil {
+		err = xproto.MapWindowChecked(c, win).Check()
+	}
+	if err != nil {
+		t.Fatalf("create window: %v", err)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"image"
+	"log/slog"
 	"time"
 
 	"github.com/tandem-remote/tandem/internal/capture"
@@ -27,6 +28,28 @@ const (
 // package proto for why). It returns when ctx ends or the link closes.
 func (a *agentScreen) cursorLoop(ctx context.Context) {
 	ch := a.r.link.Channel(peer.ChannelCursor)
+	cs := cursorSender{
+		next: a.scr.NextCursor, place: a.cursorPos, log: a.log,
+		send:  func(ctx context.Context, b []byte) error { return ch.Send(ctx, b) },
+		shape: a.sendShape,
+	}
+	cs.run(ctx)
+}
+
+// cursorSender is the agent's pointer loop, apart from the screen and the
+// link so that its timing can be tested.
+type cursorSender struct {
+	next  func(context.Context) (capture.Cursor, error) // the next pointer change
+	place func(capture.Cursor, uint16) proto.CursorPos  // position to send
+	send  func(context.Context, []byte) error           // on the cursor channel
+	shape func(context.Context, capture.Cursor)         // a new shape
+	log   *slog.Logger
+}
+
+// run sends each pointer change, at most one every cursorGap (the
+// pointer's latest position then), and the position at rest once more
+// after cursorSettle. It returns when ctx ends or sending fails.
+func (cs *cursorSender) run(ctx context.Context) {
 	var (
 		last    capture.Cursor // latest pointer read
 		sent    proto.CursorPos
@@ -36,29 +59,29 @@ func (a *agentScreen) cursorLoop(ctx context.Context) {
 	)
 	for {
 		wctx, cancel := context.WithTimeout(ctx, cursorSettle)
-		c, err := a.scr.NextCursor(wctx)
+		c, err := cs.next(wctx)
 		cancel()
 		switch {
 		case ctx.Err() != nil:
 			return
 		case errors.Is(err, context.DeadlineExceeded):
-			pos := a.cursorPos(last, sent.Seq+1)
+			pos := cs.place(last, sent.Seq+1)
 			if !have || (settled && samePlace(pos, sent)) {
 				continue
 			}
 			sent, settled = pos, true
 		case err != nil:
-			a.log.Warn("pointer not followed", "err", err)
+			cs.log.Warn("pointer not followed", "err", err)
 			return
 		default:
 			if c.Pixels != nil {
-				a.sendShape(ctx, c)
+				cs.shape(ctx, c)
 			}
 			last, have, settled = c, true, false
-			sent = a.cursorPos(c, sent.Seq+1)
+			sent = cs.place(c, sent.Seq+1)
 		}
 		buf = proto.AppendCursorPos(buf[:0], sent)
-		if err := ch.Send(ctx, append([]byte(nil), buf...)); err != nil {
+		if err := cs.send(ctx, append([]byte(nil), buf...)); err != nil {
 			return
 		}
 		if !sleep(ctx, cursorGap) {

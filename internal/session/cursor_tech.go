@@ -19,7 +19,12 @@ const cursorReportGap = 200 * time.Millisecond
 // to OnCursor and, at most every cursorReportGap, to the report. The last
 // position of a movement is always reported, a little late if need be.
 func (v *techView) cursorLoop(ctx context.Context) {
-	ch := v.r.link.Channel(peer.ChannelCursor)
+	v.followCursor(ctx, v.r.link.Channel(peer.ChannelCursor).Recv)
+}
+
+// followCursor is cursorLoop reading from recv, so that its timing can be
+// tested without a link.
+func (v *techView) followCursor(ctx context.Context, recv func(context.Context) ([]byte, error)) {
 	var (
 		last     proto.CursorPos
 		have     bool
@@ -31,7 +36,7 @@ func (v *techView) cursorLoop(ctx context.Context) {
 		if pending {
 			rctx, cancel = context.WithDeadline(ctx, reported.Add(cursorReportGap))
 		}
-		b, err := ch.Recv(rctx)
+		b, err := recv(rctx)
 		cancel()
 		switch {
 		case ctx.Err() != nil:
@@ -76,6 +81,7 @@ func (v *techView) onCursorShape(env proto.Envelope) {
 		v.log.Warn("bad cursor shape", "err", err)
 		return
 	}
+	v.r.cfg.Report.CursorShape(s)
 	if v.cfg.OnCursorShape != nil {
 		v.cfg.OnCursorShape(s)
 	}
@@ -95,4 +101,19 @@ func (r *Reporter) Cursor(p proto.CursorPos) {
 		Shape  uint32 `json:"shape"`
 		Hidden bool   `json:"hidden,omitempty"`
 	}{"cursor", p.X, p.Y, p.Serial, p.Hidden}, fmt.Sprintf("Remote pointer at %d,%d", p.X, p.Y))
+}
+
+// CursorShape reports a new shape of the agent's pointer (-json only).
+func (r *Reporter) CursorShape(s proto.CursorShape) {
+	if !r.json {
+		return
+	}
+	r.emit(struct {
+		Event  string `json:"event"`
+		Shape  uint32 `json:"shape"`
+		Width  int    `json:"width"`
+		Height int    `json:"height"`
+		HotX   int    `json:"hot_x"`
+		HotY   int    `json:"hot_y"`
+	}{"cursor-shape", s.Serial, s.W, s.H, s.HotX, s.HotY}, "")
 }

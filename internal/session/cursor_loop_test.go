@@ -1,0 +1,165 @@
+package session
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/tandem-remote/tandem/internal/capture"
+	"github.com/tandem-remote/tandem/internal/proto"
+)
+
+// fakePointer feeds cursorSender: each value sent on moves is one pointer
+// change; sent records what went out and when (in synctest's clock).
+type fakePointer struct {
+	moves  chan capture.Cursor
+	mu     sync.Mutex
+	sent   []proto.CursorPos
+	at     []time.Time
+	shapes int
+	offset int32 // subtracted from X, like a monitor's origin
+}
+
+func newFakePointer(t *testing.T, ctx context.Context) *fakePointer {
+	f := &fakePointer{moves: make(chan capture.Cursor, 64)}
+	cs := cursorSender{
+		next: func(ctx context.Context) (capture.Cursor, error) {
+			select {
+			case c := <-f.moves:
+				return c, nil
+			case <-ctx.Done():
+				return capture.Cursor{}, ctx.Err()
+			}
+		},
+		place: func(c capture.Cursor, seq uint16) proto.CursorPos {
+			f.mu.Lock()
+			defer f.mu.Unlock()
+			return proto.CursorPos{Seq: seq, Serial: c.Serial, X: int32(c.X) - f.offset, Y: int32(c.Y)}
+		},
+		send: func(_ context.Context, b []byte) error {
+			p, err := proto.DecodeCursorPos(b)
+			if err != nil {
+				t.Errorf("sent a bad position: %v", err)
+			}
+			f.mu.Lock()
+			f.sent, f.at = append(f.sent, p), append(f.at, time.Now())
+			f.mu.Unlock()
+			return nil
+		},
+		shape: func(context.Context, capture.Cursor) { f.mu.Lock(); f.shapes++; f.mu.Unlock() },
+		log:   slog.New(slog.DiscardHandler),
+	}
+	go cs.run(ctx)
+	return f
+}
+
+func (f *fakePointer) snapshot() ([]proto.CursorPos, []time.Time, int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]proto.CursorPos(nil), f.sent...), append([]time.Time(nil), f.at...), f.shapes
+}
+
+// TestCursorSenderPace: a burst of moves goes out no faster than one per
+// cursorGap, shapes only when pixels come with a move, and the position at
+// rest goes out exactly once more.
+func TestCursorSenderPace(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ctx, cancel := context.WithCancel(t.Context())
+		defer cancel()
+		f := newFakePointer(t, ctx)
+		f.moves <- capture.Cursor{X: 0, Serial: 1, W: 1, H: 1, Pixels: make([]byte, 4)}
+		for i := 1; i < 10; i++ {
+			f.moves <- capture.Cursor{X: i, Serial: 1}
+		}
+		time.Sleep(10 * time.Second)
+		synctest.Wait()
+		sent, at, shapes := f.snapshot()
+		if len(sent) != 11 || shapes != 1 {
+			t.Fatalf("sent %d positions and %d shapes, want 10 moves + 1 at rest and 1 shape", len(sent), shapes)
+		}
+		for i := 1; i < len(at); i++ {
+			if gap := at[i].Sub(at[i-1]); gap < cursorGap {
+				t.Errorf("positions %d and %d %v apart, want at least %v", i-1, i, gap, cursorGap)
+			}
+			if !sent[i].Newer(sent[i-1]) {
+				t.Errorf("position %d (seq %d) not newer than %d", i, sent[i].Seq, sent[i-1].Seq)
+			}
+		}
+		if last, rest := sent[9], sent[10]; rest.X != last.X || rest.Y != last.Y {
+			t.Errorf("at rest resent %+v, want the last position %+v", rest, last)
+		}
+	})
+}
+
+// TestCursorSenderMonitorChange: when the shared monitor changes while the
+// pointer rests, the new relative position goes out within cursorSettle.
+func TestCursorSenderMonitorChange(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ctx, cancel := context.WithCancel(t.Context())
+		defer cancel()
+		f := newFakePointer(t, ctx)
+		f.moves <- capture.Cursor{X: 700, Y: 5, Serial: 1}
+		time.Sleep(time.Second)
+		f.mu.Lock()
+		f.offset = 640
+		f.mu.Unlock()
+		time.Sleep(cursorSettle + cursorGap)
+		synctest.Wait()
+		sent, _, _ := f.snapshot()
+		if len(sent) != 3 || sent[2].X != 60 {
+			t.Fatalf("sent %+v, want the move, its repeat at rest and x=60 on the new monitor", sent)
+		}
+	})
+}
+
+// TestFollowCursor: the technician drops positions that arrive after a
+// newer one, passes the others to OnCursor, and reports at most one every
+// cursorReportGap, the last one of a movement included.
+func TestFollowCursor(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var out bytes.Buffer
+		var got []int32
+		v := &techView{log: slog.New(slog.DiscardHandler), r: &run{cfg: Common{Report: NewReporter(&out, true)}},
+			cfg: ViewConfig{OnCursor: func(p proto.CursorPos) { got = append(got, p.X) }}}
+		in := make(chan []byte)
+		recv := func(ctx context.Context) ([]byte, error) {
+			select {
+			case b := <-in:
+				return b, nil
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			}
+		}
+		ctx, cancel := context.WithCancel(t.Context())
+		done := make(chan struct{})
+		go func() { v.followCursor(ctx, recv); close(done) }()
+		for _, p := range []proto.CursorPos{{Seq: 1, X: 1}, {Seq: 3, X: 3}, {Seq: 2, X: 2}} {
+			in <- proto.AppendCursorPos(nil, p)
+		}
+		for i := int32(4); i < 24; i++ { // 20 moves over 200 ms
+			time.Sleep(10 * time.Millisecond)
+			in <- proto.AppendCursorPos(nil, proto.CursorPos{Seq: uint16(i), X: i})
+		}
+		time.Sleep(time.Second)
+		cancel()
+		<-done
+
+		if len(got) != 22 || got[1] != 3 || got[2] != 4 {
+			t.Errorf("OnCursor got x = %v, want 1, 3, 4…23 (2 arrived late)", got)
+		}
+		lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+		if len(lines) < 2 || len(lines) > 3 {
+			t.Fatalf("%d cursor reports in 230 ms, want 2 or 3:\n%s", len(lines), out.String())
+		}
+		var last struct{ X int32 }
+		if err := json.Unmarshal([]byte(lines[len(lines)-1]), &last); err != nil || last.X != 23 {
+			t.Errorf("last report %s, want x=23 (the end of the movement)", lines[len(lines)-1])
+		}
+	})
+}
