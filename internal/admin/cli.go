@@ -49,6 +49,10 @@ IP rules (once an account has any, its own or a group's, it logs in only from th
 Permissions (remote-control observe demonstrate file-transfer chat clipboard):
   perm show account|group NAME
   perm set account|group NAME [FUNCTION ...]     replaces; none removes all
+TOTP second factor (operators enroll themselves with POST /v1/totp/enroll):
+  totp require|unrequire account|group NAME     login then needs a code
+  totp enroll ID                                 prints the otpauth:// URI once
+  totp reset ID                                  remove a lost factor
 Customer blocks (refuse session joins and relay allocations from an address):
   block list                                     every active block, with addresses
   block add [-for DURATION | -permanent] [-reason TEXT] ADDRESS

@@ -29,6 +29,8 @@ func (c CLI) dispatch(ctx context.Context, a *Admin, noun, verb string, args []s
 		return c.audit(ctx, a, verb, args)
 	case "block":
 		return c.block(ctx, a, verb, args)
+	case "totp":
+		return c.totp(ctx, a, verb, args)
 	}
 	return usageError(fmt.Sprintf("unknown command %q", noun))
 }

@@ -38,10 +38,14 @@ import (
 //	GET    /v1/blocks                     -> [block] (an operator's own; all for administrators)
 //	POST   /v1/blocks                     {address, duration, permanent, reason} -> block
 //	DELETE /v1/blocks/{id}
+//	POST   /v1/totp/enroll                -> {otpauth_uri} (own account, shown once)
+//	POST   /v1/totp/confirm               {code} (own account)
+//	PUT    /v1/admin/totp-required        {subject_kind, subject, required}
+//	DELETE /v1/admin/accounts/{id}/totp   (reset a lost factor)
 //
 // /v1/admin/ needs "Authorization: Bearer TOKEN" from an administrator's
-// login: 401 without a live token, 403 for an operator's. /v1/blocks takes
-// an operator's or an administrator's token (see blocks.go for who may do
+// login: 401 without a live token, 403 for an operator's. /v1/blocks and
+// /v1/totp/ take an operator's or an administrator's token (see blocks.go for who may do
 // what).
 func (a *Admin) Handler() http.Handler {
 	mux := http.NewServeMux()
@@ -51,6 +55,7 @@ func (a *Admin) Handler() http.Handler {
 	mux.HandleFunc("POST /v1/setup", a.serveSetup)
 	a.routes(mux)
 	a.blockRoutes(mux)
+	a.totpRoutes(mux)
 	return a.setupGuard(mux)
 }
 

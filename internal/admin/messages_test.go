@@ -17,6 +17,8 @@ var decoders = map[string]func([]byte) error{
 	"permissions": func(b []byte) error { _, err := decodePermissions(b); return err },
 	"block":       func(b []byte) error { _, err := decodeBlock(b); return err },
 	"relay-port":  func(b []byte) error { _, err := decodeRelayPort(b); return err },
+	"totp-code":   func(b []byte) error { _, err := decodeTOTPCode(b); return err },
+	"totp-req":    func(b []byte) error { _, err := decodeTOTPRequired(b); return err },
 }
 
 func TestDecodersRefuse(t *testing.T) {
@@ -68,4 +70,8 @@ func FuzzBlock(f *testing.F) {
 }
 func FuzzRelayPort(f *testing.F) {
 	fuzzDecoder(f, "relay-port", `{"port":3479}`, `{"port":0}`, `{"port":70000}`)
+}
+func FuzzTOTPCode(f *testing.F) { fuzzDecoder(f, "totp-code", `{"code":"123456"}`) }
+func FuzzTOTPRequired(f *testing.F) {
+	fuzzDecoder(f, "totp-req", `{"subject_kind":"group","subject":"desk","required":true}`)
 }

@@ -18,7 +18,7 @@ func (l *Log) AuthHook() func(context.Context, auth.Event) {
 		}
 		switch ev.Kind {
 		case auth.EventLoginSucceeded, auth.EventLoginFailed, auth.EventLoginBlocked, auth.EventIDBlocked,
-			auth.EventIPRefused, auth.EventThrottled, auth.EventLogout:
+			auth.EventIPRefused, auth.EventThrottled, auth.EventLogout, auth.EventTOTPFailed:
 			e.Actor = ev.AccountID
 		}
 		l.Note(ctx, e)

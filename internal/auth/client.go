@@ -29,6 +29,12 @@ import (
 // and refuses to dial again. hc's Transport must be an *http.Transport or
 // nil. HTTP proxies are not used for login yet.
 func Login(ctx context.Context, hc *http.Client, baseURL, id, password string) (Token, error) {
+	return LoginTOTP(ctx, hc, baseURL, id, password, "")
+}
+
+// LoginTOTP is Login for an account with a TOTP second factor: code is
+// the authenticator app's current code, sent in login/finish.
+func LoginTOTP(ctx context.Context, hc *http.Client, baseURL, id, password, code string) (Token, error) {
 	c, cb, closeConn, err := pinnedClient(ctx, hc, baseURL)
 	if err != nil {
 		return Token{}, fmt.Errorf("login: %w", err)
@@ -55,7 +61,7 @@ func Login(ctx context.Context, hc *http.Client, baseURL, id, password string) (
 		return Token{}, fmt.Errorf("login: server's SCRAM challenge refused: %w", err)
 	}
 	var fin finishResponse
-	if err := post(ctx, c, baseURL+"/v1/login/finish", finishRequest{LoginID: start.LoginID, ClientFinal: final}, decodeFinishResponse, &fin); err != nil {
+	if err := post(ctx, c, baseURL+"/v1/login/finish", finishRequest{LoginID: start.LoginID, ClientFinal: final, TOTP: code}, decodeFinishResponse, &fin); err != nil {
 		return Token{}, fmt.Errorf("login: %w", err)
 	}
 	if _, err := conv.Step(fin.ServerFinal); err != nil || !conv.Valid() {

@@ -50,6 +50,9 @@ type Config struct {
 	// Policy is the password policy; see Policy for defaults.
 	Policy Policy
 
+	// TOTPIssuer names the server in authenticator apps ("Tandem").
+	TOTPIssuer string
+
 	Logger *slog.Logger     // nil discards
 	Now    func() time.Time // nil is time.Now
 }
@@ -72,6 +75,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.TokenTTL == 0 {
 		c.TokenTTL = 12 * time.Hour
+	}
+	if c.TOTPIssuer == "" {
+		c.TOTPIssuer = "Tandem"
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)

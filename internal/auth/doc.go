@@ -23,9 +23,12 @@
 //     connection.
 //  4. The server checks the proof against the stored StoredKey, refuses a
 //     blocked ID even with a right proof, counts a wrong one (three in a row
-//     block the ID for 15 minutes, durably), and on success answers
-//     {server_final, token, expires}. server_final proves the server knows
-//     the ServerKey, so the client also authenticates the server.
+//     block the ID for 15 minutes, durably), checks the TOTP code in
+//     finish's "totp" field when the account uses a second factor (a wrong,
+//     missing or replayed code is one more failure; see totp.go), and on
+//     success answers {server_final, token, expires}. server_final proves
+//     the server knows the ServerKey, so the client also authenticates the
+//     server.
 //
 // Every failure at finish - unknown ID, wrong password, blocked ID, refused
 // by IP rules, disabled - gets byte-for-byte the same 401 response after

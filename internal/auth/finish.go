@@ -14,7 +14,7 @@ import (
 // because of the account - unknown, disabled, wrong password, blocked,
 // refused by IP rules - returns ErrLoginFailed after the same steps: the
 // SCRAM check, one lockout read and one lockout write.
-func (s *Service) finishLogin(ctx context.Context, src netip.Addr, binding []byte, loginID, clientFinal string) (serverFinal string, tok Token, err error) {
+func (s *Service) finishLogin(ctx context.Context, src netip.Addr, binding []byte, loginID, clientFinal, totpCode string) (serverFinal string, tok Token, err error) {
 	now := s.cfg.Now()
 	if blocked, retry := s.throttle.blocked(src, now); blocked {
 		s.event(ctx, EventThrottled, "", src)
@@ -38,7 +38,17 @@ func (s *Service) finishLogin(ctx context.Context, src netip.Addr, binding []byt
 	if err != nil {
 		return "", Token{}, fmt.Errorf("finish login: %w", err)
 	}
-	ok, err := s.judge(ctx, p, lock, proofOK, now)
+	// The second factor is judged like the password: a wrong or missing
+	// code is one more failure, indistinguishable from outside.
+	passwordOK := proofOK && p.known && !p.denied && !lock.Blocked(now)
+	totpOK, err := s.secondFactor(ctx, p.id, totpCode, passwordOK, now)
+	if err != nil {
+		return "", Token{}, fmt.Errorf("finish login: %w", err)
+	}
+	if passwordOK && !totpOK {
+		s.event(ctx, EventTOTPFailed, p.id, p.src)
+	}
+	ok, err := s.judge(ctx, p, lock, proofOK && totpOK, now)
 	if err != nil {
 		return "", Token{}, fmt.Errorf("finish login: %w", err)
 	}

@@ -27,10 +27,11 @@ func FuzzDecodeStartRequest(f *testing.F) {
 
 func FuzzDecodeFinishRequest(f *testing.F) {
 	f.Add([]byte(`{"login_id":"abc","client_final":"c=cD10bHMt,r=abc,p=AAAA"}`))
+	f.Add([]byte(`{"login_id":"abc","client_final":"c=cD10bHMt,r=abc,p=AAAA","totp":"123456"}`))
 	f.Add([]byte(`[]`))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		m, err := decodeFinishRequest(b)
-		if err == nil && (m.LoginID == "" || len(m.LoginID) > 64 || len(m.ClientFinal) > 1024) {
+		if err == nil && (m.LoginID == "" || len(m.LoginID) > 64 || len(m.ClientFinal) > 1024 || len(m.TOTP) > 16) {
 			t.Fatalf("accepted out-of-limit %+v", m)
 		}
 	})

@@ -68,7 +68,7 @@ func (s *Service) serveFinish(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, errBadRequest{err.Error()})
 		return
 	}
-	final, tok, err := s.finishLogin(r.Context(), s.ClientAddr(r), exporter(r), m.LoginID, m.ClientFinal)
+	final, tok, err := s.finishLogin(r.Context(), s.ClientAddr(r), exporter(r), m.LoginID, m.ClientFinal, m.TOTP)
 	if err != nil {
 		s.writeError(w, err)
 		return

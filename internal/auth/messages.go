@@ -21,6 +21,7 @@ type (
 	finishRequest struct {
 		LoginID     string `json:"login_id"`
 		ClientFinal string `json:"client_final"`
+		TOTP        string `json:"totp,omitempty"` // the second factor's code, when the account uses one
 	}
 	finishResponse struct {
 		ServerFinal string    `json:"server_final"`
@@ -68,8 +69,8 @@ func decodeFinishRequest(b []byte) (finishRequest, error) {
 	if err := decodeStrict(b, &m); err != nil {
 		return m, fmt.Errorf("login finish: %w", err)
 	}
-	if m.LoginID == "" || len(m.LoginID) > 64 || m.ClientFinal == "" || len(m.ClientFinal) > 1024 {
-		return m, errors.New("login finish: login_id and client_final are required")
+	if m.LoginID == "" || len(m.LoginID) > 64 || m.ClientFinal == "" || len(m.ClientFinal) > 1024 || len(m.TOTP) > 16 {
+		return m, errors.New("login finish: login_id and client_final are required (totp at most 16 characters)")
 	}
 	return m, nil
 }

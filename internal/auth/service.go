@@ -38,6 +38,10 @@ const (
 	EventDisabled       EventKind = "disabled"
 	EventEnabled        EventKind = "enabled"
 	EventLogout         EventKind = "logout"
+	EventTOTPFailed     EventKind = "totp-failed" // right password, wrong or missing TOTP code
+	EventTOTPEnrolled   EventKind = "totp-enrolled"
+	EventTOTPConfirmed  EventKind = "totp-confirmed"
+	EventTOTPReset      EventKind = "totp-reset"
 )
 
 // Event is one security-relevant happening. It never carries a password,
@@ -55,6 +59,7 @@ type Service struct {
 	cfg      Config
 	st       store.Store
 	secret   []byte // derives unknown IDs' fake salts; persisted in the store
+	totpKey  []byte // seals TOTP secrets (AES-256); persisted in the store
 	throttle *throttle
 	onEvent  func(context.Context, Event)
 
@@ -79,6 +84,10 @@ func New(ctx context.Context, st store.Store, cfg Config, onEvent func(context.C
 	if err != nil {
 		return nil, fmt.Errorf("auth: %w", err)
 	}
+	totpKey, err := st.Secret(ctx, "totp-key", func() ([]byte, error) { return randomBytes(32), nil })
+	if err != nil {
+		return nil, fmt.Errorf("auth: %w", err)
+	}
 	if onEvent == nil {
 		onEvent = func(context.Context, Event) {}
 	}
@@ -86,7 +95,7 @@ func New(ctx context.Context, st store.Store, cfg Config, onEvent func(context.C
 		cfg.Logger.Warn("password maximum age enabled; NIST SP 800-63B and OWASP ASVS advise against forced rotation", "max_age", cfg.Policy.MaxAge)
 	}
 	return &Service{
-		cfg: cfg, st: st, secret: secret, onEvent: onEvent,
+		cfg: cfg, st: st, secret: secret, totpKey: totpKey, onEvent: onEvent,
 		throttle: newThrottle(cfg.SourceEvery, cfg.SourceBurst),
 		pending:  map[string]*pendingLogin{},
 		seed:     maphash.MakeSeed(),

@@ -19,6 +19,7 @@ type Store interface {
 	SetupTokens
 	Permissions
 	CustomerBlocks
+	TOTPs
 	Close() error
 }
 

@@ -33,6 +33,9 @@ func (s *SQLite) DeleteGroup(ctx context.Context, name string) error {
 		if _, err := tx.ExecContext(ctx, "DELETE FROM ip_rules WHERE subject_kind = 'group' AND subject = ?", name); err != nil {
 			return err
 		}
+		if _, err := tx.ExecContext(ctx, "DELETE FROM totp_required WHERE subject_kind = 'group' AND subject = ?", name); err != nil {
+			return err
+		}
 		_, err := tx.ExecContext(ctx, "DELETE FROM permissions WHERE subject_kind = 'group' AND subject = ?", name)
 		return err
 	})

@@ -41,6 +41,8 @@ func Run(t *testing.T, f Factory) {
 		{"Permissions", testPermissions},
 		{"CustomerBlocks", testCustomerBlocks},
 		{"RelayPort", testRelayPort},
+		{"TOTP", testTOTP},
+		{"TOTPRequired", testTOTPRequired},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, f(t)) })
