@@ -53,6 +53,11 @@ TOTP second factor (operators enroll themselves with POST /v1/totp/enroll):
   totp require|unrequire account|group NAME     login then needs a code
   totp enroll ID                                 prints the otpauth:// URI once
   totp reset ID                                  remove a lost factor
+API keys for the JSON API (scopes: admin:read admin:write blocks):
+  key list                                       every key, with owner, scopes and state
+  key add -scope SCOPE [-scope ...] [-for 720h] ID NAME
+                                                 prints the key once (default life 30 days)
+  key revoke KEY-ID
 Customer blocks (refuse session joins and relay allocations from an address):
   block list                                     every active block, with addresses
   block add [-for DURATION | -permanent] [-reason TEXT] ADDRESS

@@ -31,6 +31,8 @@ func (c CLI) dispatch(ctx context.Context, a *Admin, noun, verb string, args []s
 		return c.block(ctx, a, verb, args)
 	case "totp":
 		return c.totp(ctx, a, verb, args)
+	case "key":
+		return c.key(ctx, a, verb, args)
 	}
 	return usageError(fmt.Sprintf("unknown command %q", noun))
 }

@@ -1,8 +1,10 @@
 // Package admin is what an administrator does to a Tandem server:
 // accounts, groups, IP rules, permissions, unlocking, customer blocks, the
 // audit log, and the one-time setup that creates the first administrator.
-// Customer blocks are the one action operators share (their own,
-// temporary blocks; see blocks.go).
+// Operators share a few actions, on their own behalf: temporary customer
+// blocks (blocks.go), TOTP enrollment (totp.go) and API keys limited to
+// blocks (apikeys.go). Scripts use scoped, expiring, revocable API keys
+// instead of a login.
 //
 // Every action is one method of Admin, audited with the acting
 // administrator (carried in the context, see audit.WithActor). Two

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 
 	"github.com/tandem-remote/tandem/internal/audit"
 	"github.com/tandem-remote/tandem/internal/auth"
@@ -42,6 +43,12 @@ import (
 //	POST   /v1/totp/confirm               {code} (own account)
 //	PUT    /v1/admin/totp-required        {subject_kind, subject, required}
 //	DELETE /v1/admin/accounts/{id}/totp   (reset a lost factor)
+//	GET    /v1/keys[?all=true]            -> [key] (own; all for administrators)
+//	POST   /v1/keys                       {name, scopes, expires_in} -> key with its secret, once
+//	DELETE /v1/keys/{id}
+//
+// Besides a login's token, /v1/admin/ and /v1/blocks take an API key
+// ("Bearer tdmk_...") whose scopes cover the request (see apikeys.go).
 //
 // /v1/admin/ needs "Authorization: Bearer TOKEN" from an administrator's
 // login: 401 without a live token, 403 for an operator's. /v1/blocks and
@@ -56,6 +63,7 @@ func (a *Admin) Handler() http.Handler {
 	a.routes(mux)
 	a.blockRoutes(mux)
 	a.totpRoutes(mux)
+	a.keyRoutes(mux)
 	return a.setupGuard(mux)
 }
 
@@ -111,12 +119,12 @@ func (a *Admin) admin(h handlerFunc) http.HandlerFunc {
 // administrator, puts them in the context as the actor, and runs h.
 func (a *Admin) member(h func(r *http.Request, by Caller) (any, error)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		acct, err := a.auth.AuthenticateRequest(r)
+		acct, actor, err := a.authenticate(r)
 		if err != nil {
 			a.writeError(w, err)
 			return
 		}
-		ctx := audit.WithActor(r.Context(), acct.ID, a.auth.ClientAddr(r))
+		ctx := audit.WithActor(r.Context(), actor, a.auth.ClientAddr(r))
 		v, err := h(r.WithContext(ctx), Caller{ID: acct.ID, Kind: acct.Kind})
 		switch {
 		case err != nil:
@@ -128,6 +136,25 @@ func (a *Admin) member(h func(r *http.Request, by Caller) (any, error)) http.Han
 			writeJSON(w, http.StatusOK, v)
 		}
 	}
+}
+
+// authenticate accepts a login's session token or an API key whose
+// scopes cover the request; the audit actor names the key when one is
+// used ("root/key_0123abcd").
+func (a *Admin) authenticate(r *http.Request) (store.Account, string, error) {
+	bearer, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if !auth.IsAPIKey(bearer) {
+		acct, err := a.auth.AuthenticateRequest(r)
+		return acct, acct.ID, err
+	}
+	acct, k, err := a.auth.AuthenticateAPIKey(r.Context(), bearer, a.auth.ClientAddr(r))
+	if err != nil {
+		return store.Account{}, "", err
+	}
+	if !keyAllows(k.Scopes, r) {
+		return store.Account{}, "", fmt.Errorf("%w: API key %s has no scope for %s %s: use a key with the right scope, or log in", ErrForbidden, k.ID, r.Method, r.URL.Path)
+	}
+	return acct, acct.ID + "/" + k.ID, nil
 }
 
 // writeError maps err to its status and wire code, in one place.

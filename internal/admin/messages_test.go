@@ -19,6 +19,7 @@ var decoders = map[string]func([]byte) error{
 	"relay-port":  func(b []byte) error { _, err := decodeRelayPort(b); return err },
 	"totp-code":   func(b []byte) error { _, err := decodeTOTPCode(b); return err },
 	"totp-req":    func(b []byte) error { _, err := decodeTOTPRequired(b); return err },
+	"api-key":     func(b []byte) error { _, err := decodeAPIKey(b); return err },
 }
 
 func TestDecodersRefuse(t *testing.T) {
@@ -74,4 +75,7 @@ func FuzzRelayPort(f *testing.F) {
 func FuzzTOTPCode(f *testing.F) { fuzzDecoder(f, "totp-code", `{"code":"123456"}`) }
 func FuzzTOTPRequired(f *testing.F) {
 	fuzzDecoder(f, "totp-req", `{"subject_kind":"group","subject":"desk","required":true}`)
+}
+func FuzzAPIKey(f *testing.F) {
+	fuzzDecoder(f, "api-key", `{"name":"backup","scopes":["admin:read"],"expires_in":"720h"}`, `{"name":"x","scopes":[]}`)
 }

@@ -20,6 +20,7 @@ type Store interface {
 	Permissions
 	CustomerBlocks
 	TOTPs
+	APIKeys
 	Close() error
 }
 

@@ -43,6 +43,7 @@ func Run(t *testing.T, f Factory) {
 		{"RelayPort", testRelayPort},
 		{"TOTP", testTOTP},
 		{"TOTPRequired", testTOTPRequired},
+		{"APIKeys", testAPIKeys},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, f(t)) })
