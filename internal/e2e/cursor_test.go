@@ -2,6 +2,8 @@ package e2e
 
 import (
 	"image"
+	"image/png"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -25,7 +27,7 @@ func TestCursorFollowsPointer(t *testing.T) {
 	mouse := newPointer(t, display)
 	mouse.moveTo(t, 10, 10)
 	text := image.Rect(1000, 400, 1200, 600) // on monitor 2
-	mouse.cursorWindow(t, text, xcXterm)
+	mouse.cursorWindow(t, text, 0xffffff, xcXterm, black, white)
 
 	url, data := server(t, b)
 	ca, token := filepath.Join(data, "cert.pem"), filepath.Join(data, "technician-token")
@@ -86,8 +88,18 @@ func waitCursor(t *testing.T, tech *proc, ok func(map[string]any) bool) map[stri
 	}
 }
 
-// xcXterm is the I-beam of X's cursor font.
-const xcXterm = 152
+// Glyphs of X's cursor font: an I-beam and a crosshair (hot spot in the
+// middle); colours for them.
+const (
+	xcXterm     = 152
+	xcCrosshair = 34
+)
+
+var (
+	black = [3]uint16{0, 0, 0}
+	white = [3]uint16{0xffff, 0xffff, 0xffff}
+	green = [3]uint16{0, 0xffff, 0}
+)
 
 // pointer is a customer's mouse: an X client that moves the pointer with
 // XTEST, so the server treats it as real motion.
@@ -119,9 +131,10 @@ func (p *pointer) moveTo(t *testing.T, x, y int) {
 	}
 }
 
-// cursorWindow maps an undecorated window at r whose pointer is glyph of
-// X's cursor font, as a text field's would be.
-func (p *pointer) cursorWindow(t *testing.T, r image.Rectangle, glyph uint16) {
+// cursorWindow maps an undecorated window of colour bg (0xRRGGBB) at r
+// whose pointer is glyph of X's cursor font in colours fg and outline, as
+// a text field sets an I-beam.
+func (p *pointer) cursorWindow(t *testing.T, r image.Rectangle, bg uint32, glyph uint16, fg, outline [3]uint16) {
 	t.Helper()
 	c := p.conn
 	font, err := xproto.NewFontId(c)
@@ -132,18 +145,110 @@ func (p *pointer) cursorWindow(t *testing.T, r image.Rectangle, glyph uint16) {
 		t.Fatalf("open the cursor font: %v", err)
 	}
 	cur, _ := xproto.NewCursorId(c)
-	if err := xproto.CreateGlyphCursorChecked(c, cur, font, font, glyph, glyph+1, 0, 0, 0, 0xffff, 0xffff, 0xffff).Check(); err != nil {
+	if err := xproto.CreateGlyphCursorChecked(c, cur, font, font, glyph, glyph+1, fg[0], fg[1], fg[2], outline[0], outline[1], outline[2]).Check(); err != nil {
 		t.Fatalf("create cursor: %v", err)
 	}
 	win, _ := xproto.NewWindowId(c)
 	scr := xproto.Setup(c).DefaultScreen(c)
 	err = xproto.CreateWindowChecked(c, scr.RootDepth, win, p.root, int16(r.Min.X), int16(r.Min.Y),
 		uint16(r.Dx()), uint16(r.Dy()), 0, xproto.WindowClassInputOutput, scr.RootVisual,
-		xproto.CwBackPixel|xproto.CwOverrideRedirect|xproto.CwCursor, []uint32{0xffffff, 1, uint32(cur)}).Check()
+		xproto.CwBackPixel|xproto.CwOverrideRedirect|xproto.CwCursor, []uint32{bg, 1, uint32(cur)}).Check()
 	if err == nil {
 		err = xproto.MapWindowChecked(c, win).Check()
 	}
 	if err != nil {
 		t.Fatalf("create window: %v", err)
 	}
+}
+
+// TestViewerDrawsRemotePointer: the technician's viewer window, on its own
+// X display, draws the customer's green crosshair pointer where it is on
+// the customer's screen (located through the customer's red window, which
+// the video shows), and not while the technician's own pointer is over the
+// picture, since that one then is the pointer. The last check also shows
+// that the video itself carries no pointer.
+func TestViewerDrawsRemotePointer(t *testing.T) {
+	b := binaries(t)
+	customer := xvfb.Start(t, 1280, 720)
+	cx := xvfb.Connect(t, customer) // first: it quiets xgb's logging
+	mouse := newPointer(t, customer)
+	mouse.cursorWindow(t, image.Rect(0, 0, 1280, 720), 0x000000, xcCrosshair, green, green)
+	red := image.Rect(320, 180, 960, 540)
+	cx.Window(red, 0xd02020)
+	at := image.Pt(1100, 600) // on black, away from the red window
+	mouse.moveTo(t, at.X, at.Y)
+	technician := xvfb.Start(t, 1600, 1000)
+	tx, hand := xvfb.Connect(t, technician), newPointer(t, technician)
+	hand.moveTo(t, 1590, 990) // outside the viewer window
+
+	url, data := server(t, b)
+	ca, token := filepath.Join(data, "cert.pem"), filepath.Join(data, "technician-token")
+	tech := start(t, b["technician"], []string{"DISPLAY=" + technician, "LIBGL_ALWAYS_SOFTWARE=1"},
+		"-server", url, "-ca", ca, "-token-file", token, "-json", "-end-after", "20s")
+	code := tech.next(t, "code")["code"].(string)
+	start(t, b["agent"], nil, "-server", url, "-ca", ca, "-code", code, "-json", "-display", customer)
+	tech.next(t, "connected")
+
+	var shot *image.RGBA
+	var redBox, greenBox image.Rectangle
+	waitShot(t, tx, "the picture and the pointer", func(s *image.RGBA) bool {
+		shot, redBox, greenBox = s, colourBox(s, isRed), colourBox(s, isGreen)
+		// The whole red window, not a torn screenshot or a first picture
+		// still sharpening: its shape, and a pointer.
+		wholeRed := redBox.Dx() > 100 && abs(redBox.Dx()*red.Dy()-redBox.Dy()*red.Dx()) < 4*red.Dx()
+		return wholeRed && !greenBox.Empty()
+	})
+	// The red window gives the picture's transform.
+	scale := float64(redBox.Dx()) / float64(red.Dx())
+	want := image.Pt(redBox.Min.X+int(float64(at.X-red.Min.X)*scale), redBox.Min.Y+int(float64(at.Y-red.Min.Y)*scale))
+	if !want.In(greenBox.Inset(-3)) {
+		t.Fatalf("pointer drawn at %v, want it around %v (scale %.2f); screenshot %s", greenBox, want, scale, savePNG(t, shot))
+	}
+	t.Logf("pointer drawn at %v around %v", greenBox, want)
+
+	hand.moveTo(t, redBox.Min.X+10, redBox.Min.Y+10) // over the picture, with control
+	waitShot(t, tx, "the remote pointer to give way", func(s *image.RGBA) bool {
+		shot = s
+		return colourBox(s, isGreen).Empty()
+	})
+}
+
+// waitShot takes screenshots until ok holds, failing after 20 s.
+func waitShot(t *testing.T, x *xvfb.Client, what string, ok func(*image.RGBA) bool) {
+	t.Helper()
+	var last *image.RGBA
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		if last = x.Screenshot(); ok(last) {
+			return
+		}
+	}
+	t.Fatalf("timed out waiting for %s; screenshot %s", what, savePNG(t, last))
+}
+
+func abs(x int) int { return max(x, -x) }
+
+func isRed(r, g, b uint8) bool   { return r > 170 && g < 70 && b < 70 }
+func isGreen(r, g, b uint8) bool { return g > 200 && r < 60 && b < 60 }
+
+// colourBox bounds the pixels of img for which is holds.
+func colourBox(img *image.RGBA, is func(r, g, b uint8) bool) image.Rectangle {
+	var box image.Rectangle
+	for y := img.Rect.Min.Y; y < img.Rect.Max.Y; y++ {
+		for x := img.Rect.Min.X; x < img.Rect.Max.X; x++ {
+			p := img.Pix[img.PixOffset(x, y):]
+			if is(p[0], p[1], p[2]) {
+				box = box.Union(image.Rect(x, y, x+1, y+1))
+			}
+		}
+	}
+	return box
+}
+
+func savePNG(t *testing.T, img *image.RGBA) string {
+	out := filepath.Join(t.TempDir(), "screen.png")
+	if f, err := os.Create(out); err == nil {
+		png.Encode(f, img)
+		f.Close()
+	}
+	return out
 }

@@ -23,4 +23,10 @@
 // methods, non-Latin layouts) goes out as Text events. When the window loses
 // focus, or view-only mode is switched on, held keys and buttons are released
 // with one ReleaseAll event. In view-only mode nothing is sent at all.
+//
+// The customer's pointer arrives apart from the video (SetCursorShape,
+// SetCursor) and is drawn over the picture with the picture's transform,
+// from its own small texture, so it moves smoothly however slowly the
+// video comes. It is left out while the technician's pointer is over the
+// picture and they have control: their pointer then is the remote one.
 package viewer
