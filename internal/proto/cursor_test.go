@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/hex"
 	"errors"
+	"math/rand/v2"
 	"strings"
 	"testing"
 
@@ -101,6 +102,31 @@ func TestCursorShapeCompresses(t *testing.T) {
 	back, err := DecodeCursorShape(enc)
 	if err != nil || !reflect.DeepEqual(back, s) {
 		t.Fatalf("round trip: %v, got %+v", err, back)
+	}
+}
+
+// TestCursorShapeFitsEnvelope: the largest shape, incompressible, still
+// fits one control-channel envelope.
+func TestCursorShapeFitsEnvelope(t *testing.T) {
+	s := CursorShape{W: MaxCursorSize, H: MaxCursorSize, Pix: make([]byte, 4*MaxCursorSize*MaxCursorSize)}
+	rnd := rand.New(rand.NewPCG(1, 2))
+	for i := range s.Pix {
+		s.Pix[i] = byte(rnd.Uint32())
+	}
+	data, err := AppendCursorShape(nil, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	env, err := Encode(TypeCursorShape, CursorShapeMsg{Data: data})
+	if err != nil || len(env) > MaxMessageSize {
+		t.Fatalf("envelope of %d bytes (max %d), err %v", len(env), MaxMessageSize, err)
+	}
+	back, err := Decode(env)
+	if err == nil {
+		_, err = Body[CursorShapeMsg](back)
+	}
+	if err != nil {
+		t.Fatalf("decode the envelope: %v", err)
 	}
 }
 
