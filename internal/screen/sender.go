@@ -44,7 +44,7 @@ type Sender struct {
 	enc      *vpx.Encoder
 	pic      *vpx.I420
 	kbps     int
-	lastSent time.Time
+	lastGrab time.Time // when the previous frame was taken from the source
 	lastPTS  int64
 	start    time.Time
 	seq      uint64
@@ -86,6 +86,7 @@ func (s *Sender) Run(ctx context.Context) error {
 		if ctx.Err() != nil {
 			return nil
 		}
+		s.lastGrab = time.Now()
 		if err != nil {
 			return fmt.Errorf("capture: %w", err)
 		}
@@ -97,9 +98,11 @@ func (s *Sender) Run(ctx context.Context) error {
 	}
 }
 
-// pace waits until one frame interval has passed since the last frame.
+// pace waits until one frame interval has passed since the previous frame
+// was taken. Pacing from the grab, not from the end of sending, keeps the
+// frame rate at MaxFPS while encoding takes part of each interval.
 func (s *Sender) pace(ctx context.Context, interval time.Duration) error {
-	wait := time.Until(s.lastSent.Add(interval))
+	wait := time.Until(s.lastGrab.Add(interval))
 	if wait <= 0 {
 		return ctx.Err()
 	}
@@ -160,7 +163,6 @@ func (s *Sender) send(f *capture.Frame, again bool) (bool, error) {
 	if err := s.pack.write(s.cfg.Track, frame, ts); err != nil {
 		return false, fmt.Errorf("send frame: %w", err)
 	}
-	s.lastSent = time.Now()
 	s.seq++
 	if s.cfg.OnFrame != nil {
 		s.cfg.OnFrame(FrameInfo{Seq: s.seq, RTPTime: ts, Captured: captured, Bytes: len(frame), Keyframe: key})
