@@ -33,7 +33,7 @@ type SenderConfig struct {
 	MaxFPS    int             // default 30
 	Keyframes <-chan struct{} // keyframe requests from the receiver
 	Bitrate   func() int      // congestion controller's target, bit/s; nil or 0 = keep
-	OnFrame   func(FrameInfo) // called after each frame is written; may be nil
+	OnFrame   func(FrameInfo) // called for each frame just before it is written; may be nil
 	Logger    *slog.Logger
 }
 
@@ -160,12 +160,14 @@ func (s *Sender) send(f *capture.Frame, again bool) (bool, error) {
 		return false, nil
 	}
 	ts := s.pack.timestamp(pts)
-	if err := s.pack.write(s.cfg.Track, frame, ts); err != nil {
-		return false, fmt.Errorf("send frame: %w", err)
-	}
 	s.seq++
+	// Announce the frame before its packets leave, so that the receiver
+	// knows its capture time when it decodes it.
 	if s.cfg.OnFrame != nil {
 		s.cfg.OnFrame(FrameInfo{Seq: s.seq, RTPTime: ts, Captured: captured, Bytes: len(frame), Keyframe: key})
+	}
+	if err := s.pack.write(s.cfg.Track, frame, ts); err != nil {
+		return false, fmt.Errorf("send frame: %w", err)
 	}
 	return true, nil
 }
