@@ -17,6 +17,7 @@ const (
 	CodeThrottled    Code = "throttled"
 	CodeVersion      Code = "version"
 	CodeBusy         Code = "busy"
+	CodeRefused      Code = "refused" // the server refuses this client; it does not say why
 	CodeInternal     Code = "internal"
 )
 
@@ -27,6 +28,7 @@ var (
 	ErrInvalidCode  = errors.New("the session code is wrong, expired or already used: ask the technician for a new one")
 	ErrThrottled    = errors.New("too many attempts from this address: wait a minute and try again")
 	ErrServerBusy   = errors.New("the server is busy: try again shortly")
+	ErrRefused      = errors.New("the support server refused this connection: contact the company that gave you the code")
 	ErrInternal     = errors.New("internal server error")
 )
 
@@ -37,6 +39,7 @@ var codeErrors = map[Code]error{
 	CodeThrottled:    ErrThrottled,
 	CodeVersion:      ErrVersion,
 	CodeBusy:         ErrServerBusy,
+	CodeRefused:      ErrRefused,
 	CodeInternal:     ErrInternal,
 }
 

@@ -10,16 +10,9 @@ import (
 	"github.com/tandem-remote/tandem/internal/proto"
 )
 
-// errRefused answers a Join from a blocked customer. On the wire it is
-// the unauthorized code with the message "refused": the customer learns
-// neither that a block exists nor why (proto has no code of its own for
-// it yet).
-var errRefused error = refusedError{}
-
-type refusedError struct{}
-
-func (refusedError) Error() string { return "refused" }
-func (refusedError) Unwrap() error { return proto.ErrUnauthorized }
+// errRefused answers a Join from a blocked customer: the customer learns
+// neither that a block exists nor why.
+var errRefused = proto.ErrRefused
 
 // checkBlocked refuses c when a customer block covers its address, and
 // audits the refusal with the block's ID. A store failure refuses too: a
