@@ -56,7 +56,8 @@ possible, through the TURN relay otherwise). The customer's screen arrives
 as video; with -frames it is saved as PNG files, with -type and -move this
 headless technician drives the remote keyboard and pointer, and -json adds
 {"event":"stats",...} lines every second (fps, kbit/s, round trip, frames
-decoded, capture-to-decode latency percentiles). With a display and without
+decoded, capture-to-decode latency percentiles), plus "cursor" events for
+the remote pointer. With a display and without
 -headless, the remote screen opens in a viewer window (scale to fit or 1:1,
 monitor choice, view-only, special keys, disconnect). Ctrl-C ends the session.
 Exit status: 0 when the session ended normally, 1 on error, 2 on bad usage.
