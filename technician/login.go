@@ -21,7 +21,7 @@ import (
 // credentials returns the token that opens sessions: from -token-file, or
 // by logging in as -user with SCRAM, whose password never leaves this
 // process (only a proof bound to the TLS connection is sent).
-func credentials(ctx context.Context, server string, roots *x509.CertPool, tokenFile, user, passwordFile string, stderr io.Writer) (string, error) {
+func credentials(ctx context.Context, server string, roots *x509.CertPool, tokenFile, user, passwordFile string, totp bool, stderr io.Writer) (string, error) {
 	if tokenFile != "" {
 		tok, err := os.ReadFile(tokenFile)
 		if err != nil {
@@ -36,7 +36,13 @@ func credentials(ctx context.Context, server string, roots *x509.CertPool, token
 	hc := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{
 		TLSClientConfig: &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12},
 	}}
-	tok, err := auth.Login(ctx, hc, server, user, password)
+	code := ""
+	if totp {
+		if code, err = readCode(stderr); err != nil {
+			return "", err
+		}
+	}
+	tok, err := auth.LoginTOTP(ctx, hc, server, user, password, code)
 	if err != nil {
 		return "", fmt.Errorf("log in as %s: %w", user, err)
 	}
@@ -72,4 +78,21 @@ func readPassword(user, file string, stderr io.Writer) (string, error) {
 		return "", fmt.Errorf("read password: %w", err)
 	}
 	return string(pw), nil
+}
+
+// readCode takes the authenticator app's current code from $TANDEM_TOTP or
+// the terminal.
+func readCode(stderr io.Writer) (string, error) {
+	if c := os.Getenv("TANDEM_TOTP"); c != "" {
+		return strings.TrimSpace(c), nil
+	}
+	if !term.IsTerminal(int(os.Stdin.Fd())) {
+		return "", errors.New("no TOTP code: set TANDEM_TOTP or run in a terminal")
+	}
+	fmt.Fprint(stderr, "Authenticator code: ")
+	line, err := bufio.NewReader(os.Stdin).ReadString('\n')
+	if err != nil && line == "" {
+		return "", fmt.Errorf("read code: %w", err)
+	}
+	return strings.TrimSpace(line), nil
 }

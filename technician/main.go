@@ -35,6 +35,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	tokenFile := fs.String("token-file", "", "read the technician token from `FILE` (the server's DATA/technician-token)")
 	user := fs.String("user", "", "log in as operator `ID` instead of -token-file (SCRAM: the password never leaves\nthis machine); the password comes from $TANDEM_PASSWORD, -password-file or the terminal")
 	passwordFile := fs.String("password-file", "", "read the operator's password from `FILE` (with -user)")
+	totp := fs.Bool("totp", false, "the account has a second factor: ask for the authenticator code (or take $TANDEM_TOTP)")
 	endAfter := fs.Duration("end-after", 0, "end the session this long after it connects (e.g. 30s); 0 waits for the customer or Ctrl-C")
 	var view session.ViewConfig
 	fs.StringVar(&view.FramesDir, "frames", "", "save the remote screen as PNG files in `DIR` (a few per second, and last.png at the end)")
@@ -83,7 +84,7 @@ Flags:
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	token, err := credentials(ctx, common.Server, cfg.RootCAs, *tokenFile, *user, *passwordFile, stderr)
+	token, err := credentials(ctx, common.Server, cfg.RootCAs, *tokenFile, *user, *passwordFile, *totp, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "technician: %v\n", err)
 		return 1
