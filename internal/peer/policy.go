@@ -19,6 +19,9 @@ const (
 	SRTPProfile     = dtls.SRTP_AEAD_AES_256_GCM
 )
 
+// srtpReplayWindow covers the largest keyframe plus the time NACK takes.
+const srtpReplayWindow = 4096
+
 // settingEngine returns the SettingEngine carrying the cipher policy and the
 // network options of cfg. Certificate fingerprint verification is never
 // disabled.
@@ -28,6 +31,11 @@ func settingEngine(cfg Config, tweak func(*webrtc.SettingEngine)) webrtc.Setting
 	se.SetSRTPProtectionProfiles(SRTPProfile)
 	se.SetDTLSExtendedMasterSecret(dtls.RequireExtendedMasterSecret)
 	se.SetICETimeouts(cfg.DisconnectedTimeout, cfg.FailedTimeout, cfg.KeepaliveInterval)
+	// A 1080p keyframe is hundreds of packets; a retransmission (NACK) of
+	// one lost early in it arrives far behind the newest sequence number.
+	// With SRTP's default 64-packet replay window it would be discarded as
+	// too old, and the keyframe never completes.
+	se.SetSRTPReplayProtectionWindow(srtpReplayWindow)
 	// Host candidates carry real addresses: mDNS names would only slow
 	// pion-to-pion links down and need multicast, which vnet lacks.
 	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"sync/atomic"
 	"time"
 
@@ -30,8 +31,10 @@ type ReceiverConfig struct {
 	Logger  *slog.Logger
 }
 
-// keyframeRetry spaces keyframe requests while waiting for one.
-const keyframeRetry = 300 * time.Millisecond
+// keyframeRetry spaces keyframe requests while waiting for one: long
+// enough for a large keyframe to cross a slow link before it is asked for
+// again.
+const keyframeRetry = time.Second
 
 // Receiver turns the video track back into pictures.
 type Receiver struct {
@@ -79,25 +82,44 @@ func NewReceiver(cfg ReceiverConfig) (*Receiver, error) {
 // then.
 func (r *Receiver) Run() error {
 	defer r.dec.Close()
-	r.requestKeyframe()
+	// No request at start: the sender's first frame is a keyframe, and a
+	// request while it is still arriving would only make the sender start
+	// another one (on a slow link, over and over).
+	dl, _ := r.cfg.Track.(interface{ SetReadDeadline(time.Time) error })
 	for {
+		if dl != nil {
+			// While a frame waits for a repair, wake up to give it up
+			// even if no packet comes (a still screen sends none).
+			var at time.Time
+			if r.asm.waiting() {
+				at = time.Now().Add(holdFor / 2)
+			}
+			dl.SetReadDeadline(at)
+		}
 		p, _, err := r.cfg.Track.ReadRTP()
+		var ne net.Error
+		if errors.As(err, &ne) && ne.Timeout() {
+			r.deliver(r.asm.drain())
+			continue
+		}
 		if err != nil {
 			return nil
 		}
 		r.bytes.Add(int64(len(p.Payload)))
-		frame, ts, lost := r.asm.push(p)
-		if lost {
-			r.dropped.Add(1)
-			r.needKey = true
-		}
-		if frame == nil {
-			if r.needKey {
-				r.requestKeyframe()
-			}
-			continue
-		}
-		r.handle(frame, ts)
+		r.deliver(r.asm.push(p))
+	}
+}
+
+// deliver decodes frames the assembler handed out, after noting frames it
+// gave up (which calls for a keyframe).
+func (r *Receiver) deliver(frames []ready, lost bool) {
+	if lost {
+		r.dropped.Add(1)
+		r.needKey = true
+		r.requestKeyframe()
+	}
+	for _, f := range frames {
+		r.handle(f.frame, f.ts)
 	}
 }
 

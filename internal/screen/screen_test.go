@@ -212,13 +212,13 @@ func TestAssemblerOrder(t *testing.T) {
 	// Deliver in reverse order: the frame completes on the last delivery.
 	a := assembler{codec: vpx.VP8}
 	for i := len(pkts) - 1; i >= 0; i-- {
-		out, ts, lost := a.push(pkts[i])
+		out, lost := a.push(pkts[i])
 		if i > 0 && out != nil {
 			t.Fatalf("frame complete with %d packets missing", i)
 		}
 		if i == 0 {
-			if ts != 1234 || lost || string(out) != string(frame) {
-				t.Fatalf("reassembled %d bytes ts %d lost %v", len(out), ts, lost)
+			if len(out) != 1 || out[0].ts != 1234 || lost || string(out[0].frame) != string(frame) {
+				t.Fatalf("reassembled %v, lost %v", out, lost)
 			}
 		}
 	}
@@ -230,3 +230,111 @@ func TestAssemblerOrder(t *testing.T) {
 type writerFunc func(*rtp.Packet) error
 
 func (f writerFunc) WriteRTP(p *rtp.Packet) error { return f(p) }
+
+// TestKeyframeRequests: a request on a still screen gets a keyframe of
+// the current picture (nothing else would ever repair the receiver), and
+// a burst of requests gets one keyframe, not one each.
+func TestKeyframeRequests(t *testing.T) {
+	src := &fakeScreen{frames: make(chan *capture.Frame)}
+	keyframes := make(chan struct{}, 1)
+	infos := make(chan FrameInfo, 64)
+	snd, err := NewSender(SenderConfig{Source: src, Track: writerFunc(func(*rtp.Packet) error { return nil }),
+		Keyframes: keyframes, OnFrame: func(fi FrameInfo) { infos <- fi }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- snd.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+
+	src.frames <- paint(64, 48, 1, 2, 3, 0, 0)
+	if fi := <-infos; !fi.Keyframe {
+		t.Fatal("first frame is not a keyframe")
+	}
+	keyframes <- struct{}{}
+	select {
+	case fi := <-infos:
+		if !fi.Keyframe {
+			t.Fatalf("answer to a keyframe request: %+v", fi)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("a keyframe request on a still screen went unanswered")
+	}
+	// A burst right after: at most one more keyframe in the next 800 ms.
+	start := time.Now()
+	for range 5 {
+		select {
+		case keyframes <- struct{}{}:
+		default:
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	keys := 0
+	for time.Since(start) < 800*time.Millisecond {
+		select {
+		case fi := <-infos:
+			if fi.Keyframe {
+				keys++
+			}
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	if keys > 0 {
+		t.Fatalf("%d keyframes within 800 ms of the last one: requests are not held", keys)
+	}
+}
+
+// TestAssemblerHoldsForRepair: a frame missing a packet holds back the
+// complete frame behind it while a retransmission may still come; the
+// repair releases both in order, and without it the hole is given up
+// after holdFor.
+func TestAssemblerHoldsForRepair(t *testing.T) {
+	packetsOf := func(ts uint32, seq uint16) []*rtp.Packet {
+		var pk packetizer
+		pk.payloader = &codecs.VP8Payloader{EnablePictureID: true}
+		pk.seq = seq
+		var out []*rtp.Packet
+		pk.write(writerFunc(func(p *rtp.Packet) error {
+			c := *p
+			c.Payload = append([]byte(nil), p.Payload...)
+			out = append(out, &c)
+			return nil
+		}), make([]byte, 3000), ts)
+		return out
+	}
+	for _, repaired := range []bool{true, false} {
+		now := time.Unix(0, 0)
+		a := assembler{codec: vpx.VP8, now: func() time.Time { return now }}
+		first, second := packetsOf(100, 10), packetsOf(200, 20)
+		missing := first[1]
+		for i, p := range first {
+			if i != 1 {
+				if out, _ := a.push(p); out != nil {
+					t.Fatal("incomplete frame handed out")
+				}
+			}
+		}
+		for _, p := range second {
+			if out, lost := a.push(p); out != nil || lost {
+				t.Fatalf("frame behind a hole handed out early: %v %v", out, lost)
+			}
+		}
+		now = now.Add(holdFor / 2)
+		if repaired {
+			out, lost := a.push(missing)
+			if lost || len(out) != 2 || out[0].ts != 100 || out[1].ts != 200 {
+				t.Fatalf("after repair: %d frames, lost %v", len(out), lost)
+			}
+			continue
+		}
+		now = now.Add(holdFor)
+		out, lost := a.push(second[0]) // any packet drives the clock check
+		if !lost || len(out) != 1 || out[0].ts != 200 {
+			t.Fatalf("after the hold: %d frames, lost %v", len(out), lost)
+		}
+		if out, _ := a.push(missing); out != nil {
+			t.Fatal("a given-up frame came back")
+		}
+	}
+}

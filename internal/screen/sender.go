@@ -39,15 +39,17 @@ type SenderConfig struct {
 
 // Sender runs the capture → convert → encode → send loop.
 type Sender struct {
-	cfg      SenderConfig
-	pack     *packetizer
-	enc      *vpx.Encoder
-	pic      *vpx.I420
-	kbps     int
-	lastGrab time.Time // when the previous frame was taken from the source
-	lastPTS  int64
-	start    time.Time
-	seq      uint64
+	cfg        SenderConfig
+	pack       *packetizer
+	enc        *vpx.Encoder
+	pic        *vpx.I420
+	kbps       int
+	lastGrab   time.Time // when the previous frame was taken from the source
+	lastKey    time.Time // when the last keyframe was sent
+	keyPending bool      // a keyframe request waits for minKeyframeGap
+	lastPTS    int64
+	start      time.Time
+	seq        uint64
 }
 
 // NewSender checks cfg and returns a sender; Run starts it.
@@ -82,7 +84,7 @@ func (s *Sender) Run(ctx context.Context) error {
 		if err := s.pace(ctx, interval); err != nil {
 			return nil
 		}
-		f, err := s.next(ctx, redo, interval)
+		f, err := s.next(ctx, redo || s.keyPending, interval)
 		if ctx.Err() != nil {
 			return nil
 		}
@@ -90,7 +92,7 @@ func (s *Sender) Run(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("capture: %w", err)
 		}
-		sent, err := s.send(f, redo && f == nil)
+		sent, err := s.send(f, redo)
 		if err != nil {
 			return err
 		}
@@ -116,25 +118,43 @@ func (s *Sender) pace(ctx context.Context, interval time.Duration) error {
 	}
 }
 
-// next returns the next captured frame. When a dropped picture must be
-// encoded again it waits at most one interval for a change and returns a
-// nil frame if none came.
-func (s *Sender) next(ctx context.Context, redo bool, interval time.Duration) (*capture.Frame, error) {
-	if !redo {
-		return s.cfg.Source.Next(ctx)
+// next returns the next captured frame. It returns a nil frame, meaning
+// "encode the current picture again", when a keyframe request arrives
+// while the screen is still (the receiver lost something and the screen
+// may never change again), or, when short is set (a dropped picture or a
+// pending keyframe must go out), after one interval without a change.
+func (s *Sender) next(ctx context.Context, short bool, interval time.Duration) (*capture.Frame, error) {
+	wctx, cancel := context.WithCancel(ctx)
+	if short {
+		wctx, cancel = context.WithTimeout(ctx, interval)
 	}
-	wctx, cancel := context.WithTimeout(ctx, interval)
 	defer cancel()
+	requested, watched := false, make(chan struct{})
+	go func() { // ends with the wait: cancel below
+		defer close(watched)
+		select {
+		case <-s.cfg.Keyframes:
+			requested = true
+			cancel()
+		case <-wctx.Done():
+		}
+	}()
 	f, err := s.cfg.Source.Next(wctx)
-	if err != nil && ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
+	cancel()
+	<-watched
+	if requested {
+		s.keyPending = true
+	}
+	if err != nil && ctx.Err() == nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
 		return nil, nil
 	}
 	return f, err
 }
 
-// send converts f's changes (f nil: re-encode the current picture) and
-// writes the encoded frame. It reports false when rate control dropped it.
-func (s *Sender) send(f *capture.Frame, again bool) (bool, error) {
+// send converts f's changes and writes the encoded frame. With f nil it
+// encodes the current picture again, when the last one was dropped (redo)
+// or a keyframe is due. It reports false when rate control dropped it.
+func (s *Sender) send(f *capture.Frame, redo bool) (bool, error) {
 	forceKey := s.keyframeRequested()
 	captured := time.Now()
 	if f != nil {
@@ -147,7 +167,7 @@ func (s *Sender) send(f *capture.Frame, again bool) (bool, error) {
 		if err := s.convert(f, newSize); err != nil {
 			return false, err
 		}
-	} else if s.enc == nil || !again {
+	} else if s.enc == nil || (!redo && !forceKey) {
 		return true, nil
 	}
 	s.followBitrate()
@@ -161,6 +181,9 @@ func (s *Sender) send(f *capture.Frame, again bool) (bool, error) {
 	}
 	ts := s.pack.timestamp(pts)
 	s.seq++
+	if key {
+		s.lastKey = time.Now()
+	}
 	// Announce the frame before its packets leave, so that the receiver
 	// knows its capture time when it decodes it.
 	if s.cfg.OnFrame != nil {
@@ -183,13 +206,25 @@ func (s *Sender) pts(captured time.Time) int64 {
 	return pts
 }
 
+// minKeyframeGap is the shortest time between keyframes sent on request.
+// Requests (PLI) that come sooner are held until then: a receiver that
+// asks again while the last keyframe is still crossing a slow link would
+// otherwise get keyframe after keyframe and never a whole one.
+const minKeyframeGap = time.Second
+
 func (s *Sender) keyframeRequested() bool {
-	select {
-	case <-s.cfg.Keyframes:
-		return true
-	default:
-		return false
+	if !s.keyPending {
+		select {
+		case <-s.cfg.Keyframes:
+			s.keyPending = true
+		default:
+		}
 	}
+	if s.keyPending && time.Since(s.lastKey) >= minKeyframeGap {
+		s.keyPending = false
+		return true
+	}
+	return false
 }
 
 // ensureEncoder (re)creates the encoder and picture for a w×h frame and
