@@ -61,7 +61,8 @@ type world struct {
 	wan, lan0, lan1 *vnet.Router
 	net0, net1      *vnet.Net
 	relay           *turn.Server
-	cut             atomic.Bool // drop every packet on the LANs while set
+	cut             atomic.Bool                           // drop every packet on the LANs while set
+	drop            atomic.Pointer[func(vnet.Chunk) bool] // drop the packets it picks
 	allocs          atomic.Int64
 }
 
@@ -102,7 +103,12 @@ func (w *world) addLAN(t *testing.T, publicIP, cidr string, nat *vnet.NATType) *
 	lan := must(vnet.NewRouter(&vnet.RouterConfig{
 		StaticIPs: []string{publicIP}, CIDR: cidr, NATType: nat, LoggerFactory: vnetLogs,
 	}))(t)
-	lan.AddChunkFilter(func(vnet.Chunk) bool { return !w.cut.Load() })
+	lan.AddChunkFilter(func(c vnet.Chunk) bool {
+		if f := w.drop.Load(); f != nil && (*f)(c) {
+			return false
+		}
+		return !w.cut.Load()
+	})
 	check(t, w.wan.AddRouter(lan))
 	return lan
 }

@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/pion/rtp"
 	"github.com/pion/rtp/codecs"
+	"github.com/pion/transport/v5/vnet"
 )
 
 // TestVideo sends "frames" over the video track in both arrangements — the
@@ -94,5 +96,55 @@ func TestVideo(t *testing.T) {
 				t.Fatalf("SRTP profile %s", path.SRTPProfile)
 			}
 		})
+	}
+}
+
+// TestLostPacketOfLargeFrameRepaired: one packet early in a frame of 300
+// packets (a 1080p keyframe's size) is lost on the way; NACK must bring it
+// back, although by then the sender is hundreds of sequence numbers ahead
+// (SRTP's default 64-packet replay window would discard the
+// retransmission as too old).
+func TestLostPacketOfLargeFrameRepaired(t *testing.T) {
+	checkLeaks(t)
+	w := newWorld(t, worldSpec{nat0: fullCone, nat1: fullCone})
+	ctx := testContext(t, 30*time.Second)
+	p := newPair(t, Config{Net: w.net0, ICEServers: iceServers(t), Video: VideoReceive},
+		Config{Net: w.net1, ICEServers: iceServers(t), Video: VideoSend}, nil)
+	p.connect(ctx, t)
+
+	const lostSeq = 1005
+	var dropped atomic.Bool
+	drop := func(c vnet.Chunk) bool {
+		b := c.UserData()
+		if len(b) < 12 || b[0]>>6 != 2 || b[1]&0x7f != 96 {
+			return false // not an RTP packet of our video
+		}
+		seq := uint16(b[2])<<8 | uint16(b[3])
+		return seq == lostSeq && dropped.CompareAndSwap(false, true)
+	}
+	w.drop.Store(&drop)
+
+	go func() {
+		var vp8 codecs.VP8Payloader
+		payloads := vp8.Payload(1100, make([]byte, 300*1090))
+		for i, pl := range payloads {
+			pkt := &rtp.Packet{Header: rtp.Header{Version: 2, Marker: i == len(payloads)-1, SequenceNumber: uint16(1000 + i), Timestamp: 9000}, Payload: pl}
+			if p.ans.VideoTrack().WriteRTP(pkt) != nil {
+				return
+			}
+		}
+	}()
+	track := <-p.off.RemoteVideo()
+	track.SetReadDeadline(time.Now().Add(10 * time.Second))
+	seen := map[uint16]bool{}
+	for !seen[lostSeq] {
+		pkt, _, err := track.ReadRTP()
+		if err != nil {
+			t.Fatalf("packet %d never repaired (dropped on the way: %v); got %d packets: %v", lostSeq, dropped.Load(), len(seen), err)
+		}
+		seen[pkt.SequenceNumber] = true
+	}
+	if !dropped.Load() {
+		t.Fatal("the test dropped nothing")
 	}
 }
