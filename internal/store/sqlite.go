@@ -34,6 +34,13 @@ func OpenSQLite(ctx context.Context, path string) (*SQLite, error) {
 	if path == "" {
 		return nil, errors.New("open store: empty database path: pass a file path such as <data-dir>/tandem.db")
 	}
+	// The DSN is a file: URL, in which a relative path's first element
+	// would be read as a host ("data/tandem.db" -> authority "data").
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("open store: %w", err)
+	}
+	path = abs
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
 	}

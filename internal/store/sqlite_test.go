@@ -103,3 +103,17 @@ func TestNormalizePrefix(t *testing.T) {
 		}
 	}
 }
+
+// TestSQLiteRelativePath: `make run` passes -data ./data, so the store
+// opens "data/tandem.db"; a relative path must not be read as a URL host.
+func TestSQLiteRelativePath(t *testing.T) {
+	t.Chdir(t.TempDir())
+	s, err := store.OpenSQLite(context.Background(), filepath.Join("data", "tandem.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, err := os.Stat(filepath.Join("data", "tandem.db")); err != nil {
+		t.Fatalf("database not where asked: %v", err)
+	}
+}
