@@ -16,6 +16,8 @@ import (
 	"github.com/pion/webrtc/v4"
 
 	"github.com/tandem-remote/tandem/internal/turncred"
+
+	"github.com/tandem-remote/tandem/internal/pionlog"
 )
 
 // Addresses of the virtual networks (documentation ranges on the WAN).
@@ -75,7 +77,7 @@ var (
 	fullCone     = &vnet.NATType{MappingBehavior: vnet.EndpointIndependent, FilteringBehavior: vnet.EndpointIndependent}
 	portRestrict = &vnet.NATType{MappingBehavior: vnet.EndpointIndependent, FilteringBehavior: vnet.EndpointAddrPortDependent}
 	symmetric    = &vnet.NATType{MappingBehavior: vnet.EndpointAddrPortDependent, FilteringBehavior: vnet.EndpointAddrPortDependent}
-	vnetLogs     = pionLogs{log: slog.New(slog.DiscardHandler)}
+	vnetLogs     = pionlog.Factory{Log: slog.New(slog.DiscardHandler)}
 )
 
 func newWorld(t *testing.T, spec worldSpec) *world {

@@ -9,6 +9,8 @@ import (
 	"github.com/pion/dtls/v3"
 	"github.com/pion/ice/v4"
 	"github.com/pion/webrtc/v4"
+
+	"github.com/tandem-remote/tandem/internal/pionlog"
 )
 
 // The cipher policy between our own peers. Both sides offer exactly one
@@ -42,7 +44,7 @@ func settingEngine(cfg Config, tweak func(*webrtc.SettingEngine)) webrtc.Setting
 	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4, webrtc.NetworkTypeUDP6})
 	se.SetIncludeLoopbackCandidate(cfg.IncludeLoopback)
 	setAcceptanceWaits(&se, cfg)
-	se.LoggerFactory = pionLogs{log: cfg.Logger}
+	se.LoggerFactory = pionlog.Factory{Log: cfg.Logger, Demote: true}
 	if cfg.Net != nil {
 		se.SetNet(cfg.Net)
 	}

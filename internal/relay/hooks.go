@@ -8,6 +8,8 @@ import (
 	"github.com/pion/turn/v5"
 
 	"github.com/tandem-remote/tandem/internal/turncred"
+
+	"github.com/tandem-remote/tandem/internal/pionlog"
 )
 
 // serverConfig wires the relay's hooks into pion; listen adds the
@@ -17,7 +19,7 @@ func (r *Relay) serverConfig() turn.ServerConfig {
 		Realm:              r.cfg.Realm,
 		PermissionTimeout:  r.cfg.permissionTimeout,
 		ChannelBindTimeout: r.cfg.channelTimeout,
-		LoggerFactory:      slogFactory{log: r.log},
+		LoggerFactory:      pionlog.Factory{Log: r.log, Key: "scope"},
 		AuthHandler:        r.authenticate,
 		QuotaHandler:       r.reserve,
 		EventHandler: turn.EventHandler{
