@@ -17,7 +17,9 @@
 // (Linux keeps the source port, so the mapping is endpoint-independent),
 // Symmetric uses SNAT --random-fully (a new random port per destination),
 // UDPBlocked adds MASQUERADE plus a FORWARD filter that drops all UDP and
-// lets through only TCP to the ports the test names.
+// lets through only TCP to the ports the test names, and ProxyOnly is the
+// same filter naming only an HTTP CONNECT proxy on the wan (203.0.113.4,
+// testdata/proxy), which the hosts behind it are told to use.
 //
 // Only the documentation ranges 192.0.2.0/24, 198.51.100.0/24 and
 // 203.0.113.0/24 are used, nothing is routed out of the namespaces, and every

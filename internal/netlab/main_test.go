@@ -13,6 +13,7 @@ var (
 	dirOnce  sync.Once
 	dirErr   error
 	probeBin = lazyBuild{pkgs: []string{"internal/netlab/testdata/probe"}}
+	proxyBin = lazyBuild{pkgs: []string{"internal/netlab/testdata/proxy"}}
 	tandem   = lazyBuild{pkgs: []string{"signaling", "turnrelay", "agent", "technician"}}
 )
 

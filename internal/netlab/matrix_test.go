@@ -40,6 +40,7 @@ func TestNATMatrix(t *testing.T) {
 		{name: "cone NATs", nat: Cone, path: "direct", protocol: "udp", types: []string{"srflx", "prflx"}},
 		{name: "symmetric NATs", nat: Symmetric, path: "relayed", protocol: "udp", types: []string{"relay"}},
 		{name: "UDP blocked", nat: UDPBlocked, path: "relayed", protocol: "tls", types: []string{"relay"}},
+		{name: "HTTP proxy only", nat: ProxyOnly, path: "relayed", protocol: "tls", types: []string{"relay"}},
 		{name: "relay only", nat: Cone, path: "relayed", protocol: "udp", onlyRelay: true, flags: []string{"-relay-only"}},
 		{name: "symmetric NATs via coturn", relay: Coturn, nat: Symmetric, path: "relayed", protocol: "udp", types: []string{"relay"}},
 	} {
@@ -56,18 +57,29 @@ func runScenario(t *testing.T, bins Binaries, sc scenario) {
 	lab := New(t)
 	d := Deploy(t, lab, bins, sc.relay)
 	// A locked-down network lets through only the signaling server and the
-	// relay's TLS port.
+	// relay's TLS port; a proxy-only one only its HTTP proxy, which the
+	// hosts are configured to use.
 	sigDst := netip.AddrPortFrom(SignalingAddr, SignalingPort)
 	relayDst := netip.AddrPortFrom(RelayAddr, RelayTLSPort)
-	siteA := lab.Router("ra", PublicA, LANA, sc.nat, sigDst, relayDst)
+	proxyDst := netip.AddrPortFrom(ProxyAddr, ProxyPort)
+	allow := []netip.AddrPort{sigDst, relayDst}
+	var proxy *Proc
+	if sc.nat == ProxyOnly {
+		proxy = StartProxy(t, lab, proxyBin.get(t)["proxy"])
+		allow = []netip.AddrPort{proxyDst}
+	}
+	siteA := lab.Router("ra", PublicA, LANA, sc.nat, allow...)
 	techNS, _ := siteA.Host("tech")
 	var agentNS *NS
 	var siteB *Site
 	if sc.sameLAN {
 		agentNS, _ = siteA.Host("agent")
 	} else {
-		siteB = lab.Router("rb", PublicB, LANB, sc.nat, sigDst, relayDst)
+		siteB = lab.Router("rb", PublicB, LANB, sc.nat, allow...)
 		agentNS, _ = siteB.Host("agent")
+	}
+	if proxy != nil {
+		techNS.Env, agentNS.Env = ProxyEnv(), ProxyEnv()
 	}
 
 	s := d.RunSession(t, bins, techNS, agentNS, sc.flags...)
@@ -86,6 +98,39 @@ func runScenario(t *testing.T, bins Binaries, sc scenario) {
 			if n := site.AcceptedTCP(relayDst); n == 0 {
 				t.Errorf("%s: no TCP connection to the relay's %s went through", site.Router.Name, relayDst)
 			}
+		}
+	}
+	if proxy != nil {
+		checkProxied(t, proxy, proxyDst, []*Site{siteA, siteB}, sigDst, relayDst)
+	}
+}
+
+// checkProxied asserts that each site reached the proxy, and through it
+// exactly the signaling server and the relay, both tunnels granted.
+func checkProxied(t *testing.T, proxy *Proc, proxyDst netip.AddrPort, sites []*Site, want ...netip.AddrPort) {
+	t.Helper()
+	events := proxy.Events("connect")
+	for _, site := range sites {
+		if n := site.AcceptedTCP(proxyDst); n == 0 {
+			t.Errorf("%s: no TCP connection to the proxy's %s went through", site.Router.Name, proxyDst)
+		}
+		var targets []string
+		for _, e := range events {
+			from, err := netip.ParseAddrPort(e.Str("from"))
+			if err != nil || from.Addr() != site.Public {
+				continue
+			}
+			if status, _ := e.Num("status"); status != 200 {
+				t.Errorf("%s: proxy answered %v to %s %s", site.Router.Name, e["status"], e.Str("method"), e.Str("target"))
+			}
+			targets = append(targets, e.Str("target"))
+		}
+		slices.Sort(targets)
+		targets = slices.Compact(targets)
+		wantTargets := []string{want[0].String(), want[1].String()}
+		slices.Sort(wantTargets)
+		if !slices.Equal(targets, wantTargets) {
+			t.Errorf("%s tunnelled to %v through the proxy, want %v\n%s", site.Router.Name, targets, wantTargets, proxy.Output())
 		}
 	}
 }

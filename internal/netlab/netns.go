@@ -28,7 +28,10 @@ func Require(t testing.TB) {
 // NS is one network namespace.
 type NS struct {
 	Name string
-	t    testing.TB
+	// Env is added to the environment of the processes Start runs here,
+	// as a machine's own settings would be (e.g. HTTPS_PROXY).
+	Env []string
+	t   testing.TB
 }
 
 // NewNS creates a namespace with its loopback up and deletes it when the

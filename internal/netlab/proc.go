@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"os/exec"
 	"strings"
 	"sync"
@@ -70,6 +71,9 @@ func (ns *NS) Start(name, bin string, args ...string) *Proc {
 	// `ip netns exec` execs the command after entering the namespace, so the
 	// PID we get is the binary's own.
 	p.cmd = exec.Command("ip", append([]string{"netns", "exec", ns.Name, bin}, args...)...)
+	if len(ns.Env) > 0 {
+		p.cmd.Env = append(os.Environ(), ns.Env...)
+	}
 	p.cmd.Stderr = lockedWriter{&p.mu, &p.stderr}
 	stdout, err := p.cmd.StdoutPipe()
 	if err != nil {
@@ -207,6 +211,19 @@ func (p *Proc) Event(name string) (Event, bool) {
 		}
 	}
 	return nil, false
+}
+
+// Events returns every event with the given name seen so far.
+func (p *Proc) Events(name string) []Event {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var out []Event
+	for _, e := range p.events {
+		if e.Name() == name {
+			out = append(out, e)
+		}
+	}
+	return out
 }
 
 // Output is the process's stdout and stderr so far, for failure messages.

@@ -16,6 +16,7 @@ import (
 var (
 	SignalingAddr = netip.MustParseAddr("203.0.113.2")
 	RelayAddr     = netip.MustParseAddr("203.0.113.3")
+	ProxyAddr     = netip.MustParseAddr("203.0.113.4")
 	PublicA       = netip.MustParseAddr("203.0.113.10")
 	PublicB       = netip.MustParseAddr("203.0.113.20")
 	LANA          = netip.MustParsePrefix("192.0.2.0/26")
@@ -26,6 +27,7 @@ var (
 	SignalingPort = uint16(443)
 	RelayTLSPort  = uint16(443)
 	RelayPort     = uint16(3478)
+	ProxyPort     = uint16(3128)
 )
 
 // RelayKind picks the TURN server a Deployment runs.

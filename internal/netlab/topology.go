@@ -22,11 +22,19 @@ const (
 	// UDPBlocked is Cone plus a FORWARD filter: all UDP dropped, TCP only
 	// to the destinations passed to Router.
 	UDPBlocked
+	// ProxyOnly is the same filter with only an HTTP proxy passed to
+	// Router: the LAN reaches nothing but the proxy, and everything else
+	// (signaling, the relay) only through it.
+	ProxyOnly
 )
 
 func (n NAT) String() string {
-	return [...]string{"cone", "symmetric", "udp-blocked"}[n]
+	return [...]string{"cone", "symmetric", "udp-blocked", "proxy-only"}[n]
 }
+
+// filtered reports whether the router drops forwarded traffic other than
+// TCP to the destinations passed to Router.
+func (n NAT) filtered() bool { return n == UDPBlocked || n == ProxyOnly }
 
 // WANPrefix is the "internet" of a Lab.
 var WANPrefix = netip.MustParsePrefix("203.0.113.0/24")
@@ -87,8 +95,9 @@ type Site struct {
 }
 
 // Router creates a router namespace with public address pub on the wan and
-// a LAN bridge on lan, translating with nat. For UDPBlocked, allowTCP lists
-// the only destinations ("addr:port") LAN hosts may open TCP connections to.
+// a LAN bridge on lan, translating with nat. For UDPBlocked and ProxyOnly,
+// allowTCP lists the only destinations ("addr:port") LAN hosts may open TCP
+// connections to.
 func (l *Lab) Router(name string, pub netip.Addr, lan netip.Prefix, nat NAT, allowTCP ...netip.AddrPort) *Site {
 	l.t.Helper()
 	r := l.ns(name)
@@ -105,13 +114,13 @@ func (l *Lab) Router(name string, pub netip.Addr, lan netip.Prefix, nat NAT, all
 	// that host to another port. A dropped packet's entry is never confirmed.
 	r.IPTables("-A", "INPUT", "-i", "wan", "-m", "conntrack", "--ctstate", "NEW,INVALID", "-j", "DROP")
 	switch nat {
-	case Cone, UDPBlocked:
+	case Cone, UDPBlocked, ProxyOnly:
 		r.IPTables("-t", "nat", "-A", "POSTROUTING", "-o", "wan", "-j", "MASQUERADE")
 	case Symmetric:
 		r.IPTables("-t", "nat", "-A", "POSTROUTING", "-o", "wan", "-j", "SNAT",
 			"--to-source", pub.String(), "--random-fully")
 	}
-	if nat == UDPBlocked {
+	if nat.filtered() {
 		r.IPTables("-A", "FORWARD", "-m", "conntrack", "--ctstate", "ESTABLISHED,RELATED", "-j", "ACCEPT")
 		for _, ap := range allowTCP {
 			r.IPTables("-A", "FORWARD", "-i", "lan", "-p", "tcp", "-d", ap.Addr().String(),
@@ -142,8 +151,8 @@ func (s *Site) Host(name string) (*NS, netip.Addr) {
 }
 
 // AcceptedTCP returns how many packets the router's FORWARD rule for dst
-// accepted (UDPBlocked only): with conntrack accepting established flows
-// first, these are connection openings.
+// accepted (UDPBlocked and ProxyOnly): with conntrack accepting established
+// flows first, these are connection openings.
 func (s *Site) AcceptedTCP(dst netip.AddrPort) int {
 	s.lab.t.Helper()
 	out := s.Router.IPTables("-L", "FORWARD", "-v", "-x", "-n")

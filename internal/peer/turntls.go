@@ -1,6 +1,7 @@
 package peer
 
 import (
+	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
@@ -19,21 +20,23 @@ import (
 // speaks TURN over whatever that dialer returns. turnTLSDialer is such a
 // dialer: it opens TLS itself for the addresses of turns: URLs, verified
 // against the system roots and Config.RootCAs, and plain TCP for turn: URLs
-// with transport=tcp. It bypasses Config.Net, which is fine: pion's vnet has
-// no TCP.
+// with transport=tcp, either of them through an HTTP proxy when the
+// environment names one (see proxy.go). It bypasses Config.Net, which is
+// fine: pion's vnet has no TCP.
 
 const relayDialTimeout = 10 * time.Second
 
 type relayDialer struct {
 	tlsAddrs map[string]string // host:port of a turns: URL -> server name
 	roots    *x509.CertPool
+	proxy    proxyFunc // nil: always direct
 	dialer   net.Dialer
 }
 
 // turnTLSDialer returns nil when cfg has no TCP relay URL, leaving pion's
 // own dialing (over Config.Net) in place.
 func turnTLSDialer(cfg Config) *relayDialer {
-	d := &relayDialer{tlsAddrs: map[string]string{}, roots: cfg.RootCAs}
+	d := &relayDialer{tlsAddrs: map[string]string{}, roots: cfg.RootCAs, proxy: envProxy()}
 	d.dialer.Timeout = relayDialTimeout
 	tcp := false
 	for _, s := range cfg.ICEServers {
@@ -56,16 +59,22 @@ func turnTLSDialer(cfg Config) *relayDialer {
 
 // Dial implements golang.org/x/net/proxy.Dialer for pion's ICE agent.
 func (d *relayDialer) Dial(network, addr string) (net.Conn, error) {
+	conn, err := d.dialTCP(network, addr)
+	if err != nil {
+		return nil, err
+	}
 	name, isTLS := d.tlsAddrs[addr]
 	if !isTLS {
-		return d.dialer.Dial(network, addr)
+		return conn, nil
 	}
-	td := tls.Dialer{NetDialer: &d.dialer, Config: d.tlsConfig(name)}
-	c, err := td.Dial(network, addr)
-	if err != nil {
+	ctx, cancel := context.WithTimeout(context.Background(), relayDialTimeout)
+	defer cancel()
+	tc := tls.Client(conn, d.tlsConfig(name))
+	if err := tc.HandshakeContext(ctx); err != nil {
+		conn.Close()
 		return nil, fmt.Errorf("dial turns relay: %w", err)
 	}
-	return c, nil
+	return tc, nil
 }
 
 // tlsConfig verifies the relay's chain against the system roots first and

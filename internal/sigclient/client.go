@@ -53,7 +53,9 @@ func WSURL(server string) (string, error) {
 	return u.String(), nil
 }
 
-// Dial connects to server, trusting roots (nil = system roots).
+// Dial connects to server, trusting roots (nil = system roots). When the
+// environment names an HTTPS proxy for it (HTTPS_PROXY, NO_PROXY), the
+// WebSocket goes through that proxy with CONNECT, TLS end to end.
 func Dial(ctx context.Context, server string, roots *x509.CertPool) (*Conn, error) {
 	wsURL, err := WSURL(server)
 	if err != nil {
@@ -66,13 +68,25 @@ func Dial(ctx context.Context, server string, roots *x509.CertPool) (*Conn, erro
 	}
 	ws, _, err := websocket.Dial(ctx, wsURL, &websocket.DialOptions{HTTPClient: &http.Client{Transport: tr}})
 	if err != nil {
-		return nil, explainDial(server, err)
+		return nil, explainDial(server, proxyFor(tr, wsURL), err)
 	}
 	ws.SetReadLimit(proto.MaxMessageSize)
 	return &Conn{ws: ws}, nil
 }
 
-func explainDial(server string, err error) error {
+// proxyFor is the proxy the transport uses for wsURL (the WebSocket library
+// asks for it as https), nil when it connects directly.
+func proxyFor(tr *http.Transport, wsURL string) *url.URL {
+	u, err := url.Parse(wsURL)
+	if err != nil {
+		return nil
+	}
+	u.Scheme = "https"
+	proxy, _ := tr.Proxy(&http.Request{URL: u})
+	return proxy
+}
+
+func explainDial(server string, proxy *url.URL, err error) error {
 	var unknown x509.UnknownAuthorityError
 	var hostErr x509.HostnameError
 	var certErr *tls.CertificateVerificationError
@@ -81,6 +95,11 @@ func explainDial(server string, err error) error {
 		return fmt.Errorf("%w at %s (%v): pass -ca with the server's certificate (its DATA/cert.pem) or check the URL", ErrUntrusted, server, err)
 	case errors.As(err, &hostErr):
 		return fmt.Errorf("%w at %s: it is not valid for this name (%v); use the URL the server prints", ErrUntrusted, server, err)
+	}
+	if proxy != nil {
+		// A proxy's refusal reads as its bare status text ("Forbidden").
+		return fmt.Errorf("%w at %s through the proxy %s (from HTTPS_PROXY): %v; check that the proxy runs and lets CONNECT to the server through, or exempt the server with NO_PROXY",
+			ErrUnreachable, server, proxy.Host, err)
 	}
 	var opErr *net.OpError
 	if errors.As(err, &opErr) || errors.Is(err, context.DeadlineExceeded) {
