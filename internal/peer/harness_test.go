@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"net"
 	"os"
-	"runtime"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -18,6 +17,8 @@ import (
 	"github.com/tandem-remote/tandem/internal/turncred"
 
 	"github.com/tandem-remote/tandem/internal/pionlog"
+
+	"github.com/tandem-remote/tandem/internal/leakcheck"
 )
 
 // Addresses of the virtual networks (documentation ranges on the WAN).
@@ -37,25 +38,9 @@ func testLogger(t testing.TB) *slog.Logger {
 	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug})).With("test", t.Name())
 }
 
-// checkLeaks fails the test if goroutines started during it are still
-// running once every later cleanup (links, routers, relay) has run. Call it
-// first in a test so that its cleanup runs last.
-func checkLeaks(t *testing.T) {
-	t.Helper()
-	base := runtime.NumGoroutine()
-	t.Cleanup(func() {
-		deadline := time.Now().Add(15 * time.Second)
-		for runtime.NumGoroutine() > base {
-			if time.Now().After(deadline) {
-				buf := make([]byte, 1<<20)
-				n := runtime.Stack(buf, true)
-				t.Errorf("goroutine leak: %d running, %d before the test\n%s", runtime.NumGoroutine(), base, buf[:n])
-				return
-			}
-			time.Sleep(50 * time.Millisecond)
-		}
-	})
-}
+// checkLeaks fails the test if goroutines started during it outlive it
+// (see package leakcheck). Call it first so that its cleanup runs last.
+func checkLeaks(t *testing.T) { leakcheck.Check(t) }
 
 // world is a virtual internet: a WAN with the relay on it and two LANs, each
 // behind its own NAT, holding one peer each (or both peers on LAN 0).
