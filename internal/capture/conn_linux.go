@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"image"
-	"io"
-	"log"
 	"log/slog"
 	"os"
 	"sync"
@@ -15,6 +13,8 @@ import (
 
 	"github.com/jezek/xgb"
 	"github.com/jezek/xgb/xproto"
+
+	"github.com/tandem-remote/tandem/internal/xconn"
 )
 
 // Screen is one capture session on one X display. Next and NextCursor are
@@ -54,16 +54,6 @@ type Screen struct {
 	cur   cursorState
 }
 
-var quietXGB sync.Once
-
-// silenceXGB discards xgb's package-wide log: it prints "Could not get
-// authority info" on every connection to a display without an Xauthority
-// file, which is normal, not news. Its other lines repeat errors that reach
-// us as return values anyway.
-func silenceXGB() {
-	quietXGB.Do(func() { xgb.Logger = log.New(io.Discard, "", 0) })
-}
-
 // Open connects to the X display and prepares capture: shared memory,
 // change detection, monitor list. Close releases all of it.
 func Open(ctx context.Context, opts Options) (*Screen, error) {
@@ -77,8 +67,7 @@ func Open(ctx context.Context, opts Options) (*Screen, error) {
 	if display == "" {
 		return nil, errors.New("open screen: no X display: set DISPLAY or pass -display")
 	}
-	silenceXGB()
-	conn, err := xgb.NewConnDisplay(display)
+	conn, err := xconn.Dial(display)
 	if err != nil {
 		return nil, fmt.Errorf("open screen: connect to X display %q (is an X session running, and may this user use it?): %w", display, err)
 	}

@@ -13,6 +13,8 @@ import (
 	"github.com/jezek/xgb/xtest"
 
 	"github.com/tandem-remote/tandem/internal/xvfb"
+
+	"github.com/tandem-remote/tandem/internal/xconn"
 )
 
 // startXvfb starts a private Xvfb of the given size with a black root
@@ -30,7 +32,7 @@ type painter struct {
 
 func newPainter(tb testing.TB, display string) *painter {
 	tb.Helper()
-	silenceXGB()
+	xconn.Quiet()
 	c, err := xgb.NewConnDisplay(display)
 	if err != nil {
 		tb.Fatalf("painter: connect: %v", err)

@@ -3,14 +3,14 @@ package input
 import (
 	"errors"
 	"fmt"
-	"io"
-	"log"
 	"log/slog"
 	"sync"
 
 	"github.com/jezek/xgb"
 	"github.com/jezek/xgb/xfixes"
 	"github.com/jezek/xgb/xproto"
+
+	"github.com/tandem-remote/tandem/internal/xconn"
 )
 
 // MaxClipboard is the default limit on clipboard text, in bytes, either way.
@@ -57,8 +57,7 @@ type clipAtoms struct {
 
 // NewX11Clipboard connects to the display and starts watching CLIPBOARD.
 func NewX11Clipboard(opts ClipboardOptions) (*X11Clipboard, error) {
-	quietXGB.Do(func() { xgb.Logger = log.New(io.Discard, "", 0) })
-	conn, err := xgb.NewConnDisplay(opts.Display)
+	conn, err := xconn.Dial(opts.Display)
 	if err != nil {
 		return nil, fmt.Errorf("connect to X display %q: %w", opts.Display, err)
 	}

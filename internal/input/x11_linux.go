@@ -3,8 +3,6 @@ package input
 import (
 	"errors"
 	"fmt"
-	"io"
-	"log"
 	"log/slog"
 	"sync"
 	"sync/atomic"
@@ -12,6 +10,8 @@ import (
 	"github.com/jezek/xgb"
 	"github.com/jezek/xgb/xproto"
 	"github.com/jezek/xgb/xtest"
+
+	"github.com/tandem-remote/tandem/internal/xconn"
 )
 
 // Errors from the X11 injector.
@@ -53,13 +53,9 @@ type X11 struct {
 	wheel   [2]int           // scroll not yet a whole detent, x and y
 }
 
-var quietXGB sync.Once
-
 // NewX11 connects to the display and loads its keyboard map.
 func NewX11(opts Options) (*X11, error) {
-	// xgb logs to stderr by default; its errors reach us as return values.
-	quietXGB.Do(func() { xgb.Logger = log.New(io.Discard, "", 0) })
-	c, err := xgb.NewConnDisplay(opts.Display)
+	c, err := xconn.Dial(opts.Display)
 	if err != nil {
 		return nil, fmt.Errorf("connect to X display %q: %w", opts.Display, err)
 	}

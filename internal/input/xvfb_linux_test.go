@@ -2,8 +2,6 @@ package input
 
 import (
 	"bytes"
-	"io"
-	"log"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,6 +13,8 @@ import (
 	"github.com/jezek/xgb/xproto"
 
 	"github.com/tandem-remote/tandem/internal/xvfb"
+
+	"github.com/tandem-remote/tandem/internal/xconn"
 )
 
 // startXvfb starts a private 1280x800 Xvfb (see package xvfb) and returns
@@ -75,7 +75,7 @@ func waitFile(t *testing.T, path, want string) {
 // dial opens a second client connection, as another program on the desktop.
 func dial(t *testing.T, display string) *xgb.Conn {
 	t.Helper()
-	quietXGB.Do(func() { xgb.Logger = log.New(io.Discard, "", 0) })
+	xconn.Quiet()
 	c, err := xgb.NewConnDisplay(display)
 	if err != nil {
 		t.Fatalf("connect to %s: %v", display, err)

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/tandem-remote/tandem/internal/xvfb"
+
+	"github.com/tandem-remote/tandem/internal/xconn"
 )
 
 // BenchmarkPipeline measures the agent's whole screen pipeline on a real
@@ -24,7 +26,7 @@ import (
 // variants carry the video over two real peer links on loopback instead.
 // Nothing is asserted: the figures are for people to read.
 func BenchmarkPipeline(b *testing.B) {
-	quietXGB()
+	xconn.Quiet()
 	display := xvfb.Start(b, 1920, 1080)
 	xvfbPID := childPID("Xvfb")
 	for _, scene := range []string{"idle", "typing", "scrolling"} {

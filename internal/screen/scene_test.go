@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"fmt"
 	"io"
-	"log"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -16,6 +15,8 @@ import (
 
 	"github.com/jezek/xgb"
 	"github.com/jezek/xgb/xproto"
+
+	"github.com/tandem-remote/tandem/internal/xconn"
 )
 
 // The benchmarks' scene is an X client that changes the screen as a user
@@ -152,7 +153,7 @@ func TestBenchSceneClient(t *testing.T) {
 
 // runScene draws scene kind on display until stop is closed.
 func runScene(display, kind string, out io.Writer, stop <-chan struct{}) error {
-	quietXGB()
+	xconn.Quiet()
 	s, err := newSceneWin(display)
 	if err != nil {
 		return err
@@ -191,15 +192,6 @@ func runScene(display, kind string, out io.Writer, stop <-chan struct{}) error {
 		}
 		step(i) // each step ends with sync: the server has drawn it
 	}
-}
-
-var quietOnce sync.Once
-
-// quietXGB silences xgb's package-wide log, which reports a missing
-// Xauthority file (normal under Xvfb) on every connection. Call it before
-// any connection is opened.
-func quietXGB() {
-	quietOnce.Do(func() { xgb.Logger = log.New(io.Discard, "", 0) })
 }
 
 // sceneWin is the scene's window and the document it shows.

@@ -81,7 +81,7 @@ func TestPointerAndKeys(t *testing.T) {
 // test.
 func mapSpareKey(t *testing.T, keysym uint32) {
 	t.Helper()
-	c := xconn(t)
+	c := xconnect(t)
 	setup := xproto.Setup(c)
 	first, n := setup.MinKeycode, int(setup.MaxKeycode-setup.MinKeycode)+1
 	m, err := xproto.GetKeyboardMapping(c, first, byte(n)).Reply()
@@ -106,7 +106,7 @@ func abs(x int) int { return max(x, -x) }
 // otherWindow maps a second, plain X window to take the focus.
 func otherWindow(t *testing.T) xproto.Window {
 	t.Helper()
-	c := xconn(t)
+	c := xconnect(t)
 	scr := xproto.Setup(c).DefaultScreen(c)
 	id, err := xproto.NewWindowId(c)
 	if err != nil {

@@ -111,7 +111,7 @@ func TestClose(t *testing.T) {
 // does (WM_DELETE_WINDOW).
 func deleteWindow(t *testing.T, id string) {
 	t.Helper()
-	c := xconn(t)
+	c := xconnect(t)
 	atom := func(name string) xproto.Atom {
 		r, err := xproto.InternAtom(c, false, uint16(len(name)), name).Reply()
 		if err != nil {

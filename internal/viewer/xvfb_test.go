@@ -9,7 +9,6 @@ import (
 	"image/color"
 	"image/png"
 	"io"
-	"log"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -22,6 +21,8 @@ import (
 
 	"github.com/jezek/xgb"
 	"github.com/jezek/xgb/xproto"
+
+	"github.com/tandem-remote/tandem/internal/xconn"
 )
 
 var update = flag.Bool("update", false, "write screenshots of the viewer under testdata/ for a human to look at")
@@ -128,13 +129,10 @@ func window(t testing.TB, title string) (string, image.Rectangle) {
 	return id, image.Rectangle{Min: min, Max: min.Add(image.Pt(vals["WIDTH"], vals["HEIGHT"]))}
 }
 
-var quietXGB sync.Once
-
-// xconn opens a connection to the test's display, closed at cleanup.
-func xconn(t testing.TB) *xgb.Conn {
+// xconnect opens a connection to the test's display, closed at cleanup.
+func xconnect(t testing.TB) *xgb.Conn {
 	t.Helper()
-	quietXGB.Do(func() { xgb.Logger = log.New(io.Discard, "", 0) })
-	c, err := xgb.NewConn()
+	c, err := xconn.Dial("")
 	if err != nil {
 		t.Fatalf("connect to X: %v", err)
 	}
@@ -145,7 +143,7 @@ func xconn(t testing.TB) *xgb.Conn {
 // screenshot grabs the whole X screen.
 func screenshot(t testing.TB) *image.RGBA {
 	t.Helper()
-	c := xconn(t)
+	c := xconnect(t)
 	scr := xproto.Setup(c).DefaultScreen(c)
 	w, h := int(scr.WidthInPixels), int(scr.HeightInPixels)
 	img := image.NewRGBA(image.Rect(0, 0, w, h))

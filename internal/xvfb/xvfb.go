@@ -8,12 +8,9 @@ import (
 	"bufio"
 	"fmt"
 	"image"
-	"io"
-	"log"
 	"os"
 	"os/exec"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -21,6 +18,8 @@ import (
 	"github.com/jezek/xgb"
 	"github.com/jezek/xgb/randr"
 	"github.com/jezek/xgb/xproto"
+
+	"github.com/tandem-remote/tandem/internal/xconn"
 )
 
 // Start runs a private w×h Xvfb (24-bit, MIT-SHM, black root) and returns
@@ -70,10 +69,6 @@ func stop(cmd *exec.Cmd) {
 	}
 }
 
-// quietOnce sets xgb's package-wide logger once, before any connection
-// of ours reads it.
-var quietOnce sync.Once
-
 // Client is an X connection a test uses to arrange the display. Monitors
 // defined through it last as long as it stays open (RandR ties them to the
 // client), so keep it until the test ends; it is closed at cleanup.
@@ -86,8 +81,7 @@ type Client struct {
 // Connect opens a Client on display.
 func Connect(tb testing.TB, display string) *Client {
 	tb.Helper()
-	quietOnce.Do(func() { xgb.Logger = log.New(io.Discard, "", 0) }) // it logs missing X authority on every connect
-	c, err := xgb.NewConnDisplay(display)
+	c, err := xconn.Dial(display)
 	if err != nil {
 		tb.Fatalf("connect to %s: %v", display, err)
 	}
