@@ -2,6 +2,8 @@ package signaling
 
 import (
 	"context"
+	"crypto/ed25519"
+	"encoding/base64"
 	"errors"
 	"net/http"
 	"net/netip"
@@ -217,7 +219,11 @@ func (s *Server) join(ctx context.Context, c *client, env proto.Envelope) error 
 	s.metrics.joined.Inc()
 	s.cfg.Logger.Info("session joined", "session", sess.id, "from", c.addr)
 	s.auditSession(ctx, "session.join", sess, c, nil)
-	if err := c.send(ctx, proto.TypeJoined, proto.Joined{Session: sess.id, ICEServers: ice, Grant: g}); err != nil {
+	joined := proto.Joined{Session: sess.id, ICEServers: ice, Grant: g}
+	if g != nil {
+		joined.GrantKey = base64.StdEncoding.EncodeToString(s.cfg.GrantKey.Public().(ed25519.PublicKey))
+	}
+	if err := c.send(ctx, proto.TypeJoined, joined); err != nil {
 		return errClosed
 	}
 	tech.send(ctx, proto.TypePeerJoined, proto.PeerJoined{Session: sess.id})
