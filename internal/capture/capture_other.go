@@ -28,3 +28,6 @@ func (s *Screen) NextCursor(ctx context.Context) (Cursor, error) {
 
 // Close does nothing on this system.
 func (s *Screen) Close() error { return nil }
+
+// Refresh does nothing without a backend.
+func (s *Screen) Refresh() {}

@@ -37,6 +37,7 @@ type Screen struct {
 	once    sync.Once
 
 	layoutStale atomic.Bool // set by events: enumerate monitors again
+	refresh     atomic.Bool // set by Refresh: the next frame is a full one
 	mu          sync.Mutex  // guards monitors, selected, rootSize
 	monitors    []Monitor
 	selected    int

@@ -32,6 +32,14 @@ func (s *Screen) Next(ctx context.Context) (*Frame, error) {
 	}
 }
 
+// Refresh makes the next frame a full one, read from the screen whole, and
+// wakes Next for it: for a caller that altered the pixels it was given
+// (masking) or must show the screen afresh after a pause.
+func (s *Screen) Refresh() {
+	s.refresh.Store(true)
+	signal(s.wake)
+}
+
 // tryFrame captures a frame if anything in the selected area changed and
 // returns nil, nil otherwise.
 func (s *Screen) tryFrame() (*Frame, error) {
@@ -45,7 +53,7 @@ func (s *Screen) tryFrame() (*Frame, error) {
 		return nil, fmt.Errorf("next frame: %w", err)
 	}
 	cs := &s.cap
-	full := cs.frame.Seq == 0 || area != cs.area || mon != cs.monitor
+	full := cs.frame.Seq == 0 || area != cs.area || mon != cs.monitor || s.refresh.Swap(false)
 	dirty := cs.scratch[:0]
 	if s.damage != nil {
 		if dirty, err = s.damage.take(s.conn, dirty); err != nil {

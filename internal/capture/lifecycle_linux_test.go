@@ -66,3 +66,22 @@ func TestNoFrameAllocation(t *testing.T) {
 		t.Errorf("hot path allocates %.0f times, %d bytes per frame", allocs, res.AllocedBytesPerOp())
 	}
 }
+
+// TestRefresh: after Refresh, Next returns a whole frame read afresh even
+// though nothing on the screen changed, with the pixels the screen holds
+// (not ones a caller wrote into the previous frame).
+func TestRefresh(t *testing.T) {
+	display := startXvfb(t, 320, 240)
+	s := openScreen(t, display, Options{})
+	f := next(t, s)
+	clear(f.Pix) // what a masking caller does
+	f.Pix[0] = 0x7f
+	s.Refresh()
+	f = next(t, s)
+	if len(f.Dirty) != 1 || f.Dirty[0] != image.Rect(0, 0, 320, 240) {
+		t.Fatalf("dirty after Refresh = %v, want the whole frame", f.Dirty)
+	}
+	if f.Pix[0] != 0 {
+		t.Errorf("first pixel = %#x: the frame was not read afresh (black root expected)", f.Pix[0])
+	}
+}
