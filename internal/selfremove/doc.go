@@ -1,0 +1,38 @@
+// Package selfremove makes the customer's one-shot agent leave nothing
+// behind. The agent creates a Remover first thing in main, writes its
+// temporaries under TempDir, Tracks every other file it writes (a partial
+// download, a log the customer asked for) and Keeps the files the customer
+// accepted. When the session ends, however it ends (Stop, the technician
+// hanging up, the link lost beyond its grace period, SIGINT or SIGTERM),
+// the deferred Remove deletes the tracked files, the temporary directory
+// and finally the agent's own binary.
+//
+// # Why the binary is checked before it is deleted
+//
+// New resolves the executable's real path (symlinks evaluated, made
+// absolute, so a later change of directory does not matter) and records its
+// device and inode. Remove deletes that path only while it still names the
+// same file: a symlink is never followed and a newer agent downloaded over
+// the old one under the same name is left alone. A symlink that pointed at
+// the binary stays behind, dangling; it is not a file the agent wrote.
+//
+// # What it never does
+//
+// The agent installs no service, autostart entry, certificate or firewall
+// rule, so there is nothing of that kind to undo. Processes and listening
+// sockets end with the process itself: the agent must stop its goroutines
+// (and any child it started) before main returns; Remove only removes files.
+//
+// # Wiring
+//
+//	func run() int {
+//		rm, err := selfremove.New(selfremove.Options{Logger: log})
+//		if err != nil { ... }
+//		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+//		defer stop()        // runs second: a second Ctrl-C cannot kill a half-done removal
+//		defer rm.Remove()   // runs first, on every return path
+//		...
+//	}
+//
+// Only Linux is implemented; see binary_other.go for the Windows plan.
+package selfremove
