@@ -2,6 +2,7 @@ package input
 
 import (
 	"fmt"
+	"image"
 	"time"
 
 	"github.com/jezek/xgb/xproto"
@@ -186,6 +187,7 @@ func (x *X11) fakeKey(kc xproto.Keycode, press bool) {
 	if press {
 		typ = xproto.KeyPress
 	}
+	x.injecting(typ, byte(kc), image.Point{})
 	xtest.FakeInput(x.conn, typ, byte(kc), 0, x.root, 0, 0, 0)
 	x.down[kc] = press
 	x.spares.touch(kc, time.Now())

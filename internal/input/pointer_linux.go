@@ -2,6 +2,7 @@ package input
 
 import (
 	"fmt"
+	"image"
 
 	"github.com/jezek/xgb/xproto"
 	"github.com/jezek/xgb/xtest"
@@ -28,6 +29,7 @@ func (x *X11) move(id uint8, px, py uint16) error {
 	}
 	rx, ry := m.place(px, py)
 	// Detail 0 makes the motion absolute, relative to root.
+	x.injecting(xproto.MotionNotify, 0, image.Pt(rx, ry))
 	xtest.FakeInput(x.conn, xproto.MotionNotify, 0, 0, x.root, int16(rx), int16(ry), 0)
 	return nil
 }
@@ -60,6 +62,7 @@ func (x *X11) fakeButton(b byte, press bool) {
 	if press {
 		typ = xproto.ButtonPress
 	}
+	x.injecting(typ, b, image.Point{})
 	xtest.FakeInput(x.conn, typ, b, 0, x.root, 0, 0, 0)
 	x.buttons[b] = press
 }

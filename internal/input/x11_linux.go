@@ -3,6 +3,7 @@ package input
 import (
 	"errors"
 	"fmt"
+	"image"
 	"log/slog"
 	"sync"
 	"sync/atomic"
@@ -30,6 +31,17 @@ type Options struct {
 	Monitors func() []Monitor
 	// Logger receives X errors; nil discards.
 	Logger *slog.Logger
+	// Allow, when set, is asked before each event reaches the desktop
+	// (see Target); refused events are dropped without an error. The agent
+	// uses it to keep input off its own window and inside the shared
+	// applications.
+	Allow func(Target) bool
+	// Injecting, when set, is told of every fake X event right before it
+	// is sent: the X event type (KeyPress, KeyRelease, ButtonPress,
+	// ButtonRelease or MotionNotify), the keycode or button, and for a
+	// motion its root point. A watcher of the customer's own input uses it
+	// to tell injected events from local ones.
+	Injecting func(xType byte, detail byte, at image.Point)
 }
 
 // X11 injects events into an X display through the XTEST extension, over
@@ -39,6 +51,8 @@ type X11 struct {
 	root     xproto.Window
 	screen   Monitor
 	monitors func() []Monitor
+	allow    func(Target) bool
+	onInject func(xType byte, detail byte, at image.Point)
 	log      *slog.Logger
 	loop     chan struct{} // closed when the event loop returns
 	stale    atomic.Bool   // the server's keyboard map changed
@@ -86,6 +100,8 @@ func newX11(c *xgb.Conn, opts Options) (*X11, error) {
 		root:     scr.Root,
 		screen:   Monitor{Width: int(scr.WidthInPixels), Height: int(scr.HeightInPixels)},
 		monitors: opts.Monitors,
+		allow:    opts.Allow,
+		onInject: opts.Injecting,
 		log:      logger,
 		loop:     make(chan struct{}),
 		km:       km,
@@ -119,6 +135,9 @@ func (x *X11) Inject(ev Event) error {
 	defer x.mu.Unlock()
 	if err := x.usable(); err != nil {
 		return err
+	}
+	if !x.permit(ev) {
+		return nil
 	}
 	switch ev.Type {
 	case PointerMove:
