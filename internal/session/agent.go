@@ -3,8 +3,10 @@ package session
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/tandem-remote/tandem/internal/peer"
+	"github.com/tandem-remote/tandem/internal/proto"
 	"github.com/tandem-remote/tandem/internal/sigclient"
 )
 
@@ -13,6 +15,12 @@ type AgentConfig struct {
 	Common
 	Code   string // as the customer typed it
 	Screen ScreenConfig
+	// Customer is asked before anything is shared and told what happens
+	// (the agent's window). Nil means nobody can be asked: every request
+	// is then answered "unavailable" and nothing is shared.
+	Customer Customer
+	// Now is the clock grants are checked against; nil = time.Now.
+	Now func() time.Time
 }
 
 // RunAgent joins the session of cfg.Code, brings the link up as the
@@ -43,10 +51,31 @@ func RunAgent(ctx context.Context, cfg AgentConfig) error {
 		return fmt.Errorf("join session: %w", err)
 	}
 	cfg.Report.Joined()
+	g, err := verifyGrant(joined, cfg.now())
+	if err != nil {
+		r.bye(ReasonRefused)
+		return r.finish(ReasonRefused, err)
+	}
 	video := peer.VideoNone
+	c := newConsent(cfg.Customer, g)
+	cs := newCustomerSide(r, c, customerActions(cfg.Customer), func(m proto.Mode) bool {
+		return cfg.Customer != nil && scr != nil && (m == proto.ModeView || (m == proto.ModeControl && !cfg.Screen.ViewOnly))
+	})
+	r.onControl = func(ctx context.Context, env proto.Envelope) {
+		if env.Type == proto.TypeModeRequest {
+			cs.onRequest(ctx, env)
+		} else if scr != nil {
+			scr.onControl(ctx, env)
+		}
+	}
+	r.startWorkers = func(ctx context.Context) {
+		r.goWorker(ctx, cs.run)
+		if scr != nil {
+			scr.start(ctx)
+		}
+	}
 	if scr != nil {
-		scr.r, video = r, peer.VideoSend
-		r.onControl, r.startWorkers = scr.onControl, scr.start
+		scr.r, scr.consent, video = r, c, peer.VideoSend
 	}
 	if err := r.startLink(pumpCtx, peer.Answerer, video, joined.ICEServers); err != nil {
 		return err
@@ -58,4 +87,18 @@ func RunAgent(ctx context.Context, cfg AgentConfig) error {
 		return r.finish(reason, err)
 	}
 	return r.finish(r.live(ctx, 0, ReasonStopped))
+}
+
+func (cfg *AgentConfig) now() time.Time {
+	if cfg.Now != nil {
+		return cfg.Now()
+	}
+	return time.Now()
+}
+
+func customerActions(c Customer) <-chan CustomerAction {
+	if c == nil {
+		return nil
+	}
+	return c.Actions()
 }

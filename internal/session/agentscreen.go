@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/tandem-remote/tandem/internal/capture"
+	"github.com/tandem-remote/tandem/internal/grant"
 	"github.com/tandem-remote/tandem/internal/input"
 	"github.com/tandem-remote/tandem/internal/peer"
 	"github.com/tandem-remote/tandem/internal/proto"
@@ -33,6 +34,21 @@ type agentScreen struct {
 	inj  *input.X11          // nil in view-only mode
 	clip *input.X11Clipboard // nil in view-only mode
 
+	consent *consent
+	// The agent's own window, where remote input never goes: whether a
+	// root point lies on it, and whether a top-level window is it. Nil
+	// without a window.
+	overOwnWindow func(p image.Point) bool
+	isOwnWindow   func(w uint32) bool
+	// With chosen applications: whether a root point lies on a shared
+	// window, and whether a top-level window is shared. Nil = the whole
+	// screen is shared.
+	pointShared  func(p image.Point) bool
+	windowShared func(w uint32) bool
+	// sharedRegion: see gatedSource.region; nil = the whole screen.
+	sharedRegion func() (all bool, rects []image.Rectangle, version uint64)
+	maskFrame    func(f *capture.Frame, area image.Rectangle, rects []image.Rectangle)
+
 	mu       sync.Mutex
 	monitors []capture.Monitor
 	current  int
@@ -55,7 +71,7 @@ func openAgentScreen(ctx context.Context, cfg ScreenConfig, log *slog.Logger) (*
 		}
 	}
 	if !cfg.ViewOnly {
-		a.inj, err = input.NewX11(input.Options{Display: cfg.Display, Monitors: a.inputMonitors, Logger: log})
+		a.inj, err = input.NewX11(input.Options{Display: cfg.Display, Monitors: a.inputMonitors, Allow: a.allowInput, Logger: log})
 		if err != nil {
 			scr.Close()
 			return nil, fmt.Errorf("remote input: %w", err)
@@ -93,14 +109,17 @@ func (a *agentScreen) inputMonitors() []input.Monitor {
 	return append(out, input.Monitor{ID: capture.All, X: all.Min.X, Y: all.Min.Y, Width: all.Dx(), Height: all.Dy()})
 }
 
-// start runs the video sender and the input loop and describes the screen
-// to the technician.
+// start runs the consent worker, the video sender, the input loop and the
+// pointer and clipboard loops, and describes the screen to the
+// technician. Nothing is sent or injected before the customer allows it:
+// the gated source and the loops ask the consent record first.
 func (a *agentScreen) start(ctx context.Context) {
 	r := a.r
 	a.sendScreenInfo(ctx)
+	src := &gatedSource{src: a.scr, consent: a.consent, region: a.sharedRegion, mask: a.maskFrame}
 	r.goWorker(ctx, func(ctx context.Context) {
 		snd, err := screen.NewSender(screen.SenderConfig{
-			Source: a.scr, Track: r.link.VideoTrack(), MaxFPS: a.cfg.MaxFPS,
+			Source: src, Track: r.link.VideoTrack(), MaxFPS: a.cfg.MaxFPS,
 			Keyframes: r.link.KeyframeRequests(), Bitrate: r.link.TargetBitrate,
 			OnFrame: func(fi screen.FrameInfo) { a.announce(ctx, fi) }, Logger: a.log,
 		})
@@ -124,7 +143,9 @@ func (a *agentScreen) clipboardLoop(ctx context.Context) {
 	for {
 		select {
 		case <-a.clip.Changed():
-			a.sendClipboard(ctx)
+			if a.clipboardAllowed() {
+				a.sendClipboard(ctx)
+			}
 		case <-ctx.Done():
 			return
 		}
@@ -156,8 +177,32 @@ func (a *agentScreen) sendScreenInfo(ctx context.Context) {
 	a.r.sendControl(ctx, proto.TypeScreenInfo, info)
 }
 
-// inputLoop injects the technician's input unless the customer chose view
-// only, in which case every event is dropped here, in the agent.
+// clipboardAllowed: the clipboard goes either way only while the customer
+// lets the technician control, and only when the grant includes it.
+func (a *agentScreen) clipboardAllowed() bool {
+	return a.consent.get().InputAllowed() && a.consent.allows(grant.Clipboard)
+}
+
+// allowInput keeps the technician's input off the agent's own window and,
+// when the customer chose applications, inside them.
+func (a *agentScreen) allowInput(t input.Target) bool {
+	if t.Pointer {
+		if a.overOwnWindow != nil && a.overOwnWindow(t.Point) {
+			return false
+		}
+		return a.pointShared == nil || a.pointShared(t.Point)
+	}
+	if a.isOwnWindow != nil && a.isOwnWindow(t.Window) {
+		return false
+	}
+	return a.windowShared == nil || a.windowShared(t.Window)
+}
+
+// inputLoop injects the technician's input. Every event is dropped here,
+// in the agent, unless the customer allowed control and has not paused or
+// taken it back (or started the agent view-only), and pointer events are
+// dropped over the agent's own window and outside the shared
+// applications.
 func (a *agentScreen) inputLoop(ctx context.Context) {
 	ch := a.r.link.Channel(peer.ChannelInput)
 	for {
@@ -165,7 +210,7 @@ func (a *agentScreen) inputLoop(ctx context.Context) {
 		if err != nil {
 			return
 		}
-		if a.inj == nil {
+		if a.inj == nil || !a.consent.get().InputAllowed() {
 			continue
 		}
 		ev, err := input.Decode(b)
@@ -183,14 +228,14 @@ func (a *agentScreen) inputLoop(ctx context.Context) {
 func (a *agentScreen) onControl(ctx context.Context, env proto.Envelope) {
 	switch env.Type {
 	case proto.TypeClipboard:
-		if c, err := proto.Body[proto.Clipboard](env); err == nil && a.clip != nil {
+		if c, err := proto.Body[proto.Clipboard](env); err == nil && a.clip != nil && a.clipboardAllowed() {
 			if err := a.clip.Set(c.Text); err != nil {
 				a.log.Warn("set clipboard", "err", err)
 			}
 		}
 		return
 	case proto.TypeClipboardGet:
-		if a.clip != nil {
+		if a.clip != nil && a.clipboardAllowed() {
 			gctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 			a.sendClipboard(gctx)
 			cancel()

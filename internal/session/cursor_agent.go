@@ -29,11 +29,28 @@ const (
 func (a *agentScreen) cursorLoop(ctx context.Context) {
 	ch := a.r.link.Channel(peer.ChannelCursor)
 	cs := cursorSender{
-		next: a.scr.NextCursor, place: a.cursorPos, log: a.log,
+		next: a.nextCursor, place: a.cursorPos, log: a.log,
 		send:  func(ctx context.Context, b []byte) error { return ch.Send(ctx, b) },
 		shape: a.sendShape,
 	}
 	cs.run(ctx)
+}
+
+// nextCursor returns the next pointer change while the screen is shared;
+// while it is not, it waits (and the pointer is not read at all).
+func (a *agentScreen) nextCursor(ctx context.Context) (capture.Cursor, error) {
+	for {
+		st, changed := a.consent.watch()
+		if st.Sharing() {
+			break
+		}
+		select {
+		case <-changed:
+		case <-ctx.Done():
+			return capture.Cursor{}, ctx.Err()
+		}
+	}
+	return a.scr.NextCursor(ctx)
 }
 
 // cursorSender is the agent's pointer loop, apart from the screen and the

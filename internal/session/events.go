@@ -110,6 +110,43 @@ func (r *Reporter) Sent(events int) {
 	}{"input-sent", events}, fmt.Sprintf("Sent %d input events", events))
 }
 
+// Mode reports the state in force on the agent: after the customer
+// answered a request, or acted on their own.
+func (r *Reporter) Mode(s proto.ModeState) {
+	text := "Mode: " + describeMode(s)
+	if s.Answer != "" {
+		text += " (request " + s.Answer + ")"
+	}
+	r.emit(struct {
+		Event string `json:"event"`
+		proto.ModeState
+	}{"mode", s}, text)
+}
+
+func describeMode(s proto.ModeState) string {
+	var text string
+	switch s.Mode {
+	case proto.ModeNone:
+		text = "nothing shared"
+	case proto.ModeView:
+		text = "viewing"
+	case proto.ModeControl:
+		text = "controlling"
+	case proto.ModeDemonstrate:
+		text = "demonstrating"
+	}
+	if s.Paused {
+		text += ", paused by the customer"
+	}
+	if s.InputSuspended {
+		text += ", input suspended (the customer took back control)"
+	}
+	if s.AppsOnly {
+		text += ", chosen applications only"
+	}
+	return text
+}
+
 // Ended reports the end of the session and why.
 func (r *Reporter) Ended(reason string) {
 	r.emit(struct {
@@ -149,6 +186,8 @@ func describe(reason string) string {
 		return "the code expired before the customer joined"
 	case ReasonSessionExpired:
 		return "the session reached its maximum length"
+	case ReasonRefused:
+		return "the customer did not allow it"
 	}
 	return reason
 }

@@ -46,6 +46,9 @@ func (r *run) live(ctx context.Context, endAfter time.Duration, ownEnd string) (
 		case <-r.hangUp:
 			r.bye(ownEnd)
 			return ownEnd, nil
+		case reason := <-r.ending:
+			r.bye(reason)
+			return reason, nil
 		case <-ctx.Done():
 			r.bye(ReasonInterrupted)
 			return ReasonInterrupted, nil

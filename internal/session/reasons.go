@@ -20,6 +20,7 @@ const (
 	ReasonPeerGone       = "peer-gone"
 	ReasonCodeExpired    = "code-expired"
 	ReasonSessionExpired = "session-expired"
+	ReasonRefused        = "refused" // the customer refused (or did not answer) the first request
 )
 
 // clean reports whether a session that ended for reason ended normally

@@ -59,8 +59,17 @@ type run struct {
 	startWorkers func(ctx context.Context)
 	beforeEnd    func()          // last words before the "ended" event (final stats)
 	hangUp       <-chan struct{} // closed when this side's user ends the session
+	ending       chan string     // a reason this side ends the session for (endWith)
 	workers      sync.WaitGroup
 	stopWorkers  context.CancelFunc
+}
+
+// endWith ends the session from this side for reason (first call wins).
+func (r *run) endWith(reason string) {
+	select {
+	case r.ending <- reason:
+	default:
+	}
 }
 
 // goWorker runs f in a goroutine that close waits for; f must return once
@@ -95,6 +104,7 @@ func (r *run) startLink(pumpCtx context.Context, role peer.Role, video peer.Vide
 		return fmt.Errorf("create peer link: %w", err)
 	}
 	r.link = link
+	r.ending = make(chan string, 1)
 	r.serverBye = make(chan string, 1)
 	r.pumpDone = make(chan struct{})
 	go r.pump(pumpCtx)

@@ -42,6 +42,15 @@ type ViewConfig struct {
 	SetClipboard string
 	Clipboard    <-chan string
 	OnClipboard  func(text string)
+
+	// Modes: Mode is asked for as soon as the link is up (default
+	// control); ThenMode, when set, once the first frame arrived (for
+	// scripts); Modes carries a viewer's requests; OnMode gets every state
+	// the agent reports (its answers and the customer's own actions).
+	Mode     proto.Mode
+	ThenMode proto.Mode
+	Modes    <-chan proto.Mode
+	OnMode   func(proto.ModeState)
 }
 
 // techView receives and measures the agent's screen.
@@ -83,6 +92,7 @@ func (v *techView) start(ctx context.Context) {
 	if v.cfg.Monitor >= 0 {
 		r.sendControl(ctx, proto.TypeSelectMonitor, proto.SelectMonitor{ID: v.cfg.Monitor})
 	}
+	r.goWorker(ctx, v.modes)
 	r.goWorker(ctx, v.receive)
 	r.goWorker(ctx, v.stats)
 	r.goWorker(ctx, v.script)
@@ -161,6 +171,8 @@ func (v *techView) onControl(_ context.Context, env proto.Envelope) {
 			v.captured[fi.RTPTime] = time.Unix(0, fi.Captured)
 		}
 		v.mu.Unlock()
+	case proto.TypeModeState:
+		v.onModeState(env)
 	case proto.TypeCursorShape:
 		v.onCursorShape(env)
 	case proto.TypeClipboard:

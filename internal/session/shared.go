@@ -1,0 +1,91 @@
+package session
+
+import (
+	"context"
+	"image"
+
+	"github.com/tandem-remote/tandem/internal/capture"
+)
+
+// frameSource is the capture as the gate uses it.
+type frameSource interface {
+	Next(ctx context.Context) (*capture.Frame, error)
+	Refresh()
+}
+
+// gatedSource stands between the capture and the video sender and lets
+// through only what the customer shares: nothing before consent or while
+// paused (Next then waits without capturing), and, when the customer chose
+// applications, only their windows — every other pixel of every frame is
+// blacked out here, in the agent, before encoding.
+type gatedSource struct {
+	src     frameSource
+	consent *consent
+	// region returns the part of the screen that is shared, in root
+	// coordinates; all is true when the whole screen is. Nil means the
+	// whole screen. version changes whenever the region does.
+	region func() (all bool, rects []image.Rectangle, version uint64)
+	mask   func(f *capture.Frame, area image.Rectangle, rects []image.Rectangle)
+
+	stale   bool   // the technician's picture predates a pause or a region change
+	version uint64 // region version of the last frame let through
+}
+
+// Next returns the next frame to send. It blocks while nothing is shared.
+func (g *gatedSource) Next(ctx context.Context) (*capture.Frame, error) {
+	for {
+		st, changed := g.consent.watch()
+		if !st.Sharing() {
+			g.stale = true
+			select {
+			case <-changed:
+				continue
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			}
+		}
+		if g.stale {
+			g.src.Refresh()
+			g.stale = false
+		}
+		f, err := g.src.Next(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if !g.consent.get().Sharing() {
+			g.stale = true // captured as the customer paused: never sent
+			continue
+		}
+		if g.filter(f) {
+			return f, nil
+		}
+	}
+}
+
+// filter masks f to the shared region. It returns false when the region
+// changed since the last frame: the capture is then asked for a whole
+// fresh frame, because pixels blacked out before may now be shared.
+func (g *gatedSource) filter(f *capture.Frame) bool {
+	if g.region == nil {
+		return true
+	}
+	all, rects, version := g.region()
+	if version != g.version {
+		g.version = version
+		if !wholeFrame(f) {
+			g.src.Refresh()
+			return false
+		}
+	}
+	if all {
+		return true
+	}
+	for _, d := range f.Dirty {
+		g.mask(f, d, rects)
+	}
+	return true
+}
+
+func wholeFrame(f *capture.Frame) bool {
+	return len(f.Dirty) == 1 && f.Dirty[0] == image.Rect(0, 0, f.Width, f.Height)
+}
