@@ -136,6 +136,12 @@ func (u *ui) account(newPicture bool, took time.Duration, info layoutInfo) {
 func (u *ui) draw(gtx layout.Context, st Status) layoutInfo {
 	paint.Fill(gtx.Ops, barBg)
 	info := layoutInfo{}
+	if u.v.cfg.DisplayOnly {
+		info.screen.Max = gtx.Constraints.Max
+		u.drawScreen(gtx)
+		info.geom, info.cursor = u.geom, u.cur.drawn
+		return info
+	}
 	layout.Flex{Axis: layout.Vertical}.Layout(gtx,
 		layout.Rigid(func(gtx layout.Context) layout.Dimensions {
 			dims, rects := u.tb.layout(gtx, u.tb.items(st, u.mode, u.viewOnly))

@@ -51,6 +51,10 @@ type Config struct {
 	// Width and Height are the window's initial size in Dp; 0 means
 	// 1280×800.
 	Width, Height int
+	// DisplayOnly shows the picture alone: no toolbar, no status line,
+	// and no input ever leaves the window. The agent uses it to show the
+	// customer the technician's screen during a demonstration.
+	DisplayOnly bool
 }
 
 // Stats counts what the viewer did with the frames it was shown.
