@@ -57,3 +57,20 @@ func removeExecutable(path string, want fileID) error {
 	}
 	return nil
 }
+
+// processAlive reports whether a process with this PID exists.
+func processAlive(pid int) bool {
+	err := syscall.Kill(pid, 0)
+	return err == nil || errors.Is(err, syscall.EPERM)
+}
+
+// ownedByMe reports whether the current user owns path, so that one user's
+// agent never sweeps another's directory.
+func ownedByMe(path string) bool {
+	info, err := os.Lstat(path)
+	if err != nil || !info.IsDir() {
+		return false
+	}
+	st, ok := info.Sys().(*syscall.Stat_t)
+	return ok && int(st.Uid) == os.Getuid()
+}

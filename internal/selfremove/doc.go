@@ -16,6 +16,13 @@
 // the old one under the same name is left alone. A symlink that pointed at
 // the binary stays behind, dangling; it is not a file the agent wrote.
 //
+// # When the agent is killed
+//
+// SIGKILL, a crash or a power cut run no Remove. The binary then stays
+// where the customer saved it, and the temporary directory, named after
+// the agent's PID, is swept by the next agent's New once that PID no longer
+// runs.
+//
 // # What it never does
 //
 // The agent installs no service, autostart entry, certificate or firewall

@@ -218,3 +218,31 @@ func listening(t *testing.T, port int) bool {
 	}
 	return false
 }
+
+func TestNewSweepsDeadAgentsTempDirs(t *testing.T) {
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	gone := exec.Command("true")
+	if err := gone.Run(); err != nil {
+		t.Fatal(err)
+	}
+	dead := filepath.Join(tmp, fmt.Sprintf("tandem-agent-%d-123", gone.Process.Pid))
+	live := filepath.Join(tmp, fmt.Sprintf("tandem-agent-%d-456", os.Getpid()))
+	unrelated := filepath.Join(tmp, "tandem-agent-notes")
+	for _, d := range []string{dead, live, unrelated} {
+		write(t, filepath.Join(d, "frame.raw"))
+	}
+	r, err := New(Options{Executable: fakeAgent(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if exists(t, dead) {
+		t.Errorf("dead agent's temp dir %s not swept", dead)
+	}
+	if !exists(t, live) || !exists(t, unrelated) {
+		t.Errorf("swept a running agent's dir (%v) or an unrelated one (%v)", !exists(t, live), !exists(t, unrelated))
+	}
+	if !strings.HasPrefix(filepath.Base(r.TempDir()), fmt.Sprintf("tandem-agent-%d-", os.Getpid())) {
+		t.Errorf("temp dir %s does not carry the agent's PID", r.TempDir())
+	}
+}

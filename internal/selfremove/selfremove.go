@@ -46,7 +46,7 @@ func New(o Options) (*Remover, error) {
 	if err != nil {
 		return nil, fmt.Errorf("self-removal: %w", err)
 	}
-	dir, err := os.MkdirTemp("", "tandem-agent-*")
+	dir, err := makeTempDir()
 	if err != nil {
 		return nil, fmt.Errorf("self-removal: create a temporary directory (check $TMPDIR): %w", err)
 	}
@@ -54,7 +54,11 @@ func New(o Options) (*Remover, error) {
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	return &Remover{exe: exe, id: id, tempDir: clean(dir), developer: o.Developer, log: log, kept: map[string]bool{}}, nil
+	r := &Remover{exe: exe, id: id, tempDir: clean(dir), developer: o.Developer, log: log, kept: map[string]bool{}}
+	if n := r.sweep(); n > 0 {
+		log.Info("stale agent temp dirs removed", "count", n)
+	}
+	return r, nil
 }
 
 // resolve returns the real, absolute path of the executable.
