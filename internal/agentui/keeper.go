@@ -1,0 +1,258 @@
+package agentui
+
+import (
+	"fmt"
+	"image"
+	"log/slog"
+	"time"
+
+	"github.com/jezek/xgb"
+	"github.com/jezek/xgb/xproto"
+
+	"github.com/tandem-remote/tandem/internal/xconn"
+)
+
+// margin is the gap, in pixels, between the window and the screen's edges.
+const margin = 8
+
+// maxRaises bounds how often the keeper raises the window in a second: if
+// another client also insists on being on top, the two would otherwise
+// restack each other as fast as the server allows.
+const maxRaises = 20
+
+// keeper places the Gio window and keeps it on top and on screen, over its
+// own X connection (Gio's is not reachable from Go). Its goroutine reads
+// that connection's events until close.
+type keeper struct {
+	log  *slog.Logger
+	conn *xgb.Conn
+	root xproto.Window
+	win  xproto.Window // Gio's window
+	done chan struct{}
+
+	// Only the event goroutine uses these after start.
+	size   image.Point
+	raises []time.Time
+}
+
+// newKeeper takes charge of window win on display and places it.
+func newKeeper(display string, win uint32, log *slog.Logger) (*keeper, error) {
+	c, err := xconn.Dial(display)
+	if err != nil {
+		return nil, fmt.Errorf("connect to X display %q: %w", display, err)
+	}
+	k := &keeper{log: log, conn: c, root: xproto.Setup(c).DefaultScreen(c).Root,
+		win: xproto.Window(win), done: make(chan struct{})}
+	if err := k.start(); err != nil {
+		c.Close()
+		return nil, err
+	}
+	go k.loop()
+	return k, nil
+}
+
+// start asks for the window's events, marks it always-on-top and moves it
+// to its corner.
+func (k *keeper) start() error {
+	mask := uint32(xproto.EventMaskVisibilityChange | xproto.EventMaskStructureNotify)
+	if err := xproto.ChangeWindowAttributesChecked(k.conn, k.win, xproto.CwEventMask, []uint32{mask}).Check(); err != nil {
+		return fmt.Errorf("watch window %#x: %w", k.win, err)
+	}
+	if err := k.setAbove(); err != nil {
+		return err
+	}
+	r, err := k.bounds()
+	if err != nil {
+		return err
+	}
+	k.size = r.Size()
+	k.place(r)
+	return k.sync()
+}
+
+// setAbove sets _NET_WM_STATE_ABOVE (and sticky, off the task bar) on the
+// window and asks a window manager, if any, to apply it now: the property
+// alone is only read when a window is mapped, and Gio has mapped it.
+func (k *keeper) setAbove() error {
+	a, err := k.atoms("_NET_WM_STATE", "_NET_WM_STATE_ABOVE", "_NET_WM_STATE_STICKY", "_NET_WM_STATE_SKIP_TASKBAR", "ATOM")
+	if err != nil {
+		return err
+	}
+	states := a[1:4]
+	data := make([]byte, 4*len(states))
+	for i, s := range states {
+		xgb.Put32(data[4*i:], uint32(s))
+	}
+	err = xproto.ChangePropertyChecked(k.conn, xproto.PropModeReplace, k.win, a[0], a[4], 32,
+		uint32(len(states)), data).Check()
+	if err != nil {
+		return fmt.Errorf("set _NET_WM_STATE on window %#x: %w", k.win, err)
+	}
+	const add = 1
+	for _, pair := range [][2]xproto.Atom{{states[0], states[1]}, {states[2], 0}} {
+		ev := xproto.ClientMessageEvent{Format: 32, Window: k.win, Type: a[0],
+			Data: xproto.ClientMessageDataUnionData32New([]uint32{add, uint32(pair[0]), uint32(pair[1]), 1, 0})}
+		xproto.SendEvent(k.conn, false, k.root,
+			xproto.EventMaskSubstructureRedirect|xproto.EventMaskSubstructureNotify, string(ev.Bytes()))
+	}
+	return nil
+}
+
+// atoms interns names.
+func (k *keeper) atoms(names ...string) ([]xproto.Atom, error) {
+	cookies := make([]xproto.InternAtomCookie, len(names))
+	for i, n := range names {
+		cookies[i] = xproto.InternAtom(k.conn, false, uint16(len(n)), n)
+	}
+	out := make([]xproto.Atom, len(names))
+	for i, c := range cookies {
+		r, err := c.Reply()
+		if err != nil {
+			return nil, fmt.Errorf("intern atom %s: %w", names[i], err)
+		}
+		out[i] = r.Atom
+	}
+	return out, nil
+}
+
+// loop handles the window's events until the connection closes.
+func (k *keeper) loop() {
+	defer close(k.done)
+	for {
+		ev, err := k.conn.WaitForEvent()
+		switch {
+		case ev == nil && err == nil:
+			return // connection closed
+		case err != nil:
+			k.log.Debug("agentui x error", "err", err)
+		}
+		switch e := ev.(type) {
+		case xproto.VisibilityNotifyEvent:
+			if e.State != xproto.VisibilityUnobscured {
+				k.raise()
+			}
+		case xproto.ConfigureNotifyEvent:
+			if e.Window == k.win {
+				k.configured()
+			}
+		case xproto.DestroyNotifyEvent:
+			if e.Window == k.win {
+				return
+			}
+		}
+	}
+}
+
+// configured puts the window back in its corner if it was resized (it
+// grows and shrinks with its content) or if any part of it left the
+// screen.
+func (k *keeper) configured() {
+	r, err := k.bounds()
+	if err != nil {
+		return // the window is going away
+	}
+	resized := r.Size() != k.size
+	k.size = r.Size()
+	if resized || !r.In(k.screen()) {
+		k.place(r)
+	}
+}
+
+// screen is the root window's rectangle.
+func (k *keeper) screen() image.Rectangle {
+	s := xproto.Setup(k.conn).DefaultScreen(k.conn)
+	return image.Rect(0, 0, int(s.WidthInPixels), int(s.HeightInPixels))
+}
+
+// corner is where a window of size sz goes: the screen's top-right corner.
+func corner(screen image.Rectangle, sz image.Point) image.Point {
+	return image.Pt(max(screen.Max.X-sz.X-margin, 0), screen.Min.Y+margin)
+}
+
+// place moves the window (its frame, under a window manager) of current
+// rectangle r to its corner, on top.
+func (k *keeper) place(r image.Rectangle) {
+	top, err := k.topLevel()
+	if err != nil {
+		return
+	}
+	p := corner(k.screen(), r.Size())
+	k.log.Debug("agentui window placed", "x", p.X, "y", p.Y, "from_x", r.Min.X, "from_y", r.Min.Y)
+	xproto.ConfigureWindow(k.conn, top, xproto.ConfigWindowX|xproto.ConfigWindowY|xproto.ConfigWindowStackMode,
+		[]uint32{uint32(int32(p.X)), uint32(int32(p.Y)), xproto.StackModeAbove})
+}
+
+// raise puts the window on top again, at most maxRaises times a second.
+func (k *keeper) raise() {
+	now := time.Now()
+	for len(k.raises) > 0 && now.Sub(k.raises[0]) > time.Second {
+		k.raises = k.raises[1:]
+	}
+	if len(k.raises) >= maxRaises {
+		k.log.Warn("agentui raise refused", "reason", "another window keeps covering it")
+		return
+	}
+	k.raises = append(k.raises, now)
+	top, err := k.topLevel()
+	if err != nil {
+		return
+	}
+	xproto.ConfigureWindow(k.conn, top, xproto.ConfigWindowStackMode, []uint32{xproto.StackModeAbove})
+}
+
+// topLevel is the window's ancestor that is a child of the root: the
+// window itself without a window manager, its frame with one.
+func (k *keeper) topLevel() (xproto.Window, error) {
+	w := k.win
+	for {
+		t, err := xproto.QueryTree(k.conn, w).Reply()
+		if err != nil {
+			return 0, fmt.Errorf("query window tree: %w", err)
+		}
+		if t.Parent == t.Root || t.Parent == 0 {
+			return w, nil
+		}
+		w = t.Parent
+	}
+}
+
+// bounds is the top-level window's rectangle on the root window, borders
+// included.
+func (k *keeper) bounds() (image.Rectangle, error) {
+	top, err := k.topLevel()
+	if err != nil {
+		return image.Rectangle{}, err
+	}
+	g, err := xproto.GetGeometry(k.conn, xproto.Drawable(top)).Reply()
+	if err != nil {
+		return image.Rectangle{}, fmt.Errorf("window geometry: %w", err)
+	}
+	tr, err := xproto.TranslateCoordinates(k.conn, top, k.root, 0, 0).Reply()
+	if err != nil {
+		return image.Rectangle{}, fmt.Errorf("window position: %w", err)
+	}
+	b := int(g.BorderWidth)
+	min := image.Pt(int(tr.DstX)-b, int(tr.DstY)-b)
+	return image.Rectangle{Min: min, Max: min.Add(image.Pt(int(g.Width)+2*b, int(g.Height)+2*b))}, nil
+}
+
+// windowIDs are the window and, under a window manager, its frame.
+func (k *keeper) windowIDs() []uint32 {
+	ids := []uint32{uint32(k.win)}
+	if top, err := k.topLevel(); err == nil && top != k.win {
+		ids = append(ids, uint32(top))
+	}
+	return ids
+}
+
+// sync waits until the server has handled every request so far.
+func (k *keeper) sync() error {
+	_, err := xproto.GetInputFocus(k.conn).Reply()
+	return err
+}
+
+// close ends the event goroutine and the connection.
+func (k *keeper) close() {
+	k.conn.Close()
+	<-k.done
+}

@@ -1,0 +1,142 @@
+package agentui
+
+import (
+	"fmt"
+	"image"
+
+	"gioui.org/layout"
+	"gioui.org/op/clip"
+	"gioui.org/op/paint"
+	"gioui.org/unit"
+	"gioui.org/widget"
+	"gioui.org/widget/material"
+)
+
+// chatShown is how many of the last chat lines the panel shows.
+const chatShown = 6
+
+// drawPanel draws the session panel: status, buttons, and the open panes.
+func (v *view) drawPanel(c *column, s snapshot) {
+	t, st := v.t, s.status
+	v.status = st
+	c.text(nStatus, t.statusLine(st), unit.Sp(15), true, fg, v.th)
+	bs := []button{{nStop, t[mStop], v.buttons[nStop], denyBg}}
+	if st.Operator != "" {
+		pause := button{nPause, t[mPause], v.buttons[nPause], btnBg}
+		if st.Paused {
+			pause.label, pause.bg = t[mResume], accent
+		}
+		bs = append(bs, pause)
+		if st.Mode == ModeControl {
+			take := button{nTakeBack, t[mTakeBack], v.buttons[nTakeBack], btnBg}
+			if st.InputSuspended {
+				take.label, take.bg = t[mGiveBack], accent
+			}
+			bs = append(bs, take)
+		}
+		bs = append(bs, v.toggle(nChat, mChat, v.chatOpen), v.toggle(nFiles, mFiles, v.filesOpen),
+			v.toggle(nApps, mApps, v.appsOpen))
+	}
+	c.row(v.th, bs)
+	if st.Operator == "" {
+		return
+	}
+	if v.chatOpen {
+		v.drawChat(c, s)
+	}
+	if v.filesOpen {
+		v.drawFiles(c, st)
+	}
+	if v.appsOpen {
+		v.drawApps(c, s)
+	}
+}
+
+func (v *view) toggle(name string, label msg, open bool) button {
+	b := button{name, v.t[label], v.buttons[name], btnBg}
+	if open {
+		b.bg = accent
+	}
+	return b
+}
+
+// drawChat draws the last chat lines and the field to answer in.
+func (v *view) drawChat(c *column, s snapshot) {
+	lines := s.chat[max(len(s.chat)-chatShown, 0):]
+	for i, l := range lines {
+		name := ""
+		if i == len(lines)-1 {
+			name = nChatLast
+		}
+		c.text(name, fmt.Sprintf("%s %s: %s", l.At.Format("15:04"), l.From, l.Text), unit.Sp(13), false, fg, v.th)
+	}
+	c.add(nChatInput, func(gtx layout.Context) layout.Dimensions {
+		return field(gtx, v.th, &v.editor)
+	})
+	c.row(v.th, []button{{nSend, v.t[mSend], v.buttons[nSend], accent}})
+}
+
+// field draws a one-line text editor on a dark background.
+func field(gtx layout.Context, th *material.Theme, ed *widget.Editor) layout.Dimensions {
+	gtx.Constraints.Min.X = gtx.Constraints.Max.X
+	return layout.Background{}.Layout(gtx,
+		func(gtx layout.Context) layout.Dimensions {
+			sz := gtx.Constraints.Min
+			paint.FillShape(gtx.Ops, fieldBg, clip.Rect{Max: sz}.Op())
+			return layout.Dimensions{Size: sz}
+		},
+		func(gtx layout.Context) layout.Dimensions {
+			e := material.Editor(th, ed, "")
+			e.Color = fg
+			e.TextSize = unit.Sp(14)
+			return layout.UniformInset(6).Layout(gtx, e.Layout)
+		})
+}
+
+// drawFiles lists the transfers in progress.
+func (v *view) drawFiles(c *column, st Status) {
+	if len(st.Transfers) == 0 {
+		c.text("", v.t[mNoTransfers], unit.Sp(13), false, dim, v.th)
+		return
+	}
+	for _, tr := range st.Transfers {
+		arrow := "↑"
+		if tr.Incoming {
+			arrow = "↓"
+		}
+		line := fmt.Sprintf("%s %s  %s / %s", arrow, tr.Name, v.t.size(tr.Done), v.t.size(tr.Total))
+		c.text("", line, unit.Sp(13), false, fg, v.th)
+	}
+}
+
+// drawApps draws the chooser of shared windows.
+func (v *view) drawApps(c *column, s snapshot) {
+	v.check(c, nWhole, &v.whole, v.t[mWholeScreen])
+	if len(s.apps) == 0 {
+		c.text("", v.t[mNoWindows], unit.Sp(13), false, dim, v.th)
+	}
+	for _, w := range s.apps {
+		label := w.Title
+		if w.Program != "" {
+			label += " — " + w.Program
+		}
+		v.check(c, appName(w.ID), v.apps[w.ID], label)
+	}
+	c.row(v.th, []button{{nShare, v.t[mShare], v.buttons[nShare], accent}})
+}
+
+func (v *view) check(c *column, name string, b *widget.Bool, label string) {
+	if b == nil {
+		return
+	}
+	c.info.texts = append(c.info.texts, label)
+	cb := material.CheckBox(v.th, b, label)
+	cb.Color, cb.IconColor, cb.TextSize = fg, fg, unit.Sp(13)
+	c.add(name, func(gtx layout.Context) layout.Dimensions {
+		gtx.Constraints.Min = image.Point{}
+		return cb.Layout(gtx)
+	})
+}
+
+// appName names the checkbox of window id.
+func appName(id uint32) string { return fmt.Sprintf("app-%d", id) }

@@ -1,0 +1,179 @@
+package agentui
+
+import (
+	"strings"
+
+	"gioui.org/font/gofont"
+	"gioui.org/io/key"
+	"gioui.org/layout"
+	"gioui.org/op"
+	"gioui.org/text"
+	"gioui.org/widget"
+	"gioui.org/widget/material"
+)
+
+// Names of the things a frame draws, as layoutInfo records them.
+const (
+	nAllow     = "allow"
+	nDeny      = "deny"
+	nAsks      = "asks" // the line naming the operator and what they ask
+	nStatus    = "status"
+	nStop      = "stop"
+	nPause     = "pause" // Pause or Resume
+	nTakeBack  = "take-back"
+	nChat      = "chat"
+	nFiles     = "files"
+	nApps      = "apps"
+	nChatInput = "chat-input"
+	nSend      = "send"
+	nChatLast  = "chat-last"
+	nShare     = "share"
+	nWhole     = "whole-screen"
+)
+
+// view is the window goroutine's state; only that goroutine touches it.
+type view struct {
+	u   *UI
+	t   *texts
+	th  *material.Theme
+	ops op.Ops
+
+	buttons map[string]*widget.Clickable
+	editor  widget.Editor
+	whole   widget.Bool
+	apps    map[uint32]*widget.Bool
+	escape  int // tag for Escape, which denies a question
+
+	drawnPrompt      uint64 // question drawn last frame: clicks answer it
+	chatOpen         bool
+	filesOpen        bool
+	appsOpen         bool
+	chatSeq, appsSeq uint64
+	status           Status // drawn last frame: buttons act on it
+	height, asked    int    // content height drawn, window height asked for
+}
+
+func newView(u *UI) *view {
+	th := material.NewTheme()
+	// Only the embedded Go font: scanning the system's fonts costs more
+	// than opening the window.
+	th.Shaper = text.NewShaper(text.NoSystemFonts(), text.WithCollection(gofont.Collection()))
+	th.Palette = material.Palette{Bg: bg, Fg: fg, ContrastBg: accent, ContrastFg: fg}
+	v := &view{u: u, t: u.texts, th: th, buttons: map[string]*widget.Clickable{},
+		apps: map[uint32]*widget.Bool{}}
+	for _, n := range []string{nAllow, nDeny, nStop, nPause, nTakeBack, nChat, nFiles, nApps, nSend, nShare} {
+		v.buttons[n] = new(widget.Clickable)
+	}
+	v.editor = widget.Editor{SingleLine: true, Submit: true}
+	return v
+}
+
+// handle acts on the input since the last frame. Clicks and keys answer
+// the question that was on screen when they happened, never a newer one.
+func (v *view) handle(gtx layout.Context, s snapshot) {
+	b := v.buttons
+	if id := v.drawnPrompt; id != 0 {
+		if b[nAllow].Clicked(gtx) {
+			v.u.model.answer(id, Allow)
+		}
+		if b[nDeny].Clicked(gtx) || v.escaped(gtx) {
+			v.u.model.answer(id, Deny)
+		}
+	}
+	if s.prompt != nil && s.prompt.id != v.drawnPrompt {
+		// A new question: nobody has chosen anything on it yet.
+		gtx.Execute(key.FocusCmd{})
+	}
+	v.handlePanel(gtx, s)
+}
+
+// escaped reports whether Escape was pressed.
+func (v *view) escaped(gtx layout.Context) bool {
+	pressed := false
+	for {
+		e, ok := gtx.Event(key.Filter{Name: key.NameEscape})
+		if !ok {
+			return pressed
+		}
+		if ke, ok := e.(key.Event); ok && ke.State == key.Press {
+			pressed = true
+		}
+	}
+}
+
+// handlePanel acts on the panel's buttons and fields.
+func (v *view) handlePanel(gtx layout.Context, s snapshot) {
+	b, st := v.buttons, v.status
+	if b[nStop].Clicked(gtx) {
+		v.u.act(Action{Kind: Stop})
+	}
+	if b[nPause].Clicked(gtx) {
+		v.u.act(Action{Kind: map[bool]ActionKind{false: Pause, true: Resume}[st.Paused]})
+	}
+	if b[nTakeBack].Clicked(gtx) {
+		v.u.act(Action{Kind: map[bool]ActionKind{false: TakeBack, true: GiveBack}[st.InputSuspended]})
+	}
+	if b[nChat].Clicked(gtx) {
+		v.chatOpen = !v.chatOpen
+	}
+	if b[nFiles].Clicked(gtx) {
+		v.filesOpen = !v.filesOpen
+	}
+	if b[nApps].Clicked(gtx) {
+		v.appsOpen = !v.appsOpen
+	}
+	v.handleChat(gtx, s)
+	v.handleApps(gtx, s)
+}
+
+// handleChat opens the chat when a message arrives and sends what the
+// customer typed on Enter or Send.
+func (v *view) handleChat(gtx layout.Context, s snapshot) {
+	if s.chatSeq != v.chatSeq {
+		v.chatSeq, v.chatOpen = s.chatSeq, true
+	}
+	send := v.buttons[nSend].Clicked(gtx)
+	for {
+		e, ok := v.editor.Update(gtx)
+		if !ok {
+			break
+		}
+		if _, ok := e.(widget.SubmitEvent); ok {
+			send = true
+		}
+	}
+	msg := strings.TrimSpace(v.editor.Text())
+	if !send || msg == "" {
+		return
+	}
+	v.editor.SetText("")
+	v.u.model.addChat(v.t[mYou], msg, gtx.Now)
+	v.chatSeq++ // our own line must not reopen a chat the customer closes
+	v.u.act(Action{Kind: ChatSend, Text: msg})
+}
+
+// handleApps keeps a checkbox per listed window and reports the choice on
+// Share.
+func (v *view) handleApps(gtx layout.Context, s snapshot) {
+	if s.appsSeq != v.appsSeq {
+		v.appsSeq = s.appsSeq
+		v.apps = make(map[uint32]*widget.Bool, len(s.apps))
+		chosen := false
+		for _, w := range s.apps {
+			v.apps[w.ID] = &widget.Bool{Value: w.Selected}
+			chosen = chosen || w.Selected
+		}
+		v.whole.Value = !chosen
+	}
+	if !v.buttons[nShare].Clicked(gtx) {
+		return
+	}
+	a := Action{Kind: ChooseApps, WholeScreen: v.whole.Value}
+	for _, w := range s.apps {
+		if b := v.apps[w.ID]; b != nil && b.Value {
+			a.Windows = append(a.Windows, w.ID)
+		}
+	}
+	v.appsOpen = false
+	v.u.act(a)
+}

@@ -1,0 +1,115 @@
+package agentui
+
+import (
+	"image"
+	"time"
+
+	"gioui.org/app"
+	"gioui.org/io/system"
+	"gioui.org/op"
+	"gioui.org/unit"
+)
+
+// panelWidth is the window's width in Dp.
+const panelWidth = 400
+
+// layoutInfo records what the last window frame drew and where, in window
+// pixels, so that tests can click buttons and check texts.
+type layoutInfo struct {
+	rects  map[string]image.Rectangle
+	texts  []string // every text drawn, in order
+	prompt uint64   // the question drawn; 0 for the panel
+	armed  bool     // Allow was drawn as usable
+	size   image.Point
+}
+
+// serve runs the Gio window until it is destroyed; it owns u.win's event
+// loop, and Gio's X11 window must be closed from that goroutine, so Close
+// only wakes it.
+func (u *UI) serve(found chan<- uint32) {
+	defer close(u.done)
+	defer close(u.actions)
+	v := newView(u)
+	closing := false
+	for {
+		switch e := u.win.Event().(type) {
+		case app.X11ViewEvent:
+			if e.Valid() {
+				select {
+				case found <- uint32(e.Window):
+				default:
+				}
+			}
+		case app.DestroyEvent:
+			u.destroyed(e.Err, closing)
+			return
+		case app.ConfigEvent:
+			u.focused.Store(e.Config.Focused)
+		case app.FrameEvent:
+			if u.closing.Load() && !closing {
+				closing = true
+				u.win.Perform(system.ActionClose)
+			}
+			v.frame(e)
+		}
+	}
+}
+
+// destroyed handles the end of the window. If the customer closed it (not
+// Close), that is a Stop: they want nothing shared any more.
+func (u *UI) destroyed(err error, closing bool) {
+	u.focused.Store(false)
+	if err != nil {
+		u.log.Error("agentui window failed", "err", err)
+	}
+	if !closing && err == nil {
+		u.log.Info("agentui window closed by the customer")
+		u.act(Action{Kind: Stop})
+	}
+	u.model.close()
+}
+
+// frame draws one window frame and fits the window to what it drew.
+func (v *view) frame(e app.FrameEvent) {
+	gtx := app.NewContext(&v.ops, e)
+	s := v.u.model.snapshot()
+	v.handle(gtx, s)
+	info := v.draw(gtx, s)
+	if s.prompt != nil {
+		gtx.Execute(op.InvalidateCmd{At: nextTick(s.prompt.armed)})
+	}
+	e.Frame(gtx.Ops)
+	info.size = e.Size
+	v.u.mu.Lock()
+	v.u.layout = info
+	v.u.frames++
+	v.u.mu.Unlock()
+	v.fit(e, info.size.Y, v.height)
+}
+
+// nextTick is when a question must be drawn again: at the next second for
+// its countdown, or sooner when Allow becomes usable.
+func nextTick(armed time.Time) time.Time {
+	now := time.Now()
+	next := now.Truncate(time.Second).Add(time.Second)
+	if armed.After(now) && armed.Before(next) {
+		return armed
+	}
+	return next
+}
+
+// fit asks for the window height that holds what was drawn, when it
+// differs from the current one. The keeper then moves the window back to
+// its corner.
+func (v *view) fit(e app.FrameEvent, have, want int) {
+	if want == have {
+		v.asked = 0
+		return
+	}
+	if want == v.asked {
+		return // asked already; the window has not caught up yet
+	}
+	v.asked = want
+	px := e.Metric.PxPerDp
+	v.u.win.Option(app.Size(unit.Dp(panelWidth), unit.Dp(float32(want)/px)))
+}
