@@ -28,6 +28,8 @@ type Channel interface {
 	Recv(ctx context.Context) ([]byte, error)
 }
 
+var _ Channel = (*peer.Channel)(nil)
+
 // Options configures a Conn.
 type Options struct {
 	// Peer names the other side's messages; "" means "customer" when self
