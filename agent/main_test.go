@@ -2,27 +2,18 @@ package main
 
 import (
 	"bytes"
-	"encoding/pem"
-	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/tandem-remote/tandem/internal/signaling"
+	"github.com/tandem-remote/tandem/internal/signaling/signalingtest"
 )
 
 // TestExitStatus runs the agent's real main logic against an in-process
 // signaling server and checks what a customer sees when things go wrong.
 func TestExitStatus(t *testing.T) {
-	srv, err := signaling.New(signaling.Config{TechnicianToken: "technician-token-for-tests"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := httptest.NewTLSServer(srv.Handler())
-	defer hs.Close()
-	ca := filepath.Join(t.TempDir(), "cert.pem")
-	os.WriteFile(ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: hs.Certificate().Raw}), 0o644)
+	hs := signalingtest.Start(t, signaling.Config{}, nil)
+	ca := hs.CAFile
 
 	for _, tc := range []struct {
 		name   string

@@ -16,19 +16,13 @@ import (
 	"golang.org/x/term"
 
 	"github.com/tandem-remote/tandem/internal/auth"
+	"github.com/tandem-remote/tandem/internal/sigclient"
 )
 
-// credentials returns the token that opens sessions: from -token-file, or
-// by logging in as -user with SCRAM, whose password never leaves this
-// process (only a proof bound to the TLS connection is sent).
-func credentials(ctx context.Context, server string, roots *x509.CertPool, tokenFile, user, passwordFile string, totp bool, stderr io.Writer) (string, error) {
-	if tokenFile != "" {
-		tok, err := os.ReadFile(tokenFile)
-		if err != nil {
-			return "", fmt.Errorf("read token: %w", err)
-		}
-		return strings.TrimSpace(string(tok)), nil
-	}
+// login logs in as operator user with SCRAM, whose password never leaves
+// this process (only a proof bound to the TLS connection is sent), and
+// returns the session token that opens sessions.
+func login(ctx context.Context, server string, roots *x509.CertPool, user, passwordFile string, totp bool, stderr io.Writer) (string, error) {
 	password, err := readPassword(user, passwordFile, stderr)
 	if err != nil {
 		return "", err
@@ -44,9 +38,24 @@ func credentials(ctx context.Context, server string, roots *x509.CertPool, token
 	}
 	tok, err := auth.LoginTOTP(ctx, hc, server, user, password, code)
 	if err != nil {
-		return "", fmt.Errorf("log in as %s: %w", user, err)
+		return "", fmt.Errorf("log in as %s: %w", user, explainTLS(server, err))
 	}
 	return tok.Value, nil
+}
+
+// explainTLS says what to do when the server's certificate is the
+// problem, as the session's own connection would.
+func explainTLS(server string, err error) error {
+	var unknown x509.UnknownAuthorityError
+	var hostErr x509.HostnameError
+	var certErr *tls.CertificateVerificationError
+	switch {
+	case errors.As(err, &hostErr):
+		return fmt.Errorf("%w at %s: it is not valid for this name (%v); use the URL the server prints", sigclient.ErrUntrusted, server, err)
+	case errors.As(err, &unknown), errors.As(err, &certErr):
+		return fmt.Errorf("%w at %s (%v): pass -ca with the server's certificate (its DATA/cert.pem) or check the URL", sigclient.ErrUntrusted, server, err)
+	}
+	return err
 }
 
 // readPassword takes the password from $TANDEM_PASSWORD, a file, or the

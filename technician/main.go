@@ -2,10 +2,11 @@
 // For now it is headless: it opens a session on the signaling server,
 // prints the code to give the customer, waits for the customer's agent,
 // brings up the end-to-end encrypted peer link and reports how it
-// connected. The viewer window arrives in a later milestone; these flags
-// and the -json events stay.
+// connected. The technician logs in as an operator first (SCRAM: the
+// password never leaves this machine); an administrator creates the
+// account and grants its functions.
 //
-//	technician -server https://support.example.com -token-file token
+//	technician -server https://support.example.com -user alice
 package main
 
 import (
@@ -16,6 +17,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/tandem-remote/tandem/internal/input"
@@ -32,8 +34,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	var common session.Flags
 	common.Register(fs)
-	tokenFile := fs.String("token-file", "", "read the technician token from `FILE` (the server's DATA/technician-token)")
-	user := fs.String("user", "", "log in as operator `ID` instead of -token-file (SCRAM: the password never leaves\nthis machine); the password comes from $TANDEM_PASSWORD, -password-file or the terminal")
+	user := fs.String("user", "", "log in as operator `ID` (SCRAM: the password never leaves this machine); the\npassword comes from $TANDEM_PASSWORD, -password-file or the terminal")
 	passwordFile := fs.String("password-file", "", "read the operator's password from `FILE` (with -user)")
 	totp := fs.Bool("totp", false, "the account has a second factor: ask for the authenticator code (or take $TANDEM_TOTP)")
 	endAfter := fs.Duration("end-after", 0, "end the session this long after it connects (e.g. 30s); 0 waits for the customer or Ctrl-C")
@@ -49,23 +50,32 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&view.SetClipboard, "clipboard", "", "put `TEXT` on the remote clipboard once its screen arrives (the remote clipboard\ncomes back as {\"event\":\"clipboard\"} whenever it changes)")
 	headless := fs.Bool("headless", false, "no viewer window: for scripts and tests (also the default when $DISPLAY is unset)")
 	fs.Usage = func() {
-		fmt.Fprint(stderr, `Usage: technician -server URL (-user ID | -token-file FILE) [flags]
+		fmt.Fprint(stderr, `Usage: technician -server URL -user ID [flags]
 
-Opens a support session, prints the code to give the customer, and connects
-to the customer's agent over an end-to-end encrypted peer link (direct when
-possible, through the TURN relay otherwise). The customer's screen arrives
-as video; with -frames it is saved as PNG files, with -type and -move this
-headless technician drives the remote keyboard and pointer, and -json adds
-{"event":"stats",...} lines every second (fps, kbit/s, round trip, frames
-decoded, capture-to-decode latency percentiles), plus "cursor" events for
-the remote pointer. With a display and without
+Logs in as operator ID, opens a support session, prints the code to give the
+customer, and connects to the customer's agent over an end-to-end encrypted
+peer link (direct when possible, through the TURN relay otherwise). The
+customer's screen arrives as video; with -frames it is saved as PNG files,
+with -type and -move this headless technician drives the remote keyboard and
+pointer, and -json adds {"event":"stats",...} lines every second (fps,
+kbit/s, round trip, frames decoded, capture-to-decode latency percentiles),
+plus "cursor" events for the remote pointer. With a display and without
 -headless, the remote screen opens in a viewer window (scale to fit or 1:1,
 monitor choice, view-only, special keys, disconnect). Ctrl-C ends the session.
 Exit status: 0 when the session ended normally, 1 on error, 2 on bad usage.
 
+An administrator creates the operator account and grants what it may do,
+e.g. on the server:
+  signaling admin user add -name "Alice Martin" alice    (password on stdin)
+  signaling admin perm set account alice remote-control observe clipboard
+
 Flags:
 `)
 		fs.PrintDefaults()
+	}
+	if removed := removedFlag(fs, args); removed != "" {
+		fmt.Fprintln(stderr, "technician: "+removed)
+		return 2
 	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -73,8 +83,8 @@ Flags:
 		}
 		return 2
 	}
-	if common.Server == "" || (*tokenFile == "") == (*user == "") || fs.NArg() > 0 {
-		fmt.Fprintln(stderr, "technician: -server and one of -token-file or -user are required (see -h)")
+	if common.Server == "" || *user == "" || fs.NArg() > 0 {
+		fmt.Fprintln(stderr, "technician: -server and -user are required (see -h)")
 		return 2
 	}
 	cfg, err := common.Common(stdout)
@@ -84,7 +94,7 @@ Flags:
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	token, err := credentials(ctx, common.Server, cfg.RootCAs, *tokenFile, *user, *passwordFile, *totp, stderr)
+	token, err := login(ctx, common.Server, cfg.RootCAs, *user, *passwordFile, *totp, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "technician: %v\n", err)
 		return 1
@@ -116,4 +126,33 @@ func exitStatus(stderr io.Writer, name string, err error) int {
 	}
 	fmt.Fprintf(stderr, "%s: %v\n", name, err)
 	return 1
+}
+
+// removedFlags are flags earlier versions took, with what to do instead.
+var removedFlags = map[string]string{
+	"token-file": "-token-file was removed: log in with -user ID (see -h)",
+}
+
+// removedFlag returns the message for the first removed flag among args,
+// or "". It walks args as fs.Parse will, so that a flag's value (-type
+// -token-file) is not mistaken for a flag.
+func removedFlag(fs *flag.FlagSet, args []string) string {
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" || len(a) < 2 || a[0] != '-' {
+			return ""
+		}
+		name, _, hasValue := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		if msg, ok := removedFlags[name]; ok {
+			return msg
+		}
+		f := fs.Lookup(name)
+		if f == nil || hasValue {
+			continue
+		}
+		if b, ok := f.Value.(interface{ IsBoolFlag() bool }); !ok || !b.IsBoolFlag() {
+			i++ // the next argument is this flag's value
+		}
+	}
+	return ""
 }

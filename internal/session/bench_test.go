@@ -32,7 +32,7 @@ func joinOnce(b *testing.B, s *stack, relayOnly bool) time.Duration {
 	tech, agent := newEvents(), newEvents()
 	techDone := make(chan error, 1)
 	go func() {
-		techDone <- RunTechnician(ctx, TechnicianConfig{Common: s.common(tech, relayOnly), Token: token, EndAfter: time.Millisecond})
+		techDone <- RunTechnician(ctx, TechnicianConfig{Common: s.common(tech, relayOnly), Token: s.token, EndAfter: time.Millisecond})
 	}()
 	var code string
 	select {

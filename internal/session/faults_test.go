@@ -51,7 +51,7 @@ func TestSessionOutlivesSignaling(t *testing.T) {
 	techCtx, hangUp := context.WithCancel(ctx)
 	techDone := make(chan error, 1)
 	go func() {
-		techDone <- RunTechnician(techCtx, TechnicianConfig{Common: s.common(tech, false), Token: token})
+		techDone <- RunTechnician(techCtx, TechnicianConfig{Common: s.common(tech, false), Token: s.token})
 	}()
 	code := tech.next(t, "code")["code"].(string)
 	agentDone := make(chan error, 1)

@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"net"
-	"net/http/httptest"
 	"net/netip"
 	"strings"
 	"sync"
@@ -19,18 +18,18 @@ import (
 	"github.com/tandem-remote/tandem/internal/relay"
 	"github.com/tandem-remote/tandem/internal/sigclient"
 	"github.com/tandem-remote/tandem/internal/signaling"
+	"github.com/tandem-remote/tandem/internal/signaling/signalingtest"
 )
-
-const token = "technician-token-for-tests"
 
 var secret = []byte("0123456789abcdef0123456789abcdef")
 
 // stack is every server role in one process: a signaling server over TLS
-// and a TURN relay, both on loopback.
+// with operator accounts and a TURN relay, both on loopback.
 type stack struct {
 	url   string
 	roots *x509.CertPool
 	relay *relay.Relay
+	token string // a logged-in operator's session token, for Open
 }
 
 func newStack(t testing.TB, turnTransports ...string) *stack {
@@ -59,19 +58,8 @@ func newStackListener(t testing.TB, wrap func(net.Listener) net.Listener, turnTr
 		}
 		urls = append(urls, "turn:"+addr.String()+"?transport="+tr)
 	}
-	srv, err := signaling.New(signaling.Config{TechnicianToken: token, TURNURLs: urls, TURNSecret: secret})
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := httptest.NewUnstartedServer(srv.Handler())
-	if wrap != nil {
-		hs.Listener = wrap(hs.Listener)
-	}
-	hs.StartTLS()
-	t.Cleanup(hs.Close)
-	roots := x509.NewCertPool()
-	roots.AddCert(hs.Certificate())
-	return &stack{url: hs.URL, roots: roots, relay: r}
+	srv := signalingtest.Start(t, signaling.Config{TURNURLs: urls, TURNSecret: secret}, wrap)
+	return &stack{url: srv.URL, roots: srv.Roots, relay: r, token: srv.Operator.Token}
 }
 
 // events collects one side's JSON events, line by line, as they come.
@@ -133,7 +121,7 @@ func (s *stack) session(t *testing.T, relayOnly bool) result {
 	res := result{tech: newEvents(), agent: newEvents()}
 	techDone := make(chan error, 1)
 	go func() {
-		techDone <- RunTechnician(ctx, TechnicianConfig{Common: s.common(res.tech, relayOnly), Token: token, EndAfter: 300 * time.Millisecond})
+		techDone <- RunTechnician(ctx, TechnicianConfig{Common: s.common(res.tech, relayOnly), Token: s.token, EndAfter: 300 * time.Millisecond})
 	}()
 	code := res.tech.next(t, "code")["code"].(string)
 	res.agentErr = RunAgent(ctx, AgentConfig{Common: s.common(res.agent, relayOnly), Code: code})
@@ -187,7 +175,7 @@ func TestAgentInterruptEndsBothSides(t *testing.T) {
 	tech, agent := newEvents(), newEvents()
 	techDone := make(chan error, 1)
 	go func() {
-		techDone <- RunTechnician(ctx, TechnicianConfig{Common: s.common(tech, false), Token: token})
+		techDone <- RunTechnician(ctx, TechnicianConfig{Common: s.common(tech, false), Token: s.token})
 	}()
 	code := tech.next(t, "code")["code"].(string)
 	agentCtx, interrupt := context.WithCancel(ctx)
@@ -229,8 +217,11 @@ func TestJoinErrors(t *testing.T) {
 	if err := run(dead, s.roots, "123456789"); !errors.Is(err, sigclient.ErrUnreachable) {
 		t.Errorf("unreachable server: %v", err)
 	}
-	err := RunTechnician(ctx, TechnicianConfig{Common: Common{Server: s.url, RootCAs: s.roots, Report: NewReporter(newEvents(), true)}, Token: "wrong-token-wrong-token"})
-	if !errors.Is(err, proto.ErrUnauthorized) {
+	common := Common{Server: s.url, RootCAs: s.roots, Report: NewReporter(newEvents(), true)}
+	if err := RunTechnician(ctx, TechnicianConfig{Common: common, Token: s.token + "x"}); !errors.Is(err, proto.ErrUnauthorized) {
 		t.Errorf("wrong token: %v", err)
+	}
+	if err := RunTechnician(ctx, TechnicianConfig{Common: common}); err == nil || !strings.Contains(err.Error(), "-user") {
+		t.Errorf("no token: %v, want an error saying to log in with -user", err)
 	}
 }

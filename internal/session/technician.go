@@ -14,7 +14,7 @@ import (
 // TechnicianConfig configures the technician's side.
 type TechnicianConfig struct {
 	Common
-	Token    string        // technician token
+	Token    string        // the session token of the operator's login (auth.Login): opens the session
 	EndAfter time.Duration // end the session this long after it connects; 0 = never
 	View     ViewConfig
 }
@@ -25,7 +25,7 @@ type TechnicianConfig struct {
 func RunTechnician(ctx context.Context, cfg TechnicianConfig) error {
 	cfg.setDefaults()
 	if cfg.Token == "" {
-		return errors.New("no technician token: pass -token-file with the server's DATA/technician-token")
+		return errors.New("not logged in: log in as an operator first (technician -user ID)")
 	}
 	sc, err := sigclient.Dial(ctx, cfg.Server, cfg.RootCAs)
 	if err != nil {

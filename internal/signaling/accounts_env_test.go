@@ -9,10 +9,8 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"os"
 	"path/filepath"
 	"regexp"
-	"strings"
 	"testing"
 	"time"
 
@@ -147,12 +145,4 @@ func (s *server) mustLogin(id, password string) string {
 		s.t.Fatalf("login %s: %v", id, err)
 	}
 	return tok
-}
-
-func (s *server) legacyToken() string {
-	b, err := os.ReadFile(filepath.Join(s.dir, "technician-token"))
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	return strings.TrimSpace(string(b))
 }

@@ -47,8 +47,9 @@ import (
 
 // Config configures a Server.
 type Config struct {
-	// Auth, when set, lets operators open sessions with the session token
-	// of a SCRAM login (auth.Login), within their IP rules.
+	// Auth checks the token in Open: the session token of an operator's
+	// SCRAM login (auth.Login), within their IP rules. Required: without
+	// it nobody can open a session.
 	Auth *auth.Service
 	// API serves the other /v1/ routes: login, setup and the admin API
 	// (admin.Handler). Nil serves none.
@@ -68,10 +69,6 @@ type Config struct {
 	// as "refused" and audited; nil blocks nobody.
 	Blocked func(ctx context.Context, addr netip.Addr) (store.CustomerBlock, bool, error)
 
-	// TechnicianToken is the LEGACY shared token from DATA/technician-token
-	// that the technician binary still sends. Empty disables it. Remove
-	// it once the technician logs in with auth.Login.
-	TechnicianToken string
 	// TURNURLs are the relay URLs handed to clients ("turn:host:3478?transport=udp",
 	// "turns:host:443?transport=tcp", ...). A STUN URL is derived for each
 	// distinct host:port of a plain turn: URL.
@@ -128,11 +125,8 @@ func (c *Config) setDefaults() {
 // Validate reports the first configuration error, in words an operator can
 // act on.
 func (c *Config) Validate() error {
-	if c.Auth == nil && c.TechnicianToken == "" {
-		return errors.New("no way to open sessions: configure operator accounts (Auth) or a technician token")
-	}
-	if c.TechnicianToken != "" && len(c.TechnicianToken) < 16 {
-		return errors.New("technician token must be at least 16 characters")
+	if c.Auth == nil {
+		return errors.New("no way to open sessions: configure operator accounts (Auth)")
 	}
 	if len(c.TURNURLs) > 0 && len(c.TURNSecret) < turncred.MinSecretLen {
 		return fmt.Errorf("TURN secret must be at least %d bytes (generate one with: head -c 32 /dev/urandom | base64)", turncred.MinSecretLen)

@@ -152,7 +152,7 @@ func (s *Server) open(ctx context.Context, c *client, env proto.Envelope) error 
 	}
 	op, err := s.authorizeOpen(ctx, c, o.Token)
 	if err != nil {
-		if !errors.Is(err, errUnauthorized) && !errors.Is(err, auth.ErrUnauthenticated) {
+		if !errors.Is(err, auth.ErrUnauthenticated) {
 			s.cfg.Logger.Error("open: authorization failed", "err", err)
 		}
 		s.opens.allow(c.addr, s.cfg.Now())

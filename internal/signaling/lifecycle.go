@@ -14,6 +14,13 @@ func (s *Server) end(ctx context.Context, c *client, reason string) {
 	s.mu.Lock()
 	sess := c.sess
 	removed := sess != nil && s.removeLocked(sess)
+	var peer *client // read under the lock: detach clears it
+	if sess != nil {
+		peer = sess.tech
+		if c.role == proto.RoleTechnician {
+			peer = sess.agent
+		}
+	}
 	s.mu.Unlock()
 	if sess == nil {
 		return
@@ -25,10 +32,6 @@ func (s *Server) end(ctx context.Context, c *client, reason string) {
 		s.auditSession(ctx, "session.end", sess, c, map[string]string{"reason": reason, "by": string(c.role)})
 	}
 	s.cfg.Logger.Info("session ended", "session", sess.id, "by", c.role, "reason", reason)
-	peer := sess.tech
-	if c.role == proto.RoleTechnician {
-		peer = sess.agent
-	}
 	if peer != nil {
 		peer.send(ctx, proto.TypeBye, proto.Bye{Reason: reason})
 		peer.closeGracefully()
@@ -36,10 +39,11 @@ func (s *Server) end(ctx context.Context, c *client, reason string) {
 	c.closeGracefully()
 }
 
-// endPeers tells both sides of an expired session why it ended.
-func (s *Server) endPeers(ctx context.Context, sess *session, reason string) {
+// endPeers tells both sides of an expired session, its clients as they
+// were when it was removed, why it ended.
+func (s *Server) endPeers(ctx context.Context, sess *session, clients []*client, reason string) {
 	s.cfg.Logger.Info("session ended", "session", sess.id, "reason", reason)
-	for _, c := range []*client{sess.tech, sess.agent} {
+	for _, c := range clients {
 		if c != nil {
 			c.send(ctx, proto.TypeBye, proto.Bye{Reason: reason})
 			c.closeGracefully()

@@ -2,9 +2,6 @@ package signaling
 
 import (
 	"context"
-	"crypto/subtle"
-	"errors"
-	"strings"
 	"time"
 
 	"github.com/tandem-remote/tandem/internal/audit"
@@ -18,47 +15,30 @@ type operator struct {
 	relayPort     int // an administrator's assignment; 0: the configured URLs as they are
 }
 
-// LegacyOperator is the operator ID recorded for sessions opened with the
-// legacy technician token.
-const LegacyOperator = "legacy-technician-token"
-
-var errUnauthorized = errors.New("unauthorized")
-
-// authorizeOpen decides who is opening a session from the token in Open.
+// authorizeOpen decides who is opening a session from the token in Open:
+// the session token of the operator's SCRAM login, within their IP rules.
 func (s *Server) authorizeOpen(ctx context.Context, c *client, token string) (operator, error) {
-	if s.cfg.Auth != nil && strings.HasPrefix(token, "tdm_") {
-		a, err := s.cfg.Auth.Authenticate(ctx, token)
-		if err != nil {
-			return operator{}, err
-		}
-		if err := s.cfg.Auth.CheckSource(ctx, a.ID, c.addr); err != nil {
-			return operator{}, err
-		}
-		op := operator{id: a.ID, name: a.DisplayName, org: a.Organisation, relayPort: a.RelayPort}
-		if s.cfg.Permissions != nil {
-			fs, err := s.cfg.Permissions(ctx, a.ID)
-			if err != nil {
-				return operator{}, err
-			}
-			for _, f := range fs {
-				if g, err := grant.ParseFunction(f); err == nil {
-					op.functions = append(op.functions, g)
-				}
-			}
-		}
+	a, err := s.cfg.Auth.Authenticate(ctx, token)
+	if err != nil {
+		return operator{}, err
+	}
+	if err := s.cfg.Auth.CheckSource(ctx, a.ID, c.addr); err != nil {
+		return operator{}, err
+	}
+	op := operator{id: a.ID, name: a.DisplayName, org: a.Organisation, relayPort: a.RelayPort}
+	if s.cfg.Permissions == nil {
 		return op, nil
 	}
-
-	// LEGACY: the shared technician token from DATA/technician-token, which
-	// the technician binary still sends. It stands for one operator with
-	// every function, as before accounts existed. Delete this branch (and
-	// Config.TechnicianToken) once the technician logs in with auth.Login.
-	if s.cfg.TechnicianToken != "" && subtle.ConstantTimeCompare([]byte(token), []byte(s.cfg.TechnicianToken)) == 1 {
-		return operator{id: LegacyOperator, name: "Technician", functions: grant.Functions}, nil
+	fs, err := s.cfg.Permissions(ctx, a.ID)
+	if err != nil {
+		return operator{}, err
 	}
-	// END LEGACY
-
-	return operator{}, errUnauthorized
+	for _, f := range fs {
+		if g, err := grant.ParseFunction(f); err == nil {
+			op.functions = append(op.functions, g)
+		}
+	}
+	return op, nil
 }
 
 // signGrant returns sess's signed grant for the agent, or nil when the

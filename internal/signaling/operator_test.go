@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -169,7 +171,7 @@ func TestUnlockAndDisable(t *testing.T) {
 // token; the agent's Joined carries a grant signed with DATA/grant-key
 // listing exactly the operator's functions; open, join and end are
 // audited with the operator's ID; an IP rule the source is outside of
-// refuses the token; the legacy technician token still opens sessions.
+// refuses the token; nothing but a login token opens a session.
 func TestOperatorSession(t *testing.T) {
 	s := startServer(t, t.TempDir(), nil)
 	s.setup()
@@ -207,13 +209,13 @@ func TestOperatorSession(t *testing.T) {
 		}
 	}
 
-	// LEGACY technician token: still opens, audited as such.
-	legacy, err := s.dial().Open(ctx, s.legacyToken())
-	if err != nil {
-		t.Fatalf("legacy token: %v", err)
+	// The shared token of earlier versions is gone: the server writes
+	// none, and a token of its shape opens nothing.
+	if _, err := os.Stat(filepath.Join(s.dir, "technician-token")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("DATA/technician-token: %v, want no such file", err)
 	}
-	if !hasEntry(s.auditEntries(root), "session.open", LegacyOperator, legacy.Session) {
-		t.Error("legacy session open not audited")
+	if _, err := s.dial().Open(ctx, strings.Repeat("5e", 32)); !errors.Is(err, proto.ErrUnauthorized) {
+		t.Errorf("a shared technician token opened a session: %v", err)
 	}
 
 	// Outside the operator's IP rules the same token opens nothing.

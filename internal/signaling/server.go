@@ -25,7 +25,7 @@ import (
 type Server struct {
 	cfg     Config
 	joins   *throttle // join attempts per source
-	opens   *throttle // failed technician-token attempts per source
+	opens   *throttle // failed Open attempts (bad or expired login tokens) per source
 	metrics *metrics
 	reg     *prometheus.Registry
 
@@ -139,6 +139,7 @@ func (s *Server) sweep(ctx context.Context) {
 	s.opens.sweep(now)
 	var expired []*session
 	reasons := map[*session]string{}
+	peers := map[*session][]*client{} // read under the lock: detach clears them
 	s.mu.Lock()
 	for _, sess := range s.sessions {
 		switch {
@@ -150,12 +151,13 @@ func (s *Server) sweep(ctx context.Context) {
 			continue
 		}
 		expired = append(expired, sess)
+		peers[sess] = []*client{sess.tech, sess.agent}
 		s.removeLocked(sess)
 	}
 	s.mu.Unlock()
 	for _, sess := range expired {
 		s.auditSession(ctx, "session.end", sess, nil, map[string]string{"reason": reasons[sess]})
-		s.endPeers(ctx, sess, reasons[sess])
+		s.endPeers(ctx, sess, peers[sess], reasons[sess])
 	}
 }
 

@@ -6,18 +6,20 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/coder/websocket"
 
+	"github.com/tandem-remote/tandem/internal/auth"
 	"github.com/tandem-remote/tandem/internal/proto"
 	"github.com/tandem-remote/tandem/internal/sigclient"
+	"github.com/tandem-remote/tandem/internal/store"
 	"github.com/tandem-remote/tandem/internal/turncred"
 )
-
-const testToken = "technician-token-for-tests"
 
 var testSecret = []byte("0123456789abcdef0123456789abcdef")
 
@@ -40,16 +42,19 @@ type fixture struct {
 	url   string
 	roots *x509.CertPool
 	clock *clock
+	token string // operator "tech"'s login token: what Open carries
 }
 
 func newFixture(t *testing.T, mutate ...func(*Config)) *fixture {
 	t.Helper()
 	clk := &clock{now: time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)}
+	accounts := testAuth(t)
 	cfg := Config{
-		TechnicianToken: testToken,
-		TURNURLs:        []string{"turn:203.0.113.3:3478?transport=udp", "turns:203.0.113.3:443?transport=tcp"},
-		TURNSecret:      testSecret,
-		Now:             clk.Now,
+		Auth:       accounts,
+		API:        accounts.Handler(),
+		TURNURLs:   []string{"turn:203.0.113.3:3478?transport=udp", "turns:203.0.113.3:443?transport=tcp"},
+		TURNSecret: testSecret,
+		Now:        clk.Now,
 	}
 	for _, m := range mutate {
 		m(&cfg)
@@ -63,7 +68,31 @@ func newFixture(t *testing.T, mutate ...func(*Config)) *fixture {
 	t.Cleanup(hs.Close)
 	roots := x509.NewCertPool()
 	roots.AddCert(hs.Certificate())
-	return &fixture{srv: s, http: hs, url: hs.URL, roots: roots, clock: clk}
+	tok, err := auth.Login(context.Background(), hs.Client(), hs.URL, "tech", opPassword)
+	if err != nil {
+		t.Fatalf("operator login: %v", err)
+	}
+	return &fixture{srv: s, http: hs, url: hs.URL, roots: roots, clock: clk, token: tok.Value}
+}
+
+// testAuth is operator login over a fresh database holding one operator,
+// "tech", with opPassword and fast password hashing.
+func testAuth(t *testing.T) *auth.Service {
+	t.Helper()
+	ctx := context.Background()
+	st, err := store.OpenSQLite(ctx, filepath.Join(t.TempDir(), DatabaseFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	a, err := auth.New(ctx, st, auth.Config{Iterations: auth.MinIterations}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.CreateAccount(ctx, store.Account{ID: "tech", Kind: store.KindOperator}, opPassword); err != nil {
+		t.Fatal(err)
+	}
+	return a
 }
 
 func (f *fixture) dial(t *testing.T) *sigclient.Conn {
@@ -86,7 +115,7 @@ func TestOpenJoinSignalBye(t *testing.T) {
 	f := newFixture(t)
 	ctx := ctxT(t)
 	tech := f.dial(t)
-	opened, err := tech.Open(ctx, testToken)
+	opened, err := tech.Open(ctx, f.token)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -187,11 +216,11 @@ func TestWrongTokenThrottled(t *testing.T) {
 		}
 	}
 	// Even the right token is refused while the address is throttled.
-	if _, err := f.dial(t).Open(ctx, testToken); !errors.Is(err, proto.ErrThrottled) {
+	if _, err := f.dial(t).Open(ctx, f.token); !errors.Is(err, proto.ErrThrottled) {
 		t.Fatalf("after 5 failures: err = %v, want ErrThrottled", err)
 	}
 	f.clock.add(time.Minute)
-	if _, err := f.dial(t).Open(ctx, testToken); err != nil {
+	if _, err := f.dial(t).Open(ctx, f.token); err != nil {
 		t.Fatalf("after waiting: %v", err)
 	}
 }
@@ -199,7 +228,7 @@ func TestWrongTokenThrottled(t *testing.T) {
 func TestJoinGuessingThrottled(t *testing.T) {
 	f := newFixture(t)
 	ctx := ctxT(t)
-	opened, err := f.dial(t).Open(ctx, testToken)
+	opened, err := f.dial(t).Open(ctx, f.token)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -225,7 +254,7 @@ func TestCodeExpires(t *testing.T) {
 	f := newFixture(t)
 	ctx := ctxT(t)
 	tech := f.dial(t)
-	opened, err := tech.Open(ctx, testToken)
+	opened, err := tech.Open(ctx, f.token)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -245,7 +274,7 @@ func TestTechnicianLeavingKillsCode(t *testing.T) {
 	f := newFixture(t)
 	ctx := ctxT(t)
 	tech := f.dial(t)
-	opened, err := tech.Open(ctx, testToken)
+	opened, err := tech.Open(ctx, f.token)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -303,7 +332,7 @@ func TestHostileClients(t *testing.T) {
 			return c.Write(ctx, websocket.MessageText, []byte(`{"v":9,"type":"open"}`))
 		},
 		"flood": func(c *websocket.Conn) error {
-			open, _ := proto.Encode(proto.TypeOpen, proto.Open{Token: testToken})
+			open, _ := proto.Encode(proto.TypeOpen, proto.Open{Token: f.token})
 			if err := c.Write(ctx, websocket.MessageText, open); err != nil {
 				return err
 			}
@@ -339,7 +368,7 @@ func TestHostileClients(t *testing.T) {
 		})
 	}
 	// The server still serves.
-	if _, err := f.dial(t).Open(ctx, testToken); err != nil {
+	if _, err := f.dial(t).Open(ctx, f.token); err != nil {
 		t.Fatalf("after hostile clients: %v", err)
 	}
 	for range 200 {
@@ -373,14 +402,21 @@ func TestSilentClientDropped(t *testing.T) {
 }
 
 func TestConfigValidate(t *testing.T) {
-	for name, cfg := range map[string]Config{
-		"short token":   {TechnicianToken: "short"},
-		"short secret":  {TechnicianToken: testToken, TURNURLs: []string{"turn:x:3478"}, TURNSecret: []byte("x")},
-		"bad scheme":    {TechnicianToken: testToken, TURNURLs: []string{"http://x"}, TURNSecret: testSecret},
-		"bad transport": {TechnicianToken: testToken, TURNURLs: []string{"turn:x:3478?transport=sctp"}, TURNSecret: testSecret},
+	a := testAuth(t)
+	for name, tc := range map[string]struct {
+		cfg  Config
+		want string
+	}{
+		"no accounts":   {Config{TURNURLs: []string{"turn:x:3478"}, TURNSecret: testSecret}, "operator accounts"},
+		"short secret":  {Config{Auth: a, TURNURLs: []string{"turn:x:3478"}, TURNSecret: []byte("x")}, "/dev/urandom"},
+		"bad scheme":    {Config{Auth: a, TURNURLs: []string{"http://x"}, TURNSecret: testSecret}, "want turn:"},
+		"bad transport": {Config{Auth: a, TURNURLs: []string{"turn:x:3478?transport=sctp"}, TURNSecret: testSecret}, "udp or tcp"},
 	} {
-		if _, err := New(cfg); err == nil {
-			t.Errorf("%s: accepted", name)
+		if _, err := New(tc.cfg); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: %v, want an error saying %q", name, err, tc.want)
 		}
+	}
+	if _, err := New(Config{Auth: a, TURNURLs: []string{"turn:x:3478"}, TURNSecret: testSecret}); err != nil {
+		t.Errorf("valid config refused: %v", err)
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"crypto/tls"
 	"encoding/base64"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -23,6 +22,7 @@ import (
 
 	"github.com/tandem-remote/tandem/internal/auth"
 	"github.com/tandem-remote/tandem/internal/certs"
+	"github.com/tandem-remote/tandem/internal/grant"
 	"github.com/tandem-remote/tandem/internal/relay"
 )
 
@@ -30,7 +30,7 @@ import (
 // the process needs around it (data directory, TLS, the embedded relay).
 type Options struct {
 	Addr           string   // HTTPS listen address
-	DataDir        string   // holds cert.pem, key.pem, technician-token, turn-secret
+	DataDir        string   // holds cert.pem, key.pem, turn-secret, grant-key, tandem.db
 	PublicURL      string   // how clients reach this server; derived from Addr if empty
 	TURNURLs       []string // relay URLs for clients; derived from the embedded relay if empty
 	TURNSecretFile string   // shared TURN secret; DATA/turn-secret (generated) if empty
@@ -92,14 +92,11 @@ func Prepare(opts Options) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	token, err := loadOrCreateSecret(filepath.Join(opts.DataDir, "technician-token"), hexSecret)
-	if err != nil {
-		return nil, err
-	}
+	warnRetiredToken(opts)
 	secretFile := opts.TURNSecretFile
 	if secretFile == "" {
 		secretFile = filepath.Join(opts.DataDir, "turn-secret")
-		if _, err := loadOrCreateSecret(secretFile, base64Secret); err != nil {
+		if err := createSecret(secretFile); err != nil {
 			return nil, err
 		}
 	}
@@ -128,10 +125,9 @@ func Prepare(opts Options) (*Service, error) {
 	}
 	svc.server, err = New(Config{
 		Auth: acc.auth, API: acc.admin.Handler(), Audit: acc.audit, GrantKey: acc.grantKey,
-		Permissions:     acc.st.AccountPermissions,
-		Blocked:         acc.admin.CustomerBlocked,
-		TechnicianToken: token, // LEGACY: until the technician logs in
-		TURNURLs:        turnURLs, TURNSecret: secret,
+		Permissions: acc.st.AccountPermissions,
+		Blocked:     acc.admin.CustomerBlocked,
+		TURNURLs:    turnURLs, TURNSecret: secret,
 		OriginPatterns: []string{publicURL.Host}, Logger: opts.Logger, Registry: svc.reg,
 	})
 	if err != nil {
@@ -230,7 +226,7 @@ func (svc *Service) describe(public *url.URL, turnURLs []string, secretFile stri
 	for _, s := range svc.summary {
 		lines = append(lines, "  "+s)
 	}
-	lines = append(lines, "  technician token: "+filepath.Join(o.DataDir, "technician-token"), "  TURN secret: "+secretFile)
+	lines = append(lines, "  TURN secret: "+secretFile)
 	if len(turnURLs) == 0 {
 		lines = append(lines, "  TURN relay: none (peers can only connect directly; pass -turn-url or keep the embedded relay)")
 	}
@@ -241,8 +237,11 @@ func (svc *Service) describe(public *url.URL, turnURLs []string, secretFile stri
 	if svc.certFile != "" && o.ACMEDomain == "" {
 		ca = " -ca " + svc.certFile
 	}
+	admin := "signaling admin -data " + o.DataDir
 	lines = append(lines, "",
-		"Technician:  technician -server "+public.String()+ca+" -token-file "+filepath.Join(o.DataDir, "technician-token"),
+		"Operators:   "+admin+" user add -name \"Full Name\" ID   (password on standard input)",
+		"             "+admin+" perm set account ID "+allFunctions(),
+		"Technician:  technician -server "+public.String()+ca+" -user ID   (asks for the password)",
 		"Customer:    agent -server "+public.String()+ca+" -code CODE",
 	)
 	if o.Out != nil {
@@ -263,30 +262,37 @@ func (svc *Service) Close() error {
 	return errors.Join(errs...)
 }
 
-type secretKind int
-
-const (
-	hexSecret secretKind = iota
-	base64Secret
-)
-
-// loadOrCreateSecret returns the trimmed content of name, creating it with
-// 32 random bytes (mode 0600) when it does not exist.
-func loadOrCreateSecret(name string, kind secretKind) (string, error) {
-	if b, err := os.ReadFile(name); err == nil {
-		return strings.TrimSpace(string(b)), nil
+// createSecret writes 32 random bytes, base64-encoded, to name (mode 0600)
+// unless it already exists.
+func createSecret(name string) error {
+	if _, err := os.Stat(name); err == nil {
+		return nil
 	} else if !errors.Is(err, os.ErrNotExist) {
-		return "", fmt.Errorf("read %s: %w", name, err)
+		return fmt.Errorf("TURN secret file: %w", err)
 	}
 	raw := make([]byte, 32)
 	if _, err := rand.Read(raw); err != nil {
-		return "", err
+		return err
 	}
-	s := hex.EncodeToString(raw)
-	if kind == base64Secret {
-		s = base64.StdEncoding.EncodeToString(raw)
+	return certs.WriteFileAtomic(name, []byte(base64.StdEncoding.EncodeToString(raw)+"\n"), 0o600)
+}
+
+// warnRetiredToken tells whoever upgrades that DATA/technician-token, the
+// shared token of earlier versions, no longer opens anything.
+func warnRetiredToken(o Options) {
+	name := filepath.Join(o.DataDir, "technician-token")
+	if _, err := os.Stat(name); err == nil {
+		o.Logger.Warn("the shared technician token is no longer used: technicians log in as operators (technician -user ID); delete the file", "file", name)
 	}
-	return s, certs.WriteFileAtomic(name, []byte(s+"\n"), 0o600)
+}
+
+// allFunctions lists every function a grant can carry, for the banner.
+func allFunctions() string {
+	names := make([]string, len(grant.Functions))
+	for i, f := range grant.Functions {
+		names[i] = string(f)
+	}
+	return strings.Join(names, " ")
 }
 
 // ReadSecretFile reads a shared secret (trimmed) from name.

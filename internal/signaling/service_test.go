@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
+	"errors"
 	"io"
+	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -30,14 +32,15 @@ func prepare(t *testing.T, dir string, out io.Writer) *Service {
 
 // TestServiceFirstStart checks what an operator sees on first start and
 // after a restart: the data directory's files, their modes, a stable
-// certificate, and a summary naming what clients need.
+// certificate and TURN secret, and a summary naming what clients need:
+// how to add an operator, the technician's login, the agent's command.
 func TestServiceFirstStart(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "data")
 	var out bytes.Buffer
 	svc := prepare(t, dir, &out)
 	svc.ln.Close()
 	svc.Close()
-	for name, mode := range map[string]os.FileMode{"cert.pem": 0o644, "key.pem": 0o600, "technician-token": 0o600, "turn-secret": 0o600} {
+	for name, mode := range map[string]os.FileMode{"cert.pem": 0o644, "key.pem": 0o600, "turn-secret": 0o600, "grant-key": 0o600} {
 		fi, err := os.Stat(filepath.Join(dir, name))
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
@@ -46,29 +49,48 @@ func TestServiceFirstStart(t *testing.T) {
 			t.Errorf("%s mode %v, want %v", name, fi.Mode().Perm(), mode)
 		}
 	}
+	if _, err := os.Stat(filepath.Join(dir, "technician-token")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("technician-token: %v, want no such file (operators log in)", err)
+	}
 	summary := out.String()
 	cert, _, _, err := certs.LoadOrCreate(filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem"), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{certs.Fingerprint(cert), "-token-file " + filepath.Join(dir, "technician-token"),
-		"-ca " + filepath.Join(dir, "cert.pem"), "turn:127.0.0.1:", "?transport=udp", "?transport=tcp", "turns:127.0.0.1:", "agent -server https://127.0.0.1"} {
+	admin := "signaling admin -data " + dir
+	for _, want := range []string{certs.Fingerprint(cert), "NO ADMINISTRATOR YET", admin + " user add -admin ID",
+		admin + " user add -name", admin + " perm set account ID remote-control observe demonstrate file-transfer chat clipboard",
+		"technician -server https://127.0.0.1 -ca " + filepath.Join(dir, "cert.pem") + " -user ID",
+		"turn:127.0.0.1:", "?transport=udp", "?transport=tcp", "turns:127.0.0.1:", "agent -server https://127.0.0.1"} {
 		if !strings.Contains(summary, want) {
 			t.Errorf("summary lacks %q:\n%s", want, summary)
 		}
 	}
-	token, _ := os.ReadFile(filepath.Join(dir, "technician-token"))
+	if strings.Contains(summary, "token-file") {
+		t.Errorf("summary still names -token-file:\n%s", summary)
+	}
+	secret, _ := os.ReadFile(filepath.Join(dir, "turn-secret"))
 
-	// A restart keeps the certificate, the token and the secret.
+	// A restart keeps the certificate and the secret. A technician-token
+	// file left by an earlier version is named in a warning, not read.
+	os.WriteFile(filepath.Join(dir, "technician-token"), []byte("5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e\n"), 0o600)
 	out.Reset()
-	svc = prepare(t, dir, &out)
+	var logs bytes.Buffer
+	svc, err = Prepare(Options{Addr: "127.0.0.1:0", DataDir: dir, PublicURL: "https://127.0.0.1", Out: &out,
+		Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
 	svc.ln.Close()
 	svc.Close()
 	if !strings.Contains(out.String(), certs.Fingerprint(cert)) || !strings.Contains(out.String(), "kept in") {
 		t.Errorf("certificate changed across restart:\n%s", out.String())
 	}
-	if again, _ := os.ReadFile(filepath.Join(dir, "technician-token")); !bytes.Equal(again, token) {
-		t.Error("technician token changed across restart")
+	if again, _ := os.ReadFile(filepath.Join(dir, "turn-secret")); !bytes.Equal(again, secret) {
+		t.Error("TURN secret changed across restart")
+	}
+	if !strings.Contains(logs.String(), "technician -user ID") || !strings.Contains(logs.String(), filepath.Join(dir, "technician-token")) {
+		t.Errorf("no warning about the unused technician-token file:\n%s", logs.String())
 	}
 }
 
