@@ -21,7 +21,14 @@ const (
 	VideoSend
 	// VideoReceive: this side receives (the technician's viewer).
 	VideoReceive
+	// VideoBoth: one video transceiver carries a picture each way; each
+	// side writes its own track only while it has something to show (the
+	// agent its screen; the technician its own during a demonstration).
+	VideoBoth
 )
+
+func (d VideoDirection) sends() bool    { return d == VideoSend || d == VideoBoth }
+func (d VideoDirection) receives() bool { return d == VideoReceive || d == VideoBoth }
 
 // Bitrate bounds for the send-side congestion controller (GCC over
 // transport-wide congestion control feedback). A 1080p desktop needs
@@ -71,7 +78,7 @@ func mediaAPI(cfg Config, m *mediaState) (*webrtc.MediaEngine, *interceptor.Regi
 	if err := webrtc.RegisterDefaultInterceptors(me, ir); err != nil {
 		return nil, nil, fmt.Errorf("register interceptors: %w", err)
 	}
-	if cfg.Video != VideoSend {
+	if !cfg.Video.sends() {
 		return me, ir, nil
 	}
 	ccf, err := cc.NewInterceptor(func() (cc.BandwidthEstimator, error) {
@@ -101,8 +108,7 @@ func mediaAPI(cfg Config, m *mediaState) (*webrtc.MediaEngine, *interceptor.Regi
 // the offer created instead of adding a second one.
 func (l *Link) setupMedia() error {
 	m := &l.media
-	switch l.cfg.Video {
-	case VideoSend:
+	if l.cfg.Video.sends() {
 		codec := l.cfg.VideoCodec
 		if codec == "" {
 			codec = CodecVP8
@@ -112,10 +118,8 @@ func (l *Link) setupMedia() error {
 			return fmt.Errorf("video track: %w", err)
 		}
 		m.track, m.keyframes = track, make(chan struct{}, 1)
-		if l.cfg.Role == Offerer {
-			return l.attachTrackLocked()
-		}
-	case VideoReceive:
+	}
+	if l.cfg.Video.receives() {
 		m.remote = make(chan *webrtc.TrackRemote, 1)
 		l.pc.OnTrack(func(t *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
 			if t.Kind() == webrtc.RTPCodecTypeVideo {
@@ -125,11 +129,17 @@ func (l *Link) setupMedia() error {
 				}
 			}
 		})
-		if l.cfg.Role == Offerer {
-			_, err := l.pc.AddTransceiverFromKind(webrtc.RTPCodecTypeVideo,
-				webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionRecvonly})
-			return err
-		}
+	}
+	if l.cfg.Role != Offerer {
+		return nil
+	}
+	switch {
+	case l.cfg.Video.sends(): // AddTrack makes a sendrecv transceiver
+		return l.attachTrackLocked()
+	case l.cfg.Video.receives():
+		_, err := l.pc.AddTransceiverFromKind(webrtc.RTPCodecTypeVideo,
+			webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionRecvonly})
+		return err
 	}
 	return nil
 }
@@ -171,7 +181,7 @@ func (l *Link) readRTCP(sender *webrtc.RTPSender) {
 }
 
 // VideoTrack returns the track to write RTP packets of encoded frames to
-// (VideoSend), or nil. The sender packetizes itself so that it controls the
+// (VideoSend, VideoBoth), or nil. The sender packetizes itself so that it controls the
 // RTP timestamps (see package screen); the track fills in SSRC and payload
 // type.
 func (l *Link) VideoTrack() *webrtc.TrackLocalStaticRTP { return l.media.track }

@@ -2,8 +2,8 @@ package peer
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
-	"fmt"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -11,91 +11,107 @@ import (
 	"github.com/pion/rtp"
 	"github.com/pion/rtp/codecs"
 	"github.com/pion/transport/v5/vnet"
+	"github.com/pion/webrtc/v4"
 )
 
-// TestVideo sends "frames" over the video track in both arrangements — the
-// agent answering and sending its screen (the product's default), and the
-// offerer sending (demonstration mode) — and checks they arrive in order
-// as VP8 over SRTP, and that a keyframe request reaches the sender.
+// TestVideo sends "frames" over the video track in each arrangement — the
+// agent answering and sending its screen (the product's default), the
+// offerer sending, and both sending at once on one transceiver (the
+// technician demonstrating while the agent's track stays) — and checks they
+// arrive in order as VP8 over SRTP, and that a keyframe request reaches the
+// sender.
 func TestVideo(t *testing.T) {
-	for _, offererSends := range []bool{false, true} {
-		t.Run(fmt.Sprintf("offerer sends=%v", offererSends), func(t *testing.T) {
+	for _, c := range []struct {
+		name     string
+		off, ans VideoDirection
+	}{
+		{"answerer sends", VideoReceive, VideoSend},
+		{"offerer sends", VideoSend, VideoReceive},
+		{"both ways", VideoBoth, VideoBoth},
+	} {
+		t.Run(c.name, func(t *testing.T) {
 			checkLeaks(t)
 			w := newWorld(t, worldSpec{nat0: portRestrict, nat1: fullCone})
 			ctx := testContext(t, 30*time.Second)
-			off := Config{Net: w.net0, ICEServers: iceServers(t), Video: VideoReceive}
-			ans := Config{Net: w.net1, ICEServers: iceServers(t), Video: VideoSend}
-			if offererSends {
-				off.Video, ans.Video = VideoSend, VideoReceive
-			}
+			off := Config{Net: w.net0, ICEServers: iceServers(t), Video: c.off}
+			ans := Config{Net: w.net1, ICEServers: iceServers(t), Video: c.ans}
 			p := newPair(t, off, ans, nil)
 			p.connect(ctx, t)
-			sender, receiver := p.ans, p.off
-			if offererSends {
-				sender, receiver = p.off, p.ans
-			}
-			if sender.VideoTrack() == nil || receiver.VideoTrack() != nil {
-				t.Fatal("video track on the wrong side")
-			}
-
-			stop := make(chan struct{})
-			sent := make(chan struct{})
-			go func() {
-				defer close(sent)
-				frame := make([]byte, 100)
-				var vp8 codecs.VP8Payloader
-				for i := uint32(0); ; i++ {
-					binary.BigEndian.PutUint32(frame, i)
-					pkt := &rtp.Packet{Header: rtp.Header{Version: 2, Marker: true, SequenceNumber: uint16(i), Timestamp: i * 900},
-						Payload: vp8.Payload(1200, frame)[0]}
-					if err := sender.VideoTrack().WriteRTP(pkt); err != nil {
-						return
+			for _, dir := range []struct{ sender, receiver *Link }{{p.ans, p.off}, {p.off, p.ans}} {
+				if dir.sender.VideoTrack() == nil {
+					if dir.receiver.VideoTrack() == nil {
+						t.Fatal("no side has a video track")
 					}
-					select {
-					case <-stop:
-						return
-					case <-time.After(10 * time.Millisecond):
-					}
+					continue
 				}
-			}()
-			defer func() { close(stop); <-sent }()
-
-			var track = <-receiver.RemoteVideo()
-			if track.Codec().MimeType != CodecVP8 {
-				t.Fatalf("codec %s, want VP8", track.Codec().MimeType)
-			}
-			var last uint32
-			for n := 0; n < 20; n++ {
-				pkt, _, err := track.ReadRTP()
-				check(t, err)
-				var vp8 codecs.VP8Packet
-				frame, err := vp8.Unmarshal(pkt.Payload)
-				check(t, err)
-				if len(frame) != 100 || !bytes.Equal(frame[4:], make([]byte, 96)) {
-					t.Fatalf("frame %d bytes: %x", len(frame), frame)
-				}
-				seq := binary.BigEndian.Uint32(frame)
-				if n > 0 && seq != last+1 {
-					t.Fatalf("frame %d after %d", seq, last)
-				}
-				last = seq
-			}
-
-			check(t, receiver.RequestKeyframe(track))
-			select {
-			case <-sender.KeyframeRequests():
-			case <-ctx.Done():
-				t.Fatal("keyframe request never reached the sender")
-			}
-			if br := sender.TargetBitrate(); br < MinBitrate || br > MaxBitrate {
-				t.Fatalf("target bitrate %d out of [%d, %d]", br, MinBitrate, MaxBitrate)
-			}
-			path, err := sender.Path()
-			check(t, err)
-			if path.SRTPProfile != "SRTP_AEAD_AES_256_GCM" {
-				t.Fatalf("SRTP profile %s", path.SRTPProfile)
+				checkVideoFlow(ctx, t, dir.sender, dir.receiver)
 			}
 		})
+	}
+}
+
+func checkVideoFlow(ctx context.Context, t *testing.T, sender, receiver *Link) {
+	stop := make(chan struct{})
+	sent := make(chan struct{})
+	go func() {
+		defer close(sent)
+		frame := make([]byte, 100)
+		var vp8 codecs.VP8Payloader
+		for i := uint32(0); ; i++ {
+			binary.BigEndian.PutUint32(frame, i)
+			pkt := &rtp.Packet{Header: rtp.Header{Version: 2, Marker: true, SequenceNumber: uint16(i), Timestamp: i * 900},
+				Payload: vp8.Payload(1200, frame)[0]}
+			if err := sender.VideoTrack().WriteRTP(pkt); err != nil {
+				return
+			}
+			select {
+			case <-stop:
+				return
+			case <-time.After(10 * time.Millisecond):
+			}
+		}
+	}()
+	defer func() { close(stop); <-sent }()
+
+	var track *webrtc.TrackRemote
+	select {
+	case track = <-receiver.RemoteVideo():
+	case <-ctx.Done():
+		t.Fatal("no remote video track arrived")
+	}
+	if track.Codec().MimeType != CodecVP8 {
+		t.Fatalf("codec %s, want VP8", track.Codec().MimeType)
+	}
+	var last uint32
+	for n := 0; n < 20; n++ {
+		pkt, _, err := track.ReadRTP()
+		check(t, err)
+		var vp8 codecs.VP8Packet
+		frame, err := vp8.Unmarshal(pkt.Payload)
+		check(t, err)
+		if len(frame) != 100 || !bytes.Equal(frame[4:], make([]byte, 96)) {
+			t.Fatalf("frame %d bytes: %x", len(frame), frame)
+		}
+		seq := binary.BigEndian.Uint32(frame)
+		if n > 0 && seq != last+1 {
+			t.Fatalf("frame %d after %d", seq, last)
+		}
+		last = seq
+	}
+
+	check(t, receiver.RequestKeyframe(track))
+	select {
+	case <-sender.KeyframeRequests():
+	case <-ctx.Done():
+		t.Fatal("keyframe request never reached the sender")
+	}
+	if br := sender.TargetBitrate(); br < MinBitrate || br > MaxBitrate {
+		t.Fatalf("target bitrate %d out of [%d, %d]", br, MinBitrate, MaxBitrate)
+	}
+	path, err := sender.Path()
+	check(t, err)
+	if path.SRTPProfile != "SRTP_AEAD_AES_256_GCM" {
+		t.Fatalf("SRTP profile %s", path.SRTPProfile)
 	}
 }
 
