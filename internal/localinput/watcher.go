@@ -29,14 +29,14 @@ type Options struct {
 // Watcher reports input events the agent did not inject. Its methods are
 // safe for concurrent use.
 type Watcher struct {
-	ctl      *xgb.Conn
-	data     *dataConn
-	context  record.Context
-	screen   image.Rectangle
-	log      *slog.Logger
-	now      func() time.Time
-	activity chan struct{}
-	stop     chan struct{} // closed by Close: stops the flusher
+	ctl       *xgb.Conn
+	data      *dataConn
+	context   record.Context
+	screen    image.Rectangle
+	log       *slog.Logger
+	now       func() time.Time
+	activity  chan struct{}
+	stop      chan struct{} // closed by Close: stops the flusher
 	wg        sync.WaitGroup
 	closeOnce sync.Once
 
