@@ -25,7 +25,7 @@ import (
 // ends. Closing the window or the toolbar's Disconnect hangs up.
 func Run(ctx context.Context, cfg session.TechnicianConfig) error {
 	v := viewer.New(viewer.Config{Title: "Tandem", Logger: cfg.Logger})
-	ui := &ui{v: v, pool: newPool()}
+	ui := &ui{v: v}
 	monitors, hangUp := make(chan int, 4), make(chan struct{})
 	var hangOnce sync.Once
 	hang := func() { hangOnce.Do(func() { close(hangUp) }) }
@@ -59,8 +59,7 @@ func Run(ctx context.Context, cfg session.TechnicianConfig) error {
 
 // ui keeps what the status line shows and recycles frame buffers.
 type ui struct {
-	v    *viewer.Viewer
-	pool *pool
+	v *viewer.Viewer
 
 	mu     sync.Mutex
 	status viewer.Status
@@ -97,12 +96,9 @@ func (u *ui) actions(monitors chan<- int, clipboard chan<- string, hang func()) 
 }
 
 func (u *ui) frame(pic *vpx.I420, monitor int) {
-	img := u.pool.get(pic.Width, pic.Height)
-	if err := vpx.I420ToRGBA(img, pic); err != nil {
-		u.pool.put(img)
-		return
-	}
-	u.v.Show(viewer.Frame{Image: img, Monitor: monitor, Done: func() { u.pool.put(img) }})
+	// It fails only for a malformed picture, which the decoder never
+	// hands out; the next picture is shown as usual.
+	_ = u.v.ShowI420(pic, monitor)
 }
 
 func (u *ui) stats(s session.Stats) {

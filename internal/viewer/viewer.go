@@ -90,6 +90,7 @@ type Viewer struct {
 	layout   layoutInfo // where things were last drawn, for tests
 	cursor   cursorState
 	ran      bool
+	pool     pool // RGBA buffers for ShowI420
 }
 
 // New returns a viewer; Run opens its window.

@@ -1,8 +1,10 @@
-package techui
+package viewer
 
 import (
 	"image"
 	"sync"
+
+	"github.com/tandem-remote/tandem/internal/vpx"
 )
 
 // pool recycles the RGBA pictures handed to the viewer: a fresh 8 MB
@@ -13,8 +15,6 @@ type pool struct {
 	mu   sync.Mutex
 	free []*image.RGBA
 }
-
-func newPool() *pool { return &pool{} }
 
 func (p *pool) get(w, h int) *image.RGBA {
 	p.mu.Lock()
@@ -35,4 +35,16 @@ func (p *pool) put(img *image.RGBA) {
 	if len(p.free) < 4 {
 		p.free = append(p.free, img)
 	}
+}
+
+// ShowI420 converts a decoded picture into a recycled RGBA buffer and
+// shows it (see Show). pic is only read during the call.
+func (v *Viewer) ShowI420(pic *vpx.I420, monitor int) error {
+	img := v.pool.get(pic.Width, pic.Height)
+	if err := vpx.I420ToRGBA(img, pic); err != nil {
+		v.pool.put(img)
+		return err
+	}
+	v.Show(Frame{Image: img, Monitor: monitor, Done: func() { v.pool.put(img) }})
+	return nil
 }
