@@ -59,7 +59,16 @@ func RunAgent(ctx context.Context, cfg AgentConfig) error {
 	video := peer.VideoNone
 	c := newConsent(cfg.Customer, g)
 	cs := newCustomerSide(r, c, customerActions(cfg.Customer), func(m proto.Mode) bool {
-		return cfg.Customer != nil && scr != nil && (m == proto.ModeView || (m == proto.ModeControl && !cfg.Screen.ViewOnly))
+		if cfg.Customer == nil || scr == nil {
+			return false
+		}
+		switch m {
+		case proto.ModeControl:
+			return !cfg.Screen.ViewOnly
+		case proto.ModeDemonstrate:
+			return cfg.Screen.Demonstrations
+		}
+		return true
 	})
 	r.onControl = func(ctx context.Context, env proto.Envelope) {
 		if env.Type == proto.TypeModeRequest {
@@ -75,7 +84,7 @@ func RunAgent(ctx context.Context, cfg AgentConfig) error {
 		}
 	}
 	if scr != nil {
-		scr.r, scr.consent, video = r, c, peer.VideoSend
+		scr.r, scr.consent, video = r, c, peer.VideoBoth
 	}
 	if err := r.startLink(pumpCtx, peer.Answerer, video, joined.ICEServers); err != nil {
 		return err

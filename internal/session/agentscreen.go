@@ -22,6 +22,9 @@ type ScreenConfig struct {
 	Display  string // X display; "" means $DISPLAY; no display means no screen sharing
 	ViewOnly bool   // drop all remote input
 	MaxFPS   int    // default 30
+	// Demonstrations lets the technician show their screen in a window
+	// on this display (after the customer agrees each time).
+	Demonstrations bool
 }
 
 // agentScreen is the agent's shared screen: capture and video out, remote
@@ -116,7 +119,7 @@ func (a *agentScreen) inputMonitors() []input.Monitor {
 func (a *agentScreen) start(ctx context.Context) {
 	r := a.r
 	a.sendScreenInfo(ctx)
-	src := &gatedSource{src: a.scr, consent: a.consent, region: a.sharedRegion, mask: a.maskFrame}
+	src := &gatedSource{src: a.scr, state: a.consent.sharing, region: a.sharedRegion, mask: a.maskFrame}
 	r.goWorker(ctx, func(ctx context.Context) {
 		snd, err := screen.NewSender(screen.SenderConfig{
 			Source: src, Track: r.link.VideoTrack(), MaxFPS: a.cfg.MaxFPS,
@@ -132,6 +135,10 @@ func (a *agentScreen) start(ctx context.Context) {
 	})
 	r.goWorker(ctx, a.inputLoop)
 	r.goWorker(ctx, a.cursorLoop)
+	if a.cfg.Demonstrations {
+		d := &demoWindow{a: a}
+		r.goWorker(ctx, d.run)
+	}
 	if a.clip != nil {
 		r.goWorker(ctx, a.clipboardLoop)
 	}

@@ -19,8 +19,10 @@ type frameSource interface {
 // applications, only their windows — every other pixel of every frame is
 // blacked out here, in the agent, before encoding.
 type gatedSource struct {
-	src     frameSource
-	consent *consent
+	src frameSource
+	// state says whether frames go out now, and gives a channel closed at
+	// the next change.
+	state func() (on bool, changed <-chan struct{})
 	// region returns the part of the screen that is shared, in root
 	// coordinates; all is true when the whole screen is. Nil means the
 	// whole screen. version changes whenever the region does.
@@ -31,11 +33,17 @@ type gatedSource struct {
 	version uint64 // region version of the last frame let through
 }
 
+// sharing is the agent's gate state: the customer shares the screen.
+func (c *consent) sharing() (bool, <-chan struct{}) {
+	st, changed := c.watch()
+	return st.Sharing(), changed
+}
+
 // Next returns the next frame to send. It blocks while nothing is shared.
 func (g *gatedSource) Next(ctx context.Context) (*capture.Frame, error) {
 	for {
-		st, changed := g.consent.watch()
-		if !st.Sharing() {
+		on, changed := g.state()
+		if !on {
 			g.stale = true
 			select {
 			case <-changed:
@@ -52,7 +60,7 @@ func (g *gatedSource) Next(ctx context.Context) (*capture.Frame, error) {
 		if err != nil {
 			return nil, err
 		}
-		if !g.consent.get().Sharing() {
+		if on, _ := g.state(); !on {
 			g.stale = true // captured as the customer paused: never sent
 			continue
 		}

@@ -54,6 +54,7 @@ func (v *techView) onModeState(env proto.Envelope) {
 		return
 	}
 	v.r.cfg.Report.Mode(st)
+	v.followDemo(st)
 	if v.cfg.OnMode != nil {
 		v.cfg.OnMode(st)
 	}

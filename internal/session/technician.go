@@ -47,7 +47,7 @@ func RunTechnician(ctx context.Context, cfg TechnicianConfig) error {
 	view := newTechView(cfg.View, cfg.Logger)
 	view.r, r.hangUp = r, cfg.View.HangUp
 	r.onControl, r.startWorkers, r.beforeEnd = view.onControl, view.start, view.final
-	if err := r.startLink(pumpCtx, peer.Offerer, peer.VideoReceive, opened.ICEServers); err != nil {
+	if err := r.startLink(pumpCtx, peer.Offerer, peer.VideoBoth, opened.ICEServers); err != nil {
 		return err
 	}
 	if err := r.link.Start(ctx); err != nil {

@@ -51,6 +51,10 @@ type ViewConfig struct {
 	ThenMode proto.Mode
 	Modes    <-chan proto.Mode
 	OnMode   func(proto.ModeState)
+	// DemoDisplay is the X display shown to the customer in demonstration
+	// mode; "" means $DISPLAY, and without either the technician cannot
+	// demonstrate.
+	DemoDisplay string
 }
 
 // techView receives and measures the agent's screen.
@@ -61,6 +65,7 @@ type techView struct {
 
 	firstFrame chan struct{}
 	firstOnce  sync.Once
+	demo       *toggle // the agent is in demonstration mode
 	saver      *frameSaver
 
 	mu        sync.Mutex
@@ -80,7 +85,7 @@ func newTechView(cfg ViewConfig, log *slog.Logger) *techView {
 	if cfg.StatsEvery == 0 {
 		cfg.StatsEvery = time.Second
 	}
-	v := &techView{cfg: cfg, log: log, firstFrame: make(chan struct{}), captured: map[uint32]time.Time{}, lastAt: time.Now()}
+	v := &techView{cfg: cfg, log: log, firstFrame: make(chan struct{}), demo: newToggle(), captured: map[uint32]time.Time{}, lastAt: time.Now()}
 	if cfg.FramesDir != "" {
 		v.saver = newFrameSaver(cfg.FramesDir, log)
 	}
@@ -93,6 +98,7 @@ func (v *techView) start(ctx context.Context) {
 		r.sendControl(ctx, proto.TypeSelectMonitor, proto.SelectMonitor{ID: v.cfg.Monitor})
 	}
 	r.goWorker(ctx, v.modes)
+	r.goWorker(ctx, v.demonstrate)
 	r.goWorker(ctx, v.receive)
 	r.goWorker(ctx, v.stats)
 	r.goWorker(ctx, v.script)
