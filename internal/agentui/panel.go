@@ -96,16 +96,20 @@ func field(gtx layout.Context, th *material.Theme, ed *widget.Editor) layout.Dim
 // drawFiles lists the transfers in progress.
 func (v *view) drawFiles(c *column, st Status) {
 	if len(st.Transfers) == 0 {
-		c.text("", v.t[mNoTransfers], unit.Sp(13), false, dim, v.th)
+		c.text(nTransfers, v.t[mNoTransfers], unit.Sp(13), false, dim, v.th)
 		return
 	}
-	for _, tr := range st.Transfers {
+	for i, tr := range st.Transfers {
 		arrow := "↑"
 		if tr.Incoming {
 			arrow = "↓"
 		}
 		line := fmt.Sprintf("%s %s  %s / %s", arrow, tr.Name, v.t.size(tr.Done), v.t.size(tr.Total))
-		c.text("", line, unit.Sp(13), false, fg, v.th)
+		name := ""
+		if i == 0 {
+			name = nTransfers
+		}
+		c.text(name, line, unit.Sp(13), false, fg, v.th)
 	}
 }
 

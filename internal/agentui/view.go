@@ -27,6 +27,7 @@ const (
 	nChatInput = "chat-input"
 	nSend      = "send"
 	nChatLast  = "chat-last"
+	nTransfers = "transfers" // the first line of the Files pane
 	nShare     = "share"
 	nWhole     = "whole-screen"
 )
