@@ -18,6 +18,10 @@ const (
 	categoryEndOfData  = 5
 )
 
+// maxReply bounds a reply's size: the server sends recorded events in
+// batches far smaller than this.
+const maxReply = 16 << 20
+
 // dataConn is the RECORD data connection: a bare X connection that sends
 // one EnableContext request and then reads its endless replies.
 type dataConn struct {
@@ -125,6 +129,9 @@ func (d *dataConn) next(buf []byte) (byte, []byte, error) {
 			return 0, nil, fmt.Errorf("record: X error %d", head[1])
 		case 1:
 			n := int(binary.LittleEndian.Uint32(head[4:])) * 4
+			if n > maxReply {
+				return 0, nil, fmt.Errorf("record: %d-byte reply, more than the server ever sends", n)
+			}
 			if cap(buf) < n {
 				buf = make([]byte, n)
 			}
