@@ -3,6 +3,7 @@ package appsel
 import (
 	"bytes"
 	"image"
+	"os/exec"
 	"slices"
 	"testing"
 
@@ -69,6 +70,9 @@ func TestRegionFollowsSelection(t *testing.T) {
 	// the region.
 	d.raise(ed)
 	waitFor(t, tr, "raised editor whole again", regionIs(tr, image.Rect(100, 100, 300, 250)))
+	d.raise(other)
+	waitFor(t, tr, "raised mail window covers the corner again", regionIs(tr,
+		image.Rect(100, 100, 300, 200), image.Rect(100, 200, 250, 250)))
 	d.place(ed, image.Rect(20, 30, 120, 90))
 	waitFor(t, tr, "region follows move and resize", regionIs(tr, image.Rect(20, 30, 120, 90)))
 
@@ -154,6 +158,45 @@ func TestReparentingWindowManager(t *testing.T) {
 	// The manager moves the frame: the region follows.
 	d.place(frame, image.Rect(0, 0, 210, 170))
 	waitFor(t, tr, "region follows the frame", regionIs(tr, image.Rect(0, 0, 210, 170)))
+	// The application renames its window inside the frame.
+	d.setString(client, "_NET_WM_NAME", "UTF8_STRING", "doc (modified)")
+	waitFor(t, tr, "title inside a frame", func() bool { w, _ := find(tr.Windows(), client); return w.Title == "doc (modified)" })
+}
+
+// TestXterm lists a real application: xterm sets its title, WM_CLASS and
+// _NET_WM_PID itself.
+func TestXterm(t *testing.T) {
+	leakcheck.Check(t)
+	path, err := exec.LookPath("xterm")
+	if err != nil {
+		t.Skip("xterm not installed (apt-get install xterm)")
+	}
+	display := xvfb.Start(t, 640, 480)
+	tr := openTracker(t, display, Options{})
+	cmd := exec.Command(path, "-title", "build log", "-class", "TandemTerm", "-geometry", "40x10+30+40")
+	cmd.Env = append(cmd.Environ(), "DISPLAY="+display)
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start xterm: %v", err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	var got Window
+	waitFor(t, tr, "xterm listed", func() bool {
+		ws := tr.Windows()
+		if len(ws) == 1 && ws[0].Title == "build log" {
+			got = ws[0]
+			return true
+		}
+		return false
+	})
+	t.Logf("xterm listed as %+v", got)
+	if got.Program != "TandemTerm" || got.Bounds.Min != image.Pt(30, 40) || got.Bounds.Empty() {
+		t.Errorf("xterm listed as %+v, want program TandemTerm at (30,40)", got)
+	}
+	if got.PID != 0 && got.PID != cmd.Process.Pid {
+		t.Errorf("xterm's PID %d, want %d", got.PID, cmd.Process.Pid)
+	}
+	tr.Select([]uint32{got.ID})
+	waitFor(t, tr, "region is the xterm", regionIs(tr, got.Bounds))
 }
 
 func TestExclude(t *testing.T) {
