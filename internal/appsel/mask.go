@@ -27,6 +27,11 @@ func MaskBGRX(pix []byte, stride int, origin, size image.Point, r Region) {
 	for i := 0; i+1 < len(edges); i++ {
 		y0, y1 := edges[i], edges[i+1]
 		hidden := hiddenSpans(scratch[:0], rects, y0, frame)
+		if len(hidden) == 1 && hidden[0] == (span{frame.Min.X, frame.Max.X}) && stride == size.X*4 {
+			// A band of whole hidden rows, contiguous: one clear.
+			clear(pix[(y0-origin.Y)*stride : (y1-origin.Y)*stride])
+			continue
+		}
 		for y := y0; y < y1; y++ {
 			row := pix[(y-origin.Y)*stride:]
 			for _, s := range hidden {
