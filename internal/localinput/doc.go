@@ -21,7 +21,10 @@
 // closed. xgb expects one reply per request, so the data connection is a
 // minimal X client of its own (data.go): the connection setup (with the
 // MIT-MAGIC-COOKIE-1 from Xauthority, as xgb does), the one request, then
-// a loop reading replies.
+// a loop reading replies. The server holds recorded events until it next
+// flushes output to some client, so the watcher makes a round trip on the
+// control connection every flushInterval (50 ms): local activity is seen
+// within that, even on a desktop where nobody listens to the event.
 //
 // # Matching
 //
