@@ -1,0 +1,287 @@
+package filexfer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+)
+
+// Defaults applied by New to zero fields of Config.
+const (
+	DefaultMaxSize   = 4 << 30
+	DefaultChunkSize = 64<<10 - dataHeaderLen
+)
+
+// Conn is the message channel an Endpoint runs over: reliable, ordered,
+// message-preserving, with Send blocking while too much is queued.
+// *peer.Channel is one.
+type Conn interface {
+	Send(ctx context.Context, p []byte) error
+	Recv(ctx context.Context) ([]byte, error)
+}
+
+// Kind says what a Decide hook is asked about.
+type Kind int
+
+const (
+	// KindOffer: the other side offers a file to store in Config.Dir.
+	KindOffer Kind = iota + 1
+	// KindRequest: the other side asks for the file at Ask.Path.
+	KindRequest
+)
+
+// Ask is what the receiving (or serving) side decides on.
+type Ask struct {
+	Kind Kind
+	ID   uint32 // as in Progress
+	// Name is the sanitized file name: offered, or the last element of a
+	// requested path.
+	Name string
+	// Path is the local path a request asks for (KindRequest only).
+	Path string
+	// Size is the offered size (KindOffer only).
+	Size int64
+	// Resume is how many bytes of this offer an earlier, interrupted
+	// transfer left here (KindOffer only).
+	Resume int64
+}
+
+// Config configures an Endpoint.
+type Config struct {
+	// Dir is where incoming files land; "" means DefaultDir. It must be a
+	// directory, not a symbolic link to one.
+	Dir string
+	// MaxSize is the largest file accepted (DefaultMaxSize if zero);
+	// larger offers are refused before anything is written.
+	MaxSize int64
+	// Decide answers every incoming offer and download request; nil refuses
+	// them all. It runs on its own goroutine (a consent dialog may take a
+	// while) and must return when ctx is done.
+	Decide func(ctx context.Context, a Ask) bool
+	// Progress, if set, receives progress of every transfer on this side,
+	// at most about every 100 ms per transfer plus the first and last.
+	Progress func(Progress)
+	// ChunkSize is the payload of one data message (DefaultChunkSize if
+	// zero); it must keep messages within the channel's message size.
+	ChunkSize int
+	// Logger receives the endpoint's logs; nil discards them.
+	Logger *slog.Logger
+}
+
+// DefaultDir returns the user's download directory: $XDG_DOWNLOAD_DIR if
+// set, else Downloads in the home directory.
+func DefaultDir() (string, error) {
+	if d := os.Getenv("XDG_DOWNLOAD_DIR"); d != "" {
+		return d, nil
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return "", fmt.Errorf("find the downloads folder: %w", err)
+	}
+	return filepath.Join(home, "Downloads"), nil
+}
+
+// key names a transfer on this side: the ID its starter gave it and
+// whether that was this side.
+type key struct {
+	local bool
+	id    uint32
+}
+
+// public is the ID shown in Ask, Progress and Result: the wire ID, with the
+// top bit set for transfers the other side started.
+func (k key) public() uint32 {
+	if k.local {
+		return k.id
+	}
+	return k.id | 1<<31
+}
+
+// Endpoint sends, serves and receives files over one Conn. Run must be
+// running for anything to move; Send and Request may be called
+// concurrently from any goroutine.
+type Endpoint struct {
+	conn Conn
+	cfg  Config
+	log  *slog.Logger
+	next atomic.Uint32
+	ran  atomic.Bool
+	done chan struct{} // closed when Run returns
+	out  *outbox
+
+	mu      sync.Mutex
+	closed  bool
+	waiters map[key]chan message // transfers with a goroutine waiting on the other side
+	recvs   map[key]*receiving   // files being received; written by Run
+	active  map[[keyLen]byte]bool
+
+	// tamper, if set by a test, may change each data chunk before it is sent.
+	tamper func(off int64, p []byte)
+}
+
+// New returns an Endpoint on conn. It checks that the destination directory
+// is usable now; it is checked again before every file.
+func New(conn Conn, cfg Config) (*Endpoint, error) {
+	if err := cfg.fill(); err != nil {
+		return nil, err
+	}
+	if err := checkDir(cfg.Dir); err != nil {
+		return nil, err
+	}
+	e := &Endpoint{
+		conn: conn, cfg: cfg, log: cfg.Logger,
+		done:    make(chan struct{}),
+		out:     newOutbox(),
+		waiters: make(map[key]chan message),
+		recvs:   make(map[key]*receiving),
+		active:  make(map[[keyLen]byte]bool),
+	}
+	return e, nil
+}
+
+func (c *Config) fill() error {
+	if c.Dir == "" {
+		d, err := DefaultDir()
+		if err != nil {
+			return err
+		}
+		c.Dir = d
+	}
+	if c.MaxSize <= 0 {
+		c.MaxSize = DefaultMaxSize
+	}
+	if c.ChunkSize <= 0 {
+		c.ChunkSize = DefaultChunkSize
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	return nil
+}
+
+// Run reads and handles messages until the Conn fails or ctx is done. It
+// waits for the goroutines it started (decisions, served downloads) before
+// returning; files still being received are closed and kept for a resume.
+func (e *Endpoint) Run(ctx context.Context) error {
+	if !e.ran.CompareAndSwap(false, true) {
+		return errors.New("filexfer: Run called twice on one Endpoint")
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	defer func() {
+		cancel()
+		e.shutdown()
+		wg.Wait()
+		e.closeRecvs()
+	}()
+	e.spawn(&wg, func() { e.out.run(ctx, e) })
+	for {
+		p, err := e.conn.Recv(ctx)
+		if err != nil {
+			return fmt.Errorf("file transfer: %w", err)
+		}
+		m, err := decodeMessage(p)
+		if err != nil {
+			e.log.Warn("bad file message", "err", err)
+			continue
+		}
+		e.handle(ctx, &wg, m)
+	}
+}
+
+// Done is closed when Run has returned.
+func (e *Endpoint) Done() <-chan struct{} { return e.done }
+
+func (e *Endpoint) handle(ctx context.Context, wg *sync.WaitGroup, m message) {
+	k := key{local: !m.Mine, id: m.ID}
+	switch {
+	case m.Type == msgData:
+		e.receive(ctx, k, m)
+	case m.Type == msgOffer && !k.local:
+		e.spawn(wg, func() { e.decideOffer(ctx, k, m) })
+	case m.Type == msgRequest && !k.local:
+		e.spawn(wg, func() { e.serve(ctx, k, m.Text) })
+	case m.Type == msgAbort:
+		e.dropRecv(k, remoteErr(m), true)
+		e.deliver(k, m)
+	case !e.deliver(k, m) && m.Type == msgAccept:
+		// Nobody sends this any more (canceled): let the receiver drop it.
+		e.out.post(abortMsg(msgAbort, k, ErrCanceled))
+	}
+}
+
+func (e *Endpoint) spawn(wg *sync.WaitGroup, f func()) {
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		f()
+	}()
+}
+
+func (e *Endpoint) shutdown() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.closed = true
+	close(e.done)
+}
+
+// closeRecvs closes every file still being received, keeping it for a
+// resume.
+func (e *Endpoint) closeRecvs() {
+	e.mu.Lock()
+	recvs := e.recvs
+	e.recvs = map[key]*receiving{}
+	e.mu.Unlock()
+	for _, r := range recvs {
+		r.keep()
+		e.release(r)
+	}
+}
+
+// newKey numbers a transfer this side starts.
+func (e *Endpoint) newKey() key {
+	return key{local: true, id: e.next.Add(1) &^ (1 << 31)}
+}
+
+// wait registers a mailbox for k's messages; the returned func removes it.
+func (e *Endpoint) wait(k key) (<-chan message, func()) {
+	ch := make(chan message, 4)
+	e.mu.Lock()
+	e.waiters[k] = ch
+	e.mu.Unlock()
+	return ch, func() {
+		e.mu.Lock()
+		delete(e.waiters, k)
+		e.mu.Unlock()
+	}
+}
+
+// deliver hands m to k's waiter, if any. It never blocks Run: a waiter
+// gets at most a few messages and its mailbox has room for them.
+func (e *Endpoint) deliver(k key, m message) bool {
+	e.mu.Lock()
+	ch, ok := e.waiters[k]
+	e.mu.Unlock()
+	if !ok {
+		return false
+	}
+	select {
+	case ch <- m:
+	default:
+		e.log.Warn("file transfer mailbox full", "id", k.public(), "type", m.Type)
+	}
+	return true
+}
+
+// send encodes and sends one control message.
+func (e *Endpoint) send(ctx context.Context, m *message) error {
+	if err := e.conn.Send(ctx, appendMessage(nil, m)); err != nil {
+		return fmt.Errorf("send file message: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,93 @@
+package filexfer
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// MaxNameLen is the longest file name accepted, in bytes. File systems
+// allow 255; the rest is kept for the partial file's prefix and suffix.
+const MaxNameLen = 200
+
+// partialSuffix ends the name of every file still being received. Offered
+// names may not end with it, so an offer can never pose as a partial.
+const partialSuffix = ".tandem-partial"
+
+// ErrBadName is wrapped by every error Sanitize returns.
+var ErrBadName = errors.New("bad file name")
+
+// reserved are the device names Windows resolves whatever the extension
+// ("nul.txt" is NUL too).
+var reserved = map[string]bool{
+	"CON": true, "PRN": true, "AUX": true, "NUL": true, "CONIN$": true, "CONOUT$": true,
+	"COM1": true, "COM2": true, "COM3": true, "COM4": true, "COM5": true, "COM6": true,
+	"COM7": true, "COM8": true, "COM9": true, "COM¹": true, "COM²": true, "COM³": true,
+	"LPT1": true, "LPT2": true, "LPT3": true, "LPT4": true, "LPT5": true, "LPT6": true,
+	"LPT7": true, "LPT8": true, "LPT9": true, "LPT¹": true, "LPT²": true, "LPT³": true,
+}
+
+// Sanitize returns name unchanged if it is a plain file name that is safe to
+// create in a directory on any of the systems Tandem runs on, or an error
+// wrapping ErrBadName that says what is wrong with it. Nothing is rewritten:
+// a name is accepted as the sender wrote it or refused.
+func Sanitize(name string) (string, error) {
+	if msg := nameProblem(name); msg != "" {
+		return "", fmt.Errorf("%w: file name %s; only a plain file name is accepted", ErrBadName, msg)
+	}
+	return name, nil
+}
+
+// nameProblem says what is wrong with name, or "" if nothing is.
+func nameProblem(name string) string {
+	switch {
+	case name == "":
+		return "is empty"
+	case name == "." || name == "..":
+		return fmt.Sprintf("%q refers to a directory", name)
+	case len(name) > MaxNameLen:
+		return fmt.Sprintf("is %d bytes long, more than %d", len(name), MaxNameLen)
+	case !utf8.ValidString(name):
+		return "is not valid UTF-8"
+	case strings.ContainsAny(name, `/\`):
+		return "contains a path separator"
+	case strings.Contains(name, ":"):
+		return "contains a colon (a drive letter or a stream name)"
+	case strings.ContainsAny(name, `<>"|?*`):
+		return `contains one of the characters < > " | ? * that Windows forbids`
+	case strings.HasSuffix(name, ".") || strings.HasSuffix(name, " "):
+		return "ends with a dot or a space, which Windows drops"
+	case strings.HasSuffix(name, partialSuffix):
+		return "ends with " + partialSuffix + ", which Tandem keeps for unfinished files"
+	}
+	for _, r := range name {
+		if msg := runeProblem(r); msg != "" {
+			return msg
+		}
+	}
+	if reserved[reservedStem(name)] {
+		return fmt.Sprintf("%q is a device name reserved by Windows", name)
+	}
+	return ""
+}
+
+func runeProblem(r rune) string {
+	switch {
+	case unicode.IsControl(r):
+		return fmt.Sprintf("contains the control character %U", r)
+	case unicode.Is(unicode.Bidi_Control, r):
+		return fmt.Sprintf("contains the text direction control %U, which can disguise its extension", r)
+	case r == utf8.RuneError:
+		return "contains an invalid character"
+	}
+	return ""
+}
+
+// reservedStem is the part of name Windows matches against its device
+// names: up to the first dot, trailing spaces dropped, upper case.
+func reservedStem(name string) string {
+	stem, _, _ := strings.Cut(name, ".")
+	return strings.ToUpper(strings.TrimRight(stem, " "))
+}

@@ -1,0 +1,85 @@
+package filexfer
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+func TestSanitize(t *testing.T) {
+	for _, tc := range []struct {
+		name, in, why string // why: part of the error, "" if accepted
+	}{
+		{"plain", "report.pdf", ""},
+		{"spaces and unicode", "Relevé de compte 2026.pdf", ""},
+		{"hidden", ".profile", ""},
+		{"no extension", "README", ""},
+		{"max length", strings.Repeat("a", MaxNameLen), ""},
+		{"dot dot slash", "../x", "path separator"},
+		{"absolute", "/etc/passwd", "path separator"},
+		{"backslash", `..\x`, "path separator"},
+		{"drive letter", `C:\x`, "path separator"},
+		{"drive relative", "C:x", "colon"},
+		{"stream", "a.txt:secret", "colon"},
+		{"CON", "CON", "reserved by Windows"},
+		{"con lower", "con", "reserved by Windows"},
+		{"nul with extension", "nul.txt", "reserved by Windows"},
+		{"COM1 with extension", "COM1.tar.gz", "reserved by Windows"},
+		{"LPT9", "lpt9", "reserved by Windows"},
+		{"reserved with space", "AUX .txt", "reserved by Windows"},
+		{"not reserved", "CONSOLE.txt", ""},
+		{"NUL byte", "a\x00b", "control character"},
+		{"escape", "\x1b[31mred", "control character"},
+		{"newline", "a\nb", "control character"},
+		{"DEL", "a\x7fb", "control character"},
+		{"C1 control", "a\u0085b", "control character"},
+		{"too long", strings.Repeat("a", MaxNameLen+1), "bytes long"},
+		{"dot", ".", "refers to a directory"},
+		{"dot dot", "..", "refers to a directory"},
+		{"empty", "", "is empty"},
+		{"trailing dot", "file.", "ends with a dot or a space"},
+		{"trailing space", "file.txt ", "ends with a dot or a space"},
+		{"RTL override", "invoice\u202Efdp.exe", "text direction control"},
+		{"RTL isolate", "a\u2067b.txt", "text direction control"},
+		{"invalid UTF-8", "a\xffb", "not valid UTF-8"},
+		{"windows forbidden", "what?.txt", "Windows forbids"},
+		{"partial suffix", "x.tandem-partial", "unfinished files"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := Sanitize(tc.in)
+			if tc.why == "" {
+				if err != nil || got != tc.in {
+					t.Fatalf("Sanitize(%q) = %q, %v; want it accepted unchanged", tc.in, got, err)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatalf("Sanitize(%q) accepted it; want an error about %q", tc.in, tc.why)
+			}
+			if !errors.Is(err, ErrBadName) || !strings.Contains(err.Error(), tc.why) {
+				t.Fatalf("Sanitize(%q) error %q; want ErrBadName saying %q", tc.in, err, tc.why)
+			}
+			if !strings.Contains(err.Error(), "only a plain file name is accepted") {
+				t.Fatalf("error %q does not say what is accepted", err)
+			}
+		})
+	}
+}
+
+func TestNumbered(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		i    int
+		want string
+	}{
+		{"a.txt", 0, "a.txt"},
+		{"a.txt", 1, "a (1).txt"},
+		{"archive.tar.gz", 2, "archive.tar (2).gz"},
+		{"README", 3, "README (3)"},
+		{".profile", 1, ".profile (1)"},
+	} {
+		if got := numbered(tc.in, tc.i); got != tc.want {
+			t.Errorf("numbered(%q, %d) = %q, want %q", tc.in, tc.i, got, tc.want)
+		}
+	}
+}
