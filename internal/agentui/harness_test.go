@@ -28,7 +28,7 @@ type opened struct {
 
 // openUI starts a 1280×800 Xvfb, points DISPLAY at it and opens the UI in
 // English; cleanup closes it and checks that nothing it started runs on.
-func openUI(t *testing.T) *opened {
+func openUI(t testing.TB) *opened {
 	t.Helper()
 	leakcheck.Check(t)
 	if _, err := exec.LookPath("xdotool"); err != nil {

@@ -1,9 +1,11 @@
 package agentui
 
 import (
+	"cmp"
 	"fmt"
 	"image"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/jezek/xgb"
@@ -29,6 +31,10 @@ type keeper struct {
 	root xproto.Window
 	win  xproto.Window // Gio's window
 	done chan struct{}
+	// top is the window's ancestor that is a child of the root (the
+	// window itself, or a window manager's frame); it changes only on
+	// ReparentNotify.
+	top atomic.Uint32
 
 	// Only the event goroutine uses these after start.
 	size   image.Point
@@ -57,6 +63,9 @@ func (k *keeper) start() error {
 	mask := uint32(xproto.EventMaskVisibilityChange | xproto.EventMaskStructureNotify)
 	if err := xproto.ChangeWindowAttributesChecked(k.conn, k.win, xproto.CwEventMask, []uint32{mask}).Check(); err != nil {
 		return fmt.Errorf("watch window %#x: %w", k.win, err)
+	}
+	if err := k.findTop(); err != nil {
+		return err
 	}
 	if err := k.setAbove(); err != nil {
 		return err
@@ -131,6 +140,10 @@ func (k *keeper) loop() {
 			if e.State != xproto.VisibilityUnobscured {
 				k.raise()
 			}
+		case xproto.ReparentNotifyEvent:
+			if e.Window == k.win {
+				k.findTop()
+			}
 		case xproto.ConfigureNotifyEvent:
 			if e.Window == k.win {
 				k.configured()
@@ -172,10 +185,7 @@ func corner(screen image.Rectangle, sz image.Point) image.Point {
 // place moves the window (its frame, under a window manager) of current
 // rectangle r to its corner, on top.
 func (k *keeper) place(r image.Rectangle) {
-	top, err := k.topLevel()
-	if err != nil {
-		return
-	}
+	top := xproto.Window(k.top.Load())
 	p := corner(k.screen(), r.Size())
 	k.log.Debug("agentui window placed", "x", p.X, "y", p.Y, "from_x", r.Min.X, "from_y", r.Min.Y)
 	xproto.ConfigureWindow(k.conn, top, xproto.ConfigWindowX|xproto.ConfigWindowY|xproto.ConfigWindowStackMode,
@@ -193,54 +203,69 @@ func (k *keeper) raise() {
 		return
 	}
 	k.raises = append(k.raises, now)
-	top, err := k.topLevel()
-	if err != nil {
-		return
-	}
-	xproto.ConfigureWindow(k.conn, top, xproto.ConfigWindowStackMode, []uint32{xproto.StackModeAbove})
+	xproto.ConfigureWindow(k.conn, xproto.Window(k.top.Load()), xproto.ConfigWindowStackMode, []uint32{xproto.StackModeAbove})
 }
 
-// topLevel is the window's ancestor that is a child of the root: the
+// findTop finds the window's ancestor that is a child of the root: the
 // window itself without a window manager, its frame with one.
-func (k *keeper) topLevel() (xproto.Window, error) {
+func (k *keeper) findTop() error {
 	w := k.win
 	for {
 		t, err := xproto.QueryTree(k.conn, w).Reply()
 		if err != nil {
-			return 0, fmt.Errorf("query window tree: %w", err)
+			return fmt.Errorf("query window tree: %w", err)
 		}
 		if t.Parent == t.Root || t.Parent == 0 {
-			return w, nil
+			k.top.Store(uint32(w))
+			return nil
 		}
 		w = t.Parent
 	}
 }
 
 // bounds is the top-level window's rectangle on the root window, borders
-// included.
+// included. Both requests go out before either reply is awaited: one
+// round trip to the server, not two.
 func (k *keeper) bounds() (image.Rectangle, error) {
-	top, err := k.topLevel()
-	if err != nil {
-		return image.Rectangle{}, err
-	}
-	g, err := xproto.GetGeometry(k.conn, xproto.Drawable(top)).Reply()
-	if err != nil {
+	top := xproto.Window(k.top.Load())
+	gc := xproto.GetGeometry(k.conn, xproto.Drawable(top))
+	tc := xproto.TranslateCoordinates(k.conn, top, k.root, 0, 0)
+	g, gerr := gc.Reply()
+	tr, terr := tc.Reply()
+	if err := cmp.Or(gerr, terr); err != nil {
 		return image.Rectangle{}, fmt.Errorf("window geometry: %w", err)
-	}
-	tr, err := xproto.TranslateCoordinates(k.conn, top, k.root, 0, 0).Reply()
-	if err != nil {
-		return image.Rectangle{}, fmt.Errorf("window position: %w", err)
 	}
 	b := int(g.BorderWidth)
 	min := image.Pt(int(tr.DstX)-b, int(tr.DstY)-b)
 	return image.Rectangle{Min: min, Max: min.Add(image.Pt(int(g.Width)+2*b, int(g.Height)+2*b))}, nil
 }
 
+// focused reports whether the keyboard goes to the window: it has the
+// input focus, or the focus follows the pointer (PointerRoot, as on a
+// server without a window manager) and the pointer is over it.
+func (k *keeper) focused() bool {
+	fc := xproto.GetInputFocus(k.conn)
+	pc := xproto.QueryPointer(k.conn, k.root)
+	f, ferr := fc.Reply()
+	p, perr := pc.Reply()
+	if ferr != nil || perr != nil {
+		return false
+	}
+	top := xproto.Window(k.top.Load())
+	switch f.Focus {
+	case k.win, top:
+		return true
+	case xproto.InputFocusPointerRoot:
+		return p.Child == top
+	}
+	return false
+}
+
 // windowIDs are the window and, under a window manager, its frame.
 func (k *keeper) windowIDs() []uint32 {
 	ids := []uint32{uint32(k.win)}
-	if top, err := k.topLevel(); err == nil && top != k.win {
-		ids = append(ids, uint32(top))
+	if top := k.top.Load(); top != uint32(k.win) {
+		ids = append(ids, top)
 	}
 	return ids
 }

@@ -28,6 +28,7 @@ type UI struct {
 	keeper  *keeper
 	actions chan Action
 	done    chan struct{} // closed when the window goroutine returns
+	drawn   chan struct{} // closed when the first frame is drawn
 
 	closing   atomic.Bool // Close asked the window to go
 	focused   atomic.Bool
@@ -52,7 +53,8 @@ func Open(ctx context.Context, o Options) (*UI, error) {
 	if o.Title == "" {
 		o.Title = "Tandem"
 	}
-	u := &UI{log: o.Logger, actions: make(chan Action, 64), done: make(chan struct{})}
+	u := &UI{log: o.Logger, actions: make(chan Action, 64),
+		done: make(chan struct{}), drawn: make(chan struct{})}
 	if u.log == nil {
 		u.log = slog.New(slog.DiscardHandler)
 	}
@@ -65,6 +67,9 @@ func Open(ctx context.Context, o Options) (*UI, error) {
 	id, err := u.waitWindow(ctx, found)
 	if err == nil {
 		u.keeper, err = newKeeper(display, id, u.log)
+	}
+	if err == nil {
+		err = u.waitDrawn(ctx)
 	}
 	if err != nil {
 		u.Close()
@@ -85,6 +90,20 @@ func (u *UI) waitWindow(ctx context.Context, found <-chan uint32) (uint32, error
 		return 0, errors.New("the window closed at once (is the X server reachable?)")
 	case <-ctx.Done():
 		return 0, fmt.Errorf("no window from Gio: %w", ctx.Err())
+	}
+}
+
+// waitDrawn waits for the first frame.
+func (u *UI) waitDrawn(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, openTimeout)
+	defer cancel()
+	select {
+	case <-u.drawn:
+		return nil
+	case <-u.done:
+		return errors.New("the window closed before it was drawn")
+	case <-ctx.Done():
+		return fmt.Errorf("window not drawn: %w", ctx.Err())
 	}
 }
 
@@ -137,10 +156,10 @@ func (u *UI) Covers(p image.Point) bool {
 // window manager), so that the agent can leave them out of what it shares.
 func (u *UI) WindowIDs() []uint32 { return u.keeper.windowIDs() }
 
-// Focused reports whether the window has the keyboard. While it does,
-// remote key events must be dropped, or the operator could answer its
-// questions.
-func (u *UI) Focused() bool { return u.focused.Load() }
+// Focused reports whether the window has the keyboard, as Gio or the X
+// server sees it (the focus may follow the pointer). While it does, remote
+// key events must be dropped, or the operator could answer its questions.
+func (u *UI) Focused() bool { return u.focused.Load() || u.keeper.focused() }
 
 // Close closes the window; pending questions are answered Deny with
 // ErrClosed. It waits until nothing Open started is running.

@@ -83,6 +83,9 @@ func (v *view) frame(e app.FrameEvent) {
 	v.u.mu.Lock()
 	v.u.layout = info
 	v.u.frames++
+	if v.u.frames == 1 {
+		close(v.u.drawn)
+	}
 	v.u.mu.Unlock()
 	v.fit(e, info.size.Y, v.height)
 }

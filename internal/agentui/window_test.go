@@ -291,3 +291,17 @@ func TestOpenRefusesAnotherDisplay(t *testing.T) {
 		t.Fatalf("got %v, want an error saying to set DISPLAY", err)
 	}
 }
+
+// TestFocusedFollowsThePointer: without a window manager the keyboard
+// goes to the window under the pointer, and Focused must say so, so that
+// the agent drops remote keys meanwhile.
+func TestFocusedFollowsThePointer(t *testing.T) {
+	o := openUI(t)
+	xdotool(t, "mousemove", "--sync", "100", "500")
+	waitFor(t, "Focused false with the pointer away", func() bool { return !o.u.Focused() })
+	p := o.at(t, nStatus)
+	xdotool(t, "mousemove", "--sync", fmt.Sprint(p.X), fmt.Sprint(p.Y))
+	waitFor(t, "Focused true with the pointer over the window", o.u.Focused)
+	xdotool(t, "mousemove", "--sync", "100", "500")
+	waitFor(t, "Focused false again", func() bool { return !o.u.Focused() })
+}
