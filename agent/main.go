@@ -1,8 +1,10 @@
 // Command agent is the customer's side of a Tandem support session: run
 // once with the code the technician gave, it joins the session through the
-// signaling server and brings up an end-to-end encrypted peer link to the
-// technician. Screen sharing, consent and self-removal arrive in later
-// milestones; these flags and the -json events stay.
+// signaling server, brings up an end-to-end encrypted peer link to the
+// technician, and shares nothing until the customer allows it in the
+// agent's window. When the session ends, however it ends, the agent
+// deletes itself and everything it wrote except the files the customer
+// accepted.
 //
 //	agent -server https://support.example.com -code 123456789
 package main
@@ -16,29 +18,108 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
+	"github.com/tandem-remote/tandem/internal/agentui"
+	"github.com/tandem-remote/tandem/internal/selfremove"
 	"github.com/tandem-remote/tandem/internal/session"
 )
+
+// selfRemoval is whether a run that got past its flags deletes the
+// binary; the package's tests run main's logic inside the test binary and
+// turn it off.
+var selfRemoval = true
 
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
+// options are the agent's settings beyond the session's shared flags.
+type options struct {
+	code           string
+	screen         session.ScreenConfig
+	consentTimeout time.Duration
+	keep           bool
+}
+
 func run(args []string, stdout, stderr io.Writer) int {
+	var common session.Flags
+	var o options
+	if status, ok := parseFlags(args, stderr, &common, &o); !ok {
+		return status
+	}
+	cfg, err := common.Common(stdout)
+	if err != nil {
+		fmt.Fprintf(stderr, "agent: %v\n", err)
+		return 1
+	}
+	// Removal is set up before anything is written, and runs after
+	// everything below has stopped.
+	rm, err := selfremove.New(selfremove.Options{Developer: o.keep || !selfRemoval, Logger: cfg.Logger})
+	if err != nil {
+		fmt.Fprintf(stderr, "agent: %v\n", err)
+		return 1
+	}
+	defer func() {
+		if err := rm.Remove(); err != nil {
+			fmt.Fprintf(stderr, "agent: %v\n", err)
+		}
+	}()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	acfg := session.AgentConfig{Common: cfg, Code: o.code, Screen: o.screen, ConsentTimeout: o.consentTimeout}
+	if ui, err := openWindow(ctx, o.screen.Display, cfg); err != nil {
+		fmt.Fprintf(stderr, "agent: %v\n", err)
+		return 1
+	} else if ui != nil {
+		defer ui.Close()
+		acfg.Window, acfg.Screen.Demonstrations = ui, true
+	}
+	if err := session.RunAgent(ctx, acfg); err != nil {
+		fmt.Fprintf(stderr, "agent: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+// openWindow opens the agent's window on the display that is shared, or
+// returns nil when there is none (nothing can then be shared).
+func openWindow(ctx context.Context, display string, cfg session.Common) (*agentui.UI, error) {
+	if display != "" {
+		// The window toolkit opens $DISPLAY: the window must be on the
+		// screen it asks about.
+		os.Setenv("DISPLAY", display)
+	}
+	if os.Getenv("DISPLAY") == "" {
+		return nil, nil
+	}
+	octx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	ui, err := agentui.Open(octx, agentui.Options{Logger: cfg.Logger})
+	if err != nil {
+		return nil, fmt.Errorf("open the agent's window: %w", err)
+	}
+	return ui, nil
+}
+
+func parseFlags(args []string, stderr io.Writer, common *session.Flags, o *options) (status int, ok bool) {
 	fs := flag.NewFlagSet("agent", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	var common session.Flags
 	common.Register(fs)
-	code := fs.String("code", "", "the session `CODE` the technician gave (digits; spaces allowed)")
-	var scr session.ScreenConfig
-	fs.StringVar(&scr.Display, "display", "", "X `DISPLAY` to share (default $DISPLAY; without one, nothing is shared)")
-	fs.BoolVar(&scr.ViewOnly, "view-only", false, "let the technician see the screen but never control it")
-	fs.IntVar(&scr.MaxFPS, "max-fps", 30, "send at most `N` frames per second (nothing at all while the screen is still)")
+	fs.StringVar(&o.code, "code", "", "the session `CODE` the technician gave (digits; spaces allowed)")
+	fs.StringVar(&o.screen.Display, "display", "", "X `DISPLAY` to share (default $DISPLAY; without one, nothing is shared)")
+	fs.BoolVar(&o.screen.ViewOnly, "view-only", false, "let the technician see the screen but never control it")
+	fs.IntVar(&o.screen.MaxFPS, "max-fps", 30, "send at most `N` frames per second (nothing at all while the screen is still)")
+	fs.DurationVar(&o.consentTimeout, "consent-timeout", agentui.DefaultTimeout, "how long each question in the agent's window waits for an answer;\nno answer is a refusal")
+	fs.BoolVar(&o.keep, "keep", false, "developer mode: leave this program's file in place when the session ends\n(its temporary files are still removed)")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, `Usage: agent -server URL -code CODE [flags]
 
 Joins the support session the code names and connects to the technician
-over an end-to-end encrypted peer link. Ctrl-C ends the session.
+over an end-to-end encrypted peer link. Nothing is shared until you allow
+it in the agent's window, which also lets you pause, take back control,
+chat and stop at any time. Ctrl-C ends the session. When the session ends
+the agent deletes itself and its temporary files (files you accepted stay).
 Exit status: 0 when the session ended normally, 1 on error, 2 on bad usage.
 
 Flags:
@@ -47,24 +128,13 @@ Flags:
 	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			return 0
+			return 0, false
 		}
-		return 2
+		return 2, false
 	}
-	if common.Server == "" || *code == "" || fs.NArg() > 0 {
+	if common.Server == "" || o.code == "" || fs.NArg() > 0 {
 		fmt.Fprintln(stderr, "agent: -server and -code are required (see -h)")
-		return 2
+		return 2, false
 	}
-	cfg, err := common.Common(stdout)
-	if err != nil {
-		fmt.Fprintf(stderr, "agent: %v\n", err)
-		return 1
-	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := session.RunAgent(ctx, session.AgentConfig{Common: cfg, Code: *code, Screen: scr}); err != nil {
-		fmt.Fprintf(stderr, "agent: %v\n", err)
-		return 1
-	}
-	return 0
+	return 0, true
 }

@@ -9,6 +9,10 @@ import (
 	"github.com/tandem-remote/tandem/internal/signaling/signalingtest"
 )
 
+// The tests run the agent's main logic inside the test binary, which
+// must not delete itself.
+func init() { selfRemoval = false }
+
 // TestExitStatus runs the agent's real main logic against an in-process
 // signaling server and checks what a customer sees when things go wrong.
 func TestExitStatus(t *testing.T) {

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/tandem-remote/tandem/internal/agentui"
+	"github.com/tandem-remote/tandem/internal/grant"
 	"github.com/tandem-remote/tandem/internal/peer"
 	"github.com/tandem-remote/tandem/internal/proto"
 	"github.com/tandem-remote/tandem/internal/sigclient"
@@ -15,9 +17,15 @@ type AgentConfig struct {
 	Common
 	Code   string // as the customer typed it
 	Screen ScreenConfig
-	// Customer is asked before anything is shared and told what happens
-	// (the agent's window). Nil means nobody can be asked: every request
-	// is then answered "unavailable" and nothing is shared.
+	// Window is the agent's own window (package agentui): questions, the
+	// session panel, chat, the apps chooser. When set it is the Customer.
+	Window *agentui.UI
+	// ConsentTimeout is how long each question waits for the customer
+	// (no answer is a refusal); 0 = agentui's default.
+	ConsentTimeout time.Duration
+	// Customer is asked before anything is shared and told what happens.
+	// Nil (and no Window) means nobody can be asked: every request is then
+	// answered "unavailable" and nothing is shared. Tests script one.
 	Customer Customer
 	// Now is the clock grants are checked against; nil = time.Now.
 	Now func() time.Time
@@ -28,10 +36,15 @@ type AgentConfig struct {
 // ends the session (reason "interrupted").
 func RunAgent(ctx context.Context, cfg AgentConfig) error {
 	cfg.setDefaults()
+	var wc *windowCustomer
+	if cfg.Window != nil {
+		wc = newWindowCustomer(cfg.Window, cfg.ConsentTimeout)
+		cfg.Customer = wc
+	}
 	// The screen opens first, so a display problem is reported before the
 	// one-time code is spent. Its deferred close runs after r.close has
 	// stopped the workers that use it.
-	scr, err := openAgentScreen(ctx, cfg.Screen, cfg.Logger)
+	scr, err := openAgentScreen(ctx, cfg.Screen, cfg.Window, cfg.Logger)
 	if err != nil {
 		return err
 	}
@@ -56,36 +69,7 @@ func RunAgent(ctx context.Context, cfg AgentConfig) error {
 		r.bye(ReasonRefused)
 		return r.finish(ReasonRefused, err)
 	}
-	video := peer.VideoNone
-	c := newConsent(cfg.Customer, g)
-	cs := newCustomerSide(r, c, customerActions(cfg.Customer), func(m proto.Mode) bool {
-		if cfg.Customer == nil || scr == nil {
-			return false
-		}
-		switch m {
-		case proto.ModeControl:
-			return !cfg.Screen.ViewOnly
-		case proto.ModeDemonstrate:
-			return cfg.Screen.Demonstrations
-		}
-		return true
-	})
-	r.onControl = func(ctx context.Context, env proto.Envelope) {
-		if env.Type == proto.TypeModeRequest {
-			cs.onRequest(ctx, env)
-		} else if scr != nil {
-			scr.onControl(ctx, env)
-		}
-	}
-	r.startWorkers = func(ctx context.Context) {
-		r.goWorker(ctx, cs.run)
-		if scr != nil {
-			scr.start(ctx)
-		}
-	}
-	if scr != nil {
-		scr.r, scr.consent, video = r, c, peer.VideoBoth
-	}
+	video := wireAgent(r, &cfg, scr, wc, newConsent(cfg.Customer, g))
 	if err := r.startLink(pumpCtx, peer.Answerer, video, joined.ICEServers); err != nil {
 		return err
 	}
@@ -96,6 +80,57 @@ func RunAgent(ctx context.Context, cfg AgentConfig) error {
 		return r.finish(reason, err)
 	}
 	return r.finish(r.live(ctx, 0, ReasonStopped))
+}
+
+// wireAgent connects the agent's parts to the run: control messages to
+// the consent worker and the screen, and the workers that start once the
+// link is up. It returns the link's video direction.
+func wireAgent(r *run, cfg *AgentConfig, scr *agentScreen, wc *windowCustomer, c *consent) peer.VideoDirection {
+	cs := newCustomerSide(r, c, customerActions(cfg.Customer), func(m proto.Mode) bool {
+		return cfg.available(scr, m)
+	})
+	r.onControl = func(ctx context.Context, env proto.Envelope) {
+		if env.Type == proto.TypeModeRequest {
+			cs.onRequest(ctx, env)
+		} else if scr != nil {
+			scr.onControl(ctx, env)
+		}
+	}
+	r.startWorkers = func(ctx context.Context) {
+		var aw *agentWindow
+		if wc != nil {
+			aw = newAgentWindow(r, wc, cs, scr, c.allows(grant.Chat))
+		}
+		r.goWorker(ctx, cs.run)
+		if scr != nil {
+			scr.start(ctx)
+		}
+		if aw != nil {
+			if aw.chat != nil {
+				r.goWorker(ctx, func(ctx context.Context) { aw.chat.Run(ctx) })
+			}
+			r.goWorker(ctx, aw.run)
+		}
+	}
+	if scr == nil {
+		return peer.VideoNone
+	}
+	scr.r, scr.consent = r, c
+	return peer.VideoBoth
+}
+
+// available reports whether this agent can serve mode m at all.
+func (cfg *AgentConfig) available(scr *agentScreen, m proto.Mode) bool {
+	if cfg.Customer == nil || scr == nil {
+		return false
+	}
+	switch m {
+	case proto.ModeControl:
+		return !cfg.Screen.ViewOnly
+	case proto.ModeDemonstrate:
+		return cfg.Screen.Demonstrations
+	}
+	return true
 }
 
 func (cfg *AgentConfig) now() time.Time {

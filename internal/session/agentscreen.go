@@ -6,12 +6,18 @@ import (
 	"image"
 	"log/slog"
 	"os"
+	"slices"
 	"sync"
 	"time"
 
+	"github.com/jezek/xgb/xproto"
+
+	"github.com/tandem-remote/tandem/internal/agentui"
+	"github.com/tandem-remote/tandem/internal/appsel"
 	"github.com/tandem-remote/tandem/internal/capture"
 	"github.com/tandem-remote/tandem/internal/grant"
 	"github.com/tandem-remote/tandem/internal/input"
+	"github.com/tandem-remote/tandem/internal/localinput"
 	"github.com/tandem-remote/tandem/internal/peer"
 	"github.com/tandem-remote/tandem/internal/proto"
 	"github.com/tandem-remote/tandem/internal/screen"
@@ -43,14 +49,15 @@ type agentScreen struct {
 	// without a window.
 	overOwnWindow func(p image.Point) bool
 	isOwnWindow   func(w uint32) bool
-	// With chosen applications: whether a root point lies on a shared
-	// window, and whether a top-level window is shared. Nil = the whole
-	// screen is shared.
-	pointShared  func(p image.Point) bool
-	windowShared func(w uint32) bool
-	// sharedRegion: see gatedSource.region; nil = the whole screen.
-	sharedRegion func() (all bool, rects []image.Rectangle, version uint64)
-	maskFrame    func(f *capture.Frame, area image.Rectangle, rects []image.Rectangle)
+	// appsChanged, when set, hears of every change in the list of
+	// application windows (the customer's chooser shows it).
+	appsChanged func([]appsel.Window)
+	// apps follows the application windows the customer may choose to
+	// share; nil without the agent's window (the whole screen is shared).
+	apps *appsel.Tracker
+	// local watches the customer's own keyboard and mouse; nil without
+	// the agent's window or in view-only mode.
+	local *localinput.Watcher
 
 	mu       sync.Mutex
 	monitors []capture.Monitor
@@ -58,8 +65,10 @@ type agentScreen struct {
 }
 
 // openAgentScreen opens the display. It returns nil, nil when there is no
-// display to share.
-func openAgentScreen(ctx context.Context, cfg ScreenConfig, log *slog.Logger) (*agentScreen, error) {
+// display to share. With the agent's window, it also follows the
+// application windows (for the customer's choice) and watches the
+// customer's own keyboard and mouse (to take back control).
+func openAgentScreen(ctx context.Context, cfg ScreenConfig, window *agentui.UI, log *slog.Logger) (*agentScreen, error) {
 	if cfg.Display == "" && os.Getenv("DISPLAY") == "" {
 		return nil, nil
 	}
@@ -73,20 +82,58 @@ func openAgentScreen(ctx context.Context, cfg ScreenConfig, log *slog.Logger) (*
 			a.current = primary
 		}
 	}
-	if !cfg.ViewOnly {
-		a.inj, err = input.NewX11(input.Options{Display: cfg.Display, Monitors: a.inputMonitors, Allow: a.allowInput, Logger: log})
-		if err != nil {
-			scr.Close()
-			return nil, fmt.Errorf("remote input: %w", err)
-		}
-		a.clip, err = input.NewX11Clipboard(input.ClipboardOptions{Display: cfg.Display, MaxBytes: proto.MaxClipboard, Logger: log})
-		if err != nil {
-			a.inj.Close()
-			scr.Close()
-			return nil, fmt.Errorf("clipboard: %w", err)
-		}
+	if err := a.openExtras(ctx, window); err != nil {
+		a.close()
+		return nil, err
 	}
 	return a, nil
+}
+
+// openExtras opens what the agent's window and remote input need.
+func (a *agentScreen) openExtras(ctx context.Context, window *agentui.UI) error {
+	var err error
+	if window != nil {
+		a.overOwnWindow = window.Covers
+		a.isOwnWindow = func(w uint32) bool { return window.Focused() || slices.Contains(window.WindowIDs(), w) }
+		a.apps, err = appsel.Open(ctx, appsel.Options{Display: a.cfg.Display, Logger: a.log,
+			Exclude: func(id uint32) bool { return slices.Contains(window.WindowIDs(), id) }})
+		if err != nil {
+			return fmt.Errorf("list application windows: %w", err)
+		}
+	}
+	if a.cfg.ViewOnly {
+		return nil
+	}
+	opts := input.Options{Display: a.cfg.Display, Monitors: a.inputMonitors, Allow: a.allowInput, Logger: a.log}
+	if window != nil {
+		if a.local, err = localinput.Open(ctx, localinput.Options{Display: a.cfg.Display, Logger: a.log}); err != nil {
+			return fmt.Errorf("watch the keyboard and mouse: %w", err)
+		}
+		opts.Injecting = a.journal
+	}
+	if a.inj, err = input.NewX11(opts); err != nil {
+		return fmt.Errorf("remote input: %w", err)
+	}
+	a.clip, err = input.NewX11Clipboard(input.ClipboardOptions{Display: a.cfg.Display, MaxBytes: proto.MaxClipboard, Logger: a.log})
+	if err != nil {
+		return fmt.Errorf("clipboard: %w", err)
+	}
+	return nil
+}
+
+// journal tells the local-input watcher of each event the agent injects,
+// so that only the customer's own input counts as taking back control.
+func (a *agentScreen) journal(xType byte, detail byte, at image.Point) {
+	kind, ok := journalKinds[xType]
+	if ok {
+		a.local.Injecting(kind, uint32(detail), at)
+	}
+}
+
+var journalKinds = map[byte]localinput.Kind{
+	xproto.KeyPress: localinput.KeyDown, xproto.KeyRelease: localinput.KeyUp,
+	xproto.ButtonPress: localinput.ButtonDown, xproto.ButtonRelease: localinput.ButtonUp,
+	xproto.MotionNotify: localinput.Motion,
 }
 
 func primaryMonitor(ms []capture.Monitor) int {
@@ -119,7 +166,11 @@ func (a *agentScreen) inputMonitors() []input.Monitor {
 func (a *agentScreen) start(ctx context.Context) {
 	r := a.r
 	a.sendScreenInfo(ctx)
-	src := &gatedSource{src: a.scr, state: a.consent.sharing, region: a.sharedRegion, mask: a.maskFrame}
+	src := &gatedSource{src: a.scr, state: a.consent.sharing}
+	if a.apps != nil {
+		src.region = a.apps.Region
+		r.goWorker(ctx, a.followApps)
+	}
 	r.goWorker(ctx, func(ctx context.Context) {
 		snd, err := screen.NewSender(screen.SenderConfig{
 			Source: src, Track: r.link.VideoTrack(), MaxFPS: a.cfg.MaxFPS,
@@ -197,12 +248,12 @@ func (a *agentScreen) allowInput(t input.Target) bool {
 		if a.overOwnWindow != nil && a.overOwnWindow(t.Point) {
 			return false
 		}
-		return a.pointShared == nil || a.pointShared(t.Point)
+		return a.apps == nil || a.apps.Region().Contains(t.Point)
 	}
 	if a.isOwnWindow != nil && a.isOwnWindow(t.Window) {
 		return false
 	}
-	return a.windowShared == nil || a.windowShared(t.Window)
+	return a.apps == nil || a.windowShared(t.Window)
 }
 
 // inputLoop injects the technician's input. Every event is dropped here,
@@ -273,6 +324,12 @@ func (a *agentScreen) close() {
 	}
 	if a.clip != nil {
 		a.clip.Close()
+	}
+	if a.local != nil {
+		a.local.Close()
+	}
+	if a.apps != nil {
+		a.apps.Close()
 	}
 	a.scr.Close()
 }

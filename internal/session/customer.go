@@ -84,3 +84,11 @@ func (cs *customerSide) takeBack(ctx context.Context) {
 		cs.r.sendControl(ctx, proto.TypeModeState, st)
 	}
 }
+
+// notify tells the technician the state in force after a change the
+// customer made outside the session buttons (the shared applications).
+func (cs *customerSide) notify(ctx context.Context) {
+	st := cs.consent.get()
+	cs.r.cfg.Report.Mode(st)
+	cs.r.sendControl(ctx, proto.TypeModeState, st)
+}

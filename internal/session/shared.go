@@ -3,7 +3,9 @@ package session
 import (
 	"context"
 	"image"
+	"slices"
 
+	"github.com/tandem-remote/tandem/internal/appsel"
 	"github.com/tandem-remote/tandem/internal/capture"
 )
 
@@ -23,14 +25,12 @@ type gatedSource struct {
 	// state says whether frames go out now, and gives a channel closed at
 	// the next change.
 	state func() (on bool, changed <-chan struct{})
-	// region returns the part of the screen that is shared, in root
-	// coordinates; all is true when the whole screen is. Nil means the
-	// whole screen. version changes whenever the region does.
-	region func() (all bool, rects []image.Rectangle, version uint64)
-	mask   func(f *capture.Frame, area image.Rectangle, rects []image.Rectangle)
+	// region returns the shared part of the screen in root coordinates;
+	// nil means the whole screen.
+	region func() appsel.Region
 
-	stale   bool   // the technician's picture predates a pause or a region change
-	version uint64 // region version of the last frame let through
+	stale bool          // the technician's picture predates a pause or a region change
+	last  appsel.Region // region of the last frame let through
 }
 
 // sharing is the agent's gate state: the customer shares the screen.
@@ -71,27 +71,33 @@ func (g *gatedSource) Next(ctx context.Context) (*capture.Frame, error) {
 }
 
 // filter masks f to the shared region. It returns false when the region
-// changed since the last frame: the capture is then asked for a whole
-// fresh frame, because pixels blacked out before may now be shared.
+// changed since the last frame and f is not whole: the capture is then
+// asked for a whole fresh frame, because pixels blacked out before may now
+// be shared, and pixels shared before must now be blacked out.
 func (g *gatedSource) filter(f *capture.Frame) bool {
 	if g.region == nil {
 		return true
 	}
-	all, rects, version := g.region()
-	if version != g.version {
-		g.version = version
+	r := g.region()
+	if !sameRegion(r, g.last) {
 		if !wholeFrame(f) {
 			g.src.Refresh()
 			return false
 		}
+		g.last = appsel.Region{All: r.All, Rects: slices.Clone(r.Rects)}
 	}
-	if all {
+	if r.All {
 		return true
 	}
 	for _, d := range f.Dirty {
-		g.mask(f, d, rects)
+		off := d.Min.Y*f.Stride + d.Min.X*4
+		appsel.MaskBGRX(f.Pix[off:], f.Stride, f.Origin.Add(d.Min), d.Size(), r)
 	}
 	return true
+}
+
+func sameRegion(a, b appsel.Region) bool {
+	return a.All == b.All && slices.Equal(a.Rects, b.Rects)
 }
 
 func wholeFrame(f *capture.Frame) bool {
