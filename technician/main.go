@@ -21,6 +21,7 @@ import (
 	"syscall"
 
 	"github.com/tandem-remote/tandem/internal/input"
+	"github.com/tandem-remote/tandem/internal/proto"
 	"github.com/tandem-remote/tandem/internal/session"
 	"github.com/tandem-remote/tandem/internal/techui"
 )
@@ -48,6 +49,22 @@ func run(args []string, stdout, stderr io.Writer) int {
 	})
 	fs.IntVar(&view.Monitor, "monitor", -1, "ask for monitor `N` (0 = all monitors; default: the agent's primary)")
 	fs.StringVar(&view.SetClipboard, "clipboard", "", "put `TEXT` on the remote clipboard once its screen arrives (the remote clipboard\ncomes back as {\"event\":\"clipboard\"} whenever it changes)")
+	fs.Func("mode", "ask the customer for `MODE` first: view, control (default) or demonstrate\n(show this machine's screen to the customer)", func(v string) error {
+		m, err := proto.ParseMode(v)
+		view.Mode = m
+		return err
+	})
+	fs.Func("then-mode", "once the remote screen arrives, ask to switch to `MODE` (view, control or demonstrate)", func(v string) error {
+		m, err := proto.ParseMode(v)
+		view.ThenMode = m
+		return err
+	})
+	fs.StringVar(&view.DemoDisplay, "demo-display", "", "X `DISPLAY` shown to the customer in demonstration mode (default $DISPLAY)")
+	fs.Func("say", "send `TEXT` in the session chat once connected; repeatable (the chat comes back as\n{\"event\":\"chat\"} lines)", func(v string) error {
+		view.Say = append(view.Say, v)
+		return nil
+	})
+	fs.StringVar(&view.ChatLog, "chat-log", "", "save the chat transcript to `FILE` when the session ends (JSON for a .json name,\nelse text)")
 	headless := fs.Bool("headless", false, "no viewer window: for scripts and tests (also the default when $DISPLAY is unset)")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, `Usage: technician -server URL -user ID [flags]
@@ -62,7 +79,11 @@ kbit/s, round trip, frames decoded, capture-to-decode latency percentiles),
 plus "cursor" events for the remote pointer. With a display and without
 -headless, the remote screen opens in a viewer window (scale to fit or 1:1,
 monitor choice, view-only, special keys, disconnect). Ctrl-C ends the session.
-Exit status: 0 when the session ended normally, 1 on error, 2 on bad usage.
+Nothing is shared until the customer allows it in the agent's window; -mode
+says what is asked first, and every later change is asked again. Mode
+changes come back as {"event":"mode",...} lines.
+Exit status: 0 when the session ended normally, 1 on error, 2 on bad usage,
+3 when the customer refused (or did not answer) the first request.
 
 An administrator creates the operator account and grants what it may do,
 e.g. on the server:
@@ -120,6 +141,10 @@ func parseMove(s string) (input.Event, error) {
 func exitStatus(stderr io.Writer, name string, err error) int {
 	if err == nil {
 		return 0
+	}
+	if errors.Is(err, session.ErrRefused) {
+		fmt.Fprintf(stderr, "%s: %v\n", name, err)
+		return 3
 	}
 	if errors.Is(err, context.DeadlineExceeded) {
 		err = fmt.Errorf("timed out: %w", err)

@@ -2,6 +2,7 @@ package session
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -79,7 +80,11 @@ func RunAgent(ctx context.Context, cfg AgentConfig) error {
 		}
 		return r.finish(reason, err)
 	}
-	return r.finish(r.live(ctx, 0, ReasonStopped))
+	err = r.finish(r.live(ctx, 0, ReasonStopped))
+	if errors.Is(err, ErrRefused) {
+		return nil // the customer's own choice
+	}
+	return err
 }
 
 // wireAgent connects the agent's parts to the run: control messages to
@@ -104,13 +109,18 @@ func wireAgent(r *run, cfg *AgentConfig, scr *agentScreen, wc *windowCustomer, c
 		r.goWorker(ctx, cs.run)
 		if scr != nil {
 			scr.start(ctx)
+		} else {
+			r.drain(ctx, peer.ChannelInput)
 		}
 		if aw != nil {
-			if aw.chat != nil {
-				r.goWorker(ctx, func(ctx context.Context) { aw.chat.Run(ctx) })
-			}
 			r.goWorker(ctx, aw.run)
 		}
+		if aw != nil && aw.chat != nil {
+			r.goWorker(ctx, func(ctx context.Context) { aw.chat.Run(ctx) })
+		} else {
+			r.drain(ctx, peer.ChannelChat)
+		}
+		r.drain(ctx, peer.ChannelFile) // until file transfer is served
 	}
 	if scr == nil {
 		return peer.VideoNone

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/tandem-remote/tandem/internal/chat"
 	"github.com/tandem-remote/tandem/internal/peer"
 	"github.com/tandem-remote/tandem/internal/proto"
 )
@@ -145,6 +146,14 @@ func describeMode(s proto.ModeState) string {
 		text += ", chosen applications only"
 	}
 	return text
+}
+
+// Chat reports a chat message, sent or received.
+func (r *Reporter) Chat(m chat.Message) {
+	r.emit(struct {
+		Event string `json:"event"`
+		chat.Message
+	}{"chat", m}, m.From+": "+m.Text)
 }
 
 // Ended reports the end of the session and why.

@@ -77,6 +77,9 @@ func (r *run) finish(reason string, err error) error {
 	if err != nil {
 		return err
 	}
+	if reason == ReasonRefused {
+		return ErrRefused
+	}
 	if !clean(reason) {
 		return fmt.Errorf("%w: %s", ErrEnded, describe(reason))
 	}

@@ -72,6 +72,20 @@ func (r *run) endWith(reason string) {
 	}
 }
 
+// drain reads and drops what arrives on a data channel this side does not
+// serve (chat without the grant, say): an unread channel would fill its
+// queue and stall the link's other channels behind it.
+func (r *run) drain(ctx context.Context, name string) {
+	r.goWorker(ctx, func(ctx context.Context) {
+		ch := r.link.Channel(name)
+		for {
+			if _, err := ch.Recv(ctx); err != nil {
+				return
+			}
+		}
+	})
+}
+
 // goWorker runs f in a goroutine that close waits for; f must return once
 // ctx ends or the link closes.
 func (r *run) goWorker(ctx context.Context, f func(ctx context.Context)) {
@@ -311,3 +325,7 @@ var Version = "dev"
 // ErrEnded is wrapped by the error Run functions return when the session
 // ended abnormally.
 var ErrEnded = errors.New("session ended")
+
+// ErrRefused is what RunTechnician returns when the customer refused the
+// first request or let it time out.
+var ErrRefused = fmt.Errorf("%w: the customer did not allow it", ErrEnded)

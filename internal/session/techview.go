@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/tandem-remote/tandem/internal/chat"
 	"github.com/tandem-remote/tandem/internal/input"
 	"github.com/tandem-remote/tandem/internal/peer"
 	"github.com/tandem-remote/tandem/internal/proto"
@@ -51,6 +52,15 @@ type ViewConfig struct {
 	ThenMode proto.Mode
 	Modes    <-chan proto.Mode
 	OnMode   func(proto.ModeState)
+	// Chat: Say lines are sent once the link is up (scripts), ChatOut
+	// carries a viewer's messages, OnChat gets every message both ways,
+	// and the transcript is saved to ChatLog (text, or JSON for a .json
+	// name) when the session ends.
+	Say     []string
+	ChatOut <-chan string
+	OnChat  func(chat.Message)
+	ChatLog string
+
 	// DemoDisplay is the X display shown to the customer in demonstration
 	// mode; "" means $DISPLAY, and without either the technician cannot
 	// demonstrate.
@@ -66,6 +76,7 @@ type techView struct {
 	firstFrame chan struct{}
 	firstOnce  sync.Once
 	demo       *toggle // the agent is in demonstration mode
+	chat       *chat.Conn
 	saver      *frameSaver
 
 	mu        sync.Mutex
@@ -98,6 +109,7 @@ func (v *techView) start(ctx context.Context) {
 		r.sendControl(ctx, proto.TypeSelectMonitor, proto.SelectMonitor{ID: v.cfg.Monitor})
 	}
 	r.goWorker(ctx, v.modes)
+	v.startChat(ctx)
 	r.goWorker(ctx, v.demonstrate)
 	r.goWorker(ctx, v.receive)
 	r.goWorker(ctx, v.stats)
@@ -299,8 +311,12 @@ func (v *techView) stats(ctx context.Context) {
 	}
 }
 
-// final reports the figures of the whole session's last stretch.
-func (v *techView) final() { v.r.cfg.Report.Stats(v.snapshot()) }
+// final reports the figures of the whole session's last stretch and saves
+// the chat transcript.
+func (v *techView) final() {
+	v.r.cfg.Report.Stats(v.snapshot())
+	v.saveChat()
+}
 
 // snapshot computes the figures since the previous one.
 func (v *techView) snapshot() Stats {
