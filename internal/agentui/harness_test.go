@@ -30,6 +30,12 @@ type opened struct {
 // English; cleanup closes it and checks that nothing it started runs on.
 func openUI(t testing.TB) *opened {
 	t.Helper()
+	return openUIAfter(t, func(*xvfb.Client) {})
+}
+
+// openUIAfter is openUI, with setup shaping the display first.
+func openUIAfter(t testing.TB, setup func(*xvfb.Client)) *opened {
+	t.Helper()
 	leakcheck.Check(t)
 	if _, err := exec.LookPath("xdotool"); err != nil {
 		t.Skip("xdotool is not installed (apt-get install xdotool); window tests skipped")
@@ -39,6 +45,8 @@ func openUI(t testing.TB) *opened {
 	// No Wayland: Gio tries it first.
 	t.Setenv("WAYLAND_DISPLAY", "")
 	t.Setenv("XDG_RUNTIME_DIR", t.TempDir())
+	x := xvfb.Connect(t, display)
+	setup(x)
 	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
 	defer cancel()
 	u, err := Open(ctx, Options{Title: "tandem-agentui-test", Lang: "en"})
@@ -46,8 +54,7 @@ func openUI(t testing.TB) *opened {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { u.Close() })
-	o := &opened{u: u, x: xvfb.Connect(t, display)}
-	return o
+	return &opened{u: u, x: x}
 }
 
 // info is what the last frame drew.

@@ -34,7 +34,8 @@ type keeper struct {
 	// top is the window's ancestor that is a child of the root (the
 	// window itself, or a window manager's frame); it changes only on
 	// ReparentNotify.
-	top atomic.Uint32
+	top   atomic.Uint32
+	randr bool // the server has RandR 1.5 monitors
 
 	// Only the event goroutine uses these after start.
 	size   image.Point
@@ -49,6 +50,7 @@ func newKeeper(display string, win uint32, log *slog.Logger) (*keeper, error) {
 	}
 	k := &keeper{log: log, conn: c, root: xproto.Setup(c).DefaultScreen(c).Root,
 		win: xproto.Window(win), done: make(chan struct{})}
+	k.randr = k.initRandR()
 	if err := k.start(); err != nil {
 		c.Close()
 		return nil, err
@@ -67,6 +69,8 @@ func (k *keeper) start() error {
 	if err := k.findTop(); err != nil {
 		return err
 	}
+	// The root's ConfigureNotify says the screen changed size.
+	xproto.ChangeWindowAttributes(k.conn, k.root, xproto.CwEventMask, []uint32{xproto.EventMaskStructureNotify})
 	if err := k.setAbove(); err != nil {
 		return err
 	}
@@ -145,7 +149,7 @@ func (k *keeper) loop() {
 				k.findTop()
 			}
 		case xproto.ConfigureNotifyEvent:
-			if e.Window == k.win {
+			if e.Window == k.win || e.Window == k.root {
 				k.configured()
 			}
 		case xproto.DestroyNotifyEvent:
@@ -158,7 +162,7 @@ func (k *keeper) loop() {
 
 // configured puts the window back in its corner if it was resized (it
 // grows and shrinks with its content) or if any part of it left the
-// screen.
+// monitors.
 func (k *keeper) configured() {
 	r, err := k.bounds()
 	if err != nil {
@@ -166,27 +170,22 @@ func (k *keeper) configured() {
 	}
 	resized := r.Size() != k.size
 	k.size = r.Size()
-	if resized || !r.In(k.screen()) {
+	if resized || !onScreen(r, k.monitors()) {
 		k.place(r)
 	}
 }
 
-// screen is the root window's rectangle.
-func (k *keeper) screen() image.Rectangle {
-	s := xproto.Setup(k.conn).DefaultScreen(k.conn)
-	return image.Rect(0, 0, int(s.WidthInPixels), int(s.HeightInPixels))
-}
-
-// corner is where a window of size sz goes: the screen's top-right corner.
-func corner(screen image.Rectangle, sz image.Point) image.Point {
-	return image.Pt(max(screen.Max.X-sz.X-margin, 0), screen.Min.Y+margin)
+// corner is where a window of size sz goes: the top-right corner of
+// monitor m.
+func corner(m image.Rectangle, sz image.Point) image.Point {
+	return image.Pt(max(m.Max.X-sz.X-margin, m.Min.X), m.Min.Y+margin)
 }
 
 // place moves the window (its frame, under a window manager) of current
-// rectangle r to its corner, on top.
+// rectangle r to the primary monitor's top-right corner, on top.
 func (k *keeper) place(r image.Rectangle) {
 	top := xproto.Window(k.top.Load())
-	p := corner(k.screen(), r.Size())
+	p := corner(k.monitors()[0], r.Size())
 	k.log.Debug("agentui window placed", "x", p.X, "y", p.Y, "from_x", r.Min.X, "from_y", r.Min.Y)
 	xproto.ConfigureWindow(k.conn, top, xproto.ConfigWindowX|xproto.ConfigWindowY|xproto.ConfigWindowStackMode,
 		[]uint32{uint32(int32(p.X)), uint32(int32(p.Y)), xproto.StackModeAbove})

@@ -13,6 +13,7 @@ import (
 	"github.com/jezek/xgb/xproto"
 
 	"github.com/tandem-remote/tandem/internal/xconn"
+	"github.com/tandem-remote/tandem/internal/xvfb"
 )
 
 var ana = Request{Kind: KindSession, Operator: "Ana Lopez", Organisation: "Acme IT", Mode: ModeControl,
@@ -304,4 +305,22 @@ func TestFocusedFollowsThePointer(t *testing.T) {
 	waitFor(t, "Focused true with the pointer over the window", o.u.Focused)
 	xdotool(t, "mousemove", "--sync", "100", "500")
 	waitFor(t, "Focused false again", func() bool { return !o.u.Focused() })
+}
+
+// TestPrimaryMonitor puts the window in the primary monitor's corner, and
+// back on a monitor when it is moved where no monitor shows it.
+func TestPrimaryMonitor(t *testing.T) {
+	left, right := image.Rect(0, 0, 640, 800), image.Rect(640, 0, 1280, 600)
+	o := openUIAfter(t, func(x *xvfb.Client) { x.Monitors(left, right) })
+	b := o.u.Bounds()[0]
+	if b.Max.X != left.Max.X-margin || b.Min.Y != margin {
+		t.Fatalf("window at %v, want the top-right corner of the primary monitor %v", b, left)
+	}
+	// Below the right monitor: on the root window, on no screen.
+	id := fmt.Sprint(o.u.WindowIDs()[0])
+	xdotool(t, "windowmove", "--sync", id, "800", "650")
+	waitFor(t, "the window back on a monitor", func() bool {
+		b := o.u.Bounds()[0]
+		return b.In(left) || b.In(right)
+	})
 }
