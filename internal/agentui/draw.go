@@ -121,7 +121,7 @@ func (v *view) draw(gtx layout.Context, s snapshot) layoutInfo {
 	c := newColumn(gtx, &info)
 	v.drawnPrompt = 0
 	if p := s.prompt; p != nil {
-		v.drawPrompt(c, p, gtx)
+		v.drawPrompt(c, p, s.status, gtx)
 		v.drawnPrompt, info.prompt = p.id, p.id
 		info.armed = !gtx.Now.Before(p.armed)
 	} else {

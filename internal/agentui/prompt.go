@@ -8,8 +8,10 @@ import (
 )
 
 // drawPrompt draws a question: title, who asks what, the countdown, and
-// Allow and Deny. Allow is drawn greyed until it counts (armDelay).
-func (v *view) drawPrompt(c *column, p *promptView, gtx layout.Context) {
+// Allow and Deny. Allow is drawn greyed until it counts (armDelay). During
+// a session Stop stays within reach too: questions must not be a way to
+// keep the customer from the panel's Stop.
+func (v *view) drawPrompt(c *column, p *promptView, st Status, gtx layout.Context) {
 	t := v.t
 	title, asks, more := t.promptText(p.req)
 	c.text("", title, unit.Sp(13), false, dim, v.th)
@@ -26,8 +28,12 @@ func (v *view) drawPrompt(c *column, p *promptView, gtx layout.Context) {
 	if gtx.Now.Before(p.armed) {
 		allow = disabled
 	}
-	c.row(v.th, []button{
+	bs := []button{
 		{nAllow, t[mAllow], v.buttons[nAllow], allow},
 		{nDeny, t[mDeny], v.buttons[nDeny], denyBg},
-	})
+	}
+	if st.Operator != "" {
+		bs = append(bs, button{nStop, t[mStop], v.buttons[nStop], btnBg})
+	}
+	c.row(v.th, bs)
 }

@@ -73,13 +73,17 @@ func newView(u *UI) *view {
 // the question that was on screen when they happened, never a newer one.
 func (v *view) handle(gtx layout.Context, s snapshot) {
 	b := v.buttons
+	stop := b[nStop].Clicked(gtx)
 	if id := v.drawnPrompt; id != 0 {
 		if b[nAllow].Clicked(gtx) {
 			v.u.model.answer(id, Allow)
 		}
-		if b[nDeny].Clicked(gtx) || v.escaped(gtx) {
+		if b[nDeny].Clicked(gtx) || v.escaped(gtx) || stop {
 			v.u.model.answer(id, Deny)
 		}
+	}
+	if stop {
+		v.u.act(Action{Kind: Stop})
 	}
 	if s.prompt != nil && s.prompt.id != v.drawnPrompt {
 		// A new question: nobody has chosen anything on it yet.
@@ -105,9 +109,6 @@ func (v *view) escaped(gtx layout.Context) bool {
 // handlePanel acts on the panel's buttons and fields.
 func (v *view) handlePanel(gtx layout.Context, s snapshot) {
 	b, st := v.buttons, v.status
-	if b[nStop].Clicked(gtx) {
-		v.u.act(Action{Kind: Stop})
-	}
 	if b[nPause].Clicked(gtx) {
 		v.u.act(Action{Kind: map[bool]ActionKind{false: Pause, true: Resume}[st.Paused]})
 	}

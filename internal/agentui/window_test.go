@@ -324,3 +324,36 @@ func TestPrimaryMonitor(t *testing.T) {
 		return b.In(left) || b.In(right)
 	})
 }
+
+// TestStopDuringQuestion: a question during a session keeps Stop within
+// reach; it denies the question and stops the session.
+func TestStopDuringQuestion(t *testing.T) {
+	o := openUI(t)
+	o.u.SetStatus(Status{Operator: "Ana Lopez", Mode: ModeView})
+	got := o.ask(Request{Kind: KindMode, Operator: "Ana Lopez", Mode: ModeControl})
+	o.waitDrawn(t, "the question with Stop", func(i layoutInfo) bool {
+		_, ok := i.rects[nStop]
+		return i.prompt != 0 && ok
+	})
+	o.click(t, nStop)
+	if a := o.action(t); a.Kind != Stop {
+		t.Errorf("got %v, want stop", a.Kind)
+	}
+	if a := answerOf(t, got); a != Deny {
+		t.Errorf("question answered %v, want deny", a)
+	}
+}
+
+// TestPanelByKeyboard: Tab reaches the panel's first button, Enter
+// presses it.
+func TestPanelByKeyboard(t *testing.T) {
+	o := openUI(t)
+	o.u.SetStatus(Status{Operator: "Ana Lopez", Mode: ModeControl})
+	o.waitDrawn(t, "the panel's buttons", has(nTakeBack))
+	p := o.at(t, nStatus)
+	xdotool(t, "mousemove", "--sync", fmt.Sprint(p.X), fmt.Sprint(p.Y))
+	xdotool(t, "key", "Tab", "Tab", "Return")
+	if a := o.action(t); a.Kind != Pause {
+		t.Errorf("Tab Tab Enter: got %v, want pause", a.Kind)
+	}
+}
