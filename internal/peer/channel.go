@@ -78,12 +78,7 @@ func newChannel(dc *webrtc.DataChannel) *Channel {
 		recv:   make(chan []byte, recvQueue),
 	}
 	dc.SetBufferedAmountLowThreshold(sendLowWater)
-	dc.OnBufferedAmountLow(func() {
-		select {
-		case c.low <- struct{}{}:
-		default:
-		}
-	})
+	dc.OnBufferedAmountLow(c.signalLow)
 	dc.OnOpen(func() { c.openOnce.Do(func() { close(c.open) }) })
 	dc.OnClose(c.shut)
 	dc.OnMessage(c.deliver)
@@ -96,6 +91,13 @@ func (c *Channel) deliver(m webrtc.DataChannelMessage) {
 	select {
 	case c.recv <- m.Data:
 	case <-c.closed:
+	}
+}
+
+func (c *Channel) signalLow() {
+	select {
+	case c.low <- struct{}{}:
+	default:
 	}
 }
 
@@ -116,10 +118,17 @@ func (c *Channel) Send(ctx context.Context, p []byte) error {
 	if err := c.wait(ctx, c.open); err != nil {
 		return err
 	}
+	waited := false
 	for c.dc.BufferedAmount() > sendHighWater {
 		if err := c.wait(ctx, c.low); err != nil {
 			return err
 		}
+		waited = true
+	}
+	if waited {
+		// Pass the wake-up on: another Send may be waiting for the same
+		// signal, and none comes again until the queue refills and drains.
+		c.signalLow()
 	}
 	if err := c.dc.Send(p); err != nil {
 		return fmt.Errorf("send on %s: %w", c.Name(), err)
