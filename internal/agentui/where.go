@@ -1,0 +1,33 @@
+package agentui
+
+import "image"
+
+// Controls Where can locate.
+const (
+	ControlAllow    = nAllow
+	ControlDeny     = nDeny
+	ControlStop     = nStop
+	ControlPause    = nPause
+	ControlTakeBack = nTakeBack
+	ControlChat     = nChat
+	ControlFiles    = nFiles
+	ControlApps     = nApps
+)
+
+// Where returns where the control called name (one of the Control
+// constants) is on the screen, in root coordinates, as last drawn, and
+// whether the window shows it now; ready reports whether the question on
+// screen accepts an Allow yet (see the package doc). It serves automation:
+// accessibility tools and end-to-end tests that click with the real
+// pointer.
+func (u *UI) Where(name string) (r image.Rectangle, shown, ready bool) {
+	u.mu.Lock()
+	r, shown = u.layout.rects[name]
+	ready = u.layout.armed
+	u.mu.Unlock()
+	b := u.Bounds()
+	if !shown || len(b) == 0 {
+		return image.Rectangle{}, false, false
+	}
+	return r.Add(b[0].Min), true, ready
+}
