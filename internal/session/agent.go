@@ -39,7 +39,7 @@ func RunAgent(ctx context.Context, cfg AgentConfig) error {
 	cfg.setDefaults()
 	var wc *windowCustomer
 	if cfg.Window != nil {
-		wc = newWindowCustomer(cfg.Window, cfg.ConsentTimeout)
+		wc = newWindowCustomer(cfg.Window, cfg.ConsentTimeout, cfg.Report)
 		cfg.Customer = wc
 	}
 	// The screen opens first, so a display problem is reported before the

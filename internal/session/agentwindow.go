@@ -22,14 +22,15 @@ type windowCustomer struct {
 	timeout time.Duration // for each question; 0 = agentui's default
 	org     string        // the operator's organisation, once known
 	actions chan CustomerAction
+	report  *Reporter
 
 	mu        sync.Mutex
 	status    agentui.Status
 	transfers map[string]agentui.Transfer
 }
 
-func newWindowCustomer(ui *agentui.UI, timeout time.Duration) *windowCustomer {
-	return &windowCustomer{ui: ui, timeout: timeout, actions: make(chan CustomerAction, 8), transfers: map[string]agentui.Transfer{}}
+func newWindowCustomer(ui *agentui.UI, timeout time.Duration, report *Reporter) *windowCustomer {
+	return &windowCustomer{ui: ui, timeout: timeout, report: report, actions: make(chan CustomerAction, 8), transfers: map[string]agentui.Transfer{}}
 }
 
 var questionKinds = map[QuestionKind]agentui.Kind{
@@ -44,6 +45,9 @@ func (w *windowCustomer) Ask(ctx context.Context, q Question) string {
 		w.org = q.Organisation
 		w.mu.Unlock()
 	}
+	asked := make(chan struct{})
+	defer close(asked)
+	go w.announce(q, asked)
 	ans, err := w.ui.Ask(ctx, agentui.Request{
 		Kind: questionKinds[q.Kind], Operator: q.Operator, Organisation: q.Organisation,
 		Mode: string(q.Mode), Functions: q.Functions, File: q.File, Size: q.Size, Timeout: w.timeout,
@@ -57,6 +61,27 @@ func (w *windowCustomer) Ask(ctx context.Context, q Question) string {
 		return proto.AnswerTimeout
 	}
 	return proto.AnswerRefused
+}
+
+// announce reports the question once it is on screen and ready for an
+// answer, with where its buttons are (for automation), unless it was
+// answered first.
+func (w *windowCustomer) announce(q Question, asked <-chan struct{}) {
+	t := time.NewTicker(20 * time.Millisecond)
+	defer t.Stop()
+	for {
+		select {
+		case <-asked:
+			return
+		case <-t.C:
+		}
+		allow, shown, ready := w.ui.Where(agentui.ControlAllow)
+		deny, _, _ := w.ui.Where(agentui.ControlDeny)
+		if shown && ready {
+			w.report.Question(q, allow, deny)
+			return
+		}
+	}
 }
 
 // Show puts the state in force on the panel.

@@ -3,6 +3,7 @@ package session
 import (
 	"encoding/json"
 	"fmt"
+	"image"
 	"io"
 	"sync"
 	"time"
@@ -147,6 +148,31 @@ func describeMode(s proto.ModeState) string {
 	}
 	return text
 }
+
+// Question reports a question shown to the customer and ready for an
+// answer, with where its Allow and Deny buttons are on the screen.
+func (r *Reporter) Question(q Question, allow, deny image.Rectangle) {
+	kinds := map[QuestionKind]string{AskSession: "session", AskMode: "mode", AskFileIn: "file-in", AskFileOut: "file-out"}
+	r.emit(struct {
+		Event string `json:"event"`
+		Kind  string `json:"kind"`
+		Mode  string `json:"mode,omitempty"`
+		File  string `json:"file,omitempty"`
+		Allow rect   `json:"allow"`
+		Deny  rect   `json:"deny"`
+	}{"question", kinds[q.Kind], string(q.Mode), q.File, toRect(allow), toRect(deny)},
+		"Asking you: "+kinds[q.Kind]+" "+string(q.Mode)+q.File)
+}
+
+// rect is a screen rectangle in JSON events.
+type rect struct {
+	X int `json:"x"`
+	Y int `json:"y"`
+	W int `json:"w"`
+	H int `json:"h"`
+}
+
+func toRect(r image.Rectangle) rect { return rect{r.Min.X, r.Min.Y, r.Dx(), r.Dy()} }
 
 // Chat reports a chat message, sent or received.
 func (r *Reporter) Chat(m chat.Message) {
