@@ -3,7 +3,6 @@ package e2e
 import (
 	"context"
 	"image"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -18,10 +17,11 @@ func TestClipboardBothWays(t *testing.T) {
 	b := binaries(t)
 	display := xvfb.Start(t, 800, 600)
 	xvfb.Connect(t, display).Window(image.Rect(0, 0, 100, 100), 0x2020d0)
-	url, data := server(t, b)
-	ca, token := filepath.Join(data, "cert.pem"), filepath.Join(data, "technician-token")
+	srv := server(t, b)
+	url, ca := srv.url, srv.ca
+	user, pw := srv.operator(t)
 	const toCustomer, toTechnician = "Bonjour, ça va ? #1", "copied by the customer: Жёлтый"
-	tech := start(t, b["technician"], nil, "-headless", "-server", url, "-ca", ca, "-token-file", token, "-json",
+	tech := start(t, b["technician"], nil, "-headless", "-server", url, "-ca", ca, "-user", user, "-password-file", pw, "-json",
 		"-clipboard", toCustomer, "-end-after", "8s")
 	code := tech.next(t, "code")["code"].(string)
 	start(t, b["agent"], nil, "-server", url, "-ca", ca, "-code", code, "-json", "-display", display)

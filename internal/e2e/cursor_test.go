@@ -29,9 +29,10 @@ func TestCursorFollowsPointer(t *testing.T) {
 	text := image.Rect(1000, 400, 1200, 600) // on monitor 2
 	mouse.cursorWindow(t, text, 0xffffff, xcXterm, black, white)
 
-	url, data := server(t, b)
-	ca, token := filepath.Join(data, "cert.pem"), filepath.Join(data, "technician-token")
-	tech := start(t, b["technician"], nil, "-headless", "-server", url, "-ca", ca, "-token-file", token, "-json",
+	srv := server(t, b)
+	url, ca := srv.url, srv.ca
+	user, pw := srv.operator(t)
+	tech := start(t, b["technician"], nil, "-headless", "-server", url, "-ca", ca, "-user", user, "-password-file", pw, "-json",
 		"-monitor", "2", "-end-after", "20s")
 	code := tech.next(t, "code")["code"].(string)
 	start(t, b["agent"], nil, "-server", url, "-ca", ca, "-code", code, "-json", "-display", display)
@@ -181,10 +182,11 @@ func TestViewerDrawsRemotePointer(t *testing.T) {
 	tx, hand := xvfb.Connect(t, technician), newPointer(t, technician)
 	hand.moveTo(t, 1590, 990) // outside the viewer window
 
-	url, data := server(t, b)
-	ca, token := filepath.Join(data, "cert.pem"), filepath.Join(data, "technician-token")
+	srv := server(t, b)
+	url, ca := srv.url, srv.ca
+	user, pw := srv.operator(t)
 	tech := start(t, b["technician"], []string{"DISPLAY=" + technician, "LIBGL_ALWAYS_SOFTWARE=1"},
-		"-server", url, "-ca", ca, "-token-file", token, "-json", "-end-after", "20s")
+		"-server", url, "-ca", ca, "-user", user, "-password-file", pw, "-json", "-end-after", "20s")
 	code := tech.next(t, "code")["code"].(string)
 	start(t, b["agent"], nil, "-server", url, "-ca", ca, "-code", code, "-json", "-display", customer)
 	tech.next(t, "connected")

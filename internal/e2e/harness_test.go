@@ -3,7 +3,6 @@ package e2e
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"encoding/json"
 	"os"
 	"os/exec"
@@ -14,7 +13,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tandem-remote/tandem/internal/certs"
 	"github.com/tandem-remote/tandem/internal/netlab"
+	"github.com/tandem-remote/tandem/internal/signaling/signalingtest"
 )
 
 var (
@@ -44,8 +45,9 @@ func binaries(t *testing.T) netlab.Binaries {
 type proc struct {
 	name   string
 	cmd    *exec.Cmd
-	stderr bytes.Buffer
+	stderr lockedBuffer // read while the process still writes
 	mu     sync.Mutex
+	stdout strings.Builder // every line, JSON or not
 	events []map[string]any
 	lines  chan map[string]any
 	done   chan struct{}
@@ -55,7 +57,9 @@ func start(t *testing.T, name string, env []string, args ...string) *proc {
 	t.Helper()
 	p := &proc{name: filepath.Base(name), lines: make(chan map[string]any, 256), done: make(chan struct{})}
 	p.cmd = exec.Command(name, args...)
-	p.cmd.Env = append(os.Environ(), env...)
+	// A password in the runner's environment must not override
+	// -password-file; tests that want one pass it in env.
+	p.cmd.Env = append(append(os.Environ(), "TANDEM_PASSWORD="), env...)
 	p.cmd.Stderr = &p.stderr
 	out, err := p.cmd.StdoutPipe()
 	if err != nil {
@@ -68,6 +72,9 @@ func start(t *testing.T, name string, env []string, args ...string) *proc {
 		defer close(p.done)
 		sc := bufio.NewScanner(out)
 		for sc.Scan() {
+			p.mu.Lock()
+			p.stdout.WriteString(sc.Text() + "\n")
+			p.mu.Unlock()
 			var m map[string]any
 			if json.Unmarshal(sc.Bytes(), &m) == nil {
 				p.mu.Lock()
@@ -135,27 +142,82 @@ func (p *proc) last(name string) map[string]any {
 	return nil
 }
 
+// lockedBuffer is a bytes.Buffer safe to read while a process writes it.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// output is everything the process wrote to standard output so far.
+func (p *proc) output() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.stdout.String()
+}
+
+// sigServer is a signaling process started by server.
+type sigServer struct {
+	url, data, ca string
+	setupToken    string // from its start-up summary
+}
+
 // server runs a signaling server on loopback with its data in a temp dir
-// and returns its URL and data directory.
-func server(t *testing.T, b netlab.Binaries) (url, data string) {
+// and waits until it has printed its start-up summary.
+func server(t *testing.T, b netlab.Binaries) *sigServer {
 	t.Helper()
-	data = t.TempDir()
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	port := freePort(t)
-	addr := "127.0.0.1:" + port
+	data := t.TempDir()
+	addr := "127.0.0.1:" + freePort(t)
 	s := start(t, b["signaling"], nil, "-addr", addr, "-data", data, "-relay=false")
-	for ctx.Err() == nil {
-		if _, err := os.Stat(filepath.Join(data, "technician-token")); err == nil {
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		if out := s.output(); strings.Contains(out, "Customer:") {
 			if conn, err := (&netDialer{}).dial(addr); err == nil {
 				conn.Close()
-				return "https://" + addr, data
+				tok, _ := signalingtest.SetupToken(out)
+				return &sigServer{url: "https://" + addr, data: data, ca: filepath.Join(data, "cert.pem"), setupToken: tok}
 			}
 		}
-		time.Sleep(50 * time.Millisecond)
 	}
-	t.Fatalf("signaling did not start\n%s", s.stderr.String())
-	return "", ""
+	t.Fatalf("signaling did not start\n%s\n%s", s.output(), s.stderr.String())
+	return nil
+}
+
+// operator makes the server's first operator, "tech", with every
+// function, the way a new installation does: the first administrator
+// with the printed setup token, the operator through the admin API. It
+// returns the ID and a password file for technician -user and
+// -password-file.
+func (s *sigServer) operator(t *testing.T) (user, passwordFile string) {
+	t.Helper()
+	return newOperator(t, s.url, s.ca, s.setupToken)
+}
+
+func newOperator(t *testing.T, url, ca, setupToken string) (user, passwordFile string) {
+	t.Helper()
+	if setupToken == "" {
+		t.Fatal("the server printed no setup token")
+	}
+	roots, err := certs.Pool(ca)
+	if err != nil {
+		t.Fatal(err)
+	}
+	op := signalingtest.Setup(t, url, roots, setupToken).AddOperator("tech")
+	passwordFile = filepath.Join(t.TempDir(), "password")
+	if err := os.WriteFile(passwordFile, []byte(op.Password+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return op.ID, passwordFile
 }
 
 func trimmed(b []byte) string { return strings.TrimSpace(string(b)) }

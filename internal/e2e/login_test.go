@@ -15,7 +15,8 @@ import (
 // to an agent; a wrong password is refused with a clear message.
 func TestOperatorLogin(t *testing.T) {
 	b := binaries(t)
-	url, data := server(t, b)
+	srv := server(t, b)
+	url, data := srv.url, srv.data
 	ca := filepath.Join(data, "cert.pem")
 	const password = "correct horse battery staple rides again"
 	add := exec.Command(b["signaling"], "admin", "-data", data, "user", "add", "-name", "Alice Martin", "-org", "Helpdesk", "alice")

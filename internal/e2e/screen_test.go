@@ -34,11 +34,12 @@ func TestRemoteScreenAndInput(t *testing.T) {
 		"-geometry", "60x8+700+100", "-fa", "", "-e", "sh", "-c", "cat > "+typed)
 	waitFile(t, typed)
 
-	url, data := server(t, b)
-	ca, token := filepath.Join(data, "cert.pem"), filepath.Join(data, "technician-token")
+	srv := server(t, b)
+	url, ca := srv.url, srv.ca
+	user, pw := srv.operator(t)
 	frames := filepath.Join(dir, "frames")
 	const text = "Hello, World! #42 (ok)? Ж\n"
-	tech := start(t, b["technician"], nil, "-headless", "-server", url, "-ca", ca, "-token-file", token, "-json",
+	tech := start(t, b["technician"], nil, "-headless", "-server", url, "-ca", ca, "-user", user, "-password-file", pw, "-json",
 		"-frames", frames, "-monitor", "0", "-move", "2:100,150", "-type", text, "-end-after", "4s")
 	code := tech.next(t, "code")["code"].(string)
 	agent := start(t, b["agent"], nil, "-server", url, "-ca", ca, "-code", code, "-json", "-display", display)
@@ -83,9 +84,10 @@ func TestIdleScreenSendsNothing(t *testing.T) {
 	b := binaries(t)
 	display := xvfb.Start(t, 800, 600)
 	xvfb.Connect(t, display).Window(image.Rect(10, 10, 200, 200), 0x20d020)
-	url, data := server(t, b)
-	ca, token := filepath.Join(data, "cert.pem"), filepath.Join(data, "technician-token")
-	tech := start(t, b["technician"], nil, "-headless", "-server", url, "-ca", ca, "-token-file", token, "-json", "-end-after", "3s")
+	srv := server(t, b)
+	url, ca := srv.url, srv.ca
+	user, pw := srv.operator(t)
+	tech := start(t, b["technician"], nil, "-headless", "-server", url, "-ca", ca, "-user", user, "-password-file", pw, "-json", "-end-after", "3s")
 	code := tech.next(t, "code")["code"].(string)
 	agent := start(t, b["agent"], nil, "-server", url, "-ca", ca, "-code", code, "-json", "-display", display)
 	if st := tech.wait(t, 30*time.Second); st != 0 {

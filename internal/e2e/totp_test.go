@@ -18,7 +18,8 @@ import (
 // authenticator's code, and without the code it is refused.
 func TestOperatorLoginWithTOTP(t *testing.T) {
 	b := binaries(t)
-	srv, data := server(t, b)
+	sig := server(t, b)
+	srv, data := sig.url, sig.data
 	ca := filepath.Join(data, "cert.pem")
 	const password = "correct horse battery staple rides again"
 	admin := func(stdin string, args ...string) string {

@@ -21,10 +21,11 @@ func TestViewerShowsRemoteDesktop(t *testing.T) {
 	technician := xvfb.Start(t, 1600, 1000)
 	tx := xvfb.Connect(t, technician)
 
-	url, data := server(t, b)
-	ca, token := filepath.Join(data, "cert.pem"), filepath.Join(data, "technician-token")
+	srv := server(t, b)
+	url, ca := srv.url, srv.ca
+	user, pw := srv.operator(t)
 	tech := start(t, b["technician"], []string{"DISPLAY=" + technician, "LIBGL_ALWAYS_SOFTWARE=1"},
-		"-server", url, "-ca", ca, "-token-file", token, "-json", "-end-after", "6s")
+		"-server", url, "-ca", ca, "-user", user, "-password-file", pw, "-json", "-end-after", "6s")
 	code := tech.next(t, "code")["code"].(string)
 	start(t, b["agent"], nil, "-server", url, "-ca", ca, "-code", code, "-json", "-display", customer)
 	tech.next(t, "connected")

@@ -23,7 +23,7 @@ func (d *Deployment) RunSession(t testing.TB, bins Binaries, techNS, agentNS *NS
 	s := &Session{d: d}
 	common := append([]string{"-server", d.ServerURL, "-ca", d.CA, "-json"}, extra...)
 	s.Tech = techNS.Start("technician", bins["technician"],
-		append([]string{"-headless", "-token-file", d.TokenFile, "-end-after", "1s"}, common...)...)
+		append([]string{"-headless", "-user", d.User, "-password-file", d.PasswordFile, "-end-after", "1s"}, common...)...)
 	code, err := s.Tech.WaitEvent(ctx, "code")
 	if err != nil {
 		t.Fatalf("netlab: technician printed no session code: %v\n%s", err, s.Dump())

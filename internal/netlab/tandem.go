@@ -50,8 +50,10 @@ type Deployment struct {
 	Sig       *Proc
 	Relay     *Proc
 	ServerURL string
-	TokenFile string // written by the signaling server on first start
 	CA        string // bundle of the signaling and relay certificates
+	// User and PasswordFile log the technician in (-user, -password-file)
+	// as an operator with every function (see AddOperator).
+	User, PasswordFile string
 }
 
 // Deploy starts the relay and the signaling server, waits until both
@@ -93,12 +95,10 @@ func Deploy(t testing.TB, lab *Lab, bins Binaries, kind RelayKind) *Deployment {
 	d.Sig = d.SigNS.Start("signaling", bins["signaling"], args...)
 	WaitTCP(t, d.SigNS, d.Sig, netip.AddrPortFrom(SignalingAddr, SignalingPort))
 
-	d.TokenFile = filepath.Join(data, "technician-token")
-	for _, f := range []string{d.TokenFile, filepath.Join(data, "cert.pem")} {
-		if _, err := os.Stat(f); err != nil {
-			t.Fatalf("netlab: signaling is listening but did not write %s: %v\n%s", f, err, d.Sig.Output())
-		}
+	if _, err := os.Stat(filepath.Join(data, "cert.pem")); err != nil {
+		t.Fatalf("netlab: signaling is listening but did not write cert.pem: %v\n%s", err, d.Sig.Output())
 	}
+	d.User, d.PasswordFile = AddOperator(t, bins["signaling"], data, d.Dir)
 	d.CA = Bundle(t, filepath.Join(d.Dir, "ca.pem"), append([]string{filepath.Join(data, "cert.pem")}, caFiles...)...)
 	return d
 }
