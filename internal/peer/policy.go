@@ -48,6 +48,7 @@ func settingEngine(cfg Config, tweak func(*webrtc.SettingEngine)) webrtc.Setting
 	if cfg.Net != nil {
 		se.SetNet(cfg.Net)
 	}
+	tuneThroughput(&se, cfg)
 	if d := turnTLSDialer(cfg); d != nil {
 		se.SetICEProxyDialer(d)
 	}

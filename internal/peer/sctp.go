@@ -1,0 +1,56 @@
+package peer
+
+import (
+	"net"
+
+	"github.com/pion/transport/v5"
+	"github.com/pion/transport/v5/stdnet"
+	"github.com/pion/webrtc/v4"
+)
+
+// udpBuffer is the kernel socket buffer asked for on every UDP socket the
+// link opens. Linux's default (208 KiB) overflows while a file streams: the
+// drops cost SCTP retransmissions and halve its congestion window. Linux
+// caps the request at net.core.rmem_max / wmem_max.
+const udpBuffer = 4 << 20
+
+// tuneThroughput applies the settings BenchmarkTransfer in internal/filexfer
+// measured against pion's defaults.
+func tuneThroughput(se *webrtc.SettingEngine, cfg Config) {
+	if cfg.Net == nil {
+		if n, err := newBufferedNet(); err == nil {
+			se.SetNet(n)
+		}
+	}
+}
+
+// bufferedNet is the host's network with larger UDP socket buffers.
+type bufferedNet struct {
+	*stdnet.Net
+}
+
+func newBufferedNet() (transport.Net, error) {
+	n, err := stdnet.NewNet()
+	if err != nil {
+		return nil, err
+	}
+	return bufferedNet{n}, nil
+}
+
+func (n bufferedNet) ListenUDP(network string, laddr *net.UDPAddr) (transport.UDPConn, error) {
+	c, err := n.Net.ListenUDP(network, laddr)
+	if err == nil {
+		_ = c.SetReadBuffer(udpBuffer)
+		_ = c.SetWriteBuffer(udpBuffer)
+	}
+	return c, err
+}
+
+func (n bufferedNet) ListenPacket(network, address string) (net.PacketConn, error) {
+	c, err := n.Net.ListenPacket(network, address)
+	if u, ok := c.(*net.UDPConn); ok && err == nil {
+		_ = u.SetReadBuffer(udpBuffer)
+		_ = u.SetWriteBuffer(udpBuffer)
+	}
+	return c, err
+}
