@@ -30,8 +30,12 @@
 //     regular file, and continues as an Offer; the requester accepts it
 //     without asking (it asked for it) but with the same name, size and folder
 //     checks.
-//   - Abort: either side may give up (cancel, disk full, hash mismatch); the
-//     receiver removes the partial.
+//   - Abort: either side may give up (Cancel, a canceled context, disk full,
+//     hash mismatch); the receiver removes the partial.
+//
+// The side that is asked is protected from floods: at most 16 offers and
+// requests are handled at once, further ones are refused with ErrBusy, and
+// one file (by key) is received once at a time.
 //
 // # Resume
 //
@@ -39,7 +43,9 @@
 // leaves the partial in place. Offering the same file again, on a new
 // Endpoint over a new link, yields the same key: the receiver finds the
 // partial, hashes what it holds and accepts from its end. Only the final
-// SHA-256 over the whole file decides whether the result is kept.
+// SHA-256 over the whole file decides whether the result is kept. Partials
+// of transfers never resumed stay hidden in the folder until RemovePartials,
+// which the agent calls when the session ends.
 //
 // # Why the receiver's loop never waits to send
 //

@@ -17,6 +17,10 @@ const (
 	DefaultChunkSize = 64<<10 - dataHeaderLen
 )
 
+// maxAsks bounds the offers and requests from the other side handled at
+// once (asking the user, or serving a download).
+const maxAsks = 16
+
 // Conn is the message channel an Endpoint runs over: reliable, ordered,
 // message-preserving, with Send blocking while too much is queued.
 // *peer.Channel is one.
@@ -113,6 +117,7 @@ type Endpoint struct {
 	ran  atomic.Bool
 	done chan struct{} // closed when Run returns
 	out  *outbox
+	asks chan struct{} // one token per offer or request being handled
 
 	mu      sync.Mutex
 	closed  bool
@@ -137,6 +142,7 @@ func New(conn Conn, cfg Config) (*Endpoint, error) {
 		conn: conn, cfg: cfg, log: cfg.Logger,
 		done:    make(chan struct{}),
 		out:     newOutbox(),
+		asks:    make(chan struct{}, maxAsks),
 		waiters: make(map[key]chan message),
 		recvs:   make(map[key]*receiving),
 		active:  make(map[[keyLen]byte]bool),
@@ -201,11 +207,11 @@ func (e *Endpoint) handle(ctx context.Context, wg *sync.WaitGroup, m message) {
 	k := key{local: !m.Mine, id: m.ID}
 	switch {
 	case m.Type == msgData:
-		e.receive(ctx, k, m)
+		e.receive(k, m)
 	case m.Type == msgOffer && !k.local:
-		e.spawn(wg, func() { e.decideOffer(ctx, k, m) })
+		e.spawnAsk(wg, k, func() { e.decideOffer(ctx, k, m) })
 	case m.Type == msgRequest && !k.local:
-		e.spawn(wg, func() { e.serve(ctx, k, m.Text) })
+		e.spawnAsk(wg, k, func() { e.serve(ctx, k, m.Text) })
 	case m.Type == msgAbort:
 		e.dropRecv(k, remoteErr(m), true)
 		e.deliver(k, m)
@@ -213,6 +219,22 @@ func (e *Endpoint) handle(ctx context.Context, wg *sync.WaitGroup, m message) {
 		// Nobody sends this any more (canceled): let the receiver drop it.
 		e.out.post(abortMsg(msgAbort, k, ErrCanceled))
 	}
+}
+
+// spawnAsk runs f, which handles one offer or request from the other side,
+// unless maxAsks are being handled already: a peer flooding offers gets
+// ErrBusy rather than a pile of consent dialogs.
+func (e *Endpoint) spawnAsk(wg *sync.WaitGroup, k key, f func()) {
+	select {
+	case e.asks <- struct{}{}:
+	default:
+		e.out.post(abortMsg(msgRefuse, k, ErrBusy))
+		return
+	}
+	e.spawn(wg, func() {
+		defer func() { <-e.asks }()
+		f()
+	})
 }
 
 func (e *Endpoint) spawn(wg *sync.WaitGroup, f func()) {

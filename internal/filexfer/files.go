@@ -108,6 +108,9 @@ func openPartial(ctx context.Context, path string, size int64) (*os.File, int64,
 	if !errors.Is(err, fs.ErrExist) {
 		return nil, 0, nil, fmt.Errorf("create %s: %w", path, err)
 	}
+	if fi, err := os.Lstat(path); err != nil || !fi.Mode().IsRegular() {
+		return nil, 0, nil, fmt.Errorf("%s exists and is not a regular file; remove it", path)
+	}
 	if f, err = os.OpenFile(path, os.O_RDWR|oNoFollow, 0); err != nil {
 		return nil, 0, nil, fmt.Errorf("reopen %s: %w", path, err)
 	}

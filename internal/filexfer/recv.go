@@ -2,8 +2,6 @@ package filexfer
 
 import (
 	"context"
-	"crypto/sha256"
-	"errors"
 	"fmt"
 	"hash"
 	"os"
@@ -60,8 +58,11 @@ func (e *Endpoint) accept(ctx context.Context, k key, m message) (int64, error) 
 	r, err := e.openRecv(ctx, k, m)
 	var off int64
 	if err == nil {
-		off = r.off // Run owns r once it is registered
-		err = e.register(r)
+		// A file that is empty, or was complete when a link was cut, needs
+		// no data: it is completed here and never handed to Run.
+		if off = r.off; off < r.size {
+			err = e.register(r) // Run owns r from here on
+		}
 	}
 	if err != nil {
 		e.send(ctx, abortMsg(msgRefuse, k, err))
@@ -69,7 +70,14 @@ func (e *Endpoint) accept(ctx context.Context, k key, m message) (int64, error) 
 	}
 	e.log.Info("file accepted", "id", k.public(), "size", m.Size, "offset", off)
 	if err := e.send(ctx, &message{Type: msgAccept, Mine: k.local, ID: k.id, Offset: off}); err != nil {
+		if off == m.Size { // not Run's to close
+			r.keep()
+			e.release(r)
+		}
 		return 0, err
+	}
+	if off == m.Size {
+		e.complete(k, r)
 	}
 	return off, nil
 }
@@ -117,108 +125,4 @@ func (e *Endpoint) register(r *receiving) error {
 	}
 	e.recvs[r.k] = r
 	return nil
-}
-
-// receive writes one data message. A file that is complete is verified and
-// placed, and the sender (and a local Request) told the outcome.
-func (e *Endpoint) receive(ctx context.Context, k key, m message) {
-	e.mu.Lock()
-	r := e.recvs[k]
-	e.mu.Unlock()
-	if r == nil {
-		return // dropped already; the sender has been or will be told
-	}
-	if err := r.write(m); err != nil {
-		e.dropRecv(k, err, true)
-		e.out.post(abortMsg(msgAbort, k, err))
-		e.deliver(k, *abortMsg(msgAbort, k, err))
-		return
-	}
-	if r.off < r.size {
-		return
-	}
-	e.takeRecv(k)
-	final, err := r.finish()
-	e.release(r)
-	if err != nil {
-		e.log.Warn("file failed", "id", k.public(), "err", err)
-		e.out.post(abortMsg(msgAbort, k, err))
-		e.deliver(k, *abortMsg(msgAbort, k, err))
-		return
-	}
-	e.log.Info("file received", "id", k.public(), "size", r.size)
-	done := &message{Type: msgDone, Mine: k.local, ID: k.id, Text: final}
-	e.out.post(done)
-	e.deliver(k, *done)
-}
-
-// write appends one chunk, which must start where the file ends.
-func (r *receiving) write(m message) error {
-	if m.Offset != r.off || int64(len(m.Data)) > r.size-r.off {
-		return fmt.Errorf("%w: chunk at %d+%d, expected %d of %d", errFailed, m.Offset, len(m.Data), r.off, r.size)
-	}
-	if _, err := r.f.Write(m.Data); err != nil {
-		return fmt.Errorf("%w: write %s: %v", errFailed, r.partial, err)
-	}
-	r.h.Write(m.Data)
-	r.off += int64(len(m.Data))
-	r.meter.report(r.off)
-	return nil
-}
-
-// finish checks the whole file's hash and gives it its final name; on any
-// failure the partial is removed.
-func (r *receiving) finish() (string, error) {
-	err := r.f.Sync()
-	if cerr := r.f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil && [sha256.Size]byte(r.h.Sum(nil)) != r.want {
-		err = ErrHashMismatch
-	}
-	var final string
-	if err == nil {
-		final, err = place(r.partial, r.dir, r.name)
-	}
-	if err != nil {
-		os.Remove(r.partial)
-		if !errors.Is(err, ErrHashMismatch) {
-			err = fmt.Errorf("%w: %v", errFailed, err)
-		}
-		return "", err
-	}
-	return final, nil
-}
-
-func (e *Endpoint) takeRecv(k key) *receiving {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	r := e.recvs[k]
-	delete(e.recvs, k)
-	return r
-}
-
-// dropRecv ends k's reception: the partial is removed when remove is set
-// (the transfer failed or was canceled), else kept for a resume.
-func (e *Endpoint) dropRecv(k key, why error, remove bool) {
-	r := e.takeRecv(k)
-	if r == nil {
-		return
-	}
-	e.log.Info("file dropped", "id", k.public(), "err", why)
-	if remove {
-		r.discard()
-	} else {
-		r.keep()
-	}
-	e.release(r)
-}
-
-// keep closes the partial, leaving it for a resume.
-func (r *receiving) keep() { r.f.Close() }
-
-// discard closes and removes the partial.
-func (r *receiving) discard() {
-	r.f.Close()
-	os.Remove(r.partial)
 }

@@ -63,12 +63,16 @@ func (e *Endpoint) serve(ctx context.Context, k key, path string) {
 		e.send(ctx, abortMsg(msgRefuse, k, ErrRefused))
 		return
 	}
-	res, err := e.sendFile(ctx, k, path)
+	f, offer, err := prepare(ctx, path)
+	if err != nil {
+		e.log.Info("download unavailable", "id", k.public(), "err", err)
+		e.send(ctx, abortMsg(msgRefuse, k, err))
+		return
+	}
+	defer f.Close()
+	res, err := e.offer(ctx, k, f, offer)
 	if err != nil {
 		e.log.Info("download failed", "id", k.public(), "err", err)
-		if res.SHA256 == ([32]byte{}) { // failed before the offer
-			e.send(ctx, abortMsg(msgRefuse, k, err))
-		}
 		return
 	}
 	e.log.Info("download served", "id", k.public(), "size", res.Size)

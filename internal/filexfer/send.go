@@ -46,23 +46,39 @@ func (e *Endpoint) Send(ctx context.Context, path string) (Result, error) {
 }
 
 func (e *Endpoint) sendFile(ctx context.Context, k key, path string) (Result, error) {
-	f, size, err := openRegular(path)
+	f, offer, err := prepare(ctx, path)
 	if err != nil {
 		return Result{}, err
 	}
 	defer f.Close()
+	return e.offer(ctx, k, f, offer)
+}
+
+// prepare opens the file to send and builds its offer: name, size, SHA-256
+// and the key a resume is recognized by.
+func prepare(ctx context.Context, path string) (*os.File, *message, error) {
+	f, size, err := openRegular(path)
+	if err != nil {
+		return nil, nil, err
+	}
 	name, err := Sanitize(filepath.Base(path))
 	if err != nil {
-		return Result{}, err
+		f.Close()
+		return nil, nil, err
 	}
 	sum, err := hashFile(ctx, f)
 	if err != nil {
-		return Result{}, err
+		f.Close()
+		return nil, nil, err
 	}
+	return f, &message{Type: msgOffer, Size: size, SHA256: sum, Key: transferKey(name, size, sum), Text: name}, nil
+}
+
+// offer sends the offer for f as transfer k and streams it once accepted.
+func (e *Endpoint) offer(ctx context.Context, k key, f *os.File, offer *message) (Result, error) {
+	offer.Mine, offer.ID = k.local, k.id
 	inbox, unwait := e.wait(k)
 	defer unwait()
-	offer := &message{Type: msgOffer, Mine: k.local, ID: k.id, Size: size, SHA256: sum,
-		Key: transferKey(name, size, sum), Text: name}
 	if err := e.send(ctx, offer); err != nil {
 		return Result{}, e.linkErr(err)
 	}
