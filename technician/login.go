@@ -5,10 +5,13 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"strings"
 	"time"
@@ -27,9 +30,10 @@ func login(ctx context.Context, server string, roots *x509.CertPool, user, passw
 	if err != nil {
 		return "", err
 	}
-	hc := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{
-		TLSClientConfig: &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12},
-	}}
+	hc, err := loginClient(server, roots, http.ProxyFromEnvironment)
+	if err != nil {
+		return "", err
+	}
 	code := ""
 	if totp {
 		if code, err = readCode(stderr); err != nil {
@@ -41,6 +45,78 @@ func login(ctx context.Context, server string, roots *x509.CertPool, user, passw
 		return "", fmt.Errorf("log in as %s: %w", user, explainTLS(server, err))
 	}
 	return tok.Value, nil
+}
+
+// loginClient is the HTTP client auth.Login uses: it trusts roots and, when
+// proxy names an HTTP proxy for server (HTTPS_PROXY, NO_PROXY), reaches the
+// server through it with CONNECT, as the session's own connections do.
+// auth.Login dials its channel-bound connection with the transport's
+// DialContext and ignores Transport.Proxy, so the tunnel is made there.
+func loginClient(server string, roots *x509.CertPool, proxy func(*http.Request) (*url.URL, error)) (*http.Client, error) {
+	tr := &http.Transport{TLSClientConfig: &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12}}
+	hc := &http.Client{Timeout: 30 * time.Second, Transport: tr}
+	u, err := url.Parse(server)
+	if err != nil {
+		return hc, nil // auth.Login says what is wrong with the URL
+	}
+	p, err := proxy(&http.Request{URL: u})
+	if err != nil {
+		return nil, fmt.Errorf("proxy settings (HTTPS_PROXY): %w", err)
+	}
+	if p == nil {
+		return hc, nil
+	}
+	if p.Scheme != "http" {
+		return nil, fmt.Errorf("proxy %s (from HTTPS_PROXY): only http:// proxies are supported for login", p.Redacted())
+	}
+	tr.DialContext = func(ctx context.Context, _, addr string) (net.Conn, error) {
+		conn, err := tunnel(ctx, p, addr)
+		if err != nil {
+			return nil, fmt.Errorf("through the proxy %s (from HTTPS_PROXY): %w; check that the proxy runs and lets CONNECT to the server through, or exempt the server with NO_PROXY", p.Host, err)
+		}
+		return conn, nil
+	}
+	return hc, nil
+}
+
+// tunnel opens a CONNECT tunnel to addr through proxy (Basic auth from its
+// URL) and returns the connection, ready for TLS.
+func tunnel(ctx context.Context, proxy *url.URL, addr string) (net.Conn, error) {
+	hostport := proxy.Host
+	if proxy.Port() == "" {
+		hostport = net.JoinHostPort(proxy.Hostname(), "80")
+	}
+	var d net.Dialer
+	conn, err := d.DialContext(ctx, "tcp", hostport)
+	if err != nil {
+		return nil, err
+	}
+	deadline, _ := ctx.Deadline()
+	conn.SetDeadline(deadline)
+	req := &http.Request{Method: http.MethodConnect, URL: &url.URL{Opaque: addr}, Host: addr, Header: http.Header{}}
+	if u := proxy.User; u != nil {
+		pass, _ := u.Password()
+		req.Header.Set("Proxy-Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte(u.Username()+":"+pass)))
+	}
+	br := bufio.NewReader(conn)
+	err = req.Write(conn)
+	var resp *http.Response
+	if err == nil {
+		resp, err = http.ReadResponse(br, req)
+	}
+	switch {
+	case err != nil:
+	case resp.StatusCode/100 != 2:
+		err = fmt.Errorf("CONNECT %s refused: %s", addr, resp.Status)
+	case br.Buffered() > 0:
+		err = errors.New("the proxy sent data before the server spoke")
+	}
+	if err != nil {
+		conn.Close()
+		return nil, err
+	}
+	conn.SetDeadline(time.Time{})
+	return conn, nil
 }
 
 // explainTLS says what to do when the server's certificate is the
