@@ -31,7 +31,9 @@ func (d *Deployment) RunSession(t testing.TB, bins Binaries, techNS, agentNS *NS
 	if code.Str("code") == "" {
 		t.Fatalf("netlab: code event without a code: %v\n%s", code, s.Dump())
 	}
-	s.Agent = agentNS.Start("agent", bins["agent"], append([]string{"-code", code.Str("code")}, common...)...)
+	// -keep: every session runs the same built agent, which would
+	// otherwise delete itself when its session ends.
+	s.Agent = agentNS.Start("agent", bins["agent"], append([]string{"-keep", "-code", code.Str("code")}, common...)...)
 	for _, p := range []*Proc{s.Tech, s.Agent} {
 		if err := p.Wait(ctx); err != nil && !p.Exited() {
 			t.Fatalf("netlab: %v\n%s", err, s.Dump())
