@@ -215,9 +215,11 @@ func (e *Endpoint) handle(ctx context.Context, wg *sync.WaitGroup, m message) {
 	case m.Type == msgAbort:
 		e.dropRecv(k, remoteErr(m), true)
 		e.deliver(k, m)
-	case !e.deliver(k, m) && m.Type == msgAccept:
-		// Nobody sends this any more (canceled): let the receiver drop it.
-		e.out.post(abortMsg(msgAbort, k, ErrCanceled))
+	default: // answers to this side's offers and requests
+		if !e.deliver(k, m) && m.Type == msgAccept {
+			// Nobody sends this any more (canceled): let the receiver drop it.
+			e.out.post(abortMsg(msgAbort, k, ErrCanceled))
+		}
 	}
 }
 
