@@ -35,7 +35,7 @@ func TestCursorFollowsPointer(t *testing.T) {
 	tech := start(t, b["technician"], nil, "-headless", "-server", url, "-ca", ca, "-user", user, "-password-file", pw, "-json",
 		"-monitor", "2", "-end-after", "20s")
 	code := tech.next(t, "code")["code"].(string)
-	start(t, b["agent"], nil, "-server", url, "-ca", ca, "-code", code, "-json", "-display", display)
+	start(t, b["agent"], nil, "-keep", "-server", url, "-ca", ca, "-code", code, "-json", "-display", display)
 	for tech.next(t, "screen")["current"] != 2.0 { // first the primary, then 2
 	}
 
@@ -188,7 +188,7 @@ func TestViewerDrawsRemotePointer(t *testing.T) {
 	tech := start(t, b["technician"], []string{"DISPLAY=" + technician, "LIBGL_ALWAYS_SOFTWARE=1"},
 		"-server", url, "-ca", ca, "-user", user, "-password-file", pw, "-json", "-end-after", "20s")
 	code := tech.next(t, "code")["code"].(string)
-	start(t, b["agent"], nil, "-server", url, "-ca", ca, "-code", code, "-json", "-display", customer)
+	start(t, b["agent"], nil, "-keep", "-server", url, "-ca", ca, "-code", code, "-json", "-display", customer)
 	tech.next(t, "connected")
 
 	var shot *image.RGBA

@@ -36,7 +36,7 @@ func TestOperatorLogin(t *testing.T) {
 
 	tech := start(t, b["technician"], []string{"TANDEM_PASSWORD="}, "-headless", "-server", url, "-ca", ca, "-user", "alice", "-password-file", pwFile, "-json", "-end-after", "1s")
 	code := tech.next(t, "code")["code"].(string)
-	agent := start(t, b["agent"], nil, "-server", url, "-ca", ca, "-code", code, "-json")
+	agent := start(t, b["agent"], nil, "-keep", "-server", url, "-ca", ca, "-code", code, "-json")
 	if c := agent.next(t, "connected"); c["dtls"] != "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384" {
 		t.Fatalf("agent connected %v", c)
 	}

@@ -82,7 +82,7 @@ func TestQuickStart(t *testing.T) {
 	tech := start(t, b["technician"], []string{"TANDEM_PASSWORD=" + password}, append(args, "-headless", "-json", "-end-after", "1s")...)
 	code := tech.next(t, "code")["code"].(string)
 	url, ca := "https://127.0.0.1:"+port, filepath.Join(data, "cert.pem")
-	start(t, b["agent"], nil, "-server", url, "-ca", ca, "-code", code, "-json")
+	start(t, b["agent"], nil, "-keep", "-server", url, "-ca", ca, "-code", code, "-json")
 	if st := tech.wait(t, 30*time.Second); st != 0 {
 		t.Fatalf("technician exit %d\n%s", st, tech.stderr.String())
 	}

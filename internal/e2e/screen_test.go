@@ -42,7 +42,7 @@ func TestRemoteScreenAndInput(t *testing.T) {
 	tech := start(t, b["technician"], nil, "-headless", "-server", url, "-ca", ca, "-user", user, "-password-file", pw, "-json",
 		"-frames", frames, "-monitor", "0", "-move", "2:100,150", "-type", text, "-end-after", "4s")
 	code := tech.next(t, "code")["code"].(string)
-	agent := start(t, b["agent"], nil, "-server", url, "-ca", ca, "-code", code, "-json", "-display", display)
+	agent := start(t, b["agent"], nil, "-keep", "-server", url, "-ca", ca, "-code", code, "-json", "-display", display)
 
 	if st := tech.wait(t, 40*time.Second); st != 0 {
 		t.Fatalf("technician exit %d\n%s", st, tech.stderr.String())
@@ -89,7 +89,7 @@ func TestIdleScreenSendsNothing(t *testing.T) {
 	user, pw := srv.operator(t)
 	tech := start(t, b["technician"], nil, "-headless", "-server", url, "-ca", ca, "-user", user, "-password-file", pw, "-json", "-end-after", "3s")
 	code := tech.next(t, "code")["code"].(string)
-	agent := start(t, b["agent"], nil, "-server", url, "-ca", ca, "-code", code, "-json", "-display", display)
+	agent := start(t, b["agent"], nil, "-keep", "-server", url, "-ca", ca, "-code", code, "-json", "-display", display)
 	if st := tech.wait(t, 30*time.Second); st != 0 {
 		t.Fatalf("technician exit %d\n%s", st, tech.stderr.String())
 	}

@@ -53,7 +53,7 @@ func TestOperatorLoginWithTOTP(t *testing.T) {
 	}
 	tech := start(t, b["technician"], []string{"TANDEM_PASSWORD=", "TANDEM_TOTP=" + code}, "-headless", "-server", srv, "-ca", ca, "-user", "bob", "-password-file", pw, "-totp", "-json", "-end-after", "1s")
 	sessionCode := tech.next(t, "code")["code"].(string)
-	start(t, b["agent"], nil, "-server", srv, "-ca", ca, "-code", sessionCode, "-json")
+	start(t, b["agent"], nil, "-keep", "-server", srv, "-ca", ca, "-code", sessionCode, "-json")
 	if st := tech.wait(t, 30*time.Second); st != 0 {
 		t.Fatalf("technician exit %d\n%s", st, tech.stderr.String())
 	}
