@@ -2,8 +2,10 @@ package filexfer
 
 import (
 	"errors"
+	"path/filepath"
 	"strings"
 	"testing"
+	"unicode"
 )
 
 func TestSanitize(t *testing.T) {
@@ -82,4 +84,27 @@ func TestNumbered(t *testing.T) {
 			t.Errorf("numbered(%q, %d) = %q, want %q", tc.in, tc.i, got, tc.want)
 		}
 	}
+}
+
+// FuzzSanitize checks that an accepted name, joined to a folder, always
+// names an entry directly in that folder and is printable.
+func FuzzSanitize(f *testing.F) {
+	for _, s := range []string{"a.txt", "../x", `C:\x`, "nul.txt", "a\x00b", "\u202Etxt.exe", "..", " "} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, name string) {
+		got, err := Sanitize(name)
+		if err != nil {
+			return
+		}
+		dir := filepath.FromSlash("/dest")
+		if p := filepath.Join(dir, got); filepath.Dir(p) != dir || filepath.Base(p) != got {
+			t.Fatalf("accepted %q escapes or is rewritten: %q", name, p)
+		}
+		for _, r := range got {
+			if unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r) {
+				t.Fatalf("accepted %q holds %U", name, r)
+			}
+		}
+	})
 }
