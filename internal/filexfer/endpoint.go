@@ -4,9 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"sync"
 	"sync/atomic"
 )
@@ -77,19 +77,6 @@ type Config struct {
 	Logger *slog.Logger
 }
 
-// DefaultDir returns the user's download directory: $XDG_DOWNLOAD_DIR if
-// set, else Downloads in the home directory.
-func DefaultDir() (string, error) {
-	if d := os.Getenv("XDG_DOWNLOAD_DIR"); d != "" {
-		return d, nil
-	}
-	home, err := os.UserHomeDir()
-	if err != nil {
-		return "", fmt.Errorf("find the downloads folder: %w", err)
-	}
-	return filepath.Join(home, "Downloads"), nil
-}
-
 // key names a transfer on this side: the ID its starter gave it and
 // whether that was this side.
 type key struct {
@@ -155,6 +142,10 @@ func (c *Config) fill() error {
 		d, err := DefaultDir()
 		if err != nil {
 			return err
+		}
+		// A fresh account may have no download folder yet.
+		if err := os.Mkdir(d, 0o755); err != nil && !errors.Is(err, fs.ErrExist) {
+			return fmt.Errorf("create the downloads folder: %w", err)
 		}
 		c.Dir = d
 	}

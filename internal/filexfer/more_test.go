@@ -138,3 +138,27 @@ func TestRemovePartials(t *testing.T) {
 		t.Fatalf("removed %d, left %q", n, got)
 	}
 }
+
+// TestRequestResumes: a download cut earlier resumes when the same path is
+// requested again.
+func TestRequestResumes(t *testing.T) {
+	checkLeaks(t)
+	ctx := testContext(t, 10*time.Second)
+	ca, cb := memPipe()
+	t.Cleanup(ca.close)
+	tech := start(t, ca, Config{}, nil)
+	start(t, cb, Config{}, accept)
+	path, data := randomFile(t, "log.bin", 300<<10)
+	name := "log.bin"
+	partial := filepath.Join(tech.dir, partialName(name, transferKey(name, int64(len(data)), [32]byte(sha(data)))))
+	check(t, os.WriteFile(partial, data[:100<<10], 0o600))
+	res, err := tech.ep.Request(ctx, path)
+	check(t, err)
+	if res.Resumed != 100<<10 || res.Sent != int64(len(data))-100<<10 {
+		t.Fatalf("result %+v, want resumed at %d", res, 100<<10)
+	}
+	sameContent(t, res.Path, data)
+	if got := listing(t, tech.dir); !slices.Equal(got, []string{name}) {
+		t.Fatalf("folder holds %q", got)
+	}
+}
