@@ -64,15 +64,15 @@ func (o *opened) info() layoutInfo {
 	return o.u.layout
 }
 
-// waitDrawn waits until a frame that satisfies cond is on screen, at the
-// window's current place, and returns it.
+// waitDrawn waits until a frame that satisfies cond is on screen, in a
+// window that fits it, at the window's current place, and returns it.
 func (o *opened) waitDrawn(t *testing.T, what string, cond func(layoutInfo) bool) layoutInfo {
 	t.Helper()
 	var info layoutInfo
 	waitFor(t, what, func() bool {
 		info = o.info()
 		b := o.u.Bounds()
-		return cond(info) && len(b) == 1 && b[0].Size() == info.size && b[0].In(image.Rect(0, 0, 1280, 800))
+		return cond(info) && info.fits && len(b) == 1 && b[0].Size() == info.size && b[0].In(image.Rect(0, 0, 1280, 800))
 	})
 	return info
 }
@@ -92,6 +92,20 @@ func (o *opened) click(t *testing.T, name string) {
 	t.Helper()
 	p := o.at(t, name)
 	xdotool(t, "mousemove", "--sync", fmt.Sprint(p.X), fmt.Sprint(p.Y), "click", "1")
+}
+
+// key presses one key and waits until the window has drawn a frame
+// since, so that each key acts on what the one before it did.
+func (o *opened) key(t *testing.T, k string) {
+	t.Helper()
+	frames := func() uint64 {
+		o.u.mu.Lock()
+		defer o.u.mu.Unlock()
+		return o.u.frames
+	}
+	n := frames()
+	xdotool(t, "key", k)
+	waitFor(t, "a frame after key "+k, func() bool { return frames() > n })
 }
 
 // action returns the next action, failing after 10 s.

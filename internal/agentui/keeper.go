@@ -152,6 +152,10 @@ func (k *keeper) loop() {
 			if e.Window == k.win || e.Window == k.root {
 				k.configured()
 			}
+		case xproto.UnmapNotifyEvent:
+			if e.Window == k.win {
+				k.remap()
+			}
 		case xproto.DestroyNotifyEvent:
 			if e.Window == k.win {
 				return
@@ -191,18 +195,38 @@ func (k *keeper) place(r image.Rectangle) {
 		[]uint32{uint32(int32(p.X)), uint32(int32(p.Y)), xproto.StackModeAbove})
 }
 
-// raise puts the window on top again, at most maxRaises times a second.
+// raise puts the window on top again.
 func (k *keeper) raise() {
+	if !k.mayRaise() {
+		return
+	}
+	xproto.ConfigureWindow(k.conn, xproto.Window(k.top.Load()), xproto.ConfigWindowStackMode, []uint32{xproto.StackModeAbove})
+}
+
+// remap shows the window again after someone hid it (a window manager's
+// "show desktop", or any X client). If Gio is destroying it, the request
+// fails harmlessly: the window is gone.
+func (k *keeper) remap() {
+	if !k.mayRaise() {
+		return
+	}
+	k.log.Info("agentui window shown again", "reason", "unmapped")
+	xproto.MapWindow(k.conn, k.win)
+	xproto.ConfigureWindow(k.conn, xproto.Window(k.top.Load()), xproto.ConfigWindowStackMode, []uint32{xproto.StackModeAbove})
+}
+
+// mayRaise allows maxRaises raises (or re-maps) a second.
+func (k *keeper) mayRaise() bool {
 	now := time.Now()
 	for len(k.raises) > 0 && now.Sub(k.raises[0]) > time.Second {
 		k.raises = k.raises[1:]
 	}
 	if len(k.raises) >= maxRaises {
-		k.log.Warn("agentui raise refused", "reason", "another window keeps covering it")
-		return
+		k.log.Warn("agentui raise refused", "reason", "another client keeps covering or hiding the window")
+		return false
 	}
 	k.raises = append(k.raises, now)
-	xproto.ConfigureWindow(k.conn, xproto.Window(k.top.Load()), xproto.ConfigWindowStackMode, []uint32{xproto.StackModeAbove})
+	return true
 }
 
 // findTop finds the window's ancestor that is a child of the root: the

@@ -51,7 +51,7 @@ type view struct {
 	appsOpen         bool
 	chatSeq, appsSeq uint64
 	status           Status // drawn last frame: buttons act on it
-	height, asked    int    // content height drawn, window height asked for
+	height           int    // content height drawn
 }
 
 func newView(u *UI) *view {

@@ -21,6 +21,7 @@ type layoutInfo struct {
 	prompt uint64   // the question drawn; 0 for the panel
 	armed  bool     // Allow was drawn as usable
 	size   image.Point
+	fits   bool // the window's size is the content's
 }
 
 // serve runs the Gio window until it is destroyed; it owns u.win's event
@@ -45,6 +46,9 @@ func (u *UI) serve(found chan<- uint32) {
 			return
 		case app.ConfigEvent:
 			u.focused.Store(e.Config.Focused)
+			// Gio redraws on Expose, which a window that shrinks does
+			// not get; a frame must come to fit the window again.
+			u.win.Invalidate()
 		case app.FrameEvent:
 			if u.closing.Load() && !closing {
 				closing = true
@@ -80,6 +84,7 @@ func (v *view) frame(e app.FrameEvent) {
 	}
 	e.Frame(gtx.Ops)
 	info.size = e.Size
+	info.fits = e.Size == image.Pt(e.Metric.Dp(panelWidth), v.height)
 	v.u.mu.Lock()
 	v.u.layout = info
 	v.u.frames++
@@ -101,18 +106,16 @@ func nextTick(armed time.Time) time.Time {
 	return next
 }
 
-// fit asks for the window height that holds what was drawn, when it
-// differs from the current one. The keeper then moves the window back to
-// its corner.
+// fit asks for the window size that holds what was drawn when the window
+// has another size: its content changed, or someone resized it. It asks
+// again on every frame until the window fits, as X events about older
+// sizes can arrive after a request (Gio only resizes when the size asked
+// differs from the last one it heard of).
 func (v *view) fit(e app.FrameEvent, have, want int) {
-	if want == have {
-		v.asked = 0
+	width := e.Metric.Dp(panelWidth)
+	if have == want && e.Size.X == width {
 		return
 	}
-	if want == v.asked {
-		return // asked already; the window has not caught up yet
-	}
-	v.asked = want
 	px := e.Metric.PxPerDp
 	v.u.win.Option(app.Size(unit.Dp(panelWidth), unit.Dp(float32(want)/px)))
 }

@@ -69,7 +69,7 @@ func TestAskByKeyboard(t *testing.T) {
 		got := o.ask(ana)
 		o.waitDrawn(t, "an armed question", armed)
 		for _, k := range tc.keys {
-			xdotool(t, "key", k)
+			o.key(t, k)
 		}
 		if a := answerOf(t, got); a != tc.want {
 			t.Errorf("%v: answer %v, want %v", tc.keys, a, tc.want)
@@ -352,8 +352,39 @@ func TestPanelByKeyboard(t *testing.T) {
 	o.waitDrawn(t, "the panel's buttons", has(nTakeBack))
 	p := o.at(t, nStatus)
 	xdotool(t, "mousemove", "--sync", fmt.Sprint(p.X), fmt.Sprint(p.Y))
-	xdotool(t, "key", "Tab", "Tab", "Return")
+	for _, k := range []string{"Tab", "Tab", "Return"} {
+		o.key(t, k)
+	}
 	if a := o.action(t); a.Kind != Pause {
 		t.Errorf("Tab Tab Enter: got %v, want pause", a.Kind)
 	}
+}
+
+// TestHiddenOrShrunk: a window unmapped or shrunk by another client comes
+// back as it was.
+func TestHiddenOrShrunk(t *testing.T) {
+	o := openUI(t)
+	o.waitDrawn(t, "the panel", has(nStatus))
+	want := o.u.Bounds()[0]
+	id := o.u.WindowIDs()[0]
+	c, err := xconn.Dial("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	xproto.UnmapWindowChecked(c, xproto.Window(id)).Check()
+	waitFor(t, "the window mapped again", func() bool {
+		a, err := xproto.GetWindowAttributes(c, xproto.Window(id)).Reply()
+		return err == nil && a.MapState == xproto.MapStateViewable
+	})
+	xdotool(t, "windowsize", fmt.Sprint(id), "60", "30")
+	defer func() {
+		if t.Failed() {
+			t.Logf("window at %v, want %v; last frame %v", o.u.Bounds(), want, o.info().size)
+		}
+	}()
+	waitFor(t, "the window back to its size and place", func() bool {
+		b := o.u.Bounds()
+		return len(b) == 1 && b[0] == want
+	})
 }
