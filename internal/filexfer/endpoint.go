@@ -110,7 +110,6 @@ type Endpoint struct {
 	closed  bool
 	waiters map[key]chan message // transfers with a goroutine waiting on the other side
 	recvs   map[key]*receiving   // files being received; written by Run
-	active  map[[keyLen]byte]bool
 
 	// tamper, if set by a test, may change each data chunk before it is sent.
 	tamper func(off int64, p []byte)
@@ -132,7 +131,6 @@ func New(conn Conn, cfg Config) (*Endpoint, error) {
 		asks:    make(chan struct{}, maxAsks),
 		waiters: make(map[key]chan message),
 		recvs:   make(map[key]*receiving),
-		active:  make(map[[keyLen]byte]bool),
 	}
 	return e, nil
 }

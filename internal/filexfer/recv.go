@@ -6,6 +6,7 @@ import (
 	"hash"
 	"os"
 	"path/filepath"
+	"sync"
 )
 
 // receiving is one file being written into its partial. Only Run touches
@@ -83,12 +84,15 @@ func (e *Endpoint) accept(ctx context.Context, k key, m message) (int64, error) 
 }
 
 func (e *Endpoint) openRecv(ctx context.Context, k key, m message) (*receiving, error) {
-	if err := e.claim(m.Key); err != nil {
+	r := &receiving{k: k, dir: e.cfg.Dir, name: m.Text, size: m.Size, want: m.SHA256, pkey: m.Key}
+	partial, err := filepath.Abs(filepath.Join(r.dir, partialName(r.name, r.pkey)))
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", errFailed, err)
+	}
+	r.partial = partial
+	if err := claim(r.partial); err != nil {
 		return nil, err
 	}
-	r := &receiving{k: k, dir: e.cfg.Dir, name: m.Text, size: m.Size, want: m.SHA256, pkey: m.Key}
-	r.partial = filepath.Join(r.dir, partialName(r.name, r.pkey))
-	var err error
 	if r.f, r.off, r.h, err = openPartial(ctx, r.partial, r.size); err != nil {
 		e.release(r)
 		return nil, err
@@ -97,21 +101,29 @@ func (e *Endpoint) openRecv(ctx context.Context, k key, m message) (*receiving, 
 	return r, nil
 }
 
-// claim marks a partial as in use: one file is received once at a time.
-func (e *Endpoint) claim(pkey [keyLen]byte) error {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.active[pkey] {
+// claims are the partial files being written in this process. One file is
+// received once at a time, also across Endpoints: a re-offer on a new link
+// must not reopen a partial the old link's Run is still writing.
+var claims = struct {
+	sync.Mutex
+	paths map[string]bool
+}{paths: map[string]bool{}}
+
+func claim(partial string) error {
+	claims.Lock()
+	defer claims.Unlock()
+	if claims.paths[partial] {
 		return ErrBusy
 	}
-	e.active[pkey] = true
+	claims.paths[partial] = true
 	return nil
 }
 
+// release gives up r's claim on its partial.
 func (e *Endpoint) release(r *receiving) {
-	e.mu.Lock()
-	delete(e.active, r.pkey)
-	e.mu.Unlock()
+	claims.Lock()
+	delete(claims.paths, r.partial)
+	claims.Unlock()
 }
 
 // register hands r to Run, unless Run has ended.
@@ -120,7 +132,7 @@ func (e *Endpoint) register(r *receiving) error {
 	defer e.mu.Unlock()
 	if e.closed {
 		r.keep()
-		delete(e.active, r.pkey)
+		e.release(r)
 		return ErrLinkLost
 	}
 	e.recvs[r.k] = r

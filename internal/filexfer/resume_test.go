@@ -45,10 +45,11 @@ func TestResumeAfterCut(t *testing.T) {
 	off, ans := links(t)
 	conn := &cutConn{Conn: ans.Channel(peer.ChannelFile), after: cutAt, cut: func() { _ = ans.Close() }}
 	a := start(t, off.Channel(peer.ChannelFile), Config{Dir: dirA}, nil)
-	start(t, conn, Config{Dir: dirB}, accept)
+	b := start(t, conn, Config{Dir: dirB}, accept)
 	_, err := a.ep.Send(ctx, path)
 	conn.wg.Wait()
 	wantErr(t, err, ErrLinkLost)
+	<-b.ep.Done() // it has written what it got and let the partial go
 	kept := listing(t, dirB)
 	if len(kept) != 1 || !strings.HasSuffix(kept[0], partialSuffix) {
 		t.Fatalf("after the cut the folder holds %q, want one partial", kept)
