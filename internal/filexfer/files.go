@@ -147,14 +147,15 @@ func resumeFrom(ctx context.Context, f *os.File, size int64, h hash.Hash) (int64
 
 // place gives the verified partial its final name in dir: name, or
 // "name (1).ext", "name (2).ext"... whichever does not exist yet. A hard
-// link never replaces an existing file, so nothing is overwritten even if
-// another program creates the same name meanwhile.
+// link (or, where the file system has none, a no-replace rename) never
+// replaces an existing file, so nothing is overwritten even if another
+// program creates the same name meanwhile.
 func place(partial, dir, name string) (string, error) {
 	for i := 0; i < 10000; i++ {
 		final := numbered(name, i)
-		err := os.Link(partial, filepath.Join(dir, final))
+		err := linkNoReplace(partial, filepath.Join(dir, final))
 		if err == nil {
-			if err := os.Remove(partial); err != nil {
+			if err := os.Remove(partial); err != nil && !errors.Is(err, fs.ErrNotExist) {
 				return "", fmt.Errorf("remove %s: %w", partial, err)
 			}
 			syncDir(dir)

@@ -1,6 +1,7 @@
 package filexfer
 
 import (
+	"errors"
 	"os"
 
 	"golang.org/x/sys/unix"
@@ -22,3 +23,18 @@ func openNoFollow(path string) (*os.File, error) {
 }
 
 const oNoFollow = unix.O_NOFOLLOW
+
+// linkNoReplace gives the file at old the name new, failing with
+// fs.ErrExist if new exists. It hard-links (old stays, for the caller to
+// remove) or, on file systems without hard links (FAT, some network
+// shares), renames with RENAME_NOREPLACE.
+func linkNoReplace(old, new string) error {
+	err := os.Link(old, new)
+	if !errors.Is(err, unix.EPERM) && !errors.Is(err, unix.ENOTSUP) && !errors.Is(err, unix.EMLINK) {
+		return err
+	}
+	if rerr := unix.Renameat2(unix.AT_FDCWD, old, unix.AT_FDCWD, new, unix.RENAME_NOREPLACE); rerr != nil {
+		return &os.LinkError{Op: "rename", Old: old, New: new, Err: rerr}
+	}
+	return nil
+}

@@ -14,3 +14,7 @@ func openNoFollow(path string) (*os.File, error) {
 }
 
 const oNoFollow = syscall.O_NOFOLLOW
+
+// linkNoReplace hard-links old to new, failing with fs.ErrExist if new
+// exists.
+func linkNoReplace(old, new string) error { return os.Link(old, new) }

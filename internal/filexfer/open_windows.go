@@ -30,3 +30,6 @@ func openNoFollow(path string) (*os.File, error) {
 	}
 	return f, nil
 }
+
+// linkNoReplace hard-links old to new (NTFS), failing if new exists.
+func linkNoReplace(old, new string) error { return os.Link(old, new) }
