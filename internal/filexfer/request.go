@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"unicode/utf8"
 )
 
 // Request asks the other side for the file at path (an absolute path on
@@ -57,7 +58,12 @@ func (e *Endpoint) request(ctx context.Context, k key, path string) (Result, err
 // serve answers the other side's request for path: refused unless Decide
 // accepts it, then sent like an offer.
 func (e *Endpoint) serve(ctx context.Context, k key, path string) {
-	a := Ask{Kind: KindRequest, ID: k.public(), Name: filepath.Base(path), Path: path}
+	name, err := vetRequest(path)
+	if err != nil {
+		e.send(ctx, abortMsg(msgRefuse, k, err))
+		return
+	}
+	a := Ask{Kind: KindRequest, ID: k.public(), Name: name, Path: path}
 	if e.cfg.Decide == nil || !e.cfg.Decide(ctx, a) {
 		e.log.Info("download refused", "id", k.public())
 		e.send(ctx, abortMsg(msgRefuse, k, ErrRefused))
@@ -76,4 +82,22 @@ func (e *Endpoint) serve(ctx context.Context, k key, path string) {
 		return
 	}
 	e.log.Info("download served", "id", k.public(), "size", res.Size)
+}
+
+// vetRequest refuses, before anyone is asked, a path that could mislead
+// the consent dialog (control or text direction characters anywhere) or
+// whose file name would be refused on arrival. It returns the file name.
+func vetRequest(path string) (string, error) {
+	if !filepath.IsAbs(path) {
+		return "", fmt.Errorf("%w: %q is not an absolute path", ErrUnavailable, path)
+	}
+	if !utf8.ValidString(path) {
+		return "", fmt.Errorf("%w: the path is not valid UTF-8", ErrBadName)
+	}
+	for _, r := range path {
+		if msg := runeProblem(r); msg != "" {
+			return "", fmt.Errorf("%w: the path %s", ErrBadName, msg)
+		}
+	}
+	return Sanitize(filepath.Base(path))
 }

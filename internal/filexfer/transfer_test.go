@@ -173,6 +173,32 @@ func TestRequestUnservable(t *testing.T) {
 	}
 }
 
+// TestRequestMisleadingPath: paths that could fool the consent dialog are
+// refused before the customer is asked.
+func TestRequestMisleadingPath(t *testing.T) {
+	checkLeaks(t)
+	ctx := testContext(t, 10*time.Second)
+	ca, cb := memPipe()
+	defer ca.close()
+	tech := start(t, ca, Config{}, nil)
+	cust := start(t, cb, Config{}, accept)
+	for _, tc := range []struct{ name, path string }{
+		{"bidi in folder", "/home/u/\u202Egpj.exe/x.txt"},
+		{"bidi in name", "/home/u/photo\u202Egpj.exe"},
+		{"newline", "/home/u/a\n/etc/passwd"},
+		{"escape", "/home/u/\x1b[2Ja.txt"},
+		{"reserved name", "/home/u/CON"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := tech.ep.Request(ctx, tc.path)
+			wantErr(t, err, ErrBadName)
+			if cust.asked.Load() != 0 {
+				t.Fatal("the customer was asked about a misleading path")
+			}
+		})
+	}
+}
+
 // TestHashMismatch: a chunk corrupted in transit leaves neither a final
 // file nor a partial.
 func TestHashMismatch(t *testing.T) {
