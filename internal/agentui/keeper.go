@@ -190,6 +190,12 @@ func corner(m image.Rectangle, sz image.Point) image.Point {
 func (k *keeper) place(r image.Rectangle) {
 	top := xproto.Window(k.top.Load())
 	p := corner(k.monitors()[0], r.Size())
+	if p == r.Min {
+		// Already there: a window taller than the monitor stays
+		// "off-screen", and moving it again would only bring another
+		// ConfigureNotify, and another move, without end.
+		return
+	}
 	k.log.Debug("agentui window placed", "x", p.X, "y", p.Y, "from_x", r.Min.X, "from_y", r.Min.Y)
 	xproto.ConfigureWindow(k.conn, top, xproto.ConfigWindowX|xproto.ConfigWindowY|xproto.ConfigWindowStackMode,
 		[]uint32{uint32(int32(p.X)), uint32(int32(p.Y)), xproto.StackModeAbove})

@@ -12,8 +12,13 @@ import (
 	"gioui.org/widget/material"
 )
 
-// chatShown is how many of the last chat lines the panel shows.
-const chatShown = 6
+// How many lines the panes show, so that the window stays small whatever
+// the session holds.
+const (
+	chatShown      = 6 // the last chat lines
+	transfersShown = 5 // the first transfers
+	appsPage       = 8 // windows to choose from, a page at a time
+)
 
 // drawPanel draws the session panel: status, buttons, and the open panes.
 func (v *view) drawPanel(c *column, s snapshot) {
@@ -99,7 +104,7 @@ func (v *view) drawFiles(c *column, st Status) {
 		c.text(nTransfers, v.t[mNoTransfers], unit.Sp(13), false, dim, v.th)
 		return
 	}
-	for i, tr := range st.Transfers {
+	for i, tr := range st.Transfers[:min(len(st.Transfers), transfersShown)] {
 		arrow := "↑"
 		if tr.Incoming {
 			arrow = "↓"
@@ -111,6 +116,9 @@ func (v *view) drawFiles(c *column, st Status) {
 		}
 		c.text(name, line, unit.Sp(13), false, fg, v.th)
 	}
+	if n := len(st.Transfers) - transfersShown; n > 0 {
+		c.text("", v.t.f(mMoreTransfers, n), unit.Sp(13), false, dim, v.th)
+	}
 }
 
 // drawApps draws the chooser of shared windows.
@@ -119,14 +127,22 @@ func (v *view) drawApps(c *column, s snapshot) {
 	if len(s.apps) == 0 {
 		c.text("", v.t[mNoWindows], unit.Sp(13), false, dim, v.th)
 	}
-	for _, w := range s.apps {
+	v.appsFrom = min(v.appsFrom, max(len(s.apps)-1, 0)/appsPage*appsPage)
+	for _, w := range s.apps[v.appsFrom:min(len(s.apps), v.appsFrom+appsPage)] {
 		label := w.Title
 		if w.Program != "" {
 			label += " — " + w.Program
 		}
 		v.check(c, appName(w.ID), v.apps[w.ID], label)
 	}
-	c.row(v.th, []button{{nShare, v.t[mShare], v.buttons[nShare], accent}})
+	bs := []button{{nShare, v.t[mShare], v.buttons[nShare], accent}}
+	if len(s.apps) > appsPage {
+		page := fmt.Sprintf("%d–%d / %d", v.appsFrom+1, min(len(s.apps), v.appsFrom+appsPage), len(s.apps))
+		c.text("", page, unit.Sp(12), false, dim, v.th)
+		bs = append(bs, button{nAppsPrev, "◄", v.buttons[nAppsPrev], btnBg},
+			button{nAppsNext, "►", v.buttons[nAppsNext], btnBg})
+	}
+	c.row(v.th, bs)
 }
 
 func (v *view) check(c *column, name string, b *widget.Bool, label string) {

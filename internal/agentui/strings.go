@@ -44,6 +44,7 @@ const (
 	mWholeScreen
 	mYou
 	mNoTransfers
+	mMoreTransfers // %d = transfers not shown
 	mNoWindows
 	mFuncFiles
 	mFuncChat
@@ -96,6 +97,7 @@ var table = map[string]*texts{
 		mWholeScreen:    "Whole screen",
 		mYou:            "You",
 		mNoTransfers:    "No file transfers.",
+		mMoreTransfers:  "and %d more.",
 		mNoWindows:      "No application windows found.",
 		mFuncFiles:      "file transfer",
 		mFuncChat:       "chat",
@@ -141,6 +143,7 @@ var table = map[string]*texts{
 		mWholeScreen:    "Écran entier",
 		mYou:            "Vous",
 		mNoTransfers:    "Aucun transfert de fichier.",
+		mMoreTransfers:  "et %d autre(s).",
 		mNoWindows:      "Aucune fenêtre d’application trouvée.",
 		mFuncFiles:      "transfert de fichiers",
 		mFuncChat:       "discussion",

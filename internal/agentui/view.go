@@ -1,6 +1,7 @@
 package agentui
 
 import (
+	"image"
 	"strings"
 
 	"gioui.org/font/gofont"
@@ -29,6 +30,8 @@ const (
 	nChatLast  = "chat-last"
 	nTransfers = "transfers" // the first line of the Files pane
 	nShare     = "share"
+	nAppsPrev  = "apps-prev" // the previous page of windows
+	nAppsNext  = "apps-next"
 	nWhole     = "whole-screen"
 )
 
@@ -39,19 +42,21 @@ type view struct {
 	th  *material.Theme
 	ops op.Ops
 
-	buttons map[string]*widget.Clickable
-	editor  widget.Editor
-	whole   widget.Bool
-	apps    map[uint32]*widget.Bool
-	escape  int // tag for Escape, which denies a question
+	buttons  map[string]*widget.Clickable
+	editor   widget.Editor
+	whole    widget.Bool
+	apps     map[uint32]*widget.Bool
+	appsFrom int // index of the first window on the chooser's page
+	escape   int // tag for Escape, which denies a question
 
 	drawnPrompt      uint64 // question drawn last frame: clicks answer it
 	chatOpen         bool
 	filesOpen        bool
 	appsOpen         bool
 	chatSeq, appsSeq uint64
-	status           Status // drawn last frame: buttons act on it
-	height           int    // content height drawn
+	status           Status         // drawn last frame: buttons act on it
+	height           int            // content height drawn
+	asked            [2]image.Point // window size and size asked for, last time
 }
 
 func newView(u *UI) *view {
@@ -62,7 +67,7 @@ func newView(u *UI) *view {
 	th.Palette = material.Palette{Bg: bg, Fg: fg, ContrastBg: accent, ContrastFg: fg}
 	v := &view{u: u, t: u.texts, th: th, buttons: map[string]*widget.Clickable{},
 		apps: map[uint32]*widget.Bool{}}
-	for _, n := range []string{nAllow, nDeny, nStop, nPause, nTakeBack, nChat, nFiles, nApps, nSend, nShare} {
+	for _, n := range []string{nAllow, nDeny, nStop, nPause, nTakeBack, nChat, nFiles, nApps, nSend, nShare, nAppsPrev, nAppsNext} {
 		v.buttons[n] = new(widget.Clickable)
 	}
 	v.editor = widget.Editor{SingleLine: true, Submit: true}
@@ -166,6 +171,12 @@ func (v *view) handleApps(gtx layout.Context, s snapshot) {
 			chosen = chosen || w.Selected
 		}
 		v.whole.Value = !chosen
+	}
+	if v.buttons[nAppsPrev].Clicked(gtx) {
+		v.appsFrom = max(v.appsFrom-appsPage, 0)
+	}
+	if v.buttons[nAppsNext].Clicked(gtx) && v.appsFrom+appsPage < len(s.apps) {
+		v.appsFrom += appsPage
 	}
 	if !v.buttons[nShare].Clicked(gtx) {
 		return

@@ -107,15 +107,18 @@ func nextTick(armed time.Time) time.Time {
 }
 
 // fit asks for the window size that holds what was drawn when the window
-// has another size: its content changed, or someone resized it. It asks
-// again on every frame until the window fits, as X events about older
-// sizes can arrive after a request (Gio only resizes when the size asked
-// differs from the last one it heard of).
+// has another size: its content changed, or someone resized it. X events
+// about older sizes can arrive after a request, so it asks again whenever
+// the window's size changes and still does not fit; but not twice for the
+// same sizes, or a window manager that refuses the size would have the
+// window redraw without end.
 func (v *view) fit(e app.FrameEvent, have, want int) {
 	width := e.Metric.Dp(panelWidth)
-	if have == want && e.Size.X == width {
+	ask := [2]image.Point{e.Size, {width, want}}
+	if (have == want && e.Size.X == width) || ask == v.asked {
 		return
 	}
+	v.asked = ask
 	px := e.Metric.PxPerDp
 	v.u.win.Option(app.Size(unit.Dp(panelWidth), unit.Dp(float32(want)/px)))
 }

@@ -13,7 +13,6 @@ import (
 	"github.com/jezek/xgb/xproto"
 
 	"github.com/tandem-remote/tandem/internal/xconn"
-	"github.com/tandem-remote/tandem/internal/xvfb"
 )
 
 var ana = Request{Kind: KindSession, Operator: "Ana Lopez", Organisation: "Acme IT", Mode: ModeControl,
@@ -307,24 +306,6 @@ func TestFocusedFollowsThePointer(t *testing.T) {
 	waitFor(t, "Focused false again", func() bool { return !o.u.Focused() })
 }
 
-// TestPrimaryMonitor puts the window in the primary monitor's corner, and
-// back on a monitor when it is moved where no monitor shows it.
-func TestPrimaryMonitor(t *testing.T) {
-	left, right := image.Rect(0, 0, 640, 800), image.Rect(640, 0, 1280, 600)
-	o := openUIAfter(t, func(x *xvfb.Client) { x.Monitors(left, right) })
-	b := o.u.Bounds()[0]
-	if b.Max.X != left.Max.X-margin || b.Min.Y != margin {
-		t.Fatalf("window at %v, want the top-right corner of the primary monitor %v", b, left)
-	}
-	// Below the right monitor: on the root window, on no screen.
-	id := fmt.Sprint(o.u.WindowIDs()[0])
-	xdotool(t, "windowmove", "--sync", id, "800", "650")
-	waitFor(t, "the window back on a monitor", func() bool {
-		b := o.u.Bounds()[0]
-		return b.In(left) || b.In(right)
-	})
-}
-
 // TestStopDuringQuestion: a question during a session keeps Stop within
 // reach; it denies the question and stops the session.
 func TestStopDuringQuestion(t *testing.T) {
@@ -387,4 +368,52 @@ func TestHiddenOrShrunk(t *testing.T) {
 		b := o.u.Bounds()
 		return len(b) == 1 && b[0] == want
 	})
+}
+
+// TestIdleDoesNotRedraw: a settled panel costs nothing.
+func TestIdleDoesNotRedraw(t *testing.T) {
+	o := openUI(t)
+	o.u.SetStatus(Status{Operator: "Ana Lopez", Mode: ModeView})
+	o.waitDrawn(t, "the panel", has(nStatus))
+	time.Sleep(200 * time.Millisecond) // let the last resize's frames pass
+	o.u.mu.Lock()
+	before := o.u.frames
+	o.u.mu.Unlock()
+	time.Sleep(time.Second)
+	o.u.mu.Lock()
+	n := o.u.frames - before
+	o.u.mu.Unlock()
+	if n > 1 {
+		t.Errorf("%d frames drawn in a second of idle panel, want none", n)
+	}
+}
+
+// TestManyApps: a long list of windows is chosen from a page at a time,
+// and the window stays on the monitor.
+func TestManyApps(t *testing.T) {
+	o := openUI(t)
+	o.u.SetStatus(Status{Operator: "Ana Lopez", Mode: ModeView})
+	var ws []AppWindow
+	for i := range 30 {
+		ws = append(ws, AppWindow{ID: uint32(0x400000 + i), Title: fmt.Sprintf("Document %d", i), Program: "editor"})
+	}
+	o.u.SetAppWindows(ws)
+	o.waitDrawn(t, "the Apps button", has(nApps))
+	o.click(t, nApps)
+	o.waitDrawn(t, "the first page", has(appName(0x400000)))
+	o.click(t, nAppsNext)
+	o.waitDrawn(t, "the second page", has(appName(0x400000+appsPage)))
+	if _, ok := o.info().rects[appName(0x400000)]; ok {
+		t.Error("the first page is still drawn on the second")
+	}
+	o.click(t, nWhole)
+	o.click(t, appName(0x400000+appsPage+1))
+	savePNG(t, "apps.png", o.x.Screenshot(), o.u.Bounds()[0]) // for a human to look at
+	o.click(t, nShare)
+	if a := o.action(t); a.Kind != ChooseApps || !slices.Equal(a.Windows, []uint32{0x400000 + appsPage + 1}) {
+		t.Fatalf("got %+v, want ChooseApps of window %#x", a, 0x400000+appsPage+1)
+	}
+	if b := o.u.Bounds()[0]; !b.In(image.Rect(0, 0, 1280, 800)) {
+		t.Errorf("window at %v, off the screen", b)
+	}
 }
