@@ -20,9 +20,12 @@ type prompt struct {
 	id    uint64
 	req   Request
 	reply chan reply // buffered: gets exactly one reply
-	// Set when the prompt reaches the screen (queue[0]).
+	// Set when the prompt reaches the front of the queue.
 	shown, deadline time.Time
 	timer           *time.Timer
+	// drawn is when a window frame first showed it; Allow counts from
+	// armDelay after that, however slow the window was to draw it.
+	drawn time.Time
 }
 
 type reply struct {
@@ -121,7 +124,7 @@ func (m *model) answer(id uint64, a Answer) bool {
 		return false
 	}
 	p := m.queue[0]
-	if a == Allow && time.Since(p.shown) < armDelay {
+	if a == Allow && (p.drawn.IsZero() || time.Since(p.drawn) < armDelay) {
 		m.mu.Unlock()
 		return false
 	}
@@ -130,6 +133,30 @@ func (m *model) answer(id uint64, a Answer) bool {
 	p.reply <- reply{a: a}
 	m.changed()
 	return true
+}
+
+// markDrawn records that a window frame shows question id, and returns
+// when Allow counts for it.
+func (m *model) markDrawn(id uint64) time.Time {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if len(m.queue) == 0 || m.queue[0].id != id {
+		return armedAt(time.Time{})
+	}
+	p := m.queue[0]
+	if p.drawn.IsZero() {
+		p.drawn = time.Now()
+	}
+	return armedAt(p.drawn)
+}
+
+// armedAt is when Allow counts for a question first drawn at drawn: never
+// if it was not drawn yet.
+func armedAt(drawn time.Time) time.Time {
+	if drawn.IsZero() {
+		return time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
+	}
+	return drawn.Add(armDelay)
 }
 
 // withdraw takes p out of the queue unanswered; false if it was answered
@@ -226,7 +253,7 @@ func (m *model) snapshot() snapshot {
 	if len(m.queue) > 0 {
 		p := m.queue[0]
 		s.prompt = &promptView{id: p.id, req: p.req, deadline: p.deadline,
-			armed: p.shown.Add(armDelay), waiting: len(m.queue) - 1}
+			armed: armedAt(p.drawn), waiting: len(m.queue) - 1}
 	}
 	return s
 }

@@ -80,8 +80,13 @@ func TestModelAllowIsArmedLate(t *testing.T) {
 		got := asked(m, t.Context(), viewReq("Ana"))
 		synctest.Wait()
 		id := current(t, m).id
+		time.Sleep(time.Second)
 		if m.answer(id, Allow) {
-			t.Fatal("Allow taken the instant the question appeared")
+			t.Fatal("Allow taken before the question was drawn")
+		}
+		m.markDrawn(id)
+		if m.answer(id, Allow) {
+			t.Fatal("Allow taken the instant the question was drawn")
 		}
 		time.Sleep(armDelay)
 		if !m.answer(id, Allow) {
@@ -107,10 +112,13 @@ func TestModelAnswerGoesToTheQuestionShown(t *testing.T) {
 		if p.req.Kind != KindSession || p.waiting != 1 {
 			t.Fatalf("on screen: %v with %d waiting; want the session question with 1 waiting", p.req.Kind, p.waiting)
 		}
+		m.markDrawn(p.id)
 		time.Sleep(armDelay)
 		m.answer(p.id, Allow)
 		<-first
 		// A click meant for the first question must not answer the second.
+		m.markDrawn(current(t, m).id)
+		time.Sleep(armDelay)
 		if m.answer(p.id, Allow) {
 			t.Fatal("answer with the first question's id taken by the second")
 		}

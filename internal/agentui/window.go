@@ -80,7 +80,8 @@ func (v *view) frame(e app.FrameEvent) {
 	v.handle(gtx, s)
 	info := v.draw(gtx, s)
 	if s.prompt != nil {
-		gtx.Execute(op.InvalidateCmd{At: nextTick(s.prompt.armed)})
+		armed := v.u.model.markDrawn(s.prompt.id)
+		gtx.Execute(op.InvalidateCmd{At: nextTick(armed)})
 	}
 	e.Frame(gtx.Ops)
 	info.size = e.Size
