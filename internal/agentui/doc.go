@@ -10,9 +10,11 @@
 // the request's timeout passes (Timeout, which counts as Deny). Questions
 // are shown one at a time, oldest first, each with who asks (operator and
 // organisation, from the signed grant), what, and a countdown. Allow only
-// accepts a click once the question has been on screen for a moment, so a
-// click aimed at something that the question suddenly covered cannot allow
-// it.
+// counts once the question has been drawn for a moment (armDelay), so a
+// click or Enter aimed at what the question suddenly covered cannot allow
+// it. Tab moves between the buttons, Enter presses one, Escape denies.
+// During a session the question also offers Stop, so that a stream of
+// questions cannot keep the customer from stopping.
 //
 // Between questions the window is the session panel: a status line
 // ("Ana Lopez (Acme IT) is controlling your screen"), the buttons Stop,
@@ -26,9 +28,12 @@
 //
 // Gio neither places windows nor keeps them on top, so a second X
 // connection (the keeper) does: it sets _NET_WM_STATE_ABOVE for window
-// managers, puts the window in the screen's top-right corner, raises it
-// again whenever another window covers it (VisibilityNotify), and moves it
-// back when it is moved or resized off the screen. Bounds reports where the
+// managers, puts the window in the primary monitor's top-right corner,
+// raises it again whenever another window covers it (VisibilityNotify),
+// maps it again when something hides it, and moves it back when it is
+// moved or resized off the monitors. The window fits its content: it
+// grows and shrinks with what it shows, and returns to that size when
+// someone else resizes it. Bounds reports where the
 // window really is, so that the agent drops remote pointer events over it;
 // Focused reports whether it has the keyboard, so that the agent drops
 // remote key events meanwhile. Together they keep remote input away from

@@ -34,29 +34,38 @@ type keeper struct {
 	// top is the window's ancestor that is a child of the root (the
 	// window itself, or a window manager's frame); it changes only on
 	// ReparentNotify.
-	top   atomic.Uint32
-	randr bool // the server has RandR 1.5 monitors
+	top      atomic.Uint32
+	randr    bool // the server has RandR 1.5 monitors
+	watching bool // loop runs
 
 	// Only the event goroutine uses these after start.
 	size   image.Point
 	raises []time.Time
 }
 
-// newKeeper takes charge of window win on display and places it.
-func newKeeper(display string, win uint32, log *slog.Logger) (*keeper, error) {
+// dialKeeper connects to display, before Gio does: Gio reports only its
+// first failure (Wayland's, on most machines), so this is where an
+// unreachable X server is told plainly.
+func dialKeeper(display string, log *slog.Logger) (*keeper, error) {
 	c, err := xconn.Dial(display)
 	if err != nil {
-		return nil, fmt.Errorf("connect to X display %q: %w", display, err)
+		return nil, fmt.Errorf("connect to X display %q (check DISPLAY and that the X server runs): %w", display, err)
 	}
-	k := &keeper{log: log, conn: c, root: xproto.Setup(c).DefaultScreen(c).Root,
-		win: xproto.Window(win), done: make(chan struct{})}
+	k := &keeper{log: log, conn: c, root: xproto.Setup(c).DefaultScreen(c).Root, done: make(chan struct{})}
 	k.randr = k.initRandR()
-	if err := k.start(); err != nil {
-		c.Close()
-		return nil, err
-	}
-	go k.loop()
 	return k, nil
+}
+
+// watch takes charge of window win: places it, and follows its events
+// until close.
+func (k *keeper) watch(win uint32) error {
+	k.win = xproto.Window(win)
+	if err := k.start(); err != nil {
+		return err
+	}
+	k.watching = true
+	go k.loop()
+	return nil
 }
 
 // start asks for the window's events, marks it always-on-top and moves it
@@ -308,5 +317,7 @@ func (k *keeper) sync() error {
 // close ends the event goroutine and the connection.
 func (k *keeper) close() {
 	k.conn.Close()
-	<-k.done
+	if k.watching {
+		<-k.done
+	}
 }

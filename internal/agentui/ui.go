@@ -1,6 +1,7 @@
 package agentui
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -30,6 +31,7 @@ type UI struct {
 	done    chan struct{} // closed when the window goroutine returns
 	drawn   chan struct{} // closed when the first frame is drawn
 
+	failure   error       // why Gio gave up on the window; read after done
 	closing   atomic.Bool // Close asked the window to go
 	focused   atomic.Bool
 	closeOnce sync.Once
@@ -59,6 +61,11 @@ func Open(ctx context.Context, o Options) (*UI, error) {
 		u.log = slog.New(slog.DiscardHandler)
 	}
 	_, u.texts = language(o.Lang)
+	k, err := dialKeeper(display, u.log)
+	if err != nil {
+		return nil, fmt.Errorf("agentui: %w", err)
+	}
+	u.keeper = k
 	u.model = newModel(u.invalidate)
 	u.win = new(app.Window)
 	u.win.Option(app.Title(o.Title), app.Size(unit.Dp(panelWidth), unit.Dp(120)))
@@ -66,7 +73,7 @@ func Open(ctx context.Context, o Options) (*UI, error) {
 	go u.serve(found)
 	id, err := u.waitWindow(ctx, found)
 	if err == nil {
-		u.keeper, err = newKeeper(display, id, u.log)
+		err = k.watch(id)
 	}
 	if err == nil {
 		err = u.waitDrawn(ctx)
@@ -87,7 +94,8 @@ func (u *UI) waitWindow(ctx context.Context, found <-chan uint32) (uint32, error
 	case id := <-found:
 		return id, nil
 	case <-u.done:
-		return 0, errors.New("the window closed at once (is the X server reachable?)")
+		return 0, fmt.Errorf("the window closed at once (is the X server reachable, with GLX or EGL?): %w",
+			cmp.Or(u.failure, errors.New("no error from Gio")))
 	case <-ctx.Done():
 		return 0, fmt.Errorf("no window from Gio: %w", ctx.Err())
 	}
@@ -168,9 +176,7 @@ func (u *UI) Close() error {
 		u.closing.Store(true)
 		u.win.Invalidate()
 		<-u.done
-		if u.keeper != nil {
-			u.keeper.close()
-		}
+		u.keeper.close()
 		u.model.close()
 		u.log.Info("agentui window closed")
 	})

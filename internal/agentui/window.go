@@ -63,6 +63,7 @@ func (u *UI) serve(found chan<- uint32) {
 // Close), that is a Stop: they want nothing shared any more.
 func (u *UI) destroyed(err error, closing bool) {
 	u.focused.Store(false)
+	u.failure = err
 	if err != nil {
 		u.log.Error("agentui window failed", "err", err)
 	}

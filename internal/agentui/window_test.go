@@ -12,6 +12,7 @@ import (
 
 	"github.com/jezek/xgb/xproto"
 
+	"github.com/tandem-remote/tandem/internal/leakcheck"
 	"github.com/tandem-remote/tandem/internal/xconn"
 )
 
@@ -415,5 +416,21 @@ func TestManyApps(t *testing.T) {
 	}
 	if b := o.u.Bounds()[0]; !b.In(image.Rect(0, 0, 1280, 800)) {
 		t.Errorf("window at %v, off the screen", b)
+	}
+}
+
+// TestOpenWithoutServer says why the window could not open.
+func TestOpenWithoutServer(t *testing.T) {
+	leakcheck.Check(t)
+	t.Setenv("DISPLAY", ":4093") // no server there
+	t.Setenv("WAYLAND_DISPLAY", "")
+	t.Setenv("XDG_RUNTIME_DIR", t.TempDir())
+	u, err := Open(t.Context(), Options{})
+	if err == nil {
+		u.Close()
+		t.Fatal("Open succeeded without an X server")
+	}
+	if !strings.Contains(err.Error(), `connect to X display ":4093"`) {
+		t.Errorf("error %q does not say the X server is unreachable", err)
 	}
 }
