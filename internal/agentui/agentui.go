@@ -124,6 +124,9 @@ type Status struct {
 
 // Transfer is one file transfer in progress.
 type Transfer struct {
+	// ID names the transfer in a CancelTransfer action; without one the
+	// panel offers no Cancel for it.
+	ID          string
 	Name        string
 	Done, Total int64 // bytes; Total < 0 when unknown
 	Incoming    bool  // to the customer's machine
@@ -147,11 +150,15 @@ const (
 	// ChooseApps shares only Action.Windows, or everything when
 	// Action.WholeScreen.
 	ChooseApps
+	// CancelTransfer stops the transfer whose Transfer.ID is
+	// Action.Transfer.
+	CancelTransfer
 )
 
 func (k ActionKind) String() string {
 	names := [...]string{Stop: "stop", Pause: "pause", Resume: "resume", TakeBack: "take-back",
-		GiveBack: "give-back", ChatSend: "chat-send", ChooseApps: "choose-apps"}
+		GiveBack: "give-back", ChatSend: "chat-send", ChooseApps: "choose-apps",
+		CancelTransfer: "cancel-transfer"}
 	if k > 0 && int(k) < len(names) {
 		return names[k]
 	}
@@ -165,6 +172,7 @@ type Action struct {
 	Text        string   // ChatSend
 	Windows     []uint32 // ChooseApps: X IDs of the windows to share
 	WholeScreen bool     // ChooseApps
+	Transfer    string   // CancelTransfer: the Transfer.ID
 }
 
 // AppWindow is one application window the customer may share.

@@ -115,6 +115,9 @@ func (v *view) drawFiles(c *column, st Status) {
 			name = nTransfers
 		}
 		c.text(name, line, unit.Sp(13), false, fg, v.th)
+		if tr.ID != "" {
+			c.row(v.th, []button{{cancelName(i), v.t[mCancel], v.cancel(i), btnBg}})
+		}
 	}
 	if n := len(st.Transfers) - transfersShown; n > 0 {
 		c.text("", v.t.f(mMoreTransfers, n), unit.Sp(13), false, dim, v.th)
@@ -156,6 +159,17 @@ func (v *view) check(c *column, name string, b *widget.Bool, label string) {
 		gtx.Constraints.Min = image.Point{}
 		return cb.Layout(gtx)
 	})
+}
+
+// cancelName names the Cancel button of the i-th transfer shown.
+func cancelName(i int) string { return fmt.Sprintf("cancel-%d", i) }
+
+// cancel is the Cancel button of the i-th transfer shown.
+func (v *view) cancel(i int) *widget.Clickable {
+	for len(v.cancels) <= i {
+		v.cancels = append(v.cancels, new(widget.Clickable))
+	}
+	return v.cancels[i]
 }
 
 // appName names the checkbox of window id.

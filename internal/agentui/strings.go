@@ -45,6 +45,7 @@ const (
 	mYou
 	mNoTransfers
 	mMoreTransfers // %d = transfers not shown
+	mCancel
 	mNoWindows
 	mFuncFiles
 	mFuncChat
@@ -98,6 +99,7 @@ var table = map[string]*texts{
 		mYou:            "You",
 		mNoTransfers:    "No file transfers.",
 		mMoreTransfers:  "and %d more.",
+		mCancel:         "Cancel",
 		mNoWindows:      "No application windows found.",
 		mFuncFiles:      "file transfer",
 		mFuncChat:       "chat",
@@ -144,6 +146,7 @@ var table = map[string]*texts{
 		mYou:            "Vous",
 		mNoTransfers:    "Aucun transfert de fichier.",
 		mMoreTransfers:  "et %d autre(s).",
+		mCancel:         "Annuler",
 		mNoWindows:      "Aucune fenêtre d’application trouvée.",
 		mFuncFiles:      "transfert de fichiers",
 		mFuncChat:       "discussion",

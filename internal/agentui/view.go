@@ -46,8 +46,9 @@ type view struct {
 	editor   widget.Editor
 	whole    widget.Bool
 	apps     map[uint32]*widget.Bool
-	appsFrom int // index of the first window on the chooser's page
-	escape   int // tag for Escape, which denies a question
+	cancels  []*widget.Clickable // of the transfers shown, in order
+	appsFrom int                 // index of the first window on the chooser's page
+	escape   int                 // tag for Escape, which denies a question
 
 	drawnPrompt      uint64 // question drawn last frame: clicks answer it
 	chatOpen         bool
@@ -128,6 +129,11 @@ func (v *view) handlePanel(gtx layout.Context, s snapshot) {
 	}
 	if b[nApps].Clicked(gtx) {
 		v.appsOpen = !v.appsOpen
+	}
+	for i, c := range v.cancels {
+		if c.Clicked(gtx) && i < len(st.Transfers) && st.Transfers[i].ID != "" {
+			v.u.act(Action{Kind: CancelTransfer, Transfer: st.Transfers[i].ID})
+		}
 	}
 	v.handleChat(gtx, s)
 	v.handleApps(gtx, s)
