@@ -47,6 +47,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 		view.Moves = append(view.Moves, ev)
 		return err
 	})
+	fs.Func("click", "move the remote pointer to `MON:X,Y` and click the left button there (before typing,\nin order with -move); repeatable", func(s string) error {
+		ev, err := parseMove(s)
+		view.Moves = append(view.Moves, ev,
+			input.Event{Type: input.ButtonDown, Button: input.ButtonLeft}, input.Event{Type: input.ButtonUp, Button: input.ButtonLeft})
+		return err
+	})
 	fs.IntVar(&view.Monitor, "monitor", -1, "ask for monitor `N` (0 = all monitors; default: the agent's primary)")
 	fs.StringVar(&view.SetClipboard, "clipboard", "", "put `TEXT` on the remote clipboard once its screen arrives (the remote clipboard\ncomes back as {\"event\":\"clipboard\"} whenever it changes)")
 	fs.Func("mode", "ask the customer for `MODE` first: view, control (default) or demonstrate\n(show this machine's screen to the customer)", func(v string) error {

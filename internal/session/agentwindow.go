@@ -3,6 +3,7 @@ package session
 import (
 	"context"
 	"image"
+	"slices"
 	"sync"
 	"time"
 
@@ -23,6 +24,8 @@ type windowCustomer struct {
 	org     string        // the operator's organisation, once known
 	actions chan CustomerAction
 	report  *Reporter
+	done    chan struct{} // closed when the session ends: announcers stop
+	once    sync.Once
 
 	mu        sync.Mutex
 	status    agentui.Status
@@ -30,8 +33,12 @@ type windowCustomer struct {
 }
 
 func newWindowCustomer(ui *agentui.UI, timeout time.Duration, report *Reporter) *windowCustomer {
-	return &windowCustomer{ui: ui, timeout: timeout, report: report, actions: make(chan CustomerAction, 8), transfers: map[string]agentui.Transfer{}}
+	return &windowCustomer{ui: ui, timeout: timeout, report: report, actions: make(chan CustomerAction, 8),
+		transfers: map[string]agentui.Transfer{}, done: make(chan struct{})}
 }
+
+// close stops what the window customer started.
+func (w *windowCustomer) close() { w.once.Do(func() { close(w.done) }) }
 
 var questionKinds = map[QuestionKind]agentui.Kind{
 	AskSession: agentui.KindSession, AskMode: agentui.KindMode,
@@ -92,6 +99,54 @@ func (w *windowCustomer) Show(operator string, s proto.ModeState) {
 	st := w.statusLocked()
 	w.mu.Unlock()
 	w.ui.SetStatus(st)
+	go w.announcePanel()
+}
+
+// announcePanel reports where the panel's buttons are once the panel is
+// drawn and has kept its place for a moment (a window that is still being
+// resized can miss a click), for automation, within a few seconds.
+func (w *windowCustomer) announcePanel() {
+	t := time.NewTicker(20 * time.Millisecond)
+	defer t.Stop()
+	var last []image.Rectangle
+	steady := 0
+	for range 200 {
+		select {
+		case <-t.C:
+		case <-w.done:
+			return
+		}
+		controls, ok := w.panelControls()
+		now := append(w.ui.Bounds(), controls["stop"])
+		if !ok || !slices.Equal(now, last) {
+			last, steady = now, 0
+			continue
+		}
+		if steady++; steady == 10 {
+			w.report.Panel(controls)
+			return
+		}
+	}
+}
+
+// panelControls returns where the panel's buttons are, or false while a
+// question covers the panel.
+func (w *windowCustomer) panelControls() (map[string]image.Rectangle, bool) {
+	if _, shown, _ := w.ui.Where(agentui.ControlAllow); shown {
+		return nil, false
+	}
+	stop, shown, _ := w.ui.Where(agentui.ControlStop)
+	if !shown {
+		return nil, false
+	}
+	controls := map[string]image.Rectangle{"stop": stop}
+	for name, c := range map[string]string{"pause": agentui.ControlPause, "takeback": agentui.ControlTakeBack,
+		"chat": agentui.ControlChat, "files": agentui.ControlFiles, "apps": agentui.ControlApps} {
+		if r, ok, _ := w.ui.Where(c); ok {
+			controls[name] = r
+		}
+	}
+	return controls, true
 }
 
 // Actions delivers the panel's session buttons.
