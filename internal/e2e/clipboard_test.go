@@ -24,7 +24,8 @@ func TestClipboardBothWays(t *testing.T) {
 	tech := start(t, b["technician"], nil, "-headless", "-server", url, "-ca", ca, "-user", user, "-password-file", pw, "-json",
 		"-clipboard", toCustomer, "-end-after", "8s")
 	code := tech.next(t, "code")["code"].(string)
-	start(t, b["agent"], nil, "-keep", "-server", url, "-ca", ca, "-code", code, "-json", "-display", display)
+	agent := start(t, b["agent"], nil, "-keep", "-server", url, "-ca", ca, "-code", code, "-json", "-display", display)
+	answer(t, agent, display, "allow") // the customer allows, with a real click
 	tech.next(t, "connected")
 
 	// The customer's application: another X client reading and writing

@@ -35,7 +35,8 @@ func TestCursorFollowsPointer(t *testing.T) {
 	tech := start(t, b["technician"], nil, "-headless", "-server", url, "-ca", ca, "-user", user, "-password-file", pw, "-json",
 		"-monitor", "2", "-end-after", "20s")
 	code := tech.next(t, "code")["code"].(string)
-	start(t, b["agent"], nil, "-keep", "-server", url, "-ca", ca, "-code", code, "-json", "-display", display)
+	agent := start(t, b["agent"], nil, "-keep", "-server", url, "-ca", ca, "-code", code, "-json", "-display", display)
+	answer(t, agent, display, "allow")             // the customer allows, with a real click
 	for tech.next(t, "screen")["current"] != 2.0 { // first the primary, then 2
 	}
 
@@ -188,17 +189,26 @@ func TestViewerDrawsRemotePointer(t *testing.T) {
 	tech := start(t, b["technician"], []string{"DISPLAY=" + technician, "LIBGL_ALWAYS_SOFTWARE=1"},
 		"-server", url, "-ca", ca, "-user", user, "-password-file", pw, "-json", "-end-after", "20s")
 	code := tech.next(t, "code")["code"].(string)
-	start(t, b["agent"], nil, "-keep", "-server", url, "-ca", ca, "-code", code, "-json", "-display", customer)
+	agent := start(t, b["agent"], nil, "-keep", "-server", url, "-ca", ca, "-code", code, "-json", "-display", customer)
+	answer(t, agent, customer, "allow") // the customer allows, with a real click
 	tech.next(t, "connected")
+	mouse.moveTo(t, at.X, at.Y) // back from the Allow button
 
 	var shot *image.RGBA
 	var redBox, greenBox image.Rectangle
+	defer func() {
+		if t.Failed() {
+			t.Logf("technician:\n%s\n%s\nagent:\n%s", tech.output(), tech.stderr.String(), agent.output())
+		}
+	}()
 	waitShot(t, tx, "the picture and the pointer", func(s *image.RGBA) bool {
-		shot, redBox, greenBox = s, colourBox(s, isRed), colourBox(s, isGreen)
+		shot, redBox, greenBox = s, wideBox(s, isRed, 100), colourBox(s, isGreen)
 		// The whole red window, not a torn screenshot or a first picture
 		// still sharpening: its shape, and a pointer.
 		wholeRed := redBox.Dx() > 100 && abs(redBox.Dx()*red.Dy()-redBox.Dy()*red.Dx()) < 4*red.Dx()
-		return wholeRed && !greenBox.Empty()
+		// The customer's pointer comes back from the Allow button it
+		// clicked: wait for it to be drawn at rest.
+		return wholeRed && !greenBox.Empty() && greenBox.Max.Y > redBox.Max.Y
 	})
 	// The red window gives the picture's transform.
 	scale := float64(redBox.Dx()) / float64(red.Dx())
@@ -240,6 +250,26 @@ func colourBox(img *image.RGBA, is func(r, g, b uint8) bool) image.Rectangle {
 			p := img.Pix[img.PixOffset(x, y):]
 			if is(p[0], p[1], p[2]) {
 				box = box.Union(image.Rect(x, y, x+1, y+1))
+			}
+		}
+	}
+	return box
+}
+
+// wideBox bounds the runs of at least minRun pixels in a row that match:
+// the red window, not the agent panel's small red Stop button.
+func wideBox(img *image.RGBA, is func(r, g, b uint8) bool, minRun int) image.Rectangle {
+	var box image.Rectangle
+	for y := img.Rect.Min.Y; y < img.Rect.Max.Y; y++ {
+		run := 0
+		for x := img.Rect.Min.X; x < img.Rect.Max.X; x++ {
+			p := img.Pix[img.PixOffset(x, y):]
+			if !is(p[0], p[1], p[2]) {
+				run = 0
+				continue
+			}
+			if run++; run >= minRun {
+				box = box.Union(image.Rect(x-run+1, y, x+1, y+1))
 			}
 		}
 	}

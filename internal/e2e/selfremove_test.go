@@ -56,10 +56,6 @@ func TestSelfRemoval(t *testing.T) {
 		}, 0},
 		{"customer stops", func(t *testing.T, tech, agent *proc, display string) {
 			p := agent.next(t, "panel")
-			// At a person's pace: a click within half a second of the
-			// Allow click can be lost by the window (see the closing
-			// note of issue 5).
-			time.Sleep(time.Second)
 			clickControl(t, display, p["controls"].(map[string]any)["stop"])
 		}, 0},
 		{"SIGINT", func(t *testing.T, tech, agent *proc, display string) { agent.cmd.Process.Signal(syscall.SIGINT) }, 0},

@@ -27,7 +27,8 @@ func TestViewerShowsRemoteDesktop(t *testing.T) {
 	tech := start(t, b["technician"], []string{"DISPLAY=" + technician, "LIBGL_ALWAYS_SOFTWARE=1"},
 		"-server", url, "-ca", ca, "-user", user, "-password-file", pw, "-json", "-end-after", "6s")
 	code := tech.next(t, "code")["code"].(string)
-	start(t, b["agent"], nil, "-keep", "-server", url, "-ca", ca, "-code", code, "-json", "-display", customer)
+	agent := start(t, b["agent"], nil, "-keep", "-server", url, "-ca", ca, "-code", code, "-json", "-display", customer)
+	answer(t, agent, customer, "allow") // the customer allows, with a real click
 	tech.next(t, "connected")
 
 	// Wait until the picture is in the window, then look at the screen.

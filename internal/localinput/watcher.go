@@ -24,6 +24,12 @@ type Options struct {
 	Display string
 	// Logger receives the end of recording; nil discards.
 	Logger *slog.Logger
+	// Ignore, when set, is asked about each event the journal does not
+	// explain, with the pointer's root position at the time; events it
+	// accepts are not activity. The agent ignores what the customer does
+	// on its own window: answering a question or pressing Pause is using
+	// Tandem, not taking control back.
+	Ignore func(kind Kind, at image.Point) bool
 }
 
 // Watcher reports input events the agent did not inject. Its methods are
@@ -36,6 +42,7 @@ type Watcher struct {
 	log       *slog.Logger
 	now       func() time.Time
 	activity  chan struct{}
+	ignore    func(Kind, image.Point) bool
 	stop      chan struct{} // closed by Close: stops the flusher
 	wg        sync.WaitGroup
 	closeOnce sync.Once
@@ -80,7 +87,7 @@ func start(ctl *xgb.Conn, o Options) (*Watcher, error) {
 	}
 	scr := xproto.Setup(ctl).DefaultScreen(ctl)
 	w := &Watcher{
-		ctl: ctl, data: data, context: rc, log: o.Logger, now: time.Now,
+		ctl: ctl, data: data, context: rc, log: o.Logger, now: time.Now, ignore: o.Ignore,
 		screen:   image.Rect(0, 0, int(scr.WidthInPixels), int(scr.HeightInPixels)),
 		activity: make(chan struct{}, 1), stop: make(chan struct{}),
 		journal: newJournal(journalTTL),
@@ -199,7 +206,7 @@ func (w *Watcher) handle(data []byte) {
 	now := w.now()
 	for ; len(data) >= 32; data = data[32:] {
 		ev, ok := parseEvent(data[:32])
-		if ok && !w.journal.explain(ev, now) {
+		if ok && !w.journal.explain(ev, now) && (w.ignore == nil || !w.ignore(ev.kind, ev.at)) {
 			w.unexplained++
 			select {
 			case w.activity <- struct{}{}:
@@ -209,8 +216,8 @@ func (w *Watcher) handle(data []byte) {
 	}
 }
 
-// parseEvent reads a core device event: type, detail, and the pointer's
-// root position at bytes 20–23.
+// parseEvent reads a core device event: type, detail (not for a motion),
+// and the pointer's root position at bytes 20–23.
 func parseEvent(b []byte) (event, bool) {
 	var kind Kind
 	switch b[0] & 0x7f {
@@ -223,10 +230,14 @@ func parseEvent(b []byte) (event, bool) {
 	case xproto.ButtonRelease:
 		kind = ButtonUp
 	case xproto.MotionNotify:
-		x, y := int16(binary.LittleEndian.Uint16(b[20:])), int16(binary.LittleEndian.Uint16(b[22:]))
-		return event{kind: Motion, at: image.Pt(int(x), int(y))}, true
+		kind = Motion
 	default:
 		return event{}, false
 	}
-	return event{kind: kind, detail: uint32(b[1])}, true
+	x, y := int16(binary.LittleEndian.Uint16(b[20:])), int16(binary.LittleEndian.Uint16(b[22:]))
+	ev := event{kind: kind, at: image.Pt(int(x), int(y))}
+	if kind != Motion {
+		ev.detail = uint32(b[1])
+	}
+	return ev, true
 }

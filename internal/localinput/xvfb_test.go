@@ -154,3 +154,35 @@ func TestOtherClientsInputIsActivity(t *testing.T) {
 		})
 	}
 }
+
+// TestIgnore: what Ignore accepts (here, anything over the left half of
+// the screen, as the agent's own window would be) is not activity; the
+// same input elsewhere is.
+func TestIgnore(t *testing.T) {
+	leakcheck.Check(t)
+	if _, err := exec.LookPath("xdotool"); err != nil {
+		t.Skip("xdotool not installed (apt-get install xdotool)")
+	}
+	display := xvfb.Start(t, 640, 480)
+	own := image.Rect(0, 0, 320, 480)
+	w, err := Open(context.Background(), Options{Display: display, Ignore: func(_ Kind, at image.Point) bool { return at.In(own) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	xdo := func(args ...string) {
+		cmd := exec.Command("xdotool", args...)
+		cmd.Env = append(cmd.Environ(), "DISPLAY="+display)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("xdotool %v: %v\n%s", args, err, out)
+		}
+	}
+	xdo("mousemove", "--sync", "100", "100", "click", "1", "key", "a", "mousemove", "--sync", "200", "300")
+	// A marker outside: once its activity arrives, everything before it
+	// was judged.
+	xdo("mousemove", "--sync", "500", "100")
+	waitActivity(t, w, "a move outside the ignored area")
+	if n := w.unexplainedCount(); n != 1 {
+		t.Errorf("%d events counted as local, want only the marker (the rest was over the ignored area)", n)
+	}
+}

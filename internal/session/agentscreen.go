@@ -106,7 +106,15 @@ func (a *agentScreen) openExtras(ctx context.Context, window *agentui.UI) error 
 	}
 	opts := input.Options{Display: a.cfg.Display, Monitors: a.inputMonitors, Allow: a.allowInput, Logger: a.log}
 	if window != nil {
-		if a.local, err = localinput.Open(ctx, localinput.Options{Display: a.cfg.Display, Logger: a.log}); err != nil {
+		// Using the agent's own window (answering, pausing) is not taking
+		// control back.
+		ignore := func(kind localinput.Kind, at image.Point) bool {
+			if kind == localinput.KeyDown || kind == localinput.KeyUp {
+				return window.Focused()
+			}
+			return window.Covers(at)
+		}
+		if a.local, err = localinput.Open(ctx, localinput.Options{Display: a.cfg.Display, Logger: a.log, Ignore: ignore}); err != nil {
 			return fmt.Errorf("watch the keyboard and mouse: %w", err)
 		}
 		opts.Injecting = a.journal
