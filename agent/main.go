@@ -39,6 +39,7 @@ type options struct {
 	code           string
 	screen         session.ScreenConfig
 	consentTimeout time.Duration
+	files          session.FilesConfig
 	keep           bool
 }
 
@@ -67,7 +68,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	acfg := session.AgentConfig{Common: cfg, Code: o.code, Screen: o.screen, ConsentTimeout: o.consentTimeout}
+	acfg := session.AgentConfig{Common: cfg, Code: o.code, Screen: o.screen, ConsentTimeout: o.consentTimeout, Files: o.files}
 	if ui, err := openWindow(ctx, o.screen.Display, cfg); err != nil {
 		fmt.Fprintf(stderr, "agent: %v\n", err)
 		return 1
@@ -111,6 +112,7 @@ func parseFlags(args []string, stderr io.Writer, common *session.Flags, o *optio
 	fs.BoolVar(&o.screen.ViewOnly, "view-only", false, "let the technician see the screen but never control it")
 	fs.IntVar(&o.screen.MaxFPS, "max-fps", 30, "send at most `N` frames per second (nothing at all while the screen is still)")
 	fs.DurationVar(&o.consentTimeout, "consent-timeout", agentui.DefaultTimeout, "how long each question in the agent's window waits for an answer;\nno answer is a refusal")
+	fs.StringVar(&o.files.Dir, "download-dir", "", "where files you accept from the technician land (default: your Downloads folder)")
 	fs.BoolVar(&o.keep, "keep", false, "developer mode: leave this program's file in place when the session ends\n(its temporary files are still removed)")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, `Usage: agent -server URL -code CODE [flags]

@@ -70,6 +70,15 @@ func run(args []string, stdout, stderr io.Writer) int {
 		view.Say = append(view.Say, v)
 		return nil
 	})
+	fs.Func("send", "offer `FILE` to the customer once they allow the session (they accept or refuse it;\n{\"event\":\"transfer\"} lines show progress, \"transfer-done\" the SHA-256); repeatable", func(v string) error {
+		view.Send = append(view.Send, v)
+		return nil
+	})
+	fs.Func("fetch", "ask the customer for the file at `PATH` on their machine (they accept or refuse);\nrepeatable; it lands in -download-dir", func(v string) error {
+		view.Fetch = append(view.Fetch, v)
+		return nil
+	})
+	fs.StringVar(&view.Files.Dir, "download-dir", "", "where fetched files land (default: your Downloads folder)")
 	fs.StringVar(&view.ChatLog, "chat-log", "", "save the chat transcript to `FILE` when the session ends (JSON for a .json name,\nelse text)")
 	headless := fs.Bool("headless", false, "no viewer window: for scripts and tests (also the default when $DISPLAY is unset)")
 	fs.Usage = func() {

@@ -130,6 +130,24 @@ func (p *proc) next(t *testing.T, name string) map[string]any {
 	}
 }
 
+// nextOf returns the next event called one of names.
+func (p *proc) nextOf(t *testing.T, names ...string) map[string]any {
+	t.Helper()
+	timeout := time.After(30 * time.Second)
+	for {
+		select {
+		case m := <-p.lines:
+			for _, n := range names {
+				if m["event"] == n {
+					return m
+				}
+			}
+		case <-timeout:
+			t.Fatalf("%s: none of %q\n%s", p.name, names, p.stderr.String())
+		}
+	}
+}
+
 // last returns the last recorded event called name, or nil.
 func (p *proc) last(name string) map[string]any {
 	p.mu.Lock()

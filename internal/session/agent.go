@@ -28,6 +28,8 @@ type AgentConfig struct {
 	// Nil (and no Window) means nobody can be asked: every request is then
 	// answered "unavailable" and nothing is shared. Tests script one.
 	Customer Customer
+	// Files is where files the customer accepts land.
+	Files FilesConfig
 	// Now is the clock grants are checked against; nil = time.Now.
 	Now func() time.Time
 }
@@ -40,6 +42,7 @@ func RunAgent(ctx context.Context, cfg AgentConfig) error {
 	var wc *windowCustomer
 	if cfg.Window != nil {
 		wc = newWindowCustomer(cfg.Window, cfg.ConsentTimeout, cfg.Report)
+		defer wc.close()
 		cfg.Customer = wc
 	}
 	// The screen opens first, so a display problem is reported before the
@@ -120,7 +123,9 @@ func wireAgent(r *run, cfg *AgentConfig, scr *agentScreen, wc *windowCustomer, c
 		} else {
 			r.drain(ctx, peer.ChannelChat)
 		}
-		r.drain(ctx, peer.ChannelFile) // until file transfer is served
+		if aw == nil || !aw.serveFiles(ctx, r, cfg.Files) {
+			r.drain(ctx, peer.ChannelFile)
+		}
 	}
 	if scr == nil {
 		return peer.VideoNone

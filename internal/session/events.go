@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/tandem-remote/tandem/internal/chat"
+	"github.com/tandem-remote/tandem/internal/filexfer"
 	"github.com/tandem-remote/tandem/internal/peer"
 	"github.com/tandem-remote/tandem/internal/proto"
 )
@@ -34,7 +35,9 @@ func (r *Reporter) emit(event any, text string) {
 		fmt.Fprintf(r.w, "%s\n", b)
 		return
 	}
-	fmt.Fprintln(r.w, text)
+	if text != "" {
+		fmt.Fprintln(r.w, text)
+	}
 }
 
 // Code reports the session code to give the customer.
@@ -164,6 +167,18 @@ func (r *Reporter) Question(q Question, allow, deny image.Rectangle) {
 		"Asking you: "+kinds[q.Kind]+" "+string(q.Mode)+q.File)
 }
 
+// Panel reports where the agent panel's buttons are on the screen.
+func (r *Reporter) Panel(controls map[string]image.Rectangle) {
+	out := make(map[string]rect, len(controls))
+	for name, c := range controls {
+		out[name] = toRect(c)
+	}
+	r.emit(struct {
+		Event    string          `json:"event"`
+		Controls map[string]rect `json:"controls"`
+	}{"panel", out}, "")
+}
+
 // rect is a screen rectangle in JSON events.
 type rect struct {
 	X int `json:"x"`
@@ -173,6 +188,41 @@ type rect struct {
 }
 
 func toRect(r image.Rectangle) rect { return rect{r.Min.X, r.Min.Y, r.Dx(), r.Dy()} }
+
+// Transfer reports a file transfer's progress.
+func (r *Reporter) Transfer(p filexfer.Progress) {
+	dir := "to the customer"
+	if p.Incoming {
+		dir = "from the customer"
+	}
+	r.emit(struct {
+		Event string `json:"event"`
+		filexfer.Progress
+	}{"transfer", p}, fmt.Sprintf("File %s %s: %d of %d bytes", p.Name, dir, p.Done, p.Total))
+}
+
+// TransferEnd reports how a file transfer ended: with the file's final
+// name and SHA-256, or why it failed.
+func (r *Reporter) TransferEnd(path string, res filexfer.Result, err error) {
+	ev := struct {
+		Event   string `json:"event"`
+		File    string `json:"file"`
+		Name    string `json:"name,omitempty"`
+		Path    string `json:"path,omitempty"`
+		Bytes   int64  `json:"bytes"`
+		SHA256  string `json:"sha256,omitempty"`
+		Resumed int64  `json:"resumed,omitempty"`
+		Error   string `json:"error,omitempty"`
+	}{Event: "transfer-done", File: path, Name: res.Name, Path: res.Path, Bytes: res.Size, Resumed: res.Resumed}
+	text := fmt.Sprintf("File %s: done (%d bytes)", path, res.Size)
+	if err != nil {
+		ev.Event, ev.Error = "transfer-failed", transferError(err)
+		text = fmt.Sprintf("File %s: not transferred: %s", path, ev.Error)
+	} else {
+		ev.SHA256 = sha(res.SHA256)
+	}
+	r.emit(ev, text)
+}
 
 // Chat reports a chat message, sent or received.
 func (r *Reporter) Chat(m chat.Message) {

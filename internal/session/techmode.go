@@ -55,6 +55,9 @@ func (v *techView) onModeState(env proto.Envelope) {
 	}
 	v.r.cfg.Report.Mode(st)
 	v.followDemo(st)
+	if st.Answer == proto.AnswerAllowed {
+		v.allowOnce.Do(func() { close(v.allowed) })
+	}
 	if v.cfg.OnMode != nil {
 		v.cfg.OnMode(st)
 	}

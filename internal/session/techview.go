@@ -61,6 +61,13 @@ type ViewConfig struct {
 	OnChat  func(chat.Message)
 	ChatLog string
 
+	// Files: Send lists local files to offer the customer and Fetch paths
+	// on the customer's machine to download, once the customer allowed
+	// the session; fetched files land in Files.Dir.
+	Send  []string
+	Fetch []string
+	Files FilesConfig
+
 	// DemoDisplay is the X display shown to the customer in demonstration
 	// mode; "" means $DISPLAY, and without either the technician cannot
 	// demonstrate.
@@ -75,7 +82,9 @@ type techView struct {
 
 	firstFrame chan struct{}
 	firstOnce  sync.Once
-	demo       *toggle // the agent is in demonstration mode
+	demo       *toggle       // the agent is in demonstration mode
+	allowed    chan struct{} // closed once the customer allowed a mode
+	allowOnce  sync.Once
 	chat       *chat.Conn
 	saver      *frameSaver
 
@@ -96,7 +105,7 @@ func newTechView(cfg ViewConfig, log *slog.Logger) *techView {
 	if cfg.StatsEvery == 0 {
 		cfg.StatsEvery = time.Second
 	}
-	v := &techView{cfg: cfg, log: log, firstFrame: make(chan struct{}), demo: newToggle(), captured: map[uint32]time.Time{}, lastAt: time.Now()}
+	v := &techView{cfg: cfg, log: log, firstFrame: make(chan struct{}), demo: newToggle(), allowed: make(chan struct{}), captured: map[uint32]time.Time{}, lastAt: time.Now()}
 	if cfg.FramesDir != "" {
 		v.saver = newFrameSaver(cfg.FramesDir, log)
 	}
@@ -110,6 +119,7 @@ func (v *techView) start(ctx context.Context) {
 	}
 	r.goWorker(ctx, v.modes)
 	v.startChat(ctx)
+	v.startFiles(ctx)
 	r.goWorker(ctx, v.demonstrate)
 	r.goWorker(ctx, v.receive)
 	r.goWorker(ctx, v.stats)
