@@ -178,6 +178,18 @@ func (v *view) handleApps(gtx layout.Context, s snapshot) {
 		}
 		v.whole.Value = !chosen
 	}
+	// Ticking a window means sharing windows, not the whole screen; ticking
+	// the whole screen clears the windows.
+	for _, b := range v.apps {
+		if b.Update(gtx) && b.Value {
+			v.whole.Value = false
+		}
+	}
+	if v.whole.Update(gtx) && v.whole.Value {
+		for _, b := range v.apps {
+			b.Value = false
+		}
+	}
 	if v.buttons[nAppsPrev].Clicked(gtx) {
 		v.appsFrom = max(v.appsFrom-appsPage, 0)
 	}

@@ -12,10 +12,17 @@ const (
 	ControlChat     = nChat
 	ControlFiles    = nFiles
 	ControlApps     = nApps
+	ControlShare    = nShare // shares the windows ticked in the apps chooser
+	ControlSend     = nSend  // sends the chat line
+	ControlChatLine = nChatInput
+	ControlWhole    = nWhole // the apps chooser's "whole screen" choice
 )
 
+// ControlApp names the apps chooser's entry for window id.
+func ControlApp(id uint32) string { return appName(id) }
+
 // Where returns where the control called name (one of the Control
-// constants) is on the screen, in root coordinates, as last drawn, and
+// constants, or ControlApp) is on the screen, in root coordinates, as last drawn, and
 // whether the window shows it now; ready reports whether the question on
 // screen accepts an Allow yet (see the package doc). It serves automation:
 // accessibility tools and end-to-end tests that click with the real

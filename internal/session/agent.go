@@ -42,7 +42,6 @@ func RunAgent(ctx context.Context, cfg AgentConfig) error {
 	var wc *windowCustomer
 	if cfg.Window != nil {
 		wc = newWindowCustomer(cfg.Window, cfg.ConsentTimeout, cfg.Report)
-		defer wc.close()
 		cfg.Customer = wc
 	}
 	// The screen opens first, so a display problem is reported before the

@@ -3,7 +3,7 @@ package session
 import (
 	"context"
 	"image"
-	"slices"
+	"maps"
 	"sync"
 	"time"
 
@@ -24,8 +24,6 @@ type windowCustomer struct {
 	org     string        // the operator's organisation, once known
 	actions chan CustomerAction
 	report  *Reporter
-	done    chan struct{} // closed when the session ends: announcers stop
-	once    sync.Once
 
 	mu        sync.Mutex
 	status    agentui.Status
@@ -34,11 +32,8 @@ type windowCustomer struct {
 
 func newWindowCustomer(ui *agentui.UI, timeout time.Duration, report *Reporter) *windowCustomer {
 	return &windowCustomer{ui: ui, timeout: timeout, report: report, actions: make(chan CustomerAction, 8),
-		transfers: map[string]agentui.Transfer{}, done: make(chan struct{})}
+		transfers: map[string]agentui.Transfer{}}
 }
-
-// close stops what the window customer started.
-func (w *windowCustomer) close() { w.once.Do(func() { close(w.done) }) }
 
 var questionKinds = map[QuestionKind]agentui.Kind{
 	AskSession: agentui.KindSession, AskMode: agentui.KindMode,
@@ -99,54 +94,55 @@ func (w *windowCustomer) Show(operator string, s proto.ModeState) {
 	st := w.statusLocked()
 	w.mu.Unlock()
 	w.ui.SetStatus(st)
-	go w.announcePanel()
 }
 
-// announcePanel reports where the panel's buttons are once the panel is
-// drawn and has kept its place for a moment (a window that is still being
-// resized can miss a click), for automation, within a few seconds.
-func (w *windowCustomer) announcePanel() {
+// reportPanel reports where the panel's controls are (for automation:
+// accessibility tools, end-to-end tests) whenever the set on screen
+// changes and has kept its place for a moment — a window still being
+// resized can miss a click. It runs until ctx ends.
+func (w *windowCustomer) reportPanel(ctx context.Context, apps func() []uint32) {
 	t := time.NewTicker(20 * time.Millisecond)
 	defer t.Stop()
-	var last []image.Rectangle
+	var last, reported map[string]image.Rectangle
 	steady := 0
-	for range 200 {
+	for {
 		select {
 		case <-t.C:
-		case <-w.done:
+		case <-ctx.Done():
 			return
 		}
-		controls, ok := w.panelControls()
-		now := append(w.ui.Bounds(), controls["stop"])
-		if !ok || !slices.Equal(now, last) {
+		now := w.panelControls(apps())
+		if !maps.Equal(now, last) {
 			last, steady = now, 0
 			continue
 		}
-		if steady++; steady == 10 {
-			w.report.Panel(controls)
-			return
+		if steady++; steady == 10 && len(now) > 0 && !maps.Equal(now, reported) {
+			reported = now
+			w.report.Panel(now)
 		}
 	}
 }
 
-// panelControls returns where the panel's buttons are, or false while a
-// question covers the panel.
-func (w *windowCustomer) panelControls() (map[string]image.Rectangle, bool) {
+// panelControls returns where the panel's visible controls are (none
+// while a question covers the panel), with "app-ID" for each listed
+// application window of the chooser.
+func (w *windowCustomer) panelControls(apps []uint32) map[string]image.Rectangle {
 	if _, shown, _ := w.ui.Where(agentui.ControlAllow); shown {
-		return nil, false
+		return nil
 	}
-	stop, shown, _ := w.ui.Where(agentui.ControlStop)
-	if !shown {
-		return nil, false
+	controls := map[string]image.Rectangle{}
+	names := []string{agentui.ControlStop, agentui.ControlPause, agentui.ControlTakeBack, agentui.ControlChat,
+		agentui.ControlFiles, agentui.ControlApps, agentui.ControlShare, agentui.ControlSend,
+		agentui.ControlChatLine, agentui.ControlWhole}
+	for _, id := range apps {
+		names = append(names, agentui.ControlApp(id))
 	}
-	controls := map[string]image.Rectangle{"stop": stop}
-	for name, c := range map[string]string{"pause": agentui.ControlPause, "takeback": agentui.ControlTakeBack,
-		"chat": agentui.ControlChat, "files": agentui.ControlFiles, "apps": agentui.ControlApps} {
-		if r, ok, _ := w.ui.Where(c); ok {
+	for _, name := range names {
+		if r, ok, _ := w.ui.Where(name); ok {
 			controls[name] = r
 		}
 	}
-	return controls, true
+	return controls
 }
 
 // Actions delivers the panel's session buttons.
@@ -196,6 +192,9 @@ type agentWindow struct {
 	scr   *agentScreen // nil without a shared screen
 	chat  *chat.Conn   // nil when the grant has no chat
 	local *localinput.Watcher
+
+	mu   sync.Mutex
+	apps []uint32 // the chooser's windows
 }
 
 // newAgentWindow prepares the panel's side of a session that has just
@@ -226,6 +225,7 @@ func (aw *agentWindow) run(ctx context.Context) {
 	if aw.scr != nil && aw.scr.apps != nil {
 		aw.showApps(aw.scr.apps.Windows())
 	}
+	aw.cs.r.goWorker(ctx, func(ctx context.Context) { aw.wc.reportPanel(ctx, aw.appIDs) })
 	actions := aw.wc.ui.Actions()
 	for {
 		select {
@@ -274,6 +274,13 @@ func (aw *agentWindow) handle(ctx context.Context, a agentui.Action) {
 	}
 }
 
+// appIDs lists the application windows the chooser shows.
+func (aw *agentWindow) appIDs() []uint32 {
+	aw.mu.Lock()
+	defer aw.mu.Unlock()
+	return aw.apps
+}
+
 // showApps gives the chooser the application windows, marking those in
 // the shared region.
 func (aw *agentWindow) showApps(ws []appsel.Window) {
@@ -283,6 +290,13 @@ func (aw *agentWindow) showApps(ws []appsel.Window) {
 		list = append(list, agentui.AppWindow{ID: w.ID, Title: w.Title, Program: w.Program, Selected: !r.All && overlapsAny(w.Bounds, r.Rects)})
 	}
 	aw.wc.ui.SetAppWindows(list)
+	ids := make([]uint32, len(list))
+	for i, w := range list {
+		ids[i] = w.ID
+	}
+	aw.mu.Lock()
+	aw.apps = ids
+	aw.mu.Unlock()
 }
 
 func overlapsAny(b image.Rectangle, rs []image.Rectangle) bool {

@@ -167,7 +167,7 @@ func (r *Reporter) Question(q Question, allow, deny image.Rectangle) {
 		"Asking you: "+kinds[q.Kind]+" "+string(q.Mode)+q.File)
 }
 
-// Panel reports where the agent panel's buttons are on the screen.
+// Panel reports where the agent panel's controls are on the screen.
 func (r *Reporter) Panel(controls map[string]image.Rectangle) {
 	out := make(map[string]rect, len(controls))
 	for name, c := range controls {
