@@ -6,8 +6,8 @@
 // machine, run `turnrelay` separately and pass its URLs with -turn-url.
 //
 // On first start it creates its data directory with a self-generated TLS
-// certificate (cert.pem, whose fingerprint it prints), the technician token,
-// the TURN shared secret, the grant signing key and the account database
+// certificate (cert.pem, whose fingerprint it prints), the TURN shared
+// secret, the grant signing key and the account database
 // (tandem.db). There is no default account: while no administrator exists
 // it prints a one-time setup token for POST /v1/setup.
 //
@@ -71,7 +71,7 @@ func parseFlags(args []string, stdout, stderr io.Writer) (signaling.Options, slo
 	fs := flag.NewFlagSet("signaling", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&o.Addr, "addr", ":8443", "HTTPS and WebSocket listen `ADDR`ess (use :443 in production)")
-	fs.StringVar(&o.DataDir, "data", "data", "data `DIR`ectory: certificate, technician token, TURN secret")
+	fs.StringVar(&o.DataDir, "data", "data", "data `DIR`ectory: certificate, TURN secret, grant key, account database")
 	fs.StringVar(&o.PublicURL, "public-url", "", "`URL` clients use to reach this server (default https://localhost:PORT)")
 	fs.Func("turn-url", "relay `URL` handed to clients, repeatable: turn:HOST:3478?transport=udp,\nturn:HOST:3478?transport=tcp, turns:HOST:443?transport=tcp (default: the embedded relay's)", func(s string) error {
 		o.TURNURLs = append(o.TURNURLs, s)

@@ -24,7 +24,7 @@ const (
 // Sentinel errors, one per code.
 var (
 	ErrBadRequest   = errors.New("bad request")
-	ErrUnauthorized = errors.New("not authorized: check the technician token")
+	ErrUnauthorized = errors.New("not authorized: log in again (technician -user ID)")
 	ErrInvalidCode  = errors.New("the session code is wrong, expired or already used: ask the technician for a new one")
 	ErrThrottled    = errors.New("too many attempts from this address: wait a minute and try again")
 	ErrServerBusy   = errors.New("the server is busy: try again shortly")

@@ -17,7 +17,7 @@ const (
 )
 
 // Open asks the server for a new session. Token authenticates the
-// technician (until operator accounts exist, the server's technician token).
+// technician: the session token of an operator's SCRAM login.
 type Open struct {
 	Token string `json:"token"`
 }

@@ -14,8 +14,7 @@
 // constant time; join attempts are throttled per source address (per /64 for
 // IPv6) before a code is even looked at; operators open sessions with the
 // session token of a SCRAM login, checked against their account and IP
-// rules (the legacy technician token, compared in constant time, still
-// works until the technician logs in); every session's open, join and end
+// rules; every session's open, join and end
 // is audited with the operator's ID, and the agent gets a grant signed by
 // the server listing what the operator may do; WebSocket Origin must match
 // the server's own host; a customer block (package admin) refuses a Join
