@@ -1,43 +1,17 @@
 package agentui
 
 import (
-	"errors"
+	"github.com/tandem-remote/tandem/internal/xconn"
 	"image"
-	"sync"
 
 	"github.com/jezek/xgb"
 	"github.com/jezek/xgb/randr"
 	"github.com/jezek/xgb/xproto"
 )
 
-// randrTables guards xgb's package-wide RandR event and error tables:
-// randr.Init writes them on every call, racing with the reader goroutine
-// of every live connection (the race detector sees it, and a Go map
-// written while read can crash the process). They are the same for every
-// connection to a server, so they are written once; later connections
-// only record the extension's opcode, which is theirs alone.
-var randrTables sync.Once
-
-// useRandR readies c for RandR requests.
-func useRandR(c *xgb.Conn) error {
-	var err error
-	first := false
-	randrTables.Do(func() { first, err = true, randr.Init(c) })
-	if first {
-		return err
-	}
-	r, err := xproto.QueryExtension(c, 5, "RANDR").Reply()
-	if err != nil {
-		return err
-	}
-	if !r.Present {
-		return errors.New("no RANDR extension")
-	}
-	c.ExtLock.Lock()
-	c.Extensions["RANDR"] = r.MajorOpcode
-	c.ExtLock.Unlock()
-	return nil
-}
+// useRandR readies c for RandR requests (see xconn.Ext for why not
+// randr.Init).
+func useRandR(c *xgb.Conn) error { return xconn.Ext(c, "RANDR", randr.Init) }
 
 // initRandR reports whether the server has RandR 1.5 monitors, which the
 // keeper uses to put the window on the primary monitor and to tell which

@@ -2,6 +2,7 @@ package capture
 
 import (
 	"fmt"
+	"github.com/tandem-remote/tandem/internal/xconn"
 	"image"
 	"log/slog"
 
@@ -21,7 +22,7 @@ type damageState struct {
 // initXFixes enables cursor-shape notifications; DAMAGE needs XFixes too,
 // for its regions.
 func initXFixes(c *xgb.Conn, root xproto.Window, log *slog.Logger) bool {
-	if err := xfixes.Init(c); err != nil {
+	if err := xconn.Ext(c, "XFIXES", xfixes.Init); err != nil {
 		log.Info("capture: no XFixes extension: no cursor shapes, no damage tracking")
 		return false
 	}
@@ -38,7 +39,7 @@ func initXFixes(c *xgb.Conn, root xproto.Window, log *slog.Logger) bool {
 // Next fetches the region itself, so a busy screen cannot flood the
 // connection with events.
 func initDamage(c *xgb.Conn, root xproto.Window, log *slog.Logger) *damageState {
-	if err := damage.Init(c); err != nil {
+	if err := xconn.Ext(c, "DAMAGE", damage.Init); err != nil {
 		return nil
 	}
 	if _, err := damage.QueryVersion(c, 1, 1).Reply(); err != nil {

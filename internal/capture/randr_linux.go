@@ -3,6 +3,7 @@ package capture
 import (
 	"cmp"
 	"fmt"
+	"github.com/tandem-remote/tandem/internal/xconn"
 	"image"
 	"log/slog"
 	"slices"
@@ -20,7 +21,7 @@ type randrInfo struct {
 // initRandR subscribes to screen, CRTC and output changes. Without RandR
 // the whole screen is the only monitor.
 func initRandR(c *xgb.Conn, root xproto.Window, log *slog.Logger) randrInfo {
-	if err := randr.Init(c); err != nil {
+	if err := xconn.Ext(c, "RANDR", randr.Init); err != nil {
 		log.Info("capture: no RandR extension, one monitor only")
 		return randrInfo{}
 	}

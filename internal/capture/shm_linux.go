@@ -2,6 +2,7 @@ package capture
 
 import (
 	"fmt"
+	"github.com/tandem-remote/tandem/internal/xconn"
 	"image"
 	"log/slog"
 
@@ -72,7 +73,7 @@ func (cs *captureState) resize(c *xgb.Conn, size image.Point, wantSHM bool, log 
 		log.Info("capture: MIT-SHM disabled, using plain GetImage")
 		return nil
 	}
-	if err := shm.Init(c); err != nil {
+	if err := xconn.Ext(c, "MIT-SHM", shm.Init); err != nil {
 		log.Info("capture: no MIT-SHM extension (remote display?), using plain GetImage, about 15x slower")
 		return nil
 	}

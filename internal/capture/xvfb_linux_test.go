@@ -101,7 +101,7 @@ func (p *painter) setCursor(glyph uint16) {
 // the automatic whole-screen monitor.
 func (p *painter) splitMonitors(rs ...image.Rectangle) {
 	p.tb.Helper()
-	if err := randr.Init(p.c); err != nil {
+	if err := xconn.Ext(p.c, "RANDR", randr.Init); err != nil {
 		p.tb.Fatalf("painter: randr: %v", err)
 	}
 	randr.QueryVersion(p.c, 1, 5).Reply()

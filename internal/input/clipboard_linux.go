@@ -128,7 +128,7 @@ func (c *X11Clipboard) createWindow() error {
 
 // watch asks XFixes to report every new owner of CLIPBOARD.
 func (c *X11Clipboard) watch() error {
-	if err := xfixes.Init(c.conn); err != nil {
+	if err := xconn.Ext(c.conn, "XFIXES", xfixes.Init); err != nil {
 		return fmt.Errorf("x server lacks the XFIXES extension: %w", err)
 	}
 	if _, err := xfixes.QueryVersion(c.conn, 5, 0).Reply(); err != nil {

@@ -83,7 +83,7 @@ func NewX11(opts Options) (*X11, error) {
 }
 
 func newX11(c *xgb.Conn, opts Options) (*X11, error) {
-	if err := xtest.Init(c); err != nil {
+	if err := xconn.Ext(c, "XTEST", xtest.Init); err != nil {
 		return nil, fmt.Errorf("x server lacks the XTEST extension: %w", err)
 	}
 	km, err := loadKeymap(c)

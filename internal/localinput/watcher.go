@@ -104,7 +104,7 @@ func start(ctl *xgb.Conn, o Options) (*Watcher, error) {
 // createContext makes a RECORD context over core device events from every
 // client and returns it with RECORD's major opcode.
 func createContext(c *xgb.Conn) (record.Context, byte, error) {
-	if err := record.Init(c); err != nil {
+	if err := xconn.Ext(c, "RECORD", record.Init); err != nil {
 		return 0, 0, fmt.Errorf("x server lacks the RECORD extension (Xorg: Load \"record\"): %w", err)
 	}
 	if _, err := record.QueryVersion(c, 1, 13).Reply(); err != nil {

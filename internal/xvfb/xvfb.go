@@ -113,7 +113,7 @@ func (c *Client) Window(r image.Rectangle, rgb uint32) {
 // Monitors splits the screen into RandR monitors, the first primary.
 func (c *Client) Monitors(rects ...image.Rectangle) {
 	c.tb.Helper()
-	if err := randr.Init(c.conn); err != nil {
+	if err := xconn.Ext(c.conn, "RANDR", randr.Init); err != nil {
 		c.tb.Fatalf("randr: %v", err)
 	}
 	randr.QueryVersion(c.conn, 1, 5).Reply()
