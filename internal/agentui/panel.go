@@ -20,11 +20,10 @@ const (
 	appsPage       = 8 // windows to choose from, a page at a time
 )
 
-// drawPanel draws the session panel: status, buttons, and the open panes.
+// drawPanel draws the session panel: buttons, status, and the open panes.
 func (v *view) drawPanel(c *column, s snapshot) {
 	t, st := v.t, s.status
 	v.status = st
-	c.text(nStatus, t.statusLine(st), unit.Sp(15), true, fg, v.th)
 	bs := []button{{nStop, t[mStop], v.buttons[nStop], denyBg}}
 	if st.Operator != "" {
 		pause := button{nPause, t[mPause], v.buttons[nPause], btnBg}
@@ -42,7 +41,11 @@ func (v *view) drawPanel(c *column, s snapshot) {
 		bs = append(bs, v.toggle(nChat, mChat, v.chatOpen), v.toggle(nFiles, mFiles, v.filesOpen),
 			v.toggle(nApps, mApps, v.appsOpen))
 	}
+	// The buttons come first, Stop leading: a status line that grows
+	// (taking back control says more) must never move Stop from under a
+	// pointer on its way to it.
 	c.row(v.th, bs)
+	c.text(nStatus, t.statusLine(st), unit.Sp(15), true, fg, v.th)
 	if st.Operator == "" {
 		return
 	}
