@@ -66,7 +66,7 @@ func TestFileTransfer(t *testing.T) {
 				fileArg = []string{"-fetch", src}
 			}
 			args := append([]string{"-headless", "-server", srv.url, "-ca", srv.ca, "-user", user, "-password-file", pw,
-				"-json", "-mode", "view", "-download-dir", techDir + "/in", "-end-after", "15s"}, fileArg...)
+				"-json", "-mode", "view", "-download-dir", techDir + "/in", "-end-after", "60s"}, fileArg...)
 			os.Mkdir(techDir+"/in", 0o700)
 			tech := start(t, b["technician"], nil, args...)
 			code := tech.next(t, "code")["code"].(string)
