@@ -1,8 +1,10 @@
 // Package techui is the technician's interactive side: it runs a support
 // session (package session) with the viewer window (package viewer) in
 // front of it. Decoded pictures go to the window, the window's keyboard and
-// pointer go to the agent, the toolbar picks monitors and hangs up, and the
-// status line shows the path, round trip, frame rate and bitrate.
+// pointer go to the agent, the toolbar picks monitors, asks the customer
+// for control or view (the view-only toggle) and hangs up, and the status
+// line shows the path, round trip, frame rate, bitrate and what the
+// customer allows.
 //
 // It is separate from package session so that the customer's agent, which
 // shares the session code, never links the GUI toolkit.
@@ -42,6 +44,9 @@ func Run(ctx context.Context, cfg session.TechnicianConfig) error {
 	clipboard := make(chan string, 4)
 	cfg.View.Clipboard = clipboard
 	cfg.View.OnClipboard = v.SetClipboard
+	modes := make(chan proto.Mode, 4)
+	cfg.View.Modes = modes
+	cfg.View.OnMode = ui.mode
 
 	vctx, closeWindow := context.WithCancel(ctx)
 	defer closeWindow()
@@ -50,7 +55,7 @@ func Run(ctx context.Context, cfg session.TechnicianConfig) error {
 		done <- session.RunTechnician(ctx, cfg)
 		closeWindow()
 	}()
-	go ui.actions(monitors, clipboard, hang)
+	go ui.actions(monitors, clipboard, modes, hang)
 	if err := v.Run(vctx); err == nil {
 		hang() // the technician closed the window
 	}
@@ -68,7 +73,7 @@ type ui struct {
 
 // actions turns toolbar requests into session requests until the window's
 // Actions channel closes.
-func (u *ui) actions(monitors chan<- int, clipboard chan<- string, hang func()) {
+func (u *ui) actions(monitors chan<- int, clipboard chan<- string, modes chan<- proto.Mode, hang func()) {
 	for a := range u.v.Actions() {
 		switch a.Kind {
 		case viewer.ActionSelectMonitor:
@@ -89,10 +94,54 @@ func (u *ui) actions(monitors chan<- int, clipboard chan<- string, hang func()) 
 			case clipboard <- text:
 			default:
 			}
+		case viewer.ActionViewOnly:
+			// Leaving view-only asks the customer for control; the
+			// agent answers with the mode in force (see mode).
+			m := proto.ModeControl
+			if a.ViewOnly {
+				m = proto.ModeView
+			}
+			select {
+			case modes <- m:
+			default:
+			}
 		case viewer.ActionDisconnect:
 			hang()
 		}
 	}
+}
+
+// mode shows what the customer allows now, and stops sending input while
+// the customer does not let the technician control.
+func (u *ui) mode(st proto.ModeState) {
+	u.mu.Lock()
+	u.status.Customer = customerText(st)
+	s := u.status
+	u.mu.Unlock()
+	u.v.SetStatus(s)
+	if !st.InputAllowed() {
+		u.v.SetViewOnly(true)
+	}
+}
+
+func customerText(st proto.ModeState) string {
+	switch {
+	case st.Answer == proto.AnswerRefused || st.Answer == proto.AnswerTimeout:
+		return "the customer said no; " + customerText(proto.ModeState{Mode: st.Mode, Paused: st.Paused, InputSuspended: st.InputSuspended})
+	case st.Answer == proto.AnswerNotGranted:
+		return "not in your permissions"
+	case st.Paused:
+		return "paused by the customer"
+	case st.InputSuspended:
+		return "the customer took back control"
+	case st.Mode == proto.ModeControl:
+		return "customer allows control"
+	case st.Mode == proto.ModeView:
+		return "customer allows viewing"
+	case st.Mode == proto.ModeDemonstrate:
+		return "showing your screen"
+	}
+	return "waiting for the customer"
 }
 
 func (u *ui) frame(pic *vpx.I420, monitor int) {

@@ -223,6 +223,9 @@ func statusText(st Status, viewOnly bool) string {
 	} else {
 		parts = append(parts, "control")
 	}
+	if st.Customer != "" {
+		parts = append(parts, st.Customer)
+	}
 	return strings.Join(parts, " · ")
 }
 

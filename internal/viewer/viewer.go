@@ -42,6 +42,9 @@ type Status struct {
 	Peer     string  // who is on the other side, e.g. the agent's ID
 	Monitors []Monitor
 	Current  int // index into Monitors of the monitor being shown
+	// Customer says what the customer allows now, e.g. "customer:
+	// viewing only" or "paused by the customer"; shown last.
+	Customer string
 }
 
 // Config configures a Viewer.
