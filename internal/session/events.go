@@ -196,9 +196,13 @@ func (r *Reporter) Transfer(p filexfer.Progress) {
 		dir = "from the customer"
 	}
 	r.emit(struct {
-		Event string `json:"event"`
-		filexfer.Progress
-	}{"transfer", p}, fmt.Sprintf("File %s %s: %d of %d bytes", p.Name, dir, p.Done, p.Total))
+		Event    string `json:"event"`
+		ID       uint32 `json:"id"`
+		Name     string `json:"name"`
+		Done     int64  `json:"done"`
+		Total    int64  `json:"total"`
+		Incoming bool   `json:"incoming,omitempty"`
+	}{"transfer", p.ID, p.Name, p.Done, p.Total, p.Incoming}, fmt.Sprintf("File %s %s: %d of %d bytes", p.Name, dir, p.Done, p.Total))
 }
 
 // TransferEnd reports how a file transfer ended: with the file's final
