@@ -4,7 +4,7 @@
 // pointer go to the agent, the toolbar picks monitors, asks the customer
 // for control or view (the view-only toggle) and hangs up, and the status
 // line shows the path, round trip, frame rate, bitrate and what the
-// customer allows.
+// customer allows; the chat pane talks with the customer.
 //
 // It is separate from package session so that the customer's agent, which
 // shares the session code, never links the GUI toolkit.
@@ -16,6 +16,7 @@ import (
 	"image"
 	"sync"
 
+	"github.com/tandem-remote/tandem/internal/chat"
 	"github.com/tandem-remote/tandem/internal/peer"
 	"github.com/tandem-remote/tandem/internal/proto"
 	"github.com/tandem-remote/tandem/internal/session"
@@ -47,6 +48,9 @@ func Run(ctx context.Context, cfg session.TechnicianConfig) error {
 	modes := make(chan proto.Mode, 4)
 	cfg.View.Modes = modes
 	cfg.View.OnMode = ui.mode
+	chatOut := make(chan string, 16)
+	cfg.View.ChatOut = chatOut
+	cfg.View.OnChat = func(m chat.Message) { v.AddChat(m.From, m.Text) }
 
 	vctx, closeWindow := context.WithCancel(ctx)
 	defer closeWindow()
@@ -55,7 +59,7 @@ func Run(ctx context.Context, cfg session.TechnicianConfig) error {
 		done <- session.RunTechnician(ctx, cfg)
 		closeWindow()
 	}()
-	go ui.actions(monitors, clipboard, modes, hang)
+	go ui.actions(monitors, clipboard, modes, chatOut, hang)
 	if err := v.Run(vctx); err == nil {
 		hang() // the technician closed the window
 	}
@@ -73,7 +77,7 @@ type ui struct {
 
 // actions turns toolbar requests into session requests until the window's
 // Actions channel closes.
-func (u *ui) actions(monitors chan<- int, clipboard chan<- string, modes chan<- proto.Mode, hang func()) {
+func (u *ui) actions(monitors chan<- int, clipboard chan<- string, modes chan<- proto.Mode, chatOut chan<- string, hang func()) {
 	for a := range u.v.Actions() {
 		switch a.Kind {
 		case viewer.ActionSelectMonitor:
@@ -103,6 +107,11 @@ func (u *ui) actions(monitors chan<- int, clipboard chan<- string, modes chan<- 
 			}
 			select {
 			case modes <- m:
+			default:
+			}
+		case viewer.ActionChat:
+			select {
+			case chatOut <- a.Text:
 			default:
 			}
 		case viewer.ActionDisconnect:

@@ -77,9 +77,10 @@ func (u *ui) focus(focused bool) {
 func (u *ui) registerInput(gtx layout.Context) {
 	defer clip.Rect(image.Rectangle{Max: u.geom.View}).Push(gtx.Ops).Pop()
 	event.Op(gtx.Ops, u.tag)
-	if !gtx.Focused(u.tag) {
+	if !gtx.Focused(u.tag) && (!u.chatFocused(gtx) || u.reclaim) {
 		gtx.Execute(key.FocusCmd{Tag: u.tag})
 	}
+	u.reclaim = false
 }
 
 // handleScreen turns the viewport's pointer and keyboard events into input.
@@ -127,6 +128,7 @@ func (u *ui) pointer(e pointer.Event) {
 	case pointer.Move, pointer.Drag:
 		u.move(e.Position)
 	case pointer.Press:
+		u.reclaim = true
 		if u.move(e.Position) {
 			u.setButtons(uint8(e.Buttons))
 		}

@@ -24,6 +24,7 @@ import (
 type layoutInfo struct {
 	buttons map[string]image.Rectangle
 	screen  image.Rectangle // the viewport the remote screen is drawn in
+	chat    image.Rectangle // the chat pane, its text field last; empty when closed
 	geom    geometry
 	cursor  bool // the remote pointer was drawn
 }
@@ -52,6 +53,8 @@ type ui struct {
 	viewOnly bool
 	focused  bool
 	redraws  uint64
+	chat     chatPane
+	reclaim  bool // a click on the screen takes the keyboard back from the chat
 }
 
 func newUI(v *Viewer, start time.Time) *ui {
@@ -59,7 +62,7 @@ func newUI(v *Viewer, start time.Time) *ui {
 	// Only the embedded Go font: scanning the system's fonts would cost
 	// more than the whole window's start-up.
 	th.Shaper = text.NewShaper(text.NoSystemFonts(), text.WithCollection(gofont.Regular()))
-	u := &ui{v: v, start: start, th: th, tb: newToolbar(th), tag: new(int)}
+	u := &ui{v: v, start: start, th: th, tb: newToolbar(th), tag: new(int), chat: newChatPane()}
 	u.kb = newKeyboard(u.send)
 	return u
 }
@@ -70,6 +73,8 @@ type snapshot struct {
 	status   Status
 	viewOnly bool
 	clip     *string
+	chat     []ChatLine
+	chatSeq  uint64
 	cursor   CursorPos
 	shape    CursorShape
 	hasCur   bool
@@ -79,7 +84,7 @@ func (u *ui) snapshot() snapshot {
 	v := u.v
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	s := snapshot{next: v.next, status: v.status, viewOnly: v.viewOnly, clip: v.clip}
+	s := snapshot{next: v.next, status: v.status, viewOnly: v.viewOnly, clip: v.clip, chat: v.chat, chatSeq: v.chatSeq}
 	s.cursor, s.shape, s.hasCur = v.cursorSnapshot()
 	v.next, v.clip = nil, nil
 	return s
@@ -104,7 +109,8 @@ func (u *ui) frame(e app.FrameEvent) {
 	// came before it.
 	u.handleScreen(gtx)
 	u.handleToolbar(gtx, s.status)
-	info := u.draw(gtx, s.status)
+	u.handleChat(gtx, s.chatSeq)
+	info := u.draw(gtx, s.status, s.chat)
 	t0 := time.Now()
 	e.Frame(gtx.Ops) // renders, uploading the new picture's texture
 	took := time.Since(t0)
@@ -133,7 +139,7 @@ func (u *ui) account(newPicture bool, took time.Duration, info layoutInfo) {
 }
 
 // draw lays out the toolbar, the remote screen and the status line.
-func (u *ui) draw(gtx layout.Context, st Status) layoutInfo {
+func (u *ui) draw(gtx layout.Context, st Status, chat []ChatLine) layoutInfo {
 	paint.Fill(gtx.Ops, barBg)
 	info := layoutInfo{}
 	if u.v.cfg.DisplayOnly {
@@ -144,7 +150,7 @@ func (u *ui) draw(gtx layout.Context, st Status) layoutInfo {
 	}
 	layout.Flex{Axis: layout.Vertical}.Layout(gtx,
 		layout.Rigid(func(gtx layout.Context) layout.Dimensions {
-			dims, rects := u.tb.layout(gtx, u.tb.items(st, u.mode, u.viewOnly))
+			dims, rects := u.tb.layout(gtx, u.tb.items(st, u.mode, u.viewOnly, u.chat.open))
 			info.buttons = rects
 			info.screen.Min.Y = dims.Size.Y
 			return dims
@@ -154,9 +160,20 @@ func (u *ui) draw(gtx layout.Context, st Status) layoutInfo {
 			return u.drawScreen(gtx)
 		}),
 		layout.Rigid(func(gtx layout.Context) layout.Dimensions {
+			if !u.chat.open {
+				return layout.Dimensions{}
+			}
+			dims := u.drawChat(gtx, chat)
+			info.chat = image.Rectangle{Max: dims.Size} // placed below the screen after the layout
+			return dims
+		}),
+		layout.Rigid(func(gtx layout.Context) layout.Dimensions {
 			return u.drawStatus(gtx, st)
 		}),
 	)
+	if !info.chat.Empty() {
+		info.chat = info.chat.Add(image.Pt(0, info.screen.Max.Y))
+	}
 	info.geom, info.cursor = u.geom, u.cur.drawn
 	return info
 }

@@ -36,6 +36,8 @@ const (
 	// ActionDisconnect asks to end the session; the caller then cancels
 	// Run's context.
 	ActionDisconnect
+	// ActionChat carries a chat message the technician typed (Text).
+	ActionChat
 )
 
 // Action is one toolbar request. Only the fields of its Kind are set.
@@ -58,6 +60,8 @@ func (k ActionKind) String() string {
 		return "get-clipboard"
 	case ActionDisconnect:
 		return "disconnect"
+	case ActionChat:
+		return "chat"
 	}
 	return fmt.Sprintf("ActionKind(%d)", int(k))
 }
@@ -73,6 +77,7 @@ const (
 	btnSendClip   = "send-clipboard"
 	btnGetClip    = "get-clipboard"
 	btnDisconnect = "disconnect"
+	btnChat       = "chat"
 )
 
 // btnMonitor names the button of monitor i.
@@ -111,7 +116,7 @@ type toolbar struct {
 
 func newToolbar(th *material.Theme) *toolbar {
 	tb := &toolbar{th: th, buttons: make(map[string]*widget.Clickable)}
-	for _, n := range []string{btnMode, btnViewOnly, btnCtrlAltDel, btnAltTab, btnSuper, btnPrint, btnSendClip, btnGetClip, btnDisconnect} {
+	for _, n := range []string{btnMode, btnViewOnly, btnCtrlAltDel, btnAltTab, btnSuper, btnPrint, btnSendClip, btnGetClip, btnChat, btnDisconnect} {
 		tb.buttons[n] = new(widget.Clickable)
 	}
 	return tb
@@ -125,7 +130,7 @@ type item struct {
 }
 
 // items lists the buttons to draw for this state.
-func (tb *toolbar) items(st Status, mode Mode, viewOnly bool) []item {
+func (tb *toolbar) items(st Status, mode Mode, viewOnly, chatOpen bool) []item {
 	for len(tb.monitors) < len(st.Monitors) {
 		tb.monitors = append(tb.monitors, new(widget.Clickable))
 	}
@@ -147,6 +152,7 @@ func (tb *toolbar) items(st Status, mode Mode, viewOnly bool) []item {
 		item{btnPrint, "PrtSc", b[btnPrint], false},
 		item{btnSendClip, "Send clipboard", b[btnSendClip], false},
 		item{btnGetClip, "Get clipboard", b[btnGetClip], false},
+		item{btnChat, "Chat", b[btnChat], chatOpen},
 		item{btnDisconnect, "Disconnect", b[btnDisconnect], false},
 	)
 }

@@ -94,6 +94,8 @@ type Viewer struct {
 	cursor   cursorState
 	ran      bool
 	pool     pool // RGBA buffers for ShowI420
+	chat     []ChatLine
+	chatSeq  uint64
 }
 
 // New returns a viewer; Run opens its window.
