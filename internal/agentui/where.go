@@ -18,6 +18,24 @@ const (
 	ControlWhole    = nWhole // the apps chooser's "whole screen" choice
 )
 
+// WhereAll is Where for several controls at once, reading the window's
+// place once: the rectangles of those shown now, by name.
+func (u *UI) WhereAll(names []string) map[string]image.Rectangle {
+	b := u.Bounds()
+	out := make(map[string]image.Rectangle, len(names))
+	if len(b) == 0 {
+		return out
+	}
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	for _, n := range names {
+		if r, ok := u.layout.rects[n]; ok {
+			out[n] = r.Add(b[0].Min)
+		}
+	}
+	return out
+}
+
 // ControlApp names the apps chooser's entry for window id.
 func ControlApp(id uint32) string { return appName(id) }
 

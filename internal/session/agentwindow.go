@@ -99,9 +99,13 @@ func (w *windowCustomer) Show(operator string, s proto.ModeState) {
 // reportPanel reports where the panel's controls are (for automation:
 // accessibility tools, end-to-end tests) whenever the set on screen
 // changes and has kept its place for a moment — a window still being
-// resized can miss a click. It runs until ctx ends.
+// resized can miss a click. It runs until ctx ends, and only for -json
+// output, where the event goes (one X round trip every 50 ms).
 func (w *windowCustomer) reportPanel(ctx context.Context, apps func() []uint32) {
-	t := time.NewTicker(20 * time.Millisecond)
+	if !w.report.json {
+		return
+	}
+	t := time.NewTicker(50 * time.Millisecond)
 	defer t.Stop()
 	var last, reported map[string]image.Rectangle
 	steady := 0
@@ -116,7 +120,7 @@ func (w *windowCustomer) reportPanel(ctx context.Context, apps func() []uint32) 
 			last, steady = now, 0
 			continue
 		}
-		if steady++; steady == 10 && len(now) > 0 && !maps.Equal(now, reported) {
+		if steady++; steady == 4 && len(now) > 0 && !maps.Equal(now, reported) {
 			reported = now
 			w.report.Panel(now)
 		}
@@ -127,20 +131,15 @@ func (w *windowCustomer) reportPanel(ctx context.Context, apps func() []uint32) 
 // while a question covers the panel), with "app-ID" for each listed
 // application window of the chooser.
 func (w *windowCustomer) panelControls(apps []uint32) map[string]image.Rectangle {
-	if _, shown, _ := w.ui.Where(agentui.ControlAllow); shown {
-		return nil
-	}
-	controls := map[string]image.Rectangle{}
-	names := []string{agentui.ControlStop, agentui.ControlPause, agentui.ControlTakeBack, agentui.ControlChat,
-		agentui.ControlFiles, agentui.ControlApps, agentui.ControlShare, agentui.ControlSend,
+	names := []string{agentui.ControlAllow, agentui.ControlStop, agentui.ControlPause, agentui.ControlTakeBack,
+		agentui.ControlChat, agentui.ControlFiles, agentui.ControlApps, agentui.ControlShare, agentui.ControlSend,
 		agentui.ControlChatLine, agentui.ControlWhole}
 	for _, id := range apps {
 		names = append(names, agentui.ControlApp(id))
 	}
-	for _, name := range names {
-		if r, ok, _ := w.ui.Where(name); ok {
-			controls[name] = r
-		}
+	controls := w.ui.WhereAll(names)
+	if _, question := controls[agentui.ControlAllow]; question {
+		return nil
 	}
 	return controls
 }
