@@ -138,5 +138,13 @@ Flags:
 		fmt.Fprintln(stderr, "agent: -server and -code are required (see -h)")
 		return 2, false
 	}
+	if o.files.Dir != "" {
+		// Checked now, not when the first file arrives: a bad folder
+		// would otherwise leave the technician's offers unanswered.
+		if fi, err := os.Lstat(o.files.Dir); err != nil || !fi.IsDir() {
+			fmt.Fprintf(stderr, "agent: -download-dir %s is not a folder (a link to one is refused too): create it or leave the flag out\n", o.files.Dir)
+			return 2, false
+		}
+	}
 	return 0, true
 }

@@ -28,6 +28,7 @@ func TestExitStatus(t *testing.T) {
 		{"help", []string{"-h"}, 0, "-relay-only"},
 		{"no code", []string{"-server", hs.URL}, 2, "-code are required"},
 		{"junk argument", []string{"-server", hs.URL, "-code", "123456789", "extra"}, 2, "required"},
+		{"missing download folder", []string{"-server", hs.URL, "-code", "123456789", "-download-dir", "/nonexistent/dir"}, 2, "not a folder"},
 		{"wrong code", []string{"-server", hs.URL, "-ca", ca, "-code", "123456789"}, 1, "wrong, expired or already used"},
 		{"not a code", []string{"-server", hs.URL, "-ca", ca, "-code", "12-34"}, 1, "not a session code"},
 		{"untrusted server", []string{"-server", hs.URL, "-code", "123456789"}, 1, "-ca"},

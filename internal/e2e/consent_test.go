@@ -21,11 +21,7 @@ func clickControl(t *testing.T, display string, r any) {
 	y := int(m["y"].(float64) + m["h"].(float64)/2)
 	// From elsewhere, as a hand moves: a pointer already resting on the
 	// spot when the window appeared under it would not be a fair test.
-	cmd := exec.Command("xdotool", "mousemove", "--sync", "0", "0", "mousemove", "--sync", fmt.Sprint(x), fmt.Sprint(y), "click", "1")
-	cmd.Env = append(cmd.Environ(), "DISPLAY="+display)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("xdotool: %v\n%s", err, out)
-	}
+	xdo(t, display, "mousemove", "--sync", "0", "0", "mousemove", "--sync", fmt.Sprint(x), fmt.Sprint(y), "click", "1")
 }
 
 // answer waits for the agent's next question and clicks button

@@ -47,9 +47,11 @@ func (w *windowCustomer) Ask(ctx context.Context, q Question) string {
 		w.org = q.Organisation
 		w.mu.Unlock()
 	}
-	asked := make(chan struct{})
-	defer close(asked)
-	go w.announce(q, asked)
+	if w.report.json { // the event is for automation, which reads -json
+		asked := make(chan struct{})
+		defer close(asked)
+		go w.announce(q, asked)
+	}
 	ans, err := w.ui.Ask(ctx, agentui.Request{
 		Kind: questionKinds[q.Kind], Operator: q.Operator, Organisation: q.Organisation,
 		Mode: string(q.Mode), Functions: q.Functions, File: q.File, Size: q.Size, Timeout: w.timeout,
@@ -77,9 +79,8 @@ func (w *windowCustomer) announce(q Question, asked <-chan struct{}) {
 			return
 		case <-t.C:
 		}
-		allow, shown, ready := w.ui.Where(agentui.ControlAllow)
-		deny, _, _ := w.ui.Where(agentui.ControlDeny)
-		if shown && ready {
+		if allow, shown, ready := w.ui.Where(agentui.ControlAllow); shown && ready {
+			deny, _, _ := w.ui.Where(agentui.ControlDeny)
 			w.report.Question(q, allow, deny)
 			return
 		}

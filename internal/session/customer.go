@@ -65,9 +65,7 @@ func (cs *customerSide) run(ctx context.Context) {
 				return
 			}
 			if cs.consent.act(a) {
-				st := cs.consent.get()
-				cs.r.cfg.Report.Mode(st)
-				cs.r.sendControl(ctx, proto.TypeModeState, st)
+				cs.notify(ctx)
 			}
 		case <-ctx.Done():
 			return
@@ -79,14 +77,12 @@ func (cs *customerSide) run(ctx context.Context) {
 // or mouse, and tells the technician.
 func (cs *customerSide) takeBack(ctx context.Context) {
 	if cs.consent.act(ActTakeBack) {
-		st := cs.consent.get()
-		cs.r.cfg.Report.Mode(st)
-		cs.r.sendControl(ctx, proto.TypeModeState, st)
+		cs.notify(ctx)
 	}
 }
 
-// notify tells the technician the state in force after a change the
-// customer made outside the session buttons (the shared applications).
+// notify tells the technician (and the event stream) the state in force
+// after a change the customer made.
 func (cs *customerSide) notify(ctx context.Context) {
 	st := cs.consent.get()
 	cs.r.cfg.Report.Mode(st)
