@@ -3,6 +3,7 @@ package agentui
 import (
 	"errors"
 	"fmt"
+	"image"
 	"log/slog"
 	"time"
 )
@@ -64,6 +65,13 @@ type Request struct {
 	// Timeout is how long the customer has to answer; 0 means
 	// DefaultTimeout. No answer is a Deny.
 	Timeout time.Duration
+	// Ready, if set, is called once, from another goroutine, when this
+	// question is on screen and accepts an Allow: drawn for armDelay, the
+	// window at the size of what it drew and in the same place for two
+	// looks in a row. It gets the Allow and Deny buttons' rectangles on
+	// the root window, for automation (end-to-end tests, accessibility
+	// tools). It is not called for a question answered or withdrawn first.
+	Ready func(allow, deny image.Rectangle)
 }
 
 // validate says what is wrong with a request, if anything.

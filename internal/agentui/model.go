@@ -74,6 +74,11 @@ func (m *model) ask(ctx context.Context, r Request) (Answer, error) {
 	if err != nil {
 		return Deny, err
 	}
+	return m.wait(ctx, p)
+}
+
+// wait waits for p's answer, the end of ctx (which withdraws p), or close.
+func (m *model) wait(ctx context.Context, p *prompt) (Answer, error) {
 	select {
 	case rp := <-p.reply:
 		return rp.a, rp.err

@@ -121,7 +121,19 @@ func (u *UI) waitDrawn(ctx context.Context) error {
 // ends first (the question is withdrawn), or with ErrClosed if the window
 // closes.
 func (u *UI) Ask(ctx context.Context, r Request) (Answer, error) {
-	a, err := u.model.ask(ctx, r)
+	if err := r.validate(); err != nil {
+		return Deny, err
+	}
+	p, err := u.model.enqueue(r)
+	if err != nil {
+		return Deny, err
+	}
+	if r.Ready != nil {
+		stop := make(chan struct{})
+		defer close(stop)
+		go u.watchReady(p.id, r.Ready, stop)
+	}
+	a, err := u.model.wait(ctx, p)
 	u.log.Info("agentui question answered", "kind", r.Kind.String(), "answer", a.String())
 	return a, err
 }

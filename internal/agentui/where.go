@@ -1,6 +1,9 @@
 package agentui
 
-import "image"
+import (
+	"image"
+	"time"
+)
 
 // Controls Where can locate.
 const (
@@ -42,17 +45,53 @@ func ControlApp(id uint32) string { return appName(id) }
 // Where returns where the control called name (one of the Control
 // constants, or ControlApp) is on the screen, in root coordinates, as last drawn, and
 // whether the window shows it now; ready reports whether the question on
-// screen accepts an Allow yet (see the package doc). It serves automation:
+// screen accepts an Allow yet (see the package doc) and the window has
+// the size of what it drew (a window still growing to fit a question can
+// miss a click meant for a button below its old edge). It serves automation:
 // accessibility tools and end-to-end tests that click with the real
 // pointer.
 func (u *UI) Where(name string) (r image.Rectangle, shown, ready bool) {
 	u.mu.Lock()
 	r, shown = u.layout.rects[name]
-	ready = u.layout.armed
+	ready = u.layout.armed && u.layout.fits
 	u.mu.Unlock()
 	b := u.Bounds()
 	if !shown || len(b) == 0 {
 		return image.Rectangle{}, false, false
 	}
 	return r.Add(b[0].Min), true, ready
+}
+
+// watchReady calls ready once question id is on screen, armed, the
+// window fits it and its Allow button has kept its place for one look
+// (the keeper may still be moving a window that grew past the screen's
+// edge); it gives up when stop closes.
+func (u *UI) watchReady(id uint64, ready func(allow, deny image.Rectangle), stop <-chan struct{}) {
+	t := time.NewTicker(20 * time.Millisecond)
+	defer t.Stop()
+	var last image.Rectangle
+	for {
+		select {
+		case <-stop:
+			return
+		case <-t.C:
+		}
+		u.mu.Lock()
+		l := u.layout
+		u.mu.Unlock()
+		if l.prompt != id || !l.armed || !l.fits {
+			last = image.Rectangle{}
+			continue
+		}
+		b := u.Bounds()
+		if len(b) == 0 {
+			continue
+		}
+		allow, deny := l.rects[ControlAllow].Add(b[0].Min), l.rects[ControlDeny].Add(b[0].Min)
+		if allow == last {
+			ready(allow, deny)
+			return
+		}
+		last = allow
+	}
 }

@@ -47,14 +47,14 @@ func (w *windowCustomer) Ask(ctx context.Context, q Question) string {
 		w.org = q.Organisation
 		w.mu.Unlock()
 	}
-	if w.report.json { // the event is for automation, which reads -json
-		asked := make(chan struct{})
-		defer close(asked)
-		go w.announce(q, asked)
+	var ready func(allow, deny image.Rectangle)
+	if w.report.json { // where to click is for automation, which reads -json
+		ready = func(allow, deny image.Rectangle) { w.report.Question(q, allow, deny) }
 	}
 	ans, err := w.ui.Ask(ctx, agentui.Request{
 		Kind: questionKinds[q.Kind], Operator: q.Operator, Organisation: q.Organisation,
 		Mode: string(q.Mode), Functions: q.Functions, File: q.File, Size: q.Size, Timeout: w.timeout,
+		Ready: ready,
 	})
 	switch {
 	case err != nil:
@@ -65,26 +65,6 @@ func (w *windowCustomer) Ask(ctx context.Context, q Question) string {
 		return proto.AnswerTimeout
 	}
 	return proto.AnswerRefused
-}
-
-// announce reports the question once it is on screen and ready for an
-// answer, with where its buttons are (for automation), unless it was
-// answered first.
-func (w *windowCustomer) announce(q Question, asked <-chan struct{}) {
-	t := time.NewTicker(20 * time.Millisecond)
-	defer t.Stop()
-	for {
-		select {
-		case <-asked:
-			return
-		case <-t.C:
-		}
-		if allow, shown, ready := w.ui.Where(agentui.ControlAllow); shown && ready {
-			deny, _, _ := w.ui.Where(agentui.ControlDeny)
-			w.report.Question(q, allow, deny)
-			return
-		}
-	}
 }
 
 // Show puts the state in force on the panel.
