@@ -32,7 +32,14 @@ PACKAGES=(
 	libx11-dev libx11-xcb-dev libxkbcommon-x11-dev libgles2-mesa-dev libegl1-mesa-dev
 	libwayland-dev libxcursor-dev libxfixes-dev libvulkan-dev libffi-dev # Gio's build deps
 	libgl1-mesa-dri # Mesa rendering under Xvfb
+	chromium        # the help page's browser tests (driven by playwright-core)
+	fonts-dejavu-core # text in the page's screenshots
 )
+
+# node and npm run playwright-core; a machine with its own node (say, from
+# NodeSource, whose nodejs ships npm) keeps it.
+if ! command -v node >/dev/null 2>&1; then PACKAGES+=(nodejs); fi
+if ! command -v npm >/dev/null 2>&1; then PACKAGES+=(npm); fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do

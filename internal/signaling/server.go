@@ -12,6 +12,7 @@ import (
 	"net/netip"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -28,6 +29,7 @@ type Server struct {
 	opens   *throttle // failed Open attempts (bad or expired login tokens) per source
 	metrics *metrics
 	reg     *prometheus.Registry
+	web     atomic.Pointer[http.Handler] // SetWeb
 
 	mu       sync.Mutex
 	byCode   map[[32]byte]*session
@@ -88,12 +90,27 @@ func (s *Server) Handler() http.Handler {
 		fmt.Fprintln(w, "ok")
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{}))
-	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+	// Every other path is the web's: the customer's help page and web
+	// chat (package helpdesk), when SetWeb gave them.
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		if h := s.web.Load(); h != nil {
+			(*h).ServeHTTP(w, r)
+			return
+		}
+		if r.URL.Path != "/" || r.Method != http.MethodGet {
+			http.NotFound(w, r)
+			return
+		}
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		fmt.Fprintln(w, "Tandem signaling server. Technicians and agents connect to /v1/ws.")
 	})
 	return securityHeaders(strictPaths(mux))
 }
+
+// SetWeb serves h on every path the server's own routes do not take: the
+// customer's help page and web chat. A handler that serves pages sets its
+// own Content-Security-Policy over the strict default.
+func (s *Server) SetWeb(h http.Handler) { s.web.Store(&h) }
 
 // strictPaths answers 404 to a path with an empty, "." or ".." segment
 // instead of letting the mux redirect to its cleaned form: one spelling
