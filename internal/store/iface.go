@@ -21,6 +21,7 @@ type Store interface {
 	CustomerBlocks
 	TOTPs
 	APIKeys
+	ChatTranscripts
 	Close() error
 }
 

@@ -44,6 +44,7 @@ func Run(t *testing.T, f Factory) {
 		{"TOTP", testTOTP},
 		{"TOTPRequired", testTOTPRequired},
 		{"APIKeys", testAPIKeys},
+		{"ChatTranscripts", testChatTranscripts},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, f(t)) })
