@@ -1,0 +1,532 @@
+// The help page's script: the code and queue forms, the chat with the
+// technician, the agent download and the connection's state.
+//
+// The conversation ({id, key, after, ...}) lives in sessionStorage, so a
+// reload continues it; no cookie is ever set. Events come over the
+// WebSocket /v1/desk/chat (hello with `after`, then every event with a
+// greater seq); after repeated failures to open it the page long-polls
+// /v1/desk/poll instead. Messages the server has not echoed back (by
+// their cid) are sent again after every reconnection: the server drops a
+// cid it already has.
+(function () {
+  'use strict';
+
+  var T = JSON.parse(document.getElementById('texts').textContent);
+  var STORE = 'tandem.desk';
+  var WS_FAILS_BEFORE_POLL = 3; // WebSocket opens failing in a row
+  var TYPING_SHOWN_MS = 4000;
+  var TYPING_EVERY_MS = 2000;
+  var MAX_TEXT = 2000;
+
+  function $(id) { return document.getElementById(id); }
+
+  function fmt(s, vars) {
+    return s.replace(/\{(\w+)\}/g, function (m, k) { return k in vars ? String(vars[k]) : m; });
+  }
+
+  // ---- state kept across reloads ----
+
+  var conv = load(); // {id, key, after, code, operator, closed, pending: [{cid, text}]}
+
+  function load() {
+    try { return JSON.parse(sessionStorage.getItem(STORE)); } catch (e) { return null; }
+  }
+
+  function save() {
+    try {
+      if (conv) sessionStorage.setItem(STORE, JSON.stringify(conv));
+      else sessionStorage.removeItem(STORE);
+    } catch (e) { /* private mode: the conversation just does not survive a reload */ }
+  }
+
+  // ---- messages to the user ----
+
+  function showError(text) {
+    var el = $('alert');
+    el.textContent = '';
+    // A fresh text node makes screen readers announce even a repeated error.
+    window.setTimeout(function () { el.textContent = text; }, 50);
+  }
+
+  function clearError() { $('alert').textContent = ''; }
+
+  var errorTexts = {
+    'invalid-code': 'errInvalid',
+    'throttled': 'errThrottled',
+    'bad-request': 'errBadRequest',
+    'closed': 'errClosed'
+  };
+
+  function errorText(code, status) {
+    if (errorTexts[code]) return T[errorTexts[code]];
+    return fmt(T.errServer, { status: status });
+  }
+
+  // ---- HTTP ----
+
+  function post(path, body) {
+    return fetch(path, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(body),
+      credentials: 'omit',
+      cache: 'no-store'
+    });
+  }
+
+  function readJSON(res) {
+    return res.json().catch(function () { return {}; });
+  }
+
+  // ---- the start forms ----
+
+  function digits(s) { return s.replace(/[\s-]/g, ''); }
+
+  function onCodeSubmit(ev) {
+    ev.preventDefault();
+    var code = digits($('code').value);
+    if (!/^[0-9]{9}$/.test(code)) {
+      showError(T.errCodeFormat);
+      $('code').setAttribute('aria-invalid', 'true');
+      $('code').focus();
+      return;
+    }
+    $('code').removeAttribute('aria-invalid');
+    visit({ code: code }, ev.target);
+  }
+
+  function onQueueSubmit(ev) {
+    ev.preventDefault();
+    var name = $('name').value.trim();
+    if (!name) {
+      showError(T.errName);
+      $('name').setAttribute('aria-invalid', 'true');
+      $('name').focus();
+      return;
+    }
+    $('name').removeAttribute('aria-invalid');
+    visit({ name: name, topic: $('topic').value.trim() }, ev.target);
+  }
+
+  function visit(body, form) {
+    var button = form.querySelector('button');
+    button.disabled = true;
+    clearError();
+    body.lang = document.documentElement.lang;
+    post('/v1/desk/visit', body).then(function (res) {
+      return readJSON(res).then(function (data) {
+        if (!res.ok) throw { text: errorText(data.error, res.status) };
+        conv = {
+          id: data.id, key: data.key, after: 0, code: data.code || null,
+          operator: data.operator || null, closed: false, pending: []
+        };
+        save();
+        if (location.pathname !== '/') history.replaceState(null, '', '/' + location.search);
+        enterVisit(true);
+      });
+    }).catch(function (err) {
+      showError(err && err.text ? err.text : T.errNetwork);
+    }).then(function () { button.disabled = false; });
+  }
+
+  // ---- the visit: who helps, the download, the chat ----
+
+  function enterVisit(focus) {
+    $('start').hidden = true;
+    $('visit').hidden = false;
+    renderHelper();
+    renderDownload();
+    (conv.pending || []).forEach(function (p) { addMessage({ from: 'customer', text: p.text, cid: p.cid }, true); });
+    if (conv.closed) renderClosed(); else net.connect();
+    if (focus) $('helper-heading').focus();
+  }
+
+  function renderHelper() {
+    var el = $('helper');
+    var op = conv.operator;
+    el.classList.toggle('waiting', !op);
+    if (!op) { el.textContent = T.waiting; return; }
+    el.textContent = fmt(op.organisation ? T.helper : T.helperNoOrg,
+      { name: op.name, organisation: op.organisation || '' });
+  }
+
+  function operatorName() {
+    return conv.operator && conv.operator.name ? conv.operator.name : T.technician;
+  }
+
+  function renderClosed() {
+    $('message').disabled = true;
+    $('send').disabled = true;
+    $('typing').textContent = '';
+    setState('closed');
+  }
+
+  // ---- the chat log ----
+
+  var bubbles = {}; // by cid: the customer's own messages
+
+  function addMessage(m, pending) {
+    var li = m.cid && bubbles[m.cid];
+    if (li) { // our own message, echoed back by the server
+      li.classList.remove('pending');
+      li.querySelector('.state').textContent = '';
+      return;
+    }
+    li = document.createElement('li');
+    li.className = 'msg from-' + (m.from || 'system');
+    if (m.from !== 'system') {
+      var who = document.createElement('span');
+      who.className = 'who';
+      who.textContent = m.from === 'customer' ? T.you : (m.name || operatorName());
+      li.appendChild(who);
+    }
+    var text = document.createElement('span');
+    text.className = 'text';
+    text.textContent = m.text;
+    li.appendChild(text);
+    if (m.from === 'customer') {
+      var st = document.createElement('span');
+      st.className = 'state';
+      st.textContent = pending ? T.sending : '';
+      li.appendChild(st);
+      if (pending) li.classList.add('pending');
+      if (m.cid) bubbles[m.cid] = li;
+    }
+    var log = $('log');
+    log.appendChild(li);
+    log.scrollTop = log.scrollHeight;
+  }
+
+  function addSystem(text) { addMessage({ from: 'system', text: text }); }
+
+  function markFailed(cid) {
+    var li = bubbles[cid];
+    dropPending(cid);
+    if (!li) return;
+    li.classList.remove('pending');
+    li.classList.add('failed');
+    li.querySelector('.state').textContent = T.errNotSent;
+  }
+
+  function dropPending(cid) {
+    conv.pending = (conv.pending || []).filter(function (p) { return p.cid !== cid; });
+    save();
+  }
+
+  var typingTimer = 0;
+
+  function showTyping() {
+    $('typing').textContent = fmt(T.typing, { name: operatorName() });
+    window.clearTimeout(typingTimer);
+    typingTimer = window.setTimeout(function () { $('typing').textContent = ''; }, TYPING_SHOWN_MS);
+  }
+
+  function hideTyping() {
+    window.clearTimeout(typingTimer);
+    $('typing').textContent = '';
+  }
+
+  // handle applies one server event; events already seen (by seq) are
+  // ignored, so a replay after a reconnection shows nothing twice.
+  function handle(m) {
+    if (!m || !conv) return;
+    if (m.type === 'typing') {
+      if (m.from === 'operator' && !conv.closed) showTyping();
+      return;
+    }
+    if (typeof m.seq === 'number') {
+      if (m.seq <= conv.after) return;
+      conv.after = m.seq;
+    }
+    switch (m.type) {
+      case 'message':
+        if (m.from === 'operator') hideTyping();
+        if (m.from === 'customer' && m.cid) dropPending(m.cid);
+        addMessage(m, false);
+        break;
+      case 'assigned':
+        conv.operator = m.operator || null;
+        renderHelper();
+        break;
+      case 'invite':
+        conv.code = m.code;
+        renderDownload();
+        addSystem(T.invited);
+        break;
+      case 'closed':
+        conv.closed = true;
+        addSystem(T.closed);
+        net.stop();
+        renderClosed();
+        break;
+      case 'error':
+        onServerError(m.error);
+        return;
+    }
+    save();
+  }
+
+  function onServerError(code) {
+    if (code === 'bad-request' || code === 'too-long') return; // a message refused: shown by its send
+    gone();
+  }
+
+  // gone: the server no longer knows this conversation.
+  function gone() {
+    net.stop();
+    conv.closed = true;
+    save();
+    renderClosed();
+    showError(T.errGone);
+  }
+
+  // ---- sending ----
+
+  var lastTyping = 0;
+
+  function onSendSubmit(ev) {
+    ev.preventDefault();
+    if (conv.closed) return;
+    var box = $('message');
+    var text = box.value.trim();
+    if (!text) return;
+    if (text.length > MAX_TEXT) { showError(T.errTooLong); return; }
+    clearError();
+    var p = { cid: newCID(), text: text };
+    conv.pending = conv.pending || [];
+    conv.pending.push(p);
+    save();
+    addMessage({ from: 'customer', text: text, cid: p.cid }, true);
+    box.value = '';
+    net.send(p);
+  }
+
+  function onMessageKey(ev) {
+    if (ev.key === 'Enter' && !ev.shiftKey && !ev.isComposing) {
+      ev.preventDefault();
+      $('send').click();
+    }
+  }
+
+  function onMessageInput() {
+    var now = Date.now();
+    if (conv && !conv.closed && now - lastTyping > TYPING_EVERY_MS) {
+      lastTyping = now;
+      net.typing();
+    }
+  }
+
+  function newCID() {
+    var b = new Uint8Array(12);
+    crypto.getRandomValues(b);
+    return Array.prototype.map.call(b, function (x) { return ('0' + x.toString(16)).slice(-2); }).join('');
+  }
+
+  // ---- the connection ----
+
+  function setState(s) {
+    var el = $('conn');
+    var key = { connecting: 'stConnecting', online: 'stOnline', polling: 'stPolling', reconnecting: 'stReconnect', closed: 'stClosed' }[s];
+    el.dataset.state = s;
+    el.classList.toggle('bad', s === 'reconnecting');
+    el.textContent = T[key];
+  }
+
+  // net is the one transport: a WebSocket, or long-polling once the
+  // WebSocket keeps failing to open (a proxy that blocks it).
+  var net = {
+    mode: 'ws',
+    ws: null,
+    ready: false,    // hello sent on the current socket
+    wsFails: 0,      // opens failed in a row
+    retries: 0,      // for the backoff
+    timer: 0,
+    stopped: false,
+    sending: {},     // long-poll sends in flight, by cid
+
+    backoff: function () {
+      var d = Math.min(10000, 500 * Math.pow(2, net.retries));
+      net.retries = Math.min(net.retries + 1, 6);
+      return d * (0.75 + Math.random() / 2);
+    },
+
+    connect: function () {
+      if (net.stopped || conv.closed) return;
+      if (net.mode === 'poll') { net.poll(); return; }
+      setState(net.retries ? 'reconnecting' : 'connecting');
+      var opened = false;
+      var ws;
+      try {
+        ws = new WebSocket((location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/v1/desk/chat');
+      } catch (e) { net.wsLost(false); return; }
+      net.ws = ws;
+      ws.onopen = function () {
+        opened = true;
+        net.wsFails = 0;
+        ws.send(JSON.stringify({ type: 'hello', id: conv.id, key: conv.key, after: conv.after }));
+        net.ready = true;
+        setState('online');
+        net.resend();
+      };
+      ws.onmessage = function (ev) {
+        var m;
+        try { m = JSON.parse(ev.data); } catch (e) { return; }
+        net.retries = 0;
+        handle(m);
+      };
+      ws.onclose = function () {
+        if (net.ws !== ws) return;
+        net.ws = null;
+        net.ready = false;
+        net.wsLost(opened);
+      };
+    },
+
+    wsLost: function (opened) {
+      if (net.stopped || conv.closed) return;
+      if (!opened) net.wsFails++;
+      if (net.wsFails >= WS_FAILS_BEFORE_POLL) {
+        net.mode = 'poll';
+        net.retries = 0;
+        net.poll();
+        return;
+      }
+      setState('reconnecting');
+      window.clearTimeout(net.timer);
+      net.timer = window.setTimeout(net.connect, net.backoff());
+    },
+
+    poll: function () {
+      if (net.stopped || conv.closed) return;
+      post('/v1/desk/poll', { id: conv.id, key: conv.key, after: conv.after }).then(function (res) {
+        if (res.status === 404 || res.status === 410 || res.status === 403) { gone(); return; }
+        if (!res.ok) throw new Error('poll ' + res.status);
+        return readJSON(res).then(function (data) {
+          net.retries = 0;
+          if (!net.stopped) setState('polling');
+          (data.events || []).forEach(handle);
+          net.resend();
+          net.poll();
+        });
+      }).catch(function () {
+        if (net.stopped) return;
+        setState('reconnecting');
+        window.clearTimeout(net.timer);
+        net.timer = window.setTimeout(net.poll, net.backoff());
+      });
+    },
+
+    // send transmits a message now if the transport is up; otherwise it
+    // stays pending and goes with the next resend.
+    send: function (p) {
+      if (net.mode === 'ws') {
+        if (net.ws && net.ready && net.ws.readyState === WebSocket.OPEN) {
+          net.ws.send(JSON.stringify({ type: 'send', cid: p.cid, text: p.text }));
+        }
+        return;
+      }
+      if (net.sending[p.cid]) return;
+      net.sending[p.cid] = true;
+      post('/v1/desk/send', { id: conv.id, key: conv.key, cid: p.cid, text: p.text }).then(function (res) {
+        if (res.status === 400 || res.status === 413) markFailed(p.cid);
+      }).catch(function () { /* still pending: the next poll resends it */ })
+        .then(function () { delete net.sending[p.cid]; });
+    },
+
+    resend: function () {
+      (conv.pending || []).forEach(net.send);
+    },
+
+    typing: function () {
+      if (net.mode === 'ws') {
+        if (net.ws && net.ready && net.ws.readyState === WebSocket.OPEN) net.ws.send(JSON.stringify({ type: 'typing' }));
+        return;
+      }
+      post('/v1/desk/typing', { id: conv.id, key: conv.key }).catch(function () {});
+    },
+
+    stop: function () {
+      net.stopped = true;
+      window.clearTimeout(net.timer);
+      if (net.ws) { var ws = net.ws; net.ws = null; ws.close(); }
+    }
+  };
+
+  // ---- the agent download ----
+
+  // platform names the visitor's system: 'linux-amd64' is the one the
+  // agent exists for; the rest are named for the "not available yet" text.
+  function platform() {
+    var ua = navigator.userAgent || '';
+    var uad = navigator.userAgentData;
+    if (/Android/i.test(ua)) return { id: 'android', name: 'Android', phone: true };
+    if (/iPhone|iPad|iPod/.test(ua) || (/Macintosh/.test(ua) && navigator.maxTouchPoints > 1)) {
+      return { id: 'ios', name: 'iPhone / iPad', phone: true };
+    }
+    var p = uad && uad.platform ? uad.platform : '';
+    if (/Windows/i.test(p) || /Windows/.test(ua)) return { id: 'windows', name: 'Windows' };
+    if (/macOS/i.test(p) || /Macintosh|Mac OS X/.test(ua)) return { id: 'mac', name: 'macOS' };
+    if (/CrOS/.test(ua) || /Chrome OS/i.test(p)) return { id: 'chromeos', name: 'ChromeOS' };
+    if (/Linux|X11/.test(ua) || /Linux/i.test(p)) {
+      if (/aarch64|arm|riscv/i.test(ua)) return { id: 'linux-other', name: 'Linux (ARM)' };
+      return { id: 'linux-amd64', name: 'Linux (x86-64)' };
+    }
+    return { id: 'unknown', name: T.dlUnknown };
+  }
+
+  function renderDownload() {
+    var code = conv.code;
+    $('download').hidden = !code;
+    if (!code) return;
+    $('dl-code').textContent = fmt(T.dlCode, { code: code.replace(/^(\d{3})(\d{3})(\d{3})$/, '$1 $2 $3') });
+    $('dl-code-field').value = code;
+    var p = platform();
+    var ok = p.id === 'linux-amd64';
+    var note = $('dl-unavailable');
+    note.hidden = ok;
+    note.textContent = ok ? '' : fmt(T.dlUnavailable, { platform: p.name }) + (p.phone ? '' : ' ' + T.dlLinuxAnyway);
+    $('dl-form').hidden = !!p.phone;
+    $('dl-steps').hidden = !!p.phone;
+    $('download').dataset.platform = p.id;
+  }
+
+  // ---- start ----
+
+  function restart() {
+    net.stop();
+    conv = null;
+    save();
+    location.replace('/' + location.search);
+  }
+
+  function init() {
+    $('code-form').addEventListener('submit', onCodeSubmit);
+    $('queue-form').addEventListener('submit', onQueueSubmit);
+    $('send-form').addEventListener('submit', onSendSubmit);
+    $('message').addEventListener('keydown', onMessageKey);
+    $('message').addEventListener('input', onMessageInput);
+    $('restart').addEventListener('click', restart);
+    window.addEventListener('online', function () {
+      if (conv && !conv.closed && !net.ws && net.mode === 'ws') { window.clearTimeout(net.timer); net.connect(); }
+    });
+
+    var linked = $('code-form').dataset.code || '';
+    if (conv && conv.id && (!linked || linked === conv.code)) {
+      // A reload: replay the whole conversation into the empty page.
+      conv.after = 0;
+      if (location.pathname !== '/') history.replaceState(null, '', '/' + location.search);
+      enterVisit(false);
+      return;
+    }
+    conv = null;
+    save();
+    if (linked.length === 9) {
+      $('code-form').requestSubmit();
+    } else if (linked) {
+      showError(T.errCodeFormat);
+      $('code').focus();
+    }
+  }
+
+  init();
+})();
