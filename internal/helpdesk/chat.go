@@ -1,0 +1,168 @@
+package helpdesk
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"time"
+
+	"github.com/coder/websocket"
+	"golang.org/x/time/rate"
+)
+
+const (
+	helloTimeout = 10 * time.Second // the first frame must arrive by then
+	writeTimeout = 10 * time.Second // a reader slower than this is dropped
+	frameRate    = 20               // frames per second per socket
+	frameBurst   = 50
+)
+
+// chatFrame is what the page sends: hello first, then send and typing.
+type chatFrame struct {
+	Type  string `json:"type"`
+	ID    string `json:"id"`
+	Key   string `json:"key"`
+	After int64  `json:"after"`
+	CID   string `json:"cid"`
+	Text  string `json:"text"`
+}
+
+// chatError is an error frame on the page's socket; CID names the
+// message it refuses, if any.
+type chatError struct {
+	Type string `json:"type"` // "error"
+	CID  string `json:"cid,omitempty"`
+	*wireError
+}
+
+func (h *Hub) serveChat(w http.ResponseWriter, r *http.Request) {
+	conn, err := websocket.Accept(w, r, &websocket.AcceptOptions{OriginPatterns: h.cfg.OriginPatterns})
+	if err != nil {
+		return // Accept has answered
+	}
+	defer conn.CloseNow()
+	conn.SetReadLimit(maxBody)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	hello, err := readFrame(ctx, conn, helloTimeout)
+	if err != nil || hello.Type != "hello" {
+		writeFrame(ctx, conn, chatError{Type: "error", wireError: errBadRequest})
+		conn.Close(websocket.StatusPolicyViolation, "hello first")
+		return
+	}
+	c, err := h.watch(hello.ID, hello.Key)
+	if err != nil {
+		writeFrame(ctx, conn, chatError{Type: "error", wireError: asWire(err)})
+		conn.Close(websocket.StatusPolicyViolation, asWire(err).Code)
+		return
+	}
+	defer h.unwatch(c)
+	go func() {
+		defer cancel()
+		h.pushEvents(ctx, conn, c, hello.After)
+	}()
+	h.readChat(ctx, conn, c.id, hello.Key)
+}
+
+// watch finds the page's conversation and counts its socket, so the
+// customer counts as present while it is open.
+func (h *Hub) watch(id, key string) (*conversation, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	c, err := h.customerConvLocked(id, key)
+	if err == nil {
+		c.watchers++
+	}
+	return c, err
+}
+
+func (h *Hub) unwatch(c *conversation) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	c.watchers--
+	c.lastSeen = h.cfg.Now()
+}
+
+// pushEvents sends the events after seq after, then every new one and
+// the operator's typing notices, until ctx ends or a write fails.
+func (h *Hub) pushEvents(ctx context.Context, conn *websocket.Conn, c *conversation, after int64) {
+	h.mu.Lock()
+	typing := c.typing
+	h.mu.Unlock()
+	for {
+		h.mu.Lock()
+		evs, notify, t := c.after(after), c.notify, c.typing
+		h.mu.Unlock()
+		for _, e := range evs {
+			if writeFrame(ctx, conn, e) != nil {
+				return
+			}
+			after = e.Seq
+		}
+		if t != typing {
+			typing = t
+			if writeFrame(ctx, conn, Event{Type: EventTyping, From: FromOperator}) != nil {
+				return
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-notify:
+		}
+	}
+}
+
+// readChat handles the page's send and typing frames until the socket
+// closes or misbehaves.
+func (h *Hub) readChat(ctx context.Context, conn *websocket.Conn, id, key string) {
+	lim := rate.NewLimiter(frameRate, frameBurst)
+	for {
+		f, err := readFrame(ctx, conn, 0)
+		if err != nil {
+			return
+		}
+		if !lim.Allow() {
+			conn.Close(websocket.StatusPolicyViolation, "too many frames")
+			return
+		}
+		switch f.Type {
+		case "send":
+			if _, err := h.Say(ctx, id, key, f.CID, f.Text); err != nil {
+				writeFrame(ctx, conn, chatError{Type: "error", CID: f.CID, wireError: asWire(err)})
+			}
+		case "typing":
+			h.CustomerTyping(id, key)
+		default:
+			writeFrame(ctx, conn, chatError{Type: "error", wireError: errBadRequest})
+		}
+	}
+}
+
+// readFrame reads one JSON text frame, within timeout when it is not 0.
+func readFrame(ctx context.Context, conn *websocket.Conn, timeout time.Duration) (chatFrame, error) {
+	if timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, timeout)
+		defer cancel()
+	}
+	var f chatFrame
+	typ, b, err := conn.Read(ctx)
+	if err != nil {
+		return f, err
+	}
+	if typ != websocket.MessageText || json.Unmarshal(b, &f) != nil {
+		return f, errBadRequest
+	}
+	return f, nil
+}
+
+func writeFrame(ctx context.Context, conn *websocket.Conn, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, writeTimeout)
+	defer cancel()
+	return conn.Write(ctx, websocket.MessageText, b)
+}

@@ -1,0 +1,134 @@
+package helpdesk
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/hex"
+	"net/netip"
+	"time"
+
+	"golang.org/x/time/rate"
+)
+
+// Event types. All but EventTyping carry a sequence number.
+const (
+	EventMessage  = "message"
+	EventAssigned = "assigned"
+	EventInvite   = "invite"
+	EventClosed   = "closed"
+	EventTyping   = "typing"
+)
+
+// Who wrote a message.
+const (
+	FromCustomer = "customer"
+	FromOperator = "operator"
+	FromSystem   = "system"
+)
+
+// Event is one thing that happened in a conversation, as both the page
+// and the desk receive it.
+type Event struct {
+	Type     string    `json:"type"`
+	Seq      int64     `json:"seq,omitempty"`
+	From     string    `json:"from,omitempty"`
+	Name     string    `json:"name,omitempty"`
+	Text     string    `json:"text,omitempty"`
+	At       string    `json:"at,omitempty"` // RFC 3339
+	CID      string    `json:"cid,omitempty"`
+	Operator *Operator `json:"operator,omitempty"`
+	Code     string    `json:"code,omitempty"`
+	Reason   string    `json:"reason,omitempty"`
+}
+
+// Operator is who helps, as the customer sees them.
+type Operator struct {
+	Name         string `json:"name"`
+	Organisation string `json:"organisation"`
+}
+
+// conversation is one customer's chat. Its fields are guarded by Hub.mu.
+type conversation struct {
+	id       string
+	keyHash  [32]byte
+	name     string // the customer's name, if they gave one
+	topic    string
+	lang     string
+	source   netip.Addr // sourceKey of the visitor
+	started  time.Time
+	lastSeen time.Time // the customer's last request or live socket
+	watchers int       // the customer's open WebSockets
+
+	operatorID string // "" while waiting in the queue
+	operator   Operator
+	session    string // the session it is bound to (code visit or invite)
+
+	events  []Event
+	cids    map[string]int64 // customer message cid -> its seq
+	notify  chan struct{}    // closed and replaced on every change the page should see
+	typing  int64            // the operator's typing notices so far
+	limiter *rate.Limiter
+	last    time.Time // the newest event's time, or the start
+	ended   time.Time // zero while open
+}
+
+func newID(n int) string {
+	b := make([]byte, n)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+func newKey() (string, [32]byte) {
+	b := make([]byte, 32)
+	rand.Read(b)
+	k := base64.RawURLEncoding.EncodeToString(b)
+	return k, sha256.Sum256([]byte(k))
+}
+
+// keyOK compares key with the conversation's in constant time.
+func (c *conversation) keyOK(key string) bool {
+	h := sha256.Sum256([]byte(key))
+	return subtle.ConstantTimeCompare(h[:], c.keyHash[:]) == 1
+}
+
+func (c *conversation) closed() bool { return !c.ended.IsZero() }
+
+// appendLocked adds e with the next sequence number and wakes the page's
+// readers. Called with Hub.mu held.
+func (c *conversation) appendLocked(e Event, now time.Time) Event {
+	e.Seq = int64(len(c.events)) + 1
+	e.At = now.UTC().Format(time.RFC3339)
+	c.events = append(c.events, e)
+	c.last = now
+	c.wakeLocked()
+	return e
+}
+
+func (c *conversation) wakeLocked() {
+	close(c.notify)
+	c.notify = make(chan struct{})
+}
+
+// after returns a copy of the events with seq > n.
+func (c *conversation) after(n int64) []Event {
+	if n < 0 {
+		n = 0
+	}
+	if n >= int64(len(c.events)) {
+		return nil
+	}
+	return append([]Event(nil), c.events[n:]...)
+}
+
+// messages counts message events.
+func (c *conversation) messages() int {
+	n := 0
+	for _, e := range c.events {
+		if e.Type == EventMessage {
+			n++
+		}
+	}
+	return n
+}

@@ -1,0 +1,191 @@
+package helpdesk
+
+import (
+	"context"
+	"errors"
+	"net/netip"
+	"strings"
+	"unicode/utf8"
+
+	"golang.org/x/time/rate"
+
+	"github.com/tandem-remote/tandem/internal/proto"
+)
+
+// Visit is what the page posts to start a conversation: a session code,
+// or a name and a question.
+type Visit struct {
+	Code  string `json:"code,omitempty"`
+	Name  string `json:"name,omitempty"`
+	Topic string `json:"topic,omitempty"`
+	Lang  string `json:"lang,omitempty"`
+}
+
+// Visited is the answer: the conversation's id and key (the page's only
+// credential for it), and who helps when a code bound it to an operator.
+type Visited struct {
+	ID       string    `json:"id"`
+	Key      string    `json:"key"`
+	Operator *Operator `json:"operator"`
+	Code     *string   `json:"code"`
+}
+
+// Start opens a conversation for a visitor from addr.
+func (h *Hub) Start(ctx context.Context, v Visit, from netip.Addr) (Visited, error) {
+	v.Code = strings.Join(strings.Fields(v.Code), "")
+	v.Name, v.Topic = strings.TrimSpace(v.Name), strings.TrimSpace(v.Topic)
+	if v.Lang != "" && v.Lang != "en" && v.Lang != "fr" {
+		v.Lang = ""
+	}
+	if utf8.RuneCountInString(v.Name) > 100 || utf8.RuneCountInString(v.Topic) > h.cfg.MaxText {
+		return Visited{}, errNoName
+	}
+	var info SessionInfo
+	if v.Code != "" {
+		var err error
+		if info, err = h.lookup(v.Code, from); err != nil {
+			return Visited{}, err
+		}
+	} else if v.Name == "" {
+		return Visited{}, errNoName
+	}
+	key, hash := newKey()
+	now := h.cfg.Now()
+	c := &conversation{id: newID(16), keyHash: hash, name: v.Name, topic: v.Topic, lang: v.Lang,
+		source: sourceKey(from), started: now, lastSeen: now, last: now, cids: map[string]int64{},
+		notify:  make(chan struct{}),
+		limiter: rate.NewLimiter(rate.Every(h.cfg.MessageRate), h.cfg.MessageBurst)}
+	out := Visited{ID: c.id, Key: key}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.perSource[c.source] >= h.cfg.MaxPerSource {
+		return Visited{}, errTooMany
+	}
+	h.perSource[c.source]++
+	h.convs[c.id] = c
+	if v.Code != "" {
+		c.operatorID, c.session = info.OperatorID, info.Session
+		c.operator = Operator{Name: info.Operator, Organisation: info.Organisation}
+		c.appendLocked(Event{Type: EventAssigned, Operator: &c.operator}, now)
+		op, code := c.operator, v.Code
+		out.Operator, out.Code = &op, &code
+	}
+	h.queueChangedLocked()
+	h.cfg.Logger.Info("chat started", "conversation", c.id, "bound", c.session != "", "from", from)
+	return out, nil
+}
+
+func (h *Hub) lookup(code string, from netip.Addr) (SessionInfo, error) {
+	if h.cfg.Sessions == nil {
+		return SessionInfo{}, errUnavailable
+	}
+	info, err := h.cfg.Sessions.Lookup(code, from)
+	switch {
+	case errors.Is(err, proto.ErrThrottled):
+		return SessionInfo{}, errThrottled
+	case err != nil:
+		return SessionInfo{}, errInvalidCode
+	}
+	return info, nil
+}
+
+// customerConv finds an open or recently ended conversation by id and key
+// and notes that its customer is still there.
+func (h *Hub) customerConvLocked(id, key string) (*conversation, error) {
+	c := h.convs[id]
+	if c == nil || !c.keyOK(key) {
+		return nil, errNotFound
+	}
+	c.lastSeen = h.cfg.Now()
+	return c, nil
+}
+
+// Say adds the customer's message; a cid seen before returns the seq it
+// got then and adds nothing.
+func (h *Hub) Say(ctx context.Context, id, key, cid, text string) (int64, error) {
+	if text = strings.TrimSpace(text); text == "" || len(cid) > 64 {
+		return 0, errBadRequest
+	}
+	if utf8.RuneCountInString(text) > h.cfg.MaxText {
+		return 0, errTooLong
+	}
+	defer h.flush(ctx)
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	c, err := h.customerConvLocked(id, key)
+	if err != nil {
+		return 0, err
+	}
+	if seq, ok := c.cids[cid]; ok && cid != "" {
+		return seq, nil
+	}
+	if c.closed() {
+		return 0, errClosed
+	}
+	if !c.limiter.Allow() {
+		return 0, errThrottled
+	}
+	e := h.addLocked(c, Event{Type: EventMessage, From: FromCustomer, Name: c.name, Text: text, CID: cid})
+	if cid != "" {
+		c.cids[cid] = e.Seq
+	}
+	return e.Seq, nil
+}
+
+// CustomerTyping tells the conversation's operator that the customer is
+// typing.
+func (h *Hub) CustomerTyping(id, key string) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	c, err := h.customerConvLocked(id, key)
+	if err != nil {
+		return err
+	}
+	if c.operatorID != "" && !c.closed() {
+		h.toOperatorLocked(c.operatorID, deskTyping{Type: "typing", Conversation: c.id})
+	}
+	return nil
+}
+
+// Wait returns the events after seq, waiting until ctx ends for one
+// when there is none yet. An operator's typing notice while waiting
+// returns a typing event alone.
+func (h *Hub) Wait(ctx context.Context, id, key string, after int64) ([]Event, error) {
+	h.mu.Lock()
+	c, err := h.customerConvLocked(id, key)
+	if err != nil {
+		h.mu.Unlock()
+		return nil, err
+	}
+	evs, notify, typing := c.after(after), c.notify, c.typing
+	h.mu.Unlock()
+	if len(evs) > 0 {
+		return evs, nil
+	}
+	select {
+	case <-ctx.Done():
+		return nil, nil
+	case <-notify:
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	c.lastSeen = h.cfg.Now()
+	if evs = c.after(after); len(evs) == 0 && c.typing != typing {
+		evs = []Event{{Type: EventTyping, From: FromOperator}}
+	}
+	return evs, nil
+}
+
+// addLocked appends e to c and sends it to c's operator's desks. An event
+// that reaches the conversation's size limit is followed by its end.
+func (h *Hub) addLocked(c *conversation, e Event) Event {
+	now := h.cfg.Now()
+	e = c.appendLocked(e, now)
+	if c.operatorID != "" {
+		h.toOperatorLocked(c.operatorID, deskEvent{Type: "event", Conversation: c.id, Event: e})
+	}
+	if len(c.events) >= h.cfg.MaxEvents-1 && !c.closed() {
+		h.endLocked(c, "too-long")
+	}
+	return e
+}

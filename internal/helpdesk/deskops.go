@@ -1,0 +1,142 @@
+package helpdesk
+
+import (
+	"context"
+	"net/netip"
+	"strings"
+	"unicode/utf8"
+)
+
+// handle carries out one desk request; the error goes back as DeskError.
+func (h *Hub) handle(ctx context.Context, d *desk, req DeskRequest, from netip.Addr) error {
+	switch req.Type {
+	case "pick":
+		return h.pick(d, req.Conversation)
+	case "send":
+		return h.operatorSay(ctx, d, req.Conversation, req.Text)
+	case "typing":
+		return h.operatorTyping(d, req.Conversation)
+	case "invite":
+		return h.invite(ctx, d, req.Conversation, req.Code, from)
+	case "close":
+		return h.closeConv(ctx, d, req.Conversation, req.Reason)
+	}
+	return errBadRequest
+}
+
+// pick assigns a waiting conversation to d's operator (or takes up one of
+// theirs again) and sends d its history.
+func (h *Hub) pick(d *desk, id string) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	c := h.convs[id]
+	switch {
+	case c == nil:
+		return errNotFound
+	case c.closed():
+		return errClosed
+	case c.operatorID != "" && c.operatorID != d.operatorID:
+		return errTaken
+	}
+	h.sendLocked(d, DeskHistory{Type: "history", Conversation: c.id, Events: c.after(0)})
+	if c.operatorID == "" {
+		c.operatorID, c.operator = d.operatorID, d.operator
+		h.addLocked(c, Event{Type: EventAssigned, Operator: &c.operator})
+		h.queueChangedLocked()
+		h.cfg.Logger.Info("chat picked", "conversation", c.id, "operator", d.operatorID)
+	}
+	return nil
+}
+
+// ownLocked returns d's operator's open conversation id.
+func (h *Hub) ownLocked(d *desk, id string) (*conversation, error) {
+	c := h.convs[id]
+	switch {
+	case c == nil:
+		return nil, errNotFound
+	case c.operatorID != d.operatorID:
+		return nil, errTaken
+	case c.closed():
+		return nil, errClosed
+	}
+	return c, nil
+}
+
+func (h *Hub) operatorSay(ctx context.Context, d *desk, id, text string) error {
+	if text = strings.TrimSpace(text); text == "" {
+		return errBadRequest
+	}
+	if utf8.RuneCountInString(text) > h.cfg.MaxText {
+		return errTooLong
+	}
+	defer h.flush(ctx)
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	c, err := h.ownLocked(d, id)
+	if err != nil {
+		return err
+	}
+	h.addLocked(c, Event{Type: EventMessage, From: FromOperator, Name: d.operator.Name, Text: text})
+	return nil
+}
+
+func (h *Hub) operatorTyping(d *desk, id string) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	c, err := h.ownLocked(d, id)
+	if err != nil {
+		return err
+	}
+	c.typing++
+	c.wakeLocked()
+	return nil
+}
+
+// invite sends the customer a session code, once the code is known to be
+// of a session this same operator opened.
+func (h *Hub) invite(ctx context.Context, d *desk, id, code string, from netip.Addr) error {
+	code = strings.Join(strings.Fields(code), "")
+	h.mu.Lock()
+	_, err := h.ownLocked(d, id)
+	h.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	info, err := h.lookup(code, from)
+	if err != nil {
+		return err
+	}
+	if info.OperatorID != d.operatorID {
+		h.cfg.Logger.Warn("invite refused: another operator's session", "operator", d.operatorID, "conversation", id)
+		return errNotYours
+	}
+	defer h.flush(ctx)
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	c, err := h.ownLocked(d, id)
+	if err != nil {
+		return err
+	}
+	c.session = info.Session
+	h.addLocked(c, Event{Type: EventInvite, Code: code})
+	h.queueChangedLocked()
+	return nil
+}
+
+func (h *Hub) closeConv(ctx context.Context, d *desk, id, reason string) error {
+	if reason == "" {
+		reason = "operator"
+	}
+	if utf8.RuneCountInString(reason) > 200 {
+		return errTooLong
+	}
+	defer h.flush(ctx)
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	c, err := h.ownLocked(d, id)
+	if err != nil {
+		return err
+	}
+	h.endLocked(c, reason)
+	return nil
+}

@@ -1,0 +1,162 @@
+package helpdesk
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/netip"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/coder/websocket"
+	"golang.org/x/time/rate"
+
+	"github.com/tandem-remote/tandem/internal/store"
+)
+
+var errUnauthorized = &wireError{"unauthorized", "log in again: the login token is missing, expired or not allowed from this address", http.StatusUnauthorized}
+
+// deskThrottle counts failed desk logins per source, as the signaling
+// server counts failed Opens.
+type deskThrottle struct {
+	mu   sync.Mutex
+	lims map[netip.Addr]*rate.Limiter
+}
+
+func (t *deskThrottle) limiter(a netip.Addr) *rate.Limiter {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.lims == nil {
+		t.lims = map[netip.Addr]*rate.Limiter{}
+	}
+	l := t.lims[sourceKey(a)]
+	if l == nil {
+		l = rate.NewLimiter(rate.Every(12*time.Second), 5)
+		t.lims[sourceKey(a)] = l
+	}
+	return l
+}
+
+// sweep forgets sources whose failures have all been forgiven.
+func (t *deskThrottle) sweep(now time.Time) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for a, l := range t.lims {
+		if l.TokensAt(now) >= 5 {
+			delete(t.lims, a)
+		}
+	}
+}
+
+// authorize checks the request's Bearer login token and the operator's IP
+// rules for from.
+func (h *Hub) authorize(r *http.Request, from netip.Addr) (store.Account, error) {
+	if h.cfg.Auth == nil {
+		return store.Account{}, errUnavailable
+	}
+	lim := h.throttle.limiter(from)
+	if lim.Tokens() < 1 {
+		return store.Account{}, errThrottled
+	}
+	token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	a, err := h.cfg.Auth.Authenticate(r.Context(), token)
+	if ok && err == nil {
+		err = h.cfg.Auth.CheckSource(r.Context(), a.ID, from)
+	}
+	if !ok || err != nil {
+		lim.Allow()
+		return store.Account{}, errUnauthorized
+	}
+	return a, nil
+}
+
+func (h *Hub) serveOperator(w http.ResponseWriter, r *http.Request) {
+	from := h.clientAddr(r)
+	a, err := h.authorize(r, from)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	conn, err := websocket.Accept(w, r, &websocket.AcceptOptions{OriginPatterns: h.cfg.OriginPatterns})
+	if err != nil {
+		return
+	}
+	defer conn.CloseNow()
+	conn.SetReadLimit(maxBody)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	d := &desk{operatorID: a.ID, operator: Operator{Name: a.DisplayName, Organisation: a.Organisation},
+		out: make(chan []byte, 256), gone: make(chan struct{})}
+	h.addDesk(d)
+	defer h.removeDesk(d)
+	h.cfg.Logger.Info("desk connected", "operator", a.ID, "from", from)
+	go func() {
+		defer cancel()
+		h.writeDesk(ctx, conn, d)
+	}()
+	h.readDesk(ctx, conn, d, from)
+}
+
+func (h *Hub) addDesk(d *desk) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.desks[d] = struct{}{}
+	h.sendLocked(d, h.queueLocked(d.operatorID))
+}
+
+func (h *Hub) removeDesk(d *desk) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	delete(h.desks, d)
+	if !d.dropped {
+		d.dropped = true
+		close(d.gone)
+	}
+}
+
+// writeDesk sends d's queued messages until the hub drops it or ctx ends.
+func (h *Hub) writeDesk(ctx context.Context, conn *websocket.Conn, d *desk) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-d.gone:
+			conn.Close(websocket.StatusPolicyViolation, "too slow")
+			return
+		case b := <-d.out:
+			wctx, cancel := context.WithTimeout(ctx, h.cfg.OperatorTimeout)
+			err := conn.Write(wctx, websocket.MessageText, b)
+			cancel()
+			if err != nil {
+				return
+			}
+		}
+	}
+}
+
+func (h *Hub) readDesk(ctx context.Context, conn *websocket.Conn, d *desk, from netip.Addr) {
+	lim := rate.NewLimiter(frameRate, frameBurst)
+	for {
+		typ, b, err := conn.Read(ctx)
+		if err != nil {
+			return
+		}
+		var req DeskRequest
+		if typ != websocket.MessageText || json.Unmarshal(b, &req) != nil || !lim.Allow() {
+			conn.Close(websocket.StatusPolicyViolation, "bad request")
+			return
+		}
+		if err := h.handle(ctx, d, req, from); err != nil {
+			we := asWire(err)
+			var known *wireError
+			if !errors.As(err, &known) {
+				h.cfg.Logger.Error("desk request failed", "type", req.Type, "err", err)
+			}
+			h.mu.Lock()
+			h.sendLocked(d, DeskError{Type: "error", Conversation: req.Conversation, Code: we.Code, Message: we.Message})
+			h.mu.Unlock()
+		}
+	}
+}
