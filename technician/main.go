@@ -80,6 +80,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	})
 	fs.StringVar(&view.Files.Dir, "download-dir", "", "where fetched files land (default: your Downloads folder)")
 	fs.StringVar(&view.ChatLog, "chat-log", "", "save the chat transcript to `FILE` when the session ends (JSON for a .json name,\nelse text)")
+	var desk deskFlags
+	desk.register(fs)
 	headless := fs.Bool("headless", false, "no viewer window: for scripts and tests (also the default when $DISPLAY is unset)")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, `Usage: technician -server URL -user ID [flags]
@@ -94,6 +96,9 @@ kbit/s, round trip, frames decoded, capture-to-decode latency percentiles),
 plus "cursor" events for the remote pointer. With a display and without
 -headless, the remote screen opens in a viewer window (scale to fit or 1:1,
 monitor choice, view-only, special keys, disconnect). Ctrl-C ends the session.
+With -desk it opens the operator's desk instead: the queue of customers who
+came to the help page's web chat; -pick takes one, -desk-say answers, and
+-invite opens a session and sends its code to that customer.
 Nothing is shared until the customer allows it in the agent's window; -mode
 says what is asked first, and every later change is asked again. Mode
 changes come back as {"event":"mode",...} lines.
@@ -123,7 +128,12 @@ Flags:
 		fmt.Fprintln(stderr, "technician: -server and -user are required (see -h)")
 		return 2
 	}
-	cfg, err := common.Common(stdout)
+	if err := desk.check(); err != nil {
+		fmt.Fprintf(stderr, "technician: %v (see -h)\n", err)
+		return 2
+	}
+	out := &lineWriter{w: stdout} // the session's reports and the desk's, one line at a time
+	cfg, err := common.Common(out)
 	if err != nil {
 		fmt.Fprintf(stderr, "technician: %v\n", err)
 		return 1
@@ -136,10 +146,16 @@ Flags:
 		return 1
 	}
 	tcfg := session.TechnicianConfig{Common: cfg, Token: token, EndAfter: *endAfter, View: view}
-	if *headless || os.Getenv("DISPLAY") == "" {
-		err = session.RunTechnician(ctx, tcfg)
+	runSession := func(ctx context.Context) error {
+		if *headless || os.Getenv("DISPLAY") == "" {
+			return session.RunTechnician(ctx, tcfg)
+		}
+		return techui.Run(ctx, tcfg)
+	}
+	if desk.on {
+		err = runDesk(ctx, desk, common.Server, cfg.RootCAs, token, out, common.JSON, runSession)
 	} else {
-		err = techui.Run(ctx, tcfg)
+		err = runSession(ctx)
 	}
 	return exitStatus(stderr, "technician", err)
 }

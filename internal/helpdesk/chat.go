@@ -128,7 +128,14 @@ func (h *Hub) readChat(ctx context.Context, conn *websocket.Conn, id, key string
 		}
 		switch f.Type {
 		case "send":
-			if _, err := h.Say(ctx, id, key, f.CID, f.Text); err != nil {
+			_, err := h.Say(ctx, id, key, f.CID, f.Text)
+			if err == errThrottled {
+				// The page keeps the message and resends it when it
+				// reconnects, after its back-off.
+				conn.Close(websocket.StatusTryAgainLater, "slow down")
+				return
+			}
+			if err != nil {
 				writeFrame(ctx, conn, chatError{Type: "error", CID: f.CID, wireError: asWire(err)})
 			}
 		case "typing":
