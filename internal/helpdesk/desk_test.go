@@ -222,3 +222,19 @@ func TestDeskNeedsLogin(t *testing.T) {
 		t.Error("a source with many failed logins was let in")
 	}
 }
+
+// A conversation's end is recorded even when the connection that ended
+// it is already gone.
+func TestEndRecordedAfterCancel(t *testing.T) {
+	td := start(t, nil)
+	v := td.visit(t, Visit{Name: "Marie"})
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	td.hub.Close(ctx)
+	if e := waitAudit(t, td.audit, "chat.transcript"); e.Subject != v.ID {
+		t.Fatalf("audit entry %+v", e)
+	}
+	if _, err := td.st.ChatTranscript(context.Background(), v.ID); err != nil {
+		t.Fatalf("transcript not stored: %v", err)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"strconv"
+	"time"
 
 	"github.com/tandem-remote/tandem/internal/audit"
 	"github.com/tandem-remote/tandem/internal/store"
@@ -41,12 +42,18 @@ func (h *Hub) endLocked(c *conversation, reason string) {
 	h.cfg.Logger.Info("chat ended", "conversation", c.id, "reason", reason)
 }
 
-// flush stores and audits the conversations that ended.
+// flush stores and audits the conversations that ended. It finishes even
+// when the connection that ended them is gone (ctx cancelled).
 func (h *Hub) flush(ctx context.Context) {
 	h.mu.Lock()
 	done := h.finished
 	h.finished = nil
 	h.mu.Unlock()
+	if len(done) == 0 {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
 	for _, e := range done {
 		h.record(ctx, e)
 	}
