@@ -13,8 +13,6 @@ import (
 const (
 	helloTimeout = 10 * time.Second // the first frame must arrive by then
 	writeTimeout = 10 * time.Second // a reader slower than this is dropped
-	frameRate    = 20               // frames per second per socket
-	frameBurst   = 50
 )
 
 // chatFrame is what the page sends: hello first, then send and typing.
@@ -116,7 +114,7 @@ func (h *Hub) pushEvents(ctx context.Context, conn *websocket.Conn, c *conversat
 // readChat handles the page's send and typing frames until the socket
 // closes or misbehaves.
 func (h *Hub) readChat(ctx context.Context, conn *websocket.Conn, id, key string) {
-	lim := rate.NewLimiter(frameRate, frameBurst)
+	lim := rate.NewLimiter(rate.Limit(h.cfg.FrameRate), h.cfg.FrameBurst)
 	for {
 		f, err := readFrame(ctx, conn, 0)
 		if err != nil {

@@ -61,6 +61,9 @@ func (h *Hub) Start(ctx context.Context, v Visit, from netip.Addr) (Visited, err
 	if h.perSource[c.source] >= h.cfg.MaxPerSource {
 		return Visited{}, errTooMany
 	}
+	if len(h.convs) >= h.cfg.MaxOpen {
+		return Visited{}, errBusy
+	}
 	h.perSource[c.source]++
 	h.convs[c.id] = c
 	if v.Code != "" {

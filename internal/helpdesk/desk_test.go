@@ -207,6 +207,15 @@ func TestLimits(t *testing.T) {
 	td.visit(t, Visit{Name: "Marie, new"})
 }
 
+func TestServerFull(t *testing.T) {
+	td := start(t, func(c *Config) { c.MaxOpen = 1 })
+	td.visit(t, Visit{Name: "Marie"})
+	var e struct{ Error string }
+	if code := td.post(t, "/v1/desk/visit", Visit{Name: "Paul"}, &e); code != http.StatusServiceUnavailable || e.Error != "busy" {
+		t.Errorf("a full desk: %d %q", code, e.Error)
+	}
+}
+
 func TestDeskNeedsLogin(t *testing.T) {
 	td := start(t, nil)
 	for _, h := range []http.Header{nil, {"Authorization": {"Bearer wrong"}}, {"Authorization": {"alice-token"}}} {

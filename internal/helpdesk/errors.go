@@ -27,6 +27,7 @@ var (
 	errUnavailable = &wireError{"unavailable", "chat with a session code is not available on this server", http.StatusServiceUnavailable}
 	errTaken       = &wireError{"taken", "another operator has this conversation", http.StatusConflict}
 	errNotYours    = &wireError{"not-your-session", "that code is not of a session you opened: open a session first and invite with its code", http.StatusForbidden}
+	errBusy        = &wireError{"busy", "the help desk is full: try again in a few minutes", http.StatusServiceUnavailable}
 	errNoName      = &wireError{"bad-request", "give a name (at most 100 characters) or a session code", http.StatusBadRequest}
 )
 

@@ -87,7 +87,7 @@ type testDesk struct {
 
 // start runs a hub over TLS with a real store and audit log; edit
 // adjusts its configuration first.
-func start(t *testing.T, edit func(*Config)) *testDesk {
+func start(t testing.TB, edit func(*Config)) *testDesk {
 	t.Helper()
 	ctx := context.Background()
 	st, err := store.OpenSQLite(ctx, filepath.Join(t.TempDir(), "tandem.db"))
@@ -114,7 +114,7 @@ func start(t *testing.T, edit func(*Config)) *testDesk {
 }
 
 // post sends body as JSON to path and decodes the answer into out.
-func (td *testDesk) post(t *testing.T, path string, body, out any) int {
+func (td *testDesk) post(t testing.TB, path string, body, out any) int {
 	t.Helper()
 	b, _ := json.Marshal(body)
 	resp, err := td.srv.Client().Post(td.srv.URL+path, "application/json", bytes.NewReader(b))
@@ -128,7 +128,7 @@ func (td *testDesk) post(t *testing.T, path string, body, out any) int {
 	return resp.StatusCode
 }
 
-func (td *testDesk) visit(t *testing.T, v Visit) Visited {
+func (td *testDesk) visit(t testing.TB, v Visit) Visited {
 	t.Helper()
 	var out Visited
 	if code := td.post(t, "/v1/desk/visit", v, &out); code != http.StatusOK {
@@ -137,7 +137,7 @@ func (td *testDesk) visit(t *testing.T, v Visit) Visited {
 	return out
 }
 
-func (td *testDesk) dial(t *testing.T, path string, h http.Header) (*websocket.Conn, error) {
+func (td *testDesk) dial(t testing.TB, path string, h http.Header) (*websocket.Conn, error) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -150,7 +150,7 @@ func (td *testDesk) dial(t *testing.T, path string, h http.Header) (*websocket.C
 }
 
 // customer opens the page's socket for v, replaying after seq after.
-func (td *testDesk) customer(t *testing.T, v Visited, after int64) *websocket.Conn {
+func (td *testDesk) customer(t testing.TB, v Visited, after int64) *websocket.Conn {
 	t.Helper()
 	c, err := td.dial(t, "/v1/desk/chat", nil)
 	if err != nil {
@@ -161,7 +161,7 @@ func (td *testDesk) customer(t *testing.T, v Visited, after int64) *websocket.Co
 }
 
 // operator opens a desk with token.
-func (td *testDesk) operator(t *testing.T, token string) *websocket.Conn {
+func (td *testDesk) operator(t testing.TB, token string) *websocket.Conn {
 	t.Helper()
 	c, err := td.dial(t, "/v1/desk/operator", http.Header{"Authorization": {"Bearer " + token}})
 	if err != nil {
@@ -170,7 +170,7 @@ func (td *testDesk) operator(t *testing.T, token string) *websocket.Conn {
 	return c
 }
 
-func send(t *testing.T, c *websocket.Conn, v any) {
+func send(t testing.TB, c *websocket.Conn, v any) {
 	t.Helper()
 	b, _ := json.Marshal(v)
 	if err := c.Write(context.Background(), websocket.MessageText, b); err != nil {
@@ -190,7 +190,7 @@ type frame struct {
 }
 
 // next reads frames until keep accepts one.
-func next(t *testing.T, c *websocket.Conn, keep func(frame) bool) frame {
+func next(t testing.TB, c *websocket.Conn, keep func(frame) bool) frame {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()

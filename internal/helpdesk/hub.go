@@ -64,8 +64,11 @@ type Config struct {
 	MaxText         int           // characters per message (default 2000)
 	MaxEvents       int           // events per conversation (default 1000)
 	MaxPerSource    int           // open conversations per source address (default 5)
+	MaxOpen         int           // conversations held in memory, open or just ended (default 10000)
 	MessageRate     time.Duration // one customer message per this, on average (default 500ms)
 	MessageBurst    int           // default 10
+	FrameRate       int           // WebSocket frames per second per socket, typing included (default 20)
+	FrameBurst      int           // default 50
 	PollWait        time.Duration // how long a poll waits for news (default 25s)
 	AbandonAfter    time.Duration // a waiting customer gone this long leaves the queue (default 2m)
 	IdleAfter       time.Duration // a conversation with no event this long ends (default 1h)
@@ -90,7 +93,10 @@ func (c *Config) setDefaults() {
 	defInt(&c.MaxText, 2000)
 	defInt(&c.MaxEvents, 1000)
 	defInt(&c.MaxPerSource, 5)
+	defInt(&c.MaxOpen, 10000)
 	defInt(&c.MessageBurst, 10)
+	defInt(&c.FrameRate, 20)
+	defInt(&c.FrameBurst, 50)
 	def(&c.MessageRate, 500*time.Millisecond)
 	def(&c.PollWait, 25*time.Second)
 	def(&c.AbandonAfter, 2*time.Minute)
@@ -110,7 +116,7 @@ func (c *Config) Validate() error {
 	if c.Retention < 0 {
 		return errors.New("chat retention must be zero (keep nothing) or positive")
 	}
-	if c.MaxText < 0 || c.MaxEvents < 0 || c.MaxPerSource < 0 {
+	if c.MaxText < 0 || c.MaxEvents < 0 || c.MaxPerSource < 0 || c.MaxOpen < 0 {
 		return errors.New("chat limits must be positive")
 	}
 	return nil

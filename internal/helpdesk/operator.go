@@ -137,7 +137,7 @@ func (h *Hub) writeDesk(ctx context.Context, conn *websocket.Conn, d *desk) {
 }
 
 func (h *Hub) readDesk(ctx context.Context, conn *websocket.Conn, d *desk, from netip.Addr) {
-	lim := rate.NewLimiter(frameRate, frameBurst)
+	lim := rate.NewLimiter(rate.Limit(h.cfg.FrameRate), h.cfg.FrameBurst)
 	for {
 		typ, b, err := conn.Read(ctx)
 		if err != nil {
