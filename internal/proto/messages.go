@@ -3,6 +3,7 @@ package proto
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 )
@@ -45,17 +46,44 @@ type Opened struct {
 	ICEServers []ICEServer `json:"ice_servers"`
 }
 
-// Join asks to join the session a code names. Code is the server part only
-// (see ServerCode).
+// Join asks to join a session, named by exactly one of Code, the server
+// part of the code the customer typed (see ServerCode), or Ticket, the
+// one-time join ticket a stamped agent download carries (package stamp).
 type Join struct {
-	Code string `json:"code"`
+	Code   string `json:"code,omitempty"`
+	Ticket string `json:"ticket,omitempty"`
 }
 
 func (j *Join) check() error {
-	if !ValidServerCode(j.Code) {
+	switch {
+	case j.Code != "" && j.Ticket != "":
+		return errors.New("a join carries a code or a ticket, not both")
+	case j.Ticket != "":
+		if !ValidTicket(j.Ticket) {
+			return fmt.Errorf("ticket must be %d base64url characters", TicketLen)
+		}
+	case !ValidServerCode(j.Code):
 		return errors.New("code must be 9 to 16 digits")
 	}
 	return nil
+}
+
+// TicketLen is the length of a join ticket: 32 random bytes in unpadded
+// base64url.
+const TicketLen = 43
+
+// ValidTicket reports whether s has a join ticket's shape.
+func ValidTicket(s string) bool {
+	if len(s) != TicketLen {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
 }
 
 // Joined answers Join.

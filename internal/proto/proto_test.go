@@ -23,6 +23,7 @@ var golden = []struct {
 	{"opened", TypeOpened, Opened{Session: "s1", Code: "123456789", Expires: time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC),
 		ICEServers: []ICEServer{{URLs: []string{"stun:relay.example:3478"}}, {URLs: []string{"turns:relay.example:443?transport=tcp"}, Username: "1800000000:s1", Credential: "c2VjcmV0"}}}},
 	{"join", TypeJoin, Join{Code: "123456789"}},
+	{"join-ticket", TypeJoin, Join{Ticket: "Zm9yIGEgc3RhbXBlZCBhZ2VudCBkb3dubG9hZC4uLi4"}},
 	{"joined", TypeJoined, Joined{Session: "s1", ICEServers: []ICEServer{{URLs: []string{"turn:relay.example:3478?transport=udp"}, Username: "u", Credential: "p"}}}},
 	{"peer-joined", TypePeerJoined, PeerJoined{Session: "s1"}},
 	{"signal", TypeSignal, Signal{Data: json.RawMessage(`{"candidate":{"candidate":"candidate:1 1 udp 1 192.0.2.1 5000 typ host"}}`)}},
@@ -95,6 +96,11 @@ func TestBodyChecks(t *testing.T) {
 		{"join letters", `{"v":1,"type":"join","body":{"code":"12345678x"}}`, false},
 		{"join unknown field", `{"v":1,"type":"join","body":{"code":"123456789","admin":true}}`, false},
 		{"join no body", `{"v":1,"type":"join"}`, false},
+		{"join ticket", `{"v":1,"type":"join","body":{"ticket":"Zm9yIGEgc3RhbXBlZCBhZ2VudCBkb3dubG9hZC4uLi4"}}`, true},
+		{"join ticket short", `{"v":1,"type":"join","body":{"ticket":"Zm9yIGEgc3RhbXBlZCBhZ2VudCBkb3dubG9hZC4uLi"}}`, false},
+		{"join ticket padded", `{"v":1,"type":"join","body":{"ticket":"Zm9yIGEgc3RhbXBlZCBhZ2VudCBkb3dubG9hZC4uL=="}}`, false},
+		{"join code and ticket", `{"v":1,"type":"join","body":{"code":"123456789","ticket":"Zm9yIGEgc3RhbXBlZCBhZ2VudCBkb3dubG9hZC4uLi4"}}`, false},
+		{"join neither", `{"v":1,"type":"join","body":{}}`, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			env, err := Decode([]byte(tc.msg))

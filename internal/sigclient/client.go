@@ -31,6 +31,10 @@ type Conn struct {
 var (
 	ErrUnreachable = errors.New("cannot reach the signaling server")
 	ErrUntrusted   = errors.New("the signaling server's certificate is not trusted")
+	// ErrPinMismatch: the server's certificate key is not the pinned one.
+	ErrPinMismatch = errors.New("the signaling server's certificate key does not match this download's")
+	// ErrTicketRefused: the server refused a stamped download's ticket.
+	ErrTicketRefused = errors.New("this download was for a session that has ended or was already used; ask your technician for a new link")
 )
 
 // WSURL turns a server URL ("https://host:port", "host:port") into its
@@ -57,12 +61,16 @@ func WSURL(server string) (string, error) {
 // environment names an HTTPS proxy for it (HTTPS_PROXY, NO_PROXY), the
 // WebSocket goes through that proxy with CONNECT, TLS end to end.
 func Dial(ctx context.Context, server string, roots *x509.CertPool) (*Conn, error) {
+	return dial(ctx, server, &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12})
+}
+
+func dial(ctx context.Context, server string, tc *tls.Config) (*Conn, error) {
 	wsURL, err := WSURL(server)
 	if err != nil {
 		return nil, err
 	}
 	tr := &http.Transport{
-		TLSClientConfig:     &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12},
+		TLSClientConfig:     tc,
 		Proxy:               http.ProxyFromEnvironment,
 		TLSHandshakeTimeout: 10 * time.Second,
 	}
@@ -91,6 +99,8 @@ func explainDial(server string, proxy *url.URL, err error) error {
 	var hostErr x509.HostnameError
 	var certErr *tls.CertificateVerificationError
 	switch {
+	case errors.Is(err, ErrPinMismatch):
+		return fmt.Errorf("%w at %s: it is not the server this download was made for; download the agent again from your technician's help page", ErrPinMismatch, server)
 	case errors.As(err, &unknown), errors.As(err, &certErr):
 		return fmt.Errorf("%w at %s (%v): pass -ca with the server's certificate (its DATA/cert.pem) or check the URL", ErrUntrusted, server, err)
 	case errors.As(err, &hostErr):
@@ -159,6 +169,20 @@ func (c *Conn) Join(ctx context.Context, code string) (proto.Joined, error) {
 		return proto.Joined{}, err
 	}
 	return expect[proto.Joined](ctx, c, proto.TypeJoined)
+}
+
+// JoinTicket joins the session of a one-time ticket, from a stamped agent
+// download. The server's refusal (the ticket is used, expired, or its
+// session over) is ErrTicketRefused.
+func (c *Conn) JoinTicket(ctx context.Context, ticket string) (proto.Joined, error) {
+	if err := c.Send(ctx, proto.TypeJoin, proto.Join{Ticket: ticket}); err != nil {
+		return proto.Joined{}, err
+	}
+	j, err := expect[proto.Joined](ctx, c, proto.TypeJoined)
+	if errors.Is(err, proto.ErrInvalidCode) {
+		return j, ErrTicketRefused
+	}
+	return j, err
 }
 
 func expect[T any](ctx context.Context, c *Conn, t proto.Type) (T, error) {

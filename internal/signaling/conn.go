@@ -196,7 +196,7 @@ func (s *Server) join(ctx context.Context, c *client, env proto.Envelope) error 
 		return err
 	}
 	s.mu.Lock()
-	sess := s.claimCodeLocked(j.Code, now)
+	sess := s.claimLocked(j, now) // by code or by ticket
 	var tech *client
 	if sess != nil {
 		sess.agent, c.sess, c.role = c, sess, proto.RoleAgent

@@ -35,6 +35,7 @@ type Server struct {
 	byCode   map[[32]byte]*session
 	sessions map[string]*session
 	conns    int
+	tickets  ticketBook // one-time join tickets (tickets.go)
 }
 
 // session is one technician–agent pairing. Its fields are guarded by
