@@ -179,6 +179,27 @@ func (r *Reporter) Panel(controls map[string]image.Rectangle) {
 	}{"panel", out}, "")
 }
 
+// Viewer reports where the technician's viewer window draws its controls
+// (window pixels) and which text field has the keyboard: for automation,
+// with -json only, as the agent's panel event.
+func (r *Reporter) Viewer(controls map[string]image.Rectangle, editing string) {
+	if !r.json {
+		return
+	}
+	out := make(map[string]rect, len(controls))
+	for name, c := range controls {
+		out[name] = toRect(c)
+	}
+	r.emit(struct {
+		Event    string          `json:"event"`
+		Controls map[string]rect `json:"controls"`
+		Editing  string          `json:"editing,omitempty"`
+	}{"viewer", out, editing}, "")
+}
+
+// JSON reports whether events go out as JSON lines (for automation).
+func (r *Reporter) JSON() bool { return r != nil && r.json }
+
 // rect is a screen rectangle in JSON events.
 type rect struct {
 	X int `json:"x"`
@@ -220,7 +241,7 @@ func (r *Reporter) TransferEnd(path string, res filexfer.Result, err error) {
 	}{Event: "transfer-done", File: path, Name: res.Name, Path: res.Path, Bytes: res.Size, Resumed: res.Resumed}
 	text := fmt.Sprintf("File %s: done (%d bytes)", path, res.Size)
 	if err != nil {
-		ev.Event, ev.Error = "transfer-failed", transferError(err)
+		ev.Event, ev.Error = "transfer-failed", TransferError(err)
 		text = fmt.Sprintf("File %s: not transferred: %s", path, ev.Error)
 	} else {
 		ev.SHA256 = sha(res.SHA256)

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"sync"
 
 	"github.com/tandem-remote/tandem/internal/agentui"
 	"github.com/tandem-remote/tandem/internal/filexfer"
@@ -83,8 +84,13 @@ func (v *techView) startFiles(ctx context.Context) {
 		Dir: v.cfg.Files.Dir, MaxSize: v.cfg.Files.MaxSize, Logger: v.log,
 		// The technician accepts what it asked for; files the customer
 		// offers unasked are refused (the viewer does not offer them yet).
-		Decide:   func(ctx context.Context, a filexfer.Ask) bool { return false },
-		Progress: v.r.cfg.Report.Transfer,
+		Decide: func(ctx context.Context, a filexfer.Ask) bool { return false },
+		Progress: func(p filexfer.Progress) {
+			v.r.cfg.Report.Transfer(p)
+			if v.cfg.OnTransfer != nil {
+				v.cfg.OnTransfer(p)
+			}
+		},
 	})
 	if err != nil {
 		v.r.cfg.Report.Failed(fmt.Errorf("file transfer: %w", err))
@@ -92,6 +98,9 @@ func (v *techView) startFiles(ctx context.Context) {
 		return
 	}
 	v.r.goWorker(ctx, func(ctx context.Context) { e.Run(ctx) })
+	if v.cfg.FileRequests != nil {
+		v.r.goWorker(ctx, func(ctx context.Context) { v.serveFileRequests(ctx, e) })
+	}
 	if len(v.cfg.Send) == 0 && len(v.cfg.Fetch) == 0 {
 		return
 	}
@@ -100,14 +109,54 @@ func (v *techView) startFiles(ctx context.Context) {
 			return
 		}
 		for _, path := range v.cfg.Send {
-			res, err := e.Send(ctx, path)
-			v.r.cfg.Report.TransferEnd(path, res, err)
+			v.transfer(ctx, e, FileRequest{Path: path})
 		}
 		for _, path := range v.cfg.Fetch {
-			res, err := e.Request(ctx, path)
-			v.r.cfg.Report.TransferEnd(path, res, err)
+			v.transfer(ctx, e, FileRequest{Path: path, Fetch: true})
 		}
 	})
+}
+
+// FileRequest is a transfer the technician asks for: the local file at
+// Path sent to the customer, or with Fetch, the file at Path on the
+// customer's computer fetched.
+type FileRequest struct {
+	Path  string
+	Fetch bool
+}
+
+// serveFileRequests runs a viewer's requests, each on its own so that a
+// long transfer does not hold up the next, once the customer allowed the
+// session.
+func (v *techView) serveFileRequests(ctx context.Context, e *filexfer.Endpoint) {
+	if !v.waitAllowed(ctx) {
+		return
+	}
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case req := <-v.cfg.FileRequests:
+			wg.Go(func() { v.transfer(ctx, e, req) })
+		}
+	}
+}
+
+// transfer runs one request and reports how it ended.
+func (v *techView) transfer(ctx context.Context, e *filexfer.Endpoint, req FileRequest) {
+	var res filexfer.Result
+	var err error
+	if req.Fetch {
+		res, err = e.Request(ctx, req.Path)
+	} else {
+		res, err = e.Send(ctx, req.Path)
+	}
+	v.r.cfg.Report.TransferEnd(req.Path, res, err)
+	if v.cfg.OnTransferEnd != nil {
+		v.cfg.OnTransferEnd(req, res, err)
+	}
 }
 
 // waitAllowed waits until the customer allowed a mode (files need a
@@ -121,8 +170,8 @@ func (v *techView) waitAllowed(ctx context.Context) bool {
 	}
 }
 
-// transferError words a transfer's failure for the technician.
-func transferError(err error) string {
+// TransferError words a transfer's failure for the technician.
+func TransferError(err error) string {
 	switch {
 	case errors.Is(err, filexfer.ErrRefused):
 		return "the customer refused it"

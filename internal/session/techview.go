@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/tandem-remote/tandem/internal/chat"
+	"github.com/tandem-remote/tandem/internal/filexfer"
 	"github.com/tandem-remote/tandem/internal/input"
 	"github.com/tandem-remote/tandem/internal/peer"
 	"github.com/tandem-remote/tandem/internal/proto"
@@ -67,6 +68,13 @@ type ViewConfig struct {
 	Send  []string
 	Fetch []string
 	Files FilesConfig
+	// FileRequests carries a viewer's requests, each run as soon as the
+	// customer allowed the session; OnTransfer gets every transfer's
+	// progress and OnTransferEnd how each request ended (both also go to
+	// the report).
+	FileRequests  <-chan FileRequest
+	OnTransfer    func(filexfer.Progress)
+	OnTransferEnd func(req FileRequest, res filexfer.Result, err error)
 
 	// DemoDisplay is the X display shown to the customer in demonstration
 	// mode; "" means $DISPLAY, and without either the technician cannot

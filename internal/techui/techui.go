@@ -4,7 +4,8 @@
 // pointer go to the agent, the toolbar picks monitors, asks the customer
 // for control or view (the view-only toggle) and hangs up, and the status
 // line shows the path, round trip, frame rate, bitrate and what the
-// customer allows; the chat pane talks with the customer.
+// customer allows; the chat pane talks with the customer, and the files
+// pane sends and fetches files with a progress bar for each.
 //
 // It is separate from package session so that the customer's agent, which
 // shares the session code, never links the GUI toolkit.
@@ -14,9 +15,12 @@ import (
 	"context"
 	"fmt"
 	"image"
+	"path/filepath"
 	"sync"
+	"time"
 
 	"github.com/tandem-remote/tandem/internal/chat"
+	"github.com/tandem-remote/tandem/internal/filexfer"
 	"github.com/tandem-remote/tandem/internal/peer"
 	"github.com/tandem-remote/tandem/internal/proto"
 	"github.com/tandem-remote/tandem/internal/session"
@@ -51,6 +55,10 @@ func Run(ctx context.Context, cfg session.TechnicianConfig) error {
 	chatOut := make(chan string, 16)
 	cfg.View.ChatOut = chatOut
 	cfg.View.OnChat = func(m chat.Message) { v.AddChat(m.From, m.Text) }
+	files := make(chan session.FileRequest, 16)
+	cfg.View.FileRequests = files
+	cfg.View.OnTransfer = ui.transfer
+	cfg.View.OnTransferEnd = ui.transferEnd
 
 	vctx, closeWindow := context.WithCancel(ctx)
 	defer closeWindow()
@@ -59,7 +67,10 @@ func Run(ctx context.Context, cfg session.TechnicianConfig) error {
 		done <- session.RunTechnician(ctx, cfg)
 		closeWindow()
 	}()
-	go ui.actions(monitors, clipboard, modes, chatOut, hang)
+	go ui.actions(monitors, clipboard, modes, chatOut, files, hang)
+	if cfg.Report.JSON() {
+		go ui.reportControls(vctx, cfg.Report)
+	}
 	if err := v.Run(vctx); err == nil {
 		hang() // the technician closed the window
 	}
@@ -72,12 +83,71 @@ type ui struct {
 
 	mu     sync.Mutex
 	status viewer.Status
-	ids    []int // monitor ID per button: 0 (all), then the agent's
+	ids    []int  // monitor ID per button: 0 (all), then the agent's
+	failed uint32 // IDs for the lines of requests that never became transfers
+}
+
+// reportControls reports where the window's controls are whenever they
+// change and then keep their place for a moment (a window still being
+// laid out can miss a click), until ctx ends.
+func (u *ui) reportControls(ctx context.Context, report *session.Reporter) {
+	t := time.NewTicker(50 * time.Millisecond)
+	defer t.Stop()
+	var last, reported string
+	steady := 0
+	for {
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			return
+		}
+		controls, editing := u.v.Controls()
+		key := fmt.Sprint(controls, editing) // maps print sorted
+		if key != last {
+			last, steady = key, 0
+			continue
+		}
+		if steady++; steady == 3 && key != reported {
+			reported = key
+			report.Viewer(controls, editing)
+		}
+	}
+}
+
+// transfer shows a transfer's progress.
+func (u *ui) transfer(p filexfer.Progress) {
+	u.v.SetTransfer(viewer.Transfer{ID: p.ID, Name: p.Name, Done: p.Done, Total: p.Total, Incoming: p.Incoming})
+}
+
+// transferEnd shows how a request ended: on its transfer's line, or on a
+// line of its own when it failed before it became a transfer (a path that
+// cannot be read, say).
+func (u *ui) transferEnd(req session.FileRequest, res filexfer.Result, err error) {
+	t := viewer.Transfer{ID: res.ID, Name: res.Name, Done: res.Size, Total: res.Size, Incoming: req.Fetch, Ended: true}
+	if t.Name == "" {
+		t.Name = filepath.Base(req.Path)
+	}
+	if err != nil {
+		t.Err = session.TransferError(err)
+		if t.ID == 0 {
+			t.ID = u.failedID()
+		}
+	}
+	u.v.SetTransfer(t)
+}
+
+// failedID is a line ID no transfer uses (theirs count up from 1).
+func (u *ui) failedID() uint32 {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	u.failed++
+	return 1<<31 | u.failed
 }
 
 // actions turns toolbar requests into session requests until the window's
 // Actions channel closes.
-func (u *ui) actions(monitors chan<- int, clipboard chan<- string, modes chan<- proto.Mode, chatOut chan<- string, hang func()) {
+func (u *ui) actions(monitors chan<- int, clipboard chan<- string, modes chan<- proto.Mode, chatOut chan<- string,
+	files chan<- session.FileRequest, hang func()) {
 	for a := range u.v.Actions() {
 		switch a.Kind {
 		case viewer.ActionSelectMonitor:
@@ -113,6 +183,12 @@ func (u *ui) actions(monitors chan<- int, clipboard chan<- string, modes chan<- 
 			select {
 			case chatOut <- a.Text:
 			default:
+			}
+		case viewer.ActionSendFile, viewer.ActionFetchFile:
+			select {
+			case files <- session.FileRequest{Path: a.Text, Fetch: a.Kind == viewer.ActionFetchFile}:
+			default:
+				u.v.SetTransfer(viewer.Transfer{ID: u.failedID(), Name: a.Text, Ended: true, Err: "too many requests at once; try again"})
 			}
 		case viewer.ActionDisconnect:
 			hang()

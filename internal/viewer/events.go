@@ -77,7 +77,7 @@ func (u *ui) focus(focused bool) {
 func (u *ui) registerInput(gtx layout.Context) {
 	defer clip.Rect(image.Rectangle{Max: u.geom.View}).Push(gtx.Ops).Pop()
 	event.Op(gtx.Ops, u.tag)
-	if !gtx.Focused(u.tag) && (!u.chatFocused(gtx) || u.reclaim) {
+	if !gtx.Focused(u.tag) && (!(u.chatFocused(gtx) || u.filesFocused(gtx)) || u.reclaim) {
 		gtx.Execute(key.FocusCmd{Tag: u.tag})
 	}
 	u.reclaim = false

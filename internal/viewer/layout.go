@@ -2,6 +2,7 @@ package viewer
 
 import (
 	"image"
+	"slices"
 	"time"
 
 	"gioui.org/app"
@@ -25,6 +26,8 @@ type layoutInfo struct {
 	buttons map[string]image.Rectangle
 	screen  image.Rectangle // the viewport the remote screen is drawn in
 	chat    image.Rectangle // the chat pane, its text field last; empty when closed
+	files   image.Rectangle // the files pane; empty when closed (its parts are in buttons)
+	editing string          // the text field that has the keyboard: "chat", fileSendPath, fileFetchPath or none
 	geom    geometry
 	cursor  bool // the remote pointer was drawn
 }
@@ -54,6 +57,7 @@ type ui struct {
 	focused  bool
 	redraws  uint64
 	chat     chatPane
+	files    filesPane
 	reclaim  bool // a click on the screen takes the keyboard back from the chat
 }
 
@@ -62,7 +66,7 @@ func newUI(v *Viewer, start time.Time) *ui {
 	// Only the embedded Go font: scanning the system's fonts would cost
 	// more than the whole window's start-up.
 	th.Shaper = text.NewShaper(text.NoSystemFonts(), text.WithCollection(gofont.Regular()))
-	u := &ui{v: v, start: start, th: th, tb: newToolbar(th), tag: new(int), chat: newChatPane()}
+	u := &ui{v: v, start: start, th: th, tb: newToolbar(th), tag: new(int), chat: newChatPane(), files: newFilesPane()}
 	u.kb = newKeyboard(u.send)
 	return u
 }
@@ -75,6 +79,8 @@ type snapshot struct {
 	clip     *string
 	chat     []ChatLine
 	chatSeq  uint64
+	files    []Transfer
+	filesSeq uint64
 	cursor   CursorPos
 	shape    CursorShape
 	hasCur   bool
@@ -84,7 +90,8 @@ func (u *ui) snapshot() snapshot {
 	v := u.v
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	s := snapshot{next: v.next, status: v.status, viewOnly: v.viewOnly, clip: v.clip, chat: v.chat, chatSeq: v.chatSeq}
+	s := snapshot{next: v.next, status: v.status, viewOnly: v.viewOnly, clip: v.clip, chat: v.chat, chatSeq: v.chatSeq,
+		files: slices.Clone(v.transfers), filesSeq: v.filesSeq}
 	s.cursor, s.shape, s.hasCur = v.cursorSnapshot()
 	v.next, v.clip = nil, nil
 	return s
@@ -110,7 +117,8 @@ func (u *ui) frame(e app.FrameEvent) {
 	u.handleScreen(gtx)
 	u.handleToolbar(gtx, s.status)
 	u.handleChat(gtx, s.chatSeq)
-	info := u.draw(gtx, s.status, s.chat)
+	u.handleFiles(gtx, s.filesSeq)
+	info := u.draw(gtx, s)
 	t0 := time.Now()
 	e.Frame(gtx.Ops) // renders, uploading the new picture's texture
 	took := time.Since(t0)
@@ -139,9 +147,11 @@ func (u *ui) account(newPicture bool, took time.Duration, info layoutInfo) {
 }
 
 // draw lays out the toolbar, the remote screen and the status line.
-func (u *ui) draw(gtx layout.Context, st Status, chat []ChatLine) layoutInfo {
+func (u *ui) draw(gtx layout.Context, s snapshot) layoutInfo {
+	st := s.status
 	paint.Fill(gtx.Ops, barBg)
 	info := layoutInfo{}
+	var fileRects map[string]image.Rectangle
 	if u.v.cfg.DisplayOnly {
 		info.screen.Max = gtx.Constraints.Max
 		u.drawScreen(gtx)
@@ -150,7 +160,7 @@ func (u *ui) draw(gtx layout.Context, st Status, chat []ChatLine) layoutInfo {
 	}
 	layout.Flex{Axis: layout.Vertical}.Layout(gtx,
 		layout.Rigid(func(gtx layout.Context) layout.Dimensions {
-			dims, rects := u.tb.layout(gtx, u.tb.items(st, u.mode, u.viewOnly, u.chat.open))
+			dims, rects := u.tb.layout(gtx, u.tb.items(st, u.mode, u.viewOnly, u.chat.open, u.files.open))
 			info.buttons = rects
 			info.screen.Min.Y = dims.Size.Y
 			return dims
@@ -163,18 +173,36 @@ func (u *ui) draw(gtx layout.Context, st Status, chat []ChatLine) layoutInfo {
 			if !u.chat.open {
 				return layout.Dimensions{}
 			}
-			dims := u.drawChat(gtx, chat)
+			dims := u.drawChat(gtx, s.chat)
 			info.chat = image.Rectangle{Max: dims.Size} // placed below the screen after the layout
+			return dims
+		}),
+		layout.Rigid(func(gtx layout.Context) layout.Dimensions {
+			if !u.files.open {
+				return layout.Dimensions{}
+			}
+			dims, rects := u.drawFiles(gtx, s.files)
+			info.files = image.Rectangle{Max: dims.Size} // placed below the chat after the layout
+			fileRects = rects
 			return dims
 		}),
 		layout.Rigid(func(gtx layout.Context) layout.Dimensions {
 			return u.drawStatus(gtx, st)
 		}),
 	)
+	below := info.screen.Max.Y
 	if !info.chat.Empty() {
-		info.chat = info.chat.Add(image.Pt(0, info.screen.Max.Y))
+		info.chat = info.chat.Add(image.Pt(0, below))
+		below = info.chat.Max.Y
+	}
+	if !info.files.Empty() {
+		info.files = info.files.Add(image.Pt(0, below))
+		for n, r := range fileRects {
+			info.buttons[n] = r.Add(info.files.Min)
+		}
 	}
 	info.geom, info.cursor = u.geom, u.cur.drawn
+	info.editing = u.editing(gtx)
 	return info
 }
 

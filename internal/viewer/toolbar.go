@@ -38,6 +38,12 @@ const (
 	ActionDisconnect
 	// ActionChat carries a chat message the technician typed (Text).
 	ActionChat
+	// ActionSendFile asks to send the file at Text (a path on the
+	// technician's computer) to the customer.
+	ActionSendFile
+	// ActionFetchFile asks for the file at Text (a path on the customer's
+	// computer).
+	ActionFetchFile
 )
 
 // Action is one toolbar request. Only the fields of its Kind are set.
@@ -62,6 +68,10 @@ func (k ActionKind) String() string {
 		return "disconnect"
 	case ActionChat:
 		return "chat"
+	case ActionSendFile:
+		return "send-file"
+	case ActionFetchFile:
+		return "fetch-file"
 	}
 	return fmt.Sprintf("ActionKind(%d)", int(k))
 }
@@ -78,6 +88,7 @@ const (
 	btnGetClip    = "get-clipboard"
 	btnDisconnect = "disconnect"
 	btnChat       = "chat"
+	btnFiles      = "files"
 )
 
 // btnMonitor names the button of monitor i.
@@ -116,7 +127,7 @@ type toolbar struct {
 
 func newToolbar(th *material.Theme) *toolbar {
 	tb := &toolbar{th: th, buttons: make(map[string]*widget.Clickable)}
-	for _, n := range []string{btnMode, btnViewOnly, btnCtrlAltDel, btnAltTab, btnSuper, btnPrint, btnSendClip, btnGetClip, btnChat, btnDisconnect} {
+	for _, n := range []string{btnMode, btnViewOnly, btnCtrlAltDel, btnAltTab, btnSuper, btnPrint, btnSendClip, btnGetClip, btnChat, btnFiles, btnDisconnect} {
 		tb.buttons[n] = new(widget.Clickable)
 	}
 	return tb
@@ -130,7 +141,7 @@ type item struct {
 }
 
 // items lists the buttons to draw for this state.
-func (tb *toolbar) items(st Status, mode Mode, viewOnly, chatOpen bool) []item {
+func (tb *toolbar) items(st Status, mode Mode, viewOnly, chatOpen, filesOpen bool) []item {
 	for len(tb.monitors) < len(st.Monitors) {
 		tb.monitors = append(tb.monitors, new(widget.Clickable))
 	}
@@ -153,6 +164,7 @@ func (tb *toolbar) items(st Status, mode Mode, viewOnly, chatOpen bool) []item {
 		item{btnSendClip, "Send clipboard", b[btnSendClip], false},
 		item{btnGetClip, "Get clipboard", b[btnGetClip], false},
 		item{btnChat, "Chat", b[btnChat], chatOpen},
+		item{btnFiles, "Files", b[btnFiles], filesOpen},
 		item{btnDisconnect, "Disconnect", b[btnDisconnect], false},
 	)
 }
@@ -170,6 +182,7 @@ var (
 	btnBg    = color.NRGBA{R: 0x3a, G: 0x41, B: 0x4d, A: 0xff}
 	btnOnBg  = color.NRGBA{R: 0x1e, G: 0x6f, B: 0xd9, A: 0xff}
 	textFg   = color.NRGBA{R: 0xee, G: 0xee, B: 0xee, A: 0xff}
+	failedFg = color.NRGBA{R: 0xd9, G: 0x3b, B: 0x2e, A: 0xff}
 	screenBg = color.NRGBA{A: 0xff}
 )
 

@@ -96,6 +96,9 @@ type Viewer struct {
 	pool     pool // RGBA buffers for ShowI420
 	chat     []ChatLine
 	chatSeq  uint64
+	// transfers are the files pane's lines; filesSeq counts new ones.
+	transfers []Transfer
+	filesSeq  uint64
 }
 
 // New returns a viewer; Run opens its window.
@@ -176,6 +179,29 @@ func (v *Viewer) SetClipboard(text string) {
 	v.clip = &text
 	v.mu.Unlock()
 	v.invalidate()
+}
+
+// Controls returns where the window's controls were last drawn, in window
+// pixels, by name: the toolbar's buttons ("files", "chat", "disconnect",
+// …), the files pane's fields and buttons when it is open, "chat-pane"
+// when the chat is (its text field is its last line), and "screen" for
+// the remote screen's viewport; and
+// which text field has the keyboard ("" for the remote screen). It serves
+// automation: accessibility tools and end-to-end tests that click with
+// the real pointer.
+func (v *Viewer) Controls() (controls map[string]image.Rectangle, editing string) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	l := v.layout
+	controls = make(map[string]image.Rectangle, len(l.buttons)+2)
+	for n, r := range l.buttons {
+		controls[n] = r
+	}
+	controls["screen"] = l.screen
+	if !l.chat.Empty() {
+		controls["chat-pane"] = l.chat
+	}
+	return controls, l.editing
 }
 
 // Stats returns the frame counters so far.
