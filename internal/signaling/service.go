@@ -58,6 +58,13 @@ type Options struct {
 	// sends GET and HEAD to the same path over HTTPS and refuses the rest;
 	// "refuse" refuses everything.
 	PlainHTTP string
+	// AgentBinary is the plain agent served, stamped for one session, to
+	// customers (agentdl.go); empty: a file named "agent" next to this
+	// executable, if there is one.
+	AgentBinary string
+	// CodeTTL is how long a session code, and so an agent download's
+	// ticket, stays valid (zero: 10 minutes).
+	CodeTTL time.Duration
 
 	Logger *slog.Logger
 	Out    io.Writer // where the start-up summary goes
@@ -123,12 +130,18 @@ func Prepare(opts Options) (*Service, error) {
 			return nil, err
 		}
 	}
+	agentBin, err := svc.agentBinary()
+	if err != nil {
+		svc.Close()
+		return nil, err
+	}
 	svc.server, err = New(Config{
 		Auth: acc.auth, API: acc.admin.Handler(), Audit: acc.audit, GrantKey: acc.grantKey,
 		Permissions: acc.st.AccountPermissions,
 		Blocked:     acc.admin.CustomerBlocked,
 		TURNURLs:    turnURLs, TURNSecret: secret,
 		OriginPatterns: []string{publicURL.Host}, Logger: opts.Logger, Registry: svc.reg,
+		AgentBinary: agentBin, PublicURL: publicURL.String(), CertPin: certPin(svc.tls, opts.ACMEDomain), CodeTTL: opts.CodeTTL,
 	})
 	if err != nil {
 		svc.Close()
