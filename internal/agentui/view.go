@@ -54,6 +54,7 @@ type view struct {
 	chatOpen         bool
 	filesOpen        bool
 	appsOpen         bool
+	appsEdited       bool // the customer changed the chooser's boxes since the last Share
 	chatSeq, appsSeq uint64
 	status           Status         // drawn last frame: buttons act on it
 	height           int            // content height drawn
@@ -129,6 +130,10 @@ func (v *view) handlePanel(gtx layout.Context, s snapshot) {
 	}
 	if b[nApps].Clicked(gtx) {
 		v.appsOpen = !v.appsOpen
+		if v.appsEdited { // closed without Share: the boxes show what is shared again
+			v.appsEdited = false
+			v.listApps(s.apps)
+		}
 	}
 	for i, c := range v.cancels {
 		if c.Clicked(gtx) && i < len(st.Transfers) && st.Transfers[i].ID != "" {
@@ -170,24 +175,24 @@ func (v *view) handleChat(gtx layout.Context, s snapshot) {
 func (v *view) handleApps(gtx layout.Context, s snapshot) {
 	if s.appsSeq != v.appsSeq {
 		v.appsSeq = s.appsSeq
-		v.apps = make(map[uint32]*widget.Bool, len(s.apps))
-		chosen := false
-		for _, w := range s.apps {
-			v.apps[w.ID] = &widget.Bool{Value: w.Selected}
-			chosen = chosen || w.Selected
-		}
-		v.whole.Value = !chosen
+		v.listApps(s.apps)
 	}
 	// Ticking a window means sharing windows, not the whole screen; ticking
 	// the whole screen clears the windows.
 	for _, b := range v.apps {
-		if b.Update(gtx) && b.Value {
-			v.whole.Value = false
+		if b.Update(gtx) {
+			v.appsEdited = true
+			if b.Value {
+				v.whole.Value = false
+			}
 		}
 	}
-	if v.whole.Update(gtx) && v.whole.Value {
-		for _, b := range v.apps {
-			b.Value = false
+	if v.whole.Update(gtx) {
+		v.appsEdited = true
+		if v.whole.Value {
+			for _, b := range v.apps {
+				b.Value = false
+			}
 		}
 	}
 	if v.buttons[nAppsPrev].Clicked(gtx) {
@@ -205,6 +210,27 @@ func (v *view) handleApps(gtx layout.Context, s snapshot) {
 			a.Windows = append(a.Windows, w.ID)
 		}
 	}
-	v.appsOpen = false
+	v.appsOpen, v.appsEdited = false, false
 	v.u.act(a)
+}
+
+// listApps shows a new list of windows to choose from. Ticks the customer
+// has made and not shared yet stay as they are for the windows still
+// listed (a window opening elsewhere must not undo them); otherwise the
+// boxes show what is shared now.
+func (v *view) listApps(ws []AppWindow) {
+	old := v.apps
+	v.apps = make(map[uint32]*widget.Bool, len(ws))
+	chosen := false
+	for _, w := range ws {
+		b := &widget.Bool{Value: w.Selected}
+		if o, ok := old[w.ID]; ok && v.appsEdited {
+			b = o
+		}
+		v.apps[w.ID] = b
+		chosen = chosen || w.Selected
+	}
+	if !v.appsEdited {
+		v.whole.Value = !chosen
+	}
 }

@@ -167,6 +167,28 @@ func TestChooseApps(t *testing.T) {
 	}
 }
 
+// TestChooseAppsListChanges: a window that opens while the customer is
+// ticking boxes adds a line and leaves their ticks as they were.
+func TestChooseAppsListChanges(t *testing.T) {
+	o := openUI(t)
+	o.u.SetStatus(Status{Operator: "Ana Lopez", Mode: ModeControl})
+	calc, mail, term := AppWindow{ID: 0x400001, Title: "Invoice.ods", Program: "LibreOffice Calc"},
+		AppWindow{ID: 0x600001, Title: "Inbox", Program: "Thunderbird"}, AppWindow{ID: 0x800001, Title: "bash", Program: "xterm"}
+	o.u.SetAppWindows([]AppWindow{calc, mail})
+	o.waitDrawn(t, "the Apps button", has(nApps))
+	o.click(t, nApps)
+	o.waitDrawn(t, "the chooser", has(nShare))
+	o.click(t, appName(mail.ID))
+	o.u.SetAppWindows([]AppWindow{calc, mail, term})
+	o.waitDrawn(t, "the new window's line", has(appName(term.ID)))
+	o.click(t, appName(calc.ID))
+	o.click(t, nShare)
+	a := o.action(t)
+	if a.Kind != ChooseApps || a.WholeScreen || !slices.Equal(a.Windows, []uint32{calc.ID, mail.ID}) {
+		t.Fatalf("got %+v, want ChooseApps of both ticked windows", a)
+	}
+}
+
 // TestStaysOnTop maps a window over the panel and expects the panel back
 // on top of the stack.
 func TestStaysOnTop(t *testing.T) {
