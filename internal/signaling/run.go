@@ -46,7 +46,7 @@ func (svc *Service) Run(ctx context.Context) error {
 		// and the API and WebSocket gain nothing from it.
 		TLSNextProto: map[string]func(*http.Server, *tls.Conn, http.Handler){},
 	}
-	errc := make(chan error, 3)
+	errc := make(chan error, 4)
 	go func() { errc <- hs.ServeTLS(svc.ln, "", "") }()
 	var plain *http.Server
 	if svc.httpLn != nil {
@@ -57,6 +57,7 @@ func (svc *Service) Run(ctx context.Context) error {
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	go func() { errc <- svc.server.Run(runCtx) }()
+	go func() { errc <- svc.desk.Run(runCtx) }()
 	var err error
 	select {
 	case <-ctx.Done():
@@ -65,6 +66,7 @@ func (svc *Service) Run(ctx context.Context) error {
 	shutCtx, done := context.WithTimeout(context.Background(), 5*time.Second)
 	defer done()
 	hs.Shutdown(shutCtx)
+	svc.desk.Close(shutCtx) // records the conversations still open
 	if plain != nil {
 		plain.Shutdown(shutCtx)
 	}

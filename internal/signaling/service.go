@@ -23,6 +23,7 @@ import (
 	"github.com/tandem-remote/tandem/internal/auth"
 	"github.com/tandem-remote/tandem/internal/certs"
 	"github.com/tandem-remote/tandem/internal/grant"
+	"github.com/tandem-remote/tandem/internal/helpdesk"
 	"github.com/tandem-remote/tandem/internal/relay"
 )
 
@@ -58,6 +59,9 @@ type Options struct {
 	// sends GET and HEAD to the same path over HTTPS and refuses the rest;
 	// "refuse" refuses everything.
 	PlainHTTP string
+	// ChatRetention is how long web chat transcripts are kept after a
+	// conversation ends; zero keeps none (the flag's default is 30 days).
+	ChatRetention time.Duration
 	// AgentBinary is the plain agent served, stamped for one session, to
 	// customers (agentdl.go); empty: a file named "agent" next to this
 	// executable, if there is one.
@@ -81,6 +85,7 @@ type Service struct {
 	ln       net.Listener
 	httpLn   net.Listener // optional plain HTTP, redirect or refuse only
 	accounts *accounts
+	desk     *helpdesk.Hub // the web chat and operators' desk (desk.go)
 	public   *url.URL
 	certFile string
 	summary  []string
@@ -130,13 +135,18 @@ func Prepare(opts Options) (*Service, error) {
 			return nil, err
 		}
 	}
+	sessions := &deskSessions{}
+	if svc.desk, err = svc.newDesk(publicURL, sessions); err != nil {
+		svc.Close()
+		return nil, err
+	}
 	agentBin, err := svc.agentBinary()
 	if err != nil {
 		svc.Close()
 		return nil, err
 	}
 	svc.server, err = New(Config{
-		Auth: acc.auth, API: acc.admin.Handler(), Audit: acc.audit, GrantKey: acc.grantKey,
+		Auth: acc.auth, API: acc.admin.Handler(), Desk: svc.desk.Handler(), Audit: acc.audit, GrantKey: acc.grantKey,
 		Permissions: acc.st.AccountPermissions,
 		Blocked:     acc.admin.CustomerBlocked,
 		TURNURLs:    turnURLs, TURNSecret: secret,
@@ -147,6 +157,7 @@ func Prepare(opts Options) (*Service, error) {
 		svc.Close()
 		return nil, err
 	}
+	svc.mountWeb(sessions)
 	if err := svc.listen(); err != nil {
 		svc.Close()
 		return nil, err
