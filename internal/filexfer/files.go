@@ -39,7 +39,7 @@ func openRegular(path string) (*os.File, int64, error) {
 	}
 	f, err := openNoFollow(path)
 	if err != nil {
-		return nil, 0, fmt.Errorf("%w: open %s: %v", ErrUnavailable, path, err)
+		return nil, 0, fmt.Errorf("%w: %v", ErrUnavailable, err) // err names the path
 	}
 	fi, err := f.Stat()
 	if err != nil || !fi.Mode().IsRegular() {
