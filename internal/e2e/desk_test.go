@@ -17,6 +17,7 @@ import (
 
 	"github.com/tandem-remote/tandem/internal/certs"
 	"github.com/tandem-remote/tandem/internal/netlab"
+	"github.com/tandem-remote/tandem/internal/xvfb"
 )
 
 // deskCustomer is a help page's part played in Go: HTTP and the chat
@@ -92,8 +93,8 @@ func (c *deskCustomer) next(t *testing.T, typ string) map[string]any {
 // TestDesk: a customer with no code waits in the queue; a headless
 // technician at the desk picks them, they chat both ways, and the
 // technician's invitation carries the code of the session it opened,
-// which the help page's visit API takes as a live code of that operator.
-// When the technician leaves, the chat ends and the audit log records
+// which the help page's visit API takes as a live code of that operator
+// and the customer's agent joins with. When the technician leaves, the chat ends and the audit log records
 // its transcript under that session.
 func TestDesk(t *testing.T) {
 	b := binaries(t)
@@ -149,6 +150,13 @@ func TestDesk(t *testing.T) {
 	if st := newDeskCustomer(t, srv).post(t, "/v1/desk/visit", map[string]string{"code": code}, &bound); st != http.StatusOK || bound.Operator == nil || bound.Code == nil || *bound.Code != code {
 		t.Fatalf("visit with the invited code: %d %+v", st, bound)
 	}
+
+	// And the customer's agent joins the technician's session with it.
+	display := xvfb.Start(t, 1024, 768)
+	agent := start(t, b["agent"], nil, "-keep", "-server", srv.url, "-ca", srv.ca, "-code", code, "-json", "-display", display)
+	tech.next(t, "joined")
+	answer(t, agent, display, "allow")
+	tech.next(t, "connected")
 
 	tech.cmd.Process.Signal(syscall.SIGINT)
 	if c := page.next(t, "closed"); c["reason"] != "operator-left" {
