@@ -25,6 +25,7 @@ run: build ## run the signaling server (and its embedded relay) with default set
 
 test: ## install test dependencies, vet, and run every test with the race detector
 	./scripts/install-deps.sh
+	npm --prefix internal/e2e/web ci --no-audit --no-fund
 	$(GO) mod download
 	$(GO) vet ./...
 	$(GO) test -race -count=1 -timeout 30m $$($(GO) list ./... | grep -v /internal/netlab)

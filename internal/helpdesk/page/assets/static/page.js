@@ -260,15 +260,32 @@
         renderClosed();
         break;
       case 'error':
-        onServerError(m.error);
+        onServerError(m);
         return;
     }
     save();
   }
 
-  function onServerError(code) {
-    if (code === 'bad-request' || code === 'too-long') return; // a message refused: shown by its send
+  // onServerError handles an error frame: about one message (cid) or
+  // about the conversation itself.
+  function onServerError(m) {
+    if (m.error === 'closed') { closedHere(); return; }
+    if (m.cid) {
+      if (m.error === 'throttled') { window.setTimeout(net.resend, 3000); return; } // still pending
+      markFailed(m.cid);
+      return;
+    }
     gone();
+  }
+
+  // closedHere: the server says the conversation has ended, with no closed
+  // event seen yet (it comes with the replay, if at all).
+  function closedHere() {
+    if (conv.closed) return;
+    conv.closed = true;
+    save();
+    net.stop();
+    renderClosed();
   }
 
   // gone: the server no longer knows this conversation.
@@ -398,8 +415,12 @@
 
     poll: function () {
       if (net.stopped || conv.closed) return;
+      // A poll answers only when there is news (or after 25 s): the link
+      // counts as up unless the last one failed.
+      if (!net.retries) setState('polling');
       post('/v1/desk/poll', { id: conv.id, key: conv.key, after: conv.after }).then(function (res) {
-        if (res.status === 404 || res.status === 410 || res.status === 403) { gone(); return; }
+        if (res.status === 404 || res.status === 403) { gone(); return; }
+        if (res.status === 410) { closedHere(); return; }
         if (!res.ok) throw new Error('poll ' + res.status);
         return readJSON(res).then(function (data) {
           net.retries = 0;
@@ -428,7 +449,10 @@
       if (net.sending[p.cid]) return;
       net.sending[p.cid] = true;
       post('/v1/desk/send', { id: conv.id, key: conv.key, cid: p.cid, text: p.text }).then(function (res) {
-        if (res.status === 400 || res.status === 413) markFailed(p.cid);
+        if (res.status === 400) markFailed(p.cid);
+        else if (res.status === 410) closedHere();
+        else if (res.status === 404) gone();
+        // 429 and the rest: still pending, the next poll resends it
       }).catch(function () { /* still pending: the next poll resends it */ })
         .then(function () { delete net.sending[p.cid]; });
     },

@@ -1,0 +1,416 @@
+package e2e
+
+import (
+	"bufio"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/base64"
+	"encoding/json"
+	"encoding/pem"
+	"fmt"
+	"image/png"
+	"io"
+	"math/big"
+	"net"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// browser is a headless Chromium driven by web/drive.mjs (playwright-core
+// with Debian's /usr/bin/chromium; no browser is ever downloaded).
+type browser struct {
+	t       *testing.T
+	cmd     *exec.Cmd
+	in      io.WriteCloser
+	replies chan driveReply
+	stderr  lockedBuffer
+	n       int
+}
+
+type driveReply struct {
+	ID    int             `json:"id"`
+	OK    bool            `json:"ok"`
+	Value json.RawMessage `json:"value"`
+	Error string          `json:"error"`
+}
+
+// needBrowser skips the test when Chromium or Node is missing, and fails
+// it when playwright-core is not installed (make test installs it).
+func needBrowser(t *testing.T) string {
+	t.Helper()
+	for _, p := range []string{"/usr/bin/chromium", "node"} {
+		if _, err := exec.LookPath(p); err != nil {
+			t.Skipf("the help page's browser tests need %s (scripts/install-deps.sh installs it): %v", p, err)
+		}
+	}
+	dir, err := filepath.Abs("web")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "node_modules", "playwright-core")); err != nil {
+		t.Fatalf("playwright-core is not installed: run `npm --prefix internal/e2e/web ci` (make test does)")
+	}
+	return dir
+}
+
+// openBrowser starts the driver and a browser context with args (see
+// drive.mjs's "open").
+func openBrowser(t *testing.T, args map[string]any) *browser {
+	t.Helper()
+	dir := needBrowser(t)
+	b := &browser{t: t, replies: make(chan driveReply, 16)}
+	b.cmd = exec.Command("node", filepath.Join(dir, "drive.mjs"))
+	b.cmd.Dir = dir
+	b.cmd.Env = append(os.Environ(), "PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1")
+	b.cmd.Stderr = &b.stderr
+	var err error
+	if b.in, err = b.cmd.StdinPipe(); err != nil {
+		t.Fatal(err)
+	}
+	out, err := b.cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.cmd.Start(); err != nil {
+		t.Fatalf("start the browser driver: %v", err)
+	}
+	go func() {
+		defer close(b.replies)
+		sc := bufio.NewScanner(out)
+		sc.Buffer(make([]byte, 1<<20), 16<<20)
+		for sc.Scan() {
+			var r driveReply
+			if json.Unmarshal(sc.Bytes(), &r) == nil {
+				b.replies <- r
+			}
+		}
+	}()
+	t.Cleanup(func() {
+		b.in.Close() // the driver closes the browser at the end of its input
+		done := make(chan struct{})
+		go func() { b.cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(15 * time.Second):
+			b.cmd.Process.Kill()
+			<-done
+		}
+		if t.Failed() {
+			t.Logf("browser driver's stderr:\n%s", b.stderr.String())
+		}
+	})
+	b.do("open", args)
+	return b
+}
+
+// do runs one driver command and returns its value; a failed command
+// fails the test.
+func (b *browser) do(op string, args map[string]any) json.RawMessage {
+	b.t.Helper()
+	v, err := b.try(op, args)
+	if err != nil {
+		b.t.Fatalf("browser %s %v: %v\n%s", op, args, err, b.stderr.String())
+	}
+	return v
+}
+
+// try runs one driver command and returns its error.
+func (b *browser) try(op string, args map[string]any) (json.RawMessage, error) {
+	b.n++
+	line, _ := json.Marshal(map[string]any{"id": b.n, "op": op, "args": args})
+	if _, err := b.in.Write(append(line, '\n')); err != nil {
+		return nil, fmt.Errorf("write to the driver: %w", err)
+	}
+	select {
+	case r, ok := <-b.replies:
+		if !ok {
+			return nil, fmt.Errorf("the driver exited")
+		}
+		if !r.OK {
+			return nil, fmt.Errorf("%s", r.Error)
+		}
+		return r.Value, nil
+	case <-time.After(90 * time.Second):
+		return nil, fmt.Errorf("no answer from the driver in 90 s")
+	}
+}
+
+func (b *browser) waitText(sel, text string) {
+	b.t.Helper()
+	b.do("waitText", map[string]any{"sel": sel, "text": text})
+}
+
+func (b *browser) texts(sel string) []string {
+	b.t.Helper()
+	var s []string
+	if err := json.Unmarshal(b.do("texts", map[string]any{"sel": sel}), &s); err != nil {
+		b.t.Fatal(err)
+	}
+	return s
+}
+
+func (b *browser) attr(sel, name string) string {
+	b.t.Helper()
+	var s *string
+	json.Unmarshal(b.do("attr", map[string]any{"sel": sel, "name": name}), &s)
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+// pageRequest is one request the page made, as the driver recorded it.
+type pageRequest struct {
+	Kind, Method, URL string
+}
+
+func (b *browser) requests() []pageRequest {
+	b.t.Helper()
+	var r []pageRequest
+	if err := json.Unmarshal(b.do("requests", nil), &r); err != nil {
+		b.t.Fatal(err)
+	}
+	return r
+}
+
+// spkiHashes returns the base64 SHA-256 of the public keys of every
+// certificate in the PEM file: Chromium's
+// --ignore-certificate-errors-spki-list trusts exactly those keys.
+func spkiHashes(t *testing.T, pemFile string) []string {
+	t.Helper()
+	data, err := os.ReadFile(pemFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for {
+		var blk *pem.Block
+		if blk, data = pem.Decode(data); blk == nil {
+			break
+		}
+		c, err := x509.ParseCertificate(blk.Bytes)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sum := sha256.Sum256(c.RawSubjectPublicKeyInfo)
+		out = append(out, base64.StdEncoding.EncodeToString(sum[:]))
+	}
+	if len(out) == 0 {
+		t.Fatalf("no certificate in %s", pemFile)
+	}
+	return out
+}
+
+// checkPNG fails unless file is a PNG of w×h pixels (or taller, for a
+// full page) with real content: many colours, not one blank fill.
+func checkPNG(t *testing.T, file string, w, h int) {
+	t.Helper()
+	f, err := os.Open(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil {
+		t.Fatalf("%s: %v", file, err)
+	}
+	bd := img.Bounds()
+	if bd.Dx() != w || bd.Dy() < h {
+		t.Errorf("%s is %dx%d, want %dx%d", file, bd.Dx(), bd.Dy(), w, h)
+	}
+	colours := map[[3]uint32]int{}
+	for y := bd.Min.Y; y < bd.Max.Y; y += 2 {
+		for x := bd.Min.X; x < bd.Max.X; x += 2 {
+			r, g, b, _ := img.At(x, y).RGBA()
+			colours[[3]uint32{r >> 8, g >> 8, b >> 8}]++
+		}
+	}
+	if len(colours) < 16 {
+		t.Errorf("%s has %d colours: blank?", file, len(colours))
+	}
+}
+
+// cutProxy is a TLS-terminating HTTP/1.1 reverse proxy between the
+// browser and the server, with its own certificate. It can drop every
+// connection it holds and stop accepting for a while (a network cut), and
+// refuse WebSocket upgrades (a proxy that blocks them).
+type cutProxy struct {
+	URL  string
+	Cert string // its certificate, PEM
+	ln   *gateListener
+
+	mu           sync.Mutex
+	blockUpgrade bool
+}
+
+func newCutProxy(t *testing.T, target string, roots *x509.CertPool) *cutProxy {
+	t.Helper()
+	to, err := url.Parse(target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	certFile := filepath.Join(t.TempDir(), "proxy.pem")
+	cert := selfSigned(t, certFile)
+	raw, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &cutProxy{URL: "https://" + raw.Addr().String(), Cert: certFile, ln: newGateListener(raw)}
+	rp := &httputil.ReverseProxy{
+		Rewrite: func(r *httputil.ProxyRequest) {
+			r.SetURL(to)
+			r.Out.Host = r.In.Host // the server checks Origin against Host
+		},
+		Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: roots}},
+	}
+	srv := &http.Server{
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			p.mu.Lock()
+			block := p.blockUpgrade
+			p.mu.Unlock()
+			if block && r.Header.Get("Upgrade") != "" {
+				http.Error(w, "WebSockets are not allowed through this proxy", http.StatusForbidden)
+				return
+			}
+			rp.ServeHTTP(w, r)
+		}),
+		TLSConfig:    &tls.Config{Certificates: []tls.Certificate{cert}, NextProtos: []string{"http/1.1"}},
+		TLSNextProto: map[string]func(*http.Server, *tls.Conn, http.Handler){}, // no HTTP/2
+	}
+	go srv.ServeTLS(p.ln, "", "")
+	t.Cleanup(func() { p.ln.resume(); srv.Close() })
+	return p
+}
+
+// BlockUpgrades makes the proxy refuse every WebSocket from now on.
+func (p *cutProxy) BlockUpgrades() {
+	p.mu.Lock()
+	p.blockUpgrade = true
+	p.mu.Unlock()
+}
+
+// Cut drops every connection and holds new ones unanswered until Resume.
+func (p *cutProxy) Cut() int { return p.ln.cut() }
+
+// Resume lets held and new connections through again.
+func (p *cutProxy) Resume() { p.ln.resume() }
+
+// gateListener tracks its connections so they can all be closed at once,
+// and can hold back accepted ones (the peer's connect succeeds, its TLS
+// handshake waits) while paused.
+type gateListener struct {
+	net.Listener
+	mu     sync.Mutex
+	conns  map[net.Conn]struct{}
+	paused chan struct{} // non-nil while paused; closed on resume
+}
+
+func newGateListener(l net.Listener) *gateListener {
+	return &gateListener{Listener: l, conns: map[net.Conn]struct{}{}}
+}
+
+func (l *gateListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	l.mu.Lock()
+	gate := l.paused
+	l.mu.Unlock()
+	if gate != nil {
+		<-gate
+	}
+	l.mu.Lock()
+	l.conns[c] = struct{}{}
+	l.mu.Unlock()
+	return &trackedConn{Conn: c, l: l}, nil
+}
+
+func (l *gateListener) cut() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.paused == nil {
+		l.paused = make(chan struct{})
+	}
+	n := len(l.conns)
+	for c := range l.conns {
+		c.Close()
+	}
+	clear(l.conns)
+	return n
+}
+
+func (l *gateListener) resume() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.paused != nil {
+		close(l.paused)
+		l.paused = nil
+	}
+}
+
+type trackedConn struct {
+	net.Conn
+	l    *gateListener
+	once sync.Once
+}
+
+func (c *trackedConn) Close() error {
+	c.once.Do(func() {
+		c.l.mu.Lock()
+		delete(c.l.conns, c.Conn)
+		c.l.mu.Unlock()
+	})
+	return c.Conn.Close()
+}
+
+// lines is how many of ss contain sub.
+func lines(ss []string, sub string) int {
+	n := 0
+	for _, s := range ss {
+		if strings.Contains(s, sub) {
+			n++
+		}
+	}
+	return n
+}
+
+// selfSigned makes a certificate for 127.0.0.1, writes it to certFile as
+// PEM and returns it with its key.
+func selfSigned(t *testing.T, certFile string) tls.Certificate {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1),
+		Subject:      pkix.Name{CommonName: "tandem test proxy"},
+		NotBefore:    time.Now().Add(-time.Hour),
+		NotAfter:     time.Now().Add(24 * time.Hour),
+		IPAddresses:  []net.IP{net.IPv4(127, 0, 0, 1)},
+		KeyUsage:     x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}
+}

@@ -1,0 +1,310 @@
+package e2e
+
+import (
+	"encoding/json"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tandem-remote/tandem/internal/certs"
+)
+
+// The help page in Debian's Chromium (playwright-core, web/drive.mjs)
+// against the real signaling server, with real technicians on the other
+// side of the chat. TANDEM_SCREENSHOTS names a folder to keep the
+// screenshots in (a temporary one otherwise).
+
+// webSetup is a signaling server with an operator, and what Chromium
+// needs to trust it.
+type webSetup struct {
+	srv      *sigServer
+	user, pw string
+	spki     []string
+}
+
+func newWebSetup(t *testing.T) *webSetup {
+	t.Helper()
+	needBrowser(t)
+	srv := server(t, binaries(t))
+	user, pw := srv.operator(t)
+	return &webSetup{srv: srv, user: user, pw: pw, spki: spkiHashes(t, srv.ca)}
+}
+
+// technician starts the technician binary as the operator with args.
+func (w *webSetup) technician(t *testing.T, args ...string) *proc {
+	t.Helper()
+	base := []string{"-server", w.srv.url, "-ca", w.srv.ca, "-user", w.user, "-password-file", w.pw, "-json"}
+	return start(t, binaries(t)["technician"], nil, append(base, args...)...)
+}
+
+// session opens a session the headless way and returns its code.
+func (w *webSetup) session(t *testing.T) string {
+	t.Helper()
+	return w.technician(t, "-headless").next(t, "code")["code"].(string)
+}
+
+// desk starts a technician's desk that picks which and says each of say.
+func (w *webSetup) desk(t *testing.T, which string, say ...string) *proc {
+	t.Helper()
+	args := []string{"-desk", "-pick", which}
+	for _, s := range say {
+		args = append(args, "-desk-say", s)
+	}
+	return w.technician(t, args...)
+}
+
+// deskMessage waits for the desk's message event from from with text.
+func deskMessage(t *testing.T, p *proc, from, text string) map[string]any {
+	t.Helper()
+	for {
+		m := p.next(t, "desk-message")
+		if m["from"] == from && m["text"] == text {
+			return m
+		}
+	}
+}
+
+// deskMessages counts the desk's message events so far with text.
+func deskMessages(p *proc, text string) int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	n := 0
+	for _, e := range p.events {
+		if e["event"] == "desk-message" && e["text"] == text {
+			n++
+		}
+	}
+	return n
+}
+
+// conversation is the page's conversation ID, from its sessionStorage.
+func conversation(t *testing.T, b *browser) string {
+	t.Helper()
+	var id string
+	raw := b.do("eval", map[string]any{"expr": "JSON.parse(sessionStorage.getItem('tandem.desk')).id"})
+	if err := json.Unmarshal(raw, &id); err != nil || id == "" {
+		t.Fatalf("the page keeps no conversation: %s", raw)
+	}
+	return id
+}
+
+func screenshotDir(t *testing.T) string {
+	t.Helper()
+	if d := os.Getenv("TANDEM_SCREENSHOTS"); d != "" {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	return t.TempDir()
+}
+
+// TestHelpPageCodeAndChat: keyboard only, the customer types the code
+// the technician gave; the page names the operator, offers the Linux
+// agent, and a message goes from the page to a headless technician's desk
+// and an answer back. Every request the page made stayed on the server's
+// origin. Screenshots at desktop and phone sizes.
+func TestHelpPageCodeAndChat(t *testing.T) {
+	w := newWebSetup(t)
+	code := w.session(t)
+	b := openBrowser(t, map[string]any{"spki": w.spki, "viewport": map[string]any{"width": 1280, "height": 800}})
+	b.do("goto", map[string]any{"url": w.srv.url + "/"})
+	if lang := b.attr("html", "lang"); lang != "en" {
+		t.Errorf("<html lang=%q>, want en", lang)
+	}
+	// Keyboard only: Tab past the language link to the code field.
+	b.do("keyboard", map[string]any{"key": "Tab"})
+	b.do("keyboard", map[string]any{"key": "Tab"})
+	if f := focused(t, b); f != "code" {
+		t.Fatalf("two Tabs focus %q, want the code field", f)
+	}
+	b.do("type", map[string]any{"sel": "#code", "text": code[:3] + " " + code[3:6] + " " + code[6:]})
+	b.do("keyboard", map[string]any{"key": "Enter"})
+	b.waitText("#helper", "Operator tech")
+	b.do("waitAttr", map[string]any{"sel": "#conn", "name": "data-state", "value": "online"})
+	if got := b.attr("#dl-code-field", "value"); got != code {
+		t.Errorf("the download form carries code %q, want %q", got, code)
+	}
+	if p := b.attr("#download", "data-platform"); p != "linux-amd64" {
+		t.Errorf("the page took Chromium on Linux for %q, want linux-amd64", p)
+	}
+
+	b.do("type", map[string]any{"sel": "#message", "text": "Hello from the page"})
+	b.do("press", map[string]any{"sel": "#message", "key": "Enter"})
+	b.do("waitAttr", map[string]any{"sel": "#log li.from-customer", "name": "class", "value": "msg from-customer"}) // echoed: no longer pending
+	desk := w.desk(t, "first", "Bonjour, ici le technicien")
+	deskMessage(t, desk, "customer", "Hello from the page")
+	b.waitText("#log", "Bonjour, ici le technicien")
+
+	dir := screenshotDir(t)
+	desktop, phone := filepath.Join(dir, "help-desktop.png"), filepath.Join(dir, "help-phone.png")
+	b.do("screenshot", map[string]any{"path": desktop})
+	checkPNG(t, desktop, 1280, 800)
+	b.do("viewport", map[string]any{"width": 390, "height": 844})
+	b.do("screenshot", map[string]any{"path": phone})
+	checkPNG(t, phone, 390, 844)
+	if wide := b.do("eval", map[string]any{"expr": "document.documentElement.scrollWidth"}); string(wide) != "390" {
+		t.Errorf("at 390 px the page is %s px wide: it scrolls sideways", wide)
+	}
+	t.Logf("screenshots: %s, %s", desktop, phone)
+
+	sameOrigin(t, b.requests(), w.srv.url, "/static/page.js", "/v1/desk/visit", "/v1/desk/chat")
+}
+
+func focused(t *testing.T, b *browser) string {
+	t.Helper()
+	var id string
+	json.Unmarshal(b.do("focused", nil), &id)
+	return id
+}
+
+// sameOrigin fails if any request left origin's host, or if the record
+// lacks one of the paths (a record that missed requests proves nothing).
+func sameOrigin(t *testing.T, reqs []pageRequest, origin string, paths ...string) {
+	t.Helper()
+	o, err := url.Parse(origin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for _, r := range reqs {
+		u, err := url.Parse(r.URL)
+		if err != nil || u.Host != o.Host || (u.Scheme != "https" && u.Scheme != "wss") {
+			t.Errorf("the page made a %s request to %s, outside %s", r.Kind, r.URL, origin)
+			continue
+		}
+		seen[u.Path] = true
+	}
+	for _, p := range paths {
+		if !seen[p] {
+			t.Errorf("no request for %s among the %d recorded: %v", p, len(reqs), reqs)
+		}
+	}
+	t.Logf("%d requests, all to %s", len(reqs), origin)
+}
+
+// TestHelpPageSurvivesCut: the link /s/CODE opens the chat; then every
+// connection between Chromium and the server drops and stays down while
+// the technician writes and the customer writes. When the network comes
+// back the page reconnects its WebSocket: the technician's message
+// appears once, the customer's reaches the technician once.
+func TestHelpPageSurvivesCut(t *testing.T) {
+	w := newWebSetup(t)
+	code := w.session(t)
+	roots, err := certs.Pool(w.srv.ca)
+	if err != nil {
+		t.Fatal(err)
+	}
+	px := newCutProxy(t, w.srv.url, roots)
+	b := openBrowser(t, map[string]any{"spki": append(spkiHashes(t, px.Cert), w.spki...)})
+	b.do("goto", map[string]any{"url": px.URL + "/s/" + code})
+	b.waitText("#helper", "Operator tech")
+	b.do("waitAttr", map[string]any{"sel": "#conn", "name": "data-state", "value": "online"})
+	if path := string(b.do("eval", map[string]any{"expr": "location.pathname"})); path != `"/"` {
+		t.Errorf("after the visit the address still shows %s: the code stays in the history", path)
+	}
+	desk := w.desk(t, "first", "Before the cut")
+	b.waitText("#log", "Before the cut")
+	conv := conversation(t, b)
+
+	if n := px.Cut(); n == 0 {
+		t.Fatal("the proxy held no connection to cut")
+	}
+	b.do("waitAttr", map[string]any{"sel": "#conn", "name": "data-state", "value": "reconnecting"})
+	during := w.desk(t, conv, "During the cut")
+	deskMessage(t, during, "operator", "During the cut") // the server has it
+	b.do("type", map[string]any{"sel": "#message", "text": "Written offline"})
+	b.do("press", map[string]any{"sel": "#message", "key": "Enter"})
+	px.Resume()
+
+	b.waitText("#log", "During the cut")
+	b.do("waitAttr", map[string]any{"sel": "#conn", "name": "data-state", "value": "online"})
+	deskMessage(t, desk, "customer", "Written offline")
+	b.do("waitAttr", map[string]any{"sel": "#log li.from-customer", "name": "class", "value": "msg from-customer"})
+	log := b.texts("#log li")
+	for _, text := range []string{"Before the cut", "During the cut", "Written offline"} {
+		if n := lines(log, text); n != 1 {
+			t.Errorf("the page shows %q %d times, want once: %q", text, n, log)
+		}
+	}
+	if n := deskMessages(desk, "Written offline"); n != 1 {
+		t.Errorf("the technician got the offline message %d times, want once", n)
+	}
+	ws := 0
+	for _, r := range b.requests() {
+		if r.Kind == "websocket" {
+			ws++
+		}
+	}
+	if ws < 2 {
+		t.Errorf("%d WebSockets opened, want a second one after the cut", ws)
+	}
+}
+
+// TestHelpPageLongPoll: behind a proxy that refuses WebSockets, a
+// customer with no code joins the queue, a technician picks them, and
+// they chat both ways by long-polling.
+func TestHelpPageLongPoll(t *testing.T) {
+	w := newWebSetup(t)
+	roots, err := certs.Pool(w.srv.ca)
+	if err != nil {
+		t.Fatal(err)
+	}
+	px := newCutProxy(t, w.srv.url, roots)
+	px.BlockUpgrades()
+	t0 := time.Now()
+	b := openBrowser(t, map[string]any{"spki": spkiHashes(t, px.Cert)})
+	b.do("goto", map[string]any{"url": px.URL + "/"})
+	b.do("fill", map[string]any{"sel": "#name", "value": "Marie"})
+	b.do("fill", map[string]any{"sel": "#topic", "value": "My printer prints nothing"})
+	b.do("click", map[string]any{"sel": "#queue-form button"})
+	b.waitText("#helper", "Waiting for a technician")
+	b.do("waitAttr", map[string]any{"sel": "#conn", "name": "data-state", "value": "polling"})
+	t.Log("polling", time.Since(t0))
+	desk := w.desk(t, "first", "Hello Marie, let us look at it")
+	b.waitText("#helper", "Operator tech")
+	b.waitText("#log", "Hello Marie, let us look at it")
+	t.Log("technician heard", time.Since(t0))
+	b.do("type", map[string]any{"sel": "#message", "text": "Thank you"})
+	b.do("press", map[string]any{"sel": "#message", "key": "Enter"})
+	deskMessage(t, desk, "customer", "Thank you")
+	t.Log("customer heard", time.Since(t0))
+	b.do("waitAttr", map[string]any{"sel": "#log li.from-customer", "name": "class", "value": "msg from-customer"})
+
+	polls := 0
+	for _, r := range b.requests() {
+		if strings.HasSuffix(r.URL, "/v1/desk/poll") {
+			polls++
+		}
+	}
+	if polls == 0 {
+		t.Error("no /v1/desk/poll request: the chat did not long-poll")
+	}
+}
+
+// TestHelpPageFrench: a browser that prefers French gets the French page,
+// and the error for a wrong code in French; ?lang=en gives English back.
+func TestHelpPageFrench(t *testing.T) {
+	w := newWebSetup(t)
+	b := openBrowser(t, map[string]any{"spki": w.spki, "locale": "fr-FR",
+		"headers":  map[string]string{"Accept-Language": "fr-FR,fr;q=0.9,en;q=0.5"},
+		"viewport": map[string]any{"width": 390, "height": 844}})
+	b.do("goto", map[string]any{"url": w.srv.url + "/"})
+	if lang := b.attr("html", "lang"); lang != "fr" {
+		t.Errorf("<html lang=%q>, want fr", lang)
+	}
+	b.waitText("h1", "Obtenir l’aide d’un technicien")
+	b.waitText("label[for=code]", "Code (9 chiffres)")
+	b.do("fill", map[string]any{"sel": "#code", "value": "000000000"})
+	b.do("click", map[string]any{"sel": "#code-form button"})
+	b.waitText("#alert", "Ce code n’est pas valide")
+	shot := filepath.Join(screenshotDir(t), "help-phone-fr.png")
+	b.do("screenshot", map[string]any{"path": shot})
+	checkPNG(t, shot, 390, 844)
+
+	b.do("goto", map[string]any{"url": w.srv.url + "/?lang=en"})
+	b.waitText("h1", "Get help from a technician")
+}
