@@ -1,0 +1,261 @@
+// Package deskui is the technician's desk window (Gio): the queue of
+// customers waiting on the help page's web chat, the conversation picked,
+// a line to answer in, and the buttons that invite the customer to a
+// remote session and end the chat. It only shows and asks: the caller
+// feeds it the desk's messages (Update, from package deskclient) and
+// carries out its Actions.
+package deskui
+
+import (
+	"context"
+	"errors"
+	"image"
+	"log/slog"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"gioui.org/app"
+	"gioui.org/io/system"
+	"gioui.org/unit"
+
+	"github.com/tandem-remote/tandem/internal/deskclient"
+)
+
+// ActionKind says what the technician asked for.
+type ActionKind int
+
+// Actions.
+const (
+	// Pick takes up Action.Conversation (a waiting one, or one of the
+	// operator's own again).
+	Pick ActionKind = iota + 1
+	// Say sends Action.Text to the conversation's customer.
+	Say
+	// Invite opens a remote session and gives its code to the customer.
+	Invite
+	// End ends the conversation.
+	End
+	// Typing tells the customer the technician is typing.
+	Typing
+)
+
+func (k ActionKind) String() string {
+	switch k {
+	case Pick:
+		return "pick"
+	case Say:
+		return "say"
+	case Invite:
+		return "invite"
+	case End:
+		return "end"
+	case Typing:
+		return "typing"
+	}
+	return "ActionKind(?)"
+}
+
+// Action is one request from the window.
+type Action struct {
+	Kind         ActionKind
+	Conversation string
+	Text         string
+}
+
+// Config configures a Desk.
+type Config struct {
+	Title  string // window title; default "Tandem desk"
+	Logger *slog.Logger
+}
+
+// ErrRunning is returned by a second call to Run.
+var ErrRunning = errors.New("deskui: Run called twice")
+
+// Desk is the window's state, shared between the caller (Update) and the
+// window goroutine.
+type Desk struct {
+	cfg     Config
+	log     *slog.Logger
+	actions chan Action
+
+	mu      sync.Mutex
+	win     *app.Window
+	ran     bool
+	queue   []deskclient.Summary
+	convs   map[string]*conversation
+	current string // the conversation shown
+	note    string // the last error the desk sent, for the status line
+	layout  layoutInfo
+}
+
+// conversation is what the window knows of one conversation.
+type conversation struct {
+	events  []deskclient.Event // sequenced ones, in order
+	typing  time.Time          // when the customer last typed
+	invited string             // the session code given, if any
+	closed  bool
+}
+
+// New returns a desk window, not yet open.
+func New(cfg Config) *Desk {
+	if cfg.Title == "" {
+		cfg.Title = "Tandem desk"
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Desk{cfg: cfg, log: log, actions: make(chan Action, 32), convs: map[string]*conversation{}}
+}
+
+// Actions delivers the technician's requests; it is closed when Run
+// returns.
+func (d *Desk) Actions() <-chan Action { return d.actions }
+
+// Update shows a message from the desk: the queue, a conversation's
+// history or new event, the customer typing, or an error.
+func (d *Desk) Update(m deskclient.Message) {
+	d.mu.Lock()
+	switch m.Type {
+	case "queue":
+		d.queue = slices.Clone(m.Conversations)
+	case "history":
+		c := d.conv(m.Conversation)
+		c.events = c.events[:0]
+		for _, e := range m.Events {
+			c.add(e)
+		}
+		d.current = m.Conversation
+	case "event":
+		if m.Event != nil {
+			d.conv(m.Conversation).add(*m.Event)
+		}
+	case "typing":
+		d.conv(m.Conversation).typing = time.Now()
+	case "error":
+		d.note = m.Message
+	}
+	d.mu.Unlock()
+	d.invalidate()
+}
+
+// conv returns the conversation called id, creating it. d.mu is held.
+func (d *Desk) conv(id string) *conversation {
+	c := d.convs[id]
+	if c == nil {
+		c = &conversation{}
+		d.convs[id] = c
+	}
+	return c
+}
+
+// add records a sequenced event once (a replay after a reconnect repeats
+// some).
+func (c *conversation) add(e deskclient.Event) {
+	if e.Seq > 0 && slices.ContainsFunc(c.events, func(o deskclient.Event) bool { return o.Seq == e.Seq }) {
+		return
+	}
+	switch e.Type {
+	case "invite":
+		c.invited = e.Code
+	case "closed":
+		c.closed = true
+	case "message":
+		c.typing = time.Time{}
+	}
+	c.events = append(c.events, e)
+}
+
+// Controls returns where the window's controls were last drawn, in window
+// pixels, by name ("queue-ID" for each queued conversation, "reply",
+// "send", "invite", "end"), and which conversation is shown. It serves
+// automation: accessibility tools and end-to-end tests.
+func (d *Desk) Controls() (map[string]image.Rectangle, string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	out := make(map[string]image.Rectangle, len(d.layout.rects))
+	for n, r := range d.layout.rects {
+		out[n] = r
+	}
+	return out, d.current
+}
+
+// Editing reports whether the reply line has the keyboard.
+func (d *Desk) Editing() bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.layout.editing
+}
+
+// Texts returns every text the last frame drew, in order (for tests).
+func (d *Desk) Texts() []string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return slices.Clone(d.layout.texts)
+}
+
+// Run opens the window and serves it until ctx ends (it returns ctx's
+// error) or the technician closes it (nil). Actions is closed when it
+// returns.
+func (d *Desk) Run(ctx context.Context) error {
+	w := new(app.Window)
+	w.Option(app.Title(d.cfg.Title), app.Size(unit.Dp(760), unit.Dp(520)))
+	d.mu.Lock()
+	if d.ran {
+		d.mu.Unlock()
+		return ErrRunning
+	}
+	d.win, d.ran = w, true
+	d.mu.Unlock()
+	defer close(d.actions)
+	defer func() {
+		d.mu.Lock()
+		d.win = nil
+		d.mu.Unlock()
+	}()
+	// Another goroutine may only wake the window: Gio's X11 window must be
+	// closed from the goroutine that reads its events.
+	var cancelled atomic.Bool
+	stop := context.AfterFunc(ctx, func() {
+		cancelled.Store(true)
+		w.Invalidate()
+	})
+	defer stop()
+	u := newUI(d)
+	closing := false
+	for {
+		switch e := w.Event().(type) {
+		case app.DestroyEvent:
+			if e.Err == nil && cancelled.Load() {
+				return ctx.Err()
+			}
+			return e.Err
+		case app.FrameEvent:
+			if cancelled.Load() && !closing {
+				closing = true
+				w.Perform(system.ActionClose)
+			}
+			u.frame(e)
+		}
+	}
+}
+
+func (d *Desk) invalidate() {
+	d.mu.Lock()
+	w := d.win
+	d.mu.Unlock()
+	if w != nil {
+		w.Invalidate()
+	}
+}
+
+// act queues an action; the window never blocks on a slow caller.
+func (d *Desk) act(a Action) {
+	select {
+	case d.actions <- a:
+	default:
+		d.log.Warn("deskui: action dropped, the caller is not reading", "action", a.Kind.String())
+	}
+}
