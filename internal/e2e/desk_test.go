@@ -187,3 +187,46 @@ func auditList(t *testing.T, b netlab.Binaries, srv *sigServer) string {
 	}
 	return string(out)
 }
+
+// TestDeskCodePath: a customer who types the technician's session code
+// chats with that operator at once; the operator's desk (another
+// technician process, same account) finds the conversation among theirs
+// and answers.
+func TestDeskCodePath(t *testing.T) {
+	b := binaries(t)
+	srv := server(t, b)
+	user, pw := srv.operator(t)
+	sess := start(t, b["technician"], nil, "-headless", "-json", "-server", srv.url, "-ca", srv.ca, "-user", user, "-password-file", pw)
+	code := sess.next(t, "code")["code"].(string)
+
+	page := newDeskCustomer(t, srv)
+	var visit struct {
+		ID, Key  string
+		Operator *struct{ Name, Organisation string }
+	}
+	if st := page.post(t, "/v1/desk/visit", map[string]string{"code": code[:3] + " " + code[3:]}, &visit); st != http.StatusOK || visit.Operator == nil {
+		t.Fatalf("visit with the code: %d %+v", st, visit)
+	}
+	page.connect(t, visit.ID, visit.Key)
+	if a := page.next(t, "assigned"); a["operator"].(map[string]any)["name"] != visit.Operator.Name {
+		t.Fatalf("assigned %v, visit said %+v", a, visit.Operator)
+	}
+	desk := start(t, b["technician"], nil, "-server", srv.url, "-ca", srv.ca, "-user", user, "-password-file", pw,
+		"-json", "-desk", "-pick", "first", "-desk-say", "C'est moi qui vous aide")
+	q := desk.next(t, "queue")
+	if cs, _ := q["conversations"].([]any); len(cs) != 1 || cs[0].(map[string]any)["state"] != "yours" {
+		t.Fatalf("queue %v", q)
+	}
+	if m := page.next(t, "message"); m["from"] != "operator" || m["text"] != "C'est moi qui vous aide" {
+		t.Fatalf("page got %v", m)
+	}
+	page.send(t, map[string]string{"type": "send", "cid": "c1", "text": "Merci"})
+	for {
+		if m := desk.next(t, "desk-message"); m["from"] == "customer" {
+			if m["text"] != "Merci" {
+				t.Fatalf("desk got %v", m)
+			}
+			break
+		}
+	}
+}
