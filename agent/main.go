@@ -7,10 +7,17 @@
 // accepted.
 //
 //	agent -server https://support.example.com -code 123456789
+//
+// A download from the help page carries a stamp (package stamp) naming
+// its server, that server's certificate key and a one-time ticket for the
+// customer's session: run with no arguments, it joins that session.
+//
+//	./tandem-agent
 package main
 
 import (
 	"context"
+	"crypto/ed25519"
 	"errors"
 	"flag"
 	"fmt"
@@ -41,6 +48,10 @@ type options struct {
 	consentTimeout time.Duration
 	files          session.FilesConfig
 	keep           bool
+	// From the stamp of a help-page download (stamped.go).
+	ticket   string
+	pin      []byte
+	grantKey ed25519.PublicKey
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
@@ -68,7 +79,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	acfg := session.AgentConfig{Common: cfg, Code: o.code, Screen: o.screen, ConsentTimeout: o.consentTimeout, Files: o.files}
+	acfg := session.AgentConfig{Common: cfg, Code: o.code, Screen: o.screen, ConsentTimeout: o.consentTimeout, Files: o.files,
+		Ticket: o.ticket, Pin: o.pin, GrantKey: o.grantKey}
 	if ui, err := openWindow(ctx, o.screen.Display, cfg); err != nil {
 		fmt.Fprintf(stderr, "agent: %v\n", err)
 		return 1
@@ -116,6 +128,7 @@ func parseFlags(args []string, stderr io.Writer, common *session.Flags, o *optio
 	fs.BoolVar(&o.keep, "keep", false, "developer mode: leave this program's file in place when the session ends\n(its temporary files are still removed)")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, `Usage: agent -server URL -code CODE [flags]
+       tandem-agent [flags]
 
 Joins the support session the code names and connects to the technician
 over an end-to-end encrypted peer link. Nothing is shared until you allow
@@ -123,6 +136,11 @@ it in the agent's window, which also lets you pause, take back control,
 chat and stop at any time. Ctrl-C ends the session. When the session ends
 the agent deletes itself and its temporary files (files you accepted stay).
 Exit status: 0 when the session ended normally, 1 on error, 2 on bad usage.
+
+The agent downloaded from the help page needs no -server and no -code: it
+carries them for one session (the server, its certificate's key and a
+one-time ticket), so run it with no arguments. It works once and until
+the session code expires; a damaged or altered download is refused.
 
 Flags:
 `)
@@ -134,7 +152,7 @@ Flags:
 		}
 		return 2, false
 	}
-	if common.Server == "" || o.code == "" || fs.NArg() > 0 {
+	if fs.NArg() > 0 || (common.Server == "") != (o.code == "") {
 		fmt.Fprintln(stderr, "agent: -server and -code are required (see -h)")
 		return 2, false
 	}
@@ -145,6 +163,9 @@ Flags:
 			fmt.Fprintf(stderr, "agent: -download-dir %s is not a folder (a link to one is refused too): create it or leave the flag out\n", o.files.Dir)
 			return 2, false
 		}
+	}
+	if common.Server == "" {
+		return fromStamp(stderr, common, o)
 	}
 	return 0, true
 }

@@ -2,6 +2,7 @@ package session
 
 import (
 	"context"
+	"crypto/ed25519"
 	"errors"
 	"fmt"
 	"time"
@@ -10,14 +11,20 @@ import (
 	"github.com/tandem-remote/tandem/internal/grant"
 	"github.com/tandem-remote/tandem/internal/peer"
 	"github.com/tandem-remote/tandem/internal/proto"
-	"github.com/tandem-remote/tandem/internal/sigclient"
 )
 
 // AgentConfig configures the customer's side.
 type AgentConfig struct {
 	Common
-	Code   string // as the customer typed it
-	Screen ScreenConfig
+	Code string // as the customer typed it
+	// Ticket, Pin and GrantKey come from a stamped download (package
+	// stamp, stamped.go): with Ticket set the agent joins by it instead
+	// of Code, trusts the server by the certificate key Pin names instead
+	// of RootCAs, and accepts only a grant signed by GrantKey.
+	Ticket   string
+	Pin      []byte
+	GrantKey ed25519.PublicKey
+	Screen   ScreenConfig
 	// Window is the agent's own window (package agentui): questions, the
 	// session panel, chat, the apps chooser. When set it is the Customer.
 	Window *agentui.UI
@@ -39,6 +46,9 @@ type AgentConfig struct {
 // ends the session (reason "interrupted").
 func RunAgent(ctx context.Context, cfg AgentConfig) error {
 	cfg.setDefaults()
+	if err := cfg.checkTicketConfig(); err != nil {
+		return err
+	}
 	var wc *windowCustomer
 	if cfg.Window != nil {
 		wc = newWindowCustomer(cfg.Window, cfg.ConsentTimeout, cfg.Report)
@@ -54,7 +64,7 @@ func RunAgent(ctx context.Context, cfg AgentConfig) error {
 	if scr != nil {
 		defer scr.close()
 	}
-	sc, err := sigclient.Dial(ctx, cfg.Server, cfg.RootCAs)
+	sc, err := dialSignaling(ctx, cfg)
 	if err != nil {
 		return err
 	}
@@ -62,7 +72,7 @@ func RunAgent(ctx context.Context, cfg AgentConfig) error {
 	pumpCtx, cancelPump := context.WithCancel(context.Background())
 	defer r.close(cancelPump)
 
-	joined, err := sc.Join(ctx, cfg.Code)
+	joined, err := joinSession(ctx, sc, cfg)
 	if err != nil {
 		return fmt.Errorf("join session: %w", err)
 	}

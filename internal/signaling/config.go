@@ -85,6 +85,16 @@ type Config struct {
 	// OriginPatterns are the WebSocket Origin hosts accepted besides the
 	// request's own Host (coder/websocket patterns, e.g. "support.example.com").
 	OriginPatterns []string
+	// AgentBinary is the agent file that POST /v1/agent/linux-amd64
+	// serves, stamped for one session (agentdl.go); empty offers none.
+	AgentBinary string
+	// PublicURL is how agents reach this server, https://HOST[:PORT]:
+	// stamped into each agent download.
+	PublicURL string
+	// CertPin returns the pin (stamp.PinOf) of the TLS certificate the
+	// server presents now, stamped into each agent download so the agent
+	// trusts that key without a CA; nil offers no download.
+	CertPin func() ([]byte, error)
 	// JoinRate and JoinBurst throttle join attempts per source address
 	// (default 5 per minute, burst 5).
 	JoinRate  time.Duration

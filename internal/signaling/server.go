@@ -89,6 +89,7 @@ func (s *Server) Handler() http.Handler {
 	if s.cfg.Desk != nil {
 		mux.Handle("/v1/desk/", s.cfg.Desk) // web chat and operators' desk
 	}
+	mux.HandleFunc("/v1/agent/", s.serveAgent) // the one-click agent download (agentdl.go)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		fmt.Fprintln(w, "ok")

@@ -1,0 +1,94 @@
+package session
+
+import (
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"crypto/tls"
+	"errors"
+	"net/netip"
+	"net/url"
+	"testing"
+	"time"
+
+	"github.com/tandem-remote/tandem/internal/leakcheck"
+	"github.com/tandem-remote/tandem/internal/sigclient"
+	"github.com/tandem-remote/tandem/internal/signaling"
+	"github.com/tandem-remote/tandem/internal/signaling/signalingtest"
+	"github.com/tandem-remote/tandem/internal/stamp"
+)
+
+// TestStampedAgent: an agent configured as a stamped download joins by its
+// ticket, trusting the server by the pinned key with no CA; a wrong pin is
+// refused before the ticket is spent, a grant signed by another key is
+// refused, and a spent ticket is refused in words the customer can act on.
+func TestStampedAgent(t *testing.T) {
+	leakcheck.Check(t)
+	srv := signalingtest.Start(t, signaling.Config{}, nil)
+	pin := serverPin(t, srv.URL)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	tech := newEvents()
+	techDone := make(chan error, 1)
+	go func() {
+		common := Common{Server: srv.URL, RootCAs: srv.Roots, Report: NewReporter(tech, true)}
+		techDone <- RunTechnician(ctx, TechnicianConfig{Common: common, Token: srv.Operator.Token, EndAfter: 300 * time.Millisecond})
+	}()
+	code := tech.next(t, "code")["code"].(string)
+	ticket := func() string {
+		info, err := srv.Signal.LookupCode(code, netip.MustParseAddr("198.51.100.7"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		tk, _, err := srv.Signal.MintTicket(info.Session)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tk
+	}
+	agent := func(tk string, pin []byte, key ed25519.PublicKey) error {
+		// No RootCAs: the pin alone must be enough.
+		return RunAgent(ctx, AgentConfig{Common: Common{Server: srv.URL, Report: NewReporter(newEvents(), true)},
+			Ticket: tk, Pin: pin, GrantKey: key})
+	}
+	tk := ticket()
+	if err := agent(tk, make([]byte, 32), srv.GrantKey); !errors.Is(err, sigclient.ErrPinMismatch) {
+		t.Errorf("wrong pin: %v, want ErrPinMismatch", err)
+	}
+	other, _, _ := ed25519.GenerateKey(rand.Reader)
+	// The same ticket: the wrong pin did not spend it.
+	if err := agent(tk, pin, other); !errors.Is(err, errStampedKey) {
+		t.Errorf("grant signed by another key: %v, want errStampedKey", err)
+	}
+	// That join used the session; a fresh session for the real run.
+	if err := <-techDone; err != nil {
+		t.Logf("first technician: %v", err)
+	}
+	go func() {
+		common := Common{Server: srv.URL, RootCAs: srv.Roots, Report: NewReporter(tech, true)}
+		techDone <- RunTechnician(ctx, TechnicianConfig{Common: common, Token: srv.Operator.Token, EndAfter: 300 * time.Millisecond})
+	}()
+	code = tech.next(t, "code")["code"].(string)
+	tk = ticket()
+	if err := agent(tk, pin, srv.GrantKey); err != nil {
+		t.Fatalf("stamped agent: %v", err)
+	}
+	if err := <-techDone; err != nil {
+		t.Fatalf("technician: %v", err)
+	}
+	if err := agent(tk, pin, srv.GrantKey); !errors.Is(err, sigclient.ErrTicketRefused) {
+		t.Errorf("spent ticket: %v, want ErrTicketRefused", err)
+	}
+}
+
+// serverPin is the pin of the certificate the server at u presents.
+func serverPin(t *testing.T, u string) []byte {
+	t.Helper()
+	pu, _ := url.Parse(u)
+	c, err := tls.Dial("tcp", pu.Host, &tls.Config{InsecureSkipVerify: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	return stamp.PinOf(c.ConnectionState().PeerCertificates[0])
+}
