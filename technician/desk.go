@@ -72,14 +72,22 @@ func runDesk(ctx context.Context, f deskFlags, server string, roots *x509.CertPo
 	}
 	defer dc.Close()
 	d := &deskRun{flags: f, dc: dc, out: out, json: jsonOut, picked: make(chan struct{}), tried: map[string]bool{}}
-	readCtx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	readErr := make(chan error, 1)
-	go func() { readErr <- d.read(readCtx) }()
+	// The desk outlives ctx (Ctrl-C) long enough to end the chat: a
+	// cancelled read would close the socket first.
+	readCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	readErr, stopped := make(chan error, 1), make(chan struct{})
+	go func() {
+		defer close(stopped)
+		readErr <- d.read(readCtx)
+	}()
+	defer func() {
+		d.end(readCtx)
+		cancel()
+		<-stopped
+	}()
 	if term.IsTerminal(int(os.Stdin.Fd())) {
 		go d.typeLines(readCtx, os.Stdin)
 	}
-	defer d.end(context.WithoutCancel(ctx))
 	if !f.invite {
 		select {
 		case err := <-readErr:
@@ -110,14 +118,15 @@ func (d *deskRun) read(ctx context.Context) error {
 			}
 			return err
 		}
-		if end := d.handle(ctx, m); end {
-			return nil
+		if end, err := d.handle(ctx, m); end || err != nil {
+			return err
 		}
 	}
 }
 
-// handle prints m and reports whether desk-only mode is over.
-func (d *deskRun) handle(ctx context.Context, m deskclient.Message) bool {
+// handle prints m and reports whether desk-only mode is over, or why the
+// desk cannot do what the flags asked.
+func (d *deskRun) handle(ctx context.Context, m deskclient.Message) (bool, error) {
 	switch m.Type {
 	case "queue":
 		d.printQueue(m.Conversations)
@@ -130,7 +139,7 @@ func (d *deskRun) handle(ctx context.Context, m deskclient.Message) bool {
 	case "event":
 		if m.Event != nil {
 			d.printEvent(m.Conversation, *m.Event)
-			return m.Event.Type == "closed" && !d.flags.invite && m.Conversation == d.current()
+			return m.Event.Type == "closed" && !d.flags.invite && m.Conversation == d.current(), nil
 		}
 	case "typing":
 		d.emit(map[string]string{"event": "desk-typing", "conversation": m.Conversation}, "")
@@ -138,12 +147,15 @@ func (d *deskRun) handle(ctx context.Context, m deskclient.Message) bool {
 		d.emit(map[string]string{"event": "desk-error", "conversation": m.Conversation, "error": m.Error, "message": m.Message},
 			"Desk: "+m.Message)
 		d.mu.Lock()
+		defer d.mu.Unlock()
 		if m.Conversation != "" && m.Conversation == d.conv && !d.done {
+			if d.flags.pick != "first" {
+				return false, fmt.Errorf("pick %s: %s", m.Conversation, m.Message)
+			}
 			d.tried[m.Conversation], d.conv = true, "" // someone else took it: try another
 		}
-		d.mu.Unlock()
 	}
-	return false
+	return false, nil
 }
 
 func (d *deskRun) current() string {
@@ -159,8 +171,14 @@ func (d *deskRun) maybePick(ctx context.Context, q []deskclient.Summary) {
 	if d.flags.pick == "" || d.conv != "" {
 		return
 	}
+	if d.flags.pick != "first" {
+		// Asked by ID: the server says if it cannot be had.
+		d.conv = d.flags.pick
+		d.dc.Pick(ctx, d.conv)
+		return
+	}
 	for _, s := range q {
-		if d.tried[s.ID] || (d.flags.pick != "first" && d.flags.pick != s.ID) {
+		if d.tried[s.ID] {
 			continue
 		}
 		d.conv = s.ID

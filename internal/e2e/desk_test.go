@@ -229,4 +229,15 @@ func TestDeskCodePath(t *testing.T) {
 			break
 		}
 	}
+
+	// A conversation that does not exist cannot be picked: the desk says
+	// so and exits.
+	wrong := start(t, b["technician"], nil, "-server", srv.url, "-ca", srv.ca, "-user", user, "-password-file", pw,
+		"-json", "-desk", "-pick", "0123456789abcdef")
+	if e := wrong.next(t, "desk-error"); e["error"] != "not-found" {
+		t.Errorf("picking a conversation that does not exist: %v", e)
+	}
+	if st := wrong.wait(t, 30*time.Second); st != 1 {
+		t.Errorf("exit status %d, want 1", st)
+	}
 }
