@@ -152,9 +152,12 @@ Flags:
 		}
 		return techui.Run(ctx, tcfg)
 	}
-	if desk.on {
+	switch {
+	case desk.on && desk.pick == "" && !*headless && os.Getenv("DISPLAY") != "":
+		err = runDeskWindow(ctx, common.Server, cfg.RootCAs, token, out, common.JSON, runSession)
+	case desk.on:
 		err = runDesk(ctx, desk, common.Server, cfg.RootCAs, token, out, common.JSON, runSession)
-	} else {
+	default:
 		err = runSession(ctx)
 	}
 	return exitStatus(stderr, "technician", err)

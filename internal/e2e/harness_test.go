@@ -148,6 +148,19 @@ func (p *proc) nextOf(t *testing.T, names ...string) map[string]any {
 	}
 }
 
+// all returns every recorded event called name, in order.
+func (p *proc) all(name string) []map[string]any {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var out []map[string]any
+	for _, e := range p.events {
+		if e["event"] == name {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
 // last returns the last recorded event called name, or nil.
 func (p *proc) last(name string) map[string]any {
 	p.mu.Lock()

@@ -1,0 +1,179 @@
+package main
+
+import (
+	"context"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/tandem-remote/tandem/internal/deskclient"
+	"github.com/tandem-remote/tandem/internal/deskui"
+)
+
+// runDeskWindow is the desk in a window (-desk with a display): the queue
+// of web chat customers, the picked conversation, and Invite, which opens
+// a session (the viewer window shows it) and gives its code to the
+// customer. The desk's events are printed as in the headless desk (JSON
+// with -json), with the window's controls ("desk-window") for automation.
+// It runs until the window is closed or ctx ends.
+func runDeskWindow(ctx context.Context, server string, roots *x509.CertPool, token string, out *lineWriter, jsonOut bool, session func(context.Context) error) error {
+	dc, err := deskclient.Dial(ctx, server, roots, token)
+	if err != nil {
+		return err
+	}
+	defer dc.Close()
+	printer := &deskRun{flags: deskFlags{on: true}, dc: dc, out: out, json: jsonOut, picked: make(chan struct{}), tried: map[string]bool{}}
+	win := deskui.New(deskui.Config{Title: "Tandem desk"})
+
+	// The desk outlives ctx (Ctrl-C) long enough to end the chat.
+	deskCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancel()
+	winCtx, closeWin := context.WithCancel(ctx)
+	defer closeWin()
+	readErr := make(chan error, 1)
+	go func() {
+		for {
+			m, err := dc.Next(deskCtx)
+			if err != nil {
+				readErr <- err
+				closeWin()
+				return
+			}
+			printer.handle(deskCtx, m)
+			win.Update(m)
+		}
+	}()
+	g := &deskGUI{dc: dc, out: out, session: session}
+	acted := make(chan struct{})
+	go func() {
+		defer close(acted)
+		g.serve(deskCtx, winCtx, win.Actions())
+	}()
+	if jsonOut {
+		go reportDeskWindow(winCtx, win, printer)
+	}
+	err = win.Run(winCtx)
+	<-acted
+	g.wait()
+	g.endPicked(deskCtx)
+	select {
+	case rerr := <-readErr:
+		if ctx.Err() == nil {
+			return fmt.Errorf("desk: %w", rerr)
+		}
+	default:
+	}
+	if ctx.Err() != nil || errors.Is(err, context.Canceled) {
+		return nil // interrupted: a normal end
+	}
+	return err
+}
+
+// deskGUI carries out the desk window's actions.
+type deskGUI struct {
+	dc      *deskclient.Client
+	out     *lineWriter
+	session func(context.Context) error
+
+	mu      sync.Mutex
+	picked  string // the conversation taken last
+	running bool   // a session runs
+	wg      sync.WaitGroup
+}
+
+// serve acts on the window's requests until it closes. Desk requests use
+// deskCtx (they must get out even while ctx ends); the session ends with
+// sessCtx.
+func (g *deskGUI) serve(deskCtx, sessCtx context.Context, actions <-chan deskui.Action) {
+	for a := range actions {
+		switch a.Kind {
+		case deskui.Pick:
+			g.mu.Lock()
+			g.picked = a.Conversation
+			g.mu.Unlock()
+			g.dc.Pick(deskCtx, a.Conversation)
+		case deskui.Say:
+			g.dc.Say(deskCtx, a.Conversation, a.Text)
+		case deskui.Typing:
+			g.dc.Typing(deskCtx, a.Conversation)
+		case deskui.End:
+			g.dc.End(deskCtx, a.Conversation, "operator-ended")
+		case deskui.Invite:
+			g.invite(deskCtx, sessCtx, a.Conversation)
+		}
+	}
+}
+
+// invite opens a session, one at a time, and sends its code to the
+// conversation's customer as soon as the server gives it.
+func (g *deskGUI) invite(deskCtx, sessCtx context.Context, conv string) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.running {
+		return // the window shows the session already running
+	}
+	g.running = true
+	var once sync.Once
+	g.out.setOnCode(func(code string) {
+		once.Do(func() { g.dc.Invite(deskCtx, conv, code) })
+	})
+	g.wg.Go(func() {
+		g.session(sessCtx)
+		g.out.setOnCode(nil)
+		g.mu.Lock()
+		g.running = false
+		g.mu.Unlock()
+	})
+}
+
+func (g *deskGUI) wait() { g.wg.Wait() }
+
+// endPicked ends the conversation taken last when the technician leaves
+// the desk.
+func (g *deskGUI) endPicked(ctx context.Context) {
+	g.mu.Lock()
+	id := g.picked
+	g.mu.Unlock()
+	if id != "" {
+		g.dc.End(ctx, id, "operator-left")
+	}
+}
+
+// reportDeskWindow prints where the desk window's controls are whenever
+// they change and keep their place for a moment, until ctx ends.
+func reportDeskWindow(ctx context.Context, win *deskui.Desk, p *deskRun) {
+	t := time.NewTicker(50 * time.Millisecond)
+	defer t.Stop()
+	var last, reported string
+	steady := 0
+	for {
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			return
+		}
+		controls, current := win.Controls()
+		editing := win.Editing()
+		key := fmt.Sprint(controls, current, editing) // maps print sorted
+		if key != last {
+			last, steady = key, 0
+			continue
+		}
+		if steady++; steady < 3 || key == reported {
+			continue
+		}
+		reported = key
+		out := make(map[string]map[string]int, len(controls))
+		for n, r := range controls {
+			out[n] = map[string]int{"x": r.Min.X, "y": r.Min.Y, "w": r.Dx(), "h": r.Dy()}
+		}
+		p.emit(struct {
+			Event    string                    `json:"event"`
+			Controls map[string]map[string]int `json:"controls"`
+			Current  string                    `json:"conversation,omitempty"`
+			Editing  bool                      `json:"editing,omitempty"`
+		}{"desk-window", out, current, editing}, "")
+	}
+}
