@@ -8,8 +8,9 @@
 // with its token. The server answers Opened with a one-time session code and
 // the ICE servers (STUN and TURN, with TURN REST credentials bound to the
 // session). The technician reads the code to the customer, whose agent
-// connects and sends Join with the code. The server answers Joined (with the
-// agent's own ICE servers) and tells the technician PeerJoined. From then on
+// connects and sends Join with the code (an agent downloaded from the help
+// page sends instead the one-time ticket stamped into it; package stamp).
+// The server answers Joined (with the agent's own ICE servers) and tells the technician PeerJoined. From then on
 // each side sends Signal messages — SDP descriptions and trickled ICE
 // candidates — which the server forwards verbatim to the other side without
 // looking inside. Either side may send Bye; the server forwards it as Bye to
