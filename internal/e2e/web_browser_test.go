@@ -414,3 +414,52 @@ func selfSigned(t *testing.T, certFile string) tls.Certificate {
 	}
 	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}
 }
+
+// a11yAudit runs in the page: every visible form control has a name
+// (its label, aria-label or text), and every visible text has a contrast
+// of at least 4.5:1 against the background it is drawn on (WCAG AA).
+// It returns what fails.
+const a11yAudit = `(() => {
+  const bad = [];
+  const visible = (el) => { const r = el.getBoundingClientRect(); return r.width > 0 && r.height > 0 && getComputedStyle(el).visibility !== 'hidden'; };
+  for (const el of document.querySelectorAll('input:not([type=hidden]), textarea, select, button')) {
+    if (!visible(el)) continue;
+    const label = el.id && document.querySelector('label[for="' + el.id + '"]');
+    const name = (label && label.textContent.trim()) || el.getAttribute('aria-label') || (el.tagName === 'BUTTON' && el.textContent.trim());
+    if (!name) bad.push('no label: ' + el.outerHTML.slice(0, 80));
+  }
+  const rgb = (s) => (s.match(/[\d.]+/g) || []).map(Number);
+  const lum = ([r, g, b]) => { const f = (c) => { c /= 255; return c <= 0.03928 ? c / 12.92 : Math.pow((c + 0.055) / 1.055, 2.4); }; return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b); };
+  const background = (el) => {
+    for (; el; el = el.parentElement) { const c = rgb(getComputedStyle(el).backgroundColor); if (c.length === 3 || (c.length === 4 && c[3] > 0.5)) return c.slice(0, 3); }
+    return [255, 255, 255];
+  };
+  let checked = 0;
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+    const el = n.parentElement;
+    if (!n.textContent.trim() || !el || !visible(el) || el.closest('[disabled], noscript')) continue;
+    const fg = rgb(getComputedStyle(el).color).slice(0, 3), bg = background(el);
+    const [a, b] = [lum(fg), lum(bg)].sort((x, y) => y - x);
+    const ratio = (a + 0.05) / (b + 0.05);
+    checked++;
+    if (ratio < 4.5) bad.push('contrast ' + ratio.toFixed(2) + ': "' + n.textContent.trim().slice(0, 40) + '"');
+  }
+  if (checked < 5) bad.push('only ' + checked + ' texts checked');
+  return bad;
+})()`
+
+// checkAccessible fails the test with what a11yAudit finds.
+func checkAccessible(t *testing.T, b *browser, view string) {
+	t.Helper()
+	var bad []string
+	if err := json.Unmarshal(b.do("eval", map[string]any{"expr": a11yAudit}), &bad); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range bad {
+		t.Errorf("%s: %s", view, s)
+	}
+}
+
+// focusRing is the focused element's outline: "style width".
+const focusRing = `(() => { const s = getComputedStyle(document.activeElement); return s.outlineStyle + ' ' + s.outlineWidth; })()`

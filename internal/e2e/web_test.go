@@ -121,6 +121,12 @@ func TestHelpPageCodeAndChat(t *testing.T) {
 	if f := focused(t, b); f != "code" {
 		t.Fatalf("two Tabs focus %q, want the code field", f)
 	}
+	var ring string
+	json.Unmarshal(b.do("eval", map[string]any{"expr": focusRing}), &ring)
+	if !strings.HasPrefix(ring, "solid") || ring == "solid 0px" {
+		t.Errorf("the focused code field's outline is %q: focus is not visible", ring)
+	}
+	checkAccessible(t, b, "the start page")
 	b.do("type", map[string]any{"sel": "#code", "text": code[:3] + " " + code[3:6] + " " + code[6:]})
 	b.do("keyboard", map[string]any{"key": "Enter"})
 	b.waitText("#helper", "Operator tech")
@@ -138,14 +144,20 @@ func TestHelpPageCodeAndChat(t *testing.T) {
 	desk := w.desk(t, "first", "Bonjour, ici le technicien")
 	deskMessage(t, desk, "customer", "Hello from the page")
 	b.waitText("#log", "Bonjour, ici le technicien")
+	checkAccessible(t, b, "the chat")
 
 	dir := screenshotDir(t)
 	desktop, phone := filepath.Join(dir, "help-desktop.png"), filepath.Join(dir, "help-phone.png")
+	b.do("eval", map[string]any{"expr": "window.scrollTo(0, 0)"})
 	b.do("screenshot", map[string]any{"path": desktop})
 	checkPNG(t, desktop, 1280, 800)
 	b.do("viewport", map[string]any{"width": 390, "height": 844})
+	b.do("eval", map[string]any{"expr": "window.scrollTo(0, 0)"})
 	b.do("screenshot", map[string]any{"path": phone})
 	checkPNG(t, phone, 390, 844)
+	whole := filepath.Join(dir, "help-phone-full.png")
+	b.do("screenshot", map[string]any{"path": whole, "fullPage": true})
+	checkPNG(t, whole, 390, 844)
 	if wide := b.do("eval", map[string]any{"expr": "document.documentElement.scrollWidth"}); string(wide) != "390" {
 		t.Errorf("at 390 px the page is %s px wide: it scrolls sideways", wide)
 	}
@@ -305,6 +317,77 @@ func TestHelpPageFrench(t *testing.T) {
 	b.do("screenshot", map[string]any{"path": shot})
 	checkPNG(t, shot, 390, 844)
 
+	checkAccessible(t, b, "the French page")
+
+	// The audit finds what it looks for: a pale text and a nameless field.
+	b.do("eval", map[string]any{"expr": `(() => {
+		const p = document.createElement('p'); p.textContent = 'pale text'; p.style.color = '#bbbbbb';
+		const i = document.createElement('input'); i.id = 'nameless';
+		document.querySelector('main').append(p, i);
+	})()`})
+	var bad []string
+	json.Unmarshal(b.do("eval", map[string]any{"expr": a11yAudit}), &bad)
+	if len(bad) != 2 {
+		t.Errorf("the audit found %q in a page with one pale text and one nameless field", bad)
+	}
+
 	b.do("goto", map[string]any{"url": w.srv.url + "/?lang=en"})
 	b.waitText("h1", "Get help from a technician")
+}
+
+// TestHelpPageInviteDownload: a customer from the queue is invited by the
+// technician's desk (-invite opens a session and sends its code); the
+// page shows the download with that code, and its button gets the agent
+// binary from the server, named tandem-agent. A reload continues the same
+// conversation with nothing shown twice; when the technician leaves, the
+// page says the chat has ended and stops taking messages.
+func TestHelpPageInviteDownload(t *testing.T) {
+	w := newWebSetup(t)
+	b := openBrowser(t, map[string]any{"spki": w.spki})
+	b.do("goto", map[string]any{"url": w.srv.url + "/"})
+	b.do("fill", map[string]any{"sel": "#name", "value": "Jean"})
+	b.do("click", map[string]any{"sel": "#queue-form button"})
+	b.waitText("#helper", "Waiting for a technician")
+	if hidden := string(b.do("eval", map[string]any{"expr": "document.getElementById('download').hidden"})); hidden != "true" {
+		t.Error("a customer from the queue is offered the download before any invitation")
+	}
+
+	desk := w.technician(t, "-desk", "-pick", "first", "-desk-say", "I am sending you an invitation", "-invite", "-headless")
+	code := desk.next(t, "code")["code"].(string)
+	b.waitText("#dl-code", code[:3]+" "+code[3:6]+" "+code[6:])
+	b.waitText("#log", "invites you")
+	if got := b.attr("#dl-code-field", "value"); got != code {
+		t.Errorf("the download form carries code %q, want the invitation's %q", got, code)
+	}
+	file := filepath.Join(t.TempDir(), "tandem-agent")
+	var dl struct{ Name, Failure string }
+	json.Unmarshal(b.do("download", map[string]any{"sel": "#dl-linux", "path": file}), &dl)
+	if dl.Name != "tandem-agent" || dl.Failure != "" {
+		t.Errorf("download named %q (failure %q), want tandem-agent", dl.Name, dl.Failure)
+	}
+	head := make([]byte, 4)
+	if f, err := os.Open(file); err != nil {
+		t.Fatal(err)
+	} else {
+		f.Read(head)
+		f.Close()
+	}
+	if string(head) != "\x7fELF" {
+		t.Errorf("the download starts with %q, not an ELF executable", head)
+	}
+
+	before := b.texts("#log li")
+	b.do("goto", map[string]any{"url": w.srv.url + "/"}) // a reload of the tab
+	b.waitText("#log", "I am sending you an invitation")
+	b.waitText("#dl-code", code[:3])
+	if after := b.texts("#log li"); strings.Join(after, "|") != strings.Join(before, "|") {
+		t.Errorf("after a reload the chat shows\n%q\nwant\n%q", after, before)
+	}
+
+	desk.cmd.Process.Signal(os.Interrupt)
+	b.do("waitAttr", map[string]any{"sel": "#conn", "name": "data-state", "value": "closed"})
+	b.waitText("#log", "ended the chat")
+	if d := string(b.do("eval", map[string]any{"expr": "document.getElementById('message').disabled"})); d != "true" {
+		t.Error("the message box still takes messages after the chat ended")
+	}
 }

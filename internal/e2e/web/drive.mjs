@@ -15,6 +15,7 @@
 //   texts       {sel}               every match's textContent
 //   attr        {sel, name}         focused     {}  (the focused element's id)
 //   viewport    {width, height}     screenshot  {path, fullPage}
+//   download    {sel, path}         click sel, save the download at path
 //   eval        {expr}              requests    {}  close {}
 import { chromium } from 'playwright-core';
 import { createInterface } from 'node:readline';
@@ -36,6 +37,7 @@ const ops = {
       locale: a.locale || 'en-US',
       extraHTTPHeaders: a.headers || {},
       ignoreHTTPSErrors: !!a.ignoreHTTPSErrors,
+      acceptDownloads: true,
     });
     context.on('request', (r) => requests.push({ kind: 'http', method: r.method(), url: r.url() }));
     page = await context.newPage();
@@ -70,6 +72,11 @@ const ops = {
   },
   async attr(a) { return page.getAttribute(a.sel, a.name); },
   async focused() { return page.evaluate(() => document.activeElement && document.activeElement.id); },
+  async download(a) {
+    const [dl] = await Promise.all([page.waitForEvent('download', { timeout: a.timeout || 30000 }), page.click(a.sel)]);
+    await dl.saveAs(a.path);
+    return { name: dl.suggestedFilename(), url: dl.url(), failure: await dl.failure() };
+  },
   async viewport(a) { await page.setViewportSize({ width: a.width, height: a.height }); },
   async screenshot(a) { await page.screenshot({ path: a.path, fullPage: !!a.fullPage }); },
   async eval(a) { return page.evaluate(a.expr); },
