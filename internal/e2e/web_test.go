@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -389,5 +390,33 @@ func TestHelpPageInviteDownload(t *testing.T) {
 	b.waitText("#log", "ended the chat")
 	if d := string(b.do("eval", map[string]any{"expr": "document.getElementById('message').disabled"})); d != "true" {
 		t.Error("the message box still takes messages after the chat ended")
+	}
+}
+
+// TestHelpPageOtherPlatforms: on Windows and macOS the page says plainly
+// that the agent is not available yet (and still offers the Linux file to
+// a computer that is Linux after all); on phones it offers no file.
+func TestHelpPageOtherPlatforms(t *testing.T) {
+	w := newWebSetup(t)
+	code := w.session(t)
+	tests := []struct {
+		name, ua, says string
+		phone          bool
+	}{
+		{"windows", "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36", "The agent for Windows is not available yet", false},
+		{"mac", "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Safari/605.1.15", "The agent for macOS is not available yet", false},
+		{"android", "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Mobile Safari/537.36", "The agent for Android is not available yet", true},
+		{"iphone", "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1", "The agent for iPhone / iPad is not available yet", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b := openBrowser(t, map[string]any{"spki": w.spki, "userAgent": tt.ua})
+			b.do("goto", map[string]any{"url": w.srv.url + "/s/" + code})
+			b.waitText("#dl-unavailable", tt.says)
+			formHidden := string(b.do("eval", map[string]any{"expr": "document.getElementById('dl-form').hidden"}))
+			if want := fmt.Sprint(tt.phone); formHidden != want {
+				t.Errorf("download form hidden: %s, want %s", formHidden, want)
+			}
+		})
 	}
 }

@@ -6,7 +6,7 @@
 // "error"}. The browser starts on the first "open" command; every request
 // the page makes (HTTP and WebSocket) is recorded for "requests".
 //
-//   open        {viewport: {width, height}, locale, headers, spki: [base64 SHA-256 of SPKIs]}
+//   open        {viewport: {width, height}, locale, headers, userAgent, spki: [base64 SHA-256 of SPKIs]}
 //   goto        {url}
 //   fill        {sel, value}        type        {sel, text}   (real key presses)
 //   press       {sel, key}          click       {sel}
@@ -38,6 +38,7 @@ const ops = {
       extraHTTPHeaders: a.headers || {},
       ignoreHTTPSErrors: !!a.ignoreHTTPSErrors,
       acceptDownloads: true,
+      userAgent: a.userAgent || undefined,
     });
     context.on('request', (r) => requests.push({ kind: 'http', method: r.method(), url: r.url() }));
     page = await context.newPage();
