@@ -121,7 +121,9 @@ func (p *Payload) Validate() error {
 // Check reports ErrExpired once now is past the stamp's expiry.
 func (p *Payload) Check(now time.Time) error {
 	if !now.Before(p.Expires) {
-		return fmt.Errorf("%w (it expired at %s)", ErrExpired, p.Expires.Local().Format("15:04 on 2 Jan"))
+		// The check uses this computer's clock: say so, since a clock that
+		// is far off is the other way to land here.
+		return fmt.Errorf("%w (it expired at %s by this computer's clock)", ErrExpired, p.Expires.Local().Format("15:04 on 2 Jan"))
 	}
 	return nil
 }
