@@ -64,7 +64,7 @@ func RunAgent(ctx context.Context, cfg AgentConfig) error {
 	if scr != nil {
 		defer scr.close()
 	}
-	sc, err := dialSignaling(ctx, cfg)
+	sc, err := dialSignaling(ctx, &cfg)
 	if err != nil {
 		return err
 	}

@@ -3,6 +3,7 @@ package session
 import (
 	"bytes"
 	"context"
+	"crypto/x509"
 	"encoding/base64"
 	"errors"
 
@@ -16,12 +17,38 @@ import (
 // stamped with.
 
 // dialSignaling connects to the signaling server: pinned for a stamped
-// download, through RootCAs otherwise.
-func dialSignaling(ctx context.Context, cfg AgentConfig) (*sigclient.Conn, error) {
-	if cfg.Ticket != "" {
-		return sigclient.DialPinned(ctx, cfg.Server, cfg.Pin)
+// download, through RootCAs otherwise. A pinned server's certificate is
+// then trusted for its relays over TLS too (cfg.RootCAs): a self-hosted
+// server's turns: relay presents the same self-generated certificate,
+// which no CA knows.
+func dialSignaling(ctx context.Context, cfg *AgentConfig) (*sigclient.Conn, error) {
+	if cfg.Ticket == "" {
+		return sigclient.Dial(ctx, cfg.Server, cfg.RootCAs)
 	}
-	return sigclient.Dial(ctx, cfg.Server, cfg.RootCAs)
+	sc, err := sigclient.DialPinned(ctx, cfg.Server, cfg.Pin)
+	if err != nil {
+		return nil, err
+	}
+	cfg.RootCAs = withCert(cfg.RootCAs, sc.Pinned())
+	return sc, nil
+}
+
+// withCert returns roots (nil: the system's) plus cert, leaving roots as
+// it was.
+func withCert(roots *x509.CertPool, cert *x509.Certificate) *x509.CertPool {
+	if cert == nil {
+		return roots
+	}
+	var pool *x509.CertPool
+	if roots != nil {
+		pool = roots.Clone()
+	} else if sys, err := x509.SystemCertPool(); err == nil {
+		pool = sys
+	} else {
+		pool = x509.NewCertPool()
+	}
+	pool.AddCert(cert)
+	return pool
 }
 
 // joinSession joins by ticket or by code, and checks a stamped download's

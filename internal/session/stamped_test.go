@@ -5,9 +5,12 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
+	"net"
 	"net/netip"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -91,4 +94,27 @@ func serverPin(t *testing.T, u string) []byte {
 	}
 	defer c.Close()
 	return stamp.PinOf(c.ConnectionState().PeerCertificates[0])
+}
+
+// TestPinnedTrustedForRelays: after a pinned dial the server's own
+// certificate verifies for its name through the pool handed to the
+// relays, and the pool the caller gave is left as it was.
+func TestPinnedTrustedForRelays(t *testing.T) {
+	srv := signalingtest.Start(t, signaling.Config{}, nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	given := x509.NewCertPool()
+	cfg := AgentConfig{Common: Common{Server: srv.URL, RootCAs: given}, Ticket: "t", Pin: serverPin(t, srv.URL)}
+	sc, err := dialSignaling(ctx, &cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sc.Close()
+	host, _, _ := net.SplitHostPort(strings.TrimPrefix(srv.URL, "https://"))
+	if _, err := sc.Pinned().Verify(x509.VerifyOptions{Roots: cfg.RootCAs, DNSName: host}); err != nil {
+		t.Errorf("the pinned certificate through the relays' pool: %v", err)
+	}
+	if _, err := sc.Pinned().Verify(x509.VerifyOptions{Roots: given, DNSName: host}); err == nil {
+		t.Error("the caller's pool was changed")
+	}
 }

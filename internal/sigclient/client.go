@@ -24,7 +24,8 @@ import (
 
 // Conn is one signaling connection.
 type Conn struct {
-	ws *websocket.Conn
+	ws     *websocket.Conn
+	pinned *x509.Certificate // DialPinned's server certificate
 }
 
 // Errors a caller may branch on.

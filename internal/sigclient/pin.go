@@ -20,18 +20,30 @@ func DialPinned(ctx context.Context, server string, pin []byte) (*Conn, error) {
 	if len(pin) == 0 {
 		return nil, errors.New("no certificate pin")
 	}
+	var leaf *x509.Certificate
 	tc := &tls.Config{
 		MinVersion: tls.VersionTLS12,
 		// The chain is not checked against any CA: the pin below replaces
 		// it, and it is checked on every handshake.
 		InsecureSkipVerify:    true,
-		VerifyPeerCertificate: verifyPin(pin),
+		VerifyPeerCertificate: verifyPin(pin, &leaf),
 	}
-	return dial(ctx, server, tc)
+	c, err := dial(ctx, server, tc)
+	if err != nil {
+		return nil, err
+	}
+	c.pinned = leaf
+	return c, nil
 }
 
-// verifyPin checks the leaf, the first certificate the server sent.
-func verifyPin(pin []byte) func(raw [][]byte, _ [][]*x509.Certificate) error {
+// Pinned returns the certificate a DialPinned connection's server
+// presented (its key is the pinned one), nil for Dial. The same server's
+// relays over TLS (turns:) present it too, so it may be trusted for them.
+func (c *Conn) Pinned() *x509.Certificate { return c.pinned }
+
+// verifyPin checks the leaf, the first certificate the server sent, and
+// keeps it in *leaf once it matches.
+func verifyPin(pin []byte, keep **x509.Certificate) func(raw [][]byte, _ [][]*x509.Certificate) error {
 	return func(raw [][]byte, _ [][]*x509.Certificate) error {
 		if len(raw) == 0 {
 			return fmt.Errorf("%w: no certificate", ErrPinMismatch)
@@ -43,6 +55,7 @@ func verifyPin(pin []byte) func(raw [][]byte, _ [][]*x509.Certificate) error {
 		if subtle.ConstantTimeCompare(stamp.PinOf(leaf), pin) != 1 {
 			return ErrPinMismatch
 		}
+		*keep = leaf
 		return nil
 	}
 }

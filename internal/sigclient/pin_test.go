@@ -33,6 +33,9 @@ func TestDialPinned(t *testing.T) {
 	if err != nil {
 		t.Fatalf("the pinned key: %v", err)
 	}
+	if !c.Pinned().Equal(hs.Certificate()) {
+		t.Error("Pinned is not the server's certificate")
+	}
 	c.Close()
 	wrong := append([]byte(nil), pin...)
 	wrong[0] ^= 1
