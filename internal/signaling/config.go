@@ -6,8 +6,10 @@
 // forwarded verbatim.
 //
 // One HTTPS port serves the WebSocket (/v1/ws), a health check (/healthz)
-// and Prometheus metrics (/metrics). The message flow is described in
-// package proto.
+// and Prometheus metrics (/metrics), and the agent download for a session
+// code (/v1/agent/, agentdl.go): the agent binary stamped with a one-time
+// join ticket (tickets.go). The message flow is described in package
+// proto.
 //
 // Security choices: codes come from crypto/rand, are single use, expire (10
 // minutes by default) and are looked up by their SHA-256 and compared in
