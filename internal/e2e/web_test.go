@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/tandem-remote/tandem/internal/certs"
+	"github.com/tandem-remote/tandem/internal/xvfb"
 )
 
 // The help page in Debian's Chromium (playwright-core, web/drive.mjs)
@@ -339,7 +340,8 @@ func TestHelpPageFrench(t *testing.T) {
 // TestHelpPageInviteDownload: a customer from the queue is invited by the
 // technician's desk (-invite opens a session and sends its code); the
 // page shows the download with that code, and its button gets the agent
-// binary from the server, named tandem-agent. A reload continues the same
+// binary from the server, named tandem-agent, which run as saved with no
+// arguments joins the technician's session. A reload continues the same
 // conversation with nothing shown twice; when the technician leaves, the
 // page says the chat has ended and stops taking messages.
 func TestHelpPageInviteDownload(t *testing.T) {
@@ -374,8 +376,16 @@ func TestHelpPageInviteDownload(t *testing.T) {
 		f.Close()
 	}
 	if string(head) != "\x7fELF" {
-		t.Errorf("the download starts with %q, not an ELF executable", head)
+		t.Fatalf("the download starts with %q, not an ELF executable", head)
 	}
+	// The customer runs what the browser saved, with no arguments: it
+	// joins the technician's session.
+	if err := os.Chmod(file, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	display := xvfb.Start(t, 1024, 768)
+	start(t, file, []string{"DISPLAY=" + display})
+	desk.next(t, "joined")
 
 	before := b.texts("#log li")
 	b.do("goto", map[string]any{"url": w.srv.url + "/"}) // a reload of the tab
