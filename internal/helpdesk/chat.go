@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/coder/websocket"
@@ -13,6 +14,7 @@ import (
 const (
 	helloTimeout = 10 * time.Second // the first frame must arrive by then
 	writeTimeout = 10 * time.Second // a reader slower than this is dropped
+	pingEvery    = 30 * time.Second // how often a page socket is checked
 )
 
 // chatFrame is what the page sends: hello first, then send and typing.
@@ -48,36 +50,69 @@ func (h *Hub) serveChat(w http.ResponseWriter, r *http.Request) {
 		conn.Close(websocket.StatusPolicyViolation, "hello first")
 		return
 	}
-	c, err := h.watch(hello.ID, hello.Key)
+	sock := &pageSocket{cancel: cancel}
+	c, err := h.watch(hello.ID, hello.Key, sock)
 	if err != nil {
 		writeFrame(ctx, conn, chatError{Type: "error", wireError: asWire(err)})
 		conn.Close(websocket.StatusPolicyViolation, asWire(err).Code)
 		return
 	}
-	defer h.unwatch(c)
+	defer h.unwatch(c, sock)
+	done := make(chan struct{})
 	go func() {
+		defer close(done)
 		defer cancel()
 		h.pushEvents(ctx, conn, c, hello.After)
 	}()
+	go h.ping(ctx, conn, cancel)
 	h.readChat(ctx, conn, c.id, hello.Key)
+	cancel()
+	<-done
+}
+
+// ping checks every pingEvery that the page is still there, so a socket
+// whose network died does not linger as a presence.
+func (h *Hub) ping(ctx context.Context, conn *websocket.Conn, cancel context.CancelFunc) {
+	t := time.NewTicker(pingEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		pctx, done := context.WithTimeout(ctx, writeTimeout)
+		err := conn.Ping(pctx)
+		done()
+		if err != nil {
+			cancel()
+			return
+		}
+	}
 }
 
 // watch finds the page's conversation and counts its socket, so the
-// customer counts as present while it is open.
-func (h *Hub) watch(id, key string) (*conversation, error) {
+// customer counts as present while it is open. Beyond maxReaders sockets
+// the oldest is closed: the newest is the page's current one.
+func (h *Hub) watch(id, key string, s *pageSocket) (*conversation, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	c, err := h.customerConvLocked(id, key)
-	if err == nil {
-		c.watchers++
+	if err != nil {
+		return nil, err
 	}
-	return c, err
+	c.sockets = append(c.sockets, s)
+	if len(c.sockets) > maxReaders {
+		c.sockets[0].cancel()
+		c.sockets = c.sockets[1:]
+	}
+	return c, nil
 }
 
-func (h *Hub) unwatch(c *conversation) {
+func (h *Hub) unwatch(c *conversation, s *pageSocket) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	c.watchers--
+	c.sockets = slices.DeleteFunc(c.sockets, func(o *pageSocket) bool { return o == s })
 	c.lastSeen = h.cfg.Now()
 }
 

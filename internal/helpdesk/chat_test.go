@@ -1,6 +1,7 @@
 package helpdesk
 
 import (
+	"context"
 	"net/http"
 	"testing"
 	"time"
@@ -178,5 +179,65 @@ func TestPageSocketRefusesAnotherOrigin(t *testing.T) {
 	send(t, c, map[string]any{"type": "hello", "id": "nope", "key": "nope"})
 	if f := next(t, c, ofType("error")); f.Error != "not-found" {
 		t.Errorf("unknown conversation: %q", f.Error)
+	}
+}
+
+// A page's newest socket wins: beyond four, the oldest is closed, and the
+// newest still gets everything.
+func TestNewestSocketWins(t *testing.T) {
+	td := start(t, nil)
+	v := td.visit(t, Visit{Name: "Marie"})
+	first := td.customer(t, v, 0)
+	send(t, first, map[string]string{"type": "send", "cid": "a", "text": "one"})
+	next(t, first, ofType(EventMessage)) // the hello was taken
+	for range 4 {
+		c := td.customer(t, v, 0)
+		next(t, c, ofType(EventMessage))
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for {
+		if _, _, err := first.Read(ctx); err != nil {
+			break
+		}
+	}
+	if ctx.Err() != nil {
+		t.Fatal("the oldest socket stayed open")
+	}
+}
+
+// Polls wait four at a time per conversation at most; a fifth is told to
+// slow down.
+func TestPollsBounded(t *testing.T) {
+	td := start(t, nil)
+	v := td.visit(t, Visit{Name: "Marie"})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	errs := make(chan error, 4)
+	for range 4 {
+		go func() {
+			_, err := td.hub.Wait(ctx, v.ID, v.Key, 0)
+			errs <- err
+		}()
+	}
+	// Wait until the four are waiting.
+	for {
+		td.hub.mu.Lock()
+		n := td.hub.convs[v.ID].polls
+		td.hub.mu.Unlock()
+		if n == 4 {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	var e struct{ Error string }
+	if code := td.post(t, "/v1/desk/poll", map[string]any{"id": v.ID, "key": v.Key}, &e); code != http.StatusTooManyRequests || e.Error != "throttled" {
+		t.Errorf("a fifth poll: %d %q", code, e.Error)
+	}
+	cancel()
+	for range 4 {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
 	}
 }

@@ -1,6 +1,7 @@
 package helpdesk
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -58,8 +59,9 @@ type conversation struct {
 	lang     string
 	source   netip.Addr // sourceKey of the visitor
 	started  time.Time
-	lastSeen time.Time // the customer's last request or live socket
-	watchers int       // the customer's open WebSockets
+	lastSeen time.Time     // the customer's last request or live socket
+	sockets  []*pageSocket // the customer's open WebSockets, oldest first
+	polls    int           // the customer's waiting polls
 
 	operatorID string // "" while waiting in the queue
 	operator   Operator
@@ -69,9 +71,10 @@ type conversation struct {
 	cids    map[string]int64 // customer message cid -> its seq
 	notify  chan struct{}    // closed and replaced on every change the page should see
 	typing  int64            // the operator's typing notices so far
-	limiter *rate.Limiter
-	last    time.Time // the newest event's time, or the start
-	ended   time.Time // zero while open
+	limiter *rate.Limiter    // the customer's messages
+	typer   *rate.Limiter    // the customer's typing notices; beyond it they are dropped
+	last    time.Time        // the newest event's time, or the start
+	ended   time.Time        // zero while open
 }
 
 func newID(n int) string {
@@ -132,3 +135,6 @@ func (c *conversation) messages() int {
 	}
 	return n
 }
+
+// pageSocket is one of the customer's open WebSockets; cancel closes it.
+type pageSocket struct{ cancel context.CancelFunc }

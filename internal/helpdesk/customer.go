@@ -30,6 +30,10 @@ type Visited struct {
 	Code     *string   `json:"code"`
 }
 
+// maxReaders bounds a conversation's open sockets and its waiting polls
+// each: a page has one of either, a few during a reconnection.
+const maxReaders = 4
+
 // Start opens a conversation for a visitor from addr.
 func (h *Hub) Start(ctx context.Context, v Visit, from netip.Addr) (Visited, error) {
 	v.Code = strings.Join(strings.Fields(v.Code), "")
@@ -54,7 +58,8 @@ func (h *Hub) Start(ctx context.Context, v Visit, from netip.Addr) (Visited, err
 	c := &conversation{id: newID(16), keyHash: hash, name: v.Name, topic: v.Topic, lang: v.Lang,
 		source: sourceKey(from), started: now, lastSeen: now, last: now, cids: map[string]int64{},
 		notify:  make(chan struct{}),
-		limiter: rate.NewLimiter(rate.Every(h.cfg.MessageRate), h.cfg.MessageBurst)}
+		limiter: rate.NewLimiter(rate.Every(h.cfg.MessageRate), h.cfg.MessageBurst),
+		typer:   rate.NewLimiter(2, 4)}
 	out := Visited{ID: c.id, Key: key}
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -144,7 +149,7 @@ func (h *Hub) CustomerTyping(id, key string) error {
 	if err != nil {
 		return err
 	}
-	if c.operatorID != "" && !c.closed() {
+	if c.operatorID != "" && !c.closed() && c.typer.Allow() {
 		h.toOperatorLocked(c.operatorID, deskTyping{Type: "typing", Conversation: c.id})
 	}
 	return nil
@@ -161,17 +166,26 @@ func (h *Hub) Wait(ctx context.Context, id, key string, after int64) ([]Event, e
 		return nil, err
 	}
 	evs, notify, typing := c.after(after), c.notify, c.typing
-	h.mu.Unlock()
 	if len(evs) > 0 {
+		h.mu.Unlock()
 		return evs, nil
 	}
+	if c.polls >= maxReaders {
+		h.mu.Unlock()
+		return nil, errThrottled
+	}
+	c.polls++
+	h.mu.Unlock()
 	select {
 	case <-ctx.Done():
-		return nil, nil
 	case <-notify:
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	c.polls--
+	if ctx.Err() != nil {
+		return nil, nil
+	}
 	c.lastSeen = h.cfg.Now()
 	if evs = c.after(after); len(evs) == 0 && c.typing != typing {
 		evs = []Event{{Type: EventTyping, From: FromOperator}}

@@ -88,7 +88,7 @@ func (h *Hub) Sweep(ctx context.Context) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for id, c := range h.convs {
-		present := c.watchers > 0 || now.Sub(c.lastSeen) < h.cfg.AbandonAfter
+		present := len(c.sockets) > 0 || now.Sub(c.lastSeen) < h.cfg.AbandonAfter
 		switch {
 		case c.closed() && now.Sub(c.ended) >= h.cfg.ForgetAfter:
 			delete(h.convs, id)
