@@ -244,6 +244,9 @@ func TestHelpPageSurvivesCut(t *testing.T) {
 			t.Errorf("the page shows %q %d times, want once: %q", text, n, log)
 		}
 	}
+	if len(log) == 3 && !(strings.Contains(log[1], "During the cut") && strings.Contains(log[2], "Written offline")) {
+		t.Errorf("the chat reads %q: the technician's message, which the server had first, should come before the offline one", log)
+	}
 	if n := deskMessages(desk, "Written offline"); n != 1 {
 		t.Errorf("the technician got the offline message %d times, want once", n)
 	}

@@ -207,7 +207,7 @@ func TestScriptUsesOnlyKnownTexts(t *testing.T) {
 			t.Errorf("page.js uses T.%s, which no text defines", m[1])
 		}
 	}
-	for _, m := range regexp.MustCompile(`'(err[A-Z][A-Za-z]+|st[A-Z][A-Za-z]+)'`).FindAllStringSubmatch(js, -1) {
+	for _, m := range regexp.MustCompile(`'((?:err|st|closed)[A-Z][A-Za-z]+)'`).FindAllStringSubmatch(js, -1) {
 		if _, ok := texts["en"][m[1]]; !ok {
 			t.Errorf("page.js names text %q, which no text defines", m[1])
 		}

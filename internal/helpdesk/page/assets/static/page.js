@@ -192,8 +192,10 @@
       if (pending) li.classList.add('pending');
       if (m.cid) bubbles[m.cid] = li;
     }
+    // What the server sends goes before our messages it has not
+    // acknowledged yet: it came first, from the server's side.
     var log = $('log');
-    log.appendChild(li);
+    log.insertBefore(li, pending ? null : log.querySelector('li.pending'));
     log.scrollTop = log.scrollHeight;
   }
 
@@ -226,6 +228,10 @@
     $('typing').textContent = '';
   }
 
+  // closedTexts say why the chat ended, by the closed event's reason; any
+  // other reason is the technician's doing.
+  var closedTexts = { idle: 'closedIdle', left: 'closedLeft', 'too-long': 'closedLong', 'server-stopping': 'closedServer' };
+
   // handle applies one server event; events already seen (by seq) are
   // ignored, so a replay after a reconnection shows nothing twice.
   function handle(m) {
@@ -255,7 +261,7 @@
         break;
       case 'closed':
         conv.closed = true;
-        addSystem(T.closed);
+        addSystem(T[closedTexts[m.reason]] || T.closed);
         net.stop();
         renderClosed();
         break;
