@@ -233,8 +233,10 @@ func TestHelpPageSurvivesCut(t *testing.T) {
 	b.do("type", map[string]any{"sel": "#message", "text": "Written offline"})
 	b.do("press", map[string]any{"sel": "#message", "key": "Enter"})
 	px.Resume()
+	resumed := time.Now()
 
 	b.waitText("#log", "During the cut")
+	t.Logf("the technician's message showed %v after the network came back", time.Since(resumed).Round(time.Millisecond))
 	b.do("waitAttr", map[string]any{"sel": "#conn", "name": "data-state", "value": "online"})
 	deskMessage(t, desk, "customer", "Written offline")
 	b.do("waitAttr", map[string]any{"sel": "#log li.from-customer", "name": "class", "value": "msg from-customer"})
@@ -280,15 +282,14 @@ func TestHelpPageLongPoll(t *testing.T) {
 	b.do("click", map[string]any{"sel": "#queue-form button"})
 	b.waitText("#helper", "Waiting for a technician")
 	b.do("waitAttr", map[string]any{"sel": "#conn", "name": "data-state", "value": "polling"})
-	t.Log("polling", time.Since(t0))
+	t.Logf("long-polling %v after the browser started (three refused WebSockets first)", time.Since(t0).Round(time.Millisecond))
 	desk := w.desk(t, "first", "Hello Marie, let us look at it")
 	b.waitText("#helper", "Operator tech")
 	b.waitText("#log", "Hello Marie, let us look at it")
-	t.Log("technician heard", time.Since(t0))
 	b.do("type", map[string]any{"sel": "#message", "text": "Thank you"})
+	desk.next(t, "desk-typing") // by /v1/desk/typing
 	b.do("press", map[string]any{"sel": "#message", "key": "Enter"})
 	deskMessage(t, desk, "customer", "Thank you")
-	t.Log("customer heard", time.Since(t0))
 	b.do("waitAttr", map[string]any{"sel": "#log li.from-customer", "name": "class", "value": "msg from-customer"})
 
 	polls := 0
