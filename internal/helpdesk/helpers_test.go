@@ -16,6 +16,7 @@ import (
 
 	"github.com/tandem-remote/tandem/internal/audit"
 	"github.com/tandem-remote/tandem/internal/auth"
+	"github.com/tandem-remote/tandem/internal/leakcheck"
 	"github.com/tandem-remote/tandem/internal/proto"
 	"github.com/tandem-remote/tandem/internal/store"
 )
@@ -86,9 +87,10 @@ type testDesk struct {
 }
 
 // start runs a hub over TLS with a real store and audit log; edit
-// adjusts its configuration first.
+// adjusts its configuration first. The test fails if goroutines outlive it.
 func start(t testing.TB, edit func(*Config)) *testDesk {
 	t.Helper()
+	leakcheck.Check(t) // first: its check runs after every other cleanup
 	ctx := context.Background()
 	st, err := store.OpenSQLite(ctx, filepath.Join(t.TempDir(), "tandem.db"))
 	if err != nil {
