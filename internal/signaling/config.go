@@ -8,8 +8,10 @@
 // One HTTPS port serves the WebSocket (/v1/ws), a health check (/healthz)
 // and Prometheus metrics (/metrics), and the agent download for a session
 // code (/v1/agent/, agentdl.go): the agent binary stamped with a one-time
-// join ticket (tickets.go). The message flow is described in package
-// proto.
+// join ticket (tickets.go). For customers it also serves the help page
+// (every path no route takes, SetWeb) with its web chat and the operators'
+// desk (/v1/desk/, package helpdesk; desk.go). The message flow is
+// described in package proto.
 //
 // Security choices: codes come from crypto/rand, are single use, expire (10
 // minutes by default) and are looked up by their SHA-256 and compared in
