@@ -39,10 +39,11 @@ type Options struct {
 
 // handler serves the page, its static files and 404 for the rest.
 type handler struct {
-	log    *slog.Logger
-	tmpl   *template.Template
-	static map[string]staticFile // by name under /static/
-	ver    string                // changes with the static files: cache busting
+	log     *slog.Logger
+	tmpl    *template.Template
+	static  map[string]staticFile // by name under /static/
+	favicon staticFile
+	ver     string // changes with the static files: cache busting
 }
 
 type staticFile struct {
@@ -52,8 +53,9 @@ type staticFile struct {
 }
 
 // Handler serves GET / (the code and chat forms), GET /s/{code} (the
-// same page with the code filled in and submitted) and GET /static/...
-// (the stylesheet and the script); every other path is 404.
+// same page with the code filled in and submitted), GET /static/... (the
+// stylesheet and the script) and GET /favicon.ico; every other path is
+// 404.
 func Handler(opts Options) http.Handler {
 	log := opts.Logger
 	if log == nil {
@@ -76,6 +78,9 @@ func Handler(opts Options) http.Handler {
 		}
 	}
 	h.ver = hex.EncodeToString(sum.Sum(nil)[:6])
+	ico := icon()
+	d := sha256.Sum256(ico)
+	h.favicon = staticFile{body: ico, ctype: "image/png", etag: `"` + hex.EncodeToString(d[:8]) + `"`}
 	return h
 }
 
@@ -98,7 +103,14 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		h.page(w, r, code)
 	case strings.HasPrefix(p, "/static/"):
-		h.file(w, r, strings.TrimPrefix(p, "/static/"))
+		f, ok := h.static[strings.TrimPrefix(p, "/static/")]
+		if !ok {
+			http.NotFound(w, r)
+			return
+		}
+		serveFile(w, r, f)
+	case p == "/favicon.ico":
+		serveFile(w, r, h.favicon)
 	default:
 		http.NotFound(w, r)
 	}
@@ -163,12 +175,7 @@ func (h *handler) page(w http.ResponseWriter, r *http.Request, code string) {
 	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(buf.Bytes()))
 }
 
-func (h *handler) file(w http.ResponseWriter, r *http.Request, name string) {
-	f, ok := h.static[name]
-	if !ok {
-		http.NotFound(w, r)
-		return
-	}
+func serveFile(w http.ResponseWriter, r *http.Request, f staticFile) {
 	hd := w.Header()
 	hd.Set("Content-Type", f.ctype)
 	hd.Set("ETag", f.etag)

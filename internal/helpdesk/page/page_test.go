@@ -1,6 +1,7 @@
 package page
 
 import (
+	"image/png"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -88,7 +89,7 @@ func TestRoutes(t *testing.T) {
 		{"/static/missing.js", 404, ""},
 		{"/static/../page.go", 404, ""},
 		{"/index.html", 404, ""},
-		{"/favicon.ico", 404, ""},
+		{"/favicon.ico", 200, "image/png"},
 	}
 	for _, tt := range tests {
 		res := get(t, h, tt.url)
@@ -257,5 +258,16 @@ func TestExternalScannerFinds(t *testing.T) {
 		if external.MatchString(s) {
 			t.Errorf("the scanner flags %q, which stays on this origin", s)
 		}
+	}
+}
+
+func TestFavicon(t *testing.T) {
+	res := get(t, Handler(Options{}), "/favicon.ico")
+	img, err := png.Decode(res.Body)
+	if err != nil {
+		t.Fatalf("/favicon.ico is not a PNG: %v", err)
+	}
+	if b := img.Bounds(); b.Dx() != 32 || b.Dy() != 32 {
+		t.Errorf("/favicon.ico is %v, want 32x32", b)
 	}
 }

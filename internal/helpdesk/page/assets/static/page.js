@@ -215,6 +215,23 @@
     save();
   }
 
+  // unread counts the technician's messages that came while the tab was
+  // hidden, in the tab's title.
+  var title = document.title;
+  var unseen = 0;
+
+  function unread() {
+    if (!document.hidden) return;
+    unseen++;
+    document.title = '(' + unseen + ') ' + title;
+  }
+
+  document.addEventListener('visibilitychange', function () {
+    if (document.hidden) return;
+    unseen = 0;
+    document.title = title;
+  });
+
   var typingTimer = 0;
 
   function showTyping() {
@@ -246,7 +263,7 @@
     }
     switch (m.type) {
       case 'message':
-        if (m.from === 'operator') hideTyping();
+        if (m.from === 'operator') { hideTyping(); unread(); }
         if (m.from === 'customer' && m.cid) dropPending(m.cid);
         addMessage(m, false);
         break;
@@ -375,6 +392,7 @@
 
     connect: function () {
       if (net.stopped || conv.closed) return;
+      if (!window.WebSocket) net.mode = 'poll';
       if (net.mode === 'poll') { net.poll(); return; }
       setState(net.retries ? 'reconnecting' : 'connecting');
       var opened = false;
