@@ -8,6 +8,8 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
+	"io"
+	"log"
 	"math/big"
 	"net"
 	"net/http"
@@ -33,6 +35,8 @@ type cutProxy struct {
 	blockUpgrade bool
 }
 
+var quiet = log.New(io.Discard, "", 0)
+
 func newCutProxy(t *testing.T, target string, roots *x509.CertPool) *cutProxy {
 	t.Helper()
 	to, err := url.Parse(target)
@@ -52,6 +56,7 @@ func newCutProxy(t *testing.T, target string, roots *x509.CertPool) *cutProxy {
 			r.Out.Host = r.In.Host // the server checks Origin against Host
 		},
 		Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: roots}},
+		ErrorLog:  quiet, // cuts make errors on purpose
 	}
 	srv := &http.Server{
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -66,6 +71,7 @@ func newCutProxy(t *testing.T, target string, roots *x509.CertPool) *cutProxy {
 		}),
 		TLSConfig:    &tls.Config{Certificates: []tls.Certificate{cert}, NextProtos: []string{"http/1.1"}},
 		TLSNextProto: map[string]func(*http.Server, *tls.Conn, http.Handler){}, // no HTTP/2
+		ErrorLog:     quiet,
 	}
 	go srv.ServeTLS(p.ln, "", "")
 	t.Cleanup(func() { p.ln.resume(); srv.Close() })
@@ -82,17 +88,27 @@ func (p *cutProxy) BlockUpgrades() {
 // Cut drops every connection and holds new ones unanswered until Resume.
 func (p *cutProxy) Cut() int { return p.ln.cut() }
 
+// Refuse drops every connection and closes new ones at once until
+// Resume: requests fail instead of waiting.
+func (p *cutProxy) Refuse() int {
+	p.ln.mu.Lock()
+	p.ln.refuse = true
+	p.ln.mu.Unlock()
+	return p.ln.cut()
+}
+
 // Resume lets held and new connections through again.
 func (p *cutProxy) Resume() { p.ln.resume() }
 
 // gateListener tracks its connections so they can all be closed at once,
-// and can hold back accepted ones (the peer's connect succeeds, its TLS
-// handshake waits) while paused.
+// and while paused holds back accepted ones (the peer's connect succeeds,
+// its TLS handshake waits) or closes them.
 type gateListener struct {
 	net.Listener
 	mu     sync.Mutex
 	conns  map[net.Conn]struct{}
 	paused chan struct{} // non-nil while paused; closed on resume
+	refuse bool          // while paused: close new connections instead of holding them
 }
 
 func newGateListener(l net.Listener) *gateListener {
@@ -100,20 +116,30 @@ func newGateListener(l net.Listener) *gateListener {
 }
 
 func (l *gateListener) Accept() (net.Conn, error) {
-	c, err := l.Listener.Accept()
-	if err != nil {
-		return nil, err
+	for {
+		c, err := l.Listener.Accept()
+		if err != nil {
+			return nil, err
+		}
+		l.mu.Lock()
+		gate, refuse := l.paused, l.refuse
+		l.mu.Unlock()
+		if gate != nil && refuse {
+			c.Close()
+			continue
+		}
+		if gate != nil {
+			<-gate
+		}
+		return l.track(c), nil
 	}
-	l.mu.Lock()
-	gate := l.paused
-	l.mu.Unlock()
-	if gate != nil {
-		<-gate
-	}
+}
+
+func (l *gateListener) track(c net.Conn) net.Conn {
 	l.mu.Lock()
 	l.conns[c] = struct{}{}
 	l.mu.Unlock()
-	return &trackedConn{Conn: c, l: l}, nil
+	return &trackedConn{Conn: c, l: l}
 }
 
 func (l *gateListener) cut() int {
@@ -137,6 +163,7 @@ func (l *gateListener) resume() {
 		close(l.paused)
 		l.paused = nil
 	}
+	l.refuse = false
 }
 
 type trackedConn struct {

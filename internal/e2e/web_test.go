@@ -265,7 +265,7 @@ func TestHelpPageSurvivesCut(t *testing.T) {
 
 // TestHelpPageLongPoll: behind a proxy that refuses WebSockets, a
 // customer with no code joins the queue, a technician picks them, and
-// they chat both ways by long-polling.
+// they chat both ways by long-polling, through a network cut too.
 func TestHelpPageLongPoll(t *testing.T) {
 	w := newWebSetup(t)
 	roots, err := certs.Pool(w.srv.ca)
@@ -291,6 +291,21 @@ func TestHelpPageLongPoll(t *testing.T) {
 	b.do("press", map[string]any{"sel": "#message", "key": "Enter"})
 	deskMessage(t, desk, "customer", "Thank you")
 	b.do("waitAttr", map[string]any{"sel": "#log li.from-customer", "name": "class", "value": "msg from-customer"})
+
+	// A cut while polling (connections refused, so polls fail): the
+	// technician's message from then arrives once the network is back,
+	// still by polling.
+	conv := conversation(t, b)
+	px.Refuse()
+	b.do("waitAttr", map[string]any{"sel": "#conn", "name": "data-state", "value": "reconnecting"})
+	during := w.desk(t, conv, "Are you still there?")
+	deskMessage(t, during, "operator", "Are you still there?")
+	px.Resume()
+	b.waitText("#log", "Are you still there?")
+	b.do("waitAttr", map[string]any{"sel": "#conn", "name": "data-state", "value": "polling"})
+	if n := lines(b.texts("#log li"), "Are you still there?"); n != 1 {
+		t.Errorf("the page shows the message sent during the cut %d times, want once", n)
+	}
 
 	polls := 0
 	for _, r := range b.requests() {

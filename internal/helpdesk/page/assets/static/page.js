@@ -54,7 +54,8 @@
     'invalid-code': 'errInvalid',
     'throttled': 'errThrottled',
     'bad-request': 'errBadRequest',
-    'closed': 'errClosed'
+    'closed': 'errClosed',
+    'unavailable': 'errUnavailable'
   };
 
   function errorText(code, status) {
@@ -442,6 +443,7 @@
       // A poll answers only when there is news (or after 25 s): the link
       // counts as up unless the last one failed.
       if (!net.retries) setState('polling');
+      net.resend(); // a poll may wait 25 s: what is pending goes now
       post('/v1/desk/poll', { id: conv.id, key: conv.key, after: conv.after }).then(function (res) {
         if (res.status === 404 || res.status === 403) { gone(); return; }
         if (res.status === 410) { closedHere(); return; }
@@ -450,7 +452,6 @@
           net.retries = 0;
           if (!net.stopped) setState('polling');
           (data.events || []).forEach(handle);
-          net.resend();
           net.poll();
         });
       }).catch(function () {
