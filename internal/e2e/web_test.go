@@ -204,7 +204,9 @@ func sameOrigin(t *testing.T, reqs []pageRequest, origin string, paths ...string
 // connection between Chromium and the server drops and stays down while
 // the technician writes and the customer writes. When the network comes
 // back the page reconnects its WebSocket: the technician's message
-// appears once, the customer's reaches the technician once.
+// appears once, the customer's reaches the technician once. After a
+// longer outage that drove it to long-polling, a WebSocket takes over
+// again.
 func TestHelpPageSurvivesCut(t *testing.T) {
 	w := newWebSetup(t)
 	code := w.session(t)
@@ -260,6 +262,21 @@ func TestHelpPageSurvivesCut(t *testing.T) {
 	}
 	if ws < 2 {
 		t.Errorf("%d WebSockets opened, want a second one after the cut", ws)
+	}
+
+	// A longer outage, where connections are refused: the page gives up
+	// on WebSockets and polls; once the network is back a WebSocket takes
+	// over again, and the technician's message from the outage arrives.
+	px.Refuse()
+	b.do("waitAttr", map[string]any{"sel": "#conn", "name": "data-mode", "value": "poll"})
+	outage := w.desk(t, conv, "During the outage")
+	deskMessage(t, outage, "operator", "During the outage")
+	px.Resume()
+	b.waitText("#log", "During the outage")
+	b.do("waitAttr", map[string]any{"sel": "#conn", "name": "data-mode", "value": "ws"})
+	b.do("waitAttr", map[string]any{"sel": "#conn", "name": "data-state", "value": "online"})
+	if n := lines(b.texts("#log li"), "During the outage"); n != 1 {
+		t.Errorf("the page shows the outage's message %d times, want once", n)
 	}
 }
 

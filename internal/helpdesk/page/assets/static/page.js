@@ -14,6 +14,7 @@
   var T = JSON.parse(document.getElementById('texts').textContent);
   var STORE = 'tandem.desk';
   var WS_FAILS_BEFORE_POLL = 3; // WebSocket opens failing in a row
+  var PROBE_EVERY_MS = 60000;   // while polling, how often a WebSocket is tried
   var TYPING_SHOWN_MS = 4000;
   var TYPING_EVERY_MS = 2000;
   var MAX_TEXT = 2000;
@@ -369,19 +370,25 @@
     var el = $('conn');
     var key = { connecting: 'stConnecting', online: 'stOnline', polling: 'stPolling', reconnecting: 'stReconnect', closed: 'stClosed' }[s];
     el.dataset.state = s;
+    el.dataset.mode = net.mode;
     el.classList.toggle('bad', s === 'reconnecting');
     el.textContent = T[key];
   }
 
   // net is the one transport: a WebSocket, or long-polling once the
-  // WebSocket keeps failing to open (a proxy that blocks it).
+  // WebSocket keeps failing to open (a proxy that blocks it, or a network
+  // that is down). While polling, a WebSocket is tried again now and then,
+  // and at once when polls work again after failing; one that opens takes
+  // over.
   var net = {
-    mode: 'ws',
-    ws: null,
-    ready: false,    // hello sent on the current socket
+    mode: 'ws',      // or 'poll'
+    ws: null,        // the socket in use
+    probe: null,     // a socket tried while polling
+    ready: false,    // hello sent on net.ws
     wsFails: 0,      // opens failed in a row
     retries: 0,      // for the backoff
     timer: 0,
+    probeTimer: 0,
     stopped: false,
     sending: {},     // long-poll sends in flight, by cid
 
@@ -396,15 +403,27 @@
       if (!window.WebSocket) net.mode = 'poll';
       if (net.mode === 'poll') { net.poll(); return; }
       setState(net.retries ? 'reconnecting' : 'connecting');
+      net.open(false);
+    },
+
+    // open starts a WebSocket: the one in use, or (probe) one that takes
+    // over from polling only once it is open.
+    open: function (probe) {
       var opened = false;
       var ws;
       try {
         ws = new WebSocket((location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/v1/desk/chat');
-      } catch (e) { net.wsLost(false); return; }
-      net.ws = ws;
+      } catch (e) {
+        if (probe) net.scheduleProbe(); else net.wsLost(false);
+        return;
+      }
+      if (probe) net.probe = ws; else net.ws = ws;
       ws.onopen = function () {
         opened = true;
+        if (net.stopped) { ws.close(); return; }
+        if (probe) { net.probe = null; net.mode = 'ws'; net.ws = ws; window.clearTimeout(net.timer); }
         net.wsFails = 0;
+        net.retries = 0;
         ws.send(JSON.stringify({ type: 'hello', id: conv.id, key: conv.key, after: conv.after }));
         net.ready = true;
         setState('online');
@@ -413,10 +432,10 @@
       ws.onmessage = function (ev) {
         var m;
         try { m = JSON.parse(ev.data); } catch (e) { return; }
-        net.retries = 0;
         handle(m);
       };
       ws.onclose = function () {
+        if (net.probe === ws) { net.probe = null; net.scheduleProbe(); return; }
         if (net.ws !== ws) return;
         net.ws = null;
         net.ready = false;
@@ -427,35 +446,45 @@
     wsLost: function (opened) {
       if (net.stopped || conv.closed) return;
       if (!opened) net.wsFails++;
+      window.clearTimeout(net.timer);
       if (net.wsFails >= WS_FAILS_BEFORE_POLL) {
         net.mode = 'poll';
         net.retries = 0;
+        net.scheduleProbe();
         net.poll();
         return;
       }
       setState('reconnecting');
-      window.clearTimeout(net.timer);
       net.timer = window.setTimeout(net.connect, net.backoff());
     },
 
+    scheduleProbe: function (now) {
+      window.clearTimeout(net.probeTimer);
+      net.probeTimer = window.setTimeout(function () {
+        if (net.mode === 'poll' && !net.stopped && !conv.closed && !net.probe) net.open(true);
+      }, now ? 0 : PROBE_EVERY_MS);
+    },
+
     poll: function () {
-      if (net.stopped || conv.closed) return;
+      if (net.stopped || conv.closed || net.mode !== 'poll') return;
       // A poll answers only when there is news (or after 25 s): the link
       // counts as up unless the last one failed.
       if (!net.retries) setState('polling');
-      net.resend(); // a poll may wait 25 s: what is pending goes now
+      net.resend(); // what is pending goes now, not after the wait
       post('/v1/desk/poll', { id: conv.id, key: conv.key, after: conv.after }).then(function (res) {
         if (res.status === 404 || res.status === 403) { gone(); return; }
         if (res.status === 410) { closedHere(); return; }
         if (!res.ok) throw new Error('poll ' + res.status);
         return readJSON(res).then(function (data) {
+          (data.events || []).forEach(handle);
+          if (net.mode !== 'poll') return; // a WebSocket took over
+          if (net.retries) net.scheduleProbe(true); // back after failing: maybe WebSockets work again
           net.retries = 0;
           if (!net.stopped) setState('polling');
-          (data.events || []).forEach(handle);
           net.poll();
         });
       }).catch(function () {
-        if (net.stopped) return;
+        if (net.stopped || net.mode !== 'poll') return;
         setState('reconnecting');
         window.clearTimeout(net.timer);
         net.timer = window.setTimeout(net.poll, net.backoff());
@@ -497,7 +526,9 @@
     stop: function () {
       net.stopped = true;
       window.clearTimeout(net.timer);
-      if (net.ws) { var ws = net.ws; net.ws = null; ws.close(); }
+      window.clearTimeout(net.probeTimer);
+      [net.ws, net.probe].forEach(function (ws) { if (ws) ws.close(); });
+      net.ws = net.probe = null;
     }
   };
 
