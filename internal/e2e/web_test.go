@@ -337,6 +337,7 @@ func TestHelpPageLongPoll(t *testing.T) {
 
 // TestHelpPageFrench: a browser that prefers French gets the French page,
 // and the error for a wrong code in French; ?lang=en gives English back.
+// Then a conversation the server has forgotten ends plainly.
 func TestHelpPageFrench(t *testing.T) {
 	w := newWebSetup(t)
 	b := openBrowser(t, map[string]any{"spki": w.spki, "locale": "fr-FR",
@@ -371,6 +372,18 @@ func TestHelpPageFrench(t *testing.T) {
 
 	b.do("goto", map[string]any{"url": w.srv.url + "/?lang=en"})
 	b.waitText("h1", "Get help from a technician")
+
+	// A conversation the server no longer knows (it restarted): the page
+	// says so and stops; Start over brings the forms back.
+	b.do("eval", map[string]any{"expr": `sessionStorage.setItem('tandem.desk', JSON.stringify({id: 'gone', key: 'gone', after: 0, pending: []}))`})
+	b.do("goto", map[string]any{"url": w.srv.url + "/?lang=en"})
+	b.waitText("#alert", "This conversation is no longer available")
+	b.do("waitAttr", map[string]any{"sel": "#conn", "name": "data-state", "value": "closed"})
+	b.do("click", map[string]any{"sel": "#restart"})
+	b.waitText("#start", "I have a code")
+	if hidden := string(b.do("eval", map[string]any{"expr": "document.getElementById('start').hidden"})); hidden != "false" {
+		t.Error("Start over did not bring the forms back")
+	}
 }
 
 // TestHelpPageInviteDownload: a customer from the queue is invited by the
