@@ -49,7 +49,12 @@ type handler struct {
 type staticFile struct {
 	body  []byte
 	ctype string
-	etag  string
+	etag  string // from the content: revalidation costs a 304
+}
+
+func newStaticFile(body []byte, ctype string) staticFile {
+	d := sha256.Sum256(body)
+	return staticFile{body: body, ctype: ctype, etag: `"` + hex.EncodeToString(d[:8]) + `"`}
 }
 
 // Handler serves GET / (the code and chat forms), GET /s/{code} (the
@@ -68,19 +73,12 @@ func Handler(opts Options) http.Handler {
 	names, _ := fs.Glob(assets, "assets/static/*")
 	for _, name := range names {
 		body, _ := assets.ReadFile(name)
-		d := sha256.Sum256(body)
-		sum.Write(d[:])
-		base := path.Base(name)
-		h.static[base] = staticFile{
-			body:  body,
-			ctype: contentTypes[path.Ext(base)],
-			etag:  `"` + hex.EncodeToString(d[:8]) + `"`,
-		}
+		f := newStaticFile(body, contentTypes[path.Ext(name)])
+		sum.Write([]byte(f.etag))
+		h.static[path.Base(name)] = f
 	}
 	h.ver = hex.EncodeToString(sum.Sum(nil)[:6])
-	ico := icon()
-	d := sha256.Sum256(ico)
-	h.favicon = staticFile{body: ico, ctype: "image/png", etag: `"` + hex.EncodeToString(d[:8]) + `"`}
+	h.favicon = newStaticFile(icon(), "image/png")
 	return h
 }
 
