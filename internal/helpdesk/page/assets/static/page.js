@@ -573,6 +573,7 @@
   // ---- start ----
 
   function restart() {
+    if (conv && !conv.closed && !window.confirm(T.restartAsk)) return;
     net.stop();
     conv = null;
     save();
