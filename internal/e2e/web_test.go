@@ -1,8 +1,11 @@
 package e2e
 
 import (
+	"context"
+	"crypto/tls"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -10,7 +13,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tandem-remote/tandem/internal/auth"
 	"github.com/tandem-remote/tandem/internal/certs"
+	"github.com/tandem-remote/tandem/internal/deskclient"
 	"github.com/tandem-remote/tandem/internal/xvfb"
 )
 
@@ -40,6 +45,32 @@ func (w *webSetup) technician(t *testing.T, args ...string) *proc {
 	t.Helper()
 	base := []string{"-server", w.srv.url, "-ca", w.srv.ca, "-user", w.user, "-password-file", w.pw, "-json"}
 	return start(t, binaries(t)["technician"], nil, append(base, args...)...)
+}
+
+// deskClient logs the operator in and opens a desk in Go.
+func (w *webSetup) deskClient(t *testing.T) *deskclient.Client {
+	t.Helper()
+	roots, err := certs.Pool(w.srv.ca)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pw, err := os.ReadFile(w.pw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	hc := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: roots}}}
+	tok, err := auth.Login(ctx, hc, w.srv.url, w.user, strings.TrimSpace(string(pw)))
+	if err != nil {
+		t.Fatalf("log in: %v", err)
+	}
+	dc, err := deskclient.Dial(ctx, w.srv.url, roots, tok.Value)
+	if err != nil {
+		t.Fatalf("open the desk: %v", err)
+	}
+	t.Cleanup(func() { dc.Close() })
+	return dc
 }
 
 // session opens a session the headless way and returns its code.
@@ -147,6 +178,22 @@ func TestHelpPageCodeAndChat(t *testing.T) {
 	deskMessage(t, desk, "customer", "Hello from the page")
 	b.waitText("#log", "Bonjour, ici le technicien")
 	checkAccessible(t, b, "the chat")
+
+	// The technician's typing notice (sent from a Go desk: the binary
+	// sends one only from a terminal) shows until their message comes.
+	dc, conv := w.deskClient(t), conversation(t, b)
+	ctx := context.Background()
+	if err := dc.Typing(ctx, conv); err != nil {
+		t.Fatal(err)
+	}
+	b.waitText("#typing", "Operator tech is typing")
+	if err := dc.Say(ctx, conv, "Here is the answer"); err != nil {
+		t.Fatal(err)
+	}
+	b.waitText("#log", "Here is the answer")
+	if typing := b.texts("#typing"); len(typing) != 1 || typing[0] != "" {
+		t.Errorf("after the technician's message the page still shows %q", typing)
+	}
 
 	dir := screenshotDir(t)
 	desktop, phone := filepath.Join(dir, "help-desktop.png"), filepath.Join(dir, "help-phone.png")
