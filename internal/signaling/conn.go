@@ -216,9 +216,13 @@ func (s *Server) join(ctx context.Context, c *client, env proto.Envelope) error 
 	if err != nil {
 		return err
 	}
+	by := "code"
+	if j.Ticket != "" {
+		by = "ticket" // a help-page download
+	}
 	s.metrics.joined.Inc()
-	s.cfg.Logger.Info("session joined", "session", sess.id, "from", c.addr)
-	s.auditSession(ctx, "session.join", sess, c, nil)
+	s.cfg.Logger.Info("session joined", "session", sess.id, "from", c.addr, "by", by)
+	s.auditSession(ctx, "session.join", sess, c, map[string]string{"by": by})
 	joined := proto.Joined{Session: sess.id, ICEServers: ice, Grant: g}
 	if g != nil {
 		joined.GrantKey = base64.StdEncoding.EncodeToString(s.cfg.GrantKey.Public().(ed25519.PublicKey))

@@ -208,6 +208,9 @@ func TestOperatorSession(t *testing.T) {
 			t.Errorf("audit lacks %s by op1", k)
 		}
 	}
+	if !slices.ContainsFunc(es, func(e audit.Entry) bool { return e.Kind == "session.join" && e.Detail["by"] == "code" }) {
+		t.Errorf("the join's audit entry does not say it came by code: %+v", es)
+	}
 
 	// The shared token of earlier versions is gone: the server writes
 	// none, and a token of its shape opens nothing.
