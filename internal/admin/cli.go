@@ -64,6 +64,12 @@ Customer blocks (refuse session joins and relay allocations from an address):
                                                  ADDRESS: 198.51.100.7 or 198.51.100.0/24;
                                                  without -for or -permanent: the default (24h)
   block remove ID
+Web chat transcripts (customer data: each show is audited as chat.read):
+  chat list [-session ID] [-since DURATION|TIME] [-limit N]
+                                                 latest first, no messages; -since 24h or
+                                                 2026-11-25 or 2026-11-25T08:00:00Z
+  chat show ID [-json]                           the messages, checked against the SHA-256
+                                                 in the audit log (exit status 1 if altered)
 Audit log:
   audit list [-after N] [-n N]
   audit verify                                   exit status 1 names the first broken entry

@@ -33,6 +33,8 @@ func (c CLI) dispatch(ctx context.Context, a *Admin, noun, verb string, args []s
 		return c.totp(ctx, a, verb, args)
 	case "key":
 		return c.key(ctx, a, verb, args)
+	case "chat":
+		return c.chat(ctx, a, verb, args)
 	}
 	return usageError(fmt.Sprintf("unknown command %q", noun))
 }

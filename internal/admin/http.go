@@ -36,6 +36,8 @@ import (
 //	PUT    /v1/admin/permissions          {subject_kind, subject, functions}
 //	GET    /v1/admin/audit?after=N&limit=N -> [entry]
 //	GET    /v1/admin/audit/verify         -> {ok, entries, head, broken_entry, reason}
+//	GET    /v1/admin/chats?session=ID&since=RFC3339&limit=N -> [chat] (no messages; latest first)
+//	GET    /v1/admin/chats/{id}           -> chat with events and check (the read is audited)
 //	GET    /v1/blocks                     -> [block] (an operator's own; all for administrators)
 //	POST   /v1/blocks                     {address, duration, permanent, reason} -> block
 //	DELETE /v1/blocks/{id}

@@ -33,6 +33,8 @@ func (a *Admin) routes(mux *http.ServeMux) {
 	h("PUT /v1/admin/permissions", a.apiSetPermissions)
 	h("GET /v1/admin/audit", a.apiAudit)
 	h("GET /v1/admin/audit/verify", a.apiVerify)
+	h("GET /v1/admin/chats", a.apiChats)
+	h("GET /v1/admin/chats/{id}", a.apiChat)
 }
 
 func nonNil[T any](v []T, err error) (any, error) {

@@ -2,7 +2,6 @@ package helpdesk
 
 import (
 	"context"
-	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"strconv"
@@ -35,10 +34,9 @@ func (h *Hub) endLocked(c *conversation, reason string) {
 	}
 	h.queueChangedLocked()
 	body, _ := json.Marshal(c.events)
-	sum := sha256.Sum256(body)
 	h.finished = append(h.finished, ended{actor: c.operatorID, t: store.ChatTranscript{
 		ID: c.id, Session: c.session, Operator: c.operatorID, Customer: c.name,
-		Started: c.started, Ended: now, Messages: c.messages(), SHA256: sum[:], Body: body}})
+		Started: c.started, Ended: now, Messages: c.messages(), SHA256: store.TranscriptSHA256(body), Body: body}})
 	h.cfg.Logger.Info("chat ended", "conversation", c.id, "reason", reason)
 }
 

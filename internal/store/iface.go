@@ -136,6 +136,9 @@ type AuditLog interface {
 	// AuditRecords returns up to limit records with Seq > after, oldest
 	// first.
 	AuditRecords(ctx context.Context, after int64, limit int) ([]AuditRecord, error)
+	// AuditRecordsAbout returns up to limit records of kind about subject,
+	// newest first. It may read the whole log: it is for rare lookups.
+	AuditRecordsAbout(ctx context.Context, kind, subject string, limit int) ([]AuditRecord, error)
 }
 
 // SetupTokens holds the one-time token that creates the first

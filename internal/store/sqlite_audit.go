@@ -163,3 +163,23 @@ func sortedSet(in []string) []string {
 	sort.Strings(out)
 	return out
 }
+
+// AuditRecordsAbout implements AuditLog. No index covers kind or
+// subject, so this scans the log (see BenchmarkAuditRecordsAbout).
+func (s *SQLite) AuditRecordsAbout(ctx context.Context, kind, subject string, limit int) ([]AuditRecord, error) {
+	rows, err := s.db.QueryContext(ctx, "SELECT "+auditCols+" FROM audit_log WHERE kind = ? AND subject = ? ORDER BY seq DESC LIMIT ?",
+		kind, subject, limit)
+	if err != nil {
+		return nil, fmt.Errorf("read audit log: %w", err)
+	}
+	defer rows.Close()
+	var out []AuditRecord
+	for rows.Next() {
+		r, err := scanAudit(rows)
+		if err != nil {
+			return nil, fmt.Errorf("read audit log: %w", err)
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}

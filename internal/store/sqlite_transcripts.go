@@ -12,6 +12,9 @@ var _ ChatTranscripts = (*SQLite)(nil)
 
 const transcriptCols = "id, session, operator, customer, started_at, ended_at, messages, sha256, body"
 
+// transcriptListCols reads no body (an empty blob in its place).
+const transcriptListCols = "id, session, operator, customer, started_at, ended_at, messages, sha256, x''"
+
 // PutChatTranscript implements ChatTranscripts.
 func (s *SQLite) PutChatTranscript(ctx context.Context, t ChatTranscript) error {
 	if t.ID == "" {
@@ -70,6 +73,34 @@ func (s *SQLite) SessionChatTranscripts(ctx context.Context, session string) ([]
 		if err != nil {
 			return nil, fmt.Errorf("read chat transcripts: %w", err)
 		}
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}
+
+// ListChatTranscripts implements ChatTranscripts.
+func (s *SQLite) ListChatTranscripts(ctx context.Context, f ChatTranscriptFilter) ([]ChatTranscript, error) {
+	if f.Limit <= 0 {
+		return nil, errors.New("list chat transcripts: need a positive limit")
+	}
+	q := "SELECT " + transcriptListCols + " FROM chat_transcripts WHERE ended_at >= ?"
+	args := []any{nanos(f.Since)}
+	if f.Session != "" {
+		q += " AND session = ?"
+		args = append(args, f.Session)
+	}
+	rows, err := s.db.QueryContext(ctx, q+" ORDER BY ended_at DESC, id LIMIT ?", append(args, f.Limit)...)
+	if err != nil {
+		return nil, fmt.Errorf("list chat transcripts: %w", err)
+	}
+	defer rows.Close()
+	var out []ChatTranscript
+	for rows.Next() {
+		t, err := scanTranscript(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list chat transcripts: %w", err)
+		}
+		t.Body = nil
 		out = append(out, t)
 	}
 	return out, rows.Err()

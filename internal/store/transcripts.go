@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"crypto/sha256"
 	"time"
 )
 
@@ -14,7 +15,7 @@ type ChatTranscript struct {
 	Started  time.Time
 	Ended    time.Time
 	Messages int
-	SHA256   []byte // of Body
+	SHA256   []byte // of Body: TranscriptSHA256(Body)
 	Body     []byte // the events as JSON
 }
 
@@ -27,7 +28,24 @@ type ChatTranscripts interface {
 	// SessionChatTranscripts returns the transcripts bound to a session,
 	// oldest first.
 	SessionChatTranscripts(ctx context.Context, session string) ([]ChatTranscript, error)
+	// ListChatTranscripts returns the transcripts f selects, the latest
+	// to end first, without their Body.
+	ListChatTranscripts(ctx context.Context, f ChatTranscriptFilter) ([]ChatTranscript, error)
 	// PurgeChatTranscripts deletes the transcripts of conversations that
 	// ended before t and returns how many.
 	PurgeChatTranscripts(ctx context.Context, t time.Time) (int, error)
+}
+
+// ChatTranscriptFilter selects transcripts for ListChatTranscripts.
+type ChatTranscriptFilter struct {
+	Session string    // only those bound to this session; "" for any
+	Since   time.Time // only those that ended at or after it; zero for any
+	Limit   int       // at most this many; must be positive
+}
+
+// TranscriptSHA256 is the digest a transcript carries and its audit entry
+// records: SHA-256 of the body exactly as stored.
+func TranscriptSHA256(body []byte) []byte {
+	sum := sha256.Sum256(body)
+	return sum[:]
 }

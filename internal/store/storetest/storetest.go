@@ -45,6 +45,8 @@ func Run(t *testing.T, f Factory) {
 		{"TOTPRequired", testTOTPRequired},
 		{"APIKeys", testAPIKeys},
 		{"ChatTranscripts", testChatTranscripts},
+		{"ChatTranscriptList", testChatTranscriptList},
+		{"AuditRecordsAbout", testAuditRecordsAbout},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, f(t)) })

@@ -142,3 +142,45 @@ func testPermissions(t *testing.T, open func(*testing.T) store.Store) {
 		t.Errorf("after removal: %v", got)
 	}
 }
+
+func testAuditRecordsAbout(t *testing.T, open func(*testing.T) store.Store) {
+	ctx := context.Background()
+	s := openT(t, open)
+	about := func(kind, subject string) func(store.AuditRecord) (store.AuditRecord, error) {
+		return func(last store.AuditRecord) (store.AuditRecord, error) {
+			r, err := next(kind)(last)
+			r.Subject = subject
+			return r, err
+		}
+	}
+	for _, e := range [][2]string{{"chat.transcript", "s1"}, {"chat.transcript", "s2"}, {"login", "s1"}, {"chat.transcript", "s1"}} {
+		if _, err := s.AppendAudit(ctx, about(e[0], e[1])); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, c := range []struct {
+		kind, subject string
+		limit         int
+		want          []int64
+	}{
+		{"chat.transcript", "s1", 10, []int64{4, 1}},
+		{"chat.transcript", "s1", 1, []int64{4}},
+		{"login", "s1", 10, []int64{3}},
+		{"chat.transcript", "s3", 10, nil},
+	} {
+		recs, err := s.AuditRecordsAbout(ctx, c.kind, c.subject, c.limit)
+		must(t, err)
+		var seqs []int64
+		for _, r := range recs {
+			seqs = append(seqs, r.Seq)
+		}
+		if !slices.Equal(seqs, c.want) {
+			t.Errorf("%s about %s (limit %d): seqs %v, want %v", c.kind, c.subject, c.limit, seqs, c.want)
+		}
+	}
+	recs, err := s.AuditRecordsAbout(ctx, "chat.transcript", "s2", 1)
+	must(t, err)
+	if r := recs[0]; r.Actor != "admin" || r.Detail != `{"k":"v"}` || string(r.Hash) != "hash-2" || !r.Time.Equal(t0.Add(time.Second)) {
+		t.Errorf("record read back as %+v", r)
+	}
+}

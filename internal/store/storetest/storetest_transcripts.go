@@ -3,6 +3,8 @@ package storetest
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -43,5 +45,53 @@ func testChatTranscripts(t *testing.T, open func(*testing.T) store.Store) {
 	wantErr(t, err, store.ErrNotFound)
 	if _, err := s.ChatTranscript(ctx, "c2"); err != nil {
 		t.Errorf("a transcript newer than the cut was purged: %v", err)
+	}
+}
+
+func testChatTranscriptList(t *testing.T, open func(*testing.T) store.Store) {
+	ctx := context.Background()
+	s := openT(t, open)
+	if got, err := s.ListChatTranscripts(ctx, store.ChatTranscriptFilter{Limit: 10}); err != nil || len(got) != 0 {
+		t.Fatalf("empty list: %v %v", got, err)
+	}
+	if _, err := s.ListChatTranscripts(ctx, store.ChatTranscriptFilter{}); err == nil {
+		t.Error("a list without a limit was accepted")
+	}
+	// c1..c4 end a minute apart; c2 and c4 are bound to s1.
+	for i, session := range []string{"", "s1", "", "s1"} {
+		id := fmt.Sprintf("c%d", i+1)
+		must(t, s.PutChatTranscript(ctx, store.ChatTranscript{ID: id, Session: session, Operator: "alice", Customer: "Marie",
+			Started: t0, Ended: t0.Add(time.Duration(i+1) * time.Minute), Messages: i, SHA256: []byte{byte(i)}, Body: []byte(`[{"type":"message"}]`)}))
+	}
+	for _, c := range []struct {
+		name string
+		f    store.ChatTranscriptFilter
+		want []string
+	}{
+		{"all, latest first", store.ChatTranscriptFilter{Limit: 10}, []string{"c4", "c3", "c2", "c1"}},
+		{"limit", store.ChatTranscriptFilter{Limit: 2}, []string{"c4", "c3"}},
+		{"since, inclusive", store.ChatTranscriptFilter{Since: t0.Add(2 * time.Minute), Limit: 10}, []string{"c4", "c3", "c2"}},
+		{"session", store.ChatTranscriptFilter{Session: "s1", Limit: 10}, []string{"c4", "c2"}},
+		{"session and since", store.ChatTranscriptFilter{Session: "s1", Since: t0.Add(3 * time.Minute), Limit: 10}, []string{"c4"}},
+		{"unknown session", store.ChatTranscriptFilter{Session: "s9", Limit: 10}, nil},
+	} {
+		got, err := s.ListChatTranscripts(ctx, c.f)
+		must(t, err)
+		var ids []string
+		for _, tr := range got {
+			ids = append(ids, tr.ID)
+			if len(tr.Body) != 0 {
+				t.Errorf("%s: %s listed with its body", c.name, tr.ID)
+			}
+		}
+		if !slices.Equal(ids, c.want) {
+			t.Errorf("%s: listed %v, want %v", c.name, ids, c.want)
+		}
+	}
+	got, err := s.ListChatTranscripts(ctx, store.ChatTranscriptFilter{Session: "s1", Limit: 1})
+	must(t, err)
+	if tr := got[0]; tr.Operator != "alice" || tr.Customer != "Marie" || tr.Messages != 3 || !tr.Started.Equal(t0) ||
+		!tr.Ended.Equal(t0.Add(4*time.Minute)) || !bytes.Equal(tr.SHA256, []byte{3}) {
+		t.Errorf("listed %+v", tr)
 	}
 }
