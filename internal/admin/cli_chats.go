@@ -1,6 +1,7 @@
 package admin
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"flag"
@@ -116,7 +117,8 @@ func checkLine(rec ChatRecord) string {
 	case ChatVerified:
 		return fmt.Sprintf("verified (matches audit entry %d)", rec.AuditSeq)
 	case ChatUnaudited:
-		return "matches its stored SHA-256, but no chat.transcript audit entry names it"
+		return fmt.Sprintf("matches its stored SHA-256, but no chat.transcript audit entry names it (look for subject=%q "+
+			"in signaling admin audit list; audit verify checks the log)", cmp.Or(rec.Session, rec.ID))
 	}
 	if rec.AuditSeq != 0 {
 		return fmt.Sprintf("ALTERED: the body hashes to %x; audit entry %d recorded %s", store.TranscriptSHA256(rec.Body), rec.AuditSeq, rec.AuditSHA256)

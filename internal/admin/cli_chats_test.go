@@ -102,7 +102,8 @@ func TestCLIChats(t *testing.T) {
 }
 
 // TestCLIChatProblems: an unknown ID, bad flags and an altered transcript
-// exit non-zero with a message that says what to do.
+// exit non-zero with a message that says what to do; an unaudited one says
+// where to look.
 func TestCLIChatProblems(t *testing.T) {
 	e := newCLIEnv(t)
 	e.putChats()
@@ -117,6 +118,15 @@ func TestCLIChatProblems(t *testing.T) {
 	}
 	if code, out := e.run("", "chat", "list", "-limit", "5000"); code != 1 || !strings.Contains(out, "1-1000") {
 		t.Errorf("too long a list: %d %s", code, out)
+	}
+	st, err := store.OpenSQLite(context.Background(), filepath.Join(e.dir, "tandem.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	putChat(t, st, audit.New(st, nil, nil), "c9", "s9", 9, false)
+	st.Close()
+	if out := e.ok("", "chat", "show", "c9"); !strings.Contains(out, "no chat.transcript audit entry") || !strings.Contains(out, `subject="s9"`) {
+		t.Errorf("unaudited transcript:\n%s", out)
 	}
 	if _, err := e.db().Exec(`UPDATE chat_transcripts SET body = CAST(replace(CAST(body AS TEXT), 'look', 'leave') AS BLOB) WHERE id = 'c2'`); err != nil {
 		t.Fatal(err)
