@@ -186,8 +186,9 @@ func TestChatAPIList(t *testing.T) {
 }
 
 // TestChatAPIRead: an administrator reads a whole transcript, checked
-// against the audit log, and the read is audited; operators get 403 and
-// nothing; an unknown ID is a 404.
+// against the audit log, and the read is audited (also through their
+// read-only API key); operators get 403 and nothing; an unknown ID is a
+// 404.
 func TestChatAPIRead(t *testing.T) {
 	e := newChatEnv(t)
 	id := putChat(t, e.st, e.a.Audit(), "c1", "s1", 5, true)
@@ -216,11 +217,30 @@ func TestChatAPIRead(t *testing.T) {
 			t.Errorf("GET %s without a token: %d, want 401", path, code)
 		}
 	}
+	// An administrator's read-only API key reads too, audited with the key's name.
+	secret, k, err := e.a.CreateAPIKey(audit.WithActor(context.Background(), "root", netip.Addr{}),
+		Caller{ID: "root", Kind: store.KindAdministrator}, "archiver", []string{ScopeAdminRead}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code, b := e.get("/v1/admin/chats/"+id, secret); code != 200 {
+		t.Errorf("read with an admin:read key: %d %s", code, b)
+	}
+	if reads := e.entries("chat.read"); len(reads) != 2 || reads[1].Actor != "root/"+k.ID {
+		t.Errorf("chat.read by key: %+v", reads)
+	}
+	opKey, _, err := e.a.CreateAPIKey(context.Background(), Caller{ID: "op1", Kind: store.KindOperator}, "mine", []string{ScopeBlocks}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code, _ := e.get("/v1/admin/chats/"+id, opKey); code != 403 {
+		t.Errorf("read with an operator's blocks key: %d, want 403", code)
+	}
 	if code, b := e.get("/v1/admin/chats/nope", e.root); code != 404 || !strings.Contains(string(b), "not_found") {
 		t.Errorf("unknown ID: %d %s, want 404", code, b)
 	}
-	if n := len(e.entries("chat.read")); n != 1 {
-		t.Errorf("%d chat.read entries after refused and unknown reads, want 1", n)
+	if n := len(e.entries("chat.read")); n != 2 {
+		t.Errorf("%d chat.read entries after refused and unknown reads, want 2", n)
 	}
 	if n := len(e.entries("admin.forbidden")); n != 2 {
 		t.Errorf("%d admin.forbidden entries for the operator's two tries, want 2", n)

@@ -1,6 +1,7 @@
 // Package admin is what an administrator does to a Tandem server:
 // accounts, groups, IP rules, permissions, unlocking, customer blocks, the
-// audit log, and the one-time setup that creates the first administrator.
+// audit log, reading stored web chat transcripts (chats.go), and the
+// one-time setup that creates the first administrator.
 // Operators share a few actions, on their own behalf: temporary customer
 // blocks (blocks.go), TOTP enrollment (totp.go) and API keys limited to
 // blocks (apikeys.go). Scripts use scoped, expiring, revocable API keys
