@@ -1,13 +1,16 @@
 package e2e
 
 import (
+	"bufio"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/binary"
 	"encoding/pem"
+	"fmt"
 	"io"
 	"log"
 	"math/big"
@@ -17,6 +20,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -24,15 +28,18 @@ import (
 
 // cutProxy is a TLS-terminating HTTP/1.1 reverse proxy between the
 // browser and the server, with its own certificate. It can drop every
-// connection it holds and stop accepting for a while (a network cut), and
-// refuse WebSocket upgrades (a proxy that blocks them).
+// connection it holds and stop accepting for a while (a network cut),
+// refuse WebSocket upgrades (a proxy that blocks them), and let
+// WebSockets open only to kill them soon after (see KillSockets).
 type cutProxy struct {
 	URL  string
 	Cert string // its certificate, PEM
 	ln   *gateListener
+	back sockBackend
 
 	mu           sync.Mutex
 	blockUpgrade bool
+	kill         killRule
 }
 
 var quiet = log.New(io.Discard, "", 0)
@@ -49,7 +56,8 @@ func newCutProxy(t *testing.T, target string, roots *x509.CertPool) *cutProxy {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &cutProxy{URL: "https://" + raw.Addr().String(), Cert: certFile, ln: newGateListener(raw)}
+	p := &cutProxy{URL: "https://" + raw.Addr().String(), Cert: certFile, ln: newGateListener(raw),
+		back: sockBackend{addr: to.Host, tls: &tls.Config{RootCAs: roots}}}
 	rp := &httputil.ReverseProxy{
 		Rewrite: func(r *httputil.ProxyRequest) {
 			r.SetURL(to)
@@ -61,20 +69,25 @@ func newCutProxy(t *testing.T, target string, roots *x509.CertPool) *cutProxy {
 	srv := &http.Server{
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			p.mu.Lock()
-			block := p.blockUpgrade
+			block, kill := p.blockUpgrade, p.kill
 			p.mu.Unlock()
-			if block && r.Header.Get("Upgrade") != "" {
+			switch {
+			case r.Header.Get("Upgrade") == "":
+				rp.ServeHTTP(w, r)
+			case block:
 				http.Error(w, "WebSockets are not allowed through this proxy", http.StatusForbidden)
-				return
+			case kill.after > 0 || kill.frames > 0:
+				p.back.doomed(w, r, kill)
+			default:
+				rp.ServeHTTP(w, r)
 			}
-			rp.ServeHTTP(w, r)
 		}),
 		TLSConfig:    &tls.Config{Certificates: []tls.Certificate{cert}, NextProtos: []string{"http/1.1"}},
 		TLSNextProto: map[string]func(*http.Server, *tls.Conn, http.Handler){}, // no HTTP/2
 		ErrorLog:     quiet,
 	}
 	go srv.ServeTLS(p.ln, "", "")
-	t.Cleanup(func() { p.ln.resume(); srv.Close() })
+	t.Cleanup(func() { p.ln.resume(); srv.Close(); p.back.closeAll() })
 	return p
 }
 
@@ -82,6 +95,17 @@ func newCutProxy(t *testing.T, target string, roots *x509.CertPool) *cutProxy {
 func (p *cutProxy) BlockUpgrades() {
 	p.mu.Lock()
 	p.blockUpgrade = true
+	p.mu.Unlock()
+}
+
+// KillSockets makes the proxy let WebSockets open and pass their frames,
+// then drop each one's connection (no close frame) once it has been open
+// for after or has carried frames frames both ways, whichever comes
+// first; 0 is no such limit, and KillSockets(0, 0) lets new sockets live
+// again. Some corporate proxies and antivirus products do this.
+func (p *cutProxy) KillSockets(after time.Duration, frames int) {
+	p.mu.Lock()
+	p.kill = killRule{after: after, frames: frames}
 	p.mu.Unlock()
 }
 
@@ -206,4 +230,181 @@ func selfSigned(t *testing.T, certFile string) tls.Certificate {
 		t.Fatal(err)
 	}
 	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}
+}
+
+// killRule says when the proxy kills a WebSocket it let open: after so
+// long, or after so many frames (0: no such limit).
+type killRule struct {
+	after  time.Duration
+	frames int
+}
+
+// sockBackend carries WebSockets to the server by hand, frame by frame,
+// so the proxy can count their frames and drop them.
+type sockBackend struct {
+	addr string
+	tls  *tls.Config
+
+	mu    sync.Mutex
+	socks map[*doomedSock]struct{}
+}
+
+// doomed passes one WebSocket upgrade on to the server, then the
+// socket's frames both ways until rule kills it.
+func (b *sockBackend) doomed(w http.ResponseWriter, r *http.Request, rule killRule) {
+	srv, err := tls.Dial("tcp", b.addr, b.tls)
+	if err == nil {
+		err = r.Write(srv)
+	}
+	if err != nil {
+		http.Error(w, "the server cannot be reached", http.StatusBadGateway)
+		return
+	}
+	client, rw, err := http.NewResponseController(w).Hijack()
+	if err != nil {
+		srv.Close()
+		return
+	}
+	s := b.add(&doomedSock{conns: []net.Conn{client, srv}, left: rule.frames})
+	fromSrv := bufio.NewReader(srv)
+	upgraded, err := passHeader(client, fromSrv)
+	switch {
+	case err != nil:
+		s.kill()
+	case !upgraded: // the server refused: pass its answer as it is
+		go func() { io.Copy(client, fromSrv); s.kill() }()
+	default:
+		if rule.after > 0 {
+			time.AfterFunc(rule.after, s.kill)
+		}
+		go s.pass(srv, rw.Reader)
+		go s.pass(client, fromSrv)
+	}
+}
+
+func (b *sockBackend) add(s *doomedSock) *doomedSock {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.socks == nil {
+		b.socks = map[*doomedSock]struct{}{}
+	}
+	b.socks[s] = struct{}{}
+	s.gone = func() { b.mu.Lock(); delete(b.socks, s); b.mu.Unlock() }
+	return s
+}
+
+func (b *sockBackend) closeAll() {
+	b.mu.Lock()
+	socks := make([]*doomedSock, 0, len(b.socks))
+	for s := range b.socks {
+		socks = append(socks, s)
+	}
+	b.mu.Unlock()
+	for _, s := range socks {
+		s.kill()
+	}
+}
+
+// passHeader copies the server's answer to the upgrade, up to its blank
+// line, and tells whether it switched protocols.
+func passHeader(dst io.Writer, src *bufio.Reader) (upgraded bool, err error) {
+	for first := true; ; first = false {
+		line, err := src.ReadString('\n')
+		if err != nil {
+			return false, err
+		}
+		if first {
+			upgraded = strings.HasPrefix(line, "HTTP/1.1 101 ")
+		}
+		if _, err := io.WriteString(dst, line); err != nil {
+			return false, err
+		}
+		if line == "\r\n" {
+			return upgraded, nil
+		}
+	}
+}
+
+// doomedSock is one WebSocket through the proxy, with its two
+// connections and the frames it may still carry.
+type doomedSock struct {
+	conns []net.Conn
+	gone  func()
+	once  sync.Once
+
+	mu   sync.Mutex
+	left int // frames before the kill; 0: no limit
+}
+
+// pass copies whole frames from src to dst until either side closes or
+// the frame limit kills the socket.
+func (s *doomedSock) pass(dst net.Conn, src *bufio.Reader) {
+	defer s.kill()
+	for {
+		frame, err := readWSFrame(src)
+		if err != nil {
+			return
+		}
+		if _, err := dst.Write(frame); err != nil || s.lastFrame() {
+			return
+		}
+	}
+}
+
+// lastFrame counts one frame and tells whether it was the last allowed.
+func (s *doomedSock) lastFrame() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.left == 0 {
+		return false
+	}
+	s.left--
+	return s.left == 0
+}
+
+// kill drops both connections at once, with no close frame, as a proxy
+// that kills sockets does.
+func (s *doomedSock) kill() {
+	s.once.Do(func() {
+		for _, c := range s.conns {
+			c.Close()
+		}
+		s.gone()
+	})
+}
+
+// readWSFrame reads one WebSocket frame (RFC 6455 §5.2), header and all.
+func readWSFrame(r *bufio.Reader) ([]byte, error) {
+	head := make([]byte, 2, 14)
+	if _, err := io.ReadFull(r, head); err != nil {
+		return nil, err
+	}
+	size := uint64(head[1] & 0x7f)
+	ext := 0
+	switch size {
+	case 126:
+		ext = 2
+	case 127:
+		ext = 8
+	}
+	if head[1]&0x80 != 0 {
+		ext += 4 // the mask key
+	}
+	head = head[:2+ext]
+	if _, err := io.ReadFull(r, head[2:]); err != nil {
+		return nil, err
+	}
+	switch size {
+	case 126:
+		size = uint64(binary.BigEndian.Uint16(head[2:]))
+	case 127:
+		size = binary.BigEndian.Uint64(head[2:])
+	}
+	if size > 1<<20 {
+		return nil, fmt.Errorf("a %d-byte WebSocket frame: more than the help page ever sends", size)
+	}
+	frame := make([]byte, len(head)+int(size))
+	copy(frame, head)
+	_, err := io.ReadFull(r, frame[len(head):])
+	return frame, err
 }

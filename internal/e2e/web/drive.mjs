@@ -6,7 +6,8 @@
 // "error"}. The browser starts on the first "open" command; every request
 // the page makes (HTTP and WebSocket) is recorded for "requests".
 //
-//   open        {viewport: {width, height}, locale, headers, userAgent, spki: [base64 SHA-256 of SPKIs]}
+//   open        {viewport: {width, height}, locale, headers, userAgent, spki: [base64 SHA-256 of SPKIs],
+//                clock: true (the page's timers on Playwright's clock, which runs on until fastForward)}
 //   goto        {url}
 //   fill        {sel, value}        type        {sel, text}   (real key presses)
 //   press       {sel, key}          click       {sel}
@@ -17,6 +18,7 @@
 //   viewport    {width, height}     screenshot  {path, fullPage}
 //   download    {sel, path}         click sel, save the download at path
 //   eval        {expr}              requests    {}  close {}
+//   fastForward {ms}                jump the page's clock (open with clock), firing due timers once
 import { chromium } from 'playwright-core';
 import { createInterface } from 'node:readline';
 
@@ -40,9 +42,14 @@ const ops = {
       acceptDownloads: true,
       userAgent: a.userAgent || undefined,
     });
+    if (a.clock) await context.clock.install();
     context.on('request', (r) => requests.push({ kind: 'http', method: r.method(), url: r.url() }));
     page = await context.newPage();
-    page.on('websocket', (ws) => requests.push({ kind: 'websocket', method: 'GET', url: ws.url() }));
+    page.on('websocket', (ws) => {
+      const r = { kind: 'websocket', method: 'GET', url: ws.url(), closed: false };
+      ws.on('close', () => { r.closed = true; });
+      requests.push(r);
+    });
     page.on('console', (m) => process.stderr.write(`console.${m.type()}: ${m.text()}\n`));
     page.on('pageerror', (e) => process.stderr.write(`pageerror: ${e.message}\n`));
     return browser.version();
@@ -82,6 +89,7 @@ const ops = {
   async screenshot(a) { await page.screenshot({ path: a.path, fullPage: !!a.fullPage }); },
   async eval(a) { return page.evaluate(a.expr); },
   async requests() { return requests; },
+  async fastForward(a) { await page.clock.fastForward(a.ms); },
   async close() {
     if (browser) await browser.close();
     browser = null;

@@ -4,17 +4,20 @@
 // The conversation ({id, key, after, ...}) lives in sessionStorage, so a
 // reload continues it; no cookie is ever set. Events come over the
 // WebSocket /v1/desk/chat (hello with `after`, then every event with a
-// greater seq); after repeated failures to open it the page long-polls
-// /v1/desk/poll instead. Messages the server has not echoed back (by
-// their cid) are sent again after every reconnection: the server drops a
-// cid it already has.
+// greater seq); after repeated failures (it does not open, or dies
+// young) the page long-polls /v1/desk/poll instead. Messages the server
+// has not echoed back (by their cid) are sent again after every
+// reconnection: the server drops a cid it already has.
 (function () {
   'use strict';
 
   var T = JSON.parse(document.getElementById('texts').textContent);
   var STORE = 'tandem.desk';
-  var WS_FAILS_BEFORE_POLL = 3; // WebSocket opens failing in a row
-  var PROBE_EVERY_MS = 60000;   // while polling, how often a WebSocket is tried
+  var WS_FAILS_BEFORE_POLL = 3;      // WebSocket failures in a row (see net)
+  var HEALTHY_MS = 10000;            // open this long, a WebSocket counts as working
+  var PROBE_EVERY_MS = 60000;        // while polling, how often a WebSocket is tried
+  var PROBE_SICK_MS = 5 * 60000;     // the same when they died young; doubled each time
+  var PROBE_SICK_MAX_MS = 40 * 60000;
   var TYPING_SHOWN_MS = 4000;
   var TYPING_EVERY_MS = 2000;
   var MAX_TEXT = 2000;
@@ -66,13 +69,14 @@
 
   // ---- HTTP ----
 
-  function post(path, body) {
+  function post(path, body, abort) {
     return fetch(path, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
       body: JSON.stringify(body),
       credentials: 'omit',
-      cache: 'no-store'
+      cache: 'no-store',
+      signal: abort ? abort.signal : undefined
     });
   }
 
@@ -375,20 +379,38 @@
     el.textContent = T[key];
   }
 
-  // net is the one transport: a WebSocket, or long-polling once the
-  // WebSocket keeps failing to open (a proxy that blocks it, or a network
-  // that is down). While polling, a WebSocket is tried again now and then,
-  // and at once when polls work again after failing; one that opens takes
-  // over.
+  // net is the one transport: a WebSocket, or long-polling once
+  // WebSockets keep failing.
+  //
+  // A WebSocket fails when it does not open, and also when it closes
+  // before it has been healthy: open for HEALTHY_MS. Some proxies and
+  // antivirus products let a WebSocket open and then kill it after a few
+  // seconds or a few frames; counting only failed opens would reconnect
+  // forever there. The server tells the page nothing when a replay is
+  // done (a quiet conversation replays nothing), so time open is the one
+  // sign of health the page can see; a socket killed after its first
+  // frames dies within that time too, since the hello's replay and any
+  // message are frames.
+  //
+  // While polling, a WebSocket is tried now and then (probe). It says
+  // hello and receives events beside the polls (seq and cid make
+  // doubles harmless) but takes over only once healthy, so one that dies
+  // young never takes over. When sockets were dying young (sick), probes
+  // start PROBE_SICK_MS apart and the gap doubles with every young death;
+  // when they only failed to open (a cut, a proxy that refuses them),
+  // probes go every PROBE_EVERY_MS and at once when polls work again.
   var net = {
     mode: 'ws',      // or 'poll'
     ws: null,        // the socket in use
     probe: null,     // a socket tried while polling
     ready: false,    // hello sent on net.ws
-    wsFails: 0,      // opens failed in a row
+    wsFails: 0,      // WebSocket failures in a row
+    sick: false,     // the last failure was a socket that opened and died young
+    probeEvery: PROBE_EVERY_MS,
     retries: 0,      // for the backoff
     timer: 0,
     probeTimer: 0,
+    pollAbort: null, // aborts the poll in flight when a WebSocket takes over
     stopped: false,
     sending: {},     // long-poll sends in flight, by cid
 
@@ -407,24 +429,23 @@
     },
 
     // open starts a WebSocket: the one in use, or (probe) one that takes
-    // over from polling only once it is open.
+    // over from polling once healthy.
     open: function (probe) {
-      var opened = false;
       var ws;
       try {
         ws = new WebSocket((location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/v1/desk/chat');
       } catch (e) {
-        if (probe) net.scheduleProbe(); else net.wsLost(false);
+        if (probe) net.scheduleProbe(); else net.wsLost(false, false);
         return;
       }
+      var opened = false, healthy = false, healthTimer = 0;
       if (probe) net.probe = ws; else net.ws = ws;
       ws.onopen = function () {
         opened = true;
         if (net.stopped) { ws.close(); return; }
-        if (probe) { net.probe = null; net.mode = 'ws'; net.ws = ws; window.clearTimeout(net.timer); }
-        net.wsFails = 0;
-        net.retries = 0;
         ws.send(JSON.stringify({ type: 'hello', id: conv.id, key: conv.key, after: conv.after }));
+        healthTimer = window.setTimeout(function () { healthy = true; net.healthy(ws); }, HEALTHY_MS);
+        if (probe) return; // polling goes on until it is healthy
         net.ready = true;
         setState('online');
         net.resend();
@@ -435,21 +456,47 @@
         handle(m);
       };
       ws.onclose = function () {
-        if (net.probe === ws) { net.probe = null; net.scheduleProbe(); return; }
+        window.clearTimeout(healthTimer);
+        if (net.probe === ws) { net.probeLost(opened, healthy); return; }
         if (net.ws !== ws) return;
         net.ws = null;
         net.ready = false;
-        net.wsLost(opened);
+        net.wsLost(opened, healthy);
       };
     },
 
-    wsLost: function (opened) {
+    // healthy: ws has stayed open HEALTHY_MS. The one in use counts as
+    // working again; a probe takes over from polling.
+    healthy: function (ws) {
+      if (net.stopped) return;
+      if (net.ws === ws) { net.wsFails = 0; net.retries = 0; net.sick = false; return; }
+      if (net.probe !== ws || net.mode !== 'poll') return;
+      net.probe = null;
+      net.mode = 'ws';
+      net.ws = ws;
+      net.ready = true;
+      net.wsFails = 0;
+      net.retries = 0;
+      net.sick = false;
+      net.probeEvery = PROBE_EVERY_MS;
+      window.clearTimeout(net.timer);
+      window.clearTimeout(net.probeTimer);
+      if (net.pollAbort) net.pollAbort.abort();
+      setState('online');
+      net.resend(); // the server drops what the polls' sends already gave it
+    },
+
+    wsLost: function (opened, healthy) {
       if (net.stopped || conv.closed) return;
-      if (!opened) net.wsFails++;
+      if (!healthy) {
+        net.wsFails++;
+        net.sick = opened;
+      }
       window.clearTimeout(net.timer);
       if (net.wsFails >= WS_FAILS_BEFORE_POLL) {
         net.mode = 'poll';
         net.retries = 0;
+        net.probeEvery = net.sick ? PROBE_SICK_MS : PROBE_EVERY_MS;
         net.scheduleProbe();
         net.poll();
         return;
@@ -458,11 +505,22 @@
       net.timer = window.setTimeout(net.connect, net.backoff());
     },
 
+    // probeLost: a probe closed before taking over. One that opened and
+    // died young makes the next wait longer.
+    probeLost: function (opened, healthy) {
+      net.probe = null;
+      if (opened && !healthy) {
+        net.probeEvery = net.sick ? Math.min(net.probeEvery * 2, PROBE_SICK_MAX_MS) : PROBE_SICK_MS;
+        net.sick = true;
+      }
+      net.scheduleProbe();
+    },
+
     scheduleProbe: function (now) {
       window.clearTimeout(net.probeTimer);
       net.probeTimer = window.setTimeout(function () {
         if (net.mode === 'poll' && !net.stopped && !conv.closed && !net.probe) net.open(true);
-      }, now ? 0 : PROBE_EVERY_MS);
+      }, now ? 0 : net.probeEvery);
     },
 
     poll: function () {
@@ -471,14 +529,18 @@
       // counts as up unless the last one failed.
       if (!net.retries) setState('polling');
       net.resend(); // what is pending goes now, not after the wait
-      post('/v1/desk/poll', { id: conv.id, key: conv.key, after: conv.after }).then(function (res) {
+      var abort = window.AbortController ? new AbortController() : null;
+      net.pollAbort = abort;
+      post('/v1/desk/poll', { id: conv.id, key: conv.key, after: conv.after }, abort).then(function (res) {
         if (res.status === 404 || res.status === 403) { gone(); return; }
         if (res.status === 410) { closedHere(); return; }
         if (!res.ok) throw new Error('poll ' + res.status);
         return readJSON(res).then(function (data) {
           (data.events || []).forEach(handle);
           if (net.mode !== 'poll') return; // a WebSocket took over
-          if (net.retries) net.scheduleProbe(true); // back after failing: maybe WebSockets work again
+          // Back after failing: maybe WebSockets work again, unless they
+          // were dying young (the network is not what kills them).
+          if (net.retries && !net.sick) net.scheduleProbe(true);
           net.retries = 0;
           if (!net.stopped) setState('polling');
           net.poll();
@@ -527,6 +589,7 @@
       net.stopped = true;
       window.clearTimeout(net.timer);
       window.clearTimeout(net.probeTimer);
+      if (net.pollAbort) net.pollAbort.abort();
       [net.ws, net.probe].forEach(function (ws) { if (ws) ws.close(); });
       net.ws = net.probe = null;
     }
