@@ -5,22 +5,39 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/tandem-remote/tandem/internal/certs"
+	"github.com/tandem-remote/tandem/internal/deskclient"
 )
 
 // TestHelpPageSocketKiller: behind a proxy that lets every WebSocket open
-// and kills it 2 s later (as some corporate proxies and antivirus
-// products do), the page falls back to long-polling instead of
-// reconnecting forever, and the chat works both ways. While the proxy
-// still kills them, the WebSockets the page tries now and then (on its
-// clock, jumped forward by minutes) never take over. Once the proxy lets
-// sockets live, one takes over, and every message written by either side
-// before, during and after the switch shows once on the page and reaches
-// the technician once.
+// and kills it soon after (2 s later, or once the page's hello has gone
+// through, as some corporate proxies and antivirus products do), the page
+// falls back to long-polling instead of reconnecting forever, and the
+// chat works both ways. While the proxy still kills them, the WebSockets
+// the page tries now and then (on its clock, jumped forward by minutes)
+// never take over. Once the proxy lets sockets live, one takes over, and
+// every message written by either side before, during and after the
+// switch shows once on the page and reaches the technician once.
 func TestHelpPageSocketKiller(t *testing.T) {
+	tests := []struct {
+		name   string
+		after  time.Duration
+		frames int
+	}{
+		{"2s-after-opening", 2 * time.Second, 0},
+		{"after-the-hello", 0, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) { socketKiller(t, tt.after, tt.frames) })
+	}
+}
+
+// socketKiller is TestHelpPageSocketKiller behind KillSockets(after, frames).
+func socketKiller(t *testing.T, after time.Duration, frames int) {
 	w := newWebSetup(t)
 	code := w.session(t)
 	roots, err := certs.Pool(w.srv.ca)
@@ -28,7 +45,7 @@ func TestHelpPageSocketKiller(t *testing.T) {
 		t.Fatal(err)
 	}
 	px := newCutProxy(t, w.srv.url, roots)
-	px.KillSockets(2*time.Second, 0)
+	px.KillSockets(after, frames)
 	b := openBrowser(t, map[string]any{"spki": append(spkiHashes(t, px.Cert), w.spki...), "clock": true})
 	t0 := time.Now()
 	b.do("goto", map[string]any{"url": px.URL + "/s/" + code})
@@ -42,63 +59,89 @@ func TestHelpPageSocketKiller(t *testing.T) {
 	}
 	recordModes(b)
 
-	desk := w.desk(t, "first", "Desk while polling")
+	k := &killed{t: t, b: b, desk: w.desk(t, "first", "Desk while polling")}
 	b.waitText("#log", "Desk while polling")
-	conv := conversation(t, b)
-	dc := w.deskClient(t)
-	say(t, b, "Page while polling")
-	deskMessage(t, desk, "customer", "Page while polling")
+	k.conv, k.dc = conversation(t, b), w.deskClient(t)
+	k.pageSays("Page while polling")
+	k.probesDie()
+	px.KillSockets(0, 0)
+	k.wsReturns()
+	k.eachOnce("Desk while polling", "Page while polling", "Desk during probe 1", "Desk during probe 2",
+		"Desk while switching", "Page while switching", "Desk after the switch", "Page after the switch")
+}
 
-	// The page tries a WebSocket after minutes, and again after longer:
-	// each one dies young and polling goes on.
+// killed is a page with its technician, behind a proxy that kills
+// WebSockets.
+type killed struct {
+	t    *testing.T
+	b    *browser
+	desk *proc // picked the conversation: gets the page's messages
+	dc   *deskclient.Client
+	conv string
+}
+
+// probesDie: the page tries a WebSocket after minutes, and again after
+// longer; each one dies young, polling goes on, and a technician's
+// message sent meanwhile arrives.
+func (k *killed) probesDie() {
+	t, b := k.t, k.b
 	for i, wait := range []time.Duration{5 * time.Minute, 10 * time.Minute} {
 		before := len(sockets(t, b))
 		b.do("fastForward", map[string]any{"ms": (wait + time.Second).Milliseconds()})
 		waitSocket(t, b, before+1, false)
-		text := fmt.Sprintf("Desk during probe %d", i+1)
-		if err := dc.Say(context.Background(), conv, text); err != nil {
-			t.Fatal(err)
-		}
-		b.waitText("#log", text)
+		k.deskSays(fmt.Sprintf("Desk during probe %d", i+1))
 		waitSocket(t, b, before+1, true) // the proxy kills it
 	}
 	if modes := seenModes(t, b); slices.Contains(modes, "ws") {
 		t.Errorf("while the proxy killed every WebSocket one took over from polling: modes %q", modes)
 	}
+}
 
-	// The proxy lets sockets live again: the next one the page tries takes
-	// over, while messages go both ways.
-	px.KillSockets(0, 0)
+// wsReturns: once sockets live, the next one the page tries takes over
+// while messages go both ways, and they go on after the switch.
+func (k *killed) wsReturns() {
+	t, b := k.t, k.b
 	before := len(sockets(t, b))
 	b.do("fastForward", map[string]any{"ms": (20*time.Minute + time.Second).Milliseconds()})
-	if err := dc.Say(context.Background(), conv, "Desk while switching"); err != nil {
-		t.Fatal(err)
-	}
-	say(t, b, "Page while switching")
-	b.waitText("#log", "Desk while switching")
-	deskMessage(t, desk, "customer", "Page while switching")
+	k.deskSays("Desk while switching")
+	k.pageSays("Page while switching")
 	b.do("waitAttr", map[string]any{"sel": "#conn", "name": "data-mode", "value": "ws", "timeout": 60000})
 	b.do("waitAttr", map[string]any{"sel": "#conn", "name": "data-state", "value": "online"})
 	if n := len(sockets(t, b)); n != before+1 {
 		t.Errorf("%d WebSockets opened to return from polling, want 1", n-before)
 	}
-	if err := dc.Say(context.Background(), conv, "Desk after the switch"); err != nil {
-		t.Fatal(err)
-	}
-	say(t, b, "Page after the switch")
-	b.waitText("#log", "Desk after the switch")
-	deskMessage(t, desk, "customer", "Page after the switch")
+	k.deskSays("Desk after the switch")
+	k.pageSays("Page after the switch")
+}
 
-	log := b.texts("#log li")
-	for _, text := range []string{"Desk while polling", "Page while polling", "Desk during probe 1", "Desk during probe 2",
-		"Desk while switching", "Page while switching", "Desk after the switch", "Page after the switch"} {
-		if n := lines(log, text); n != 1 {
-			t.Errorf("the page shows %q %d times, want once: %q", text, n, log)
-		}
+// deskSays sends text from the technician and waits for it on the page.
+func (k *killed) deskSays(text string) {
+	k.t.Helper()
+	if err := k.dc.Say(context.Background(), k.conv, text); err != nil {
+		k.t.Fatal(err)
 	}
-	for _, text := range []string{"Page while polling", "Page while switching", "Page after the switch"} {
-		if n := deskMessages(desk, text); n != 1 {
-			t.Errorf("the technician got %q %d times, want once", text, n)
+	k.b.waitText("#log", text)
+}
+
+// pageSays sends text from the page and waits until the technician has
+// it.
+func (k *killed) pageSays(text string) {
+	k.t.Helper()
+	say(k.t, k.b, text)
+	deskMessage(k.t, k.desk, "customer", text)
+}
+
+// eachOnce fails unless the page shows each text once and the technician
+// got each of the page's once.
+func (k *killed) eachOnce(texts ...string) {
+	k.t.Helper()
+	log := k.b.texts("#log li")
+	for _, text := range texts {
+		if n := lines(log, text); n != 1 {
+			k.t.Errorf("the page shows %q %d times, want once: %q", text, n, log)
+		}
+		if n := deskMessages(k.desk, text); strings.HasPrefix(text, "Page") && n != 1 {
+			k.t.Errorf("the technician got %q %d times, want once", text, n)
 		}
 	}
 }

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"bufio"
+	"bytes"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -407,4 +408,52 @@ func readWSFrame(r *bufio.Reader) ([]byte, error) {
 	copy(frame, head)
 	_, err := io.ReadFull(r, frame[len(head):])
 	return frame, err
+}
+
+// TestProxyReadsWSFrames: the killing proxy cuts the byte stream into
+// whole frames, whatever their length's encoding (7, 16 or 64 bits) and
+// whether masked (the page's) or not (the server's).
+func TestProxyReadsWSFrames(t *testing.T) {
+	var stream []byte
+	var want [][]byte
+	for _, size := range []int{0, 125, 126, 65535, 65536} {
+		for _, masked := range []bool{false, true} {
+			f := wsFrame(size, masked)
+			stream = append(stream, f...)
+			want = append(want, f)
+		}
+	}
+	r := bufio.NewReader(bytes.NewReader(stream))
+	for i, w := range want {
+		got, err := readWSFrame(r)
+		if err != nil || !bytes.Equal(got, w) {
+			t.Fatalf("frame %d: %d bytes (%v), want %d", i, len(got), err, len(w))
+		}
+	}
+	if _, err := readWSFrame(r); err != io.EOF {
+		t.Errorf("after the last frame: %v, want EOF", err)
+	}
+}
+
+// wsFrame is a binary frame with size payload bytes.
+func wsFrame(size int, masked bool) []byte {
+	f := []byte{0x82, 0}
+	switch {
+	case size < 126:
+		f[1] = byte(size)
+	case size < 1<<16:
+		f[1] = 126
+		f = binary.BigEndian.AppendUint16(f, uint16(size))
+	default:
+		f[1] = 127
+		f = binary.BigEndian.AppendUint64(f, uint64(size))
+	}
+	if masked {
+		f[1] |= 0x80
+		f = append(f, 1, 2, 3, 4)
+	}
+	for i := range size {
+		f = append(f, byte(i))
+	}
+	return f
 }
