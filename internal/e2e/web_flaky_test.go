@@ -19,7 +19,7 @@ import (
 // falls back to long-polling instead of reconnecting forever, and the
 // chat works both ways. While the proxy still kills them, the WebSockets
 // the page tries now and then (on its clock, jumped forward by minutes)
-// never take over. Once the proxy lets sockets live, one takes over, and
+// never take over, nor after a reload. Once the proxy lets sockets live, one takes over, and
 // every message written by either side before, during and after the
 // switch shows once on the page and reaches the technician once.
 func TestHelpPageSocketKiller(t *testing.T) {
@@ -57,12 +57,13 @@ func socketKiller(t *testing.T, after time.Duration, frames int) {
 	if len(young) < 3 {
 		t.Errorf("the page polls after %d WebSockets: it gave up before trying them", len(young))
 	}
-	recordModes(b)
 
 	k := &killed{t: t, b: b, desk: w.desk(t, "first", "Desk while polling")}
 	b.waitText("#log", "Desk while polling")
 	k.conv, k.dc = conversation(t, b), w.deskClient(t)
 	k.pageSays("Page while polling")
+	k.reload(px.URL + "/")
+	recordModes(b)
 	k.probesDie()
 	px.KillSockets(0, 0)
 	k.wsReturns()
@@ -78,6 +79,19 @@ type killed struct {
 	desk *proc // picked the conversation: gets the page's messages
 	dc   *deskclient.Client
 	conv string
+}
+
+// reload reloads the page at url: it remembers that WebSockets die young
+// here and polls at once, with no WebSocket first.
+func (k *killed) reload(url string) {
+	t, b := k.t, k.b
+	before := len(sockets(t, b))
+	b.do("goto", map[string]any{"url": url})
+	b.waitText("#log", "Page while polling")
+	b.do("waitAttr", map[string]any{"sel": "#conn", "name": "data-state", "value": "polling"})
+	if n := len(sockets(t, b)) - before; n != 0 {
+		t.Errorf("after a reload the page tried %d WebSockets before polling, want none: it forgot they die here", n)
+	}
 }
 
 // probesDie: the page tries a WebSocket after minutes, and again after

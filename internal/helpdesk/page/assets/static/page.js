@@ -30,7 +30,7 @@
 
   // ---- state kept across reloads ----
 
-  var conv = load(); // {id, key, after, code, operator, closed, pending: [{cid, text}]}
+  var conv = load(); // {id, key, after, code, operator, closed, pending: [{cid, text}], transport}
 
   function load() {
     try { return JSON.parse(sessionStorage.getItem(STORE)); } catch (e) { return null; }
@@ -143,7 +143,7 @@
     renderHelper();
     renderDownload();
     (conv.pending || []).forEach(function (p) { addMessage({ from: 'customer', text: p.text, cid: p.cid }, true); });
-    if (conv.closed) renderClosed(); else net.connect();
+    if (conv.closed) renderClosed(); else net.start();
     if (focus) $('helper-heading').focus();
   }
 
@@ -399,6 +399,8 @@
   // start PROBE_SICK_MS apart and the gap doubles with every young death;
   // when they only failed to open (a cut, a proxy that refuses them),
   // probes go every PROBE_EVERY_MS and at once when polls work again.
+  // The conversation's transport ({probeEvery, next}) keeps a sick state
+  // across reloads, so the tab does not try three doomed sockets again.
   var net = {
     mode: 'ws',      // or 'poll'
     ws: null,        // the socket in use
@@ -420,6 +422,20 @@
       return d * (0.75 + Math.random() / 2);
     },
 
+    // start connects a page that has just loaded: polling at once if
+    // WebSockets were dying young in this tab, the next one tried when
+    // it was due.
+    start: function () {
+      var tr = conv.transport;
+      if (tr && window.WebSocket) {
+        net.mode = 'poll';
+        net.sick = true;
+        net.probeEvery = tr.probeEvery || PROBE_SICK_MS;
+        net.scheduleProbe(Math.min(Math.max(0, tr.next - Date.now()), net.probeEvery));
+      }
+      net.connect();
+    },
+
     connect: function () {
       if (net.stopped || conv.closed) return;
       if (!window.WebSocket) net.mode = 'poll';
@@ -435,7 +451,7 @@
       try {
         ws = new WebSocket((location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/v1/desk/chat');
       } catch (e) {
-        if (probe) net.scheduleProbe(); else net.wsLost(false, false);
+        if (probe) net.scheduleProbe(net.probeEvery); else net.wsLost(false, false);
         return;
       }
       var opened = false, healthy = false, healthTimer = 0;
@@ -469,7 +485,7 @@
     // working again; a probe takes over from polling.
     healthy: function (ws) {
       if (net.stopped) return;
-      if (net.ws === ws) { net.wsFails = 0; net.retries = 0; net.sick = false; return; }
+      if (net.ws === ws) { net.wsFails = 0; net.retries = 0; net.sick = false; net.remember(); return; }
       if (net.probe !== ws || net.mode !== 'poll') return;
       net.probe = null;
       net.mode = 'ws';
@@ -479,6 +495,7 @@
       net.retries = 0;
       net.sick = false;
       net.probeEvery = PROBE_EVERY_MS;
+      net.remember();
       window.clearTimeout(net.timer);
       window.clearTimeout(net.probeTimer);
       if (net.pollAbort) net.pollAbort.abort();
@@ -497,7 +514,7 @@
         net.mode = 'poll';
         net.retries = 0;
         net.probeEvery = net.sick ? PROBE_SICK_MS : PROBE_EVERY_MS;
-        net.scheduleProbe();
+        net.scheduleProbe(net.probeEvery);
         net.poll();
         return;
       }
@@ -513,14 +530,25 @@
         net.probeEvery = net.sick ? Math.min(net.probeEvery * 2, PROBE_SICK_MAX_MS) : PROBE_SICK_MS;
         net.sick = true;
       }
-      net.scheduleProbe();
+      net.scheduleProbe(net.probeEvery);
     },
 
-    scheduleProbe: function (now) {
+    // scheduleProbe tries a WebSocket in ms, if still polling then.
+    scheduleProbe: function (ms) {
       window.clearTimeout(net.probeTimer);
       net.probeTimer = window.setTimeout(function () {
         if (net.mode === 'poll' && !net.stopped && !conv.closed && !net.probe) net.open(true);
-      }, now ? 0 : net.probeEvery);
+      }, ms);
+      net.remember(ms);
+    },
+
+    // remember keeps a sick state (and when the next probe is due) with
+    // the conversation, for a reload; anything else is forgotten.
+    remember: function (ms) {
+      var tr = net.sick && net.mode === 'poll' ? { probeEvery: net.probeEvery, next: Date.now() + ms } : undefined;
+      if (!tr && !conv.transport) return;
+      conv.transport = tr;
+      save();
     },
 
     poll: function () {
@@ -540,7 +568,7 @@
           if (net.mode !== 'poll') return; // a WebSocket took over
           // Back after failing: maybe WebSockets work again, unless they
           // were dying young (the network is not what kills them).
-          if (net.retries && !net.sick) net.scheduleProbe(true);
+          if (net.retries && !net.sick) net.scheduleProbe(0);
           net.retries = 0;
           if (!net.stopped) setState('polling');
           net.poll();
