@@ -138,7 +138,9 @@ func TestHelpPageSurvivesCut(t *testing.T) {
 
 	b.waitText("#log", "During the cut")
 	t.Logf("the technician's message showed %v after the network came back", time.Since(resumed).Round(time.Millisecond))
-	b.do("waitAttr", map[string]any{"sel": "#conn", "name": "data-state", "value": "online"})
+	// A socket takes over only after 10 s of health, after the back-off
+	// of the cut (up to about 23 s in all): room for a loaded machine.
+	b.do("waitAttr", map[string]any{"sel": "#conn", "name": "data-state", "value": "online", "timeout": 60000})
 	deskMessage(t, desk, "customer", "Written offline")
 	b.do("waitAttr", map[string]any{"sel": "#log li.from-customer", "name": "class", "value": "msg from-customer"})
 	log := b.texts("#log li")
