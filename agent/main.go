@@ -38,6 +38,9 @@ import (
 var selfRemoval = true
 
 func main() {
+	// A copy of the agent started as its self-removal guardian does only
+	// that (see selfremove.Options.Guardian).
+	selfremove.RunGuardian()
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
@@ -67,7 +70,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	// Removal is set up before anything is written, and runs after
 	// everything below has stopped.
-	rm, err := selfremove.New(selfremove.Options{Developer: o.keep || !selfRemoval, Logger: cfg.Logger})
+	rm, err := selfremove.New(selfremove.Options{Developer: o.keep || !selfRemoval, Guardian: true, Logger: cfg.Logger})
 	if err != nil {
 		fmt.Fprintf(stderr, "agent: %v\n", err)
 		return 1
@@ -77,7 +80,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "agent: %v\n", err)
 		}
 	}()
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// SIGHUP: the terminal the customer started the agent from was closed.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	defer stop()
 	acfg := session.AgentConfig{Common: cfg, Code: o.code, Screen: o.screen, ConsentTimeout: o.consentTimeout, Files: o.files,
 		Ticket: o.ticket, Pin: o.pin, GrantKey: o.grantKey}

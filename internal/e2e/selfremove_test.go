@@ -38,7 +38,8 @@ func startIn(t *testing.T, dir, path string, env []string, args ...string) *proc
 
 // TestSelfRemoval: an agent run from a fresh directory is gone from it
 // when the session ends — by the technician hanging up, the customer's
-// Stop, SIGINT, SIGTERM, or the link lost — and no process of it runs on.
+// Stop, SIGINT, SIGTERM, SIGHUP, the link lost, and even SIGKILL or its X
+// connection killed, when no Remove runs — and no process of it runs on.
 func TestSelfRemoval(t *testing.T) {
 	if _, err := exec.LookPath("xdotool"); err != nil {
 		t.Skip("xdotool not installed (scripts/install-deps.sh installs it)")
@@ -64,6 +65,15 @@ func TestSelfRemoval(t *testing.T) {
 		{"SIGINT", func(t *testing.T, tech, agent *proc, display string) { agent.cmd.Process.Signal(syscall.SIGINT) }, 0},
 		{"SIGTERM", func(t *testing.T, tech, agent *proc, display string) { agent.cmd.Process.Signal(syscall.SIGTERM) }, 0},
 		{"link lost", func(t *testing.T, tech, agent *proc, display string) { tech.cmd.Process.Kill() }, 1},
+		// The customer closes the terminal the agent runs in.
+		{"SIGHUP", func(t *testing.T, tech, agent *proc, display string) { agent.cmd.Process.Signal(syscall.SIGHUP) }, 0},
+		// No Remove runs in these two: the agent's guardian cleans up.
+		{"SIGKILL", func(t *testing.T, tech, agent *proc, display string) { agent.cmd.Process.Kill() }, -1},
+		// Xlib ends the process when its X connection breaks (xkill, the
+		// desktop session ending).
+		{"X connection killed", func(t *testing.T, tech, agent *proc, display string) {
+			xdo(t, display, "windowkill", xdoSearch(t, display, "Tandem"))
+		}, 1},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			display := xvfb.Start(t, 1280, 800)
@@ -83,10 +93,20 @@ func TestSelfRemoval(t *testing.T) {
 					t.Errorf("technician told %v, want reason stopped", e)
 				}
 			}
-			if left, _ := os.ReadDir(dir); len(left) != 0 {
+			// After Remove the agent waits for its guardian; without it,
+			// the guardian works once the agent is gone.
+			var left []os.DirEntry
+			var pids []string
+			for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+				left, _ = os.ReadDir(dir)
+				if pids = processesOf(t, path); len(left) == 0 && len(pids) == 0 {
+					break
+				}
+			}
+			if len(left) != 0 {
 				t.Errorf("the agent's directory still holds %v", left)
 			}
-			if pids := processesOf(t, path); len(pids) != 0 {
+			if len(pids) != 0 {
 				t.Errorf("processes of the agent still run: %v", pids)
 			}
 		})

@@ -31,3 +31,17 @@ func removeExecutable(string, fileID) error {
 func processAlive(int) bool { return true }
 
 func ownedByMe(string) bool { return false }
+
+// The guardian waits for the Windows port (a waiting child process works
+// there too).
+
+// RunGuardian returns at once: there is no guardian on this system.
+func RunGuardian() {}
+
+func (r *Remover) startGuardian() error {
+	return fmt.Errorf("no self-removal guardian on %s", runtime.GOOS)
+}
+
+func (r *Remover) tellGuardian(verb, path string) {}
+
+func (r *Remover) stopGuardian() error { return nil }

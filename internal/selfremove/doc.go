@@ -18,10 +18,19 @@
 //
 // # When the agent is killed
 //
-// SIGKILL, a crash or a power cut run no Remove. The binary then stays
-// where the customer saved it, and the temporary directory, named after
-// the agent's PID, is swept by the next agent's New once that PID no longer
-// runs.
+// SIGKILL, a crash, or Xlib ending the process when its X connection
+// breaks (xkill, the desktop session ending) run no Remove. With
+// Options.Guardian, New starts a guardian: a copy of the agent (the
+// program's main calls RunGuardian first) in its own process group, with
+// signals ignored, reading a pipe from the agent that names the binary,
+// the temporary directory and every Track and Keep. The pipe ends when the
+// agent's process does, however it ends; without the agent's "done" line
+// the guardian then removes what Remove would have, and exits. A Remove
+// that ran tells the guardian "done" and waits for it to exit, so no
+// process outlives the agent. Only a power cut (or a SIGKILL of the
+// guardian itself) leaves the binary where the customer saved it; the
+// temporary directory, named after the agent's PID, is then swept by the
+// next agent's New once that PID no longer runs.
 //
 // # What it never does
 //

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"syscall"
 	"testing"
+	"time"
 )
 
 var (
@@ -144,6 +145,37 @@ func TestAgentLeavesNothing(t *testing.T) {
 			}
 			if listening(t, a.ready.Port) {
 				t.Errorf("port %d still listening", a.ready.Port)
+			}
+		})
+	}
+}
+
+// TestAgentKilledLeavesNothing: an agent that runs no Remove — killed, or
+// ended by its terminal closing — still leaves nothing but the accepted
+// file: its guardian removes the rest, then exits too.
+func TestAgentKilledLeavesNothing(t *testing.T) {
+	for _, sig := range []syscall.Signal{syscall.SIGKILL, syscall.SIGHUP} {
+		t.Run(sig.String(), func(t *testing.T) {
+			dir := copyAgent(t)
+			a := start(t, dir)
+			exe := filepath.Join(dir, "oneshot")
+			if n := len(processesIn(t, dir)); n != 2 || !exists(t, exe) || !exists(t, a.ready.Temp) {
+				t.Fatalf("agent not fully running: %d processes (want it and its guardian), binary %v, temp %v",
+					n, exists(t, exe), exists(t, a.ready.Temp))
+			}
+			a.cmd.Process.Signal(sig)
+			a.cmd.Wait()
+			for deadline := time.Now().Add(10 * time.Second); len(processesIn(t, dir)) > 0 && time.Now().Before(deadline); {
+				time.Sleep(10 * time.Millisecond)
+			}
+			if pids := processesIn(t, dir); len(pids) > 0 {
+				t.Fatalf("processes %v still run from %s", pids, dir)
+			}
+			if got := listFiles(t, dir); strings.Join(got, " ") != "received/accepted.txt" {
+				t.Errorf("agent directory holds %q; want only the accepted file", got)
+			}
+			if exists(t, a.ready.Temp) {
+				t.Errorf("temp dir %s left behind", a.ready.Temp)
 			}
 		})
 	}

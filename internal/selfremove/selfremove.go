@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sync"
 )
@@ -17,6 +18,12 @@ type Options struct {
 	// Developer keeps the binary and the tracked files and removes only the
 	// temporary directory, for someone running the agent from a build tree.
 	Developer bool
+	// Guardian starts a guardian: a copy of the program that waits for this
+	// process to end and, when it ended without Remove (killed, crashed, or
+	// ended by Xlib when its X connection broke), removes what Remove would
+	// have. The program's main must call RunGuardian first thing. Ignored
+	// in Developer mode.
+	Guardian bool
 	// Logger receives one line per removal problem; nil discards.
 	Logger *slog.Logger
 }
@@ -33,6 +40,8 @@ type Remover struct {
 	mu      sync.Mutex
 	tracked []string
 	kept    map[string]bool
+	guard   *exec.Cmd // the guardian, while it runs
+	guardIn *os.File  // its standard input
 }
 
 // New resolves and remembers the agent's binary and creates a private
@@ -57,6 +66,11 @@ func New(o Options) (*Remover, error) {
 	r := &Remover{exe: exe, id: id, tempDir: clean(dir), developer: o.Developer, log: log, kept: map[string]bool{}}
 	if n := r.sweep(); n > 0 {
 		log.Info("stale agent temp dirs removed", "count", n)
+	}
+	if o.Guardian && !o.Developer {
+		if err := r.startGuardian(); err != nil {
+			log.Warn("self-removal guardian not started: a killed agent will leave its file", "err", err)
+		}
 	}
 	return r, nil
 }
@@ -87,6 +101,7 @@ func (r *Remover) Track(path string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.tracked = append(r.tracked, clean(path))
+	r.tellGuardian("track", clean(path))
 }
 
 // Keep marks a file the customer accepted: Remove never deletes it, nor
@@ -95,6 +110,7 @@ func (r *Remover) Keep(path string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.kept[clean(path)] = true
+	r.tellGuardian("keep", clean(path))
 }
 
 func clean(path string) string {
@@ -120,6 +136,7 @@ func (r *Remover) Remove() error {
 	if !r.developer {
 		errs = append(errs, r.removeBinary())
 	}
+	errs = append(errs, r.stopGuardian())
 	return errors.Join(errs...)
 }
 

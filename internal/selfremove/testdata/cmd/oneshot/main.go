@@ -4,6 +4,7 @@
 // loopback port, prints one JSON line describing itself, and waits for the
 // session to end: a line "end" on stdin (Stop, hang-up, link lost), EOF on
 // stdin, SIGINT or SIGTERM. Then it closes its listener and removes itself.
+// Killed, it leaves that to its guardian.
 package main
 
 import (
@@ -21,13 +22,16 @@ import (
 	"github.com/tandem-remote/tandem/internal/selfremove"
 )
 
-func main() { os.Exit(run()) }
+func main() {
+	selfremove.RunGuardian()
+	os.Exit(run())
+}
 
 func run() (code int) {
 	dir := flag.String("dir", ".", "where to write the tracked and kept files")
 	developer := flag.Bool("developer", false, "keep the binary")
 	flag.Parse()
-	rm, err := selfremove.New(selfremove.Options{Developer: *developer})
+	rm, err := selfremove.New(selfremove.Options{Developer: *developer, Guardian: true})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
