@@ -28,6 +28,7 @@ import (
 	"time"
 
 	"github.com/tandem-remote/tandem/internal/agentui"
+	"github.com/tandem-remote/tandem/internal/filexfer"
 	"github.com/tandem-remote/tandem/internal/selfremove"
 	"github.com/tandem-remote/tandem/internal/session"
 )
@@ -80,6 +81,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "agent: %v\n", err)
 		}
 	}()
+	// A download cut short leaves a partial file in the customer's folder
+	// for a resume; the session removes it when it ends, and so does the
+	// guardian if the agent is killed first.
+	if dir := o.files.Dir; dir != "" {
+		rm.TrackPattern(dir, filexfer.PartialPattern)
+	} else if dir, err := filexfer.DefaultDir(); err == nil {
+		rm.TrackPattern(dir, filexfer.PartialPattern)
+	}
 	// SIGHUP: the terminal the customer started the agent from was closed.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	defer stop()

@@ -16,6 +16,10 @@ const MaxNameLen = 200
 // names may not end with it, so an offer can never pose as a partial.
 const partialSuffix = ".tandem-partial"
 
+// PartialPattern matches (as filepath.Match) the names of the unfinished
+// files that interrupted transfers leave for a resume.
+const PartialPattern = ".*" + partialSuffix
+
 // ErrBadName is wrapped by every error Sanitize returns.
 var ErrBadName = errors.New("bad file name")
 

@@ -43,7 +43,8 @@ func RunGuardian() {
 }
 
 // guard waits for the agent's end: its lines on r say what to remove
-// (the header, then "track PATH" and "keep PATH"), and "done" that the
+// (the header, then "track PATH", "glob PATTERN" and "keep PATH"), and
+// "done" that the
 // agent removed everything itself. When r ends without "done" — the agent
 // was killed, crashed, or Xlib ended it when its X connection broke — the
 // guardian removes what the agent's Remove would have.
@@ -69,6 +70,8 @@ func guard(r io.Reader) int {
 			rm.tracked = append(rm.tracked, path)
 		case "keep":
 			rm.kept[path] = true
+		case "glob":
+			rm.globs = append(rm.globs, path)
 		case "done":
 			return 0
 		}

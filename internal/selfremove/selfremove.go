@@ -40,6 +40,7 @@ type Remover struct {
 	mu      sync.Mutex
 	tracked []string
 	kept    map[string]bool
+	globs   []string  // TrackPattern's patterns, joined to their folders
 	guard   *exec.Cmd // the guardian, while it runs
 	guardIn *os.File  // its standard input
 }
@@ -104,6 +105,18 @@ func (r *Remover) Track(path string) {
 	r.tellGuardian("track", clean(path))
 }
 
+// TrackPattern adds the regular files in dir whose names match pattern
+// (filepath.Match), as they are when Remove runs: files the agent leaves
+// under names it cannot list in advance, in a folder it did not create
+// (a cut download's partial file in the customer's Downloads).
+func (r *Remover) TrackPattern(dir, pattern string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	g := filepath.Join(clean(dir), pattern)
+	r.globs = append(r.globs, g)
+	r.tellGuardian("glob", g)
+}
+
 // Keep marks a file the customer accepted: Remove never deletes it, nor
 // the directories that lead to it, even when they are tracked.
 func (r *Remover) Keep(path string) {
@@ -130,6 +143,9 @@ func (r *Remover) Remove() error {
 	if !r.developer {
 		for _, p := range r.tracked {
 			errs = append(errs, r.removeTree(p))
+		}
+		for _, g := range r.globs {
+			errs = append(errs, r.removeMatches(g))
 		}
 	}
 	errs = append(errs, r.removeTree(r.tempDir))

@@ -37,6 +37,25 @@ func (r *Remover) removeTree(path string) error {
 	return nil
 }
 
+// removeMatches deletes the regular files that match glob, kept ones
+// aside; a directory or symlink that matches is left alone.
+func (r *Remover) removeMatches(glob string) error {
+	paths, err := filepath.Glob(glob)
+	if err != nil {
+		return r.failed(glob, err)
+	}
+	var errs []error
+	for _, p := range paths {
+		if info, err := os.Lstat(p); err != nil || !info.Mode().IsRegular() || r.kept[p] {
+			continue
+		}
+		if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			errs = append(errs, r.failed(p, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
 func (r *Remover) removeChildren(dir string) error {
 	entries, err := os.ReadDir(dir)
 	if err != nil {

@@ -86,6 +86,16 @@ func writeFiles(rm *selfremove.Remover, dir string) error {
 		return err
 	}
 	rm.Track(received)
+	// A folder the agent did not make (the customer's Downloads): only
+	// the partial file it left there goes.
+	downloads := filepath.Join(dir, "Downloads")
+	if err := os.MkdirAll(downloads, 0o700); err != nil {
+		return err
+	}
+	rm.TrackPattern(downloads, ".*.tandem-partial")
+	if err := os.WriteFile(filepath.Join(downloads, ".big.iso.0123.tandem-partial"), []byte("x"), 0o600); err != nil {
+		return err
+	}
 	for _, f := range files {
 		if err := os.WriteFile(f.path, []byte("x"), 0o600); err != nil {
 			return err
