@@ -13,9 +13,11 @@ import (
 )
 
 // runDeskWindow is the desk in a window (-desk with a display): the queue
-// of web chat customers, the picked conversation, and Invite, which opens
-// a session (the viewer window shows it) and gives its code to the
-// customer. The desk's events are printed as in the headless desk (JSON
+// of web chat customers, the picked conversation, Invite, which opens a
+// session (the viewer window shows it) and gives its code to the
+// customer, and Start a session, whose code the technician gives by
+// phone (the customer who brings it to the help page joins the queue as
+// theirs). The desk's events are printed as in the headless desk (JSON
 // with -json), with the window's controls ("desk-window") for automation.
 // It runs until the window is closed or ctx ends.
 func runDeskWindow(ctx context.Context, server string, roots *x509.CertPool, token string, out *lineWriter, jsonOut bool, session func(context.Context) error) error {
@@ -45,7 +47,7 @@ func runDeskWindow(ctx context.Context, server string, roots *x509.CertPool, tok
 			win.Update(m)
 		}
 	}()
-	g := &deskGUI{dc: dc, out: out, session: session}
+	g := &deskGUI{dc: dc, out: out, session: session, win: win}
 	acted := make(chan struct{})
 	go func() {
 		defer close(acted)
@@ -76,6 +78,7 @@ type deskGUI struct {
 	dc      *deskclient.Client
 	out     *lineWriter
 	session func(context.Context) error
+	win     *deskui.Desk
 
 	mu      sync.Mutex
 	picked  string // the conversation taken last
@@ -100,14 +103,15 @@ func (g *deskGUI) serve(deskCtx, sessCtx context.Context, actions <-chan deskui.
 			g.dc.Typing(deskCtx, a.Conversation)
 		case deskui.End:
 			g.dc.End(deskCtx, a.Conversation, "operator-ended")
-		case deskui.Invite:
+		case deskui.Invite, deskui.Open:
 			g.invite(deskCtx, sessCtx, a.Conversation)
 		}
 	}
 }
 
-// invite opens a session, one at a time, and sends its code to the
-// conversation's customer as soon as the server gives it.
+// invite opens a session, one at a time, shows its code in the window
+// and, for a conversation (Invite, not Open), sends the code to its
+// customer as soon as the server gives it.
 func (g *deskGUI) invite(deskCtx, sessCtx context.Context, conv string) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
@@ -115,13 +119,20 @@ func (g *deskGUI) invite(deskCtx, sessCtx context.Context, conv string) {
 		return // the window shows the session already running
 	}
 	g.running = true
+	g.win.SetSession(true, "")
 	var once sync.Once
 	g.out.setOnCode(func(code string) {
-		once.Do(func() { g.dc.Invite(deskCtx, conv, code) })
+		once.Do(func() {
+			g.win.SetSession(true, code)
+			if conv != "" {
+				g.dc.Invite(deskCtx, conv, code)
+			}
+		})
 	})
 	g.wg.Go(func() {
 		g.session(sessCtx)
 		g.out.setOnCode(nil)
+		g.win.SetSession(false, "")
 		g.mu.Lock()
 		g.running = false
 		g.mu.Unlock()

@@ -39,6 +39,10 @@ const (
 	End
 	// Typing tells the customer the technician is typing.
 	Typing
+	// Open starts a remote session with no conversation: its code is for
+	// the technician to give by phone or mail (SetSession shows it); the
+	// customer who comes to the help page with it appears in the queue.
+	Open
 )
 
 func (k ActionKind) String() string {
@@ -53,6 +57,8 @@ func (k ActionKind) String() string {
 		return "end"
 	case Typing:
 		return "typing"
+	case Open:
+		return "open"
 	}
 	return "ActionKind(?)"
 }
@@ -87,6 +93,8 @@ type Desk struct {
 	convs   map[string]*conversation
 	current string // the conversation shown
 	note    string // the last error the desk sent, for the status line
+	session string // the running session's code; "" when none runs
+	busy    bool   // a session is starting or running
 	layout  layoutInfo
 }
 
@@ -141,6 +149,16 @@ func (d *Desk) Update(m deskclient.Message) {
 	d.invalidate()
 }
 
+// SetSession shows the running session's code (busy, code "" while it
+// starts), or that none runs (not busy): Start a session and Invite wait
+// for it to end.
+func (d *Desk) SetSession(busy bool, code string) {
+	d.mu.Lock()
+	d.busy, d.session = busy, code
+	d.mu.Unlock()
+	d.invalidate()
+}
+
 // conv returns the conversation called id, creating it. d.mu is held.
 func (d *Desk) conv(id string) *conversation {
 	c := d.convs[id]
@@ -169,8 +187,8 @@ func (c *conversation) add(e deskclient.Event) {
 }
 
 // Controls returns where the window's controls were last drawn, in window
-// pixels, by name ("queue-ID" for each queued conversation, "reply",
-// "send", "invite", "end"), and which conversation is shown. It serves
+// pixels, by name ("queue-ID" for each queued conversation, "open",
+// "reply", "send", "invite", "end"), and which conversation is shown. It serves
 // automation: accessibility tools and end-to-end tests.
 func (d *Desk) Controls() (map[string]image.Rectangle, string) {
 	d.mu.Lock()

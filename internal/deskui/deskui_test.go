@@ -3,6 +3,7 @@ package deskui
 import (
 	"context"
 	"fmt"
+	"image"
 	"os/exec"
 	"slices"
 	"strings"
@@ -155,4 +156,24 @@ func TestDesk(t *testing.T) {
 	if n != 5 {
 		t.Fatalf("%d events after a replay, want 5", n)
 	}
+}
+
+// TestDeskStartSession: Start a session asks for one; while it starts and
+// runs, the window shows its code and offers neither Start nor Invite.
+func TestDeskStartSession(t *testing.T) {
+	o := openDesk(t)
+	o.d.Update(deskclient.Message{Type: "queue"})
+	o.click(t, "open")
+	if a := o.action(t); a.Kind != Open || a.Conversation != "" {
+		t.Fatalf("got %+v, want a session opened", a)
+	}
+	o.d.SetSession(true, "")
+	o.shows(t, "Starting a session")
+	o.d.SetSession(true, "123456789")
+	o.shows(t, "Session code 123 456 789")
+	if rs, _ := o.d.Controls(); rs["open"] != (image.Rectangle{}) {
+		t.Fatal("Start a session still offered while one runs")
+	}
+	o.d.SetSession(false, "")
+	o.shows(t, "Start a session")
 }

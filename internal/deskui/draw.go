@@ -55,6 +55,7 @@ type ui struct {
 	send    widget.Clickable
 	invite  widget.Clickable
 	end     widget.Clickable
+	open    widget.Clickable
 	typedAt time.Time // the last typing notice sent
 	info    layoutInfo
 }
@@ -72,13 +73,15 @@ type snapshot struct {
 	current string
 	conv    conversation
 	note    string
+	session string
+	busy    bool
 }
 
 func (u *ui) snapshot() snapshot {
 	d := u.d
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	s := snapshot{queue: slices.Clone(d.queue), current: d.current, note: d.note}
+	s := snapshot{queue: slices.Clone(d.queue), current: d.current, note: d.note, session: d.session, busy: d.busy}
 	if c := d.convs[d.current]; c != nil {
 		s.conv = *c
 		s.conv.events = slices.Clone(c.events)
@@ -132,7 +135,10 @@ func (u *ui) handle(gtx layout.Context, s snapshot) {
 		u.reply.SetText("")
 		u.typedAt = time.Time{}
 	}
-	if u.invite.Clicked(gtx) && open && s.conv.invited == "" {
+	if u.open.Clicked(gtx) && !s.busy {
+		u.d.act(Action{Kind: Open})
+	}
+	if u.invite.Clicked(gtx) && open && s.conv.invited == "" && !s.busy {
 		u.d.act(Action{Kind: Invite, Conversation: s.current})
 	}
 	if u.end.Clicked(gtx) && open {
@@ -187,6 +193,19 @@ func (c *column) label(text string, size unit.Sp, col color.NRGBA) {
 
 func (u *ui) drawQueue(gtx layout.Context, s snapshot) {
 	c := &column{u: u, gtx: gtx, x: gtx.Dp(10), y: gtx.Dp(10)}
+	switch {
+	case s.session != "":
+		c.label("Session code "+spaced(s.session)+": give it to the customer.", 13, ink)
+	case s.busy:
+		c.label("Starting a session…", 13, muted)
+	default:
+		c.add("open", func(gtx layout.Context) layout.Dimensions {
+			b := material.Button(u.th, &u.open, "Start a session")
+			b.TextSize, b.Background = 14, accent
+			u.info.texts = append(u.info.texts, "Start a session")
+			return b.Layout(gtx)
+		})
+	}
 	c.label("Customers", 17, ink)
 	if len(s.queue) == 0 {
 		c.label("Nobody is waiting. Customers who open the help page appear here.", 13, muted)
@@ -276,7 +295,7 @@ func (u *ui) drawConversation(gtx layout.Context, s snapshot, left int) {
 		shown       bool
 	}{
 		{"send", "Send", &u.send, accent, true},
-		{"invite", "Invite to a remote session", &u.invite, accent, s.conv.invited == ""},
+		{"invite", "Invite to a remote session", &u.invite, accent, s.conv.invited == "" && !s.busy},
 		{"end", "End chat", &u.end, danger, true},
 	} {
 		if !b.shown {
@@ -307,6 +326,14 @@ func (u *ui) drawNote(c *column, note string) {
 	if note != "" {
 		c.label(note, 13, danger)
 	}
+}
+
+// spaced writes a 9-digit code in groups of three, as people read it.
+func spaced(code string) string {
+	if len(code) != 9 {
+		return code
+	}
+	return code[:3] + " " + code[3:6] + " " + code[6:]
 }
 
 // customerName is how the conversation's customer is called.
