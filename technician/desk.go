@@ -28,7 +28,7 @@ type deskFlags struct {
 }
 
 func (f *deskFlags) register(fs *flag.FlagSet) {
-	fs.BoolVar(&f.on, "desk", false, "open the operator's desk instead of a session at once: the queue of web chat\ncustomers ({\"event\":\"queue\"}), their messages (\"desk-message\", \"desk-typing\",\n\"desk-closed\"); in a terminal, lines you type go to the picked customer")
+	fs.BoolVar(&f.on, "desk", false, "open the operator's desk instead of a session at once: the queue of web chat\ncustomers ({\"event\":\"queue\"}), their messages (\"desk-message\", \"desk-typing\",\n\"desk-closed\"). With a display (and no -pick) it is a window (\"desk-window\" events\nsay where its controls are); headless, lines you type go to the picked customer")
 	fs.StringVar(&f.pick, "pick", "", "with -desk: pick `WHICH` customer: first (the first waiting, or one who came with a\ncode of a session of yours) or a conversation ID")
 	fs.Func("desk-say", "with -desk: send `TEXT` to the picked customer; repeatable", func(v string) error {
 		f.say = append(f.say, v)

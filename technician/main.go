@@ -95,10 +95,13 @@ pointer, and -json adds {"event":"stats",...} lines every second (fps,
 kbit/s, round trip, frames decoded, capture-to-decode latency percentiles),
 plus "cursor" events for the remote pointer. With a display and without
 -headless, the remote screen opens in a viewer window (scale to fit or 1:1,
-monitor choice, view-only, special keys, disconnect). Ctrl-C ends the session.
+monitor choice, view-only, special keys, chat, files, disconnect). Ctrl-C ends
+the session.
 With -desk it opens the operator's desk instead: the queue of customers who
-came to the help page's web chat; -pick takes one, -desk-say answers, and
--invite opens a session and sends its code to that customer.
+came to the help page's web chat. With a display it is a window: click a
+customer to chat, Invite opens a session and sends its code to them, Start a
+session gives a code to read out. Headless, -pick takes one, -desk-say
+answers, and -invite opens a session and sends its code to that customer.
 Nothing is shared until the customer allows it in the agent's window; -mode
 says what is asked first, and every later change is asked again. Mode
 changes come back as {"event":"mode",...} lines.
