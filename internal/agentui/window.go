@@ -35,11 +35,15 @@ func (u *UI) serve(found chan<- uint32) {
 	for {
 		switch e := u.win.Event().(type) {
 		case app.X11ViewEvent:
-			if e.Valid() {
-				select {
-				case found <- uint32(e.Window):
-				default:
-				}
+			if !e.Valid() {
+				// The window is gone: Gio would open a new one on the
+				// next Event call (see viewer's gioDestroyed).
+				u.destroyed(nil, closing)
+				return
+			}
+			select {
+			case found <- uint32(e.Window):
+			default:
 			}
 		case app.DestroyEvent:
 			u.destroyed(e.Err, closing)

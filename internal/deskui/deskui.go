@@ -250,6 +250,15 @@ func (d *Desk) Run(ctx context.Context) error {
 				return ctx.Err()
 			}
 			return e.Err
+		case app.X11ViewEvent:
+			// The window is gone: Gio would open a new one on the next
+			// Event call (see viewer's gioDestroyed).
+			if !e.Valid() {
+				if cancelled.Load() {
+					return ctx.Err()
+				}
+				return nil
+			}
 		case app.FrameEvent:
 			if cancelled.Load() && !closing {
 				closing = true

@@ -68,6 +68,7 @@ type Stats struct {
 	Redraws uint64        // window frames drawn (new pictures, resizes, toolbar)
 	Render  time.Duration // time spent rendering window frames, texture uploads included
 	Opened  time.Duration // from Run to the first drawn window frame
+	Windows int           // X11 windows Gio created for Run: 1 (see gioDestroyed)
 }
 
 // inputBuffer is how many input events may wait for the reader. A

@@ -74,6 +74,14 @@ func (u *ui) loop(w *app.Window, cancelled *atomic.Bool) error {
 		case app.DestroyEvent:
 			u.release()
 			return e.Err
+		case app.X11ViewEvent:
+			if !e.Valid() { // see gioDestroyed
+				u.release()
+				return nil
+			}
+			u.v.mu.Lock()
+			u.v.stats.Windows++
+			u.v.mu.Unlock()
 		case app.ConfigEvent:
 			u.focus(e.Config.Focused)
 		case app.FrameEvent:
@@ -85,6 +93,12 @@ func (u *ui) loop(w *app.Window, cancelled *atomic.Bool) error {
 		}
 	}
 }
+
+// gioDestroyed: Gio's X11 window, once shut down, hands out an empty
+// X11ViewEvent before its DestroyEvent, but has already forgotten its
+// driver: the next Event call would create a new window (left on screen)
+// and, when that fails, block for ever on a timer goroutine that has
+// already quit. The empty view event is the end, then.
 
 // release lets go of the frame on screen.
 func (u *ui) release() {
