@@ -5,11 +5,14 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"image"
+	"maps"
 	"sync"
 	"time"
 
 	"github.com/tandem-remote/tandem/internal/deskclient"
 	"github.com/tandem-remote/tandem/internal/deskui"
+	"github.com/tandem-remote/tandem/internal/session"
 )
 
 // runDeskWindow is the desk in a window (-desk with a display): the queue
@@ -155,29 +158,21 @@ func (g *deskGUI) endPicked(ctx context.Context) {
 // reportDeskWindow prints where the desk window's controls are whenever
 // they change and keep their place for a moment, until ctx ends.
 func reportDeskWindow(ctx context.Context, win *deskui.Desk, p *deskRun) {
-	t := time.NewTicker(50 * time.Millisecond)
-	defer t.Stop()
-	var last, reported string
-	steady := 0
-	for {
-		select {
-		case <-t.C:
-		case <-ctx.Done():
-			return
-		}
-		controls, current := win.Controls()
-		editing := win.Editing()
-		key := fmt.Sprint(controls, current, editing) // maps print sorted
-		if key != last {
-			last, steady = key, 0
-			continue
-		}
-		if steady++; steady < 3 || key == reported {
-			continue
-		}
-		reported = key
-		out := make(map[string]map[string]int, len(controls))
-		for n, r := range controls {
+	type controls struct {
+		at      map[string]image.Rectangle
+		current string
+		editing bool
+	}
+	look := func() (controls, bool) {
+		at, current := win.Controls()
+		return controls{at, current, win.Editing()}, true
+	}
+	same := func(a, b controls) bool {
+		return a.current == b.current && a.editing == b.editing && maps.Equal(a.at, b.at)
+	}
+	session.ReportSteady(ctx, 50*time.Millisecond, 3, look, same, func(c controls) {
+		out := make(map[string]map[string]int, len(c.at))
+		for n, r := range c.at {
 			out[n] = map[string]int{"x": r.Min.X, "y": r.Min.Y, "w": r.Dx(), "h": r.Dy()}
 		}
 		p.emit(struct {
@@ -185,6 +180,6 @@ func reportDeskWindow(ctx context.Context, win *deskui.Desk, p *deskRun) {
 			Controls map[string]map[string]int `json:"controls"`
 			Current  string                    `json:"conversation,omitempty"`
 			Editing  bool                      `json:"editing,omitempty"`
-		}{"desk-window", out, current, editing}, "")
-	}
+		}{"desk-window", out, c.current, c.editing}, "")
+	})
 }

@@ -86,26 +86,11 @@ func (w *windowCustomer) reportPanel(ctx context.Context, apps func() []uint32) 
 	if !w.report.json {
 		return
 	}
-	t := time.NewTicker(50 * time.Millisecond)
-	defer t.Stop()
-	var last, reported map[string]image.Rectangle
-	steady := 0
-	for {
-		select {
-		case <-t.C:
-		case <-ctx.Done():
-			return
-		}
+	look := func() (map[string]image.Rectangle, bool) {
 		now := w.panelControls(apps())
-		if !maps.Equal(now, last) {
-			last, steady = now, 0
-			continue
-		}
-		if steady++; steady == 4 && len(now) > 0 && !maps.Equal(now, reported) {
-			reported = now
-			w.report.Panel(now)
-		}
+		return now, len(now) > 0
 	}
+	ReportSteady(ctx, 50*time.Millisecond, 4, look, maps.Equal, w.report.Panel)
 }
 
 // panelControls returns where the panel's visible controls are (none

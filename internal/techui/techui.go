@@ -15,6 +15,7 @@ import (
 	"context"
 	"fmt"
 	"image"
+	"maps"
 	"path/filepath"
 	"sync"
 	"time"
@@ -88,30 +89,18 @@ type ui struct {
 }
 
 // reportControls reports where the window's controls are whenever they
-// change and then keep their place for a moment (a window still being
-// laid out can miss a click), until ctx ends.
+// change and then keep their place for a moment, until ctx ends.
 func (u *ui) reportControls(ctx context.Context, report *session.Reporter) {
-	t := time.NewTicker(50 * time.Millisecond)
-	defer t.Stop()
-	var last, reported string
-	steady := 0
-	for {
-		select {
-		case <-t.C:
-		case <-ctx.Done():
-			return
-		}
-		controls, editing := u.v.Controls()
-		key := fmt.Sprint(controls, editing) // maps print sorted
-		if key != last {
-			last, steady = key, 0
-			continue
-		}
-		if steady++; steady == 3 && key != reported {
-			reported = key
-			report.Viewer(controls, editing)
-		}
+	type controls struct {
+		at      map[string]image.Rectangle
+		editing string
 	}
+	look := func() (controls, bool) {
+		at, editing := u.v.Controls()
+		return controls{at, editing}, true
+	}
+	same := func(a, b controls) bool { return a.editing == b.editing && maps.Equal(a.at, b.at) }
+	session.ReportSteady(ctx, 50*time.Millisecond, 3, look, same, func(c controls) { report.Viewer(c.at, c.editing) })
 }
 
 // transfer shows a transfer's progress.
