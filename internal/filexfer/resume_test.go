@@ -6,7 +6,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -21,15 +20,31 @@ type cutConn struct {
 	after int32
 	n     atomic.Int32
 	cut   func()
-	wg    sync.WaitGroup
+	// cutDone closes once cut has returned. A channel, not a WaitGroup:
+	// the test learns of the cut through the network, which the race
+	// detector does not count as ordering an Add before a Wait.
+	cutDone chan struct{}
 }
 
 func (c *cutConn) Recv(ctx context.Context) ([]byte, error) {
 	p, err := c.Conn.Recv(ctx)
 	if err == nil && msgType(p[0]&^flagMine) == msgData && c.n.Add(1) == c.after {
-		c.wg.Go(c.cut) // Close waits for pion, which may wait for this reader
+		go func() { // Close waits for pion, which may wait for this reader
+			c.cut()
+			close(c.cutDone)
+		}()
 	}
 	return p, err
+}
+
+// waitCut waits for the cut to be over.
+func (c *cutConn) waitCut(t *testing.T) {
+	t.Helper()
+	select {
+	case <-c.cutDone:
+	case <-time.After(time.Minute):
+		t.Fatal("the link was never cut")
+	}
 }
 
 // TestResumeAfterCut cuts a link mid-transfer, then offers the same file on
@@ -43,11 +58,11 @@ func TestResumeAfterCut(t *testing.T) {
 	dirA, dirB := t.TempDir(), t.TempDir()
 
 	off, ans := links(t)
-	conn := &cutConn{Conn: ans.Channel(peer.ChannelFile), after: cutAt, cut: func() { _ = ans.Close() }}
+	conn := &cutConn{Conn: ans.Channel(peer.ChannelFile), after: cutAt, cut: func() { _ = ans.Close() }, cutDone: make(chan struct{})}
 	a := start(t, off.Channel(peer.ChannelFile), Config{Dir: dirA}, nil)
 	b := start(t, conn, Config{Dir: dirB}, accept)
 	_, err := a.ep.Send(ctx, path)
-	conn.wg.Wait()
+	conn.waitCut(t)
 	wantErr(t, err, ErrLinkLost)
 	<-b.ep.Done() // it has written what it got and let the partial go
 	kept := listing(t, dirB)
