@@ -70,36 +70,23 @@ func (h *Hub) operatorSay(ctx context.Context, d *desk, id, text string) error {
 		return errTooLong
 	}
 	defer h.flush(ctx)
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	c, err := h.ownLocked(d, id)
-	if err != nil {
-		return err
-	}
-	h.addLocked(c, Event{Type: EventMessage, From: FromOperator, Name: d.operator.Name, Text: text})
-	return nil
+	return h.withOwn(d, id, func(c *conversation) {
+		h.addLocked(c, Event{Type: EventMessage, From: FromOperator, Name: d.operator.Name, Text: text})
+	})
 }
 
 func (h *Hub) operatorTyping(d *desk, id string) error {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	c, err := h.ownLocked(d, id)
-	if err != nil {
-		return err
-	}
-	c.typing++
-	c.wakeLocked()
-	return nil
+	return h.withOwn(d, id, func(c *conversation) {
+		c.typing++
+		c.wakeLocked()
+	})
 }
 
 // invite sends the customer a session code, once the code is known to be
 // of a session this same operator opened.
 func (h *Hub) invite(ctx context.Context, d *desk, id, code string, from netip.Addr) error {
 	code = strings.Join(strings.Fields(code), "")
-	h.mu.Lock()
-	_, err := h.ownLocked(d, id)
-	h.mu.Unlock()
-	if err != nil {
+	if err := h.withOwn(d, id, func(*conversation) {}); err != nil {
 		return err
 	}
 	info, err := h.lookup(code, from)
@@ -111,16 +98,11 @@ func (h *Hub) invite(ctx context.Context, d *desk, id, code string, from netip.A
 		return errNotYours
 	}
 	defer h.flush(ctx)
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	c, err := h.ownLocked(d, id)
-	if err != nil {
-		return err
-	}
-	c.session = info.Session
-	h.addLocked(c, Event{Type: EventInvite, Code: code})
-	h.queueChangedLocked()
-	return nil
+	return h.withOwn(d, id, func(c *conversation) {
+		c.session = info.Session
+		h.addLocked(c, Event{Type: EventInvite, Code: code})
+		h.queueChangedLocked()
+	})
 }
 
 func (h *Hub) closeConv(ctx context.Context, d *desk, id, reason string) error {
@@ -131,12 +113,18 @@ func (h *Hub) closeConv(ctx context.Context, d *desk, id, reason string) error {
 		return errTooLong
 	}
 	defer h.flush(ctx)
+	return h.withOwn(d, id, func(c *conversation) { h.endLocked(c, reason) })
+}
+
+// withOwn runs f on conversation id, under the hub's lock, if desk d may
+// act on it (see ownLocked).
+func (h *Hub) withOwn(d *desk, id string, f func(*conversation)) error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	c, err := h.ownLocked(d, id)
 	if err != nil {
 		return err
 	}
-	h.endLocked(c, reason)
+	f(c)
 	return nil
 }

@@ -51,7 +51,12 @@ func scanAudit(row interface{ Scan(...any) error }) (AuditRecord, error) {
 
 // AuditRecords implements AuditLog.
 func (s *SQLite) AuditRecords(ctx context.Context, after int64, limit int) ([]AuditRecord, error) {
-	rows, err := s.db.QueryContext(ctx, "SELECT "+auditCols+" FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?", after, limit)
+	return s.queryAudit(ctx, "WHERE seq > ? ORDER BY seq LIMIT ?", after, limit)
+}
+
+// queryAudit returns the audit records the clause selects, in its order.
+func (s *SQLite) queryAudit(ctx context.Context, clause string, args ...any) ([]AuditRecord, error) {
+	rows, err := s.db.QueryContext(ctx, "SELECT "+auditCols+" FROM audit_log "+clause, args...)
 	if err != nil {
 		return nil, fmt.Errorf("read audit log: %w", err)
 	}
@@ -164,22 +169,8 @@ func sortedSet(in []string) []string {
 	return out
 }
 
-// AuditRecordsAbout implements AuditLog. No index covers kind or
-// subject, so this scans the log (see BenchmarkAuditRecordsAbout).
+// AuditRecordsAbout implements AuditLog, through migration 0008's index on
+// (subject, kind) (see BenchmarkAuditRecordsAbout).
 func (s *SQLite) AuditRecordsAbout(ctx context.Context, kind, subject string, limit int) ([]AuditRecord, error) {
-	rows, err := s.db.QueryContext(ctx, "SELECT "+auditCols+" FROM audit_log WHERE kind = ? AND subject = ? ORDER BY seq DESC LIMIT ?",
-		kind, subject, limit)
-	if err != nil {
-		return nil, fmt.Errorf("read audit log: %w", err)
-	}
-	defer rows.Close()
-	var out []AuditRecord
-	for rows.Next() {
-		r, err := scanAudit(rows)
-		if err != nil {
-			return nil, fmt.Errorf("read audit log: %w", err)
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
+	return s.queryAudit(ctx, "WHERE kind = ? AND subject = ? ORDER BY seq DESC LIMIT ?", kind, subject, limit)
 }
