@@ -43,7 +43,8 @@ func TestClipboardBothWays(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 	}
 	if got != toCustomer {
-		t.Fatalf("customer's clipboard holds %q, want %q", got, toCustomer)
+		t.Fatalf("customer's clipboard holds %q, want %q\nagent: %s\n%s\ntechnician: %s", got, toCustomer,
+			agent.output(), agent.stderr.String(), tech.output())
 	}
 
 	if err := app.Set(toTechnician); err != nil {

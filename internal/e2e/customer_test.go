@@ -217,3 +217,46 @@ func xdoSearch(t *testing.T, display, title string) string {
 	}
 	return strings.Fields(string(out))[0]
 }
+
+// TestLocalInputTakesBackControl: once the customer has allowed control
+// and their hand has settled, their own mouse suspends the technician's
+// input, and both sides hear it; the moves they made on the way to Allow
+// do not (the consent click moves from the screen's corner, and the
+// agent may read those moves only after Allow). Give back on the panel
+// lets the technician control again.
+func TestLocalInputTakesBackControl(t *testing.T) {
+	if _, err := exec.LookPath("xdotool"); err != nil {
+		t.Skip("xdotool not installed (scripts/install-deps.sh installs it)")
+	}
+	b := binaries(t)
+	srv := server(t, b)
+	user, pw := srv.operator(t)
+	display := xvfb.Start(t, 1280, 800)
+	s := newSession(t, srv, user, pw, display)
+	defer func() {
+		if t.Failed() {
+			t.Logf("technician:\n%s\nagent:\n%s\n%s", s.tech.output(), s.agent.output(), s.agent.stderr.String())
+		}
+	}()
+	suspended := func(m map[string]any) bool { return m["input_suspended"] == true }
+	if m := s.tech.next(t, "mode"); m["mode"] != "control" || suspended(m) {
+		t.Fatalf("after Allow the technician has %v, want control", m)
+	}
+	time.Sleep(2 * time.Second) // the hand that clicked Allow rests; stale moves would have counted by now
+	if m := s.agent.last("mode"); suspended(m) {
+		t.Fatalf("control was taken back before the customer touched anything: %v", m)
+	}
+	xdo(t, display, "mousemove", "--sync", "40", "700")
+	if m := s.tech.next(t, "mode"); m["mode"] != "control" || !suspended(m) {
+		t.Fatalf("after the customer's own move the technician has %v, want control with input suspended", m)
+	}
+	if m := s.agent.last("mode"); !suspended(m) {
+		t.Errorf("the agent reports %v, want input suspended", m)
+	}
+	time.Sleep(500 * time.Millisecond) // the panel relabels the button; its new place is reported once steady
+	clickControl(t, display, s.control(t, "take-back"))
+	if m := s.tech.next(t, "mode"); m["mode"] != "control" || suspended(m) {
+		t.Fatalf("after Give back the technician has %v, want control", m)
+	}
+	s.end(t)
+}

@@ -49,7 +49,8 @@ type Watcher struct {
 
 	mu          sync.Mutex
 	journal     *journal
-	unexplained int // events the journal did not explain, for tests
+	unexplained int       // events the journal did not explain, for tests
+	last        time.Time // when the latest of them arrived
 }
 
 // Open starts recording the display's device events.
@@ -141,8 +142,20 @@ func (w *Watcher) Injecting(kind Kind, detail uint32, at image.Point) {
 }
 
 // Activity is signalled (coalesced, never blocking the watcher) when an
-// input event arrives that the agent did not inject.
+// input event arrives that the agent did not inject. A signal may be read
+// long after its event: LastActivity says when that was.
 func (w *Watcher) Activity() <-chan struct{} { return w.activity }
+
+// LastActivity returns when the watcher received the latest event the
+// agent did not inject (zero before the first). A reader of Activity
+// judges the event by this time, not by when it read the signal: a move
+// made before the customer allowed control, but read after, is no taking
+// back.
+func (w *Watcher) LastActivity() time.Time {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.last
+}
 
 // Close stops recording and closes both connections.
 func (w *Watcher) Close() error {
@@ -208,6 +221,7 @@ func (w *Watcher) handle(data []byte) {
 		ev, ok := parseEvent(data[:32])
 		if ok && !w.journal.explain(ev, now) && (w.ignore == nil || !w.ignore(ev.kind, ev.at)) {
 			w.unexplained++
+			w.last = now
 			select {
 			case w.activity <- struct{}{}:
 			default:

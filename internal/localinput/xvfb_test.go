@@ -141,7 +141,8 @@ func TestOtherClientsInputIsActivity(t *testing.T) {
 			for len(w.Activity()) > 0 {
 				<-w.Activity()
 			}
-			before := w.unexplainedCount()
+			before, beforeAt := w.unexplainedCount(), w.LastActivity()
+			sent := time.Now()
 			cmd := exec.Command("xdotool", args...)
 			cmd.Env = append(cmd.Environ(), "DISPLAY="+display)
 			if out, err := cmd.CombinedOutput(); err != nil {
@@ -150,6 +151,9 @@ func TestOtherClientsInputIsActivity(t *testing.T) {
 			waitActivity(t, w, "xdotool "+args[0])
 			if w.unexplainedCount() == before {
 				t.Error("activity signalled, but no event counted as local")
+			}
+			if at := w.LastActivity(); !at.After(beforeAt) || at.Before(sent) {
+				t.Errorf("LastActivity %v, want after the input was sent (%v)", at, sent)
 			}
 		})
 	}

@@ -207,7 +207,7 @@ func (aw *agentWindow) run(ctx context.Context) {
 			}
 			aw.wc.ui.AddChat(m.From, m.Text, m.Sent)
 		case <-activity:
-			if aw.cs.consent.get().InputAllowed() {
+			if aw.cs.consent.takesBack(aw.local.LastActivity()) {
 				aw.cs.takeBack(ctx)
 			}
 		case <-ctx.Done():

@@ -65,13 +65,33 @@ type consent struct {
 	cust  Customer
 	grant *grant.Grant // nil when the server signs no grants
 
-	mu      sync.Mutex
-	state   proto.ModeState
-	changed chan struct{} // closed and replaced at every change
+	now   func() time.Time
+
+	mu         sync.Mutex
+	state      proto.ModeState
+	changed    chan struct{} // closed and replaced at every change
+	inputSince time.Time     // when remote input was last let through
 }
 
 func newConsent(cust Customer, g *grant.Grant) *consent {
-	return &consent{cust: cust, grant: g, changed: make(chan struct{})}
+	return &consent{cust: cust, grant: g, now: time.Now, changed: make(chan struct{})}
+}
+
+// takeBackSettle is how long after remote input is let through (control
+// allowed, resumed or given back) the customer's own input starts to
+// count as taking control back. The hand that has just clicked Allow or
+// Give back leaves the button; and the local-input watcher sees events
+// up to its flush interval late (more on a loaded machine), so a move
+// made on the way to the Allow button can be judged after the click.
+const takeBackSettle = time.Second
+
+// takesBack reports whether the customer's own input at time at takes
+// control back: remote input is let through and was let through at least
+// takeBackSettle before at.
+func (c *consent) takesBack(at time.Time) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.state.InputAllowed() && at.Sub(c.inputSince) >= takeBackSettle
 }
 
 // verifyGrant checks the grant the server handed over with the key it
@@ -198,6 +218,9 @@ func (c *consent) update(f func(*proto.ModeState)) {
 	before := c.state
 	f(&c.state)
 	after := c.state
+	if after.InputAllowed() && !before.InputAllowed() {
+		c.inputSince = c.now()
+	}
 	if after != before {
 		close(c.changed)
 		c.changed = make(chan struct{})

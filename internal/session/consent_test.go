@@ -157,6 +157,55 @@ func TestConsentActions(t *testing.T) {
 	}
 }
 
+// TestConsentTakesBack: the customer's own input takes control back only
+// when it happened while the technician could control and after the hand
+// that let control through has settled; an event read late is judged by
+// when it happened.
+func TestConsentTakesBack(t *testing.T) {
+	cust := newScriptedCustomer(proto.AnswerAllowed)
+	con := newConsent(cust, nil)
+	clock := time.Date(2026, 12, 4, 10, 0, 0, 0, time.UTC)
+	con.now = func() time.Time { return clock }
+	before := clock.Add(-time.Millisecond) // a move on the way to Allow
+	if con.takesBack(before) {
+		t.Error("input before any control took it back")
+	}
+	clock = clock.Add(time.Minute)
+	allowed := clock
+	con.request(context.Background(), proto.ModeRequest{ID: 1, Mode: proto.ModeControl}, true)
+	clock = clock.Add(5 * time.Second) // the signal is read long after
+	for _, c := range []struct {
+		name string
+		at   time.Time
+		want bool
+	}{
+		{"before the answer, read after it", allowed.Add(-10 * time.Millisecond), false},
+		{"the hand leaving Allow", allowed.Add(takeBackSettle / 2), false},
+		{"once settled", allowed.Add(takeBackSettle), true},
+		{"later", allowed.Add(3 * time.Second), true},
+	} {
+		if got := con.takesBack(c.at); got != c.want {
+			t.Errorf("%s: takesBack = %v, want %v", c.name, got, c.want)
+		}
+	}
+	con.act(ActTakeBack)
+	if con.takesBack(clock) {
+		t.Error("input while already suspended took back again")
+	}
+	givenBack := clock
+	con.act(ActGiveBack)
+	if con.takesBack(givenBack.Add(takeBackSettle / 2)) {
+		t.Error("the hand leaving Give back took control back again")
+	}
+	if !con.takesBack(givenBack.Add(takeBackSettle)) {
+		t.Error("input once settled after Give back did not take control back")
+	}
+	con.act(ActPause)
+	if con.takesBack(givenBack.Add(time.Hour)) {
+		t.Error("input while paused took control back")
+	}
+}
+
 func TestVerifyGrant(t *testing.T) {
 	pub, priv, _ := ed25519.GenerateKey(nil)
 	now := time.Now()
