@@ -96,6 +96,7 @@ func parseFlags(args []string, stdout, stderr io.Writer) (signaling.Options, slo
 	fs.DurationVar(&o.BlockDefault, "block-default", 24*time.Hour, "how long an operator's customer block lasts unless they say")
 	fs.DurationVar(&o.BlockMax, "block-max", 7*24*time.Hour, "the longest customer block an operator may set (administrators: any, or permanent)")
 	fs.DurationVar(&o.ChatRetention, "chat-retention", 30*24*time.Hour, "keep web chat transcripts this `DURATION` after a conversation ends (0: keep none;\nits end is audited either way, with the transcript's SHA-256)")
+	fs.DurationVar(&o.AuditRetention, "audit-retention", 365*24*time.Hour, "keep audit log entries this `DURATION`, then remove them, oldest first (the removal is\naudited and the kept chain still verifies); 0 keeps them for ever; at least 24h and -chat-retention")
 	fs.StringVar(&o.AgentBinary, "agent-binary", "", "the plain agent `FILE` customers download from the help page, stamped for their session\n(default: a file named agent next to this program, if present; none: no download)")
 	fs.DurationVar(&o.CodeTTL, "code-ttl", 10*time.Minute, "how long a session code, and an agent download made with it, stays valid")
 	fs.TextVar(&level, "log-level", slog.LevelInfo, "log `LEVEL`: debug, info, warn or error")

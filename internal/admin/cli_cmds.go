@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
+	"github.com/tandem-remote/tandem/internal/audit"
 	"github.com/tandem-remote/tandem/internal/store"
 )
 
@@ -209,9 +211,39 @@ func (c CLI) audit(ctx context.Context, a *Admin, verb string, args []string) er
 			return res.Broken
 		}
 		fmt.Fprintf(c.Stdout, "ok: %d entries, chain intact; head %s (note it down: it lets you detect a rewrite later)\n", res.Entries, res.Head)
+		if res.Pruned > 0 {
+			fmt.Fprintf(c.Stdout, "entries 1 to %d (until %s) were removed by retention; the chain is checked from there\n",
+				res.Pruned, res.PrunedTime.Format(time.RFC3339))
+		}
 		return nil
+	case "prune":
+		return c.auditPrune(ctx, a, args)
 	}
 	return usageError(fmt.Sprintf("unknown audit command %q", verb))
+}
+
+// auditPrune removes the entries older than -older-than.
+func (c CLI) auditPrune(ctx context.Context, a *Admin, args []string) error {
+	fs := flag.NewFlagSet("audit prune", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	older := fs.Duration("older-than", 0, "")
+	if err := fs.Parse(args); err != nil || fs.NArg() != 0 || *older == 0 {
+		return usageError("want audit prune -older-than DURATION (e.g. 8760h)")
+	}
+	if *older < audit.MinRetention {
+		return usageError(fmt.Sprintf("-older-than %v is under the minimum of %v", *older, audit.MinRetention))
+	}
+	before := time.Now().Add(-*older)
+	n, err := a.log.Prune(ctx, before)
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		fmt.Fprintf(c.Stdout, "nothing to remove: no entry is older than %s\n", before.UTC().Format(time.RFC3339))
+		return nil
+	}
+	fmt.Fprintf(c.Stdout, "removed %d entries older than %s (the removal is recorded as %s)\n", n, before.UTC().Format(time.RFC3339), audit.KindPruned)
+	return nil
 }
 
 func state(disabled bool) string {

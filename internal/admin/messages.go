@@ -60,6 +60,10 @@ type (
 		Head    string `json:"head"`
 		Broken  int64  `json:"broken_entry,omitempty"`
 		Reason  string `json:"reason,omitempty"`
+		// PrunedThrough: entries up to this one, of PrunedUntil and
+		// before, were removed by retention; the check starts after it.
+		PrunedThrough int64     `json:"pruned_through,omitempty"`
+		PrunedUntil   time.Time `json:"pruned_until,omitzero"`
 	}
 	errorResponse struct {
 		Code  string `json:"code"`

@@ -171,7 +171,7 @@ func (a *Admin) apiVerify(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	v := verifyResponse{OK: res.Broken == nil, Entries: res.Entries, Head: res.Head}
+	v := verifyResponse{OK: res.Broken == nil, Entries: res.Entries, Head: res.Head, PrunedThrough: res.Pruned, PrunedUntil: res.PrunedTime}
 	if res.Broken != nil {
 		v.Broken, v.Reason = res.Broken.Seq, res.Broken.Reason
 	}

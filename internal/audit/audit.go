@@ -46,8 +46,22 @@ func New(st store.AuditLog, logger *slog.Logger, now func() time.Time) *Log {
 // Record appends e to the chain and returns it as stored. The actor and
 // source attached to ctx by WithActor fill e's when e has none.
 func (l *Log) Record(ctx context.Context, e Entry) (Entry, error) {
+	seal, err := l.sealer(ctx, e)
+	if err != nil {
+		return Entry{}, err
+	}
+	rec, err := l.st.AppendAudit(ctx, seal)
+	if err != nil {
+		return Entry{}, fmt.Errorf("audit %s: %w", e.Kind, err)
+	}
+	return fromRecord(rec), nil
+}
+
+// sealer checks e, fills what ctx and the clock say, and returns the
+// function that chains it after the newest record.
+func (l *Log) sealer(ctx context.Context, e Entry) (func(last store.AuditRecord) (store.AuditRecord, error), error) {
 	if e.Kind == "" {
-		return Entry{}, fmt.Errorf("audit: entry without a kind")
+		return nil, fmt.Errorf("audit: entry without a kind")
 	}
 	if a, ok := ctx.Value(actorKey{}).(actor); ok {
 		if e.Actor == "" {
@@ -64,11 +78,11 @@ func (l *Log) Record(ctx context.Context, e Entry) (Entry, error) {
 	if len(e.Detail) > 0 {
 		b, err := json.Marshal(e.Detail) // keys sorted: one encoding per map
 		if err != nil {
-			return Entry{}, fmt.Errorf("audit: %w", err)
+			return nil, fmt.Errorf("audit: %w", err)
 		}
 		detail = string(b)
 	}
-	rec, err := l.st.AppendAudit(ctx, func(last store.AuditRecord) (store.AuditRecord, error) {
+	return func(last store.AuditRecord) (store.AuditRecord, error) {
 		r := store.AuditRecord{Seq: last.Seq + 1, Time: e.Time.UTC().Round(0), Kind: e.Kind, Actor: e.Actor,
 			Subject: e.Subject, Source: e.Source, Detail: detail, Prev: last.Hash}
 		if last.Seq == 0 {
@@ -76,11 +90,7 @@ func (l *Log) Record(ctx context.Context, e Entry) (Entry, error) {
 		}
 		r.Hash = Hash(r.Prev, r)
 		return r, nil
-	})
-	if err != nil {
-		return Entry{}, fmt.Errorf("audit %s: %w", e.Kind, err)
-	}
-	return fromRecord(rec), nil
+	}, nil
 }
 
 // Note records e and logs (without failing) when it cannot: for callers

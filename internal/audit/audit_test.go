@@ -103,6 +103,36 @@ func TestAppendOnly(t *testing.T) {
 	}
 }
 
+// TestPruneOnlyFromTheOldestEnd: even inside a pruning transaction (the
+// permit row present) SQL cannot remove an entry from the middle, and the
+// anchor never moves back.
+func TestPruneOnlyFromTheOldestEnd(t *testing.T) {
+	l, st := newLog(t)
+	ctx := context.Background()
+	record(t, l, ctx, "a", "b", "c")
+	if _, err := l.Prune(ctx, time.Now().Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	record(t, l, ctx, "d", "e")
+	tx, err := st.DB().Begin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.Exec("INSERT INTO audit_pruning (id) VALUES (1)"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.Exec("DELETE FROM audit_log WHERE seq = 6"); err == nil || !strings.Contains(err.Error(), "oldest first") {
+		t.Errorf("deleting from the middle while pruning: %v", err)
+	}
+	if _, err := tx.Exec("UPDATE audit_anchor SET seq = 1"); err == nil || !strings.Contains(err.Error(), "only moves forward") {
+		t.Errorf("moving the anchor back: %v", err)
+	}
+	if _, err := tx.Exec("DELETE FROM audit_anchor"); err == nil {
+		t.Error("the anchor was removed")
+	}
+}
+
 // TestVerifyNamesTamperedEntry tampers rows in SQLite directly, as
 // someone with the file could after dropping the triggers, and checks
 // Verify names the first broken entry.

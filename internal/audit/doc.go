@@ -22,5 +22,16 @@
 // entries off the end, needs the head hash kept elsewhere to notice:
 // Verify prints the head so an administrator can record it.)
 //
+// # Retention
+//
+// Prune removes the entries older than a cut-off, oldest first, in one
+// transaction with an audit.pruned entry that names how many went and the
+// newest of them (its sequence number and hash). The store keeps that
+// newest removed entry as the anchor: the oldest kept entry links to its
+// hash, so Verify checks the kept chain from there, and checks the anchor
+// against the newest audit.pruned entry, so that entries cut off the
+// start by hand do not pass for retention. The server prunes hourly for
+// its -audit-retention (a year by default).
+//
 // Entries never carry a password, proof or token.
 package audit

@@ -63,9 +63,8 @@ type Customer interface {
 // through it; the input, clipboard and video paths ask it before acting.
 type consent struct {
 	cust  Customer
-	grant *grant.Grant // nil when the server signs no grants
-
-	now   func() time.Time
+	grant *grant.Grant     // nil when the server signs no grants
+	now   func() time.Time // the clock takesBack's settling is measured by
 
 	mu         sync.Mutex
 	state      proto.ModeState

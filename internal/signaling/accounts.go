@@ -54,6 +54,11 @@ func (svc *Service) openAccounts(ctx context.Context, public string) (*accounts,
 	}
 	pub := a.grantKey.Public().(ed25519.PublicKey)
 	svc.summary = append(svc.summary, "grant public key (agents verify session grants with it): "+base64.StdEncoding.EncodeToString(pub))
+	kept := "kept for ever (-audit-retention 0)"
+	if r := o.AuditRetention; r > 0 {
+		kept = fmt.Sprintf("entries kept %s, then removed oldest first (each removal audited)", retentionText(r))
+	}
+	svc.summary = append(svc.summary, "Audit log: "+kept)
 	token, expires, err := a.admin.IssueSetupToken(ctx)
 	if err != nil {
 		st.Close()

@@ -46,7 +46,7 @@ func (svc *Service) Run(ctx context.Context) error {
 		// and the API and WebSocket gain nothing from it.
 		TLSNextProto: map[string]func(*http.Server, *tls.Conn, http.Handler){},
 	}
-	errc := make(chan error, 4)
+	errc := make(chan error, 5)
 	go func() { errc <- hs.ServeTLS(svc.ln, "", "") }()
 	var plain *http.Server
 	if svc.httpLn != nil {
@@ -58,6 +58,7 @@ func (svc *Service) Run(ctx context.Context) error {
 	defer cancel()
 	go func() { errc <- svc.server.Run(runCtx) }()
 	go func() { errc <- svc.desk.Run(runCtx) }()
+	go func() { errc <- svc.runAuditRetention(runCtx) }()
 	var err error
 	select {
 	case <-ctx.Done():

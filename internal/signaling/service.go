@@ -62,6 +62,10 @@ type Options struct {
 	// ChatRetention is how long web chat transcripts are kept after a
 	// conversation ends; zero keeps none (the flag's default is 30 days).
 	ChatRetention time.Duration
+	// AuditRetention is how long audit entries are kept; older ones are
+	// removed every hour, the removal itself audited. Zero keeps them for
+	// ever; otherwise at least audit.MinRetention and ChatRetention.
+	AuditRetention time.Duration
 	// AgentBinary is the plain agent served, stamped for one session, to
 	// customers (agentdl.go); empty: a file named "agent" next to this
 	// executable, if there is one.
@@ -102,6 +106,9 @@ func Prepare(opts Options) (*Service, error) {
 	}
 	publicURL, err := publicURL(opts.PublicURL, opts.Addr)
 	if err != nil {
+		return nil, err
+	}
+	if err := checkRetention(opts); err != nil {
 		return nil, err
 	}
 	warnRetiredToken(opts)

@@ -139,6 +139,17 @@ type AuditLog interface {
 	// AuditRecordsAbout returns up to limit records of kind about subject,
 	// newest first. It may read the whole log: it is for rare lookups.
 	AuditRecordsAbout(ctx context.Context, kind, subject string, limit int) ([]AuditRecord, error)
+	// PruneAudit removes, in one write transaction, every record older
+	// than before — the oldest first, a prefix of the log — keeps the
+	// newest removed one as the anchor (see AuditAnchor), and appends the
+	// record seal makes of the removal, as AppendAudit would after last;
+	// seal is told how many records went. With no record old enough it
+	// removes and appends nothing and returns 0.
+	PruneAudit(ctx context.Context, before time.Time, seal func(anchor AuditRecord, removed int, last AuditRecord) (AuditRecord, error)) (int, error)
+	// AuditAnchor returns the newest record PruneAudit ever removed (its
+	// Seq, Time and Hash: the oldest kept record follows it), or the zero
+	// AuditRecord when none was.
+	AuditAnchor(ctx context.Context) (AuditRecord, error)
 }
 
 // SetupTokens holds the one-time token that creates the first

@@ -23,18 +23,80 @@ func (s *SQLite) AppendAudit(ctx context.Context, seal func(last AuditRecord) (A
 		if rec, err = seal(last); err != nil {
 			return err
 		}
-		if rec.Seq != last.Seq+1 {
-			return fmt.Errorf("sequence %d does not follow %d", rec.Seq, last.Seq)
-		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO audit_log (seq, at, kind, actor, subject, source, detail, prev, hash)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, rec.Seq, nanos(rec.Time), rec.Kind, rec.Actor, rec.Subject,
-			rec.Source, rec.Detail, rec.Prev, rec.Hash)
-		return err
+		return insertAudit(ctx, tx, last, rec)
 	})
 	if err != nil {
 		return AuditRecord{}, fmt.Errorf("append audit record: %w", err)
 	}
 	return rec, nil
+}
+
+// PruneAudit implements AuditLog. The row in audit_pruning is what lets
+// migration 0009's trigger pass the DELETE, and it never outlives the
+// transaction.
+func (s *SQLite) PruneAudit(ctx context.Context, before time.Time, seal func(anchor AuditRecord, removed int, last AuditRecord) (AuditRecord, error)) (int, error) {
+	var removed int
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		anchor, err := scanAudit(tx.QueryRowContext(ctx, "SELECT "+auditCols+" FROM audit_log WHERE at < ? ORDER BY seq DESC LIMIT 1", nanos(before)))
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		last, err := scanAudit(tx.QueryRowContext(ctx, "SELECT "+auditCols+" FROM audit_log ORDER BY seq DESC LIMIT 1"))
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, "INSERT INTO audit_pruning (id) VALUES (1)"); err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, "DELETE FROM audit_log WHERE seq <= ?", anchor.Seq)
+		if err != nil {
+			return err
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, "DELETE FROM audit_pruning"); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO audit_anchor (id, seq, at, hash) VALUES (1, ?, ?, ?)
+			ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, at = excluded.at, hash = excluded.hash`,
+			anchor.Seq, nanos(anchor.Time), anchor.Hash)
+		if err != nil {
+			return err
+		}
+		rec, err := seal(anchor, int(n), last)
+		if err != nil {
+			return err
+		}
+		if err := insertAudit(ctx, tx, last, rec); err != nil {
+			return err
+		}
+		removed = int(n)
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("prune audit log: %w", err)
+	}
+	return removed, nil
+}
+
+// AuditAnchor implements AuditLog.
+func (s *SQLite) AuditAnchor(ctx context.Context) (AuditRecord, error) {
+	var r AuditRecord
+	var at int64
+	err := s.db.QueryRowContext(ctx, "SELECT seq, at, hash FROM audit_anchor WHERE id = 1").Scan(&r.Seq, &at, &r.Hash)
+	if errors.Is(err, sql.ErrNoRows) {
+		return AuditRecord{}, nil
+	}
+	if err != nil {
+		return AuditRecord{}, fmt.Errorf("read audit anchor: %w", err)
+	}
+	r.Time = fromNanos(at)
+	return r, nil
 }
 
 const auditCols = "seq, at, kind, actor, subject, source, detail, prev, hash"
@@ -47,6 +109,17 @@ func scanAudit(row interface{ Scan(...any) error }) (AuditRecord, error) {
 	}
 	r.Time = fromNanos(at)
 	return r, nil
+}
+
+// insertAudit appends rec, which must follow last.
+func insertAudit(ctx context.Context, tx *sql.Tx, last, rec AuditRecord) error {
+	if rec.Seq != last.Seq+1 {
+		return fmt.Errorf("sequence %d does not follow %d", rec.Seq, last.Seq)
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO audit_log (seq, at, kind, actor, subject, source, detail, prev, hash)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, rec.Seq, nanos(rec.Time), rec.Kind, rec.Actor, rec.Subject,
+		rec.Source, rec.Detail, rec.Prev, rec.Hash)
+	return err
 }
 
 // AuditRecords implements AuditLog.

@@ -94,6 +94,82 @@ func testAuditLogConcurrent(t *testing.T, open func(*testing.T) store.Store) {
 	}
 }
 
+// testAuditPrune: pruning removes the oldest records, keeps the newest
+// removed one as the anchor, and appends its own record in the same
+// transaction; a failing seal removes nothing.
+func testAuditPrune(t *testing.T, open func(*testing.T) store.Store) {
+	ctx := context.Background()
+	s := openT(t, open)
+	for range 5 { // at t0, t0+1s, ... t0+4s
+		if _, err := s.AppendAudit(ctx, next("x")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	seqs := func() []int64 {
+		t.Helper()
+		recs, err := s.AuditRecords(ctx, 0, 100)
+		must(t, err)
+		var out []int64
+		for _, r := range recs {
+			out = append(out, r.Seq)
+		}
+		return out
+	}
+	var told struct {
+		anchor, last store.AuditRecord
+		removed      int
+	}
+	pruned := func(anchor store.AuditRecord, removed int, last store.AuditRecord) (store.AuditRecord, error) {
+		told.anchor, told.removed, told.last = anchor, removed, last
+		return next("pruned")(last)
+	}
+	if a, err := s.AuditAnchor(ctx); err != nil || a.Seq != 0 {
+		t.Fatalf("anchor of a log never pruned: %+v %v", a, err)
+	}
+	if n, err := s.PruneAudit(ctx, t0, pruned); err != nil || n != 0 || told.removed != 0 {
+		t.Fatalf("nothing older than the first record: removed %d (seal told %d), %v", n, told.removed, err)
+	}
+	if n, err := s.PruneAudit(ctx, t0.Add(2500*time.Millisecond), pruned); err != nil || n != 3 {
+		t.Fatalf("prune before t0+2.5s: removed %d, %v; want 3", n, err)
+	}
+	if told.anchor.Seq != 3 || string(told.anchor.Hash) != "hash-3" || told.removed != 3 || told.last.Seq != 5 {
+		t.Errorf("seal told anchor %d %q, %d removed, last %d; want 3 hash-3, 3, 5", told.anchor.Seq, told.anchor.Hash, told.removed, told.last.Seq)
+	}
+	if got := seqs(); !slices.Equal(got, []int64{4, 5, 6}) {
+		t.Fatalf("after pruning: %v, want [4 5 6]", got)
+	}
+	boom := errors.New("boom")
+	_, err := s.PruneAudit(ctx, t0.Add(time.Hour), func(store.AuditRecord, int, store.AuditRecord) (store.AuditRecord, error) {
+		return store.AuditRecord{}, boom
+	})
+	if !errors.Is(err, boom) {
+		t.Errorf("failing seal: %v", err)
+	}
+	s.Close()
+	s = openT(t, open)
+	if got := seqs(); !slices.Equal(got, []int64{4, 5, 6}) {
+		t.Fatalf("after a failed prune and a reopen: %v, want [4 5 6]", got)
+	}
+	a, err := s.AuditAnchor(ctx)
+	must(t, err)
+	if a.Seq != 3 || string(a.Hash) != "hash-3" || !a.Time.Equal(t0.Add(2*time.Second)) {
+		t.Errorf("anchor after reopen: %+v, want entry 3 of t0+2s", a)
+	}
+	// Everything old: the chain goes on from the anchor, the last record.
+	if n, err := s.PruneAudit(ctx, t0.Add(time.Hour), pruned); err != nil || n != 3 {
+		t.Fatalf("prune all: removed %d, %v", n, err)
+	}
+	if got := seqs(); !slices.Equal(got, []int64{7}) {
+		t.Fatalf("after pruning all: %v, want [7]", got)
+	}
+	if a, _ := s.AuditAnchor(ctx); a.Seq != 6 {
+		t.Errorf("anchor %d, want 6", a.Seq)
+	}
+	if _, err := s.AppendAudit(ctx, next("after")); err != nil {
+		t.Fatalf("append after pruning all: %v", err)
+	}
+}
+
 func testSetupTokens(t *testing.T, open func(*testing.T) store.Store) {
 	ctx := context.Background()
 	s := openT(t, open)
