@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"image"
+	"strings"
 	"testing"
 	"time"
 
@@ -12,7 +13,8 @@ import (
 
 // TestClipboardBothWays: the technician puts text on the customer's
 // clipboard, where a customer application can paste it; then a customer
-// application copies text, and it reaches the technician.
+// application copies text, and it reaches the technician. Both texts are
+// far longer than one control message carries (they travel in pieces).
 func TestClipboardBothWays(t *testing.T) {
 	b := binaries(t)
 	display := xvfb.Start(t, 800, 600)
@@ -20,7 +22,9 @@ func TestClipboardBothWays(t *testing.T) {
 	srv := server(t, b)
 	url, ca := srv.url, srv.ca
 	user, pw := srv.operator(t)
-	const toCustomer, toTechnician = "Bonjour, ça va ? #1", "copied by the customer: Жёлтый"
+	// One argument of argv holds at most 128 KiB on Linux.
+	toCustomer := strings.Repeat("Bonjour, ça va ? #1\n", 4000)               // 84 kB
+	toTechnician := strings.Repeat("copied by the customer: Жёлтый\t", 10000) // 370 kB
 	tech := start(t, b["technician"], nil, "-headless", "-server", url, "-ca", ca, "-user", user, "-password-file", pw, "-json",
 		"-clipboard", toCustomer, "-end-after", "8s")
 	code := tech.next(t, "code")["code"].(string)
@@ -43,7 +47,7 @@ func TestClipboardBothWays(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 	}
 	if got != toCustomer {
-		t.Fatalf("customer's clipboard holds %q, want %q\nagent: %s\n%s\ntechnician: %s", got, toCustomer,
+		t.Fatalf("customer's clipboard holds %d bytes (%.40q...), want the %d sent\nagent: %.5000s\n%s\ntechnician: %.5000s", len(got), got, len(toCustomer),
 			agent.output(), agent.stderr.String(), tech.output())
 	}
 
@@ -55,5 +59,6 @@ func TestClipboardBothWays(t *testing.T) {
 		if ev["text"] == toTechnician {
 			break
 		}
+		t.Logf("the technician got a clipboard of %d bytes", len(ev["text"].(string)))
 	}
 }

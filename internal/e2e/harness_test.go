@@ -71,6 +71,7 @@ func start(t *testing.T, name string, env []string, args ...string) *proc {
 	go func() {
 		defer close(p.done)
 		sc := bufio.NewScanner(out)
+		sc.Buffer(nil, 8<<20) // a clipboard event carries up to 1 MiB of text
 		for sc.Scan() {
 			p.mu.Lock()
 			p.stdout.WriteString(sc.Text() + "\n")

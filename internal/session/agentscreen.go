@@ -42,6 +42,10 @@ type agentScreen struct {
 	scr  *capture.Screen
 	inj  *input.X11          // nil in view-only mode
 	clip *input.X11Clipboard // nil in view-only mode
+	// clipIn joins the technician's clipboard pieces (the control loop
+	// alone uses it); clipOut keeps one text's pieces together going out.
+	clipIn  proto.ClipboardJoiner
+	clipOut sync.Mutex
 
 	consent *consent
 	// The agent's own window, where remote input never goes: whether a
@@ -224,7 +228,13 @@ func (a *agentScreen) sendClipboard(ctx context.Context) {
 		a.log.Info("clipboard not sent", "err", err)
 		return
 	}
-	a.r.sendControl(ctx, proto.TypeClipboard, proto.Clipboard{Text: text})
+	a.clipOut.Lock()
+	defer a.clipOut.Unlock()
+	for _, piece := range proto.SplitClipboard(text) {
+		if err := a.r.sendControl(ctx, proto.TypeClipboard, piece); err != nil {
+			return
+		}
+	}
 }
 
 func (a *agentScreen) announce(ctx context.Context, fi screen.FrameInfo) {
@@ -294,8 +304,16 @@ func (a *agentScreen) inputLoop(ctx context.Context) {
 func (a *agentScreen) onControl(ctx context.Context, env proto.Envelope) {
 	switch env.Type {
 	case proto.TypeClipboard:
-		if c, err := proto.Body[proto.Clipboard](env); err == nil && a.clip != nil && a.clipboardAllowed() {
-			if err := a.clip.Set(c.Text); err != nil {
+		c, err := proto.Body[proto.Clipboard](env)
+		if err != nil || a.clip == nil {
+			return
+		}
+		text, done, err := a.clipIn.Add(c)
+		if err != nil {
+			a.log.Warn("technician's clipboard not set", "err", err)
+		}
+		if done && a.clipboardAllowed() {
+			if err := a.clip.Set(text); err != nil {
 				a.log.Warn("set clipboard", "err", err)
 			}
 		}

@@ -90,8 +90,10 @@ type techView struct {
 
 	firstFrame chan struct{}
 	firstOnce  sync.Once
-	demo       *toggle       // the agent is in demonstration mode
-	allowed    chan struct{} // closed once the customer allowed a mode
+	clipIn     proto.ClipboardJoiner // the agent's clipboard pieces (the control loop alone)
+	clipOut    sync.Mutex            // one text's pieces go out together
+	demo       *toggle               // the agent is in demonstration mode
+	allowed    chan struct{}         // closed once the customer allowed a mode
 	allowOnce  sync.Once
 	chat       *chat.Conn
 	saver      *frameSaver
@@ -216,9 +218,16 @@ func (v *techView) onControl(_ context.Context, env proto.Envelope) {
 		if err != nil {
 			return
 		}
-		v.r.cfg.Report.Clipboard(c.Text)
+		text, done, err := v.clipIn.Add(c)
+		if err != nil {
+			v.log.Warn("customer's clipboard not received", "err", err)
+		}
+		if !done {
+			return
+		}
+		v.r.cfg.Report.Clipboard(text)
 		if v.cfg.OnClipboard != nil {
-			v.cfg.OnClipboard(c.Text)
+			v.cfg.OnClipboard(text)
 		}
 	case proto.TypeScreenInfo:
 		info, err := proto.Body[proto.ScreenInfo](env)
@@ -308,7 +317,13 @@ func (v *techView) sendClipboard(ctx context.Context, text string) {
 		v.log.Warn("clipboard text too long to send", "bytes", len(text), "max", proto.MaxClipboard)
 		return
 	}
-	v.r.sendControl(ctx, proto.TypeClipboard, proto.Clipboard{Text: text})
+	v.clipOut.Lock()
+	defer v.clipOut.Unlock()
+	for _, piece := range proto.SplitClipboard(text) {
+		if err := v.r.sendControl(ctx, proto.TypeClipboard, piece); err != nil {
+			return
+		}
+	}
 }
 
 // stats reports the stream's figures every StatsEvery.
