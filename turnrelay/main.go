@@ -32,6 +32,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/tandem-remote/tandem/internal/blockfeed"
+	"github.com/tandem-remote/tandem/internal/certs"
 	"github.com/tandem-remote/tandem/internal/relay"
 	"github.com/tandem-remote/tandem/internal/turncred"
 )
@@ -42,7 +44,9 @@ It speaks TURN over UDP and TCP (-udp, -tcp) and TURN over TLS (-tls, needs
 issued by the signaling server from a shared secret, which turnrelay reads
 from -secret-file or the TURN_SECRET environment variable. Peers in loopback,
 private, link-local and other internal ranges are refused unless listed in
--allow-peers. Prometheus metrics and a health check are served on -metrics.
+-allow-peers. With -block-feed it also refuses allocations to the customer
+addresses the signaling server's administrators and operators block.
+Prometheus metrics and a health check are served on -metrics.
 
 Usage: turnrelay [flags]
 `
@@ -68,6 +72,8 @@ type options struct {
 	cfg     relay.Config
 	metrics string
 	procs   int
+	feed    *blockfeed.Feed // nil without -block-feed
+	feedOf  string          // where and how often it polls, for the start line
 }
 
 func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (options, error) {
@@ -86,6 +92,9 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (op
 		secretFile = fs.String("secret-file", "", "`FILE` holding the TURN REST shared secret (else the TURN_SECRET environment variable)")
 		allowPeers = fs.String("allow-peers", "", "comma-separated `CIDR` list of peer ranges exempt from the internal-address policy (for tests and private deployments)")
 		logLevel   = fs.String("log-level", "info", "log `LEVEL`: debug, info, warn or error")
+		feedURL    = fs.String("block-feed", "", "the signaling server's `URL` (https://HOST[:PORT]): refuse allocations to the addresses its\ncustomer blocks cover, polled with the shared secret (empty: no feed)")
+		feedCA     = fs.String("block-feed-ca", "", "trust this PEM `FILE` besides the system roots for -block-feed (a self-generated certificate:\nthe server's DATA/cert.pem)")
+		feedEvery  = fs.Duration("block-feed-every", blockfeed.DefaultEvery, "how often to poll -block-feed; between polls and through an outage the last list holds")
 	)
 	fs.StringVar(&o.cfg.UDPAddr, "udp", ":3478", "listen `ADDR` for TURN over UDP (empty disables)")
 	fs.StringVar(&o.cfg.TCPAddr, "tcp", ":3478", "listen `ADDR` for TURN over TCP (empty disables)")
@@ -117,13 +126,40 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (op
 		func() (err error) { o.cfg.PublicIP, o.cfg.PublicIPv6, err = parsePublicIP(*publicIP); return err },
 		func() (err error) { o.cfg.AllowPeers, err = parsePrefixes(*allowPeers); return err },
 		func() (err error) { o.cfg.Logger, err = newLogger(*logLevel, stderr); return err },
+		func() (err error) { o.feed, err = newFeed(*feedURL, *feedCA, *feedEvery, o.cfg); return err },
+		func() error { o.feedOf = *feedURL + " every " + feedEvery.String(); return nil },
 	}
 	for _, step := range steps {
 		if err := step(); err != nil {
 			return o, err
 		}
 	}
+	if o.feed != nil {
+		o.cfg.Refuse = o.feed.Blocked
+	}
 	return o, o.cfg.Validate()
+}
+
+// newFeed prepares the block feed of -block-feed (nil without one).
+func newFeed(url, caFile string, every time.Duration, cfg relay.Config) (*blockfeed.Feed, error) {
+	if url == "" {
+		if caFile != "" {
+			return nil, errors.New("-block-feed-ca needs -block-feed")
+		}
+		return nil, nil
+	}
+	pool, err := certs.Pool(caFile)
+	if err != nil {
+		return nil, fmt.Errorf("-block-feed-ca: %w", err)
+	}
+	client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{
+		Proxy: http.ProxyFromEnvironment, TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}}}
+	f, err := blockfeed.New(blockfeed.Config{URL: url, Secret: cfg.Secret, Client: client, Every: every,
+		Logger: cfg.Logger.With("component", "block-feed")})
+	if err != nil {
+		return nil, fmt.Errorf("-block-feed: %w", err)
+	}
+	return f, nil
 }
 
 // run serves until ctx is done.
@@ -148,10 +184,18 @@ func run(ctx context.Context, o options, stdout io.Writer) error {
 		msrv = &http.Server{Handler: r.Handler(), ReadHeaderTimeout: 5 * time.Second}
 		go func() { errc <- msrv.Serve(ln) }()
 	}
+	feed := "off"
+	if o.feed != nil {
+		feedCtx, stopFeed := context.WithCancel(ctx)
+		feedDone := make(chan struct{})
+		go func() { defer close(feedDone); o.feed.Run(feedCtx) }()
+		defer func() { stopFeed(); <-feedDone }()
+		feed = o.feedOf
+	}
 	a := r.Addrs()
-	fmt.Fprintf(stdout, "turnrelay: TURN on udp %s, tcp %s, tls %s; relay ports %d-%d; realm %s; metrics %s; %d cores\n",
+	fmt.Fprintf(stdout, "turnrelay: TURN on udp %s, tcp %s, tls %s; relay ports %d-%d; realm %s; metrics %s; %d cores; block feed %s\n",
 		addrOrOff(a.UDP), addrOrOff(a.TCP), addrOrOff(a.TLS), o.cfg.RelayPortMin, o.cfg.RelayPortMax, o.cfg.Realm, metricsURL,
-		runtime.GOMAXPROCS(0))
+		runtime.GOMAXPROCS(0), feed)
 	select {
 	case <-ctx.Done():
 	case err := <-errc:

@@ -63,7 +63,8 @@ func TestBinary(t *testing.T) {
 			t.Fatalf("-h: %v\n%s", err, out)
 		}
 		for _, f := range []string{"udp", "tcp", "tls", "cert", "key", "realm", "public-ip", "relay-ports",
-			"secret-file", "allow-peers", "metrics", "user-quota", "total-quota", "log-level", "procs", "TURN_SECRET"} {
+			"secret-file", "allow-peers", "metrics", "user-quota", "total-quota", "log-level", "procs", "TURN_SECRET",
+			"block-feed", "block-feed-ca", "block-feed-every"} {
 			if !strings.Contains(string(out), f) {
 				t.Errorf("-h output does not mention %q", f)
 			}
@@ -79,6 +80,8 @@ func TestBinary(t *testing.T) {
 		{"short secret", []string{"-tls", "", "-secret-file", shortFile}, []string{"need at least 32", "head -c 32"}},
 		{"tls without cert", []string{"-secret-file", secretFile}, []string{"-cert", "-key", "-tls ''"}},
 		{"bad port range", []string{"-tls", "", "-secret-file", secretFile, "-relay-ports", "9-1"}, []string{"LO-HI"}},
+		{"plain http feed", []string{"-tls", "", "-secret-file", secretFile, "-block-feed", "http://192.0.2.1"}, []string{"https://HOST"}},
+		{"feed CA alone", []string{"-tls", "", "-secret-file", secretFile, "-block-feed-ca", secretFile}, []string{"needs -block-feed"}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			var stderr bytes.Buffer

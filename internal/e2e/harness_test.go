@@ -33,7 +33,7 @@ func binaries(t *testing.T) netlab.Binaries {
 			buildErr = err
 			return
 		}
-		bins, buildErr = netlab.Build(dir, "signaling", "agent", "technician")
+		bins, buildErr = netlab.Build(dir, "signaling", "agent", "technician", "turnrelay")
 	})
 	if buildErr != nil {
 		t.Fatalf("build: %v", buildErr)

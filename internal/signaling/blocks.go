@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/tandem-remote/tandem/internal/audit"
+	"github.com/tandem-remote/tandem/internal/blockfeed"
 	"github.com/tandem-remote/tandem/internal/proto"
 )
 
@@ -49,4 +50,20 @@ func (svc *Service) blockedRelayClient(addr netip.Addr) bool {
 		return true
 	}
 	return blocked
+}
+
+// relayBlocks lists the address blocks in force for standalone relays
+// (package blockfeed): prefixes and ends only.
+func (svc *Service) relayBlocks(ctx context.Context) ([]blockfeed.Block, error) {
+	bs, err := svc.accounts.st.CustomerBlocks(ctx, time.Now())
+	if err != nil {
+		return nil, err
+	}
+	out := make([]blockfeed.Block, 0, len(bs))
+	for _, b := range bs {
+		if b.Prefix.IsValid() {
+			out = append(out, blockfeed.Block{Prefix: b.Prefix, Until: b.Expires})
+		}
+	}
+	return out, nil
 }

@@ -44,6 +44,7 @@ import (
 
 	"github.com/tandem-remote/tandem/internal/audit"
 	"github.com/tandem-remote/tandem/internal/auth"
+	"github.com/tandem-remote/tandem/internal/blockfeed"
 	"github.com/tandem-remote/tandem/internal/store"
 	"github.com/tandem-remote/tandem/internal/turncred"
 )
@@ -60,6 +61,10 @@ type Config struct {
 	// Desk serves /v1/desk/: the customers' web chat and the operators'
 	// desk (helpdesk.Hub.Handler). Nil serves none.
 	Desk http.Handler
+	// RelayBlocks lists the customer blocks in force for standalone
+	// relays, served at blockfeed.Path to those holding TURNSecret. Nil
+	// serves no feed.
+	RelayBlocks func(ctx context.Context) ([]blockfeed.Block, error)
 	// Audit records session open, join and end with the operator's ID;
 	// nil records nothing.
 	Audit *audit.Log

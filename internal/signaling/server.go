@@ -18,6 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/tandem-remote/tandem/internal/blockfeed"
 	"github.com/tandem-remote/tandem/internal/proto"
 )
 
@@ -90,6 +91,10 @@ func (s *Server) Handler() http.Handler {
 		mux.Handle("/v1/desk/", s.cfg.Desk) // web chat and operators' desk
 	}
 	mux.HandleFunc("/v1/agent/", s.serveAgent) // the one-click agent download (agentdl.go)
+	if s.cfg.RelayBlocks != nil {
+		mux.Handle("GET "+blockfeed.Path, blockfeed.Handler(blockfeed.HandlerConfig{
+			Secret: s.cfg.TURNSecret, List: s.cfg.RelayBlocks, Logger: s.cfg.Logger}))
+	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		fmt.Fprintln(w, "ok")

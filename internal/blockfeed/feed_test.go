@@ -1,0 +1,147 @@
+package blockfeed
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"net/netip"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+var (
+	secret = []byte("0123456789abcdef0123456789abcdef-test")
+	t0     = time.Date(2026, 12, 4, 9, 0, 0, 0, time.UTC)
+)
+
+// clock is a settable time for both ends.
+type clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *clock) Now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
+func (c *clock) add(d time.Duration) { c.mu.Lock(); c.now = c.now.Add(d); c.mu.Unlock() }
+
+// server serves the feed with list's blocks (or its error).
+func server(t *testing.T, clk *clock, list func() ([]Block, error)) *httptest.Server {
+	t.Helper()
+	srv := httptest.NewTLSServer(Handler(HandlerConfig{Secret: secret, Now: clk.Now,
+		List: func(context.Context) ([]Block, error) { return list() }}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+func TestHandlerAuthorization(t *testing.T) {
+	clk := &clock{now: t0}
+	srv := server(t, clk, func() ([]Block, error) { return nil, nil })
+	for _, c := range []struct {
+		name, header string
+		want         int
+		body         string
+	}{
+		{"none", "", 401, "TURN secret"},
+		{"other scheme", "Bearer x", 401, "TURN secret"},
+		{"wrong secret", Authorization([]byte("another secret of enough length, really"), t0), 401, "TURN secret"},
+		{"garbled", "Tandem-Relay 12:zz", 401, "TURN secret"},
+		{"stale", Authorization(secret, t0.Add(-MaxSkew-time.Second)), 401, "clocks"},
+		{"from the future", Authorization(secret, t0.Add(MaxSkew+time.Second)), 401, "clocks"},
+		{"good", Authorization(secret, t0.Add(-time.Minute)), 200, `{"blocks":[]}`},
+	} {
+		req, _ := http.NewRequest("GET", srv.URL+Path, nil)
+		if c.header != "" {
+			req.Header.Set("Authorization", c.header)
+		}
+		resp, err := srv.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var b strings.Builder
+		buf := make([]byte, 512)
+		n, _ := resp.Body.Read(buf)
+		b.Write(buf[:n])
+		resp.Body.Close()
+		if resp.StatusCode != c.want || !strings.Contains(b.String(), c.body) {
+			t.Errorf("%s: %d %q, want %d with %q", c.name, resp.StatusCode, b.String(), c.want, c.body)
+		}
+	}
+}
+
+// TestFeed: the relay's copy refuses what the server's blocks cover,
+// lets a block end by its own clock, keeps its list through an outage and
+// takes the next list when the server answers again.
+func TestFeed(t *testing.T) {
+	clk := &clock{now: t0}
+	var mu sync.Mutex
+	blocks := []Block{
+		{Prefix: netip.MustParsePrefix("198.51.100.0/24")},
+		{Prefix: netip.MustParsePrefix("203.0.113.7/32"), Until: t0.Add(time.Hour)},
+		{Prefix: netip.MustParsePrefix("2001:db8::/64")},
+	}
+	var listErr error
+	srv := server(t, clk, func() ([]Block, error) { mu.Lock(); defer mu.Unlock(); return blocks, listErr })
+	f, err := New(Config{URL: srv.URL + "/", Secret: secret, Client: srv.Client(), Now: clk.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	probe := func(when string, want map[string]bool) {
+		t.Helper()
+		for a, w := range want {
+			if got := f.Blocked(netip.MustParseAddr(a)); got != w {
+				t.Errorf("%s: Blocked(%s) = %v, want %v", when, a, got, w)
+			}
+		}
+	}
+	probe("before any list", map[string]bool{"198.51.100.9": false})
+	if err := f.Refresh(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	probe("with the list", map[string]bool{"198.51.100.9": true, "::ffff:198.51.100.9": true, "203.0.113.7": true,
+		"203.0.113.8": false, "2001:db8::1": true, "2001:db8:1::1": false, "192.0.2.1": false})
+	clk.add(2 * time.Hour)
+	probe("after the temporary block's end", map[string]bool{"203.0.113.7": false, "198.51.100.9": true})
+
+	mu.Lock()
+	listErr = errors.New("database is locked")
+	mu.Unlock()
+	if err := f.Refresh(context.Background()); err == nil || !strings.Contains(err.Error(), "503") {
+		t.Errorf("refresh while the server fails: %v", err)
+	}
+	probe("while the server fails", map[string]bool{"198.51.100.9": true})
+	if fetched, err := f.Status(); !fetched.Equal(t0) || err == nil {
+		t.Errorf("status %v %v, want the list of t0 and the error", fetched, err)
+	}
+	srv.Close()
+	f.Refresh(context.Background())
+	probe("while the server is down", map[string]bool{"198.51.100.9": true})
+}
+
+func TestNewRefuses(t *testing.T) {
+	for _, u := range []string{"", "http://signaling.example", "signaling.example:8443", "https://"} {
+		if _, err := New(Config{URL: u, Secret: secret}); err == nil {
+			t.Errorf("%q accepted", u)
+		}
+	}
+	if _, err := New(Config{URL: "https://signaling.example"}); err == nil {
+		t.Error("no secret accepted")
+	}
+}
+
+func FuzzParseList(f *testing.F) {
+	f.Add([]byte(`{"blocks":[{"prefix":"198.51.100.0/24"},{"prefix":"::ffff:192.0.2.1/128","until":"2026-12-04T09:00:00Z"}]}`))
+	f.Add([]byte(`{"blocks":[{"prefix":""}]}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		l, err := parseList(b)
+		if err != nil {
+			return
+		}
+		for _, bl := range l.Blocks {
+			if !bl.Prefix.IsValid() || bl.Prefix != normalize(bl.Prefix) || bl.Prefix.Addr().Is4In6() && bl.Prefix.Bits() >= 96 {
+				t.Fatalf("kept %v", bl.Prefix)
+			}
+		}
+	})
+}

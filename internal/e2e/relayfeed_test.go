@@ -1,0 +1,101 @@
+package e2e
+
+import (
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pion/turn/v5"
+
+	"github.com/tandem-remote/tandem/internal/turncred"
+)
+
+// TestRelayBlockFeed: a customer block an administrator adds on the
+// signaling server reaches a standalone relay. turnrelay polls the
+// server's block feed with the shared TURN secret and refuses an
+// allocation from the blocked address; once the block is lifted the same
+// client allocates again.
+func TestRelayBlockFeed(t *testing.T) {
+	b := binaries(t)
+	srv := server(t, b)
+	secretFile := filepath.Join(srv.data, "turn-secret")
+	relay := start(t, b["turnrelay"], nil, "-udp", "127.0.0.1:0", "-tcp", "", "-tls", "", "-metrics", "",
+		"-secret-file", secretFile, "-relay-ports", "41000-41100",
+		"-block-feed", srv.url, "-block-feed-ca", srv.ca, "-block-feed-every", "200ms")
+	var udp string
+	for deadline := time.Now().Add(20 * time.Second); udp == "" && time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		if m := regexp.MustCompile(`TURN on udp (\S+),.*block feed https://`).FindStringSubmatch(relay.output()); m != nil {
+			udp = m[1]
+		}
+	}
+	if udp == "" {
+		t.Fatalf("turnrelay did not start\n%s\n%s", relay.output(), relay.stderr.String())
+	}
+	raw, err := os.ReadFile(secretFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	secret := []byte(strings.TrimSpace(string(raw)))
+	allocate := func() error {
+		cred, err := turncred.Issue(secret, "feed-test", time.Now().Add(time.Hour))
+		if err != nil {
+			t.Fatal(err)
+		}
+		pc, err := net.ListenPacket("udp4", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer pc.Close()
+		c, err := turn.NewClient(&turn.ClientConfig{STUNServerAddr: udp, TURNServerAddr: udp, Conn: pc,
+			Username: cred.Username, Password: cred.Password, Realm: "tandem", RTO: 200 * time.Millisecond})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		if err := c.Listen(); err != nil {
+			t.Fatal(err)
+		}
+		relayed, err := c.Allocate()
+		if err == nil {
+			relayed.Close()
+		}
+		return err
+	}
+	waitFor := func(what string, ok func(error) bool) {
+		t.Helper()
+		var err error
+		for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+			if err = allocate(); ok(err) {
+				return
+			}
+		}
+		t.Fatalf("%s: the last allocation said %v\nrelay:\n%s", what, err, relay.stderr.String())
+	}
+	waitFor("before any block the relay allocates", func(err error) bool { return err == nil })
+
+	add := adminCmd(t, b, srv.data, "block", "add", "-permanent", "-reason", "abuse", "127.0.0.1")
+	id := regexp.MustCompile(`^block (\d+):`).FindStringSubmatch(add)
+	if id == nil {
+		t.Fatalf("block add said %q", add)
+	}
+	waitFor("once blocked the relay refuses", func(err error) bool { return err != nil })
+	if !strings.Contains(relay.stderr.String(), "allocation refused: client blocked") {
+		t.Errorf("the relay's log does not say why it refused:\n%s", relay.stderr.String())
+	}
+	adminCmd(t, b, srv.data, "block", "remove", id[1])
+	waitFor("once unblocked the relay allocates again", func(err error) bool { return err == nil })
+}
+
+func adminCmd(t *testing.T, b map[string]string, data string, args ...string) string {
+	t.Helper()
+	out, err := exec.Command(b["signaling"], append([]string{"admin", "-data", data}, args...)...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("signaling admin %v: %v\n%s", args, err, out)
+	}
+	return string(out)
+}
