@@ -225,6 +225,19 @@ func server(t *testing.T, b netlab.Binaries) *sigServer {
 	return nil
 }
 
+// admin runs signaling admin on the server's data directory, with stdin,
+// and returns what it printed; a failure fails the test.
+func (s *sigServer) admin(t *testing.T, b netlab.Binaries, stdin string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command(b["signaling"], append([]string{"admin", "-data", s.data}, args...)...)
+	cmd.Stdin = strings.NewReader(stdin)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("signaling admin %v: %v\n%s", args, err, out)
+	}
+	return string(out)
+}
+
 // operator makes the server's first operator, "tech", with every
 // function, the way a new installation does: the first administrator
 // with the printed setup token, the operator through the admin API. It

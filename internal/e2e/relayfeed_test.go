@@ -3,7 +3,6 @@ package e2e
 import (
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -78,7 +77,7 @@ func TestRelayBlockFeed(t *testing.T) {
 	}
 	waitFor("before any block the relay allocates", func(err error) bool { return err == nil })
 
-	add := adminCmd(t, b, srv.data, "block", "add", "-permanent", "-reason", "abuse", "127.0.0.1")
+	add := srv.admin(t, b, "", "block", "add", "-permanent", "-reason", "abuse", "127.0.0.1")
 	id := regexp.MustCompile(`^block (\d+):`).FindStringSubmatch(add)
 	if id == nil {
 		t.Fatalf("block add said %q", add)
@@ -87,15 +86,6 @@ func TestRelayBlockFeed(t *testing.T) {
 	if !strings.Contains(relay.stderr.String(), "allocation refused: client blocked") {
 		t.Errorf("the relay's log does not say why it refused:\n%s", relay.stderr.String())
 	}
-	adminCmd(t, b, srv.data, "block", "remove", id[1])
+	srv.admin(t, b, "", "block", "remove", id[1])
 	waitFor("once unblocked the relay allocates again", func(err error) bool { return err == nil })
-}
-
-func adminCmd(t *testing.T, b map[string]string, data string, args ...string) string {
-	t.Helper()
-	out, err := exec.Command(b["signaling"], append([]string{"admin", "-data", data}, args...)...).CombinedOutput()
-	if err != nil {
-		t.Fatalf("signaling admin %v: %v\n%s", args, err, out)
-	}
-	return string(out)
 }

@@ -3,10 +3,8 @@ package e2e
 import (
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
-	"strings"
 	"testing"
 	"time"
 
@@ -22,16 +20,7 @@ func TestOperatorLoginWithTOTP(t *testing.T) {
 	srv, data := sig.url, sig.data
 	ca := filepath.Join(data, "cert.pem")
 	const password = "correct horse battery staple rides again"
-	admin := func(stdin string, args ...string) string {
-		t.Helper()
-		cmd := exec.Command(b["signaling"], append([]string{"admin", "-data", data}, args...)...)
-		cmd.Stdin = strings.NewReader(stdin)
-		out, err := cmd.CombinedOutput()
-		if err != nil {
-			t.Fatalf("admin %v: %v\n%s", args, err, out)
-		}
-		return string(out)
-	}
+	admin := func(stdin string, args ...string) string { t.Helper(); return sig.admin(t, b, stdin, args...) }
 	admin(password+"\n", "user", "add", "-name", "Bob", "bob")
 	admin("", "totp", "require", "account", "bob")
 	uri := regexp.MustCompile(`otpauth://\S+`).FindString(admin("", "totp", "enroll", "bob"))
