@@ -31,22 +31,34 @@ func TestStampedRun(t *testing.T) {
 	silent := listenCounting(t, &accepted)
 	ticket := strings.Repeat("A", 43)
 	at := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
+	real := time.Now() // the test server's clock
+	serverTimeWait = time.Second
 	for _, tc := range []struct {
 		name    string
 		p       stamp.Payload
 		damage  bool
-		now     time.Time
+		now     time.Time // this computer's clock; the stamp expires at+10min unless p says
 		stderr  string
 		connect bool
 	}{
 		{"damaged", stamp.Payload{Server: silent, Pin: pin}, true, at, "damaged or was altered", false},
-		{"expired", stamp.Payload{Server: silent, Pin: pin}, false, at.Add(time.Hour), "expired", false},
+		// Expired by this computer's clock, and the server does not answer
+		// for its own: only its TCP port is reached.
+		{"expired, server silent", stamp.Payload{Server: silent, Pin: pin}, false, at.Add(time.Hour), "expired at 09:10 on 25 Nov by this computer's clock", true},
+		{"expired by both clocks", stamp.Payload{Server: hs.URL, Pin: pin}, false, at.Add(time.Hour), "by the server's clock", true},
+		// This computer's clock is an hour ahead: the server's says the
+		// download is still good, so the agent goes on to join.
+		{"clock ahead", stamp.Payload{Server: hs.URL, Pin: pin, Expires: real.Add(10 * time.Minute)}, false, real.Add(time.Hour),
+			"clock is 1h0m", true},
 		{"wrong pin", stamp.Payload{Server: hs.URL, Pin: make([]byte, 32)}, false, at, "not the server this download was made for", true},
 		{"ticket refused", stamp.Payload{Server: hs.URL, Pin: pin}, false, at, "ended or was already used; ask your technician for a new link", true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p := tc.p
-			p.V, p.Ticket, p.Session, p.Expires = stamp.Version, ticket, "s1", at.Add(10*time.Minute)
+			p.V, p.Ticket, p.Session = stamp.Version, ticket, "s1"
+			if p.Expires.IsZero() {
+				p.Expires = at.Add(10 * time.Minute)
+			}
 			path := stampedFile(t, p, tc.damage)
 			executable = func() (string, error) { return path, nil }
 			now = func() time.Time { return tc.now }

@@ -7,6 +7,9 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"net/http"
+	"strings"
+	"time"
 
 	"github.com/tandem-remote/tandem/internal/stamp"
 )
@@ -34,6 +37,37 @@ func DialPinned(ctx context.Context, server string, pin []byte) (*Conn, error) {
 	}
 	c.pinned = leaf
 	return c, nil
+}
+
+// ServerTime asks server, trusted by pin as DialPinned does, for its
+// clock: the Date header of its /healthz (a second's precision). A
+// stamped agent asks when its own clock says the download has expired,
+// since a computer's clock that is off says so too.
+func ServerTime(ctx context.Context, server string, pin []byte) (time.Time, error) {
+	if len(pin) == 0 {
+		return time.Time{}, errors.New("no certificate pin")
+	}
+	var leaf *x509.Certificate
+	tr := &http.Transport{
+		TLSClientConfig:     &tls.Config{MinVersion: tls.VersionTLS12, InsecureSkipVerify: true, VerifyPeerCertificate: verifyPin(pin, &leaf)},
+		Proxy:               http.ProxyFromEnvironment,
+		TLSHandshakeTimeout: 10 * time.Second,
+	}
+	defer tr.CloseIdleConnections()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimSuffix(server, "/")+"/healthz", nil)
+	if err != nil {
+		return time.Time{}, err
+	}
+	resp, err := (&http.Client{Transport: tr}).Do(req)
+	if err != nil {
+		return time.Time{}, explainDial(server, nil, err)
+	}
+	resp.Body.Close()
+	t, err := http.ParseTime(resp.Header.Get("Date"))
+	if err != nil {
+		return time.Time{}, fmt.Errorf("the server at %s sent no usable Date: %w", server, err)
+	}
+	return t, nil
 }
 
 // Pinned returns the certificate a DialPinned connection's server

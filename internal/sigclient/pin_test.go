@@ -52,3 +52,28 @@ func TestDialPinned(t *testing.T) {
 		t.Errorf("plain dial: %v, want ErrUntrusted", err)
 	}
 }
+
+// TestServerTime: the server's clock comes from its Date header over a
+// connection trusted by the pin alone; another key is refused.
+func TestServerTime(t *testing.T) {
+	served := time.Date(2026, 12, 4, 10, 30, 15, 0, time.UTC)
+	hs := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/healthz" {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Date", served.Format(http.TimeFormat))
+	}))
+	defer hs.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	pin := stamp.PinOf(hs.Certificate())
+	if got, err := ServerTime(ctx, hs.URL+"/", pin); err != nil || !got.Equal(served) {
+		t.Errorf("ServerTime = %v, %v; want %v", got, err, served)
+	}
+	wrong := append([]byte(nil), pin...)
+	wrong[0] ^= 1
+	if _, err := ServerTime(ctx, hs.URL, wrong); !errors.Is(err, ErrPinMismatch) {
+		t.Errorf("another key: %v, want ErrPinMismatch", err)
+	}
+}

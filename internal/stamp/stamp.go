@@ -118,12 +118,18 @@ func (p *Payload) Validate() error {
 	return nil
 }
 
-// Check reports ErrExpired once now is past the stamp's expiry.
-func (p *Payload) Check(now time.Time) error {
+// Check reports ErrExpired once now, this computer's clock, is past the
+// stamp's expiry.
+func (p *Payload) Check(now time.Time) error { return p.check(now, "this computer's clock") }
+
+// CheckServer is Check by the server's clock, which decides when this
+// computer's is off.
+func (p *Payload) CheckServer(serverNow time.Time) error { return p.check(serverNow, "the server's clock") }
+
+func (p *Payload) check(now time.Time, clock string) error {
 	if !now.Before(p.Expires) {
-		// The check uses this computer's clock: say so, since a clock that
-		// is far off is the other way to land here.
-		return fmt.Errorf("%w (it expired at %s by this computer's clock)", ErrExpired, p.Expires.Local().Format("15:04 on 2 Jan"))
+		// Say whose clock: one that is far off is the other way to land here.
+		return fmt.Errorf("%w (it expired at %s by %s)", ErrExpired, p.Expires.Local().Format("15:04 on 2 Jan"), clock)
 	}
 	return nil
 }
