@@ -47,7 +47,11 @@ func TestPointerAndKeys(t *testing.T) {
 		t.Errorf("one wheel notch down: DY %d, want %d", dy, input.WheelDetent)
 	}
 
-	// xdotool lets go of Shift before the key it shifted.
+	// xdotool lets go of Shift before the key it shifted. Typed at once
+	// after the wheel's xdotool, the 'a' came with Shift in Gio's key
+	// state in 2 runs of 23 (none in 30 after a pause): a Gio/xdotool
+	// interplay left for later; this test is about the mapping.
+	xdotool(t, "sleep", "0.3")
 	xdotool(t, "type", "aB! ")
 	r.expect(t, false,
 		"down KeyA 0x61", "up KeyA 0x61",
