@@ -27,6 +27,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/tandem-remote/tandem/internal/agentid"
 	"github.com/tandem-remote/tandem/internal/agentui"
 	"github.com/tandem-remote/tandem/internal/filexfer"
 	"github.com/tandem-remote/tandem/internal/selfremove"
@@ -93,7 +94,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	defer stop()
 	acfg := session.AgentConfig{Common: cfg, Code: o.code, Screen: o.screen, ConsentTimeout: o.consentTimeout, Files: o.files,
-		Ticket: o.ticket, Pin: o.pin, GrantKey: o.grantKey}
+		Ticket: o.ticket, Pin: o.pin, GrantKey: o.grantKey, Identity: agentid.For(cfg.Server)}
 	if ui, err := openWindow(ctx, o.screen.Display, cfg); err != nil {
 		fmt.Fprintf(stderr, "agent: %v\n", err)
 		return 1

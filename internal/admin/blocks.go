@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/tandem-remote/tandem/internal/agentid"
 	"github.com/tandem-remote/tandem/internal/auth"
 	"github.com/tandem-remote/tandem/internal/store"
 )
@@ -37,7 +38,7 @@ type Caller struct {
 // BlockRequest is what a caller asks to block.
 type BlockRequest struct {
 	Address   string        // an IP address or CIDR range
-	AgentID   string        // reserved: agents have no persistent identity yet
+	AgentID   string        // an agent identity (package agentid, as the technician's joined event shows it)
 	For       time.Duration // 0: DefaultBlockFor, or permanent for an administrator with Permanent
 	Permanent bool          // administrators only
 	Reason    string
@@ -74,7 +75,13 @@ func (a *Admin) BlockCustomer(ctx context.Context, by Caller, req BlockRequest) 
 	if b, err = a.st.AddCustomerBlock(ctx, b); err != nil {
 		return store.CustomerBlock{}, err
 	}
-	detail := map[string]string{"address": b.Prefix.String(), "by_kind": string(by.Kind), "reason": b.Reason, "expires": "never"}
+	detail := map[string]string{"by_kind": string(by.Kind), "reason": b.Reason, "expires": "never"}
+	if b.Prefix.IsValid() {
+		detail["address"] = b.Prefix.String()
+	}
+	if b.AgentID != "" {
+		detail["agent"] = b.AgentID
+	}
 	if !b.Expires.IsZero() {
 		detail["expires"] = b.Expires.UTC().Format(time.RFC3339)
 	}
@@ -83,15 +90,21 @@ func (a *Admin) BlockCustomer(ctx context.Context, by Caller, req BlockRequest) 
 
 // checkBlock turns req into a block, applying the caller's limits.
 func (a *Admin) checkBlock(by Caller, req BlockRequest) (store.CustomerBlock, error) {
-	if req.AgentID != "" {
-		return store.CustomerBlock{}, invalid("agents have no persistent identity yet: block the customer's address instead")
+	switch {
+	case req.Address == "" && req.AgentID == "":
+		return store.CustomerBlock{}, invalid("give the customer's address, their agent's identity (the technician's joined event shows it), or both")
+	case req.AgentID != "" && !agentid.Valid(req.AgentID):
+		return store.CustomerBlock{}, invalid("agent: an identity is %d base64url characters, as the technician shows it", agentid.Len)
 	}
-	p, err := auth.ParseIPRule(req.Address)
-	if err != nil {
-		return store.CustomerBlock{}, invalid("address: %v", err)
-	}
-	if err := checkBreadth(by.Kind, p); err != nil {
-		return store.CustomerBlock{}, err
+	var p netip.Prefix
+	if req.Address != "" {
+		var err error
+		if p, err = auth.ParseIPRule(req.Address); err != nil {
+			return store.CustomerBlock{}, invalid("address: %v", err)
+		}
+		if err := checkBreadth(by.Kind, p); err != nil {
+			return store.CustomerBlock{}, err
+		}
 	}
 	if len(req.Reason) > 200 {
 		return store.CustomerBlock{}, invalid("reason: use at most 200 characters")
@@ -101,7 +114,7 @@ func (a *Admin) checkBlock(by Caller, req BlockRequest) (store.CustomerBlock, er
 	}
 	def, max := a.blockLimits()
 	now := a.now()
-	b := store.CustomerBlock{Prefix: p, Reason: req.Reason, CreatedBy: by.ID, CreatorKind: by.Kind, Created: now}
+	b := store.CustomerBlock{Prefix: p, AgentID: req.AgentID, Reason: req.Reason, CreatedBy: by.ID, CreatorKind: by.Kind, Created: now}
 	switch {
 	case by.Kind == store.KindAdministrator && req.Permanent:
 	case by.Kind == store.KindAdministrator:
@@ -176,15 +189,17 @@ func (a *Admin) CustomerBlocks(ctx context.Context, by Caller) ([]store.Customer
 	return own, nil
 }
 
-// CustomerBlocked returns the active block covering addr, if any. The
-// signaling server asks it on every join and relay allocation.
-func (a *Admin) CustomerBlocked(ctx context.Context, addr netip.Addr) (store.CustomerBlock, bool, error) {
+// CustomerBlocked returns the active block covering addr or naming the
+// agent identity agent (package agentid; "" names none), if any. The
+// signaling server asks it on every join (with the agent's identity) and
+// relay allocation (an address alone).
+func (a *Admin) CustomerBlocked(ctx context.Context, addr netip.Addr, agent string) (store.CustomerBlock, bool, error) {
 	bs, err := a.st.CustomerBlocks(ctx, a.now())
 	if err != nil {
 		return store.CustomerBlock{}, false, fmt.Errorf("check customer blocks: %w", err)
 	}
 	for _, b := range bs {
-		if b.Matches(addr) {
+		if b.Matches(addr) || (agent != "" && b.AgentID == agent) {
 			return b, true, nil
 		}
 	}

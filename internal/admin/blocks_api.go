@@ -12,7 +12,7 @@ import (
 type (
 	blockRequest struct {
 		Address   string `json:"address"`
-		AgentID   string `json:"agent_id,omitempty"` // reserved until agents have a persistent identity
+		AgentID   string `json:"agent_id,omitempty"` // the technician's joined event shows it
 		Duration  string `json:"duration,omitempty"` // Go duration, "90m", "24h"; empty: the default
 		Permanent bool   `json:"permanent,omitempty"`
 		Reason    string `json:"reason,omitempty"`
@@ -35,7 +35,10 @@ func decodeBlock(b []byte) (blockRequest, error) {
 		if _, err := parseDuration(m.Duration); err != nil {
 			return err
 		}
-		return required("address", m.Address)
+		if m.Address == "" && m.AgentID == "" {
+			return fmt.Errorf("address or agent_id is required")
+		}
+		return nil
 	})
 }
 

@@ -43,7 +43,7 @@ func TestBlockLimits(t *testing.T) {
 		t.Fatal(err)
 	}
 	blocked := func(addr string) bool {
-		_, ok, err := a.CustomerBlocked(ctx, netip.MustParseAddr(addr))
+		_, ok, err := a.CustomerBlocked(ctx, netip.MustParseAddr(addr), "")
 		if err != nil {
 			t.Fatal(err)
 		}

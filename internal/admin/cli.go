@@ -60,9 +60,12 @@ API keys for the JSON API (scopes: admin:read admin:write blocks):
   key revoke KEY-ID
 Customer blocks (refuse session joins and relay allocations from an address):
   block list                                     every active block, with addresses
-  block add [-for DURATION | -permanent] [-reason TEXT] ADDRESS
+  block add [-for DURATION | -permanent] [-reason TEXT] [-agent ID] [ADDRESS]
                                                  ADDRESS: 198.51.100.7 or 198.51.100.0/24;
-                                                 without -for or -permanent: the default (24h)
+                                                 -agent: the computer whose agent identity the
+                                                 technician's joined event (and the audit log's
+                                                 session.join) shows; without -for or -permanent:
+                                                 the default (24h)
   block remove ID
 Web chat transcripts (customer data: each show is audited as chat.read):
   chat list [-session ID] [-since DURATION|TIME] [-limit N]

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/tandem-remote/tandem/internal/store"
@@ -27,7 +28,11 @@ func (c CLI) block(ctx context.Context, a *Admin, verb string, args []string) er
 			if !r.Permanent {
 				until = "until " + r.Expires.Local().Format("2006-01-02 15:04")
 			}
-			fmt.Fprintf(c.Stdout, "%-5d %-40s %-24s %-22s %s\n", r.ID, r.Address, r.CreatedBy+" ("+r.ByKind+")", until, r.Reason)
+			what := r.Address
+			if r.AgentID != "" {
+				what = strings.TrimPrefix(what+" agent:"+r.AgentID, " ")
+			}
+			fmt.Fprintf(c.Stdout, "%-5d %-40s %-24s %-22s %s\n", r.ID, what, r.CreatedBy+" ("+r.ByKind+")", until, r.Reason)
 		}
 		return err
 	case "add":
@@ -51,10 +56,11 @@ func (c CLI) blockAdd(ctx context.Context, a *Admin, by Caller, args []string) e
 	dur := fs.Duration("for", 0, "")
 	permanent := fs.Bool("permanent", false, "")
 	reason := fs.String("reason", "", "")
-	if err := fs.Parse(args); err != nil || fs.NArg() != 1 {
-		return usageError("want block add [-for DURATION | -permanent] [-reason TEXT] ADDRESS")
+	agent := fs.String("agent", "", "")
+	if err := fs.Parse(args); err != nil || fs.NArg() > 1 || (fs.NArg() == 0 && *agent == "") {
+		return usageError("want block add [-for DURATION | -permanent] [-reason TEXT] [-agent ID] [ADDRESS]")
 	}
-	b, err := a.BlockCustomer(ctx, by, BlockRequest{Address: fs.Arg(0), For: *dur, Permanent: *permanent, Reason: *reason})
+	b, err := a.BlockCustomer(ctx, by, BlockRequest{Address: fs.Arg(0), AgentID: *agent, For: *dur, Permanent: *permanent, Reason: *reason})
 	if err != nil {
 		return err
 	}
@@ -62,6 +68,19 @@ func (c CLI) blockAdd(ctx context.Context, a *Admin, by Caller, args []string) e
 	if !b.Expires.IsZero() {
 		until = "until " + b.Expires.Local().Format(time.DateTime)
 	}
-	fmt.Fprintf(c.Stdout, "block %d: %s refused %s\n", b.ID, b.Prefix, until)
+	fmt.Fprintf(c.Stdout, "block %d: %s refused %s\n", b.ID, blockTarget(b), until)
 	return nil
+}
+
+// blockTarget names what a block refuses: an address range, an agent's
+// computer, or both.
+func blockTarget(b store.CustomerBlock) string {
+	var parts []string
+	if b.Prefix.IsValid() {
+		parts = append(parts, b.Prefix.String())
+	}
+	if b.AgentID != "" {
+		parts = append(parts, "the computer of agent "+b.AgentID)
+	}
+	return strings.Join(parts, " and ")
 }

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/tandem-remote/tandem/internal/agentid"
 )
 
 // Role says which side a client is.
@@ -52,9 +54,16 @@ type Opened struct {
 type Join struct {
 	Code   string `json:"code,omitempty"`
 	Ticket string `json:"ticket,omitempty"`
+	// Agent is the agent's identity towards this server (package
+	// agentid: a per-server pseudonym of the computer), empty when the
+	// computer has none. Customer blocks may name it.
+	Agent string `json:"agent,omitempty"`
 }
 
 func (j *Join) check() error {
+	if j.Agent != "" && !agentid.Valid(j.Agent) {
+		return fmt.Errorf("agent identity must be %d base64url characters", agentid.Len)
+	}
 	switch {
 	case j.Code != "" && j.Ticket != "":
 		return errors.New("a join carries a code or a ticket, not both")
@@ -99,9 +108,12 @@ type Joined struct {
 	GrantKey string `json:"grant_key,omitempty"`
 }
 
-// PeerJoined tells the technician that an agent joined.
+// PeerJoined tells the technician that an agent joined, and which
+// computer it runs on (its identity, if it sent one), so that the
+// operator can block that computer.
 type PeerJoined struct {
 	Session string `json:"session"`
+	Agent   string `json:"agent,omitempty"`
 }
 
 // Signal carries one opaque WebRTC signaling payload (an SDP description or

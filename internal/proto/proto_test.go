@@ -24,8 +24,10 @@ var golden = []struct {
 		ICEServers: []ICEServer{{URLs: []string{"stun:relay.example:3478"}}, {URLs: []string{"turns:relay.example:443?transport=tcp"}, Username: "1800000000:s1", Credential: "c2VjcmV0"}}}},
 	{"join", TypeJoin, Join{Code: "123456789"}},
 	{"join-ticket", TypeJoin, Join{Ticket: "Zm9yIGEgc3RhbXBlZCBhZ2VudCBkb3dubG9hZC4uLi4"}},
+	{"join-agent", TypeJoin, Join{Code: "123456789", Agent: "NdKPx7WBEnSiyvR9rY9ezXsyVlMCQOvr4lFwgkyOR60"}},
 	{"joined", TypeJoined, Joined{Session: "s1", ICEServers: []ICEServer{{URLs: []string{"turn:relay.example:3478?transport=udp"}, Username: "u", Credential: "p"}}}},
 	{"peer-joined", TypePeerJoined, PeerJoined{Session: "s1"}},
+	{"peer-joined-agent", TypePeerJoined, PeerJoined{Session: "s1", Agent: "NdKPx7WBEnSiyvR9rY9ezXsyVlMCQOvr4lFwgkyOR60"}},
 	{"signal", TypeSignal, Signal{Data: json.RawMessage(`{"candidate":{"candidate":"candidate:1 1 udp 1 192.0.2.1 5000 typ host"}}`)}},
 	{"bye", TypeBye, Bye{Reason: "hangup"}},
 	{"error", TypeError, Error{Code: CodeInvalidCode, Message: "the session code is wrong, expired or already used"}},
@@ -101,6 +103,10 @@ func TestBodyChecks(t *testing.T) {
 		{"join ticket padded", `{"v":1,"type":"join","body":{"ticket":"Zm9yIGEgc3RhbXBlZCBhZ2VudCBkb3dubG9hZC4uL=="}}`, false},
 		{"join code and ticket", `{"v":1,"type":"join","body":{"code":"123456789","ticket":"Zm9yIGEgc3RhbXBlZCBhZ2VudCBkb3dubG9hZC4uLi4"}}`, false},
 		{"join neither", `{"v":1,"type":"join","body":{}}`, false},
+		{"join with agent", `{"v":1,"type":"join","body":{"code":"123456789","agent":"NdKPx7WBEnSiyvR9rY9ezXsyVlMCQOvr4lFwgkyOR60"}}`, true},
+		{"join agent short", `{"v":1,"type":"join","body":{"code":"123456789","agent":"NdKPx7WBEnSiyvR9rY9ezXsyVlMCQOvr4lFwgkyOR6"}}`, false},
+		{"join agent not base64url", `{"v":1,"type":"join","body":{"code":"123456789","agent":"NdKPx7WBEnSiyvR9rY9ezXsyVlMCQOvr4lFwgkyOR6+"}}`, false},
+		{"join agent alone", `{"v":1,"type":"join","body":{"agent":"NdKPx7WBEnSiyvR9rY9ezXsyVlMCQOvr4lFwgkyOR60"}}`, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			env, err := Decode([]byte(tc.msg))

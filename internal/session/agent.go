@@ -24,6 +24,10 @@ type AgentConfig struct {
 	Ticket   string
 	Pin      []byte
 	GrantKey ed25519.PublicKey
+	// Identity is this computer's identity towards the server (package
+	// agentid), sent with the join so that an operator can block the
+	// computer; empty sends none.
+	Identity string
 	Screen   ScreenConfig
 	// Window is the agent's own window (package agentui): questions, the
 	// session panel, chat, the apps chooser. When set it is the Customer.
@@ -68,6 +72,7 @@ func RunAgent(ctx context.Context, cfg AgentConfig) error {
 	if err != nil {
 		return err
 	}
+	sc.Agent = cfg.Identity
 	r := &run{cfg: cfg.Common, sc: sc}
 	pumpCtx, cancelPump := context.WithCancel(context.Background())
 	defer r.close(cancelPump)

@@ -57,6 +57,20 @@ func (r *Reporter) Joined() {
 	}{"joined"}, "Joined; connecting…")
 }
 
+// PeerJoined reports, on the technician's side, that the customer's agent
+// joined, with its computer's identity (package agentid) when it sent
+// one: what an operator blocks that computer by.
+func (r *Reporter) PeerJoined(agent string) {
+	text := "Joined; connecting…"
+	if agent != "" {
+		text = "Joined (the customer's computer: " + agent + "); connecting…"
+	}
+	r.emit(struct {
+		Event string `json:"event"`
+		Agent string `json:"agent,omitempty"`
+	}{"joined", agent}, text)
+}
+
 // Connected reports the link's path once the control handshake has made a
 // round trip over it.
 func (r *Reporter) Connected(p peer.Path, rtt time.Duration) {

@@ -40,10 +40,11 @@ func RunTechnician(ctx context.Context, cfg TechnicianConfig) error {
 		return fmt.Errorf("open session: %w", err)
 	}
 	cfg.Report.Code(opened.Code, opened.Expires)
-	if reason, err := waitPeer(ctx, sc); reason != "" || err != nil {
+	joined, reason, err := waitPeer(ctx, sc)
+	if reason != "" || err != nil {
 		return r.finish(reason, err)
 	}
-	cfg.Report.Joined()
+	cfg.Report.PeerJoined(joined.Agent)
 	view := newTechView(cfg.View, cfg.Logger)
 	view.r, r.hangUp = r, cfg.View.HangUp
 	r.onControl, r.startWorkers, r.beforeEnd = view.onControl, view.start, view.final
@@ -64,21 +65,22 @@ func RunTechnician(ctx context.Context, cfg TechnicianConfig) error {
 
 // waitPeer waits for PeerJoined. It returns an end reason if the session
 // ends first (code expired, interrupted).
-func waitPeer(ctx context.Context, sc *sigclient.Conn) (reason string, err error) {
+func waitPeer(ctx context.Context, sc *sigclient.Conn) (joined proto.PeerJoined, reason string, err error) {
 	for {
 		env, err := sc.Recv(ctx)
 		if ctx.Err() != nil {
-			return ReasonInterrupted, nil
+			return joined, ReasonInterrupted, nil
 		}
 		if err != nil {
-			return ReasonLinkLost, fmt.Errorf("waiting for the customer: %w", err)
+			return joined, ReasonLinkLost, fmt.Errorf("waiting for the customer: %w", err)
 		}
 		switch env.Type {
 		case proto.TypePeerJoined:
-			return "", nil
+			joined, _ = proto.Body[proto.PeerJoined](env)
+			return joined, "", nil
 		case proto.TypeBye:
 			bye, _ := proto.Body[proto.Bye](env)
-			return bye.Reason, nil
+			return joined, bye.Reason, nil
 		}
 	}
 }

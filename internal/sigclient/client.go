@@ -26,6 +26,10 @@ import (
 type Conn struct {
 	ws     *websocket.Conn
 	pinned *x509.Certificate // DialPinned's server certificate
+
+	// Agent is the agent's identity (package agentid) that Join and
+	// JoinTicket send; empty sends none.
+	Agent string
 }
 
 // Errors a caller may branch on.
@@ -166,7 +170,7 @@ func (c *Conn) Join(ctx context.Context, code string) (proto.Joined, error) {
 	if !proto.ValidServerCode(server) {
 		return proto.Joined{}, fmt.Errorf("%q is not a session code: it is %d to %d digits, as the technician gave it", code, proto.MinCodeDigits, proto.MaxCodeDigits)
 	}
-	if err := c.Send(ctx, proto.TypeJoin, proto.Join{Code: server}); err != nil {
+	if err := c.Send(ctx, proto.TypeJoin, proto.Join{Code: server, Agent: c.Agent}); err != nil {
 		return proto.Joined{}, err
 	}
 	return expect[proto.Joined](ctx, c, proto.TypeJoined)
@@ -176,7 +180,7 @@ func (c *Conn) Join(ctx context.Context, code string) (proto.Joined, error) {
 // download. The server's refusal (the ticket is used, expired, or its
 // session over) is ErrTicketRefused.
 func (c *Conn) JoinTicket(ctx context.Context, ticket string) (proto.Joined, error) {
-	if err := c.Send(ctx, proto.TypeJoin, proto.Join{Ticket: ticket}); err != nil {
+	if err := c.Send(ctx, proto.TypeJoin, proto.Join{Ticket: ticket, Agent: c.Agent}); err != nil {
 		return proto.Joined{}, err
 	}
 	j, err := expect[proto.Joined](ctx, c, proto.TypeJoined)

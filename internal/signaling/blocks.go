@@ -18,11 +18,11 @@ var errRefused = proto.ErrRefused
 // checkBlocked refuses c when a customer block covers its address, and
 // audits the refusal with the block's ID. A store failure refuses too: a
 // block must not lapse because a query did.
-func (s *Server) checkBlocked(ctx context.Context, c *client) error {
+func (s *Server) checkBlocked(ctx context.Context, c *client, agent string) error {
 	if s.cfg.Blocked == nil {
 		return nil
 	}
-	b, blocked, err := s.cfg.Blocked(ctx, c.addr)
+	b, blocked, err := s.cfg.Blocked(ctx, c.addr, agent)
 	if err != nil {
 		s.cfg.Logger.Error("join: block check failed", "err", err)
 		return s.refuse(errRefused)
@@ -32,8 +32,12 @@ func (s *Server) checkBlocked(ctx context.Context, c *client) error {
 	}
 	s.cfg.Logger.Info("join refused: customer blocked", "from", c.addr, "block", b.ID)
 	if s.cfg.Audit != nil {
+		detail := map[string]string{"reason": "customer blocked"}
+		if agent != "" {
+			detail["agent"] = agent
+		}
 		s.cfg.Audit.Note(ctx, audit.Entry{Kind: "session.join-refused", Source: c.addr.String(),
-			Subject: "block:" + strconv.FormatInt(b.ID, 10), Detail: map[string]string{"reason": "customer blocked"}})
+			Subject: "block:" + strconv.FormatInt(b.ID, 10), Detail: detail})
 	}
 	return s.refuse(errRefused)
 }
@@ -44,7 +48,7 @@ func (s *Server) checkBlocked(ctx context.Context, c *client) error {
 func (svc *Service) blockedRelayClient(addr netip.Addr) bool {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
-	_, blocked, err := svc.accounts.admin.CustomerBlocked(ctx, addr)
+	_, blocked, err := svc.accounts.admin.CustomerBlocked(ctx, addr, "")
 	if err != nil {
 		svc.opts.Logger.Error("relay: block check failed", "err", err)
 		return true

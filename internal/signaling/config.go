@@ -75,10 +75,11 @@ type Config struct {
 	// grants none to logged-in operators.
 	Permissions func(ctx context.Context, accountID string) ([]string, error)
 
-	// Blocked reports the customer block covering an address, if any
-	// (admin.CustomerBlocked). A Join from a blocked address is refused
-	// as "refused" and audited; nil blocks nobody.
-	Blocked func(ctx context.Context, addr netip.Addr) (store.CustomerBlock, bool, error)
+	// Blocked reports the customer block covering an address or naming an
+	// agent identity, if any (admin.CustomerBlocked). A Join from a
+	// blocked address or computer is refused as "refused" and audited;
+	// nil blocks nobody.
+	Blocked func(ctx context.Context, addr netip.Addr, agent string) (store.CustomerBlock, bool, error)
 
 	// TURNURLs are the relay URLs handed to clients ("turn:host:3478?transport=udp",
 	// "turns:host:443?transport=tcp", ...). A STUN URL is derived for each

@@ -192,7 +192,7 @@ func (s *Server) join(ctx context.Context, c *client, env proto.Envelope) error 
 		s.joins.allow(c.addr, now)
 		return s.refuse(proto.ErrBadRequest)
 	}
-	if err := s.checkBlocked(ctx, c); err != nil {
+	if err := s.checkBlocked(ctx, c, j.Agent); err != nil {
 		return err
 	}
 	s.mu.Lock()
@@ -222,7 +222,11 @@ func (s *Server) join(ctx context.Context, c *client, env proto.Envelope) error 
 	}
 	s.metrics.joined.Inc()
 	s.cfg.Logger.Info("session joined", "session", sess.id, "from", c.addr, "by", by)
-	s.auditSession(ctx, "session.join", sess, c, map[string]string{"by": by})
+	detail := map[string]string{"by": by}
+	if j.Agent != "" {
+		detail["agent"] = j.Agent // so that an administrator can block that computer
+	}
+	s.auditSession(ctx, "session.join", sess, c, detail)
 	joined := proto.Joined{Session: sess.id, ICEServers: ice, Grant: g}
 	if g != nil {
 		joined.GrantKey = base64.StdEncoding.EncodeToString(s.cfg.GrantKey.Public().(ed25519.PublicKey))
@@ -230,7 +234,7 @@ func (s *Server) join(ctx context.Context, c *client, env proto.Envelope) error 
 	if err := c.send(ctx, proto.TypeJoined, joined); err != nil {
 		return errClosed
 	}
-	tech.send(ctx, proto.TypePeerJoined, proto.PeerJoined{Session: sess.id})
+	tech.send(ctx, proto.TypePeerJoined, proto.PeerJoined{Session: sess.id, Agent: j.Agent})
 	return nil
 }
 
