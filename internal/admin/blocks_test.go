@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tandem-remote/tandem/internal/agentid"
 	"github.com/tandem-remote/tandem/internal/audit"
 	"github.com/tandem-remote/tandem/internal/store"
 )
@@ -63,5 +64,43 @@ func TestBlockLimits(t *testing.T) {
 	}
 	if err := a.UnblockCustomer(ctx, op, 3); !errors.Is(err, ErrForbidden) {
 		t.Errorf("operator lifted an administrator's block: %v", err)
+	}
+}
+
+// TestBlockAgent: a block may name an agent identity instead of (or as
+// well as) an address; it matches that identity from any address, and a
+// malformed identity or an empty block is refused.
+func TestBlockAgent(t *testing.T) {
+	ctx := context.Background()
+	st, err := store.OpenSQLite(ctx, filepath.Join(t.TempDir(), "tandem.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	a := New(nil, st, audit.New(st, nil, nil), nil, nil)
+	op := Caller{ID: "op1", Kind: store.KindOperator}
+	id := agentid.Derive("https://help.example.com", "machine-1")
+	for _, bad := range []BlockRequest{{}, {AgentID: "not-an-identity"}, {AgentID: id[:42]}} {
+		if _, err := a.BlockCustomer(ctx, op, bad); !errors.Is(err, ErrInvalid) {
+			t.Errorf("%+v: %v, want ErrInvalid", bad, err)
+		}
+	}
+	if _, err := a.BlockCustomer(ctx, op, BlockRequest{AgentID: id, Reason: "abuse"}); err != nil {
+		t.Fatal(err)
+	}
+	other := agentid.Derive("https://help.example.com", "machine-2")
+	for _, c := range []struct {
+		addr, agent string
+		want        bool
+	}{
+		{"192.0.2.7", id, true},
+		{"2001:db8::1", id, true},
+		{"192.0.2.7", other, false},
+		{"192.0.2.7", "", false},
+	} {
+		_, got, err := a.CustomerBlocked(ctx, netip.MustParseAddr(c.addr), c.agent)
+		if err != nil || got != c.want {
+			t.Errorf("CustomerBlocked(%s, %.8s) = %v %v, want %v", c.addr, c.agent, got, err, c.want)
+		}
 	}
 }
