@@ -109,7 +109,8 @@ type Config struct {
 	// (default 5 per minute, burst 5).
 	JoinRate  time.Duration
 	JoinBurst int
-	// MaxConns bounds concurrent WebSocket connections (default 20000).
+	// MaxConns bounds concurrent WebSocket connections (default
+	// DefaultMaxConns).
 	MaxConns int
 	// Registry receives the server's metrics and is served on /metrics;
 	// nil gives the server its own.
@@ -134,7 +135,7 @@ func (c *Config) setDefaults() {
 		c.JoinBurst = 5
 	}
 	if c.MaxConns == 0 {
-		c.MaxConns = 20000
+		c.MaxConns = DefaultMaxConns
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)

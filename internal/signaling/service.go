@@ -1,6 +1,7 @@
 package signaling
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"crypto/tls"
@@ -73,6 +74,10 @@ type Options struct {
 	// CodeTTL is how long a session code, and so an agent download's
 	// ticket, stays valid (zero: 10 minutes).
 	CodeTTL time.Duration
+	// MaxConns bounds concurrent WebSocket connections (zero: the
+	// server's default, 20000): two per live session, one per waiting
+	// technician.
+	MaxConns int
 
 	Logger *slog.Logger
 	Out    io.Writer // where the start-up summary goes
@@ -159,6 +164,7 @@ func Prepare(opts Options) (*Service, error) {
 		TURNURLs: turnURLs, TURNSecret: secret,
 		OriginPatterns: []string{publicURL.Host}, Logger: opts.Logger, Registry: svc.reg,
 		AgentBinary: agentBin, PublicURL: publicURL.String(), CertPin: certPin(svc.tls, opts.ACMEDomain), CodeTTL: opts.CodeTTL,
+		MaxConns: opts.MaxConns,
 	})
 	if err != nil {
 		svc.Close()
@@ -168,6 +174,10 @@ func Prepare(opts Options) (*Service, error) {
 	if err := svc.listen(); err != nil {
 		svc.Close()
 		return nil, err
+	}
+	if w := openFilesWarning(cmp.Or(opts.MaxConns, DefaultMaxConns)); w != "" {
+		svc.summary = append(svc.summary, w)
+		opts.Logger.Warn("open files limit below -max-conns", "max_conns", cmp.Or(opts.MaxConns, DefaultMaxConns))
 	}
 	svc.describe(publicURL, turnURLs, secretFile)
 	return svc, nil
