@@ -25,7 +25,7 @@ var (
 )
 
 // binaries builds signaling, agent and technician once per test run.
-func binaries(t *testing.T) netlab.Binaries {
+func binaries(t testing.TB) netlab.Binaries {
 	t.Helper()
 	buildOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "tandem-e2e-bin")
