@@ -99,7 +99,7 @@ func parseFlags(args []string, stdout, stderr io.Writer) (signaling.Options, slo
 	fs.DurationVar(&o.AuditRetention, "audit-retention", 365*24*time.Hour, "keep audit log entries this `DURATION`, then remove them, oldest first (the removal is\naudited and the kept chain still verifies); 0 keeps them for ever; at least 24h and -chat-retention")
 	fs.StringVar(&o.AgentBinary, "agent-binary", "", "the plain agent `FILE` customers download from the help page, stamped for their session\n(default: a file named agent next to this program, if present; none: no download)")
 	fs.DurationVar(&o.CodeTTL, "code-ttl", 10*time.Minute, "how long a session code, and an agent download made with it, stays valid")
-	fs.IntVar(&o.MaxConns, "max-conns", signaling.DefaultMaxConns, "most concurrent WebSocket connections (`N`): two per live session; the open-files limit\n(ulimit -n, systemd LimitNOFILE) must exceed it, or the server says so at start")
+	fs.IntVar(&o.MaxConns, "max-conns", 0, "most concurrent WebSocket connections (`N`), two per live session (0: 20000, or what the\nopen-files limit holds, said at start; ulimit -n, systemd LimitNOFILE)")
 	fs.TextVar(&level, "log-level", slog.LevelInfo, "log `LEVEL`: debug, info, warn or error")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, `Usage: signaling [flags]

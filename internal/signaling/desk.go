@@ -36,7 +36,7 @@ func (svc *Service) newDesk(public *url.URL, sessions helpdesk.Sessions) (*helpd
 	}
 	kept := "not kept after a conversation ends"
 	if r := svc.opts.ChatRetention; r > 0 {
-		kept = "kept " + r.String() + " after a conversation ends"
+		kept = "kept " + retentionText(r) + " after a conversation ends"
 	}
 	svc.summary = append(svc.summary, "Help page: "+public.String()+"/ (web chat transcripts "+kept+")")
 	return hub, nil

@@ -1,7 +1,6 @@
 package signaling
 
 import (
-	"cmp"
 	"context"
 	"crypto/rand"
 	"crypto/tls"
@@ -74,9 +73,9 @@ type Options struct {
 	// CodeTTL is how long a session code, and so an agent download's
 	// ticket, stays valid (zero: 10 minutes).
 	CodeTTL time.Duration
-	// MaxConns bounds concurrent WebSocket connections (zero: the
-	// server's default, 20000): two per live session, one per waiting
-	// technician.
+	// MaxConns bounds concurrent WebSocket connections: two per live
+	// session, one per waiting technician (zero: DefaultMaxConns, or what
+	// the open-files limit holds).
 	MaxConns int
 
 	Logger *slog.Logger
@@ -157,6 +156,15 @@ func Prepare(opts Options) (*Service, error) {
 		svc.Close()
 		return nil, err
 	}
+	maxConns, said := maxConnsFor(opts.MaxConns)
+	if said != "" {
+		svc.summary = append(svc.summary, said)
+		level := slog.LevelInfo // the default, shrunk to fit
+		if opts.MaxConns != 0 {
+			level = slog.LevelWarn // asked for more than can be opened
+		}
+		opts.Logger.Log(context.Background(), level, "open files limit below the connection bound", "max_conns", maxConns)
+	}
 	svc.server, err = New(Config{
 		Auth: acc.auth, API: acc.admin.Handler(), Desk: svc.desk.Handler(), Audit: acc.audit, GrantKey: acc.grantKey,
 		Permissions: acc.st.AccountPermissions,
@@ -164,7 +172,7 @@ func Prepare(opts Options) (*Service, error) {
 		TURNURLs: turnURLs, TURNSecret: secret,
 		OriginPatterns: []string{publicURL.Host}, Logger: opts.Logger, Registry: svc.reg,
 		AgentBinary: agentBin, PublicURL: publicURL.String(), CertPin: certPin(svc.tls, opts.ACMEDomain), CodeTTL: opts.CodeTTL,
-		MaxConns: opts.MaxConns,
+		MaxConns: maxConns,
 	})
 	if err != nil {
 		svc.Close()
@@ -174,10 +182,6 @@ func Prepare(opts Options) (*Service, error) {
 	if err := svc.listen(); err != nil {
 		svc.Close()
 		return nil, err
-	}
-	if w := openFilesWarning(cmp.Or(opts.MaxConns, DefaultMaxConns)); w != "" {
-		svc.summary = append(svc.summary, w)
-		opts.Logger.Warn("open files limit below -max-conns", "max_conns", cmp.Or(opts.MaxConns, DefaultMaxConns))
 	}
 	svc.describe(publicURL, turnURLs, secretFile)
 	return svc, nil

@@ -124,7 +124,9 @@ func (p *Payload) Check(now time.Time) error { return p.check(now, "this compute
 
 // CheckServer is Check by the server's clock, which decides when this
 // computer's is off.
-func (p *Payload) CheckServer(serverNow time.Time) error { return p.check(serverNow, "the server's clock") }
+func (p *Payload) CheckServer(serverNow time.Time) error {
+	return p.check(serverNow, "the server's clock")
+}
 
 func (p *Payload) check(now time.Time, clock string) error {
 	if !now.Before(p.Expires) {
