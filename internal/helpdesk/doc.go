@@ -32,6 +32,10 @@
 // (kind chat.transcript, subject the bound session's ID or else the
 // conversation's) records its message count and SHA-256.
 //
+// A server that stops cleanly keeps the open conversations (Config.Keep,
+// keep.go) and the next start takes them back, so that pages reconnect
+// to them after an upgrade; they are not recorded as ended.
+//
 // Limits: message length, events per conversation, open conversations
 // per source address, messages per second per conversation, and the
 // session-code throttle of the signaling server for visits with a code.

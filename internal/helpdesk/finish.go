@@ -115,11 +115,12 @@ func (h *Hub) PurgeTranscripts(ctx context.Context) {
 	}
 }
 
-// Close ends every open conversation (reason "server-stopping") and
-// records them: call it when the server stops.
+// Close keeps the open conversations for the next start (Config.Keep),
+// or ends them (reason "server-stopping") and records them when they
+// cannot be kept: call it when the server stops.
 func (h *Hub) Close(ctx context.Context) {
 	h.mu.Lock()
-	for _, c := range h.convs {
+	for _, c := range h.keepLocked(ctx) {
 		h.endLocked(c, "server-stopping")
 	}
 	for d := range h.desks {

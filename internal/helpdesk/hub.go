@@ -57,6 +57,9 @@ type Config struct {
 	Retention time.Duration
 	// Audit records chat.transcript entries; nil records nothing.
 	Audit *audit.Log
+	// Keep holds the open conversations across a restart (keep.go); nil
+	// ends them when the server stops, as "server-stopping".
+	Keep Keeper
 	// OriginPatterns are WebSocket Origin hosts accepted besides the
 	// request's own Host.
 	OriginPatterns []string
@@ -135,13 +138,18 @@ type Hub struct {
 	throttle  deskThrottle
 }
 
-// New returns a hub for cfg.
+// New returns a hub for cfg, with the conversations cfg.Keep kept from
+// the last run.
 func New(cfg Config) (*Hub, error) {
 	cfg.setDefaults()
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	return &Hub{cfg: cfg, convs: map[string]*conversation{}, desks: map[*desk]struct{}{}, perSource: map[netip.Addr]int{}}, nil
+	h := &Hub{cfg: cfg, convs: map[string]*conversation{}, desks: map[*desk]struct{}{}, perSource: map[netip.Addr]int{}}
+	if err := h.restore(context.Background()); err != nil {
+		return nil, err
+	}
+	return h, nil
 }
 
 // Handler serves the customer's and the operator's routes under /v1/desk/.

@@ -29,7 +29,7 @@ func (svc *Service) newDesk(public *url.URL, sessions helpdesk.Sessions) (*helpd
 	acc := svc.accounts
 	hub, err := helpdesk.New(helpdesk.Config{
 		Sessions: sessions, Auth: acc.auth, Transcripts: acc.st, Retention: svc.opts.ChatRetention,
-		Audit: acc.audit, OriginPatterns: []string{public.Host}, Logger: svc.opts.Logger,
+		Audit: acc.audit, Keep: acc.st, OriginPatterns: []string{public.Host}, Logger: svc.opts.Logger,
 	})
 	if err != nil {
 		return nil, err

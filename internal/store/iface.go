@@ -22,6 +22,7 @@ type Store interface {
 	TOTPs
 	APIKeys
 	ChatTranscripts
+	OpenConversations
 	Close() error
 }
 

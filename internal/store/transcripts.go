@@ -36,6 +36,17 @@ type ChatTranscripts interface {
 	PurgeChatTranscripts(ctx context.Context, t time.Time) (int, error)
 }
 
+// OpenConversations keeps the web chats still open when the server stops
+// for the next start to take back (package helpdesk's Keeper): opaque
+// snapshots, chat included, that live only until then.
+type OpenConversations interface {
+	// SaveOpenConversations replaces the kept snapshots with these.
+	SaveOpenConversations(ctx context.Context, snapshots [][]byte) error
+	// TakeOpenConversations returns the kept snapshots, in the order
+	// saved, and deletes them, in one transaction.
+	TakeOpenConversations(ctx context.Context) ([][]byte, error)
+}
+
 // ChatTranscriptFilter selects transcripts for ListChatTranscripts.
 type ChatTranscriptFilter struct {
 	Session string    // only those bound to this session; "" for any

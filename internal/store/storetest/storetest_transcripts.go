@@ -95,3 +95,25 @@ func testChatTranscriptList(t *testing.T, open func(*testing.T) store.Store) {
 		t.Errorf("listed %+v", tr)
 	}
 }
+
+// testOpenConversations: kept snapshots come back once, in order, across a
+// reopen; a second save replaces the first.
+func testOpenConversations(t *testing.T, open func(*testing.T) store.Store) {
+	ctx := context.Background()
+	s := openT(t, open)
+	if got, err := s.TakeOpenConversations(ctx); err != nil || len(got) != 0 {
+		t.Fatalf("nothing kept: %q %v", got, err)
+	}
+	must(t, s.SaveOpenConversations(ctx, [][]byte{[]byte("old")}))
+	must(t, s.SaveOpenConversations(ctx, [][]byte{[]byte(`{"id":"a"}`), []byte(`{"id":"b"}`)}))
+	s.Close()
+	s = openT(t, open)
+	got, err := s.TakeOpenConversations(ctx)
+	must(t, err)
+	if len(got) != 2 || string(got[0]) != `{"id":"a"}` || string(got[1]) != `{"id":"b"}` {
+		t.Fatalf("taken back %q, want the second save's two, in order", got)
+	}
+	if again, _ := s.TakeOpenConversations(ctx); len(again) != 0 {
+		t.Errorf("taken twice: %q", again)
+	}
+}
