@@ -76,10 +76,12 @@ Web chat transcripts (customer data: each show is audited as chat.read):
 Audit log:
   audit list [-after N] [-n N]
   audit verify                                   exit status 1 names the first broken entry
-  audit prune -older-than DURATION               remove entries older than DURATION (at least 24h),
-                                                 oldest first; the removal is itself an entry, and
-                                                 the kept chain still verifies (the server does it
-                                                 hourly for its -audit-retention)
+  audit prune -older-than DURATION               remove entries older than DURATION (at least 24h,
+                                                 and at least the server's -chat-retention, or stored
+                                                 transcripts lose their audit entry), oldest first;
+                                                 the removal is itself an entry, and the kept chain
+                                                 still verifies (the server does it hourly for its
+                                                 -audit-retention)
 
 Flags:
 `
