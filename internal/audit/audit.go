@@ -29,6 +29,7 @@ type Log struct {
 	st     store.AuditLog
 	logger *slog.Logger
 	now    func() time.Time
+	group  committer // concurrent Records share a transaction (commit.go)
 }
 
 // New returns a Log over st. logger (nil discards) hears about entries
@@ -50,7 +51,7 @@ func (l *Log) Record(ctx context.Context, e Entry) (Entry, error) {
 	if err != nil {
 		return Entry{}, err
 	}
-	rec, err := l.st.AppendAudit(ctx, seal)
+	rec, err := l.group.append(ctx, l.st, seal)
 	if err != nil {
 		return Entry{}, fmt.Errorf("audit %s: %w", e.Kind, err)
 	}

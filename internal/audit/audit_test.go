@@ -20,7 +20,7 @@ var update = flag.Bool("update", false, "rewrite golden files")
 
 var t0 = time.Date(2026, 3, 4, 5, 6, 7, 890, time.UTC)
 
-func openStore(t *testing.T, path string) *store.SQLite {
+func openStore(t testing.TB, path string) *store.SQLite {
 	t.Helper()
 	st, err := store.OpenSQLite(context.Background(), path)
 	if err != nil {
@@ -30,7 +30,7 @@ func openStore(t *testing.T, path string) *store.SQLite {
 	return st
 }
 
-func newLog(t *testing.T) (*Log, *store.SQLite) {
+func newLog(t testing.TB) (*Log, *store.SQLite) {
 	t.Helper()
 	st := openStore(t, filepath.Join(t.TempDir(), "tandem.db"))
 	clock := t0

@@ -134,6 +134,11 @@ type AuditLog interface {
 	// be last.Seq+1, in one write transaction, so that concurrent
 	// appenders, in this process or another, chain one after the other.
 	AppendAudit(ctx context.Context, seal func(last AuditRecord) (AuditRecord, error)) (AuditRecord, error)
+	// AppendAudits is AppendAudit for several records in one write
+	// transaction: each seal is called with the record before it (the
+	// previous seal's, the newest stored for the first), in order. All
+	// are appended or none.
+	AppendAudits(ctx context.Context, seals []func(last AuditRecord) (AuditRecord, error)) ([]AuditRecord, error)
 	// AuditRecords returns up to limit records with Seq > after, oldest
 	// first.
 	AuditRecords(ctx context.Context, after int64, limit int) ([]AuditRecord, error)

@@ -14,21 +14,39 @@ import (
 // SQLite), so reading the newest record and appending after it cannot
 // interleave with another writer.
 func (s *SQLite) AppendAudit(ctx context.Context, seal func(last AuditRecord) (AuditRecord, error)) (AuditRecord, error) {
-	var rec AuditRecord
+	recs, err := s.AppendAudits(ctx, []func(AuditRecord) (AuditRecord, error){seal})
+	if err != nil {
+		return AuditRecord{}, err
+	}
+	return recs[0], nil
+}
+
+// AppendAudits implements AuditLog: one transaction, so one commit (and
+// one sync of the WAL) for the whole batch.
+func (s *SQLite) AppendAudits(ctx context.Context, seals []func(last AuditRecord) (AuditRecord, error)) ([]AuditRecord, error) {
+	var recs []AuditRecord
 	err := s.tx(ctx, func(tx *sql.Tx) error {
+		recs = recs[:0]
 		last, err := scanAudit(tx.QueryRowContext(ctx, "SELECT "+auditCols+" FROM audit_log ORDER BY seq DESC LIMIT 1"))
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return err
 		}
-		if rec, err = seal(last); err != nil {
-			return err
+		for _, seal := range seals {
+			rec, err := seal(last)
+			if err != nil {
+				return err
+			}
+			if err := insertAudit(ctx, tx, last, rec); err != nil {
+				return err
+			}
+			recs, last = append(recs, rec), rec
 		}
-		return insertAudit(ctx, tx, last, rec)
+		return nil
 	})
 	if err != nil {
-		return AuditRecord{}, fmt.Errorf("append audit record: %w", err)
+		return nil, fmt.Errorf("append audit record: %w", err)
 	}
-	return rec, nil
+	return recs, nil
 }
 
 // PruneAudit implements AuditLog. The row in audit_pruning is what lets

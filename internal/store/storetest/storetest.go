@@ -38,6 +38,7 @@ func Run(t *testing.T, f Factory) {
 		{"AuditLog", testAuditLog},
 		{"AuditLogConcurrent", testAuditLogConcurrent},
 		{"AuditPrune", testAuditPrune},
+		{"AuditBatch", testAuditBatch},
 		{"OpenConversations", testOpenConversations},
 		{"SetupTokens", testSetupTokens},
 		{"Permissions", testPermissions},

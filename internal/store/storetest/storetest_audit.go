@@ -260,3 +260,28 @@ func testAuditRecordsAbout(t *testing.T, open func(*testing.T) store.Store) {
 		t.Errorf("record read back as %+v", r)
 	}
 }
+
+// testAuditBatch: AppendAudits chains its seals in order after the newest
+// record and appends all of them or, when one fails, none.
+func testAuditBatch(t *testing.T, open func(*testing.T) store.Store) {
+	ctx := context.Background()
+	s := openT(t, open)
+	if _, err := s.AppendAudit(ctx, next("first")); err != nil {
+		t.Fatal(err)
+	}
+	recs, err := s.AppendAudits(ctx, []func(store.AuditRecord) (store.AuditRecord, error){next("a"), next("b"), next("c")})
+	if err != nil || len(recs) != 3 || recs[0].Seq != 2 || recs[2].Seq != 4 || string(recs[1].Prev) != "hash-2" {
+		t.Fatalf("batch: %+v %v", recs, err)
+	}
+	boom := errors.New("boom")
+	_, err = s.AppendAudits(ctx, []func(store.AuditRecord) (store.AuditRecord, error){next("d"),
+		func(store.AuditRecord) (store.AuditRecord, error) { return store.AuditRecord{}, boom }})
+	if !errors.Is(err, boom) {
+		t.Errorf("a failing seal: %v", err)
+	}
+	all, err := s.AuditRecords(ctx, 0, 100)
+	must(t, err)
+	if len(all) != 4 || all[3].Kind != "c" {
+		t.Errorf("after a failed batch: %d records (last %q), want 4 ending with c", len(all), all[len(all)-1].Kind)
+	}
+}
