@@ -298,6 +298,10 @@ func (failingAudit) AppendAudit(context.Context, func(store.AuditRecord) (store.
 	return store.AuditRecord{}, errors.New("disk full")
 }
 
+func (failingAudit) AppendAudits(context.Context, []func(store.AuditRecord) (store.AuditRecord, error)) ([]store.AuditRecord, error) {
+	return nil, errors.New("disk full")
+}
+
 // TestChatReadNeedsAudit: a transcript whose read cannot be recorded is
 // not returned.
 func TestChatReadNeedsAudit(t *testing.T) {
