@@ -38,6 +38,11 @@ func settingEngine(cfg Config, tweak func(*webrtc.SettingEngine)) webrtc.Setting
 	// With SRTP's default 64-packet replay window it would be discarded as
 	// too old, and the keyframe never completes.
 	se.SetSRTPReplayProtectionWindow(srtpReplayWindow)
+	// SCTP doubles its retransmission timeout on every loss, up to 60 s
+	// by default: after a network cut of some seconds the channels'
+	// next retransmission (chat, input, a file) could come a minute after
+	// the network is back. Capped, it comes within sctpRTOMax.
+	se.SetSCTPRTOMax(sctpRTOMax)
 	// Host candidates carry real addresses: mDNS names would only slow
 	// pion-to-pion links down and need multicast, which vnet lacks.
 	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)

@@ -2,6 +2,7 @@ package peer
 
 import (
 	"net"
+	"time"
 
 	"github.com/pion/transport/v5"
 	"github.com/pion/transport/v5/stdnet"
@@ -13,6 +14,11 @@ import (
 // drops cost SCTP retransmissions and halve its congestion window. Linux
 // caps the request at net.core.rmem_max / wmem_max.
 const udpBuffer = 4 << 20
+
+// sctpRTOMax bounds SCTP's retransmission back-off (see Config's use in
+// policy.go). Its minimum stays 1 s, so a slow path sees no spurious
+// retransmissions; only the wait after a long outage shrinks.
+const sctpRTOMax = 3 * time.Second
 
 // tuneThroughput applies the settings BenchmarkTransfer in internal/filexfer
 // measured against pion's defaults. What else was tried on loopback, with
