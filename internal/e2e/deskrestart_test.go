@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"path/filepath"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -23,20 +22,7 @@ func TestHelpChatSurvivesRestart(t *testing.T) {
 	b := binaries(t)
 	data := t.TempDir()
 	addr := "127.0.0.1:" + freePort(t)
-	run := func() *proc {
-		t.Helper()
-		s := start(t, b["signaling"], nil, "-addr", addr, "-data", data, "-relay=false")
-		for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-			if strings.Contains(s.output(), "Customer:") {
-				if conn, err := (&netDialer{}).dial(addr); err == nil {
-					conn.Close()
-					return s
-				}
-			}
-		}
-		t.Fatalf("signaling did not start\n%s\n%s", s.output(), s.stderr.String())
-		return nil
-	}
+	run := func() *proc { t.Helper(); s, _ := serveOn(t, b, addr, data); return s }
 	first := run()
 	roots, err := certs.Pool(filepath.Join(data, "cert.pem"))
 	if err != nil {

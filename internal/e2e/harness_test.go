@@ -211,18 +211,27 @@ func server(t *testing.T, b netlab.Binaries) *sigServer {
 	t.Helper()
 	data := t.TempDir()
 	addr := "127.0.0.1:" + freePort(t)
-	s := start(t, b["signaling"], nil, "-addr", addr, "-data", data, "-relay=false")
+	_, summary := serveOn(t, b, addr, data)
+	tok, _ := signalingtest.SetupToken(summary)
+	return &sigServer{url: "https://" + addr, data: data, ca: filepath.Join(data, "cert.pem"), setupToken: tok}
+}
+
+// serveOn runs signaling on addr with its data in data (no relay, and
+// args), waits until it has printed its start-up summary and listens, and
+// returns it with that summary.
+func serveOn(t *testing.T, b netlab.Binaries, addr, data string, args ...string) (*proc, string) {
+	t.Helper()
+	s := start(t, b["signaling"], nil, append([]string{"-addr", addr, "-data", data, "-relay=false"}, args...)...)
 	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
 		if out := s.output(); strings.Contains(out, "Customer:") {
 			if conn, err := (&netDialer{}).dial(addr); err == nil {
 				conn.Close()
-				tok, _ := signalingtest.SetupToken(out)
-				return &sigServer{url: "https://" + addr, data: data, ca: filepath.Join(data, "cert.pem"), setupToken: tok}
+				return s, out
 			}
 		}
 	}
 	t.Fatalf("signaling did not start\n%s\n%s", s.output(), s.stderr.String())
-	return nil
+	return nil, ""
 }
 
 // admin runs signaling admin on the server's data directory, with stdin,

@@ -25,21 +25,12 @@ func stampServer(t *testing.T, b netlab.Binaries, args ...string) *sigServer {
 	t.Helper()
 	data := t.TempDir()
 	addr := "127.0.0.1:" + freePort(t)
-	s := start(t, b["signaling"], nil, append([]string{"-addr", addr, "-data", data, "-relay=false", "-agent-binary", b["agent"]}, args...)...)
-	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-		if out := s.output(); strings.Contains(out, "Customer:") {
-			if conn, err := (&netDialer{}).dial(addr); err == nil {
-				conn.Close()
-				if !strings.Contains(out, "Agent download: "+b["agent"]) {
-					t.Fatalf("the summary does not name the agent download:\n%s", out)
-				}
-				tok, _ := signalingtest.SetupToken(out)
-				return &sigServer{url: "https://" + addr, data: data, ca: filepath.Join(data, "cert.pem"), setupToken: tok}
-			}
-		}
+	_, out := serveOn(t, b, addr, data, append([]string{"-agent-binary", b["agent"]}, args...)...)
+	if !strings.Contains(out, "Agent download: "+b["agent"]) {
+		t.Fatalf("the summary does not name the agent download:\n%s", out)
 	}
-	t.Fatalf("signaling did not start\n%s\n%s", s.output(), s.stderr.String())
-	return nil
+	tok, _ := signalingtest.SetupToken(out)
+	return &sigServer{url: "https://" + addr, data: data, ca: filepath.Join(data, "cert.pem"), setupToken: tok}
 }
 
 // download POSTs code to the agent route as the help page's form does and

@@ -52,6 +52,9 @@ func (h *Hub) keepLocked(ctx context.Context) []*conversation {
 			continue
 		}
 		open = append(open, c)
+		if h.cfg.Keep == nil {
+			continue
+		}
 		b, _ := json.Marshal(snapshot{ID: c.id, KeyHash: c.keyHash[:], Name: c.name, Topic: c.topic, Lang: c.lang,
 			Source: c.source, Started: c.started, Last: c.last, OperatorID: c.operatorID, Operator: c.operator,
 			Session: c.session, Events: c.events, CIDs: c.cids})
