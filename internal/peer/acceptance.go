@@ -43,7 +43,9 @@ const (
 	// TLS ones, win over a TLS pair that happened to answer first: in the
 	// namespace lab a relay-only session otherwise settled on TURN over
 	// TLS in some runs although UDP to the relay was open (1 run in 5 at
-	// 100 ms under the load of a parallel build, none in 6 at 300 ms).
+	// 100 ms under the load of a parallel build, none in 6 at 300 ms, but
+	// once more in CI). relayGate now keeps TLS pairs out of that race
+	// whenever the relay answers over UDP within its head start.
 	relayOnlyWait = 300 * time.Millisecond
 )
 

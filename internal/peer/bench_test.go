@@ -15,6 +15,9 @@ import (
 // candidates, "relayed" relay-only through a pion/turn server on loopback.
 // "relayed-pion-waits" is the baseline for "relayed": the same links with
 // pion's default candidate acceptance waits put back (see acceptance.go).
+// "tls-udp-blocked" is relayed over TLS with the relay's UDP URL given but
+// silent, and so pays relayGate's head start; "tls-only", its baseline, is
+// given the TLS URL alone.
 func BenchmarkConnect(b *testing.B) {
 	pionWaits := func(se *webrtc.SettingEngine) {
 		se.SetSrflxAcceptanceMinWait(500 * time.Millisecond)
@@ -23,17 +26,22 @@ func BenchmarkConnect(b *testing.B) {
 	}
 	for _, bc := range []struct {
 		name    string
-		relayed bool
+		relayed string // "", "udp", "tls-only" or "tls-udp-blocked"
 		tweak   func(*webrtc.SettingEngine)
 	}{
-		{"direct", false, nil},
-		{"relayed", true, nil},
-		{"relayed-pion-waits", true, pionWaits},
+		{"direct", "", nil},
+		{"relayed", "udp", nil},
+		{"relayed-pion-waits", "udp", pionWaits},
+		{"tls-only", "tls-only", nil},
+		{"tls-udp-blocked", "tls-udp-blocked", nil},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			cfg := Config{IncludeLoopback: true}
-			if bc.relayed {
+			switch bc.relayed {
+			case "udp":
 				cfg = Config{RelayOnly: true, ICEServers: loopbackRelay(b)}
+			case "tls-only", "tls-udp-blocked":
+				cfg = tlsRelayConfig(b, bc.relayed == "tls-udp-blocked")
 			}
 			var total time.Duration
 			for b.Loop() {
@@ -81,6 +89,23 @@ func loopbackRelay(b *testing.B) []webrtc.ICEServer {
 		URLs:     []string{"turn:" + pc.LocalAddr().String() + "?transport=udp"},
 		Username: cred.Username, Credential: cred.Password,
 	}}
+}
+
+// tlsRelayConfig is a relay-only config for a loopback relay over TLS,
+// with a silent UDP relay URL before it when udpBlocked.
+func tlsRelayConfig(b *testing.B, udpBlocked bool) Config {
+	ca, cert := privateCA(b)
+	r := startDualRelay(b, cert)
+	urls := []string{"turns:" + r.tls + "?transport=tcp"}
+	if udpBlocked {
+		silent := must(net.ListenPacket("udp4", "127.0.0.1:0"))(b)
+		b.Cleanup(func() { _ = silent.Close() })
+		urls = append([]string{"turn:" + silent.LocalAddr().String() + "?transport=udp"}, urls...)
+	}
+	cred := must(issueCred())(b)
+	return Config{RelayOnly: true, RootCAs: ca, ICEServers: []webrtc.ICEServer{{
+		URLs: urls, Username: cred.Username, Credential: cred.Password,
+	}}}
 }
 
 // BenchmarkThroughput sends 64 KiB messages on "file" with Send's

@@ -28,6 +28,7 @@ type Link struct {
 	out      *outbox
 	channels map[string]*Channel
 	events   chan event
+	relays   *relayDialer // nil without TCP or TLS relay URLs
 
 	mu      sync.Mutex // serializes signaling; guards pending
 	pending []webrtc.ICECandidateInit
@@ -73,12 +74,13 @@ func newLink(cfg Config, tweak func(*webrtc.SettingEngine)) (*Link, error) {
 		quit:       make(chan struct{}),
 		supervised: make(chan struct{}),
 		done:       make(chan struct{}),
+		relays:     turnTLSDialer(cfg),
 	}
 	me, ir, err := mediaAPI(cfg, &l.media)
 	if err != nil {
 		return nil, fmt.Errorf("new link: %w", err)
 	}
-	api := webrtc.NewAPI(webrtc.WithSettingEngine(settingEngine(cfg, tweak)),
+	api := webrtc.NewAPI(webrtc.WithSettingEngine(settingEngine(cfg, l.relays, tweak)),
 		webrtc.WithMediaEngine(me), webrtc.WithInterceptorRegistry(ir))
 	pc, err := api.NewPeerConnection(rtc)
 	if err != nil {

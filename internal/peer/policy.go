@@ -25,9 +25,10 @@ const (
 const srtpReplayWindow = 4096
 
 // settingEngine returns the SettingEngine carrying the cipher policy and the
-// network options of cfg. Certificate fingerprint verification is never
+// network options of cfg, with relays (nil: none) dialing TCP and TLS
+// relays. Certificate fingerprint verification is never
 // disabled.
-func settingEngine(cfg Config, tweak func(*webrtc.SettingEngine)) webrtc.SettingEngine {
+func settingEngine(cfg Config, relays *relayDialer, tweak func(*webrtc.SettingEngine)) webrtc.SettingEngine {
 	var se webrtc.SettingEngine
 	se.SetDTLSCipherSuites(DTLSCipherSuite)
 	se.SetSRTPProtectionProfiles(SRTPProfile)
@@ -54,8 +55,8 @@ func settingEngine(cfg Config, tweak func(*webrtc.SettingEngine)) webrtc.Setting
 		se.SetNet(cfg.Net)
 	}
 	tuneThroughput(&se, cfg)
-	if d := turnTLSDialer(cfg); d != nil {
-		se.SetICEProxyDialer(d)
+	if relays != nil {
+		se.SetICEProxyDialer(relays)
 	}
 	if tweak != nil {
 		tweak(&se)

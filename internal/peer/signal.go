@@ -171,6 +171,9 @@ func (l *Link) onCandidate(c *webrtc.ICECandidate) {
 	if c == nil {
 		return // gathering complete
 	}
+	if c.Typ == webrtc.ICECandidateTypeRelay {
+		l.relays.relayGathered()
+	}
 	init := c.ToJSON()
 	l.mu.Lock()
 	l.out.push(Signal{Candidate: &init})

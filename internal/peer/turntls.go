@@ -29,7 +29,8 @@ const relayDialTimeout = 10 * time.Second
 type relayDialer struct {
 	tlsAddrs map[string]string // host:port of a turns: URL -> server name
 	roots    *x509.CertPool
-	proxy    proxyFunc // nil: always direct
+	proxy    proxyFunc  // nil: always direct
+	gate     *relayGate // nil: no UDP relay URL to give a head start to
 	dialer   net.Dialer
 }
 
@@ -38,11 +39,15 @@ type relayDialer struct {
 func turnTLSDialer(cfg Config) *relayDialer {
 	d := &relayDialer{tlsAddrs: map[string]string{}, roots: cfg.RootCAs, proxy: envProxy()}
 	d.dialer.Timeout = relayDialTimeout
-	tcp := false
+	tcp, udp := false, false
 	for _, s := range cfg.ICEServers {
 		for _, raw := range s.URLs {
 			u, err := stun.ParseURI(raw)
-			if err != nil || u.Proto != stun.ProtoTypeTCP {
+			if err != nil {
+				continue
+			}
+			if u.Proto != stun.ProtoTypeTCP {
+				udp = udp || u.Scheme == stun.SchemeTypeTURN
 				continue
 			}
 			tcp = true
@@ -54,11 +59,27 @@ func turnTLSDialer(cfg Config) *relayDialer {
 	if !tcp {
 		return nil
 	}
+	if udp {
+		d.gate = &relayGate{headStart: relayHeadStart}
+	}
 	return d
+}
+
+// relayGathered tells the dialer a local relay candidate was gathered (see
+// relayGate). d may be nil.
+func (d *relayDialer) relayGathered() {
+	if d != nil && d.gate != nil {
+		d.gate.relayGathered()
+	}
 }
 
 // Dial implements golang.org/x/net/proxy.Dialer for pion's ICE agent.
 func (d *relayDialer) Dial(network, addr string) (net.Conn, error) {
+	if d.gate != nil {
+		if err := d.gate.wait(); err != nil {
+			return nil, err
+		}
+	}
 	conn, err := d.dialTCP(network, addr)
 	if err != nil {
 		return nil, err

@@ -80,7 +80,7 @@ func startTLSRelay(t *testing.T, cert tls.Certificate) (*turn.Server, string) {
 
 // privateCA returns a CA pool and a relay certificate for 127.0.0.1 it
 // signed.
-func privateCA(t *testing.T) (*x509.CertPool, tls.Certificate) {
+func privateCA(t testing.TB) (*x509.CertPool, tls.Certificate) {
 	t.Helper()
 	caKey := must(ecdsa.GenerateKey(elliptic.P256(), rand.Reader))(t)
 	caTmpl := &x509.Certificate{
