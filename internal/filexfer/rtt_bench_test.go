@@ -2,17 +2,16 @@ package filexfer
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"io"
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync/atomic"
 	"testing"
 	"time"
-
-	"github.com/pion/transport/v5"
-	"github.com/pion/transport/v5/stdnet"
 
 	"github.com/tandem-remote/tandem/internal/netlab"
 	"github.com/tandem-remote/tandem/internal/peer"
@@ -28,20 +27,38 @@ const rttSize = 64 << 20
 // the bar is Tandem ≥ 0.9× TCP. Linux's TCP grows its window to the path;
 // SCTP is held to what the sender may have in flight. Needs root (skips
 // otherwise).
+//
+// While the file streams, a small message on the chat channel every 20 ms
+// measures what the transfer costs the link's other channels: pion's SCTP
+// queues every stream's messages in one FIFO, so a chat line or a key
+// waits behind whatever file data the sender has queued. chat-extra-ms is
+// a message's delay beyond the path's own one-way delay (median and
+// worst over all iterations).
 func BenchmarkTransferRTT(b *testing.B) {
 	netlab.Require(b)
 	path := netlab.NewDelayedPath(b, 25*time.Millisecond)
 	src := filepath.Join(b.TempDir(), "rtt.bin")
 	check(b, os.WriteFile(src, make([]byte, rttSize), 0o600))
 	var tcp, ours time.Duration
+	var extra []time.Duration
 	for b.Loop() {
 		tcp += timeTCP(b, path)
-		ours += timePeer(b, path, src)
+		took, delays := timePeer(b, path, src)
+		ours += took
+		for _, d := range delays {
+			extra = append(extra, d-path.Delay)
+		}
 	}
 	gbps := func(d time.Duration) float64 { return float64(b.N) * rttSize * 8 / 1e9 / d.Seconds() }
 	b.ReportMetric(gbps(tcp), "tcp-Gbit/s")
 	b.ReportMetric(gbps(ours), "tandem-Gbit/s")
 	b.ReportMetric(tcp.Seconds()/ours.Seconds(), "tandem/tcp")
+	if len(extra) > 0 {
+		slices.Sort(extra)
+		ms := func(d time.Duration) float64 { return float64(d) / 1e6 }
+		b.ReportMetric(ms(extra[len(extra)/2]), "chat-extra-ms-p50")
+		b.ReportMetric(ms(extra[len(extra)-1]), "chat-extra-ms-max")
+	}
 }
 
 // timeTCP sends rttSize bytes from Left to Right over one TCP connection
@@ -86,8 +103,9 @@ func timeTCP(b *testing.B, p *netlab.DelayedPath) time.Duration {
 	return time.Since(t0)
 }
 
-// timePeer connects a link across the path and returns how long Send took.
-func timePeer(b *testing.B, p *netlab.DelayedPath, src string) time.Duration {
+// timePeer connects a link across the path and returns how long Send took
+// and how long each chat message sent meanwhile took to arrive.
+func timePeer(b *testing.B, p *netlab.DelayedPath, src string) (time.Duration, []time.Duration) {
 	b.StopTimer()
 	defer b.StartTimer()
 	off, ans := nsLinks(b, p.Left, p.Right)
@@ -96,12 +114,56 @@ func timePeer(b *testing.B, p *netlab.DelayedPath, src string) time.Duration {
 	start(b, ans.Channel(peer.ChannelFile), Config{Dir: dir}, accept)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
+	probe := startChatProbe(ctx, off.Channel(peer.ChannelChat), ans.Channel(peer.ChannelChat))
 	t0 := time.Now()
 	res, err := a.ep.Send(ctx, src)
 	took := time.Since(t0)
+	delays := probe()
 	check(b, err)
 	check(b, os.Remove(filepath.Join(dir, res.Name)))
-	return took
+	return took, delays
+}
+
+// startChatProbe sends the send time on from every 20 ms and reads it on
+// to. The function it returns stops the probe and returns each message's
+// delay.
+func startChatProbe(ctx context.Context, from, to *peer.Channel) func() []time.Duration {
+	ctx, cancel := context.WithCancel(ctx)
+	var delays []time.Duration
+	read := make(chan struct{})
+	go func() {
+		defer close(read)
+		for {
+			m, err := to.Recv(ctx)
+			if err != nil || len(m) != 8 {
+				return
+			}
+			sent := time.Unix(0, int64(binary.BigEndian.Uint64(m)))
+			delays = append(delays, time.Since(sent))
+		}
+	}()
+	sent := make(chan struct{})
+	go func() {
+		defer close(sent)
+		tick := time.NewTicker(20 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+			}
+			if from.Send(ctx, binary.BigEndian.AppendUint64(nil, uint64(time.Now().UnixNano()))) != nil {
+				return
+			}
+		}
+	}()
+	return func() []time.Duration {
+		cancel()
+		<-sent
+		<-read
+		return delays
+	}
 }
 
 // nsLinks is links with the Offerer in left and the Answerer in right.
@@ -110,7 +172,7 @@ func nsLinks(t testing.TB, left, right *netlab.NS) (off, ans *peer.Link) {
 	ctx := testContext(t, 30*time.Second)
 	var to [2]atomic.Pointer[peer.Link]
 	mk := func(role peer.Role, other int, ns *netlab.NS) *peer.Link {
-		l, err := peer.New(peer.Config{Role: role, Net: newNSNet(t, ns), Send: func(s peer.Signal) error {
+		l, err := peer.New(peer.Config{Role: role, Net: ns.Net(t), Send: func(s peer.Signal) error {
 			return to[other].Load().HandleSignal(ctx, s)
 		}})
 		check(t, err)
@@ -128,42 +190,4 @@ func nsLinks(t testing.TB, left, right *netlab.NS) (off, ans *peer.Link) {
 	_, err = ans.WaitConnected(ctx)
 	check(t, err)
 	return off, ans
-}
-
-// nsNet is the host network as seen from inside a namespace: its
-// interfaces, and sockets opened there, with the socket buffers a link
-// asks for on the host's own network.
-type nsNet struct {
-	*stdnet.Net
-	ns *netlab.NS
-}
-
-func newNSNet(t testing.TB, ns *netlab.NS) transport.Net {
-	t.Helper()
-	var n *stdnet.Net
-	check(t, ns.Do(func() (err error) {
-		n, err = stdnet.NewNet()
-		return err
-	}))
-	return nsNet{n, ns}
-}
-
-func (n nsNet) ListenUDP(network string, laddr *net.UDPAddr) (c transport.UDPConn, err error) {
-	err = n.ns.Do(func() error {
-		c, err = n.Net.ListenUDP(network, laddr)
-		return err
-	})
-	if err == nil {
-		_ = c.SetReadBuffer(4 << 20)
-		_ = c.SetWriteBuffer(4 << 20)
-	}
-	return c, err
-}
-
-func (n nsNet) ListenPacket(network, address string) (c net.PacketConn, err error) {
-	err = n.ns.Do(func() error {
-		c, err = n.Net.ListenPacket(network, address)
-		return err
-	})
-	return c, err
 }

@@ -2,6 +2,7 @@ package netlab
 
 import (
 	"fmt"
+	"net"
 	"net/netip"
 	"os"
 	"runtime"
@@ -10,6 +11,8 @@ import (
 	"time"
 	"unsafe"
 
+	"github.com/pion/transport/v5"
+	"github.com/pion/transport/v5/stdnet"
 	"golang.org/x/sys/unix"
 )
 
@@ -142,4 +145,50 @@ func (ns *NS) Do(fn func() error) error {
 		errc <- fn()
 	}()
 	return <-errc
+}
+
+// Net is the network as seen from inside ns, for a peer.Link's Config.Net:
+// the namespace's interfaces, and UDP sockets opened there with the 4 MiB
+// buffers a link asks for on the host's own network.
+func (ns *NS) Net(t testing.TB) transport.Net {
+	t.Helper()
+	var n *stdnet.Net
+	if err := ns.Do(func() (err error) {
+		n, err = stdnet.NewNet()
+		return err
+	}); err != nil {
+		t.Fatalf("netlab: network of %s: %v", ns.Name, err)
+	}
+	return nsNet{n, ns}
+}
+
+type nsNet struct {
+	*stdnet.Net
+	ns *NS
+}
+
+const nsUDPBuffer = 4 << 20
+
+func (n nsNet) ListenUDP(network string, laddr *net.UDPAddr) (c transport.UDPConn, err error) {
+	err = n.ns.Do(func() error {
+		c, err = n.Net.ListenUDP(network, laddr)
+		return err
+	})
+	if err == nil {
+		_ = c.SetReadBuffer(nsUDPBuffer)
+		_ = c.SetWriteBuffer(nsUDPBuffer)
+	}
+	return c, err
+}
+
+func (n nsNet) ListenPacket(network, address string) (c net.PacketConn, err error) {
+	err = n.ns.Do(func() error {
+		c, err = n.Net.ListenPacket(network, address)
+		return err
+	})
+	if u, ok := c.(*net.UDPConn); ok && err == nil {
+		_ = u.SetReadBuffer(nsUDPBuffer)
+		_ = u.SetWriteBuffer(nsUDPBuffer)
+	}
+	return c, err
 }

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/pion/webrtc/v4"
 )
@@ -28,13 +30,9 @@ var channelIDs = []string{ChannelControl, ChannelInput, ChannelFile, ChannelChat
 // unreliable lists the channels that neither keep order nor retransmit.
 var unreliable = map[string]bool{ChannelCursor: true}
 
-// Send blocks while more than sendHighWater bytes are queued in SCTP and
-// resumes when the queue drains below sendLowWater.
-const (
-	sendHighWater = 1 << 20
-	sendLowWater  = 256 << 10
-	recvQueue     = 256
-)
+// recvQueue is how many received messages wait for Recv before the
+// channel stops reading (see deliver).
+const recvQueue = 256
 
 // ErrChannelClosed is returned by Send and Recv once the channel or its link
 // has closed.
@@ -48,11 +46,14 @@ type Channel struct {
 	openOnce sync.Once
 	shutOnce sync.Once
 	low      chan struct{}
+	lowMark  atomic.Uint64 // the low threshold last given to dc
 	recv     chan []byte
+	win      *sendWindow
 }
 
 func openChannels(pc *webrtc.PeerConnection) (map[string]*Channel, error) {
 	chans := make(map[string]*Channel, len(channelIDs))
+	win := newSendWindow(pc.SCTP())
 	for i, name := range channelIDs {
 		negotiated, id := true, uint16(i)
 		init := &webrtc.DataChannelInit{Negotiated: &negotiated, ID: &id}
@@ -64,20 +65,20 @@ func openChannels(pc *webrtc.PeerConnection) (map[string]*Channel, error) {
 		if err != nil {
 			return nil, fmt.Errorf("create %s channel: %w", name, err)
 		}
-		chans[name] = newChannel(dc)
+		chans[name] = newChannel(dc, win)
 	}
 	return chans, nil
 }
 
-func newChannel(dc *webrtc.DataChannel) *Channel {
+func newChannel(dc *webrtc.DataChannel, win *sendWindow) *Channel {
 	c := &Channel{
 		dc:     dc,
 		open:   make(chan struct{}),
 		closed: make(chan struct{}),
 		low:    make(chan struct{}, 1),
 		recv:   make(chan []byte, recvQueue),
+		win:    win,
 	}
-	dc.SetBufferedAmountLowThreshold(sendLowWater)
 	dc.OnBufferedAmountLow(c.signalLow)
 	dc.OnOpen(func() { c.openOnce.Do(func() { close(c.open) }) })
 	dc.OnClose(c.shut)
@@ -112,15 +113,28 @@ func (c *Channel) Opened() <-chan struct{} { return c.open }
 // Closed is closed once the channel or its link has closed.
 func (c *Channel) Closed() <-chan struct{} { return c.closed }
 
-// Send sends one message. It waits for the channel to open and, while too
-// much is queued already, for the queue to drain, or for ctx.
+// Send sends one message. It waits for the channel to open and, while more
+// than the link's high water is queued already (see sendWindow), for the
+// queue to drain to three quarters of it, or for ctx.
 func (c *Channel) Send(ctx context.Context, p []byte) error {
 	if err := c.wait(ctx, c.open); err != nil {
 		return err
 	}
 	waited := false
-	for c.dc.BufferedAmount() > sendHighWater {
-		if err := c.wait(ctx, c.low); err != nil {
+	for {
+		high := c.win.highWater()
+		if c.dc.BufferedAmount() <= high {
+			break
+		}
+		// pion signals the queue draining past the threshold, so it is
+		// set before the queue is read again: read above, it can only
+		// drain past it later. The timer covers a threshold that moved
+		// under a concurrent Send.
+		if low := high - high/4; c.lowMark.Swap(low) != low {
+			c.dc.SetBufferedAmountLowThreshold(low)
+			continue
+		}
+		if err := c.waitLow(ctx); err != nil {
 			return err
 		}
 		waited = true
@@ -134,6 +148,22 @@ func (c *Channel) Send(ctx context.Context, p []byte) error {
 		return fmt.Errorf("send on %s: %w", c.Name(), err)
 	}
 	return nil
+}
+
+// waitLow waits for the queue to drain to its threshold, or windowEvery.
+func (c *Channel) waitLow(ctx context.Context) error {
+	t := time.NewTimer(windowEvery)
+	defer t.Stop()
+	select {
+	case <-c.low:
+		return nil
+	case <-t.C:
+		return nil
+	case <-c.closed:
+		return ErrChannelClosed
+	case <-ctx.Done():
+		return fmt.Errorf("send on %s: %w", c.Name(), ctx.Err())
+	}
 }
 
 func (c *Channel) wait(ctx context.Context, ready <-chan struct{}) error {

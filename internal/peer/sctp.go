@@ -21,13 +21,15 @@ const udpBuffer = 4 << 20
 const sctpRTOMax = 3 * time.Second
 
 // tuneThroughput applies the settings BenchmarkTransfer in internal/filexfer
-// measured against pion's defaults. What else was tried on loopback, with
-// no gain beyond the noise: SCTP zero checksum (CRC32c is already cheap),
-// a 4-16 MiB SCTP receive buffer, a larger minimum cwnd or fast-retransmit
-// window, 4 MiB send water marks, 16 KiB messages. The limit is pion's CPU
-// cost per 1191-byte SCTP packet (a fixed MTU in webrtc v4): one DTLS
-// record, one sendto, several allocations each.
+// measured against pion's defaults, and the receive window a long path
+// needs (BenchmarkTransferRTT; see sendWindow). What else was tried on
+// loopback, with no gain beyond the noise: SCTP zero checksum (CRC32c is
+// already cheap), a larger minimum cwnd or fast-retransmit window, 4 MiB
+// send water marks, 16 KiB messages. The limit there is pion's CPU cost per
+// 1191-byte SCTP packet (a fixed MTU in webrtc v4): one DTLS record, one
+// sendto, several allocations each.
 func tuneThroughput(se *webrtc.SettingEngine, cfg Config) {
+	se.SetSCTPMaxReceiveBufferSize(sctpReceiveBuffer)
 	if cfg.Net == nil {
 		if n, err := newBufferedNet(); err == nil {
 			se.SetNet(n)

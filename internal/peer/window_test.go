@@ -1,0 +1,138 @@
+package peer
+
+import (
+	"testing"
+	"time"
+
+	"github.com/pion/webrtc/v4"
+
+	"github.com/tandem-remote/tandem/internal/netlab"
+)
+
+// fakeSCTP is an association's counters, advanced by hand.
+type fakeSCTP struct {
+	now  time.Time
+	sent uint64
+	srtt float64
+}
+
+func (f *fakeSCTP) window() *sendWindow {
+	return &sendWindow{
+		stats: func() webrtc.SCTPTransportStats {
+			return webrtc.SCTPTransportStats{BytesSent: f.sent, SmoothedRoundTripTime: f.srtt}
+		},
+		now:  func() time.Time { return f.now },
+		high: windowMin,
+	}
+}
+
+// send advances the clock by d while SCTP sends at rate bytes a second
+// with a smoothed round trip of srtt seconds.
+func (f *fakeSCTP) send(d time.Duration, rate, srtt float64) {
+	f.now = f.now.Add(d)
+	f.sent += uint64(rate * d.Seconds())
+	f.srtt = srtt
+}
+
+func TestSendWindowFollowsPath(t *testing.T) {
+	f := &fakeSCTP{now: time.Unix(1e9, 0)}
+	w := f.window()
+	if got := w.highWater(); got != windowMin {
+		t.Fatalf("before any estimate: %d, want windowMin", got)
+	}
+	// 40 MB/s at 50 ms: 1.5 × 2 MB.
+	f.send(windowEvery, 40e6, 0.050)
+	if got, want := w.highWater(), uint64(3e6); got != want {
+		t.Fatalf("40 MB/s at 50 ms: %d, want %d", got, want)
+	}
+	// Within windowEvery the estimate stands.
+	f.send(windowEvery/2, 40e6, 0.001)
+	if got := w.highWater(); got != 3e6 {
+		t.Fatalf("re-estimated after %v: %d", windowEvery/2, got)
+	}
+	// A queue that fills raises the latest round trip, not the path's:
+	// the estimate keeps the smallest.
+	f.send(windowEvery/2, 40e6, 0.050)
+	w.highWater()
+	f.send(windowEvery, 40e6, 0.200)
+	if got, want := w.highWater(), uint64(3e6); got != want {
+		t.Fatalf("inflated round trip: %d, want %d (the smallest round trip's)", got, want)
+	}
+	// A fast loopback stays at the floor.
+	f2 := &fakeSCTP{now: f.now}
+	lo := f2.window()
+	lo.highWater()
+	f2.send(windowEvery, 100e6, 0.0005)
+	if got := lo.highWater(); got != windowMin {
+		t.Fatalf("loopback: %d, want windowMin", got)
+	}
+	// A path faster than windowMax can carry is held there.
+	f.send(windowEvery, 1e9, 0.050)
+	if got := w.highWater(); got != windowMax {
+		t.Fatalf("1 GB/s at 50 ms: %d, want windowMax", got)
+	}
+	// After an idle spell the next estimate starts again from the floor.
+	f.send(time.Minute, 0, 0.050)
+	if got := w.highWater(); got != windowMin {
+		t.Fatalf("after idling: %d, want windowMin", got)
+	}
+}
+
+// TestSendWindowOnLongPath streams on a real kernel path with a 300 ms
+// round trip (netlab.DelayedPath; needs root). The sender must come to
+// have twice windowMin queued at once. With the fixed 1 MiB high water it
+// had before, it never had more than 1 MiB and a message (Send waits only
+// above it), so it could never carry more than 3.5 MB/s on this path.
+// Both links also stay usable: a message on another channel arrives while
+// the stream runs.
+func TestSendWindowOnLongPath(t *testing.T) {
+	netlab.Require(t)
+	checkLeaks(t)
+	path := netlab.NewDelayedPath(t, 150*time.Millisecond)
+	ctx := testContext(t, 90*time.Second)
+	p := newPair(t, Config{Net: path.Left.Net(t)}, Config{Net: path.Right.Net(t)}, nil)
+	p.connect(ctx, t)
+	src, dst := p.off.Channel(ChannelFile), p.ans.Channel(ChannelFile)
+	go func() {
+		for {
+			if _, err := dst.Recv(ctx); err != nil {
+				return
+			}
+		}
+	}()
+	msg := make([]byte, 64<<10)
+	var most uint64
+	t0 := time.Now()
+	for most <= 2*windowMin {
+		check(t, src.Send(ctx, msg))
+		most = max(most, uint64(src.dc.BufferedAmount()))
+	}
+	t.Logf("queued %d bytes at once; high water %d after %v", most, src.win.highWater(), time.Since(t0))
+	roundTrip(ctx, t, p.off, p.ans)
+}
+
+// TestSendWindowOnLoopback streams over loopback, where the round trip is
+// well below a millisecond: the high water must stay at windowMin however
+// long the queue makes the latest round trip.
+func TestSendWindowOnLoopback(t *testing.T) {
+	checkLeaks(t)
+	ctx := testContext(t, 60*time.Second)
+	p := newPair(t, Config{IncludeLoopback: true}, Config{IncludeLoopback: true}, nil)
+	p.connect(ctx, t)
+	src, dst := p.off.Channel(ChannelFile), p.ans.Channel(ChannelFile)
+	go func() {
+		for {
+			if _, err := dst.Recv(ctx); err != nil {
+				return
+			}
+		}
+	}()
+	msg := make([]byte, 64<<10)
+	for range (64 << 20) / len(msg) {
+		check(t, src.Send(ctx, msg))
+		if h := src.win.highWater(); h != windowMin {
+			t.Fatalf("high water %d on loopback, want windowMin (%d); smallest round trip %.2f ms",
+				h, windowMin, src.win.minRTT*1e3)
+		}
+	}
+}
