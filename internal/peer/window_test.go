@@ -136,3 +136,71 @@ func TestSendWindowOnLoopback(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkLongPath streams 64 MiB on "file" over a real kernel path with
+// a 50 ms round trip (netlab.DelayedPath; needs root), once per iteration
+// on each of two fresh links, alternating so that both see the same load:
+//
+//   - fixed: a link whose high water stays at 1 MiB (refilled from 768
+//     KiB), with pion's default 1 MiB receive window: the window Tandem
+//     had before sendWindow, which refilled from 256 KiB;
+//   - adaptive: the link as it is.
+//
+// It reports each one's Mbit/s and their ratio.
+func BenchmarkLongPath(b *testing.B) {
+	netlab.Require(b)
+	path := netlab.NewDelayedPath(b, 25*time.Millisecond)
+	var fixed, adaptive time.Duration
+	for b.Loop() {
+		fixed += streamOnce(b, path, true)
+		adaptive += streamOnce(b, path, false)
+	}
+	mbps := func(d time.Duration) float64 { return float64(b.N) * longPathSize * 8 / 1e6 / d.Seconds() }
+	b.ReportMetric(mbps(fixed), "fixed-Mbit/s")
+	b.ReportMetric(mbps(adaptive), "adaptive-Mbit/s")
+	b.ReportMetric(fixed.Seconds()/adaptive.Seconds(), "adaptive/fixed")
+}
+
+const longPathSize = 64 << 20
+
+// streamOnce connects a pair across path and returns how long sending
+// longPathSize bytes took until the last was received.
+func streamOnce(b *testing.B, path *netlab.DelayedPath, fixed bool) time.Duration {
+	b.StopTimer()
+	defer b.StartTimer()
+	ctx := testContext(b, 5*time.Minute)
+	var tweak func(*webrtc.SettingEngine)
+	if fixed {
+		tweak = func(se *webrtc.SettingEngine) { se.SetSCTPMaxReceiveBufferSize(0) }
+	}
+	p := newPairTweaked(b, Config{Net: path.Left.Net(b)}, Config{Net: path.Right.Net(b)}, nil, tweak, tweak)
+	p.connect(ctx, b)
+	src, dst := p.off.Channel(ChannelFile), p.ans.Channel(ChannelFile)
+	if fixed {
+		src.win = &sendWindow{stats: func() webrtc.SCTPTransportStats { return webrtc.SCTPTransportStats{} }, now: time.Now, high: windowMin}
+	}
+	got := make(chan int, 1)
+	go func() {
+		n := 0
+		for n < longPathSize {
+			m, err := dst.Recv(ctx)
+			if err != nil {
+				break
+			}
+			n += len(m)
+		}
+		got <- n
+	}()
+	msg := make([]byte, 64<<10)
+	t0 := time.Now()
+	for range longPathSize / len(msg) {
+		check(b, src.Send(ctx, msg))
+	}
+	if n := <-got; n != longPathSize {
+		b.Fatalf("received %d of %d bytes", n, longPathSize)
+	}
+	took := time.Since(t0)
+	check(b, p.off.Close())
+	check(b, p.ans.Close())
+	return took
+}
