@@ -47,13 +47,14 @@ type Channel struct {
 	shutOnce sync.Once
 	low      chan struct{}
 	lowMark  atomic.Uint64 // the low threshold last given to dc
+	polls    atomic.Uint64 // waits that the timer ended, not pion's signal
 	recv     chan []byte
 	win      *sendWindow
 }
 
 func openChannels(pc *webrtc.PeerConnection) (map[string]*Channel, error) {
 	chans := make(map[string]*Channel, len(channelIDs))
-	win := newSendWindow(pc.SCTP())
+	win := newSendWindow(pc)
 	for i, name := range channelIDs {
 		negotiated, id := true, uint16(i)
 		init := &webrtc.DataChannelInit{Negotiated: &negotiated, ID: &id}
@@ -122,8 +123,12 @@ func (c *Channel) Send(ctx context.Context, p []byte) error {
 	}
 	waited := false
 	for {
+		queued := c.dc.BufferedAmount()
+		if queued <= windowMin {
+			break // below any high water: no estimate needed
+		}
 		high := c.win.highWater()
-		if c.dc.BufferedAmount() <= high {
+		if queued <= high {
 			break
 		}
 		// pion signals the queue draining past the threshold, so it is
@@ -158,6 +163,7 @@ func (c *Channel) waitLow(ctx context.Context) error {
 	case <-c.low:
 		return nil
 	case <-t.C:
+		c.polls.Add(1)
 		return nil
 	case <-c.closed:
 		return ErrChannelClosed
