@@ -18,14 +18,14 @@ import (
 
 	"golang.org/x/term"
 
-	"github.com/tandem-remote/tandem/internal/auth"
+	"github.com/tandem-remote/tandem/internal/login"
 	"github.com/tandem-remote/tandem/internal/sigclient"
 )
 
-// login logs in as operator user with SCRAM, whose password never leaves
+// logIn logs in as operator user with SCRAM, whose password never leaves
 // this process (only a proof bound to the TLS connection is sent), and
 // returns the session token that opens sessions.
-func login(ctx context.Context, server string, roots *x509.CertPool, user, passwordFile string, totp bool, stderr io.Writer) (string, error) {
+func logIn(ctx context.Context, server string, roots *x509.CertPool, user, passwordFile string, totp bool, stderr io.Writer) (string, error) {
 	password, err := readPassword(user, passwordFile, stderr)
 	if err != nil {
 		return "", err
@@ -40,24 +40,24 @@ func login(ctx context.Context, server string, roots *x509.CertPool, user, passw
 			return "", err
 		}
 	}
-	tok, err := auth.LoginTOTP(ctx, hc, server, user, password, code)
+	tok, err := login.LoginTOTP(ctx, hc, server, user, password, code)
 	if err != nil {
 		return "", fmt.Errorf("log in as %s: %w", user, explainTLS(server, err))
 	}
 	return tok.Value, nil
 }
 
-// loginClient is the HTTP client auth.Login uses: it trusts roots and, when
+// loginClient is the HTTP client login.Login uses: it trusts roots and, when
 // proxy names an HTTP proxy for server (HTTPS_PROXY, NO_PROXY), reaches the
 // server through it with CONNECT, as the session's own connections do.
-// auth.Login dials its channel-bound connection with the transport's
+// login.Login dials its channel-bound connection with the transport's
 // DialContext and ignores Transport.Proxy, so the tunnel is made there.
 func loginClient(server string, roots *x509.CertPool, proxy func(*http.Request) (*url.URL, error)) (*http.Client, error) {
 	tr := &http.Transport{TLSClientConfig: &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12}}
 	hc := &http.Client{Timeout: 30 * time.Second, Transport: tr}
 	u, err := url.Parse(server)
 	if err != nil {
-		return hc, nil // auth.Login says what is wrong with the URL
+		return hc, nil // login.Login says what is wrong with the URL
 	}
 	p, err := proxy(&http.Request{URL: u})
 	if err != nil {

@@ -143,7 +143,7 @@ Flags:
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	token, err := login(ctx, common.Server, cfg.RootCAs, *user, *passwordFile, *totp, stderr)
+	token, err := logIn(ctx, common.Server, cfg.RootCAs, *user, *passwordFile, *totp, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "technician: %v\n", err)
 		return 1

@@ -9,15 +9,18 @@ import (
 	"strings"
 
 	"github.com/xdg-go/scram"
+
+	"github.com/tandem-remote/tandem/internal/login"
 )
 
-// Wire error codes, mapped to and from errors in one place.
+// Wire error codes (the others are package login's, which the client maps
+// back to errors).
 const (
-	codeLoginFailed     = "login_failed"
-	codeThrottled       = "throttled"
+	codeLoginFailed     = login.CodeLoginFailed
+	codeThrottled       = login.CodeThrottled
 	codeBadRequest      = "bad_request"
-	codePasswordExpired = "password_expired"
-	codeUnauthenticated = "unauthenticated"
+	codePasswordExpired = login.CodePasswordExpired
+	codeUnauthenticated = login.CodeUnauthenticated
 	codeInternal        = "internal"
 )
 
@@ -100,39 +103,20 @@ func (s *Service) writeError(w http.ResponseWriter, err error) {
 	var thr throttledError
 	switch {
 	case errors.As(err, &bad):
-		writeJSON(w, http.StatusBadRequest, errorResponse{codeBadRequest, bad.msg})
+		writeJSON(w, http.StatusBadRequest, errorResponse{Code: codeBadRequest, Error: bad.msg})
 	case errors.As(err, &thr):
 		w.Header().Set("Retry-After", strconv.Itoa(int(thr.retry.Seconds())+1))
-		writeJSON(w, http.StatusTooManyRequests, errorResponse{codeThrottled, ErrThrottled.Error()})
+		writeJSON(w, http.StatusTooManyRequests, errorResponse{Code: codeThrottled, Error: ErrThrottled.Error()})
 	case errors.Is(err, ErrLoginFailed):
-		writeJSON(w, http.StatusUnauthorized, errorResponse{codeLoginFailed, ErrLoginFailed.Error()})
+		writeJSON(w, http.StatusUnauthorized, errorResponse{Code: codeLoginFailed, Error: ErrLoginFailed.Error()})
 	case errors.Is(err, ErrPasswordExpired):
-		writeJSON(w, http.StatusForbidden, errorResponse{codePasswordExpired, ErrPasswordExpired.Error()})
+		writeJSON(w, http.StatusForbidden, errorResponse{Code: codePasswordExpired, Error: ErrPasswordExpired.Error()})
 	case errors.Is(err, ErrUnauthenticated):
-		writeJSON(w, http.StatusUnauthorized, errorResponse{codeUnauthenticated, ErrUnauthenticated.Error()})
+		writeJSON(w, http.StatusUnauthorized, errorResponse{Code: codeUnauthenticated, Error: ErrUnauthenticated.Error()})
 	default:
 		s.cfg.Logger.Error("auth request failed", "err", err)
-		writeJSON(w, http.StatusInternalServerError, errorResponse{codeInternal, "internal error: the server's log has details"})
+		writeJSON(w, http.StatusInternalServerError, errorResponse{Code: codeInternal, Error: "internal error: the server's log has details"})
 	}
-}
-
-// errorFromWire maps a response's code back to the errors callers check.
-func errorFromWire(status int, body []byte) error {
-	m, err := decodeErrorResponse(body)
-	if err != nil {
-		return errors.New("unexpected response: HTTP " + strconv.Itoa(status))
-	}
-	switch m.Code {
-	case codeLoginFailed:
-		return ErrLoginFailed
-	case codeThrottled:
-		return ErrThrottled
-	case codePasswordExpired:
-		return ErrPasswordExpired
-	case codeUnauthenticated:
-		return ErrUnauthenticated
-	}
-	return errors.New("server: " + m.Error)
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

@@ -2,24 +2,25 @@ package auth
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"hash/maphash"
 	"net/netip"
 	"sync"
 	"time"
 
+	"github.com/tandem-remote/tandem/internal/login"
 	"github.com/tandem-remote/tandem/internal/store"
 )
 
 // Errors callers branch on. Every login failure a client can cause looks
 // like ErrLoginFailed from outside; the server's log and OnEvent say which
 // it was.
+// They are package login's, so a client's errors.Is holds for both.
 var (
-	ErrLoginFailed     = errors.New("login failed: check the ID and password; after 3 failures in a row the ID is blocked for a while, and an administrator can unlock it")
-	ErrThrottled       = errors.New("too many failed logins from this address: wait a few minutes and try again")
-	ErrPasswordExpired = errors.New("password expired: ask an administrator to set a new one")
-	ErrUnauthenticated = errors.New("not logged in or session expired: log in again")
+	ErrLoginFailed     = login.ErrLoginFailed
+	ErrThrottled       = login.ErrThrottled
+	ErrPasswordExpired = login.ErrPasswordExpired
+	ErrUnauthenticated = login.ErrUnauthenticated
 )
 
 // EventKind names something the audit log (and metrics) will want.

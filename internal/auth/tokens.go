@@ -6,12 +6,12 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"net/netip"
 	"strings"
 	"time"
 
+	"github.com/tandem-remote/tandem/internal/login"
 	"github.com/tandem-remote/tandem/internal/store"
 )
 
@@ -19,17 +19,8 @@ import (
 // recognise a leaked one.
 const tokenPrefix = "tdm_"
 
-// Token is a session token as the client holds it. Its String and
-// LogValue hide the secret so it cannot end up in a log by accident.
-type Token struct {
-	Value   string
-	Expires time.Time
-}
-
-func (t Token) String() string { return "[session token]" }
-
-// LogValue implements slog.LogValuer.
-func (t Token) LogValue() slog.Value { return slog.StringValue("[session token]") }
+// Token is a session token as the client holds it (package login's).
+type Token = login.Token
 
 func hashToken(value string) ([32]byte, bool) {
 	raw, ok := strings.CutPrefix(value, tokenPrefix)

@@ -14,7 +14,7 @@ import (
 // TechnicianConfig configures the technician's side.
 type TechnicianConfig struct {
 	Common
-	Token    string        // the session token of the operator's login (auth.Login): opens the session
+	Token    string        // the session token of the operator's login (login.Login): opens the session
 	EndAfter time.Duration // end the session this long after it connects; 0 = never
 	View     ViewConfig
 }

@@ -1,4 +1,4 @@
-package auth
+package login
 
 import (
 	"bytes"
@@ -35,7 +35,7 @@ func Login(ctx context.Context, hc *http.Client, baseURL, id, password string) (
 // LoginTOTP is Login for an account with a TOTP second factor: code is
 // the authenticator app's current code, sent in login/finish.
 func LoginTOTP(ctx context.Context, hc *http.Client, baseURL, id, password, code string) (Token, error) {
-	c, cb, closeConn, err := pinnedClient(ctx, hc, baseURL)
+	c, cb, closeConn, err := PinnedClient(ctx, hc, baseURL)
 	if err != nil {
 		return Token{}, fmt.Errorf("login: %w", err)
 	}
@@ -52,16 +52,16 @@ func LoginTOTP(ctx context.Context, hc *http.Client, baseURL, id, password, code
 	if err != nil {
 		return Token{}, fmt.Errorf("login: %w", err)
 	}
-	var start startResponse
-	if err := post(ctx, c, baseURL+"/v1/login/start", startRequest{ID: strings.ToLower(id), ClientFirst: first}, decodeStartResponse, &start); err != nil {
+	var start StartResponse
+	if err := post(ctx, c, baseURL+"/v1/login/start", StartRequest{ID: strings.ToLower(id), ClientFirst: first}, DecodeStartResponse, &start); err != nil {
 		return Token{}, fmt.Errorf("login: %w", err)
 	}
 	final, err := conv.Step(start.ServerFirst)
 	if err != nil {
 		return Token{}, fmt.Errorf("login: server's SCRAM challenge refused: %w", err)
 	}
-	var fin finishResponse
-	if err := post(ctx, c, baseURL+"/v1/login/finish", finishRequest{LoginID: start.LoginID, ClientFinal: final, TOTP: code}, decodeFinishResponse, &fin); err != nil {
+	var fin FinishResponse
+	if err := post(ctx, c, baseURL+"/v1/login/finish", FinishRequest{LoginID: start.LoginID, ClientFinal: final, TOTP: code}, DecodeFinishResponse, &fin); err != nil {
 		return Token{}, fmt.Errorf("login: %w", err)
 	}
 	if _, err := conv.Step(fin.ServerFinal); err != nil || !conv.Valid() {
@@ -70,9 +70,11 @@ func LoginTOTP(ctx context.Context, hc *http.Client, baseURL, id, password, code
 	return Token{Value: fin.Token, Expires: fin.Expires}, nil
 }
 
-// pinnedClient dials one TLS connection to baseURL and returns a client
-// that uses only it, with its channel binding.
-func pinnedClient(ctx context.Context, hc *http.Client, baseURL string) (*http.Client, scram.ChannelBinding, func(), error) {
+// PinnedClient dials one TLS connection to baseURL and returns a client
+// that uses only it, with its channel binding, and the function that
+// closes it. Login uses it; the server's tests use it to speak the
+// protocol by hand.
+func PinnedClient(ctx context.Context, hc *http.Client, baseURL string) (*http.Client, scram.ChannelBinding, func(), error) {
 	var none scram.ChannelBinding
 	u, err := url.Parse(baseURL)
 	if err != nil || u.Scheme != "https" || u.Host == "" {
@@ -153,12 +155,12 @@ func post[T any](ctx context.Context, c *http.Client, u string, v any, decode fu
 		return err
 	}
 	defer resp.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, maxMessage+1))
+	b, err := io.ReadAll(io.LimitReader(resp.Body, MaxMessage+1))
 	if err != nil {
 		return err
 	}
 	if resp.StatusCode != http.StatusOK {
-		return errorFromWire(resp.StatusCode, b)
+		return ErrorFromWire(resp.StatusCode, b)
 	}
 	*out, err = decode(b)
 	return err
