@@ -1,0 +1,20 @@
+package main
+
+import (
+	"testing"
+
+	"github.com/tandem-remote/tandem/internal/depcheck"
+)
+
+// TestDependencies keeps the server's store out of the technician: its
+// login is package login, the client half alone (with auth and SQLite the
+// binary was 36.1 MB, without them 30.4 MB).
+func TestDependencies(t *testing.T) {
+	depcheck.Forbid(t,
+		"modernc.org/sqlite",
+		"github.com/tandem-remote/tandem/internal/store",
+		"github.com/tandem-remote/tandem/internal/auth",
+		"github.com/tandem-remote/tandem/internal/signaling",
+		"github.com/tandem-remote/tandem/internal/admin",
+	)
+}
