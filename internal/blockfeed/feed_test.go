@@ -10,6 +10,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/tandem-remote/tandem/internal/netprefix"
 )
 
 var (
@@ -139,7 +141,7 @@ func FuzzParseList(f *testing.F) {
 			return
 		}
 		for _, bl := range l.Blocks {
-			if !bl.Prefix.IsValid() || bl.Prefix != normalize(bl.Prefix) || bl.Prefix.Addr().Is4In6() && bl.Prefix.Bits() >= 96 {
+			if !bl.Prefix.IsValid() || bl.Prefix != netprefix.Normalize(bl.Prefix) || bl.Prefix.Addr().Is4In6() && bl.Prefix.Bits() >= 96 {
 				t.Fatalf("kept %v", bl.Prefix)
 			}
 		}

@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/tandem-remote/tandem/internal/netprefix"
 )
 
 // Path is where the signaling server serves the feed.
@@ -93,16 +95,7 @@ func parseList(b []byte) (List, error) {
 		if !bl.Prefix.IsValid() {
 			return List{}, fmt.Errorf("block feed: block %d has no prefix", i)
 		}
-		l.Blocks[i].Prefix = normalize(bl.Prefix)
+		l.Blocks[i].Prefix = netprefix.Normalize(bl.Prefix)
 	}
 	return l, nil
-}
-
-// normalize unmaps an IPv4-mapped prefix and masks it.
-func normalize(p netip.Prefix) netip.Prefix {
-	addr, bits := p.Addr().WithZone(""), p.Bits()
-	if addr.Is4In6() && bits >= 96 {
-		addr, bits = addr.Unmap(), bits-96
-	}
-	return netip.PrefixFrom(addr, bits).Masked()
 }

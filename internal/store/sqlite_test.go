@@ -2,7 +2,6 @@ package store_test
 
 import (
 	"context"
-	"net/netip"
 	"os"
 	"path/filepath"
 	"testing"
@@ -85,21 +84,6 @@ func TestSQLitePragmas(t *testing.T) {
 		conn.QueryRowContext(ctx, "PRAGMA busy_timeout").Scan(&busy)
 		if mode != "wal" || fk != 1 || busy < 1000 {
 			t.Fatalf("journal_mode=%s foreign_keys=%d busy_timeout=%d", mode, fk, busy)
-		}
-	}
-}
-
-func TestNormalizePrefix(t *testing.T) {
-	for in, want := range map[string]string{
-		"::ffff:192.0.2.7/128": "192.0.2.7/32",
-		"::ffff:192.0.2.0/120": "192.0.2.0/24",
-		"192.0.2.77/24":        "192.0.2.0/24",
-		"2001:db8::1/48":       "2001:db8::/48",
-		"2001:db8::1/128":      "2001:db8::1/128",
-		"::ffff:0.0.0.0/80":    "::/80",
-	} {
-		if got := store.NormalizePrefix(netip.MustParsePrefix(in)).String(); got != want {
-			t.Errorf("NormalizePrefix(%s) = %s, want %s", in, got, want)
 		}
 	}
 }

@@ -22,6 +22,8 @@ import (
 	"errors"
 	"net/netip"
 	"time"
+
+	"github.com/tandem-remote/tandem/internal/netprefix"
 )
 
 // Errors callers branch on.
@@ -117,18 +119,9 @@ type Token struct {
 // Live reports whether the token can still be used at now.
 func (t Token) Live(now time.Time) bool { return t.Revoked.IsZero() && now.Before(t.Expires) }
 
-// NormalizePrefix returns p in the one form rules are stored and compared
-// in: IPv4-mapped IPv6 (::ffff:a.b.c.d/96 or longer) becomes IPv4, host
-// bits are cleared, zones are dropped. A shorter prefix that merely starts
-// with ::ffff: stays IPv6 (it covers more than mapped addresses) and, since
-// client addresses are unmapped before matching, matches no IPv4 client.
-func NormalizePrefix(p netip.Prefix) netip.Prefix {
-	addr, bits := p.Addr().WithZone(""), p.Bits()
-	if addr.Is4In6() && bits >= 96 {
-		addr, bits = addr.Unmap(), bits-96
-	}
-	return netip.PrefixFrom(addr, bits).Masked()
-}
+// NormalizePrefix returns p in the one form rules and blocks are stored
+// and compared in (see netprefix.Normalize).
+func NormalizePrefix(p netip.Prefix) netip.Prefix { return netprefix.Normalize(p) }
 
 // AuditRecord is one audit log entry as stored. Prev is the previous
 // record's Hash (32 zero bytes for the first); Hash covers Prev and the
