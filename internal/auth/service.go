@@ -14,8 +14,8 @@ import (
 
 // Errors callers branch on. Every login failure a client can cause looks
 // like ErrLoginFailed from outside; the server's log and OnEvent say which
-// it was.
-// They are package login's, so a client's errors.Is holds for both.
+// it was. They are package login's, so a client's errors.Is holds for
+// both.
 var (
 	ErrLoginFailed     = login.ErrLoginFailed
 	ErrThrottled       = login.ErrThrottled

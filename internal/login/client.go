@@ -53,7 +53,7 @@ func LoginTOTP(ctx context.Context, hc *http.Client, baseURL, id, password, code
 		return Token{}, fmt.Errorf("login: %w", err)
 	}
 	var start StartResponse
-	if err := post(ctx, c, baseURL+"/v1/login/start", StartRequest{ID: strings.ToLower(id), ClientFirst: first}, DecodeStartResponse, &start); err != nil {
+	if err := post(ctx, c, baseURL+"/v1/login/start", StartRequest{ID: strings.ToLower(id), ClientFirst: first}, decodeStartResponse, &start); err != nil {
 		return Token{}, fmt.Errorf("login: %w", err)
 	}
 	final, err := conv.Step(start.ServerFirst)
@@ -61,7 +61,7 @@ func LoginTOTP(ctx context.Context, hc *http.Client, baseURL, id, password, code
 		return Token{}, fmt.Errorf("login: server's SCRAM challenge refused: %w", err)
 	}
 	var fin FinishResponse
-	if err := post(ctx, c, baseURL+"/v1/login/finish", FinishRequest{LoginID: start.LoginID, ClientFinal: final, TOTP: code}, DecodeFinishResponse, &fin); err != nil {
+	if err := post(ctx, c, baseURL+"/v1/login/finish", FinishRequest{LoginID: start.LoginID, ClientFinal: final, TOTP: code}, decodeFinishResponse, &fin); err != nil {
 		return Token{}, fmt.Errorf("login: %w", err)
 	}
 	if _, err := conv.Step(fin.ServerFinal); err != nil || !conv.Valid() {
@@ -160,7 +160,7 @@ func post[T any](ctx context.Context, c *http.Client, u string, v any, decode fu
 		return err
 	}
 	if resp.StatusCode != http.StatusOK {
-		return ErrorFromWire(resp.StatusCode, b)
+		return errorFromWire(resp.StatusCode, b)
 	}
 	*out, err = decode(b)
 	return err

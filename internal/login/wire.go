@@ -12,7 +12,7 @@ import (
 
 // The login messages. Field names are the wire format; keep them stable.
 // The server decodes the requests with DecodeStartRequest and
-// DecodeFinishRequest, the client the responses.
+// DecodeFinishRequest; the client decodes the responses.
 type (
 	StartRequest struct {
 		ID          string `json:"id"`
@@ -79,7 +79,7 @@ func DecodeFinishRequest(b []byte) (FinishRequest, error) {
 	return m, nil
 }
 
-func DecodeStartResponse(b []byte) (StartResponse, error) {
+func decodeStartResponse(b []byte) (StartResponse, error) {
 	var m StartResponse
 	if err := decodeStrict(b, &m); err != nil {
 		return m, fmt.Errorf("login start response: %w", err)
@@ -90,7 +90,7 @@ func DecodeStartResponse(b []byte) (StartResponse, error) {
 	return m, nil
 }
 
-func DecodeFinishResponse(b []byte) (FinishResponse, error) {
+func decodeFinishResponse(b []byte) (FinishResponse, error) {
 	var m FinishResponse
 	if err := decodeStrict(b, &m); err != nil {
 		return m, fmt.Errorf("login finish response: %w", err)
@@ -101,7 +101,7 @@ func DecodeFinishResponse(b []byte) (FinishResponse, error) {
 	return m, nil
 }
 
-func DecodeErrorResponse(b []byte) (ErrorResponse, error) {
+func decodeErrorResponse(b []byte) (ErrorResponse, error) {
 	var m ErrorResponse
 	if err := json.Unmarshal(b, &m); err != nil || m.Code == "" {
 		return m, errors.New("not a Tandem error response")
@@ -110,7 +110,7 @@ func DecodeErrorResponse(b []byte) (ErrorResponse, error) {
 }
 
 // Wire error codes, mapped to and from errors in one place (the server's
-// writeError in package auth, ErrorFromWire here).
+// writeError in package auth, errorFromWire here).
 const (
 	CodeLoginFailed     = "login_failed"
 	CodeThrottled       = "throttled"
@@ -127,10 +127,10 @@ var (
 	ErrUnauthenticated = errors.New("not logged in or session expired: log in again")
 )
 
-// ErrorFromWire maps an error response's code back to the errors callers
+// errorFromWire maps an error response's code back to the errors callers
 // check.
-func ErrorFromWire(status int, body []byte) error {
-	m, err := DecodeErrorResponse(body)
+func errorFromWire(status int, body []byte) error {
+	m, err := decodeErrorResponse(body)
 	if err != nil {
 		return errors.New("unexpected response: HTTP " + strconv.Itoa(status))
 	}

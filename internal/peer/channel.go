@@ -46,7 +46,6 @@ type Channel struct {
 	openOnce sync.Once
 	shutOnce sync.Once
 	low      chan struct{}
-	lowMark  atomic.Uint64 // the low threshold last given to dc
 	polls    atomic.Uint64 // waits that the timer ended, not pion's signal
 	recv     chan []byte
 	win      *sendWindow
@@ -135,7 +134,7 @@ func (c *Channel) Send(ctx context.Context, p []byte) error {
 		// set before the queue is read again: read above, it can only
 		// drain past it later. The timer covers a threshold that moved
 		// under a concurrent Send.
-		if low := high - high/4; c.lowMark.Swap(low) != low {
+		if low := high - high/4; c.dc.BufferedAmountLowThreshold() != low {
 			c.dc.SetBufferedAmountLowThreshold(low)
 			continue
 		}

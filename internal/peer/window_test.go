@@ -1,6 +1,7 @@
 package peer
 
 import (
+	"context"
 	"testing"
 	"time"
 
@@ -108,13 +109,7 @@ func TestSendWindowOnLongPath(t *testing.T) {
 	p := newPair(t, Config{Net: path.Left.Net(t)}, Config{Net: path.Right.Net(t)}, nil)
 	p.connect(ctx, t)
 	src, dst := p.off.Channel(ChannelFile), p.ans.Channel(ChannelFile)
-	go func() {
-		for {
-			if _, err := dst.Recv(ctx); err != nil {
-				return
-			}
-		}
-	}()
+	go discard(ctx, dst)
 	msg := make([]byte, 64<<10)
 	var most uint64
 	t0 := time.Now()
@@ -129,6 +124,15 @@ func TestSendWindowOnLongPath(t *testing.T) {
 	roundTrip(ctx, t, p.off, p.ans)
 }
 
+// discard reads c until ctx ends or c closes.
+func discard(ctx context.Context, c *Channel) {
+	for {
+		if _, err := c.Recv(ctx); err != nil {
+			return
+		}
+	}
+}
+
 // TestSendWindowOnLoopback streams over loopback, where the round trip is
 // well below a millisecond: the high water must stay at windowMin however
 // long the queue makes SCTP's round trips. Send must be woken by pion's
@@ -139,13 +143,7 @@ func TestSendWindowOnLoopback(t *testing.T) {
 	p := newPair(t, Config{IncludeLoopback: true}, Config{IncludeLoopback: true}, nil)
 	p.connect(ctx, t)
 	src, dst := p.off.Channel(ChannelFile), p.ans.Channel(ChannelFile)
-	go func() {
-		for {
-			if _, err := dst.Recv(ctx); err != nil {
-				return
-			}
-		}
-	}()
+	go discard(ctx, dst)
 	msg := make([]byte, 64<<10)
 	const n = (64 << 20) / (64 << 10)
 	for range n {
