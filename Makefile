@@ -4,6 +4,9 @@
 ifeq ($(shell command -v go 2>/dev/null),)
 export PATH := /usr/local/go/bin:$(PATH)
 endif
+# go.mod names the toolchain (a patched Go release); let the go command fetch
+# it from the module proxy even where the environment says GOTOOLCHAIN=local.
+export GOTOOLCHAIN := auto
 
 GO ?= go
 BINARIES := $(wildcard agent technician signaling turnrelay)

@@ -20,6 +20,7 @@
 # Loss is uclient's own count of messages sent but not received.
 # Usage: scripts/bench-relay.sh   (env: CLIENTS MSGS LEN INTERVAL ROUNDS BASE)
 set -euo pipefail
+export GOTOOLCHAIN=auto # go.mod names the patched toolchain
 
 CLIENTS=${CLIENTS:-25}   # uclient -m: client pairs... (uclient counts each client)
 MSGS=${MSGS:-4000}       # uclient -n: messages per client

@@ -11,6 +11,7 @@
 # pipeline=tandem; cgo time shows as runtime.cgocall under the vpx call).
 # Usage: scripts/bench-screen.sh   (env: BENCH=regexp COUNT=n PROFILE=1)
 set -euo pipefail
+export GOTOOLCHAIN=auto # go.mod names the patched toolchain
 cd "$(dirname "$0")/.."
 BENCH=${BENCH:-Pipeline}
 COUNT=${COUNT:-1}
