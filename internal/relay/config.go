@@ -63,8 +63,17 @@ type Config struct {
 
 	// AllowPeers exempts these prefixes from the peer-address policy (see
 	// policy.go). Meant for tests and for relaying inside a private network
-	// on purpose; leave empty on a public relay.
+	// on purpose; leave empty on a public relay. It never opens the relay's
+	// own host beyond its relay ports (ownhost.go).
 	AllowPeers []netip.Prefix
+
+	// TCPAllocations turns on RFC 6062 TCP allocations: a client over TCP
+	// or TLS asks the relay to open TCP connections to peers (Connect) or
+	// accept them. WebRTC never uses them, so they are off unless set; an
+	// Allocate for TCP is then answered 442 (Unsupported Transport
+	// Protocol). Relaying over UDP for clients on TCP or TLS is not
+	// affected.
+	TCPAllocations bool
 
 	// PerUserQuota caps concurrent allocations per TURN username, and
 	// TotalQuota caps them for the whole relay. DefaultPerUserQuota and

@@ -28,25 +28,27 @@ func (d *dataPlane) wrapListener(pc net.PacketConn) net.PacketConn {
 
 // wrapRelayed puts an allocation's relayed socket in the data plane;
 // without it, pion reads pc itself and countingConn counts the traffic.
-func (d *dataPlane) wrapRelayed(pc net.PacketConn, relayAddr net.Addr, m *metrics) net.PacketConn {
+func (d *dataPlane) wrapRelayed(pc net.PacketConn, relayAddr net.Addr, m *metrics, own *ownHost) net.PacketConn {
 	uc, ok := pc.(*net.UDPConn)
 	if d == nil || !ok {
-		return countingConn{PacketConn: pc, m: m}
+		return countingConn{PacketConn: pc, m: m, own: own}
 	}
 	s, err := d.addRelayed(uc, relayAddr)
 	if err != nil {
-		return countingConn{PacketConn: pc, m: m}
+		return countingConn{PacketConn: pc, m: m, own: own}
 	}
-	return &planeConn{PacketConn: uc, d: d, s: s, m: m}
+	return &planeConn{PacketConn: uc, d: d, s: s, m: m, own: own}
 }
 
-// planeConn is a socket of the data plane as pion uses it. m is set for
-// relayed sockets, whose writes (to peers) are counted.
+// planeConn is a socket of the data plane as pion uses it. m and own are
+// set for relayed sockets, whose writes (to peers) are counted and kept
+// off the relay's own host (TCP clients' data, which pion relays).
 type planeConn struct {
 	net.PacketConn // the *net.UDPConn; only its PacketConn methods are pion's
 	d              *dataPlane
 	s              *sock
 	m              *metrics
+	own            *ownHost
 }
 
 func (c *planeConn) ReadFrom(p []byte) (int, net.Addr, error) {
@@ -64,6 +66,9 @@ func (c *planeConn) ReadFrom(p []byte) (int, net.Addr, error) {
 }
 
 func (c *planeConn) WriteTo(p []byte, addr net.Addr) (int, error) {
+	if c.own != nil && dropOwn(c.own, c.m, addr) {
+		return len(p), nil
+	}
 	n, err := c.PacketConn.WriteTo(p, addr)
 	if err == nil && c.m != nil {
 		c.m.toPeerPackets.Add(1)

@@ -29,8 +29,11 @@ import (
 // (hooks.go) keep this plane's copy of each allocation's permissions and
 // channels in step; pion only installs a permission or channel after the
 // peer-address policy allowed it, so relaying here never reaches a peer
-// pion would not. STUN requests, and anything the plane does not handle,
-// go to pion unchanged through the wrapped connections (dataplane_conn.go).
+// pion would not. Permissions being per IP, the port of a peer on the
+// relay's own host is checked here per datagram (ownhost.go), against a
+// flag computed once per permission. STUN requests, and anything the
+// plane does not handle, go to pion unchanged through the wrapped
+// connections (dataplane_conn.go).
 //
 // Locking: the loop holds mu while it handles one epoll batch (a few
 // microseconds), so the tables need no per-packet locking; pion's hooks
@@ -43,6 +46,7 @@ import (
 // host's (a pion vnet in tests), and then pion relays everything.
 type dataPlane struct {
 	m    *metrics
+	own  *ownHost
 	epfd int // never ep.Fd(): that would make the descriptor blocking
 	ep   *os.File
 	epRC syscall.RawConn
@@ -61,10 +65,10 @@ type dataPlane struct {
 	txid      [12]byte
 
 	// Counted during a wakeup, added to the metrics once at its end.
-	toPeerPkts, toPeerBytes, fromPeerPkts, fromPeerBytes int
+	toPeerPkts, toPeerBytes, fromPeerPkts, fromPeerBytes, ownDrops int
 }
 
-func newDataPlane(m *metrics) (*dataPlane, error) {
+func newDataPlane(m *metrics, own *ownHost) (*dataPlane, error) {
 	fd, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
 	if err != nil {
 		return nil, fmt.Errorf("epoll: %w", err)
@@ -86,7 +90,7 @@ func newDataPlane(m *metrics) (*dataPlane, error) {
 		seed[i] = byte(rand.Uint32())
 	}
 	d := &dataPlane{
-		m: m, epfd: fd, ep: ep, epRC: rc, done: make(chan struct{}),
+		m: m, own: own, epfd: fd, ep: ep, epRC: rc, done: make(chan struct{}),
 		byRelay: map[netip.AddrPort]*sock{},
 		in:      newBatch(), scratch: newBatch(), rng: rand.NewChaCha8(seed),
 	}
@@ -159,7 +163,10 @@ func (d *dataPlane) count() {
 		d.m.fromPeerPackets.Add(uint64(d.fromPeerPkts))
 		d.m.fromPeerBytes.Add(uint64(d.fromPeerBytes))
 	}
-	d.toPeerPkts, d.toPeerBytes, d.fromPeerPkts, d.fromPeerBytes = 0, 0, 0, 0
+	if d.ownDrops > 0 {
+		d.m.ownHostDrops.Add(uint64(d.ownDrops))
+	}
+	d.toPeerPkts, d.toPeerBytes, d.fromPeerPkts, d.fromPeerBytes, d.ownDrops = 0, 0, 0, 0, 0
 }
 
 // rcvBuf is the receive buffer asked for: every client's traffic queues

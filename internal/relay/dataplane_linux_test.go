@@ -19,7 +19,7 @@ func TestDataPlaneTracksPion(t *testing.T) {
 		t.Fatal("data plane off on the host network")
 	}
 	c := newRawClient(t, r, "track")
-	peer := netip.MustParseAddrPort("127.0.0.1:9")
+	peer := netip.MustParseAddrPort("127.0.0.1:40009") // in the tests' relay range
 	if code := c.bind(0x4005, peer); code != 0 {
 		t.Fatalf("ChannelBind: error %d", code)
 	}

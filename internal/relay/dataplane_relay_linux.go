@@ -49,8 +49,13 @@ func (d *dataPlane) fromClient(a *alloc, b []byte) bool {
 			return false
 		}
 	}
-	if !a.permits(peer.Addr()) || peer.Addr().Is4() == a.relay.v6 {
+	own, permitted := a.perms[peer.Addr()]
+	if !permitted || peer.Addr().Is4() == a.relay.v6 {
 		return true // no permission, or the other address family: dropped
+	}
+	if own && !d.own.inRange(peer.Port()) {
+		d.ownDrops++
+		return true // the relay's own host outside its relay ports (ownhost.go)
 	}
 	if sendTo(a.relay.fd, data, peer, a.relay.v6) {
 		d.toPeerPkts++

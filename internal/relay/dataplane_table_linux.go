@@ -17,10 +17,10 @@ import (
 
 // alloc is one UDP client's allocation as the data plane sees it.
 type alloc struct {
-	client   netip.AddrPort // the client's address on the listener
-	lst      *sock          // the listener the client talks to
-	relay    *sock          // the relayed socket
-	perms    map[netip.Addr]struct{}
+	client   netip.AddrPort      // the client's address on the listener
+	lst      *sock               // the listener the client talks to
+	relay    *sock               // the relayed socket
+	perms    map[netip.Addr]bool // permitted peer IPs: true if the relay's own host
 	byNumber map[uint16]netip.AddrPort
 	byPeer   map[netip.AddrPort]uint16
 }
@@ -71,7 +71,7 @@ func (d *dataPlane) allocationCreated(src, dst, relayAddr net.Addr) {
 	}
 	a := &alloc{
 		client: client, lst: l, relay: s,
-		perms:    map[netip.Addr]struct{}{},
+		perms:    map[netip.Addr]bool{},
 		byNumber: map[uint16]netip.AddrPort{},
 		byPeer:   map[netip.AddrPort]uint16{},
 	}
@@ -109,7 +109,7 @@ func (d *dataPlane) permission(relayAddr net.Addr, peer net.IP, add bool) {
 	switch {
 	case a == nil:
 	case add:
-		a.perms[ip.Unmap()] = struct{}{}
+		a.perms[ip.Unmap()] = d.own.is(ip)
 	default:
 		delete(a.perms, ip.Unmap())
 	}
@@ -130,5 +130,20 @@ func (d *dataPlane) channel(relayAddr, peer net.Addr, num uint16, add bool) {
 	case a.byNumber[num] == p:
 		delete(a.byNumber, num)
 		delete(a.byPeer, p)
+	}
+}
+
+// reflag recomputes every permission's own-host flag after the host's
+// addresses changed (ownHost.onChange): the flag is computed once per
+// permission so that relaying looks the port up only for own addresses.
+func (d *dataPlane) reflag() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for _, l := range d.listeners {
+		for _, a := range l.clients {
+			for ip := range a.perms {
+				a.perms[ip] = d.own.is(ip)
+			}
+		}
 	}
 }

@@ -16,13 +16,20 @@ var testSecret = []byte("0123456789abcdef0123456789abcdef")
 
 // newTestRelay starts a relay on loopback with ephemeral UDP and TCP
 // listeners and IPv6 allocations on ::1; edit adjusts the config.
+//
+// Loopback is the relay's own host, where it relays only to its relay
+// ports (ownhost.go), and the tests' loopback peers sit on ephemeral
+// ports: so the range covers every unprivileged port. The own-host tests
+// narrow it.
 func newTestRelay(t *testing.T, edit func(*Config)) *Relay {
 	t.Helper()
 	cfg := Config{
-		UDPAddr:    "127.0.0.1:0",
-		TCPAddr:    "127.0.0.1:0",
-		PublicIPv6: net.ParseIP("::1"),
-		Secret:     testSecret,
+		UDPAddr:      "127.0.0.1:0",
+		TCPAddr:      "127.0.0.1:0",
+		PublicIPv6:   net.ParseIP("::1"),
+		Secret:       testSecret,
+		RelayPortMin: 1024,
+		RelayPortMax: 65535,
 	}
 	if edit != nil {
 		edit(&cfg)

@@ -108,13 +108,26 @@ func (r *Relay) onChannel(add bool) func(_, _ net.Addr, _, _, _ string, relayAdd
 }
 
 // permit is every listener's PermissionHandler (CreatePermission,
-// ChannelBind, Connect).
+// ChannelBind, Connect). pion passes the peer's IP only: the own-host
+// port check happens in forbid.go and where data leaves (ownhost.go).
 func (r *Relay) permit(client net.Addr, peer net.IP) bool {
 	ok, reason := r.policy.permit(peer)
 	if !ok {
 		r.refused(client, peer, reason)
 	}
 	return ok
+}
+
+// peerAllowed is the whole peer check for an address with its port: the
+// peer-address policy, then the relay's own host.
+func (r *Relay) peerAllowed(ap netip.AddrPort) (ok bool, reason string) {
+	if ok, reason := r.policy.permitAddr(ap.Addr()); !ok {
+		return false, reason
+	}
+	if !r.own.permits(ap) {
+		return false, "own-host"
+	}
+	return true, ""
 }
 
 func (r *Relay) refused(client net.Addr, peer net.IP, reason string) {

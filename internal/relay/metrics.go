@@ -21,6 +21,7 @@ type metrics struct {
 
 	toPeerPackets, toPeerBytes     atomic.Uint64
 	fromPeerPackets, fromPeerBytes atomic.Uint64
+	ownHostDrops                   atomic.Uint64
 }
 
 func newMetrics(reg prometheus.Registerer) (*metrics, error) {
@@ -52,6 +53,10 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		counter("tandem_turn_relayed_packets_total", "UDP datagrams relayed.", "from_peer", &m.fromPeerPackets),
 		counter("tandem_turn_relayed_bytes_total", "UDP payload bytes relayed.", "to_peer", &m.toPeerBytes),
 		counter("tandem_turn_relayed_bytes_total", "UDP payload bytes relayed.", "from_peer", &m.fromPeerBytes),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "tandem_turn_own_host_drops_total",
+			Help: "Datagrams to the relay's own host outside its relay ports, dropped.",
+		}, func() float64 { return float64(m.ownHostDrops.Load()) }),
 	}
 	for _, c := range cs {
 		if err := reg.Register(c); err != nil {
@@ -76,10 +81,12 @@ func handler(g prometheus.Gatherer, healthy func() bool) http.Handler {
 }
 
 // countingConn counts the datagrams an allocation's relay socket exchanges
-// with peers.
+// with peers, and drops those pion would send to the relay's own host
+// outside the relay ports (ownhost.go).
 type countingConn struct {
 	net.PacketConn
-	m *metrics
+	m   *metrics
+	own *ownHost
 }
 
 func (c countingConn) ReadFrom(p []byte) (int, net.Addr, error) {
@@ -92,10 +99,24 @@ func (c countingConn) ReadFrom(p []byte) (int, net.Addr, error) {
 }
 
 func (c countingConn) WriteTo(p []byte, addr net.Addr) (int, error) {
+	if dropOwn(c.own, c.m, addr) {
+		return len(p), nil
+	}
 	n, err := c.PacketConn.WriteTo(p, addr)
 	if err == nil {
 		c.m.toPeerPackets.Add(1)
 		c.m.toPeerBytes.Add(uint64(n))
 	}
 	return n, err
+}
+
+// dropOwn reports whether a datagram pion relays to addr must be dropped
+// because addr is the relay's own host outside its relay ports, and counts
+// it. pion sees the write succeed, as a datagram lost on the way would.
+func dropOwn(own *ownHost, m *metrics, addr net.Addr) bool {
+	if own.permitsAddr(addr) {
+		return false
+	}
+	m.ownHostDrops.Add(1)
+	return true
 }

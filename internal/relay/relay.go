@@ -20,9 +20,13 @@
 // one epoll loop with batched syscalls, within the permissions and
 // channels pion grants (dataplane_linux.go). pion handles every request.
 //
-// Handler serves Prometheus /metrics and /healthz. TURN over TCP
-// allocations (RFC 6062, relaying to TCP peers) are supported by pion and
-// go through the same peer-address policy on Connect.
+// Nor may the relay reach its own host: a peer on one of the host's
+// addresses is allowed only on a port of the relay port range, the other
+// allocations of this relay (ownhost.go), on every path data takes.
+//
+// Handler serves Prometheus /metrics and /healthz. TCP allocations (RFC
+// 6062, relaying to TCP peers) are off unless Config.TCPAllocations turns
+// them on; then Connect goes through the same policy and own-host check.
 package relay
 
 import (
@@ -33,6 +37,8 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -49,6 +55,7 @@ type Relay struct {
 	log     *slog.Logger
 	now     func() time.Time
 	policy  peerPolicy
+	own     *ownHost
 	quotas  *quotas
 	metrics *metrics
 	gather  prometheus.Gatherer
@@ -56,6 +63,10 @@ type Relay struct {
 	server  *turn.Server
 	dp      *dataPlane // nil: pion relays everything (see dataplane_linux.go)
 	closed  atomic.Bool
+	// advertised are the relay addresses pion hands out (the host's own).
+	advertised []netip.Addr
+	stopOwn    context.CancelFunc // stops the own-host refresh loop
+	ownDone    chan struct{}
 
 	mu    sync.Mutex
 	conns map[net.Conn]struct{} // accepted TCP/TLS connections, closed by Close
@@ -83,6 +94,7 @@ func New(cfg Config) (*Relay, error) {
 	if err := r.initMetrics(cfg.Registerer); err != nil {
 		return nil, fmt.Errorf("relay metrics: %w", err)
 	}
+	r.own = newOwnHost(cfg.RelayPortMin, cfg.RelayPortMax, hostInterfaceAddrs)
 	netw := cfg.Net
 	if netw == nil {
 		var err error
@@ -90,11 +102,21 @@ func New(cfg Config) (*Relay, error) {
 			return nil, fmt.Errorf("relay network: %w", err)
 		}
 		// The data plane works on the host's sockets only.
-		if r.dp, err = newDataPlane(r.metrics); err != nil {
+		if r.dp, err = newDataPlane(r.metrics, r.own); err != nil {
 			r.log.Warn("data plane off, pion relays", "err", err)
 		}
+	} else {
+		r.own.list = netInterfaceAddrs(netw)
+	}
+	if r.dp != nil {
+		r.own.onChange = r.dp.reflag
 	}
 	sc, closers, err := r.listen(netw)
+	if err == nil {
+		if err = r.own.addFixed(r.ownFixed()...); err != nil {
+			err = fmt.Errorf("list the host's addresses: %w", err)
+		}
+	}
 	if err == nil {
 		r.server, err = turn.NewServer(sc)
 		if err != nil {
@@ -108,7 +130,35 @@ func New(cfg Config) (*Relay, error) {
 		}
 		return nil, err
 	}
+	r.startOwnRefresh()
 	return r, nil
+}
+
+// ownFixed are the addresses that are the host's whatever its interfaces
+// say: configured, advertised and listener addresses.
+func (r *Relay) ownFixed() []netip.Addr {
+	out := slices.Clone(r.advertised)
+	for _, ip := range []net.IP{r.cfg.PublicIP, r.cfg.PublicIPv6} {
+		if a, ok := netip.AddrFromSlice(ip); ok {
+			out = append(out, a)
+		}
+	}
+	for _, a := range []net.Addr{r.addrs.UDP, r.addrs.TCP, r.addrs.TLS} {
+		if a != nil {
+			out = append(out, listenerIP(a))
+		}
+	}
+	return out
+}
+
+// startOwnRefresh keeps the own-host addresses current until Close.
+func (r *Relay) startOwnRefresh() {
+	ctx, cancel := context.WithCancel(context.Background())
+	r.stopOwn, r.ownDone = cancel, make(chan struct{})
+	go func() {
+		defer close(r.ownDone)
+		r.own.run(ctx, ownRefreshEvery, func(err error) { r.log.Warn("list the host's addresses", "err", err) })
+	}()
 }
 
 func (r *Relay) initMetrics(reg prometheus.Registerer) error {
@@ -194,6 +244,8 @@ func (r *Relay) Close() error {
 	if r.closed.Swap(true) {
 		return nil
 	}
+	r.stopOwn()
+	<-r.ownDone
 	err := r.server.Close()
 	if r.dp != nil {
 		r.dp.close()

@@ -17,13 +17,23 @@ import (
 // pion asks for "udp4"/"udp6" (and "tcp4"/"tcp6" for RFC 6062) by the
 // allocation's REQUESTED-ADDRESS-FAMILY.
 
-var errNoIPv6 = errors.New("relay has no IPv6 relay address")
+var (
+	errNoIPv6          = errors.New("relay has no IPv6 relay address")
+	errTCPAllocations  = errors.New("TCP allocations are off")
+	errOwnHostPeerPort = errors.New("peer is the relay's own host outside its relay ports")
+)
 
 // familyGenerator dispatches to the IPv4 or IPv6 generator; v6 may be nil.
+// It is also where pion opens TCP listeners and connections for RFC 6062,
+// so the TCP allocation switch and the own-host check on Connect are
+// enforced here whatever reached pion (forbid.go answers first, with the
+// right error codes).
 type familyGenerator struct {
 	v4, v6 *turn.RelayAddressGeneratorPortRange
 	m      *metrics
 	dp     *dataPlane
+	own    *ownHost
+	tcp    bool // TCP allocations on
 }
 
 func (g familyGenerator) pick(network string) (*turn.RelayAddressGeneratorPortRange, error) {
@@ -57,10 +67,13 @@ func (g familyGenerator) AllocatePacketConn(c turn.AllocateListenerConfig) (net.
 	if err != nil {
 		return nil, nil, err
 	}
-	return g.dp.wrapRelayed(pc, addr, g.m), addr, nil
+	return g.dp.wrapRelayed(pc, addr, g.m, g.own), addr, nil
 }
 
 func (g familyGenerator) AllocateListener(c turn.AllocateListenerConfig) (net.Listener, net.Addr, error) {
+	if !g.tcp {
+		return nil, nil, errTCPAllocations
+	}
 	gen, err := g.pick(c.Network)
 	if err != nil {
 		return nil, nil, err
@@ -69,6 +82,12 @@ func (g familyGenerator) AllocateListener(c turn.AllocateListenerConfig) (net.Li
 }
 
 func (g familyGenerator) AllocateConn(c turn.AllocateConnConfig) (net.Conn, error) {
+	if !g.tcp {
+		return nil, errTCPAllocations
+	}
+	if !g.own.permitsAddr(c.RemoteAddr) {
+		return nil, errOwnHostPeerPort
+	}
 	gen, err := g.pick(c.Network)
 	if err != nil {
 		return nil, err
@@ -91,12 +110,18 @@ func (r *Relay) relayAddressGenerator(netw transport.Net) (turn.RelayAddressGene
 		}
 		r.log.Info("advertising relay address", "ip", public.String())
 	}
-	g := familyGenerator{m: r.metrics, dp: r.dp, v4: r.portRange(netw, v4bind.String(), public)}
+	g := familyGenerator{m: r.metrics, dp: r.dp, own: r.own, tcp: r.cfg.TCPAllocations,
+		v4: r.portRange(netw, v4bind.String(), public)}
 	switch {
 	case r.cfg.PublicIPv6 != nil:
 		g.v6 = r.portRange(netw, r.cfg.PublicIPv6.String(), r.cfg.PublicIPv6)
 	case v6bind.IsValid():
 		g.v6 = r.portRange(netw, v6bind.String(), net.IP(v6bind.AsSlice()))
+	}
+	for _, gen := range []*turn.RelayAddressGeneratorPortRange{g.v4, g.v6} {
+		if a, ok := netip.AddrFromSlice(relayIP(gen)); ok {
+			r.advertised = append(r.advertised, a)
+		}
 	}
 	return g, nil
 }
@@ -109,6 +134,13 @@ func (r *Relay) portRange(netw transport.Net, bind string, public net.IP) *turn.
 		Address:      bind,
 		Net:          netw,
 	}
+}
+
+func relayIP(g *turn.RelayAddressGeneratorPortRange) net.IP {
+	if g == nil {
+		return nil
+	}
+	return g.RelayAddress
 }
 
 // bindIPs returns the IPv4 host to bind relayed ports to (0.0.0.0 unless a

@@ -18,12 +18,12 @@ var ssrfPeers = []string{
 }
 
 // TestSSRFRefused allocates over UDP and TCP and asks for a permission, a
-// channel and (TCP allocations, RFC 6062) a connection to each internal
-// address; every one must come back 403 Forbidden.
+// channel and (TCP allocations, RFC 6062, turned on) a connection to each
+// internal address; every one must come back 403 Forbidden.
 func TestSSRFRefused(t *testing.T) {
 	for _, transport := range []string{"udp", "tcp"} {
 		t.Run(transport, func(t *testing.T) {
-			r := newTestRelay(t, nil)
+			r := newTestRelay(t, func(c *Config) { c.TCPAllocations = true })
 			cred := issue(t, "ssrf")
 			server := r.Addrs().UDP
 			if transport == "tcp" {

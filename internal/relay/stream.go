@@ -10,7 +10,7 @@ import (
 
 // TURN over TCP and TLS carries the same frames as UDP on a byte stream.
 // pion frames the stream itself (turn.STUNConn); to answer refused
-// ChannelBinds with 403 (see forbid.go) the relay frames it once before
+// requests itself (see forbid.go) the relay frames it once before
 // pion, in forbidConn, and hands pion whole frames.
 
 const (
@@ -74,7 +74,7 @@ func (c *forbidConn) Read(p []byte) (int, error) {
 		case n > 0:
 			frame := c.buf[:n]
 			c.buf = c.buf[n:]
-			if resp := c.r.forbiddenChannelBind(frame, c.Conn.RemoteAddr()); resp != nil {
+			if resp := c.r.forbiddenRequest(frame, c.Conn.RemoteAddr()); resp != nil {
 				if _, err := c.Conn.Write(resp); err != nil {
 					return 0, err
 				}

@@ -1,0 +1,244 @@
+package relay
+
+import (
+	"context"
+	"encoding/binary"
+	"net"
+	"net/netip"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/pion/transport/v5"
+)
+
+// The relay must not be a way into its own host. The peer-address policy
+// (policy.go) refuses internal ranges, but the relay's own public address
+// is an ordinary public address: without this check a client could relay
+// to the resolver, sshd or signaling port on the relay's host, anything
+// bound to 0.0.0.0, from the host itself. So a peer on one of the host's
+// own addresses is allowed only on a port inside the relay port range,
+// which is where the other allocations of this relay live (WebRTC needs
+// those when both peers relay through the same relay), and refused on
+// every other port. This applies on top of the policy and AllowPeers:
+// allowing a range never opens the host's own services.
+//
+// pion grants permissions per IP address, not per port, so the port is
+// checked where data leaves for a peer: in the data plane (against a flag
+// computed once per permission), in pion's relayed sockets (ownConn) and
+// before a TCP Connect (AllocateConn). Requests naming an own address
+// outside the range are refused with 403 before pion sees them
+// (forbid.go).
+//
+// The host's own addresses are every address of its interfaces (with the
+// network and broadcast addresses of IPv4 subnets: Go's UDP sockets may
+// broadcast), all of loopback and the unspecified addresses, plus the
+// configured and advertised relay addresses and the listener addresses
+// (a public IP behind 1:1 NAT is on no interface). Interfaces are listed
+// at start and again every ownRefreshEvery, so an address the host gains
+// later is covered within that time.
+
+// ownRefreshEvery is how often the host's interface addresses are listed.
+const ownRefreshEvery = 10 * time.Second
+
+// ownHost answers "does this address reach the relay's host, and if so
+// is the port one of the relay's?". It is safe for concurrent use.
+type ownHost struct {
+	lo, hi uint16 // the relay port range, inclusive
+	list   func() ([]net.Addr, error)
+	set    atomic.Pointer[map[netip.Addr]struct{}]
+
+	mu       sync.Mutex
+	fixed    []netip.Addr
+	onChange func() // called after the set changed; may be nil
+}
+
+func newOwnHost(lo, hi uint16, list func() ([]net.Addr, error)) *ownHost {
+	o := &ownHost{lo: lo, hi: hi, list: list}
+	o.set.Store(&map[netip.Addr]struct{}{})
+	return o
+}
+
+// canonicalOwn is the form own addresses are kept in: unmapped, without
+// zone, and the IPv4 address a NAT64 or 6to4 address carries, which
+// reaches the same host through a translator.
+func canonicalOwn(a netip.Addr) netip.Addr {
+	a = a.Unmap().WithZone("")
+	if v4, ok := embeddedV4(a); ok {
+		return v4
+	}
+	return a
+}
+
+// is reports whether a reaches the relay's own host.
+func (o *ownHost) is(a netip.Addr) bool {
+	a = canonicalOwn(a)
+	if a.IsLoopback() || a.IsUnspecified() {
+		return true
+	}
+	_, ok := (*o.set.Load())[a]
+	return ok
+}
+
+func (o *ownHost) inRange(port uint16) bool { return port >= o.lo && port <= o.hi }
+
+// permits reports whether the relay may send to ap as far as its own host
+// is concerned: any address that is not the host's, or a relay port.
+func (o *ownHost) permits(ap netip.AddrPort) bool {
+	return o.inRange(ap.Port()) || !o.is(ap.Addr())
+}
+
+// permitsAddr is permits for a net.Addr (a UDP or TCP address).
+func (o *ownHost) permitsAddr(a net.Addr) bool {
+	var ap netip.AddrPort
+	switch a := a.(type) {
+	case *net.UDPAddr:
+		ap = a.AddrPort()
+	case *net.TCPAddr:
+		ap = a.AddrPort()
+	default:
+		var err error
+		if ap, err = netip.ParseAddrPort(addrString(a)); err != nil {
+			return false
+		}
+	}
+	return o.permits(ap)
+}
+
+// addFixed adds addresses that are the host's whatever its interfaces say
+// (configured, advertised and listener addresses) and refreshes the set.
+func (o *ownHost) addFixed(addrs ...netip.Addr) error {
+	o.mu.Lock()
+	for _, a := range addrs {
+		if a.IsValid() {
+			o.fixed = append(o.fixed, canonicalOwn(a))
+		}
+	}
+	o.mu.Unlock()
+	return o.refresh()
+}
+
+// refresh lists the interfaces again and swaps in the new set; onChange
+// runs when it differs from the old one. On an error the old set stays.
+func (o *ownHost) refresh() error {
+	ifaddrs, err := o.list()
+	if err != nil {
+		return err
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	next := map[netip.Addr]struct{}{}
+	for _, a := range o.fixed {
+		next[a] = struct{}{}
+	}
+	for _, a := range ifaddrs {
+		for _, h := range hostAddrs(a) {
+			next[h] = struct{}{}
+		}
+	}
+	if old := *o.set.Load(); len(old) == len(next) && sameKeys(old, next) {
+		return nil
+	}
+	o.set.Store(&next)
+	if o.onChange != nil {
+		o.onChange()
+	}
+	return nil
+}
+
+// run refreshes every interval until ctx is done.
+func (o *ownHost) run(ctx context.Context, every time.Duration, logf func(error)) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := o.refresh(); err != nil {
+				logf(err)
+			}
+		}
+	}
+}
+
+// hostAddrs returns the addresses an interface address makes the host's:
+// the address, and for an IPv4 subnet wider than /31 its network and
+// broadcast addresses, which the kernel delivers locally too.
+func hostAddrs(a net.Addr) []netip.Addr {
+	var ip net.IP
+	var mask net.IPMask
+	switch a := a.(type) {
+	case *net.IPNet:
+		ip, mask = a.IP, a.Mask
+	case *net.IPAddr:
+		ip = a.IP
+	default:
+		p, err := netip.ParsePrefix(a.String())
+		if err != nil {
+			return nil
+		}
+		ip, mask = p.Addr().AsSlice(), net.CIDRMask(p.Bits(), p.Addr().BitLen())
+	}
+	addr, ok := netip.AddrFromSlice(ip)
+	if !ok {
+		return nil
+	}
+	addr = canonicalOwn(addr)
+	out := []netip.Addr{addr}
+	ones, bits := mask.Size()
+	if bits == 128 && addr.Is4() {
+		ones -= 96 // an IPv4 address with a 16-byte mask
+	}
+	if !addr.Is4() || bits == 0 || ones < 0 || ones >= 31 {
+		return out
+	}
+	b := addr.As4()
+	v := binary.BigEndian.Uint32(b[:])
+	host := uint32(1)<<(32-ones) - 1
+	var network, broadcast [4]byte
+	binary.BigEndian.PutUint32(network[:], v&^host)
+	binary.BigEndian.PutUint32(broadcast[:], v|host)
+	return append(out, netip.AddrFrom4(network), netip.AddrFrom4(broadcast))
+}
+
+func sameKeys(a, b map[netip.Addr]struct{}) bool {
+	for k := range a {
+		if _, ok := b[k]; !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// hostInterfaceAddrs lists the host's interface addresses now.
+func hostInterfaceAddrs() ([]net.Addr, error) { return net.InterfaceAddrs() }
+
+// netInterfaceAddrs lists the interface addresses of a transport.Net (a
+// pion vnet in tests).
+func netInterfaceAddrs(netw transport.Net) func() ([]net.Addr, error) {
+	return func() ([]net.Addr, error) {
+		ifs, err := netw.Interfaces()
+		if err != nil {
+			return nil, err
+		}
+		var out []net.Addr
+		for _, ifc := range ifs {
+			addrs, err := ifc.Addrs()
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, addrs...)
+		}
+		return out, nil
+	}
+}
+
+// listenerIP is the IP of a listener address, if it names one.
+func listenerIP(a net.Addr) netip.Addr {
+	ap, err := netip.ParseAddrPort(addrString(a))
+	if err != nil || ap.Addr().IsUnspecified() {
+		return netip.Addr{}
+	}
+	return ap.Addr()
+}
