@@ -43,12 +43,24 @@ const (
 type Ask struct {
 	Kind Kind
 	ID   uint32 // as in Progress
-	// Name is the sanitized file name: offered, or the last element of a
-	// requested path.
+	// Name is the sanitized file name: offered, or the last element of
+	// Path.
 	Name string
-	// Path is the local path a request asks for (KindRequest only).
+	// Path is the file a request would read (KindRequest only): absolute,
+	// clean, with its symbolic links resolved, and free of ".." and of
+	// invisible characters. The file is read from a descriptor opened by
+	// this path before asking, so it is the file shown. A path that could
+	// not be resolved or opened (missing, a folder, unreadable) is asked
+	// about as written, cleaned, and the request fails after the answer:
+	// failing at once would tell the other side which files exist.
 	Path string
-	// Size is the offered size (KindOffer only).
+	// OutsideHome is set when Path is not in the user's home folder, and
+	// Hidden when it goes through a hidden folder or names a hidden file
+	// (a name starting with a dot: where programs keep settings, passwords
+	// and keys). KindRequest only.
+	OutsideHome, Hidden bool
+	// Size is the offered size, or the size of the requested file (-1 if
+	// it could not be opened).
 	Size int64
 	// Resume is how many bytes of this offer an earlier, interrupted
 	// transfer left here (KindOffer only).
@@ -60,6 +72,9 @@ type Config struct {
 	// Dir is where incoming files land; "" means DefaultDir. It must be a
 	// directory, not a symbolic link to one.
 	Dir string
+	// Home is the folder a requested relative path starts from, and whose
+	// files Ask.OutsideHome is unset for; "" means the user's home folder.
+	Home string
 	// MaxSize is the largest file accepted (DefaultMaxSize if zero);
 	// larger offers are refused before anything is written.
 	MaxSize int64
@@ -147,6 +162,7 @@ func (c *Config) fill() error {
 		}
 		c.Dir = d
 	}
+	c.Home = homeDir(c.Home)
 	if c.MaxSize <= 0 {
 		c.MaxSize = DefaultMaxSize
 	}

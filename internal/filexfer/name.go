@@ -77,16 +77,47 @@ func nameProblem(name string) string {
 	return ""
 }
 
+// runeProblem says why r may not appear in a name or a requested path, or
+// "" if it may. Refused are the characters that change how the rest reads
+// without being seen: controls, text direction controls (U+202E makes
+// "gpj.exe" read "exe.jpg"), format characters (category Cf: zero-width
+// spaces and joiners, soft hyphens, tags), line and paragraph separators,
+// and the fillers Unicode says to draw as nothing.
 func runeProblem(r rune) string {
 	switch {
 	case unicode.IsControl(r):
 		return fmt.Sprintf("contains the control character %U", r)
 	case unicode.Is(unicode.Bidi_Control, r):
-		return fmt.Sprintf("contains the text direction control %U, which can disguise its extension", r)
+		return fmt.Sprintf("contains the text direction control %s, which can disguise its extension", runeName(r))
 	case r == utf8.RuneError:
 		return "contains an invalid character"
+	case unicode.In(r, unicode.Cf, unicode.Other_Default_Ignorable_Code_Point):
+		return fmt.Sprintf("contains the invisible character %s", runeName(r))
+	case unicode.In(r, unicode.Zl, unicode.Zp):
+		return fmt.Sprintf("contains the line break %s", runeName(r))
 	}
 	return ""
+}
+
+// invisibleNames names the invisible characters seen most in disguised
+// names; the others are named by code point alone.
+var invisibleNames = map[rune]string{
+	0x00AD: "SOFT HYPHEN", 0x200B: "ZERO WIDTH SPACE", 0x200C: "ZERO WIDTH NON-JOINER",
+	0x200D: "ZERO WIDTH JOINER", 0x200E: "LEFT-TO-RIGHT MARK", 0x200F: "RIGHT-TO-LEFT MARK",
+	0x202A: "LEFT-TO-RIGHT EMBEDDING", 0x202B: "RIGHT-TO-LEFT EMBEDDING", 0x202C: "POP DIRECTIONAL FORMATTING",
+	0x202D: "LEFT-TO-RIGHT OVERRIDE", 0x202E: "RIGHT-TO-LEFT OVERRIDE", 0x2060: "WORD JOINER",
+	0x2066: "LEFT-TO-RIGHT ISOLATE", 0x2067: "RIGHT-TO-LEFT ISOLATE", 0x2068: "FIRST STRONG ISOLATE",
+	0x2069: "POP DIRECTIONAL ISOLATE", 0xFEFF: "ZERO WIDTH NO-BREAK SPACE",
+	0x2028: "LINE SEPARATOR", 0x2029: "PARAGRAPH SEPARATOR",
+}
+
+// runeName is "U+200B (ZERO WIDTH SPACE)", or "U+E0041" for one without a
+// name here.
+func runeName(r rune) string {
+	if n, ok := invisibleNames[r]; ok {
+		return fmt.Sprintf("%U (%s)", r, n)
+	}
+	return fmt.Sprintf("%U", r)
 }
 
 // reservedStem is the part of name Windows matches against its device

@@ -44,6 +44,17 @@ func TestSanitize(t *testing.T) {
 		{"RTL override", "invoice\u202Efdp.exe", "text direction control"},
 		{"RTL isolate", "a\u2067b.txt", "text direction control"},
 		{"invalid UTF-8", "a\xffb", "not valid UTF-8"},
+		{"zero width space", "invoice\u200B.pdf", "invisible character U+200B (ZERO WIDTH SPACE)"},
+		{"zero width joiner", "a\u200Db.txt", "invisible character U+200D"},
+		{"byte order mark", "\uFEFFreport.pdf", "invisible character U+FEFF"},
+		{"soft hyphen", "in\u00ADvoice.pdf", "invisible character U+00AD"},
+		{"word joiner", "a\u2060.txt", "invisible character U+2060"},
+		{"hangul filler", "\u3164.txt", "invisible character U+3164"},
+		{"tag", "a\U000E0041.txt", "invisible character U+E0041"},
+		{"left-to-right mark", "a\u200E.txt", "text direction control U+200E"},
+		{"line separator", "a\u2028b.txt", "line break U+2028"},
+		{"paragraph separator", "a\u2029b.txt", "line break U+2029"},
+		{"emoji", "café ☕.txt", ""},
 		{"windows forbidden", "what?.txt", "Windows forbids"},
 		{"partial suffix", "x.tandem-partial", "unfinished files"},
 	} {
@@ -89,7 +100,7 @@ func TestNumbered(t *testing.T) {
 // FuzzSanitize checks that an accepted name, joined to a folder, always
 // names an entry directly in that folder and is printable.
 func FuzzSanitize(f *testing.F) {
-	for _, s := range []string{"a.txt", "../x", `C:\x`, "nul.txt", "a\x00b", "\u202Etxt.exe", "..", " "} {
+	for _, s := range []string{"a.txt", "../x", `C:\x`, "nul.txt", "a\x00b", "\u202Etxt.exe", "..", " ", "a\u200Bb"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, name string) {
@@ -102,7 +113,7 @@ func FuzzSanitize(f *testing.F) {
 			t.Fatalf("accepted %q escapes or is rewritten: %q", name, p)
 		}
 		for _, r := range got {
-			if unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r) {
+			if unicode.IsControl(r) || unicode.In(r, unicode.Cf, unicode.Zl, unicode.Zp, unicode.Other_Default_Ignorable_Code_Point) {
 				t.Fatalf("accepted %q holds %U", name, r)
 			}
 		}

@@ -9,12 +9,20 @@ import (
 
 // openNoFollow opens path read-only refusing a symbolic link anywhere in
 // it (openat2 RESOLVE_NO_SYMLINKS), falling back to refusing one in the last
-// element on kernels without openat2.
+// element on kernels without openat2. A FIFO put in a file's place does not
+// block the open (O_NONBLOCK, cleared once open: the caller refuses
+// anything but a regular file).
 func openNoFollow(path string) (*os.File, error) {
-	how := unix.OpenHow{Flags: unix.O_RDONLY | unix.O_CLOEXEC | unix.O_NOFOLLOW, Resolve: unix.RESOLVE_NO_SYMLINKS}
+	const flags = unix.O_RDONLY | unix.O_CLOEXEC | unix.O_NOFOLLOW | unix.O_NONBLOCK
+	how := unix.OpenHow{Flags: flags, Resolve: unix.RESOLVE_NO_SYMLINKS}
 	fd, err := unix.Openat2(unix.AT_FDCWD, path, &how)
 	if err == unix.ENOSYS {
-		return os.OpenFile(path, os.O_RDONLY|unix.O_NOFOLLOW, 0)
+		fd, err = unix.Open(path, flags, 0)
+	}
+	if err == nil {
+		if err = unix.SetNonblock(fd, false); err != nil {
+			unix.Close(fd)
+		}
 	}
 	if err != nil {
 		return nil, &os.PathError{Op: "open", Path: path, Err: err}

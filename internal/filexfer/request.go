@@ -4,16 +4,21 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
-	"unicode/utf8"
 )
 
-// Request asks the other side for the file at path (an absolute path on
-// that side). If its user accepts, the file lands in Config.Dir; the
-// Result's Path says where. Errors are as for Send, plus ErrUnavailable.
+// Request asks the other side for the file at path: a full path on that
+// side, or one relative to its user's home folder ("Documents/a.pdf",
+// "~/Documents/a.pdf"). A path with a ".." element, or with characters
+// that would hide part of it, is refused here and there (CheckFetchPath).
+// If its user accepts, the file lands in Config.Dir; the Result's Path
+// says where. Errors are as for Send, plus ErrUnavailable and ErrBadName.
 func (e *Endpoint) Request(ctx context.Context, path string) (Result, error) {
+	if err := CheckFetchPath(path); err != nil {
+		return Result{}, fmt.Errorf("request %q: %w", path, err)
+	}
 	res, err := e.request(ctx, e.newKey(), path)
 	if err != nil {
-		return res, fmt.Errorf("request %s: %w", path, err)
+		return res, fmt.Errorf("request %q: %w", path, err)
 	}
 	return res, nil
 }
@@ -55,49 +60,35 @@ func (e *Endpoint) request(ctx context.Context, k key, path string) (Result, err
 	return res, nil
 }
 
-// serve answers the other side's request for path: refused unless Decide
-// accepts it, then sent like an offer.
+// serve answers the other side's request for path: the path is resolved
+// and the file opened first, so that Decide is asked about the file that
+// would really be read; refused unless Decide accepts, then that open file
+// is sent like an offer.
 func (e *Endpoint) serve(ctx context.Context, k key, path string) {
-	name, err := vetRequest(path)
+	src, err := resolveFetch(path, e.cfg.Home)
 	if err != nil {
+		e.log.Info("download refused before asking", "id", k.public(), "err", err)
 		e.send(ctx, abortMsg(msgRefuse, k, err))
 		return
 	}
-	a := Ask{Kind: KindRequest, ID: k.public(), Name: name, Path: path}
+	defer src.close()
+	a := Ask{Kind: KindRequest, ID: k.public(), Name: filepath.Base(src.path), Path: src.path, Size: src.size,
+		OutsideHome: src.outside, Hidden: src.hidden}
 	if e.cfg.Decide == nil || !e.cfg.Decide(ctx, a) {
 		e.log.Info("download refused", "id", k.public())
 		e.send(ctx, abortMsg(msgRefuse, k, ErrRefused))
 		return
 	}
-	f, offer, err := prepare(ctx, path)
+	offer, err := src.offer(ctx)
 	if err != nil {
 		e.log.Info("download unavailable", "id", k.public(), "err", err)
 		e.send(ctx, abortMsg(msgRefuse, k, err))
 		return
 	}
-	defer f.Close()
-	res, err := e.offer(ctx, k, f, offer)
+	res, err := e.offer(ctx, k, src.f, offer)
 	if err != nil {
 		e.log.Info("download failed", "id", k.public(), "err", err)
 		return
 	}
 	e.log.Info("download served", "id", k.public(), "size", res.Size)
-}
-
-// vetRequest refuses, before anyone is asked, a path that could mislead
-// the consent dialog (control or text direction characters anywhere) or
-// whose file name would be refused on arrival. It returns the file name.
-func vetRequest(path string) (string, error) {
-	if !filepath.IsAbs(path) {
-		return "", fmt.Errorf("%w: %q is not an absolute path", ErrUnavailable, path)
-	}
-	if !utf8.ValidString(path) {
-		return "", fmt.Errorf("%w: the path is not valid UTF-8", ErrBadName)
-	}
-	for _, r := range path {
-		if msg := runeProblem(r); msg != "" {
-			return "", fmt.Errorf("%w: the path %s", ErrBadName, msg)
-		}
-	}
-	return Sanitize(filepath.Base(path))
 }

@@ -54,24 +54,32 @@ func (e *Endpoint) sendFile(ctx context.Context, k key, path string) (Result, er
 	return e.offer(ctx, k, f, offer)
 }
 
-// prepare opens the file to send and builds its offer: name, size, SHA-256
-// and the key a resume is recognized by.
+// prepare opens the file to send and builds its offer.
 func prepare(ctx context.Context, path string) (*os.File, *message, error) {
 	f, size, err := openRegular(path)
 	if err != nil {
 		return nil, nil, err
 	}
-	name, err := Sanitize(filepath.Base(path))
+	offer, err := describe(ctx, f, filepath.Base(path), size)
 	if err != nil {
 		f.Close()
 		return nil, nil, err
+	}
+	return f, offer, nil
+}
+
+// describe builds the offer for the open file f of size bytes, sent as
+// name: name, size, SHA-256 and the key a resume is recognized by.
+func describe(ctx context.Context, f *os.File, name string, size int64) (*message, error) {
+	name, err := Sanitize(name)
+	if err != nil {
+		return nil, err
 	}
 	sum, err := hashFile(ctx, f)
 	if err != nil {
-		f.Close()
-		return nil, nil, err
+		return nil, err
 	}
-	return f, &message{Type: msgOffer, Size: size, SHA256: sum, Key: transferKey(name, size, sum), Text: name}, nil
+	return &message{Type: msgOffer, Size: size, SHA256: sum, Key: transferKey(name, size, sum), Text: name}, nil
 }
 
 // offer sends the offer for f as transfer k and streams it once accepted.

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -140,27 +141,21 @@ func TestRequest(t *testing.T) {
 	}
 }
 
-// TestRequestUnservable: missing files, folders, links and relative paths
-// are not served even when the customer accepts.
+// TestRequestUnservable: missing files, folders and devices are not
+// served even when the customer accepts.
 func TestRequestUnservable(t *testing.T) {
 	checkLeaks(t)
 	ctx := testContext(t, 10*time.Second)
 	ca, cb := memPipe()
 	defer ca.close()
 	tech := start(t, ca, Config{}, nil)
-	start(t, cb, Config{}, accept)
-	target, _ := randomFile(t, "target.bin", 10)
 	dir := t.TempDir()
-	link := filepath.Join(dir, "link.bin")
-	check(t, os.Symlink(target, link))
-	linkedDir := filepath.Join(dir, "linked")
-	check(t, os.Symlink(filepath.Dir(target), linkedDir))
+	start(t, cb, Config{Home: dir}, accept)
 	for _, tc := range []struct{ name, path string }{
 		{"missing", filepath.Join(dir, "missing")},
 		{"folder", dir},
-		{"symlink", link},
-		{"symlinked folder", filepath.Join(linkedDir, "target.bin")},
-		{"relative", "target.bin"},
+		{"home", "~"},
+		{"relative missing", "target.bin"},
 		{"device", "/dev/zero"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -174,7 +169,8 @@ func TestRequestUnservable(t *testing.T) {
 }
 
 // TestRequestMisleadingPath: paths that could fool the consent dialog are
-// refused before the customer is asked.
+// refused before the customer is asked, by Request and, for a requester
+// that skips that check, by the side asked.
 func TestRequestMisleadingPath(t *testing.T) {
 	checkLeaks(t)
 	ctx := testContext(t, 10*time.Second)
@@ -185,12 +181,16 @@ func TestRequestMisleadingPath(t *testing.T) {
 	for _, tc := range []struct{ name, path string }{
 		{"bidi in folder", "/home/u/\u202Egpj.exe/x.txt"},
 		{"bidi in name", "/home/u/photo\u202Egpj.exe"},
+		{"zero width space", "/home/u/Docu\u200Bments/x.txt"},
 		{"newline", "/home/u/a\n/etc/passwd"},
 		{"escape", "/home/u/\x1b[2Ja.txt"},
+		{"dot dot", "/home/u/Documents/../.ssh/id_ed25519"},
 		{"reserved name", "/home/u/CON"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := tech.ep.Request(ctx, tc.path)
+			wantErr(t, err, ErrBadName)
+			_, err = tech.ep.request(ctx, tech.ep.newKey(), tc.path)
 			wantErr(t, err, ErrBadName)
 			if cust.asked.Load() != 0 {
 				t.Fatal("the customer was asked about a misleading path")
@@ -252,7 +252,8 @@ func TestHostileOffers(t *testing.T) {
 	dir := filepath.Join(parent, "Downloads")
 	check(t, os.Mkdir(dir, 0o700))
 	b := start(t, cb, Config{Dir: dir}, accept)
-	for i, name := range []string{"../x", "/etc/passwd", `C:\x`, "CON", "nul.txt", "a\x00b", "\x1b[31m", ".", "..", "", "x.", "x ", "evil\u202Etxt.exe"} {
+	for i, name := range []string{"../x", "/etc/passwd", `C:\x`, "CON", "nul.txt", "a\x00b", "\x1b[31m", ".", "..", "", "x.", "x ", "evil\u202Etxt.exe",
+		"invoice\u200B.pdf", "a\u200Db.txt", "\uFEFFa.txt", "soft\u00ADhyphen.txt", "\u3164.txt", "a\u2028b.txt"} {
 		m := &message{Type: msgOffer, Mine: true, ID: uint32(i + 1), Size: 3, Text: name}
 		check(t, ca.Send(ctx, appendMessage(nil, m)))
 		p, err := ca.Recv(ctx)
@@ -261,6 +262,9 @@ func TestHostileOffers(t *testing.T) {
 		check(t, err)
 		if got.Type != msgRefuse || got.Code != codeBadName {
 			t.Errorf("offer of %q answered %+v, want a bad-name refusal", name, got)
+		}
+		if strings.Contains(name, "\u200B") && !strings.Contains(got.Text, "invisible character U+200B (ZERO WIDTH SPACE)") {
+			t.Errorf("offer of %q refused with %q, which does not name the invisible character", name, got.Text)
 		}
 	}
 	if b.asked.Load() != 0 {
