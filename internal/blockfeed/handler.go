@@ -32,7 +32,7 @@ func Handler(c HandlerConfig) http.Handler {
 		if err := checkAuthorization(c.Secret, r.Header.Get("Authorization"), c.Now()); err != nil {
 			c.Logger.Info("block feed: request refused", "from", r.RemoteAddr, "err", err)
 			w.Header().Set("WWW-Authenticate", "Tandem-Relay")
-			http.Error(w, unauthorizedText(err), http.StatusUnauthorized)
+			http.Error(w, UnauthorizedText(err), http.StatusUnauthorized)
 			return
 		}
 		bs, err := c.List(r.Context())
@@ -49,12 +49,13 @@ func Handler(c HandlerConfig) http.Handler {
 	})
 }
 
-// unauthorizedText says what to fix, without saying which part was wrong
-// beyond the clock (which a relay's operator can check and no attacker
-// learns anything from).
-func unauthorizedText(err error) string {
+// UnauthorizedText is the 401 body for a CheckAuthorization error: it
+// says what to fix, without saying which part was wrong beyond the clock
+// (which a relay's operator can check and no attacker learns anything
+// from).
+func UnauthorizedText(err error) string {
 	if errors.Is(err, errUnauthorized) && err != errUnauthorized {
 		return err.Error()
 	}
-	return "block feed: not authorized (the relay's TURN secret must be the signaling server's)"
+	return "relay feed: not authorized (the relay's TURN secret must be the signaling server's)"
 }

@@ -44,24 +44,37 @@ func key(secret []byte) []byte {
 	return m.Sum(nil)
 }
 
-func mac(secret []byte, unix int64) []byte {
+// mac signs a GET of path at unix: a proof for one path is no proof for
+// another (the session feed, package sessionfeed, signs its own).
+func mac(secret []byte, path string, unix int64) []byte {
 	m := hmac.New(sha256.New, key(secret))
-	fmt.Fprintf(m, "GET %s\n%d", Path, unix)
+	fmt.Fprintf(m, "GET %s\n%d", path, unix)
 	return m.Sum(nil)
 }
 
 // Authorization returns the header value that proves a relay holds secret
 // at time now.
 func Authorization(secret []byte, now time.Time) string {
+	return AuthorizationFor(secret, Path, now)
+}
+
+// AuthorizationFor is Authorization for a GET of another relay feed's path.
+func AuthorizationFor(secret []byte, path string, now time.Time) string {
 	t := now.Unix()
-	return scheme + strconv.FormatInt(t, 10) + ":" + hex.EncodeToString(mac(secret, t))
+	return scheme + strconv.FormatInt(t, 10) + ":" + hex.EncodeToString(mac(secret, path, t))
 }
 
 // errUnauthorized: a missing, malformed, stale or wrong Authorization.
-var errUnauthorized = errors.New("block feed: not authorized")
+var errUnauthorized = errors.New("relay feed: not authorized")
 
 // checkAuthorization verifies an Authorization header value at now.
 func checkAuthorization(secret []byte, header string, now time.Time) error {
+	return CheckAuthorization(secret, Path, header, now)
+}
+
+// CheckAuthorization verifies an Authorization header value for a GET of
+// path at now. Its error is fit for a 401 body (see UnauthorizedText).
+func CheckAuthorization(secret []byte, path, header string, now time.Time) error {
 	rest, ok := strings.CutPrefix(header, scheme)
 	if !ok {
 		return errUnauthorized
@@ -72,7 +85,7 @@ func checkAuthorization(secret []byte, header string, now time.Time) error {
 		return errUnauthorized
 	}
 	got, err := hex.DecodeString(sum)
-	if err != nil || !hmac.Equal(got, mac(secret, t)) {
+	if err != nil || !hmac.Equal(got, mac(secret, path, t)) {
 		return errUnauthorized
 	}
 	if d := now.Sub(time.Unix(t, 0)); d > MaxSkew || d < -MaxSkew {
