@@ -30,6 +30,7 @@ import (
 	"github.com/tandem-remote/tandem/internal/agentid"
 	"github.com/tandem-remote/tandem/internal/agentui"
 	"github.com/tandem-remote/tandem/internal/filexfer"
+	"github.com/tandem-remote/tandem/internal/input"
 	"github.com/tandem-remote/tandem/internal/selfremove"
 	"github.com/tandem-remote/tandem/internal/session"
 )
@@ -41,8 +42,9 @@ var selfRemoval = true
 
 func main() {
 	// A copy of the agent started as its self-removal guardian does only
-	// that (see selfremove.Options.Guardian).
-	selfremove.RunGuardian()
+	// that (see selfremove.Options.Guardian), and empties the keys the
+	// agent remapped on the customer's keyboard if the agent was killed.
+	selfremove.RunGuardian(map[string]selfremove.Undo{input.SparesUndo: input.RestoreSpares})
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
@@ -93,6 +95,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	// SIGHUP: the terminal the customer started the agent from was closed.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	defer stop()
+	// Keys remapped to type what the customer's keyboard lacks are put
+	// back by the agent, or by its guardian if the agent is killed.
+	o.screen.Remapped = func(state []byte) { rm.SetUndo(input.SparesUndo, state) }
 	acfg := session.AgentConfig{Common: cfg, Code: o.code, Screen: o.screen, ConsentTimeout: o.consentTimeout, Files: o.files,
 		Ticket: o.ticket, Pin: o.pin, GrantKey: o.grantKey, Identity: agentid.For(cfg.Server)}
 	if ui, err := openWindow(ctx, o.screen.Display, cfg); err != nil {

@@ -110,6 +110,7 @@ func (x *X11) find(ks uint32) (keyPos, error) {
 	if err != nil {
 		return keyPos{}, fmt.Errorf("keysym 0x%x: %w", ks, err)
 	}
+	x.announce(i, ks)
 	if err := x.spares.remap(x.conn, x.km, i, ks); err != nil {
 		return keyPos{}, err
 	}

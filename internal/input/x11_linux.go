@@ -1,10 +1,12 @@
 package input
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"image"
 	"log/slog"
+	"os"
 	"sync"
 	"sync/atomic"
 
@@ -42,6 +44,12 @@ type Options struct {
 	// motion its root point. A watcher of the customer's own input uses it
 	// to tell injected events from local ones.
 	Injecting func(xType byte, detail byte, at image.Point)
+	// Remapped, when set, is given before each remap of a spare keycode
+	// (to type a character the keyboard lacks) what RestoreSpares needs to
+	// empty every spare remapped so far, the coming one included. Close
+	// restores them itself; the agent hands the state to its self-removal
+	// guardian, which restores them if the agent is killed first.
+	Remapped func(state []byte)
 }
 
 // X11 injects events into an X display through the XTEST extension, over
@@ -53,6 +61,8 @@ type X11 struct {
 	monitors func() []Monitor
 	allow    func(Target) bool
 	onInject func(xType byte, detail byte, at image.Point)
+	remapped func(state []byte)
+	display  string // the display's name, for RestoreSpares
 	log      *slog.Logger
 	loop     chan struct{} // closed when the event loop returns
 	stale    atomic.Bool   // the server's keyboard map changed
@@ -102,6 +112,8 @@ func newX11(c *xgb.Conn, opts Options) (*X11, error) {
 		monitors: opts.Monitors,
 		allow:    opts.Allow,
 		onInject: opts.Injecting,
+		remapped: opts.Remapped,
+		display:  cmp.Or(opts.Display, os.Getenv("DISPLAY")),
 		log:      logger,
 		loop:     make(chan struct{}),
 		km:       km,

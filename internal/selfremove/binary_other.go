@@ -36,12 +36,15 @@ func ownedByMe(string) bool { return false }
 // there too).
 
 // RunGuardian returns at once: there is no guardian on this system.
-func RunGuardian() {}
+func RunGuardian(map[string]Undo) {}
 
 func (r *Remover) startGuardian() error {
 	return fmt.Errorf("no self-removal guardian on %s", runtime.GOOS)
 }
 
 func (r *Remover) tellGuardian(verb, path string) {}
+
+// SetUndo does nothing: there is no guardian to tell.
+func (r *Remover) SetUndo(name string, state []byte) {}
 
 func (r *Remover) stopGuardian() error { return nil }

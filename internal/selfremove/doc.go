@@ -32,6 +32,12 @@
 // temporary directory, named after the agent's PID, is then swept by the
 // next agent's New once that PID no longer runs.
 //
+// A killed agent cannot put back what it changed outside the file system
+// either (keys it remapped on the customer's X keyboard): it reports each
+// such change with SetUndo before making it, and the guardian hands the
+// latest report to the Undo the program's main gave RunGuardian, before
+// it removes the files.
+//
 // # What it never does
 //
 // The agent installs no service, autostart entry, certificate or firewall
@@ -40,6 +46,11 @@
 // (and any child it started) before main returns; Remove only removes files.
 //
 // # Wiring
+//
+//	func main() {
+//		selfremove.RunGuardian(map[string]selfremove.Undo{"x-keys": input.RestoreSpares})
+//		os.Exit(run())
+//	}
 //
 //	func run() int {
 //		rm, err := selfremove.New(selfremove.Options{Logger: log})

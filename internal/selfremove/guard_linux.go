@@ -4,6 +4,7 @@ package selfremove
 
 import (
 	"bufio"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -23,6 +24,10 @@ const guardEnv = "TANDEM_SELFREMOVE_GUARDIAN"
 // guardWait bounds how long Remove waits for the guardian to exit.
 const guardWait = 5 * time.Second
 
+// undoWait bounds each Undo the guardian runs: an X server that hangs must
+// not keep the guardian alive, nor keep it from removing the files.
+const undoWait = 10 * time.Second
+
 // guardHeader is the first line the agent sends its guardian.
 type guardHeader struct {
 	Exe     string `json:"exe"`
@@ -34,21 +39,23 @@ type guardHeader struct {
 // RunGuardian makes this process a guardian and exits, when it was started
 // as one (Options.Guardian); otherwise it returns at once. A program that
 // sets Options.Guardian must call it first thing in main, before flags are
-// parsed or anything is opened.
-func RunGuardian() {
+// parsed or anything is opened. undo names what reverses each kind of
+// state the program reports with Remover.SetUndo.
+func RunGuardian(undo map[string]Undo) {
 	if os.Getenv(guardEnv) != "1" {
 		return
 	}
-	os.Exit(guard(os.Stdin))
+	os.Exit(guard(os.Stdin, undo))
 }
 
 // guard waits for the agent's end: its lines on r say what to remove
-// (the header, then "track PATH", "glob PATTERN" and "keep PATH"), and
-// "done" that the
-// agent removed everything itself. When r ends without "done" — the agent
-// was killed, crashed, or Xlib ended it when its X connection broke — the
-// guardian removes what the agent's Remove would have.
-func guard(r io.Reader) int {
+// (the header, then "track PATH", "glob PATTERN" and "keep PATH"), what
+// to undo ("undo NAME BASE64", the latest per name counts), and "done"
+// that the agent removed everything itself. When r ends without "done" —
+// the agent was killed, crashed, or Xlib ended it when its X connection
+// broke — the guardian undoes what the agent could not and removes what
+// the agent's Remove would have.
+func guard(r io.Reader, undo map[string]Undo) int {
 	// Ctrl-C, a closed terminal or a stop of the agent's process group is
 	// for the agent; the guardian's work starts when the agent is gone.
 	signal.Ignore(syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT, syscall.SIGTSTP)
@@ -63,6 +70,7 @@ func guard(r io.Reader) int {
 	}
 	rm := &Remover{exe: h.Exe, id: fileID{dev: h.Dev, ino: h.Ino}, tempDir: h.TempDir,
 		log: slog.New(slog.DiscardHandler), kept: map[string]bool{}}
+	states := map[string][]byte{}
 	for sc.Scan() {
 		verb, path, _ := strings.Cut(sc.Text(), " ")
 		switch verb {
@@ -72,14 +80,41 @@ func guard(r io.Reader) int {
 			rm.kept[path] = true
 		case "glob":
 			rm.globs = append(rm.globs, path)
+		case "undo":
+			name, enc, _ := strings.Cut(path, " ")
+			if b, err := base64.StdEncoding.DecodeString(enc); err == nil {
+				states[name] = b
+			}
 		case "done":
 			return 0
 		}
 	}
-	if rm.Remove() != nil {
+	// The customer's desktop first: it matters while they still use it.
+	failed := runUndos(undo, states)
+	if rm.Remove() != nil || failed {
 		return 1
 	}
 	return 0
+}
+
+// runUndos runs each Undo that has a state, each for at most undoWait,
+// and reports whether any failed.
+func runUndos(undo map[string]Undo, states map[string][]byte) (failed bool) {
+	for name, state := range states {
+		fn := undo[name]
+		if fn == nil || len(state) == 0 {
+			continue
+		}
+		done := make(chan error, 1)
+		go func() { done <- fn(state) }()
+		select {
+		case err := <-done:
+			failed = failed || err != nil
+		case <-time.After(undoWait):
+			failed = true // the guardian exits soon; the goroutine with it
+		}
+	}
+	return failed
 }
 
 // startGuardian starts a copy of this program as r's guardian; r keeps the
@@ -109,6 +144,18 @@ func (r *Remover) startGuardian() error {
 	}
 	r.guard, r.guardIn = cmd, pw
 	return nil
+}
+
+// SetUndo tells the guardian how to reverse a change this process made
+// outside the file system, should it end without Remove: the guardian then
+// passes the latest state given under name to the Undo that RunGuardian
+// got under that name. Report the state before making the change, so that
+// no moment is left when a kill would lose it; nil says there is nothing
+// to undo. Without a guardian it does nothing.
+func (r *Remover) SetUndo(name string, state []byte) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.tellGuardian("undo", name+" "+base64.StdEncoding.EncodeToString(state))
 }
 
 // tellGuardian sends the guardian one line. r.mu is held.

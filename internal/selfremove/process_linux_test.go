@@ -152,7 +152,9 @@ func TestAgentLeavesNothing(t *testing.T) {
 
 // TestAgentKilledLeavesNothing: an agent that runs no Remove — killed, or
 // ended by its terminal closing — still leaves nothing but the accepted
-// file: its guardian removes the rest, then exits too.
+// file: its guardian removes the rest, then exits too. The guardian also
+// runs the agent's undo, with the latest state it reported (the oneshot's
+// undo creates the file "undone").
 func TestAgentKilledLeavesNothing(t *testing.T) {
 	for _, sig := range []syscall.Signal{syscall.SIGKILL, syscall.SIGHUP} {
 		t.Run(sig.String(), func(t *testing.T) {
@@ -171,8 +173,8 @@ func TestAgentKilledLeavesNothing(t *testing.T) {
 			if pids := processesIn(t, dir); len(pids) > 0 {
 				t.Fatalf("processes %v still run from %s", pids, dir)
 			}
-			if got := listFiles(t, dir); strings.Join(got, " ") != "received/accepted.txt" {
-				t.Errorf("agent directory holds %q; want only the accepted file", got)
+			if got := listFiles(t, dir); strings.Join(got, " ") != "received/accepted.txt undone" {
+				t.Errorf("agent directory holds %q; want only the accepted file and the undo's mark", got)
 			}
 			if exists(t, a.ready.Temp) {
 				t.Errorf("temp dir %s left behind", a.ready.Temp)

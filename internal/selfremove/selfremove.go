@@ -28,6 +28,12 @@ type Options struct {
 	Logger *slog.Logger
 }
 
+// An Undo reverses, in the guardian, a change the agent made outside the
+// file system (say, keys remapped on the customer's X keyboard) from the
+// state the agent last reported with Remover.SetUndo under the same name
+// (a word, no spaces). It runs only when the agent ended without Remove.
+type Undo func(state []byte) error
+
 // Remover deletes what the agent left on disk. Its methods are safe for
 // concurrent use.
 type Remover struct {

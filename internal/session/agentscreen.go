@@ -31,6 +31,9 @@ type ScreenConfig struct {
 	// Demonstrations lets the technician show their screen in a window
 	// on this display (after the customer agrees each time).
 	Demonstrations bool
+	// Remapped is given what undoes the agent's remapping of spare keys
+	// (input.Options.Remapped), for its self-removal guardian.
+	Remapped func(state []byte)
 }
 
 // agentScreen is the agent's shared screen: capture and video out, remote
@@ -108,7 +111,8 @@ func (a *agentScreen) openExtras(ctx context.Context, window *agentui.UI) error 
 	if a.cfg.ViewOnly {
 		return nil
 	}
-	opts := input.Options{Display: a.cfg.Display, Monitors: a.inputMonitors, Allow: a.allowInput, Logger: a.log}
+	opts := input.Options{Display: a.cfg.Display, Monitors: a.inputMonitors, Allow: a.allowInput, Logger: a.log,
+		Remapped: a.cfg.Remapped}
 	if window != nil {
 		// Using the agent's own window (answering, pausing) is not taking
 		// control back.

@@ -4,7 +4,9 @@
 // loopback port, prints one JSON line describing itself, and waits for the
 // session to end: a line "end" on stdin (Stop, hang-up, link lost), EOF on
 // stdin, SIGINT or SIGTERM. Then it closes its listener and removes itself.
-// Killed, it leaves that to its guardian.
+// Killed, it leaves that to its guardian, which also undoes its "mark":
+// it creates the file the latest SetUndo named (the agent would have
+// removed it; standing in for keys remapped on the customer's keyboard).
 package main
 
 import (
@@ -23,8 +25,13 @@ import (
 )
 
 func main() {
-	selfremove.RunGuardian()
+	selfremove.RunGuardian(map[string]selfremove.Undo{"mark": mark})
 	os.Exit(run())
+}
+
+// mark is the guardian's undo: it creates the file state names.
+func mark(state []byte) error {
+	return os.WriteFile(string(state), nil, 0o600)
 }
 
 func run() (code int) {
@@ -93,6 +100,9 @@ func writeFiles(rm *selfremove.Remover, dir string) error {
 		return err
 	}
 	rm.TrackPattern(downloads, ".*.tandem-partial")
+	// Only the latest state counts.
+	rm.SetUndo("mark", []byte(filepath.Join(dir, "undone-stale")))
+	rm.SetUndo("mark", []byte(filepath.Join(dir, "undone")))
 	if err := os.WriteFile(filepath.Join(downloads, ".big.iso.0123.tandem-partial"), []byte("x"), 0o600); err != nil {
 		return err
 	}
