@@ -28,9 +28,16 @@ func newRawClient(t *testing.T, r *Relay, tag string) *rawClient {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return newRawClientAt(t, conn, r.Addrs().UDP.(*net.UDPAddr), tag)
+}
+
+// newRawClientAt allocates through the relay at server from conn, which it
+// closes when the test ends.
+func newRawClientAt(t *testing.T, conn *net.UDPConn, server *net.UDPAddr, tag string) *rawClient {
+	t.Helper()
 	t.Cleanup(func() { conn.Close() })
 	cred := issue(t, tag)
-	c := &rawClient{t: t, conn: conn, server: r.Addrs().UDP.(*net.UDPAddr), user: cred.Username, pass: cred.Password}
+	c := &rawClient{t: t, conn: conn, server: server, user: cred.Username, pass: cred.Password}
 	res := c.do(stun.MethodAllocate, stun.RawAttribute{Type: stun.AttrRequestedTransport, Value: []byte{17, 0, 0, 0}})
 	var relayed stun.XORMappedAddress
 	if err := relayed.GetFromAs(res, stun.AttrXORRelayedAddress); err != nil {
