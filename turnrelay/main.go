@@ -35,6 +35,7 @@ import (
 	"github.com/tandem-remote/tandem/internal/blockfeed"
 	"github.com/tandem-remote/tandem/internal/certs"
 	"github.com/tandem-remote/tandem/internal/relay"
+	"github.com/tandem-remote/tandem/internal/tlspolicy"
 	"github.com/tandem-remote/tandem/internal/turncred"
 )
 
@@ -249,7 +250,7 @@ func loadTLS(addr, cert, key string) (*tls.Config, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load TLS certificate: %w", err)
 	}
-	return &tls.Config{Certificates: []tls.Certificate{c}, MinVersion: tls.VersionTLS12}, nil
+	return tlspolicy.Server(&tls.Config{Certificates: []tls.Certificate{c}}), nil
 }
 
 func parsePorts(s string) (lo, hi uint16, err error) {

@@ -37,6 +37,7 @@ type Config struct {
 	// TLSConfig serves the TLS listener; it must carry a certificate
 	// (Certificates or GetCertificate). The signaling server passes its own
 	// so that one certificate covers both when the relay runs in-process.
+	// The listener applies tlspolicy.Server to it: AES-256-GCM only.
 	TLSConfig *tls.Config
 
 	// Realm is the long-term-credential realm; DefaultRealm if empty.

@@ -47,6 +47,8 @@ import (
 	"github.com/pion/transport/v5/stdnet"
 	"github.com/pion/turn/v5"
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/tandem-remote/tandem/internal/tlspolicy"
 )
 
 // Relay is a running TURN server. It is safe for concurrent use.
@@ -213,7 +215,7 @@ func (r *Relay) listen(netw transport.Net) (turn.ServerConfig, []func() error, e
 		closers = append(closers, ln.Close)
 		*l.dst = ln.Addr()
 		if l.tls != nil {
-			ln = tls.NewListener(ln, l.tls.Clone())
+			ln = tls.NewListener(ln, tlspolicy.Server(l.tls))
 		}
 		sc.ListenerConfigs = append(sc.ListenerConfigs, turn.ListenerConfig{
 			Listener:              forbidListener{Listener: ln, r: r},

@@ -11,6 +11,8 @@ import (
 	"net/url"
 	"slices"
 	"time"
+
+	"github.com/tandem-remote/tandem/internal/tlspolicy"
 )
 
 // listen binds the HTTPS socket and, when asked, the plain HTTP one.
@@ -78,15 +80,11 @@ func (svc *Service) Run(ctx context.Context) error {
 	return err
 }
 
-// tlsConfig is the server's TLS policy: TLS 1.2 or newer only and, under
-// TLS 1.2, only ECDHE key exchange with AES-256-GCM (the seed's AES-256;
-// every current browser offers it). Go does not let TLS 1.3 suites be
-// chosen; its three are all AEAD with ephemeral keys.
+// tlsConfig is the server's TLS policy (package tlspolicy): AES-256-GCM
+// only, TLS 1.3 with the hybrid post-quantum key exchange, TLS 1.2 with
+// ECDHE; ACME's acme-tls/1 kept, h2 dropped (see Run).
 func (svc *Service) tlsConfig() *tls.Config {
-	c := svc.tls.Clone()
-	c.MinVersion = tls.VersionTLS12
-	c.CipherSuites = []uint16{tls.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384, tls.TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384}
-	// Keep ACME's acme-tls/1; drop h2 (see Run).
+	c := tlspolicy.Server(svc.tls)
 	c.NextProtos = append(slices.DeleteFunc(slices.Clone(c.NextProtos), func(p string) bool { return p == "h2" || p == "http/1.1" }), "http/1.1")
 	return c
 }
