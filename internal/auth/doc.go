@@ -14,7 +14,9 @@
 //     IP allow rules, and answers {login_id, server_first}: the combined
 //     nonce, the account's salt and PBKDF2 iteration count. An unknown ID
 //     gets a salt derived by HMAC from a server secret, so it looks like any
-//     other and stays the same from one try to the next.
+//     other and stays the same from one try to the next. The started login
+//     waits 30 seconds at most for its finish, in a table that one source
+//     (an IPv4 address, an IPv6 /64) cannot fill: see pending.go.
 //  3. The client derives its keys from the password with PBKDF2 (the slow
 //     part, on the client) and sends POST /v1/login/finish {login_id,
 //     client_final}: a proof that it knows the password, covering both

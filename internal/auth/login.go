@@ -1,8 +1,8 @@
 package auth
 
 import (
+	"container/list"
 	"context"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"net/netip"
@@ -23,15 +23,15 @@ type pendingLogin struct {
 	src     netip.Addr
 	known   bool // an enabled account with a password
 	denied  bool // its IP rules refuse src
+
+	// Kept by pendingTable.
+	loginID string
+	key     netip.Prefix // sourceKey(src)
 	expires time.Time
+	elem    *list.Element
 }
 
-const (
-	pendingTTL       = time.Minute
-	maxPending       = 10_000
-	maxPendingSource = 16
-	maxIDLen         = 64
-)
+const maxIDLen = 64
 
 // errBadRequest marks a malformed or out-of-protocol request: its message
 // is safe to show and says nothing about any account.
@@ -57,7 +57,7 @@ func (s *Service) startLogin(ctx context.Context, src netip.Addr, binding []byte
 		return "", "", errBadRequest{"login needs TLS 1.3 straight to the signaling server (channel binding); if a proxy terminates TLS, the administrator must allow unbound logins"}
 	}
 	id = strings.ToLower(id)
-	p := &pendingLogin{id: id, binding: binding, src: src, expires: now.Add(pendingTTL)}
+	p := &pendingLogin{id: id, binding: binding, src: src}
 	var lookupErr error
 	lookup := func(username string) (scram.StoredCredentials, error) {
 		if strings.ToLower(username) != id {
@@ -84,8 +84,9 @@ func (s *Service) startLogin(ctx context.Context, src netip.Addr, binding []byte
 	if err != nil {
 		return "", "", errBadRequest{"client_first is not a SCRAM-SHA-256 client-first-message with tls-exporter channel binding"}
 	}
-	loginID, err = s.addPending(p, now)
-	return loginID, serverFirst, err
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.pending.add(p, now), serverFirst, nil
 }
 
 // lookup finds id's keys and IP rules. Whatever the ID, it makes the same
@@ -110,32 +111,8 @@ func (s *Service) lookup(ctx context.Context, p *pendingLogin) (scram.StoredCred
 	}, nil
 }
 
-func (s *Service) addPending(p *pendingLogin, now time.Time) (string, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	fromSrc := 0
-	for k, q := range s.pending {
-		if now.After(q.expires) {
-			delete(s.pending, k)
-		} else if q.src == p.src {
-			fromSrc++
-		}
-	}
-	if len(s.pending) >= maxPending || fromSrc >= maxPendingSource {
-		return "", throttledError{pendingTTL}
-	}
-	id := base64.RawURLEncoding.EncodeToString(randomBytes(16))
-	s.pending[id] = p
-	return id, nil
-}
-
 func (s *Service) takePending(loginID string, now time.Time) *pendingLogin {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	p := s.pending[loginID]
-	delete(s.pending, loginID)
-	if p == nil || now.After(p.expires) {
-		return nil
-	}
-	return p
+	return s.pending.take(loginID, now)
 }

@@ -65,7 +65,7 @@ type Service struct {
 	onEvent  func(context.Context, Event)
 
 	mu      sync.Mutex
-	pending map[string]*pendingLogin
+	pending *pendingTable
 
 	seed  maphash.Seed
 	locks [64]sync.Mutex // per-ID stripes: finish checks and counts atomically
@@ -98,7 +98,7 @@ func New(ctx context.Context, st store.Store, cfg Config, onEvent func(context.C
 	return &Service{
 		cfg: cfg, st: st, secret: secret, totpKey: totpKey, onEvent: onEvent,
 		throttle: newThrottle(cfg.SourceEvery, cfg.SourceBurst),
-		pending:  map[string]*pendingLogin{},
+		pending:  newPendingTable(maxPending, maxPendingSource, pendingTTL),
 		seed:     maphash.MakeSeed(),
 	}, nil
 }
