@@ -3,22 +3,26 @@ package admin
 import (
 	"context"
 	"fmt"
-	"net/http"
-	"slices"
 	"strings"
 	"time"
 
 	"github.com/tandem-remote/tandem/internal/store"
 )
 
-// API key scopes. A key is checked against the scope of each request:
+// API key scopes; accessTable (access.go) lists the routes each covers:
 //
-//	admin:read   GET under /v1/admin/ (administrators' keys only)
-//	admin:write  anything else under /v1/admin/ (administrators' keys only)
-//	blocks       /v1/blocks (the owner's rights as for a login)
+//	admin:read   reading under /v1/admin/: accounts, groups, IP rules,
+//	             permissions, the audit log, chat transcripts
+//	             (administrators' keys only)
+//	admin:write  creating groups, setting permissions, assigning relay
+//	             ports (administrators' keys only)
+//	blocks       /v1/blocks, with the owner's rights as for a login
 //
-// Keys never manage keys, TOTP or logins: those need a password login, so
-// a leaked key cannot make itself permanent or lock its owner out.
+// Keys never mint or change a login: creating accounts, passwords,
+// disabling, enabling and unlocking, TOTP, IP rules, group membership and
+// API keys need a password login (with TOTP where required), so a leaked
+// key cannot create an account, take one over, lock its owner out or make
+// itself permanent.
 const (
 	ScopeAdminRead  = "admin:read"
 	ScopeAdminWrite = "admin:write"
@@ -30,20 +34,6 @@ const (
 	DefaultKeyTTL = 30 * 24 * time.Hour
 	MaxKeyTTL     = 365 * 24 * time.Hour
 )
-
-// scopeFor is the scope a request needs from an API key; "" means keys
-// may not make it.
-func scopeFor(r *http.Request) string {
-	switch p := r.URL.Path; {
-	case p == "/v1/blocks" || strings.HasPrefix(p, "/v1/blocks/"):
-		return ScopeBlocks
-	case strings.HasPrefix(p, "/v1/admin/") && r.Method == http.MethodGet:
-		return ScopeAdminRead
-	case strings.HasPrefix(p, "/v1/admin/"):
-		return ScopeAdminWrite
-	}
-	return ""
-}
 
 // CreateAPIKey issues a key for by with scopes, valid for ttl (0: the
 // default); the secret is returned this once.
@@ -97,10 +87,4 @@ func (a *Admin) RevokeAPIKey(ctx context.Context, by Caller, id string) error {
 		return err
 	}
 	return a.record(ctx, "apikey.revoked", id, map[string]string{"owner": k.AccountID})
-}
-
-// keyAllows reports whether key scopes cover the request.
-func keyAllows(scopes []string, r *http.Request) bool {
-	need := scopeFor(r)
-	return need != "" && slices.Contains(scopes, need)
 }

@@ -42,16 +42,16 @@ func toKeyResponse(k store.APIKey) apiKeyResponse {
 	return apiKeyResponse{ID: k.ID, Owner: k.AccountID, Name: k.Name, Scopes: k.Scopes, Created: k.Created, Expires: k.Expires, Revoked: k.Revoked}
 }
 
-func (a *Admin) keyRoutes(mux *http.ServeMux) {
-	mux.HandleFunc("GET /v1/keys", a.member(func(r *http.Request, by Caller) (any, error) {
+func (a *Admin) keyRoutes(rt *router) {
+	rt.handle("GET /v1/keys", func(r *http.Request, by Caller) (any, error) {
 		ks, err := a.APIKeys(r.Context(), by, r.URL.Query().Get("all") == "true")
 		out := []apiKeyResponse{}
 		for _, k := range ks {
 			out = append(out, toKeyResponse(k))
 		}
 		return out, err
-	}))
-	mux.HandleFunc("POST /v1/keys", a.member(func(r *http.Request, by Caller) (any, error) {
+	})
+	rt.handle("POST /v1/keys", func(r *http.Request, by Caller) (any, error) {
 		m, err := decodeAPIKey(readBody(nil, r))
 		if err != nil {
 			return nil, err
@@ -64,8 +64,8 @@ func (a *Admin) keyRoutes(mux *http.ServeMux) {
 		resp := toKeyResponse(k)
 		resp.Key = secret
 		return resp, nil
-	}))
-	mux.HandleFunc("DELETE /v1/keys/{id}", a.member(func(r *http.Request, by Caller) (any, error) {
+	})
+	rt.handle("DELETE /v1/keys/{id}", func(r *http.Request, by Caller) (any, error) {
 		return nil, a.RevokeAPIKey(r.Context(), by, r.PathValue("id"))
-	}))
+	})
 }

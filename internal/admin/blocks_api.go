@@ -53,10 +53,10 @@ func parseDuration(s string) (time.Duration, error) {
 	return d, nil
 }
 
-func (a *Admin) blockRoutes(mux *http.ServeMux) {
-	mux.HandleFunc("GET /v1/blocks", a.member(a.apiBlocks))
-	mux.HandleFunc("POST /v1/blocks", a.member(a.apiBlock))
-	mux.HandleFunc("DELETE /v1/blocks/{id}", a.member(a.apiUnblock))
+func (a *Admin) blockRoutes(rt *router) {
+	rt.handle("GET /v1/blocks", a.apiBlocks)
+	rt.handle("POST /v1/blocks", a.apiBlock)
+	rt.handle("DELETE /v1/blocks/{id}", a.apiUnblock)
 }
 
 func toBlockResponse(b store.CustomerBlock) blockResponse {

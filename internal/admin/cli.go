@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/user"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/tandem-remote/tandem/internal/audit"
@@ -53,7 +54,7 @@ TOTP second factor (operators enroll themselves with POST /v1/totp/enroll):
   totp require|unrequire account|group NAME     login then needs a code
   totp enroll ID                                 prints the otpauth:// URI once
   totp reset ID                                  remove a lost factor
-API keys for the JSON API (scopes: admin:read admin:write blocks):
+API keys for the JSON API (scopes: admin:read admin:write blocks; key -h lists what each covers):
   key list                                       every key, with owner, scopes and state
   key add -scope SCOPE [-scope ...] [-for 720h] ID NAME
                                                  prints the key once (default life 30 days)
@@ -102,6 +103,10 @@ func (c CLI) Main(ctx context.Context, args []string) int {
 	if fs.NArg() < 2 {
 		fs.Usage()
 		return 2
+	}
+	if fs.Arg(0) == "key" && slices.Contains([]string{"-h", "-help", "--help", "help"}, fs.Arg(1)) {
+		fmt.Fprint(c.Stdout, keyHelp) // needs no database
+		return 0
 	}
 	path := filepath.Join(*dir, "tandem.db")
 	if _, err := os.Stat(path); err != nil {

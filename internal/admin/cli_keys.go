@@ -39,6 +39,21 @@ func (c CLI) key(ctx context.Context, a *Admin, verb string, args []string) erro
 	return usageError(fmt.Sprintf("unknown key command %q", verb))
 }
 
+var keyHelp = `Usage: signaling admin key list | add -scope SCOPE [-scope ...] [-for 720h] ID NAME | revoke KEY-ID
+
+An API key lets a script call the JSON API as its owner ("Authorization:
+Bearer tdmk_..."), within its scopes and the owner's rights and IP rules,
+until it expires (default 30 days, at most a year) or is revoked. Keys
+never mint or change a login: the routes marked "login only" need the
+token of a password login (with TOTP where required), whatever a key's
+scopes. Only administrators' keys may have admin:read or admin:write.
+Who: "admins" routes serve administrators only, "all" routes any account
+(each for itself). This command works on the database directly and is
+not limited by this table.
+
+  Scope        Who     Route                                         What it does
+` + scopesText()
+
 func (c CLI) keyAdd(ctx context.Context, a *Admin, args []string) error {
 	fs := flag.NewFlagSet("key add", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)

@@ -33,3 +33,21 @@ func TestCLIKeys(t *testing.T) {
 		t.Errorf("audit: %q", audit)
 	}
 }
+
+// TestCLIKeyHelp: `key -h` says, from the access table, what each scope
+// covers and that login changes take no key.
+func TestCLIKeyHelp(t *testing.T) {
+	e := newCLIEnv(t)
+	out := e.ok("", "key", "-h")
+	for _, want := range []string{
+		"login only   admins  POST /v1/admin/accounts                       create accounts",
+		"admin:write  admins  PUT /v1/admin/permissions",
+		"admin:read   admins  GET /v1/admin/audit",
+		"blocks       all     POST /v1/blocks",
+		"login only   all     POST /v1/keys",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("key -h lacks %q:\n%s", want, out)
+		}
+	}
+}

@@ -5,14 +5,15 @@
 // Operators share a few actions, on their own behalf: temporary customer
 // blocks (blocks.go), TOTP enrollment (totp.go) and API keys limited to
 // blocks (apikeys.go). Scripts use scoped, expiring, revocable API keys
-// instead of a login.
+// instead of a login, for everything that does not mint or change a login;
+// access.go decides, once, who may call each route and with which scope.
 //
 // Every action is one method of Admin, audited with the acting
 // administrator (carried in the context, see audit.WithActor). Two
 // interfaces call the same methods:
 //
 //   - the JSON API under /v1/admin/ (Handler), for a logged-in
-//     administrator's bearer token; operators get 403;
+//     administrator's bearer token or an API key; operators get 403;
 //   - `signaling admin ...` (Main), for a local administrator with shell
 //     access, working on the data directory's database directly.
 //

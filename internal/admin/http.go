@@ -49,24 +49,25 @@ import (
 //	POST   /v1/keys                       {name, scopes, expires_in} -> key with its secret, once
 //	DELETE /v1/keys/{id}
 //
-// Besides a login's token, /v1/admin/ and /v1/blocks take an API key
-// ("Bearer tdmk_...") whose scopes cover the request (see apikeys.go).
-//
-// /v1/admin/ needs "Authorization: Bearer TOKEN" from an administrator's
-// login: 401 without a live token, 403 for an operator's. /v1/blocks and
-// /v1/totp/ take an operator's or an administrator's token (see blocks.go for who may do
-// what).
-func (a *Admin) Handler() http.Handler {
-	mux := http.NewServeMux()
+// Who may call each route, with a login's token or an API key ("Bearer
+// tdmk_..."), is accessTable's row for it (access.go): 401 without a live
+// token or key, 403 for an operator on an administrators' route and for a
+// key whose scopes do not cover the route. Routes that mint or change a
+// login refuse every key.
+func (a *Admin) Handler() http.Handler { return a.setupGuard(a.router().mux) }
+
+// router registers every route of Handler.
+func (a *Admin) router() *router {
+	rt := &router{a: a, mux: http.NewServeMux()}
 	login := a.auth.Handler()
-	mux.Handle("POST /v1/login/", login)
-	mux.Handle("POST /v1/logout", login)
-	mux.HandleFunc("POST /v1/setup", a.serveSetup)
-	a.routes(mux)
-	a.blockRoutes(mux)
-	a.totpRoutes(mux)
-	a.keyRoutes(mux)
-	return a.setupGuard(mux)
+	rt.public("POST /v1/login/", login)
+	rt.public("POST /v1/logout", login)
+	rt.public("POST /v1/setup", http.HandlerFunc(a.serveSetup))
+	a.routes(rt)
+	a.blockRoutes(rt)
+	a.totpRoutes(rt)
+	a.keyRoutes(rt)
+	return rt
 }
 
 // setupGuard answers 404 to any spelling of the setup path once setup is
@@ -102,32 +103,64 @@ func (a *Admin) serveSetup(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
-// handlerFunc is one admin route: its answer (nil for 204) or an error.
-type handlerFunc func(r *http.Request) (any, error)
-
-// admin authenticates the request as an administrator, puts them in the
-// context as the actor, and runs h.
-func (a *Admin) admin(h handlerFunc) http.HandlerFunc {
-	return a.member(func(r *http.Request, by Caller) (any, error) {
-		if by.Kind != store.KindAdministrator {
-			a.log.Note(r.Context(), audit.Entry{Kind: "admin.forbidden", Subject: r.Method + " " + r.URL.Path})
-			return nil, fmt.Errorf("%w: administrators only: ask an administrator to do this", ErrForbidden)
-		}
-		return h(r)
-	})
+// router registers routes on a ServeMux, each behind its accessTable
+// row, and remembers their patterns (TestRouteAccess calls each).
+type router struct {
+	a        *Admin
+	mux      *http.ServeMux
+	patterns []string
 }
 
-// member authenticates the request as any live account, operator or
-// administrator, puts them in the context as the actor, and runs h.
-func (a *Admin) member(h func(r *http.Request, by Caller) (any, error)) http.HandlerFunc {
+// handlerFunc is one administrators' route: its answer (nil for 204) or
+// an error.
+type handlerFunc func(r *http.Request) (any, error)
+
+// callerFunc is one authenticated route, told who calls it.
+type callerFunc func(r *http.Request, by Caller) (any, error)
+
+// handle registers h for pattern behind the access of its row.
+func (rt *router) handle(pattern string, h callerFunc) {
+	acc := rt.row(pattern)
+	if acc.reach == public {
+		panic("admin: route " + pattern + " is public in accessTable but registered as authenticated")
+	}
+	rt.mux.HandleFunc(pattern, rt.a.guard(acc, h))
+}
+
+// admin registers an administrators' route that needs no Caller.
+func (rt *router) admin(pattern string, h handlerFunc) {
+	rt.handle(pattern, func(r *http.Request, _ Caller) (any, error) { return h(r) })
+}
+
+// public registers a route that authenticates nobody (login, setup).
+func (rt *router) public(pattern string, h http.Handler) {
+	if rt.row(pattern).reach != public {
+		panic("admin: route " + pattern + " needs authentication in accessTable but is registered as public")
+	}
+	rt.mux.Handle(pattern, h)
+}
+
+// row is pattern's accessTable row; a route without one is a programming
+// error, caught when the server (or any test) builds its Handler.
+func (rt *router) row(pattern string) access {
+	acc, ok := accessOf(pattern)
+	if !ok {
+		panic("admin: route " + pattern + " has no row in accessTable (access.go): decide who may call it, and with which API key scope")
+	}
+	rt.patterns = append(rt.patterns, pattern)
+	return acc
+}
+
+// guard authorizes the request for acc, puts the caller in the context
+// as the audit actor and runs h.
+func (a *Admin) guard(acc access, h callerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		acct, actor, err := a.authenticate(r)
+		r, by, err := a.authorize(r, acc)
 		if err != nil {
 			a.writeError(w, err)
 			return
 		}
-		ctx := audit.WithActor(r.Context(), actor, a.auth.ClientAddr(r))
-		v, err := h(r.WithContext(ctx), Caller{ID: acct.ID, Kind: acct.Kind})
+		v, err := h(r, by)
 		switch {
 		case err != nil:
 			a.writeError(w, err)
@@ -140,23 +173,42 @@ func (a *Admin) member(h func(r *http.Request, by Caller) (any, error)) http.Han
 	}
 }
 
-// authenticate accepts a login's session token or an API key whose
-// scopes cover the request; the audit actor names the key when one is
-// used ("root/key_0123abcd").
-func (a *Admin) authenticate(r *http.Request) (store.Account, string, error) {
+// authorize accepts a login's session token, or an API key whose scopes
+// cover acc, from an account acc reaches. The returned request carries
+// the audit actor, which names the key when one is used
+// ("root/key_0123abcd"); refusals of an authenticated caller are audited.
+func (a *Admin) authorize(r *http.Request, acc access) (*http.Request, Caller, error) {
+	acct, key, err := a.authenticate(r)
+	if err != nil {
+		return r, Caller{}, err
+	}
+	actor := acct.ID
+	if key.ID != "" {
+		actor += "/" + key.ID
+	}
+	r = r.WithContext(audit.WithActor(r.Context(), actor, a.auth.ClientAddr(r)))
+	if key.ID != "" {
+		if err := acc.forKey(key.ID, key.Scopes); err != nil {
+			a.log.Note(r.Context(), audit.Entry{Kind: "apikey.refused", Subject: r.Method + " " + r.URL.Path})
+			return r, Caller{}, err
+		}
+	}
+	if acc.reach == administrators && acct.Kind != store.KindAdministrator {
+		a.log.Note(r.Context(), audit.Entry{Kind: "admin.forbidden", Subject: r.Method + " " + r.URL.Path})
+		return r, Caller{}, fmt.Errorf("%w: administrators only: ask an administrator to do this", ErrForbidden)
+	}
+	return r, Caller{ID: acct.ID, Kind: acct.Kind}, nil
+}
+
+// authenticate turns the bearer into its live account and, for an API
+// key, the key.
+func (a *Admin) authenticate(r *http.Request) (store.Account, store.APIKey, error) {
 	bearer, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 	if !auth.IsAPIKey(bearer) {
 		acct, err := a.auth.AuthenticateRequest(r)
-		return acct, acct.ID, err
+		return acct, store.APIKey{}, err
 	}
-	acct, k, err := a.auth.AuthenticateAPIKey(r.Context(), bearer, a.auth.ClientAddr(r))
-	if err != nil {
-		return store.Account{}, "", err
-	}
-	if !keyAllows(k.Scopes, r) {
-		return store.Account{}, "", fmt.Errorf("%w: API key %s has no scope for %s %s: use a key with the right scope, or log in", ErrForbidden, k.ID, r.Method, r.URL.Path)
-	}
-	return acct, acct.ID + "/" + k.ID, nil
+	return a.auth.AuthenticateAPIKey(r.Context(), bearer, a.auth.ClientAddr(r))
 }
 
 // writeError maps err to its status and wire code, in one place.

@@ -7,8 +7,8 @@ import (
 	"github.com/tandem-remote/tandem/internal/store"
 )
 
-func (a *Admin) routes(mux *http.ServeMux) {
-	h := func(pattern string, f handlerFunc) { mux.HandleFunc(pattern, a.admin(f)) }
+func (a *Admin) routes(rt *router) {
+	h := rt.admin
 	h("GET /v1/admin/accounts", a.apiAccounts)
 	h("POST /v1/admin/accounts", a.apiCreateAccount)
 	h("GET /v1/admin/accounts/{id}", a.apiAccount)

@@ -64,16 +64,16 @@ func decodeTOTPRequired(b []byte) (totpRequiredRequest, error) {
 	})
 }
 
-func (a *Admin) totpRoutes(mux *http.ServeMux) {
+func (a *Admin) totpRoutes(rt *router) {
 	// Any logged-in account, for itself.
-	mux.HandleFunc("POST /v1/totp/enroll", a.member(func(r *http.Request, by Caller) (any, error) {
+	rt.handle("POST /v1/totp/enroll", func(r *http.Request, by Caller) (any, error) {
 		uri, err := a.EnrollTOTP(r.Context(), by.ID)
 		if err != nil {
 			return nil, err
 		}
 		return totpEnrollResponse{URI: uri}, nil
-	}))
-	mux.HandleFunc("POST /v1/totp/confirm", a.member(func(r *http.Request, by Caller) (any, error) {
+	})
+	rt.handle("POST /v1/totp/confirm", func(r *http.Request, by Caller) (any, error) {
 		m, err := decodeTOTPCode(readBody(nil, r))
 		if err != nil {
 			return nil, err
@@ -83,8 +83,8 @@ func (a *Admin) totpRoutes(mux *http.ServeMux) {
 			return nil, invalid("%v", err)
 		}
 		return nil, err
-	}))
-	mux.HandleFunc("PUT /v1/admin/totp-required", a.admin(func(r *http.Request) (any, error) {
+	})
+	rt.admin("PUT /v1/admin/totp-required", func(r *http.Request) (any, error) {
 		m, err := decodeTOTPRequired(readBody(nil, r))
 		if err != nil {
 			return nil, err
@@ -94,8 +94,8 @@ func (a *Admin) totpRoutes(mux *http.ServeMux) {
 			return nil, err
 		}
 		return nil, a.RequireTOTP(r.Context(), sub, *m.Required)
-	}))
-	mux.HandleFunc("DELETE /v1/admin/accounts/{id}/totp", a.admin(func(r *http.Request) (any, error) {
+	})
+	rt.admin("DELETE /v1/admin/accounts/{id}/totp", func(r *http.Request) (any, error) {
 		return nil, a.ResetTOTP(r.Context(), r.PathValue("id"))
-	}))
+	})
 }
