@@ -1,12 +1,16 @@
 package signaling
 
 import (
+	"context"
 	"crypto/tls"
+	"errors"
 	"io"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tandem-remote/tandem/internal/tlspolicy/tlsprobe"
 )
 
 // TestTLSPolicy: TLS 1.0/1.1 and TLS 1.2 without AES-256-GCM are refused,
@@ -51,6 +55,62 @@ func TestTLSPolicy(t *testing.T) {
 		if presp.StatusCode != http.StatusBadRequest {
 			t.Errorf("plain HTTP on the HTTPS port: %d", presp.StatusCode)
 		}
+	}
+}
+
+// TestAES256Only: the HTTPS port (login, admin API, help page, web chat,
+// WebSocket, block feed) and the embedded relay's TURN over TLS negotiate
+// AES-256-GCM only (package tlspolicy). A TLS 1.3 client offering
+// AES-128 or ChaCha20 alone is refused; browsers' order (AES-128 first)
+// and ChaCha20-first clients get TLS_AES_256_GCM_SHA384; a default Go
+// client gets it over the hybrid post-quantum exchange; openssl s_client
+// reads TLSv1.3 TLS_AES_256_GCM_SHA384 and, offering only AES-128, nothing.
+func TestAES256Only(t *testing.T) {
+	s := startServer(t, t.TempDir(), func(o *Options) { o.Relay, o.RelayTLS = true, "127.0.0.1:0" })
+	listeners := map[string]string{"https": s.svc.ln.Addr().String(), "relay tls": s.svc.relay.Addrs().TLS.String()}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	const aes128, aes256, chacha = tls.TLS_AES_128_GCM_SHA256, tls.TLS_AES_256_GCM_SHA384, tls.TLS_CHACHA20_POLY1305_SHA256
+	for name, addr := range listeners {
+		for _, offer := range [][]uint16{{aes128}, {chacha}, {aes128, chacha}} {
+			if got, err := tlsprobe.Offer(ctx, addr, offer); !errors.Is(err, tlsprobe.ErrRefused) {
+				t.Errorf("%s: TLS 1.3 offer %x: chose %s (err %v), want a refusal", name, offer, tls.CipherSuiteName(got), err)
+			}
+		}
+		for _, offer := range [][]uint16{{aes128, aes256, chacha}, {chacha, aes128, aes256}} {
+			if got, err := tlsprobe.Offer(ctx, addr, offer); err != nil || got != aes256 {
+				t.Errorf("%s: TLS 1.3 offer %x: chose %s (err %v), want TLS_AES_256_GCM_SHA384", name, offer, tls.CipherSuiteName(got), err)
+			}
+		}
+		conn, err := tls.Dial("tcp", addr, &tls.Config{RootCAs: s.roots, ServerName: "127.0.0.1"})
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if cs := conn.ConnectionState(); cs.Version != tls.VersionTLS13 || cs.CipherSuite != aes256 || cs.CurveID != tls.X25519MLKEM768 {
+			t.Errorf("%s: default Go client got %s over %v, want TLS 1.3 TLS_AES_256_GCM_SHA384 over X25519MLKEM768", name, tls.CipherSuiteName(cs.CipherSuite), cs.CurveID)
+		}
+		conn.Close()
+	}
+	for name, addr := range listeners {
+		checkOpenSSL(t, ctx, name, addr)
+	}
+}
+
+// checkOpenSSL: Debian's openssl s_client negotiates TLSv1.3 with
+// TLS_AES_256_GCM_SHA384, and nothing when it offers only
+// TLS_AES_128_GCM_SHA256.
+func checkOpenSSL(t *testing.T, ctx context.Context, name, addr string) {
+	t.Helper()
+	s, err := tlsprobe.OpenSSL(ctx, addr)
+	if errors.Is(err, tlsprobe.ErrNoOpenSSL) {
+		t.Skipf("openssl s_client checks skipped: %v", err)
+	}
+	if err != nil || s.Protocol != "TLSv1.3" || s.Cipher != "TLS_AES_256_GCM_SHA384" {
+		t.Errorf("%s: openssl s_client: %q %q (err %v), want TLSv1.3 TLS_AES_256_GCM_SHA384\n%s", name, s.Protocol, s.Cipher, err, s.Output)
+	}
+	s, err = tlsprobe.OpenSSL(ctx, addr, "-tls1_3", "-ciphersuites", "TLS_AES_128_GCM_SHA256")
+	if err != nil || s.Protocol != "" {
+		t.Errorf("%s: openssl s_client -ciphersuites TLS_AES_128_GCM_SHA256: %q %q (err %v), want no session\n%s", name, s.Protocol, s.Cipher, err, s.Output)
 	}
 }
 
