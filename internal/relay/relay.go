@@ -65,6 +65,10 @@ type Relay struct {
 	server  *turn.Server
 	dp      *dataPlane // nil: pion relays everything (see dataplane_linux.go)
 	closed  atomic.Bool
+	// sessions are the ended sessions and every session's allocations
+	// (sessions.go).
+	sessions *sessionBook
+
 	// advertised are the relay addresses pion hands out (the host's own).
 	advertised []netip.Addr
 	stopOwn    context.CancelFunc // stops the own-host refresh loop
@@ -92,6 +96,8 @@ func New(cfg Config) (*Relay, error) {
 		policy: peerPolicy{allow: cfg.AllowPeers},
 		quotas: newQuotas(cfg.PerUserQuota, cfg.TotalQuota),
 		conns:  map[net.Conn]struct{}{},
+
+		sessions: newSessionBook(),
 	}
 	if err := r.initMetrics(cfg.Registerer); err != nil {
 		return nil, fmt.Errorf("relay metrics: %w", err)
@@ -183,10 +189,11 @@ func (r *Relay) initMetrics(reg prometheus.Registerer) error {
 func (r *Relay) listen(netw transport.Net) (turn.ServerConfig, []func() error, error) {
 	sc := r.serverConfig()
 	var closers []func() error
-	gen, err := r.relayAddressGenerator(netw)
+	inner, err := r.relayAddressGenerator(netw)
 	if err != nil {
 		return sc, nil, err
 	}
+	gen := sessionGenerator{RelayAddressGenerator: inner, book: r.sessions}
 	if r.cfg.UDPAddr != "" {
 		pc, err := netw.ListenPacket("udp", r.cfg.UDPAddr)
 		if err != nil {
