@@ -91,6 +91,7 @@ func parseFlags(args []string, stdout, stderr io.Writer) (signaling.Options, slo
 		o.RelayAllowPeers = append(o.RelayAllowPeers, p...)
 		return err
 	})
+	fs.BoolVar(&o.RelayTCPAllocations, "relay-tcp-allocations", false, "embedded relay: allow TCP allocations (RFC 6062: the relay opens TCP connections to\npeers); WebRTC never uses them, so they are off by default")
 	fs.StringVar(&o.HTTPAddr, "http-addr", "", "also listen for plain HTTP on `ADDR` (e.g. :80), only to send clients to HTTPS")
 	fs.StringVar(&o.PlainHTTP, "plain-http", "redirect", "what -http-addr does: redirect (GET/HEAD to https, refuse the rest) or refuse (everything)")
 	fs.DurationVar(&o.BlockDefault, "block-default", 24*time.Hour, "how long an operator's customer block lasts unless they say")

@@ -7,8 +7,9 @@
 // signaling server issues from the same shared secret; the secret is read
 // from a file or the TURN_SECRET environment variable, never from the
 // command line. The relay refuses to relay to loopback, private, link-local
-// and other internal addresses (see internal/relay), and caps allocations
-// per credential and in total. All of the logic lives in internal/relay;
+// and other internal addresses, and to its own host outside its relay
+// ports (see internal/relay), and caps allocations per credential and in
+// total. TCP allocations (RFC 6062) are off unless -tcp-allocations. All of the logic lives in internal/relay;
 // this file only turns flags into a relay.Config and runs it until SIGINT
 // or SIGTERM.
 package main
@@ -45,8 +46,10 @@ It speaks TURN over UDP and TCP (-udp, -tcp) and TURN over TLS (-tls, needs
 issued by the signaling server from a shared secret, which turnrelay reads
 from -secret-file or the TURN_SECRET environment variable. Peers in loopback,
 private, link-local and other internal ranges are refused unless listed in
--allow-peers. With -block-feed it also refuses allocations to the customer
-addresses the signaling server's administrators and operators block.
+-allow-peers; the relay's own host is reached only on its -relay-ports, whatever
+-allow-peers says. TCP allocations (RFC 6062), which WebRTC never uses, are off
+unless -tcp-allocations. With -block-feed it also refuses allocations to the
+customer addresses the signaling server's administrators and operators block.
 Prometheus metrics and a health check are served on -metrics.
 
 Usage: turnrelay [flags]
@@ -109,6 +112,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (op
 	// per second; raise it for a relay busy with TCP/TLS clients, whose
 	// data pion relays with a goroutine per connection.
 	fs.IntVar(&o.procs, "procs", 1, "CPU cores (`N`, GOMAXPROCS) running the relay; 1 uses the least CPU per packet, 0 means all cores")
+	fs.BoolVar(&o.cfg.TCPAllocations, "tcp-allocations", false, "allow TCP allocations (RFC 6062: the relay opens TCP connections to peers and accepts\nthem); WebRTC never uses them, so they are off by default")
 	fs.IntVar(&o.cfg.PerUserQuota, "user-quota", relay.DefaultPerUserQuota, "most concurrent allocations per credential (`N`)")
 	fs.IntVar(&o.cfg.TotalQuota, "total-quota", relay.DefaultTotalQuota, "most concurrent allocations on this relay (`N`)")
 	if err := fs.Parse(args); err != nil {
@@ -194,9 +198,9 @@ func run(ctx context.Context, o options, stdout io.Writer) error {
 		feed = o.feedOf
 	}
 	a := r.Addrs()
-	fmt.Fprintf(stdout, "turnrelay: TURN on udp %s, tcp %s, tls %s; relay ports %d-%d; realm %s; metrics %s; %d cores; block feed %s\n",
-		addrOrOff(a.UDP), addrOrOff(a.TCP), addrOrOff(a.TLS), o.cfg.RelayPortMin, o.cfg.RelayPortMax, o.cfg.Realm, metricsURL,
-		runtime.GOMAXPROCS(0), feed)
+	fmt.Fprintf(stdout, "turnrelay: TURN on udp %s, tcp %s, tls %s; relay ports %d-%d; TCP allocations %s; realm %s; metrics %s; %d cores; block feed %s\n",
+		addrOrOff(a.UDP), addrOrOff(a.TCP), addrOrOff(a.TLS), o.cfg.RelayPortMin, o.cfg.RelayPortMax, onOff(o.cfg.TCPAllocations),
+		o.cfg.Realm, metricsURL, runtime.GOMAXPROCS(0), feed)
 	select {
 	case <-ctx.Done():
 	case err := <-errc:
@@ -208,6 +212,13 @@ func run(ctx context.Context, o options, stdout io.Writer) error {
 		_ = msrv.Shutdown(sctx)
 	}
 	return r.Close()
+}
+
+func onOff(on bool) string {
+	if on {
+		return "on"
+	}
+	return "off"
 }
 
 func addrOrOff(a net.Addr) string {

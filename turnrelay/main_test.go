@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -64,7 +65,7 @@ func TestBinary(t *testing.T) {
 		}
 		for _, f := range []string{"udp", "tcp", "tls", "cert", "key", "realm", "public-ip", "relay-ports",
 			"secret-file", "allow-peers", "metrics", "user-quota", "total-quota", "log-level", "procs", "TURN_SECRET",
-			"block-feed", "block-feed-ca", "block-feed-every"} {
+			"block-feed", "block-feed-ca", "block-feed-every", "tcp-allocations"} {
 			if !strings.Contains(string(out), f) {
 				t.Errorf("-h output does not mention %q", f)
 			}
@@ -163,5 +164,28 @@ func testServes(t *testing.T, bin, secretFile string) {
 	}
 	if err := cmd.Wait(); err != nil {
 		t.Fatalf("exit after SIGTERM: %v; stderr: %s", err, stderr.String())
+	}
+}
+
+// TestTCPAllocationsFlag: TCP allocations (RFC 6062) are off unless
+// -tcp-allocations.
+func TestTCPAllocationsFlag(t *testing.T) {
+	env := func(k string) string {
+		if k == "TURN_SECRET" {
+			return secret
+		}
+		return ""
+	}
+	for _, tc := range []struct {
+		args []string
+		want bool
+	}{{nil, false}, {[]string{"-tcp-allocations"}, true}} {
+		o, err := parseFlags(append([]string{"-tls", ""}, tc.args...), env, io.Discard)
+		if err != nil {
+			t.Fatalf("%v: %v", tc.args, err)
+		}
+		if o.cfg.TCPAllocations != tc.want {
+			t.Errorf("%v: TCPAllocations = %v, want %v", tc.args, o.cfg.TCPAllocations, tc.want)
+		}
 	}
 }

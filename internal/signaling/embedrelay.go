@@ -15,7 +15,8 @@ func (svc *Service) startRelay(public *url.URL, secret []byte, given []string) (
 	o := svc.opts
 	cfg := relay.Config{
 		UDPAddr: o.RelayUDP, TCPAddr: o.RelayTCP, TLSAddr: o.RelayTLS, Secret: secret,
-		AllowPeers: o.RelayAllowPeers, Logger: o.Logger.With("component", "relay"),
+		AllowPeers: o.RelayAllowPeers, TCPAllocations: o.RelayTCPAllocations,
+		Logger:     o.Logger.With("component", "relay"),
 		Registerer: svc.reg, Refuse: svc.blockedRelayClient,
 	}
 	if o.RelayPublicIP != "" {

@@ -45,6 +45,8 @@ type Options struct {
 	RelayTLS        string // TURN over TLS, with the server's certificate
 	RelayPublicIP   string
 	RelayAllowPeers []netip.Prefix
+	// RelayTCPAllocations turns on RFC 6062 TCP allocations (relay.Config).
+	RelayTCPAllocations bool
 
 	// Auth configures operator login (zero: the defaults in auth.Config).
 	Auth auth.Config
