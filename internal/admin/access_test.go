@@ -302,3 +302,16 @@ func TestREADMEScopes(t *testing.T) {
 		t.Errorf("README.md's API key scope table is not accessTable's; put this in its place:\n%s", want)
 	}
 }
+
+// TestRouteWithoutDecision: registering a route that accessTable does not
+// name stops the server from building its Handler, with the fix in the
+// message.
+func TestRouteWithoutDecision(t *testing.T) {
+	rt := &router{a: &Admin{}, mux: http.NewServeMux()}
+	defer func() {
+		if msg, _ := recover().(string); !strings.Contains(msg, "no row in accessTable") {
+			t.Errorf("an undecided route registered; recovered %q", msg)
+		}
+	}()
+	rt.handle("POST /v1/admin/accounts/{id}/impersonate", func(*http.Request, Caller) (any, error) { return nil, nil })
+}
