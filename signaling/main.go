@@ -101,6 +101,14 @@ func parseFlags(args []string, stdout, stderr io.Writer) (signaling.Options, slo
 	fs.StringVar(&o.AgentBinary, "agent-binary", "", "the plain agent `FILE` customers download from the help page, stamped for their session\n(default: a file named agent next to this program, if present; none: no download)")
 	fs.DurationVar(&o.CodeTTL, "code-ttl", 10*time.Minute, "how long a session code, and an agent download made with it, stays valid")
 	fs.IntVar(&o.MaxConns, "max-conns", 0, "most concurrent WebSocket connections (`N`), two per live session (0: 20000, or what the\nopen-files limit holds, said at start; ulimit -n, systemd LimitNOFILE)")
+	fs.IntVar(&o.MaxConnsPerSource, "max-conns-per-source", 0, "most concurrent WebSocket connections from one source (`N`): an IPv4 address or an IPv6 /64\n"+
+		"(0: 100, or half of -max-conns if less); its TCP connections of any kind are capped at 2N+64, refused before TLS.\n"+
+		"An office behind one NAT address may need more")
+	fs.Float64Var(&o.NewConnsPerSource, "new-conns-per-source", signaling.DefaultNewConnsPerSource, "new connections a second one source may open (`RATE`) once its -new-conns-burst is spent;\n"+
+		"more are closed before TLS. An office behind one NAT address may need more")
+	fs.IntVar(&o.NewConnsBurst, "new-conns-burst", signaling.DefaultNewConnsBurst, "new connections one source may open at once (`N`) before -new-conns-per-source applies")
+	fs.StringVar(&o.MetricsAddr, "metrics-addr", "127.0.0.1:9640", "plain HTTP listen `ADDR`ess for /metrics (Prometheus) and /healthz, never served on -addr:\n"+
+		"they tell when sessions are live, so keep it on loopback or firewall it (empty disables)")
 	fs.TextVar(&level, "log-level", slog.LevelInfo, "log `LEVEL`: debug, info, warn or error")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, `Usage: signaling [flags]

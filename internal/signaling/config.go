@@ -6,12 +6,14 @@
 // forwarded verbatim.
 //
 // One HTTPS port serves the WebSocket (/v1/ws), a health check (/healthz)
-// and Prometheus metrics (/metrics), and the agent download for a session
-// code (/v1/agent/, agentdl.go): the agent binary stamped with a one-time
-// join ticket (tickets.go). For customers it also serves the help page
-// (every path no route takes, SetWeb) with its web chat and the operators'
-// desk (/v1/desk/, package helpdesk; desk.go). The message flow is
-// described in package proto.
+// and the agent download for a session code (/v1/agent/, agentdl.go): the
+// agent binary stamped with a one-time join ticket (tickets.go). For
+// customers it also serves the help page (every path no route takes,
+// SetWeb) with its web chat and the operators' desk (/v1/desk/, package
+// helpdesk; desk.go). Prometheus metrics are not on that port: they tell
+// when sessions are live, so MetricsHandler serves them on a listener of
+// their own, loopback by default. The message flow is described in
+// package proto.
 //
 // Security choices: codes come from crypto/rand, are single use, expire (10
 // minutes by default) and are looked up by their SHA-256 and compared in
@@ -24,8 +26,9 @@
 // the server's own host; a customer block (package admin) refuses a Join
 // from the blocked address, saying only "refused" and auditing it, and the
 // embedded relay's allocations from it; frames are size-limited and each
-// connection's message rate is bounded; paths with dot segments or doubled
-// slashes get 404, never a redirect.
+// connection's message rate is bounded; one source holds only so many
+// connections and opens them only so fast (limits_source.go); paths with
+// dot segments or doubled slashes get 404, never a redirect.
 package signaling
 
 import (
@@ -112,7 +115,17 @@ type Config struct {
 	// MaxConns bounds concurrent WebSocket connections (default
 	// DefaultMaxConns).
 	MaxConns int
-	// Registry receives the server's metrics and is served on /metrics;
+	// MaxConnsPerSource bounds the WebSockets one source (an IPv4 address,
+	// an IPv6 /64) holds at once, so that one source cannot take every slot
+	// (default perSourceFor(MaxConns)); its TCP connections of any kind
+	// are bounded at tcpPerSource of it (limits_source.go).
+	MaxConnsPerSource int
+	// NewConnsPerSource (a second) and NewConnsBurst bound how fast one
+	// source opens connections (default DefaultNewConnsPerSource and
+	// DefaultNewConnsBurst).
+	NewConnsPerSource float64
+	NewConnsBurst     int
+	// Registry receives the server's metrics, served by MetricsHandler;
 	// nil gives the server its own.
 	Registry *prometheus.Registry
 	// Logger receives operational logs; nil discards them.
@@ -136,6 +149,15 @@ func (c *Config) setDefaults() {
 	}
 	if c.MaxConns == 0 {
 		c.MaxConns = DefaultMaxConns
+	}
+	if c.MaxConnsPerSource == 0 {
+		c.MaxConnsPerSource = perSourceFor(c.MaxConns)
+	}
+	if c.NewConnsPerSource == 0 {
+		c.NewConnsPerSource = DefaultNewConnsPerSource
+	}
+	if c.NewConnsBurst == 0 {
+		c.NewConnsBurst = DefaultNewConnsBurst
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
@@ -161,6 +183,9 @@ func (c *Config) Validate() error {
 	}
 	if c.CodeTTL < 0 || c.SessionMax < 0 {
 		return errors.New("durations must be positive")
+	}
+	if c.MaxConnsPerSource < 0 || c.NewConnsPerSource < 0 || c.NewConnsBurst < 0 {
+		return errors.New("-max-conns-per-source, -new-conns-per-source and -new-conns-burst must be positive")
 	}
 	return nil
 }

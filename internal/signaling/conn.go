@@ -5,6 +5,7 @@ import (
 	"crypto/ed25519"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/netip"
 	"time"
@@ -63,8 +64,16 @@ func (c *client) fail(ctx context.Context, err error) {
 }
 
 func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
+	addr := s.clientAddr(r)
+	release, refused, retry := s.sockets.admit(addr, s.cfg.Now())
+	if refused != "" {
+		s.refuseSource(w, refused, retry)
+		return
+	}
+	defer release()
 	if !s.acquireConn() {
-		http.Error(w, "server busy", http.StatusServiceUnavailable)
+		w.Header().Set("Retry-After", retryAfter(helloTimeout))
+		http.Error(w, "server busy: try again in a minute", http.StatusServiceUnavailable)
 		return
 	}
 	defer s.releaseConn()
@@ -74,12 +83,7 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 		return // Accept has answered the request
 	}
 	conn.SetReadLimit(proto.MaxMessageSize)
-	c := &client{conn: conn, addr: remoteAddr(r)}
-	if s.cfg.Auth != nil {
-		if a := s.cfg.Auth.ClientAddr(r); a.IsValid() {
-			c.addr = a // honours X-Forwarded-For from trusted proxies only
-		}
-	}
+	c := &client{conn: conn, addr: addr}
 	// Hijacked connections outlive r.Context's usual lifetime rules, so the
 	// connection gets its own context, ended when the read loop returns.
 	ctx, cancel := context.WithCancel(context.Background())
@@ -93,6 +97,30 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 }
 
 var errClosed = errors.New("connection closed")
+
+// clientAddr is r's source: X-Forwarded-For from trusted proxies only.
+func (s *Server) clientAddr(r *http.Request) netip.Addr {
+	if s.cfg.Auth != nil {
+		if a := s.cfg.Auth.ClientAddr(r); a.IsValid() {
+			return a
+		}
+	}
+	return remoteAddr(r)
+}
+
+// refuseSource answers a WebSocket its source may not open now: 429, with
+// when to try again and what to do.
+func (s *Server) refuseSource(w http.ResponseWriter, reason string, retry time.Duration) {
+	s.metrics.sourceRefused.WithLabelValues("websocket", reason).Inc()
+	w.Header().Set("Retry-After", retryAfter(retry))
+	msg := fmt.Sprintf("too many connections from your address (at most %d at once): close some, "+
+		"or ask the server's administrator to raise -max-conns-per-source", s.cfg.MaxConnsPerSource)
+	if reason == refusedRate {
+		msg = "connecting too fast from your address: wait " + retryAfter(retry) + " s and try again " +
+			"(or ask the server's administrator to raise -new-conns-per-source)"
+	}
+	http.Error(w, msg, http.StatusTooManyRequests)
+}
 
 func (s *Server) readLoop(ctx context.Context, c *client) error {
 	lim := rate.NewLimiter(msgRate, msgBurst)

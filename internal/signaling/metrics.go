@@ -2,12 +2,18 @@ package signaling
 
 import "github.com/prometheus/client_golang/prometheus"
 
+// metrics are the server's Prometheus metrics, served by MetricsHandler
+// only (never on the public port).
+
 type metrics struct {
 	connections    prometheus.Gauge
 	sessionsActive prometheus.Gauge
 	opened         prometheus.Counter
 	joined         prometheus.Counter
 	refused        *prometheus.CounterVec
+	// sourceRefused counts connections refused by the per-source limits,
+	// by layer (tcp: closed before TLS; websocket: 429) and reason.
+	sourceRefused *prometheus.CounterVec
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -27,7 +33,11 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		refused: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "tandem_signaling_refused_total", Help: "Requests refused, by wire error code.",
 		}, []string{"code"}),
+		sourceRefused: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "tandem_signaling_source_refused_total",
+			Help: "Connections refused because their source (IPv4 address, IPv6 /64) held too many or opened them too fast.",
+		}, []string{"layer", "reason"}),
 	}
-	reg.MustRegister(m.connections, m.sessionsActive, m.opened, m.joined, m.refused)
+	reg.MustRegister(m.connections, m.sessionsActive, m.opened, m.joined, m.refused, m.sourceRefused)
 	return m
 }

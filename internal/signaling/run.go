@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"slices"
 	"time"
@@ -27,13 +28,40 @@ func (svc *Service) listen() error {
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w (is another server running, or is the port privileged?)", o.Addr, err)
 	}
-	svc.ln = ln
+	svc.ln = svc.server.LimitListener(ln, o.Auth.TrustedProxies)
 	if o.HTTPAddr != "" {
 		if svc.httpLn, err = net.Listen("tcp", o.HTTPAddr); err != nil {
 			return fmt.Errorf("listen on -http-addr %s: %w", o.HTTPAddr, err)
 		}
 	}
+	if o.MetricsAddr != "" {
+		if svc.metrics, err = net.Listen("tcp", o.MetricsAddr); err != nil {
+			return fmt.Errorf("listen on -metrics-addr %s: %w (another server's metrics? pass another address, or empty for none)", o.MetricsAddr, err)
+		}
+	}
 	return nil
+}
+
+// describeLimits is the start-up summary's line on per-source limits.
+func (svc *Service) describeLimits() string {
+	c := svc.server.cfg
+	return fmt.Sprintf("Connections from one address (IPv6: /64): at most %d WebSockets, %g new a second after %d "+
+		"(-max-conns-per-source, -new-conns-per-source: raise them for an office behind one NAT)",
+		c.MaxConnsPerSource, c.NewConnsPerSource, c.NewConnsBurst)
+}
+
+// describeMetrics is the start-up summary's line on the metrics listener,
+// with a warning when it is reachable beyond this host.
+func (svc *Service) describeMetrics() string {
+	if svc.metrics == nil {
+		return "Metrics: off (-metrics-addr)"
+	}
+	addr := svc.metrics.Addr().String()
+	line := "Metrics: http://" + addr + "/metrics"
+	if ap, err := netip.ParseAddrPort(addr); err == nil && !ap.Addr().IsLoopback() {
+		line += " (WARNING: not loopback; they tell when sessions are live: firewall it)"
+	}
+	return line
 }
 
 // Run serves until ctx ends, then shuts down gracefully.
@@ -43,18 +71,25 @@ func (svc *Service) Run(ctx context.Context) error {
 		Handler:           svc.server.Handler(),
 		TLSConfig:         svc.tlsConfig(),
 		ReadHeaderTimeout: 10 * time.Second,
-		ErrorLog:          errLog,
+		// An idle keep-alive connection still holds one of its source's
+		// TCP slots (limits_source.go) and a file.
+		IdleTimeout: 2 * time.Minute,
+		ErrorLog:    errLog,
 		// HTTP/1.1 only: HTTP/2 would require AES-128-GCM under TLS 1.2,
 		// and the API and WebSocket gain nothing from it.
 		TLSNextProto: map[string]func(*http.Server, *tls.Conn, http.Handler){},
 	}
 	errc := make(chan error, 5)
 	go func() { errc <- hs.ServeTLS(svc.ln, "", "") }()
-	var plain *http.Server
+	var plain, metrics *http.Server
 	if svc.httpLn != nil {
 		plain = &http.Server{Handler: PlainHTTPHandler(svc.public, svc.opts.PlainHTTP), ReadHeaderTimeout: 5 * time.Second,
 			MaxHeaderBytes: 8 << 10, ErrorLog: errLog}
 		go func() { errc <- plain.Serve(svc.httpLn) }()
+	}
+	if svc.metrics != nil {
+		metrics = &http.Server{Handler: svc.server.MetricsHandler(), ReadHeaderTimeout: 5 * time.Second, ErrorLog: errLog}
+		go func() { errc <- metrics.Serve(svc.metrics) }()
 	}
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -72,6 +107,9 @@ func (svc *Service) Run(ctx context.Context) error {
 	svc.desk.Close(shutCtx) // records the conversations still open
 	if plain != nil {
 		plain.Shutdown(shutCtx)
+	}
+	if metrics != nil {
+		metrics.Shutdown(shutCtx)
 	}
 	svc.Close()
 	if errors.Is(err, http.ErrServerClosed) {

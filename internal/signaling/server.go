@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"math/big"
+	"net"
 	"net/http"
 	"net/netip"
 	"strings"
@@ -26,8 +27,10 @@ import (
 // Handler over TLS, and run Run for housekeeping.
 type Server struct {
 	cfg     Config
-	joins   *throttle // join attempts per source
-	opens   *throttle // failed Open attempts (bad or expired login tokens) per source
+	joins   *throttle     // join attempts per source
+	opens   *throttle     // failed Open attempts (bad or expired login tokens) per source
+	sockets *sourceLimits // WebSockets per source (limits_source.go)
+	tcp     *sourceLimits // TCP connections per source, for LimitListener
 	metrics *metrics
 	reg     *prometheus.Registry
 	web     atomic.Pointer[http.Handler] // SetWeb
@@ -68,6 +71,8 @@ func New(cfg Config) (*Server, error) {
 		cfg:      cfg,
 		joins:    newThrottle(cfg.JoinRate, cfg.JoinBurst),
 		opens:    newThrottle(cfg.JoinRate, cfg.JoinBurst),
+		sockets:  newSourceLimits(cfg.MaxConnsPerSource, cfg.NewConnsPerSource, cfg.NewConnsBurst),
+		tcp:      newSourceLimits(tcpPerSource(cfg.MaxConnsPerSource), cfg.NewConnsPerSource, cfg.NewConnsBurst),
 		metrics:  newMetrics(reg),
 		reg:      reg,
 		byCode:   map[[32]byte]*session{},
@@ -80,7 +85,37 @@ func New(cfg Config) (*Server, error) {
 // embeds other components (the relay) can expose one /metrics.
 func (s *Server) Registry() *prometheus.Registry { return s.reg }
 
-// Handler returns the HTTP routes: /v1/ws, /healthz and /metrics.
+// MetricsHandler serves /metrics (the registry's) and /healthz, for a
+// listener of their own: the counts tell when session codes are live, so
+// Handler's public port does not serve them.
+func (s *Server) MetricsHandler() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{}))
+	mux.HandleFunc("GET /healthz", healthz)
+	return mux
+}
+
+// LimitListener wraps ln, the public port's listener, so that each
+// source's TCP connections are bounded and throttled before TLS
+// (limits_source.go). Connections from proxies, which carry everyone's,
+// are exempt.
+func (s *Server) LimitListener(ln net.Listener, proxies []netip.Prefix) net.Listener {
+	return &sourceListener{
+		Listener: ln,
+		limits:   s.tcp,
+		exempt:   normalizeAll(proxies),
+		now:      s.cfg.Now,
+		refused:  func(reason string) { s.metrics.sourceRefused.WithLabelValues("tcp", reason).Inc() },
+	}
+}
+
+func healthz(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	fmt.Fprintln(w, "ok")
+}
+
+// Handler returns the public HTTP routes: /v1/ws, /healthz, the API, the
+// agent download and the help page.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /v1/ws", s.serveWS)
@@ -95,11 +130,8 @@ func (s *Server) Handler() http.Handler {
 		mux.Handle("GET "+blockfeed.Path, blockfeed.Handler(blockfeed.HandlerConfig{
 			Secret: s.cfg.TURNSecret, List: s.cfg.RelayBlocks, Logger: s.cfg.Logger}))
 	}
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		fmt.Fprintln(w, "ok")
-	})
-	mux.Handle("GET /metrics", promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{}))
+	mux.HandleFunc("GET /healthz", healthz)
+	mux.Handle("/metrics", http.NotFoundHandler()) // MetricsHandler's, elsewhere
 	// Every other path is the web's: the customer's help page and web
 	// chat (package helpdesk), when SetWeb gave them.
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
@@ -164,6 +196,8 @@ func (s *Server) sweep(ctx context.Context) {
 	now := s.cfg.Now()
 	s.joins.sweep(now)
 	s.opens.sweep(now)
+	s.sockets.sweep(now)
+	s.tcp.sweep(now)
 	var expired []*session
 	reasons := map[*session]string{}
 	peers := map[*session][]*client{} // read under the lock: detach clears them

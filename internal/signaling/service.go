@@ -79,6 +79,14 @@ type Options struct {
 	// session, one per waiting technician (zero: DefaultMaxConns, or what
 	// the open-files limit holds).
 	MaxConns int
+	// MaxConnsPerSource, NewConnsPerSource and NewConnsBurst bound what
+	// one source holds and how fast it connects (zero: Config's defaults).
+	MaxConnsPerSource int
+	NewConnsPerSource float64
+	NewConnsBurst     int
+	// MetricsAddr is where /metrics and /healthz are served over plain
+	// HTTP, never on Addr (empty: nowhere).
+	MetricsAddr string
 
 	Logger *slog.Logger
 	Out    io.Writer // where the start-up summary goes
@@ -94,6 +102,7 @@ type Service struct {
 	tls      *tls.Config
 	ln       net.Listener
 	httpLn   net.Listener // optional plain HTTP, redirect or refuse only
+	metrics  net.Listener // optional /metrics and /healthz (MetricsAddr)
 	accounts *accounts
 	desk     *helpdesk.Hub // the web chat and operators' desk (desk.go)
 	public   *url.URL
@@ -174,7 +183,8 @@ func Prepare(opts Options) (*Service, error) {
 		TURNURLs: turnURLs, TURNSecret: secret,
 		OriginPatterns: []string{publicURL.Host}, Logger: opts.Logger, Registry: svc.reg,
 		AgentBinary: agentBin, PublicURL: publicURL.String(), CertPin: certPin(svc.tls, opts.ACMEDomain), CodeTTL: opts.CodeTTL,
-		MaxConns: maxConns,
+		MaxConns: maxConns, MaxConnsPerSource: opts.MaxConnsPerSource,
+		NewConnsPerSource: opts.NewConnsPerSource, NewConnsBurst: opts.NewConnsBurst,
 	})
 	if err != nil {
 		svc.Close()
@@ -273,6 +283,7 @@ func (svc *Service) describe(public *url.URL, turnURLs []string, secretFile stri
 	for _, s := range svc.summary {
 		lines = append(lines, "  "+s)
 	}
+	lines = append(lines, "  "+svc.describeLimits(), "  "+svc.describeMetrics())
 	lines = append(lines, "  TURN secret: "+secretFile)
 	if len(turnURLs) == 0 {
 		lines = append(lines, "  TURN relay: none (peers can only connect directly; pass -turn-url or keep the embedded relay)")
@@ -304,6 +315,9 @@ func (svc *Service) Close() error {
 	}
 	if svc.httpLn != nil {
 		svc.httpLn.Close()
+	}
+	if svc.metrics != nil {
+		svc.metrics.Close()
 	}
 	errs = append(errs, svc.accounts.close())
 	return errors.Join(errs...)

@@ -22,7 +22,7 @@ func prepare(t *testing.T, dir string, out io.Writer) *Service {
 	svc, err := Prepare(Options{
 		Addr: "127.0.0.1:0", DataDir: dir, PublicURL: "https://127.0.0.1",
 		Relay: true, RelayUDP: "127.0.0.1:0", RelayTCP: "127.0.0.1:0", RelayTLS: "127.0.0.1:0",
-		Out: out,
+		MetricsAddr: "127.0.0.1:0", Out: out,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -61,7 +61,8 @@ func TestServiceFirstStart(t *testing.T) {
 	for _, want := range []string{certs.Fingerprint(cert), "NO ADMINISTRATOR YET", admin + " user add -admin ID",
 		admin + " user add -name", admin + " perm set account ID remote-control observe demonstrate file-transfer chat clipboard",
 		"technician -server https://127.0.0.1 -ca " + filepath.Join(dir, "cert.pem") + " -user ID",
-		"turn:127.0.0.1:", "?transport=udp", "?transport=tcp", "turns:127.0.0.1:", "agent -server https://127.0.0.1"} {
+		"turn:127.0.0.1:", "?transport=udp", "?transport=tcp", "turns:127.0.0.1:", "agent -server https://127.0.0.1",
+		"Metrics: http://127.0.0.1:", "at most 100 WebSockets, 20 new a second after 200"} {
 		if !strings.Contains(summary, want) {
 			t.Errorf("summary lacks %q:\n%s", want, summary)
 		}
@@ -105,22 +106,31 @@ func TestServiceServes(t *testing.T) {
 		t.Fatal(err)
 	}
 	client := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
-	base := "https://" + svc.ln.Addr().String()
-	for path, want := range map[string]string{"/healthz": "ok", "/metrics": "tandem_signaling_sessions"} {
-		resp, err := client.Get(base + path)
+	public := "https://" + svc.ln.Addr().String()
+	metrics := "http://" + svc.metrics.Addr().String()
+	for _, tc := range []struct {
+		url    string
+		status int
+		want   string
+	}{
+		{public + "/healthz", 200, "ok"},
+		{public + "/metrics", 404, ""}, // they tell when codes are live
+		{public + "/metrics/", 404, ""},
+		{metrics + "/metrics", 200, "tandem_signaling_sessions"},
+		{metrics + "/metrics", 200, "relay"}, // the embedded relay's too
+		{metrics + "/healthz", 200, "ok"},
+	} {
+		resp, err := client.Get(tc.url)
 		if err != nil {
 			t.Fatal(err)
 		}
 		body, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
-		if resp.StatusCode != 200 || !strings.Contains(string(body), want) {
-			t.Errorf("%s: %d %.200s", path, resp.StatusCode, body)
+		if resp.StatusCode != tc.status || !strings.Contains(string(body), tc.want) {
+			t.Errorf("%s: %d %.200s, want %d with %q", tc.url, resp.StatusCode, body, tc.status, tc.want)
 		}
-		if path == "/metrics" && !strings.Contains(string(body), "relay") {
-			t.Errorf("/metrics lacks the embedded relay's metrics")
-		}
-		if hsts := resp.Header.Get("Strict-Transport-Security"); hsts == "" {
-			t.Errorf("%s: no HSTS header", path)
+		if hsts := resp.Header.Get("Strict-Transport-Security"); strings.HasPrefix(tc.url, public) && hsts == "" {
+			t.Errorf("%s: no HSTS header", tc.url)
 		}
 	}
 	cancel()
