@@ -27,14 +27,18 @@
 //     blocked ID even with a right proof, counts a wrong one (three in a row
 //     block the ID for 15 minutes, durably), checks the TOTP code in
 //     finish's "totp" field when the account uses a second factor (a wrong,
-//     missing or replayed code is one more failure; see totp.go), and on
+//     missing or replayed code is one more failure; see totp.go and
+//     totp_login.go: the code travels with the proof, so a right password
+//     with a wrong code is never told apart from a wrong password), and on
 //     success answers {server_final, token, expires}. server_final proves
 //     the server knows the ServerKey, so the client also authenticates the
 //     server.
 //
-// Every failure at finish - unknown ID, wrong password, blocked ID, refused
-// by IP rules, disabled - gets byte-for-byte the same 401 response after
-// the same work, including one write to the lockout table.
+// Every failure at finish - unknown ID, wrong password, wrong TOTP code,
+// blocked ID, refused by IP rules, disabled - gets byte-for-byte the same
+// 401 response after the same work, including one TOTP check (against a
+// dummy secret when the account has none), one write to the lockout table
+// and one audit event.
 //
 // The finish request must arrive on the same TLS connection as start (the
 // server compares exporter values), so a login cannot be split across

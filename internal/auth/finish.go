@@ -11,9 +11,10 @@ import (
 )
 
 // finishLogin checks the client's proof for loginID. Every way it can fail
-// because of the account - unknown, disabled, wrong password, blocked,
-// refused by IP rules - returns ErrLoginFailed after the same steps: the
-// SCRAM check, one lockout read and one lockout write.
+// because of the account - unknown, disabled, wrong password, wrong TOTP
+// code, blocked, refused by IP rules - returns ErrLoginFailed after the
+// same steps: the SCRAM check, one lockout read, the TOTP check (two reads,
+// one secret opened, three codes), one lockout write and one event.
 func (s *Service) finishLogin(ctx context.Context, src netip.Addr, binding []byte, loginID, clientFinal, totpCode string) (serverFinal string, tok Token, err error) {
 	now := s.cfg.Now()
 	if blocked, retry := s.throttle.blocked(src, now); blocked {
@@ -39,16 +40,18 @@ func (s *Service) finishLogin(ctx context.Context, src netip.Addr, binding []byt
 		return "", Token{}, fmt.Errorf("finish login: %w", err)
 	}
 	// The second factor is judged like the password: a wrong or missing
-	// code is one more failure, indistinguishable from outside.
+	// code is one more failure, indistinguishable from outside, and is
+	// checked with the same work whatever the password (totp_login.go).
 	passwordOK := proofOK && p.known && !p.denied && !lock.Blocked(now)
-	totpOK, err := s.secondFactor(ctx, p.id, totpCode, passwordOK, now)
+	totpOK, err := s.useSecondFactor(ctx, p.id, totpCode, passwordOK, now)
 	if err != nil {
 		return "", Token{}, fmt.Errorf("finish login: %w", err)
 	}
+	failure := EventLoginFailed
 	if passwordOK && !totpOK {
-		s.event(ctx, EventTOTPFailed, p.id, p.src)
+		failure = EventTOTPFailed // the audit log says the password was right
 	}
-	ok, err := s.judge(ctx, p, lock, proofOK && totpOK, now)
+	ok, err := s.judge(ctx, p, lock, proofOK && totpOK, failure, now)
 	if err != nil {
 		return "", Token{}, fmt.Errorf("finish login: %w", err)
 	}
@@ -63,9 +66,24 @@ func (s *Service) finishLogin(ctx context.Context, src netip.Addr, binding []byt
 	return serverFinal, tok, nil
 }
 
+// useSecondFactor checks the TOTP code and, when the password is right
+// too, uses its step up. It reports whether the factor lets the login
+// through.
+func (s *Service) useSecondFactor(ctx context.Context, id, code string, passwordOK bool, now time.Time) (bool, error) {
+	f, err := s.secondFactor(ctx, id, code, now)
+	if err != nil || !f.passes() {
+		return false, err
+	}
+	if !f.needed || !passwordOK {
+		return true, nil
+	}
+	return s.st.UseTOTPStep(ctx, id, f.step) // false if a concurrent login used it first
+}
+
 // judge decides a finished login and records it, making exactly one
-// lockout write on every refusing path.
-func (s *Service) judge(ctx context.Context, p *pendingLogin, lock store.Lockout, proofOK bool, now time.Time) (bool, error) {
+// lockout write and reporting one event on every refusing path; failure
+// is the event of a wrong password or code.
+func (s *Service) judge(ctx context.Context, p *pendingLogin, lock store.Lockout, proofOK bool, failure EventKind, now time.Time) (bool, error) {
 	known := ""
 	if p.known {
 		known = p.id
@@ -83,7 +101,7 @@ func (s *Service) judge(ctx context.Context, p *pendingLogin, lock store.Lockout
 		return false, err
 	case !p.known || !proofOK:
 		l, err := s.st.RecordFailure(ctx, p.id, now, s.cfg.MaxFailures, s.cfg.BlockFor)
-		s.event(ctx, EventLoginFailed, known, p.src)
+		s.event(ctx, failure, known, p.src)
 		if err == nil && l.Blocked(now) && p.known {
 			s.event(ctx, EventIDBlocked, known, p.src)
 		}

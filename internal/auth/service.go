@@ -8,6 +8,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/pquerna/otp/totp"
+
 	"github.com/tandem-remote/tandem/internal/login"
 	"github.com/tandem-remote/tandem/internal/store"
 )
@@ -57,12 +59,14 @@ type Event struct {
 // Service is the authentication service: login, tokens, and the account
 // management calls the admin CLI and API are built on. Create it with New.
 type Service struct {
-	cfg      Config
-	st       store.Store
-	secret   []byte // derives unknown IDs' fake salts; persisted in the store
-	totpKey  []byte // seals TOTP secrets (AES-256); persisted in the store
-	throttle *throttle
-	onEvent  func(context.Context, Event)
+	cfg       Config
+	st        store.Store
+	secret    []byte // derives unknown IDs' fake salts; persisted in the store
+	totpKey   []byte // seals TOTP secrets (AES-256); persisted in the store
+	dummyTOTP []byte // a sealed secret checked at login when the account has none
+	throttle  *throttle
+	onEvent   func(context.Context, Event)
+	totpCode  func(secret string, at time.Time) (string, error) // computes a TOTP code; tests count its calls
 
 	mu      sync.Mutex
 	pending *pendingTable
@@ -95,12 +99,19 @@ func New(ctx context.Context, st store.Store, cfg Config, onEvent func(context.C
 	if cfg.Policy.MaxAge > 0 {
 		cfg.Logger.Warn("password maximum age enabled; NIST SP 800-63B and OWASP ASVS advise against forced rotation", "max_age", cfg.Policy.MaxAge)
 	}
-	return &Service{
+	s := &Service{
 		cfg: cfg, st: st, secret: secret, totpKey: totpKey, onEvent: onEvent,
 		throttle: newThrottle(cfg.SourceEvery, cfg.SourceBurst),
 		pending:  newPendingTable(maxPending, maxPendingSource, pendingTTL),
 		seed:     maphash.MakeSeed(),
-	}, nil
+		totpCode: func(secret string, at time.Time) (string, error) {
+			return totp.GenerateCodeCustom(secret, at, totpOpts)
+		},
+	}
+	if s.dummyTOTP, err = s.newDummyTOTP(); err != nil {
+		return nil, fmt.Errorf("auth: %w", err)
+	}
+	return s, nil
 }
 
 // event reports kind. Pass id only when it names an account: an unknown ID

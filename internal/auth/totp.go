@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/aes"
 	"crypto/cipher"
-	"crypto/subtle"
 	"errors"
 	"fmt"
 	"net/netip"
@@ -101,30 +100,6 @@ func (s *Service) ResetTOTP(ctx context.Context, id string) error {
 	return nil
 }
 
-// secondFactor decides the TOTP part of a login whose password proof was
-// right. It reads the enrollment and requirement for every ID, known or
-// not, so that the work does not depend on the account.
-func (s *Service) secondFactor(ctx context.Context, id, code string, proofOK bool, now time.Time) (bool, error) {
-	t, errT := s.st.TOTP(ctx, id)
-	required, errR := s.st.TOTPRequired(ctx, id)
-	for _, err := range []error{errT, errR} {
-		if err != nil && !errors.Is(err, store.ErrNotFound) {
-			return false, err
-		}
-	}
-	// An unconfirmed enrollment counts when TOTP is required: an
-	// administrator may enroll an account and hand over the URI, and the
-	// first login with a right code confirms it.
-	enrolled := errT == nil && (t.Confirmed || required)
-	switch {
-	case !enrolled && !required:
-		return true, nil
-	case !enrolled || !proofOK:
-		return false, nil // required but not set up; or the password was wrong anyway
-	}
-	return s.verifyTOTP(ctx, id, t, code, now)
-}
-
 // verifyTOTP checks code against t for the steps around now and, on a
 // match with a step newer than the last used one, records that step.
 func (s *Service) verifyTOTP(ctx context.Context, id string, t store.TOTP, code string, now time.Time) (bool, error) {
@@ -132,20 +107,11 @@ func (s *Service) verifyTOTP(ctx context.Context, id string, t store.TOTP, code 
 	if err != nil {
 		return false, err
 	}
-	step := now.Unix() / int64(totpOpts.Period)
-	for _, st := range []int64{step - 1, step, step + 1} {
-		want, err := totp.GenerateCodeCustom(secret, time.Unix(st*int64(totpOpts.Period), 0), totpOpts)
-		if err != nil {
-			return false, fmt.Errorf("totp: %w", err)
-		}
-		if len(code) == len(want) && subtle.ConstantTimeCompare([]byte(code), []byte(want)) == 1 {
-			if st <= t.LastStep {
-				return false, nil // replayed
-			}
-			return s.st.UseTOTPStep(ctx, id, st)
-		}
+	step, ok, err := s.matchTOTP(secret, code, t.LastStep, now)
+	if err != nil || !ok {
+		return false, err
 	}
-	return false, nil
+	return s.st.UseTOTPStep(ctx, id, step)
 }
 
 func (s *Service) totpAEAD() (cipher.AEAD, error) {
