@@ -19,6 +19,8 @@
 //   download    {sel, path}         click sel, save the download at path
 //   eval        {expr}              requests    {}  close {}
 //   fastForward {ms}                jump the page's clock (open with clock), firing due timers once
+//   security    {}                  every response's TLS as Chromium reports it (CDP Network.responseReceived
+//                                   securityDetails): [{url, protocol, cipher, keyExchangeGroup}]
 import { chromium } from 'playwright-core';
 import { createInterface } from 'node:readline';
 
@@ -28,6 +30,7 @@ let browser = null;
 let context = null;
 let page = null;
 const requests = [];
+const security = [];
 
 const ops = {
   async open(a) {
@@ -45,6 +48,14 @@ const ops = {
     if (a.clock) await context.clock.install();
     context.on('request', (r) => requests.push({ kind: 'http', method: r.method(), url: r.url() }));
     page = await context.newPage();
+    // Playwright's response.securityDetails() has the protocol, not the
+    // cipher; the DevTools protocol has both.
+    const cdp = await context.newCDPSession(page);
+    cdp.on('Network.responseReceived', (e) => {
+      const d = e.response.securityDetails;
+      if (d) security.push({ url: e.response.url, protocol: d.protocol, cipher: d.cipher, keyExchangeGroup: d.keyExchangeGroup || '' });
+    });
+    await cdp.send('Network.enable');
     page.on('websocket', (ws) => {
       const r = { kind: 'websocket', method: 'GET', url: ws.url(), closed: false };
       ws.on('close', () => { r.closed = true; });
@@ -89,6 +100,7 @@ const ops = {
   async screenshot(a) { await page.screenshot({ path: a.path, fullPage: !!a.fullPage }); },
   async eval(a) { return page.evaluate(a.expr); },
   async requests() { return requests; },
+  async security() { return security; },
   async fastForward(a) { await page.clock.fastForward(a.ms); },
   async close() {
     if (browser) await browser.close();
