@@ -48,6 +48,7 @@ import (
 	"github.com/tandem-remote/tandem/internal/audit"
 	"github.com/tandem-remote/tandem/internal/auth"
 	"github.com/tandem-remote/tandem/internal/blockfeed"
+	"github.com/tandem-remote/tandem/internal/sessionfeed"
 	"github.com/tandem-remote/tandem/internal/store"
 	"github.com/tandem-remote/tandem/internal/turncred"
 )
@@ -68,6 +69,11 @@ type Config struct {
 	// relays, served at blockfeed.Path to those holding TURNSecret. Nil
 	// serves no feed.
 	RelayBlocks func(ctx context.Context) ([]blockfeed.Block, error)
+	// SessionEnds records the sessions that end, so that relays refuse
+	// their TURN credentials (sessionends.go), and is served at
+	// sessionfeed.Path to relays holding TURNSecret. Nil tells no relay:
+	// a credential then lives until its expiry.
+	SessionEnds sessionfeed.Book
 	// Audit records session open, join and end with the operator's ID;
 	// nil records nothing.
 	Audit *audit.Log

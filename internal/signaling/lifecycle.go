@@ -30,6 +30,7 @@ func (s *Server) end(ctx context.Context, c *client, reason string) {
 	}
 	if removed {
 		s.auditSession(ctx, "session.end", sess, c, map[string]string{"reason": reason, "by": string(c.role)})
+		s.endCredentials(ctx, sess)
 	}
 	s.cfg.Logger.Info("session ended", "session", sess.id, "by", c.role, "reason", reason)
 	if peer != nil {
@@ -68,8 +69,9 @@ func (s *Server) detach(ctx context.Context, c *client) {
 	s.mu.Lock()
 	sess := c.sess
 	var peer *client
-	removed := false
+	removed, joined := false, false
 	if sess != nil {
+		joined = sess.joined
 		if c.role == proto.RoleTechnician && sess.tech == c {
 			sess.tech, peer = nil, sess.agent
 		} else if c.role == proto.RoleAgent && sess.agent == c {
@@ -82,6 +84,9 @@ func (s *Server) detach(ctx context.Context, c *client) {
 	s.mu.Unlock()
 	if removed {
 		s.auditSession(ctx, "session.end", sess, c, map[string]string{"reason": "disconnected", "by": string(c.role)})
+		if !joined {
+			s.endCredentials(ctx, sess) // a joined one's peers may carry on (sessionends.go)
+		}
 	}
 	if peer != nil {
 		peer.send(ctx, proto.TypeBye, proto.Bye{Reason: "peer-gone"})

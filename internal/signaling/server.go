@@ -21,6 +21,7 @@ import (
 
 	"github.com/tandem-remote/tandem/internal/blockfeed"
 	"github.com/tandem-remote/tandem/internal/proto"
+	"github.com/tandem-remote/tandem/internal/sessionfeed"
 )
 
 // Server pairs technicians and agents. Create it with New, serve its
@@ -130,6 +131,9 @@ func (s *Server) Handler() http.Handler {
 		mux.Handle("GET "+blockfeed.Path, blockfeed.Handler(blockfeed.HandlerConfig{
 			Secret: s.cfg.TURNSecret, List: s.cfg.RelayBlocks, Logger: s.cfg.Logger}))
 	}
+	if s.cfg.SessionEnds != nil {
+		mux.Handle("GET "+sessionfeed.Path, s.sessionFeed())
+	}
 	mux.HandleFunc("GET /healthz", healthz)
 	mux.Handle("/metrics", http.NotFoundHandler()) // MetricsHandler's, elsewhere
 	// Every other path is the web's: the customer's help page and web
@@ -218,6 +222,7 @@ func (s *Server) sweep(ctx context.Context) {
 	s.mu.Unlock()
 	for _, sess := range expired {
 		s.auditSession(ctx, "session.end", sess, nil, map[string]string{"reason": reasons[sess]})
+		s.endCredentials(ctx, sess)
 		s.endPeers(ctx, sess, peers[sess], reasons[sess])
 	}
 }

@@ -179,7 +179,7 @@ func Prepare(opts Options) (*Service, error) {
 	svc.server, err = New(Config{
 		Auth: acc.auth, API: acc.admin.Handler(), Desk: svc.desk.Handler(), Audit: acc.audit, GrantKey: acc.grantKey,
 		Permissions: acc.st.AccountPermissions,
-		Blocked:     acc.admin.CustomerBlocked, RelayBlocks: svc.relayBlocks,
+		Blocked:     acc.admin.CustomerBlocked, RelayBlocks: svc.relayBlocks, SessionEnds: svc.sessionEnds(),
 		TURNURLs: turnURLs, TURNSecret: secret,
 		OriginPatterns: []string{publicURL.Host}, Logger: opts.Logger, Registry: svc.reg,
 		AgentBinary: agentBin, PublicURL: publicURL.String(), CertPin: certPin(svc.tls, opts.ACMEDomain), CodeTTL: opts.CodeTTL,

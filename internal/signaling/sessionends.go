@@ -1,0 +1,62 @@
+package signaling
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/tandem-remote/tandem/internal/relay"
+	"github.com/tandem-remote/tandem/internal/sessionfeed"
+)
+
+// A session's TURN credential names the session and expires at its
+// latest end (ice.go). So that it stops working soon after the session
+// ends, the server records each end in Config.SessionEnds: the embedded
+// relay is told at once (relayEnds), standalone relays poll the record
+// at sessionfeed.Path.
+//
+// A session ends for its credential when either side says goodbye, when
+// its code expires unused, when its technician leaves before anyone
+// joined, and at its latest end. A joined session whose two sides both
+// lost the server without a goodbye is not ended for the relays: the
+// peers carry on over their own link, which may run through a relay,
+// and its credential lives until its expiry.
+
+// endCredentials records that sess has ended, for the relays.
+func (s *Server) endCredentials(ctx context.Context, sess *session) {
+	if s.cfg.SessionEnds == nil || len(s.cfg.TURNURLs) == 0 {
+		return
+	}
+	e := sessionfeed.End{Session: sess.id, Until: sess.ends}
+	if err := s.cfg.SessionEnds.End(ctx, e); err != nil {
+		s.cfg.Logger.Error("record the session's end for the relays", "session", sess.id, "err", err)
+	}
+}
+
+// sessionFeed serves the record to standalone relays.
+func (s *Server) sessionFeed() http.Handler {
+	return sessionfeed.Handler(sessionfeed.HandlerConfig{Secret: s.cfg.TURNSecret, Book: s.cfg.SessionEnds,
+		Now: s.cfg.Now, Logger: s.cfg.Logger})
+}
+
+// relayEnds is the Book of a server with an embedded relay: every end
+// reaches that relay at once, and the Book for standalone relays.
+type relayEnds struct {
+	sessionfeed.Book
+	relay *relay.Relay
+}
+
+func (b relayEnds) End(ctx context.Context, e sessionfeed.End) error {
+	b.relay.EndSession(e.Session, e.Until)
+	return b.Book.End(ctx, e)
+}
+
+// sessionEnds is the service's Book: in memory (one node), and told to
+// the embedded relay when there is one.
+func (svc *Service) sessionEnds() sessionfeed.Book {
+	var b sessionfeed.Book = sessionfeed.NewMemory(time.Now, svc.opts.Logger)
+	if svc.relay != nil {
+		b = relayEnds{Book: b, relay: svc.relay}
+	}
+	return b
+}
