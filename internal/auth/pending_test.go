@@ -229,3 +229,18 @@ func TestPendingFairness(t *testing.T) {
 		t.Fatal("an expired entry outlived the next start")
 	}
 }
+
+// BenchmarkPendingStartFull is one start into a full table (10 000 entries
+// from 625 IPv4 sources), the flood's steady state.
+func BenchmarkPendingStartFull(b *testing.B) {
+	tab := newPendingTable(maxPending, maxPendingSource, pendingTTL)
+	now := time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
+	src := func(i int) netip.Addr { return netip.AddrFrom4([4]byte{198, 51, byte(i / 256 % 3), byte(i)}) }
+	for i := range maxPending {
+		tab.add(&pendingLogin{src: src(i % 625)}, now)
+	}
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		tab.add(&pendingLogin{src: src(i % 700)}, now)
+	}
+}
