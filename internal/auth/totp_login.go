@@ -65,8 +65,10 @@ func (s *Service) secondFactor(ctx context.Context, id, code string, now time.Ti
 	}
 	secret, err := s.openTOTP(sealedFor, sealed)
 	if err != nil {
+		// Still needed, never matched: a damaged secret locks the
+		// factor, it does not lift it.
 		s.cfg.Logger.Error("TOTP secret does not open: reset the account's TOTP", "id", id, "err", err)
-		enrolled, last = false, math.MaxInt64
+		last = math.MaxInt64
 	}
 	step, ok, err := s.matchTOTP(secret, code, last, now)
 	if err != nil {

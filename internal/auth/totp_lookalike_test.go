@@ -255,3 +255,28 @@ func rawLoginTOTP(t *testing.T, e *env, id, password, code string, beforeFinish 
 	}
 	return rawPost(t, c, e.srv.URL+"/v1/login/finish", finishRequest{LoginID: sr.LoginID, ClientFinal: final, TOTP: code})
 }
+
+// TestDamagedTOTPSecret: an enrolled account whose sealed secret does not
+// open (damaged, or moved from another account) cannot log in with any
+// code - not even the code of an empty secret, which is what the check
+// computes with - and the answer is the ordinary 401, not an error that
+// would tell the password was right.
+func TestDamagedTOTPSecret(t *testing.T) {
+	e := newEnv(t, func(c *Config) { c.SourceBurst = 100 })
+	ctx := context.Background()
+	e.addOperator("op3", goodPassword)
+	if err := e.st.PutTOTP(ctx, "op3", []byte("not a sealed secret at all"), e.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := e.st.UseTOTPStep(ctx, "op3", 1); !ok || err != nil {
+		t.Fatalf("confirm the damaged enrollment: %v %v", ok, err)
+	}
+	wrong := rawLoginTOTP(t, e, "op3", "not the password at all", "000000", nil)
+	for _, code := range []string{"", "000000", totpAt(t, "", e.clock.Now())} {
+		got := rawLoginTOTP(t, e, "op3", goodPassword, code, nil)
+		if got.status != http.StatusUnauthorized || !bytes.Equal(got.body, wrong.body) {
+			t.Fatalf("right password, code %q, damaged secret: %d %s; a wrong password gets %d %s", code, got.status, got.body, wrong.status, wrong.body)
+		}
+		e.service().Unlock(ctx, "op3")
+	}
+}
