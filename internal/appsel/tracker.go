@@ -49,12 +49,23 @@ type Tracker struct {
 	changed chan struct{}
 	done    chan struct{} // closed when the event loop returns
 	watched map[xproto.Window]bool
+	marker  xproto.Window // receives Settled's markers (see settle.go)
+
+	markMu sync.Mutex // orders markers: numbered and sent under it
+	marks  uint32     // the last marker's number
 
 	mu      sync.Mutex
 	entries []entry // top of the stack first
 	screen  image.Rectangle
 	sel     selection
 	region  Region
+	// What Settled reads: window changes heard of, whether the last read
+	// of the tree failed, the last marker handled, and a channel closed
+	// when another is.
+	seen      Stamp
+	stale     bool
+	settled   uint32
+	settledCh chan struct{}
 }
 
 // selection is what the customer chose.
@@ -91,10 +102,13 @@ func start(c *xgb.Conn, o Options) (*Tracker, error) {
 		conn: c, root: xproto.Setup(c).DefaultScreen(c).Root, atoms: a,
 		log: o.Logger, exclude: o.Exclude,
 		changed: make(chan struct{}, 1), done: make(chan struct{}),
-		sel: selection{all: true}, region: Region{All: true},
+		sel: selection{all: true}, region: Region{All: true}, settledCh: make(chan struct{}),
 	}
 	if t.log == nil {
 		t.log = slog.New(slog.DiscardHandler)
+	}
+	if t.marker, err = createMarker(c, t.root); err != nil {
+		return nil, err
 	}
 	mask := uint32(xproto.EventMaskSubstructureNotify | xproto.EventMaskStructureNotify | xproto.EventMaskPropertyChange)
 	if err := xproto.ChangeWindowAttributesChecked(c, t.root, xproto.CwEventMask, []uint32{mask}).Check(); err != nil {
@@ -107,8 +121,9 @@ func start(c *xgb.Conn, o Options) (*Tracker, error) {
 	return t, nil
 }
 
-// loop waits for events, drains each burst, then reads the tree again. It
-// returns when the connection closes.
+// loop waits for events, drains each burst, then reads the tree again and
+// answers the markers the burst held. It returns when the connection
+// closes.
 func (t *Tracker) loop() {
 	defer close(t.done)
 	for {
@@ -116,20 +131,23 @@ func (t *Tracker) loop() {
 		if ev == nil && xerr == nil {
 			return
 		}
-		dirty := t.relevant(ev, xerr)
+		var b burst
+		t.take(&b, ev, xerr)
 		for {
 			ev, xerr = t.conn.PollForEvent()
 			if ev == nil && xerr == nil {
 				break
 			}
-			dirty = t.relevant(ev, xerr) || dirty
+			t.take(&b, ev, xerr)
 		}
-		if !dirty {
-			continue
+		t.count(b.changes)
+		var err error
+		if b.dirty {
+			if err = t.refresh(); err != nil && !errors.Is(err, io.EOF) {
+				t.log.Warn("read window tree", "err", err)
+			}
 		}
-		if err := t.refresh(); err != nil && !errors.Is(err, io.EOF) {
-			t.log.Warn("read window tree", "err", err)
-		}
+		t.finish(b, err)
 	}
 }
 

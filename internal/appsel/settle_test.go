@@ -1,0 +1,63 @@
+package appsel
+
+import (
+	"context"
+	"errors"
+	"image"
+	"slices"
+	"testing"
+
+	"github.com/tandem-remote/tandem/internal/leakcheck"
+	"github.com/tandem-remote/tandem/internal/xvfb"
+)
+
+// TestSettledSeesMovesBeforeIt: another client moves a window that is not
+// shared over the shared one and away again, each time waiting until the
+// server has done it (as the capture's request would come after); the
+// region Settled returns at once shows every move, and says that a window
+// changed since the stamp taken before the move. With nothing moving in
+// between, Settled says the region held.
+func TestSettledSeesMovesBeforeIt(t *testing.T) {
+	leakcheck.Check(t)
+	display := xvfb.Start(t, 640, 480)
+	d := newDesk(t, display)
+	shared := d.open(app{class: "Editor", title: "shared", rgb: 0xff0000, bounds: image.Rect(0, 0, 200, 200)}, 0)
+	private := d.open(app{class: "Mail", title: "private", rgb: 0x00ff00, bounds: image.Rect(300, 0, 400, 100)}, 0)
+	tr := openTracker(t, display, Options{})
+	tr.Select([]uint32{uint32(shared)})
+	whole := image.Rect(0, 0, 200, 200)
+	waitFor(t, tr, "editor shared", regionIs(tr, whole))
+	ctx := context.Background()
+
+	over := image.Rect(50, 50, 150, 150)
+	covered := visible(image.Rect(0, 0, 640, 480), []image.Rectangle{over, whole}, []bool{false, true})
+	for i := range 40 {
+		place, want := image.Rect(300, 0, 400, 100), []image.Rectangle{whole}
+		if i%2 == 0 {
+			place, want = over, covered
+		}
+		s := tr.Stamp()
+		d.place(private, place)
+		r, still, err := tr.Settled(ctx, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if still || r.All || !slices.Equal(r.Rects, want) {
+			t.Fatalf("move %d to %v: Settled = %v, still %v; want %v, not still", i, place, r.Rects, still, want)
+		}
+		s = tr.Stamp()
+		if r2, still, _ := tr.Settled(ctx, s); !still || !slices.Equal(r2.Rects, want) {
+			t.Fatalf("after move %d, nothing moving: Settled = %v, still %v; want %v, still", i, r2.Rects, still, want)
+		}
+	}
+
+	s := tr.Stamp()
+	d.setString(private, "_NET_WM_NAME", "UTF8_STRING", "another title")
+	if _, still, _ := tr.Settled(ctx, s); !still {
+		t.Errorf("a new title counted as a window change")
+	}
+	tr.Close()
+	if _, _, err := tr.Settled(ctx, s); !errors.Is(err, ErrClosed) {
+		t.Errorf("Settled after Close: %v, want ErrClosed", err)
+	}
+}
