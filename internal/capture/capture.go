@@ -32,6 +32,11 @@ type Options struct {
 	// while it moves (five times less often after a second at rest). Zero
 	// means 10 ms.
 	CursorInterval time.Duration
+	// Mark, when set, is called just before each frame's pixels are
+	// requested; Frame.Mark holds what it returned. The agent passes the
+	// window tracker's stamp, to learn whether a window moved while the
+	// frame was captured.
+	Mark func() uint64
 
 	noSHM    bool // test hook: behave as if MIT-SHM were missing
 	noDamage bool // test hook: behave as if DAMAGE were missing
@@ -71,6 +76,9 @@ type Frame struct {
 	Captured time.Time
 	Seq      uint64 // 1 for the first frame, then one more per frame
 	Monitor  int    // the selected monitor's ID, or All
+	// Mark is what Options.Mark returned just before the pixels were
+	// requested (0 without it).
+	Mark uint64
 }
 
 // Cursor is the pointer: position always, shape when it changed.
@@ -110,6 +118,13 @@ func (o Options) cursorInterval() time.Duration {
 		return 10 * time.Millisecond
 	}
 	return o.CursorInterval
+}
+
+func (o Options) mark() uint64 {
+	if o.Mark == nil {
+		return 0
+	}
+	return o.Mark()
 }
 
 func (o Options) logger() *slog.Logger {

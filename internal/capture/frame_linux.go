@@ -64,6 +64,7 @@ func (s *Screen) tryFrame() (*Frame, error) {
 			return nil, nil
 		}
 	}
+	mark := s.opts.mark()
 	pix, dirty, err := s.grab(area, full, dirty)
 	if err != nil {
 		return nil, fmt.Errorf("next frame: %w", err)
@@ -73,7 +74,9 @@ func (s *Screen) tryFrame() (*Frame, error) {
 		return nil, nil
 	}
 	cs.area, cs.monitor = area, mon
-	return cs.fill(pix, area, mon, dirty), nil
+	f := cs.fill(pix, area, mon, dirty)
+	f.Mark = mark
+	return f, nil
 }
 
 // grab reads the pixels: all of them for a full frame or without DAMAGE

@@ -85,3 +85,25 @@ func TestRefresh(t *testing.T) {
 		t.Errorf("first pixel = %#x: the frame was not read afresh (black root expected)", f.Pix[0])
 	}
 }
+
+// TestMarkBeforeGrab: Options.Mark runs before the pixels are requested,
+// so what changed on the screen before it returned is in the frame that
+// carries its value. (Here Mark paints, as a window move that the tracker
+// counts would.)
+func TestMarkBeforeGrab(t *testing.T) {
+	display := startXvfb(t, 320, 240)
+	p := newPainter(t, display)
+	var calls uint64
+	s := openScreen(t, display, Options{Mark: func() uint64 {
+		calls++
+		p.fill(image.Rect(0, 0, 320, 240), uint32(calls)*0x101010)
+		return calls
+	}})
+	for range 3 {
+		f := next(t, s)
+		if got, want := pixel(f, 10, 10), uint32(f.Mark)*0x101010; f.Mark == 0 || got != want {
+			t.Fatalf("frame %d with mark %d shows %#06x, want %#06x (painted before that mark)", f.Seq, f.Mark, got, want)
+		}
+		s.Refresh()
+	}
+}
