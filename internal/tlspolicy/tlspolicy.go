@@ -25,7 +25,9 @@
 //
 // Two guards stand behind the init. Server's VerifyConnection refuses a
 // handshake that ends with any other suite, so a Go release that stopped
-// reading these lists fails closed instead of quietly using AES-128. And in
+// reading these lists fails closed instead of quietly using AES-128 (the
+// client then sees a bad_certificate alert, the one crypto/tls sends for
+// every VerifyConnection error; TestListsNarrowed catches it first). And in
 // FIPS 140-3 mode (GODEBUG=fips140=on or only) crypto/tls replaces the TLS
 // 1.3 list with its own, AES-128 first and not published: there Server
 // caps the version at TLS 1.2, whose suites it does choose.
