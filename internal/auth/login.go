@@ -28,7 +28,8 @@ type pendingLogin struct {
 	loginID string
 	key     netip.Prefix // sourceKey(src)
 	expires time.Time
-	elem    *list.Element
+	elem    *list.Element // in the table's order
+	netElem *list.Element // in its /48's order (IPv6)
 }
 
 const maxIDLen = 64

@@ -14,11 +14,14 @@ import (
 //
 //   - A source (an IPv4 address, an IPv6 /64: sourceKey) holds at most
 //     maxPendingSource; its next start replaces its own oldest.
+//   - An IPv6 /48 (one site's allocation: 65 536 /64s) holds at most an
+//     eighth of the table; its next start replaces its own oldest.
 //   - When the table is full, a start from anyone replaces the oldest entry
 //     of the source holding the most; only when every source holds one is
 //     it the oldest entry overall. So a source holding few is never refused
 //     and keeps its entries while any other holds more, and a flood needs
-//     as many /64s as the table has entries to touch anyone else's.
+//     as many /64s as the table has entries, in more than eight /48s, to
+//     touch anyone else's.
 //   - An entry lives pendingTTL: long enough for a slow client's PBKDF2.
 //
 // Nothing here depends on whether the ID exists: a start for an unknown ID
@@ -27,19 +30,21 @@ const (
 	pendingTTL       = 30 * time.Second
 	maxPending       = 10_000
 	maxPendingSource = 16
+	pendingNetBits   = 48 // IPv6 only: IPv4 addresses are too scarce to need it
 )
 
 // pendingTable is the set of pending logins. Every operation is
 // O(maxPendingSource) at most. It is not safe for concurrent use (Service.mu
 // guards it).
 type pendingTable struct {
-	max, perSource int
-	ttl            time.Duration
+	max, perSource, perNet int
+	ttl                    time.Duration
 
 	byID    map[string]*pendingLogin
 	order   list.List // of *pendingLogin, oldest first (so also by expiry)
 	sources map[netip.Prefix]*pendingSource
-	bySize  []list.List // bySize[n]: of *pendingSource holding n, in the order they came to n
+	bySize  []list.List                 // bySize[n]: of *pendingSource holding n, in the order they came to n
+	nets    map[netip.Prefix]*list.List // IPv6 /48 -> its *pendingLogin, oldest first
 }
 
 // pendingSource is what one source holds.
@@ -49,10 +54,10 @@ type pendingSource struct {
 	elem    *list.Element   // in bySize[len(entries)]
 }
 
-func newPendingTable(max, perSource int, ttl time.Duration) *pendingTable {
-	return &pendingTable{max: max, perSource: perSource, ttl: ttl,
+func newPendingTable(size, perSource int, ttl time.Duration) *pendingTable {
+	return &pendingTable{max: size, perSource: perSource, perNet: max(size/8, perSource), ttl: ttl,
 		byID: map[string]*pendingLogin{}, sources: map[netip.Prefix]*pendingSource{},
-		bySize: make([]list.List, perSource+1)}
+		bySize: make([]list.List, perSource+1), nets: map[netip.Prefix]*list.List{}}
 }
 
 // add stores p under a new random login ID, making room as the rules above
@@ -62,6 +67,9 @@ func (t *pendingTable) add(p *pendingLogin, now time.Time) string {
 	p.key = sourceKey(p.src)
 	if src := t.sources[p.key]; src != nil && len(src.entries) >= t.perSource {
 		t.remove(src.entries[0])
+	}
+	if net := t.nets[netKey(p.src)]; net != nil && net.Len() >= t.perNet {
+		t.remove(net.Front().Value.(*pendingLogin))
 	}
 	if len(t.byID) >= t.max {
 		t.evict()
@@ -79,6 +87,12 @@ func (t *pendingTable) add(p *pendingLogin, now time.Time) string {
 	}
 	src.entries = append(src.entries, p)
 	src.elem = t.bySize[len(src.entries)].PushBack(src)
+	if n := netKey(p.src); n.IsValid() {
+		if t.nets[n] == nil {
+			t.nets[n] = list.New()
+		}
+		p.netElem = t.nets[n].PushBack(p)
+	}
 	return p.loginID
 }
 
@@ -118,6 +132,13 @@ func (t *pendingTable) expire(now time.Time) {
 func (t *pendingTable) remove(p *pendingLogin) {
 	delete(t.byID, p.loginID)
 	t.order.Remove(p.elem)
+	if n := netKey(p.src); n.IsValid() {
+		net := t.nets[n]
+		net.Remove(p.netElem)
+		if net.Len() == 0 {
+			delete(t.nets, n)
+		}
+	}
 	src := t.sources[p.key]
 	t.bySize[len(src.entries)].Remove(src.elem)
 	if i := slices.Index(src.entries, p); i >= 0 {
@@ -128,6 +149,15 @@ func (t *pendingTable) remove(p *pendingLogin) {
 		return
 	}
 	src.elem = t.bySize[len(src.entries)].PushBack(src)
+}
+
+// netKey is src's IPv6 /48, or no prefix for IPv4.
+func netKey(src netip.Addr) netip.Prefix {
+	if src = src.Unmap(); !src.Is6() {
+		return netip.Prefix{}
+	}
+	p, _ := src.Prefix(pendingNetBits)
+	return p
 }
 
 // held reports how many entries key's source holds.

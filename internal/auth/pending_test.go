@@ -160,9 +160,10 @@ func (e *env) pendingLen() int {
 
 // TestPendingFairness: with a full table, a start from a source holding
 // little takes the place of the oldest entry of the source holding most,
-// so a flood's own entries go and the others' stay; only when every
-// source holds one does the oldest entry overall go. Entries expire after
-// the TTL on the injected clock.
+// so a flood's own entries go and the others' stay; one /64 is one
+// source, and one /48 holds an eighth of the table at most; only when
+// every source holds one does the oldest entry overall go. Entries expire
+// after the TTL on the injected clock.
 func TestPendingFairness(t *testing.T) {
 	t0 := time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
 	tab := newPendingTable(64, 4, 30*time.Second)
@@ -205,6 +206,22 @@ func TestPendingFairness(t *testing.T) {
 	}
 	if n := tab.held(sourceKey(netip.MustParseAddr("2001:db8:5:6::99"))); n != 4 || tab.take(first, t0) != nil {
 		t.Fatalf("one /64 holds %d entries (want 4) or kept its oldest", n)
+	}
+
+	// One /48 spreading its starts over 1 000 /64s, one each, holds an
+	// eighth of the table at most: the others' entries stay.
+	tab = newPendingTable(64, 4, 30*time.Second)
+	mine := []string{add("198.51.100.7", t0), add("2001:db8:bbbb::1", t0)}
+	for i := range 1000 {
+		add(fmt.Sprintf("2001:db8:aaaa:%x::1", i), t0.Add(time.Duration(i)*time.Millisecond))
+	}
+	if n := tab.nets[netKey(netip.MustParseAddr("2001:db8:aaaa::1"))].Len(); n != 8 {
+		t.Fatalf("the flooding /48 holds %d entries, want 8 (an eighth of 64)", n)
+	}
+	for _, id := range mine {
+		if tab.take(id, t0) == nil {
+			t.Fatal("a flood from one /48 over many /64s took another source's entry")
+		}
 	}
 
 	// Every source holding one: the oldest overall goes.
