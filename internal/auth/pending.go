@@ -74,6 +74,11 @@ func (t *pendingTable) add(p *pendingLogin, now time.Time) string {
 	if len(t.byID) >= t.max {
 		t.evict()
 	}
+	t.insert(p, now)
+	return p.loginID
+}
+
+func (t *pendingTable) insert(p *pendingLogin, now time.Time) {
 	p.loginID = randomID()
 	p.expires = now.Add(t.ttl)
 	p.elem = t.order.PushBack(p)
@@ -93,7 +98,6 @@ func (t *pendingTable) add(p *pendingLogin, now time.Time) string {
 		}
 		p.netElem = t.nets[n].PushBack(p)
 	}
-	return p.loginID
 }
 
 // take removes and returns loginID's entry, nil if there is none or it
