@@ -216,12 +216,12 @@ func server(t *testing.T, b netlab.Binaries) *sigServer {
 	return &sigServer{url: "https://" + addr, data: data, ca: filepath.Join(data, "cert.pem"), setupToken: tok}
 }
 
-// serveOn runs signaling on addr with its data in data (no relay, and
-// args), waits until it has printed its start-up summary and listens, and
-// returns it with that summary.
+// serveOn runs signaling on addr with its data in data (no relay, metrics
+// on a free loopback port, and args), waits until it has printed its
+// start-up summary and listens, and returns it with that summary.
 func serveOn(t *testing.T, b netlab.Binaries, addr, data string, args ...string) (*proc, string) {
 	t.Helper()
-	s := start(t, b["signaling"], nil, append([]string{"-addr", addr, "-data", data, "-relay=false"}, args...)...)
+	s := start(t, b["signaling"], nil, append([]string{"-addr", addr, "-data", data, "-relay=false", "-metrics-addr", "127.0.0.1:0"}, args...)...)
 	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
 		if out := s.output(); strings.Contains(out, "Customer:") {
 			if conn, err := (&netDialer{}).dial(addr); err == nil {

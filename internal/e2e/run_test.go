@@ -21,7 +21,7 @@ func TestQuickStart(t *testing.T) {
 	dir := t.TempDir()
 	port := freePort(t)
 	cmd := exec.Command(b["signaling"], "-data", "data", "-addr", "127.0.0.1:"+port,
-		"-relay-udp", "127.0.0.1:0", "-relay-tcp", "127.0.0.1:0")
+		"-relay-udp", "127.0.0.1:0", "-relay-tcp", "127.0.0.1:0", "-metrics-addr", "127.0.0.1:0")
 	cmd.Dir = dir
 	out, err := cmd.StdoutPipe()
 	if err != nil {
@@ -43,7 +43,7 @@ func TestQuickStart(t *testing.T) {
 		}
 	}
 	text := string(summary[:n])
-	for _, want := range []string{"SHA-256 fingerprint", "setup token", "Operators:", "Technician:", "Customer:", "turn:"} {
+	for _, want := range []string{"SHA-256 fingerprint", "setup token", "Operators:", "Technician:", "Customer:", "turn:", "Metrics: http://127.0.0.1:"} {
 		if !strings.Contains(strings.ToLower(text), strings.ToLower(want)) {
 			t.Fatalf("start-up summary lacks %q:\n%s\n%s", want, text, stderr.String())
 		}
