@@ -34,7 +34,6 @@ import (
 	"time"
 
 	"github.com/tandem-remote/tandem/internal/blockfeed"
-	"github.com/tandem-remote/tandem/internal/certs"
 	"github.com/tandem-remote/tandem/internal/relay"
 	"github.com/tandem-remote/tandem/internal/tlspolicy"
 	"github.com/tandem-remote/tandem/internal/turncred"
@@ -49,7 +48,8 @@ private, link-local and other internal ranges are refused unless listed in
 -allow-peers; the relay's own host is reached only on its -relay-ports, whatever
 -allow-peers says. TCP allocations (RFC 6062), which WebRTC never uses, are off
 unless -tcp-allocations. With -block-feed it also refuses allocations to the
-customer addresses the signaling server's administrators and operators block.
+customer addresses the signaling server's administrators and operators block,
+and the credentials of sessions that have ended, closing their allocations.
 Prometheus metrics and a health check are served on -metrics.
 
 Usage: turnrelay [flags]
@@ -78,6 +78,7 @@ type options struct {
 	procs   int
 	feed    *blockfeed.Feed // nil without -block-feed
 	feedOf  string          // where and how often it polls, for the start line
+	ended   *endedFeed      // the session feed -block-feed brings; nil without
 }
 
 func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (options, error) {
@@ -96,9 +97,9 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (op
 		secretFile = fs.String("secret-file", "", "`FILE` holding the TURN REST shared secret (else the TURN_SECRET environment variable)")
 		allowPeers = fs.String("allow-peers", "", "comma-separated `CIDR` list of peer ranges exempt from the internal-address policy (for tests and private deployments)")
 		logLevel   = fs.String("log-level", "info", "log `LEVEL`: debug, info, warn or error")
-		feedURL    = fs.String("block-feed", "", "the signaling server's `URL` (https://HOST[:PORT]): refuse allocations to the addresses its\ncustomer blocks cover, polled with the shared secret (empty: no feed)")
+		feedURL    = fs.String("block-feed", "", "the signaling server's `URL` (https://HOST[:PORT]): refuse allocations to the addresses its\ncustomer blocks cover, and the credentials of sessions that ended (closing their allocations),\npolled with the shared secret (empty: no feed; a credential then lives until its expiry)")
 		feedCA     = fs.String("block-feed-ca", "", "trust this PEM `FILE` besides the system roots for -block-feed (a self-generated certificate:\nthe server's DATA/cert.pem)")
-		feedEvery  = fs.Duration("block-feed-every", blockfeed.DefaultEvery, "how often to poll -block-feed; between polls and through an outage the last list holds")
+		feedEvery  = fs.Duration("block-feed-every", blockfeed.DefaultEvery, "how often to poll -block-feed: a credential outlives its session by at most this; between\npolls and through an outage the last block list holds")
 	)
 	fs.StringVar(&o.cfg.UDPAddr, "udp", ":3478", "listen `ADDR` for TURN over UDP (empty disables)")
 	fs.StringVar(&o.cfg.TCPAddr, "tcp", ":3478", "listen `ADDR` for TURN over TCP (empty disables)")
@@ -132,6 +133,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (op
 		func() (err error) { o.cfg.AllowPeers, err = parsePrefixes(*allowPeers); return err },
 		func() (err error) { o.cfg.Logger, err = newLogger(*logLevel, stderr); return err },
 		func() (err error) { o.feed, err = newFeed(*feedURL, *feedCA, *feedEvery, o.cfg); return err },
+		func() (err error) { o.ended, err = newEndedFeed(*feedURL, *feedCA, *feedEvery, o.cfg); return err },
 		func() error { o.feedOf = *feedURL + " every " + feedEvery.String(); return nil },
 	}
 	for _, step := range steps {
@@ -153,12 +155,10 @@ func newFeed(url, caFile string, every time.Duration, cfg relay.Config) (*blockf
 		}
 		return nil, nil
 	}
-	pool, err := certs.Pool(caFile)
+	client, err := feedClient(caFile)
 	if err != nil {
-		return nil, fmt.Errorf("-block-feed-ca: %w", err)
+		return nil, err
 	}
-	client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{
-		Proxy: http.ProxyFromEnvironment, TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}}}
 	f, err := blockfeed.New(blockfeed.Config{URL: url, Secret: cfg.Secret, Client: client, Every: every,
 		Logger: cfg.Logger.With("component", "block-feed")})
 	if err != nil {
@@ -196,6 +196,14 @@ func run(ctx context.Context, o options, stdout io.Writer) error {
 		go func() { defer close(feedDone); o.feed.Run(feedCtx) }()
 		defer func() { stopFeed(); <-feedDone }()
 		feed = o.feedOf
+	}
+	if o.ended != nil {
+		stopEnded, err := o.ended.start(ctx, r)
+		if err != nil {
+			return err
+		}
+		defer stopEnded()
+		feed += ", with ended sessions"
 	}
 	a := r.Addrs()
 	fmt.Fprintf(stdout, "turnrelay: TURN on udp %s, tcp %s, tls %s; relay ports %d-%d; TCP allocations %s; realm %s; metrics %s; %d cores; block feed %s\n",
