@@ -3,6 +3,7 @@ package filexfer
 import (
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // Errors a transfer ends with that callers may branch on. Wire codes map to
@@ -71,10 +72,12 @@ func remoteErr(m message) error {
 	if !ok {
 		e = errFailed
 	}
-	if m.Text == "" || m.Text == e.Error() {
+	// The other side's reason usually starts with the same sentinel.
+	text := strings.TrimPrefix(m.Text, e.Error()+": ")
+	if text == "" || text == e.Error() {
 		return e
 	}
-	return fmt.Errorf("%w: %s", e, m.Text)
+	return fmt.Errorf("%w: %s", e, text)
 }
 
 // abortMsg is the message telling the other side why k ended.

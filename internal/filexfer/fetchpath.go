@@ -120,7 +120,9 @@ func resolveFetch(path, home string) (*source, error) {
 		return nil, err
 	}
 	if s.err == nil {
-		s.f, s.size, s.err = openResolved(s.path)
+		if s.f, s.size, s.err = openResolved(s.path); s.err != nil {
+			s.size = -1
+		}
 	}
 	s.outside, s.hidden = placeOf(s.path, home)
 	return s, nil

@@ -136,6 +136,8 @@ func TestRequestHostilePaths(t *testing.T) {
 			want: &Ask{Name: "id_ed25519", Path: c.key, Size: int64(len(c.keyData)), Hidden: true}, data: c.keyData},
 		{name: "outside home", path: "/etc/passwd",
 			want: &Ask{Name: "passwd", Path: "/etc/passwd", Size: fileSize(t, "/etc/passwd"), OutsideHome: true}},
+		{name: "folder", path: "Documents/Invoices",
+			want: &Ask{Name: "Invoices", Path: filepath.Join(c.home, "Documents/Invoices"), Size: -1}},
 		{name: "missing", path: "Documents/Invoices/none.pdf",
 			want: &Ask{Name: "none.pdf", Path: filepath.Join(c.home, "Documents/Invoices/none.pdf"), Size: -1}},
 	} {
