@@ -58,10 +58,16 @@ type Request struct {
 	// Functions are the other things asked for at session start, e.g.
 	// "files", "chat", "clipboard".
 	Functions []string
-	// File is the file's name (KindFileIn) or path (KindFileOut), already
-	// sanitized; Size its length in bytes (negative: unknown).
+	// File is the file's name, already sanitized; Size its length in bytes
+	// (negative: unknown).
 	File string
 	Size int64
+	// Dir is the full path of the folder a download would read File from
+	// (KindFileOut), links resolved: shown under the question. OutsideHome
+	// and Hidden add a warning each: the file is outside the customer's
+	// home folder, or it or a folder on its way is hidden.
+	Dir                 string
+	OutsideHome, Hidden bool
 	// Timeout is how long the customer has to answer; 0 means
 	// DefaultTimeout. No answer is a Deny.
 	Timeout time.Duration

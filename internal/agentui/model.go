@@ -281,8 +281,25 @@ func (t *texts) promptText(r Request) (title, asks string, more []string) {
 		title, asks = t[mTitleFileIn], t.f(mSendsFile, who, r.File, t.size(r.Size))
 	case KindFileOut:
 		title, asks = t[mTitleFileOut], t.f(mAsksDownload, who, r.File, t.size(r.Size))
+		more = t.downloadNotes(r)
 	}
 	return title, asks, more
+}
+
+// downloadNotes are the lines under a download question: the folder the
+// file is in, then what makes it sensitive.
+func (t *texts) downloadNotes(r Request) []string {
+	var more []string
+	if r.Dir != "" {
+		more = append(more, t.f(mFromFolder, r.Dir))
+	}
+	if r.Hidden {
+		more = append(more, t[mHiddenFile])
+	}
+	if r.OutsideHome {
+		more = append(more, t[mOutsideHome])
+	}
+	return more
 }
 
 // statusLine is the panel's first line.

@@ -205,6 +205,19 @@ func TestPromptText(t *testing.T) {
 	if asks != "A technician asks to download “/home/c/a.txt” (12 bytes) from your computer." {
 		t.Errorf("file out: %q", asks)
 	}
+	// A fetch of "Documents/Invoices/../../.ssh/id_ed25519" is refused;
+	// a link that reaches the key is shown as what it reaches.
+	key := Request{Kind: KindFileOut, Operator: "Ana", File: "id_ed25519", Size: 411, Dir: "/home/c/.ssh", Hidden: true}
+	_, asks, more = en.promptText(key)
+	if asks != "Ana asks to download “id_ed25519” (411 bytes) from your computer." ||
+		strings.Join(more, "|") != "From the folder /home/c/.ssh|It is hidden: programs keep settings, passwords and keys in hidden files." {
+		t.Errorf("file out, hidden: %q %q", asks, more)
+	}
+	_, asks, more = fr.promptText(Request{Kind: KindFileOut, Operator: "Ana", File: "passwd", Size: 1500, Dir: "/etc", OutsideHome: true})
+	if asks != "Ana demande à télécharger « passwd » (1,5 Ko) depuis votre ordinateur." ||
+		strings.Join(more, "|") != "Depuis le dossier /etc|Il est hors de votre dossier personnel." {
+		t.Errorf("file out, outside home, French: %q %q", asks, more)
+	}
 }
 
 func TestTableIsComplete(t *testing.T) {

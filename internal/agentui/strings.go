@@ -55,6 +55,9 @@ const (
 	mKB
 	mMB
 	mGB
+	mFromFolder // %s = full path of the folder
+	mHiddenFile
+	mOutsideHome
 	numMsgs
 )
 
@@ -109,6 +112,9 @@ var table = map[string]*texts{
 		mKB:             "%s KB",
 		mMB:             "%s MB",
 		mGB:             "%s GB",
+		mFromFolder:     "From the folder %s",
+		mHiddenFile:     "It is hidden: programs keep settings, passwords and keys in hidden files.",
+		mOutsideHome:    "It is outside your personal folder.",
 	},
 	"fr": {
 		mTitleSession:   "Demande d’assistance à distance",
@@ -156,6 +162,9 @@ var table = map[string]*texts{
 		mKB:             "%s Ko",
 		mMB:             "%s Mo",
 		mGB:             "%s Go",
+		mFromFolder:     "Depuis le dossier %s",
+		mHiddenFile:     "Il est caché : les programmes gardent réglages, mots de passe et clés dans des fichiers cachés.",
+		mOutsideHome:    "Il est hors de votre dossier personnel.",
 	},
 }
 

@@ -40,7 +40,9 @@ func fileSum(t *testing.T, path string) string {
 // asked of the customer in the agent's window (real clicks): an accepted
 // upload lands whole in the customer's folder, a refused one writes
 // nothing, a download the customer allows arrives with the same SHA-256,
-// and a hostile name is refused with a clear message without asking.
+// and a hostile name is refused with a clear message without asking. A
+// fetch path with ".." is refused without asking; one through a link to
+// the customer's .ssh is asked as the key in .ssh that it really reads.
 func TestFileTransfer(t *testing.T) {
 	b := binaries(t)
 	srv := server(t, b)
@@ -55,22 +57,31 @@ func TestFileTransfer(t *testing.T) {
 		{"upload refused", "report 2.bin", false, "deny"},
 		{"download accepted", "notes.bin", true, "allow"},
 		{"hostile name", "CON", false, ""},
+		{"fetch dot dot", "Documents/Invoices/../../.ssh/id_ed25519", true, ""},
+		{"fetch through a link", "Documents/keys/id_ed25519", true, "deny"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			display := xvfb.Start(t, 1280, 800)
 			techDir, custDir, custFiles := t.TempDir(), t.TempDir(), t.TempDir()
-			src, sum := randomFile(t, techDir, c.file, 3<<20+17)
-			fileArg := []string{"-send", src}
-			if c.fetch {
+			var src, sum string
+			var fileArg, agentEnv []string
+			switch {
+			case strings.HasPrefix(c.file, "Documents/"):
+				agentEnv = []string{"HOME=" + customerHome(t, custFiles)}
+				fileArg = []string{"-fetch", c.file}
+			case c.fetch:
 				src, sum = randomFile(t, custFiles, c.file, 3<<20+17)
 				fileArg = []string{"-fetch", src}
+			default:
+				src, sum = randomFile(t, techDir, c.file, 3<<20+17)
+				fileArg = []string{"-send", src}
 			}
 			args := append([]string{"-headless", "-server", srv.url, "-ca", srv.ca, "-user", user, "-password-file", pw,
 				"-json", "-mode", "view", "-download-dir", techDir + "/in", "-end-after", "60s"}, fileArg...)
 			os.Mkdir(techDir+"/in", 0o700)
 			tech := start(t, b["technician"], nil, args...)
 			code := tech.next(t, "code")["code"].(string)
-			agent := start(t, b["agent"], nil, "-keep", "-server", srv.url, "-ca", srv.ca, "-code", code, "-json",
+			agent := start(t, b["agent"], agentEnv, "-keep", "-server", srv.url, "-ca", srv.ca, "-code", code, "-json",
 				"-display", display, "-download-dir", custDir)
 			answer(t, agent, display, "allow")
 			if c.click != "" {
@@ -78,6 +89,10 @@ func TestFileTransfer(t *testing.T) {
 				want := map[bool]string{false: "file-in", true: "file-out"}[c.fetch]
 				if q["kind"] != want {
 					t.Errorf("question %v, want %s", q, want)
+				}
+				if home, _ := filepath.EvalSymlinks(custFiles); c.name == "fetch through a link" &&
+					(q["file"] != "id_ed25519" || q["dir"] != filepath.Join(home, ".ssh")) {
+					t.Errorf("question %v, want id_ed25519 in %s", q, filepath.Join(home, ".ssh"))
 				}
 			}
 			end := tech.nextOf(t, "transfer-done", "transfer-failed")
@@ -104,6 +119,18 @@ func TestFileTransfer(t *testing.T) {
 				if end["event"] != "transfer-done" || end["sha256"] != sum || fileSum(t, filepath.Join(techDir, "in", c.file)) != sum {
 					t.Fatalf("technician saw %v, want the file with sha256 %s in its folder", end, sum)
 				}
+			case "fetch dot dot":
+				msg, _ := end["error"].(string)
+				if end["event"] != "transfer-failed" || !strings.Contains(msg, `".."`) {
+					t.Fatalf("technician saw %v, want a refusal that names the \"..\"", end)
+				}
+				if q := agent.last("question"); q["kind"] != "session" {
+					t.Fatalf("the customer was asked %v about a path with ..", q)
+				}
+			case "fetch through a link":
+				if end["event"] != "transfer-failed" || !strings.Contains(end["error"].(string), "refused") {
+					t.Fatalf("technician saw %v, want a refusal", end)
+				}
 			case "hostile name":
 				msg, _ := end["error"].(string)
 				if end["event"] != "transfer-failed" || !strings.Contains(msg, "reserved") {
@@ -115,4 +142,25 @@ func TestFileTransfer(t *testing.T) {
 			}
 		})
 	}
+}
+
+// customerHome makes home a customer's home folder holding an SSH key and
+// a link in Documents that leads to it, and returns home with its links
+// resolved.
+func customerHome(t *testing.T, home string) string {
+	t.Helper()
+	home, err := filepath.EvalSymlinks(home)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range []string{".ssh", "Documents/Invoices"} {
+		if err := os.MkdirAll(filepath.Join(home, d), 0o700); err != nil {
+			t.Fatal(err)
+		}
+	}
+	randomFile(t, filepath.Join(home, ".ssh"), "id_ed25519", 411)
+	if err := os.Symlink("../.ssh", filepath.Join(home, "Documents", "keys")); err != nil {
+		t.Fatal(err)
+	}
+	return home
 }

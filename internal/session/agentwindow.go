@@ -54,6 +54,7 @@ func (w *windowCustomer) Ask(ctx context.Context, q Question) string {
 	ans, err := w.ui.Ask(ctx, agentui.Request{
 		Kind: questionKinds[q.Kind], Operator: q.Operator, Organisation: q.Organisation,
 		Mode: string(q.Mode), Functions: q.Functions, File: q.File, Size: q.Size, Timeout: w.timeout,
+		Dir: q.Dir, OutsideHome: q.OutsideHome, Hidden: q.Hidden,
 		Ready: ready,
 	})
 	switch {

@@ -30,8 +30,13 @@ type Question struct {
 	Mode                   proto.Mode
 	Operator, Organisation string
 	Functions              []string // what else the grant allows, for the first question
-	File                   string   // sanitized name or path, for file questions
+	File                   string   // sanitized file name, for file questions
 	Size                   int64
+	// Dir is the folder a download reads File from (AskFileOut): the
+	// full path, links resolved. OutsideHome and Hidden say that it is
+	// outside the customer's home folder, or hidden.
+	Dir                 string
+	OutsideHome, Hidden bool
 }
 
 // CustomerAction is something the customer did in the agent's window.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"image"
 	"io"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -175,10 +176,11 @@ func (r *Reporter) Question(q Question, allow, deny image.Rectangle) {
 		Kind  string `json:"kind"`
 		Mode  string `json:"mode,omitempty"`
 		File  string `json:"file,omitempty"`
+		Dir   string `json:"dir,omitempty"`
 		Allow rect   `json:"allow"`
 		Deny  rect   `json:"deny"`
-	}{"question", kinds[q.Kind], string(q.Mode), q.File, toRect(allow), toRect(deny)},
-		"Asking you: "+kinds[q.Kind]+" "+string(q.Mode)+q.File)
+	}{"question", kinds[q.Kind], string(q.Mode), q.File, q.Dir, toRect(allow), toRect(deny)},
+		"Asking you: "+kinds[q.Kind]+" "+string(q.Mode)+filepath.Join(q.Dir, q.File))
 }
 
 // Panel reports where the agent panel's controls are on the screen.

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"sync"
 
 	"github.com/tandem-remote/tandem/internal/agentui"
@@ -50,10 +51,7 @@ func (aw *agentWindow) startFiles(ctx context.Context, r *run, cfg FilesConfig) 
 			if !c.allows(grant.FileTransfer) || c.get().Mode == proto.ModeNone {
 				return false
 			}
-			q := Question{Kind: AskFileIn, File: a.Name, Size: a.Size}
-			if a.Kind == filexfer.KindRequest {
-				q = Question{Kind: AskFileOut, File: a.Path, Size: -1}
-			}
+			q := fileQuestion(a)
 			q.Operator, q.Organisation = c.operator()
 			return aw.wc.Ask(ctx, q) == proto.AnswerAllowed
 		},
@@ -74,6 +72,18 @@ func (aw *agentWindow) startFiles(ctx context.Context, r *run, cfg FilesConfig) 
 		}
 	})
 	return e, nil
+}
+
+// fileQuestion is what the customer is asked about a file: an incoming
+// file by its name, a download by the file's name and, apart, the full
+// folder it is read from (filexfer resolved the path the technician typed:
+// what is shown is what is read).
+func fileQuestion(a filexfer.Ask) Question {
+	if a.Kind != filexfer.KindRequest {
+		return Question{Kind: AskFileIn, File: a.Name, Size: a.Size}
+	}
+	return Question{Kind: AskFileOut, File: a.Name, Size: a.Size, Dir: filepath.Dir(a.Path),
+		OutsideHome: a.OutsideHome, Hidden: a.Hidden}
 }
 
 // techFiles runs the technician's side of file transfer: the scripted
