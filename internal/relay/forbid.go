@@ -23,15 +23,17 @@ import (
 //     a CreatePermission, ChannelBind or Connect to the relay's own host
 //     outside the relay ports (ownhost.go).
 //   - with TCP allocations off, an Allocate for TCP gets 442 (Unsupported
-//     Transport Protocol), as RFC 6062 §5.1 asks of a relay without them.
+//     Transport Protocol), as RFC 8656 §7.2 asks for a transport the server
+//     does not support.
 //
 // When such a request carries a valid MESSAGE-INTEGRITY for a live
-// credential, the relay answers it itself, signed with the same key, and
-// drops it. Anything else (no integrity, a bad key, a permitted peer) goes
-// to pion unchanged. This is about answering right; what enforces the
-// policy is the PermissionHandler, and the port checks where data leaves
-// (ownhost.go) and in the relay address generator (relayaddr.go). The
-// nonce is not checked: the answer to a replayed request is the same.
+// credential (its session not ended, sessions.go), the relay answers it
+// itself, signed with the same key, and drops it. Anything else (no
+// integrity, a bad key, a permitted peer) goes to pion unchanged. This is
+// about answering right; what enforces the policy is the
+// PermissionHandler, and the port checks where data leaves (ownhost.go)
+// and in the relay address generator (relayaddr.go). The nonce is not
+// checked: the answer to a replayed request is the same.
 
 // STUN message types of the requests looked at (class request).
 const (
@@ -121,9 +123,9 @@ func (r *Relay) integrityKey(m *stun.Message) (stun.MessageIntegrity, bool) {
 	if user.GetFrom(m) != nil {
 		return nil, false
 	}
-	password, _, err := turncred.Check(r.cfg.Secret, user.String(), r.now())
-	if err != nil {
-		return nil, false
+	password, session, err := turncred.Check(r.cfg.Secret, user.String(), r.now())
+	if err != nil || r.sessions.isEnded(session) {
+		return nil, false // pion answers 401, as to any dead credential
 	}
 	key := stun.MessageIntegrity(turn.GenerateAuthKey(user.String(), r.cfg.Realm, password))
 	if key.Check(m) != nil {

@@ -301,3 +301,24 @@ func TestGeneratorRefusesOwnHostConnect(t *testing.T) {
 		t.Errorf("TCP allocation while off: err = %v, want %v", err, errTCPAllocations)
 	}
 }
+
+// TestOwnHostEndedSession: a request the relay would refuse itself (403)
+// but whose credential's session has ended gets pion's 401, as every
+// request of an ended session does: the early answer never outlives the
+// credential.
+func TestOwnHostEndedSession(t *testing.T) {
+	r, svc := ownHostService(t, nil)
+	a := newRawClient(t, r, "ended")
+	target := netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), addrOf(svc).Port())
+	if code := a.bind(0x4001, target); code != stun.CodeForbidden {
+		t.Fatalf("ChannelBind %v: code %d, want 403", target, code)
+	}
+	r.EndSession("ended", time.Now().Add(time.Hour))
+	if code := errorCode(t, a.exchange(stun.MustBuild(stun.TransactionID,
+		stun.NewType(stun.MethodChannelBind, stun.ClassRequest),
+		stun.RawAttribute{Type: stun.AttrChannelNumber, Value: []byte{0x40, 0x02, 0, 0}}, peerAttr(xorAddr(target)),
+		stun.NewUsername(a.user), stun.NewRealm(DefaultRealm), a.nonce,
+		stun.NewLongTermIntegrity(a.user, DefaultRealm, a.pass)))); code != stun.CodeUnauthorized {
+		t.Errorf("ChannelBind %v after the session ended: code %d, want 401", target, code)
+	}
+}
