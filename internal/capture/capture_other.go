@@ -26,6 +26,9 @@ func (s *Screen) NextCursor(ctx context.Context) (Cursor, error) {
 	return Cursor{}, ErrNotSupported
 }
 
+// CursorNow reports ErrNotSupported on this system.
+func (s *Screen) CursorNow() (Cursor, error) { return Cursor{}, ErrNotSupported }
+
 // Close does nothing on this system.
 func (s *Screen) Close() error { return nil }
 

@@ -99,9 +99,39 @@ func (s *Screen) sampleCursor() (Cursor, error) {
 	return c, nil
 }
 
+// CursorNow reads the pointer's position and shape in one request, so
+// that the shape is the one the screen shows at that position, and
+// returns them with the shape's pixels whatever the serial. (NextCursor
+// reads positions alone while the shape seems unchanged; the server's
+// shape-change event may still be on its way.) The agent calls it when the
+// pointer comes back into what is shared. Without XFIXES it returns the
+// position and no shape. What it returns counts as returned by NextCursor.
+func (s *Screen) CursorNow() (Cursor, error) {
+	s.curMu.Lock()
+	defer s.curMu.Unlock()
+	var c Cursor
+	var err error
+	if s.xfixes {
+		c, err = s.readShape(true)
+	} else {
+		c, err = s.sampleCursor()
+	}
+	if err != nil {
+		return Cursor{}, fmt.Errorf("read cursor: %w", err)
+	}
+	s.cur.changed(c)
+	return c, nil
+}
+
 // fetchShape reads position and shape in one request. Pixels are set only
 // when the serial is new.
 func (s *Screen) fetchShape() (Cursor, error) {
+	return s.readShape(false)
+}
+
+// readShape reads position and shape in one request, with the pixels when
+// always is set or the serial is new.
+func (s *Screen) readShape(always bool) (Cursor, error) {
 	r, err := xfixes.GetCursorImage(s.conn).Reply()
 	if err != nil {
 		return Cursor{}, fmt.Errorf("get cursor image: %w", err)
@@ -111,7 +141,7 @@ func (s *Screen) fetchShape() (Cursor, error) {
 		X: int(r.X), Y: int(r.Y), HotX: int(r.Xhot), HotY: int(r.Yhot),
 		W: int(r.Width), H: int(r.Height), Serial: r.CursorSerial,
 	}
-	if !s.cur.sent || c.Serial != s.cur.last.Serial {
+	if always || !s.cur.sent || c.Serial != s.cur.last.Serial {
 		c.Pixels = argbToRGBA(r.CursorImage)
 	}
 	return c, nil

@@ -50,3 +50,38 @@ func TestCursor(t *testing.T) {
 		t.Errorf("new shape: serial %d (was %d), %d bytes, at x=%d", c.Serial, first.Serial, len(c.Pixels), c.X)
 	}
 }
+
+// TestCursorNow: CursorNow returns position and shape together, pixels
+// included although the shape did not change, and a later NextCursor does
+// not repeat it.
+func TestCursorNow(t *testing.T) {
+	display := startXvfb(t, 640, 480)
+	p := newPainter(t, display)
+	s := openScreen(t, display, Options{})
+	first := nextCursorWithin(t, s, 5*time.Second)
+	p.move(300, 200)
+	c, err := s.CursorNow()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.X != 300 || c.Y != 200 || c.Serial != first.Serial || len(c.Pixels) != 4*c.W*c.H || c.W == 0 {
+		t.Fatalf("CursorNow = at (%d,%d), serial %d (first %d), %dx%d, %d bytes; want (300,200), the same shape with its pixels",
+			c.X, c.Y, c.Serial, first.Serial, c.W, c.H, len(c.Pixels))
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), idle)
+	defer cancel()
+	if again, err := s.NextCursor(ctx); err == nil {
+		t.Errorf("NextCursor repeated what CursorNow returned: %+v", again)
+	}
+}
+
+func nextCursorWithin(t *testing.T, s *Screen, d time.Duration) Cursor {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	defer cancel()
+	c, err := s.NextCursor(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}

@@ -18,8 +18,11 @@ import (
 //
 //	off size field
 //	0   1    kind = 1 (CursorKindPos)
-//	1   1    flags: bit 0 = hidden (the pointer is off the shared monitor;
-//	         x and y are then 0); other bits 0
+//	1   1    flags: bit 0 = hidden (the pointer is outside what is shared:
+//	         on another monitor, or over a window the customer did not
+//	         choose; x and y are then 0, and the serial is that of the
+//	         last shape sent); other bits 0. The agent sends it as the
+//	         pointer leaves and once more, then nothing until it is back.
 //	2   2    seq, one more per position sent (wrapping); the receiver drops
 //	         a position older than the newest it has seen, since the
 //	         channel does not keep order
@@ -82,7 +85,7 @@ var ErrBadCursor = errors.New("proto: bad cursor message")
 // CursorPos is where the remote pointer is.
 type CursorPos struct {
 	Seq    uint16
-	Hidden bool   // off the shared monitor; X and Y are 0
+	Hidden bool   // outside what is shared; X and Y are 0
 	Serial uint32 // shape to draw
 	X, Y   int32  // hot spot, relative to the shared monitor
 }

@@ -2,6 +2,15 @@ package session
 
 import "context"
 
+// appsStamp is the capture's Mark: the window tracker's stamp just before
+// each frame's pixels are read, which the gate hands to Settled.
+func (a *agentScreen) appsStamp() uint64 {
+	if a.apps == nil {
+		return 0
+	}
+	return uint64(a.apps.Stamp())
+}
+
 // followApps keeps the shared picture in step with the customer's
 // windows. The capture sees only damage, not the shared region, so when a
 // chosen window moves, is covered or uncovered, or a window of a chosen

@@ -79,11 +79,12 @@ func openAgentScreen(ctx context.Context, cfg ScreenConfig, window *agentui.UI, 
 	if cfg.Display == "" && os.Getenv("DISPLAY") == "" {
 		return nil, nil
 	}
-	scr, err := capture.Open(ctx, capture.Options{Display: cfg.Display, Logger: log})
+	a := &agentScreen{cfg: cfg, log: log, current: capture.All}
+	scr, err := capture.Open(ctx, capture.Options{Display: cfg.Display, Logger: log, Mark: a.appsStamp})
 	if err != nil {
 		return nil, fmt.Errorf("open the screen: %w", err)
 	}
-	a := &agentScreen{cfg: cfg, log: log, scr: scr, monitors: scr.Monitors(), current: capture.All}
+	a.scr, a.monitors = scr, scr.Monitors()
 	if primary := primaryMonitor(a.monitors); primary != 0 {
 		if err := scr.Select(primary); err == nil {
 			a.current = primary
@@ -184,7 +185,7 @@ func (a *agentScreen) start(ctx context.Context) {
 	a.sendScreenInfo(ctx)
 	src := &gatedSource{src: a.scr, state: a.consent.sharing}
 	if a.apps != nil {
-		src.region = a.apps.Region
+		src.apps = a.apps
 		r.goWorker(ctx, a.followApps)
 	}
 	r.goWorker(ctx, func(ctx context.Context) {

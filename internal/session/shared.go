@@ -2,6 +2,7 @@ package session
 
 import (
 	"context"
+	"fmt"
 	"image"
 	"slices"
 
@@ -25,12 +26,18 @@ type gatedSource struct {
 	// state says whether frames go out now, and gives a channel closed at
 	// the next change.
 	state func() (on bool, changed <-chan struct{})
-	// region returns the shared part of the screen in root coordinates;
-	// nil means the whole screen.
-	region func() appsel.Region
+	// apps says what of the screen is shared; nil means all of it.
+	apps sharedWindows
 
 	stale bool          // the technician's picture predates a pause or a region change
 	last  appsel.Region // region of the last frame let through
+}
+
+// sharedWindows is the window tracker as the gate uses it (see
+// appsel.Tracker.Settled for why a frame waits for it).
+type sharedWindows interface {
+	Region() appsel.Region
+	Settled(ctx context.Context, s appsel.Stamp) (appsel.Region, bool, error)
 }
 
 // sharing is the agent's gate state: the customer shares the screen.
@@ -64,36 +71,53 @@ func (g *gatedSource) Next(ctx context.Context) (*capture.Frame, error) {
 			g.stale = true // captured as the customer paused: never sent
 			continue
 		}
-		if g.filter(f) {
+		ok, err := g.filter(ctx, f)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
 			return f, nil
 		}
 	}
 }
 
-// filter masks f to the shared region. It returns false when the region
-// changed since the last frame and f is not whole: the capture is then
-// asked for a whole fresh frame, because pixels blacked out before may now
-// be shared, and pixels shared before must now be blacked out.
-func (g *gatedSource) filter(f *capture.Frame) bool {
-	if g.region == nil {
-		return true
+// filter masks f to the shared region. It returns false when a window
+// moved while f was captured (f.Mark is the tracker's stamp from just
+// before), or when the region changed since the last frame and f is not
+// whole: the capture is then asked for a whole fresh frame, because pixels
+// blacked out before may now be shared, and pixels shared before must now
+// be blacked out.
+func (g *gatedSource) filter(ctx context.Context, f *capture.Frame) (bool, error) {
+	if g.apps == nil {
+		return true, nil
 	}
-	r := g.region()
+	r := g.apps.Region()
+	if !r.All {
+		var still bool
+		var err error
+		if r, still, err = g.apps.Settled(ctx, appsel.Stamp(f.Mark)); err != nil {
+			return false, fmt.Errorf("follow the shared windows: %w", err)
+		}
+		if !still {
+			g.src.Refresh()
+			return false, nil
+		}
+	}
 	if !sameRegion(r, g.last) {
 		if !wholeFrame(f) {
 			g.src.Refresh()
-			return false
+			return false, nil
 		}
 		g.last = appsel.Region{All: r.All, Rects: slices.Clone(r.Rects)}
 	}
 	if r.All {
-		return true
+		return true, nil
 	}
 	for _, d := range f.Dirty {
 		off := d.Min.Y*f.Stride + d.Min.X*4
 		appsel.MaskBGRX(f.Pix[off:], f.Stride, f.Origin.Add(d.Min), d.Size(), r)
 	}
-	return true
+	return true, nil
 }
 
 func sameRegion(a, b appsel.Region) bool {
