@@ -14,6 +14,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -36,6 +37,9 @@ type Conn struct {
 var (
 	ErrUnreachable = errors.New("cannot reach the signaling server")
 	ErrUntrusted   = errors.New("the signaling server's certificate is not trusted")
+	// ErrBusy: the server refused the connection for load (its own or
+	// this address's); the message says when to try again.
+	ErrBusy = errors.New("the signaling server is busy")
 	// ErrPinMismatch: the server's certificate key is not the pinned one.
 	ErrPinMismatch = errors.New("the signaling server's certificate key does not match this download's")
 	// ErrTicketRefused: the server refused a stamped download's ticket.
@@ -79,8 +83,11 @@ func dial(ctx context.Context, server string, tc *tls.Config) (*Conn, error) {
 		Proxy:               http.ProxyFromEnvironment,
 		TLSHandshakeTimeout: 10 * time.Second,
 	}
-	ws, _, err := websocket.Dial(ctx, wsURL, &websocket.DialOptions{HTTPClient: &http.Client{Transport: tr}})
+	ws, resp, err := websocket.Dial(ctx, wsURL, &websocket.DialOptions{HTTPClient: &http.Client{Transport: tr}})
 	if err != nil {
+		if busy := explainBusy(server, resp); busy != nil {
+			return nil, busy
+		}
 		return nil, explainDial(server, proxyFor(tr, wsURL), err)
 	}
 	ws.SetReadLimit(proto.MaxMessageSize)
@@ -97,6 +104,24 @@ func proxyFor(tr *http.Transport, wsURL string) *url.URL {
 	u.Scheme = "https"
 	proxy, _ := tr.Proxy(&http.Request{URL: u})
 	return proxy
+}
+
+// explainBusy turns the server's refusals for load into what a user can
+// act on: 429 means this address (or its office's NAT) holds too many
+// connections or opens them too fast, 503 that the server is full. Both
+// carry Retry-After. It is nil for any other answer.
+func explainBusy(server string, resp *http.Response) error {
+	if resp == nil || (resp.StatusCode != http.StatusTooManyRequests && resp.StatusCode != http.StatusServiceUnavailable) {
+		return nil
+	}
+	wait := "a minute"
+	if s, err := strconv.Atoi(resp.Header.Get("Retry-After")); err == nil && s > 0 {
+		wait = fmt.Sprintf("%d s", s)
+	}
+	if resp.StatusCode == http.StatusTooManyRequests {
+		return fmt.Errorf("%w at %s: too many connections from this address (or from this office's shared internet address); close other Tandem windows or try again in %s, and ask IT to raise -max-conns-per-source if an office shares one address", ErrBusy, server, wait)
+	}
+	return fmt.Errorf("%w at %s: the server is full; try again in %s", ErrBusy, server, wait)
 }
 
 func explainDial(server string, proxy *url.URL, err error) error {
