@@ -39,9 +39,9 @@ func (r *Relay) serverConfig() turn.ServerConfig {
 // its password gives. The whole username is the quota's "user": it is
 // bound to one session and one expiry.
 func (r *Relay) authenticate(ra *turn.RequestAttributes) (userID string, key []byte, ok bool) {
-	password, session, err := turncred.Check(r.cfg.Secret, ra.Username, r.now())
+	password, _, err := turncred.Check(r.cfg.Secret, ra.Username, r.now())
 	if err == nil {
-		err = r.sessionLive(session) // refused once the session ended
+		err = r.sessionLive(ra.Username) // refused once the session ended
 	}
 	if err != nil {
 		r.metrics.authFailures.Inc()

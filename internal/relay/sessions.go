@@ -39,12 +39,16 @@ import (
 // looked for.
 const sessionSweepEvery = time.Minute
 
-var errSessionEnded = errors.New("the credential's session has ended")
+var (
+	errSessionEnded = errors.New("the credential's session has ended")
+	errIssuedBefore = errors.New("the credential is from before the signaling server's restart")
+)
 
 // sessionBook keeps the ended sessions, until their credentials expire,
 // and the relayed sockets of each session's allocations.
 type sessionBook struct {
 	nextSweep atomic.Int64 // unix seconds
+	notBefore atomic.Int64 // unix seconds: credentials expiring sooner are refused
 
 	mu    sync.Mutex
 	ended map[string]time.Time               // session -> its credentials' expiry
@@ -153,9 +157,14 @@ func (r *Relay) EndSession(session string, until time.Time) {
 	r.log.Info("session ended: its credential is refused", "session", session, "allocations_closed", closed)
 }
 
-// sessionLive is authenticate's check of a credential's session: an
-// error once it has ended. It also starts a sweep when one is due.
-func (r *Relay) sessionLive(session string) error {
+// sessionLive is authenticate's check of a credential's session (user is
+// its username, already checked by turncred): an error once it has ended.
+// It also starts a sweep when one is due.
+func (r *Relay) sessionLive(user string) error {
+	exp, session := credential(user)
+	if exp.Unix() < r.sessions.notBefore.Load() {
+		return errIssuedBefore
+	}
 	now := r.now()
 	if next := r.sessions.nextSweep.Load(); now.Unix() >= next &&
 		r.sessions.nextSweep.CompareAndSwap(next, now.Add(sessionSweepEvery).Unix()) {
@@ -166,6 +175,14 @@ func (r *Relay) sessionLive(session string) error {
 	}
 	return nil
 }
+
+// RefuseExpiringBefore refuses every credential that expires before t. A
+// signaling server issues credentials that expire a fixed time after
+// their session opened, and forgets its sessions when it restarts, with
+// no chance to record their ends. The embedded relay, which restarts with
+// it, is given the server's start plus that time: no credential of a
+// session from before the restart works on it.
+func (r *Relay) RefuseExpiringBefore(t time.Time) { r.sessions.notBefore.Store(t.Unix()) }
 
 // sweepAt closes the allocations whose credential has expired at now.
 func (r *Relay) sweepAt(now time.Time) {

@@ -200,3 +200,19 @@ func waitUntil(t *testing.T, what string, cond func() bool) {
 		}
 	}
 }
+
+// TestRefuseExpiringBefore: after a signaling restart the embedded relay
+// refuses the credentials of sessions from before it (they expire sooner
+// than any the restarted server issues) and takes the new ones.
+func TestRefuseExpiringBefore(t *testing.T) {
+	r := newTestRelay(t, nil)
+	r.RefuseExpiringBefore(time.Now().Add(8 * time.Hour))
+	old := credFor(t, "before-restart", 7*time.Hour)
+	if code := unallocated(t, r, old.Username, old.Password).attempt(stun.MethodAllocate, udpTransport); code != stun.CodeUnauthorized {
+		t.Errorf("Allocate with a credential from before the restart: error %d, want 401", code)
+	}
+	fresh := credFor(t, "after-restart", 8*time.Hour+time.Minute)
+	if code := unallocated(t, r, fresh.Username, fresh.Password).attempt(stun.MethodAllocate, udpTransport); code != 0 {
+		t.Errorf("Allocate with a fresh credential: error %d", code)
+	}
+}
