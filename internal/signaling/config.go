@@ -53,6 +53,10 @@ import (
 	"github.com/tandem-remote/tandem/internal/turncred"
 )
 
+// DefaultSessionMax is how long a session lives at most, and so its TURN
+// credential, unless Config.SessionMax says otherwise.
+const DefaultSessionMax = 8 * time.Hour
+
 // Config configures a Server.
 type Config struct {
 	// Auth checks the token in Open: the session token of an operator's
@@ -145,7 +149,7 @@ func (c *Config) setDefaults() {
 		c.CodeTTL = 10 * time.Minute
 	}
 	if c.SessionMax == 0 {
-		c.SessionMax = 8 * time.Hour
+		c.SessionMax = DefaultSessionMax
 	}
 	if c.JoinRate == 0 {
 		c.JoinRate = 12 * time.Second

@@ -20,7 +20,10 @@ import (
 // joined, and at its latest end. A joined session whose two sides both
 // lost the server without a goodbye is not ended for the relays: the
 // peers carry on over their own link, which may run through a relay,
-// and its credential lives until its expiry.
+// and its credential lives until its expiry. Nor are the sessions the
+// server held when it stopped: it forgot them. Their peers may carry on
+// through a standalone relay; the embedded relay, restarted with the
+// server, refuses every credential from before the start (sessionEnds).
 
 // endCredentials records that sess has ended, for the relays.
 func (s *Server) endCredentials(ctx context.Context, sess *session) {
@@ -52,10 +55,15 @@ func (b relayEnds) End(ctx context.Context, e sessionfeed.End) error {
 }
 
 // sessionEnds is the service's Book: in memory (one node), and told to
-// the embedded relay when there is one.
+// the embedded relay when there is one. That relay also refuses every
+// credential from before this start: the Book forgets with a restart, and
+// the sessions the server held then ended unrecorded. Called before the
+// server opens a session, whose credential expires DefaultSessionMax
+// after it opened.
 func (svc *Service) sessionEnds() sessionfeed.Book {
 	var b sessionfeed.Book = sessionfeed.NewMemory(time.Now, svc.opts.Logger)
 	if svc.relay != nil {
+		svc.relay.RefuseExpiringBefore(time.Now().Add(DefaultSessionMax))
 		b = relayEnds{Book: b, relay: svc.relay}
 	}
 	return b

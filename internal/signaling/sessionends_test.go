@@ -3,8 +3,11 @@ package signaling
 import (
 	"bytes"
 	"context"
+	"io"
 	"net"
 	"net/netip"
+	"path/filepath"
+	"strconv"
 	"testing"
 	"time"
 
@@ -14,6 +17,7 @@ import (
 	"github.com/tandem-remote/tandem/internal/proto"
 	"github.com/tandem-remote/tandem/internal/relay"
 	"github.com/tandem-remote/tandem/internal/sessionfeed"
+	"github.com/tandem-remote/tandem/internal/turncred"
 )
 
 // TestSessionEndRevokesCredential: once a session ends, its TURN
@@ -256,4 +260,35 @@ func echoPeer(t *testing.T) net.Addr {
 	}()
 	t.Cleanup(func() { pc.Close(); <-done })
 	return pc.LocalAddr()
+}
+
+// TestEmbeddedRelayAfterRestart: the embedded relay, which restarts with
+// the server, refuses the credentials of sessions from before the start
+// (the server forgot them, so their ends were never recorded), and takes
+// those of sessions the server opens now.
+func TestEmbeddedRelayAfterRestart(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "data")
+	svc := prepare(t, dir, io.Discard)
+	t.Cleanup(func() { svc.ln.Close(); svc.Close() })
+	secret, err := ReadSecretFile(filepath.Join(dir, "turn-secret"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name    string
+		expires time.Time
+		ok      bool
+	}{
+		{"opened an hour before the start", time.Now().Add(DefaultSessionMax - time.Hour), false},
+		{"opened now", time.Now().Add(DefaultSessionMax + time.Second), true},
+	} {
+		cred, err := turncred.Issue(secret, "s"+strconv.FormatBool(c.ok), c.expires)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = newTURNClient(t, svc.relay, proto.ICEServer{Username: cred.Username, Credential: cred.Password}).Allocate()
+		if (err == nil) != c.ok {
+			t.Errorf("%s: allocate: %v, want ok %v", c.name, err, c.ok)
+		}
+	}
 }
