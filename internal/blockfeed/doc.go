@@ -15,6 +15,8 @@
 // The derived key keeps the feed's MAC apart from TURN REST passwords
 // made from the same secret; the server accepts a timestamp within
 // MaxSkew of its clock. A replayed request only reads the list again.
+// The session feed (package sessionfeed) takes the same proof over its
+// own path (AuthorizationFor, CheckAuthorization).
 //
 // The relay's Feed polls every Every (30 s by default) and answers
 // Blocked from the last list it got, honouring each block's end by its

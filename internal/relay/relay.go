@@ -5,9 +5,10 @@
 // The flow: a peer gets an ephemeral TURN REST credential from the
 // signaling server ("EXPIRY:SESSION", password HMAC(secret, username), see
 // internal/turncred) and sends an Allocate over UDP, TCP or TLS. The relay
-// checks the credential against the shared secret (hooks.go), charges the
-// allocation to the username's and the relay's quota (quota.go), and opens
-// a relayed UDP port in the configured range. The peer then asks for
+// checks the credential against the shared secret and that its session has
+// not ended (hooks.go, sessions.go), charges the allocation to the
+// username's and the relay's quota (quota.go), and opens a relayed UDP
+// port in the configured range. The peer then asks for
 // permissions or channels to the other side's address; the peer-address
 // policy (policy.go) refuses every address that would turn the relay into
 // a proxy into its own network (loopback, private, link-local, metadata
