@@ -32,7 +32,9 @@ func (c *clock) add(d time.Duration) { c.mu.Lock(); c.now = c.now.Add(d); c.mu.U
 // failing is a Book that cannot be read.
 type failing struct{ Book }
 
-func (failing) Since(context.Context, string) (List, error) { return List{}, errors.New("database is locked") }
+func (failing) Since(context.Context, string) (List, error) {
+	return List{}, errors.New("database is locked")
+}
 
 // relay is what a Feed tells: the sessions it heard of, in order.
 type relay struct {
