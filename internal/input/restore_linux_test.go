@@ -88,3 +88,34 @@ func keyboard(t *testing.T, c *xgb.Conn) *keymap {
 	}
 	return m
 }
+
+// TestCloseLeavesSpareRemappedByOthers: Close empties the spares the
+// injector remapped, but not one another program has remapped since.
+func TestCloseLeavesSpareRemappedByOthers(t *testing.T) {
+	leakcheck.Check(t)
+	display := startXvfb(t)
+	other := dial(t, display)
+	x, err := NewX11(Options{Display: display})
+	if err != nil {
+		t.Fatalf("NewX11: %v", err)
+	}
+	inject(t, x, Event{Type: Text, Text: "Ж€"})
+	zhe, euro := keycodeOf(t, other, RuneKeysym('Ж')), keycodeOf(t, other, RuneKeysym('€'))
+	per := keyboard(t, other).per
+	omega := RuneKeysym('Ω')
+	syms := make([]xproto.Keysym, per)
+	syms[0] = xproto.Keysym(omega)
+	if err := xproto.ChangeKeyboardMappingChecked(other, 1, xproto.Keycode(euro), byte(per), syms).Check(); err != nil {
+		t.Fatal(err)
+	}
+	if err := x.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	after := keyboard(t, other)
+	if got := after.sym(xproto.Keycode(euro), 0); got != omega {
+		t.Errorf("keycode %d types %#x after Close, want the other program's Ω (%#x)", euro, got, omega)
+	}
+	if !after.empty(xproto.Keycode(zhe)) {
+		t.Errorf("keycode %d still types %#x after Close, want it empty", zhe, after.sym(xproto.Keycode(zhe), 0))
+	}
+}

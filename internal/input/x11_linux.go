@@ -237,7 +237,12 @@ func (x *X11) Close() error {
 	}
 	var err error
 	if err = x.usable(); err == nil {
-		err = errors.Join(x.releaseAll(), x.spares.restore(x.conn, x.km))
+		// A fresh map first: a spare another program has remapped since
+		// is theirs now, and stays as they left it.
+		err = errors.Join(x.releaseAll(), x.refresh())
+		if err == nil {
+			err = x.spares.restore(x.conn, x.km)
+		}
 	}
 	x.closed = true
 	x.mu.Unlock()
