@@ -14,10 +14,10 @@ FUZZTIME ?= 20s
 DATA ?= ./data
 
 .DEFAULT_GOAL := help
-.PHONY: help build run test bench fuzz clean
+.PHONY: help build run test vulncheck bench fuzz clean
 
 help: ## list the targets
-	@awk 'BEGIN {FS = ":.*## "} /^[a-z][a-zA-Z_-]*:.*## / {printf "  %-8s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z][a-zA-Z_-]*:.*## / {printf "  %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 build: ## build each binary that exists into bin/
 	@mkdir -p bin
@@ -31,10 +31,14 @@ test: ## install test dependencies, vet, and run every test with the race detect
 	npm --prefix internal/e2e/web ci --no-audit --no-fund
 	$(GO) mod download
 	$(GO) vet ./...
+	./scripts/vulncheck.sh
 	$(GO) test -race -count=1 -timeout 30m $$($(GO) list ./... | grep -v /internal/netlab)
 	# The namespace lab measures which ICE path wins a race; it runs alone so
 	# that the other packages' CPU load does not decide it.
 	$(GO) test -race -count=1 -timeout 10m ./internal/netlab
+
+vulncheck: ## govulncheck against a local, pinned copy of the Go vulnerability database
+	./scripts/vulncheck.sh
 
 # Packages (and fuzz targets) are found by their test files' declarations,
 # which is much cheaper than compiling every test binary to list them.
