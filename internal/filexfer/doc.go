@@ -25,11 +25,15 @@
 //     match is hard-linked to its final name (never replacing a file: "name
 //     (1).ext" if taken) and the partial removed; the receiver answers Done
 //     with the final name. A mismatch removes the partial and answers Abort.
-//   - Request: the requester sends Request(path). The serving side asks
-//     Decide, opens the path without following any symbolic link, requires a
-//     regular file, and continues as an Offer; the requester accepts it
-//     without asking (it asked for it) but with the same name, size and folder
-//     checks.
+//   - Request: the requester sends Request(path): a full path, or one from
+//     the serving user's home folder. Both sides refuse a path with a ".."
+//     element or a character that would hide part of it (CheckFetchPath).
+//     The serving side resolves the path (home folder, links), opens the
+//     regular file there without following any link, and asks Decide about
+//     that file: Ask.Path is what would be read. On consent it continues as
+//     an Offer from the descriptor it opened; the requester accepts it
+//     without asking (it asked for it) but with the same name, size and
+//     folder checks.
 //   - Abort: either side may give up (Cancel, a canceled context, disk full,
 //     hash mismatch); the receiver removes the partial.
 //

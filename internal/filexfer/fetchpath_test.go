@@ -211,3 +211,31 @@ func TestRequestSwappedWhileAsking(t *testing.T) {
 	check(t, err)
 	sameContent(t, res.Path, c.repData)
 }
+
+// FuzzCheckFetchPath checks that an accepted path, made absolute from a
+// home folder, stays in that folder unless it was absolute, and holds
+// nothing that would hide part of it from the question.
+func FuzzCheckFetchPath(f *testing.F) {
+	for _, s := range []string{"Documents/a.pdf", "~/a", "/etc/passwd", "a/../../b", "./x/../y", `a\..\b`,
+		"~root/x", "a\u200Bb", "..", "~/..", "~"} {
+		f.Add(s)
+	}
+	home := filepath.FromSlash("/home/c")
+	f.Fuzz(func(t *testing.T, path string) {
+		if CheckFetchPath(path) != nil {
+			return
+		}
+		abs, err := absFetch(path, home)
+		if err != nil {
+			t.Fatalf("accepted %q, then %v", path, err)
+		}
+		if rel, err := filepath.Rel(home, abs); !filepath.IsAbs(path) && (err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator))) {
+			t.Fatalf("accepted %q leaves the home folder: %q", path, abs)
+		}
+		for _, r := range path {
+			if runeProblem(r) != "" {
+				t.Fatalf("accepted %q holds %U", path, r)
+			}
+		}
+	})
+}
