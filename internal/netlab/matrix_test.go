@@ -4,6 +4,7 @@ import (
 	"net/netip"
 	"os/exec"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -25,6 +26,9 @@ type scenario struct {
 	onlyHost  bool     // both sides must use host/host
 	onlyRelay bool     // both sides must use relay/relay
 	flags     []string // extra flags for both clients
+	// relayTCP is the relay's one TCP port a filtered network lets out
+	// (0: RelayTLSPort).
+	relayTCP uint16
 }
 
 // TestNATMatrix runs a real technician and agent through each network
@@ -43,6 +47,8 @@ func TestNATMatrix(t *testing.T) {
 		{name: "HTTP proxy only", nat: ProxyOnly, path: "relayed", protocol: "tls", types: []string{"relay"}},
 		{name: "relay only", nat: Cone, path: "relayed", protocol: "udp", onlyRelay: true, flags: []string{"-relay-only"}},
 		{name: "symmetric NATs via coturn", relay: Coturn, nat: Symmetric, path: "relayed", protocol: "udp", types: []string{"relay"}},
+		{name: "UDP blocked, TCP 3478 to coturn", relay: Coturn, nat: UDPBlocked, relayTCP: RelayPort, path: "relayed", protocol: "tcp", onlyRelay: true},
+		{name: "only TCP 443 out, coturn over TLS", relay: Coturn, nat: UDPBlocked, path: "relayed", protocol: "tls", onlyRelay: true},
 	} {
 		t.Run(sc.name, func(t *testing.T) { runScenario(t, bins, sc) })
 	}
@@ -61,6 +67,9 @@ func runScenario(t *testing.T, bins Binaries, sc scenario) {
 	// hosts are configured to use.
 	sigDst := netip.AddrPortFrom(SignalingAddr, SignalingPort)
 	relayDst := netip.AddrPortFrom(RelayAddr, RelayTLSPort)
+	if sc.relayTCP != 0 {
+		relayDst = netip.AddrPortFrom(RelayAddr, sc.relayTCP)
+	}
 	proxyDst := netip.AddrPortFrom(ProxyAddr, ProxyPort)
 	allow := []netip.AddrPort{sigDst, relayDst}
 	var proxy *Proc
@@ -102,6 +111,30 @@ func runScenario(t *testing.T, bins Binaries, sc scenario) {
 	}
 	if proxy != nil {
 		checkProxied(t, proxy, proxyDst, []*Site{siteA, siteB}, sigDst, relayDst)
+	}
+	if sc.relay == Coturn && sc.protocol == "tls" {
+		checkCoturnTLS(t, d.Relay)
+	}
+}
+
+// checkCoturnTLS asserts, from coturn's log, that every TURN-over-TLS
+// allocation ran over AES-256-GCM with an ephemeral key exchange (TLS 1.3's
+// only AES-256 suite, or TLS 1.2 ECDHE), although coturn's cipher list
+// prefers AES-128.
+func checkCoturnTLS(t *testing.T, coturn *Proc) {
+	t.Helper()
+	got := coturnCiphers(coturn)
+	if len(got) == 0 {
+		t.Fatalf("coturn logged no allocation over TLS\n%s", coturn.Output())
+	}
+	for _, c := range got {
+		suite, version := c[0], c[1]
+		t.Logf("coturn: allocation over %s %s", version, suite)
+		aes256 := suite == "TLS_AES_256_GCM_SHA384" ||
+			strings.HasPrefix(suite, "ECDHE-") && strings.Contains(suite, "-AES256-GCM-")
+		if !aes256 {
+			t.Errorf("coturn: TURN over TLS negotiated %s %s, want AES-256-GCM", version, suite)
+		}
 	}
 }
 

@@ -182,7 +182,7 @@ func TestRelaysInLab(t *testing.T) {
 			relayNS := lab.Server("relay", RelayAddr)
 			var relay *Proc
 			if tc.relay == Coturn {
-				relay = StartCoturn(t, relayNS, dir, secret)
+				relay, _ = StartCoturn(t, relayNS, dir, secret)
 			} else {
 				bins := tandem.get(t, "turnrelay")
 				secretFile := filepath.Join(dir, "secret")

@@ -37,7 +37,7 @@ const (
 	// OurRelay is Tandem's turnrelay: UDP and TCP on 3478, TLS on 443.
 	OurRelay RelayKind = iota
 	// Coturn is Debian's turnserver with use-auth-secret: UDP and TCP on
-	// 3478, no TLS.
+	// 3478, TLS on 443.
 	Coturn
 )
 
@@ -69,18 +69,18 @@ func Deploy(t testing.TB, lab *Lab, bins Binaries, kind RelayKind) *Deployment {
 	d.SigNS = lab.Server("sig", SignalingAddr)
 	d.RelayNS = lab.Server("relay", RelayAddr)
 
-	var caFiles, turnURLs []string
+	var cert string
 	relayUDP := "turn:" + netip.AddrPortFrom(RelayAddr, RelayPort).String() + "?transport=udp"
+	relayTLS := "turns:" + netip.AddrPortFrom(RelayAddr, RelayTLSPort).String() + "?transport=tcp"
+	turnURLs := []string{relayUDP, relayTLS}
 	switch kind {
 	case OurRelay:
-		var cert string
 		d.Relay, cert = StartTURNRelay(t, d.RelayNS, bins["turnrelay"], d.Dir, secretFile)
-		caFiles = append(caFiles, cert)
-		turnURLs = []string{relayUDP,
-			"turns:" + netip.AddrPortFrom(RelayAddr, RelayTLSPort).String() + "?transport=tcp"}
 	case Coturn:
-		d.Relay = StartCoturn(t, d.RelayNS, d.Dir, secret)
-		turnURLs = []string{relayUDP}
+		d.Relay, cert = StartCoturn(t, d.RelayNS, d.Dir, secret)
+		// coturn's TCP port is the same as its UDP one; IT's firewall may
+		// let TCP 3478 out where it blocks UDP.
+		turnURLs = append(turnURLs, "turn:"+netip.AddrPortFrom(RelayAddr, RelayPort).String()+"?transport=tcp")
 	}
 
 	data := filepath.Join(d.Dir, "data")
@@ -99,7 +99,7 @@ func Deploy(t testing.TB, lab *Lab, bins Binaries, kind RelayKind) *Deployment {
 		t.Fatalf("netlab: signaling is listening but did not write cert.pem: %v\n%s", err, d.Sig.Output())
 	}
 	d.User, d.PasswordFile = AddOperator(t, bins["signaling"], data, d.Dir)
-	d.CA = Bundle(t, filepath.Join(d.Dir, "ca.pem"), append([]string{filepath.Join(data, "cert.pem")}, caFiles...)...)
+	d.CA = Bundle(t, filepath.Join(d.Dir, "ca.pem"), filepath.Join(data, "cert.pem"), cert)
 	return d
 }
 

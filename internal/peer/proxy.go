@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"net/netip"
 	"net/url"
 	"time"
 
@@ -65,14 +64,12 @@ func (d *relayDialer) dialTCP(network, addr string) (net.Conn, error) {
 
 // tunnelNetwork is the one network on which a proxied relay address is
 // dialled. pion dials every TCP relay once per address family (tcp4, tcp6);
-// directly, the family that does not match fails by itself, but through a
-// proxy both would succeed and take two allocations on the relay. The
-// family beyond the proxy is the proxy's business, so an IP literal keeps
-// its own and a name goes on tcp4.
+// Dial refuses the other family of an IP literal, but a name would be
+// tunnelled twice and take two allocations on the relay. The family beyond
+// the proxy is the proxy's business, so a name goes on tcp4.
 func tunnelNetwork(addr string) string {
-	host, _, _ := net.SplitHostPort(addr)
-	if ip, err := netip.ParseAddr(host); err == nil && ip.Is6() && !ip.Is4In6() {
-		return "tcp6"
+	if n := literalNetwork(addr); n != "" {
+		return n
 	}
 	return "tcp4"
 }

@@ -2,15 +2,20 @@ package peer
 
 import (
 	"context"
+	"crypto/fips140"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
+	"slices"
 	"strconv"
 	"time"
 
 	"github.com/pion/stun/v4"
+
+	"github.com/tandem-remote/tandem/internal/tlspolicy"
 )
 
 // pion's ICE agent dials turns: relays with a tls.Config that holds only
@@ -73,8 +78,20 @@ func (d *relayDialer) relayGathered() {
 	}
 }
 
+// errOtherFamily refuses pion's dial of a relay's IP literal on the other
+// address family's network; pion logs it and gathers nothing from that
+// dial, as it would after a failed one.
+var errOtherFamily = errors.New("relay address is of the other IP family; not dialled")
+
 // Dial implements golang.org/x/net/proxy.Dialer for pion's ICE agent.
 func (d *relayDialer) Dial(network, addr string) (net.Conn, error) {
+	// pion dials every TCP relay URL once per family (tcp4, tcp6). An IP
+	// literal has one family: the other dial could only fail ("dial tcp6:
+	// address 203.0.113.10: no suitable address found", on every gathering
+	// and ICE restart), so it is refused here, before the head start.
+	if want := literalNetwork(addr); want != "" && network != "tcp" && network != want {
+		return nil, fmt.Errorf("relay %s on %s: %w", addr, network, errOtherFamily)
+	}
 	if d.gate != nil {
 		if err := d.gate.wait(); err != nil {
 			return nil, err
@@ -98,19 +115,67 @@ func (d *relayDialer) Dial(network, addr string) (net.Conn, error) {
 	return tc, nil
 }
 
-// tlsConfig verifies the relay's chain against the system roots first and
+// literalNetwork is "tcp4" or "tcp6" for an IP literal host:port (an
+// IPv4-mapped IPv6 address is IPv4, as the dialer treats it), "" for a name.
+func literalNetwork(addr string) string {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return ""
+	}
+	ip, err := netip.ParseAddr(host)
+	switch {
+	case err != nil:
+		return ""
+	case ip.Unmap().Is4():
+		return "tcp4"
+	default:
+		return "tcp6"
+	}
+}
+
+// tlsConfig is the client side of every TLS hop this package opens: to a
+// turns: relay, which may be a third party's (coturn), and to an HTTPS
+// proxy. Like our listeners it negotiates AES-256-GCM only (the seed's
+// AES-256 for every exchange): importing tlspolicy narrows crypto/tls's TLS
+// 1.3 offer to TLS_AES_256_GCM_SHA384 process-wide, CipherSuites narrows
+// TLS 1.2 to ECDHE with AES-256-GCM, and tlspolicy.Check refuses anything
+// else once the handshake ends. Without it a server whose list puts
+// AES-128 first (coturn with Mozilla's "intermediate" list) chose AES-128.
+//
+// It verifies the relay's chain against the system roots first and
 // Config.RootCAs second. x509.CertPool cannot be merged, hence the custom
 // verification; the hostname check is the standard one.
 func (d *relayDialer) tlsConfig(serverName string) *tls.Config {
-	return &tls.Config{
+	c := &tls.Config{
 		ServerName:         serverName,
 		MinVersion:         tls.VersionTLS12,
+		CipherSuites:       tls12AES256,
 		InsecureSkipVerify: true, //nolint:gosec // verified in VerifyConnection below
 		VerifyConnection: func(cs tls.ConnectionState) error {
+			if err := tlspolicy.Check(cs); err != nil {
+				return err
+			}
 			return verifyChain(cs, serverName, d.roots)
 		},
 	}
+	if fips140.Enabled() {
+		// crypto/tls then offers its own TLS 1.3 list, AES-128 first and
+		// not narrowed by tlspolicy (see its package comment).
+		c.MaxVersion = tls.VersionTLS12
+	}
+	return c
 }
+
+// tls12AES256 are the TLS 1.2 suites tlspolicy allows.
+var tls12AES256 = func() []uint16 {
+	var ids []uint16
+	for _, s := range tls.CipherSuites() {
+		if tlspolicy.Allowed(s.ID) && slices.Contains(s.SupportedVersions, tls.VersionTLS12) {
+			ids = append(ids, s.ID)
+		}
+	}
+	return ids
+}()
 
 func verifyChain(cs tls.ConnectionState, serverName string, extra *x509.CertPool) error {
 	if len(cs.PeerCertificates) == 0 {
