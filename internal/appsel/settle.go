@@ -16,38 +16,58 @@ import (
 // of the move. A frame masked with the region the tracker had then could
 // show a window that is not shared over a shared one.
 //
-// So a frame is masked only with a region known to match it. The capture
-// notes the tracker's Stamp (how many window changes it had heard of) just
-// before it asks for the pixels; after the pixels came back, Settled sends
-// the tracker's connection a marker (a ClientMessage to a window of its
-// own, which the server sends back on that connection) and waits until the
-// tracker has handled it. The server queues a client's events in the order
-// it generates them, so every change made before the capture reaches the
-// tracker ahead of the marker. If none arrived since the stamp, no window
-// moved between the stamp and the capture, and the region after the marker
-// is the one the frame shows; otherwise the caller captures again.
+// So a frame is masked only with a region known to match it. Markers order
+// the two connections: a marker is a ClientMessage sent to a window of the
+// tracker's own, which the server sends back on the tracker's connection,
+// behind every event it generated before. The capture sends one (Mark)
+// just before it asks for the pixels, and another (Settled) once they came
+// back; the tracker counts the window changes between the two in its
+// event stream. None means that no window changed while the frame was
+// captured, and the region the tracker reads after the second marker is
+// the one the frame shows, provided no window changed while it read the
+// tree either. Otherwise the caller captures again. A busy tracker (a
+// slow read of a large tree) delays the answer but does not make it
+// "changed": only changes in the server between the two markers do.
 
 // ErrClosed is returned by Settled once the tracker is closed or its
 // connection is gone.
 var ErrClosed = errors.New("appsel: window tracker closed")
 
-// Stamp is how many window changes the tracker had heard of at a moment.
-type Stamp uint64
+// Stamp names a marker sent by Mark.
+type Stamp uint32
 
-// Stamp returns the tracker's count of window changes so far: changes of
-// position, size, stacking, mapping or of what a window belongs to, that
-// is anything that can move the shared region (not title changes).
-func (t *Tracker) Stamp() Stamp {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return t.seen
+// markRing is how many markers the tracker remembers: far more than can be
+// sent between a frame's two.
+const markRing = 256
+
+// markRecord is what the tracker noted of a marker.
+type markRecord struct {
+	mark    uint32
+	changes uint64 // window changes in the event stream before it
+	// certain: the tree read after it saw no window change meanwhile.
+	certain bool
+}
+
+// Mark sends a marker to the tracker's connection and returns its name
+// for Settled once the server has handled it (a round trip, which does not
+// wait for the tracker itself). Call it just before capturing.
+func (t *Tracker) Mark() Stamp {
+	m, err := t.sendMarker()
+	if err != nil {
+		return 0
+	}
+	if _, err := xproto.GetInputFocus(t.conn).Reply(); err != nil {
+		return 0
+	}
+	return Stamp(m)
 }
 
 // Settled waits until the tracker has handled every event the X server
 // sent it before this call (a round trip on the tracker's connection) and
 // returns the shared region then. still reports whether no window changed
-// since s, nor did the tracker fail to read the tree: the region then is
-// also the one at any moment between s and this call.
+// (position, size, stacking, mapping, or what program it belongs to; not
+// its title) between Mark's marker s and now, nor while the region was
+// read: the region then is also the one at any moment since s.
 func (t *Tracker) Settled(ctx context.Context, s Stamp) (r Region, still bool, err error) {
 	seq, err := t.sendMarker()
 	if err != nil {
@@ -58,7 +78,8 @@ func (t *Tracker) Settled(ctx context.Context, s Stamp) (r Region, still bool, e
 		done, ch := int32(t.settled-seq) >= 0, t.settledCh
 		if done {
 			r = Region{All: t.region.All, Rects: slices.Clone(t.region.Rects)}
-			still = t.seen == s && !t.stale
+			from, to := t.marksSeen[uint32(s)%markRing], t.marksSeen[seq%markRing]
+			still = from.mark == uint32(s) && s != 0 && to.mark == seq && to.certain && from.changes == to.changes
 			t.mu.Unlock()
 			return r, still, nil
 		}
@@ -84,7 +105,9 @@ func (t *Tracker) sendMarker() (uint32, error) {
 		return 0, ErrClosed
 	default:
 	}
-	t.marks++
+	if t.marks++; t.marks == 0 {
+		t.marks++ // 0 names no marker
+	}
 	ev := xproto.ClientMessageEvent{
 		Format: 32, Window: t.marker, Type: xproto.AtomInteger,
 		Data: xproto.ClientMessageDataUnionData32New([]uint32{t.marks, 0, 0, 0, 0}),
@@ -110,16 +133,18 @@ func createMarker(c *xgb.Conn, root xproto.Window) (xproto.Window, error) {
 
 // burst is what the event loop learnt from one burst of events.
 type burst struct {
-	dirty   bool   // the list or the region may have changed
-	changes uint64 // window changes (see Stamp)
-	marked  bool   // a marker came back
-	mark    uint32 // the newest marker
+	events  int  // events and errors taken
+	dirty   bool // the list or the region may have changed
+	changes int  // window changes (see Settled)
+	marks   []markRecord
 }
 
-// take adds one event (or error) to b.
+// take adds one event (or error) to b. Window changes and markers are
+// counted in the order of the event stream.
 func (t *Tracker) take(b *burst, ev xgb.Event, xerr xgb.Error) {
+	b.events++
 	if m, ok := ev.(xproto.ClientMessageEvent); ok && m.Window == t.marker {
-		b.marked, b.mark = true, m.Data.Data32[0]
+		b.marks = append(b.marks, markRecord{mark: m.Data.Data32[0], changes: t.changes})
 		return
 	}
 	if !t.relevant(ev, xerr) {
@@ -128,32 +153,25 @@ func (t *Tracker) take(b *burst, ev xgb.Event, xerr xgb.Error) {
 	b.dirty = true
 	if p, ok := ev.(xproto.PropertyNotifyEvent); !ok || !isTitle(p.Atom, t.atoms) {
 		b.changes++
+		t.changes++
 	}
 }
 
 func isTitle(a xproto.Atom, at atoms) bool { return a == at.netWMName || a == xproto.AtomWmName }
 
-// finish publishes a burst: the changes counted, then the markers it
-// answered (after the refresh the burst caused, if any).
-func (t *Tracker) finish(b burst, refreshErr error) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if b.dirty {
-		t.stale = refreshErr != nil
-	}
-	if b.marked {
-		t.settled = b.mark
-		close(t.settledCh)
-		t.settledCh = make(chan struct{})
-	}
-}
-
-// count records a burst's window changes before the tree is read again.
-func (t *Tracker) count(n uint64) {
-	if n == 0 {
+// finish publishes the markers a burst held, once the tree was read after
+// them; certain says that the read succeeded and saw no window change.
+func (t *Tracker) finish(b burst, certain bool) {
+	if len(b.marks) == 0 {
 		return
 	}
 	t.mu.Lock()
-	t.seen += Stamp(n)
-	t.mu.Unlock()
+	defer t.mu.Unlock()
+	for _, m := range b.marks {
+		m.certain = certain
+		t.marksSeen[m.mark%markRing] = m
+	}
+	t.settled = b.marks[len(b.marks)-1].mark
+	close(t.settledCh)
+	t.settledCh = make(chan struct{})
 }

@@ -51,19 +51,18 @@ type Tracker struct {
 	watched map[xproto.Window]bool
 	marker  xproto.Window // receives Settled's markers (see settle.go)
 
-	markMu sync.Mutex // orders markers: numbered and sent under it
-	marks  uint32     // the last marker's number
+	markMu  sync.Mutex // orders markers: numbered and sent under it
+	marks   uint32     // the last marker's number
+	changes uint64     // window changes in the event stream (the loop's own)
 
 	mu      sync.Mutex
 	entries []entry // top of the stack first
 	screen  image.Rectangle
 	sel     selection
 	region  Region
-	// What Settled reads: window changes heard of, whether the last read
-	// of the tree failed, the last marker handled, and a channel closed
-	// when another is.
-	seen      Stamp
-	stale     bool
+	// What Settled reads: the markers handled lately, the last one, and a
+	// channel closed when another is.
+	marksSeen [markRing]markRecord
 	settled   uint32
 	settledCh chan struct{}
 }
@@ -126,28 +125,40 @@ func start(c *xgb.Conn, o Options) (*Tracker, error) {
 // closes.
 func (t *Tracker) loop() {
 	defer close(t.done)
+	var b burst
+	failed := false // the last read of the tree failed
 	for {
-		ev, xerr := t.conn.WaitForEvent()
-		if ev == nil && xerr == nil {
-			return
-		}
-		var b burst
-		t.take(&b, ev, xerr)
-		for {
-			ev, xerr = t.conn.PollForEvent()
+		if b.events == 0 {
+			ev, xerr := t.conn.WaitForEvent()
 			if ev == nil && xerr == nil {
-				break
+				return
 			}
 			t.take(&b, ev, xerr)
 		}
-		t.count(b.changes)
-		var err error
+		t.drain(&b)
 		if b.dirty {
-			if err = t.refresh(); err != nil && !errors.Is(err, io.EOF) {
+			err := t.refresh()
+			if failed = err != nil; failed && !errors.Is(err, io.EOF) {
 				t.log.Warn("read window tree", "err", err)
 			}
 		}
-		t.finish(b, err)
+		// What arrived while the tree was read: a window that changed
+		// then may or may not show in what the read found.
+		var after burst
+		t.drain(&after)
+		t.finish(b, !failed && after.changes == 0)
+		b = after
+	}
+}
+
+// drain takes every event already queued into b.
+func (t *Tracker) drain(b *burst) {
+	for {
+		ev, xerr := t.conn.PollForEvent()
+		if ev == nil && xerr == nil {
+			return
+		}
+		t.take(b, ev, xerr)
 	}
 }
 

@@ -34,7 +34,7 @@ type Options struct {
 	CursorInterval time.Duration
 	// Mark, when set, is called just before each frame's pixels are
 	// requested; Frame.Mark holds what it returned. The agent passes the
-	// window tracker's stamp, to learn whether a window moved while the
+	// window tracker's marker, to learn whether a window moved while the
 	// frame was captured.
 	Mark func() uint64
 

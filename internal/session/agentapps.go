@@ -2,13 +2,14 @@ package session
 
 import "context"
 
-// appsStamp is the capture's Mark: the window tracker's stamp just before
+// appsStamp is the capture's Mark: while the customer shares chosen
+// applications, a marker on the window tracker's connection just before
 // each frame's pixels are read, which the gate hands to Settled.
 func (a *agentScreen) appsStamp() uint64 {
-	if a.apps == nil {
+	if a.apps == nil || a.apps.Region().All {
 		return 0
 	}
-	return uint64(a.apps.Stamp())
+	return uint64(a.apps.Mark())
 }
 
 // followApps keeps the shared picture in step with the customer's

@@ -82,7 +82,7 @@ func (g *gatedSource) Next(ctx context.Context) (*capture.Frame, error) {
 }
 
 // filter masks f to the shared region. It returns false when a window
-// moved while f was captured (f.Mark is the tracker's stamp from just
+// moved while f was captured (f.Mark names the tracker's marker from just
 // before), or when the region changed since the last frame and f is not
 // whole: the capture is then asked for a whole fresh frame, because pixels
 // blacked out before may now be shared, and pixels shared before must now
