@@ -19,10 +19,11 @@ import (
 // So a frame is masked only with a region known to match it. Markers order
 // the two connections: a marker is a ClientMessage sent to a window of the
 // tracker's own, which the server sends back on the tracker's connection,
-// behind every event it generated before. The capture sends one (Mark)
-// just before it asks for the pixels, and another (Settled) once they came
-// back; the tracker counts the window changes between the two in its
-// event stream. None means that no window changed while the frame was
+// behind every event it generated before. The capture sends one on its
+// own connection just before it asks for the pixels (MarkEvent; Mark for a
+// caller without a connection), and the tracker another (Settled) once
+// they came back; the tracker counts the window changes between the two in
+// its event stream. None means that no window changed while the frame was
 // captured, and the region the tracker reads after the second marker is
 // the one the frame shows, provided no window changed while it read the
 // tree either. Otherwise the caller captures again. A busy tracker (a
@@ -43,6 +44,7 @@ const markRing = 256
 // markRecord is what the tracker noted of a marker.
 type markRecord struct {
 	mark    uint32
+	foreign bool   // sent on another connection (MarkEvent)
 	changes uint64 // window changes in the event stream before it
 	// certain: the tree read after it saw no window change meanwhile.
 	certain bool
@@ -60,6 +62,22 @@ func (t *Tracker) Mark() Stamp {
 		return 0
 	}
 	return Stamp(m)
+}
+
+// MarkEvent returns a marker for another X connection to send, with
+// SendEvent to window and an empty event mask, right before it asks for a
+// frame's pixels: the server handles the two in that order, so this saves
+// Mark's round trip. Hand the stamp to Settled after the capture.
+func (t *Tracker) MarkEvent() (s Stamp, window uint32, event []byte) {
+	t.markMu.Lock()
+	defer t.markMu.Unlock()
+	select {
+	case <-t.done:
+		return 0, 0, nil
+	default:
+	}
+	m := t.nextMark()
+	return Stamp(m), uint32(t.marker), t.markerEvent(m, foreignMark)
 }
 
 // Settled waits until the tracker has handled every event the X server
@@ -95,8 +113,8 @@ func (t *Tracker) Settled(ctx context.Context, s Stamp) (r Region, still bool, e
 }
 
 // sendMarker sends the next marker to the tracker's own window. Markers
-// are numbered and sent under markMu, so that they come back in the order
-// of their numbers.
+// are numbered and sent under markMu, so that the tracker's own come back
+// in the order of their numbers.
 func (t *Tracker) sendMarker() (uint32, error) {
 	t.markMu.Lock()
 	defer t.markMu.Unlock()
@@ -105,15 +123,29 @@ func (t *Tracker) sendMarker() (uint32, error) {
 		return 0, ErrClosed
 	default:
 	}
+	m := t.nextMark()
+	xproto.SendEvent(t.conn, false, t.marker, 0, string(t.markerEvent(m, 0)))
+	return m, nil
+}
+
+// foreignMark flags a marker sent on another connection (MarkEvent): it
+// may overtake the tracker's own, so it does not count as handled ones.
+const foreignMark = 1
+
+// nextMark numbers the next marker; markMu held.
+func (t *Tracker) nextMark() uint32 {
 	if t.marks++; t.marks == 0 {
 		t.marks++ // 0 names no marker
 	}
+	return t.marks
+}
+
+func (t *Tracker) markerEvent(m, flags uint32) []byte {
 	ev := xproto.ClientMessageEvent{
 		Format: 32, Window: t.marker, Type: xproto.AtomInteger,
-		Data: xproto.ClientMessageDataUnionData32New([]uint32{t.marks, 0, 0, 0, 0}),
+		Data: xproto.ClientMessageDataUnionData32New([]uint32{m, flags, 0, 0, 0}),
 	}
-	xproto.SendEvent(t.conn, false, t.marker, 0, string(ev.Bytes()))
-	return t.marks, nil
+	return ev.Bytes()
 }
 
 // createMarker makes the unmapped input-only window that markers are sent
@@ -144,7 +176,7 @@ type burst struct {
 func (t *Tracker) take(b *burst, ev xgb.Event, xerr xgb.Error) {
 	b.events++
 	if m, ok := ev.(xproto.ClientMessageEvent); ok && m.Window == t.marker {
-		b.marks = append(b.marks, markRecord{mark: m.Data.Data32[0], changes: t.changes})
+		b.marks = append(b.marks, markRecord{mark: m.Data.Data32[0], foreign: m.Data.Data32[1] == foreignMark, changes: t.changes})
 		return
 	}
 	if !t.relevant(ev, xerr) {
@@ -167,11 +199,16 @@ func (t *Tracker) finish(b burst, certain bool) {
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	own := false
 	for _, m := range b.marks {
 		m.certain = certain
 		t.marksSeen[m.mark%markRing] = m
+		if !m.foreign {
+			t.settled, own = m.mark, true
+		}
 	}
-	t.settled = b.marks[len(b.marks)-1].mark
-	close(t.settledCh)
-	t.settledCh = make(chan struct{})
+	if own {
+		close(t.settledCh)
+		t.settledCh = make(chan struct{})
+	}
 }

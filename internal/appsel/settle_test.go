@@ -7,6 +7,8 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/jezek/xgb/xproto"
+
 	"github.com/tandem-remote/tandem/internal/leakcheck"
 	"github.com/tandem-remote/tandem/internal/xvfb"
 )
@@ -64,6 +66,24 @@ func TestSettledSeesMovesBeforeIt(t *testing.T) {
 		s := tr.Mark()
 		if r, still, _ := tr.Settled(ctx, s); !still || !slices.Equal(r.Rects, want) {
 			t.Fatalf("move %d to %v before the marker: Settled = %v, still %v; want %v, still", i, place, r.Rects, still, want)
+		}
+	}
+
+	// A marker sent on another connection (the capture's) orders just as
+	// well: a move after it is a change, a move before it is not.
+	for i := range 10 {
+		place := []image.Rectangle{over, image.Rect(300, 0, 400, 100)}[i%2]
+		s, w, ev := tr.MarkEvent()
+		before := i < 5
+		if before {
+			d.place(private, place)
+		}
+		xproto.SendEvent(d.conn, false, xproto.Window(w), 0, string(ev))
+		if !before {
+			d.place(private, place)
+		}
+		if _, still, _ := tr.Settled(ctx, s); still != before {
+			t.Fatalf("move %d %s the other connection's marker: still %v", i, map[bool]string{true: "before", false: "after"}[before], still)
 		}
 	}
 

@@ -18,13 +18,13 @@ import (
 // (managed, not override-redirect) windows with a title, a WM_CLASS and a
 // _NET_WM_PID, and moves, raises and renames them.
 type desk struct {
-	t    *testing.T
+	t    testing.TB
 	conn *xgb.Conn
 	root xproto.Window
 	scr  *xproto.ScreenInfo
 }
 
-func newDesk(t *testing.T, display string) *desk {
+func newDesk(t testing.TB, display string) *desk {
 	t.Helper()
 	c, err := xconn.Dial(display)
 	if err != nil {

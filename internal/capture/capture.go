@@ -33,13 +33,23 @@ type Options struct {
 	// means 10 ms.
 	CursorInterval time.Duration
 	// Mark, when set, is called just before each frame's pixels are
-	// requested; Frame.Mark holds what it returned. The agent passes the
-	// window tracker's marker, to learn whether a window moved while the
-	// frame was captured.
-	Mark func() uint64
+	// requested, and the Marker it returns is sent first; Frame.Mark holds
+	// its Mark. The agent passes the window tracker's marker, to learn
+	// whether a window moved while the frame was captured.
+	Mark func() Marker
 
 	noSHM    bool // test hook: behave as if MIT-SHM were missing
 	noDamage bool // test hook: behave as if DAMAGE were missing
+}
+
+// Marker is an event that the capture sends on its own X connection just
+// before it asks for a frame's pixels, so that the X server handles it
+// first: another client learns, in its own event stream, which of its
+// events came before the frame.
+type Marker struct {
+	Mark   uint64 // copied into Frame.Mark
+	Window uint32 // where Event goes (to the client that made it); 0 sends nothing
+	Event  []byte // a 32-byte core event, sent with an empty event mask
 }
 
 // Monitor is one logical monitor, in virtual-screen coordinates.
@@ -76,8 +86,8 @@ type Frame struct {
 	Captured time.Time
 	Seq      uint64 // 1 for the first frame, then one more per frame
 	Monitor  int    // the selected monitor's ID, or All
-	// Mark is what Options.Mark returned just before the pixels were
-	// requested (0 without it).
+	// Mark is the Mark of the Marker sent just before the pixels were
+	// requested (0 without Options.Mark).
 	Mark uint64
 }
 
@@ -120,9 +130,9 @@ func (o Options) cursorInterval() time.Duration {
 	return o.CursorInterval
 }
 
-func (o Options) mark() uint64 {
+func (o Options) marker() Marker {
 	if o.Mark == nil {
-		return 0
+		return Marker{}
 	}
 	return o.Mark()
 }

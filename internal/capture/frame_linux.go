@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"image"
 	"time"
+
+	"github.com/jezek/xgb/xproto"
 )
 
 // Next blocks until the selected monitor changed and returns a frame of it
@@ -64,7 +66,7 @@ func (s *Screen) tryFrame() (*Frame, error) {
 			return nil, nil
 		}
 	}
-	mark := s.opts.mark()
+	mark := s.sendMarker()
 	pix, dirty, err := s.grab(area, full, dirty)
 	if err != nil {
 		return nil, fmt.Errorf("next frame: %w", err)
@@ -151,4 +153,14 @@ func (cs *captureState) fill(pix []byte, area image.Rectangle, mon int, dirty []
 	f.Captured = time.Now()
 	f.Seq++
 	return f
+}
+
+// sendMarker sends Options.Mark's event, without waiting: the server
+// handles it before the grab that follows on this connection.
+func (s *Screen) sendMarker() uint64 {
+	m := s.opts.marker()
+	if m.Window != 0 && len(m.Event) == 32 {
+		xproto.SendEvent(s.conn, false, xproto.Window(m.Window), 0, string(m.Event))
+	}
+	return m.Mark
 }

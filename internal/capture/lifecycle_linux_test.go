@@ -7,6 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jezek/xgb"
+	"github.com/jezek/xgb/xproto"
+
 	"github.com/tandem-remote/tandem/internal/leakcheck"
 )
 
@@ -94,15 +97,47 @@ func TestMarkBeforeGrab(t *testing.T) {
 	display := startXvfb(t, 320, 240)
 	p := newPainter(t, display)
 	var calls uint64
-	s := openScreen(t, display, Options{Mark: func() uint64 {
+	s := openScreen(t, display, Options{Mark: func() Marker {
 		calls++
 		p.fill(image.Rect(0, 0, 320, 240), uint32(calls)*0x101010)
-		return calls
+		return Marker{Mark: calls}
 	}})
 	for range 3 {
 		f := next(t, s)
 		if got, want := pixel(f, 10, 10), uint32(f.Mark)*0x101010; f.Mark == 0 || got != want {
 			t.Fatalf("frame %d with mark %d shows %#06x, want %#06x (painted before that mark)", f.Seq, f.Mark, got, want)
+		}
+		s.Refresh()
+	}
+}
+
+// TestMarkerEventSent: the Marker's event reaches the client that made its
+// window, once per frame, carrying what Mark put in it.
+func TestMarkerEventSent(t *testing.T) {
+	display := startXvfb(t, 320, 240)
+	c, err := xgb.NewConnDisplay(display)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	w, _ := xproto.NewWindowId(c)
+	root := xproto.Setup(c).DefaultScreen(c).Root
+	if err := xproto.CreateWindowChecked(c, 0, w, root, 0, 0, 1, 1, 0, xproto.WindowClassInputOnly, 0, 0, nil).Check(); err != nil {
+		t.Fatal(err)
+	}
+	var n uint32
+	s := openScreen(t, display, Options{Mark: func() Marker {
+		n++
+		ev := xproto.ClientMessageEvent{Format: 32, Window: w, Type: xproto.AtomInteger,
+			Data: xproto.ClientMessageDataUnionData32New([]uint32{n, 0, 0, 0, 0})}
+		return Marker{Mark: uint64(n), Window: uint32(w), Event: ev.Bytes()}
+	}})
+	for want := uint32(1); want <= 3; want++ {
+		f := next(t, s)
+		ev, xerr := c.WaitForEvent()
+		m, ok := ev.(xproto.ClientMessageEvent)
+		if !ok || m.Data.Data32[0] != want || f.Mark != uint64(want) {
+			t.Fatalf("frame with mark %d; event %v (%v), want a ClientMessage carrying %d", f.Mark, ev, xerr, want)
 		}
 		s.Refresh()
 	}

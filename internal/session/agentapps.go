@@ -1,15 +1,20 @@
 package session
 
-import "context"
+import (
+	"context"
 
-// appsStamp is the capture's Mark: while the customer shares chosen
-// applications, a marker on the window tracker's connection just before
-// each frame's pixels are read, which the gate hands to Settled.
-func (a *agentScreen) appsStamp() uint64 {
+	"github.com/tandem-remote/tandem/internal/capture"
+)
+
+// appsMarker is the capture's Mark: while the customer shares chosen
+// applications, the window tracker's marker, which the capture sends just
+// before each frame's pixels are read and the gate hands to Settled.
+func (a *agentScreen) appsMarker() capture.Marker {
 	if a.apps == nil || a.apps.Region().All {
-		return 0
+		return capture.Marker{}
 	}
-	return uint64(a.apps.Mark())
+	s, w, ev := a.apps.MarkEvent()
+	return capture.Marker{Mark: uint64(s), Window: w, Event: ev}
 }
 
 // followApps keeps the shared picture in step with the customer's

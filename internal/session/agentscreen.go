@@ -80,7 +80,7 @@ func openAgentScreen(ctx context.Context, cfg ScreenConfig, window *agentui.UI, 
 		return nil, nil
 	}
 	a := &agentScreen{cfg: cfg, log: log, current: capture.All}
-	scr, err := capture.Open(ctx, capture.Options{Display: cfg.Display, Logger: log, Mark: a.appsStamp})
+	scr, err := capture.Open(ctx, capture.Options{Display: cfg.Display, Logger: log, Mark: a.appsMarker})
 	if err != nil {
 		return nil, fmt.Errorf("open the screen: %w", err)
 	}
