@@ -42,4 +42,9 @@
 // pion always offers use_srtp in its DTLS handshake and refuses a handshake
 // without an SRTP profile, so the profile is negotiated even when only data
 // channels are in the session; no media section is needed for it.
+//
+// The TLS hops the link opens itself, to a turns: relay (ours or a third
+// party's, such as coturn) and to an HTTPS proxy, are held to the policy of
+// Tandem's TLS listeners: AES-256-GCM only (internal/tlspolicy, whose init
+// narrows crypto/tls's TLS 1.3 offer for the whole process; see turntls.go).
 package peer

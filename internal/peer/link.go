@@ -177,6 +177,7 @@ func (l *Link) Close() error {
 		close(l.quit)
 		<-l.supervised
 		l.finish(ErrClosed)
+		l.relays.close()
 		err = l.pc.GracefulClose()
 		l.out.close()
 	})

@@ -47,14 +47,14 @@ func (d *relayDialer) dialTCP(network, addr string) (net.Conn, error) {
 		}
 		proxy = p
 	}
+	ctx, cancel := context.WithTimeout(d.ctx, d.timeout)
+	defer cancel()
 	if proxy == nil {
-		return d.dialer.Dial(network, addr)
+		return d.dialer.DialContext(ctx, network, addr)
 	}
 	if want := tunnelNetwork(addr); network != "tcp" && network != want {
 		return nil, fmt.Errorf("relay %s through proxy %s: tunnelled on %s only", addr, proxy.Host, want)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), relayDialTimeout)
-	defer cancel()
 	c, err := d.dialProxy(ctx, proxy, addr)
 	if err != nil {
 		return nil, fmt.Errorf("dial relay %s through proxy %s: %w", addr, proxy.Host, err)

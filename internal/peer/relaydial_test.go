@@ -78,3 +78,52 @@ func TestRelayDialOtherFamilyNotHeld(t *testing.T) {
 		})
 	}
 }
+
+// TestCloseEndsRelayDial: a link whose TLS relay dial hangs (a firewall
+// that drops the relay's port silently, here a relay that accepts TCP and
+// never answers TLS) closes at once. pion waits for its gathering's dials
+// before it closes, so without the dialer's own cancellation Close would
+// wait for the dial timeout, set to an hour here.
+func TestCloseEndsRelayDial(t *testing.T) {
+	checkLeaks(t)
+	ctx := testContext(t, 30*time.Second)
+	ln := must(net.Listen("tcp4", "127.0.0.1:0"))(t)
+	accepted := make(chan net.Conn, 4)
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			accepted <- c
+		}
+	}()
+	t.Cleanup(func() {
+		_ = ln.Close()
+		close(accepted)
+		for c := range accepted {
+			_ = c.Close()
+		}
+	})
+	cred := must(issueCred())(t)
+	l := must(New(Config{
+		Role: Offerer, RelayOnly: true, Send: func(Signal) error { return nil },
+		ICEServers: []webrtc.ICEServer{{URLs: []string{"turns:" + ln.Addr().String() + "?transport=tcp"},
+			Username: cred.Username, Credential: cred.Password}},
+	}))(t)
+	l.relays.timeout = time.Hour
+	check(t, l.Start(ctx))
+	select {
+	case <-accepted:
+	case <-ctx.Done():
+		t.Fatal("the link never dialled its relay")
+	}
+	closed := make(chan error, 1)
+	go func() { closed <- l.Close() }()
+	select {
+	case err := <-closed:
+		check(t, err)
+	case <-ctx.Done():
+		t.Fatal("Close still waits for the relay's TLS handshake")
+	}
+}

@@ -1,6 +1,7 @@
 package peer
 
 import (
+	"context"
 	"errors"
 	"sync"
 	"time"
@@ -37,8 +38,9 @@ type relayGate struct {
 }
 
 // wait blocks a TCP or TLS relay dial for up to the head start. It returns
-// errUDPRelayUp when a UDP relay candidate was gathered meanwhile.
-func (g *relayGate) wait() error {
+// errUDPRelayUp when a UDP relay candidate was gathered meanwhile, and
+// ctx's error when ctx ends first.
+func (g *relayGate) wait(ctx context.Context) error {
 	g.mu.Lock()
 	if g.held == 0 {
 		g.up, g.upClosed = make(chan struct{}), false
@@ -58,6 +60,8 @@ func (g *relayGate) wait() error {
 		return errUDPRelayUp
 	case <-t.C:
 		return nil
+	case <-ctx.Done():
+		return ctx.Err()
 	}
 }
 

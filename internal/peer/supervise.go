@@ -104,6 +104,7 @@ func (l *Link) checkConnected(r *restarter) {
 // supervisor goroutine and always reports true.
 func (l *Link) fail(err error) bool {
 	l.finish(err)
+	l.relays.close()
 	if cerr := l.pc.GracefulClose(); cerr != nil {
 		l.log.Debug("close after failure", "err", fmt.Sprint(cerr))
 	}

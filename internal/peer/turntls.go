@@ -29,6 +29,10 @@ import (
 // environment names one (see proxy.go). It bypasses Config.Net, which is
 // fine: pion's vnet has no TCP.
 
+// pion's ICE agent waits for every relay dial of a gathering before it
+// closes, and proxy.Dialer has no context: a dial to a relay whose port a
+// firewall silently drops would hold the link's Close for the whole dial
+// timeout. So the dialer has its own context, cancelled by close.
 const relayDialTimeout = 10 * time.Second
 
 type relayDialer struct {
@@ -37,13 +41,15 @@ type relayDialer struct {
 	proxy    proxyFunc  // nil: always direct
 	gate     *relayGate // nil: no UDP relay URL to give a head start to
 	dialer   net.Dialer
+	timeout  time.Duration      // of the TCP connect and, separately, the TLS handshake
+	ctx      context.Context    // cancelled by close: ends dials under way
+	stop     context.CancelFunc //
 }
 
 // turnTLSDialer returns nil when cfg has no TCP relay URL, leaving pion's
 // own dialing (over Config.Net) in place.
 func turnTLSDialer(cfg Config) *relayDialer {
-	d := &relayDialer{tlsAddrs: map[string]string{}, roots: cfg.RootCAs, proxy: envProxy()}
-	d.dialer.Timeout = relayDialTimeout
+	d := &relayDialer{tlsAddrs: map[string]string{}, roots: cfg.RootCAs, proxy: envProxy(), timeout: relayDialTimeout}
 	tcp, udp := false, false
 	for _, s := range cfg.ICEServers {
 		for _, raw := range s.URLs {
@@ -67,7 +73,15 @@ func turnTLSDialer(cfg Config) *relayDialer {
 	if udp {
 		d.gate = &relayGate{headStart: relayHeadStart}
 	}
+	d.ctx, d.stop = context.WithCancel(context.Background())
 	return d
+}
+
+// close ends the dials under way and refuses later ones. d may be nil.
+func (d *relayDialer) close() {
+	if d != nil {
+		d.stop()
+	}
 }
 
 // relayGathered tells the dialer a local relay candidate was gathered (see
@@ -93,7 +107,7 @@ func (d *relayDialer) Dial(network, addr string) (net.Conn, error) {
 		return nil, fmt.Errorf("relay %s on %s: %w", addr, network, errOtherFamily)
 	}
 	if d.gate != nil {
-		if err := d.gate.wait(); err != nil {
+		if err := d.gate.wait(d.ctx); err != nil {
 			return nil, err
 		}
 	}
@@ -105,7 +119,7 @@ func (d *relayDialer) Dial(network, addr string) (net.Conn, error) {
 	if !isTLS {
 		return conn, nil
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), relayDialTimeout)
+	ctx, cancel := context.WithTimeout(d.ctx, d.timeout)
 	defer cancel()
 	tc := tls.Client(conn, d.tlsConfig(name))
 	if err := tc.HandshakeContext(ctx); err != nil {
