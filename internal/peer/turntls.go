@@ -41,9 +41,10 @@ type relayDialer struct {
 	proxy    proxyFunc  // nil: always direct
 	gate     *relayGate // nil: no UDP relay URL to give a head start to
 	dialer   net.Dialer
-	timeout  time.Duration      // of the TCP connect and, separately, the TLS handshake
-	ctx      context.Context    // cancelled by close: ends dials under way
-	stop     context.CancelFunc //
+	timeout  time.Duration // of the TCP connect and, separately, the TLS handshake
+	// ctx ends the dials under way when stop is called (close).
+	ctx  context.Context
+	stop context.CancelFunc
 }
 
 // turnTLSDialer returns nil when cfg has no TCP relay URL, leaving pion's
