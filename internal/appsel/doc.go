@@ -19,4 +19,10 @@
 // each chosen window's frame minus every window stacked above it. The agent
 // blacks out the rest of each frame with MaskBGRX and drops remote input
 // outside Region.Contains. SelectAll, the default, shares the whole screen.
+//
+// The capture runs on another X connection, so a frame may show windows
+// where the tracker has not yet seen them move. Markers order the two
+// (settle.go): the capture sends one before each grab (MarkEvent), and
+// Settled returns the region once the tracker has caught up, saying
+// whether any window changed in between.
 package appsel
