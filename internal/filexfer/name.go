@@ -82,7 +82,10 @@ func nameProblem(name string) string {
 // without being seen: controls, text direction controls (U+202E makes
 // "gpj.exe" read "exe.jpg"), format characters (category Cf: zero-width
 // spaces and joiners, soft hyphens, tags), line and paragraph separators,
-// and the fillers Unicode says to draw as nothing.
+// the fillers Unicode says to draw as nothing, and variation selectors
+// (category Mn, so not among the format characters: "report\uFE0F.pdf"
+// reads "report.pdf"). The emoji selector U+FE0F goes too: a name is
+// simpler to trust when nothing in it is unseen.
 func runeProblem(r rune) string {
 	switch {
 	case unicode.IsControl(r):
@@ -91,6 +94,8 @@ func runeProblem(r rune) string {
 		return fmt.Sprintf("contains the text direction control %s, which can disguise its extension", runeName(r))
 	case r == utf8.RuneError:
 		return "contains an invalid character"
+	case unicode.Is(unicode.Variation_Selector, r):
+		return fmt.Sprintf("contains the invisible variation selector %s", runeName(r))
 	case unicode.In(r, unicode.Cf, unicode.Other_Default_Ignorable_Code_Point):
 		return fmt.Sprintf("contains the invisible character %s", runeName(r))
 	case unicode.In(r, unicode.Zl, unicode.Zp):
@@ -111,11 +116,22 @@ var invisibleNames = map[rune]string{
 	0x2028: "LINE SEPARATOR", 0x2029: "PARAGRAPH SEPARATOR",
 }
 
+// mongolianSelectors names U+180B-U+180D and U+180F.
+var mongolianSelectors = [...]string{"ONE", "TWO", "THREE", "", "FOUR"}
+
 // runeName is "U+200B (ZERO WIDTH SPACE)", or "U+E0041" for one without a
 // name here.
 func runeName(r rune) string {
 	if n, ok := invisibleNames[r]; ok {
 		return fmt.Sprintf("%U (%s)", r, n)
+	}
+	switch {
+	case r >= 0xFE00 && r <= 0xFE0F:
+		return fmt.Sprintf("%U (VARIATION SELECTOR-%d)", r, r-0xFE00+1)
+	case r >= 0xE0100 && r <= 0xE01EF:
+		return fmt.Sprintf("%U (VARIATION SELECTOR-%d)", r, r-0xE0100+17)
+	case r >= 0x180B && r <= 0x180F && r != 0x180E:
+		return fmt.Sprintf("%U (MONGOLIAN FREE VARIATION SELECTOR %s)", r, mongolianSelectors[r-0x180B])
 	}
 	return fmt.Sprintf("%U", r)
 }

@@ -55,6 +55,13 @@ func TestSanitize(t *testing.T) {
 		{"line separator", "a\u2028b.txt", "line break U+2028"},
 		{"paragraph separator", "a\u2029b.txt", "line break U+2029"},
 		{"emoji", "café ☕.txt", ""},
+		{"variation selector 16", "report\uFE0F.pdf", "variation selector U+FE0F (VARIATION SELECTOR-16)"},
+		{"variation selector 1", "a\uFE00.txt", "variation selector U+FE00 (VARIATION SELECTOR-1)"},
+		{"emoji presentation", "café ☕\uFE0F.txt", "variation selector U+FE0F"},
+		{"ideographic variation selector", "a\U000E0100.txt", "variation selector U+E0100 (VARIATION SELECTOR-17)"},
+		{"last variation selector", "a\U000E01EF.txt", "variation selector U+E01EF (VARIATION SELECTOR-256)"},
+		{"mongolian variation selector", "a\u180B.txt", "variation selector U+180B (MONGOLIAN FREE VARIATION SELECTOR ONE)"},
+		{"mongolian variation selector four", "a\u180F.txt", "variation selector U+180F (MONGOLIAN FREE VARIATION SELECTOR FOUR)"},
 		{"windows forbidden", "what?.txt", "Windows forbids"},
 		{"partial suffix", "x.tandem-partial", "unfinished files"},
 	} {
@@ -113,7 +120,7 @@ func FuzzSanitize(f *testing.F) {
 			t.Fatalf("accepted %q escapes or is rewritten: %q", name, p)
 		}
 		for _, r := range got {
-			if unicode.IsControl(r) || unicode.In(r, unicode.Cf, unicode.Zl, unicode.Zp, unicode.Other_Default_Ignorable_Code_Point) {
+			if unicode.IsControl(r) || unicode.In(r, unicode.Cf, unicode.Zl, unicode.Zp, unicode.Other_Default_Ignorable_Code_Point, unicode.Variation_Selector) {
 				t.Fatalf("accepted %q holds %U", name, r)
 			}
 		}
