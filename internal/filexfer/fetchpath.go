@@ -23,8 +23,10 @@ import (
 // mislead the question its owner is asked: a ".." element (the path
 // "Documents/Invoices/../../.ssh/id_ed25519" reads as Invoices and names
 // the SSH key), characters that are invisible or change how the rest
-// reads, and "~user". An absolute path, a path relative to the owner's
-// home folder and "~/..." are accepted. The error wraps ErrBadName.
+// reads, "~user", and what Windows would read as a network share, a
+// device or a stream (localProblem), on every OS. An absolute path, a path
+// relative to the owner's home folder and "~/..." are accepted. The error
+// wraps ErrBadName.
 func CheckFetchPath(path string) error {
 	if msg := fetchPathProblem(path); msg != "" {
 		return fmt.Errorf("%w: the path %s", ErrBadName, msg)
@@ -50,6 +52,9 @@ func fetchPathProblem(path string) string {
 		if elem == ".." {
 			return `has a ".." element; name the file by its path without ".."`
 		}
+	}
+	if msg := localProblem(path); msg != "" {
+		return msg
 	}
 	if strings.HasPrefix(path, "~") && path != "~" && !strings.HasPrefix(path, "~/") {
 		return `starts with "~user"; name the file by its full path`

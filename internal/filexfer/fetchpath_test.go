@@ -38,6 +38,26 @@ func TestCheckFetchPath(t *testing.T) {
 		{"newline", "/home/u/a\n/etc/passwd", "control character"},
 		{"invalid UTF-8", "/home/u/a\xff", "not valid UTF-8"},
 		{"too long", "/" + strings.Repeat("a", maxTextLen), "longer than"},
+		{"drive absolute", `C:\Users\u\Documents\a.pdf`, ""},
+		{"drive absolute slashes", "C:/Users/u/a.pdf", ""},
+		{"UNC share", `\\attacker\share\x`, "network share or a device"},
+		{"UNC slashes", "//attacker/share/x", "network share or a device"},
+		{"UNC mixed", `/\attacker\share\x`, "network share or a device"},
+		{"UNC long form", `\\?\UNC\attacker\share\x`, "network share or a device"},
+		{"long path prefix", `\\?\C:\Users\u\a.pdf`, "network share or a device"},
+		{"device namespace", `\\.\pipe\spoolss`, "network share or a device"},
+		{"NT object path", `\??\UNC\attacker\share\x`, "network share or a device"},
+		{"NT object path slashes", "/??/C:/x", "network share or a device"},
+		{"drive relative", "C:foo.pdf", "drive-relative"},
+		{"drive alone", "C:", "drive-relative"},
+		{"stream", `C:\Users\u\a.pdf:secret`, "colon"},
+		{"device with colon", "COM1:", "colon"},
+		{"colon in a folder", "/home/u/a:b/c.pdf", "colon"},
+		{"device name", `C:\Users\u\CON`, `"CON", a device name`},
+		{"device name with extension", "Documents/nul.txt", `"nul.txt", a device name`},
+		{"device folder", "/home/u/com1/a.pdf", `"com1", a device name`},
+		{"device superscript", "/home/u/COM¹", "device name"},
+		{"not a device", "/home/u/CONSOLE.txt", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			err := CheckFetchPath(tc.in)
@@ -128,6 +148,11 @@ func TestRequestHostilePaths(t *testing.T) {
 		{name: "RTL override", path: "Documents/report\u202Efdp.exe", why: "U+202E"},
 		{name: "zero width space", path: "Documents/report\u200B.pdf", why: "U+200B"},
 		{name: "variation selector", path: "Documents/report\uFE0F.pdf", why: "U+FE0F"},
+		{name: "UNC share", path: `\\203.0.113.7\share\x.pdf`, why: "network share"},
+		{name: "UNC slashes", path: "//203.0.113.7/share/x.pdf", why: "network share"},
+		{name: "device", path: `\\.\COM1`, why: "device"},
+		{name: "device name", path: "Documents/NUL", why: "device name"},
+		{name: "drive relative", path: "C:report.pdf", why: "drive-relative"},
 		{name: "link to an invisible name", path: "Desktop/plain.pdf", why: "leads through a link"},
 		{name: "relative", path: "Documents/report.pdf",
 			want: &Ask{Name: "report.pdf", Path: c.report, Size: int64(len(c.repData))}, data: c.repData},
@@ -220,7 +245,7 @@ func TestRequestSwappedWhileAsking(t *testing.T) {
 // nothing that would hide part of it from the question.
 func FuzzCheckFetchPath(f *testing.F) {
 	for _, s := range []string{"Documents/a.pdf", "~/a", "/etc/passwd", "a/../../b", "./x/../y", `a\..\b`,
-		"~root/x", "a\u200Bb", "..", "~/..", "~"} {
+		"~root/x", "a\u200Bb", "..", "~/..", "~", `\\h\s\x`, "//h/s", `\??\C:\x`, "C:x", `C:\a\nul`, "a:b"} {
 		f.Add(s)
 	}
 	home := filepath.FromSlash("/home/c")
@@ -239,6 +264,12 @@ func FuzzCheckFetchPath(f *testing.F) {
 			if runeProblem(r) != "" {
 				t.Fatalf("accepted %q holds %U", path, r)
 			}
+		}
+		if len(path) >= 2 && isSeparator(rune(path[0])) && isSeparator(rune(path[1])) {
+			t.Fatalf("accepted %q, a network share or device path on Windows", path)
+		}
+		if i := strings.LastIndex(path, ":"); i >= 0 && (i != 1 || len(path) == 2 || !isSeparator(rune(path[2]))) {
+			t.Fatalf("accepted %q, whose colon Windows reads as a drive-relative path, a device or a stream", path)
 		}
 	})
 }
