@@ -46,7 +46,8 @@ type markRecord struct {
 	mark    uint32
 	foreign bool   // sent on another connection (MarkEvent)
 	changes uint64 // window changes in the event stream before it
-	// certain: the tree read after it saw no window change meanwhile.
+	// certain: no window changed between it and the read of the tree
+	// whose region Settled returns.
 	certain bool
 }
 
@@ -192,8 +193,11 @@ func (t *Tracker) take(b *burst, ev xgb.Event, xerr xgb.Error) {
 func isTitle(a xproto.Atom, at atoms) bool { return a == at.netWMName || a == xproto.AtomWmName }
 
 // finish publishes the markers a burst held, once the tree was read after
-// them; certain says that the read succeeded and saw no window change.
-func (t *Tracker) finish(b burst, certain bool) {
+// them. The region shows the windows as of a marker only if no window
+// changed after it: neither later in the burst (drained is the count of
+// changes the read followed) nor during the read (quiet also says that the
+// read succeeded).
+func (t *Tracker) finish(b burst, drained uint64, quiet bool) {
 	if len(b.marks) == 0 {
 		return
 	}
@@ -201,7 +205,7 @@ func (t *Tracker) finish(b burst, certain bool) {
 	defer t.mu.Unlock()
 	own := false
 	for _, m := range b.marks {
-		m.certain = certain
+		m.certain = quiet && m.changes == drained
 		t.marksSeen[m.mark%markRing] = m
 		if !m.foreign {
 			t.settled, own = m.mark, true

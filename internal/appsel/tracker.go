@@ -136,6 +136,7 @@ func (t *Tracker) loop() {
 			t.take(&b, ev, xerr)
 		}
 		t.drain(&b)
+		drained := t.changes // the read below shows at least these
 		if b.dirty {
 			err := t.refresh()
 			if failed = err != nil; failed && !errors.Is(err, io.EOF) {
@@ -146,7 +147,7 @@ func (t *Tracker) loop() {
 		// then may or may not show in what the read found.
 		var after burst
 		t.drain(&after)
-		t.finish(b, !failed && after.changes == 0)
+		t.finish(b, drained, !failed && after.changes == 0)
 		b = after
 	}
 }

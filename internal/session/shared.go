@@ -96,6 +96,7 @@ func (g *gatedSource) filter(ctx context.Context, f *capture.Frame) (bool, error
 		var still bool
 		var err error
 		if r, still, err = g.apps.Settled(ctx, appsel.Stamp(f.Mark)); err != nil {
+			g.src.Refresh() // what f brought was never sent
 			return false, fmt.Errorf("follow the shared windows: %w", err)
 		}
 		if !still {
