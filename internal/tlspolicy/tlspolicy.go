@@ -18,8 +18,11 @@
 // TLS_AES_256_GCM_SHA384, so a client that does not offer it is refused.
 //
 // The lists are process-wide: a Go TLS client in a process that links this
-// package (signaling's ACME client, turnrelay's block-feed client) offers
-// only TLS_AES_256_GCM_SHA384 under TLS 1.3 as well. Every common TLS 1.3
+// package offers only TLS_AES_256_GCM_SHA384 under TLS 1.3 as well. That is
+// wanted: signaling's ACME client and turnrelay's block-feed client, and the
+// agent's and technician's TLS to a `turns:` relay (coturn) or an HTTPS
+// proxy, which link it through internal/peer so that the outer hop to a
+// third party is AES-256 too. Every common TLS 1.3
 // server (OpenSSL, BoringSSL, NSS, SChannel, rustls, Go) enables it by
 // default; a server that speaks only TLS 1.2 still gets Go's TLS 1.2 offer.
 //
