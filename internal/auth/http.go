@@ -18,6 +18,7 @@ import (
 const (
 	codeLoginFailed     = login.CodeLoginFailed
 	codeThrottled       = login.CodeThrottled
+	codeTooManyStarts   = login.CodeTooManyStarts
 	codeBadRequest      = "bad_request"
 	codePasswordExpired = login.CodePasswordExpired
 	codeUnauthenticated = login.CodeUnauthenticated
@@ -101,12 +102,16 @@ func readBody(w http.ResponseWriter, r *http.Request) []byte {
 func (s *Service) writeError(w http.ResponseWriter, err error) {
 	var bad errBadRequest
 	var thr throttledError
+	var starts tooManyStartsError
 	switch {
 	case errors.As(err, &bad):
 		writeJSON(w, http.StatusBadRequest, errorResponse{Code: codeBadRequest, Error: bad.msg})
 	case errors.As(err, &thr):
 		w.Header().Set("Retry-After", strconv.Itoa(int(thr.retry.Seconds())+1))
 		writeJSON(w, http.StatusTooManyRequests, errorResponse{Code: codeThrottled, Error: ErrThrottled.Error()})
+	case errors.As(err, &starts):
+		w.Header().Set("Retry-After", strconv.Itoa(int(starts.retry.Seconds())+1))
+		writeJSON(w, http.StatusTooManyRequests, errorResponse{Code: codeTooManyStarts, Error: ErrTooManyStarts.Error()})
 	case errors.Is(err, ErrLoginFailed):
 		writeJSON(w, http.StatusUnauthorized, errorResponse{Code: codeLoginFailed, Error: ErrLoginFailed.Error()})
 	case errors.Is(err, ErrPasswordExpired):

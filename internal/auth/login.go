@@ -27,9 +27,11 @@ type pendingLogin struct {
 	// Kept by pendingTable.
 	loginID string
 	key     netip.Prefix // sourceKey(src)
+	net     netip.Prefix // aggregateKey(src)
 	expires time.Time
 	elem    *list.Element // in the table's order
-	netElem *list.Element // in its /48's order (IPv6)
+	srcElem *list.Element // in its source's group
+	netElem *list.Element // in its aggregate's group
 }
 
 const maxIDLen = 64
@@ -46,6 +48,13 @@ type throttledError struct{ retry time.Duration }
 func (e throttledError) Error() string { return ErrThrottled.Error() }
 func (e throttledError) Unwrap() error { return ErrThrottled }
 
+// tooManyStartsError carries how long to wait: the source (or its
+// network) started logins faster than startLimit allows.
+type tooManyStartsError struct{ retry time.Duration }
+
+func (e tooManyStartsError) Error() string { return ErrTooManyStarts.Error() }
+func (e tooManyStartsError) Unwrap() error { return ErrTooManyStarts }
+
 // startLogin runs SCRAM's first step for id from src. binding is the
 // connection's tls-exporter value, nil when there is none.
 func (s *Service) startLogin(ctx context.Context, src netip.Addr, binding []byte, id, clientFirst string) (loginID, serverFirst string, err error) {
@@ -53,6 +62,12 @@ func (s *Service) startLogin(ctx context.Context, src netip.Addr, binding []byte
 	if blocked, retry := s.throttle.blocked(src, now); blocked {
 		s.event(ctx, EventThrottled, "", src)
 		return "", "", throttledError{retry}
+	}
+	if ok, retry, first := s.starts.allow(src, now); !ok {
+		if first {
+			s.event(ctx, EventStartsLimited, "", src)
+		}
+		return "", "", tooManyStartsError{retry}
 	}
 	if binding == nil && !s.cfg.AllowUnbound {
 		return "", "", errBadRequest{"login needs TLS 1.3 straight to the signaling server (channel binding); if a proxy terminates TLS, the administrator must allow unbound logins"}

@@ -4,24 +4,29 @@ import (
 	"container/list"
 	"encoding/base64"
 	"net/netip"
-	"slices"
 	"time"
 )
 
 // Pending logins are held between start and finish. Starting a login costs
-// a client nothing, so the table must not let anyone who starts many of
-// them lock others out:
+// a client little (startlimit.go bounds how often), so the table must not
+// let anyone who starts many of them lock others out. It groups entries
+// twice: by source (an IPv4 address, an IPv6 /64: sourceKey) and by
+// aggregate (an IPv4 /24, an IPv6 /48: aggregateKey), the block one
+// network (an office, a site, a tunnel broker's customer) usually holds.
 //
-//   - A source (an IPv4 address, an IPv6 /64: sourceKey) holds at most
-//     maxPendingSource; its next start replaces its own oldest.
-//   - An IPv6 /48 (one site's allocation: 65 536 /64s) holds at most an
-//     eighth of the table; its next start replaces its own oldest.
+//   - A source holds at most maxPendingSource; its next start replaces its
+//     own oldest.
+//   - An aggregate holds at most an eighth of the table; its next start
+//     replaces its own oldest.
 //   - When the table is full, a start from anyone replaces the oldest entry
-//     of the source holding the most; only when every source holds one is
-//     it the oldest entry overall. So a source holding few is never refused
-//     and keeps its entries while any other holds more, and a flood needs
-//     as many /64s as the table has entries, in more than eight /48s, to
-//     touch anyone else's.
+//     of the source holding the most; when every source holds one, the
+//     oldest entry of the aggregate holding the most; only when every
+//     aggregate holds one is it the oldest entry overall. So a source
+//     holding few is never refused and keeps its entries while any other
+//     source, then any other aggregate, holds more: a flood from many
+//     addresses in few networks pushes out its own entries first, and
+//     needs as many aggregates as the table has entries to touch a quiet
+//     operator's.
 //   - An entry lives pendingTTL: long enough for a slow client's PBKDF2.
 //
 // Nothing here depends on whether the ID exists: a start for an unknown ID
@@ -30,46 +35,38 @@ const (
 	pendingTTL       = 30 * time.Second
 	maxPending       = 10_000
 	maxPendingSource = 16
-	pendingNetBits   = 48 // IPv6 only: IPv4 addresses are too scarce to need it
+	aggregateBits4   = 24
+	aggregateBits6   = 48
 )
 
-// pendingTable is the set of pending logins. Every operation is
-// O(maxPendingSource) at most. It is not safe for concurrent use (Service.mu
-// guards it).
+// pendingTable is the set of pending logins. Every operation is O(1)
+// amortized. It is not safe for concurrent use (Service.mu guards it).
 type pendingTable struct {
 	max, perSource, perNet int
 	ttl                    time.Duration
 
 	byID    map[string]*pendingLogin
 	order   list.List // of *pendingLogin, oldest first (so also by expiry)
-	sources map[netip.Prefix]*pendingSource
-	bySize  []list.List                 // bySize[n]: of *pendingSource holding n, in the order they came to n
-	nets    map[netip.Prefix]*list.List // IPv6 /48 -> its *pendingLogin, oldest first
-}
-
-// pendingSource is what one source holds.
-type pendingSource struct {
-	key     netip.Prefix
-	entries []*pendingLogin // oldest first
-	elem    *list.Element   // in bySize[len(entries)]
+	sources tally     // by sourceKey
+	nets    tally     // by aggregateKey
 }
 
 func newPendingTable(size, perSource int, ttl time.Duration) *pendingTable {
-	return &pendingTable{max: size, perSource: perSource, perNet: max(size/8, perSource), ttl: ttl,
-		byID: map[string]*pendingLogin{}, sources: map[netip.Prefix]*pendingSource{},
-		bySize: make([]list.List, perSource+1), nets: map[netip.Prefix]*list.List{}}
+	perNet := max(size/8, perSource)
+	return &pendingTable{max: size, perSource: perSource, perNet: perNet, ttl: ttl,
+		byID: map[string]*pendingLogin{}, sources: newTally(perSource), nets: newTally(perNet)}
 }
 
 // add stores p under a new random login ID, making room as the rules above
 // say; it never refuses.
 func (t *pendingTable) add(p *pendingLogin, now time.Time) string {
 	t.expire(now)
-	p.key = sourceKey(p.src)
-	if src := t.sources[p.key]; src != nil && len(src.entries) >= t.perSource {
-		t.remove(src.entries[0])
+	p.key, p.net = sourceKey(p.src), aggregateKey(p.src)
+	if g := t.sources.get(p.key); g != nil && g.entries.Len() >= t.perSource {
+		t.remove(g.oldest())
 	}
-	if net := t.nets[netKey(p.src)]; net != nil && net.Len() >= t.perNet {
-		t.remove(net.Front().Value.(*pendingLogin))
+	if g := t.nets.get(p.net); g != nil && g.entries.Len() >= t.perNet {
+		t.remove(g.oldest())
 	}
 	if len(t.byID) >= t.max {
 		t.evict()
@@ -83,21 +80,8 @@ func (t *pendingTable) insert(p *pendingLogin, now time.Time) {
 	p.expires = now.Add(t.ttl)
 	p.elem = t.order.PushBack(p)
 	t.byID[p.loginID] = p
-	src := t.sources[p.key]
-	if src == nil {
-		src = &pendingSource{key: p.key}
-		t.sources[p.key] = src
-	} else {
-		t.bySize[len(src.entries)].Remove(src.elem)
-	}
-	src.entries = append(src.entries, p)
-	src.elem = t.bySize[len(src.entries)].PushBack(src)
-	if n := netKey(p.src); n.IsValid() {
-		if t.nets[n] == nil {
-			t.nets[n] = list.New()
-		}
-		p.netElem = t.nets[n].PushBack(p)
-	}
+	p.srcElem = t.sources.add(p.key, p)
+	p.netElem = t.nets.add(p.net, p)
 }
 
 // take removes and returns loginID's entry, nil if there is none or it
@@ -114,17 +98,22 @@ func (t *pendingTable) take(loginID string, now time.Time) *pendingLogin {
 	return p
 }
 
-// evict removes the oldest entry of the source holding the most.
+// evict removes the oldest entry of the source holding the most or, when
+// every source holds one, of the aggregate holding the most, or when every
+// aggregate holds one too, the oldest entry overall.
 func (t *pendingTable) evict() {
-	for n := t.perSource; n > 1; n-- {
-		if e := t.bySize[n].Front(); e != nil {
-			t.remove(e.Value.(*pendingSource).entries[0])
-			return
-		}
+	var victim *pendingLogin
+	switch src, net := t.sources.largest(), t.nets.largest(); {
+	case src == nil:
+		return
+	case src.entries.Len() > 1:
+		victim = src.oldest()
+	case net.entries.Len() > 1:
+		victim = net.oldest()
+	default:
+		victim = t.order.Front().Value.(*pendingLogin)
 	}
-	if e := t.order.Front(); e != nil {
-		t.remove(e.Value.(*pendingLogin))
-	}
+	t.remove(victim)
 }
 
 func (t *pendingTable) expire(now time.Time) {
@@ -136,40 +125,23 @@ func (t *pendingTable) expire(now time.Time) {
 func (t *pendingTable) remove(p *pendingLogin) {
 	delete(t.byID, p.loginID)
 	t.order.Remove(p.elem)
-	if n := netKey(p.src); n.IsValid() {
-		net := t.nets[n]
-		net.Remove(p.netElem)
-		if net.Len() == 0 {
-			delete(t.nets, n)
-		}
-	}
-	src := t.sources[p.key]
-	t.bySize[len(src.entries)].Remove(src.elem)
-	if i := slices.Index(src.entries, p); i >= 0 {
-		src.entries = slices.Delete(src.entries, i, i+1)
-	}
-	if len(src.entries) == 0 {
-		delete(t.sources, p.key)
-		return
-	}
-	src.elem = t.bySize[len(src.entries)].PushBack(src)
-}
-
-// netKey is src's IPv6 /48, or no prefix for IPv4.
-func netKey(src netip.Addr) netip.Prefix {
-	if src = src.Unmap(); !src.Is6() {
-		return netip.Prefix{}
-	}
-	p, _ := src.Prefix(pendingNetBits)
-	return p
+	t.sources.remove(p.key, p.srcElem)
+	t.nets.remove(p.net, p.netElem)
 }
 
 // held reports how many entries key's source holds.
-func (t *pendingTable) held(key netip.Prefix) int {
-	if src := t.sources[key]; src != nil {
-		return len(src.entries)
+func (t *pendingTable) held(key netip.Prefix) int { return t.sources.held(key) }
+
+// aggregateKey is the network around src that one holder usually has
+// whole: its IPv4 /24 or IPv6 /48.
+func aggregateKey(src netip.Addr) netip.Prefix {
+	src = src.Unmap()
+	bits := aggregateBits4
+	if src.Is6() {
+		bits = aggregateBits6
 	}
-	return 0
+	p, _ := src.Prefix(bits)
+	return p
 }
 
 func randomID() string { return base64.RawURLEncoding.EncodeToString(randomBytes(16)) }

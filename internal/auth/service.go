@@ -21,6 +21,7 @@ import (
 var (
 	ErrLoginFailed     = login.ErrLoginFailed
 	ErrThrottled       = login.ErrThrottled
+	ErrTooManyStarts   = login.ErrTooManyStarts
 	ErrPasswordExpired = login.ErrPasswordExpired
 	ErrUnauthenticated = login.ErrUnauthenticated
 )
@@ -36,6 +37,7 @@ const (
 	EventIDBlocked      EventKind = "id-blocked"    // this failure blocked the ID
 	EventIPRefused      EventKind = "ip-refused"
 	EventThrottled      EventKind = "throttled"
+	EventStartsLimited  EventKind = "starts-limited" // a source (or its network) started logins too fast; once per run of refusals
 	EventUnlocked       EventKind = "unlocked"
 	EventPasswordSet    EventKind = "password-set"
 	EventDisabled       EventKind = "disabled"
@@ -65,6 +67,7 @@ type Service struct {
 	totpKey   []byte // seals TOTP secrets (AES-256); persisted in the store
 	dummyTOTP []byte // a sealed secret checked at login when the account has none
 	throttle  *throttle
+	starts    *startLimit
 	onEvent   func(context.Context, Event)
 	totpCode  func(secret string, at time.Time) (string, error) // computes a TOTP code; tests count its calls
 
@@ -102,6 +105,7 @@ func New(ctx context.Context, st store.Store, cfg Config, onEvent func(context.C
 	s := &Service{
 		cfg: cfg, st: st, secret: secret, totpKey: totpKey, onEvent: onEvent,
 		throttle: newThrottle(cfg.SourceEvery, cfg.SourceBurst),
+		starts:   newStartLimit(),
 		pending:  newPendingTable(maxPending, maxPendingSource, pendingTTL),
 		seed:     maphash.MakeSeed(),
 		totpCode: func(secret string, at time.Time) (string, error) {

@@ -114,6 +114,7 @@ func decodeErrorResponse(b []byte) (ErrorResponse, error) {
 const (
 	CodeLoginFailed     = "login_failed"
 	CodeThrottled       = "throttled"
+	CodeTooManyStarts   = "too_many_starts" // also 429: logins started too fast, failed or not
 	CodePasswordExpired = "password_expired"
 	CodeUnauthenticated = "unauthenticated"
 )
@@ -123,6 +124,7 @@ const (
 var (
 	ErrLoginFailed     = errors.New("login failed: check the ID and password; after 3 failures in a row the ID is blocked for a while, and an administrator can unlock it")
 	ErrThrottled       = errors.New("too many failed logins from this address: wait a few minutes and try again")
+	ErrTooManyStarts   = errors.New("too many login attempts from this address (or its network); wait a minute")
 	ErrPasswordExpired = errors.New("password expired: ask an administrator to set a new one")
 	ErrUnauthenticated = errors.New("not logged in or session expired: log in again")
 )
@@ -139,6 +141,8 @@ func errorFromWire(status int, body []byte) error {
 		return ErrLoginFailed
 	case CodeThrottled:
 		return ErrThrottled
+	case CodeTooManyStarts:
+		return ErrTooManyStarts
 	case CodePasswordExpired:
 		return ErrPasswordExpired
 	case CodeUnauthenticated:
