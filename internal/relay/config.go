@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
+	"strconv"
 	"time"
 
 	"github.com/pion/transport/v5"
@@ -163,6 +164,26 @@ func (c Config) Validate() error {
 		if _, _, err := net.SplitHostPort(a); err != nil {
 			return fmt.Errorf("relay config: listen address %q: %w", a, err)
 		}
+	}
+	return c.listenersOutsideRange()
+}
+
+// listenersOutsideRange refuses a relay port range holding one of the
+// relay's own listener ports: relayed ports are where the relay may send
+// on its own host (ownlive.go), and its listeners must never be among
+// them. A port 0 listener (tests) takes what the kernel gives it.
+func (c Config) listenersOutsideRange() error {
+	for _, l := range []struct{ name, addr string }{{"UDP", c.UDPAddr}, {"TCP", c.TCPAddr}, {"TLS", c.TLSAddr}} {
+		_, ps, err := net.SplitHostPort(l.addr)
+		if err != nil {
+			continue
+		}
+		port, err := strconv.ParseUint(ps, 10, 16)
+		if err != nil || port == 0 || port < uint64(c.RelayPortMin) || port > uint64(c.RelayPortMax) {
+			continue
+		}
+		return fmt.Errorf("relay config: the %s listener's port %d is inside the relay port range %d-%d: "+
+			"choose a relay port range without it (-relay-ports) or move the listener", l.name, port, c.RelayPortMin, c.RelayPortMax)
 	}
 	return nil
 }

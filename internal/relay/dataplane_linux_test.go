@@ -3,6 +3,7 @@
 package relay
 
 import (
+	"net"
 	"net/netip"
 	"testing"
 
@@ -20,6 +21,7 @@ func TestDataPlaneTracksPion(t *testing.T) {
 	}
 	c := newRawClient(t, r, "track")
 	peer := netip.MustParseAddrPort("127.0.0.1:40009") // in the tests' relay range
+	t.Cleanup(r.own.live.add(liveUDP, net.UDPAddrFromAddrPort(peer)))
 	if code := c.bind(0x4005, peer); code != 0 {
 		t.Fatalf("ChannelBind: error %d", code)
 	}

@@ -53,9 +53,9 @@ func (d *dataPlane) fromClient(a *alloc, b []byte) bool {
 	if !permitted || peer.Addr().Is4() == a.relay.v6 {
 		return true // no permission, or the other address family: dropped
 	}
-	if own && !d.own.inRange(peer.Port()) {
+	if own && !d.own.isLive(liveUDP, peer) {
 		d.ownDrops++
-		return true // the relay's own host outside its relay ports (ownhost.go)
+		return true // the relay's own host, not a live relayed socket (ownhost.go)
 	}
 	if sendTo(a.relay.fd, data, peer, a.relay.v6) {
 		d.toPeerPkts++

@@ -25,6 +25,17 @@ func peerSock(t *testing.T, ip string) *net.UDPConn {
 	return c
 }
 
+// ownPeerSock is peerSock on the relay's own host (loopback, the only
+// address a test without root has) made reachable through r as a live
+// relayed socket is: these tests are about relaying, not the own-host
+// rule (ownlive.go, TestOwnHostLivePorts).
+func ownPeerSock(t *testing.T, r *Relay, ip string) *net.UDPConn {
+	t.Helper()
+	c := peerSock(t, ip)
+	t.Cleanup(r.own.live.add(liveUDP, c.LocalAddr()))
+	return c
+}
+
 func addrOf(c *net.UDPConn) netip.AddrPort { return c.LocalAddr().(*net.UDPAddr).AddrPort() }
 
 // peerReceives returns what the peer gets within wait, or nil.
@@ -48,7 +59,7 @@ const quiet = 300 * time.Millisecond // how long "nothing arrives" is watched
 func TestDataPlaneChannels(t *testing.T) {
 	r := newTestRelay(t, allowLoopback)
 	c := newRawClient(t, r, "chan")
-	peer := peerSock(t, "127.0.0.1")
+	peer := ownPeerSock(t, r, "127.0.0.1")
 	if code := c.bind(0x4001, addrOf(peer)); code != 0 {
 		t.Fatalf("ChannelBind: error %d", code)
 	}
@@ -77,8 +88,8 @@ func TestDataPlaneChannels(t *testing.T) {
 func TestDataPlaneIndications(t *testing.T) {
 	r := newTestRelay(t, allowLoopback)
 	c := newRawClient(t, r, "ind")
-	peer := peerSock(t, "127.0.0.1")
-	stranger := peerSock(t, "127.0.0.2") // allowed by policy, never permitted
+	peer := ownPeerSock(t, r, "127.0.0.1")
+	stranger := ownPeerSock(t, r, "127.0.0.2") // allowed by policy, never permitted
 	if code := c.permit(addrOf(peer)); code != 0 {
 		t.Fatalf("CreatePermission: error %d", code)
 	}
@@ -130,7 +141,7 @@ func TestDataPlaneExpiry(t *testing.T) {
 		c.permissionTimeout, c.channelTimeout = lifetime, lifetime
 	})
 	c := newRawClient(t, r, "expiry")
-	peer := peerSock(t, "127.0.0.1")
+	peer := ownPeerSock(t, r, "127.0.0.1")
 	if code := c.bind(0x4004, addrOf(peer)); code != 0 {
 		t.Fatalf("ChannelBind: error %d", code)
 	}

@@ -21,7 +21,7 @@ import (
 //     password.
 //   - pion's PermissionHandler sees only the peer's IP, so it cannot refuse
 //     a CreatePermission, ChannelBind or Connect to the relay's own host
-//     outside the relay ports (ownhost.go).
+//     at a port that is no live relayed socket (ownhost.go).
 //   - with TCP allocations off, an Allocate for TCP gets 442 (Unsupported
 //     Transport Protocol), as RFC 8656 §7.2 asks for a transport the server
 //     does not support.
@@ -109,7 +109,7 @@ func (r *Relay) refusal(m *stun.Message) (code stun.ErrorCode, peer netip.AddrPo
 		if !ok {
 			return 0, peer, "" // malformed: pion answers 400
 		}
-		if ok, reason := r.peerAllowed(ap); !ok {
+		if ok, reason := r.peerAllowed(m.Type.Method, ap); !ok {
 			return stun.CodeForbidden, ap, reason
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"strings"
 
+	"github.com/pion/stun/v4"
 	"github.com/pion/turn/v5"
 
 	"github.com/tandem-remote/tandem/internal/turncred"
@@ -121,13 +122,24 @@ func (r *Relay) permit(client net.Addr, peer net.IP) bool {
 	return ok
 }
 
-// peerAllowed is the whole peer check for an address with its port: the
-// peer-address policy, then the relay's own host.
-func (r *Relay) peerAllowed(ap netip.AddrPort) (ok bool, reason string) {
+// peerAllowed is the whole peer check for an address with its port, as a
+// request of method names it: the peer-address policy, then the relay's
+// own host. Connect reaches TCP allocations, ChannelBind UDP ones, and a
+// CreatePermission serves either kind.
+func (r *Relay) peerAllowed(method stun.Method, ap netip.AddrPort) (ok bool, reason string) {
 	if ok, reason := r.policy.permitAddr(ap.Addr()); !ok {
 		return false, reason
 	}
-	if !r.own.permits(ap) {
+	var own bool
+	switch method {
+	case stun.MethodConnect:
+		own = r.own.permits(liveTCP, ap)
+	case stun.MethodCreatePermission:
+		own = r.own.permits(liveUDP, ap) || r.own.permits(liveTCP, ap)
+	default:
+		own = r.own.permits(liveUDP, ap)
+	}
+	if !own {
 		return false, "own-host"
 	}
 	return true, ""

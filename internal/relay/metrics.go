@@ -82,7 +82,7 @@ func handler(g prometheus.Gatherer, healthy func() bool) http.Handler {
 
 // countingConn counts the datagrams an allocation's relay socket exchanges
 // with peers, and drops those pion would send to the relay's own host
-// outside the relay ports (ownhost.go).
+// anywhere but a live relayed socket (ownhost.go).
 type countingConn struct {
 	net.PacketConn
 	m   *metrics
@@ -111,10 +111,11 @@ func (c countingConn) WriteTo(p []byte, addr net.Addr) (int, error) {
 }
 
 // dropOwn reports whether a datagram pion relays to addr must be dropped
-// because addr is the relay's own host outside its relay ports, and counts
-// it. pion sees the write succeed, as a datagram lost on the way would.
+// because addr is the relay's own host but no live relayed socket, and
+// counts it. pion sees the write succeed, as a datagram lost on the way
+// would.
 func dropOwn(own *ownHost, m *metrics, addr net.Addr) bool {
-	if own.permitsAddr(addr) {
+	if own.permitsAddr(liveUDP, addr) {
 		return false
 	}
 	m.ownHostDrops.Add(1)

@@ -3,8 +3,10 @@ package relay
 import (
 	"context"
 	"encoding/binary"
+	"fmt"
 	"net"
 	"net/netip"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -17,26 +19,28 @@ import (
 // is an ordinary public address: without this check a client could relay
 // to the resolver, sshd or signaling port on the relay's host, anything
 // bound to 0.0.0.0, from the host itself. So a peer on one of the host's
-// own addresses is allowed only on a port inside the relay port range,
-// which is where the other allocations of this relay live (WebRTC needs
-// those when both peers relay through the same relay), and refused on
-// every other port. This applies on top of the policy and AllowPeers:
-// allowing a range never opens the host's own services.
+// own addresses is allowed only at a live relayed socket of this relay,
+// another allocation (WebRTC needs those when both peers relay through
+// the same relay; ownlive.go), and refused at every other port, inside
+// the relay port range too. This applies on top of the policy and
+// AllowPeers: allowing a range never opens the host's own services.
 //
 // pion grants permissions per IP address, not per port, so the port is
 // checked where data leaves for a peer: in the data plane (against a flag
-// computed once per permission), in pion's relayed sockets (ownConn) and
-// before a TCP Connect (AllocateConn). Requests naming an own address
-// outside the range are refused with 403 before pion sees them
-// (forbid.go).
+// computed once per permission), in pion's relayed sockets (dropOwn) and
+// before a TCP Connect (AllocateConn). Requests naming an own address at
+// another port are refused with 403 before pion sees them (forbid.go).
 //
-// The host's own addresses are every address of its interfaces (with the
+// The host's own addresses are what the kernel delivers locally: on Linux
+// every RTN_LOCAL route of the local routing table (ownroutes_linux.go),
+// prefixes included (AnyIP: "ip route add local PFX dev lo" makes a whole
+// prefix the host's), plus every address of its interfaces (with the
 // network and broadcast addresses of IPv4 subnets: Go's UDP sockets may
-// broadcast), all of loopback and the unspecified addresses, plus the
+// broadcast), all of loopback and the unspecified addresses, and the
 // configured and advertised relay addresses and the listener addresses
-// (a public IP behind 1:1 NAT is on no interface). Interfaces are listed
-// at start and again every ownRefreshEvery, so an address the host gains
-// later is covered within that time.
+// (a public IP behind 1:1 NAT is on no interface). They are read at start
+// and again every ownRefreshEvery, so an address the host gains later is
+// covered within that time.
 
 // ownRefreshEvery is how often the host's interface addresses are listed.
 const ownRefreshEvery = 10 * time.Second
@@ -46,7 +50,9 @@ const ownRefreshEvery = 10 * time.Second
 type ownHost struct {
 	lo, hi uint16 // the relay port range, inclusive
 	list   func() ([]net.Addr, error)
-	set    atomic.Pointer[map[netip.Addr]struct{}]
+	routes func() ([]netip.Prefix, error) // the kernel's local routes; nil: none
+	set    atomic.Pointer[ownSet]
+	live   livePorts
 
 	mu       sync.Mutex
 	fixed    []netip.Addr
@@ -55,8 +61,51 @@ type ownHost struct {
 
 func newOwnHost(lo, hi uint16, list func() ([]net.Addr, error)) *ownHost {
 	o := &ownHost{lo: lo, hi: hi, list: list}
-	o.set.Store(&map[netip.Addr]struct{}{})
+	o.set.Store(&ownSet{hosts: map[netip.Addr]struct{}{}})
 	return o
+}
+
+// ownSet is one reading of the host's addresses: single addresses in a
+// map, and the few local routes wider than one address (AnyIP prefixes;
+// loopback is answered before either is looked at), usually none.
+type ownSet struct {
+	hosts    map[netip.Addr]struct{}
+	prefixes []netip.Prefix
+}
+
+func (s *ownSet) has(a netip.Addr) bool {
+	if _, ok := s.hosts[a]; ok {
+		return true
+	}
+	for _, p := range s.prefixes {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *ownSet) add(p netip.Prefix) {
+	if p.IsSingleIP() {
+		if a := canonicalOwn(p.Addr()); !a.IsLoopback() && !a.IsUnspecified() {
+			s.hosts[a] = struct{}{}
+		}
+		return
+	}
+	if a := p.Addr(); a.Is4In6() {
+		p = netip.PrefixFrom(a.Unmap(), p.Bits()-96)
+	}
+	p = p.Masked()
+	if p.IsValid() && !p.Addr().IsLoopback() && !slices.Contains(s.prefixes, p) {
+		s.prefixes = append(s.prefixes, p)
+	}
+}
+
+func (s *ownSet) equal(t *ownSet) bool {
+	return len(s.hosts) == len(t.hosts) && sameKeys(s.hosts, t.hosts) &&
+		len(s.prefixes) == len(t.prefixes) && !slices.ContainsFunc(s.prefixes, func(p netip.Prefix) bool {
+		return !slices.Contains(t.prefixes, p)
+	})
 }
 
 // canonicalOwn is the form own addresses are kept in: unmapped, without
@@ -76,20 +125,25 @@ func (o *ownHost) is(a netip.Addr) bool {
 	if a.IsLoopback() || a.IsUnspecified() {
 		return true
 	}
-	_, ok := (*o.set.Load())[a]
-	return ok
+	return o.set.Load().has(a)
 }
 
 func (o *ownHost) inRange(port uint16) bool { return port >= o.lo && port <= o.hi }
 
-// permits reports whether the relay may send to ap as far as its own host
-// is concerned: any address that is not the host's, or a relay port.
-func (o *ownHost) permits(ap netip.AddrPort) bool {
-	return o.inRange(ap.Port()) || !o.is(ap.Addr())
+// permits reports whether the relay may send to ap over t as far as its
+// own host is concerned: any address that is not the host's, or a live
+// relayed socket of this relay.
+func (o *ownHost) permits(t liveTransport, ap netip.AddrPort) bool {
+	return !o.is(ap.Addr()) || o.isLive(t, ap)
+}
+
+// isLive reports whether ap, an own address, is a live relayed socket.
+func (o *ownHost) isLive(t liveTransport, ap netip.AddrPort) bool {
+	return o.inRange(ap.Port()) && o.live.has(t, ap)
 }
 
 // permitsAddr is permits for a net.Addr (a UDP or TCP address).
-func (o *ownHost) permitsAddr(a net.Addr) bool {
+func (o *ownHost) permitsAddr(t liveTransport, a net.Addr) bool {
 	var ap netip.AddrPort
 	switch a := a.(type) {
 	case *net.UDPAddr:
@@ -102,7 +156,7 @@ func (o *ownHost) permitsAddr(a net.Addr) bool {
 			return false
 		}
 	}
-	return o.permits(ap)
+	return o.permits(t, ap)
 }
 
 // addFixed adds addresses that are the host's whatever its interfaces say
@@ -118,28 +172,38 @@ func (o *ownHost) addFixed(addrs ...netip.Addr) error {
 	return o.refresh()
 }
 
-// refresh lists the interfaces again and swaps in the new set; onChange
-// runs when it differs from the old one. On an error the old set stays.
+// refresh reads the host's addresses again and swaps in the new set;
+// onChange runs when it differs from the old one. On an error the old set
+// stays.
 func (o *ownHost) refresh() error {
 	ifaddrs, err := o.list()
 	if err != nil {
 		return err
 	}
+	var routes []netip.Prefix
+	if o.routes != nil {
+		if routes, err = o.routes(); err != nil {
+			return fmt.Errorf("local routes: %w", err)
+		}
+	}
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	next := map[netip.Addr]struct{}{}
+	next := &ownSet{hosts: map[netip.Addr]struct{}{}}
 	for _, a := range o.fixed {
-		next[a] = struct{}{}
+		next.hosts[a] = struct{}{}
 	}
 	for _, a := range ifaddrs {
 		for _, h := range hostAddrs(a) {
-			next[h] = struct{}{}
+			next.hosts[h] = struct{}{}
 		}
 	}
-	if old := *o.set.Load(); len(old) == len(next) && sameKeys(old, next) {
+	for _, p := range routes {
+		next.add(p)
+	}
+	if next.equal(o.set.Load()) {
 		return nil
 	}
-	o.set.Store(&next)
+	o.set.Store(next)
 	if o.onChange != nil {
 		o.onChange()
 	}

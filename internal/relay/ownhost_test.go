@@ -2,6 +2,7 @@ package relay
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"net"
 	"net/netip"
@@ -44,7 +45,7 @@ func (s *staticAddrs) list() ([]net.Addr, error) {
 }
 
 // TestOwnHostAddrs: which addresses count as the relay's own host, in
-// every spelling, and which ports are open on them.
+// every spelling, and which ports are open on them: live relayed ones only.
 func TestOwnHostAddrs(t *testing.T) {
 	var ifs staticAddrs
 	ifs.set("203.0.113.10/24", "2001:db8::5/64", "192.0.2.7/32")
@@ -52,6 +53,10 @@ func TestOwnHostAddrs(t *testing.T) {
 	if err := o.addFixed(netip.MustParseAddr("198.51.100.20")); err != nil { // a public IP behind 1:1 NAT
 		t.Fatal(err)
 	}
+	// The one live relayed port, in each family; the rest of the range is
+	// no more open than any other port.
+	o.live.add(liveUDP, &net.UDPAddr{IP: net.IPv4zero, Port: 50500})
+	o.live.add(liveUDP, &net.UDPAddr{IP: net.IPv6zero, Port: 50500})
 	for _, tc := range []struct {
 		addr string
 		own  bool
@@ -81,8 +86,8 @@ func TestOwnHostAddrs(t *testing.T) {
 		if got := o.is(a); got != tc.own {
 			t.Errorf("is(%s) = %v, want %v", tc.addr, got, tc.own)
 		}
-		for port, want := range map[uint16]bool{49999: !tc.own, 50000: true, 50999: true, 51000: !tc.own, 53: !tc.own} {
-			if got := o.permits(netip.AddrPortFrom(a, port)); got != want {
+		for port, want := range map[uint16]bool{49999: !tc.own, 50000: !tc.own, 50500: true, 50999: !tc.own, 51000: !tc.own, 53: !tc.own} {
+			if got := o.permits(liveUDP, netip.AddrPortFrom(a, port)); got != want {
 				t.Errorf("permits(%s port %d) = %v, want %v", tc.addr, port, got, want)
 			}
 		}
@@ -320,5 +325,109 @@ func TestOwnHostEndedSession(t *testing.T) {
 		stun.NewUsername(a.user), stun.NewRealm(DefaultRealm), a.nonce,
 		stun.NewLongTermIntegrity(a.user, DefaultRealm, a.pass)))); code != stun.CodeUnauthorized {
 		t.Errorf("ChannelBind %v after the session ended: code %d, want 401", target, code)
+	}
+}
+
+// TestOwnHostLivePorts: the relay port range overlaps the kernel's
+// ephemeral ports, so on the relay's own host only live relayed sockets
+// are reachable: a service at a port inside the range gets nothing, nor
+// does one that takes an allocation's port once it has closed, while a
+// second allocation on the same relay gets its traffic, on the data
+// plane and through pion (a client over TCP).
+func TestOwnHostLivePorts(t *testing.T) {
+	r, svc := ownHostService(t, func(c *Config) { c.RelayPortMax = 65535 })
+	target := addrOf(svc)
+	if !r.own.inRange(target.Port()) {
+		t.Fatalf("service port %d outside the relay range", target.Port())
+	}
+	a, b, c := newRawClient(t, r, "live-a"), newRawClient(t, r, "live-b"), newRawClient(t, r, "live-c")
+	if code := a.permit(target); code != stun.CodeForbidden {
+		t.Errorf("CreatePermission %v: code %d, want 403", target, code)
+	}
+	if code := a.bind(0x4001, target); code != stun.CodeForbidden {
+		t.Errorf("ChannelBind %v: code %d, want 403", target, code)
+	}
+	for num, peer := range map[uint16]netip.AddrPort{0x4002: b.relayed, 0x4003: c.relayed} {
+		if code := a.bind(num, peer); code != 0 {
+			t.Fatalf("ChannelBind to the allocation %v: code %d", peer, code)
+		}
+	}
+	if code := b.permit(a.relayed); code != 0 {
+		t.Fatalf("CreatePermission to the other allocation %v: code %d", a.relayed, code)
+	}
+	a.sendChannel(0x4002, []byte("to b"))
+	if _, _, got, err := b.receive(2 * time.Second); err != nil || string(got) != "to b" {
+		t.Fatalf("other allocation got %q (%v), want %q", got, err, "to b")
+	}
+	a.sendIndication(target, []byte("send to the service"))
+	if got, _ := peerReceives(svc, quiet); got != nil {
+		t.Errorf("service inside the relay range got %q", got)
+	}
+
+	lifetime := stun.RawAttribute{Type: stun.AttrLifetime, Value: []byte{0, 0, 0, 0}}
+	if code := errorCode(t, c.do(stun.MethodRefresh, lifetime)); code != 0 {
+		t.Fatalf("Refresh 0: error %d", code)
+	}
+	taker := bindWhenFree(t, c.relayed)
+	a.sendChannel(0x4003, []byte("channel to a closed allocation's port"))
+	a.sendIndication(c.relayed, []byte("send to a closed allocation's port"))
+	if got, _ := peerReceives(taker, quiet); got != nil {
+		t.Errorf("service on a closed allocation's port got %q", got)
+	}
+
+	cred := issue(t, "live-tcp")
+	relayed, err := dial(t, r, cred.Username, cred.Password, clientOpts{transport: "tcp"}).Allocate()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 3 {
+		relayed.WriteTo([]byte("pion to the service"), net.UDPAddrFromAddrPort(target))
+	}
+	if got, _ := peerReceives(svc, quiet); got != nil {
+		t.Errorf("service inside the relay range got %q from a TCP client", got)
+	}
+}
+
+// bindWhenFree binds a UDP socket at ap once whoever held it has let go.
+func bindWhenFree(t *testing.T, ap netip.AddrPort) *net.UDPConn {
+	t.Helper()
+	for try := 0; ; try++ {
+		c, err := net.ListenUDP("udp4", net.UDPAddrFromAddrPort(ap))
+		if err == nil {
+			t.Cleanup(func() { c.Close() })
+			return c
+		}
+		if try == 100 {
+			t.Fatalf("port of the closed allocation still held: %v", err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestListenerInRelayRange: a relay port range holding one of the relay's
+// own listener ports is refused at start, saying what to change.
+func TestListenerInRelayRange(t *testing.T) {
+	for name, edit := range map[string]func(*Config){
+		"udp": func(c *Config) { c.UDPAddr = "127.0.0.1:50000" },
+		"tcp": func(c *Config) { c.UDPAddr, c.TCPAddr, c.RelayPortMin, c.RelayPortMax = "", ":3478", 3000, 4000 },
+		"tls": func(c *Config) { c.TLSAddr, c.RelayPortMax = "[::1]:65535", 0 },
+	} {
+		t.Run(name, func(t *testing.T) {
+			cfg := Config{UDPAddr: "127.0.0.1:3478", Secret: testSecret,
+				TLSConfig: &tls.Config{GetCertificate: func(*tls.ClientHelloInfo) (*tls.Certificate, error) { return nil, nil }}}
+			edit(&cfg)
+			r, err := New(cfg)
+			if err == nil {
+				r.Close()
+				t.Fatal("relay started with a listener port inside its relay range")
+			}
+			if !strings.Contains(err.Error(), "inside the relay port range") || !strings.Contains(err.Error(), "-relay-ports") {
+				t.Errorf("error %q does not say what to change", err)
+			}
+		})
+	}
+	ok := Config{UDPAddr: "127.0.0.1:3478", TCPAddr: "127.0.0.1:0", Secret: testSecret}
+	if err := ok.Validate(); err != nil {
+		t.Errorf("listener 3478 below the default range: %v", err)
 	}
 }

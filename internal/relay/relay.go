@@ -22,8 +22,9 @@
 // channels pion grants (dataplane_linux.go). pion handles every request.
 //
 // Nor may the relay reach its own host: a peer on one of the host's
-// addresses is allowed only on a port of the relay port range, the other
-// allocations of this relay (ownhost.go), on every path data takes.
+// addresses (what the kernel delivers locally) is allowed only at a live
+// relayed socket, another allocation of this relay (ownhost.go,
+// ownlive.go), on every path data takes.
 //
 // Handler serves Prometheus /metrics and /healthz. TCP allocations (RFC
 // 6062, relaying to TCP peers) are off unless Config.TCPAllocations turns
@@ -104,6 +105,7 @@ func New(cfg Config) (*Relay, error) {
 		return nil, fmt.Errorf("relay metrics: %w", err)
 	}
 	r.own = newOwnHost(cfg.RelayPortMin, cfg.RelayPortMax, hostInterfaceAddrs)
+	r.own.routes = localRoutes
 	netw := cfg.Net
 	if netw == nil {
 		var err error
@@ -115,7 +117,7 @@ func New(cfg Config) (*Relay, error) {
 			r.log.Warn("data plane off, pion relays", "err", err)
 		}
 	} else {
-		r.own.list = netInterfaceAddrs(netw)
+		r.own.list, r.own.routes = netInterfaceAddrs(netw), nil
 	}
 	if r.dp != nil {
 		r.own.onChange = r.dp.reflag

@@ -139,7 +139,7 @@ func TestTLS(t *testing.T) {
 	if err != nil {
 		t.Fatalf("allocate over TLS: %v", err)
 	}
-	roundTrip(t, relayed, startEcho(t))
+	roundTrip(t, relayed, startEcho(t, r))
 }
 
 func TestConfigValidate(t *testing.T) {

@@ -67,7 +67,8 @@ func (g familyGenerator) AllocatePacketConn(c turn.AllocateListenerConfig) (net.
 	if err != nil {
 		return nil, nil, err
 	}
-	return g.dp.wrapRelayed(pc, addr, g.m, g.own), addr, nil
+	remove := g.own.live.add(liveUDP, pc.LocalAddr())
+	return liveConn{PacketConn: g.dp.wrapRelayed(pc, addr, g.m, g.own), remove: remove}, addr, nil
 }
 
 func (g familyGenerator) AllocateListener(c turn.AllocateListenerConfig) (net.Listener, net.Addr, error) {
@@ -78,14 +79,18 @@ func (g familyGenerator) AllocateListener(c turn.AllocateListenerConfig) (net.Li
 	if err != nil {
 		return nil, nil, err
 	}
-	return gen.AllocateListener(c)
+	ln, addr, err := gen.AllocateListener(c)
+	if err != nil {
+		return nil, nil, err
+	}
+	return liveListener{Listener: ln, remove: g.own.live.add(liveTCP, ln.Addr())}, addr, nil
 }
 
 func (g familyGenerator) AllocateConn(c turn.AllocateConnConfig) (net.Conn, error) {
 	if !g.tcp {
 		return nil, errTCPAllocations
 	}
-	if !g.own.permitsAddr(c.RemoteAddr) {
+	if !g.own.permitsAddr(liveTCP, c.RemoteAddr) {
 		return nil, errOwnHostPeerPort
 	}
 	gen, err := g.pick(c.Network)
@@ -119,8 +124,13 @@ func (r *Relay) relayAddressGenerator(netw transport.Net) (turn.RelayAddressGene
 		g.v6 = r.portRange(netw, v6bind.String(), net.IP(v6bind.AsSlice()))
 	}
 	for _, gen := range []*turn.RelayAddressGeneratorPortRange{g.v4, g.v6} {
-		if a, ok := netip.AddrFromSlice(relayIP(gen)); ok {
-			r.advertised = append(r.advertised, a)
+		a, ok := netip.AddrFromSlice(relayIP(gen))
+		if !ok {
+			continue
+		}
+		r.advertised = append(r.advertised, a)
+		if bound, err := netip.ParseAddr(gen.Address); err == nil {
+			r.own.live.relayAt(bound, a)
 		}
 	}
 	return g, nil

@@ -19,7 +19,7 @@ import (
 // same relay goes on.
 func TestSessionEnded(t *testing.T) {
 	r := newTestRelay(t, allowLoopback)
-	peer := peerSock(t, "127.0.0.1")
+	peer := ownPeerSock(t, r, "127.0.0.1")
 	ended := rawClientWith(t, r, credFor(t, "ended-session", time.Hour))
 	live := rawClientWith(t, r, credFor(t, "live-session", time.Hour))
 	for _, c := range []*rawClient{ended, live} {
@@ -77,7 +77,7 @@ func TestSessionEndedBeforeAllocate(t *testing.T) {
 // relaying.
 func TestExpiredCredentialSwept(t *testing.T) {
 	r := newTestRelay(t, allowLoopback)
-	peer := peerSock(t, "127.0.0.1")
+	peer := ownPeerSock(t, r, "127.0.0.1")
 	long := rawClientWith(t, r, credFor(t, "long-session", 8*time.Hour))
 	short := rawClientWith(t, r, credFor(t, "short-session", time.Hour))
 	for _, c := range []*rawClient{long, short} {

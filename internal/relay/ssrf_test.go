@@ -100,7 +100,7 @@ func TestAllowPeersRelays(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			echo := startEcho(t)
+			echo := startEcho(t, r)
 			roundTrip(t, relayed, echo)
 			if err := c.CreatePermission(&net.UDPAddr{IP: net.ParseIP("10.0.0.1"), Port: 9}); err == nil {
 				t.Error("permission to 10.0.0.1 granted with only 127.0.0.1/32 allowed")
@@ -132,13 +132,15 @@ func roundTrip(t *testing.T, relayed net.PacketConn, echo net.Addr) {
 	t.Fatal("no reply through the relay")
 }
 
-// startEcho runs a UDP echo server on loopback until the test ends.
-func startEcho(t *testing.T) net.Addr {
+// startEcho runs a UDP echo server on loopback until the test ends,
+// reachable through r as ownPeerSock is.
+func startEcho(t *testing.T, r *Relay) net.Addr {
 	t.Helper()
 	pc, err := net.ListenPacket("udp4", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(r.own.live.add(liveUDP, pc.LocalAddr()))
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
