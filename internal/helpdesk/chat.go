@@ -58,6 +58,7 @@ func (h *Hub) serveChat(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer h.unwatch(c, sock)
+	established(w)
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -68,6 +69,16 @@ func (h *Hub) serveChat(w http.ResponseWriter, r *http.Request) {
 	h.readChat(ctx, conn, c.id, hello.Key)
 	cancel()
 	<-done
+}
+
+// established tells the server's WebSocket admission, when w carries it
+// (package signaling admits every WebSocket of the public port), that the
+// socket has proved itself: a newcomer on a full server no longer takes
+// its slot.
+func established(w http.ResponseWriter) {
+	if e, ok := w.(interface{ Established() }); ok {
+		e.Established()
+	}
 }
 
 // ping checks every pingEvery that the page is still there, so a socket

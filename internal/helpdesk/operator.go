@@ -84,6 +84,7 @@ func (h *Hub) serveOperator(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer conn.CloseNow()
+	established(w) // authorized before the upgrade
 	conn.SetReadLimit(maxBody)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()

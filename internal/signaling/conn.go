@@ -31,6 +31,9 @@ type client struct {
 	addr netip.Addr
 	role proto.Role
 	sess *session
+	// established tells the admission (admitWebSockets) once the hello
+	// is accepted.
+	established func()
 }
 
 // send writes one message; a peer that cannot take it within writeTimeout
@@ -63,27 +66,20 @@ func (c *client) fail(ctx context.Context, err error) {
 	c.conn.Close(websocket.StatusPolicyViolation, "")
 }
 
+// serveWS serves /v1/ws, admitted by admitWebSockets.
 func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 	addr := s.clientAddr(r)
-	release, refused, retry := s.sockets.admit(addr, s.cfg.Now())
-	if refused != "" {
-		s.refuseSource(w, refused, retry)
-		return
+	established := func() {}
+	if e, ok := w.(establisher); ok {
+		established = e.Established
 	}
-	defer release()
-	if !s.acquireConn() {
-		w.Header().Set("Retry-After", retryAfter(helloTimeout))
-		http.Error(w, "server busy: try again in a minute", http.StatusServiceUnavailable)
-		return
-	}
-	defer s.releaseConn()
 	conn, err := websocket.Accept(w, r, &websocket.AcceptOptions{OriginPatterns: s.cfg.OriginPatterns})
 	if err != nil {
 		s.metrics.refused.WithLabelValues("origin").Inc()
 		return // Accept has answered the request
 	}
 	conn.SetReadLimit(proto.MaxMessageSize)
-	c := &client{conn: conn, addr: addr}
+	c := &client{conn: conn, addr: addr, established: established}
 	// Hijacked connections outlive r.Context's usual lifetime rules, so the
 	// connection gets its own context, ended when the read loop returns.
 	ctx, cancel := context.WithCancel(context.Background())
@@ -108,18 +104,27 @@ func (s *Server) clientAddr(r *http.Request) netip.Addr {
 	return remoteAddr(r)
 }
 
-// refuseSource answers a WebSocket its source may not open now: 429, with
-// when to try again and what to do.
+// refuseSource answers a WebSocket that may not open now: 429 when its
+// source or network holds or opens too many, 503 when the server is full;
+// with when to try again and what to do.
 func (s *Server) refuseSource(w http.ResponseWriter, reason string, retry time.Duration) {
 	s.metrics.sourceRefused.WithLabelValues("websocket", reason).Inc()
 	w.Header().Set("Retry-After", retryAfter(retry))
-	msg := fmt.Sprintf("too many connections from your address (at most %d at once): close some, "+
-		"or ask the server's administrator to raise -max-conns-per-source", s.cfg.MaxConnsPerSource)
-	if reason == refusedRate {
+	status, msg := http.StatusTooManyRequests, ""
+	switch reason {
+	case refusedHeld:
+		msg = fmt.Sprintf("too many connections from your address (at most %d at once): close some, "+
+			"or ask the server's administrator to raise -max-conns-per-source", s.cfg.MaxConnsPerSource)
+	case refusedNetwork:
+		msg = "too many connections from your network: close some, or ask the server's administrator " +
+			"to raise -max-conns (a network may hold 1/8 of it)"
+	case refusedRate:
 		msg = "connecting too fast from your address: wait " + retryAfter(retry) + " s and try again " +
 			"(or ask the server's administrator to raise -new-conns-per-source)"
+	default:
+		status, msg = http.StatusServiceUnavailable, "server busy: try again in a minute"
 	}
-	http.Error(w, msg, http.StatusTooManyRequests)
+	http.Error(w, msg, status)
 }
 
 func (s *Server) readLoop(ctx context.Context, c *client) error {
@@ -146,7 +151,9 @@ func (s *Server) readLoop(ctx context.Context, c *client) error {
 			return proto.ErrBadRequest
 		}
 		if first {
-			err = s.hello(ctx, c, env)
+			if err = s.hello(ctx, c, env); err == nil {
+				c.established()
+			}
 			first = false
 		} else {
 			err = s.relay(ctx, c, env, data)
@@ -304,22 +311,4 @@ func (s *Server) peerOf(c *client) *client {
 		return c.sess.agent
 	}
 	return c.sess.tech
-}
-
-func (s *Server) acquireConn() bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.conns >= s.cfg.MaxConns {
-		return false
-	}
-	s.conns++
-	s.metrics.connections.Inc()
-	return true
-}
-
-func (s *Server) releaseConn() {
-	s.mu.Lock()
-	s.conns--
-	s.mu.Unlock()
-	s.metrics.connections.Dec()
 }

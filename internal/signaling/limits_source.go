@@ -1,7 +1,10 @@
 package signaling
 
 import (
+	"container/list"
+	"crypto/tls"
 	"fmt"
+	"io"
 	"net"
 	"net/netip"
 	"sync"
@@ -14,16 +17,25 @@ import (
 // helloTimeout, but a client that dials again at once could otherwise keep
 // every slot of -max-conns; so each source (sourceKey: an IPv4 address, an
 // IPv6 /64) may hold only so many connections at once and open new ones
-// only so fast. Two layers apply them:
+// only so fast. Sources are cheap to multiply (a home's /56 holds 256
+// /64s, 200 IPv4 addresses are easy to come by), so the blocks around
+// them are capped too: an IPv6 /56 (one subscriber) and /48 (one site),
+// an IPv4 /24 (connCaps). And when the server is full, a newcomer from a
+// network holding fewer connections takes the slot of the oldest
+// connection not yet established (no hello yet) of the network holding
+// the most, so that a newcomer from a quiet network always gets in.
+//
+// Two layers apply them:
 //
 //   - TCP accept (sourceListener), before the TLS handshake, where refusing
 //     is cheapest: every connection of a source counts, at tcpPerSource of
-//     its WebSocket bound (room for the help page's and the API's HTTPS),
+//     its WebSocket bounds (room for the help page's and the API's HTTPS),
 //     and each new one spends a token of its rate. A refused connection is
 //     closed before TLS. Trusted proxies are exempt: they carry everyone.
-//   - The WebSocket upgrade (serveWS), by the client's address (behind a
-//     trusted proxy, the one it forwards): a source beyond its WebSocket
-//     bound or rate gets 429 with Retry-After.
+//   - Every WebSocket upgrade on the public port, /v1/ws and the help
+//     desk's alike (admitWebSockets), by the client's address (behind a
+//     trusted proxy, the one it forwards): a source beyond its bounds or
+//     rate gets 429 with Retry-After, a full server 503.
 const (
 	// DefaultMaxConnsPerSource is the default bound on one source's
 	// WebSockets: 50 live sessions from one office behind one NAT.
@@ -33,6 +45,12 @@ const (
 	// office's agents reconnecting at once after a restart).
 	DefaultNewConnsPerSource = 20
 	DefaultNewConnsBurst     = 200
+	// networkShare is the share of -max-conns one network (IPv4 /24, IPv6
+	// /48) may hold: eight such networks are needed to fill the server,
+	// and the eviction below serves the others even then. A /56, one
+	// subscriber's block, may hold a quarter of that.
+	networkShare = 8
+	siteShare    = 4
 )
 
 // perSourceFor is the default per-source WebSocket bound for a server
@@ -42,61 +60,222 @@ func perSourceFor(maxConns int) int {
 	return max(1, min(DefaultMaxConnsPerSource, maxConns/2))
 }
 
+// connCaps bounds the connections held at once: per source, per IPv6 /56
+// (site), per network (IPv4 /24, IPv6 /48) and in total (0: no bound).
+type connCaps struct{ source, site, network, total int }
+
+// capsFor derives the WebSocket caps from -max-conns and
+// -max-conns-per-source: the blocks' caps are shares of the server,
+// never below one source's (an office needing more raises
+// -max-conns-per-source, and they follow).
+func capsFor(maxConns, perSource int) connCaps {
+	network := max(perSource, maxConns/networkShare)
+	return connCaps{source: perSource, site: max(perSource, network/siteShare), network: network, total: maxConns}
+}
+
+// tcp is the TCP connections' caps for c's WebSockets, with no total.
+func (c connCaps) tcp() connCaps {
+	return connCaps{source: tcpPerSource(c.source), site: tcpPerSource(c.site), network: tcpPerSource(c.network)}
+}
+
 // tcpPerSource is how many TCP connections of any kind one source may hold
 // when it may hold n WebSockets: each WebSocket is one, and browsers and
 // clients keep a few more for HTTPS requests.
 func tcpPerSource(n int) int { return 2*n + 64 }
 
-// Why a source's connection was refused, as the metrics label it.
+// Why a connection was refused, as the metrics label it.
 const (
-	refusedHeld = "per-source-held" // the source holds its bound already
-	refusedRate = "per-source-rate" // the source opens connections too fast
+	refusedHeld    = "per-source-held"  // the source holds its bound already
+	refusedNetwork = "per-network-held" // its /56, /48 or /24 holds its bound
+	refusedRate    = "per-source-rate"  // the source opens connections too fast
+	refusedFull    = "full"             // no slot, none to take from a busier network
 )
 
-// sourceLimits counts the connections each source holds and throttles the
-// new ones. held has an entry only while its source holds a connection, so
-// it is bounded by the connections themselves; the rate table is bounded
-// by throttle.
+// sourceLimits counts the connections each source and block holds and
+// throttles the new ones. held has an entry only while its key holds a
+// connection, so it is bounded by the connections themselves; the rate
+// table is bounded by throttle.
 type sourceLimits struct {
-	max   int       // connections one source may hold at once
+	caps  connCaps
 	rates *throttle // new connections per source
 
-	mu   sync.Mutex
-	held map[netip.Prefix]int
+	mu      sync.Mutex
+	held    map[netip.Prefix]int        // per source, site and network
+	total   int                         // connections held
+	pending map[netip.Prefix]*list.List // per network: slots not yet established, oldest first (caps.total > 0)
 }
 
-func newSourceLimits(max int, perSecond float64, burst int) *sourceLimits {
+func newSourceLimits(caps connCaps, perSecond float64, burst int) *sourceLimits {
 	every := time.Duration(float64(time.Second) / perSecond)
-	return &sourceLimits{max: max, rates: newThrottle(every, burst), held: map[netip.Prefix]int{}}
+	return &sourceLimits{caps: caps, rates: newThrottle(every, burst),
+		held: map[netip.Prefix]int{}, pending: map[netip.Prefix]*list.List{}}
 }
 
-// admit counts one new connection from addr at now. It returns the release
-// to call once when that connection ends, or why it is refused ("") and
-// when to try again.
-func (l *sourceLimits) admit(addr netip.Addr, now time.Time) (release func(), refused string, retry time.Duration) {
-	key := sourceKey(addr)
+// keysOf is addr's keys with their caps: source, site (IPv6 only) and
+// network.
+func (l *sourceLimits) keysOf(addr netip.Addr) ([]netip.Prefix, []int) {
+	addr = addr.Unmap()
+	if addr.Is4() {
+		return []netip.Prefix{sourceKey(addr), networkKey(addr)}, []int{l.caps.source, l.caps.network}
+	}
+	site, _ := addr.Prefix(56)
+	return []netip.Prefix{sourceKey(addr), site, networkKey(addr)}, []int{l.caps.source, l.caps.site, l.caps.network}
+}
+
+// admit counts one new connection from addr at now. It returns its slot,
+// to release once when that connection ends, or why it is refused ("")
+// and when to try again. On a full server it may take the slot of another
+// network's connection, which it closes.
+func (l *sourceLimits) admit(addr netip.Addr, now time.Time) (_ *slot, refused string, retry time.Duration) {
+	keys, caps := l.keysOf(addr)
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.held[key] >= l.max {
-		return nil, refusedHeld, helloTimeout // idle ones are dropped by then
+	for i, k := range keys {
+		if l.held[k] >= caps[i] {
+			if i == 0 {
+				return nil, refusedHeld, helloTimeout // idle ones are dropped by then
+			}
+			return nil, refusedNetwork, helloTimeout
+		}
+	}
+	var victim *slot
+	if l.caps.total > 0 && l.total >= l.caps.total {
+		if victim = l.victimLocked(keys[len(keys)-1]); victim == nil {
+			return nil, refusedFull, helloTimeout
+		}
 	}
 	if ok, wait := l.rates.wait(addr, now); !ok {
 		return nil, refusedRate, wait
 	}
-	l.held[key]++
-	return sync.OnceFunc(func() { l.release(key) }), "", 0
+	if victim != nil {
+		l.releaseLocked(victim)
+		victim.evict()
+	}
+	return l.holdLocked(keys), "", 0
 }
 
-func (l *sourceLimits) release(key netip.Prefix) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.held[key]--; l.held[key] <= 0 {
-		delete(l.held, key)
+func (l *sourceLimits) holdLocked(keys []netip.Prefix) *slot {
+	s := &slot{l: l, keys: keys}
+	for _, k := range keys {
+		l.held[k]++
 	}
+	l.total++
+	if l.caps.total > 0 {
+		network := keys[len(keys)-1]
+		if l.pending[network] == nil {
+			l.pending[network] = list.New()
+		}
+		s.pending = l.pending[network].PushBack(s)
+	}
+	return s
+}
+
+// victimLocked is the oldest slot not yet established of the network
+// holding the most connections, if that network holds at least two more
+// than network does (so two networks do not take turns); nil if none. It
+// looks at every network with such a slot, only when the server is full;
+// a slot leaves that list at its hello, within helloTimeout.
+func (l *sourceLimits) victimLocked(network netip.Prefix) *slot {
+	var from *list.List
+	most := l.held[network] + 1
+	for n, pend := range l.pending {
+		if n != network && l.held[n] > most {
+			from, most = pend, l.held[n]
+		}
+	}
+	if from == nil {
+		return nil
+	}
+	return from.Front().Value.(*slot)
+}
+
+// releaseLocked gives s's counts back, once.
+func (l *sourceLimits) releaseLocked(s *slot) {
+	if s.released {
+		return
+	}
+	s.released = true
+	for _, k := range s.keys {
+		if l.held[k]--; l.held[k] <= 0 {
+			delete(l.held, k)
+		}
+	}
+	l.total--
+	l.dropPendingLocked(s)
+}
+
+func (l *sourceLimits) dropPendingLocked(s *slot) {
+	if s.pending == nil {
+		return
+	}
+	network := s.keys[len(s.keys)-1]
+	if pend := l.pending[network]; pend != nil {
+		pend.Remove(s.pending)
+		if pend.Len() == 0 {
+			delete(l.pending, network)
+		}
+	}
+	s.pending = nil
 }
 
 // sweep forgets rate entries idle long enough to be full again.
 func (l *sourceLimits) sweep(now time.Time) { l.rates.sweep(now) }
+
+// slot is one admitted connection's place in sourceLimits. Its counts are
+// given back exactly once: by release, or by a newcomer evicting it.
+type slot struct {
+	l        *sourceLimits
+	keys     []netip.Prefix
+	released bool          // guarded by l.mu
+	pending  *list.Element // in l.pending until established; guarded by l.mu
+
+	mu      sync.Mutex
+	conn    io.Closer // what evict closes, once attached
+	evicted bool
+}
+
+// release gives the slot back; later calls do nothing.
+func (s *slot) release() {
+	s.l.mu.Lock()
+	defer s.l.mu.Unlock()
+	s.l.releaseLocked(s)
+}
+
+// establish marks the connection as one that has proved itself (its hello
+// was accepted): a newcomer no longer takes its slot.
+func (s *slot) establish() {
+	s.l.mu.Lock()
+	defer s.l.mu.Unlock()
+	s.l.dropPendingLocked(s)
+}
+
+// attach names the connection evict closes; one already evicted is
+// closed at once. Of a TLS connection it keeps the socket, whose close
+// does not wait on the peer as TLS's close_notify may.
+func (s *slot) attach(c io.Closer) {
+	if tc, ok := c.(*tls.Conn); ok {
+		c = tc.NetConn()
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.evicted {
+		c.Close()
+		return
+	}
+	s.conn = c
+}
+
+// evict closes the slot's connection (now, or when attached). Its counts
+// are already given back.
+func (s *slot) evict() {
+	s.mu.Lock()
+	c := s.conn
+	s.evicted = true
+	s.mu.Unlock()
+	if c != nil {
+		c.Close()
+	}
+}
 
 // retryAfter is d as a Retry-After value: whole seconds, at least one.
 func retryAfter(d time.Duration) string {
@@ -124,9 +303,9 @@ func (l *sourceListener) Accept() (net.Conn, error) {
 		if !addr.IsValid() || l.isExempt(addr) {
 			return c, nil
 		}
-		release, refused, _ := l.limits.admit(addr, l.now())
+		slot, refused, _ := l.limits.admit(addr, l.now())
 		if refused == "" {
-			return &sourceConn{Conn: c, release: release}, nil
+			return &sourceConn{Conn: c, slot: slot}, nil
 		}
 		l.refused(refused)
 		c.Close()
@@ -153,11 +332,11 @@ func connAddr(c net.Conn) netip.Addr {
 // sourceConn gives its source's slot back when closed.
 type sourceConn struct {
 	net.Conn
-	release func() // once only: sync.OnceFunc
+	slot *slot
 }
 
 func (c *sourceConn) Close() error {
-	c.release()
+	c.slot.release()
 	return c.Conn.Close()
 }
 

@@ -46,7 +46,7 @@ func TestSourceKey(t *testing.T) {
 // /64 has its own; a released connection gives its slot back once.
 func TestSourceLimitsPer64(t *testing.T) {
 	now := time.Date(2026, 12, 6, 9, 0, 0, 0, time.UTC)
-	l := newSourceLimits(2, 1, 100)
+	l := newSourceLimits(connCaps{source: 2, site: 100, network: 100}, 1, 100)
 	r1, refused, _ := l.admit(netip.MustParseAddr("2001:db8:0:1::1"), now)
 	if refused != "" {
 		t.Fatal(refused)
@@ -60,8 +60,8 @@ func TestSourceLimitsPer64(t *testing.T) {
 	if _, refused, _ := l.admit(netip.MustParseAddr("2001:db8:0:2::1"), now); refused != "" {
 		t.Fatalf("the next /64 refused: %s", refused)
 	}
-	r1()
-	r1() // a second release is a no-op
+	r1.release()
+	r1.release() // a second release is a no-op
 	if _, refused, _ := l.admit(netip.MustParseAddr("2001:db8:0:1::9"), now); refused != "" {
 		t.Fatalf("after a release: %s", refused)
 	}
@@ -74,7 +74,7 @@ func TestSourceLimitsPer64(t *testing.T) {
 // a tick of its rate, by the injected clock, and is told how long to wait.
 func TestSourceLimitsRate(t *testing.T) {
 	clk := &clock{now: time.Date(2026, 12, 6, 9, 0, 0, 0, time.UTC)}
-	l := newSourceLimits(1000, 2, 3) // 2 a second after 3
+	l := newSourceLimits(connCaps{source: 1000, site: 1000, network: 1000}, 2, 3) // 2 a second after 3
 	src, other := netip.MustParseAddr("198.51.100.7"), netip.MustParseAddr("198.51.100.8")
 	for i := range 3 {
 		if _, refused, _ := l.admit(src, clk.Now()); refused != "" {
@@ -126,6 +126,12 @@ func TestThrottleBounded(t *testing.T) {
 // dialWS opens a WebSocket to f's server from the local address from.
 func dialWS(ctx context.Context, f *fixture, from string) (*websocket.Conn, *http.Response, error) {
 	wsURL, _ := sigclient.WSURL(f.url)
+	return dialFrom(ctx, f, from, wsURL)
+}
+
+// dialFrom opens the WebSocket at wsURL on f's server from the local
+// address from.
+func dialFrom(ctx context.Context, f *fixture, from, wsURL string) (*websocket.Conn, *http.Response, error) {
 	d := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(from)}}
 	tr := &http.Transport{DialContext: d.DialContext, TLSClientConfig: &tls.Config{RootCAs: f.roots}}
 	return websocket.Dial(ctx, wsURL, &websocket.DialOptions{HTTPClient: &http.Client{Transport: tr}})
@@ -166,7 +172,7 @@ func TestOneSourceCannotTakeEverySlot(t *testing.T) {
 			c.CloseNow()
 		}
 	})
-	c, resp, err := dialWS(ctx, f, "127.0.0.1")
+	c, resp, err := dialWS(ctx, f, "127.0.1.1") // another /24: loopback's 127.0.0.0/24 is one network
 	if err != nil {
 		status := 0
 		if resp != nil {
@@ -200,7 +206,7 @@ func TestSourceListener(t *testing.T) {
 	}
 	var mu sync.Mutex
 	var refusals []string
-	ln := &sourceListener{Listener: raw, limits: newSourceLimits(3, 1, 3), now: clk.Now,
+	ln := &sourceListener{Listener: raw, limits: newSourceLimits(connCaps{source: 3, site: 100, network: 100}, 1, 3), now: clk.Now,
 		exempt:  normalizeAll([]netip.Prefix{netip.MustParsePrefix("::ffff:127.0.0.3/128")}),
 		refused: func(r string) { mu.Lock(); refusals = append(refusals, r); mu.Unlock() }}
 	accepted := make(chan net.Conn, 64)
@@ -263,15 +269,23 @@ func TestSourceListener(t *testing.T) {
 // BenchmarkSourceAdmit is what the per-source limits add to each accepted
 // connection: admit and release, from many sources.
 func BenchmarkSourceAdmit(b *testing.B) {
-	l := newSourceLimits(100, DefaultNewConnsPerSource, DefaultNewConnsBurst)
+	l := newSourceLimits(capsFor(DefaultMaxConns, DefaultMaxConnsPerSource), DefaultNewConnsPerSource, DefaultNewConnsBurst)
 	now := time.Date(2026, 12, 6, 9, 0, 0, 0, time.UTC)
 	i := 0
 	for b.Loop() {
 		i++
 		addr := netip.AddrFrom4([4]byte{198, 51, byte(i >> 8), byte(i)})
 		now = now.Add(time.Microsecond)
-		if release, refused, _ := l.admit(addr, now); refused == "" {
-			release()
+		if slot, refused, _ := l.admit(addr, now); refused == "" {
+			slot.release()
 		}
 	}
+}
+
+// counts is how many connections l holds, and how many keys it counts
+// them under.
+func (l *sourceLimits) counts() (total, keys int) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.total, len(l.held)
 }

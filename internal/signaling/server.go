@@ -30,7 +30,7 @@ type Server struct {
 	cfg     Config
 	joins   *throttle     // join attempts per source
 	opens   *throttle     // failed Open attempts (bad or expired login tokens) per source
-	sockets *sourceLimits // WebSockets per source (limits_source.go)
+	sockets *sourceLimits // every WebSocket: per source, per network, in all (limits_source.go)
 	tcp     *sourceLimits // TCP connections per source, for LimitListener
 	metrics *metrics
 	reg     *prometheus.Registry
@@ -39,7 +39,6 @@ type Server struct {
 	mu       sync.Mutex
 	byCode   map[[32]byte]*session
 	sessions map[string]*session
-	conns    int
 	tickets  ticketBook // one-time join tickets (tickets.go)
 }
 
@@ -72,8 +71,8 @@ func New(cfg Config) (*Server, error) {
 		cfg:      cfg,
 		joins:    newThrottle(cfg.JoinRate, cfg.JoinBurst),
 		opens:    newThrottle(cfg.JoinRate, cfg.JoinBurst),
-		sockets:  newSourceLimits(cfg.MaxConnsPerSource, cfg.NewConnsPerSource, cfg.NewConnsBurst),
-		tcp:      newSourceLimits(tcpPerSource(cfg.MaxConnsPerSource), cfg.NewConnsPerSource, cfg.NewConnsBurst),
+		sockets:  newSourceLimits(capsFor(cfg.MaxConns, cfg.MaxConnsPerSource), cfg.NewConnsPerSource, cfg.NewConnsBurst),
+		tcp:      newSourceLimits(capsFor(cfg.MaxConns, cfg.MaxConnsPerSource).tcp(), cfg.NewConnsPerSource, cfg.NewConnsBurst),
 		metrics:  newMetrics(reg),
 		reg:      reg,
 		byCode:   map[[32]byte]*session{},
@@ -150,7 +149,7 @@ func (s *Server) Handler() http.Handler {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		fmt.Fprintln(w, "Tandem signaling server. Technicians and agents connect to /v1/ws.")
 	})
-	return securityHeaders(strictPaths(mux))
+	return securityHeaders(strictPaths(s.admitWebSockets(mux)))
 }
 
 // SetWeb serves h on every path the server's own routes do not take: the

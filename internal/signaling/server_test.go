@@ -372,10 +372,7 @@ func TestHostileClients(t *testing.T) {
 		t.Fatalf("after hostile clients: %v", err)
 	}
 	for range 200 {
-		f.srv.mu.Lock()
-		n := f.srv.conns
-		f.srv.mu.Unlock()
-		if n <= 1 {
+		if n, _ := f.srv.sockets.counts(); n <= 1 {
 			return
 		}
 		time.Sleep(10 * time.Millisecond)
