@@ -46,9 +46,12 @@ type Channel struct {
 	openOnce sync.Once
 	shutOnce sync.Once
 	low      chan struct{}
-	polls    atomic.Uint64 // waits that the timer ended, not pion's signal
-	recv     chan []byte
-	win      *sendWindow
+	polls    atomic.Uint64 // Send's waits that the timer ended, not pion's signal
+	// pollEvery bounds a wait for pion's signal (windowEvery; a test that
+	// must see the signal do the work makes it longer than itself).
+	pollEvery time.Duration
+	recv      chan []byte
+	win       *sendWindow
 }
 
 func openChannels(pc *webrtc.PeerConnection) (map[string]*Channel, error) {
@@ -78,6 +81,8 @@ func newChannel(dc *webrtc.DataChannel, win *sendWindow) *Channel {
 		low:    make(chan struct{}, 1),
 		recv:   make(chan []byte, recvQueue),
 		win:    win,
+
+		pollEvery: windowEvery,
 	}
 	dc.OnBufferedAmountLow(c.signalLow)
 	dc.OnOpen(func() { c.openOnce.Do(func() { close(c.open) }) })
@@ -154,9 +159,9 @@ func (c *Channel) Send(ctx context.Context, p []byte) error {
 	return nil
 }
 
-// waitLow waits for the queue to drain to its threshold, or windowEvery.
+// waitLow waits for the queue to drain to its threshold, or pollEvery.
 func (c *Channel) waitLow(ctx context.Context) error {
-	t := time.NewTimer(windowEvery)
+	t := time.NewTimer(c.pollEvery)
 	defer t.Stop()
 	select {
 	case <-c.low:
