@@ -100,7 +100,7 @@ func parseFlags(args []string, stdout, stderr io.Writer) (signaling.Options, slo
 	fs.DurationVar(&o.AuditRetention, "audit-retention", 365*24*time.Hour, "keep audit log entries this `DURATION`, then remove them, oldest first (the removal is\naudited and the kept chain still verifies); 0 keeps them for ever; at least 24h and -chat-retention")
 	fs.StringVar(&o.AgentBinary, "agent-binary", "", "the plain agent `FILE` customers download from the help page, stamped for their session\n(default: a file named agent next to this program, if present; none: no download)")
 	fs.DurationVar(&o.CodeTTL, "code-ttl", 10*time.Minute, "how long a session code, and an agent download made with it, stays valid")
-	fs.IntVar(&o.MaxConns, "max-conns", 0, "most concurrent WebSocket connections (`N`), two per live session (0: 20000, or what the\nopen-files limit holds, said at start; ulimit -n, systemd LimitNOFILE)")
+	fs.IntVar(&o.MaxConns, "max-conns", 0, "most concurrent WebSocket connections (`N`), the help desk's included, two per live session (0: 20000, or what the\nopen-files limit holds, said at start; ulimit -n, systemd LimitNOFILE); one network (IPv4 /24, IPv6 /48) holds at most 1/8,\nan IPv6 /56 1/32; when full, a newcomer from a quieter network takes the slot of the busiest network's oldest connection yet to say hello")
 	fs.IntVar(&o.MaxConnsPerSource, "max-conns-per-source", 0, "most concurrent WebSocket connections from one source (`N`): an IPv4 address or an IPv6 /64\n"+
 		"(0: 100, or half of -max-conns if less); its TCP connections of any kind are capped at 2N+64, refused before TLS.\n"+
 		"An office behind one NAT address may need more")

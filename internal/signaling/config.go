@@ -122,8 +122,9 @@ type Config struct {
 	// (default 5 per minute, burst 5).
 	JoinRate  time.Duration
 	JoinBurst int
-	// MaxConns bounds concurrent WebSocket connections (default
-	// DefaultMaxConns).
+	// MaxConns bounds concurrent WebSocket connections, the help desk's
+	// included (default DefaultMaxConns); one network (IPv4 /24, IPv6 /48)
+	// holds at most 1/8 of it, an IPv6 /56 a quarter of that (capsFor).
 	MaxConns int
 	// MaxConnsPerSource bounds the WebSockets one source (an IPv4 address,
 	// an IPv6 /64) holds at once, so that one source cannot take every slot

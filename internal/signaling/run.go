@@ -44,10 +44,11 @@ func (svc *Service) listen() error {
 
 // describeLimits is the start-up summary's line on per-source limits.
 func (svc *Service) describeLimits() string {
-	c := svc.server.cfg
+	c, caps := svc.server.cfg, svc.server.sockets.caps
 	return fmt.Sprintf("Connections from one address (IPv6: /64): at most %d WebSockets, %g new a second after %d "+
-		"(-max-conns-per-source, -new-conns-per-source: raise them for an office behind one NAT)",
-		c.MaxConnsPerSource, c.NewConnsPerSource, c.NewConnsBurst)
+		"(-max-conns-per-source, -new-conns-per-source: raise them for an office behind one NAT); "+
+		"from one network (IPv4 /24, IPv6 /48) at most %d, one IPv6 /56 %d (shares of -max-conns)",
+		c.MaxConnsPerSource, c.NewConnsPerSource, c.NewConnsBurst, caps.network, caps.site)
 }
 
 // describeMetrics is the start-up summary's line on the metrics listener,
