@@ -228,7 +228,8 @@ func TestPendingFairness(t *testing.T) {
 		}
 	}
 
-	// Every source holding one: the oldest overall goes.
+	// Every source holding one, all in one /24: that /24's oldest goes,
+	// here the oldest overall.
 	tab = newPendingTable(3, 4, 30*time.Second)
 	oldest := add("192.0.2.1", t0)
 	second := add("192.0.2.2", t0.Add(time.Second))
@@ -252,16 +253,34 @@ func TestPendingFairness(t *testing.T) {
 }
 
 // BenchmarkPendingStartFull is one start into a full table (10 000 entries
-// from 625 IPv4 sources), the flood's steady state.
+// from 625 IPv4 sources in 40 /24s), the flood's steady state.
 func BenchmarkPendingStartFull(b *testing.B) {
 	tab := newPendingTable(maxPending, maxPendingSource, pendingTTL)
 	now := time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
-	src := func(i int) netip.Addr { return netip.AddrFrom4([4]byte{198, 51, byte(i / 256 % 3), byte(i)}) }
+	src := func(i int) netip.Addr { return netip.AddrFrom4([4]byte{198, 18, byte(i / 16), byte(i%16 + 1)}) }
 	for i := range maxPending {
 		tab.add(&pendingLogin{src: src(i % 625)}, now)
 	}
 	b.ResetTimer()
 	for i := 0; b.Loop(); i++ {
 		tab.add(&pendingLogin{src: src(i % 700)}, now)
+	}
+}
+
+// BenchmarkPendingStartFullOnes is one start into a full table whose every
+// source holds one (10 000 /64s in nine /48s), from a fresh /64: the
+// aggregate eviction's steady state.
+func BenchmarkPendingStartFullOnes(b *testing.B) {
+	tab := newPendingTable(maxPending, maxPendingSource, pendingTTL)
+	now := time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
+	src := func(i int) netip.Addr {
+		return netip.AddrFrom16([16]byte{0x20, 0x01, 0x0d, 0xb8, 0, byte(i % 9), byte(i >> 24), byte(i >> 16), byte(i >> 8), byte(i), 15: 1})
+	}
+	for i := range maxPending {
+		tab.add(&pendingLogin{src: src(i)}, now)
+	}
+	b.ResetTimer()
+	for i := maxPending; b.Loop(); i++ {
+		tab.add(&pendingLogin{src: src(i)}, now)
 	}
 }

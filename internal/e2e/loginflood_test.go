@@ -37,38 +37,49 @@ const (
 
 // TestLoginFloodLeavesRoom (issue 14 item 3): the real signaling binary,
 // in a network namespace of its own, takes a flood of login starts - the
-// SCRAM client-first, which costs the client nothing - from 700 addresses
-// of one IPv6 /64, or from 700 IPv4 addresses, more starts than its
-// pending-login table holds, and goes on taking them while the operator
-// logs in with the real technician binary from 127.0.0.1. The operator
-// gets its session code. Before the pending table was kept per source
-// (83a805b's internal/auth: 16 per exact address, a full table refuses) the
-// flood filled it and the technician exited with "too many failed logins
-// from this address", in both cases.
+// SCRAM client-first, which costs the client little - from 700 addresses
+// of one IPv6 /64, from 700 IPv4 addresses (in three /24s), or from 700
+// /64s in 100 IPv6 /48s, more starts than its pending-login table holds,
+// and goes on taking them while the operator logs in with the real
+// technician binary from 127.0.0.1. The operator gets its session code.
+//
+// The first two floods come from one or three networks, so the server's
+// start rate limit (per source and per /24 or /48) refuses almost all of
+// their starts with 429 and the table never fills; the third keeps under
+// every limit in its first pass (7 sources of 16 starts in each /48), so
+// it fills the table, and at the limits' refill rate it keeps it full
+// while the operator logs in. Before the pending table was kept per
+// source (83a805b's internal/auth: 16 per exact address, a full table
+// refuses) the first two filled it and the technician exited with "too
+// many failed logins from this address".
 func TestLoginFloodLeavesRoom(t *testing.T) {
 	netlab.Require(t)
 	b := binaries(t)
 	for i, tc := range []struct {
 		name, server string // the flood's way to the server
 		sources      func(i int) string
+		fills        bool // whether the start limit lets the first pass fill the table
 	}{
-		{"one IPv6 /64", "[::1]:8443", func(i int) string { return fmt.Sprintf("2001:db8:14:3::1:%x", i+1) }},
-		{"700 IPv4 addresses", "127.0.0.1:8443", func(i int) string { return fmt.Sprintf("127.1.%d.%d", i/250, i%250+1) }},
+		{"one IPv6 /64", "[::1]:8443", func(i int) string { return fmt.Sprintf("2001:db8:14:3::1:%x", i+1) }, false},
+		{"700 IPv4 addresses", "127.0.0.1:8443", func(i int) string { return fmt.Sprintf("127.1.%d.%d", i/250, i%250+1) }, false},
+		{"100 IPv6 /48s", "[::1]:8443", func(i int) string { return fmt.Sprintf("2001:db8:%x:%x::1", 0x100+i%100, i/100) }, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			sources := make([]string, floodAddresses)
 			for j := range sources {
 				sources[j] = tc.sources(j)
 			}
-			loginDuringFlood(t, b, fmt.Sprintf("tdmlf%03d%d", os.Getpid()%1000, i), tc.server, sources)
+			loginDuringFlood(t, b, fmt.Sprintf("tdmlf%03d%d", os.Getpid()%1000, i), tc.server, sources, tc.fills)
 		})
 	}
 }
 
 // loginDuringFlood runs the flood from sources inside a namespace of its
 // own, where server is the flood's way to signaling, and has the operator
-// log in from 127.0.0.1 while it goes on.
-func loginDuringFlood(t *testing.T, b netlab.Binaries, nsName, server string, sources []string) {
+// log in from 127.0.0.1 while it goes on. fills says whether the flood's
+// first pass must fill the pending table, or be mostly refused by the
+// start rate limit (429) instead.
+func loginDuringFlood(t *testing.T, b netlab.Binaries, nsName, server string, sources []string, fills bool) {
 	ns := floodNamespace(t, nsName, sources)
 	data, pwFile := floodServer(t, b, ns, server)
 	roots, err := certs.Pool(filepath.Join(data, "cert.pem"))
@@ -82,8 +93,15 @@ func loginDuringFlood(t *testing.T, b netlab.Binaries, nsName, server string, so
 	f.pass(ctx, sources)
 	filled := f.counts()
 	t.Logf("first pass: %v in %v (first error: %v)", filled, time.Since(began), f.firstErr)
-	if filled[http.StatusOK] < floodTable {
+	switch {
+	case fills && filled[http.StatusOK] < floodTable:
 		t.Fatalf("the flood's %d starts got %v: fewer than the %d the table holds were taken, so this flood cannot show anything",
+			len(sources)*floodPerSource, filled, floodTable)
+	case !fills && filled[http.StatusOK]+filled[http.StatusTooManyRequests] < floodTable:
+		t.Fatalf("the flood's %d starts got %v: fewer than %d were answered, so this flood cannot show anything",
+			len(sources)*floodPerSource, filled, floodTable)
+	case !fills && filled[http.StatusOK] >= floodTable:
+		t.Fatalf("the flood's %d starts got %v: the start rate limit did not hold it below the table's %d",
 			len(sources)*floodPerSource, filled, floodTable)
 	}
 
