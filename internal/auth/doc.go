@@ -10,13 +10,15 @@
 //  1. The client opens one TLS connection and computes the exporter value
 //     (ExportKeyingMaterial "EXPORTER-Channel-Binding", 32 bytes). It sends
 //     POST /v1/login/start {id, client_first}: the ID and a client nonce.
-//  2. The server throttles the source address first, then checks the ID's
-//     IP allow rules, and answers {login_id, server_first}: the combined
-//     nonce, the account's salt and PBKDF2 iteration count. An unknown ID
-//     gets a salt derived by HMAC from a server secret, so it looks like any
-//     other and stays the same from one try to the next. The started login
-//     waits 30 seconds at most for its finish, in a table that one source
-//     (an IPv4 address, an IPv6 /64) cannot fill: see pending.go.
+//  2. The server throttles the source address first (its failures, then
+//     how fast it and its network start logins: startlimit.go), then checks
+//     the ID's IP allow rules, and answers {login_id, server_first}: the
+//     combined nonce, the account's salt and PBKDF2 iteration count. An
+//     unknown ID gets a salt derived by HMAC from a server secret, so it
+//     looks like any other and stays the same from one try to the next. The
+//     started login waits 30 seconds at most for its finish, in a table that
+//     one source (an IPv4 address, an IPv6 /64), nor a flood from a few
+//     networks, can take from others: see pending.go.
 //  3. The client derives its keys from the password with PBKDF2 (the slow
 //     part, on the client) and sends POST /v1/login/finish {login_id,
 //     client_final}: a proof that it knows the password, covering both
