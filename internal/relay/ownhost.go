@@ -38,9 +38,9 @@ import (
 // network and broadcast addresses of IPv4 subnets: Go's UDP sockets may
 // broadcast), all of loopback and the unspecified addresses, and the
 // configured and advertised relay addresses and the listener addresses
-// (a public IP behind 1:1 NAT is on no interface). They are read at start
-// and again every ownRefreshEvery, so an address the host gains later is
-// covered within that time.
+// (a public IP behind 1:1 NAT is on no interface). They are read at start,
+// again on every rtnetlink address or route notification (Linux), and
+// every ownRefreshEvery in any case (other systems, a lost notification).
 
 // ownRefreshEvery is how often the host's interface addresses are listed.
 const ownRefreshEvery = 10 * time.Second
@@ -210,8 +210,9 @@ func (o *ownHost) refresh() error {
 	return nil
 }
 
-// run refreshes every interval until ctx is done.
-func (o *ownHost) run(ctx context.Context, every time.Duration, logf func(error)) {
+// run refreshes every interval, and whenever changed says the kernel's
+// addresses or routes changed (nil: never), until ctx is done.
+func (o *ownHost) run(ctx context.Context, every time.Duration, changed <-chan struct{}, logf func(error)) {
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
@@ -219,9 +220,21 @@ func (o *ownHost) run(ctx context.Context, every time.Duration, logf func(error)
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			if err := o.refresh(); err != nil {
-				logf(err)
-			}
+		case <-changed:
+		}
+		if err := o.refresh(); err != nil {
+			logf(err)
+		}
+	}
+}
+
+// notify signals changed after every notification w reads, until w is
+// closed. A burst arriving during a refresh costs one more refresh.
+func notify(w *ownWatch, changed chan<- struct{}) {
+	for w.wait() == nil {
+		select {
+		case changed <- struct{}{}:
+		default:
 		}
 	}
 }

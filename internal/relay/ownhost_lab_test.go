@@ -136,6 +136,78 @@ func TestOwnHostLab(t *testing.T) {
 	})
 }
 
+// TestOwnHostLocalRouteLab: a prefix the kernel delivers locally only
+// through its local routing table (AnyIP, "ip route add local
+// 198.51.100.0/24 dev lo": on no interface) is the relay's own host. A
+// UDP service bound in it, at a port outside and one inside the relay
+// range, gets nothing through the real turnrelay, whose -allow-peers
+// covers the prefix; two allocations on the relay still talk.
+func TestOwnHostLocalRouteLab(t *testing.T) {
+	netlab.Require(t)
+	if testing.Short() {
+		t.Skip("builds turnrelay")
+	}
+	bins, err := netlab.Build(t.TempDir(), "turnrelay")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lab := netlab.New(t)
+	host := lab.Server("relay", netlab.RelayAddr)
+	host.IP("route", "add", "local", "198.51.100.0/24", "dev", "lo")
+	clientNS := lab.Server("client", netip.MustParseAddr("203.0.113.50"))
+	var services []*net.UDPConn
+	if err := host.Do(func() error {
+		for _, port := range []int{53, 50500} {
+			c, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(198, 51, 100, 7), Port: port})
+			if err != nil {
+				return err
+			}
+			t.Cleanup(func() { c.Close() })
+			services = append(services, c)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	secretFile := filepath.Join(t.TempDir(), "secret")
+	if err := os.WriteFile(secretFile, testSecret, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	addr := netip.AddrPortFrom(netlab.RelayAddr, 3478)
+	p := host.Start("turnrelay", bins["turnrelay"], "-udp", addr.String(), "-tcp", addr.String(), "-tls", "",
+		"-metrics", "", "-public-ip", netlab.RelayAddr.String(), "-relay-ports", "50000-50999",
+		"-secret-file", secretFile, "-allow-peers", "198.51.100.0/24,203.0.113.0/24", "-log-level", "warn")
+	netlab.WaitTCP(t, host, p, addr)
+
+	a, b := labRawClient(t, clientNS, addr, "route-a"), labRawClient(t, clientNS, addr, "route-b")
+	for i, svc := range services {
+		target := addrOf(svc)
+		if code := a.permit(target); code != stun.CodeForbidden {
+			t.Errorf("CreatePermission %v: code %d, want 403", target, code)
+		}
+		if code := a.bind(0x4010+uint16(i), target); code != stun.CodeForbidden {
+			t.Errorf("ChannelBind %v: code %d, want 403", target, code)
+		}
+		a.sendIndication(target, []byte("send to "+target.String()))
+		a.sendChannel(0x4010+uint16(i), []byte("channel to "+target.String()))
+	}
+	if code := a.bind(0x4002, b.relayed); code != 0 {
+		t.Fatalf("ChannelBind to the other allocation %v: code %d", b.relayed, code)
+	}
+	if code := b.permit(a.relayed); code != 0 {
+		t.Fatalf("CreatePermission to the other allocation %v: code %d", a.relayed, code)
+	}
+	a.sendChannel(0x4002, []byte("to b"))
+	if _, _, got, err := b.receive(2 * time.Second); err != nil || string(got) != "to b" {
+		t.Fatalf("other allocation got %q (%v), want %q", got, err, "to b")
+	}
+	for _, svc := range services {
+		if got, from := peerReceives(svc, quiet); got != nil {
+			t.Errorf("service at %v in the local-route prefix got %q from %v", addrOf(svc), got, from)
+		}
+	}
+}
+
 // countingListener accepts and counts TCP connections until the test ends.
 type countingListener struct{ n chan struct{} }
 

@@ -109,7 +109,7 @@ func TestOwnHostRefresh(t *testing.T) {
 		}
 		ctx, cancel := context.WithCancel(t.Context())
 		defer cancel()
-		go o.run(ctx, ownRefreshEvery, func(err error) { t.Error(err) })
+		go o.run(ctx, ownRefreshEvery, nil, func(err error) { t.Error(err) })
 
 		gained, lost := netip.MustParseAddr("203.0.113.20"), netip.MustParseAddr("203.0.113.10")
 		ifs.set("203.0.113.20/32")
@@ -429,5 +429,36 @@ func TestListenerInRelayRange(t *testing.T) {
 	ok := Config{UDPAddr: "127.0.0.1:3478", TCPAddr: "127.0.0.1:0", Secret: testSecret}
 	if err := ok.Validate(); err != nil {
 		t.Errorf("listener 3478 below the default range: %v", err)
+	}
+}
+
+// TestOwnHostRoutes: a local route is a prefix, not only an address:
+// every address in it is the relay's own host, in every spelling.
+func TestOwnHostRoutes(t *testing.T) {
+	o := newOwnHost(50000, 50999, func() ([]net.Addr, error) { return nil, nil })
+	o.routes = func() ([]netip.Prefix, error) {
+		return []netip.Prefix{
+			netip.MustParsePrefix("127.0.0.0/8"),
+			netip.MustParsePrefix("198.51.100.0/24"),
+			netip.MustParsePrefix("::ffff:192.0.2.0/120"),
+			netip.MustParsePrefix("2001:db8:1::/48"),
+			netip.MustParsePrefix("203.0.113.9/32"),
+		}, nil
+	}
+	if err := o.refresh(); err != nil {
+		t.Fatal(err)
+	}
+	for addr, own := range map[string]bool{
+		"198.51.100.0": true, "198.51.100.255": true, "::ffff:198.51.100.7": true,
+		"64:ff9b::c633:6407": true, // NAT64 of 198.51.100.7
+		"192.0.2.77":         true, "2001:db8:1:ffff::1": true, "203.0.113.9": true,
+		"198.51.101.1": false, "192.0.3.1": false, "2001:db8:2::1": false, "203.0.113.10": false,
+	} {
+		if got := o.is(netip.MustParseAddr(addr)); got != own {
+			t.Errorf("is(%s) = %v, want %v", addr, got, own)
+		}
+	}
+	if got := o.set.Load().prefixes; len(got) != 3 {
+		t.Errorf("prefixes %v: want three (loopback answered before, /32 a single address)", got)
 	}
 }

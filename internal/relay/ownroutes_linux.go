@@ -4,9 +4,13 @@ package relay
 
 import (
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"net/netip"
+	"os"
 	"syscall"
+
+	"golang.org/x/sys/unix"
 )
 
 // localRoutes reads the kernel's local routing table (RT_TABLE_LOCAL):
@@ -64,3 +68,40 @@ func localRoute(m *syscall.NetlinkMessage) (netip.Prefix, bool) {
 	}
 	return netip.PrefixFrom(dst, dstLen), true
 }
+
+// ownWatchGroups are the rtnetlink notifications that may change what the
+// kernel delivers locally: addresses and routes, both families.
+const ownWatchGroups = unix.RTMGRP_IPV4_IFADDR | unix.RTMGRP_IPV6_IFADDR |
+	unix.RTMGRP_IPV4_ROUTE | unix.RTMGRP_IPV6_ROUTE
+
+// ownWatch is a netlink socket subscribed to address and route changes,
+// in the network namespace of the thread that opened it.
+type ownWatch struct{ f *os.File }
+
+func openOwnWatch() (*ownWatch, error) {
+	fd, err := unix.Socket(unix.AF_NETLINK, unix.SOCK_RAW|unix.SOCK_CLOEXEC|unix.SOCK_NONBLOCK, unix.NETLINK_ROUTE)
+	if err != nil {
+		return nil, fmt.Errorf("netlink socket: %w", err)
+	}
+	if err := unix.Bind(fd, &unix.SockaddrNetlink{Family: unix.AF_NETLINK, Groups: ownWatchGroups}); err != nil {
+		unix.Close(fd)
+		return nil, fmt.Errorf("netlink subscribe: %w", err)
+	}
+	// Non-blocking, so reads park in the runtime's netpoller and Close
+	// ends them.
+	return &ownWatch{f: os.NewFile(uintptr(fd), "netlink-route")}, nil
+}
+
+// wait returns when a notification (or several) arrived; an error once
+// closed. A lost notification (ENOBUFS when the socket overflowed) counts
+// as one: the caller reads everything again anyway.
+func (w *ownWatch) wait() error {
+	var buf [8192]byte
+	_, err := w.f.Read(buf[:])
+	if errors.Is(err, syscall.ENOBUFS) {
+		return nil
+	}
+	return err
+}
+
+func (w *ownWatch) close() error { return w.f.Close() }

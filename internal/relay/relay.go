@@ -73,7 +73,7 @@ type Relay struct {
 
 	// advertised are the relay addresses pion hands out (the host's own).
 	advertised []netip.Addr
-	stopOwn    context.CancelFunc // stops the own-host refresh loop
+	stopOwn    func() // stops the own-host refresh loop and its notifications
 	ownDone    chan struct{}
 
 	mu    sync.Mutex
@@ -162,14 +162,28 @@ func (r *Relay) ownFixed() []netip.Addr {
 	return out
 }
 
-// startOwnRefresh keeps the own-host addresses current until Close.
+// startOwnRefresh keeps the own-host addresses current until Close: on
+// the host's network, at every address or route change the kernel
+// announces; in any case every ownRefreshEvery.
 func (r *Relay) startOwnRefresh() {
 	ctx, cancel := context.WithCancel(context.Background())
 	r.stopOwn, r.ownDone = cancel, make(chan struct{})
-	go func() {
-		defer close(r.ownDone)
-		r.own.run(ctx, ownRefreshEvery, func(err error) { r.log.Warn("list the host's addresses", "err", err) })
-	}()
+	var changed chan struct{}
+	var wg sync.WaitGroup
+	if r.cfg.Net == nil {
+		w, err := openOwnWatch()
+		if err != nil {
+			r.log.Info("no address notifications: the host's addresses are read every 10 s", "err", err)
+		} else {
+			changed = make(chan struct{}, 1)
+			wg.Go(func() { notify(w, changed) })
+			r.stopOwn = func() { cancel(); w.close() }
+		}
+	}
+	wg.Go(func() {
+		r.own.run(ctx, ownRefreshEvery, changed, func(err error) { r.log.Warn("list the host's addresses", "err", err) })
+	})
+	go func() { wg.Wait(); close(r.ownDone) }()
 }
 
 func (r *Relay) initMetrics(reg prometheus.Registerer) error {
