@@ -37,7 +37,7 @@ const (
 	EventIDBlocked      EventKind = "id-blocked"    // this failure blocked the ID
 	EventIPRefused      EventKind = "ip-refused"
 	EventThrottled      EventKind = "throttled"
-	EventStartsLimited  EventKind = "starts-limited" // a source (or its network) started logins too fast; once per run of refusals
+	EventStartsLimited  EventKind = "starts-limited" // a source (or its network) started logins too fast; once until its limit is full again
 	EventUnlocked       EventKind = "unlocked"
 	EventPasswordSet    EventKind = "password-set"
 	EventDisabled       EventKind = "disabled"

@@ -53,7 +53,8 @@ func newStartLimit() *startLimit {
 
 // allow takes one start from src at now. When it refuses, it says how long
 // until the start would be allowed and whether this is the first refusal
-// since that bucket last allowed one (worth one event, not thousands).
+// since that bucket was last full (worth one event per flood, not one per
+// start nor one per refill).
 func (l *startLimit) allow(src netip.Addr, now time.Time) (ok bool, retry time.Duration, first bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -74,7 +75,7 @@ func (l *startLimit) allow(src netip.Addr, now time.Time) (ok bool, retry time.D
 type bucket struct {
 	lim      *rate.Limiter
 	every    time.Duration
-	refusing bool // refused since it last allowed
+	refusing bool // refused since it was last full
 }
 
 // refuse reports how long until bucket has a token (0: it has one now),
@@ -90,8 +91,10 @@ func (b *bucket) refuse(now time.Time) (time.Duration, bool) {
 }
 
 func (b *bucket) take(now time.Time) {
+	if b.lim.TokensAt(now) >= float64(b.lim.Burst()) {
+		b.refusing = false
+	}
 	b.lim.AllowN(now, 1)
-	b.refusing = false
 }
 
 // buckets is a bounded set of buckets by key. A full bucket behaves as a

@@ -114,6 +114,9 @@ func TestLoginStartRateLimit(t *testing.T) {
 			if n, _ := s.startsAllowed(tc.source, 1000); n != tc.refillStarts {
 				t.Fatalf("%v later, %d starts allowed, want %d", tc.refill, n, tc.refillStarts)
 			}
+			if n := e.countEvents(EventStartsLimited) - before; n != 1 {
+				t.Fatalf("%d starts-limited events for a flood that went on after a refill, want 1", n)
+			}
 			e.clock.Add(time.Minute) // full again, for the next case's other sources
 		})
 	}
