@@ -125,6 +125,9 @@ func resolveFetch(path, home string) (*source, error) {
 		return nil, err
 	}
 	if s.err == nil {
+		if resolvedHook != nil {
+			resolvedHook(s.path)
+		}
 		if s.f, s.size, s.err = openResolved(s.path); s.err != nil {
 			s.size = -1
 		}
@@ -132,6 +135,10 @@ func resolveFetch(path, home string) (*source, error) {
 	s.outside, s.hidden = placeOf(s.path, home)
 	return s, nil
 }
+
+// resolvedHook, if set (tests), runs between a path's resolution and its
+// opening.
+var resolvedHook func(path string)
 
 // absFetch makes a checked path absolute: "~", "~/x" and relative paths
 // start at home.

@@ -8,27 +8,27 @@ import (
 )
 
 // openNoFollow opens path read-only refusing a symbolic link anywhere in
-// it (openat2 RESOLVE_NO_SYMLINKS), falling back to refusing one in the last
-// element on kernels without openat2. A FIFO put in a file's place does not
-// block the open (O_NONBLOCK, cleared once open: the caller refuses
-// anything but a regular file).
+// it: openat2 RESOLVE_NO_SYMLINKS, or, on kernels older than 5.6 and where
+// a seccomp filter refuses openat2 (EPERM in older container runtimes), a
+// walk that opens one element at a time (openWalk; folders with O_PATH, so
+// a folder that may be searched but not listed still works). A FIFO put
+// in a file's place does not block the open (O_NONBLOCK, cleared once
+// open: the caller refuses anything but a regular file).
 func openNoFollow(path string) (*os.File, error) {
 	const flags = unix.O_RDONLY | unix.O_CLOEXEC | unix.O_NOFOLLOW | unix.O_NONBLOCK
 	how := unix.OpenHow{Flags: flags, Resolve: unix.RESOLVE_NO_SYMLINKS}
-	fd, err := unix.Openat2(unix.AT_FDCWD, path, &how)
-	if err == unix.ENOSYS {
-		fd, err = unix.Open(path, flags, 0)
+	fd, err := -1, error(unix.ENOSYS)
+	if !forceWalk {
+		fd, err = unix.Openat2(unix.AT_FDCWD, path, &how)
 	}
-	if err == nil {
-		if err = unix.SetNonblock(fd, false); err != nil {
-			unix.Close(fd)
-		}
+	if err == unix.ENOSYS || err == unix.EPERM {
+		fd, err = openWalk(path, flags, unix.O_PATH)
 	}
-	if err != nil {
-		return nil, &os.PathError{Op: "open", Path: path, Err: err}
-	}
-	return os.NewFile(uintptr(fd), path), nil
+	return newFile(path, fd, err)
 }
+
+// forceWalk makes openNoFollow act as on a kernel without openat2 (tests).
+var forceWalk bool
 
 const oNoFollow = unix.O_NOFOLLOW
 
