@@ -33,10 +33,12 @@ func TestRelayRefusesEndedSession(t *testing.T) {
 	relayUDP := "127.0.0.1:" + freeUDPPort(t)
 	_, summary := serveOn(t, b, addr, data, "-turn-url", "turn:"+relayUDP+"?transport=udp")
 	url, ca := "https://"+addr, filepath.Join(data, "cert.pem")
-	// The echo peer is on loopback, the relay's own host: at a port of
-	// its relay range.
+	// The echo peer is on loopback, the relay's own host, where the relay
+	// reaches only its own allocations: the echo is one, of a third
+	// session. The relay ports leave out the listener's, which the
+	// kernel took from its ephemeral range (32768 and up).
 	relay := start(t, b["turnrelay"], nil, "-udp", relayUDP, "-tcp", "", "-tls", "", "-metrics", "",
-		"-secret-file", filepath.Join(data, "turn-secret"), "-relay-ports", "1024-65535", "-allow-peers", "127.0.0.1/32",
+		"-secret-file", filepath.Join(data, "turn-secret"), "-relay-ports", "20000-29999", "-allow-peers", "127.0.0.1/32",
 		"-block-feed", url, "-block-feed-ca", ca, "-block-feed-every", "200ms")
 	waitOutput(t, relay, "session feed in force")
 
@@ -62,7 +64,8 @@ func TestRelayRefusesEndedSession(t *testing.T) {
 	}
 	endingCred, endingAgent := session()
 	liveCred, _ := session()
-	echo := udpEcho(t)
+	echoCred, _ := session()
+	echo := turnEcho(t, relayUDP, echoCred)
 	ending, err := turnAllocate(t, relayUDP, endingCred)
 	if err != nil {
 		t.Fatalf("allocate with a live session's credential: %v", err)
@@ -166,11 +169,30 @@ func relaysTo(relayed net.PacketConn, echo net.Addr) bool {
 	return false
 }
 
-// udpEcho is a UDP echo server on loopback.
-func udpEcho(t *testing.T) net.Addr {
+// turnEcho is a UDP echo on an allocation on the relay at server,
+// made with cred: on loopback, the relay's own host, the relay reaches
+// its own allocations only.
+func turnEcho(t *testing.T, server string, cred proto.ICEServer) net.Addr {
 	t.Helper()
 	pc, err := net.ListenPacket("udp4", "127.0.0.1:0")
 	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := turn.NewClient(&turn.ClientConfig{STUNServerAddr: server, TURNServerAddr: server, Conn: pc,
+		Username: cred.Username, Password: cred.Credential, Realm: "tandem", RTO: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close(); pc.Close() })
+	if err := c.Listen(); err != nil {
+		t.Fatal(err)
+	}
+	relayed, err := c.Allocate()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A permission for loopback lets the other allocations' datagrams in.
+	if err := c.CreatePermission(relayed.LocalAddr()); err != nil {
 		t.Fatal(err)
 	}
 	done := make(chan struct{})
@@ -178,13 +200,13 @@ func udpEcho(t *testing.T) net.Addr {
 		defer close(done)
 		buf := make([]byte, 1500)
 		for {
-			n, from, err := pc.ReadFrom(buf)
+			n, from, err := relayed.ReadFrom(buf)
 			if err != nil {
 				return
 			}
-			pc.WriteTo(buf[:n], from)
+			relayed.WriteTo(buf[:n], from)
 		}
 	}()
-	t.Cleanup(func() { pc.Close(); <-done })
-	return pc.LocalAddr()
+	t.Cleanup(func() { relayed.Close(); <-done })
+	return relayed.LocalAddr()
 }

@@ -52,7 +52,7 @@ func TestSessionEndRevokesCredential(t *testing.T) {
 				}
 			}
 			ctx := ctxT(t)
-			echo := echoPeer(t)
+			echo := echoPeer(t, r)
 			ending, endingAgent := openJoined(t, f)
 			live, _ := openJoined(t, f)
 			poll()
@@ -124,7 +124,7 @@ func TestUnjoinedSessionRevokedJoinedKept(t *testing.T) {
 }
 
 // testRelay is a standalone relay on loopback that may relay to
-// loopback peers (on its own host: so at ports of its relay range).
+// loopback peers (on its own host: so to its own allocations only).
 func testRelay(t *testing.T) *relay.Relay {
 	t.Helper()
 	r, err := relay.New(relay.Config{UDPAddr: "127.0.0.1:0", Secret: testSecret, RelayPortMin: 1024, RelayPortMax: 65535,
@@ -239,11 +239,18 @@ func (a *allocation) refresh(t *testing.T) stun.ErrorCode {
 	return stun.CodeUnauthorized
 }
 
-// echoPeer is a UDP echo server on loopback.
-func echoPeer(t *testing.T) net.Addr {
+// echoPeer is a UDP echo on loopback, the relay's own host, where the
+// relay reaches only its live relayed sockets: so the echo is an
+// allocation on r, of a session of its own that stays live.
+func echoPeer(t *testing.T, r *relay.Relay) net.Addr {
 	t.Helper()
-	pc, err := net.ListenPacket("udp4", "127.0.0.1:0")
+	cred, err := turncred.Issue(testSecret, "echo", time.Now().Add(time.Hour))
 	if err != nil {
+		t.Fatal(err)
+	}
+	a := allocateWith(t, r, proto.ICEServer{Username: cred.Username, Credential: cred.Password})
+	// A permission for loopback lets the other allocations' datagrams in.
+	if err := a.client.CreatePermission(a.conn.LocalAddr()); err != nil {
 		t.Fatal(err)
 	}
 	done := make(chan struct{})
@@ -251,15 +258,15 @@ func echoPeer(t *testing.T) net.Addr {
 		defer close(done)
 		buf := make([]byte, 1500)
 		for {
-			n, from, err := pc.ReadFrom(buf)
+			n, from, err := a.conn.ReadFrom(buf)
 			if err != nil {
 				return
 			}
-			pc.WriteTo(buf[:n], from)
+			a.conn.WriteTo(buf[:n], from)
 		}
 	}()
-	t.Cleanup(func() { pc.Close(); <-done })
-	return pc.LocalAddr()
+	t.Cleanup(func() { a.conn.Close(); <-done })
+	return a.conn.LocalAddr()
 }
 
 // TestEmbeddedRelayAfterRestart: the embedded relay, which restarts with
