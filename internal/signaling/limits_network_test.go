@@ -3,6 +3,7 @@ package signaling
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"net/http"
 	"net/netip"
 	"sync"
@@ -255,5 +256,53 @@ func TestDeskWebSocketsAdmitted(t *testing.T) {
 	}
 	if total, _ := f.srv.sockets.counts(); total != 5 {
 		t.Errorf("the server counts %d WebSockets, want the 5 chat sockets", total)
+	}
+}
+
+// TestSourceLimitsNoLeak drives admissions, hellos, evictions and
+// releases in random order (an evicted connection's handler releases its
+// slot too, as serveWS's would when its socket closes): the total never
+// passes its bound, and once every connection has ended nothing is held.
+func TestSourceLimitsNoLeak(t *testing.T) {
+	l := newSourceLimits(connCaps{source: 3, site: 5, network: 8, total: 20}, noRate, noBurst)
+	rng := rand.New(rand.NewPCG(1, 2))
+	var live []*slot
+	var closers []*closer
+	for range 20000 {
+		switch op := rng.IntN(4); {
+		case op < 2:
+			a := v6(uint16(rng.IntN(6)), byte(rng.IntN(3)), byte(rng.IntN(3)))
+			if rng.IntN(2) == 0 {
+				a = netip.AddrFrom4([4]byte{198, 51, byte(rng.IntN(6)), byte(rng.IntN(4))})
+			}
+			if s, refused, _ := l.admit(a, t0); refused == "" {
+				c := &closer{}
+				s.attach(c)
+				live, closers = append(live, s), append(closers, c)
+			}
+		case op == 2 && len(live) > 0:
+			live[rng.IntN(len(live))].establish()
+		case len(live) > 0:
+			i := rng.IntN(len(live))
+			live[i].release()
+			live = append(live[:i], live[i+1:]...)
+		}
+		if total, _ := l.counts(); total > 20 {
+			t.Fatalf("%d held, bound 20", total)
+		}
+	}
+	evicted := 0
+	for _, c := range closers {
+		evicted += c.n
+	}
+	if evicted == 0 {
+		t.Fatal("no connection was ever evicted: the test tries nothing")
+	}
+	t.Logf("%d admitted, %d evicted", len(closers), evicted)
+	for _, s := range live {
+		s.release() // evicted ones included: their handlers end too
+	}
+	if total, keys := l.counts(); total != 0 || keys != 0 || len(l.pending) != 0 {
+		t.Errorf("after every release: %d held under %d keys, %d pending lists", total, keys, len(l.pending))
 	}
 }
