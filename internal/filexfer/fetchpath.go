@@ -100,7 +100,9 @@ func (s *source) close() {
 // resolveFetch turns a requested path into the source to ask about. Its
 // error (ErrBadName) refuses the request before anyone is asked: a path
 // CheckFetchPath refuses, or one whose real location has a name that
-// would be refused on arrival or could mislead. A file that cannot be
+// would be refused on arrival or could mislead; so does ErrUnavailable for
+// a path in a folder that mounts network shares on demand (checkOnDemand),
+// since resolving it would reach the network. A file that cannot be
 // opened (missing, a folder, unreadable) is not refused here but in
 // source.err, after the question: refusing at once would tell the asker
 // which files exist without their owner seeing anything.
@@ -110,6 +112,9 @@ func resolveFetch(path, home string) (*source, error) {
 	}
 	abs, err := absFetch(path, home)
 	if err != nil {
+		return nil, err
+	}
+	if err := checkOnDemand(abs); err != nil {
 		return nil, err
 	}
 	s := &source{path: abs, size: -1}
