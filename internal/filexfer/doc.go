@@ -27,9 +27,12 @@
 //     with the final name. A mismatch removes the partial and answers Abort.
 //   - Request: the requester sends Request(path): a full path, or one from
 //     the serving user's home folder. Both sides refuse a path with a ".."
-//     element or a character that would hide part of it (CheckFetchPath).
-//     The serving side resolves the path (home folder, links), opens the
-//     regular file there without following any link, and asks Decide about
+//     element, a character that would hide part of it, or what Windows reads
+//     as a share, device or stream (CheckFetchPath); the serving side also
+//     refuses a path inside an autofs mount point on Linux, so that nothing
+//     but its own disks is looked at before asking. It resolves the path
+//     (home folder, links), opens the regular file there without following
+//     any link (openat2, else folder by folder), and asks Decide about
 //     that file: Ask.Path is what would be read. On consent it continues as
 //     an Offer from the descriptor it opened; the requester accepts it
 //     without asking (it asked for it) but with the same name, size and
