@@ -103,12 +103,13 @@ type sourceLimits struct {
 	held    map[netip.Prefix]int        // per source, site and network
 	total   int                         // connections held
 	pending map[netip.Prefix]*list.List // per network: slots not yet established, oldest first (caps.total > 0)
+	busiest *busiest                    // the networks in pending by their held counts
 }
 
 func newSourceLimits(caps connCaps, perSecond float64, burst int) *sourceLimits {
 	every := time.Duration(float64(time.Second) / perSecond)
 	return &sourceLimits{caps: caps, rates: newThrottle(every, burst),
-		held: map[netip.Prefix]int{}, pending: map[netip.Prefix]*list.List{}}
+		held: map[netip.Prefix]int{}, pending: map[netip.Prefix]*list.List{}, busiest: newBusiest()}
 }
 
 // keysOf is addr's keys with their caps: source, site (IPv6 only) and
@@ -156,12 +157,14 @@ func (l *sourceLimits) admit(addr netip.Addr, now time.Time) (_ *slot, refused s
 
 func (l *sourceLimits) holdLocked(keys []netip.Prefix) *slot {
 	s := &slot{l: l, keys: keys}
+	network := keys[len(keys)-1]
+	l.unindexLocked(network)
+	defer l.indexLocked(network)
 	for _, k := range keys {
 		l.held[k]++
 	}
 	l.total++
 	if l.caps.total > 0 {
-		network := keys[len(keys)-1]
 		if l.pending[network] == nil {
 			l.pending[network] = list.New()
 		}
@@ -172,21 +175,28 @@ func (l *sourceLimits) holdLocked(keys []netip.Prefix) *slot {
 
 // victimLocked is the oldest slot not yet established of the network
 // holding the most connections, if that network holds at least two more
-// than network does (so two networks do not take turns); nil if none. It
-// looks at every network with such a slot, only when the server is full;
-// a slot leaves that list at its hello, within helloTimeout.
+// than network does (so two networks do not take turns); nil if none.
 func (l *sourceLimits) victimLocked(network netip.Prefix) *slot {
-	var from *list.List
-	most := l.held[network] + 1
-	for n, pend := range l.pending {
-		if n != network && l.held[n] > most {
-			from, most = pend, l.held[n]
-		}
-	}
-	if from == nil {
+	n, held := l.busiest.most()
+	if held <= l.held[network]+1 {
 		return nil
 	}
-	return from.Front().Value.(*slot)
+	return l.pending[n].Front().Value.(*slot)
+}
+
+// indexLocked and unindexLocked keep network in busiest while it has a
+// slot in pending; call unindexLocked before its counts change and
+// indexLocked after.
+func (l *sourceLimits) indexLocked(network netip.Prefix) {
+	if l.pending[network] != nil {
+		l.busiest.add(network, l.held[network])
+	}
+}
+
+func (l *sourceLimits) unindexLocked(network netip.Prefix) {
+	if l.pending[network] != nil {
+		l.busiest.remove(network, l.held[network])
+	}
 }
 
 // releaseLocked gives s's counts back, once.
@@ -195,6 +205,9 @@ func (l *sourceLimits) releaseLocked(s *slot) {
 		return
 	}
 	s.released = true
+	network := s.keys[len(s.keys)-1]
+	l.unindexLocked(network)
+	defer l.indexLocked(network)
 	for _, k := range s.keys {
 		if l.held[k]--; l.held[k] <= 0 {
 			delete(l.held, k)
@@ -246,6 +259,9 @@ func (s *slot) release() {
 func (s *slot) establish() {
 	s.l.mu.Lock()
 	defer s.l.mu.Unlock()
+	network := s.keys[len(s.keys)-1]
+	s.l.unindexLocked(network)
+	defer s.l.indexLocked(network)
 	s.l.dropPendingLocked(s)
 }
 
