@@ -7,8 +7,8 @@
 // signaling server issues from the same shared secret; the secret is read
 // from a file or the TURN_SECRET environment variable, never from the
 // command line. The relay refuses to relay to loopback, private, link-local
-// and other internal addresses, and to its own host outside its relay
-// ports (see internal/relay), and caps allocations per credential and in
+// and other internal addresses, and to its own host anywhere but its own
+// live allocations (see internal/relay), and caps allocations per credential and in
 // total. TCP allocations (RFC 6062) are off unless -tcp-allocations. All of the logic lives in internal/relay;
 // this file only turns flags into a relay.Config and runs it until SIGINT
 // or SIGTERM.
@@ -45,8 +45,8 @@ It speaks TURN over UDP and TCP (-udp, -tcp) and TURN over TLS (-tls, needs
 issued by the signaling server from a shared secret, which turnrelay reads
 from -secret-file or the TURN_SECRET environment variable. Peers in loopback,
 private, link-local and other internal ranges are refused unless listed in
--allow-peers; the relay's own host is reached only on its -relay-ports, whatever
--allow-peers says. TCP allocations (RFC 6062), which WebRTC never uses, are off
+-allow-peers; the relay's own host is reached only at its own live allocations,
+whatever -allow-peers says. TCP allocations (RFC 6062), which WebRTC never uses, are off
 unless -tcp-allocations. With -block-feed it also refuses allocations to the
 customer addresses the signaling server's administrators and operators block,
 and the credentials of sessions that have ended, closing their allocations.
