@@ -5,9 +5,11 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -19,6 +21,7 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/tandem-remote/tandem/internal/certs"
+	"github.com/tandem-remote/tandem/internal/netlab"
 	"github.com/tandem-remote/tandem/internal/proto"
 	"github.com/tandem-remote/tandem/internal/sigclient"
 )
@@ -252,4 +255,104 @@ func scrape(t *testing.T, addr, name string) float64 {
 		t.Fatalf("%s: %v", name, err)
 	}
 	return v
+}
+
+// TestOneSubscriberCannotFill runs the real signaling binary in a network
+// namespace with -max-conns 320 and 10 WebSockets per source. One home's
+// IPv6 /56 dials two silent WebSockets from each of its 256 /64s: 512,
+// more than the server holds, which one source bound alone would let it
+// keep (the review's finding). The /56 is held to its share (320/32 =
+// 10), and a customer from another /48 gets its WebSocket and an answer
+// to its join.
+func TestOneSubscriberCannotFill(t *testing.T) {
+	netlab.Require(t)
+	b := binaries(t)
+	sources := make([]string, 256)
+	for i := range sources {
+		sources[i] = fmt.Sprintf("2001:db8:56:%x::1", 0x100+i) // 2001:db8:56:100::/56
+	}
+	const quiet = "2001:db8:57::1"
+	ns := floodNamespace(t, fmt.Sprintf("tdm56%03d", os.Getpid()%1000), append(sources, quiet))
+	data := t.TempDir()
+	sig := ns.Start("signaling", b["signaling"], "-addr", "[::]:8443", "-data", data, "-relay=false",
+		"-metrics-addr", "127.0.0.1:9640", "-max-conns", "320", "-max-conns-per-source", "10",
+		"-new-conns-per-source", "100000", "-new-conns-burst", "100000")
+	waitInNS(t, ns, sig, "[::1]:8443")
+	roots, err := certs.Pool(filepath.Join(data, "cert.pem"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const url = "https://[::1]:8443"
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	var mu sync.Mutex
+	seen := map[int]int{}
+	work := make(chan string)
+	var wg sync.WaitGroup
+	for range 32 {
+		wg.Go(func() {
+			for src := range work {
+				c, resp, err := dialWSInNS(ctx, ns, url, roots, src)
+				mu.Lock()
+				switch {
+				case err == nil:
+					seen[http.StatusSwitchingProtocols]++
+					t.Cleanup(func() { c.CloseNow() })
+				case resp != nil:
+					seen[resp.StatusCode]++
+				default:
+					seen[0]++
+				}
+				mu.Unlock()
+			}
+		})
+	}
+	for _, src := range sources {
+		work <- src
+		work <- src
+	}
+	close(work)
+	wg.Wait()
+	t.Logf("the /56's 512 WebSockets: %v", seen)
+	// Silent ones are dropped after 10 s and their slots taken again, so
+	// a slow run may see a few more than 10 opened; never the 320 the
+	// server holds.
+	opened, refused := seen[http.StatusSwitchingProtocols], seen[http.StatusTooManyRequests]+seen[0]
+	if opened < 10 || opened >= 100 || opened+refused != 512 {
+		t.Errorf("one /56 dialling 512 WebSockets: %v, want about 10 opened (its share) and the rest refused "+
+			"(429, or closed before TLS: 0)", seen)
+	}
+	c, resp, err := dialWSInNS(ctx, ns, url, roots, quiet)
+	if err != nil {
+		t.Fatalf("a customer from another /48 while one /56 dials 512: %v (%s)", err, statusText(resp))
+	}
+	defer c.CloseNow()
+	join, _ := proto.Encode(proto.TypeJoin, proto.Join{Code: "000000000"})
+	if err := c.Write(ctx, websocket.MessageText, join); err != nil {
+		t.Fatal(err)
+	}
+	_, msg, err := c.Read(ctx)
+	if env, derr := proto.Decode(msg); err != nil || derr != nil || env.Type != proto.TypeError {
+		t.Fatalf("the customer's join: %s, %v, want an error message", msg, err)
+	}
+}
+
+// dialWSInNS opens a WebSocket to url's /v1/ws from the address from
+// inside ns.
+func dialWSInNS(ctx context.Context, ns *netlab.NS, url string, roots *x509.CertPool, from string) (*websocket.Conn, *http.Response, error) {
+	d := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(from)}}
+	dial := func(ctx context.Context, network, addr string) (c net.Conn, err error) {
+		err = ns.Do(func() error { c, err = d.DialContext(ctx, network, addr); return err })
+		return c, err
+	}
+	client := &http.Client{Transport: &http.Transport{DialContext: dial, TLSClientConfig: &tls.Config{RootCAs: roots}}}
+	wsURL, _ := sigclient.WSURL(url)
+	return websocket.Dial(ctx, wsURL, &websocket.DialOptions{HTTPClient: client})
+}
+
+func statusText(resp *http.Response) string {
+	if resp == nil {
+		return "no response"
+	}
+	return resp.Status
 }
