@@ -7,16 +7,9 @@
 // The signaling server serves GET /v1/relay/blocks (Handler): the active
 // blocks' address prefixes and when each ends, nothing else (no reason,
 // no author: a relay needs only addresses). A relay proves it holds the
-// TURN REST shared secret that signaling and relays already share:
-//
-//	Authorization: Tandem-Relay <unix seconds>:<hex HMAC-SHA256(k, "GET /v1/relay/blocks\n" + unix seconds)>
-//	k = HMAC-SHA256(secret, "tandem relay block feed v1")
-//
-// The derived key keeps the feed's MAC apart from TURN REST passwords
-// made from the same secret; the server accepts a timestamp within
-// MaxSkew of its clock. A replayed request only reads the list again.
-// The session feed (package sessionfeed) takes the same proof over its
-// own path (AuthorizationFor, CheckAuthorization).
+// TURN REST shared secret that signaling and relays already share, with
+// a MAC over this feed's path (package relayfeed, which the session feed,
+// package sessionfeed, shares).
 //
 // The relay's Feed polls every Every (30 s by default) and answers
 // Blocked from the last list it got, honouring each block's end by its

@@ -2,11 +2,11 @@ package blockfeed
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"log/slog"
 	"net/http"
 	"time"
+
+	"github.com/tandem-remote/tandem/internal/relayfeed"
 )
 
 // HandlerConfig configures Handler.
@@ -21,41 +21,14 @@ type HandlerConfig struct {
 // without proof, 503 when the list cannot be read (a relay then keeps its
 // last list).
 func Handler(c HandlerConfig) http.Handler {
-	if c.Now == nil {
-		c.Now = time.Now
-	}
-	if c.Logger == nil {
-		c.Logger = slog.New(slog.DiscardHandler)
-	}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Cache-Control", "no-store")
-		if err := checkAuthorization(c.Secret, r.Header.Get("Authorization"), c.Now()); err != nil {
-			c.Logger.Info("block feed: request refused", "from", r.RemoteAddr, "err", err)
-			w.Header().Set("WWW-Authenticate", "Tandem-Relay")
-			http.Error(w, UnauthorizedText(err), http.StatusUnauthorized)
-			return
-		}
-		bs, err := c.List(r.Context())
-		if err != nil {
-			c.Logger.Error("block feed: list blocks", "err", err)
-			http.Error(w, "the server cannot read its blocks now; keep the last list and retry", http.StatusServiceUnavailable)
-			return
-		}
-		if bs == nil {
-			bs = []Block{}
-		}
-		w.Header().Set("Content-Type", "application/json")
-		json.NewEncoder(w).Encode(List{Blocks: bs})
-	})
-}
-
-// UnauthorizedText is the 401 body for a CheckAuthorization error: it
-// says what to fix, without saying which part was wrong beyond the clock
-// (which a relay's operator can check and no attacker learns anything
-// from).
-func UnauthorizedText(err error) string {
-	if errors.Is(err, errUnauthorized) && err != errUnauthorized {
-		return err.Error()
-	}
-	return "relay feed: not authorized (the relay's TURN secret must be the signaling server's)"
+	return relayfeed.Handler(relayfeed.HandlerConfig{Name: "block feed", Path: Path,
+		Secret: c.Secret, Now: c.Now, Logger: c.Logger,
+		Unavailable: "the server cannot read its blocks now; keep the last list and retry",
+		Answer: func(r *http.Request) (any, error) {
+			bs, err := c.List(r.Context())
+			if bs == nil {
+				bs = []Block{}
+			}
+			return List{Blocks: bs}, err
+		}})
 }

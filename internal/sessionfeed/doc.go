@@ -13,7 +13,8 @@
 // process, is told directly when a session ends.
 //
 // A relay proves it holds the TURN REST shared secret as for the block
-// feed (package blockfeed), with a MAC over this feed's own path:
+// feed (package blockfeed), with a MAC over this feed's own path (package
+// relayfeed, which also polls for the relay):
 //
 //	Authorization: Tandem-Relay <unix seconds>:<hex HMAC-SHA256(k, "GET /v1/relay/ended\n" + unix seconds)>
 //

@@ -3,20 +3,14 @@ package sessionfeed
 import (
 	"context"
 	"errors"
-	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
-	"strings"
 	"sync"
 	"time"
 
-	"github.com/tandem-remote/tandem/internal/blockfeed"
+	"github.com/tandem-remote/tandem/internal/relayfeed"
 )
-
-// maxBody bounds a feed response (maxEnded ends of about 90 bytes).
-const maxBody = 16 << 20
 
 // Config configures a Feed.
 type Config struct {
@@ -35,123 +29,55 @@ type Config struct {
 
 // Feed polls a signaling server's ended sessions for a relay.
 type Feed struct {
-	cfg Config
-	url string
+	poll *relayfeed.Poller
+	end  func(End)
 
-	mu      sync.Mutex
-	cursor  string    // of the last answer ("" before the first)
-	fetched time.Time // when the last answer arrived (zero: never)
-	lastErr error
+	mu     sync.Mutex
+	cursor string // of the last good answer ("" before the first)
 }
 
 // New checks c and returns a Feed that has polled nothing yet: call Run.
 func New(c Config) (*Feed, error) {
-	u, err := url.Parse(c.URL)
-	if err != nil || u.Scheme != "https" || u.Host == "" {
-		return nil, fmt.Errorf("session feed URL %q: want the signaling server's https://HOST[:PORT]", c.URL)
-	}
-	if len(c.Secret) == 0 {
-		return nil, errors.New("session feed: no TURN secret")
+	p, err := relayfeed.NewPoller(relayfeed.PollerConfig{Name: "session feed", URL: c.URL, Path: Path,
+		Secret: c.Secret, Client: c.Client, Every: c.Every, Now: c.Now, Logger: c.Logger,
+		Outage:  "session feed unavailable: credentials of sessions that end meanwhile work until it answers",
+		Counted: "ended"})
+	if err != nil {
+		return nil, err
 	}
 	if c.End == nil {
 		return nil, errors.New("session feed: nothing to tell of ends")
 	}
-	if c.Client == nil {
-		c.Client = &http.Client{Timeout: 10 * time.Second}
-	}
-	if c.Every <= 0 {
-		c.Every = blockfeed.DefaultEvery
-	}
-	if c.Now == nil {
-		c.Now = time.Now
-	}
-	if c.Logger == nil {
-		c.Logger = slog.New(slog.DiscardHandler)
-	}
-	u.Path = strings.TrimSuffix(u.Path, "/") + Path
-	return &Feed{cfg: c, url: u.String()}, nil
+	return &Feed{poll: p, end: c.End}, nil
 }
 
 // Run polls every Every until ctx ends.
-func (f *Feed) Run(ctx context.Context) {
-	t := time.NewTicker(f.cfg.Every)
-	defer t.Stop()
-	for {
-		f.Refresh(ctx)
-		select {
-		case <-t.C:
-		case <-ctx.Done():
-			return
-		}
-	}
-}
+func (f *Feed) Run(ctx context.Context) { f.poll.Run(ctx, f.Refresh) }
 
 // Refresh asks for the ends after the last answer's cursor once and
 // hands them to Config.End.
 func (f *Feed) Refresh(ctx context.Context) error {
 	f.mu.Lock()
-	cursor := f.cursor
+	var q url.Values
+	if f.cursor != "" {
+		q = url.Values{"after": {f.cursor}}
+	}
 	f.mu.Unlock()
-	l, err := f.fetch(ctx, cursor)
-	if err != nil {
-		f.failed(ctx, err)
-		return err
-	}
-	for _, e := range l.Ended {
-		f.cfg.End(e)
-	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if f.lastErr != nil || f.fetched.IsZero() {
-		f.cfg.Logger.Info("session feed in force", "ended", len(l.Ended))
-	}
-	f.cursor, f.fetched, f.lastErr = l.Cursor, f.cfg.Now(), nil
-	return nil
-}
-
-// failed logs a new kind of failure once.
-func (f *Feed) failed(ctx context.Context, err error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if ctx.Err() == nil && (f.lastErr == nil || f.lastErr.Error() != err.Error()) {
-		f.cfg.Logger.Warn("session feed unavailable: credentials of sessions that end meanwhile work until it answers",
-			"err", err, "last_answer", f.fetched)
-	}
-	f.lastErr = err
-}
-
-func (f *Feed) fetch(ctx context.Context, cursor string) (List, error) {
-	u := f.url
-	if cursor != "" {
-		u += "?after=" + url.QueryEscape(cursor)
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
-	if err != nil {
-		return List{}, err
-	}
-	req.Header.Set("Authorization", blockfeed.AuthorizationFor(f.cfg.Secret, Path, f.cfg.Now()))
-	resp, err := f.cfg.Client.Do(req)
-	if err != nil {
-		return List{}, err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
-	if err != nil {
-		return List{}, err
-	}
-	if resp.StatusCode != http.StatusOK {
-		return List{}, fmt.Errorf("%s: %s: %s", f.url, resp.Status, strings.TrimSpace(string(b[:min(len(b), 300)])))
-	}
-	if len(b) > maxBody {
-		return List{}, fmt.Errorf("%s: response over %d bytes", f.url, maxBody)
-	}
-	return parseList(b)
+	return f.poll.Poll(ctx, q, func(b []byte) (int, error) {
+		l, err := parseList(b)
+		if err != nil {
+			return 0, err
+		}
+		for _, e := range l.Ended {
+			f.end(e)
+		}
+		f.mu.Lock()
+		f.cursor = l.Cursor
+		f.mu.Unlock()
+		return len(l.Ended), nil
+	})
 }
 
 // Status says when the last answer arrived (zero: none yet) and the last
 // poll's error (nil: it worked).
-func (f *Feed) Status() (fetched time.Time, err error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.fetched, f.lastErr
-}
+func (f *Feed) Status() (fetched time.Time, err error) { return f.poll.Status() }

@@ -3,7 +3,6 @@ package sessionfeed
 import (
 	"context"
 	"errors"
-	"net/http"
 	"net/http/httptest"
 	"slices"
 	"strconv"
@@ -12,22 +11,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tandem-remote/tandem/internal/blockfeed"
+	"github.com/tandem-remote/tandem/internal/relayfeed/relayfeedtest"
 )
 
-var (
-	secret = []byte("0123456789abcdef0123456789abcdef-test")
-	t0     = time.Date(2026, 12, 6, 9, 0, 0, 0, time.UTC)
-)
-
-// clock is a settable time for both ends.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
-func (c *clock) add(d time.Duration) { c.mu.Lock(); c.now = c.now.Add(d); c.mu.Unlock() }
+var t0 = time.Date(2026, 12, 6, 9, 0, 0, 0, time.UTC)
 
 // failing is a Book that cannot be read.
 type failing struct{ Book }
@@ -61,14 +48,14 @@ func end(t *testing.T, b Book, session string, until time.Time) {
 // a restart of the server (its cursor is unknown there), and nothing of
 // ends whose credentials have expired.
 func TestFeed(t *testing.T) {
-	clk := &clock{now: t0}
+	clk := relayfeedtest.NewClock(t0)
 	var mu sync.Mutex
 	var book Book = NewMemory(clk.Now, nil)
-	srv := httptest.NewTLSServer(Handler(HandlerConfig{Secret: secret, Now: clk.Now,
+	srv := httptest.NewTLSServer(Handler(HandlerConfig{Secret: relayfeedtest.Secret, Now: clk.Now,
 		Book: bookFunc(func() Book { mu.Lock(); defer mu.Unlock(); return book })}))
 	t.Cleanup(srv.Close)
 	r := &relay{}
-	f, err := New(Config{URL: srv.URL + "/", Secret: secret, Client: srv.Client(), Now: clk.Now, End: r.End})
+	f, err := New(Config{URL: srv.URL + "/", Secret: relayfeedtest.Secret, Client: srv.Client(), Now: clk.Now, End: r.End})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,7 +78,7 @@ func TestFeed(t *testing.T) {
 	end(t, book, "gone", t0.Add(-time.Second)) // its credential has expired: nothing to refuse
 	refresh("c")
 
-	clk.add(2 * time.Hour) // b's credentials have expired
+	clk.Add(2 * time.Hour) // b's credentials have expired
 	mu.Lock()
 	book = NewMemory(clk.Now, nil) // a restarted server
 	mu.Unlock()
@@ -120,7 +107,7 @@ func (f bookFunc) Since(ctx context.Context, c string) (List, error) {
 // TestMemory: the list drops ends whose credentials have expired, and a
 // full list drops its oldest.
 func TestMemory(t *testing.T) {
-	clk := &clock{now: t0}
+	clk := relayfeedtest.NewClock(t0)
 	m := NewMemory(clk.Now, nil)
 	ctx := context.Background()
 	end(t, m, "short", t0.Add(time.Minute))
@@ -131,11 +118,11 @@ func TestMemory(t *testing.T) {
 			t.Errorf("End(%+v) accepted", bad)
 		}
 	}
-	clk.add(time.Minute) // through the second it names, a credential is good
+	clk.Add(time.Minute) // through the second it names, a credential is good
 	if l, _ := m.Since(ctx, ""); len(l.Ended) != 2 {
 		t.Fatalf("at the short one's expiry: %+v", l.Ended)
 	}
-	clk.add(time.Second)
+	clk.Add(time.Second)
 	l, _ := m.Since(ctx, "")
 	if len(l.Ended) != 1 || l.Ended[0].Session != "long" {
 		t.Fatalf("after the short one's expiry: %+v", l.Ended)
@@ -158,41 +145,23 @@ func TestMemory(t *testing.T) {
 	}
 }
 
-func TestHandlerAuthorization(t *testing.T) {
-	clk := &clock{now: t0}
-	srv := httptest.NewTLSServer(Handler(HandlerConfig{Secret: secret, Now: clk.Now, Book: NewMemory(clk.Now, nil)}))
+// TestHandler: the feed answers its own proof, not the block feed's,
+// with an empty list rather than null when no session has ended.
+func TestHandler(t *testing.T) {
+	clk := relayfeedtest.NewClock(t0)
+	srv := httptest.NewTLSServer(Handler(HandlerConfig{Secret: relayfeedtest.Secret, Now: clk.Now, Book: NewMemory(clk.Now, nil)}))
 	t.Cleanup(srv.Close)
-	for _, c := range []struct {
-		name, header string
-		want         int
-	}{
-		{"none", "", 401},
-		{"the block feed's proof", blockfeed.Authorization(secret, t0), 401},
-		{"wrong secret", blockfeed.AuthorizationFor([]byte("another secret of enough length, really"), Path, t0), 401},
-		{"stale", blockfeed.AuthorizationFor(secret, Path, t0.Add(-blockfeed.MaxSkew-time.Second)), 401},
-		{"good", blockfeed.AuthorizationFor(secret, Path, t0), 200},
-	} {
-		req, _ := http.NewRequest("GET", srv.URL+Path, nil)
-		if c.header != "" {
-			req.Header.Set("Authorization", c.header)
-		}
-		resp, err := srv.Client().Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		if resp.StatusCode != c.want {
-			t.Errorf("%s: %d, want %d", c.name, resp.StatusCode, c.want)
-		}
+	if body := relayfeedtest.CheckProof(t, srv, Path, "/v1/relay/blocks", t0); !strings.Contains(body, `"ended":[]`) {
+		t.Errorf("body %q", body)
 	}
 }
 
 func TestNewRefuses(t *testing.T) {
 	for _, c := range []Config{
-		{URL: "http://signaling.example", Secret: secret, End: func(End) {}},
-		{URL: "https://", Secret: secret, End: func(End) {}},
+		{URL: "http://signaling.example", Secret: relayfeedtest.Secret, End: func(End) {}},
+		{URL: "https://", Secret: relayfeedtest.Secret, End: func(End) {}},
 		{URL: "https://signaling.example", End: func(End) {}},
-		{URL: "https://signaling.example", Secret: secret},
+		{URL: "https://signaling.example", Secret: relayfeedtest.Secret},
 	} {
 		if _, err := New(c); err == nil {
 			t.Errorf("%+v accepted", c)

@@ -1,12 +1,11 @@
 package sessionfeed
 
 import (
-	"encoding/json"
 	"log/slog"
 	"net/http"
 	"time"
 
-	"github.com/tandem-remote/tandem/internal/blockfeed"
+	"github.com/tandem-remote/tandem/internal/relayfeed"
 )
 
 // HandlerConfig configures Handler.
@@ -21,30 +20,14 @@ type HandlerConfig struct {
 // without proof, 503 when the Book cannot be read (the relay asks again
 // with the same cursor).
 func Handler(c HandlerConfig) http.Handler {
-	if c.Now == nil {
-		c.Now = time.Now
-	}
-	if c.Logger == nil {
-		c.Logger = slog.New(slog.DiscardHandler)
-	}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Cache-Control", "no-store")
-		if err := blockfeed.CheckAuthorization(c.Secret, Path, r.Header.Get("Authorization"), c.Now()); err != nil {
-			c.Logger.Info("session feed: request refused", "from", r.RemoteAddr, "err", err)
-			w.Header().Set("WWW-Authenticate", "Tandem-Relay")
-			http.Error(w, blockfeed.UnauthorizedText(err), http.StatusUnauthorized)
-			return
-		}
-		l, err := c.Book.Since(r.Context(), r.URL.Query().Get("after"))
-		if err != nil {
-			c.Logger.Error("session feed: list ended sessions", "err", err)
-			http.Error(w, "the server cannot read its ended sessions now; retry", http.StatusServiceUnavailable)
-			return
-		}
-		if l.Ended == nil {
-			l.Ended = []End{}
-		}
-		w.Header().Set("Content-Type", "application/json")
-		json.NewEncoder(w).Encode(l)
-	})
+	return relayfeed.Handler(relayfeed.HandlerConfig{Name: "session feed", Path: Path,
+		Secret: c.Secret, Now: c.Now, Logger: c.Logger,
+		Unavailable: "the server cannot read its ended sessions now; retry",
+		Answer: func(r *http.Request) (any, error) {
+			l, err := c.Book.Since(r.Context(), r.URL.Query().Get("after"))
+			if l.Ended == nil {
+				l.Ended = []End{}
+			}
+			return l, err
+		}})
 }
