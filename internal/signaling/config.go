@@ -78,6 +78,12 @@ type Config struct {
 	// sessionfeed.Path to relays holding TURNSecret. Nil tells no relay:
 	// a credential then lives until its expiry.
 	SessionEnds sessionfeed.Book
+	// EndGrace is how long after a session's end it is recorded in
+	// SessionEnds: the peers' last words (the customer's refusal, a
+	// goodbye, the DTLS close) may still be crossing a relay when the
+	// server hears the end, and closing the allocations at once cut them.
+	// Zero records at once (tests); the service uses DefaultEndGrace.
+	EndGrace time.Duration
 	// Audit records session open, join and end with the operator's ID;
 	// nil records nothing.
 	Audit *audit.Log

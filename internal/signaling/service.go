@@ -180,6 +180,7 @@ func Prepare(opts Options) (*Service, error) {
 		Auth: acc.auth, API: acc.admin.Handler(), Desk: svc.desk.Handler(), Audit: acc.audit, GrantKey: acc.grantKey,
 		Permissions: acc.st.AccountPermissions,
 		Blocked:     acc.admin.CustomerBlocked, RelayBlocks: svc.relayBlocks, SessionEnds: svc.sessionEnds(),
+		EndGrace: DefaultEndGrace,
 		TURNURLs: turnURLs, TURNSecret: secret,
 		OriginPatterns: []string{publicURL.Host}, Logger: opts.Logger, Registry: svc.reg,
 		AgentBinary: agentBin, PublicURL: publicURL.String(), CertPin: certPin(svc.tls, opts.ACMEDomain), CodeTTL: opts.CodeTTL,

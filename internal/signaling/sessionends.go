@@ -25,14 +25,32 @@ import (
 // through a standalone relay; the embedded relay, restarted with the
 // server, refuses every credential from before the start (sessionEnds).
 
-// endCredentials records that sess has ended, for the relays.
+// DefaultEndGrace is how long a session's credential outlives its end
+// (Config.EndGrace). In the e2e consent test the customer's refusal,
+// sent over a link through the embedded relay just before the agent's
+// goodbye, was lost when the allocations closed at the goodbye; a few
+// seconds let the last messages and their retransmissions cross.
+const DefaultEndGrace = 5 * time.Second
+
+// endCredentials records that sess has ended, for the relays, after
+// Config.EndGrace. A record still waiting when the server stops is
+// dropped with the server's memory of its sessions (sessionEnds).
 func (s *Server) endCredentials(ctx context.Context, sess *session) {
 	if s.cfg.SessionEnds == nil || len(s.cfg.TURNURLs) == 0 {
 		return
 	}
 	e := sessionfeed.End{Session: sess.id, Until: sess.ends}
+	if s.cfg.EndGrace <= 0 {
+		s.recordEnd(ctx, e)
+		return
+	}
+	ctx = context.WithoutCancel(ctx)
+	time.AfterFunc(s.cfg.EndGrace, func() { s.recordEnd(ctx, e) })
+}
+
+func (s *Server) recordEnd(ctx context.Context, e sessionfeed.End) {
 	if err := s.cfg.SessionEnds.End(ctx, e); err != nil {
-		s.cfg.Logger.Error("record the session's end for the relays", "session", sess.id, "err", err)
+		s.cfg.Logger.Error("record the session's end for the relays", "session", e.Session, "err", err)
 	}
 }
 

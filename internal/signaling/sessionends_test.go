@@ -299,3 +299,38 @@ func TestEmbeddedRelayAfterRestart(t *testing.T) {
 		}
 	}
 }
+
+// TestEndGrace: a session's end reaches the relays only after
+// Config.EndGrace, so that the peers' last messages still cross a relay
+// (the customer's refusal was lost when the allocations closed at the
+// agent's goodbye), and then it does.
+func TestEndGrace(t *testing.T) {
+	book := sessionfeed.NewMemory(nil, nil)
+	f := newFixture(t, func(c *Config) { c.Now, c.SessionEnds, c.EndGrace = time.Now, book, 500 * time.Millisecond })
+	ctx := ctxT(t)
+	tech := f.dial(t)
+	opened, err := tech.Open(ctx, f.token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tech.Close()
+	waitSessions(t, f.srv, 0)
+	ended := func() []sessionfeed.End {
+		l, err := book.Since(ctx, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return l.Ended
+	}
+	if e := ended(); len(e) != 0 {
+		t.Fatalf("ended for the relays as the session ended: %+v, want nothing before the grace", e)
+	}
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		if e := ended(); len(e) == 1 && e[0].Session == opened.Session {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the end never reached the relays: %+v", ended())
+		}
+	}
+}
