@@ -144,14 +144,32 @@ func answerOf(t *testing.T, ch <-chan reply) Answer {
 	return 0
 }
 
-// xdotool runs xdotool against the test's display.
+// xdotool runs xdotool against the test's display. A minute bounds it:
+// its --sync waits have no end of their own.
 func xdotool(t testing.TB, args ...string) string {
 	t.Helper()
-	out, err := exec.Command("xdotool", args...).CombinedOutput()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, "xdotool", args...).CombinedOutput()
 	if err != nil {
 		t.Fatalf("xdotool %s: %v\n%s", strings.Join(args, " "), err, out)
 	}
 	return string(out)
+}
+
+// moveKept moves window id where the window's keeper will move it back
+// from. xdotool's --sync waits until it sees the window there, and never
+// ends when the keeper was quicker than its look (a CI-clone run hung
+// 18 minutes in TestPrimaryMonitor): so a few seconds bound the wait, and
+// the caller's waitFor judges where the window ends up.
+func moveKept(t testing.TB, id string, to image.Point) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, "xdotool", "windowmove", "--sync", id, fmt.Sprint(to.X), fmt.Sprint(to.Y)).CombinedOutput()
+	if err != nil && ctx.Err() == nil {
+		t.Fatalf("xdotool windowmove %s %v: %v\n%s", id, to, err, out)
+	}
 }
 
 // waitFor polls cond until it holds, for at most 20 s.

@@ -61,7 +61,7 @@ func TestPrimaryMonitor(t *testing.T) {
 	}
 	// Below the right monitor: on the root window, on no screen.
 	id := fmt.Sprint(o.u.WindowIDs()[0])
-	xdotool(t, "windowmove", "--sync", id, "800", "650")
+	moveKept(t, id, image.Pt(800, 650))
 	waitFor(t, "the window back on a monitor", func() bool {
 		b := o.u.Bounds()[0]
 		return b.In(left) || b.In(right)

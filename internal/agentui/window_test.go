@@ -219,7 +219,7 @@ func TestMovedBackOnScreen(t *testing.T) {
 	screen := image.Rect(0, 0, 1280, 800)
 	id := fmt.Sprint(o.u.WindowIDs()[0])
 	for _, to := range []image.Point{{1200, 700}, {-300, -50}} {
-		xdotool(t, "windowmove", "--sync", id, fmt.Sprint(to.X), fmt.Sprint(to.Y))
+		moveKept(t, id, to)
 		waitFor(t, "the window back on screen", func() bool {
 			b := o.u.Bounds()
 			return len(b) == 1 && b[0].In(screen)
