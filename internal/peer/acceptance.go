@@ -25,7 +25,14 @@ import (
 //     the same LAN, checked in the same round, which answers within
 //     directAcceptanceWait. (With no wait at all, TestNATMatrix chose srflx
 //     -> host on one LAN in 1 run of 20; with 50 ms the namespace lab did
-//     the same once under the load of a full CI run, hence 150 ms.)
+//     the same once under the load of a full CI run, hence 150 ms; with
+//     150 ms a clean-clone CI run on a loaded machine still chose host ->
+//     prflx (a hairpin through the LAN's NAT) in TestNATMatrix's same-LAN
+//     row, once in about fifteen runs, hence 300 ms. The wait counts from
+//     the start of checks, and the other side's host candidate reaches us
+//     by trickle after its answer, so a loaded signaling path eats into it.
+//     A link across NATs pays it once, while the customer reads the
+//     consent question; a LAN link's host pair is nominated at once.)
 //   - Relay, when direct paths are allowed: relay pairs still wait
 //     relayAcceptanceWait, enough for a direct pair behind filtering NATs,
 //     whose first checks are dropped until both sides have sent, to succeed
@@ -37,7 +44,7 @@ import (
 // pion acts on nominations only on its check ticks or when a candidate
 // arrives, so a wait costs up to one check interval beyond itself.
 const (
-	directAcceptanceWait = 150 * time.Millisecond
+	directAcceptanceWait = 300 * time.Millisecond
 	relayAcceptanceWait  = 500 * time.Millisecond
 	// relayOnlyWait lets a UDP relay pair, which pion ranks above TCP and
 	// TLS ones, win over a TLS pair that happened to answer first: in the
