@@ -13,14 +13,13 @@ import (
 	"log/slog"
 	"slices"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"gioui.org/app"
-	"gioui.org/io/system"
 	"gioui.org/unit"
 
 	"github.com/tandem-remote/tandem/internal/deskclient"
+	"github.com/tandem-remote/tandem/internal/giowin"
 )
 
 // ActionKind says what the technician asked for.
@@ -86,16 +85,16 @@ type Desk struct {
 	log     *slog.Logger
 	actions chan Action
 
+	win     *giowin.Window
+
 	mu      sync.Mutex
-	win     *app.Window
-	ran     bool
 	queue   []deskclient.Summary
 	convs   map[string]*conversation
 	current string // the conversation shown
 	note    string // the last error the desk sent, for the status line
 	session string // the running session's code; "" when none runs
 	busy    bool   // a session is starting or running
-	layout  layoutInfo
+	layout  giowin.Record // what the last frame drew
 }
 
 // conversation is what the window knows of one conversation.
@@ -115,7 +114,8 @@ func New(cfg Config) *Desk {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Desk{cfg: cfg, log: log, actions: make(chan Action, 32), convs: map[string]*conversation{}}
+	win := giowin.New(app.Title(cfg.Title), app.Size(unit.Dp(760), unit.Dp(520)))
+	return &Desk{cfg: cfg, log: log, win: win, actions: make(chan Action, 32), convs: map[string]*conversation{}}
 }
 
 // Actions delivers the technician's requests; it is closed when Run
@@ -146,7 +146,7 @@ func (d *Desk) Update(m deskclient.Message) {
 		d.note = m.Message
 	}
 	d.mu.Unlock()
-	d.invalidate()
+	d.win.Invalidate()
 }
 
 // SetSession shows the running session's code (busy, code "" while it
@@ -156,7 +156,7 @@ func (d *Desk) SetSession(busy bool, code string) {
 	d.mu.Lock()
 	d.busy, d.session = busy, code
 	d.mu.Unlock()
-	d.invalidate()
+	d.win.Invalidate()
 }
 
 // conv returns the conversation called id, creating it. d.mu is held.
@@ -193,89 +193,34 @@ func (c *conversation) add(e deskclient.Event) {
 func (d *Desk) Controls() (map[string]image.Rectangle, string) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	out := make(map[string]image.Rectangle, len(d.layout.rects))
-	for n, r := range d.layout.rects {
-		out[n] = r
-	}
-	return out, d.current
+	return d.layout.Clone().Rects, d.current
 }
 
 // Editing reports whether the reply line has the keyboard.
 func (d *Desk) Editing() bool {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	return d.layout.editing
+	return d.layout.Editing == nReply
 }
 
 // Texts returns every text the last frame drew, in order (for tests).
 func (d *Desk) Texts() []string {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	return slices.Clone(d.layout.texts)
+	return slices.Clone(d.layout.Texts)
 }
 
 // Run opens the window and serves it until ctx ends (it returns ctx's
 // error) or the technician closes it (nil). Actions is closed when it
 // returns.
 func (d *Desk) Run(ctx context.Context) error {
-	w := new(app.Window)
-	w.Option(app.Title(d.cfg.Title), app.Size(unit.Dp(760), unit.Dp(520)))
-	d.mu.Lock()
-	if d.ran {
-		d.mu.Unlock()
+	u := newUI(d)
+	err := d.win.Run(ctx, giowin.Handler{Frame: u.frame})
+	if errors.Is(err, giowin.ErrRunning) {
 		return ErrRunning
 	}
-	d.win, d.ran = w, true
-	d.mu.Unlock()
-	defer close(d.actions)
-	defer func() {
-		d.mu.Lock()
-		d.win = nil
-		d.mu.Unlock()
-	}()
-	// Another goroutine may only wake the window: Gio's X11 window must be
-	// closed from the goroutine that reads its events.
-	var cancelled atomic.Bool
-	stop := context.AfterFunc(ctx, func() {
-		cancelled.Store(true)
-		w.Invalidate()
-	})
-	defer stop()
-	u := newUI(d)
-	closing := false
-	for {
-		switch e := w.Event().(type) {
-		case app.DestroyEvent:
-			if e.Err == nil && cancelled.Load() {
-				return ctx.Err()
-			}
-			return e.Err
-		case app.X11ViewEvent:
-			// The window is gone: Gio would open a new one on the next
-			// Event call (see viewer's gioDestroyed).
-			if !e.Valid() {
-				if cancelled.Load() {
-					return ctx.Err()
-				}
-				return nil
-			}
-		case app.FrameEvent:
-			if cancelled.Load() && !closing {
-				closing = true
-				w.Perform(system.ActionClose)
-			}
-			u.frame(e)
-		}
-	}
-}
-
-func (d *Desk) invalidate() {
-	d.mu.Lock()
-	w := d.win
-	d.mu.Unlock()
-	if w != nil {
-		w.Invalidate()
-	}
+	close(d.actions)
+	return err
 }
 
 // act queues an action; the window never blocks on a slow caller.

@@ -9,17 +9,15 @@ import (
 	"time"
 
 	"gioui.org/app"
-	"gioui.org/font/gofont"
 	"gioui.org/layout"
 	"gioui.org/op"
 	"gioui.org/op/clip"
 	"gioui.org/op/paint"
-	"gioui.org/text"
-	"gioui.org/unit"
 	"gioui.org/widget"
 	"gioui.org/widget/material"
 
 	"github.com/tandem-remote/tandem/internal/deskclient"
+	"github.com/tandem-remote/tandem/internal/giowin"
 )
 
 const (
@@ -29,21 +27,18 @@ const (
 	typingSend = 2 * time.Second // at most one typing notice this often
 )
 
+// The desk's colours, from the light palette.
 var (
-	bg      = color.NRGBA{R: 0xf6, G: 0xf7, B: 0xf9, A: 0xff}
-	panelBg = color.NRGBA{R: 0xe8, G: 0xeb, B: 0xf0, A: 0xff}
-	ink     = color.NRGBA{R: 0x1b, G: 0x1f, B: 0x24, A: 0xff}
-	muted   = color.NRGBA{R: 0x4a, G: 0x52, B: 0x5e, A: 0xff}
-	accent  = color.NRGBA{R: 0x1e, G: 0x5f, B: 0xc0, A: 0xff}
-	danger  = color.NRGBA{R: 0xb3, G: 0x26, B: 0x1e, A: 0xff}
+	bg      = giowin.Light.Bg
+	panelBg = giowin.Light.Surface
+	ink     = giowin.Light.Fg
+	muted   = giowin.Light.Muted
+	accent  = giowin.Light.Accent
+	danger  = giowin.Light.Danger
 )
 
-// layoutInfo is what the last frame drew and where, in window pixels.
-type layoutInfo struct {
-	rects   map[string]image.Rectangle
-	texts   []string
-	editing bool // the reply line has the keyboard
-}
+// nReply names the reply line, the desk's one text field.
+const nReply = "reply"
 
 // ui is the window goroutine's state.
 type ui struct {
@@ -57,14 +52,11 @@ type ui struct {
 	end     widget.Clickable
 	open    widget.Clickable
 	typedAt time.Time // the last typing notice sent
-	info    layoutInfo
+	info    giowin.Record
 }
 
 func newUI(d *Desk) *ui {
-	th := material.NewTheme()
-	th.Shaper = text.NewShaper(text.NoSystemFonts(), text.WithCollection(gofont.Regular()))
-	th.Palette.Fg, th.Palette.Bg, th.Palette.ContrastBg = ink, bg, accent
-	return &ui{d: d, th: th, rows: map[string]*widget.Clickable{}, reply: widget.Editor{SingleLine: true, Submit: true}}
+	return &ui{d: d, th: giowin.Theme(giowin.Light), rows: map[string]*widget.Clickable{}, reply: widget.Editor{SingleLine: true, Submit: true}}
 }
 
 // snapshot is the shared state one frame draws.
@@ -93,13 +85,15 @@ func (u *ui) frame(e app.FrameEvent) {
 	gtx := app.NewContext(&u.ops, e)
 	s := u.snapshot()
 	u.handle(gtx, s)
-	u.info = layoutInfo{rects: map[string]image.Rectangle{}}
+	u.info = giowin.Record{}
 	paint.Fill(gtx.Ops, bg)
 	u.draw(gtx, s)
 	if !s.conv.typing.IsZero() {
 		gtx.Execute(op.InvalidateCmd{At: s.conv.typing.Add(typingFor)})
 	}
-	u.info.editing = gtx.Focused(&u.reply)
+	if gtx.Focused(&u.reply) {
+		u.info.Editing = nReply
+	}
 	e.Frame(gtx.Ops)
 	u.d.mu.Lock()
 	u.d.layout = u.info
@@ -160,55 +154,30 @@ func (u *ui) draw(gtx layout.Context, s snapshot) {
 	st.Pop()
 }
 
-// column places widgets one under the other, recording where.
-type column struct {
-	u      *ui
-	gtx    layout.Context
-	x, y   int // where the next widget goes, in the column
-	origin image.Point
-}
-
-func (c *column) add(name string, w layout.Widget) layout.Dimensions {
-	gtx := c.gtx
-	gtx.Constraints.Min = image.Point{}
-	gtx.Constraints.Max.X -= 2 * c.x
-	st := op.Offset(image.Pt(c.x, c.y)).Push(gtx.Ops)
-	dims := w(gtx)
-	st.Pop()
-	if name != "" {
-		c.u.info.rects[name] = image.Rectangle{Max: dims.Size}.Add(image.Pt(c.x, c.y)).Add(c.origin)
-	}
-	c.y += dims.Size.Y + gtx.Dp(6)
-	return dims
-}
-
-func (c *column) label(text string, size unit.Sp, col color.NRGBA) {
-	c.add("", func(gtx layout.Context) layout.Dimensions {
-		l := material.Label(c.u.th, size, text)
-		l.Color = col
-		c.u.info.texts = append(c.u.info.texts, text)
-		return l.Layout(gtx)
-	})
+// column returns a column of the window, left pixels from its left edge.
+func (u *ui) column(gtx layout.Context, left, pad int) *giowin.Column {
+	return &giowin.Column{Gtx: gtx, Theme: u.th, Rec: &u.info, Origin: image.Pt(left, 0),
+		Pad: pad, Y: gtx.Dp(10), Gap: gtx.Dp(6)}
 }
 
 func (u *ui) drawQueue(gtx layout.Context, s snapshot) {
-	c := &column{u: u, gtx: gtx, x: gtx.Dp(10), y: gtx.Dp(10)}
+	c := u.column(gtx, 0, gtx.Dp(10))
 	switch {
 	case s.session != "":
-		c.label("Session code "+spaced(s.session)+": give it to the customer.", 13, ink)
+		c.Text("", "Session code "+spaced(s.session)+": give it to the customer.", 13, ink)
 	case s.busy:
-		c.label("Starting a session…", 13, muted)
+		c.Text("", "Starting a session…", 13, muted)
 	default:
-		c.add("open", func(gtx layout.Context) layout.Dimensions {
+		c.Add("open", func(gtx layout.Context) layout.Dimensions {
 			b := material.Button(u.th, &u.open, "Start a session")
 			b.TextSize, b.Background = 14, accent
-			u.info.texts = append(u.info.texts, "Start a session")
+			u.info.Texts = append(u.info.Texts, "Start a session")
 			return b.Layout(gtx)
 		})
 	}
-	c.label("Customers", 17, ink)
+	c.Text("", "Customers", 17, ink)
 	if len(s.queue) == 0 {
-		c.label("Nobody is waiting. Customers who open the help page appear here.", 13, muted)
+		c.Text("", "Nobody is waiting. Customers who open the help page appear here.", 13, muted)
 		return
 	}
 	q := slices.Clone(s.queue)
@@ -220,7 +189,7 @@ func (u *ui) drawQueue(gtx layout.Context, s snapshot) {
 			u.rows[it.ID] = click
 		}
 		label := queueLabel(it, gtx.Now)
-		c.add("queue-"+it.ID, func(gtx layout.Context) layout.Dimensions {
+		c.Add("queue-"+it.ID, func(gtx layout.Context) layout.Dimensions {
 			b := material.Button(u.th, click, label)
 			b.TextSize, b.CornerRadius = 13, 4
 			b.Background, b.Color = bg, ink
@@ -228,7 +197,7 @@ func (u *ui) drawQueue(gtx layout.Context, s snapshot) {
 				b.Background, b.Color = accent, bg
 			}
 			gtx.Constraints.Min.X = gtx.Constraints.Max.X
-			u.info.texts = append(u.info.texts, label)
+			u.info.Texts = append(u.info.Texts, label)
 			return b.Layout(gtx)
 		})
 	}
@@ -253,32 +222,32 @@ func queueLabel(s deskclient.Summary, now time.Time) string {
 }
 
 func (u *ui) drawConversation(gtx layout.Context, s snapshot, left int) {
-	c := &column{u: u, gtx: gtx, x: gtx.Dp(14), y: gtx.Dp(10), origin: image.Pt(left, 0)}
+	c := u.column(gtx, left, gtx.Dp(14))
 	if s.current == "" {
-		c.label("Pick a customer on the left to chat with them.", 15, muted)
+		c.Text("", "Pick a customer on the left to chat with them.", 15, muted)
 		u.drawNote(c, s.note)
 		return
 	}
 	who := customerName(s.queue, s.current)
-	c.label("Chat with "+who, 17, ink)
+	c.Text("", "Chat with "+who, 17, ink)
 	events := s.conv.events
 	if len(events) > shownLines {
 		events = events[len(events)-shownLines:]
 	}
 	for _, e := range events {
 		if line, col := eventLine(e, who); line != "" {
-			c.label(line, 14, col)
+			c.Text("", line, 14, col)
 		}
 	}
 	if !s.conv.typing.IsZero() && gtx.Now.Sub(s.conv.typing) < typingFor {
-		c.label(who+" is typing…", 13, muted)
+		c.Text("", who+" is typing…", 13, muted)
 	}
 	if s.conv.closed {
-		c.label("This chat has ended.", 14, muted)
+		c.Text("", "This chat has ended.", 14, muted)
 		u.drawNote(c, s.note)
 		return
 	}
-	c.add("reply", func(gtx layout.Context) layout.Dimensions {
+	c.Add(nReply, func(gtx layout.Context) layout.Dimensions {
 		ed := material.Editor(u.th, &u.reply, "Your answer (Enter sends)")
 		ed.TextSize = 14
 		gtx.Constraints.Min.X = gtx.Constraints.Max.X
@@ -286,8 +255,7 @@ func (u *ui) drawConversation(gtx layout.Context, s snapshot, left int) {
 			return layout.UniformInset(6).Layout(gtx, ed.Layout)
 		})
 	})
-	row := c.y
-	x := c.x
+	var items []giowin.Item
 	for _, b := range []struct {
 		name, label string
 		click       *widget.Clickable
@@ -298,33 +266,22 @@ func (u *ui) drawConversation(gtx layout.Context, s snapshot, left int) {
 		{"invite", "Invite to a remote session", &u.invite, accent, s.conv.invited == "" && !s.busy},
 		{"end", "End chat", &u.end, danger, true},
 	} {
-		if !b.shown {
-			continue
+		if b.shown {
+			btn := material.Button(u.th, b.click, b.label)
+			btn.TextSize, btn.Background = 14, b.color
+			items = append(items, giowin.Item{Name: b.name, Text: b.label, Widget: btn.Layout})
 		}
-		m := op.Record(gtx.Ops)
-		g := gtx
-		g.Constraints.Min = image.Point{}
-		btn := material.Button(u.th, b.click, b.label)
-		btn.TextSize, btn.Background = 14, b.color
-		dims := btn.Layout(g)
-		call := m.Stop()
-		st := op.Offset(image.Pt(x, row)).Push(gtx.Ops)
-		call.Add(gtx.Ops)
-		st.Pop()
-		u.info.rects[b.name] = image.Rectangle{Max: dims.Size}.Add(image.Pt(x+left, row))
-		u.info.texts = append(u.info.texts, b.label)
-		x += dims.Size.X + gtx.Dp(8)
-		c.y = max(c.y, row+dims.Size.Y+gtx.Dp(6))
 	}
+	c.Row(items...)
 	if s.conv.invited != "" {
-		c.label("Invited: the customer's page offers the agent for session code "+s.conv.invited+".", 13, muted)
+		c.Text("", "Invited: the customer's page offers the agent for session code "+s.conv.invited+".", 13, muted)
 	}
 	u.drawNote(c, s.note)
 }
 
-func (u *ui) drawNote(c *column, note string) {
+func (u *ui) drawNote(c *giowin.Column, note string) {
 	if note != "" {
-		c.label(note, 13, danger)
+		c.Text("", note, 13, danger)
 	}
 }
 
