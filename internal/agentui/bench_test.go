@@ -55,7 +55,7 @@ func BenchmarkQuestionShown(b *testing.B) {
 			i++
 			op := fmt.Sprintf("Operator %d", i)
 			o.u.SetStatus(Status{Operator: op, Mode: ModeView})
-			o.poll(b, func(li layoutInfo) bool { return li.fits && slices.Contains(li.texts, op+" is viewing your screen.") })
+			o.poll(b, func(li layoutInfo) bool { return li.fits && slices.Contains(li.Texts, op+" is viewing your screen.") })
 		}
 		base = float64(b.Elapsed().Nanoseconds()) / float64(b.N)
 		b.ReportMetric(1, "x-redraw")

@@ -19,14 +19,14 @@ func TestDownloadQuestion(t *testing.T) {
 		"From the folder " + dir,
 		table["en"][mHiddenFile],
 	} {
-		if !slices.Contains(info.texts, want) {
-			t.Errorf("%q not drawn; drawn: %q", want, info.texts)
+		if !slices.Contains(info.Texts, want) {
+			t.Errorf("%q not drawn; drawn: %q", want, info.Texts)
 		}
 	}
 	b := o.u.Bounds()[0]
 	img := o.x.Screenshot()
 	savePNG(t, "download.png", img, b)
-	if n := inked(img, info.rects[nAsks].Add(b.Min)); n < 200 {
+	if n := inked(img, info.Rects[nAsks].Add(b.Min)); n < 200 {
 		t.Errorf("the line naming the file has %d inked pixels, want text", n)
 	}
 	if w := info.size.X; w > 1280 {

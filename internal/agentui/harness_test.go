@@ -80,9 +80,9 @@ func (o *opened) waitDrawn(t *testing.T, what string, cond func(layoutInfo) bool
 // at is the screen position of the centre of a named thing.
 func (o *opened) at(t *testing.T, name string) image.Point {
 	t.Helper()
-	r, ok := o.info().rects[name]
+	r, ok := o.info().Rects[name]
 	if !ok {
-		t.Fatalf("%q is not on screen; drawn: %v", name, o.info().texts)
+		t.Fatalf("%q is not on screen; drawn: %v", name, o.info().Texts)
 	}
 	return r.Min.Add(r.Max).Div(2).Add(o.u.Bounds()[0].Min)
 }

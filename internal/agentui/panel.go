@@ -10,6 +10,8 @@ import (
 	"gioui.org/unit"
 	"gioui.org/widget"
 	"gioui.org/widget/material"
+
+	"github.com/tandem-remote/tandem/internal/giowin"
 )
 
 // How many lines the panes show, so that the window stays small whatever
@@ -21,7 +23,7 @@ const (
 )
 
 // drawPanel draws the session panel: buttons, status, and the open panes.
-func (v *view) drawPanel(c *column, s snapshot) {
+func (v *view) drawPanel(c *giowin.Column, s snapshot) {
 	t, st := v.t, s.status
 	v.status = st
 	bs := []button{{nStop, t[mStop], v.buttons[nStop], denyBg}}
@@ -44,8 +46,8 @@ func (v *view) drawPanel(c *column, s snapshot) {
 	// The buttons come first, Stop leading: a status line that grows
 	// (taking back control says more) must never move Stop from under a
 	// pointer on its way to it.
-	c.row(v.th, bs)
-	c.text(nStatus, t.statusLine(st), unit.Sp(15), true, fg, v.th)
+	row(c, bs)
+	c.Bold(nStatus, t.statusLine(st), unit.Sp(15), fg)
 	if st.Operator == "" {
 		return
 	}
@@ -69,19 +71,19 @@ func (v *view) toggle(name string, label msg, open bool) button {
 }
 
 // drawChat draws the last chat lines and the field to answer in.
-func (v *view) drawChat(c *column, s snapshot) {
+func (v *view) drawChat(c *giowin.Column, s snapshot) {
 	lines := s.chat[max(len(s.chat)-chatShown, 0):]
 	for i, l := range lines {
 		name := ""
 		if i == len(lines)-1 {
 			name = nChatLast
 		}
-		c.text(name, fmt.Sprintf("%s %s: %s", l.At.Format("15:04"), l.From, l.Text), unit.Sp(13), false, fg, v.th)
+		c.Text(name, fmt.Sprintf("%s %s: %s", l.At.Format("15:04"), l.From, l.Text), unit.Sp(13), fg)
 	}
-	c.add(nChatInput, func(gtx layout.Context) layout.Dimensions {
+	c.Add(nChatInput, func(gtx layout.Context) layout.Dimensions {
 		return field(gtx, v.th, &v.editor)
 	})
-	c.row(v.th, []button{{nSend, v.t[mSend], v.buttons[nSend], accent}})
+	row(c, []button{{nSend, v.t[mSend], v.buttons[nSend], accent}})
 }
 
 // field draws a one-line text editor on a dark background.
@@ -102,9 +104,9 @@ func field(gtx layout.Context, th *material.Theme, ed *widget.Editor) layout.Dim
 }
 
 // drawFiles lists the transfers in progress.
-func (v *view) drawFiles(c *column, st Status) {
+func (v *view) drawFiles(c *giowin.Column, st Status) {
 	if len(st.Transfers) == 0 {
-		c.text(nTransfers, v.t[mNoTransfers], unit.Sp(13), false, dim, v.th)
+		c.Text(nTransfers, v.t[mNoTransfers], unit.Sp(13), dim)
 		return
 	}
 	for i, tr := range st.Transfers[:min(len(st.Transfers), transfersShown)] {
@@ -117,21 +119,21 @@ func (v *view) drawFiles(c *column, st Status) {
 		if i == 0 {
 			name = nTransfers
 		}
-		c.text(name, line, unit.Sp(13), false, fg, v.th)
+		c.Text(name, line, unit.Sp(13), fg)
 		if tr.ID != "" {
-			c.row(v.th, []button{{cancelName(i), v.t[mCancel], v.cancel(i), btnBg}})
+			row(c, []button{{cancelName(i), v.t[mCancel], v.cancel(i), btnBg}})
 		}
 	}
 	if n := len(st.Transfers) - transfersShown; n > 0 {
-		c.text("", v.t.f(mMoreTransfers, n), unit.Sp(13), false, dim, v.th)
+		c.Text("", v.t.f(mMoreTransfers, n), unit.Sp(13), dim)
 	}
 }
 
 // drawApps draws the chooser of shared windows.
-func (v *view) drawApps(c *column, s snapshot) {
+func (v *view) drawApps(c *giowin.Column, s snapshot) {
 	v.check(c, nWhole, &v.whole, v.t[mWholeScreen])
 	if len(s.apps) == 0 {
-		c.text("", v.t[mNoWindows], unit.Sp(13), false, dim, v.th)
+		c.Text("", v.t[mNoWindows], unit.Sp(13), dim)
 	}
 	v.appsFrom = min(v.appsFrom, max(len(s.apps)-1, 0)/appsPage*appsPage)
 	for _, w := range s.apps[v.appsFrom:min(len(s.apps), v.appsFrom+appsPage)] {
@@ -144,21 +146,21 @@ func (v *view) drawApps(c *column, s snapshot) {
 	bs := []button{{nShare, v.t[mShare], v.buttons[nShare], accent}}
 	if len(s.apps) > appsPage {
 		page := fmt.Sprintf("%d–%d / %d", v.appsFrom+1, min(len(s.apps), v.appsFrom+appsPage), len(s.apps))
-		c.text("", page, unit.Sp(12), false, dim, v.th)
+		c.Text("", page, unit.Sp(12), dim)
 		bs = append(bs, button{nAppsPrev, "◄", v.buttons[nAppsPrev], btnBg},
 			button{nAppsNext, "►", v.buttons[nAppsNext], btnBg})
 	}
-	c.row(v.th, bs)
+	row(c, bs)
 }
 
-func (v *view) check(c *column, name string, b *widget.Bool, label string) {
+func (v *view) check(c *giowin.Column, name string, b *widget.Bool, label string) {
 	if b == nil {
 		return
 	}
-	c.info.texts = append(c.info.texts, label)
+	c.Rec.Texts = append(c.Rec.Texts, label)
 	cb := material.CheckBox(v.th, b, label)
 	cb.Color, cb.IconColor, cb.TextSize = fg, fg, unit.Sp(13)
-	c.add(name, func(gtx layout.Context) layout.Dimensions {
+	c.Add(name, func(gtx layout.Context) layout.Dimensions {
 		gtx.Constraints.Min = image.Point{}
 		return cb.Layout(gtx)
 	})

@@ -16,7 +16,7 @@ func TestScreenshots(t *testing.T) {
 	b := o.u.Bounds()[0]
 	img := o.x.Screenshot()
 	savePNG(t, "prompt.png", img, b)
-	if n := inked(img, info.rects[nAsks].Add(b.Min)); n < 200 {
+	if n := inked(img, info.Rects[nAsks].Add(b.Min)); n < 200 {
 		t.Errorf("the line naming the operator has %d inked pixels, want text", n)
 	}
 	if n := inked(img, b); n == 0 {
@@ -40,19 +40,19 @@ func TestScreenshots(t *testing.T) {
 	img = o.x.Screenshot()
 	savePNG(t, "panel.png", img, b)
 	for _, name := range []string{nStatus, nChatLast, nTransfers} {
-		if n := inked(img, info.rects[name].Add(b.Min)); n < 100 {
+		if n := inked(img, info.Rects[name].Add(b.Min)); n < 100 {
 			t.Errorf("%s: %d inked pixels, want text", name, n)
 		}
 	}
-	if !slices.Contains(info.texts, "Ana Lopez (Acme IT) is controlling your screen.") {
-		t.Errorf("status line not drawn; drawn: %q", info.texts)
+	if !slices.Contains(info.Texts, "Ana Lopez (Acme IT) is controlling your screen.") {
+		t.Errorf("status line not drawn; drawn: %q", info.Texts)
 	}
 }
 
 // has is true of a frame that drew the named thing, and no question.
 func has(name string) func(layoutInfo) bool {
 	return func(i layoutInfo) bool {
-		_, ok := i.rects[name]
+		_, ok := i.Rects[name]
 		return ok && i.prompt == 0
 	}
 }

@@ -14,6 +14,8 @@ import (
 
 	"gioui.org/app"
 	"gioui.org/unit"
+
+	"github.com/tandem-remote/tandem/internal/giowin"
 )
 
 // openTimeout bounds how long Open waits for Gio's window to appear when
@@ -25,14 +27,14 @@ type UI struct {
 	log     *slog.Logger
 	texts   *texts
 	model   *model
-	win     *app.Window
+	win     *giowin.Window
+	stop    context.CancelFunc // ends the window
 	keeper  *keeper
 	actions chan Action
 	done    chan struct{} // closed when the window goroutine returns
 	drawn   chan struct{} // closed when the first frame is drawn
 
 	failure   error       // why Gio gave up on the window; read after done
-	closing   atomic.Bool // Close asked the window to go
 	focused   atomic.Bool
 	closeOnce sync.Once
 
@@ -67,10 +69,11 @@ func Open(ctx context.Context, o Options) (*UI, error) {
 	}
 	u.keeper = k
 	u.model = newModel(u.invalidate)
-	u.win = new(app.Window)
-	u.win.Option(app.Title(o.Title), app.Size(unit.Dp(panelWidth), unit.Dp(120)))
+	u.win = giowin.New(app.Title(o.Title), app.Size(unit.Dp(panelWidth), unit.Dp(120)))
 	found := make(chan uint32, 1)
-	go u.serve(found)
+	run, stop := context.WithCancel(context.Background())
+	u.stop = stop
+	go u.serve(run, found)
 	id, err := u.waitWindow(ctx, found)
 	if err == nil {
 		err = k.watch(id)
@@ -185,8 +188,7 @@ func (u *UI) Focused() bool { return u.focused.Load() || u.keeper.focused() }
 // ErrClosed. It waits until nothing Open started is running.
 func (u *UI) Close() error {
 	u.closeOnce.Do(func() {
-		u.closing.Store(true)
-		u.win.Invalidate()
+		u.stop()
 		<-u.done
 		u.keeper.close()
 		u.model.close()

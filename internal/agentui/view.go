@@ -8,9 +8,10 @@ import (
 	"gioui.org/io/key"
 	"gioui.org/layout"
 	"gioui.org/op"
-	"gioui.org/text"
 	"gioui.org/widget"
 	"gioui.org/widget/material"
+
+	"github.com/tandem-remote/tandem/internal/giowin"
 )
 
 // Names of the things a frame draws, as layoutInfo records them.
@@ -62,11 +63,8 @@ type view struct {
 }
 
 func newView(u *UI) *view {
-	th := material.NewTheme()
-	// Only the embedded Go font: scanning the system's fonts costs more
-	// than opening the window.
-	th.Shaper = text.NewShaper(text.NoSystemFonts(), text.WithCollection(gofont.Collection()))
-	th.Palette = material.Palette{Bg: bg, Fg: fg, ContrastBg: accent, ContrastFg: fg}
+	// The whole Go collection: the window draws bold text.
+	th := giowin.Theme(giowin.Dark, gofont.Collection()...)
 	v := &view{u: u, t: u.texts, th: th, buttons: map[string]*widget.Clickable{},
 		apps: map[uint32]*widget.Bool{}}
 	for _, n := range []string{nAllow, nDeny, nStop, nPause, nTakeBack, nChat, nFiles, nApps, nSend, nShare, nAppsPrev, nAppsNext} {

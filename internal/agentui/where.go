@@ -32,7 +32,7 @@ func (u *UI) WhereAll(names []string) map[string]image.Rectangle {
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	for _, n := range names {
-		if r, ok := u.layout.rects[n]; ok {
+		if r, ok := u.layout.Rects[n]; ok {
 			out[n] = r.Add(b[0].Min)
 		}
 	}
@@ -52,7 +52,7 @@ func ControlApp(id uint32) string { return appName(id) }
 // pointer.
 func (u *UI) Where(name string) (r image.Rectangle, shown, ready bool) {
 	u.mu.Lock()
-	r, shown = u.layout.rects[name]
+	r, shown = u.layout.Rects[name]
 	ready = u.layout.armed && u.layout.fits
 	u.mu.Unlock()
 	b := u.Bounds()
@@ -87,7 +87,7 @@ func (u *UI) watchReady(id uint64, ready func(allow, deny image.Rectangle), stop
 		if len(b) == 0 {
 			continue
 		}
-		allow, deny := l.rects[ControlAllow].Add(b[0].Min), l.rects[ControlDeny].Add(b[0].Min)
+		allow, deny := l.Rects[ControlAllow].Add(b[0].Min), l.Rects[ControlDeny].Add(b[0].Min)
 		if allow == last {
 			ready(allow, deny)
 			return

@@ -1,13 +1,16 @@
 package agentui
 
 import (
+	"context"
+	"errors"
 	"image"
 	"time"
 
 	"gioui.org/app"
-	"gioui.org/io/system"
 	"gioui.org/op"
 	"gioui.org/unit"
+
+	"github.com/tandem-remote/tandem/internal/giowin"
 )
 
 // panelWidth is the window's width in Dp.
@@ -16,51 +19,41 @@ const panelWidth = 400
 // layoutInfo records what the last window frame drew and where, in window
 // pixels, so that tests can click buttons and check texts.
 type layoutInfo struct {
-	rects  map[string]image.Rectangle
-	texts  []string // every text drawn, in order
-	prompt uint64   // the question drawn; 0 for the panel
-	armed  bool     // Allow was drawn as usable
+	giowin.Record
+	prompt uint64 // the question drawn; 0 for the panel
+	armed  bool   // Allow was drawn as usable
 	size   image.Point
 	fits   bool // the window's size is the content's
 }
 
-// serve runs the Gio window until it is destroyed; it owns u.win's event
-// loop, and Gio's X11 window must be closed from that goroutine, so Close
-// only wakes it.
-func (u *UI) serve(found chan<- uint32) {
+// serve runs the Gio window until it is destroyed; Close ends it by
+// ending ctx.
+func (u *UI) serve(ctx context.Context, found chan<- uint32) {
 	defer close(u.done)
 	defer close(u.actions)
 	v := newView(u)
-	closing := false
-	for {
-		switch e := u.win.Event().(type) {
-		case app.X11ViewEvent:
-			if !e.Valid() {
-				// The window is gone: Gio would open a new one on the
-				// next Event call (see viewer's gioDestroyed).
-				u.destroyed(nil, closing)
-				return
-			}
-			select {
-			case found <- uint32(e.Window):
-			default:
-			}
-		case app.DestroyEvent:
-			u.destroyed(e.Err, closing)
-			return
-		case app.ConfigEvent:
+	err := u.win.Run(ctx, giowin.Handler{
+		Frame: v.frame,
+		Config: func(e app.ConfigEvent) {
 			u.focused.Store(e.Config.Focused)
 			// Gio redraws on Expose, which a window that shrinks does
 			// not get; a frame must come to fit the window again.
 			u.win.Invalidate()
-		case app.FrameEvent:
-			if u.closing.Load() && !closing {
-				closing = true
-				u.win.Perform(system.ActionClose)
+		},
+		View: func(e app.ViewEvent) {
+			if x, ok := e.(app.X11ViewEvent); ok {
+				select {
+				case found <- uint32(x.Window):
+				default:
+				}
 			}
-			v.frame(e)
-		}
+		},
+	})
+	closing := ctx.Err() != nil
+	if closing && errors.Is(err, ctx.Err()) {
+		err = nil
 	}
+	u.destroyed(err, closing)
 }
 
 // destroyed handles the end of the window. If the customer closed it (not

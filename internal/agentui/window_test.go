@@ -85,15 +85,15 @@ func TestQuestionsQueue(t *testing.T) {
 	i1 := o.waitDrawn(t, "the first question", armed)
 	second := o.ask(Request{Kind: KindFileIn, Operator: "Ana Lopez", File: "setup.log", Size: 2048})
 	o.waitDrawn(t, "the count of waiting questions", func(i layoutInfo) bool {
-		return slices.Contains(i.texts, "1 more question(s) waiting.")
+		return slices.Contains(i.Texts, "1 more question(s) waiting.")
 	})
 	o.click(t, nDeny)
 	if a := answerOf(t, first); a != Deny {
 		t.Fatalf("first: %v, want deny", a)
 	}
 	i2 := o.waitDrawn(t, "the second question, armed", func(i layoutInfo) bool { return armed(i) && i.prompt != i1.prompt })
-	if !slices.Contains(i2.texts, "Ana Lopez wants to send you “setup.log” (2.0 KB).") {
-		t.Errorf("second question drew %q", i2.texts)
+	if !slices.Contains(i2.Texts, "Ana Lopez wants to send you “setup.log” (2.0 KB).") {
+		t.Errorf("second question drew %q", i2.Texts)
 	}
 	o.click(t, nAllow)
 	if a := answerOf(t, second); a != Allow {
@@ -118,7 +118,7 @@ func TestPanelActions(t *testing.T) {
 	st.Paused, st.InputSuspended = true, true
 	o.u.SetStatus(st)
 	o.waitDrawn(t, "Resume and Give back", func(i layoutInfo) bool {
-		return slices.Contains(i.texts, "Resume") && slices.Contains(i.texts, "Give back control")
+		return slices.Contains(i.Texts, "Resume") && slices.Contains(i.Texts, "Give back control")
 	})
 	for _, tc := range []struct {
 		click string
@@ -136,8 +136,8 @@ func TestChat(t *testing.T) {
 	o.u.SetStatus(Status{Operator: "Ana Lopez", Mode: ModeView})
 	o.u.AddChat("Ana Lopez", "Can you open the printer settings?", time.Date(2026, 1, 2, 9, 30, 0, 0, time.Local))
 	info := o.waitDrawn(t, "the chat", has(nChatInput))
-	if !slices.Contains(info.texts, "09:30 Ana Lopez: Can you open the printer settings?") {
-		t.Errorf("chat line not drawn; drawn %q", info.texts)
+	if !slices.Contains(info.Texts, "09:30 Ana Lopez: Can you open the printer settings?") {
+		t.Errorf("chat line not drawn; drawn %q", info.Texts)
 	}
 	o.click(t, nChatInput)
 	xdotool(t, "type", "--delay", "20", "Yes, done")
@@ -146,7 +146,7 @@ func TestChat(t *testing.T) {
 		t.Fatalf("got %+v, want ChatSend \"Yes, done\"", a)
 	}
 	o.waitDrawn(t, "the customer's own line", func(i layoutInfo) bool {
-		return slices.ContainsFunc(i.texts, func(s string) bool { return strings.HasSuffix(s, " You: Yes, done") })
+		return slices.ContainsFunc(i.Texts, func(s string) bool { return strings.HasSuffix(s, " You: Yes, done") })
 	})
 }
 
@@ -298,8 +298,8 @@ func TestFrench(t *testing.T) {
 	got := fr.ask(ana)
 	info := fr.waitDrawn(t, "the question", armed)
 	for _, s := range []string{"Ana Lopez (Acme IT) demande à contrôler votre écran (clavier et souris).", "Autoriser", "Refuser"} {
-		if !slices.Contains(info.texts, s) {
-			t.Errorf("%q not drawn; drawn %q", s, info.texts)
+		if !slices.Contains(info.Texts, s) {
+			t.Errorf("%q not drawn; drawn %q", s, info.Texts)
 		}
 	}
 	fr.click(t, nAllow)
@@ -336,7 +336,7 @@ func TestStopDuringQuestion(t *testing.T) {
 	o.u.SetStatus(Status{Operator: "Ana Lopez", Mode: ModeView})
 	got := o.ask(Request{Kind: KindMode, Operator: "Ana Lopez", Mode: ModeControl})
 	o.waitDrawn(t, "the question with Stop", func(i layoutInfo) bool {
-		_, ok := i.rects[nStop]
+		_, ok := i.Rects[nStop]
 		return i.prompt != 0 && ok
 	})
 	o.click(t, nStop)
@@ -426,7 +426,7 @@ func TestManyApps(t *testing.T) {
 	o.waitDrawn(t, "the first page", has(appName(0x400000)))
 	o.click(t, nAppsNext)
 	o.waitDrawn(t, "the second page", has(appName(0x400000+appsPage)))
-	if _, ok := o.info().rects[appName(0x400000)]; ok {
+	if _, ok := o.info().Rects[appName(0x400000)]; ok {
 		t.Error("the first page is still drawn on the second")
 	}
 	o.click(t, nWhole)

@@ -85,15 +85,15 @@ type Desk struct {
 	log     *slog.Logger
 	actions chan Action
 
-	win     *giowin.Window
+	win *giowin.Window
 
 	mu      sync.Mutex
 	queue   []deskclient.Summary
 	convs   map[string]*conversation
-	current string // the conversation shown
-	note    string // the last error the desk sent, for the status line
-	session string // the running session's code; "" when none runs
-	busy    bool   // a session is starting or running
+	current string        // the conversation shown
+	note    string        // the last error the desk sent, for the status line
+	session string        // the running session's code; "" when none runs
+	busy    bool          // a session is starting or running
 	layout  giowin.Record // what the last frame drew
 }
 
