@@ -7,7 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 
-	"github.com/tandem-remote/tandem/internal/helpdesk"
+	"github.com/tandem-remote/tandem/internal/chatwire"
 	"github.com/tandem-remote/tandem/internal/store"
 )
 
@@ -48,7 +48,7 @@ const (
 // ChatRecord is one transcript as an administrator reads it.
 type ChatRecord struct {
 	store.ChatTranscript
-	Events      []helpdesk.Event // the body decoded; nil when it is not valid JSON
+	Events      []chatwire.Event // the body decoded; nil when it is not valid JSON
 	Check       ChatCheck
 	AuditSeq    int64  // the chat.transcript entry compared with; 0 when none
 	AuditSHA256 string // that entry's sha256 (hex)

@@ -6,7 +6,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/tandem-remote/tandem/internal/helpdesk"
+	"github.com/tandem-remote/tandem/internal/chatwire"
 	"github.com/tandem-remote/tandem/internal/store"
 )
 
@@ -26,7 +26,7 @@ type (
 		Check       string           `json:"check"` // verified, unaudited or altered (see ChatCheck)
 		AuditSeq    int64            `json:"audit_entry,omitempty"`
 		AuditSHA256 string           `json:"audit_sha256,omitempty"`
-		Events      []helpdesk.Event `json:"events"`
+		Events      []chatwire.Event `json:"events"`
 	}
 )
 
@@ -38,7 +38,7 @@ func toChatSummary(t store.ChatTranscript) chatSummary {
 func toChatResponse(rec ChatRecord) chatResponse {
 	ev := rec.Events
 	if ev == nil {
-		ev = []helpdesk.Event{}
+		ev = []chatwire.Event{}
 	}
 	return chatResponse{chatSummary: toChatSummary(rec.ChatTranscript), Check: string(rec.Check), AuditSeq: rec.AuditSeq,
 		AuditSHA256: rec.AuditSHA256, Events: ev}

@@ -18,7 +18,7 @@ import (
 
 	"github.com/tandem-remote/tandem/internal/audit"
 	"github.com/tandem-remote/tandem/internal/auth"
-	"github.com/tandem-remote/tandem/internal/helpdesk"
+	"github.com/tandem-remote/tandem/internal/chatwire"
 	"github.com/tandem-remote/tandem/internal/store"
 )
 
@@ -30,11 +30,11 @@ var chatT0 = time.Date(2026, 11, 25, 8, 0, 0, 0, time.UTC)
 func putChat(t *testing.T, st store.Store, log *audit.Log, id, session string, min int, audited bool) string {
 	t.Helper()
 	at := func(s int) string { return chatT0.Add(time.Duration(s) * time.Second).Format(time.RFC3339) }
-	events := []helpdesk.Event{
-		{Type: helpdesk.EventMessage, Seq: 1, From: helpdesk.FromCustomer, Name: "Marie", Text: "bonjour, l'imprimante", At: at(1)},
-		{Type: helpdesk.EventAssigned, Seq: 2, Operator: &helpdesk.Operator{Name: "Alice", Organisation: "Tandem"}, At: at(2)},
-		{Type: helpdesk.EventMessage, Seq: 3, From: helpdesk.FromOperator, Name: "Alice", Text: "I'll look", At: at(3)},
-		{Type: helpdesk.EventClosed, Seq: 4, Reason: "closed", At: at(60 * min)},
+	events := []chatwire.Event{
+		{Type: chatwire.EventMessage, Seq: 1, From: chatwire.FromCustomer, Name: "Marie", Text: "bonjour, l'imprimante", At: at(1)},
+		{Type: chatwire.EventAssigned, Seq: 2, Operator: &chatwire.Operator{Name: "Alice", Organisation: "Tandem"}, At: at(2)},
+		{Type: chatwire.EventMessage, Seq: 3, From: chatwire.FromOperator, Name: "Alice", Text: "I'll look", At: at(3)},
+		{Type: chatwire.EventClosed, Seq: 4, Reason: "closed", At: at(60 * min)},
 	}
 	body, _ := json.Marshal(events)
 	tr := store.ChatTranscript{ID: id, Session: session, Operator: "alice", Customer: "Marie", Started: chatT0,
@@ -200,7 +200,7 @@ func TestChatAPIRead(t *testing.T) {
 		t.Fatalf("read: %d %s", code, b)
 	}
 	if r.ID != id || r.Check != "verified" || r.AuditSeq != seq || r.AuditSHA256 != r.SHA256 || len(r.Events) != 4 ||
-		r.Events[0].Text != "bonjour, l'imprimante" || r.Events[0].Name != "Marie" || r.Events[2].From != helpdesk.FromOperator {
+		r.Events[0].Text != "bonjour, l'imprimante" || r.Events[0].Name != "Marie" || r.Events[2].From != chatwire.FromOperator {
 		t.Errorf("read %+v", r)
 	}
 	reads := e.entries("chat.read")

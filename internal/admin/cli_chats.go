@@ -12,7 +12,7 @@ import (
 	"time"
 	"unicode"
 
-	"github.com/tandem-remote/tandem/internal/helpdesk"
+	"github.com/tandem-remote/tandem/internal/chatwire"
 	"github.com/tandem-remote/tandem/internal/store"
 )
 
@@ -139,22 +139,22 @@ func eventTime(at, day string) string {
 	return t.Local().Format(time.TimeOnly)
 }
 
-func eventLine(e helpdesk.Event) string {
+func eventLine(e chatwire.Event) string {
 	switch e.Type {
-	case helpdesk.EventMessage:
+	case chatwire.EventMessage:
 		who := e.From
 		if e.Name != "" {
 			who = printable(e.Name) + " (" + e.From + ")"
 		}
 		return who + ": " + strings.ReplaceAll(printable(e.Text), "\n", "\n          ")
-	case helpdesk.EventAssigned:
+	case chatwire.EventAssigned:
 		if e.Operator != nil {
 			return "-- answered by " + printable(e.Operator.Name)
 		}
 		return "-- answered"
-	case helpdesk.EventInvite:
+	case chatwire.EventInvite:
 		return "-- invited to a remote session"
-	case helpdesk.EventClosed:
+	case chatwire.EventClosed:
 		return "-- ended (" + printable(e.Reason) + ")"
 	}
 	return "-- " + printable(e.Type)

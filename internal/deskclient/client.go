@@ -3,8 +3,8 @@
 // operator's login token, reads the queue and the conversations' events,
 // and picks, answers, invites and closes conversations.
 //
-// The wire types mirror helpdesk's; they are repeated here so that the
-// technician does not link the server's store. A test in helpdesk drives
+// The messages are package chatwire's, which the hub uses too; the
+// technician links them without the server. A test in helpdesk drives
 // this client against the real hub.
 package deskclient
 
@@ -21,61 +21,21 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+
+	"github.com/tandem-remote/tandem/internal/chatwire"
 )
 
-// Event is one thing that happened in a conversation.
-type Event struct {
-	Type     string    `json:"type"` // message, assigned, invite, closed, typing
-	Seq      int64     `json:"seq,omitempty"`
-	From     string    `json:"from,omitempty"` // customer, operator, system
-	Name     string    `json:"name,omitempty"`
-	Text     string    `json:"text,omitempty"`
-	At       string    `json:"at,omitempty"`
-	CID      string    `json:"cid,omitempty"`
-	Operator *Operator `json:"operator,omitempty"`
-	Code     string    `json:"code,omitempty"`
-	Reason   string    `json:"reason,omitempty"`
-}
-
-// Operator is who helps, as the customer sees them.
-type Operator struct {
-	Name         string `json:"name"`
-	Organisation string `json:"organisation"`
-}
-
-// Summary is one conversation in the queue.
-type Summary struct {
-	ID       string    `json:"id"`
-	State    string    `json:"state"` // "waiting" or "yours"
-	Name     string    `json:"name,omitempty"`
-	Topic    string    `json:"topic,omitempty"`
-	Lang     string    `json:"lang,omitempty"`
-	Session  string    `json:"session,omitempty"`
-	Started  time.Time `json:"started"`
-	Messages int       `json:"messages"`
-}
-
-// Message is anything the desk receives. Type says which fields are set:
-// "queue" (Conversations), "history" (Conversation, Events), "event"
-// (Conversation, Event), "typing" (Conversation), "error" (Conversation,
-// Error, Message).
-type Message struct {
-	Type          string    `json:"type"`
-	Conversation  string    `json:"conversation,omitempty"`
-	Conversations []Summary `json:"conversations,omitempty"`
-	Events        []Event   `json:"events,omitempty"`
-	Event         *Event    `json:"event,omitempty"`
-	Error         string    `json:"error,omitempty"`
-	Message       string    `json:"message,omitempty"`
-}
-
-type request struct {
-	Type         string `json:"type"`
-	Conversation string `json:"conversation"`
-	Text         string `json:"text,omitempty"`
-	Code         string `json:"code,omitempty"`
-	Reason       string `json:"reason,omitempty"`
-}
+// The desk's messages are package chatwire's; these names are the ones
+// the desk's callers (deskui, the technician) read them by.
+type (
+	// Event is one thing that happened in a conversation.
+	Event = chatwire.Event
+	// Summary is one conversation in the queue.
+	Summary = chatwire.DeskSummary
+	// Message is anything the desk receives; its Type says which fields
+	// are set.
+	Message = chatwire.DeskMessage
+)
 
 // Client is one desk connection.
 type Client struct {
@@ -136,7 +96,7 @@ func (c *Client) Next(ctx context.Context) (Message, error) {
 	return m, nil
 }
 
-func (c *Client) send(ctx context.Context, r request) error {
+func (c *Client) send(ctx context.Context, r chatwire.DeskRequest) error {
 	b, err := json.Marshal(r)
 	if err != nil {
 		return err
@@ -150,28 +110,28 @@ func (c *Client) send(ctx context.Context, r request) error {
 // Pick takes a waiting conversation (or takes up one of the operator's
 // own again); its history follows.
 func (c *Client) Pick(ctx context.Context, id string) error {
-	return c.send(ctx, request{Type: "pick", Conversation: id})
+	return c.send(ctx, chatwire.DeskRequest{Type: chatwire.RequestPick, Conversation: id})
 }
 
 // Say sends text to the conversation's customer.
 func (c *Client) Say(ctx context.Context, id, text string) error {
-	return c.send(ctx, request{Type: "send", Conversation: id, Text: text})
+	return c.send(ctx, chatwire.DeskRequest{Type: chatwire.RequestSend, Conversation: id, Text: text})
 }
 
 // Typing tells the customer the operator is typing.
 func (c *Client) Typing(ctx context.Context, id string) error {
-	return c.send(ctx, request{Type: "typing", Conversation: id})
+	return c.send(ctx, chatwire.DeskRequest{Type: chatwire.RequestTyping, Conversation: id})
 }
 
 // Invite gives the customer code, of a session this operator opened, to
 // download the agent with.
 func (c *Client) Invite(ctx context.Context, id, code string) error {
-	return c.send(ctx, request{Type: "invite", Conversation: id, Code: code})
+	return c.send(ctx, chatwire.DeskRequest{Type: chatwire.RequestInvite, Conversation: id, Code: code})
 }
 
 // End ends the conversation.
 func (c *Client) End(ctx context.Context, id, reason string) error {
-	return c.send(ctx, request{Type: "close", Conversation: id, Reason: reason})
+	return c.send(ctx, chatwire.DeskRequest{Type: chatwire.RequestClose, Conversation: id, Reason: reason})
 }
 
 // Close closes the connection.

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+
+	"github.com/tandem-remote/tandem/internal/chatwire"
 )
 
 // BenchmarkPageToDesk measures a customer's message from the page's socket
@@ -18,9 +20,9 @@ import (
 func BenchmarkPageToDesk(b *testing.B) {
 	t := b
 	td := start(t, func(c *Config) { c.MessageBurst, c.MaxEvents, c.FrameRate, c.FrameBurst = 1<<30, 1<<30, 1<<30, 1<<30 })
-	v := td.visit(t, Visit{Name: "Marie"})
+	v := td.visit(t, chatwire.Visit{Name: "Marie"})
 	op := td.operator(t, "alice-token")
-	send(t, op, DeskRequest{Type: "pick", Conversation: v.ID})
+	send(t, op, chatwire.DeskRequest{Type: "pick", Conversation: v.ID})
 	next(t, op, ofType("history"))
 	page := td.customer(t, v, 0)
 	echo := echoConn(b)
@@ -30,7 +32,7 @@ func BenchmarkPageToDesk(b *testing.B) {
 	for i := 0; b.Loop(); i++ {
 		t0 := time.Now()
 		send(t, page, map[string]string{"type": "send", "cid": strconv.Itoa(i), "text": "hello"})
-		next(t, op, deskEventOf(EventMessage))
+		next(t, op, deskEventOf(chatwire.EventMessage))
 		t1 := time.Now()
 		echo.Write(ctx, websocket.MessageText, []byte(`{"type":"send","cid":"1","text":"hello"}`))
 		echo.Read(ctx)

@@ -9,6 +9,8 @@ import (
 
 	"github.com/coder/websocket"
 	"golang.org/x/time/rate"
+
+	"github.com/tandem-remote/tandem/internal/chatwire"
 )
 
 const (
@@ -16,24 +18,6 @@ const (
 	writeTimeout = 10 * time.Second // a reader slower than this is dropped
 	pingEvery    = 30 * time.Second // how often a page socket is checked
 )
-
-// chatFrame is what the page sends: hello first, then send and typing.
-type chatFrame struct {
-	Type  string `json:"type"`
-	ID    string `json:"id"`
-	Key   string `json:"key"`
-	After int64  `json:"after"`
-	CID   string `json:"cid"`
-	Text  string `json:"text"`
-}
-
-// chatError is an error frame on the page's socket; CID names the
-// message it refuses, if any.
-type chatError struct {
-	Type string `json:"type"` // "error"
-	CID  string `json:"cid,omitempty"`
-	*wireError
-}
 
 func (h *Hub) serveChat(w http.ResponseWriter, r *http.Request) {
 	conn, err := websocket.Accept(w, r, &websocket.AcceptOptions{OriginPatterns: h.cfg.OriginPatterns})
@@ -45,15 +29,15 @@ func (h *Hub) serveChat(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	hello, err := readFrame(ctx, conn, helloTimeout)
-	if err != nil || hello.Type != "hello" {
-		writeFrame(ctx, conn, chatError{Type: "error", wireError: errBadRequest})
+	if err != nil || hello.Type != chatwire.FrameHello {
+		writeFrame(ctx, conn, pageError("", errBadRequest))
 		conn.Close(websocket.StatusPolicyViolation, "hello first")
 		return
 	}
 	sock := &pageSocket{cancel: cancel}
 	c, err := h.watch(hello.ID, hello.Key, sock)
 	if err != nil {
-		writeFrame(ctx, conn, chatError{Type: "error", wireError: asWire(err)})
+		writeFrame(ctx, conn, pageError("", err))
 		conn.Close(websocket.StatusPolicyViolation, asWire(err).Code)
 		return
 	}
@@ -145,7 +129,7 @@ func (h *Hub) pushEvents(ctx context.Context, conn *websocket.Conn, c *conversat
 		}
 		if t != typing {
 			typing = t
-			if writeFrame(ctx, conn, Event{Type: EventTyping, From: FromOperator}) != nil {
+			if writeFrame(ctx, conn, chatwire.Event{Type: chatwire.EventTyping, From: chatwire.FromOperator}) != nil {
 				return
 			}
 		}
@@ -171,7 +155,7 @@ func (h *Hub) readChat(ctx context.Context, conn *websocket.Conn, id, key string
 			return
 		}
 		switch f.Type {
-		case "send":
+		case chatwire.FrameSend:
 			_, err := h.Say(ctx, id, key, f.CID, f.Text)
 			if err == errThrottled {
 				// The page keeps the message and resends it when it
@@ -180,24 +164,24 @@ func (h *Hub) readChat(ctx context.Context, conn *websocket.Conn, id, key string
 				return
 			}
 			if err != nil {
-				writeFrame(ctx, conn, chatError{Type: "error", CID: f.CID, wireError: asWire(err)})
+				writeFrame(ctx, conn, pageError(f.CID, err))
 			}
-		case "typing":
+		case chatwire.FrameTyping:
 			h.CustomerTyping(id, key)
 		default:
-			writeFrame(ctx, conn, chatError{Type: "error", wireError: errBadRequest})
+			writeFrame(ctx, conn, pageError("", errBadRequest))
 		}
 	}
 }
 
 // readFrame reads one JSON text frame, within timeout when it is not 0.
-func readFrame(ctx context.Context, conn *websocket.Conn, timeout time.Duration) (chatFrame, error) {
+func readFrame(ctx context.Context, conn *websocket.Conn, timeout time.Duration) (chatwire.PageFrame, error) {
 	if timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, timeout)
 		defer cancel()
 	}
-	var f chatFrame
+	var f chatwire.PageFrame
 	typ, b, err := conn.Read(ctx)
 	if err != nil {
 		return f, err
@@ -206,6 +190,11 @@ func readFrame(ctx context.Context, conn *websocket.Conn, timeout time.Duration)
 		return f, errBadRequest
 	}
 	return f, nil
+}
+
+// pageError refuses the page's frame cid ("": none) with err.
+func pageError(cid string, err error) chatwire.PageError {
+	return chatwire.PageError{Type: chatwire.TypeError, CID: cid, Failure: asWire(err).Failure}
 }
 
 func writeFrame(ctx context.Context, conn *websocket.Conn, v any) error {

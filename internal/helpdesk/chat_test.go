@@ -5,13 +5,15 @@ import (
 	"net/http"
 	"testing"
 	"time"
+
+	"github.com/tandem-remote/tandem/internal/chatwire"
 )
 
 // A queued customer and an operator chat both ways over WebSockets, with
 // typing notices each way.
 func TestQueueChatBothWays(t *testing.T) {
 	td := start(t, nil)
-	v := td.visit(t, Visit{Name: "Marie", Topic: "my printer", Lang: "fr"})
+	v := td.visit(t, chatwire.Visit{Name: "Marie", Topic: "my printer", Lang: "fr"})
 	if v.Operator != nil || v.Code != nil || v.ID == "" || v.Key == "" {
 		t.Fatalf("queue visit answered %+v", v)
 	}
@@ -20,33 +22,33 @@ func TestQueueChatBothWays(t *testing.T) {
 	if s := q.Conversations[0]; s.ID != v.ID || s.State != "waiting" || s.Name != "Marie" || s.Topic != "my printer" || s.Lang != "fr" {
 		t.Fatalf("queue lists %+v", s)
 	}
-	send(t, op, DeskRequest{Type: "pick", Conversation: v.ID})
+	send(t, op, chatwire.DeskRequest{Type: "pick", Conversation: v.ID})
 	if h := next(t, op, ofType("history")); h.Conversation != v.ID {
 		t.Fatalf("history of %q", h.Conversation)
 	}
 	page := td.customer(t, v, 0)
-	a := next(t, page, ofType(EventAssigned))
+	a := next(t, page, ofType(chatwire.EventAssigned))
 	if a.Seq != 1 || a.Operator == nil || a.Operator.Name != "Alice Martin" || a.Operator.Organisation != "Acme" {
 		t.Fatalf("assigned event %+v", a.Event)
 	}
 	send(t, page, map[string]string{"type": "send", "cid": "c1", "text": "Bonjour, mon imprimante"})
-	m := next(t, op, deskEventOf(EventMessage))
-	if e := m.Inner; e.From != FromCustomer || e.Name != "Marie" || e.Text != "Bonjour, mon imprimante" || e.CID != "c1" || e.Seq != 2 {
+	m := next(t, op, deskEventOf(chatwire.EventMessage))
+	if e := m.Inner; e.From != chatwire.FromCustomer || e.Name != "Marie" || e.Text != "Bonjour, mon imprimante" || e.CID != "c1" || e.Seq != 2 {
 		t.Fatalf("operator got %+v", e)
 	}
-	if echo := next(t, page, ofType(EventMessage)); echo.CID != "c1" || echo.Seq != 2 {
+	if echo := next(t, page, ofType(chatwire.EventMessage)); echo.CID != "c1" || echo.Seq != 2 {
 		t.Fatalf("page's echo %+v", echo.Event)
 	}
-	send(t, op, DeskRequest{Type: "send", Conversation: v.ID, Text: "Bonjour Marie"})
-	r := next(t, page, ofType(EventMessage))
-	if r.From != FromOperator || r.Name != "Alice Martin" || r.Text != "Bonjour Marie" || r.Seq != 3 {
+	send(t, op, chatwire.DeskRequest{Type: "send", Conversation: v.ID, Text: "Bonjour Marie"})
+	r := next(t, page, ofType(chatwire.EventMessage))
+	if r.From != chatwire.FromOperator || r.Name != "Alice Martin" || r.Text != "Bonjour Marie" || r.Seq != 3 {
 		t.Fatalf("page got %+v", r.Event)
 	}
 	if _, err := time.Parse(time.RFC3339, r.At); err != nil {
 		t.Errorf("at %q: %v", r.At, err)
 	}
-	send(t, op, DeskRequest{Type: "typing", Conversation: v.ID})
-	if ty := next(t, page, ofType(EventTyping)); ty.From != FromOperator || ty.Seq != 0 {
+	send(t, op, chatwire.DeskRequest{Type: "typing", Conversation: v.ID})
+	if ty := next(t, page, ofType(chatwire.EventTyping)); ty.From != chatwire.FromOperator || ty.Seq != 0 {
 		t.Errorf("typing %+v", ty.Event)
 	}
 	send(t, page, map[string]string{"type": "typing"})
@@ -59,15 +61,15 @@ func TestQueueChatBothWays(t *testing.T) {
 // missed, once, in order; resending an unechoed message adds nothing.
 func TestReplayAfterReconnect(t *testing.T) {
 	td := start(t, nil)
-	v := td.visit(t, Visit{Name: "Marie"})
+	v := td.visit(t, chatwire.Visit{Name: "Marie"})
 	op := td.operator(t, "alice-token")
-	send(t, op, DeskRequest{Type: "pick", Conversation: v.ID})
+	send(t, op, chatwire.DeskRequest{Type: "pick", Conversation: v.ID})
 	page := td.customer(t, v, 0)
 	send(t, page, map[string]string{"type": "send", "cid": "c1", "text": "one"})
-	last := next(t, page, func(f frame) bool { return f.Type == EventMessage && f.CID == "c1" })
+	last := next(t, page, func(f frame) bool { return f.Type == chatwire.EventMessage && f.CID == "c1" })
 	page.CloseNow()
 	for _, s := range []string{"two", "three", "four"} {
-		send(t, op, DeskRequest{Type: "send", Conversation: v.ID, Text: s})
+		send(t, op, chatwire.DeskRequest{Type: "send", Conversation: v.ID, Text: s})
 		next(t, op, func(f frame) bool { return f.Type == "event" && f.Inner.Text == s })
 	}
 	page = td.customer(t, v, last.Seq)
@@ -77,7 +79,7 @@ func TestReplayAfterReconnect(t *testing.T) {
 	var got []string
 	seq := last.Seq
 	for len(got) < 4 {
-		f := next(t, page, ofType(EventMessage))
+		f := next(t, page, ofType(chatwire.EventMessage))
 		if f.Seq != seq+1 {
 			t.Fatalf("seq %d after %d (%q)", f.Seq, seq, f.Text)
 		}
@@ -88,11 +90,11 @@ func TestReplayAfterReconnect(t *testing.T) {
 		t.Fatalf("after reconnect: %q, want %q", got, want)
 	}
 	// The long-poll path agrees: nothing after the last seq, all of it from 0.
-	var all struct{ Events []Event }
+	var all struct{ Events []chatwire.Event }
 	td.post(t, "/v1/desk/poll", map[string]any{"id": v.ID, "key": v.Key, "after": 0}, &all)
 	var texts []string
 	for _, e := range all.Events {
-		if e.Type == EventMessage {
+		if e.Type == chatwire.EventMessage {
 			texts = append(texts, e.Text)
 		}
 	}
@@ -117,9 +119,9 @@ func equal(a, b []string) bool {
 // waits for the operator's answer.
 func TestLongPoll(t *testing.T) {
 	td := start(t, nil)
-	v := td.visit(t, Visit{Name: "Marie"})
+	v := td.visit(t, chatwire.Visit{Name: "Marie"})
 	op := td.operator(t, "alice-token")
-	send(t, op, DeskRequest{Type: "pick", Conversation: v.ID})
+	send(t, op, chatwire.DeskRequest{Type: "pick", Conversation: v.ID})
 	next(t, op, ofType("history"))
 	var s1, s2 struct{ Seq int64 }
 	body := map[string]any{"id": v.ID, "key": v.Key, "cid": "p1", "text": "hello"}
@@ -133,18 +135,18 @@ func TestLongPoll(t *testing.T) {
 		t.Errorf("typing: %d", code)
 	}
 	next(t, op, ofType("typing"))
-	done := make(chan []Event)
+	done := make(chan []chatwire.Event)
 	go func() {
-		var out struct{ Events []Event }
+		var out struct{ Events []chatwire.Event }
 		td.post(t, "/v1/desk/poll", map[string]any{"id": v.ID, "key": v.Key, "after": s1.Seq}, &out)
 		done <- out.Events
 	}()
 	// The poll is waiting (nothing after s1 yet); the answer releases it.
-	send(t, op, DeskRequest{Type: "send", Conversation: v.ID, Text: "hi Marie"})
+	send(t, op, chatwire.DeskRequest{Type: "send", Conversation: v.ID, Text: "hi Marie"})
 	evs := <-done
-	if len(evs) == 0 || evs[0].Type == EventTyping {
+	if len(evs) == 0 || evs[0].Type == chatwire.EventTyping {
 		// A typing notice or nothing can come first; poll again.
-		var out struct{ Events []Event }
+		var out struct{ Events []chatwire.Event }
 		td.post(t, "/v1/desk/poll", map[string]any{"id": v.ID, "key": v.Key, "after": s1.Seq}, &out)
 		evs = out.Events
 	}
@@ -160,8 +162,8 @@ func TestLongPoll(t *testing.T) {
 // An idle poll returns an empty list when its wait ends.
 func TestPollTimesOutEmpty(t *testing.T) {
 	td := start(t, func(c *Config) { c.PollWait = time.Millisecond })
-	v := td.visit(t, Visit{Name: "Marie"})
-	var out struct{ Events []Event }
+	v := td.visit(t, chatwire.Visit{Name: "Marie"})
+	var out struct{ Events []chatwire.Event }
 	if code := td.post(t, "/v1/desk/poll", map[string]any{"id": v.ID, "key": v.Key, "after": 0}, &out); code != http.StatusOK || out.Events == nil || len(out.Events) != 0 {
 		t.Fatalf("idle poll: %d %+v", code, out.Events)
 	}
@@ -186,13 +188,13 @@ func TestPageSocketRefusesAnotherOrigin(t *testing.T) {
 // newest still gets everything.
 func TestNewestSocketWins(t *testing.T) {
 	td := start(t, nil)
-	v := td.visit(t, Visit{Name: "Marie"})
+	v := td.visit(t, chatwire.Visit{Name: "Marie"})
 	first := td.customer(t, v, 0)
 	send(t, first, map[string]string{"type": "send", "cid": "a", "text": "one"})
-	next(t, first, ofType(EventMessage)) // the hello was taken
+	next(t, first, ofType(chatwire.EventMessage)) // the hello was taken
 	for range 4 {
 		c := td.customer(t, v, 0)
-		next(t, c, ofType(EventMessage))
+		next(t, c, ofType(chatwire.EventMessage))
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -210,7 +212,7 @@ func TestNewestSocketWins(t *testing.T) {
 // slow down.
 func TestPollsBounded(t *testing.T) {
 	td := start(t, nil)
-	v := td.visit(t, Visit{Name: "Marie"})
+	v := td.visit(t, chatwire.Visit{Name: "Marie"})
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	errs := make(chan error, 4)

@@ -11,44 +11,9 @@ import (
 	"time"
 
 	"golang.org/x/time/rate"
+
+	"github.com/tandem-remote/tandem/internal/chatwire"
 )
-
-// Event types. All but EventTyping carry a sequence number.
-const (
-	EventMessage  = "message"
-	EventAssigned = "assigned"
-	EventInvite   = "invite"
-	EventClosed   = "closed"
-	EventTyping   = "typing"
-)
-
-// Who wrote a message.
-const (
-	FromCustomer = "customer"
-	FromOperator = "operator"
-	FromSystem   = "system"
-)
-
-// Event is one thing that happened in a conversation, as both the page
-// and the desk receive it.
-type Event struct {
-	Type     string    `json:"type"`
-	Seq      int64     `json:"seq,omitempty"`
-	From     string    `json:"from,omitempty"`
-	Name     string    `json:"name,omitempty"`
-	Text     string    `json:"text,omitempty"`
-	At       string    `json:"at,omitempty"` // RFC 3339
-	CID      string    `json:"cid,omitempty"`
-	Operator *Operator `json:"operator,omitempty"`
-	Code     string    `json:"code,omitempty"`
-	Reason   string    `json:"reason,omitempty"`
-}
-
-// Operator is who helps, as the customer sees them.
-type Operator struct {
-	Name         string `json:"name"`
-	Organisation string `json:"organisation"`
-}
 
 // conversation is one customer's chat. Its fields are guarded by Hub.mu.
 type conversation struct {
@@ -64,10 +29,10 @@ type conversation struct {
 	polls    int           // the customer's waiting polls
 
 	operatorID string // "" while waiting in the queue
-	operator   Operator
+	operator   chatwire.Operator
 	session    string // the session it is bound to (code visit or invite)
 
-	events  []Event
+	events  []chatwire.Event
 	cids    map[string]int64 // customer message cid -> its seq
 	notify  chan struct{}    // closed and replaced on every change the page should see
 	typing  int64            // the operator's typing notices so far
@@ -100,7 +65,7 @@ func (c *conversation) closed() bool { return !c.ended.IsZero() }
 
 // appendLocked adds e with the next sequence number and wakes the page's
 // readers. Called with Hub.mu held.
-func (c *conversation) appendLocked(e Event, now time.Time) Event {
+func (c *conversation) appendLocked(e chatwire.Event, now time.Time) chatwire.Event {
 	e.Seq = int64(len(c.events)) + 1
 	e.At = now.UTC().Format(time.RFC3339)
 	c.events = append(c.events, e)
@@ -115,21 +80,21 @@ func (c *conversation) wakeLocked() {
 }
 
 // after returns a copy of the events with seq > n.
-func (c *conversation) after(n int64) []Event {
+func (c *conversation) after(n int64) []chatwire.Event {
 	if n < 0 {
 		n = 0
 	}
 	if n >= int64(len(c.events)) {
 		return nil
 	}
-	return append([]Event(nil), c.events[n:]...)
+	return append([]chatwire.Event(nil), c.events[n:]...)
 }
 
 // messages counts message events.
 func (c *conversation) messages() int {
 	n := 0
 	for _, e := range c.events {
-		if e.Type == EventMessage {
+		if e.Type == chatwire.EventMessage {
 			n++
 		}
 	}

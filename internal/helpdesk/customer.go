@@ -9,49 +9,32 @@ import (
 
 	"golang.org/x/time/rate"
 
+	"github.com/tandem-remote/tandem/internal/chatwire"
 	"github.com/tandem-remote/tandem/internal/proto"
 )
-
-// Visit is what the page posts to start a conversation: a session code,
-// or a name and a question.
-type Visit struct {
-	Code  string `json:"code,omitempty"`
-	Name  string `json:"name,omitempty"`
-	Topic string `json:"topic,omitempty"`
-	Lang  string `json:"lang,omitempty"`
-}
-
-// Visited is the answer: the conversation's id and key (the page's only
-// credential for it), and who helps when a code bound it to an operator.
-type Visited struct {
-	ID       string    `json:"id"`
-	Key      string    `json:"key"`
-	Operator *Operator `json:"operator"`
-	Code     *string   `json:"code"`
-}
 
 // maxReaders bounds a conversation's open sockets and its waiting polls
 // each: a page has one of either, a few during a reconnection.
 const maxReaders = 4
 
 // Start opens a conversation for a visitor from addr.
-func (h *Hub) Start(ctx context.Context, v Visit, from netip.Addr) (Visited, error) {
+func (h *Hub) Start(ctx context.Context, v chatwire.Visit, from netip.Addr) (chatwire.Visited, error) {
 	v.Code = strings.Join(strings.Fields(v.Code), "")
 	v.Name, v.Topic = strings.TrimSpace(v.Name), strings.TrimSpace(v.Topic)
 	if v.Lang != "" && v.Lang != "en" && v.Lang != "fr" {
 		v.Lang = ""
 	}
 	if utf8.RuneCountInString(v.Name) > 100 || utf8.RuneCountInString(v.Topic) > h.cfg.MaxText {
-		return Visited{}, errNoName
+		return chatwire.Visited{}, errNoName
 	}
 	var info SessionInfo
 	if v.Code != "" {
 		var err error
 		if info, err = h.lookup(v.Code, from); err != nil {
-			return Visited{}, err
+			return chatwire.Visited{}, err
 		}
 	} else if v.Name == "" {
-		return Visited{}, errNoName
+		return chatwire.Visited{}, errNoName
 	}
 	key, hash := newKey()
 	now := h.cfg.Now()
@@ -60,21 +43,21 @@ func (h *Hub) Start(ctx context.Context, v Visit, from netip.Addr) (Visited, err
 		notify:  make(chan struct{}),
 		limiter: rate.NewLimiter(rate.Every(h.cfg.MessageRate), h.cfg.MessageBurst),
 		typer:   rate.NewLimiter(2, 4)}
-	out := Visited{ID: c.id, Key: key}
+	out := chatwire.Visited{ID: c.id, Key: key}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.perSource[c.source] >= h.cfg.MaxPerSource {
-		return Visited{}, errTooMany
+		return chatwire.Visited{}, errTooMany
 	}
 	if len(h.convs) >= h.cfg.MaxOpen {
-		return Visited{}, errBusy
+		return chatwire.Visited{}, errBusy
 	}
 	h.perSource[c.source]++
 	h.convs[c.id] = c
 	if v.Code != "" {
 		c.operatorID, c.session = info.OperatorID, info.Session
-		c.operator = Operator{Name: info.Operator, Organisation: info.Organisation}
-		c.appendLocked(Event{Type: EventAssigned, Operator: &c.operator}, now)
+		c.operator = chatwire.Operator{Name: info.Operator, Organisation: info.Organisation}
+		c.appendLocked(chatwire.Event{Type: chatwire.EventAssigned, Operator: &c.operator}, now)
 		op, code := c.operator, v.Code
 		out.Operator, out.Code = &op, &code
 	}
@@ -133,7 +116,7 @@ func (h *Hub) Say(ctx context.Context, id, key, cid, text string) (int64, error)
 	if !c.limiter.Allow() {
 		return 0, errThrottled
 	}
-	e := h.addLocked(c, Event{Type: EventMessage, From: FromCustomer, Name: c.name, Text: text, CID: cid})
+	e := h.addLocked(c, chatwire.Event{Type: chatwire.EventMessage, From: chatwire.FromCustomer, Name: c.name, Text: text, CID: cid})
 	if cid != "" {
 		c.cids[cid] = e.Seq
 	}
@@ -150,7 +133,7 @@ func (h *Hub) CustomerTyping(id, key string) error {
 		return err
 	}
 	if c.operatorID != "" && !c.closed() && c.typer.Allow() {
-		h.toOperatorLocked(c.operatorID, deskTyping{Type: "typing", Conversation: c.id})
+		h.toOperatorLocked(c.operatorID, chatwire.DeskTyping{Type: chatwire.TypeTyping, Conversation: c.id})
 	}
 	return nil
 }
@@ -158,7 +141,7 @@ func (h *Hub) CustomerTyping(id, key string) error {
 // Wait returns the events after seq, waiting until ctx ends for one
 // when there is none yet. An operator's typing notice while waiting
 // returns a typing event alone.
-func (h *Hub) Wait(ctx context.Context, id, key string, after int64) ([]Event, error) {
+func (h *Hub) Wait(ctx context.Context, id, key string, after int64) ([]chatwire.Event, error) {
 	h.mu.Lock()
 	c, err := h.customerConvLocked(id, key)
 	if err != nil {
@@ -188,18 +171,18 @@ func (h *Hub) Wait(ctx context.Context, id, key string, after int64) ([]Event, e
 	}
 	c.lastSeen = h.cfg.Now()
 	if evs = c.after(after); len(evs) == 0 && c.typing != typing {
-		evs = []Event{{Type: EventTyping, From: FromOperator}}
+		evs = []chatwire.Event{{Type: chatwire.EventTyping, From: chatwire.FromOperator}}
 	}
 	return evs, nil
 }
 
 // addLocked appends e to c and sends it to c's operator's desks. An event
 // that reaches the conversation's size limit is followed by its end.
-func (h *Hub) addLocked(c *conversation, e Event) Event {
+func (h *Hub) addLocked(c *conversation, e chatwire.Event) chatwire.Event {
 	now := h.cfg.Now()
 	e = c.appendLocked(e, now)
 	if c.operatorID != "" {
-		h.toOperatorLocked(c.operatorID, deskEvent{Type: "event", Conversation: c.id, Event: e})
+		h.toOperatorLocked(c.operatorID, chatwire.DeskEvent{Type: chatwire.TypeEvent, Conversation: c.id, Event: e})
 	}
 	if len(c.events) >= h.cfg.MaxEvents-1 && !c.closed() {
 		h.endLocked(c, "too-long")

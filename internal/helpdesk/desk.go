@@ -3,75 +3,15 @@ package helpdesk
 import (
 	"encoding/json"
 	"sort"
-	"time"
+
+	"github.com/tandem-remote/tandem/internal/chatwire"
 )
-
-// The desk's messages, server to operator, are JSON objects with a
-// "type": DeskQueue on connect and whenever the queue changes, DeskHistory
-// after a pick, deskEvent for every later event of the operator's
-// conversations, deskTyping when their customer types, DeskError when a
-// request fails. Operator to server: DeskRequest (pick, send, typing,
-// invite, close).
-
-// DeskRequest is what the desk sends.
-type DeskRequest struct {
-	Type         string `json:"type"` // pick, send, typing, invite or close
-	Conversation string `json:"conversation"`
-	Text         string `json:"text,omitempty"`   // send
-	Code         string `json:"code,omitempty"`   // invite: a code of a session this operator opened
-	Reason       string `json:"reason,omitempty"` // close
-}
-
-// DeskQueue lists the conversations the operator can see: those waiting
-// for anyone and their own open ones.
-type DeskQueue struct {
-	Type          string        `json:"type"` // "queue"
-	Conversations []DeskSummary `json:"conversations"`
-}
-
-// DeskSummary is one conversation in the queue.
-type DeskSummary struct {
-	ID       string    `json:"id"`
-	State    string    `json:"state"` // "waiting" or "yours"
-	Name     string    `json:"name,omitempty"`
-	Topic    string    `json:"topic,omitempty"`
-	Lang     string    `json:"lang,omitempty"`
-	Session  string    `json:"session,omitempty"` // bound to this session of yours
-	Started  time.Time `json:"started"`
-	Messages int       `json:"messages"`
-}
-
-// DeskHistory is a picked conversation's events so far.
-type DeskHistory struct {
-	Type         string  `json:"type"` // "history"
-	Conversation string  `json:"conversation"`
-	Events       []Event `json:"events"`
-}
-
-type deskEvent struct {
-	Type         string `json:"type"` // "event"
-	Conversation string `json:"conversation"`
-	Event        Event  `json:"event"`
-}
-
-type deskTyping struct {
-	Type         string `json:"type"` // "typing"
-	Conversation string `json:"conversation"`
-}
-
-// DeskError says why a request failed.
-type DeskError struct {
-	Type         string `json:"type"` // "error"
-	Conversation string `json:"conversation,omitempty"`
-	Code         string `json:"error"`
-	Message      string `json:"message"`
-}
 
 // desk is one operator's connection. out is written by the hub under
 // Hub.mu and drained by the connection's writer.
 type desk struct {
 	operatorID string
-	operator   Operator
+	operator   chatwire.Operator
 	out        chan []byte
 	gone       chan struct{} // closed when the hub drops the desk
 	dropped    bool
@@ -110,16 +50,16 @@ func (h *Hub) queueChangedLocked() {
 	}
 }
 
-func (h *Hub) queueLocked(operatorID string) DeskQueue {
-	q := DeskQueue{Type: "queue", Conversations: []DeskSummary{}}
+func (h *Hub) queueLocked(operatorID string) chatwire.DeskQueue {
+	q := chatwire.DeskQueue{Type: chatwire.TypeQueue, Conversations: []chatwire.DeskSummary{}}
 	for _, c := range h.convs {
 		if c.closed() || (c.operatorID != "" && c.operatorID != operatorID) {
 			continue
 		}
-		s := DeskSummary{ID: c.id, State: "waiting", Name: c.name, Topic: c.topic, Lang: c.lang,
+		s := chatwire.DeskSummary{ID: c.id, State: chatwire.StateWaiting, Name: c.name, Topic: c.topic, Lang: c.lang,
 			Started: c.started, Messages: c.messages()}
 		if c.operatorID != "" {
-			s.State, s.Session = "yours", c.session
+			s.State, s.Session = chatwire.StateYours, c.session
 		}
 		q.Conversations = append(q.Conversations, s)
 	}

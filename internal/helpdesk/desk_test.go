@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/tandem-remote/tandem/internal/audit"
+	"github.com/tandem-remote/tandem/internal/chatwire"
 )
 
 // A visit with a code goes straight to the operator who opened that
@@ -20,7 +21,7 @@ func TestVisitWithCodeBindsToOperator(t *testing.T) {
 	next(t, bob, queueWith(0))
 	alice := td.operator(t, "alice-token")
 	next(t, alice, queueWith(0))
-	v := td.visit(t, Visit{Code: "111 111 111"})
+	v := td.visit(t, chatwire.Visit{Code: "111 111 111"})
 	if v.Operator == nil || v.Operator.Name != "Alice Martin" || v.Operator.Organisation != "Acme" || v.Code == nil || *v.Code != "111111111" {
 		t.Fatalf("code visit answered %+v", v)
 	}
@@ -29,26 +30,26 @@ func TestVisitWithCodeBindsToOperator(t *testing.T) {
 		t.Fatalf("alice's queue: %+v", s)
 	}
 	page := td.customer(t, v, 0)
-	if a := next(t, page, ofType(EventAssigned)); a.Seq != 1 || a.Operator.Name != "Alice Martin" {
+	if a := next(t, page, ofType(chatwire.EventAssigned)); a.Seq != 1 || a.Operator.Name != "Alice Martin" {
 		t.Fatalf("first event %+v", a.Event)
 	}
 	send(t, page, map[string]string{"type": "send", "cid": "x", "text": "hello"})
-	if m := next(t, alice, deskEventOf(EventMessage)); m.Inner.Text != "hello" {
+	if m := next(t, alice, deskEventOf(chatwire.EventMessage)); m.Inner.Text != "hello" {
 		t.Fatalf("alice got %+v", m.Inner)
 	}
 	// Bob may not take it.
-	send(t, bob, DeskRequest{Type: "pick", Conversation: v.ID})
+	send(t, bob, chatwire.DeskRequest{Type: "pick", Conversation: v.ID})
 	if e := next(t, bob, ofType("error")); e.Error != "taken" {
 		t.Fatalf("bob's pick: %q", e.Error)
 	}
 	var e struct{ Error, Message string }
-	if code := td.post(t, "/v1/desk/visit", Visit{Code: "999999999"}, &e); code != http.StatusNotFound || e.Error != "invalid-code" || e.Message == "" {
+	if code := td.post(t, "/v1/desk/visit", chatwire.Visit{Code: "999999999"}, &e); code != http.StatusNotFound || e.Error != "invalid-code" || e.Message == "" {
 		t.Errorf("a wrong code: %d %+v", code, e)
 	}
 	td.sessions.mu.Lock()
 	td.sessions.throttle = true
 	td.sessions.mu.Unlock()
-	if code := td.post(t, "/v1/desk/visit", Visit{Code: "111111111"}, &e); code != http.StatusTooManyRequests || e.Error != "throttled" {
+	if code := td.post(t, "/v1/desk/visit", chatwire.Visit{Code: "111111111"}, &e); code != http.StatusTooManyRequests || e.Error != "throttled" {
 		t.Errorf("a throttled source: %d %+v", code, e)
 	}
 }
@@ -56,25 +57,25 @@ func TestVisitWithCodeBindsToOperator(t *testing.T) {
 // An operator can invite only with a code of a session they opened.
 func TestInviteRefusesAnotherOperatorsCode(t *testing.T) {
 	td := start(t, nil)
-	v := td.visit(t, Visit{Name: "Marie"})
+	v := td.visit(t, chatwire.Visit{Name: "Marie"})
 	bob := td.operator(t, "bob-token")
-	send(t, bob, DeskRequest{Type: "pick", Conversation: v.ID})
+	send(t, bob, chatwire.DeskRequest{Type: "pick", Conversation: v.ID})
 	next(t, bob, ofType("history"))
-	send(t, bob, DeskRequest{Type: "invite", Conversation: v.ID, Code: "111111111"}) // alice's session
+	send(t, bob, chatwire.DeskRequest{Type: "invite", Conversation: v.ID, Code: "111111111"}) // alice's session
 	if e := next(t, bob, ofType("error")); e.Error != "not-your-session" {
 		t.Fatalf("invite with alice's code: %+v", e)
 	}
-	send(t, bob, DeskRequest{Type: "invite", Conversation: v.ID, Code: "123123123"})
+	send(t, bob, chatwire.DeskRequest{Type: "invite", Conversation: v.ID, Code: "123123123"})
 	if e := next(t, bob, ofType("error")); e.Error != "invalid-code" {
 		t.Fatalf("invite with a wrong code: %+v", e)
 	}
-	send(t, bob, DeskRequest{Type: "invite", Conversation: v.ID, Code: "222222222"})
+	send(t, bob, chatwire.DeskRequest{Type: "invite", Conversation: v.ID, Code: "222222222"})
 	page := td.customer(t, v, 0)
-	if inv := next(t, page, ofType(EventInvite)); inv.Code != "222222222" {
+	if inv := next(t, page, ofType(chatwire.EventInvite)); inv.Code != "222222222" {
 		t.Fatalf("invite event %+v", inv.Event)
 	}
 	for _, ev := range td.hub.convs[v.ID].events {
-		if ev.Type == EventInvite && ev.Code != "222222222" {
+		if ev.Type == chatwire.EventInvite && ev.Code != "222222222" {
 			t.Errorf("a refused code reached the conversation: %+v", ev)
 		}
 	}
@@ -86,16 +87,16 @@ func TestInviteRefusesAnotherOperatorsCode(t *testing.T) {
 func TestTranscriptAuditAndRetention(t *testing.T) {
 	td := start(t, nil)
 	ctx := context.Background()
-	v := td.visit(t, Visit{Name: "Marie"})
+	v := td.visit(t, chatwire.Visit{Name: "Marie"})
 	op := td.operator(t, "alice-token")
-	send(t, op, DeskRequest{Type: "pick", Conversation: v.ID})
+	send(t, op, chatwire.DeskRequest{Type: "pick", Conversation: v.ID})
 	if _, err := td.hub.Say(ctx, v.ID, v.Key, "c1", "my printer"); err != nil {
 		t.Fatal(err)
 	}
-	send(t, op, DeskRequest{Type: "send", Conversation: v.ID, Text: "let me see"})
-	send(t, op, DeskRequest{Type: "invite", Conversation: v.ID, Code: "111111111"})
-	send(t, op, DeskRequest{Type: "close", Conversation: v.ID, Reason: "done"})
-	next(t, op, deskEventOf(EventClosed))
+	send(t, op, chatwire.DeskRequest{Type: "send", Conversation: v.ID, Text: "let me see"})
+	send(t, op, chatwire.DeskRequest{Type: "invite", Conversation: v.ID, Code: "111111111"})
+	send(t, op, chatwire.DeskRequest{Type: "close", Conversation: v.ID, Reason: "done"})
+	next(t, op, deskEventOf(chatwire.EventClosed))
 	e := waitAudit(t, td.audit, "chat.transcript")
 	if e.Subject != "sess-alice" || e.Actor != "alice" || e.Detail["messages"] != "2" || e.Detail["conversation"] != v.ID {
 		t.Fatalf("audit entry %+v", e)
@@ -132,7 +133,7 @@ func TestTranscriptAuditAndRetention(t *testing.T) {
 func TestRetentionZeroKeepsNothing(t *testing.T) {
 	td := start(t, func(c *Config) { c.Retention = 0 })
 	ctx := context.Background()
-	v := td.visit(t, Visit{Name: "Marie"})
+	v := td.visit(t, chatwire.Visit{Name: "Marie"})
 	td.hub.Say(ctx, v.ID, v.Key, "c1", "anyone?")
 	// The customer leaves before anyone picks it up.
 	td.clock.Add(3 * time.Minute)
@@ -144,9 +145,9 @@ func TestRetentionZeroKeepsNothing(t *testing.T) {
 	if _, err := td.st.ChatTranscript(ctx, v.ID); err == nil {
 		t.Fatal("a transcript was kept with retention 0")
 	}
-	var f struct{ Events []Event }
+	var f struct{ Events []chatwire.Event }
 	td.post(t, "/v1/desk/poll", map[string]any{"id": v.ID, "key": v.Key, "after": 1}, &f)
-	if len(f.Events) != 1 || f.Events[0].Type != EventClosed || f.Events[0].Reason != "left" {
+	if len(f.Events) != 1 || f.Events[0].Type != chatwire.EventClosed || f.Events[0].Reason != "left" {
 		t.Fatalf("after leaving: %+v", f.Events)
 	}
 }
@@ -175,13 +176,13 @@ func waitAudit(t *testing.T, l *audit.Log, kind string) audit.Entry {
 func TestLimits(t *testing.T) {
 	td := start(t, func(c *Config) { c.MaxPerSource = 2; c.MessageBurst = 3; c.MessageRate = time.Hour; c.MaxEvents = 6 })
 	ctx := context.Background()
-	v := td.visit(t, Visit{Name: "Marie"})
-	td.visit(t, Visit{Name: "Marie again"})
+	v := td.visit(t, chatwire.Visit{Name: "Marie"})
+	td.visit(t, chatwire.Visit{Name: "Marie again"})
 	var e struct{ Error string }
-	if code := td.post(t, "/v1/desk/visit", Visit{Name: "Marie thrice"}, &e); code != http.StatusTooManyRequests || e.Error != "throttled" {
+	if code := td.post(t, "/v1/desk/visit", chatwire.Visit{Name: "Marie thrice"}, &e); code != http.StatusTooManyRequests || e.Error != "throttled" {
 		t.Errorf("third conversation from one address: %d %q", code, e.Error)
 	}
-	if code := td.post(t, "/v1/desk/visit", Visit{}, &e); code != http.StatusBadRequest || e.Error != "bad-request" {
+	if code := td.post(t, "/v1/desk/visit", chatwire.Visit{}, &e); code != http.StatusBadRequest || e.Error != "bad-request" {
 		t.Errorf("no name, no code: %d %q", code, e.Error)
 	}
 	long := map[string]any{"id": v.ID, "key": v.Key, "cid": "l", "text": strings.Repeat("é", 2001)}
@@ -198,20 +199,20 @@ func TestLimits(t *testing.T) {
 	}
 	// A conversation that reaches its size ends.
 	op := td.operator(t, "alice-token")
-	send(t, op, DeskRequest{Type: "pick", Conversation: v.ID}) // event 4
-	send(t, op, DeskRequest{Type: "send", Conversation: v.ID, Text: "five"})
-	if c := next(t, op, deskEventOf(EventClosed)); c.Inner.Reason != "too-long" || c.Inner.Seq != 6 {
+	send(t, op, chatwire.DeskRequest{Type: "pick", Conversation: v.ID}) // event 4
+	send(t, op, chatwire.DeskRequest{Type: "send", Conversation: v.ID, Text: "five"})
+	if c := next(t, op, deskEventOf(chatwire.EventClosed)); c.Inner.Reason != "too-long" || c.Inner.Seq != 6 {
 		t.Fatalf("end at the limit: %+v", c.Inner)
 	}
 	// Its end frees a place for that address.
-	td.visit(t, Visit{Name: "Marie, new"})
+	td.visit(t, chatwire.Visit{Name: "Marie, new"})
 }
 
 func TestServerFull(t *testing.T) {
 	td := start(t, func(c *Config) { c.MaxOpen = 1 })
-	td.visit(t, Visit{Name: "Marie"})
+	td.visit(t, chatwire.Visit{Name: "Marie"})
 	var e struct{ Error string }
-	if code := td.post(t, "/v1/desk/visit", Visit{Name: "Paul"}, &e); code != http.StatusServiceUnavailable || e.Error != "busy" {
+	if code := td.post(t, "/v1/desk/visit", chatwire.Visit{Name: "Paul"}, &e); code != http.StatusServiceUnavailable || e.Error != "busy" {
 		t.Errorf("a full desk: %d %q", code, e.Error)
 	}
 }
@@ -236,7 +237,7 @@ func TestDeskNeedsLogin(t *testing.T) {
 // it is already gone.
 func TestEndRecordedAfterCancel(t *testing.T) {
 	td := start(t, nil)
-	v := td.visit(t, Visit{Name: "Marie"})
+	v := td.visit(t, chatwire.Visit{Name: "Marie"})
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	td.hub.Close(ctx)

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tandem-remote/tandem/internal/chatwire"
 	"github.com/tandem-remote/tandem/internal/deskclient"
 )
 
@@ -15,7 +16,7 @@ func TestDeskClient(t *testing.T) {
 	td := start(t, nil)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	v := td.visit(t, Visit{Name: "Marie", Topic: "printer"})
+	v := td.visit(t, chatwire.Visit{Name: "Marie", Topic: "printer"})
 	td.hub.Say(ctx, v.ID, v.Key, "c1", "hello?")
 	roots := x509.NewCertPool()
 	roots.AddCert(td.srv.Certificate())
@@ -69,7 +70,7 @@ func TestDeskClient(t *testing.T) {
 // closed; what it resends after reconnecting goes through once.
 func TestPageSocketThrottled(t *testing.T) {
 	td := start(t, func(c *Config) { c.MessageBurst = 2; c.MessageRate = time.Hour })
-	v := td.visit(t, Visit{Name: "Marie"})
+	v := td.visit(t, chatwire.Visit{Name: "Marie"})
 	page := td.customer(t, v, 0)
 	for _, cid := range []string{"a", "b", "c"} {
 		send(t, page, map[string]string{"type": "send", "cid": cid, "text": "x"})
@@ -86,10 +87,10 @@ func TestPageSocketThrottled(t *testing.T) {
 	}
 	page = td.customer(t, v, 0)
 	send(t, page, map[string]string{"type": "send", "cid": "a", "text": "x"})
-	if f := next(t, page, ofType(EventMessage)); f.CID != "a" || f.Seq != 1 {
+	if f := next(t, page, ofType(chatwire.EventMessage)); f.CID != "a" || f.Seq != 1 {
 		t.Fatalf("first event %+v", f.Event)
 	}
-	if f := next(t, page, ofType(EventMessage)); f.CID != "b" || f.Seq != 2 {
+	if f := next(t, page, ofType(chatwire.EventMessage)); f.CID != "b" || f.Seq != 2 {
 		t.Fatalf("second event %+v", f.Event)
 	}
 }

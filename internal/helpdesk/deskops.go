@@ -5,20 +5,22 @@ import (
 	"net/netip"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/tandem-remote/tandem/internal/chatwire"
 )
 
-// handle carries out one desk request; the error goes back as DeskError.
-func (h *Hub) handle(ctx context.Context, d *desk, req DeskRequest, from netip.Addr) error {
+// handle carries out one desk request; the error goes back as chatwire.DeskError.
+func (h *Hub) handle(ctx context.Context, d *desk, req chatwire.DeskRequest, from netip.Addr) error {
 	switch req.Type {
-	case "pick":
+	case chatwire.RequestPick:
 		return h.pick(d, req.Conversation)
-	case "send":
+	case chatwire.RequestSend:
 		return h.operatorSay(ctx, d, req.Conversation, req.Text)
-	case "typing":
+	case chatwire.RequestTyping:
 		return h.operatorTyping(d, req.Conversation)
-	case "invite":
+	case chatwire.RequestInvite:
 		return h.invite(ctx, d, req.Conversation, req.Code, from)
-	case "close":
+	case chatwire.RequestClose:
 		return h.closeConv(ctx, d, req.Conversation, req.Reason)
 	}
 	return errBadRequest
@@ -38,10 +40,10 @@ func (h *Hub) pick(d *desk, id string) error {
 	case c.operatorID != "" && c.operatorID != d.operatorID:
 		return errTaken
 	}
-	h.sendLocked(d, DeskHistory{Type: "history", Conversation: c.id, Events: c.after(0)})
+	h.sendLocked(d, chatwire.DeskHistory{Type: chatwire.TypeHistory, Conversation: c.id, Events: c.after(0)})
 	if c.operatorID == "" {
 		c.operatorID, c.operator = d.operatorID, d.operator
-		h.addLocked(c, Event{Type: EventAssigned, Operator: &c.operator})
+		h.addLocked(c, chatwire.Event{Type: chatwire.EventAssigned, Operator: &c.operator})
 		h.queueChangedLocked()
 		h.cfg.Logger.Info("chat picked", "conversation", c.id, "operator", d.operatorID)
 	}
@@ -71,7 +73,7 @@ func (h *Hub) operatorSay(ctx context.Context, d *desk, id, text string) error {
 	}
 	defer h.flush(ctx)
 	return h.withOwn(d, id, func(c *conversation) {
-		h.addLocked(c, Event{Type: EventMessage, From: FromOperator, Name: d.operator.Name, Text: text})
+		h.addLocked(c, chatwire.Event{Type: chatwire.EventMessage, From: chatwire.FromOperator, Name: d.operator.Name, Text: text})
 	})
 }
 
@@ -100,7 +102,7 @@ func (h *Hub) invite(ctx context.Context, d *desk, id, code string, from netip.A
 	defer h.flush(ctx)
 	return h.withOwn(d, id, func(c *conversation) {
 		c.session = info.Session
-		h.addLocked(c, Event{Type: EventInvite, Code: code})
+		h.addLocked(c, chatwire.Event{Type: chatwire.EventInvite, Code: code})
 		h.queueChangedLocked()
 	})
 }

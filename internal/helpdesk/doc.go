@@ -25,7 +25,8 @@
 // is. The desk receives the queue (waiting conversations and their own),
 // picks one, chats, invites the customer into a session it opened (the
 // code must belong to a session this same operator opened) and closes it.
-// See the Desk* types for the messages.
+// Every message, the page's and the desk's, is a type of package chatwire,
+// which the technician's desk client (package deskclient) uses too.
 //
 // When a conversation ends (the operator closes it, or it is abandoned)
 // its transcript is stored for the retention period and an audit entry

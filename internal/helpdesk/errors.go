@@ -4,31 +4,36 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+
+	"github.com/tandem-remote/tandem/internal/chatwire"
 )
 
-// wireError is an error the page or the desk receives: a stable code it
-// can show its own localized words for, and an English message.
+// wireError is an error the page or the desk receives (its Failure) and
+// the HTTP status it is answered with.
 type wireError struct {
-	Code    string `json:"error"`
-	Message string `json:"message"`
-	status  int
+	chatwire.Failure
+	status int
+}
+
+func refusal(status int, code, message string) *wireError {
+	return &wireError{chatwire.Failure{Code: code, Message: message}, status}
 }
 
 func (e *wireError) Error() string { return e.Message }
 
 var (
-	errInvalidCode = &wireError{"invalid-code", "the session code is wrong, expired or already used: ask the technician for a new one", http.StatusNotFound}
-	errThrottled   = &wireError{"throttled", "too many attempts or messages from this address: wait a minute and try again", http.StatusTooManyRequests}
-	errBadRequest  = &wireError{"bad-request", "the request is malformed", http.StatusBadRequest}
-	errTooLong     = &wireError{"bad-request", "the message is too long: split it", http.StatusBadRequest}
-	errClosed      = &wireError{"closed", "this conversation has ended: start a new one", http.StatusGone}
-	errNotFound    = &wireError{"not-found", "no such conversation (it ended, or the server restarted): start a new one", http.StatusNotFound}
-	errTooMany     = &wireError{"throttled", "too many open conversations from this address: finish one first", http.StatusTooManyRequests}
-	errUnavailable = &wireError{"unavailable", "chat with a session code is not available on this server", http.StatusServiceUnavailable}
-	errTaken       = &wireError{"taken", "another operator has this conversation", http.StatusConflict}
-	errNotYours    = &wireError{"not-your-session", "that code is not of a session you opened: open a session first and invite with its code", http.StatusForbidden}
-	errBusy        = &wireError{"busy", "the help desk is full: try again in a few minutes", http.StatusServiceUnavailable}
-	errNoName      = &wireError{"bad-request", "give a name (at most 100 characters) or a session code", http.StatusBadRequest}
+	errInvalidCode = refusal(http.StatusNotFound, chatwire.CodeInvalidCode, "the session code is wrong, expired or already used: ask the technician for a new one")
+	errThrottled   = refusal(http.StatusTooManyRequests, chatwire.CodeThrottled, "too many attempts or messages from this address: wait a minute and try again")
+	errBadRequest  = refusal(http.StatusBadRequest, chatwire.CodeBadRequest, "the request is malformed")
+	errTooLong     = refusal(http.StatusBadRequest, chatwire.CodeBadRequest, "the message is too long: split it")
+	errClosed      = refusal(http.StatusGone, chatwire.CodeClosed, "this conversation has ended: start a new one")
+	errNotFound    = refusal(http.StatusNotFound, chatwire.CodeNotFound, "no such conversation (it ended, or the server restarted): start a new one")
+	errTooMany     = refusal(http.StatusTooManyRequests, chatwire.CodeThrottled, "too many open conversations from this address: finish one first")
+	errUnavailable = refusal(http.StatusServiceUnavailable, chatwire.CodeUnavailable, "chat with a session code is not available on this server")
+	errTaken       = refusal(http.StatusConflict, chatwire.CodeTaken, "another operator has this conversation")
+	errNotYours    = refusal(http.StatusForbidden, chatwire.CodeNotYourSession, "that code is not of a session you opened: open a session first and invite with its code")
+	errBusy        = refusal(http.StatusServiceUnavailable, chatwire.CodeBusy, "the help desk is full: try again in a few minutes")
+	errNoName      = refusal(http.StatusBadRequest, chatwire.CodeBadRequest, "give a name (at most 100 characters) or a session code")
 )
 
 // asWire returns err's wire form; anything unexpected is a bad request.

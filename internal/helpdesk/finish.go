@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/tandem-remote/tandem/internal/audit"
+	"github.com/tandem-remote/tandem/internal/chatwire"
 	"github.com/tandem-remote/tandem/internal/store"
 )
 
@@ -24,9 +25,9 @@ func (h *Hub) endLocked(c *conversation, reason string) {
 		return
 	}
 	now := h.cfg.Now()
-	e := c.appendLocked(Event{Type: EventClosed, Reason: reason}, now)
+	e := c.appendLocked(chatwire.Event{Type: chatwire.EventClosed, Reason: reason}, now)
 	if c.operatorID != "" {
-		h.toOperatorLocked(c.operatorID, deskEvent{Type: "event", Conversation: c.id, Event: e})
+		h.toOperatorLocked(c.operatorID, chatwire.DeskEvent{Type: chatwire.TypeEvent, Conversation: c.id, Event: e})
 	}
 	c.ended = now
 	if h.perSource[c.source]--; h.perSource[c.source] <= 0 {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/tandem-remote/tandem/internal/audit"
 	"github.com/tandem-remote/tandem/internal/auth"
+	"github.com/tandem-remote/tandem/internal/chatwire"
 	"github.com/tandem-remote/tandem/internal/leakcheck"
 	"github.com/tandem-remote/tandem/internal/proto"
 	"github.com/tandem-remote/tandem/internal/store"
@@ -130,9 +131,9 @@ func (td *testDesk) post(t testing.TB, path string, body, out any) int {
 	return resp.StatusCode
 }
 
-func (td *testDesk) visit(t testing.TB, v Visit) Visited {
+func (td *testDesk) visit(t testing.TB, v chatwire.Visit) chatwire.Visited {
 	t.Helper()
-	var out Visited
+	var out chatwire.Visited
 	if code := td.post(t, "/v1/desk/visit", v, &out); code != http.StatusOK {
 		t.Fatalf("visit %+v: status %d", v, code)
 	}
@@ -152,7 +153,7 @@ func (td *testDesk) dial(t testing.TB, path string, h http.Header) (*websocket.C
 }
 
 // customer opens the page's socket for v, replaying after seq after.
-func (td *testDesk) customer(t testing.TB, v Visited, after int64) *websocket.Conn {
+func (td *testDesk) customer(t testing.TB, v chatwire.Visited, after int64) *websocket.Conn {
 	t.Helper()
 	c, err := td.dial(t, "/v1/desk/chat", nil)
 	if err != nil {
@@ -182,13 +183,13 @@ func send(t testing.TB, c *websocket.Conn, v any) {
 
 // frame is any server frame, page's or desk's.
 type frame struct {
-	Event
-	Conversation  string        `json:"conversation"`
-	Conversations []DeskSummary `json:"conversations"`
-	Events        []Event       `json:"events"`
-	Inner         *Event        `json:"event"`
-	Error         string        `json:"error"`
-	Message       string        `json:"message"`
+	chatwire.Event
+	Conversation  string                 `json:"conversation"`
+	Conversations []chatwire.DeskSummary `json:"conversations"`
+	Events        []chatwire.Event       `json:"events"`
+	Inner         *chatwire.Event        `json:"event"`
+	Error         string                 `json:"error"`
+	Message       string                 `json:"message"`
 }
 
 // next reads frames until keep accepts one.

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/netip"
+
+	"github.com/tandem-remote/tandem/internal/chatwire"
 )
 
 // maxBody bounds a request body: a message of MaxText characters, each up
@@ -34,7 +36,7 @@ func decode(w http.ResponseWriter, r *http.Request, v any) error {
 }
 
 func (h *Hub) serveVisit(w http.ResponseWriter, r *http.Request) {
-	var v Visit
+	var v chatwire.Visit
 	if err := decode(w, r, &v); err != nil {
 		writeError(w, err)
 		return
@@ -47,17 +49,8 @@ func (h *Hub) serveVisit(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, out)
 }
 
-// pollRequest, sendRequest: the long-poll fallback's bodies.
-type pollRequest struct {
-	ID    string `json:"id"`
-	Key   string `json:"key"`
-	After int64  `json:"after"`
-	CID   string `json:"cid"`
-	Text  string `json:"text"`
-}
-
 func (h *Hub) servePoll(w http.ResponseWriter, r *http.Request) {
-	var p pollRequest
+	var p chatwire.PageFrame
 	if err := decode(w, r, &p); err != nil {
 		writeError(w, err)
 		return
@@ -70,15 +63,13 @@ func (h *Hub) servePoll(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if evs == nil {
-		evs = []Event{}
+		evs = []chatwire.Event{}
 	}
-	writeJSON(w, http.StatusOK, struct {
-		Events []Event `json:"events"`
-	}{evs})
+	writeJSON(w, http.StatusOK, chatwire.Polled{Events: evs})
 }
 
 func (h *Hub) serveSend(w http.ResponseWriter, r *http.Request) {
-	var p pollRequest
+	var p chatwire.PageFrame
 	if err := decode(w, r, &p); err != nil {
 		writeError(w, err)
 		return
@@ -88,13 +79,11 @@ func (h *Hub) serveSend(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, struct {
-		Seq int64 `json:"seq"`
-	}{seq})
+	writeJSON(w, http.StatusOK, chatwire.Sent{Seq: seq})
 }
 
 func (h *Hub) serveTyping(w http.ResponseWriter, r *http.Request) {
-	var p pollRequest
+	var p chatwire.PageFrame
 	if err := decode(w, r, &p); err != nil {
 		writeError(w, err)
 		return

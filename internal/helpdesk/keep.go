@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"golang.org/x/time/rate"
+
+	"github.com/tandem-remote/tandem/internal/chatwire"
 )
 
 // Keeper holds the open conversations across a restart of the server
@@ -27,19 +29,19 @@ type Keeper interface {
 // rate limiters and typing notices are not: the page reconnects and the
 // limiters start afresh.
 type snapshot struct {
-	ID         string           `json:"id"`
-	KeyHash    []byte           `json:"key_hash"`
-	Name       string           `json:"name,omitempty"`
-	Topic      string           `json:"topic,omitempty"`
-	Lang       string           `json:"lang,omitempty"`
-	Source     netip.Addr       `json:"source"`
-	Started    time.Time        `json:"started"`
-	Last       time.Time        `json:"last"`
-	OperatorID string           `json:"operator_id,omitempty"`
-	Operator   Operator         `json:"operator"`
-	Session    string           `json:"session,omitempty"`
-	Events     []Event          `json:"events"`
-	CIDs       map[string]int64 `json:"cids,omitempty"`
+	ID         string            `json:"id"`
+	KeyHash    []byte            `json:"key_hash"`
+	Name       string            `json:"name,omitempty"`
+	Topic      string            `json:"topic,omitempty"`
+	Lang       string            `json:"lang,omitempty"`
+	Source     netip.Addr        `json:"source"`
+	Started    time.Time         `json:"started"`
+	Last       time.Time         `json:"last"`
+	OperatorID string            `json:"operator_id,omitempty"`
+	Operator   chatwire.Operator `json:"operator"`
+	Session    string            `json:"session,omitempty"`
+	Events     []chatwire.Event  `json:"events"`
+	CIDs       map[string]int64  `json:"cids,omitempty"`
 }
 
 // keepLocked saves the open conversations and returns those it could not

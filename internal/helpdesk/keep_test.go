@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"testing"
 
+	"github.com/tandem-remote/tandem/internal/chatwire"
 	"github.com/tandem-remote/tandem/internal/store"
 )
 
@@ -17,11 +18,11 @@ func TestKeptAcrossRestart(t *testing.T) {
 	td := start(t, func(c *Config) { c.Keep = c.Transcripts.(*store.SQLite) })
 	ctx := context.Background()
 	from := netip.MustParseAddr("198.51.100.7")
-	waiting, err := td.hub.Start(ctx, Visit{Name: "Eve", Topic: "the printer"}, from)
+	waiting, err := td.hub.Start(ctx, chatwire.Visit{Name: "Eve", Topic: "the printer"}, from)
 	if err != nil {
 		t.Fatal(err)
 	}
-	bound, err := td.hub.Start(ctx, Visit{Code: "111111111"}, from)
+	bound, err := td.hub.Start(ctx, chatwire.Visit{Code: "111111111"}, from)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,7 +48,7 @@ func TestKeptAcrossRestart(t *testing.T) {
 		t.Fatalf("the waiting conversation after the restart: %+v %v", evs, err)
 	}
 	evs, err = next.Wait(ctx, bound.ID, bound.Key, 0)
-	if err != nil || len(evs) != 2 || evs[0].Type != EventAssigned || evs[0].Operator.Name != "Alice Martin" || evs[1].Text != "bonjour" {
+	if err != nil || len(evs) != 2 || evs[0].Type != chatwire.EventAssigned || evs[0].Operator.Name != "Alice Martin" || evs[1].Text != "bonjour" {
 		t.Fatalf("the bound conversation after the restart: %+v %v", evs, err)
 	}
 	if again, err := next.Say(ctx, waiting.ID, waiting.Key, "c1", "hello?"); err != nil || again != seq {

@@ -13,10 +13,11 @@ import (
 	"github.com/coder/websocket"
 	"golang.org/x/time/rate"
 
+	"github.com/tandem-remote/tandem/internal/chatwire"
 	"github.com/tandem-remote/tandem/internal/store"
 )
 
-var errUnauthorized = &wireError{"unauthorized", "log in again: the login token is missing, expired or not allowed from this address", http.StatusUnauthorized}
+var errUnauthorized = refusal(http.StatusUnauthorized, chatwire.CodeUnauthorized, "log in again: the login token is missing, expired or not allowed from this address")
 
 // deskThrottle counts failed desk logins per source, as the signaling
 // server counts failed Opens.
@@ -88,7 +89,7 @@ func (h *Hub) serveOperator(w http.ResponseWriter, r *http.Request) {
 	conn.SetReadLimit(maxBody)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	d := &desk{operatorID: a.ID, operator: Operator{Name: a.DisplayName, Organisation: a.Organisation},
+	d := &desk{operatorID: a.ID, operator: chatwire.Operator{Name: a.DisplayName, Organisation: a.Organisation},
 		out: make(chan []byte, 256), gone: make(chan struct{})}
 	h.addDesk(d)
 	defer h.removeDesk(d)
@@ -144,7 +145,7 @@ func (h *Hub) readDesk(ctx context.Context, conn *websocket.Conn, d *desk, from 
 		if err != nil {
 			return
 		}
-		var req DeskRequest
+		var req chatwire.DeskRequest
 		if typ != websocket.MessageText || json.Unmarshal(b, &req) != nil || !lim.Allow() {
 			conn.Close(websocket.StatusPolicyViolation, "bad request")
 			return
@@ -156,7 +157,7 @@ func (h *Hub) readDesk(ctx context.Context, conn *websocket.Conn, d *desk, from 
 				h.cfg.Logger.Error("desk request failed", "type", req.Type, "err", err)
 			}
 			h.mu.Lock()
-			h.sendLocked(d, DeskError{Type: "error", Conversation: req.Conversation, Code: we.Code, Message: we.Message})
+			h.sendLocked(d, chatwire.DeskError{Type: chatwire.TypeError, Conversation: req.Conversation, Failure: we.Failure})
 			h.mu.Unlock()
 		}
 	}
