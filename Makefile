@@ -14,17 +14,32 @@ FUZZTIME ?= 20s
 DATA ?= ./data
 
 .DEFAULT_GOAL := help
-.PHONY: help build run test vulncheck bench fuzz clean
+.PHONY: help build-deps build run install test vulncheck bench fuzz clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z][a-zA-Z_-]*:.*## / {printf "  %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-build: ## build each binary that exists into bin/
+build-deps: ## install the Debian packages building needs (not the test stack; no-op when present)
+	./scripts/install-deps.sh build
+
+build: build-deps ## build each binary that exists into bin/
 	@mkdir -p bin
 	@if [ -n "$(BINARIES)" ]; then $(GO) build -o bin/ $(addprefix ./,$(BINARIES)); fi
 
+# RUN_FLAGS: more signaling flags for `make run` (tests move its ports).
 run: build ## run the signaling server (and its embedded relay) with default settings
-	./bin/signaling -data $(DATA)
+	./bin/signaling -data $(DATA) $(RUN_FLAGS)
+
+# make install: binaries, systemd units (deploy/), their environment files
+# (kept when present) and the tandem system user's sysusers.d entry. DESTDIR
+# stages the tree elsewhere; PREFIX moves the binaries (units follow).
+PREFIX ?= /usr/local
+SYSCONFDIR ?= /etc
+UNITDIR ?= $(SYSCONFDIR)/systemd/system
+SYSUSERSDIR ?= $(SYSCONFDIR)/sysusers.d
+install: build ## install binaries, systemd units and config (PREFIX=/usr/local, DESTDIR)
+	DESTDIR="$(DESTDIR)" PREFIX="$(PREFIX)" SYSCONFDIR="$(SYSCONFDIR)" UNITDIR="$(UNITDIR)" \
+		SYSUSERSDIR="$(SYSUSERSDIR)" ./scripts/install.sh
 
 test: ## install test dependencies, vet, and run every test with the race detector
 	./scripts/install-deps.sh

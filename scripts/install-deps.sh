@@ -1,52 +1,99 @@
 #!/usr/bin/env bash
-# install-deps.sh — install the Debian packages Tandem's tests need.
+# install-deps.sh — install the Debian packages Tandem needs, by purpose.
 #
-# Idempotent: every package is checked with `dpkg -s` first, so a machine that
-# already has everything does no apt work at all. When something is missing it
-# runs `apt-get update` once, then `apt-get install` for the missing packages
-# only. Must run as root (or be a no-op) on Debian 12.
+#   install-deps.sh build   what building the four binaries and `make run` need
+#                           (cgo: gcc, libc headers, libvpx, libyuv, Gio's headers)
+#   install-deps.sh test    the above plus the test stack (Xvfb, Chromium, coturn,
+#                           the network lab's tools, node/npm); the default
+#   install-deps.sh --list SET   print SET's packages, one a line, and exit
+#
+# Idempotent and fast: one dpkg-query call checks every package first, so a
+# machine that already has them does no apt work at all. When something is
+# missing it runs `apt-get update` once, then `apt-get install` for the
+# missing packages only. Must run as root (or be a no-op) on Debian 12; where
+# there is no dpkg-query (not Debian), it says so and installs nothing.
 #
 # Services shipped by these packages (coturn's turnserver) must not be left
 # running or enabled: the tests start their own instances.
 set -euo pipefail
 
-# The one list of packages. Later issues append here (xvfb, …).
-PACKAGES=(
+# BUILD: what `go build` of agent, technician, signaling and turnrelay needs
+# (make run, make build, make install). Nothing here is only for tests.
+BUILD=(
 	gcc             # cgo, the race detector
+	libc6-dev       # libc headers for cgo (gcc only recommends it)
 	make
-	git
+	git             # go build stamps the commit (-buildvcs)
+	ca-certificates # the Go module proxy and toolchain download over HTTPS
+	pkg-config      # cgo's pkg-config lines (Gio)
+	libvpx-dev      # VP8/VP9, linked statically into the agent (libvpx.a)
+	libyuv-dev      # colour conversion, linked statically (libyuv.a)
+	libx11-dev libx11-xcb-dev libxkbcommon-x11-dev libgles2-mesa-dev libegl1-mesa-dev
+	libwayland-dev libxcursor-dev libxfixes-dev libvulkan-dev libffi-dev # Gio's build deps
+)
+
+# TEST: what the tests need beyond BUILD. Later issues append here.
+TEST_ONLY=(
 	iproute2        # ip netns, veth: the network lab
 	iptables        # NAT in the network lab
 	coturn          # turnserver (lab scenario c') and turnutils_uclient (relay bench)
 	openssl
-	ca-certificates
 	procps          # ps, pgrep for the tests
-	libvpx-dev      # VP8/VP9, linked statically into the agent (libvpx.a)
-	libyuv-dev      # colour conversion, linked statically (libyuv.a)
-	pkg-config
 	xvfb            # a real X server for capture, input and GUI tests
 	xterm           # typing target in the input tests
 	xdotool         # clicks and window queries in GUI tests
 	x11-utils       # xwininfo, xprop
 	x11-xserver-utils # xrandr, xsetroot
-	libx11-dev libx11-xcb-dev libxkbcommon-x11-dev libgles2-mesa-dev libegl1-mesa-dev
-	libwayland-dev libxcursor-dev libxfixes-dev libvulkan-dev libffi-dev # Gio's build deps
 	libgl1-mesa-dri # Mesa rendering under Xvfb
 	chromium        # the help page's browser tests (driven by playwright-core)
 	fonts-dejavu-core # text in the page's screenshots
 )
 
-# node and npm run playwright-core; a machine with its own node (say, from
-# NodeSource, whose nodejs ships npm) keeps it.
-if ! command -v node >/dev/null 2>&1; then PACKAGES+=(nodejs); fi
-if ! command -v npm >/dev/null 2>&1; then PACKAGES+=(npm); fi
+usage() {
+	echo "usage: $0 [build|test] | --list build|test" >&2
+	exit 2
+}
 
-missing=()
-for p in "${PACKAGES[@]}"; do
-	if ! dpkg -s "$p" 2>/dev/null | grep -q '^Status: install ok installed'; then
-		missing+=("$p")
-	fi
-done
+# packages_of prints SET's packages, one a line.
+packages_of() {
+	case "$1" in
+	build) printf '%s\n' "${BUILD[@]}" ;;
+	test)
+		printf '%s\n' "${BUILD[@]}" "${TEST_ONLY[@]}"
+		# node and npm run playwright-core; a machine with its own node (say,
+		# from NodeSource, whose nodejs ships npm) keeps it.
+		command -v node >/dev/null 2>&1 || echo nodejs
+		command -v npm >/dev/null 2>&1 || echo npm
+		;;
+	*) usage ;;
+	esac
+}
+
+set_name=test
+case "${1:-}" in
+--list) [ $# -eq 2 ] || usage; packages_of "$2"; exit 0 ;;
+build | test) set_name=$1 ;;
+"") ;;
+*) usage ;;
+esac
+mapfile -t PACKAGES < <(packages_of "$set_name")
+
+if ! command -v dpkg-query >/dev/null 2>&1; then
+	echo "install-deps: no dpkg-query (not Debian): install the equivalents of these yourself: ${PACKAGES[*]}" >&2
+	exit 0
+fi
+
+# missing_packages prints the packages of PACKAGES that are not installed,
+# asking dpkg once for all of them (unknown names print nothing, so they
+# count as missing).
+missing_packages() {
+	local installed
+	installed=$(dpkg-query -W -f='${Package} ${db:Status-Status}\n' "${PACKAGES[@]}" 2>/dev/null |
+		awk '$2 == "installed" { print $1 }' || true)
+	for p in "${PACKAGES[@]}"; do
+		grep -qxF "$p" <<<"$installed" || echo "$p"
+	done
+}
 
 # keep_coturn_off makes sure the coturn package's service is neither running
 # from this install nor enabled at boot (the package enables it). Cheap and
@@ -66,18 +113,19 @@ keep_coturn_off() {
 	fi
 }
 
+mapfile -t missing < <(missing_packages)
 if [ ${#missing[@]} -eq 0 ]; then
 	keep_coturn_off
-	echo "install-deps: all ${#PACKAGES[@]} packages present"
+	echo "install-deps: all ${#PACKAGES[@]} $set_name packages present"
 	exit 0
 fi
 if [ "$(id -u)" -ne 0 ]; then
 	echo "install-deps: missing packages: ${missing[*]}" >&2
-	echo "install-deps: run as root (sudo $0) to install them" >&2
+	echo "install-deps: run as root (sudo $0 $set_name) to install them" >&2
 	exit 1
 fi
 
-echo "install-deps: installing ${missing[*]}"
+echo "install-deps: installing ($set_name) ${missing[*]}"
 
 # Keep package maintainer scripts from starting services: invoke-rc.d and
 # deb-systemd-invoke both honour /usr/sbin/policy-rc.d exiting 101. Only
