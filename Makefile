@@ -24,7 +24,8 @@ build-deps: ## install the Debian packages building needs (not the test stack; n
 
 build: build-deps ## build each binary that exists into bin/
 	@mkdir -p bin
-	@if [ -n "$(BINARIES)" ]; then $(GO) build -o bin/ $(addprefix ./,$(BINARIES)); fi
+	@# CGO_ENABLED=1: without a C compiler Go would quietly build without cgo.
+	@if [ -n "$(BINARIES)" ]; then CGO_ENABLED=1 $(GO) build -o bin/ $(addprefix ./,$(BINARIES)); fi
 
 # RUN_FLAGS: more signaling flags for `make run` (tests move its ports).
 run: build ## run the signaling server (and its embedded relay) with default settings
