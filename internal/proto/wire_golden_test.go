@@ -327,3 +327,49 @@ func TestWireSpecCursor(t *testing.T) {
 		}
 	})
 }
+
+// TestWireSpecDocumented checks that docs/wire.md names every golden file
+// under any package's testdata/wire, so that none is pinned but unexplained.
+func TestWireSpecDocumented(t *testing.T) {
+	root := wireRepoRoot(t)
+	doc, err := os.ReadFile(filepath.Join(root, "docs", "wire.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var files []string
+	for _, pattern := range []string{"internal/*/testdata/wire/*", "internal/*/*/testdata/wire/*"} {
+		found, err := filepath.Glob(filepath.Join(root, pattern))
+		if err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, found...)
+	}
+	if len(files) == 0 {
+		t.Fatal("no golden files found")
+	}
+	for _, f := range files {
+		if name := filepath.Base(f); !bytes.Contains(doc, []byte(name+"`")) {
+			rel, _ := filepath.Rel(root, f)
+			t.Errorf("docs/wire.md does not name %s", rel)
+		}
+	}
+}
+
+// wireRepoRoot is the directory holding go.mod, above this package.
+func wireRepoRoot(t *testing.T) string {
+	t.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Fatal("no go.mod above the test's directory")
+		}
+		dir = parent
+	}
+}
