@@ -34,7 +34,7 @@ type UI struct {
 	done    chan struct{} // closed when the window goroutine returns
 	drawn   chan struct{} // closed when the first frame is drawn
 
-	failure   error       // why Gio gave up on the window; read after done
+	failure   error // why Gio gave up on the window; read after done
 	focused   atomic.Bool
 	closeOnce sync.Once
 

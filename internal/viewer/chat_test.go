@@ -42,6 +42,9 @@ func TestChat(t *testing.T) {
 	// machine.
 	p = r.screenPoint(640, 200)
 	xdotool(t, "mousemove", "--sync", fmt.Sprint(p.X), fmt.Sprint(p.Y), "click", "1")
+	// The click moves the keyboard in the frame that reads it; a key
+	// typed before that frame would still go to the chat.
+	waitFor(t, "the screen to take the keyboard", func() bool { return r.info().Editing == "" })
 	xdotool(t, "type", "x")
 	waitFor(t, "keys to reach the customer again", func() bool {
 		for len(r.v.Input()) > 0 {

@@ -14,7 +14,7 @@ func TestDisplayOnly(t *testing.T) {
 	startXvfb(t)
 	const w, h = 1280, 720
 	r := open(t, Config{Title: title, DisplayOnly: true}, Frame{Image: pattern(w, h)})
-	if n := len(r.info().buttons); n != 0 {
+	if n := len(r.info().Rects); n != 0 {
 		t.Fatalf("%d toolbar buttons drawn, want none", n)
 	}
 	if r.info().screen.Min.Y != 0 {

@@ -6,10 +6,11 @@ import (
 	"slices"
 
 	"gioui.org/layout"
-	"gioui.org/op"
 	"gioui.org/unit"
 	"gioui.org/widget"
 	"gioui.org/widget/material"
+
+	"github.com/tandem-remote/tandem/internal/giowin"
 )
 
 // filesShown is how many transfers the files pane lists, newest first.
@@ -46,7 +47,7 @@ func (v *Viewer) SetTransfer(t Transfer) {
 	v.invalidate()
 }
 
-// Names of the files pane's parts in layoutInfo.buttons.
+// Names of the files pane's parts in layoutInfo's Rects.
 const (
 	fileSendPath  = "file-send-path"  // text field: a file on this computer
 	fileSend      = "file-send"       // button
@@ -122,24 +123,14 @@ func (u *ui) editing(gtx layout.Context) string {
 }
 
 // drawFiles draws the two request lines and the transfers, newest first,
-// and returns where each part is, in pane pixels.
-func (u *ui) drawFiles(gtx layout.Context, ts []Transfer) (layout.Dimensions, map[string]image.Rectangle) {
+// and records where each part is, in pane pixels.
+func (u *ui) drawFiles(gtx layout.Context, ts []Transfer) (layout.Dimensions, giowin.Record) {
 	f := &u.files
-	rects := make(map[string]image.Rectangle)
-	inset := gtx.Dp(unit.Dp(8))
-	gtx.Constraints.Min = image.Point{}
-	width := gtx.Constraints.Max.X - 2*inset
-	y := gtx.Dp(unit.Dp(4))
-	place := func(w layout.Widget) layout.Dimensions {
-		g := gtx
-		g.Constraints.Max.X = width
-		st := op.Offset(image.Pt(inset, y)).Push(gtx.Ops)
-		dims := w(g)
-		st.Pop()
-		return dims
-	}
+	var rec giowin.Record
+	c := &giowin.Column{Gtx: gtx, Theme: u.th, Rec: &rec, Pad: gtx.Dp(unit.Dp(8)), Y: gtx.Dp(unit.Dp(4)), Gap: gtx.Dp(unit.Dp(3))}
 	row := func(ed *widget.Editor, btn *widget.Clickable, hint, label, edName, btnName string) {
-		dims := place(func(gtx layout.Context) layout.Dimensions {
+		at := image.Pt(c.Pad, c.Y)
+		c.Add("", func(gtx layout.Context) layout.Dimensions {
 			var edW, btnW int
 			d := layout.Flex{Alignment: layout.Middle}.Layout(gtx,
 				layout.Flexed(1, func(gtx layout.Context) layout.Dimensions {
@@ -155,21 +146,18 @@ func (u *ui) drawFiles(gtx layout.Context, ts []Transfer) (layout.Dimensions, ma
 					return d
 				}),
 			)
-			rects[edName] = image.Rect(inset, y, inset+edW, y+d.Size.Y)
-			rects[btnName] = image.Rect(inset+d.Size.X-btnW, y, inset+d.Size.X, y+d.Size.Y)
+			rec.Place(edName, image.Rect(0, 0, edW, d.Size.Y).Add(at))
+			rec.Place(btnName, image.Rect(d.Size.X-btnW, 0, d.Size.X, d.Size.Y).Add(at))
 			return d
 		})
-		y += dims.Size.Y + gtx.Dp(unit.Dp(3))
 	}
 	row(&f.sendEd, &f.sendBtn, "File on this computer to send to the customer (path; Enter sends)", "Send file", fileSendPath, fileSend)
 	row(&f.fetchEd, &f.getBtn, "File on the customer's computer to fetch (path; Enter asks)", "Fetch file", fileFetchPath, fileFetch)
 	for i := range ts {
 		t := ts[len(ts)-1-i] // newest first
-		dims := place(func(gtx layout.Context) layout.Dimensions { return u.drawTransfer(gtx, t) })
-		rects[fileTransferRow(i)] = image.Rect(inset, y, inset+dims.Size.X, y+dims.Size.Y)
-		y += dims.Size.Y + gtx.Dp(unit.Dp(3))
+		c.Add(fileTransferRow(i), func(gtx layout.Context) layout.Dimensions { return u.drawTransfer(gtx, t) })
 	}
-	return layout.Dimensions{Size: image.Pt(gtx.Constraints.Max.X, y+gtx.Dp(unit.Dp(2)))}, rects
+	return layout.Dimensions{Size: image.Pt(gtx.Constraints.Max.X, c.Y+gtx.Dp(unit.Dp(2)))}, rec
 }
 
 // drawTransfer draws one transfer: what, which way, how far, and a bar.

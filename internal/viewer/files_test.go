@@ -19,7 +19,7 @@ func TestFiles(t *testing.T) {
 
 	typeInto := func(field, text string, keys ...string) {
 		r.click(t, field)
-		waitFor(t, "the field to take the keyboard", func() bool { return r.info().editing == field })
+		waitFor(t, "the field to take the keyboard", func() bool { return r.info().Editing == field })
 		xdotool(t, "type", text)
 		xdotool(t, append([]string{"key"}, keys...)...)
 	}
@@ -39,8 +39,8 @@ func TestFiles(t *testing.T) {
 	}
 
 	r.v.SetTransfer(Transfer{ID: 7, Name: "notes.txt", Done: 3 << 20, Total: 4 << 20, Incoming: true})
-	waitFor(t, "the transfer's line", func() bool { _, ok := r.info().buttons[fileTransferRow(0)]; return ok })
-	row := r.info().buttons[fileTransferRow(0)]
+	waitFor(t, "the transfer's line", func() bool { _, ok := r.info().Rects[fileTransferRow(0)]; return ok })
+	row := r.info().Rects[fileTransferRow(0)]
 	// The bar is the line's lower part: filled (btnOnBg) over about three
 	// quarters of its width, the rest is track (btnBg).
 	filled := func() float64 {

@@ -45,7 +45,7 @@ func (r *running) expectedAt(p image.Point) (image.Point, bool) {
 // button is the screen position of a toolbar button's centre.
 func (r *running) button(t *testing.T, name string) image.Point {
 	t.Helper()
-	b, ok := r.info().buttons[name]
+	b, ok := r.info().Rects[name]
 	if !ok {
 		t.Fatalf("no %s button on the toolbar", name)
 	}

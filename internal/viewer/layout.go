@@ -7,29 +7,29 @@ import (
 
 	"gioui.org/app"
 	"gioui.org/f32"
-	"gioui.org/font/gofont"
 	"gioui.org/layout"
 	"gioui.org/op"
 	"gioui.org/op/clip"
 	"gioui.org/op/paint"
-	"gioui.org/text"
 	"gioui.org/unit"
 	"gioui.org/widget"
 	"gioui.org/widget/material"
 
+	"github.com/tandem-remote/tandem/internal/giowin"
 	"github.com/tandem-remote/tandem/internal/input"
 )
 
 // layoutInfo records where the last window frame put things, in window
 // pixels, so that tests can click buttons and aim at the remote screen.
+// Its Record names the buttons and the files pane's parts, and the text
+// field that has the keyboard: "chat", fileSendPath, fileFetchPath or none.
 type layoutInfo struct {
-	buttons map[string]image.Rectangle
-	screen  image.Rectangle // the viewport the remote screen is drawn in
-	chat    image.Rectangle // the chat pane, its text field last; empty when closed
-	files   image.Rectangle // the files pane; empty when closed (its parts are in buttons)
-	editing string          // the text field that has the keyboard: "chat", fileSendPath, fileFetchPath or none
-	geom    geometry
-	cursor  bool // the remote pointer was drawn
+	giowin.Record
+	screen image.Rectangle // the viewport the remote screen is drawn in
+	chat   image.Rectangle // the chat pane, its text field last; empty when closed
+	files  image.Rectangle // the files pane; empty when closed (its parts are in Rects)
+	geom   geometry
+	cursor bool // the remote pointer was drawn
 }
 
 // ui is the window goroutine's state; only that goroutine touches it.
@@ -62,10 +62,7 @@ type ui struct {
 }
 
 func newUI(v *Viewer, start time.Time) *ui {
-	th := material.NewTheme()
-	// Only the embedded Go font: scanning the system's fonts would cost
-	// more than the whole window's start-up.
-	th.Shaper = text.NewShaper(text.NoSystemFonts(), text.WithCollection(gofont.Regular()))
+	th := giowin.Theme(giowin.Dark)
 	u := &ui{v: v, start: start, th: th, tb: newToolbar(th), tag: new(int), chat: newChatPane(), files: newFilesPane()}
 	u.kb = newKeyboard(u.send)
 	return u
@@ -151,7 +148,7 @@ func (u *ui) draw(gtx layout.Context, s snapshot) layoutInfo {
 	st := s.status
 	paint.Fill(gtx.Ops, barBg)
 	info := layoutInfo{}
-	var fileRects map[string]image.Rectangle
+	var fileRects giowin.Record
 	if u.v.cfg.DisplayOnly {
 		info.screen.Max = gtx.Constraints.Max
 		u.drawScreen(gtx)
@@ -160,8 +157,7 @@ func (u *ui) draw(gtx layout.Context, s snapshot) layoutInfo {
 	}
 	layout.Flex{Axis: layout.Vertical}.Layout(gtx,
 		layout.Rigid(func(gtx layout.Context) layout.Dimensions {
-			dims, rects := u.tb.layout(gtx, u.tb.items(st, u.mode, u.viewOnly, u.chat.open, u.files.open))
-			info.buttons = rects
+			dims := u.tb.layout(gtx, &info.Record, u.tb.items(st, u.mode, u.viewOnly, u.chat.open, u.files.open))
 			info.screen.Min.Y = dims.Size.Y
 			return dims
 		}),
@@ -197,12 +193,12 @@ func (u *ui) draw(gtx layout.Context, s snapshot) layoutInfo {
 	}
 	if !info.files.Empty() {
 		info.files = info.files.Add(image.Pt(0, below))
-		for n, r := range fileRects {
-			info.buttons[n] = r.Add(info.files.Min)
+		for n, r := range fileRects.Rects {
+			info.Place(n, r.Add(info.files.Min))
 		}
 	}
 	info.geom, info.cursor = u.geom, u.cur.drawn
-	info.editing = u.editing(gtx)
+	info.Editing = u.editing(gtx)
 	return info
 }
 

@@ -8,11 +8,11 @@ import (
 
 	"gioui.org/io/clipboard"
 	"gioui.org/layout"
-	"gioui.org/op"
 	"gioui.org/unit"
 	"gioui.org/widget"
 	"gioui.org/widget/material"
 
+	"github.com/tandem-remote/tandem/internal/giowin"
 	"github.com/tandem-remote/tandem/internal/input"
 )
 
@@ -177,36 +177,31 @@ func monitorLabel(i int, m Monitor) string {
 	return fmt.Sprintf("%s %d×%d", name, m.Width, m.Height)
 }
 
+// The viewer's colours: the dark palette, and its own for what only it
+// draws.
 var (
-	barBg    = color.NRGBA{R: 0x26, G: 0x2b, B: 0x33, A: 0xff}
-	btnBg    = color.NRGBA{R: 0x3a, G: 0x41, B: 0x4d, A: 0xff}
-	btnOnBg  = color.NRGBA{R: 0x1e, G: 0x6f, B: 0xd9, A: 0xff}
-	textFg   = color.NRGBA{R: 0xee, G: 0xee, B: 0xee, A: 0xff}
+	barBg    = giowin.Dark.Bg
+	btnBg    = giowin.Dark.Surface
+	btnOnBg  = giowin.Dark.Accent
+	textFg   = giowin.Dark.Fg
 	failedFg = color.NRGBA{R: 0xd9, G: 0x3b, B: 0x2e, A: 0xff}
 	screenBg = color.NRGBA{A: 0xff}
 )
 
 // layout draws the buttons in a row, wrapping to more rows if the window
-// is narrow, and returns each button's rectangle in toolbar pixels.
-func (tb *toolbar) layout(gtx layout.Context, its []item) (layout.Dimensions, map[string]image.Rectangle) {
+// is narrow, and records each button's rectangle (the toolbar is at the
+// window's top left).
+func (tb *toolbar) layout(gtx layout.Context, rec *giowin.Record, its []item) layout.Dimensions {
 	gap := gtx.Dp(unit.Dp(4))
-	rects := make(map[string]image.Rectangle, len(its))
-	x, y, rowH := gap, gap, 0
-	for _, it := range its {
-		m := op.Record(gtx.Ops)
-		dims := tb.button(gtx, it)
-		call := m.Stop()
-		if x > gap && x+dims.Size.X > gtx.Constraints.Max.X {
-			x, y, rowH = gap, y+rowH+gap, 0
-		}
-		st := op.Offset(image.Pt(x, y)).Push(gtx.Ops)
-		call.Add(gtx.Ops)
-		st.Pop()
-		rects[it.name] = image.Rectangle{Min: image.Pt(x, y), Max: image.Pt(x, y).Add(dims.Size)}
-		x += dims.Size.X + gap
-		rowH = max(rowH, dims.Size.Y)
+	c := &giowin.Column{Gtx: gtx, Theme: tb.th, Rec: rec, Pad: gap, Y: gap, Gap: gap}
+	items := make([]giowin.Item, len(its))
+	for i, it := range its {
+		items[i] = giowin.Item{Name: it.name, Text: it.label, Widget: func(gtx layout.Context) layout.Dimensions {
+			return tb.button(gtx, it)
+		}}
 	}
-	return layout.Dimensions{Size: image.Pt(gtx.Constraints.Max.X, y+rowH+gap)}, rects
+	c.Row(items...)
+	return layout.Dimensions{Size: image.Pt(gtx.Constraints.Max.X, c.Y)}
 }
 
 func (tb *toolbar) button(gtx layout.Context, it item) layout.Dimensions {

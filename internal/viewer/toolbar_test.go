@@ -15,12 +15,12 @@ func TestToolbar(t *testing.T) {
 	r := openPattern(t, 1280, 720)
 	r.v.SetStatus(Status{Path: "direct udp host→host", RTTms: 12, FPS: 30, Kbps: 4100, Peer: "agent 123 456 789",
 		Monitors: []Monitor{{Name: "DP-1", Width: 1920, Height: 1080}, {Name: "HDMI-1", Width: 1280, Height: 1024}}})
-	waitFor(t, "monitor buttons", func() bool { _, ok := r.info().buttons[btnMonitor(1)]; return ok })
+	waitFor(t, "monitor buttons", func() bool { _, ok := r.info().Rects[btnMonitor(1)]; return ok })
 	t.Logf("screenshot: %s", savePNG(t, "viewer-toolbar.png", screenshot(t)))
 
 	// Clicks on the toolbar between buttons, and on the status line, are
 	// the technician's, not the customer's.
-	last := r.info().buttons[btnDisconnect]
+	last := r.info().Rects[btnDisconnect]
 	gap := r.win.Min.Add(image.Pt(last.Max.X+40, last.Min.Y+3))
 	status := r.win.Min.Add(image.Pt(r.win.Dx()/2, r.win.Dy()-4))
 	xdotool(t, "mousemove", "--sync", fmt.Sprint(gap.X), fmt.Sprint(gap.Y), "click", "1",

@@ -7,7 +7,9 @@ import (
 	"time"
 
 	"gioui.org/app"
+	"gioui.org/unit"
 
+	"github.com/tandem-remote/tandem/internal/giowin"
 	"github.com/tandem-remote/tandem/internal/input"
 )
 
@@ -68,7 +70,7 @@ type Stats struct {
 	Redraws uint64        // window frames drawn (new pictures, resizes, toolbar)
 	Render  time.Duration // time spent rendering window frames, texture uploads included
 	Opened  time.Duration // from Run to the first drawn window frame
-	Windows int           // X11 windows Gio created for Run: 1 (see gioDestroyed)
+	Windows int           // native windows Gio created for Run: 1 (see giowin.Window.Views)
 }
 
 // inputBuffer is how many input events may wait for the reader. A
@@ -83,17 +85,16 @@ type Viewer struct {
 	log     *slog.Logger
 	inputs  chan input.Event
 	actions chan Action
+	win     *giowin.Window
 
 	mu       sync.Mutex
-	win      *app.Window // nil unless Run is running
-	next     *Frame      // newest frame not yet drawn
+	next     *Frame // newest frame not yet drawn
 	status   Status
 	viewOnly bool
 	clip     *string // text to put on the local clipboard
 	stats    Stats
 	layout   layoutInfo // where things were last drawn, for tests
 	cursor   cursorState
-	ran      bool
 	pool     pool // RGBA buffers for ShowI420
 	chat     []ChatLine
 	chatSeq  uint64
@@ -117,6 +118,7 @@ func New(cfg Config) *Viewer {
 	return &Viewer{
 		cfg:     cfg,
 		log:     log,
+		win:     giowin.New(app.Title(cfg.Title), app.Size(unit.Dp(cfg.Width), unit.Dp(cfg.Height))),
 		inputs:  make(chan input.Event, inputBuffer),
 		actions: make(chan Action, 64),
 	}
@@ -144,14 +146,11 @@ func (v *Viewer) Show(f Frame) {
 	if old != nil {
 		v.stats.Dropped++
 	}
-	w := v.win
 	v.mu.Unlock()
 	if old != nil && old.Done != nil {
 		old.Done()
 	}
-	if w != nil {
-		w.Invalidate()
-	}
+	v.win.Invalidate()
 }
 
 // SetStatus replaces what the status line and monitor buttons show.
@@ -194,29 +193,21 @@ func (v *Viewer) Controls() (controls map[string]image.Rectangle, editing string
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	l := v.layout
-	controls = make(map[string]image.Rectangle, len(l.buttons)+2)
-	for n, r := range l.buttons {
-		controls[n] = r
-	}
+	controls = l.Clone().Rects
 	controls["screen"] = l.screen
 	if !l.chat.Empty() {
 		controls["chat-pane"] = l.chat
 	}
-	return controls, l.editing
+	return controls, l.Editing
 }
 
 // Stats returns the frame counters so far.
 func (v *Viewer) Stats() Stats {
 	v.mu.Lock()
-	defer v.mu.Unlock()
-	return v.stats
+	st := v.stats
+	v.mu.Unlock()
+	st.Windows = v.win.Views()
+	return st
 }
 
-func (v *Viewer) invalidate() {
-	v.mu.Lock()
-	w := v.win
-	v.mu.Unlock()
-	if w != nil {
-		w.Invalidate()
-	}
-}
+func (v *Viewer) invalidate() { v.win.Invalidate() }
