@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tandem-remote/tandem/internal/auth"
+	"github.com/tandem-remote/tandem/internal/login"
 	"github.com/tandem-remote/tandem/internal/store"
 )
 
@@ -147,7 +147,7 @@ func (e *accessEnv) do(method, path, bearer string, body any) (int, string) {
 		e.t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	var er errorResponse
+	var er login.ErrorResponse // the body of every API error (httpjson.Error)
 	json.NewDecoder(resp.Body).Decode(&er)
 	return resp.StatusCode, er.Error
 }
@@ -239,10 +239,10 @@ func TestLoginChangesNeedPasswordLogin(t *testing.T) {
 			t.Errorf("%s %s with a key of every scope: %d %q, want 403", s.method, s.path, code, msg)
 		}
 	}
-	if _, err := auth.Login(ctx, e.hc, e.url, "mallory", pw); err == nil {
+	if _, err := login.Login(ctx, e.hc, e.url, "mallory", pw); err == nil {
 		t.Error("the key created an account that logs in")
 	}
-	if _, err := auth.Login(ctx, e.hc, e.url, "victim", pw); err != nil {
+	if _, err := login.Login(ctx, e.hc, e.url, "victim", pw); err != nil {
 		t.Errorf("the key changed victim's password: %v", err)
 	}
 	if _, err := e.st.TOTP(ctx, "victim"); err != nil {
@@ -263,16 +263,16 @@ func TestLoginChangesNeedPasswordLogin(t *testing.T) {
 			t.Errorf("%s %s with root's login: %d %q", s.method, s.path, code, msg)
 		}
 	}
-	if _, err := auth.Login(ctx, e.hc, e.url, "mallory", pw); err != nil {
+	if _, err := login.Login(ctx, e.hc, e.url, "mallory", pw); err != nil {
 		t.Errorf("the account root created does not log in: %v", err)
 	}
-	if _, err := auth.Login(ctx, e.hc, e.url, "victim", pw2); err != nil {
+	if _, err := login.Login(ctx, e.hc, e.url, "victim", pw2); err != nil {
 		t.Errorf("the password root set does not log in: %v", err)
 	}
 	if _, err := e.st.TOTP(ctx, "victim"); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("root's TOTP reset left an enrollment: %v", err)
 	}
-	if _, err := auth.Login(ctx, e.hc, e.url, "op1", pw); err != nil {
+	if _, err := login.Login(ctx, e.hc, e.url, "op1", pw); err != nil {
 		t.Errorf("op1, disabled and enabled by root, does not log in: %v", err)
 	}
 }

@@ -1,7 +1,6 @@
 package admin
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -10,6 +9,7 @@ import (
 
 	"github.com/tandem-remote/tandem/internal/audit"
 	"github.com/tandem-remote/tandem/internal/auth"
+	"github.com/tandem-remote/tandem/internal/httpjson"
 	"github.com/tandem-remote/tandem/internal/store"
 )
 
@@ -168,7 +168,7 @@ func (a *Admin) guard(acc access, h callerFunc) http.HandlerFunc {
 			w.Header().Set("Cache-Control", "no-store")
 			w.WriteHeader(http.StatusNoContent)
 		default:
-			writeJSON(w, http.StatusOK, v)
+			httpjson.Write(w, http.StatusOK, v)
 		}
 	}
 }
@@ -216,20 +216,20 @@ func (a *Admin) writeError(w http.ResponseWriter, err error) {
 	var pe *auth.PolicyError
 	switch {
 	case errors.Is(err, ErrInvalid), errors.As(err, &pe):
-		writeJSON(w, http.StatusBadRequest, errorResponse{"bad_request", err.Error()})
+		httpjson.Error(w, http.StatusBadRequest, "bad_request", err.Error())
 	case errors.Is(err, ErrForbidden):
-		writeJSON(w, http.StatusForbidden, errorResponse{"forbidden", err.Error()})
+		httpjson.Error(w, http.StatusForbidden, "forbidden", err.Error())
 	case errors.Is(err, ErrSetupToken):
-		writeJSON(w, http.StatusForbidden, errorResponse{"setup_token", err.Error()})
+		httpjson.Error(w, http.StatusForbidden, "setup_token", err.Error())
 	case errors.Is(err, auth.ErrUnauthenticated):
-		writeJSON(w, http.StatusUnauthorized, errorResponse{"unauthenticated", err.Error()})
+		httpjson.Error(w, http.StatusUnauthorized, "unauthenticated", err.Error())
 	case errors.Is(err, store.ErrNotFound):
-		writeJSON(w, http.StatusNotFound, errorResponse{"not_found", err.Error() + ": check the name"})
+		httpjson.Error(w, http.StatusNotFound, "not_found", err.Error()+": check the name")
 	case errors.Is(err, store.ErrExists):
-		writeJSON(w, http.StatusConflict, errorResponse{"exists", err.Error() + ": choose another name"})
+		httpjson.Error(w, http.StatusConflict, "exists", err.Error()+": choose another name")
 	default:
 		a.logger.Error("admin request failed", "err", err)
-		writeJSON(w, http.StatusInternalServerError, errorResponse{"internal", "internal error: the server's log has details"})
+		httpjson.Error(w, http.StatusInternalServerError, "internal", "internal error: the server's log has details")
 	}
 }
 
@@ -239,13 +239,4 @@ func readBody(w http.ResponseWriter, r *http.Request) []byte {
 		return append(b, make([]byte, maxRequest+1)...) // too large: let the decoder say so
 	}
 	return b
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	b, _ := json.Marshal(v)
-	h := w.Header()
-	h.Set("Content-Type", "application/json")
-	h.Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	w.Write(append(b, '\n'))
 }

@@ -65,10 +65,6 @@ type (
 		PrunedThrough int64     `json:"pruned_through,omitempty"`
 		PrunedUntil   time.Time `json:"pruned_until,omitzero"`
 	}
-	errorResponse struct {
-		Code  string `json:"code"`
-		Error string `json:"error"`
-	}
 )
 
 // maxRequest bounds every request body.

@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/xdg-go/scram"
+
+	"github.com/tandem-remote/tandem/internal/login"
 )
 
 // TestBindingMismatchFails: a proof bound to another TLS connection (what
@@ -25,11 +27,11 @@ func TestBindingMismatchFails(t *testing.T) {
 	other := scram.ChannelBinding{Type: scram.ChannelBindingTLSExporter, Data: make([]byte, 32)}
 	conv := sc.NewConversationWithChannelBinding(other)
 	first, _ := conv.Step("")
-	start := rawPost(t, c, e.srv.URL+"/v1/login/start", startRequest{ID: "bob", ClientFirst: first})
-	var sr startResponse
+	start := rawPost(t, c, e.srv.URL+"/v1/login/start", login.StartRequest{ID: "bob", ClientFirst: first})
+	var sr login.StartResponse
 	json.Unmarshal(start.body, &sr)
 	final, _ := conv.Step(sr.ServerFirst)
-	fin := rawPost(t, c, e.srv.URL+"/v1/login/finish", finishRequest{LoginID: sr.LoginID, ClientFinal: final})
+	fin := rawPost(t, c, e.srv.URL+"/v1/login/finish", login.FinishRequest{LoginID: sr.LoginID, ClientFinal: final})
 	if fin.status != http.StatusUnauthorized {
 		t.Fatalf("mismatched binding: %d %s", fin.status, fin.body)
 	}
@@ -45,7 +47,7 @@ func TestUnboundRefused(t *testing.T) {
 		sc, _ := scram.SHA256.NewClient("bob", goodPassword, "")
 		conv := sc.NewConversation()
 		first, _ := conv.Step("")
-		start := rawPost(t, c, e.srv.URL+"/v1/login/start", startRequest{ID: "bob", ClientFirst: first})
+		start := rawPost(t, c, e.srv.URL+"/v1/login/start", login.StartRequest{ID: "bob", ClientFirst: first})
 		closeConn()
 		if got := start.status == http.StatusOK; got != allow {
 			t.Fatalf("AllowUnbound=%v: unbound start got %d %s", allow, start.status, start.body)
@@ -64,18 +66,18 @@ func TestFinishOnOtherConnection(t *testing.T) {
 	sc, _ := scram.SHA256.NewClient("bob", goodPassword, "")
 	conv := sc.NewConversationWithChannelBinding(cb)
 	first, _ := conv.Step("")
-	start := rawPost(t, c1, e.srv.URL+"/v1/login/start", startRequest{ID: "bob", ClientFirst: first})
-	var sr startResponse
+	start := rawPost(t, c1, e.srv.URL+"/v1/login/start", login.StartRequest{ID: "bob", ClientFirst: first})
+	var sr login.StartResponse
 	json.Unmarshal(start.body, &sr)
 	final, _ := conv.Step(sr.ServerFirst)
 	c2, _, close2, _ := pinnedClient(ctx, e.srv.Client(), e.srv.URL)
 	defer close2()
-	fin := rawPost(t, c2, e.srv.URL+"/v1/login/finish", finishRequest{LoginID: sr.LoginID, ClientFinal: final})
+	fin := rawPost(t, c2, e.srv.URL+"/v1/login/finish", login.FinishRequest{LoginID: sr.LoginID, ClientFinal: final})
 	if fin.status != http.StatusBadRequest {
 		t.Fatalf("finish on another connection: %d %s", fin.status, fin.body)
 	}
 	// The login is spent: replaying it on the right connection fails too.
-	fin = rawPost(t, c1, e.srv.URL+"/v1/login/finish", finishRequest{LoginID: sr.LoginID, ClientFinal: final})
+	fin = rawPost(t, c1, e.srv.URL+"/v1/login/finish", login.FinishRequest{LoginID: sr.LoginID, ClientFinal: final})
 	if fin.status != http.StatusBadRequest {
 		t.Fatalf("replayed finish: %d %s", fin.status, fin.body)
 	}

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tandem-remote/tandem/internal/login"
 	"github.com/tandem-remote/tandem/internal/store"
 )
 
@@ -129,11 +130,11 @@ func (e *env) serve(w http.ResponseWriter, r *http.Request) {
 
 func (e *env) service() *Service { return e.svc.Load() }
 
-func (e *env) login(id, password string) (Token, error) {
-	return Login(context.Background(), e.srv.Client(), e.srv.URL, id, password)
+func (e *env) login(id, password string) (login.Token, error) {
+	return login.Login(context.Background(), e.srv.Client(), e.srv.URL, id, password)
 }
 
-func (e *env) mustLogin(id, password string) Token {
+func (e *env) mustLogin(id, password string) login.Token {
 	e.t.Helper()
 	tok, err := e.login(id, password)
 	if err != nil {

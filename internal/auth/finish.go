@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"time"
 
+	"github.com/tandem-remote/tandem/internal/login"
 	"github.com/tandem-remote/tandem/internal/store"
 )
 
@@ -15,19 +16,18 @@ import (
 // code, blocked, refused by IP rules - returns ErrLoginFailed after the
 // same steps: the SCRAM check, one lockout read, the TOTP check (two reads,
 // one secret opened, three codes), one lockout write and one event.
-func (s *Service) finishLogin(ctx context.Context, src netip.Addr, binding []byte, loginID, clientFinal, totpCode string) (serverFinal string, tok Token, err error) {
+func (s *Service) finishLogin(ctx context.Context, src netip.Addr, binding []byte, loginID, clientFinal, totpCode string) (serverFinal string, tok login.Token, err error) {
 	now := s.cfg.Now()
-	if blocked, retry := s.throttle.blocked(src, now); blocked {
-		s.event(ctx, EventThrottled, "", src)
-		return "", Token{}, throttledError{retry}
+	if err := s.throttled(ctx, src, now); err != nil {
+		return "", login.Token{}, err
 	}
 	p := s.takePending(loginID, now)
 	if p == nil {
-		return "", Token{}, errBadRequest{"unknown or expired login_id: start the login again"}
+		return "", login.Token{}, errBadRequest{"unknown or expired login_id: start the login again"}
 	}
 	if !hmac.Equal(binding, p.binding) || src != p.src {
-		s.throttle.fail(src, now)
-		return "", Token{}, errBadRequest{"login must finish on the TLS connection it started on: start again"}
+		s.fail(src, now)
+		return "", login.Token{}, errBadRequest{"login must finish on the TLS connection it started on: start again"}
 	}
 	serverFinal, stepErr := p.conv.Step(clientFinal)
 	proofOK := stepErr == nil && p.conv.Valid()
@@ -37,7 +37,7 @@ func (s *Service) finishLogin(ctx context.Context, src netip.Addr, binding []byt
 	defer mu.Unlock()
 	lock, err := s.st.Lockout(ctx, p.id)
 	if err != nil {
-		return "", Token{}, fmt.Errorf("finish login: %w", err)
+		return "", login.Token{}, fmt.Errorf("finish login: %w", err)
 	}
 	// The second factor is judged like the password: a wrong or missing
 	// code is one more failure, indistinguishable from outside, and is
@@ -45,7 +45,7 @@ func (s *Service) finishLogin(ctx context.Context, src netip.Addr, binding []byt
 	passwordOK := proofOK && p.known && !p.denied && !lock.Blocked(now)
 	totpOK, err := s.useSecondFactor(ctx, p.id, totpCode, passwordOK, now)
 	if err != nil {
-		return "", Token{}, fmt.Errorf("finish login: %w", err)
+		return "", login.Token{}, fmt.Errorf("finish login: %w", err)
 	}
 	failure := EventLoginFailed
 	if passwordOK && !totpOK {
@@ -53,15 +53,15 @@ func (s *Service) finishLogin(ctx context.Context, src netip.Addr, binding []byt
 	}
 	ok, err := s.judge(ctx, p, lock, proofOK && totpOK, failure, now)
 	if err != nil {
-		return "", Token{}, fmt.Errorf("finish login: %w", err)
+		return "", login.Token{}, fmt.Errorf("finish login: %w", err)
 	}
 	if !ok {
-		s.throttle.fail(src, now)
-		return "", Token{}, ErrLoginFailed
+		s.fail(src, now)
+		return "", login.Token{}, ErrLoginFailed
 	}
 	tok, err = s.succeed(ctx, p, now)
 	if err != nil {
-		return "", Token{}, err
+		return "", login.Token{}, err
 	}
 	return serverFinal, tok, nil
 }
@@ -112,28 +112,28 @@ func (s *Service) judge(ctx context.Context, p *pendingLogin, lock store.Lockout
 
 // succeed re-checks what may have changed since start, then clears the
 // failure count and issues a token.
-func (s *Service) succeed(ctx context.Context, p *pendingLogin, now time.Time) (Token, error) {
+func (s *Service) succeed(ctx context.Context, p *pendingLogin, now time.Time) (login.Token, error) {
 	acct, err := s.st.Account(ctx, p.id)
 	if err != nil || acct.Disabled {
-		s.throttle.fail(p.src, now)
-		return Token{}, ErrLoginFailed
+		s.fail(p.src, now)
+		return login.Token{}, ErrLoginFailed
 	}
 	if maxAge := s.cfg.Policy.MaxAge; maxAge > 0 {
 		cred, err := s.st.Credential(ctx, p.id)
 		if err != nil {
-			return Token{}, fmt.Errorf("finish login: %w", err)
+			return login.Token{}, fmt.Errorf("finish login: %w", err)
 		}
 		if now.Sub(cred.SetAt) > maxAge {
 			s.event(ctx, EventLoginFailed, p.id, p.src)
-			return Token{}, ErrPasswordExpired
+			return login.Token{}, ErrPasswordExpired
 		}
 	}
 	if err := s.st.ClearLockout(ctx, p.id); err != nil {
-		return Token{}, fmt.Errorf("finish login: %w", err)
+		return login.Token{}, fmt.Errorf("finish login: %w", err)
 	}
 	tok, err := s.issueToken(ctx, p.id, now)
 	if err != nil {
-		return Token{}, fmt.Errorf("finish login: %w", err)
+		return login.Token{}, fmt.Errorf("finish login: %w", err)
 	}
 	s.event(ctx, EventLoginSucceeded, p.id, p.src)
 	return tok, nil

@@ -8,6 +8,8 @@ import (
 	"net/http/httptest"
 	"net/netip"
 	"testing"
+
+	"github.com/tandem-remote/tandem/internal/login"
 )
 
 // Each login message decoder must reject or accept any input without
@@ -18,7 +20,7 @@ func FuzzDecodeStartRequest(f *testing.F) {
 	f.Add([]byte(`{"id":"bob","client_first":"x","extra":1}`))
 	f.Add([]byte(`{"id":"bob","client_first":"x"}{}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		m, err := decodeStartRequest(b)
+		m, err := login.DecodeStartRequest(b)
 		if err == nil && (m.ID == "" || len(m.ID) > 256 || len(m.ClientFirst) > 1024) {
 			t.Fatalf("accepted out-of-limit %+v", m)
 		}
@@ -30,7 +32,7 @@ func FuzzDecodeFinishRequest(f *testing.F) {
 	f.Add([]byte(`{"login_id":"abc","client_final":"c=cD10bHMt,r=abc,p=AAAA","totp":"123456"}`))
 	f.Add([]byte(`[]`))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		m, err := decodeFinishRequest(b)
+		m, err := login.DecodeFinishRequest(b)
 		if err == nil && (m.LoginID == "" || len(m.LoginID) > 64 || len(m.ClientFinal) > 1024 || len(m.TOTP) > 16) {
 			t.Fatalf("accepted out-of-limit %+v", m)
 		}
@@ -75,7 +77,7 @@ func FuzzLoginHandler(f *testing.F) {
 		w := httptest.NewRecorder()
 		h.ServeHTTP(w, httptest.NewRequestWithContext(context.Background(), "POST", "/v1/login/start", bytes.NewReader(start)))
 		if w.Code == http.StatusOK {
-			var sr startResponse
+			var sr login.StartResponse
 			if err := json.Unmarshal(w.Body.Bytes(), &sr); err != nil {
 				t.Fatalf("200 with a bad body: %s", w.Body)
 			}

@@ -1,7 +1,6 @@
 package auth
 
 import (
-	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
@@ -10,19 +9,15 @@ import (
 
 	"github.com/xdg-go/scram"
 
+	"github.com/tandem-remote/tandem/internal/httpjson"
 	"github.com/tandem-remote/tandem/internal/login"
 )
 
 // Wire error codes (the others are package login's, which the client maps
 // back to errors).
 const (
-	codeLoginFailed     = login.CodeLoginFailed
-	codeThrottled       = login.CodeThrottled
-	codeTooManyStarts   = login.CodeTooManyStarts
-	codeBadRequest      = "bad_request"
-	codePasswordExpired = login.CodePasswordExpired
-	codeUnauthenticated = login.CodeUnauthenticated
-	codeInternal        = "internal"
+	codeBadRequest = "bad_request"
+	codeInternal   = "internal"
 )
 
 // Handler serves the login API at its full paths, so it can be mounted on
@@ -53,7 +48,7 @@ func exporter(r *http.Request) []byte {
 }
 
 func (s *Service) serveStart(w http.ResponseWriter, r *http.Request) {
-	m, err := decodeStartRequest(readBody(w, r))
+	m, err := login.DecodeStartRequest(readBody(w, r))
 	if err != nil {
 		s.writeError(w, errBadRequest{err.Error()})
 		return
@@ -63,11 +58,11 @@ func (s *Service) serveStart(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, startResponse{LoginID: loginID, ServerFirst: first})
+	httpjson.Write(w, http.StatusOK, login.StartResponse{LoginID: loginID, ServerFirst: first})
 }
 
 func (s *Service) serveFinish(w http.ResponseWriter, r *http.Request) {
-	m, err := decodeFinishRequest(readBody(w, r))
+	m, err := login.DecodeFinishRequest(readBody(w, r))
 	if err != nil {
 		s.writeError(w, errBadRequest{err.Error()})
 		return
@@ -77,7 +72,7 @@ func (s *Service) serveFinish(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, finishResponse{ServerFinal: final, Token: tok.Value, Expires: tok.Expires})
+	httpjson.Write(w, http.StatusOK, login.FinishResponse{ServerFinal: final, Token: tok.Value, Expires: tok.Expires})
 }
 
 func (s *Service) serveLogout(w http.ResponseWriter, r *http.Request) {
@@ -90,7 +85,7 @@ func (s *Service) serveLogout(w http.ResponseWriter, r *http.Request) {
 }
 
 func readBody(w http.ResponseWriter, r *http.Request) []byte {
-	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxMessage+1))
+	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, login.MaxMessage+1))
 	if err != nil {
 		return nil
 	}
@@ -105,30 +100,21 @@ func (s *Service) writeError(w http.ResponseWriter, err error) {
 	var starts tooManyStartsError
 	switch {
 	case errors.As(err, &bad):
-		writeJSON(w, http.StatusBadRequest, errorResponse{Code: codeBadRequest, Error: bad.msg})
+		httpjson.Error(w, http.StatusBadRequest, codeBadRequest, bad.msg)
 	case errors.As(err, &thr):
 		w.Header().Set("Retry-After", strconv.Itoa(int(thr.retry.Seconds())+1))
-		writeJSON(w, http.StatusTooManyRequests, errorResponse{Code: codeThrottled, Error: ErrThrottled.Error()})
+		httpjson.Error(w, http.StatusTooManyRequests, login.CodeThrottled, ErrThrottled.Error())
 	case errors.As(err, &starts):
 		w.Header().Set("Retry-After", strconv.Itoa(int(starts.retry.Seconds())+1))
-		writeJSON(w, http.StatusTooManyRequests, errorResponse{Code: codeTooManyStarts, Error: ErrTooManyStarts.Error()})
+		httpjson.Error(w, http.StatusTooManyRequests, login.CodeTooManyStarts, ErrTooManyStarts.Error())
 	case errors.Is(err, ErrLoginFailed):
-		writeJSON(w, http.StatusUnauthorized, errorResponse{Code: codeLoginFailed, Error: ErrLoginFailed.Error()})
+		httpjson.Error(w, http.StatusUnauthorized, login.CodeLoginFailed, ErrLoginFailed.Error())
 	case errors.Is(err, ErrPasswordExpired):
-		writeJSON(w, http.StatusForbidden, errorResponse{Code: codePasswordExpired, Error: ErrPasswordExpired.Error()})
+		httpjson.Error(w, http.StatusForbidden, login.CodePasswordExpired, ErrPasswordExpired.Error())
 	case errors.Is(err, ErrUnauthenticated):
-		writeJSON(w, http.StatusUnauthorized, errorResponse{Code: codeUnauthenticated, Error: ErrUnauthenticated.Error()})
+		httpjson.Error(w, http.StatusUnauthorized, login.CodeUnauthenticated, ErrUnauthenticated.Error())
 	default:
 		s.cfg.Logger.Error("auth request failed", "err", err)
-		writeJSON(w, http.StatusInternalServerError, errorResponse{Code: codeInternal, Error: "internal error: the server's log has details"})
+		httpjson.Error(w, http.StatusInternalServerError, codeInternal, "internal error: the server's log has details")
 	}
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	b, _ := json.Marshal(v)
-	h := w.Header()
-	h.Set("Content-Type", "application/json")
-	h.Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	w.Write(append(b, '\n'))
 }

@@ -40,12 +40,14 @@ func TestIPRulesAtLogin(t *testing.T) {
 			e := newEnv(t, nil)
 			ctx := context.Background()
 			e.addOperator("bob", goodPassword)
-			e.service().CreateGroup(ctx, "office")
-			e.service().AddToGroup(ctx, "office", "bob")
+			if err := e.st.CreateGroup(ctx, "office"); err != nil {
+				t.Fatal(err)
+			}
+			if err := e.st.AddMember(ctx, "office", "bob"); err != nil {
+				t.Fatal(err)
+			}
 			if c.rule != "" {
-				if err := e.service().AllowIP(ctx, c.sub, c.rule); err != nil {
-					t.Fatal(err)
-				}
+				e.allowIP(t, c.sub, c.rule)
 			}
 			e.remote.Store(c.remote)
 			_, err := e.login("bob", goodPassword)
@@ -66,9 +68,8 @@ func TestIPRulesAtLogin(t *testing.T) {
 // test the password nor lock the operator out.
 func TestIPRefusalDoesNotLock(t *testing.T) {
 	e := newEnv(t, func(c *Config) { c.SourceBurst = 50 })
-	ctx := context.Background()
 	e.addOperator("bob", goodPassword)
-	e.service().AllowIP(ctx, store.Subject{Kind: store.SubjectAccount, Name: "bob"}, "192.0.2.0/24")
+	e.allowIP(t, store.Subject{Kind: store.SubjectAccount, Name: "bob"}, "192.0.2.0/24")
 	e.remote.Store("203.0.113.66:1")
 	for range 5 {
 		e.login("bob", "wrong")
@@ -114,9 +115,8 @@ func TestForwardedForAtLogin(t *testing.T) {
 				c.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}
 			}
 		})
-		ctx := context.Background()
 		e.addOperator("bob", goodPassword)
-		e.service().AllowIP(ctx, store.Subject{Kind: store.SubjectAccount, Name: "bob"}, "192.0.2.0/24")
+		e.allowIP(t, store.Subject{Kind: store.SubjectAccount, Name: "bob"}, "192.0.2.0/24")
 		e.xff.Store("192.0.2.44")
 		_, err := e.login("bob", goodPassword)
 		if trust && err != nil {
@@ -144,5 +144,18 @@ func TestParseIPRule(t *testing.T) {
 		if err != nil || p.String() != want {
 			t.Errorf("ParseIPRule(%q) = %v, %v; want %s", in, p, err, want)
 		}
+	}
+}
+
+// allowIP adds rule, in ParseIPRule's syntax, for sub to e's store, as the
+// admin API and CLI do.
+func (e *env) allowIP(t *testing.T, sub store.Subject, rule string) {
+	t.Helper()
+	p, err := ParseIPRule(rule)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.st.AddIPRule(context.Background(), sub, p); err != nil {
+		t.Fatal(err)
 	}
 }

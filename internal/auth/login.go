@@ -26,8 +26,8 @@ type pendingLogin struct {
 
 	// Kept by pendingTable.
 	loginID string
-	key     netip.Prefix // sourceKey(src)
-	net     netip.Prefix // aggregateKey(src)
+	key     netip.Prefix // netprefix.Source(src)
+	net     netip.Prefix // netprefix.Network(src)
 	expires time.Time
 	elem    *list.Element // in the table's order
 	srcElem *list.Element // in its source's group
@@ -59,9 +59,8 @@ func (e tooManyStartsError) Unwrap() error { return ErrTooManyStarts }
 // connection's tls-exporter value, nil when there is none.
 func (s *Service) startLogin(ctx context.Context, src netip.Addr, binding []byte, id, clientFirst string) (loginID, serverFirst string, err error) {
 	now := s.cfg.Now()
-	if blocked, retry := s.throttle.blocked(src, now); blocked {
-		s.event(ctx, EventThrottled, "", src)
-		return "", "", throttledError{retry}
+	if err := s.throttled(ctx, src, now); err != nil {
+		return "", "", err
 	}
 	if ok, retry, first := s.starts.allow(src, now); !ok {
 		if first {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/xdg-go/scram"
 
+	"github.com/tandem-remote/tandem/internal/login"
 	"github.com/tandem-remote/tandem/internal/store"
 )
 
@@ -34,8 +35,8 @@ func rawLogin(t *testing.T, e *env, id, password string) (start, finish rawRespo
 	sc, _ := scram.SHA256.NewClient(id, password, "")
 	conv := sc.NewConversationWithChannelBinding(cb)
 	first, _ := conv.Step("")
-	start = rawPost(t, c, e.srv.URL+"/v1/login/start", startRequest{ID: id, ClientFirst: first})
-	var sr startResponse
+	start = rawPost(t, c, e.srv.URL+"/v1/login/start", login.StartRequest{ID: id, ClientFirst: first})
+	var sr login.StartResponse
 	if err := json.Unmarshal(start.body, &sr); err != nil {
 		t.Fatalf("start answer %d %s", start.status, start.body)
 	}
@@ -43,7 +44,7 @@ func rawLogin(t *testing.T, e *env, id, password string) (start, finish rawRespo
 	if err != nil {
 		t.Fatal(err)
 	}
-	finish = rawPost(t, c, e.srv.URL+"/v1/login/finish", finishRequest{LoginID: sr.LoginID, ClientFinal: final})
+	finish = rawPost(t, c, e.srv.URL+"/v1/login/finish", login.FinishRequest{LoginID: sr.LoginID, ClientFinal: final})
 	return start, finish
 }
 
@@ -64,7 +65,7 @@ func rawPost(t *testing.T, c *http.Client, u string, v any) rawResponse {
 // must not differ between a real and an unknown ID.
 func serverFirstShape(t *testing.T, body []byte) (saltLen int, iters string) {
 	t.Helper()
-	var sr startResponse
+	var sr login.StartResponse
 	json.Unmarshal(body, &sr)
 	parts := strings.Split(sr.ServerFirst, ",")
 	if len(parts) != 3 {
@@ -90,7 +91,7 @@ func TestFailuresLookAlike(t *testing.T) {
 		e.login("blocked", "wrong")
 	}
 	e.service().Disable(ctx, "disabled")
-	e.service().AllowIP(ctx, store.Subject{Kind: store.SubjectAccount, Name: "fenced"}, "192.0.2.0/24")
+	e.allowIP(t, store.Subject{Kind: store.SubjectAccount, Name: "fenced"}, "192.0.2.0/24")
 
 	cases := []struct{ name, id, password string }{
 		{"unknown ID", "nosuchuser", goodPassword},
@@ -133,7 +134,7 @@ func TestUnknownIDSaltIsStable(t *testing.T) {
 	e := newEnv(t, nil)
 	salt := func() string {
 		start, _ := rawLogin(t, e, "ghost", "x-password-x-password")
-		var sr startResponse
+		var sr login.StartResponse
 		json.Unmarshal(start.body, &sr)
 		return strings.Split(sr.ServerFirst, ",")[1]
 	}

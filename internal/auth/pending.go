@@ -5,13 +5,15 @@ import (
 	"encoding/base64"
 	"net/netip"
 	"time"
+
+	"github.com/tandem-remote/tandem/internal/netprefix"
 )
 
 // Pending logins are held between start and finish. Starting a login costs
 // a client little (startlimit.go bounds how often), so the table must not
 // let anyone who starts many of them lock others out. It groups entries
-// twice: by source (an IPv4 address, an IPv6 /64: sourceKey) and by
-// aggregate (an IPv4 /24, an IPv6 /48: aggregateKey), the block one
+// twice: by source (an IPv4 address, an IPv6 /64: netprefix.Source) and
+// by aggregate (an IPv4 /24, an IPv6 /48: netprefix.Network), the block one
 // network (an office, a site, a tunnel broker's customer) usually holds.
 //
 //   - A source holds at most maxPendingSource; its next start replaces its
@@ -35,8 +37,6 @@ const (
 	pendingTTL       = 30 * time.Second
 	maxPending       = 10_000
 	maxPendingSource = 16
-	aggregateBits4   = 24
-	aggregateBits6   = 48
 )
 
 // pendingTable is the set of pending logins. Every operation is O(1)
@@ -47,8 +47,8 @@ type pendingTable struct {
 
 	byID    map[string]*pendingLogin
 	order   list.List // of *pendingLogin, oldest first (so also by expiry)
-	sources tally     // by sourceKey
-	nets    tally     // by aggregateKey
+	sources tally     // by netprefix.Source
+	nets    tally     // by netprefix.Network
 }
 
 func newPendingTable(size, perSource int, ttl time.Duration) *pendingTable {
@@ -61,7 +61,7 @@ func newPendingTable(size, perSource int, ttl time.Duration) *pendingTable {
 // say; it never refuses.
 func (t *pendingTable) add(p *pendingLogin, now time.Time) string {
 	t.expire(now)
-	p.key, p.net = sourceKey(p.src), aggregateKey(p.src)
+	p.key, p.net = netprefix.Source(p.src), netprefix.Network(p.src)
 	if g := t.sources.get(p.key); g != nil && g.entries.Len() >= t.perSource {
 		t.remove(g.oldest())
 	}
@@ -131,17 +131,5 @@ func (t *pendingTable) remove(p *pendingLogin) {
 
 // held reports how many entries key's source holds.
 func (t *pendingTable) held(key netip.Prefix) int { return t.sources.held(key) }
-
-// aggregateKey is the network around src that one holder usually has
-// whole: its IPv4 /24 or IPv6 /48.
-func aggregateKey(src netip.Addr) netip.Prefix {
-	src = src.Unmap()
-	bits := aggregateBits4
-	if src.Is6() {
-		bits = aggregateBits6
-	}
-	p, _ := src.Prefix(bits)
-	return p
-}
 
 func randomID() string { return base64.RawURLEncoding.EncodeToString(randomBytes(16)) }

@@ -10,6 +10,9 @@ import (
 	"time"
 
 	"github.com/xdg-go/scram"
+
+	"github.com/tandem-remote/tandem/internal/login"
+	"github.com/tandem-remote/tandem/internal/netprefix"
 )
 
 // flooder starts logins that it never finishes, each from the address
@@ -40,7 +43,7 @@ func (f *flooder) start(addrs []netip.Addr, n int) {
 	for range n {
 		for _, a := range addrs {
 			f.e.remote.Store(netip.AddrPortFrom(a, 4000).String())
-			r := rawPost(f.t, f.c, f.e.srv.URL+"/v1/login/start", startRequest{ID: "mallory", ClientFirst: f.first})
+			r := rawPost(f.t, f.c, f.e.srv.URL+"/v1/login/start", login.StartRequest{ID: "mallory", ClientFirst: f.first})
 			if r.status != http.StatusOK && r.status != http.StatusTooManyRequests {
 				f.t.Fatalf("flood start from %s: %d %s", a, r.status, r.body)
 			}
@@ -67,8 +70,8 @@ func startHalf(t *testing.T, e *env, from, id, password string) halfLogin {
 	conv := sc.NewConversationWithChannelBinding(cb)
 	first, _ := conv.Step("")
 	e.remote.Store(from)
-	r := rawPost(t, c, e.srv.URL+"/v1/login/start", startRequest{ID: id, ClientFirst: first})
-	var sr startResponse
+	r := rawPost(t, c, e.srv.URL+"/v1/login/start", login.StartRequest{ID: id, ClientFirst: first})
+	var sr login.StartResponse
 	if r.status != http.StatusOK || json.Unmarshal(r.body, &sr) != nil {
 		t.Fatalf("operator's start from %s: %d %s", from, r.status, r.body)
 	}
@@ -82,8 +85,8 @@ func startHalf(t *testing.T, e *env, from, id, password string) halfLogin {
 func (h halfLogin) finish(t *testing.T, e *env, from string) {
 	t.Helper()
 	e.remote.Store(from)
-	r := rawPost(t, h.c, e.srv.URL+"/v1/login/finish", finishRequest{LoginID: h.loginID, ClientFinal: h.final})
-	var fr finishResponse
+	r := rawPost(t, h.c, e.srv.URL+"/v1/login/finish", login.FinishRequest{LoginID: h.loginID, ClientFinal: h.final})
+	var fr login.FinishResponse
 	if r.status != http.StatusOK || json.Unmarshal(r.body, &fr) != nil || fr.Token == "" {
 		t.Fatalf("operator's finish from %s: %d %s", from, r.status, r.body)
 	}
@@ -152,7 +155,7 @@ func (e *env) heldBy(a netip.Addr) int {
 	s := e.service()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.pending.held(sourceKey(a))
+	return s.pending.held(netprefix.Source(a))
 }
 
 func (e *env) pendingLen() int {
@@ -190,7 +193,7 @@ func TestPendingFairness(t *testing.T) {
 		t.Fatalf("table holds %d, want 64", len(tab.byID))
 	}
 	for i := range 16 {
-		if n := tab.held(sourceKey(netip.MustParseAddr(attacker(i)))); n > 4 {
+		if n := tab.held(netprefix.Source(netip.MustParseAddr(attacker(i)))); n > 4 {
 			t.Fatalf("attacker %d holds %d, above the per-source 4", i, n)
 		}
 	}
@@ -208,7 +211,7 @@ func TestPendingFairness(t *testing.T) {
 			first = id
 		}
 	}
-	if n := tab.held(sourceKey(netip.MustParseAddr("2001:db8:5:6::99"))); n != 4 || tab.take(first, t0) != nil {
+	if n := tab.held(netprefix.Source(netip.MustParseAddr("2001:db8:5:6::99"))); n != 4 || tab.take(first, t0) != nil {
 		t.Fatalf("one /64 holds %d entries (want 4) or kept its oldest", n)
 	}
 
@@ -219,7 +222,7 @@ func TestPendingFairness(t *testing.T) {
 	for i := range 1000 {
 		add(fmt.Sprintf("2001:db8:aaaa:%x::1", i), t0.Add(time.Duration(i)*time.Millisecond))
 	}
-	if n := tab.nets.held(aggregateKey(netip.MustParseAddr("2001:db8:aaaa::1"))); n != 8 {
+	if n := tab.nets.held(netprefix.Network(netip.MustParseAddr("2001:db8:aaaa::1"))); n != 8 {
 		t.Fatalf("the flooding /48 holds %d entries, want 8 (an eighth of 64)", n)
 	}
 	for _, id := range mine {
@@ -247,7 +250,7 @@ func TestPendingFairness(t *testing.T) {
 	}
 	kept := add("192.0.2.9", t0)
 	add("192.0.2.10", t0.Add(31*time.Second))
-	if tab.held(sourceKey(netip.MustParseAddr("192.0.2.9"))) != 0 || tab.byID[kept] != nil {
+	if tab.held(netprefix.Source(netip.MustParseAddr("192.0.2.9"))) != 0 || tab.byID[kept] != nil {
 		t.Fatal("an expired entry outlived the next start")
 	}
 }

@@ -129,7 +129,7 @@ func TestCreateAccountValidates(t *testing.T) {
 	if err := e.service().CreateAccount(ctx, store.Account{ID: "bob", Kind: store.KindOperator}, "short"); !errors.Is(err, ErrPasswordPolicy) {
 		t.Fatalf("weak first password: %v", err)
 	}
-	if _, err := e.service().Account(ctx, "bob"); !errors.Is(err, store.ErrNotFound) {
+	if _, err := e.st.Account(ctx, "bob"); !errors.Is(err, store.ErrNotFound) {
 		t.Fatal("an account was created despite a refused password")
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tandem-remote/tandem/internal/login"
 	"github.com/tandem-remote/tandem/internal/store"
 )
 
@@ -63,7 +64,7 @@ func TestNothingPasswordEquivalent(t *testing.T) {
 			}
 		}
 	}
-	for _, tk := range []Token{tok, tok2} {
+	for _, tk := range []login.Token{tok, tok2} {
 		raw, _ := base64.RawURLEncoding.DecodeString(strings.TrimPrefix(tk.Value, tokenPrefix))
 		for where, hay := range map[string][]byte{"database": rows, "log": []byte(logs)} {
 			if bytes.Contains(hay, []byte(tk.Value)) || bytes.Contains(hay, raw) || bytes.Contains(hay, []byte(hex.EncodeToString(raw))) {

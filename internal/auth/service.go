@@ -11,6 +11,7 @@ import (
 	"github.com/pquerna/otp/totp"
 
 	"github.com/tandem-remote/tandem/internal/login"
+	"github.com/tandem-remote/tandem/internal/ratelimit"
 	"github.com/tandem-remote/tandem/internal/store"
 )
 
@@ -63,10 +64,10 @@ type Event struct {
 type Service struct {
 	cfg       Config
 	st        store.Store
-	secret    []byte // derives unknown IDs' fake salts; persisted in the store
-	totpKey   []byte // seals TOTP secrets (AES-256); persisted in the store
-	dummyTOTP []byte // a sealed secret checked at login when the account has none
-	throttle  *throttle
+	secret    []byte               // derives unknown IDs' fake salts; persisted in the store
+	totpKey   []byte               // seals TOTP secrets (AES-256); persisted in the store
+	dummyTOTP []byte               // a sealed secret checked at login when the account has none
+	throttle  *ratelimit.PerSource // failed logins per source (throttle.go)
 	starts    *startLimit
 	onEvent   func(context.Context, Event)
 	totpCode  func(secret string, at time.Time) (string, error) // computes a TOTP code; tests count its calls
@@ -104,7 +105,7 @@ func New(ctx context.Context, st store.Store, cfg Config, onEvent func(context.C
 	}
 	s := &Service{
 		cfg: cfg, st: st, secret: secret, totpKey: totpKey, onEvent: onEvent,
-		throttle: newThrottle(cfg.SourceEvery, cfg.SourceBurst),
+		throttle: ratelimit.NewPerSource(cfg.SourceEvery, cfg.SourceBurst),
 		starts:   newStartLimit(),
 		pending:  newPendingTable(maxPending, maxPendingSource, pendingTTL),
 		seed:     maphash.MakeSeed(),

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"golang.org/x/time/rate"
+
+	"github.com/tandem-remote/tandem/internal/netprefix"
 )
 
 // startLimit bounds how often logins are started, per source (an IPv4
@@ -58,11 +60,11 @@ func newStartLimit() *startLimit {
 func (l *startLimit) allow(src netip.Addr, now time.Time) (ok bool, retry time.Duration, first bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	net := l.networks.get(aggregateKey(src), now)
+	net := l.networks.get(netprefix.Network(src), now)
 	if retry, first := net.refuse(now); retry > 0 {
 		return false, retry, first
 	}
-	source := l.sources.get(sourceKey(src), now)
+	source := l.sources.get(netprefix.Source(src), now)
 	if retry, first := source.refuse(now); retry > 0 {
 		return false, retry, first
 	}

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/xdg-go/scram"
+
+	"github.com/tandem-remote/tandem/internal/login"
 )
 
 // starter posts login starts (never finished) from any address, for a
@@ -42,7 +44,7 @@ func newStarter(t *testing.T, e *env) *starter {
 func (s *starter) start(from, id string) rawResponse {
 	s.t.Helper()
 	s.e.remote.Store(netip.AddrPortFrom(netip.MustParseAddr(from), 4000).String())
-	return rawPost(s.t, s.c, s.e.srv.URL+"/v1/login/start", startRequest{ID: id, ClientFirst: s.first[id]})
+	return rawPost(s.t, s.c, s.e.srv.URL+"/v1/login/start", login.StartRequest{ID: id, ClientFirst: s.first[id]})
 }
 
 // startsAllowed starts logins from addrs in turn, alternating a known and
@@ -133,9 +135,9 @@ func TestLoginStartRateLimit(t *testing.T) {
 
 func wantTooManyStarts(t *testing.T, r rawResponse) {
 	t.Helper()
-	var m errorResponse
-	if r.status != http.StatusTooManyRequests || json.Unmarshal(r.body, &m) != nil || m.Code != codeTooManyStarts || m.Error != ErrTooManyStarts.Error() {
-		t.Fatalf("refused start: %d %s, want 429 %s", r.status, r.body, codeTooManyStarts)
+	var m login.ErrorResponse
+	if r.status != http.StatusTooManyRequests || json.Unmarshal(r.body, &m) != nil || m.Code != login.CodeTooManyStarts || m.Error != ErrTooManyStarts.Error() {
+		t.Fatalf("refused start: %d %s, want 429 %s", r.status, r.body, login.CodeTooManyStarts)
 	}
 	if ra := r.header.Get("Retry-After"); ra == "" || ra == "0" {
 		t.Fatalf("refused start has Retry-After %q", ra)

@@ -19,9 +19,6 @@ import (
 // recognise a leaked one.
 const tokenPrefix = "tdm_"
 
-// Token is a session token as the client holds it (package login's).
-type Token = login.Token
-
 func hashToken(value string) ([32]byte, bool) {
 	raw, ok := strings.CutPrefix(value, tokenPrefix)
 	if !ok {
@@ -34,9 +31,9 @@ func hashToken(value string) ([32]byte, bool) {
 	return sha256.Sum256(b), true
 }
 
-func (s *Service) issueToken(ctx context.Context, id string, now time.Time) (Token, error) {
+func (s *Service) issueToken(ctx context.Context, id string, now time.Time) (login.Token, error) {
 	raw := randomBytes(32)
-	t := Token{Value: tokenPrefix + base64.RawURLEncoding.EncodeToString(raw), Expires: now.Add(s.cfg.TokenTTL)}
+	t := login.Token{Value: tokenPrefix + base64.RawURLEncoding.EncodeToString(raw), Expires: now.Add(s.cfg.TokenTTL)}
 	err := s.st.CreateToken(ctx, store.Token{Hash: sha256.Sum256(raw), AccountID: id, Created: now, Expires: t.Expires})
 	return t, err
 }

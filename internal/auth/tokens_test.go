@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tandem-remote/tandem/internal/login"
 	"github.com/tandem-remote/tandem/internal/store"
 )
 
@@ -70,7 +71,6 @@ func TestTokens(t *testing.T) {
 // so a token used from outside them is refused.
 func TestAuthenticateRequest(t *testing.T) {
 	e := newEnv(t, nil)
-	ctx := context.Background()
 	e.addOperator("bob", goodPassword)
 	tok := e.mustLogin("bob", goodPassword)
 	req := func(remote string) *http.Request {
@@ -82,7 +82,7 @@ func TestAuthenticateRequest(t *testing.T) {
 	if a, err := e.service().AuthenticateRequest(req("203.0.113.1:1")); err != nil || a.ID != "bob" {
 		t.Fatalf("%+v %v", a, err)
 	}
-	e.service().AllowIP(ctx, store.Subject{Kind: store.SubjectAccount, Name: "bob"}, "192.0.2.0/24")
+	e.allowIP(t, store.Subject{Kind: store.SubjectAccount, Name: "bob"}, "192.0.2.0/24")
 	_, err := e.service().AuthenticateRequest(req("203.0.113.1:1"))
 	wantUnauth(t, "outside rules", err)
 	if _, err := e.service().AuthenticateRequest(req("[::ffff:192.0.2.3]:1")); err != nil {
@@ -92,7 +92,7 @@ func TestAuthenticateRequest(t *testing.T) {
 
 // TestTokenNotLogged: Token's printed and logged forms hide the secret.
 func TestTokenNotLogged(t *testing.T) {
-	tok := Token{Value: "tdm_secret", Expires: time.Now()}
+	tok := login.Token{Value: "tdm_secret", Expires: time.Now()}
 	for _, s := range []string{tok.String(), tok.LogValue().String()} {
 		if s != "[session token]" {
 			t.Fatalf("token shows as %q", s)

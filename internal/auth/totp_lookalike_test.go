@@ -16,6 +16,7 @@ import (
 	"github.com/pquerna/otp/totp"
 	"github.com/xdg-go/scram"
 
+	"github.com/tandem-remote/tandem/internal/login"
 	"github.com/tandem-remote/tandem/internal/store"
 )
 
@@ -207,7 +208,7 @@ func TestWrongTOTPLooksLikeWrongPassword(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The right code given with a wrong password above was not used up.
-	if _, err := LoginTOTP(ctx, e.srv.Client(), e.srv.URL, "op1", goodPassword, code()); err != nil {
+	if _, err := login.LoginTOTP(ctx, e.srv.Client(), e.srv.URL, "op1", goodPassword, code()); err != nil {
 		t.Fatalf("right password and code: %v", err)
 	}
 }
@@ -241,8 +242,8 @@ func rawLoginTOTP(t *testing.T, e *env, id, password, code string, beforeFinish 
 	sc, _ := scram.SHA256.NewClient(id, password, "")
 	conv := sc.NewConversationWithChannelBinding(cb)
 	first, _ := conv.Step("")
-	start := rawPost(t, c, e.srv.URL+"/v1/login/start", startRequest{ID: id, ClientFirst: first})
-	var sr startResponse
+	start := rawPost(t, c, e.srv.URL+"/v1/login/start", login.StartRequest{ID: id, ClientFirst: first})
+	var sr login.StartResponse
 	if err := json.Unmarshal(start.body, &sr); err != nil {
 		t.Fatalf("start answer %d %s", start.status, start.body)
 	}
@@ -253,7 +254,7 @@ func rawLoginTOTP(t *testing.T, e *env, id, password, code string, beforeFinish 
 	if beforeFinish != nil {
 		beforeFinish()
 	}
-	return rawPost(t, c, e.srv.URL+"/v1/login/finish", finishRequest{LoginID: sr.LoginID, ClientFinal: final, TOTP: code})
+	return rawPost(t, c, e.srv.URL+"/v1/login/finish", login.FinishRequest{LoginID: sr.LoginID, ClientFinal: final, TOTP: code})
 }
 
 // TestDamagedTOTPSecret: an enrolled account whose sealed secret does not

@@ -10,6 +10,8 @@ import (
 
 	"github.com/pquerna/otp"
 	"github.com/pquerna/otp/totp"
+
+	"github.com/tandem-remote/tandem/internal/login"
 )
 
 // TestTOTPLogin: with a confirmed factor, login needs the current code,
@@ -35,18 +37,18 @@ func TestTOTPLogin(t *testing.T) {
 	if err := e.service().ConfirmTOTP(ctx, "op1", code()); err != nil {
 		t.Fatal(err)
 	}
-	login := func(c string) error {
-		_, err := LoginTOTP(ctx, e.srv.Client(), e.srv.URL, "op1", goodPassword, c)
+	logIn := func(c string) error {
+		_, err := login.LoginTOTP(ctx, e.srv.Client(), e.srv.URL, "op1", goodPassword, c)
 		return err
 	}
-	wantLoginFailed(t, login(""))
-	wantLoginFailed(t, login(code())) // the confirming code, replayed
+	wantLoginFailed(t, logIn(""))
+	wantLoginFailed(t, logIn(code())) // the confirming code, replayed
 	e.restart()
 	e.clock.Add(30 * time.Second)
-	if err := login(code()); err != nil {
+	if err := logIn(code()); err != nil {
 		t.Fatalf("fresh code after restart: %v", err)
 	}
-	wantLoginFailed(t, login(code()))
+	wantLoginFailed(t, logIn(code()))
 	if n := e.countEvents(EventTOTPFailed); n != 3 {
 		t.Errorf("totp-failed events = %d, want 3", n)
 	}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/tandem-remote/tandem/internal/auth"
 	"github.com/tandem-remote/tandem/internal/certs"
+	"github.com/tandem-remote/tandem/internal/login"
 )
 
 // server is a real signaling process (Prepare + Run) over TLS, with fast
@@ -134,7 +135,7 @@ func (s *server) setup() {
 }
 
 func (s *server) login(id, password string) (string, error) {
-	tok, err := auth.Login(context.Background(), s.hc, s.base, id, password)
+	tok, err := login.Login(context.Background(), s.hc, s.base, id, password)
 	return tok.Value, err
 }
 

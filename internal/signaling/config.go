@@ -60,7 +60,7 @@ const DefaultSessionMax = 8 * time.Hour
 // Config configures a Server.
 type Config struct {
 	// Auth checks the token in Open: the session token of an operator's
-	// SCRAM login (auth.Login), within their IP rules. Required: without
+	// SCRAM login (login.Login), within their IP rules. Required: without
 	// it nobody can open a session.
 	Auth *auth.Service
 	// API serves the other /v1/ routes: login, setup and the admin API

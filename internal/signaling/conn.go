@@ -2,8 +2,6 @@ package signaling
 
 import (
 	"context"
-	"crypto/ed25519"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"net/http"
@@ -14,6 +12,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/tandem-remote/tandem/internal/auth"
+	"github.com/tandem-remote/tandem/internal/grant"
 	"github.com/tandem-remote/tandem/internal/proto"
 )
 
@@ -178,7 +177,7 @@ func (s *Server) hello(ctx context.Context, c *client, env proto.Envelope) error
 
 func (s *Server) open(ctx context.Context, c *client, env proto.Envelope) error {
 	// Only failed token attempts count against the source address.
-	if s.opens.blocked(c.addr, s.cfg.Now()) {
+	if s.opens.Blocked(c.addr, s.cfg.Now()) {
 		return s.refuse(proto.ErrThrottled)
 	}
 	o, err := proto.Body[proto.Open](env)
@@ -190,7 +189,7 @@ func (s *Server) open(ctx context.Context, c *client, env proto.Envelope) error 
 		if !errors.Is(err, auth.ErrUnauthenticated) {
 			s.cfg.Logger.Error("open: authorization failed", "err", err)
 		}
-		s.opens.allow(c.addr, s.cfg.Now())
+		s.opens.Allow(c.addr, s.cfg.Now())
 		return s.refuse(proto.ErrUnauthorized)
 	}
 	now := s.cfg.Now()
@@ -219,12 +218,12 @@ func (s *Server) join(ctx context.Context, c *client, env proto.Envelope) error 
 	// that once it is throttled even a right guess is worth nothing. Only
 	// failures count, so one office behind one NAT can bring in many
 	// customers.
-	if s.joins.blocked(c.addr, now) {
+	if s.joins.Blocked(c.addr, now) {
 		return s.refuse(proto.ErrThrottled)
 	}
 	j, err := proto.Body[proto.Join](env)
 	if err != nil {
-		s.joins.allow(c.addr, now)
+		s.joins.Allow(c.addr, now)
 		return s.refuse(proto.ErrBadRequest)
 	}
 	if err := s.checkBlocked(ctx, c, j.Agent); err != nil {
@@ -239,7 +238,7 @@ func (s *Server) join(ctx context.Context, c *client, env proto.Envelope) error 
 	}
 	s.mu.Unlock()
 	if sess == nil {
-		s.joins.allow(c.addr, now)
+		s.joins.Allow(c.addr, now)
 		s.cfg.Logger.Info("join refused", "from", c.addr)
 		return s.refuse(proto.ErrInvalidCode)
 	}
@@ -264,7 +263,7 @@ func (s *Server) join(ctx context.Context, c *client, env proto.Envelope) error 
 	s.auditSession(ctx, "session.join", sess, c, detail)
 	joined := proto.Joined{Session: sess.id, ICEServers: ice, Grant: g}
 	if g != nil {
-		joined.GrantKey = base64.StdEncoding.EncodeToString(s.cfg.GrantKey.Public().(ed25519.PublicKey))
+		joined.GrantKey = grant.KeyOf(s.cfg.GrantKey).String()
 	}
 	if err := c.send(ctx, proto.TypeJoined, joined); err != nil {
 		return errClosed

@@ -11,12 +11,13 @@ import (
 	"time"
 
 	"github.com/tandem-remote/tandem/internal/netprefix"
+	"github.com/tandem-remote/tandem/internal/ratelimit"
 )
 
 // Per-source connection limits. Idle connections are dropped after
 // helloTimeout, but a client that dials again at once could otherwise keep
-// every slot of -max-conns; so each source (sourceKey: an IPv4 address, an
-// IPv6 /64) may hold only so many connections at once and open new ones
+// every slot of -max-conns; so each source (netprefix.Source: an IPv4
+// address, an IPv6 /64) may hold only so many connections at once and open new ones
 // only so fast. Sources are cheap to multiply (a home's /56 holds 256
 // /64s, 200 IPv4 addresses are easy to come by), so the blocks around
 // them are capped too: an IPv6 /56 (one subscriber) and /48 (one site),
@@ -94,10 +95,10 @@ const (
 // sourceLimits counts the connections each source and block holds and
 // throttles the new ones. held has an entry only while its key holds a
 // connection, so it is bounded by the connections themselves; the rate
-// table is bounded by throttle.
+// table is bounded by ratelimit.PerSource.
 type sourceLimits struct {
 	caps  connCaps
-	rates *throttle // new connections per source
+	rates *ratelimit.PerSource // new connections per source
 
 	mu      sync.Mutex
 	held    map[netip.Prefix]int        // per source, site and network
@@ -108,7 +109,7 @@ type sourceLimits struct {
 
 func newSourceLimits(caps connCaps, perSecond float64, burst int) *sourceLimits {
 	every := time.Duration(float64(time.Second) / perSecond)
-	return &sourceLimits{caps: caps, rates: newThrottle(every, burst),
+	return &sourceLimits{caps: caps, rates: ratelimit.NewPerSource(every, burst),
 		held: map[netip.Prefix]int{}, pending: map[netip.Prefix]*list.List{}, busiest: newBusiest()}
 }
 
@@ -116,11 +117,12 @@ func newSourceLimits(caps connCaps, perSecond float64, burst int) *sourceLimits 
 // network.
 func (l *sourceLimits) keysOf(addr netip.Addr) ([]netip.Prefix, []int) {
 	addr = addr.Unmap()
+	source, network := netprefix.Source(addr), netprefix.Network(addr)
 	if addr.Is4() {
-		return []netip.Prefix{sourceKey(addr), networkKey(addr)}, []int{l.caps.source, l.caps.network}
+		return []netip.Prefix{source, network}, []int{l.caps.source, l.caps.network}
 	}
 	site, _ := addr.Prefix(56)
-	return []netip.Prefix{sourceKey(addr), site, networkKey(addr)}, []int{l.caps.source, l.caps.site, l.caps.network}
+	return []netip.Prefix{source, site, network}, []int{l.caps.source, l.caps.site, l.caps.network}
 }
 
 // admit counts one new connection from addr at now. It returns its slot,
@@ -145,7 +147,7 @@ func (l *sourceLimits) admit(addr netip.Addr, now time.Time) (_ *slot, refused s
 			return nil, refusedFull, helloTimeout
 		}
 	}
-	if ok, wait := l.rates.wait(addr, now); !ok {
+	if ok, wait := l.rates.Wait(addr, now); !ok {
 		return nil, refusedRate, wait
 	}
 	if victim != nil {
@@ -232,7 +234,7 @@ func (l *sourceLimits) dropPendingLocked(s *slot) {
 }
 
 // sweep forgets rate entries idle long enough to be full again.
-func (l *sourceLimits) sweep(now time.Time) { l.rates.sweep(now) }
+func (l *sourceLimits) sweep(now time.Time) { l.rates.Sweep(now) }
 
 // slot is one admitted connection's place in sourceLimits. Its counts are
 // given back exactly once: by release, or by a newcomer evicting it.

@@ -21,6 +21,7 @@ import (
 
 	"github.com/tandem-remote/tandem/internal/blockfeed"
 	"github.com/tandem-remote/tandem/internal/proto"
+	"github.com/tandem-remote/tandem/internal/ratelimit"
 	"github.com/tandem-remote/tandem/internal/sessionfeed"
 )
 
@@ -28,10 +29,10 @@ import (
 // Handler over TLS, and run Run for housekeeping.
 type Server struct {
 	cfg     Config
-	joins   *throttle     // join attempts per source
-	opens   *throttle     // failed Open attempts (bad or expired login tokens) per source
-	sockets *sourceLimits // every WebSocket: per source, per network, in all (limits_source.go)
-	tcp     *sourceLimits // TCP connections per source, for LimitListener
+	joins   *ratelimit.PerSource // join attempts per source
+	opens   *ratelimit.PerSource // failed Open attempts (bad or expired login tokens) per source
+	sockets *sourceLimits        // every WebSocket: per source, per network, in all (limits_source.go)
+	tcp     *sourceLimits        // TCP connections per source, for LimitListener
 	metrics *metrics
 	reg     *prometheus.Registry
 	web     atomic.Pointer[http.Handler] // SetWeb
@@ -69,8 +70,8 @@ func New(cfg Config) (*Server, error) {
 	}
 	s := &Server{
 		cfg:      cfg,
-		joins:    newThrottle(cfg.JoinRate, cfg.JoinBurst),
-		opens:    newThrottle(cfg.JoinRate, cfg.JoinBurst),
+		joins:    ratelimit.NewPerSource(cfg.JoinRate, cfg.JoinBurst),
+		opens:    ratelimit.NewPerSource(cfg.JoinRate, cfg.JoinBurst),
 		sockets:  newSourceLimits(capsFor(cfg.MaxConns, cfg.MaxConnsPerSource), cfg.NewConnsPerSource, cfg.NewConnsBurst),
 		tcp:      newSourceLimits(capsFor(cfg.MaxConns, cfg.MaxConnsPerSource).tcp(), cfg.NewConnsPerSource, cfg.NewConnsBurst),
 		metrics:  newMetrics(reg),
@@ -197,8 +198,8 @@ func (s *Server) Run(ctx context.Context) error {
 
 func (s *Server) sweep(ctx context.Context) {
 	now := s.cfg.Now()
-	s.joins.sweep(now)
-	s.opens.sweep(now)
+	s.joins.Sweep(now)
+	s.opens.Sweep(now)
 	s.sockets.sweep(now)
 	s.tcp.sweep(now)
 	var expired []*session

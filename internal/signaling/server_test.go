@@ -15,6 +15,7 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/tandem-remote/tandem/internal/auth"
+	"github.com/tandem-remote/tandem/internal/login"
 	"github.com/tandem-remote/tandem/internal/proto"
 	"github.com/tandem-remote/tandem/internal/sigclient"
 	"github.com/tandem-remote/tandem/internal/store"
@@ -68,7 +69,7 @@ func newFixture(t *testing.T, mutate ...func(*Config)) *fixture {
 	t.Cleanup(hs.Close)
 	roots := x509.NewCertPool()
 	roots.AddCert(hs.Certificate())
-	tok, err := auth.Login(context.Background(), hs.Client(), hs.URL, "tech", opPassword)
+	tok, err := login.Login(context.Background(), hs.Client(), hs.URL, "tech", opPassword)
 	if err != nil {
 		t.Fatalf("operator login: %v", err)
 	}

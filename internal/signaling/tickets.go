@@ -64,7 +64,7 @@ type ticket struct {
 // proto.ErrInvalidCode.
 func (s *Server) LookupCode(code string, from netip.Addr) (CodeInfo, error) {
 	now := s.cfg.Now()
-	if s.joins.blocked(from, now) {
+	if s.joins.Blocked(from, now) {
 		return CodeInfo{}, s.refuse(proto.ErrThrottled)
 	}
 	key := sha256.Sum256([]byte(code))
@@ -87,10 +87,10 @@ func (s *Server) LookupCode(code string, from netip.Addr) (CodeInfo, error) {
 	case usable:
 		return info, nil
 	case sess != nil || seen:
-		s.joins.allow(from, now)
+		s.joins.Allow(from, now)
 		return CodeInfo{}, s.refuse(ErrCodeExpired)
 	}
-	s.joins.allow(from, now)
+	s.joins.Allow(from, now)
 	return CodeInfo{}, s.refuse(proto.ErrInvalidCode)
 }
 

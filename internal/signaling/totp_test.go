@@ -16,6 +16,7 @@ import (
 	"github.com/pquerna/otp/totp"
 
 	"github.com/tandem-remote/tandem/internal/auth"
+	"github.com/tandem-remote/tandem/internal/login"
 )
 
 // authClock is the login service's injected clock.
@@ -28,7 +29,7 @@ func (c *authClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c
 func (c *authClock) step()          { c.mu.Lock(); c.now = c.now.Add(30 * time.Second); c.mu.Unlock() }
 
 func (s *server) loginTOTP(id, password, code string) error {
-	_, err := auth.LoginTOTP(context.Background(), s.hc, s.base, id, password, code)
+	_, err := login.LoginTOTP(context.Background(), s.hc, s.base, id, password, code)
 	return err
 }
 

@@ -14,8 +14,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tandem-remote/tandem/internal/auth"
 	"github.com/tandem-remote/tandem/internal/grant"
+	"github.com/tandem-remote/tandem/internal/login"
 )
 
 // Password is the password of every account this package creates. It
@@ -71,7 +71,7 @@ func (a *Admin) login(id string) string {
 	a.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	tok, err := auth.Login(ctx, a.hc, a.base, id, Password)
+	tok, err := login.Login(ctx, a.hc, a.base, id, Password)
 	if err != nil {
 		a.t.Fatalf("signalingtest: log in as %s: %v", id, err)
 	}
