@@ -2,8 +2,6 @@ package signaling
 
 import (
 	"context"
-	"crypto/ed25519"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"net/http"
@@ -14,6 +12,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/tandem-remote/tandem/internal/auth"
+	"github.com/tandem-remote/tandem/internal/grant"
 	"github.com/tandem-remote/tandem/internal/proto"
 )
 
@@ -264,7 +263,7 @@ func (s *Server) join(ctx context.Context, c *client, env proto.Envelope) error 
 	s.auditSession(ctx, "session.join", sess, c, detail)
 	joined := proto.Joined{Session: sess.id, ICEServers: ice, Grant: g}
 	if g != nil {
-		joined.GrantKey = base64.StdEncoding.EncodeToString(s.cfg.GrantKey.Public().(ed25519.PublicKey))
+		joined.GrantKey = grant.KeyOf(s.cfg.GrantKey).String()
 	}
 	if err := c.send(ctx, proto.TypeJoined, joined); err != nil {
 		return errClosed
