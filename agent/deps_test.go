@@ -9,7 +9,9 @@ import (
 // TestDependencies keeps the one-shot agent lean: it is downloaded by
 // customers, so it must not carry the server's store, accounts or relay.
 // (Gio is in: the agent's own window asks the customer before anything is
-// shared, and shows a demonstration.)
+// shared, and shows a demonstration — in package viewer's display-only
+// window, so that stays.) Nor does it carry the technician's side: its
+// session, viewer wiring, help desk and login.
 func TestDependencies(t *testing.T) {
 	depcheck.Forbid(t,
 		"modernc.org/sqlite",
@@ -18,5 +20,10 @@ func TestDependencies(t *testing.T) {
 		"github.com/tandem-remote/tandem/internal/signaling",
 		"github.com/tandem-remote/tandem/internal/relay",
 		"github.com/tandem-remote/tandem/internal/admin",
+		"github.com/tandem-remote/tandem/internal/techsession",
+		"github.com/tandem-remote/tandem/internal/techui",
+		"github.com/tandem-remote/tandem/internal/deskui",
+		"github.com/tandem-remote/tandem/internal/deskclient",
+		"github.com/tandem-remote/tandem/internal/login",
 	)
 }

@@ -28,6 +28,7 @@ import (
 	"time"
 
 	"github.com/tandem-remote/tandem/internal/agentid"
+	"github.com/tandem-remote/tandem/internal/agentsession"
 	"github.com/tandem-remote/tandem/internal/agentui"
 	"github.com/tandem-remote/tandem/internal/filexfer"
 	"github.com/tandem-remote/tandem/internal/input"
@@ -51,7 +52,7 @@ func main() {
 // options are the agent's settings beyond the session's shared flags.
 type options struct {
 	code           string
-	screen         session.ScreenConfig
+	screen         agentsession.ScreenConfig
 	consentTimeout time.Duration
 	files          session.FilesConfig
 	keep           bool
@@ -98,7 +99,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	// Keys remapped to type what the customer's keyboard lacks are put
 	// back by the agent, or by its guardian if the agent is killed.
 	o.screen.Remapped = func(state []byte) { rm.SetUndo(input.SparesUndo, state) }
-	acfg := session.AgentConfig{Common: cfg, Code: o.code, Screen: o.screen, ConsentTimeout: o.consentTimeout, Files: o.files,
+	acfg := agentsession.AgentConfig{Common: cfg, Code: o.code, Screen: o.screen, ConsentTimeout: o.consentTimeout, Files: o.files,
 		Ticket: o.ticket, Pin: o.pin, GrantKey: o.grantKey, Identity: agentid.For(cfg.Server)}
 	if ui, err := openWindow(ctx, o.screen.Display, cfg); err != nil {
 		fmt.Fprintf(stderr, "agent: %v\n", err)
@@ -107,7 +108,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		defer ui.Close()
 		acfg.Window, acfg.Screen.Demonstrations = ui, true
 	}
-	if err := session.RunAgent(ctx, acfg); err != nil {
+	if err := agentsession.RunAgent(ctx, acfg); err != nil {
 		fmt.Fprintf(stderr, "agent: %v\n", err)
 		return 1
 	}

@@ -23,6 +23,7 @@ import (
 	"github.com/tandem-remote/tandem/internal/input"
 	"github.com/tandem-remote/tandem/internal/proto"
 	"github.com/tandem-remote/tandem/internal/session"
+	"github.com/tandem-remote/tandem/internal/techsession"
 	"github.com/tandem-remote/tandem/internal/techui"
 )
 
@@ -39,7 +40,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	passwordFile := fs.String("password-file", "", "read the operator's password from `FILE` (with -user)")
 	totp := fs.Bool("totp", false, "the account has a second factor: ask for the authenticator code (or take $TANDEM_TOTP)")
 	endAfter := fs.Duration("end-after", 0, "end the session this long after it connects (e.g. 30s); 0 waits for the customer or Ctrl-C")
-	var view session.ViewConfig
+	var view techsession.ViewConfig
 	fs.StringVar(&view.FramesDir, "frames", "", "save the remote screen as PNG files in `DIR` (a few per second, and last.png at the end)")
 	fs.StringVar(&view.Type, "type", "", "type `TEXT` on the remote machine once its screen arrives")
 	fs.Func("move", "move the remote pointer to `MON:X,Y` (monitor MON's pixels; 0 = whole screen) before typing; repeatable", func(s string) error {
@@ -148,10 +149,10 @@ Flags:
 		fmt.Fprintf(stderr, "technician: %v\n", err)
 		return 1
 	}
-	tcfg := session.TechnicianConfig{Common: cfg, Token: token, EndAfter: *endAfter, View: view}
+	tcfg := techsession.TechnicianConfig{Common: cfg, Token: token, EndAfter: *endAfter, View: view}
 	runSession := func(ctx context.Context) error {
 		if *headless || os.Getenv("DISPLAY") == "" {
-			return session.RunTechnician(ctx, tcfg)
+			return techsession.RunTechnician(ctx, tcfg)
 		}
 		return techui.Run(ctx, tcfg)
 	}

@@ -6,11 +6,20 @@ import (
 	"time"
 )
 
-// live runs a connected session: it proves the link with the control
-// handshake, reports "connected", then waits for the end — endAfter (when
-// positive), a Bye from the other side or the server, a lost link, or ctx
-// (an interrupt) — and returns the reason.
-func (r *run) live(ctx context.Context, endAfter time.Duration, ownEnd string) (reason string, err error) {
+// End says how this side ends a session of its own accord: after After
+// (when positive) or when HangUp closes, both with reason Own.
+type End struct {
+	After  time.Duration
+	HangUp <-chan struct{}
+	Own    string
+}
+
+// Live runs a connected session: it proves the link with the control
+// handshake, reports "connected", starts the side's workers, then waits
+// for the end — end.After (when positive), end.HangUp, a Bye from the
+// other side or the server, a lost link, or ctx (an interrupt) — and
+// returns the reason.
+func (r *Run) Live(ctx context.Context, end End) (reason string, err error) {
 	ctrlCtx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	acks, byes := make(chan string, 4), make(chan string, 1)
@@ -26,31 +35,31 @@ func (r *run) live(ctx context.Context, endAfter time.Duration, ownEnd string) (
 	}
 	r.cfg.Report.Connected(path, rtt)
 	r.cfg.Logger.Info("connected", "path", path.String(), "rtt", rtt)
-	if r.startWorkers != nil {
+	if r.side != nil {
 		wctx, stop := context.WithCancel(context.Background())
 		r.stopWorkers = stop
-		r.startWorkers(wctx)
+		r.side.Start(wctx)
 	}
 
 	var timer <-chan time.Time
-	if endAfter > 0 {
-		t := time.NewTimer(endAfter)
+	if end.After > 0 {
+		t := time.NewTimer(end.After)
 		defer t.Stop()
 		timer = t.C
 	}
 	for {
 		select {
 		case <-timer:
-			r.bye(ownEnd)
-			return ownEnd, nil
-		case <-r.hangUp:
-			r.bye(ownEnd)
-			return ownEnd, nil
+			r.Bye(end.Own)
+			return end.Own, nil
+		case <-end.HangUp:
+			r.Bye(end.Own)
+			return end.Own, nil
 		case reason := <-r.ending:
-			r.bye(reason)
+			r.Bye(reason)
 			return reason, nil
 		case <-ctx.Done():
-			r.bye(ReasonInterrupted)
+			r.Bye(ReasonInterrupted)
 			return ReasonInterrupted, nil
 		case reason := <-byes:
 			return reason, nil
@@ -67,11 +76,11 @@ func (r *run) live(ctx context.Context, endAfter time.Duration, ownEnd string) (
 	}
 }
 
-// finish reports the end and turns it into the Run functions' result:
+// Finish reports the end and turns it into the Run functions' result:
 // nil for a normal end.
-func (r *run) finish(reason string, err error) error {
-	if r.beforeEnd != nil && r.link != nil {
-		r.beforeEnd()
+func (r *Run) Finish(reason string, err error) error {
+	if r.side != nil && r.link != nil {
+		r.side.Final()
 	}
 	r.cfg.Report.Ended(reason)
 	if err != nil {

@@ -1,13 +1,17 @@
-// Package session runs one side of a Tandem support session — the
-// technician's or the agent's — from the signaling handshake to the end:
-// it opens or joins through the signaling server, pumps WebRTC signals
-// between the server and the peer link, runs the control handshake on the
-// "control" data channel (Hello / HelloAck both ways, which proves the link
-// and measures its round trip), and ends the session cleanly from either
-// side, telling the other why.
+// Package session is the core both sides of a Tandem support session
+// share: it brings up a side's Run — the signaling connection and the
+// peer link — pumps WebRTC signals between the server and the link, runs
+// the control handshake on the "control" data channel (Hello / HelloAck
+// both ways, which proves the link and measures its round trip), and ends
+// the session cleanly from either side, telling the other why. It also
+// holds what both sides report (Reporter and its events, end reasons) and
+// their shared flags.
 //
-// The screen, input, consent and GUI layers of later milestones sit on top
-// of the link this package brings up.
+// The roles live apart, each a Side of the Run given to StartLink:
+// package agentsession (the customer's consent, screen, window and files)
+// and package techsession (the technician's view, modes, chat, files and
+// demonstration). Neither imports the other, so that each binary links
+// only its own.
 package session
 
 // Reasons a session ends, as carried in proto.Bye and reported in the

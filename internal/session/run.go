@@ -33,7 +33,8 @@ type Common struct {
 	ConnectTimeout time.Duration
 }
 
-func (c *Common) setDefaults() {
+// SetDefaults fills in the logger and the connect timeout.
+func (c *Common) SetDefaults() {
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -44,39 +45,64 @@ func (c *Common) setDefaults() {
 
 const byeTimeout = time.Second
 
-// run is one side's live session: the signaling connection and the link.
-type run struct {
+// Run is one side's live session: the signaling connection and the link.
+// A role (package agentsession or techsession) creates it with NewRun,
+// brings the link up with StartLink, giving it the role's Side, and runs
+// it with Live.
+type Run struct {
 	cfg       Common
 	sc        *sigclient.Conn
 	link      *peer.Link
+	side      Side
 	serverBye chan string // Bye reasons from the signaling server
 	pumpDone  chan struct{}
 
-	// Role-specific parts (screen, input): onControl gets control-channel
-	// messages the session itself does not handle; startWorkers starts the
-	// role's goroutines with goWorker once the link is up.
-	onControl    func(ctx context.Context, env proto.Envelope)
-	startWorkers func(ctx context.Context)
-	beforeEnd    func()          // last words before the "ended" event (final stats)
-	hangUp       <-chan struct{} // closed when this side's user ends the session
-	ending       chan string     // a reason this side ends the session for (endWith)
-	workers      sync.WaitGroup
-	stopWorkers  context.CancelFunc
+	ending      chan string // a reason this side ends the session for (EndWith)
+	workers     sync.WaitGroup
+	stopWorkers context.CancelFunc
 }
 
-// endWith ends the session from this side for reason (first call wins).
-func (r *run) endWith(reason string) {
+// Side is a role's part of a run (screen, input, consent, the viewer's
+// hooks).
+type Side interface {
+	// Control gets the control-channel messages the run itself does not
+	// handle.
+	Control(ctx context.Context, env proto.Envelope)
+	// Start starts the role's workers with Run.Go once the link is up.
+	Start(ctx context.Context)
+	// Final says the last words before the "ended" event (final stats).
+	Final()
+}
+
+// NewRun returns the run of a session on the signaling connection sc,
+// configured by cfg (after its defaults are set).
+func NewRun(cfg Common, sc *sigclient.Conn) *Run {
+	cfg.SetDefaults()
+	return &Run{cfg: cfg, sc: sc}
+}
+
+// Link is the peer link, nil before StartLink.
+func (r *Run) Link() *peer.Link { return r.link }
+
+// Report is where the session's events go.
+func (r *Run) Report() *Reporter { return r.cfg.Report }
+
+// Logger is the session's logger.
+func (r *Run) Logger() *slog.Logger { return r.cfg.Logger }
+
+// EndWith ends the session from this side for reason (first call wins).
+func (r *Run) EndWith(reason string) {
 	select {
 	case r.ending <- reason:
 	default:
 	}
 }
 
-// drain reads and drops what arrives on a data channel this side does not
+// Drain reads and drops what arrives on a data channel this side does not
 // serve (chat without the grant, say): an unread channel would fill its
 // queue and stall the link's other channels behind it.
-func (r *run) drain(ctx context.Context, name string) {
-	r.goWorker(ctx, func(ctx context.Context) {
+func (r *Run) Drain(ctx context.Context, name string) {
+	r.Go(ctx, func(ctx context.Context) {
 		ch := r.link.Channel(name)
 		for {
 			if _, err := ch.Recv(ctx); err != nil {
@@ -86,9 +112,9 @@ func (r *run) drain(ctx context.Context, name string) {
 	})
 }
 
-// goWorker runs f in a goroutine that close waits for; f must return once
+// Go runs f in a goroutine that Close waits for; f must return once
 // ctx ends or the link closes.
-func (r *run) goWorker(ctx context.Context, f func(ctx context.Context)) {
+func (r *Run) Go(ctx context.Context, f func(ctx context.Context)) {
 	r.workers.Add(1)
 	go func() {
 		defer r.workers.Done()
@@ -96,7 +122,7 @@ func (r *run) goWorker(ctx context.Context, f func(ctx context.Context)) {
 	}()
 }
 
-func (r *run) sendSignal(s peer.Signal) error {
+func (r *Run) sendSignal(s peer.Signal) error {
 	data, err := json.Marshal(s)
 	if err != nil {
 		return err
@@ -106,18 +132,27 @@ func (r *run) sendSignal(s peer.Signal) error {
 	return r.sc.Send(ctx, proto.TypeSignal, proto.Signal{Data: data})
 }
 
-// startLink creates the peer link and the goroutine that feeds it signals
+// LinkConfig is what StartLink needs: the link's role and video, the
+// relays the server handed out, and the role's part of the session.
+type LinkConfig struct {
+	Role       peer.Role
+	Video      peer.VideoDirection
+	ICEServers []proto.ICEServer
+	Side       Side
+}
+
+// StartLink creates the peer link and the goroutine that feeds it signals
 // from the server. pumpCtx must outlive the caller's ctx so that a Bye can
 // still be sent after an interrupt; cancelling it closes the connection.
-func (r *run) startLink(pumpCtx context.Context, role peer.Role, video peer.VideoDirection, ice []proto.ICEServer) error {
+func (r *Run) StartLink(pumpCtx context.Context, lc LinkConfig) error {
 	link, err := peer.New(peer.Config{
-		Role: role, Video: video, ICEServers: iceServers(ice), RelayOnly: r.cfg.RelayOnly,
+		Role: lc.Role, Video: lc.Video, ICEServers: iceServers(lc.ICEServers), RelayOnly: r.cfg.RelayOnly,
 		RootCAs: r.cfg.RootCAs, Send: r.sendSignal, Net: r.cfg.Net, Logger: r.cfg.Logger,
 	})
 	if err != nil {
 		return fmt.Errorf("create peer link: %w", err)
 	}
-	r.link = link
+	r.link, r.side = link, lc.Side
 	r.ending = make(chan string, 1)
 	r.serverBye = make(chan string, 1)
 	r.pumpDone = make(chan struct{})
@@ -127,7 +162,7 @@ func (r *run) startLink(pumpCtx context.Context, role peer.Role, video peer.Vide
 
 // pump forwards Signal messages from the server to the link and Bye
 // reasons to serverBye, until the connection closes.
-func (r *run) pump(ctx context.Context) {
+func (r *Run) pump(ctx context.Context) {
 	defer close(r.pumpDone)
 	for {
 		env, err := r.sc.Recv(ctx)
@@ -170,9 +205,9 @@ func decodeSignal(env proto.Envelope) (peer.Signal, error) {
 	return s, nil
 }
 
-// waitConnected waits for the link to come up. It returns an end reason
+// WaitConnected waits for the link to come up. It returns an end reason
 // instead when the session ends first.
-func (r *run) waitConnected(ctx context.Context) (reason string, err error) {
+func (r *Run) WaitConnected(ctx context.Context) (reason string, err error) {
 	t := time.NewTimer(r.cfg.ConnectTimeout)
 	defer t.Stop()
 	select {
@@ -191,7 +226,7 @@ func (r *run) waitConnected(ctx context.Context) (reason string, err error) {
 
 // control serves the control channel: it answers Hello, hands HelloAck and
 // Bye to the session loop, and stops when the channel closes.
-func (r *run) control(ctx context.Context, acks chan<- string, byes chan<- string) {
+func (r *Run) control(ctx context.Context, acks chan<- string, byes chan<- string) {
 	ch := r.link.Channel(peer.ChannelControl)
 	for {
 		b, err := ch.Recv(ctx)
@@ -207,7 +242,7 @@ func (r *run) control(ctx context.Context, acks chan<- string, byes chan<- strin
 		case proto.TypeHello:
 			h, err := proto.Body[proto.Hello](env)
 			if err == nil {
-				r.sendControl(ctx, proto.TypeHelloAck, proto.HelloAck{Nonce: h.Nonce, Version: Version})
+				r.SendControl(ctx, proto.TypeHelloAck, proto.HelloAck{Nonce: h.Nonce, Version: Version})
 			}
 		case proto.TypeHelloAck:
 			a, err := proto.Body[proto.HelloAck](env)
@@ -218,8 +253,8 @@ func (r *run) control(ctx context.Context, acks chan<- string, byes chan<- strin
 			bye, _ := proto.Body[proto.Bye](env)
 			nonblocking(byes, bye.Reason)
 		default:
-			if r.onControl != nil {
-				r.onControl(ctx, env)
+			if r.side != nil {
+				r.side.Control(ctx, env)
 			}
 		}
 	}
@@ -232,7 +267,7 @@ func nonblocking(ch chan<- string, v string) {
 	}
 }
 
-func (r *run) sendControl(ctx context.Context, t proto.Type, body any) error {
+func (r *Run) SendControl(ctx context.Context, t proto.Type, body any) error {
 	b, err := proto.Encode(t, body)
 	if err != nil {
 		return err
@@ -242,7 +277,7 @@ func (r *run) sendControl(ctx context.Context, t proto.Type, body any) error {
 
 // handshake sends Hello and waits for its HelloAck: the first round trip
 // over the link, which the "connected" event reports.
-func (r *run) handshake(ctx context.Context, acks <-chan string) (time.Duration, error) {
+func (r *Run) handshake(ctx context.Context, acks <-chan string) (time.Duration, error) {
 	nonce, err := randomHex(8)
 	if err != nil {
 		return 0, err
@@ -250,7 +285,7 @@ func (r *run) handshake(ctx context.Context, acks <-chan string) (time.Duration,
 	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
 	start := time.Now()
-	if err := r.sendControl(ctx, proto.TypeHello, proto.Hello{Nonce: nonce, Version: Version}); err != nil {
+	if err := r.SendControl(ctx, proto.TypeHello, proto.Hello{Nonce: nonce, Version: Version}); err != nil {
 		return 0, fmt.Errorf("control handshake: %w", err)
 	}
 	for {
@@ -267,14 +302,14 @@ func (r *run) handshake(ctx context.Context, acks <-chan string) (time.Duration,
 	}
 }
 
-// bye tells the other side why the session ends, over the link and through
+// Bye tells the other side why the session ends, over the link and through
 // the server (whichever still works), then waits briefly for the other side
 // to close so the message is not lost with our own close.
-func (r *run) bye(reason string) {
+func (r *Run) Bye(reason string) {
 	ctx, cancel := context.WithTimeout(context.Background(), byeTimeout)
 	defer cancel()
 	if r.link != nil {
-		r.sendControl(ctx, proto.TypeBye, proto.Bye{Reason: reason})
+		r.SendControl(ctx, proto.TypeBye, proto.Bye{Reason: reason})
 	}
 	r.sc.Send(ctx, proto.TypeBye, proto.Bye{Reason: reason})
 	if r.link != nil {
@@ -285,9 +320,9 @@ func (r *run) bye(reason string) {
 	}
 }
 
-// close releases the link (and so its TURN allocation) and the signaling
+// Close releases the link (and so its TURN allocation) and the signaling
 // connection, and waits for the pump to stop.
-func (r *run) close(cancelPump context.CancelFunc) {
+func (r *Run) Close(cancelPump context.CancelFunc) {
 	if r.stopWorkers != nil {
 		r.stopWorkers()
 	}

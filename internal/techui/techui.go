@@ -25,13 +25,14 @@ import (
 	"github.com/tandem-remote/tandem/internal/peer"
 	"github.com/tandem-remote/tandem/internal/proto"
 	"github.com/tandem-remote/tandem/internal/session"
+	"github.com/tandem-remote/tandem/internal/techsession"
 	"github.com/tandem-remote/tandem/internal/viewer"
 	"github.com/tandem-remote/tandem/internal/vpx"
 )
 
 // Run runs the technician's session with the viewer window until either
 // ends. Closing the window or the toolbar's Disconnect hangs up.
-func Run(ctx context.Context, cfg session.TechnicianConfig) error {
+func Run(ctx context.Context, cfg techsession.TechnicianConfig) error {
 	v := viewer.New(viewer.Config{Title: "Tandem", Logger: cfg.Logger})
 	ui := &ui{v: v}
 	monitors, hangUp := make(chan int, 4), make(chan struct{})
@@ -56,7 +57,7 @@ func Run(ctx context.Context, cfg session.TechnicianConfig) error {
 	chatOut := make(chan string, 16)
 	cfg.View.ChatOut = chatOut
 	cfg.View.OnChat = func(m chat.Message) { v.AddChat(m.From, m.Text) }
-	files := make(chan session.FileRequest, 16)
+	files := make(chan techsession.FileRequest, 16)
 	cfg.View.FileRequests = files
 	cfg.View.OnTransfer = ui.transfer
 	cfg.View.OnTransferEnd = ui.transferEnd
@@ -65,7 +66,7 @@ func Run(ctx context.Context, cfg session.TechnicianConfig) error {
 	defer closeWindow()
 	done := make(chan error, 1)
 	go func() {
-		done <- session.RunTechnician(ctx, cfg)
+		done <- techsession.RunTechnician(ctx, cfg)
 		closeWindow()
 	}()
 	go ui.actions(monitors, clipboard, modes, chatOut, files, hang)
@@ -111,7 +112,7 @@ func (u *ui) transfer(p filexfer.Progress) {
 // transferEnd shows how a request ended: on its transfer's line, or on a
 // line of its own when it failed before it became a transfer (a path that
 // cannot be read, say).
-func (u *ui) transferEnd(req session.FileRequest, res filexfer.Result, err error) {
+func (u *ui) transferEnd(req techsession.FileRequest, res filexfer.Result, err error) {
 	t := viewer.Transfer{ID: res.ID, Name: res.Name, Done: res.Size, Total: res.Size, Incoming: req.Fetch, Ended: true}
 	if t.Name == "" {
 		t.Name = filepath.Base(req.Path)
@@ -136,7 +137,7 @@ func (u *ui) failedID() uint32 {
 // actions turns toolbar requests into session requests until the window's
 // Actions channel closes.
 func (u *ui) actions(monitors chan<- int, clipboard chan<- string, modes chan<- proto.Mode, chatOut chan<- string,
-	files chan<- session.FileRequest, hang func()) {
+	files chan<- techsession.FileRequest, hang func()) {
 	for a := range u.v.Actions() {
 		switch a.Kind {
 		case viewer.ActionSelectMonitor:
@@ -175,7 +176,7 @@ func (u *ui) actions(monitors chan<- int, clipboard chan<- string, modes chan<- 
 			}
 		case viewer.ActionSendFile, viewer.ActionFetchFile:
 			select {
-			case files <- session.FileRequest{Path: a.Text, Fetch: a.Kind == viewer.ActionFetchFile}:
+			case files <- techsession.FileRequest{Path: a.Text, Fetch: a.Kind == viewer.ActionFetchFile}:
 			default:
 				u.v.SetTransfer(viewer.Transfer{ID: u.failedID(), Name: a.Text, Ended: true, Err: "too many requests at once; try again"})
 			}

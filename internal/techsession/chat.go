@@ -1,0 +1,70 @@
+package techsession
+
+import (
+	"context"
+
+	"github.com/tandem-remote/tandem/internal/chat"
+	"github.com/tandem-remote/tandem/internal/peer"
+)
+
+// chatLoop runs the technician's side of the chat: it sends the scripted
+// lines once the link is up and a viewer's messages as they come, and
+// reports every message both ways. The transcript is saved at the end
+// (see Final).
+func (v *techView) chatLoop(ctx context.Context) {
+	c := v.chat
+	v.r.Go(ctx, func(ctx context.Context) { c.Run(ctx) })
+	for _, line := range v.cfg.Say {
+		v.say(ctx, line)
+	}
+	in, out := c.Incoming(), v.cfg.ChatOut
+	for {
+		select {
+		case m, ok := <-in:
+			if !ok {
+				return
+			}
+			v.heard(m)
+		case text, ok := <-out:
+			if !ok {
+				out = nil
+				continue
+			}
+			v.say(ctx, text)
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+func (v *techView) say(ctx context.Context, text string) {
+	m, err := v.chat.Send(ctx, text)
+	if err != nil {
+		v.log.Warn("chat message not sent", "err", err)
+		return
+	}
+	v.heard(m)
+}
+
+func (v *techView) heard(m chat.Message) {
+	v.r.Report().Chat(m)
+	if v.cfg.OnChat != nil {
+		v.cfg.OnChat(m)
+	}
+}
+
+// startChat opens the chat over the link's chat channel.
+func (v *techView) startChat(ctx context.Context) {
+	v.chat = chat.New(v.r.Link().Channel(peer.ChannelChat), "technician", chat.Options{Logger: v.log})
+	v.r.Go(ctx, v.chatLoop)
+}
+
+// saveChat writes the transcript to ChatLog, when set.
+func (v *techView) saveChat() {
+	if v.cfg.ChatLog == "" || v.chat == nil {
+		return
+	}
+	if err := chat.SaveTranscript(v.cfg.ChatLog, v.chat.Transcript()); err != nil {
+		v.r.Report().Failed(err)
+	}
+}

@@ -1,0 +1,86 @@
+package techsession
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/tandem-remote/tandem/internal/peer"
+	"github.com/tandem-remote/tandem/internal/proto"
+	"github.com/tandem-remote/tandem/internal/session"
+	"github.com/tandem-remote/tandem/internal/sigclient"
+)
+
+// TechnicianConfig configures the technician's side.
+type TechnicianConfig struct {
+	session.Common
+	Token    string        // the session token of the operator's login (login.Login): opens the session
+	EndAfter time.Duration // end the session this long after it connects; 0 = never
+	View     ViewConfig
+}
+
+// RunTechnician opens a session, reports its code, waits for the agent,
+// brings the link up as the offerer and runs the session until it ends.
+// Cancelling ctx ends the session cleanly (reason "interrupted").
+func RunTechnician(ctx context.Context, cfg TechnicianConfig) error {
+	cfg.SetDefaults()
+	if cfg.Token == "" {
+		return errors.New("not logged in: log in as an operator first (technician -user ID)")
+	}
+	sc, err := sigclient.Dial(ctx, cfg.Server, cfg.RootCAs)
+	if err != nil {
+		return err
+	}
+	r := session.NewRun(cfg.Common, sc)
+	pumpCtx, cancelPump := context.WithCancel(context.Background())
+	defer r.Close(cancelPump)
+
+	opened, err := sc.Open(ctx, cfg.Token)
+	if err != nil {
+		return fmt.Errorf("open session: %w", err)
+	}
+	cfg.Report.Code(opened.Code, opened.Expires)
+	joined, reason, err := waitPeer(ctx, sc)
+	if reason != "" || err != nil {
+		return r.Finish(reason, err)
+	}
+	cfg.Report.PeerJoined(joined.Agent)
+	view := newTechView(r, cfg.View)
+	lc := session.LinkConfig{Role: peer.Offerer, Video: peer.VideoBoth, ICEServers: opened.ICEServers, Side: view}
+	if err := r.StartLink(pumpCtx, lc); err != nil {
+		return err
+	}
+	if err := r.Link().Start(ctx); err != nil {
+		return r.Finish(session.ReasonLinkLost, fmt.Errorf("start link: %w", err))
+	}
+	if reason, err := r.WaitConnected(ctx); reason != "" {
+		if reason == session.ReasonInterrupted {
+			r.Bye(reason)
+		}
+		return r.Finish(reason, err)
+	}
+	return r.Finish(r.Live(ctx, session.End{After: cfg.EndAfter, HangUp: cfg.View.HangUp, Own: session.ReasonHangup}))
+}
+
+// waitPeer waits for PeerJoined. It returns an end reason if the session
+// ends first (code expired, interrupted).
+func waitPeer(ctx context.Context, sc *sigclient.Conn) (joined proto.PeerJoined, reason string, err error) {
+	for {
+		env, err := sc.Recv(ctx)
+		if ctx.Err() != nil {
+			return joined, session.ReasonInterrupted, nil
+		}
+		if err != nil {
+			return joined, session.ReasonLinkLost, fmt.Errorf("waiting for the customer: %w", err)
+		}
+		switch env.Type {
+		case proto.TypePeerJoined:
+			joined, _ = proto.Body[proto.PeerJoined](env)
+			return joined, "", nil
+		case proto.TypeBye:
+			bye, _ := proto.Body[proto.Bye](env)
+			return joined, bye.Reason, nil
+		}
+	}
+}

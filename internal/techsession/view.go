@@ -1,0 +1,381 @@
+package techsession
+
+import (
+	"context"
+	"log/slog"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/tandem-remote/tandem/internal/chat"
+	"github.com/tandem-remote/tandem/internal/filexfer"
+	"github.com/tandem-remote/tandem/internal/input"
+	"github.com/tandem-remote/tandem/internal/peer"
+	"github.com/tandem-remote/tandem/internal/proto"
+	"github.com/tandem-remote/tandem/internal/screen"
+	"github.com/tandem-remote/tandem/internal/session"
+	"github.com/tandem-remote/tandem/internal/vpx"
+)
+
+// ViewConfig is what the headless technician does with the remote screen.
+type ViewConfig struct {
+	FramesDir  string        // save received frames as PNG here ("" = don't)
+	Type       string        // text to type once the first frame arrived
+	Moves      []input.Event // pointer moves to send before typing
+	Monitor    int           // monitor to ask for; -1 = the agent's choice
+	StatsEvery time.Duration // default 1 s
+
+	// Hooks for an interactive viewer (package techui); all optional.
+	OnFrame  func(pic *vpx.I420, monitor int) // each decoded picture, valid during the call
+	OnStats  func(session.Stats)              // the figures, every StatsEvery
+	OnScreen func(proto.ScreenInfo)           // the agent's monitors
+	OnPath   func(p peer.Path)                // how the link connected
+	// The agent's pointer: OnCursor gets every position (relative to the
+	// shared monitor, newest only), OnCursorShape each new shape.
+	OnCursor      func(proto.CursorPos)
+	OnCursorShape func(proto.CursorShape)
+	Input         <-chan input.Event // live input to send to the agent
+	Monitors      <-chan int         // monitors to ask for
+	HangUp        <-chan struct{}    // closed when the technician hangs up
+
+	// Clipboard: SetClipboard is put on the agent's clipboard once the
+	// first frame arrived (headless); Clipboard carries a viewer's requests
+	// (text to set, or "" to ask for the agent's); OnClipboard receives
+	// the agent's clipboard text.
+	SetClipboard string
+	Clipboard    <-chan string
+	OnClipboard  func(text string)
+
+	// Modes: Mode is asked for as soon as the link is up (default
+	// control); ThenMode, when set, once the first frame arrived (for
+	// scripts); Modes carries a viewer's requests; OnMode gets every state
+	// the agent reports (its answers and the customer's own actions).
+	Mode     proto.Mode
+	ThenMode proto.Mode
+	Modes    <-chan proto.Mode
+	OnMode   func(proto.ModeState)
+	// Chat: Say lines are sent once the link is up (scripts), ChatOut
+	// carries a viewer's messages, OnChat gets every message both ways,
+	// and the transcript is saved to ChatLog (text, or JSON for a .json
+	// name) when the session ends.
+	Say     []string
+	ChatOut <-chan string
+	OnChat  func(chat.Message)
+	ChatLog string
+
+	// Files: Send lists local files to offer the customer and Fetch paths
+	// on the customer's machine to download, once the customer allowed
+	// the session; fetched files land in Files.Dir.
+	Send  []string
+	Fetch []string
+	Files session.FilesConfig
+	// FileRequests carries a viewer's requests, each run as soon as the
+	// customer allowed the session; OnTransfer gets every transfer's
+	// progress and OnTransferEnd how each request ended (both also go to
+	// the report).
+	FileRequests  <-chan FileRequest
+	OnTransfer    func(filexfer.Progress)
+	OnTransferEnd func(req FileRequest, res filexfer.Result, err error)
+
+	// DemoDisplay is the X display shown to the customer in demonstration
+	// mode; "" means $DISPLAY, and without either the technician cannot
+	// demonstrate.
+	DemoDisplay string
+}
+
+// techView receives and measures the agent's screen.
+type techView struct {
+	cfg ViewConfig
+	log *slog.Logger
+	r   *session.Run
+
+	firstFrame chan struct{}
+	firstOnce  sync.Once
+	clipIn     proto.ClipboardJoiner // the agent's clipboard pieces (the control loop alone)
+	clipOut    sync.Mutex            // one text's pieces go out together
+	demo       *toggle               // the agent is in demonstration mode
+	allowed    chan struct{}         // closed once the customer allowed a mode
+	allowOnce  sync.Once
+	chat       *chat.Conn
+	saver      *frameSaver
+
+	mu        sync.Mutex
+	captured  map[uint32]time.Time // RTP timestamp → agent's capture time
+	latencies []float64            // ms, capture → decoded
+	rcv       *screen.Receiver
+	monitor   int // the monitor the agent says it shares
+	lastCount int64
+	lastBytes int64
+	lastAt    time.Time
+}
+
+// maxTracked bounds the frame announcements and latency samples kept.
+const maxTracked = 2048
+
+func newTechView(r *session.Run, cfg ViewConfig) *techView {
+	if cfg.StatsEvery == 0 {
+		cfg.StatsEvery = time.Second
+	}
+	log := r.Logger()
+	v := &techView{cfg: cfg, log: log, r: r, firstFrame: make(chan struct{}), demo: newToggle(), allowed: make(chan struct{}), captured: map[uint32]time.Time{}, lastAt: time.Now()}
+	if cfg.FramesDir != "" {
+		v.saver = newFrameSaver(cfg.FramesDir, log)
+	}
+	return v
+}
+
+// Start starts the view's workers once the link is up.
+func (v *techView) Start(ctx context.Context) {
+	r := v.r
+	if v.cfg.Monitor >= 0 {
+		r.SendControl(ctx, proto.TypeSelectMonitor, proto.SelectMonitor{ID: v.cfg.Monitor})
+	}
+	r.Go(ctx, v.modes)
+	v.startChat(ctx)
+	v.startFiles(ctx)
+	r.Go(ctx, v.demonstrate)
+	r.Go(ctx, v.receive)
+	r.Go(ctx, v.stats)
+	r.Go(ctx, v.script)
+	r.Go(ctx, v.forward)
+	r.Go(ctx, v.cursorLoop)
+	if v.cfg.OnPath != nil {
+		if p, err := r.Link().Path(); err == nil {
+			v.cfg.OnPath(p)
+		}
+	}
+	if v.saver != nil {
+		r.Go(ctx, v.saver.run)
+	}
+}
+
+// receive waits for the video track and decodes it until the link closes.
+func (v *techView) receive(ctx context.Context) {
+	select {
+	case t := <-v.r.Link().RemoteVideo():
+		rcv, err := screen.NewReceiver(screen.ReceiverConfig{
+			Track: t, Codec: session.CodecOf(t.Codec().MimeType),
+			RequestKeyframe: func() error { return v.r.Link().RequestKeyframe(t) },
+			OnFrame:         v.onFrame, Logger: v.log,
+		})
+		if err != nil {
+			v.log.Error("video receiver", "err", err)
+			return
+		}
+		v.mu.Lock()
+		v.rcv = rcv
+		v.mu.Unlock()
+		rcv.Run()
+	case <-ctx.Done():
+	}
+}
+
+func (v *techView) onFrame(pic *vpx.I420, ts uint32) {
+	now := time.Now()
+	v.mu.Lock()
+	if at, ok := v.captured[ts]; ok {
+		delete(v.captured, ts)
+		if len(v.latencies) < maxTracked {
+			v.latencies = append(v.latencies, float64(now.Sub(at).Microseconds())/1000)
+		}
+	}
+	v.mu.Unlock()
+	if v.saver != nil {
+		v.saver.offer(pic)
+	}
+	if v.cfg.OnFrame != nil {
+		v.mu.Lock()
+		mon := v.monitor
+		v.mu.Unlock()
+		v.cfg.OnFrame(pic, mon)
+	}
+	v.firstOnce.Do(func() { close(v.firstFrame) })
+}
+
+// Control records the agent's frame announcements, screen layout, mode,
+// pointer shape and clipboard.
+func (v *techView) Control(_ context.Context, env proto.Envelope) {
+	switch env.Type {
+	case proto.TypeFrameInfo:
+		fi, err := proto.Body[proto.FrameInfo](env)
+		if err != nil {
+			return
+		}
+		v.mu.Lock()
+		if len(v.captured) < maxTracked {
+			v.captured[fi.RTPTime] = time.Unix(0, fi.Captured)
+		}
+		v.mu.Unlock()
+	case proto.TypeModeState:
+		v.onModeState(env)
+	case proto.TypeCursorShape:
+		v.onCursorShape(env)
+	case proto.TypeClipboard:
+		c, err := proto.Body[proto.Clipboard](env)
+		if err != nil {
+			return
+		}
+		text, done, err := v.clipIn.Add(c)
+		if err != nil {
+			v.log.Warn("customer's clipboard not received", "err", err)
+		}
+		if !done {
+			return
+		}
+		v.r.Report().Clipboard(text)
+		if v.cfg.OnClipboard != nil {
+			v.cfg.OnClipboard(text)
+		}
+	case proto.TypeScreenInfo:
+		info, err := proto.Body[proto.ScreenInfo](env)
+		if err != nil {
+			return
+		}
+		v.mu.Lock()
+		v.monitor = info.Current
+		v.mu.Unlock()
+		v.r.Report().Screen(info)
+		if v.cfg.OnScreen != nil {
+			v.cfg.OnScreen(info)
+		}
+	}
+}
+
+// script sends the scripted pointer moves and text once the first frame
+// shows the agent is sharing.
+func (v *techView) script(ctx context.Context) {
+	if len(v.cfg.Moves) == 0 && v.cfg.Type == "" && v.cfg.SetClipboard == "" {
+		return
+	}
+	select {
+	case <-v.firstFrame:
+	case <-ctx.Done():
+		return
+	}
+	if v.cfg.SetClipboard != "" {
+		v.sendClipboard(ctx, v.cfg.SetClipboard)
+	}
+	ch := v.r.Link().Channel(peer.ChannelInput)
+	events := append(append([]input.Event(nil), v.cfg.Moves...), input.TextEvents(v.cfg.Type)...)
+	var buf []byte
+	for _, ev := range events {
+		buf = input.Encode(buf[:0], ev)
+		if err := ch.Send(ctx, append([]byte(nil), buf...)); err != nil {
+			return
+		}
+	}
+	v.r.Report().Sent(len(events))
+}
+
+// forward sends a viewer's live input and monitor choices to the agent.
+func (v *techView) forward(ctx context.Context) {
+	if v.cfg.Input == nil && v.cfg.Monitors == nil && v.cfg.Clipboard == nil {
+		return
+	}
+	ch := v.r.Link().Channel(peer.ChannelInput)
+	var buf []byte
+	for {
+		select {
+		case ev, ok := <-v.cfg.Input:
+			if !ok {
+				v.cfg.Input = nil
+				continue
+			}
+			buf = input.Encode(buf[:0], ev)
+			if err := ch.Send(ctx, append([]byte(nil), buf...)); err != nil {
+				return
+			}
+		case text, ok := <-v.cfg.Clipboard:
+			if !ok {
+				v.cfg.Clipboard = nil
+				continue
+			}
+			v.sendClipboard(ctx, text)
+		case id, ok := <-v.cfg.Monitors:
+			if !ok {
+				v.cfg.Monitors = nil
+				continue
+			}
+			v.r.SendControl(ctx, proto.TypeSelectMonitor, proto.SelectMonitor{ID: id})
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+// sendClipboard puts text on the agent's clipboard, or asks for the
+// agent's when text is empty. Text beyond proto.MaxClipboard is refused.
+func (v *techView) sendClipboard(ctx context.Context, text string) {
+	if text == "" {
+		v.r.SendControl(ctx, proto.TypeClipboardGet, proto.ClipboardGet{})
+		return
+	}
+	if len(text) > proto.MaxClipboard {
+		v.log.Warn("clipboard text too long to send", "bytes", len(text), "max", proto.MaxClipboard)
+		return
+	}
+	v.clipOut.Lock()
+	defer v.clipOut.Unlock()
+	for _, piece := range proto.SplitClipboard(text) {
+		if err := v.r.SendControl(ctx, proto.TypeClipboard, piece); err != nil {
+			return
+		}
+	}
+}
+
+// stats reports the stream's figures every StatsEvery.
+func (v *techView) stats(ctx context.Context) {
+	t := time.NewTicker(v.cfg.StatsEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-t.C:
+			s := v.snapshot()
+			v.r.Report().Stats(s)
+			if v.cfg.OnStats != nil {
+				v.cfg.OnStats(s)
+			}
+		case <-ctx.Done():
+			return // finish reports the final figures
+		}
+	}
+}
+
+// Final reports the figures of the whole session's last stretch and saves
+// the chat transcript.
+func (v *techView) Final() {
+	v.r.Report().Stats(v.snapshot())
+	v.saveChat()
+}
+
+// snapshot computes the figures since the previous one.
+func (v *techView) snapshot() session.Stats {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	now := time.Now()
+	s := session.Stats{RTTms: float64(v.r.Link().RoundTrip().Microseconds()) / 1000}
+	if v.rcv != nil {
+		frames, bytes := v.rcv.Decoded(), v.rcv.Bytes()
+		secs := now.Sub(v.lastAt).Seconds()
+		if secs > 0 {
+			s.FPS = float64(frames-v.lastCount) / secs
+			s.Kbps = float64(bytes-v.lastBytes) * 8 / 1000 / secs
+		}
+		s.Frames, s.Dropped = frames, v.rcv.Dropped()
+		v.lastCount, v.lastBytes = frames, bytes
+	}
+	v.lastAt = now
+	s.LatencyP50, s.LatencyP95 = percentiles(v.latencies)
+	s.Samples = len(v.latencies)
+	return s
+}
+
+func percentiles(ms []float64) (p50, p95 float64) {
+	if len(ms) == 0 {
+		return 0, 0
+	}
+	sorted := append([]float64(nil), ms...)
+	sort.Float64s(sorted)
+	at := func(q float64) float64 { return sorted[int(q*float64(len(sorted)-1)+0.5)] }
+	return at(0.50), at(0.95)
+}
