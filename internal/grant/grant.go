@@ -7,7 +7,10 @@
 // The signature covers a canonical binary encoding (Encode), not JSON, so
 // there is exactly one byte string per grant and no JSON parser decides
 // what was signed. On the wire a signed grant is a small JSON object
-// {"payload": base64(Encode(g)), "sig": base64(Ed25519 signature)}.
+// {"payload": base64(Encode(g)), "sig": base64(Ed25519 signature)}. The
+// server's public key that verifies it (Key) travels beside it, and in
+// the stamp of an agent download, as standard base64; Key is the one
+// place that reads and writes that form.
 //
 // This package is a leaf: it imports only the standard library, so the
 // one-shot agent can verify grants without pulling in the server.

@@ -15,6 +15,7 @@ import (
 	"github.com/tandem-remote/tandem/internal/audit"
 	"github.com/tandem-remote/tandem/internal/auth"
 	"github.com/tandem-remote/tandem/internal/certs"
+	"github.com/tandem-remote/tandem/internal/grant"
 	"github.com/tandem-remote/tandem/internal/store"
 )
 
@@ -52,8 +53,7 @@ func (svc *Service) openAccounts(ctx context.Context, public string) (*accounts,
 		st.Close()
 		return nil, err
 	}
-	pub := a.grantKey.Public().(ed25519.PublicKey)
-	svc.summary = append(svc.summary, "grant public key (agents verify session grants with it): "+base64.StdEncoding.EncodeToString(pub))
+	svc.summary = append(svc.summary, "grant public key (agents verify session grants with it): "+grant.KeyOf(a.grantKey).String())
 	kept := "kept for ever (-audit-retention 0)"
 	if r := o.AuditRetention; r > 0 {
 		kept = fmt.Sprintf("entries kept %s, then removed oldest first (each removal audited)", retentionText(r))
