@@ -22,7 +22,7 @@ type conversation struct {
 	name     string // the customer's name, if they gave one
 	topic    string
 	lang     string
-	source   netip.Addr // sourceKey of the visitor
+	source   netip.Addr // the visitor's netprefix.Source, as an address
 	started  time.Time
 	lastSeen time.Time     // the customer's last request or live socket
 	sockets  []*pageSocket // the customer's open WebSockets, oldest first

@@ -10,6 +10,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/tandem-remote/tandem/internal/chatwire"
+	"github.com/tandem-remote/tandem/internal/netprefix"
 	"github.com/tandem-remote/tandem/internal/proto"
 )
 
@@ -39,7 +40,7 @@ func (h *Hub) Start(ctx context.Context, v chatwire.Visit, from netip.Addr) (cha
 	key, hash := newKey()
 	now := h.cfg.Now()
 	c := &conversation{id: newID(16), keyHash: hash, name: v.Name, topic: v.Topic, lang: v.Lang,
-		source: sourceKey(from), started: now, lastSeen: now, last: now, cids: map[string]int64{},
+		source: netprefix.Source(from).Addr(), started: now, lastSeen: now, last: now, cids: map[string]int64{},
 		notify:  make(chan struct{}),
 		limiter: rate.NewLimiter(rate.Every(h.cfg.MessageRate), h.cfg.MessageBurst),
 		typer:   rate.NewLimiter(2, 4)}

@@ -1,11 +1,11 @@
 package helpdesk
 
 import (
-	"encoding/json"
 	"errors"
 	"net/http"
 
 	"github.com/tandem-remote/tandem/internal/chatwire"
+	"github.com/tandem-remote/tandem/internal/httpjson"
 )
 
 // wireError is an error the page or the desk receives (its Failure) and
@@ -47,12 +47,5 @@ func asWire(err error) *wireError {
 
 func writeError(w http.ResponseWriter, err error) {
 	we := asWire(err)
-	writeJSON(w, we.status, we)
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(v)
+	httpjson.Write(w, we.status, we)
 }

@@ -83,7 +83,7 @@ func (h *Hub) record(ctx context.Context, e ended) {
 func (h *Hub) Sweep(ctx context.Context) {
 	defer h.flush(ctx)
 	now := h.cfg.Now()
-	h.throttle.sweep(now)
+	h.throttle.Sweep(now)
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for id, c := range h.convs {

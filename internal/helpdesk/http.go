@@ -7,6 +7,7 @@ import (
 	"net/netip"
 
 	"github.com/tandem-remote/tandem/internal/chatwire"
+	"github.com/tandem-remote/tandem/internal/httpjson"
 )
 
 // maxBody bounds a request body: a message of MaxText characters, each up
@@ -46,7 +47,7 @@ func (h *Hub) serveVisit(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, out)
+	httpjson.Write(w, http.StatusOK, out)
 }
 
 func (h *Hub) servePoll(w http.ResponseWriter, r *http.Request) {
@@ -65,7 +66,7 @@ func (h *Hub) servePoll(w http.ResponseWriter, r *http.Request) {
 	if evs == nil {
 		evs = []chatwire.Event{}
 	}
-	writeJSON(w, http.StatusOK, chatwire.Polled{Events: evs})
+	httpjson.Write(w, http.StatusOK, chatwire.Polled{Events: evs})
 }
 
 func (h *Hub) serveSend(w http.ResponseWriter, r *http.Request) {
@@ -79,7 +80,7 @@ func (h *Hub) serveSend(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, chatwire.Sent{Seq: seq})
+	httpjson.Write(w, http.StatusOK, chatwire.Sent{Seq: seq})
 }
 
 func (h *Hub) serveTyping(w http.ResponseWriter, r *http.Request) {

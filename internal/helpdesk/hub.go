@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/tandem-remote/tandem/internal/audit"
+	"github.com/tandem-remote/tandem/internal/ratelimit"
 	"github.com/tandem-remote/tandem/internal/store"
 )
 
@@ -133,9 +134,9 @@ type Hub struct {
 	mu        sync.Mutex
 	convs     map[string]*conversation
 	desks     map[*desk]struct{}
-	perSource map[netip.Addr]int // open conversations per source (IPv6: per /64)
-	finished  []ended            // ended conversations not yet stored and audited
-	throttle  deskThrottle
+	perSource map[netip.Addr]int   // open conversations per source (netprefix.Source: IPv6 per /64)
+	finished  []ended              // ended conversations not yet stored and audited
+	throttle  *ratelimit.PerSource // failed desk logins per source, as signaling counts failed Opens
 }
 
 // New returns a hub for cfg, with the conversations cfg.Keep kept from
@@ -145,7 +146,8 @@ func New(cfg Config) (*Hub, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	h := &Hub{cfg: cfg, convs: map[string]*conversation{}, desks: map[*desk]struct{}{}, perSource: map[netip.Addr]int{}}
+	h := &Hub{cfg: cfg, convs: map[string]*conversation{}, desks: map[*desk]struct{}{}, perSource: map[netip.Addr]int{},
+		throttle: ratelimit.NewPerSource(12*time.Second, 5)}
 	if err := h.restore(context.Background()); err != nil {
 		return nil, err
 	}
@@ -186,15 +188,4 @@ func (h *Hub) Run(ctx context.Context) error {
 		case <-t.C:
 		}
 	}
-}
-
-// sourceKey is the address conversations are counted by: IPv6 per /64,
-// since one customer usually holds a whole /64.
-func sourceKey(a netip.Addr) netip.Addr {
-	a = a.Unmap()
-	if a.Is6() {
-		p, _ := a.Prefix(64)
-		return p.Addr()
-	}
-	return a
 }

@@ -7,8 +7,6 @@ import (
 	"net/http"
 	"net/netip"
 	"strings"
-	"sync"
-	"time"
 
 	"github.com/coder/websocket"
 	"golang.org/x/time/rate"
@@ -19,46 +17,14 @@ import (
 
 var errUnauthorized = refusal(http.StatusUnauthorized, chatwire.CodeUnauthorized, "log in again: the login token is missing, expired or not allowed from this address")
 
-// deskThrottle counts failed desk logins per source, as the signaling
-// server counts failed Opens.
-type deskThrottle struct {
-	mu   sync.Mutex
-	lims map[netip.Addr]*rate.Limiter
-}
-
-func (t *deskThrottle) limiter(a netip.Addr) *rate.Limiter {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if t.lims == nil {
-		t.lims = map[netip.Addr]*rate.Limiter{}
-	}
-	l := t.lims[sourceKey(a)]
-	if l == nil {
-		l = rate.NewLimiter(rate.Every(12*time.Second), 5)
-		t.lims[sourceKey(a)] = l
-	}
-	return l
-}
-
-// sweep forgets sources whose failures have all been forgiven.
-func (t *deskThrottle) sweep(now time.Time) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	for a, l := range t.lims {
-		if l.TokensAt(now) >= 5 {
-			delete(t.lims, a)
-		}
-	}
-}
-
 // authorize checks the request's Bearer login token and the operator's IP
 // rules for from.
 func (h *Hub) authorize(r *http.Request, from netip.Addr) (store.Account, error) {
 	if h.cfg.Auth == nil {
 		return store.Account{}, errUnavailable
 	}
-	lim := h.throttle.limiter(from)
-	if lim.Tokens() < 1 {
+	now := h.cfg.Now()
+	if h.throttle.Blocked(from, now) {
 		return store.Account{}, errThrottled
 	}
 	token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
@@ -67,7 +33,7 @@ func (h *Hub) authorize(r *http.Request, from netip.Addr) (store.Account, error)
 		err = h.cfg.Auth.CheckSource(r.Context(), a.ID, from)
 	}
 	if !ok || err != nil {
-		lim.Allow()
+		h.throttle.Allow(from, now) // one failure
 		return store.Account{}, errUnauthorized
 	}
 	return a, nil
