@@ -59,10 +59,11 @@ type Handler struct {
 type Window struct {
 	opts []app.Option
 
-	mu    sync.Mutex
-	win   *app.Window // nil unless Run is running
-	ran   bool
-	views int
+	mu      sync.Mutex
+	win     *app.Window // nil unless Run is running
+	ran     bool
+	views   int
+	pending []app.Option // for Run's goroutine to apply
 }
 
 // New returns a window that Run opens with opts (title, size, …).
@@ -116,6 +117,9 @@ func (w *Window) detach() {
 func (w *Window) loop(win *app.Window, h Handler, cancelled *atomic.Bool) error {
 	closing := false
 	for {
+		if opts := w.takeOptions(); len(opts) > 0 {
+			win.Option(opts...)
+		}
 		switch e := win.Event().(type) {
 		case app.DestroyEvent:
 			return e.Err
@@ -150,12 +154,29 @@ func (w *Window) Invalidate() {
 	}
 }
 
-// Option changes the window's options (for instance its size) while Run
-// is running; otherwise it does nothing.
+// Option changes the window's options, for instance its size. Gio's X11
+// window may only be changed from the goroutine that reads its events (the
+// race detector catches it otherwise), so Run applies them before it reads
+// the next event; Option wakes it for that. Options given before Run
+// apply when it opens the window; after, they are dropped.
 func (w *Window) Option(opts ...app.Option) {
-	if win := w.running(); win != nil {
-		win.Option(opts...)
+	w.mu.Lock()
+	win := w.win
+	if win != nil || !w.ran {
+		w.pending = append(w.pending, opts...)
 	}
+	w.mu.Unlock()
+	if win != nil {
+		win.Invalidate()
+	}
+}
+
+func (w *Window) takeOptions() []app.Option {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	opts := w.pending
+	w.pending = nil
+	return opts
 }
 
 // Views returns how many native windows Gio made for Run: 1 once it has
