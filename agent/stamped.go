@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/ed25519"
 	"errors"
 	"fmt"
 	"io"
@@ -51,7 +52,7 @@ func fromStamp(stderr io.Writer, common *session.Flags, o *options) (status int,
 		}
 	}
 	common.Server, common.CAFile = p.Server, ""
-	o.ticket, o.pin, o.grantKey = p.Ticket, p.Pin, p.Key
+	o.ticket, o.pin, o.grantKey = p.Ticket, p.Pin, ed25519.PublicKey(p.Key)
 	return 0, true
 }
 

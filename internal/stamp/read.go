@@ -72,7 +72,7 @@ func verify(payload, sig, magic []byte) (Payload, error) {
 	if len(p.Key) != ed25519.PublicKeySize {
 		return Payload{}, damaged("no key")
 	}
-	if !ed25519.Verify(p.Key, signedMessage(payload), sig) {
+	if !ed25519.Verify(ed25519.PublicKey(p.Key), signedMessage(payload), sig) {
 		return Payload{}, damaged("the signature does not match")
 	}
 	if err := p.Validate(); err != nil {

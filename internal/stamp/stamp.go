@@ -41,6 +41,8 @@ import (
 	"fmt"
 	"net/url"
 	"time"
+
+	"github.com/tandem-remote/tandem/internal/grant"
 )
 
 // Version is the payload version this package writes and reads.
@@ -91,7 +93,7 @@ type Payload struct {
 	Expires time.Time `json:"expires"`
 	// Key is the server's Ed25519 public key: it verifies this stamp and
 	// the session's grant.
-	Key ed25519.PublicKey `json:"key"`
+	Key grant.Key `json:"key"`
 }
 
 // Validate reports the first field that a usable stamp cannot have.

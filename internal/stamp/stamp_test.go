@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tandem-remote/tandem/internal/grant"
 )
 
 var when = time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
@@ -115,7 +117,7 @@ func TestTrailerRefuses(t *testing.T) {
 		key  ed25519.PrivateKey
 	}{
 		{"no key", nil, nil},
-		{"key mismatch", func(p *Payload) { p.Key = other }, testKey()},
+		{"key mismatch", func(p *Payload) { p.Key = grant.Key(other) }, testKey()},
 		{"http server", func(p *Payload) { p.Server = "http://support.example.com" }, testKey()},
 		{"short pin", func(p *Payload) { p.Pin = p.Pin[:8] }, testKey()},
 		{"no ticket", func(p *Payload) { p.Ticket = "" }, testKey()},

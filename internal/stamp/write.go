@@ -1,13 +1,14 @@
 package stamp
 
 import (
-	"bytes"
 	"crypto/ed25519"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+
+	"github.com/tandem-remote/tandem/internal/grant"
 )
 
 // Trailer returns the bytes that stamp a binary with p: payload, signature,
@@ -17,11 +18,11 @@ func Trailer(p Payload, key ed25519.PrivateKey) ([]byte, error) {
 	if len(key) != ed25519.PrivateKeySize {
 		return nil, errors.New("stamp: no signing key")
 	}
-	pub := key.Public().(ed25519.PublicKey)
+	pub := grant.KeyOf(key)
 	if p.Key == nil {
 		p.Key = pub
 	}
-	if !bytes.Equal(p.Key, pub) {
+	if !p.Key.Equal(pub) {
 		return nil, errors.New("stamp: payload key is not the signing key's")
 	}
 	if err := p.Validate(); err != nil {
