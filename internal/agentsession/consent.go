@@ -3,7 +3,6 @@ package agentsession
 import (
 	"context"
 	"crypto/ed25519"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"sync"
@@ -81,7 +80,7 @@ func verifyGrant(joined proto.Joined, now time.Time) (*grant.Grant, error) {
 	if len(joined.Grant) == 0 {
 		return nil, nil
 	}
-	key, err := base64.StdEncoding.DecodeString(joined.GrantKey)
+	key, err := grant.ParseKey(joined.GrantKey)
 	if err != nil || len(key) != ed25519.PublicKeySize {
 		return nil, errors.New("the server's grant key is malformed: the server may be misconfigured; ask the technician")
 	}

@@ -4,9 +4,9 @@ import (
 	"bytes"
 	"context"
 	"crypto/x509"
-	"encoding/base64"
 	"errors"
 
+	"github.com/tandem-remote/tandem/internal/grant"
 	"github.com/tandem-remote/tandem/internal/proto"
 	"github.com/tandem-remote/tandem/internal/sigclient"
 )
@@ -61,7 +61,7 @@ func joinSession(ctx context.Context, sc *sigclient.Conn, cfg AgentConfig) (prot
 	if err != nil || cfg.GrantKey == nil {
 		return joined, err
 	}
-	key, err := base64.StdEncoding.DecodeString(joined.GrantKey)
+	key, err := grant.ParseKey(joined.GrantKey)
 	if err != nil || len(joined.Grant) == 0 || !bytes.Equal(key, cfg.GrantKey) {
 		return joined, errStampedKey
 	}
