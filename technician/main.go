@@ -23,6 +23,8 @@ import (
 	"github.com/tandem-remote/tandem/internal/input"
 	"github.com/tandem-remote/tandem/internal/proto"
 	"github.com/tandem-remote/tandem/internal/session"
+	"github.com/tandem-remote/tandem/internal/techdesk"
+	"github.com/tandem-remote/tandem/internal/techlogin"
 	"github.com/tandem-remote/tandem/internal/techsession"
 	"github.com/tandem-remote/tandem/internal/techui"
 )
@@ -81,8 +83,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	})
 	fs.StringVar(&view.Files.Dir, "download-dir", "", "where fetched files land (default: your Downloads folder)")
 	fs.StringVar(&view.ChatLog, "chat-log", "", "save the chat transcript to `FILE` when the session ends (JSON for a .json name,\nelse text)")
-	var desk deskFlags
-	desk.register(fs)
+	var desk techdesk.Flags
+	desk.Register(fs)
 	headless := fs.Bool("headless", false, "no viewer window: for scripts and tests (also the default when $DISPLAY is unset)")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, `Usage: technician -server URL -user ID [flags]
@@ -132,11 +134,11 @@ Flags:
 		fmt.Fprintln(stderr, "technician: -server and -user are required (see -h)")
 		return 2
 	}
-	if err := desk.check(); err != nil {
+	if err := desk.Check(); err != nil {
 		fmt.Fprintf(stderr, "technician: %v (see -h)\n", err)
 		return 2
 	}
-	out := &lineWriter{w: stdout} // the session's reports and the desk's, one line at a time
+	out := techdesk.NewLineWriter(stdout) // the session's reports and the desk's, one line at a time
 	cfg, err := common.Common(out)
 	if err != nil {
 		fmt.Fprintf(stderr, "technician: %v\n", err)
@@ -144,7 +146,7 @@ Flags:
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	token, err := logIn(ctx, common.Server, cfg.RootCAs, *user, *passwordFile, *totp, stderr)
+	token, err := techlogin.LogIn(ctx, common.Server, cfg.RootCAs, *user, *passwordFile, *totp, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "technician: %v\n", err)
 		return 1
@@ -156,11 +158,12 @@ Flags:
 		}
 		return techui.Run(ctx, tcfg)
 	}
+	dcfg := techdesk.Config{Server: common.Server, RootCAs: cfg.RootCAs, Token: token, Out: out, JSON: common.JSON, Session: runSession}
 	switch {
-	case desk.on && desk.pick == "" && !*headless && os.Getenv("DISPLAY") != "":
-		err = runDeskWindow(ctx, common.Server, cfg.RootCAs, token, out, common.JSON, runSession)
-	case desk.on:
-		err = runDesk(ctx, desk, common.Server, cfg.RootCAs, token, out, common.JSON, runSession)
+	case desk.On && desk.Pick == "" && !*headless && os.Getenv("DISPLAY") != "":
+		err = techdesk.RunWindow(ctx, dcfg)
+	case desk.On:
+		err = techdesk.Run(ctx, desk, dcfg)
 	default:
 		err = runSession(ctx)
 	}

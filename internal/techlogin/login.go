@@ -1,4 +1,9 @@
-package main
+// Package techlogin logs the technician in as an operator (technician
+// -user): the password from $TANDEM_PASSWORD, a file or the terminal, a
+// TOTP code when asked, and SCRAM over a TLS connection the proof is bound
+// to — through an HTTPS_PROXY by CONNECT when one is set. The wire format
+// and the SCRAM client are package login's.
+package techlogin
 
 import (
 	"bufio"
@@ -22,10 +27,10 @@ import (
 	"github.com/tandem-remote/tandem/internal/sigclient"
 )
 
-// logIn logs in as operator user with SCRAM, whose password never leaves
+// LogIn logs in as operator user with SCRAM, whose password never leaves
 // this process (only a proof bound to the TLS connection is sent), and
 // returns the session token that opens sessions.
-func logIn(ctx context.Context, server string, roots *x509.CertPool, user, passwordFile string, totp bool, stderr io.Writer) (string, error) {
+func LogIn(ctx context.Context, server string, roots *x509.CertPool, user, passwordFile string, totp bool, stderr io.Writer) (string, error) {
 	password, err := readPassword(user, passwordFile, stderr)
 	if err != nil {
 		return "", err

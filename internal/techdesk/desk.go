@@ -1,4 +1,4 @@
-package main
+package techdesk
 
 import (
 	"bufio"
@@ -18,31 +18,32 @@ import (
 	"github.com/tandem-remote/tandem/internal/deskclient"
 )
 
-// deskFlags are the desk mode's settings: the operator's queue of web chat
+// Flags are the desk mode's settings: the operator's queue of web chat
 // customers (package helpdesk), the chat, and the invitation to a session.
-type deskFlags struct {
-	on     bool
-	pick   string   // "first" or a conversation ID
-	say    []string // sent once picked
-	invite bool     // open a session and invite the picked customer
+type Flags struct {
+	On     bool     // -desk
+	Pick   string   // "first" or a conversation ID
+	Say    []string // sent once picked
+	Invite bool     // open a session and invite the picked customer
 }
 
-func (f *deskFlags) register(fs *flag.FlagSet) {
-	fs.BoolVar(&f.on, "desk", false, "open the operator's desk instead of a session at once: the queue of web chat\ncustomers ({\"event\":\"queue\"}), their messages (\"desk-message\", \"desk-typing\",\n\"desk-closed\"). With a display (and no -pick) it is a window (\"desk-window\" events\nsay where its controls are); headless, lines you type go to the picked customer")
-	fs.StringVar(&f.pick, "pick", "", "with -desk: pick `WHICH` customer: first (the first waiting, or one who came with a\ncode of a session of yours) or a conversation ID")
+// Register defines the desk flags on fs.
+func (f *Flags) Register(fs *flag.FlagSet) {
+	fs.BoolVar(&f.On, "desk", false, "open the operator's desk instead of a session at once: the queue of web chat\ncustomers ({\"event\":\"queue\"}), their messages (\"desk-message\", \"desk-typing\",\n\"desk-closed\"). With a display (and no -pick) it is a window (\"desk-window\" events\nsay where its controls are); headless, lines you type go to the picked customer")
+	fs.StringVar(&f.Pick, "pick", "", "with -desk: pick `WHICH` customer: first (the first waiting, or one who came with a\ncode of a session of yours) or a conversation ID")
 	fs.Func("desk-say", "with -desk: send `TEXT` to the picked customer; repeatable", func(v string) error {
-		f.say = append(f.say, v)
+		f.Say = append(f.Say, v)
 		return nil
 	})
-	fs.BoolVar(&f.invite, "invite", false, "with -desk and -pick: open a session, send its code to the picked customer (the help\npage offers the agent download), and run the session as usual")
+	fs.BoolVar(&f.Invite, "invite", false, "with -desk and -pick: open a session, send its code to the picked customer (the help\npage offers the agent download), and run the session as usual")
 }
 
-// check reports desk flags given without -desk.
-func (f *deskFlags) check() error {
-	if !f.on && (f.pick != "" || len(f.say) > 0 || f.invite) {
+// Check reports desk flags given without -desk.
+func (f *Flags) Check() error {
+	if !f.On && (f.Pick != "" || len(f.Say) > 0 || f.Invite) {
 		return errors.New("-pick, -desk-say and -invite need -desk")
 	}
-	if f.invite && f.pick == "" {
+	if f.Invite && f.Pick == "" {
 		return errors.New("-invite needs -pick (whom to invite)")
 	}
 	return nil
@@ -50,9 +51,9 @@ func (f *deskFlags) check() error {
 
 // deskRun is one desk connection with what the flags asked of it.
 type deskRun struct {
-	flags  deskFlags
+	flags  Flags
 	dc     *deskclient.Client
-	out    *lineWriter
+	out    *LineWriter
 	json   bool
 	picked chan struct{} // closed once the pick's history arrived and -desk-say went out
 
@@ -62,15 +63,28 @@ type deskRun struct {
 	done  bool            // picked chan closed
 }
 
-// runDesk opens the desk and, with -invite, the session (session runs
-// it, reporting the code through out's tap) once a customer is picked.
-func runDesk(ctx context.Context, f deskFlags, server string, roots *x509.CertPool, token string, out *lineWriter, jsonOut bool, session func(context.Context) error) error {
-	dc, err := deskclient.Dial(ctx, server, roots, token)
+// Config is what the desk connects with, and the session it opens.
+type Config struct {
+	Server  string         // the signaling server's URL
+	RootCAs *x509.CertPool // trust for it; nil = system roots
+	Token   string         // the operator's login token
+	Out     *LineWriter    // the desk's events go here, with the session's
+	JSON    bool           // events as JSON lines
+	// Session runs one technician session, reporting its code through
+	// Out (the desk hands it to the picked customer).
+	Session func(context.Context) error
+}
+
+// Run opens the desk headless and, with -invite, the session once a
+// customer is picked.
+func Run(ctx context.Context, f Flags, cfg Config) error {
+	dc, err := deskclient.Dial(ctx, cfg.Server, cfg.RootCAs, cfg.Token)
 	if err != nil {
 		return err
 	}
 	defer dc.Close()
-	d := &deskRun{flags: f, dc: dc, out: out, json: jsonOut, picked: make(chan struct{}), tried: map[string]bool{}}
+	out := cfg.Out
+	d := &deskRun{flags: f, dc: dc, out: out, json: cfg.JSON, picked: make(chan struct{}), tried: map[string]bool{}}
 	// The desk outlives ctx (Ctrl-C) long enough to end the chat: a
 	// cancelled read would close the socket first.
 	readCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
@@ -87,7 +101,7 @@ func runDesk(ctx context.Context, f deskFlags, server string, roots *x509.CertPo
 	if term.IsTerminal(int(os.Stdin.Fd())) {
 		go d.typeLines(readCtx, os.Stdin)
 	}
-	if !f.invite {
+	if !f.Invite {
 		select {
 		case err := <-readErr:
 			return err
@@ -103,7 +117,7 @@ func runDesk(ctx context.Context, f deskFlags, server string, roots *x509.CertPo
 	case <-d.picked:
 	}
 	out.setOnCode(func(code string) { d.sendInvite(readCtx, code) })
-	return session(ctx)
+	return cfg.Session(ctx)
 }
 
 // read prints the desk's messages and acts on the flags until the picked
@@ -138,7 +152,7 @@ func (d *deskRun) handle(ctx context.Context, m deskclient.Message) (bool, error
 	case "event":
 		if m.Event != nil {
 			d.printEvent(m.Conversation, *m.Event)
-			return m.Event.Type == "closed" && !d.flags.invite && m.Conversation == d.current(), nil
+			return m.Event.Type == "closed" && !d.flags.Invite && m.Conversation == d.current(), nil
 		}
 	case "typing":
 		d.emit(map[string]string{"event": "desk-typing", "conversation": m.Conversation}, "")
@@ -148,7 +162,7 @@ func (d *deskRun) handle(ctx context.Context, m deskclient.Message) (bool, error
 		d.mu.Lock()
 		defer d.mu.Unlock()
 		if m.Conversation != "" && m.Conversation == d.conv && !d.done {
-			if d.flags.pick != "first" {
+			if d.flags.Pick != "first" {
 				return false, fmt.Errorf("pick %s: %s", m.Conversation, m.Message)
 			}
 			d.tried[m.Conversation], d.conv = true, "" // someone else took it: try another
@@ -167,12 +181,12 @@ func (d *deskRun) current() string {
 func (d *deskRun) maybePick(ctx context.Context, q []deskclient.Summary) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if d.flags.pick == "" || d.conv != "" {
+	if d.flags.Pick == "" || d.conv != "" {
 		return
 	}
-	if d.flags.pick != "first" {
+	if d.flags.Pick != "first" {
 		// Asked by ID: the server says if it cannot be had.
-		d.conv = d.flags.pick
+		d.conv = d.flags.Pick
 		d.dc.Pick(ctx, d.conv)
 		return
 	}
@@ -196,7 +210,7 @@ func (d *deskRun) afterPick(ctx context.Context, id string) {
 	d.done = true
 	d.mu.Unlock()
 	d.emit(map[string]string{"event": "desk-picked", "conversation": id}, "Chatting with conversation "+id)
-	for _, s := range d.flags.say {
+	for _, s := range d.flags.Say {
 		d.dc.Say(ctx, id, s)
 	}
 	close(d.picked)

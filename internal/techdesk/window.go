@@ -1,8 +1,7 @@
-package main
+package techdesk
 
 import (
 	"context"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"image"
@@ -15,7 +14,7 @@ import (
 	"github.com/tandem-remote/tandem/internal/session"
 )
 
-// runDeskWindow is the desk in a window (-desk with a display): the queue
+// RunWindow is the desk in a window (-desk with a display): the queue
 // of web chat customers, the picked conversation, Invite, which opens a
 // session (the viewer window shows it) and gives its code to the
 // customer, and Start a session, whose code the technician gives by
@@ -23,13 +22,13 @@ import (
 // theirs). The desk's events are printed as in the headless desk (JSON
 // with -json), with the window's controls ("desk-window") for automation.
 // It runs until the window is closed or ctx ends.
-func runDeskWindow(ctx context.Context, server string, roots *x509.CertPool, token string, out *lineWriter, jsonOut bool, session func(context.Context) error) error {
-	dc, err := deskclient.Dial(ctx, server, roots, token)
+func RunWindow(ctx context.Context, cfg Config) error {
+	dc, err := deskclient.Dial(ctx, cfg.Server, cfg.RootCAs, cfg.Token)
 	if err != nil {
 		return err
 	}
 	defer dc.Close()
-	printer := &deskRun{flags: deskFlags{on: true}, dc: dc, out: out, json: jsonOut, picked: make(chan struct{}), tried: map[string]bool{}}
+	printer := &deskRun{flags: Flags{On: true}, dc: dc, out: cfg.Out, json: cfg.JSON, picked: make(chan struct{}), tried: map[string]bool{}}
 	win := deskui.New(deskui.Config{Title: "Tandem desk"})
 
 	// The desk outlives ctx (Ctrl-C) long enough to end the chat.
@@ -50,13 +49,13 @@ func runDeskWindow(ctx context.Context, server string, roots *x509.CertPool, tok
 			win.Update(m)
 		}
 	}()
-	g := &deskGUI{dc: dc, out: out, session: session, win: win}
+	g := &deskGUI{dc: dc, out: cfg.Out, session: cfg.Session, win: win}
 	acted := make(chan struct{})
 	go func() {
 		defer close(acted)
 		g.serve(deskCtx, winCtx, win.Actions())
 	}()
-	if jsonOut {
+	if cfg.JSON {
 		go reportDeskWindow(winCtx, win, printer)
 	}
 	err = win.Run(winCtx)
@@ -79,7 +78,7 @@ func runDeskWindow(ctx context.Context, server string, roots *x509.CertPool, tok
 // deskGUI carries out the desk window's actions.
 type deskGUI struct {
 	dc      *deskclient.Client
-	out     *lineWriter
+	out     *LineWriter
 	session func(context.Context) error
 	win     *deskui.Desk
 

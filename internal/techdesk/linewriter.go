@@ -1,4 +1,4 @@
-package main
+package techdesk
 
 import (
 	"bytes"
@@ -8,16 +8,19 @@ import (
 	"sync"
 )
 
-// lineWriter serializes whole-line writes to w (the session's reporter
+// LineWriter serializes whole-line writes to w (the session's reporter
 // and the desk share it) and, once onCode is set, hands it the session
 // code the reporter prints.
-type lineWriter struct {
+type LineWriter struct {
 	mu     sync.Mutex
 	w      io.Writer
 	onCode func(string)
 }
 
-func (lw *lineWriter) Write(p []byte) (int, error) {
+// NewLineWriter returns a line writer to w.
+func NewLineWriter(w io.Writer) *LineWriter { return &LineWriter{w: w} }
+
+func (lw *LineWriter) Write(p []byte) (int, error) {
 	lw.mu.Lock()
 	n, err := lw.w.Write(p)
 	onCode := lw.onCode
@@ -30,7 +33,7 @@ func (lw *lineWriter) Write(p []byte) (int, error) {
 	return n, err
 }
 
-func (lw *lineWriter) setOnCode(f func(string)) {
+func (lw *LineWriter) setOnCode(f func(string)) {
 	lw.mu.Lock()
 	lw.onCode = f
 	lw.mu.Unlock()
