@@ -45,12 +45,16 @@ func (l *Link) post(e event) {
 
 // supervise owns the link's lifecycle until Close: it declares the link
 // connected, fails it on a DTLS failure or a remote close, and drives ICE
-// restarts (restart.go).
+// restarts: after an outage (restart.go) and, on a relayed path, to look
+// for a direct one (direct.go).
 func (l *Link) supervise() {
 	defer close(l.supervised)
 	var r restarter
 	r.init()
 	defer r.stop()
+	var d directRetry
+	d.init()
+	defer d.stop()
 	for {
 		select {
 		case <-l.quit:
@@ -59,8 +63,10 @@ func (l *Link) supervise() {
 			if l.onRestartTimer(&r) {
 				return
 			}
+		case <-d.timer.C:
+			l.onDirectTimer(&d, &r)
 		case e := <-l.events:
-			if l.onEvent(&r, e) {
+			if l.onEvent(&r, &d, e) {
 				return
 			}
 		}
@@ -68,7 +74,7 @@ func (l *Link) supervise() {
 }
 
 // onEvent handles one event and reports whether the link has ended.
-func (l *Link) onEvent(r *restarter, e event) bool {
+func (l *Link) onEvent(r *restarter, d *directRetry, e event) bool {
 	switch {
 	case e.controlOpen:
 		r.ready = true
@@ -84,6 +90,9 @@ func (l *Link) onEvent(r *restarter, e event) bool {
 		return l.fail(ErrRemoteClosed)
 	case e.ice != 0:
 		l.onICEState(r, e.ice)
+		if e.ice == webrtc.ICEConnectionStateConnected {
+			l.onPath(d)
+		}
 	}
 	return false
 }
