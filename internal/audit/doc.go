@@ -1,6 +1,9 @@
 // Package audit is Tandem's append-only, hash-chained audit log: logins
-// and their failures, blocked and unlocked IDs, account, group, IP rule
-// and permission changes, customer blocks, and session start and end.
+// and their failures, TOTP enrollments and resets, blocked and unlocked
+// IDs, account, group, IP rule and permission changes, API keys and the
+// requests they were refused, customer blocks, sessions (open, join,
+// refused join, end), agent downloads, web chat transcripts and every
+// reading of one, and the log's own pruning.
 //
 // # Chain
 //

@@ -1,5 +1,5 @@
 // Package peer is the one WebRTC link that both the technician and the agent
-// use: a pion PeerConnection with Tandem's cipher policy, four pre-agreed data
+// use: a pion PeerConnection with Tandem's cipher policy, five pre-agreed data
 // channels, path reporting and ICE restart, behind a transport-agnostic
 // signaling hook.
 //
@@ -16,10 +16,12 @@
 //     remote description are buffered and applied once it is set.
 //   - Trickle: candidates are sent as they are gathered; a description is
 //     always sent before the candidates of its ICE generation.
-//   - Channels: "control", "input", "file" and "chat" are negotiated out of
-//     band with SCTP stream IDs 0..3, so both sides hold them from New on and
-//     nobody waits for OnDataChannel. All four are ordered and reliable;
-//     "input" stays reliable because a lost key-up is worse than a late one.
+//   - Channels: "control", "input", "file", "chat" and "cursor" are
+//     negotiated out of band with SCTP stream IDs 0..4, so both sides hold
+//     them from New on and nobody waits for OnDataChannel. All but "cursor"
+//     are ordered and reliable; "input" stays reliable because a lost key-up
+//     is worse than a late one. "cursor" (the remote pointer's position,
+//     where only the latest counts) is unordered and never retransmits.
 //   - Connected: Connected fires once ICE and DTLS are up and the control
 //     channel is open; Path then reports the selected candidate pair and the
 //     negotiated DTLS cipher suite and SRTP profile.

@@ -5,9 +5,13 @@
 // that then flows between the peers, nor the SDP's meaning: Signal bodies are
 // forwarded verbatim.
 //
-// One HTTPS port serves the WebSocket (/v1/ws), a health check (/healthz)
-// and the agent download for a session code (/v1/agent/, agentdl.go): the
-// agent binary stamped with a one-time join ticket (tickets.go). For
+// One HTTPS port serves the WebSocket (/v1/ws), a health check (/healthz),
+// the login and admin APIs (/v1/, packages auth and admin), the agent
+// download for a session code (/v1/agent/, agentdl.go): the agent binary
+// stamped with a one-time join ticket (tickets.go), and the feeds
+// standalone TURN relays poll with proof of the TURN secret: customer
+// blocks (/v1/relay/blocks, package blockfeed) and ended sessions
+// (/v1/relay/ended, package sessionfeed; sessionends.go). For
 // customers it also serves the help page (every path no route takes,
 // SetWeb) with its web chat and the operators' desk (/v1/desk/, package
 // helpdesk; desk.go). Prometheus metrics are not on that port: they tell
@@ -25,7 +29,9 @@
 // the server listing what the operator may do; WebSocket Origin must match
 // the server's own host; a customer block (package admin) refuses a Join
 // from the blocked address, saying only "refused" and auditing it, and the
-// embedded relay's allocations from it; frames are size-limited and each
+// embedded relay's allocations from it; a session's TURN credential stops
+// working at the relays a grace after the session ends (Config.EndGrace),
+// its allocations closed; frames are size-limited and each
 // connection's message rate is bounded; one source holds only so many
 // connections and opens them only so fast (limits_source.go); paths with
 // dot segments or doubled slashes get 404, never a redirect.

@@ -1,7 +1,10 @@
-// Package store keeps Tandem's server-side security state: operator and
-// administrator accounts, their SCRAM keys, the three-tries lockout
-// counters, IP allow rules, session tokens, granted permissions, the
-// one-time setup token and the audit log.
+// Package store keeps Tandem's server-side state: operator and
+// administrator accounts and their groups, their SCRAM keys and TOTP
+// enrollments, the three-tries lockout counters, IP allow rules, session
+// tokens, API keys, granted permissions, customer blocks, the one-time
+// setup token, the server's generated secrets, the audit log, and the
+// help desk's web chats (the transcripts of ended conversations, and the
+// open ones kept across a restart).
 //
 // The Store interface is what the rest of the server sees; SQLite (through
 // the pure-Go modernc.org/sqlite driver) is the embedded default and a
@@ -14,8 +17,9 @@
 // anything that can stand in for it: only SCRAM-SHA-256's salted StoredKey
 // and ServerKey (which let the server check a proof and prove itself, but
 // not log in), and for the no-reuse rule, separately salted verifiers of
-// earlier passwords. Session tokens are stored as their SHA-256, so a copy
-// of the database does not hand out live sessions.
+// earlier passwords. Session tokens and API keys are stored as their
+// SHA-256, so a copy of the database does not hand out live sessions, and
+// TOTP secrets only as package auth sealed them.
 package store
 
 import (

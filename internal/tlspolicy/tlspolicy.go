@@ -1,8 +1,8 @@
 // Package tlspolicy is the one TLS policy of Tandem's servers: every TLS
 // listener (signaling's HTTPS and WebSocket port, which also serves the
-// help page, web chat, admin API and the relays' block feed; the TURN over
-// TLS listener of the embedded relay and of turnrelay) negotiates
-// AES-256-GCM and nothing else. TLS 1.3 comes first, with Go's hybrid
+// help page, web chat, admin API and the relays' block and session
+// feeds; the TURN over TLS listener of the embedded relay and of
+// turnrelay) negotiates AES-256-GCM and nothing else. TLS 1.3 comes first, with Go's hybrid
 // post-quantum key exchange (X25519MLKEM768); TLS 1.2 is kept for older
 // clients with ECDHE and AES-256-GCM only.
 //
@@ -19,7 +19,7 @@
 //
 // The lists are process-wide: a Go TLS client in a process that links this
 // package offers only TLS_AES_256_GCM_SHA384 under TLS 1.3 as well. That is
-// wanted: signaling's ACME client and turnrelay's block-feed client, and the
+// wanted: signaling's ACME client and turnrelay's feed client, and the
 // agent's and technician's TLS to a `turns:` relay (coturn) or an HTTPS
 // proxy, which link it through internal/peer so that the outer hop to a
 // third party is AES-256 too. Every common TLS 1.3
