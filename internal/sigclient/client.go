@@ -1,8 +1,10 @@
 // Package sigclient is the client side of the signaling protocol, used by
 // both the technician and the agent: it dials the server's WebSocket over
-// TLS (trusting the system roots plus an optional private certificate),
-// sends Open or Join, and then exchanges envelopes. Errors are turned into
-// messages that say what to do.
+// TLS (trusting the system roots plus an optional private certificate;
+// for a stamped agent download, DialPinned trusts only the certificate key
+// the stamp pins, and ServerTime asks that server's clock), sends Open,
+// Join or JoinTicket, and then exchanges envelopes. Errors are turned into
+// messages that say what to do (a server refusing for load is ErrBusy).
 package sigclient
 
 import (
