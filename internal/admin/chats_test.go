@@ -19,6 +19,7 @@ import (
 	"github.com/tandem-remote/tandem/internal/audit"
 	"github.com/tandem-remote/tandem/internal/auth"
 	"github.com/tandem-remote/tandem/internal/chatwire"
+	"github.com/tandem-remote/tandem/internal/login"
 	"github.com/tandem-remote/tandem/internal/store"
 )
 
@@ -89,7 +90,7 @@ func newChatEnv(t *testing.T) *chatEnv {
 }
 
 func (e *chatEnv) login(id string) string {
-	tok, err := auth.Login(context.Background(), e.hc, e.url, id, pw)
+	tok, err := login.Login(context.Background(), e.hc, e.url, id, pw)
 	if err != nil {
 		e.t.Fatalf("login %s: %v", id, err)
 	}

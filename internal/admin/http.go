@@ -10,6 +10,7 @@ import (
 	"github.com/tandem-remote/tandem/internal/audit"
 	"github.com/tandem-remote/tandem/internal/auth"
 	"github.com/tandem-remote/tandem/internal/httpjson"
+	"github.com/tandem-remote/tandem/internal/login"
 	"github.com/tandem-remote/tandem/internal/store"
 )
 
@@ -221,7 +222,7 @@ func (a *Admin) writeError(w http.ResponseWriter, err error) {
 		httpjson.Error(w, http.StatusForbidden, "forbidden", err.Error())
 	case errors.Is(err, ErrSetupToken):
 		httpjson.Error(w, http.StatusForbidden, "setup_token", err.Error())
-	case errors.Is(err, auth.ErrUnauthenticated):
+	case errors.Is(err, login.ErrUnauthenticated):
 		httpjson.Error(w, http.StatusUnauthorized, "unauthenticated", err.Error())
 	case errors.Is(err, store.ErrNotFound):
 		httpjson.Error(w, http.StatusNotFound, "not_found", err.Error()+": check the name")

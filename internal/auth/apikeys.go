@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tandem-remote/tandem/internal/login"
 	"github.com/tandem-remote/tandem/internal/store"
 )
 
@@ -41,24 +42,24 @@ func (s *Service) IssueAPIKey(ctx context.Context, accountID, name string, scope
 }
 
 // AuthenticateAPIKey turns a key presented from src into its live key and
-// enabled owner, within the owner's IP rules; ErrUnauthenticated
+// enabled owner, within the owner's IP rules; login.ErrUnauthenticated
 // otherwise, whatever the reason.
 func (s *Service) AuthenticateAPIKey(ctx context.Context, value string, src netip.Addr) (store.Account, store.APIKey, error) {
 	raw, ok := strings.CutPrefix(value, apiKeyPrefix)
 	b, err := base64.RawURLEncoding.DecodeString(raw)
 	if !ok || err != nil || len(b) != 32 {
-		return store.Account{}, store.APIKey{}, ErrUnauthenticated
+		return store.Account{}, store.APIKey{}, login.ErrUnauthenticated
 	}
 	k, err := s.st.APIKeyByHash(ctx, sha256.Sum256(b))
 	if errors.Is(err, store.ErrNotFound) || (err == nil && !k.Live(s.cfg.Now())) {
-		return store.Account{}, store.APIKey{}, ErrUnauthenticated
+		return store.Account{}, store.APIKey{}, login.ErrUnauthenticated
 	}
 	if err != nil {
 		return store.Account{}, store.APIKey{}, fmt.Errorf("authenticate API key: %w", err)
 	}
 	a, err := s.st.Account(ctx, k.AccountID)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && a.Disabled) {
-		return store.Account{}, store.APIKey{}, ErrUnauthenticated
+		return store.Account{}, store.APIKey{}, login.ErrUnauthenticated
 	}
 	if err != nil {
 		return store.Account{}, store.APIKey{}, fmt.Errorf("authenticate API key: %w", err)

@@ -165,9 +165,9 @@ func (e *env) countEvents(k EventKind) int {
 
 func wantLoginFailed(t *testing.T, err error) {
 	t.Helper()
-	if !errors.Is(err, ErrLoginFailed) {
-		t.Fatalf("got %v, want ErrLoginFailed", err)
+	if !errors.Is(err, login.ErrLoginFailed) {
+		t.Fatalf("got %v, want login.ErrLoginFailed", err)
 	}
 }
 
-func errorsIsThrottled(err error) bool { return errors.Is(err, ErrThrottled) }
+func errorsIsThrottled(err error) bool { return errors.Is(err, login.ErrThrottled) }

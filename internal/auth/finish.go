@@ -13,7 +13,7 @@ import (
 
 // finishLogin checks the client's proof for loginID. Every way it can fail
 // because of the account - unknown, disabled, wrong password, wrong TOTP
-// code, blocked, refused by IP rules - returns ErrLoginFailed after the
+// code, blocked, refused by IP rules - returns login.ErrLoginFailed after the
 // same steps: the SCRAM check, one lockout read, the TOTP check (two reads,
 // one secret opened, three codes), one lockout write and one event.
 func (s *Service) finishLogin(ctx context.Context, src netip.Addr, binding []byte, loginID, clientFinal, totpCode string) (serverFinal string, tok login.Token, err error) {
@@ -57,7 +57,7 @@ func (s *Service) finishLogin(ctx context.Context, src netip.Addr, binding []byt
 	}
 	if !ok {
 		s.fail(src, now)
-		return "", login.Token{}, ErrLoginFailed
+		return "", login.Token{}, login.ErrLoginFailed
 	}
 	tok, err = s.succeed(ctx, p, now)
 	if err != nil {
@@ -116,7 +116,7 @@ func (s *Service) succeed(ctx context.Context, p *pendingLogin, now time.Time) (
 	acct, err := s.st.Account(ctx, p.id)
 	if err != nil || acct.Disabled {
 		s.fail(p.src, now)
-		return login.Token{}, ErrLoginFailed
+		return login.Token{}, login.ErrLoginFailed
 	}
 	if maxAge := s.cfg.Policy.MaxAge; maxAge > 0 {
 		cred, err := s.st.Credential(ctx, p.id)
@@ -125,7 +125,7 @@ func (s *Service) succeed(ctx context.Context, p *pendingLogin, now time.Time) (
 		}
 		if now.Sub(cred.SetAt) > maxAge {
 			s.event(ctx, EventLoginFailed, p.id, p.src)
-			return login.Token{}, ErrPasswordExpired
+			return login.Token{}, login.ErrPasswordExpired
 		}
 	}
 	if err := s.st.ClearLockout(ctx, p.id); err != nil {

@@ -103,16 +103,16 @@ func (s *Service) writeError(w http.ResponseWriter, err error) {
 		httpjson.Error(w, http.StatusBadRequest, codeBadRequest, bad.msg)
 	case errors.As(err, &thr):
 		w.Header().Set("Retry-After", strconv.Itoa(int(thr.retry.Seconds())+1))
-		httpjson.Error(w, http.StatusTooManyRequests, login.CodeThrottled, ErrThrottled.Error())
+		httpjson.Error(w, http.StatusTooManyRequests, login.CodeThrottled, login.ErrThrottled.Error())
 	case errors.As(err, &starts):
 		w.Header().Set("Retry-After", strconv.Itoa(int(starts.retry.Seconds())+1))
-		httpjson.Error(w, http.StatusTooManyRequests, login.CodeTooManyStarts, ErrTooManyStarts.Error())
-	case errors.Is(err, ErrLoginFailed):
-		httpjson.Error(w, http.StatusUnauthorized, login.CodeLoginFailed, ErrLoginFailed.Error())
-	case errors.Is(err, ErrPasswordExpired):
-		httpjson.Error(w, http.StatusForbidden, login.CodePasswordExpired, ErrPasswordExpired.Error())
-	case errors.Is(err, ErrUnauthenticated):
-		httpjson.Error(w, http.StatusUnauthorized, login.CodeUnauthenticated, ErrUnauthenticated.Error())
+		httpjson.Error(w, http.StatusTooManyRequests, login.CodeTooManyStarts, login.ErrTooManyStarts.Error())
+	case errors.Is(err, login.ErrLoginFailed):
+		httpjson.Error(w, http.StatusUnauthorized, login.CodeLoginFailed, login.ErrLoginFailed.Error())
+	case errors.Is(err, login.ErrPasswordExpired):
+		httpjson.Error(w, http.StatusForbidden, login.CodePasswordExpired, login.ErrPasswordExpired.Error())
+	case errors.Is(err, login.ErrUnauthenticated):
+		httpjson.Error(w, http.StatusUnauthorized, login.CodeUnauthenticated, login.ErrUnauthenticated.Error())
 	default:
 		s.cfg.Logger.Error("auth request failed", "err", err)
 		httpjson.Error(w, http.StatusInternalServerError, codeInternal, "internal error: the server's log has details")

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"testing"
 	"time"
+
+	"github.com/tandem-remote/tandem/internal/login"
 )
 
 // TestThreeTries: three wrong passwords block the ID; while blocked even
@@ -89,7 +91,7 @@ func TestThrottleBeforeLockout(t *testing.T) {
 	throttled := 0
 	for i := range 10 {
 		for range 3 {
-			if _, err := e.login(fmt.Sprintf("op%d", i), "wrong"); err == ErrThrottled || errorsIsThrottled(err) {
+			if _, err := e.login(fmt.Sprintf("op%d", i), "wrong"); err == login.ErrThrottled || errorsIsThrottled(err) {
 				throttled++
 			}
 		}
@@ -108,7 +110,7 @@ func TestThrottleBeforeLockout(t *testing.T) {
 	}
 	// Even the right password is refused from the throttled source...
 	if _, err := e.login("op5", goodPassword); !errorsIsThrottled(err) {
-		t.Fatalf("throttled source got %v, want ErrThrottled", err)
+		t.Fatalf("throttled source got %v, want login.ErrThrottled", err)
 	}
 	// ...but the operator logs in from elsewhere, and the source recovers.
 	e.remote.Store("203.0.113.5:4000")

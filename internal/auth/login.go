@@ -11,6 +11,7 @@ import (
 
 	"github.com/xdg-go/scram"
 
+	"github.com/tandem-remote/tandem/internal/login"
 	"github.com/tandem-remote/tandem/internal/store"
 )
 
@@ -45,15 +46,15 @@ func (e errBadRequest) Error() string { return e.msg }
 // throttledError carries how long to wait.
 type throttledError struct{ retry time.Duration }
 
-func (e throttledError) Error() string { return ErrThrottled.Error() }
-func (e throttledError) Unwrap() error { return ErrThrottled }
+func (e throttledError) Error() string { return login.ErrThrottled.Error() }
+func (e throttledError) Unwrap() error { return login.ErrThrottled }
 
 // tooManyStartsError carries how long to wait: the source (or its
 // network) started logins faster than startLimit allows.
 type tooManyStartsError struct{ retry time.Duration }
 
-func (e tooManyStartsError) Error() string { return ErrTooManyStarts.Error() }
-func (e tooManyStartsError) Unwrap() error { return ErrTooManyStarts }
+func (e tooManyStartsError) Error() string { return login.ErrTooManyStarts.Error() }
+func (e tooManyStartsError) Unwrap() error { return login.ErrTooManyStarts }
 
 // startLogin runs SCRAM's first step for id from src. binding is the
 // connection's tls-exporter value, nil when there is none.

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tandem-remote/tandem/internal/login"
 	"github.com/tandem-remote/tandem/internal/store"
 )
 
@@ -97,8 +98,8 @@ func TestMaxAge(t *testing.T) {
 	e.addOperator("bob", goodPassword)
 	e.mustLogin("bob", goodPassword)
 	e.clock.Add(91 * 24 * time.Hour)
-	if _, err := e.login("bob", goodPassword); !errors.Is(err, ErrPasswordExpired) {
-		t.Fatalf("got %v, want ErrPasswordExpired", err)
+	if _, err := e.login("bob", goodPassword); !errors.Is(err, login.ErrPasswordExpired) {
+		t.Fatalf("got %v, want login.ErrPasswordExpired", err)
 	}
 	e.service().SetPassword(context.Background(), "bob", "saffron glacier piano 771")
 	e.mustLogin("bob", "saffron glacier piano 771")

@@ -10,21 +10,8 @@ import (
 
 	"github.com/pquerna/otp/totp"
 
-	"github.com/tandem-remote/tandem/internal/login"
 	"github.com/tandem-remote/tandem/internal/ratelimit"
 	"github.com/tandem-remote/tandem/internal/store"
-)
-
-// Errors callers branch on. Every login failure a client can cause looks
-// like ErrLoginFailed from outside; the server's log and OnEvent say which
-// it was. They are package login's, so a client's errors.Is holds for
-// both.
-var (
-	ErrLoginFailed     = login.ErrLoginFailed
-	ErrThrottled       = login.ErrThrottled
-	ErrTooManyStarts   = login.ErrTooManyStarts
-	ErrPasswordExpired = login.ErrPasswordExpired
-	ErrUnauthenticated = login.ErrUnauthenticated
 )
 
 // EventKind names something the audit log (and metrics) will want.
@@ -61,6 +48,12 @@ type Event struct {
 
 // Service is the authentication service: login, tokens, and the account
 // management calls the admin CLI and API are built on. Create it with New.
+//
+// Its errors are package login's, so that the server and a client branch
+// on the same values: every login failure a client can cause is
+// login.ErrLoginFailed from outside (the server's log and OnEvent say
+// which it was); login.ErrThrottled, ErrTooManyStarts, ErrPasswordExpired
+// and ErrUnauthenticated are the others.
 type Service struct {
 	cfg       Config
 	st        store.Store

@@ -65,7 +65,7 @@ func (s *starter) startsAllowed(addrs []string, limit int) (int, rawResponse) {
 // 30 logins at once, then one a second; an aggregate (an IPv4 /24, an
 // IPv6 /48) 120 at once, then four a second. Beyond that a start gets 429
 // with Retry-After and its own message, which the client reports as
-// ErrTooManyStarts, not the failed-login throttle's; known and unknown IDs
+// login.ErrTooManyStarts, not the failed-login throttle's; known and unknown IDs
 // count alike and are refused with the same bytes. Time is the injected
 // clock.
 func TestLoginStartRateLimit(t *testing.T) {
@@ -128,15 +128,15 @@ func TestLoginStartRateLimit(t *testing.T) {
 	s.startsAllowed([]string{"127.0.0.1"}, 1000)
 	e.remote.Store("")
 	_, err := e.login("op1", goodPassword)
-	if !errors.Is(err, ErrTooManyStarts) || errors.Is(err, ErrThrottled) || !strings.Contains(err.Error(), "too many login attempts from this address (or its network); wait a minute") {
-		t.Fatalf("a rate-limited login: %v, want ErrTooManyStarts", err)
+	if !errors.Is(err, login.ErrTooManyStarts) || errors.Is(err, login.ErrThrottled) || !strings.Contains(err.Error(), "too many login attempts from this address (or its network); wait a minute") {
+		t.Fatalf("a rate-limited login: %v, want login.ErrTooManyStarts", err)
 	}
 }
 
 func wantTooManyStarts(t *testing.T, r rawResponse) {
 	t.Helper()
 	var m login.ErrorResponse
-	if r.status != http.StatusTooManyRequests || json.Unmarshal(r.body, &m) != nil || m.Code != login.CodeTooManyStarts || m.Error != ErrTooManyStarts.Error() {
+	if r.status != http.StatusTooManyRequests || json.Unmarshal(r.body, &m) != nil || m.Code != login.CodeTooManyStarts || m.Error != login.ErrTooManyStarts.Error() {
 		t.Fatalf("refused start: %d %s, want 429 %s", r.status, r.body, login.CodeTooManyStarts)
 	}
 	if ra := r.header.Get("Retry-After"); ra == "" || ra == "0" {

@@ -40,22 +40,22 @@ func (s *Service) issueToken(ctx context.Context, id string, now time.Time) (log
 
 // Authenticate returns the account a live token belongs to. A malformed,
 // unknown, expired or revoked token, or one whose account is disabled, is
-// ErrUnauthenticated.
+// login.ErrUnauthenticated.
 func (s *Service) Authenticate(ctx context.Context, token string) (store.Account, error) {
 	h, ok := hashToken(token)
 	if !ok {
-		return store.Account{}, ErrUnauthenticated
+		return store.Account{}, login.ErrUnauthenticated
 	}
 	t, err := s.st.Token(ctx, h)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && !t.Live(s.cfg.Now())) {
-		return store.Account{}, ErrUnauthenticated
+		return store.Account{}, login.ErrUnauthenticated
 	}
 	if err != nil {
 		return store.Account{}, fmt.Errorf("authenticate: %w", err)
 	}
 	a, err := s.st.Account(ctx, t.AccountID)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && a.Disabled) {
-		return store.Account{}, ErrUnauthenticated
+		return store.Account{}, login.ErrUnauthenticated
 	}
 	if err != nil {
 		return store.Account{}, fmt.Errorf("authenticate: %w", err)
@@ -70,7 +70,7 @@ func (s *Service) Authenticate(ctx context.Context, token string) (store.Account
 func (s *Service) AuthenticateRequest(r *http.Request) (store.Account, error) {
 	token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 	if !ok {
-		return store.Account{}, ErrUnauthenticated
+		return store.Account{}, login.ErrUnauthenticated
 	}
 	a, err := s.Authenticate(r.Context(), token)
 	if err != nil {
@@ -82,7 +82,7 @@ func (s *Service) AuthenticateRequest(r *http.Request) (store.Account, error) {
 	return a, nil
 }
 
-// CheckSource applies id's IP rules to addr: ErrUnauthenticated outside
+// CheckSource applies id's IP rules to addr: login.ErrUnauthenticated outside
 // them. The signaling server calls it for a WebSocket's source.
 func (s *Service) CheckSource(ctx context.Context, id string, addr netip.Addr) error {
 	rules, err := s.st.AccountIPRules(ctx, id)
@@ -91,7 +91,7 @@ func (s *Service) CheckSource(ctx context.Context, id string, addr netip.Addr) e
 	}
 	if !allowedFrom(rules, addr) {
 		s.event(ctx, EventIPRefused, id, addr)
-		return ErrUnauthenticated
+		return login.ErrUnauthenticated
 	}
 	return nil
 }
@@ -101,15 +101,15 @@ func (s *Service) ClientAddr(r *http.Request) netip.Addr {
 	return clientAddr(r, s.cfg.TrustedProxies)
 }
 
-// Logout revokes token. An unknown token is ErrUnauthenticated.
+// Logout revokes token. An unknown token is login.ErrUnauthenticated.
 func (s *Service) Logout(ctx context.Context, token string) error {
 	h, ok := hashToken(token)
 	if !ok {
-		return ErrUnauthenticated
+		return login.ErrUnauthenticated
 	}
 	t, err := s.st.Token(ctx, h)
 	if err != nil {
-		return ErrUnauthenticated
+		return login.ErrUnauthenticated
 	}
 	if err := s.st.RevokeToken(ctx, h, s.cfg.Now()); err != nil {
 		return fmt.Errorf("logout: %w", err)

@@ -13,8 +13,8 @@ import (
 
 func wantUnauth(t *testing.T, what string, err error) {
 	t.Helper()
-	if !errors.Is(err, ErrUnauthenticated) {
-		t.Fatalf("%s: got %v, want ErrUnauthenticated", what, err)
+	if !errors.Is(err, login.ErrUnauthenticated) {
+		t.Fatalf("%s: got %v, want login.ErrUnauthenticated", what, err)
 	}
 }
 

@@ -2,7 +2,7 @@ package auth
 
 import "github.com/tandem-remote/tandem/internal/login"
 
-// Login is package login's, kept under this name only for the technician's
-// and the e2e tests, which another change moves to package login; every
-// other caller imports login.
+// Login is package login's under a second name, left only because the
+// tests of internal/techlogin and internal/e2e still call it; new callers
+// import login.
 var Login = login.Login

@@ -15,9 +15,9 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/tandem-remote/tandem/internal/audit"
-	"github.com/tandem-remote/tandem/internal/auth"
 	"github.com/tandem-remote/tandem/internal/chatwire"
 	"github.com/tandem-remote/tandem/internal/leakcheck"
+	"github.com/tandem-remote/tandem/internal/login"
 	"github.com/tandem-remote/tandem/internal/proto"
 	"github.com/tandem-remote/tandem/internal/store"
 )
@@ -32,7 +32,7 @@ func (fakeAuth) Authenticate(_ context.Context, token string) (store.Account, er
 	case "bob-token":
 		return store.Account{ID: "bob", DisplayName: "Bob Durand", Organisation: "Acme"}, nil
 	}
-	return store.Account{}, auth.ErrUnauthenticated
+	return store.Account{}, login.ErrUnauthenticated
 }
 
 func (fakeAuth) CheckSource(context.Context, string, netip.Addr) error { return nil }

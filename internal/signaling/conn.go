@@ -11,8 +11,8 @@ import (
 	"github.com/coder/websocket"
 	"golang.org/x/time/rate"
 
-	"github.com/tandem-remote/tandem/internal/auth"
 	"github.com/tandem-remote/tandem/internal/grant"
+	"github.com/tandem-remote/tandem/internal/login"
 	"github.com/tandem-remote/tandem/internal/proto"
 )
 
@@ -186,7 +186,7 @@ func (s *Server) open(ctx context.Context, c *client, env proto.Envelope) error 
 	}
 	op, err := s.authorizeOpen(ctx, c, o.Token)
 	if err != nil {
-		if !errors.Is(err, auth.ErrUnauthenticated) {
+		if !errors.Is(err, login.ErrUnauthenticated) {
 			s.cfg.Logger.Error("open: authorization failed", "err", err)
 		}
 		s.opens.Allow(c.addr, s.cfg.Now())

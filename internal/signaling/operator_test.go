@@ -14,8 +14,8 @@ import (
 	"time"
 
 	"github.com/tandem-remote/tandem/internal/audit"
-	"github.com/tandem-remote/tandem/internal/auth"
 	"github.com/tandem-remote/tandem/internal/grant"
+	"github.com/tandem-remote/tandem/internal/login"
 	"github.com/tandem-remote/tandem/internal/proto"
 	"github.com/tandem-remote/tandem/internal/sigclient"
 )
@@ -143,7 +143,7 @@ func TestUnlockAndDisable(t *testing.T) {
 	for range 3 {
 		s.login("op1", "wrong password entirely 123")
 	}
-	if _, err := s.login("op1", opPassword); !errors.Is(err, auth.ErrLoginFailed) {
+	if _, err := s.login("op1", opPassword); !errors.Is(err, login.ErrLoginFailed) {
 		t.Fatalf("blocked ID logged in: %v", err)
 	}
 	if code, b := s.do("POST", "/v1/admin/accounts/op1/unlock", root, nil); code != 204 {

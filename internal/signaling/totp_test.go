@@ -15,7 +15,6 @@ import (
 	"github.com/pquerna/otp"
 	"github.com/pquerna/otp/totp"
 
-	"github.com/tandem-remote/tandem/internal/auth"
 	"github.com/tandem-remote/tandem/internal/login"
 )
 
@@ -93,7 +92,7 @@ func TestTOTP(t *testing.T) {
 	mustFail := func(what, code string) {
 		t.Helper()
 		err := s.loginTOTP("op1", opPassword, code)
-		if !errors.Is(err, auth.ErrLoginFailed) || err.Error() != wrongPassword.Error() {
+		if !errors.Is(err, login.ErrLoginFailed) || err.Error() != wrongPassword.Error() {
 			t.Fatalf("login with %s: %v, want the wrong-password failure %v", what, err, wrongPassword)
 		}
 	}
@@ -122,7 +121,7 @@ func TestTOTP(t *testing.T) {
 	if code, b := s.do("PUT", "/v1/admin/totp-required", root, map[string]any{"subject_kind": "group", "subject": "desk", "required": true}); code != 204 {
 		t.Fatalf("require TOTP: %d %s", code, b)
 	}
-	if _, err := s.login("op2", opPassword); !errors.Is(err, auth.ErrLoginFailed) {
+	if _, err := s.login("op2", opPassword); !errors.Is(err, login.ErrLoginFailed) {
 		t.Fatalf("op2 logged in without a code where TOTP is required: %v", err)
 	}
 	if err := s.loginTOTP("op2", opPassword, codeAt(t, secret2, clock.Now())); err != nil {
