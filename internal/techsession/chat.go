@@ -8,7 +8,7 @@ import (
 )
 
 // chatLoop runs the technician's side of the chat: it sends the scripted
-// lines once the link is up and a viewer's messages as they come, and
+// lines once the link is up and the handle's (Session.Say) as they come, and
 // reports every message both ways. The transcript is saved at the end
 // (see Final).
 func (v *techView) chatLoop(ctx context.Context) {
@@ -17,7 +17,7 @@ func (v *techView) chatLoop(ctx context.Context) {
 	for _, line := range v.cfg.Say {
 		v.say(ctx, line)
 	}
-	in, out := c.Incoming(), v.cfg.ChatOut
+	in, out := c.Incoming(), v.req.say
 	for {
 		select {
 		case m, ok := <-in:
@@ -25,11 +25,7 @@ func (v *techView) chatLoop(ctx context.Context) {
 				return
 			}
 			v.heard(m)
-		case text, ok := <-out:
-			if !ok {
-				out = nil
-				continue
-			}
+		case text := <-out:
 			v.say(ctx, text)
 		case <-ctx.Done():
 			return
@@ -48,9 +44,7 @@ func (v *techView) say(ctx context.Context, text string) {
 
 func (v *techView) heard(m chat.Message) {
 	v.r.Report().Chat(m)
-	if v.cfg.OnChat != nil {
-		v.cfg.OnChat(m)
-	}
+	v.emit(ChatEvent{m})
 }
 
 // startChat opens the chat over the link's chat channel.

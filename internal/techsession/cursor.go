@@ -15,7 +15,7 @@ const cursorReportGap = 200 * time.Millisecond
 
 // cursorLoop receives the agent's pointer positions, drops those that
 // arrive after a newer one (the channel keeps no order), and hands the rest
-// to OnCursor and, at most every cursorReportGap, to the report. The last
+// to the events (CursorEvent) and, at most every cursorReportGap, to the report. The last
 // position of a movement is always reported, a little late if need be.
 func (v *techView) cursorLoop(ctx context.Context) {
 	v.followCursor(ctx, v.r.Link().Channel(peer.ChannelCursor).Recv)
@@ -56,9 +56,7 @@ func (v *techView) followCursor(ctx context.Context, recv func(context.Context) 
 			continue
 		}
 		last, have = p, true
-		if v.cfg.OnCursor != nil {
-			v.cfg.OnCursor(p)
-		}
+		v.emit(CursorEvent{p})
 		pending = true
 		if time.Since(reported) >= cursorReportGap {
 			v.r.Report().Cursor(p)
@@ -68,7 +66,7 @@ func (v *techView) followCursor(ctx context.Context, recv func(context.Context) 
 }
 
 // onCursorShape decodes a pointer shape from the control channel for
-// OnCursorShape.
+// the events (CursorShapeEvent).
 func (v *techView) onCursorShape(env proto.Envelope) {
 	m, err := proto.Body[proto.CursorShapeMsg](env)
 	if err != nil {
@@ -81,7 +79,5 @@ func (v *techView) onCursorShape(env proto.Envelope) {
 		return
 	}
 	v.r.Report().CursorShape(s)
-	if v.cfg.OnCursorShape != nil {
-		v.cfg.OnCursorShape(s)
-	}
+	v.emit(CursorShapeEvent{s})
 }

@@ -22,7 +22,11 @@ func TestFollowCursor(t *testing.T) {
 		var out bytes.Buffer
 		var got []int32
 		v := &techView{log: slog.New(slog.DiscardHandler), r: session.NewRun(session.Common{Report: session.NewReporter(&out, true)}, nil),
-			cfg: ViewConfig{OnCursor: func(p proto.CursorPos) { got = append(got, p.X) }}}
+			events: func(e Event) {
+				if c, ok := e.(CursorEvent); ok {
+					got = append(got, c.X)
+				}
+			}}
 		in := make(chan []byte)
 		recv := func(ctx context.Context) ([]byte, error) {
 			select {

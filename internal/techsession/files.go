@@ -20,9 +20,7 @@ func (v *techView) startFiles(ctx context.Context) {
 		Decide: func(ctx context.Context, a filexfer.Ask) bool { return false },
 		Progress: func(p filexfer.Progress) {
 			v.r.Report().Transfer(p)
-			if v.cfg.OnTransfer != nil {
-				v.cfg.OnTransfer(p)
-			}
+			v.emit(TransferEvent{p})
 		},
 	})
 	if err != nil {
@@ -31,9 +29,7 @@ func (v *techView) startFiles(ctx context.Context) {
 		return
 	}
 	v.r.Go(ctx, func(ctx context.Context) { e.Run(ctx) })
-	if v.cfg.FileRequests != nil {
-		v.r.Go(ctx, func(ctx context.Context) { v.serveFileRequests(ctx, e) })
-	}
+	v.r.Go(ctx, func(ctx context.Context) { v.serveFileRequests(ctx, e) })
 	if len(v.cfg.Send) == 0 && len(v.cfg.Fetch) == 0 {
 		return
 	}
@@ -58,7 +54,7 @@ type FileRequest struct {
 	Fetch bool
 }
 
-// serveFileRequests runs a viewer's requests, each on its own so that a
+// serveFileRequests runs the handle's requests (Session.Send, Fetch), each on its own so that a
 // long transfer does not hold up the next, once the customer allowed the
 // session.
 func (v *techView) serveFileRequests(ctx context.Context, e *filexfer.Endpoint) {
@@ -71,7 +67,7 @@ func (v *techView) serveFileRequests(ctx context.Context, e *filexfer.Endpoint) 
 		select {
 		case <-ctx.Done():
 			return
-		case req := <-v.cfg.FileRequests:
+		case req := <-v.req.files:
 			wg.Go(func() { v.transfer(ctx, e, req) })
 		}
 	}
@@ -87,9 +83,7 @@ func (v *techView) transfer(ctx context.Context, e *filexfer.Endpoint, req FileR
 		res, err = e.Send(ctx, req.Path)
 	}
 	v.r.Report().TransferEnd(req.Path, res, err)
-	if v.cfg.OnTransferEnd != nil {
-		v.cfg.OnTransferEnd(req, res, err)
-	}
+	v.emit(TransferEndEvent{Request: req, Result: res, Err: err})
 }
 
 // waitAllowed waits until the customer allowed a mode (files need a

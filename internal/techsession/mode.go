@@ -17,7 +17,7 @@ func (v *techView) requestMode(ctx context.Context, m proto.Mode) {
 }
 
 // modes asks for the first mode at once, then for ThenMode after the first
-// frame, then for whatever a viewer asks.
+// frame, then for whatever the handle asks (Session.Mode).
 func (v *techView) modes(ctx context.Context) {
 	first := v.cfg.Mode
 	if first == proto.ModeNone {
@@ -34,11 +34,7 @@ func (v *techView) modes(ctx context.Context) {
 		case <-firstFrame:
 			firstFrame = nil
 			v.requestMode(ctx, then)
-		case m, ok := <-v.cfg.Modes:
-			if !ok {
-				v.cfg.Modes = nil
-				continue
-			}
+		case m := <-v.req.modes:
 			v.requestMode(ctx, m)
 		case <-ctx.Done():
 			return
@@ -58,7 +54,5 @@ func (v *techView) onModeState(env proto.Envelope) {
 	if st.Answer == proto.AnswerAllowed {
 		v.allowOnce.Do(func() { close(v.allowed) })
 	}
-	if v.cfg.OnMode != nil {
-		v.cfg.OnMode(st)
-	}
+	v.emit(ModeEvent{st})
 }

@@ -18,12 +18,12 @@ type TechnicianConfig struct {
 	Token    string        // the session token of the operator's login (login.Login): opens the session
 	EndAfter time.Duration // end the session this long after it connects; 0 = never
 	View     ViewConfig
+	// Events, when set, gets every event of the session (see Event).
+	Events func(Event)
 }
 
-// RunTechnician opens a session, reports its code, waits for the agent,
-// brings the link up as the offerer and runs the session until it ends.
-// Cancelling ctx ends the session cleanly (reason "interrupted").
-func RunTechnician(ctx context.Context, cfg TechnicianConfig) error {
+// run is Session.Run: the session's requests come from req.
+func run(ctx context.Context, cfg TechnicianConfig, req *requests) error {
 	cfg.SetDefaults()
 	if cfg.Token == "" {
 		return errors.New("not logged in: log in as an operator first (technician -user ID)")
@@ -46,7 +46,7 @@ func RunTechnician(ctx context.Context, cfg TechnicianConfig) error {
 		return r.Finish(reason, err)
 	}
 	cfg.Report.PeerJoined(joined.Agent)
-	view := newTechView(r, cfg.View)
+	view := newTechView(r, cfg.View, cfg.Events, req)
 	lc := session.LinkConfig{Role: peer.Offerer, Video: peer.VideoBoth, ICEServers: opened.ICEServers, Side: view}
 	if err := r.StartLink(pumpCtx, lc); err != nil {
 		return err
@@ -60,7 +60,7 @@ func RunTechnician(ctx context.Context, cfg TechnicianConfig) error {
 		}
 		return r.Finish(reason, err)
 	}
-	return r.Finish(r.Live(ctx, session.End{After: cfg.EndAfter, HangUp: cfg.View.HangUp, Own: session.ReasonHangup}))
+	return r.Finish(r.Live(ctx, session.End{After: cfg.EndAfter, HangUp: req.hangUp, Own: session.ReasonHangup}))
 }
 
 // waitPeer waits for PeerJoined. It returns an end reason if the session

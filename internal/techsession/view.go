@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/tandem-remote/tandem/internal/chat"
-	"github.com/tandem-remote/tandem/internal/filexfer"
 	"github.com/tandem-remote/tandem/internal/input"
 	"github.com/tandem-remote/tandem/internal/peer"
 	"github.com/tandem-remote/tandem/internal/proto"
@@ -17,7 +16,9 @@ import (
 	"github.com/tandem-remote/tandem/internal/vpx"
 )
 
-// ViewConfig is what the headless technician does with the remote screen.
+// ViewConfig is what the technician does with the remote screen on its
+// own: the headless script and the settings. A viewer asks for more
+// through the Session's methods and follows its Events.
 type ViewConfig struct {
 	FramesDir  string        // save received frames as PNG here ("" = don't)
 	Type       string        // text to type once the first frame arrived
@@ -25,57 +26,27 @@ type ViewConfig struct {
 	Monitor    int           // monitor to ask for; -1 = the agent's choice
 	StatsEvery time.Duration // default 1 s
 
-	// Hooks for an interactive viewer (package techui); all optional.
-	OnFrame  func(pic *vpx.I420, monitor int) // each decoded picture, valid during the call
-	OnStats  func(session.Stats)              // the figures, every StatsEvery
-	OnScreen func(proto.ScreenInfo)           // the agent's monitors
-	OnPath   func(p peer.Path)                // how the link connected
-	// The agent's pointer: OnCursor gets every position (relative to the
-	// shared monitor, newest only), OnCursorShape each new shape.
-	OnCursor      func(proto.CursorPos)
-	OnCursorShape func(proto.CursorShape)
-	Input         <-chan input.Event // live input to send to the agent
-	Monitors      <-chan int         // monitors to ask for
-	HangUp        <-chan struct{}    // closed when the technician hangs up
-
 	// Clipboard: SetClipboard is put on the agent's clipboard once the
-	// first frame arrived (headless); Clipboard carries a viewer's requests
-	// (text to set, or "" to ask for the agent's); OnClipboard receives
-	// the agent's clipboard text.
+	// first frame arrived.
 	SetClipboard string
-	Clipboard    <-chan string
-	OnClipboard  func(text string)
 
 	// Modes: Mode is asked for as soon as the link is up (default
-	// control); ThenMode, when set, once the first frame arrived (for
-	// scripts); Modes carries a viewer's requests; OnMode gets every state
-	// the agent reports (its answers and the customer's own actions).
+	// control); ThenMode, when set, once the first frame arrived.
 	Mode     proto.Mode
 	ThenMode proto.Mode
-	Modes    <-chan proto.Mode
-	OnMode   func(proto.ModeState)
-	// Chat: Say lines are sent once the link is up (scripts), ChatOut
-	// carries a viewer's messages, OnChat gets every message both ways,
-	// and the transcript is saved to ChatLog (text, or JSON for a .json
-	// name) when the session ends.
+	// Chat: Say lines are sent once the link is up, and the transcript is
+	// saved to ChatLog (text, or JSON for a .json name) when the session
+	// ends.
 	Say     []string
-	ChatOut <-chan string
-	OnChat  func(chat.Message)
 	ChatLog string
 
 	// Files: Send lists local files to offer the customer and Fetch paths
 	// on the customer's machine to download, once the customer allowed
-	// the session; fetched files land in Files.Dir.
+	// the session; fetched files land in Files.Dir (Session.Send and
+	// Fetch ask for more as the session runs).
 	Send  []string
 	Fetch []string
 	Files session.FilesConfig
-	// FileRequests carries a viewer's requests, each run as soon as the
-	// customer allowed the session; OnTransfer gets every transfer's
-	// progress and OnTransferEnd how each request ended (both also go to
-	// the report).
-	FileRequests  <-chan FileRequest
-	OnTransfer    func(filexfer.Progress)
-	OnTransferEnd func(req FileRequest, res filexfer.Result, err error)
 
 	// DemoDisplay is the X display shown to the customer in demonstration
 	// mode; "" means $DISPLAY, and without either the technician cannot
@@ -85,9 +56,11 @@ type ViewConfig struct {
 
 // techView receives and measures the agent's screen.
 type techView struct {
-	cfg ViewConfig
-	log *slog.Logger
-	r   *session.Run
+	cfg    ViewConfig
+	log    *slog.Logger
+	r      *session.Run
+	events func(Event) // nil: none
+	req    *requests   // the handle's requests
 
 	firstFrame chan struct{}
 	firstOnce  sync.Once
@@ -112,12 +85,12 @@ type techView struct {
 // maxTracked bounds the frame announcements and latency samples kept.
 const maxTracked = 2048
 
-func newTechView(r *session.Run, cfg ViewConfig) *techView {
+func newTechView(r *session.Run, cfg ViewConfig, events func(Event), req *requests) *techView {
 	if cfg.StatsEvery == 0 {
 		cfg.StatsEvery = time.Second
 	}
 	log := r.Logger()
-	v := &techView{cfg: cfg, log: log, r: r, firstFrame: make(chan struct{}), demo: newToggle(), allowed: make(chan struct{}), captured: map[uint32]time.Time{}, lastAt: time.Now()}
+	v := &techView{cfg: cfg, log: log, r: r, events: events, req: req, firstFrame: make(chan struct{}), demo: newToggle(), allowed: make(chan struct{}), captured: map[uint32]time.Time{}, lastAt: time.Now()}
 	if cfg.FramesDir != "" {
 		v.saver = newFrameSaver(cfg.FramesDir, log)
 	}
@@ -139,10 +112,8 @@ func (v *techView) Start(ctx context.Context) {
 	r.Go(ctx, v.script)
 	r.Go(ctx, v.forward)
 	r.Go(ctx, v.cursorLoop)
-	if v.cfg.OnPath != nil {
-		if p, err := r.Link().Path(); err == nil {
-			v.cfg.OnPath(p)
-		}
+	if p, err := r.Link().Path(); err == nil {
+		v.emit(PathEvent{p})
 	}
 	if v.saver != nil {
 		r.Go(ctx, v.saver.run)
@@ -183,11 +154,11 @@ func (v *techView) onFrame(pic *vpx.I420, ts uint32) {
 	if v.saver != nil {
 		v.saver.offer(pic)
 	}
-	if v.cfg.OnFrame != nil {
+	if v.events != nil {
 		v.mu.Lock()
 		mon := v.monitor
 		v.mu.Unlock()
-		v.cfg.OnFrame(pic, mon)
+		v.emit(FrameEvent{Pic: pic, Monitor: mon})
 	}
 	v.firstOnce.Do(func() { close(v.firstFrame) })
 }
@@ -223,9 +194,7 @@ func (v *techView) Control(_ context.Context, env proto.Envelope) {
 			return
 		}
 		v.r.Report().Clipboard(text)
-		if v.cfg.OnClipboard != nil {
-			v.cfg.OnClipboard(text)
-		}
+		v.emit(ClipboardEvent{Text: text})
 	case proto.TypeScreenInfo:
 		info, err := proto.Body[proto.ScreenInfo](env)
 		if err != nil {
@@ -235,9 +204,7 @@ func (v *techView) Control(_ context.Context, env proto.Envelope) {
 		v.monitor = info.Current
 		v.mu.Unlock()
 		v.r.Report().Screen(info)
-		if v.cfg.OnScreen != nil {
-			v.cfg.OnScreen(info)
-		}
+		v.emit(ScreenEvent{info})
 	}
 }
 
@@ -267,35 +234,21 @@ func (v *techView) script(ctx context.Context) {
 	v.r.Report().Sent(len(events))
 }
 
-// forward sends a viewer's live input and monitor choices to the agent.
+// forward sends the handle's live input, clipboard requests and monitor
+// choices to the agent.
 func (v *techView) forward(ctx context.Context) {
-	if v.cfg.Input == nil && v.cfg.Monitors == nil && v.cfg.Clipboard == nil {
-		return
-	}
 	ch := v.r.Link().Channel(peer.ChannelInput)
 	var buf []byte
 	for {
 		select {
-		case ev, ok := <-v.cfg.Input:
-			if !ok {
-				v.cfg.Input = nil
-				continue
-			}
+		case ev := <-v.req.input:
 			buf = input.Encode(buf[:0], ev)
 			if err := ch.Send(ctx, append([]byte(nil), buf...)); err != nil {
 				return
 			}
-		case text, ok := <-v.cfg.Clipboard:
-			if !ok {
-				v.cfg.Clipboard = nil
-				continue
-			}
+		case text := <-v.req.clipboard:
 			v.sendClipboard(ctx, text)
-		case id, ok := <-v.cfg.Monitors:
-			if !ok {
-				v.cfg.Monitors = nil
-				continue
-			}
+		case id := <-v.req.monitors:
 			v.r.SendControl(ctx, proto.TypeSelectMonitor, proto.SelectMonitor{ID: id})
 		case <-ctx.Done():
 			return
@@ -332,9 +285,7 @@ func (v *techView) stats(ctx context.Context) {
 		case <-t.C:
 			s := v.snapshot()
 			v.r.Report().Stats(s)
-			if v.cfg.OnStats != nil {
-				v.cfg.OnStats(s)
-			}
+			v.emit(StatsEvent{s})
 		case <-ctx.Done():
 			return // finish reports the final figures
 		}

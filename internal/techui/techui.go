@@ -1,5 +1,6 @@
 // Package techui is the technician's interactive side: it runs a support
-// session (package session) with the viewer window (package viewer) in
+// session (package techsession, through its Session handle and events)
+// with the viewer window (package viewer) in
 // front of it. Decoded pictures go to the window, the window's keyboard and
 // pointer go to the agent, the toolbar picks monitors, asks the customer
 // for control or view (the view-only toggle) and hangs up, and the status
@@ -7,8 +8,8 @@
 // customer allows; the chat pane talks with the customer, and the files
 // pane sends and fetches files with a progress bar for each.
 //
-// It is separate from package session so that the customer's agent, which
-// shares the session code, never links the GUI toolkit.
+// It is separate from package techsession so that the headless technician's
+// session code stands apart from the GUI toolkit.
 package techui
 
 import (
@@ -20,8 +21,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/tandem-remote/tandem/internal/chat"
 	"github.com/tandem-remote/tandem/internal/filexfer"
+	"github.com/tandem-remote/tandem/internal/input"
 	"github.com/tandem-remote/tandem/internal/peer"
 	"github.com/tandem-remote/tandem/internal/proto"
 	"github.com/tandem-remote/tandem/internal/session"
@@ -35,48 +36,63 @@ import (
 func Run(ctx context.Context, cfg techsession.TechnicianConfig) error {
 	v := viewer.New(viewer.Config{Title: "Tandem", Logger: cfg.Logger})
 	ui := &ui{v: v}
-	monitors, hangUp := make(chan int, 4), make(chan struct{})
-	var hangOnce sync.Once
-	hang := func() { hangOnce.Do(func() { close(hangUp) }) }
-
-	cfg.View.OnFrame = ui.frame
-	cfg.View.OnStats = ui.stats
-	cfg.View.OnScreen = ui.screen
-	cfg.View.OnPath = ui.path
-	cfg.View.OnCursor = ui.cursor
-	cfg.View.OnCursorShape = ui.cursorShape
-	cfg.View.Input = v.Input()
-	cfg.View.Monitors = monitors
-	cfg.View.HangUp = hangUp
-	clipboard := make(chan string, 4)
-	cfg.View.Clipboard = clipboard
-	cfg.View.OnClipboard = v.SetClipboard
-	modes := make(chan proto.Mode, 4)
-	cfg.View.Modes = modes
-	cfg.View.OnMode = ui.mode
-	chatOut := make(chan string, 16)
-	cfg.View.ChatOut = chatOut
-	cfg.View.OnChat = func(m chat.Message) { v.AddChat(m.From, m.Text) }
-	files := make(chan techsession.FileRequest, 16)
-	cfg.View.FileRequests = files
-	cfg.View.OnTransfer = ui.transfer
-	cfg.View.OnTransferEnd = ui.transferEnd
+	cfg.Events = ui.event
+	s := techsession.New(cfg)
 
 	vctx, closeWindow := context.WithCancel(ctx)
 	defer closeWindow()
 	done := make(chan error, 1)
 	go func() {
-		done <- techsession.RunTechnician(ctx, cfg)
+		done <- s.Run(ctx)
 		closeWindow()
 	}()
-	go ui.actions(monitors, clipboard, modes, chatOut, files, hang)
+	go ui.actions(s)
+	go forwardInput(v.Input(), s)
 	if cfg.Report.JSON() {
 		go ui.reportControls(vctx, cfg.Report)
 	}
 	if err := v.Run(vctx); err == nil {
-		hang() // the technician closed the window
+		s.HangUp() // the technician closed the window
 	}
 	return <-done
+}
+
+// forwardInput hands the window's keyboard and pointer to the session
+// until either ends.
+func forwardInput(in <-chan input.Event, s *techsession.Session) {
+	for ev := range in {
+		if !s.Input(ev) {
+			return
+		}
+	}
+}
+
+// event shows what the session reports.
+func (u *ui) event(e techsession.Event) {
+	switch e := e.(type) {
+	case techsession.FrameEvent:
+		u.frame(e.Pic, e.Monitor)
+	case techsession.StatsEvent:
+		u.stats(e.Stats)
+	case techsession.ScreenEvent:
+		u.screen(e.ScreenInfo)
+	case techsession.PathEvent:
+		u.path(e.Path)
+	case techsession.CursorEvent:
+		u.cursor(e.CursorPos)
+	case techsession.CursorShapeEvent:
+		u.cursorShape(e.CursorShape)
+	case techsession.ClipboardEvent:
+		u.v.SetClipboard(e.Text)
+	case techsession.ModeEvent:
+		u.mode(e.ModeState)
+	case techsession.ChatEvent:
+		u.v.AddChat(e.From, e.Text)
+	case techsession.TransferEvent:
+		u.transfer(e.Progress)
+	case techsession.TransferEndEvent:
+		u.transferEnd(e.Request, e.Result, e.Err)
+	}
 }
 
 // ui keeps what the status line shows and recycles frame buffers.
@@ -136,28 +152,19 @@ func (u *ui) failedID() uint32 {
 
 // actions turns toolbar requests into session requests until the window's
 // Actions channel closes.
-func (u *ui) actions(monitors chan<- int, clipboard chan<- string, modes chan<- proto.Mode, chatOut chan<- string,
-	files chan<- techsession.FileRequest, hang func()) {
+func (u *ui) actions(s *techsession.Session) {
 	for a := range u.v.Actions() {
 		switch a.Kind {
 		case viewer.ActionSelectMonitor:
 			u.mu.Lock()
 			if a.Monitor >= 0 && a.Monitor < len(u.ids) {
-				select {
-				case monitors <- u.ids[a.Monitor]:
-				default:
-				}
+				s.Monitor(u.ids[a.Monitor])
 			}
 			u.mu.Unlock()
-		case viewer.ActionSendClipboard, viewer.ActionGetClipboard:
-			text := a.Text // "" asks for the agent's clipboard
-			if a.Kind == viewer.ActionGetClipboard {
-				text = ""
-			}
-			select {
-			case clipboard <- text:
-			default:
-			}
+		case viewer.ActionSendClipboard:
+			s.Clipboard(a.Text)
+		case viewer.ActionGetClipboard:
+			s.Clipboard("") // asks for the agent's clipboard
 		case viewer.ActionViewOnly:
 			// Leaving view-only asks the customer for control; the
 			// agent answers with the mode in force (see mode).
@@ -165,25 +172,24 @@ func (u *ui) actions(monitors chan<- int, clipboard chan<- string, modes chan<- 
 			if a.ViewOnly {
 				m = proto.ModeView
 			}
-			select {
-			case modes <- m:
-			default:
-			}
+			s.Mode(m)
 		case viewer.ActionChat:
-			select {
-			case chatOut <- a.Text:
-			default:
-			}
+			s.Say(a.Text)
 		case viewer.ActionSendFile, viewer.ActionFetchFile:
-			select {
-			case files <- techsession.FileRequest{Path: a.Text, Fetch: a.Kind == viewer.ActionFetchFile}:
-			default:
+			if !u.file(s, a.Text, a.Kind == viewer.ActionFetchFile) {
 				u.v.SetTransfer(viewer.Transfer{ID: u.failedID(), Name: a.Text, Ended: true, Err: "too many requests at once; try again"})
 			}
 		case viewer.ActionDisconnect:
-			hang()
+			s.HangUp()
 		}
 	}
+}
+
+func (u *ui) file(s *techsession.Session, path string, fetch bool) bool {
+	if fetch {
+		return s.Fetch(path)
+	}
+	return s.Send(path)
 }
 
 // mode shows what the customer allows now, and stops sending input while
