@@ -53,6 +53,7 @@ var goldens = []struct {
 	{"failure", refusal},
 	{"desk-request-pick", DeskRequest{Type: RequestPick, Conversation: "c0ffee"}},
 	{"desk-request-send", DeskRequest{Type: RequestSend, Conversation: "c0ffee", Text: "Bonjour Marie"}},
+	{"desk-request-typing", DeskRequest{Type: RequestTyping, Conversation: "c0ffee"}},
 	{"desk-request-invite", DeskRequest{Type: RequestInvite, Conversation: "c0ffee", Code: code}},
 	{"desk-request-close", DeskRequest{Type: RequestClose, Conversation: "c0ffee", Reason: "done"}},
 	{"desk-queue", DeskQueue{Type: TypeQueue, Conversations: []DeskSummary{summary,

@@ -69,6 +69,7 @@ func TestWire(t *testing.T) {
 	for name, send := range map[string]func() error{
 		"desk-request-pick":   func() error { return dc.Pick(ctx, "c0ffee") },
 		"desk-request-send":   func() error { return dc.Say(ctx, "c0ffee", "Bonjour Marie") },
+		"desk-request-typing": func() error { return dc.Typing(ctx, "c0ffee") },
 		"desk-request-invite": func() error { return dc.Invite(ctx, "c0ffee", "123456789") },
 		"desk-request-close":  func() error { return dc.End(ctx, "c0ffee", "done") },
 	} {
