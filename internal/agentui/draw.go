@@ -14,18 +14,8 @@ import (
 	"github.com/tandem-remote/tandem/internal/giowin"
 )
 
-// The window's colours, from the dark palette, as the viewer's.
-var (
-	bg       = giowin.Dark.Bg
-	fg       = giowin.Dark.Fg
-	dim      = giowin.Dark.Muted
-	btnBg    = giowin.Dark.Surface
-	accent   = giowin.Dark.Accent
-	allowBg  = giowin.Dark.Good
-	denyBg   = giowin.Dark.Danger
-	fieldBg  = giowin.Dark.Field
-	disabled = giowin.Dark.Disabled
-)
+// pal is the window's palette, the viewer's too.
+var pal = giowin.Dark
 
 // button is one button of a row.
 type button struct {
@@ -51,14 +41,14 @@ func drawButton(gtx layout.Context, th *material.Theme, b button) layout.Dimensi
 	mb.TextSize = unit.Sp(14)
 	mb.Inset = layout.Inset{Top: 6, Bottom: 6, Left: 12, Right: 12}
 	mb.CornerRadius = 4
-	mb.Color = fg
+	mb.Color = pal.Fg
 	mb.Background = b.bg
 	return mb.Layout(gtx)
 }
 
 // draw fills the window with the question on screen, or the panel.
 func (v *view) draw(gtx layout.Context, s snapshot) layoutInfo {
-	paint.FillShape(gtx.Ops, bg, clip.Rect{Max: gtx.Constraints.Max}.Op())
+	paint.FillShape(gtx.Ops, pal.Bg, clip.Rect{Max: gtx.Constraints.Max}.Op())
 	info := layoutInfo{}
 	c := giowin.NewColumn(gtx, v.th, &info.Record)
 	v.drawnPrompt = 0

@@ -186,7 +186,7 @@ func waitFor(t testing.TB, what string, cond func() bool) {
 // the window's background: text drawn there.
 func inked(img *image.RGBA, r image.Rectangle) int {
 	n := 0
-	want := color.RGBA{R: bg.R, G: bg.G, B: bg.B, A: 0xff}
+	want := color.RGBA{R: pal.Bg.R, G: pal.Bg.G, B: pal.Bg.B, A: 0xff}
 	for y := r.Min.Y; y < r.Max.Y; y++ {
 		for x := r.Min.X; x < r.Max.X; x++ {
 			c := img.RGBAAt(x, y)

@@ -26,17 +26,17 @@ const (
 func (v *view) drawPanel(c *giowin.Column, s snapshot) {
 	t, st := v.t, s.status
 	v.status = st
-	bs := []button{{nStop, t[mStop], v.buttons[nStop], denyBg}}
+	bs := []button{{nStop, t[mStop], v.buttons[nStop], pal.Danger}}
 	if st.Operator != "" {
-		pause := button{nPause, t[mPause], v.buttons[nPause], btnBg}
+		pause := button{nPause, t[mPause], v.buttons[nPause], pal.Surface}
 		if st.Paused {
-			pause.label, pause.bg = t[mResume], accent
+			pause.label, pause.bg = t[mResume], pal.Accent
 		}
 		bs = append(bs, pause)
 		if st.Mode == ModeControl {
-			take := button{nTakeBack, t[mTakeBack], v.buttons[nTakeBack], btnBg}
+			take := button{nTakeBack, t[mTakeBack], v.buttons[nTakeBack], pal.Surface}
 			if st.InputSuspended {
-				take.label, take.bg = t[mGiveBack], accent
+				take.label, take.bg = t[mGiveBack], pal.Accent
 			}
 			bs = append(bs, take)
 		}
@@ -47,7 +47,7 @@ func (v *view) drawPanel(c *giowin.Column, s snapshot) {
 	// (taking back control says more) must never move Stop from under a
 	// pointer on its way to it.
 	row(c, bs)
-	c.Bold(nStatus, t.statusLine(st), unit.Sp(15), fg)
+	c.Bold(nStatus, t.statusLine(st), unit.Sp(15), pal.Fg)
 	if st.Operator == "" {
 		return
 	}
@@ -63,9 +63,9 @@ func (v *view) drawPanel(c *giowin.Column, s snapshot) {
 }
 
 func (v *view) toggle(name string, label msg, open bool) button {
-	b := button{name, v.t[label], v.buttons[name], btnBg}
+	b := button{name, v.t[label], v.buttons[name], pal.Surface}
 	if open {
-		b.bg = accent
+		b.bg = pal.Accent
 	}
 	return b
 }
@@ -78,12 +78,12 @@ func (v *view) drawChat(c *giowin.Column, s snapshot) {
 		if i == len(lines)-1 {
 			name = nChatLast
 		}
-		c.Text(name, fmt.Sprintf("%s %s: %s", l.At.Format("15:04"), l.From, l.Text), unit.Sp(13), fg)
+		c.Text(name, fmt.Sprintf("%s %s: %s", l.At.Format("15:04"), l.From, l.Text), unit.Sp(13), pal.Fg)
 	}
 	c.Add(nChatInput, func(gtx layout.Context) layout.Dimensions {
 		return field(gtx, v.th, &v.editor)
 	})
-	row(c, []button{{nSend, v.t[mSend], v.buttons[nSend], accent}})
+	row(c, []button{{nSend, v.t[mSend], v.buttons[nSend], pal.Accent}})
 }
 
 // field draws a one-line text editor on a dark background.
@@ -92,12 +92,12 @@ func field(gtx layout.Context, th *material.Theme, ed *widget.Editor) layout.Dim
 	return layout.Background{}.Layout(gtx,
 		func(gtx layout.Context) layout.Dimensions {
 			sz := gtx.Constraints.Min
-			paint.FillShape(gtx.Ops, fieldBg, clip.Rect{Max: sz}.Op())
+			paint.FillShape(gtx.Ops, pal.Field, clip.Rect{Max: sz}.Op())
 			return layout.Dimensions{Size: sz}
 		},
 		func(gtx layout.Context) layout.Dimensions {
 			e := material.Editor(th, ed, "")
-			e.Color = fg
+			e.Color = pal.Fg
 			e.TextSize = unit.Sp(14)
 			return layout.UniformInset(6).Layout(gtx, e.Layout)
 		})
@@ -106,7 +106,7 @@ func field(gtx layout.Context, th *material.Theme, ed *widget.Editor) layout.Dim
 // drawFiles lists the transfers in progress.
 func (v *view) drawFiles(c *giowin.Column, st Status) {
 	if len(st.Transfers) == 0 {
-		c.Text(nTransfers, v.t[mNoTransfers], unit.Sp(13), dim)
+		c.Text(nTransfers, v.t[mNoTransfers], unit.Sp(13), pal.Muted)
 		return
 	}
 	for i, tr := range st.Transfers[:min(len(st.Transfers), transfersShown)] {
@@ -119,13 +119,13 @@ func (v *view) drawFiles(c *giowin.Column, st Status) {
 		if i == 0 {
 			name = nTransfers
 		}
-		c.Text(name, line, unit.Sp(13), fg)
+		c.Text(name, line, unit.Sp(13), pal.Fg)
 		if tr.ID != "" {
-			row(c, []button{{cancelName(i), v.t[mCancel], v.cancel(i), btnBg}})
+			row(c, []button{{cancelName(i), v.t[mCancel], v.cancel(i), pal.Surface}})
 		}
 	}
 	if n := len(st.Transfers) - transfersShown; n > 0 {
-		c.Text("", v.t.f(mMoreTransfers, n), unit.Sp(13), dim)
+		c.Text("", v.t.f(mMoreTransfers, n), unit.Sp(13), pal.Muted)
 	}
 }
 
@@ -133,7 +133,7 @@ func (v *view) drawFiles(c *giowin.Column, st Status) {
 func (v *view) drawApps(c *giowin.Column, s snapshot) {
 	v.check(c, nWhole, &v.whole, v.t[mWholeScreen])
 	if len(s.apps) == 0 {
-		c.Text("", v.t[mNoWindows], unit.Sp(13), dim)
+		c.Text("", v.t[mNoWindows], unit.Sp(13), pal.Muted)
 	}
 	v.appsFrom = min(v.appsFrom, max(len(s.apps)-1, 0)/appsPage*appsPage)
 	for _, w := range s.apps[v.appsFrom:min(len(s.apps), v.appsFrom+appsPage)] {
@@ -143,12 +143,12 @@ func (v *view) drawApps(c *giowin.Column, s snapshot) {
 		}
 		v.check(c, appName(w.ID), v.apps[w.ID], label)
 	}
-	bs := []button{{nShare, v.t[mShare], v.buttons[nShare], accent}}
+	bs := []button{{nShare, v.t[mShare], v.buttons[nShare], pal.Accent}}
 	if len(s.apps) > appsPage {
 		page := fmt.Sprintf("%d–%d / %d", v.appsFrom+1, min(len(s.apps), v.appsFrom+appsPage), len(s.apps))
-		c.Text("", page, unit.Sp(12), dim)
-		bs = append(bs, button{nAppsPrev, "◄", v.buttons[nAppsPrev], btnBg},
-			button{nAppsNext, "►", v.buttons[nAppsNext], btnBg})
+		c.Text("", page, unit.Sp(12), pal.Muted)
+		bs = append(bs, button{nAppsPrev, "◄", v.buttons[nAppsPrev], pal.Surface},
+			button{nAppsNext, "►", v.buttons[nAppsNext], pal.Surface})
 	}
 	row(c, bs)
 }
@@ -159,7 +159,7 @@ func (v *view) check(c *giowin.Column, name string, b *widget.Bool, label string
 	}
 	c.Rec.Texts = append(c.Rec.Texts, label)
 	cb := material.CheckBox(v.th, b, label)
-	cb.Color, cb.IconColor, cb.TextSize = fg, fg, unit.Sp(13)
+	cb.Color, cb.IconColor, cb.TextSize = pal.Fg, pal.Fg, unit.Sp(13)
 	c.Add(name, func(gtx layout.Context) layout.Dimensions {
 		gtx.Constraints.Min = image.Point{}
 		return cb.Layout(gtx)

@@ -16,26 +16,26 @@ import (
 func (v *view) drawPrompt(c *giowin.Column, p *promptView, st Status, gtx layout.Context) {
 	t := v.t
 	title, asks, more := t.promptText(p.req)
-	c.Text("", title, unit.Sp(13), dim)
-	c.Bold(nAsks, asks, unit.Sp(17), fg)
+	c.Text("", title, unit.Sp(13), pal.Muted)
+	c.Bold(nAsks, asks, unit.Sp(17), pal.Fg)
 	for _, m := range more {
-		c.Text("", m, unit.Sp(14), fg)
+		c.Text("", m, unit.Sp(14), pal.Fg)
 	}
 	left := int(math.Ceil(p.deadline.Sub(gtx.Now).Seconds()))
-	c.Text("", t.f(mAutoDeny, max(left, 0)), unit.Sp(12), dim)
+	c.Text("", t.f(mAutoDeny, max(left, 0)), unit.Sp(12), pal.Muted)
 	if p.waiting > 0 {
-		c.Text("", t.f(mMoreWaiting, p.waiting), unit.Sp(12), dim)
+		c.Text("", t.f(mMoreWaiting, p.waiting), unit.Sp(12), pal.Muted)
 	}
-	allow := allowBg
+	allow := pal.Good
 	if gtx.Now.Before(p.armed) {
-		allow = disabled
+		allow = pal.Disabled
 	}
 	bs := []button{
 		{nAllow, t[mAllow], v.buttons[nAllow], allow},
-		{nDeny, t[mDeny], v.buttons[nDeny], denyBg},
+		{nDeny, t[mDeny], v.buttons[nDeny], pal.Danger},
 	}
 	if st.Operator != "" {
-		bs = append(bs, button{nStop, t[mStop], v.buttons[nStop], btnBg})
+		bs = append(bs, button{nStop, t[mStop], v.buttons[nStop], pal.Surface})
 	}
 	row(c, bs)
 }

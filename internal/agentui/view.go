@@ -64,7 +64,7 @@ type view struct {
 
 func newView(u *UI) *view {
 	// The whole Go collection: the window draws bold text.
-	th := giowin.Theme(giowin.Dark, gofont.Collection()...)
+	th := giowin.Theme(pal, gofont.Collection()...)
 	v := &view{u: u, t: u.texts, th: th, buttons: map[string]*widget.Clickable{},
 		apps: map[uint32]*widget.Bool{}}
 	for _, n := range []string{nAllow, nDeny, nStop, nPause, nTakeBack, nChat, nFiles, nApps, nSend, nShare, nAppsPrev, nAppsNext} {
@@ -171,10 +171,6 @@ func (v *view) handleChat(gtx layout.Context, s snapshot) {
 // handleApps keeps a checkbox per listed window and reports the choice on
 // Share.
 func (v *view) handleApps(gtx layout.Context, s snapshot) {
-	if s.appsSeq != v.appsSeq {
-		v.appsSeq = s.appsSeq
-		v.listApps(s.apps)
-	}
 	// Ticking a window means sharing windows, not the whole screen; ticking
 	// the whole screen clears the windows.
 	for _, b := range v.apps {
@@ -192,6 +188,12 @@ func (v *view) handleApps(gtx layout.Context, s snapshot) {
 				b.Value = false
 			}
 		}
+	}
+	// A new list only after the ticks: a tick clicked in the frame the
+	// list changes belongs to a box the new list must keep.
+	if s.appsSeq != v.appsSeq {
+		v.appsSeq = s.appsSeq
+		v.listApps(s.apps)
 	}
 	if v.buttons[nAppsPrev].Clicked(gtx) {
 		v.appsFrom = max(v.appsFrom-appsPage, 0)
@@ -221,9 +223,13 @@ func (v *view) listApps(ws []AppWindow) {
 	v.apps = make(map[uint32]*widget.Bool, len(ws))
 	chosen := false
 	for _, w := range ws {
-		b := &widget.Bool{Value: w.Selected}
-		if o, ok := old[w.ID]; ok && v.appsEdited {
-			b = o
+		// The same box for a window still listed: a click on it that
+		// began before the new list must end on it.
+		b := old[w.ID]
+		if b == nil {
+			b = &widget.Bool{Value: w.Selected}
+		} else if !v.appsEdited {
+			b.Value = w.Selected
 		}
 		v.apps[w.ID] = b
 		chosen = chosen || w.Selected

@@ -27,15 +27,8 @@ const (
 	typingSend = 2 * time.Second // at most one typing notice this often
 )
 
-// The desk's colours, from the light palette.
-var (
-	bg      = giowin.Light.Bg
-	panelBg = giowin.Light.Surface
-	ink     = giowin.Light.Fg
-	muted   = giowin.Light.Muted
-	accent  = giowin.Light.Accent
-	danger  = giowin.Light.Danger
-)
+// pal is the desk's palette.
+var pal = giowin.Light
 
 // nReply names the reply line, the desk's one text field.
 const nReply = "reply"
@@ -56,7 +49,7 @@ type ui struct {
 }
 
 func newUI(d *Desk) *ui {
-	return &ui{d: d, th: giowin.Theme(giowin.Light), rows: map[string]*widget.Clickable{}, reply: widget.Editor{SingleLine: true, Submit: true}}
+	return &ui{d: d, th: giowin.Theme(pal), rows: map[string]*widget.Clickable{}, reply: widget.Editor{SingleLine: true, Submit: true}}
 }
 
 // snapshot is the shared state one frame draws.
@@ -86,7 +79,7 @@ func (u *ui) frame(e app.FrameEvent) {
 	s := u.snapshot()
 	u.handle(gtx, s)
 	u.info = giowin.Record{}
-	paint.Fill(gtx.Ops, bg)
+	paint.Fill(gtx.Ops, pal.Bg)
 	u.draw(gtx, s)
 	if !s.conv.typing.IsZero() {
 		gtx.Execute(op.InvalidateCmd{At: s.conv.typing.Add(typingFor)})
@@ -144,7 +137,7 @@ func (u *ui) handle(gtx layout.Context, s snapshot) {
 func (u *ui) draw(gtx layout.Context, s snapshot) {
 	qw := gtx.Dp(queueWidth)
 	size := gtx.Constraints.Max
-	paint.FillShape(gtx.Ops, panelBg, clip.Rect(image.Rect(0, 0, qw, size.Y)).Op())
+	paint.FillShape(gtx.Ops, pal.Surface, clip.Rect(image.Rect(0, 0, qw, size.Y)).Op())
 	col := gtx
 	col.Constraints = layout.Exact(image.Pt(qw, size.Y))
 	u.drawQueue(col, s)
@@ -164,20 +157,20 @@ func (u *ui) drawQueue(gtx layout.Context, s snapshot) {
 	c := u.column(gtx, 0, gtx.Dp(10))
 	switch {
 	case s.session != "":
-		c.Text("", "Session code "+spaced(s.session)+": give it to the customer.", 13, ink)
+		c.Text("", "Session code "+spaced(s.session)+": give it to the customer.", 13, pal.Fg)
 	case s.busy:
-		c.Text("", "Starting a session…", 13, muted)
+		c.Text("", "Starting a session…", 13, pal.Muted)
 	default:
 		c.Add("open", func(gtx layout.Context) layout.Dimensions {
 			b := material.Button(u.th, &u.open, "Start a session")
-			b.TextSize, b.Background = 14, accent
+			b.TextSize, b.Background = 14, pal.Accent
 			u.info.Texts = append(u.info.Texts, "Start a session")
 			return b.Layout(gtx)
 		})
 	}
-	c.Text("", "Customers", 17, ink)
+	c.Text("", "Customers", 17, pal.Fg)
 	if len(s.queue) == 0 {
-		c.Text("", "Nobody is waiting. Customers who open the help page appear here.", 13, muted)
+		c.Text("", "Nobody is waiting. Customers who open the help page appear here.", 13, pal.Muted)
 		return
 	}
 	q := slices.Clone(s.queue)
@@ -192,9 +185,9 @@ func (u *ui) drawQueue(gtx layout.Context, s snapshot) {
 		c.Add("queue-"+it.ID, func(gtx layout.Context) layout.Dimensions {
 			b := material.Button(u.th, click, label)
 			b.TextSize, b.CornerRadius = 13, 4
-			b.Background, b.Color = bg, ink
+			b.Background, b.Color = pal.Bg, pal.Fg
 			if it.ID == s.current {
-				b.Background, b.Color = accent, bg
+				b.Background, b.Color = pal.Accent, pal.Bg
 			}
 			gtx.Constraints.Min.X = gtx.Constraints.Max.X
 			u.info.Texts = append(u.info.Texts, label)
@@ -224,12 +217,12 @@ func queueLabel(s deskclient.Summary, now time.Time) string {
 func (u *ui) drawConversation(gtx layout.Context, s snapshot, left int) {
 	c := u.column(gtx, left, gtx.Dp(14))
 	if s.current == "" {
-		c.Text("", "Pick a customer on the left to chat with them.", 15, muted)
+		c.Text("", "Pick a customer on the left to chat with them.", 15, pal.Muted)
 		u.drawNote(c, s.note)
 		return
 	}
 	who := customerName(s.queue, s.current)
-	c.Text("", "Chat with "+who, 17, ink)
+	c.Text("", "Chat with "+who, 17, pal.Fg)
 	events := s.conv.events
 	if len(events) > shownLines {
 		events = events[len(events)-shownLines:]
@@ -240,10 +233,10 @@ func (u *ui) drawConversation(gtx layout.Context, s snapshot, left int) {
 		}
 	}
 	if !s.conv.typing.IsZero() && gtx.Now.Sub(s.conv.typing) < typingFor {
-		c.Text("", who+" is typing…", 13, muted)
+		c.Text("", who+" is typing…", 13, pal.Muted)
 	}
 	if s.conv.closed {
-		c.Text("", "This chat has ended.", 14, muted)
+		c.Text("", "This chat has ended.", 14, pal.Muted)
 		u.drawNote(c, s.note)
 		return
 	}
@@ -251,7 +244,7 @@ func (u *ui) drawConversation(gtx layout.Context, s snapshot, left int) {
 		ed := material.Editor(u.th, &u.reply, "Your answer (Enter sends)")
 		ed.TextSize = 14
 		gtx.Constraints.Min.X = gtx.Constraints.Max.X
-		return widget.Border{Color: muted, Width: 1, CornerRadius: 3}.Layout(gtx, func(gtx layout.Context) layout.Dimensions {
+		return widget.Border{Color: pal.Muted, Width: 1, CornerRadius: 3}.Layout(gtx, func(gtx layout.Context) layout.Dimensions {
 			return layout.UniformInset(6).Layout(gtx, ed.Layout)
 		})
 	})
@@ -262,9 +255,9 @@ func (u *ui) drawConversation(gtx layout.Context, s snapshot, left int) {
 		color       color.NRGBA
 		shown       bool
 	}{
-		{"send", "Send", &u.send, accent, true},
-		{"invite", "Invite to a remote session", &u.invite, accent, s.conv.invited == "" && !s.busy},
-		{"end", "End chat", &u.end, danger, true},
+		{"send", "Send", &u.send, pal.Accent, true},
+		{"invite", "Invite to a remote session", &u.invite, pal.Accent, s.conv.invited == "" && !s.busy},
+		{"end", "End chat", &u.end, pal.Danger, true},
 	} {
 		if b.shown {
 			btn := material.Button(u.th, b.click, b.label)
@@ -274,14 +267,14 @@ func (u *ui) drawConversation(gtx layout.Context, s snapshot, left int) {
 	}
 	c.Row(items...)
 	if s.conv.invited != "" {
-		c.Text("", "Invited: the customer's page offers the agent for session code "+s.conv.invited+".", 13, muted)
+		c.Text("", "Invited: the customer's page offers the agent for session code "+s.conv.invited+".", 13, pal.Muted)
 	}
 	u.drawNote(c, s.note)
 }
 
 func (u *ui) drawNote(c *giowin.Column, note string) {
 	if note != "" {
-		c.Text("", note, 13, danger)
+		c.Text("", note, 13, pal.Danger)
 	}
 }
 
@@ -309,20 +302,20 @@ func eventLine(e deskclient.Event, customer string) (string, color.NRGBA) {
 	case "message":
 		switch e.From {
 		case "customer":
-			return customer + ": " + e.Text, ink
+			return customer + ": " + e.Text, pal.Fg
 		case "operator":
-			return "You: " + e.Text, accent
+			return "You: " + e.Text, pal.Accent
 		}
-		return e.Text, muted
+		return e.Text, pal.Muted
 	case "assigned":
-		return "You took this chat.", muted
+		return "You took this chat.", pal.Muted
 	case "invite":
-		return "Session code " + e.Code + " sent.", muted
+		return "Session code " + e.Code + " sent.", pal.Muted
 	case "closed":
 		if e.Reason != "" {
-			return "Chat ended: " + e.Reason, muted
+			return "Chat ended: " + e.Reason, pal.Muted
 		}
-		return "Chat ended.", muted
+		return "Chat ended.", pal.Muted
 	}
-	return "", ink
+	return "", pal.Fg
 }

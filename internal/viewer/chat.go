@@ -80,13 +80,13 @@ func (u *ui) drawChat(gtx layout.Context, lines []ChatLine) layout.Dimensions {
 	children := make([]layout.FlexChild, 0, len(lines)+1)
 	for _, l := range lines {
 		lbl := material.Label(u.th, unit.Sp(13), l.From+": "+l.Text)
-		lbl.Color = textFg
+		lbl.Color = pal.Fg
 		lbl.MaxLines = 1
 		children = append(children, layout.Rigid(lbl.Layout))
 	}
 	children = append(children, layout.Rigid(func(gtx layout.Context) layout.Dimensions {
 		ed := material.Editor(u.th, &u.chat.editor, "Message to the customer (Enter sends)")
-		ed.Color, ed.HintColor, ed.TextSize = textFg, btnBg, unit.Sp(13)
+		ed.Color, ed.HintColor, ed.TextSize = pal.Fg, pal.Surface, unit.Sp(13)
 		return ed.Layout(gtx)
 	}))
 	return layout.Inset{Top: 4, Bottom: 2, Left: 8, Right: 8}.Layout(gtx, func(gtx layout.Context) layout.Dimensions {

@@ -135,7 +135,7 @@ func (u *ui) drawFiles(gtx layout.Context, ts []Transfer) (layout.Dimensions, gi
 			d := layout.Flex{Alignment: layout.Middle}.Layout(gtx,
 				layout.Flexed(1, func(gtx layout.Context) layout.Dimensions {
 					e := material.Editor(u.th, ed, hint)
-					e.Color, e.HintColor, e.TextSize = textFg, btnBg, unit.Sp(13)
+					e.Color, e.HintColor, e.TextSize = pal.Fg, pal.Surface, unit.Sp(13)
 					d := e.Layout(gtx)
 					edW = gtx.Constraints.Max.X
 					return layout.Dimensions{Size: image.Pt(edW, d.Size.Y)}
@@ -163,13 +163,13 @@ func (u *ui) drawFiles(gtx layout.Context, ts []Transfer) (layout.Dimensions, gi
 // drawTransfer draws one transfer: what, which way, how far, and a bar.
 func (u *ui) drawTransfer(gtx layout.Context, t Transfer) layout.Dimensions {
 	lbl := material.Label(u.th, unit.Sp(12), transferText(t))
-	lbl.Color = textFg
+	lbl.Color = pal.Fg
 	lbl.MaxLines = 1
 	return layout.Flex{Axis: layout.Vertical}.Layout(gtx,
 		layout.Rigid(lbl.Layout),
 		layout.Rigid(func(gtx layout.Context) layout.Dimensions {
 			bar := material.ProgressBar(u.th, transferFraction(t))
-			bar.TrackColor, bar.Color = btnBg, btnOnBg
+			bar.TrackColor, bar.Color = pal.Surface, pal.Accent
 			if t.Ended && t.Err != "" {
 				bar.Color = failedFg
 			}

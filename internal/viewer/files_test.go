@@ -49,7 +49,7 @@ func TestFiles(t *testing.T) {
 		n := 0
 		for x := row.Min.X; x < row.Max.X; x++ {
 			c := shot.RGBAAt(r.win.Min.X+x, y)
-			if near(c, color.RGBA{R: btnOnBg.R, G: btnOnBg.G, B: btnOnBg.B, A: 0xff}, 8) {
+			if near(c, color.RGBA{R: pal.Accent.R, G: pal.Accent.G, B: pal.Accent.B, A: 0xff}, 8) {
 				n++
 			}
 		}

@@ -62,7 +62,7 @@ type ui struct {
 }
 
 func newUI(v *Viewer, start time.Time) *ui {
-	th := giowin.Theme(giowin.Dark)
+	th := giowin.Theme(pal)
 	u := &ui{v: v, start: start, th: th, tb: newToolbar(th), tag: new(int), chat: newChatPane(), files: newFilesPane()}
 	u.kb = newKeyboard(u.send)
 	return u
@@ -146,7 +146,7 @@ func (u *ui) account(newPicture bool, took time.Duration, info layoutInfo) {
 // draw lays out the toolbar, the remote screen and the status line.
 func (u *ui) draw(gtx layout.Context, s snapshot) layoutInfo {
 	st := s.status
-	paint.Fill(gtx.Ops, barBg)
+	paint.Fill(gtx.Ops, pal.Bg)
 	info := layoutInfo{}
 	var fileRects giowin.Record
 	if u.v.cfg.DisplayOnly {
@@ -299,7 +299,7 @@ func (u *ui) drawScrollbars(gtx layout.Context) {
 
 func (u *ui) drawStatus(gtx layout.Context, st Status) layout.Dimensions {
 	l := material.Label(u.th, unit.Sp(12), statusText(st, u.viewOnly))
-	l.Color = textFg
+	l.Color = pal.Fg
 	l.MaxLines = 1
 	return layout.Inset{Top: 3, Bottom: 4, Left: 8, Right: 8}.Layout(gtx, l.Layout)
 }

@@ -177,13 +177,11 @@ func monitorLabel(i int, m Monitor) string {
 	return fmt.Sprintf("%s %d×%d", name, m.Width, m.Height)
 }
 
-// The viewer's colours: the dark palette, and its own for what only it
-// draws.
+// pal is the viewer's palette, the agent's window's too; the viewer adds
+// its own colours for what only it draws.
+var pal = giowin.Dark
+
 var (
-	barBg    = giowin.Dark.Bg
-	btnBg    = giowin.Dark.Surface
-	btnOnBg  = giowin.Dark.Accent
-	textFg   = giowin.Dark.Fg
 	failedFg = color.NRGBA{R: 0xd9, G: 0x3b, B: 0x2e, A: 0xff}
 	screenBg = color.NRGBA{A: 0xff}
 )
@@ -210,10 +208,10 @@ func (tb *toolbar) button(gtx layout.Context, it item) layout.Dimensions {
 	b.TextSize = unit.Sp(13)
 	b.Inset = layout.Inset{Top: 5, Bottom: 5, Left: 9, Right: 9}
 	b.CornerRadius = 3
-	b.Color = textFg
-	b.Background = btnBg
+	b.Color = pal.Fg
+	b.Background = pal.Surface
 	if it.on {
-		b.Background = btnOnBg
+		b.Background = pal.Accent
 	}
 	return b.Layout(gtx)
 }

@@ -46,8 +46,8 @@ func TestWindowShowsPattern(t *testing.T) {
 		t.Errorf("left border at %v is %v, want black", border, got)
 	}
 	bar := r.win.Min.Add(image.Pt(r.win.Dx()-5, 2))
-	if got := shot.RGBAAt(bar.X, bar.Y); !near(got, color.RGBA(barBg), 8) {
-		t.Errorf("toolbar background at %v is %v, want %v", bar, got, barBg)
+	if got := shot.RGBAAt(bar.X, bar.Y); !near(got, color.RGBA(pal.Bg), 8) {
+		t.Errorf("toolbar background at %v is %v, want %v", bar, got, pal.Bg)
 	}
 
 	r.v.Show(Frame{Image: pattern(1920, 1080)})
