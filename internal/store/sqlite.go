@@ -19,7 +19,7 @@ import (
 // IMMEDIATE so two read-then-write transactions cannot deadlock upgrading
 // their locks.
 type SQLite struct {
-	db   *sql.DB
+	sqlStore
 	path string
 }
 
@@ -63,7 +63,7 @@ func OpenSQLite(ctx context.Context, path string) (*SQLite, error) {
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
 	db.SetMaxOpenConns(4)
-	s := &SQLite{db: db, path: path}
+	s := &SQLite{sqlStore: newSQLStore(db, sqliteDialect), path: path}
 	if err := s.check(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open store %s: %w", path, err)
@@ -94,37 +94,3 @@ func (s *SQLite) check(ctx context.Context) error {
 
 // Path returns the database file's path.
 func (s *SQLite) Path() string { return s.path }
-
-// DB exposes the database for tests that dump every row.
-func (s *SQLite) DB() *sql.DB { return s.db }
-
-// Close closes the database.
-func (s *SQLite) Close() error { return s.db.Close() }
-
-// tx runs fn in a transaction, committing if it returns nil.
-func (s *SQLite) tx(ctx context.Context, fn func(*sql.Tx) error) error {
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	if err := fn(tx); err != nil {
-		tx.Rollback()
-		return err
-	}
-	return tx.Commit()
-}
-
-// nanos and fromNanos store times as Unix nanoseconds, 0 for the zero time.
-func nanos(t time.Time) int64 {
-	if t.IsZero() {
-		return 0
-	}
-	return t.UnixNano()
-}
-
-func fromNanos(n int64) time.Time {
-	if n == 0 {
-		return time.Time{}
-	}
-	return time.Unix(0, n).UTC()
-}

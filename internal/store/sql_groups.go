@@ -10,7 +10,7 @@ import (
 )
 
 // CreateGroup implements Groups.
-func (s *SQLite) CreateGroup(ctx context.Context, name string) error {
+func (s *sqlStore) CreateGroup(ctx context.Context, name string) error {
 	if name == "" {
 		return errors.New("create group: empty name")
 	}
@@ -25,8 +25,8 @@ func (s *SQLite) CreateGroup(ctx context.Context, name string) error {
 }
 
 // DeleteGroup implements Groups.
-func (s *SQLite) DeleteGroup(ctx context.Context, name string) error {
-	return s.tx(ctx, func(tx *sql.Tx) error {
+func (s *sqlStore) DeleteGroup(ctx context.Context, name string) error {
+	return s.tx(ctx, func(tx *sqlTx) error {
 		if err := mustAffect(tx.ExecContext(ctx, "DELETE FROM groups WHERE name = ?", name)); err != nil {
 			return fmt.Errorf("delete group %q: %w", name, err)
 		}
@@ -42,12 +42,12 @@ func (s *SQLite) DeleteGroup(ctx context.Context, name string) error {
 }
 
 // ListGroups implements Groups.
-func (s *SQLite) ListGroups(ctx context.Context) ([]string, error) {
+func (s *sqlStore) ListGroups(ctx context.Context) ([]string, error) {
 	return s.strings(ctx, "SELECT name FROM groups ORDER BY name")
 }
 
 // AddMember implements Groups.
-func (s *SQLite) AddMember(ctx context.Context, group, accountID string) error {
+func (s *sqlStore) AddMember(ctx context.Context, group, accountID string) error {
 	_, err := s.db.ExecContext(ctx, "INSERT INTO group_members (group_name, account_id) VALUES (?, ?) ON CONFLICT DO NOTHING", group, accountID)
 	if isConstraint(err) { // a foreign key: no such group or account
 		return fmt.Errorf("add %q to group %q: %w", accountID, group, ErrNotFound)
@@ -59,7 +59,7 @@ func (s *SQLite) AddMember(ctx context.Context, group, accountID string) error {
 }
 
 // RemoveMember implements Groups.
-func (s *SQLite) RemoveMember(ctx context.Context, group, accountID string) error {
+func (s *sqlStore) RemoveMember(ctx context.Context, group, accountID string) error {
 	err := mustAffect(s.db.ExecContext(ctx, "DELETE FROM group_members WHERE group_name = ? AND account_id = ?", group, accountID))
 	if err != nil {
 		return fmt.Errorf("remove %q from group %q: %w", accountID, group, err)
@@ -68,11 +68,11 @@ func (s *SQLite) RemoveMember(ctx context.Context, group, accountID string) erro
 }
 
 // AddIPRule implements IPRules.
-func (s *SQLite) AddIPRule(ctx context.Context, sub Subject, p netip.Prefix) error {
+func (s *sqlStore) AddIPRule(ctx context.Context, sub Subject, p netip.Prefix) error {
 	if !p.IsValid() {
 		return errors.New("add ip rule: invalid prefix")
 	}
-	return s.tx(ctx, func(tx *sql.Tx) error {
+	return s.tx(ctx, func(tx *sqlTx) error {
 		if err := subjectExists(ctx, tx, sub); err != nil {
 			return fmt.Errorf("add ip rule: %w", err)
 		}
@@ -83,7 +83,7 @@ func (s *SQLite) AddIPRule(ctx context.Context, sub Subject, p netip.Prefix) err
 }
 
 // RemoveIPRule implements IPRules.
-func (s *SQLite) RemoveIPRule(ctx context.Context, sub Subject, p netip.Prefix) error {
+func (s *sqlStore) RemoveIPRule(ctx context.Context, sub Subject, p netip.Prefix) error {
 	err := mustAffect(s.db.ExecContext(ctx, "DELETE FROM ip_rules WHERE subject_kind = ? AND subject = ? AND prefix = ?",
 		string(sub.Kind), sub.Name, NormalizePrefix(p).String()))
 	if err != nil {
@@ -93,7 +93,7 @@ func (s *SQLite) RemoveIPRule(ctx context.Context, sub Subject, p netip.Prefix) 
 }
 
 // IPRules implements IPRules.
-func (s *SQLite) IPRules(ctx context.Context, sub Subject) ([]netip.Prefix, error) {
+func (s *sqlStore) IPRules(ctx context.Context, sub Subject) ([]netip.Prefix, error) {
 	ss, err := s.strings(ctx, "SELECT prefix FROM ip_rules WHERE subject_kind = ? AND subject = ? ORDER BY prefix", string(sub.Kind), sub.Name)
 	if err != nil {
 		return nil, err
@@ -102,7 +102,7 @@ func (s *SQLite) IPRules(ctx context.Context, sub Subject) ([]netip.Prefix, erro
 }
 
 // AccountIPRules implements IPRules.
-func (s *SQLite) AccountIPRules(ctx context.Context, accountID string) ([]netip.Prefix, error) {
+func (s *sqlStore) AccountIPRules(ctx context.Context, accountID string) ([]netip.Prefix, error) {
 	ss, err := s.strings(ctx, `SELECT prefix FROM ip_rules WHERE subject_kind = 'account' AND subject = ?1
 		UNION SELECT r.prefix FROM ip_rules r JOIN group_members m ON r.subject_kind = 'group' AND r.subject = m.group_name
 		WHERE m.account_id = ?1 ORDER BY 1`, accountID)
@@ -112,7 +112,7 @@ func (s *SQLite) AccountIPRules(ctx context.Context, accountID string) ([]netip.
 	return parsePrefixes(ss)
 }
 
-func subjectExists(ctx context.Context, tx *sql.Tx, sub Subject) error {
+func subjectExists(ctx context.Context, tx *sqlTx, sub Subject) error {
 	switch sub.Kind {
 	case SubjectAccount:
 		return exists(ctx, tx, "accounts", "id", sub.Name)
@@ -134,7 +134,7 @@ func parsePrefixes(ss []string) ([]netip.Prefix, error) {
 	return out, nil
 }
 
-func (s *SQLite) strings(ctx context.Context, q string, args ...any) ([]string, error) {
+func (s *sqlStore) strings(ctx context.Context, q string, args ...any) ([]string, error) {
 	rows, err := s.db.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("query: %w", err)
@@ -152,7 +152,7 @@ func (s *SQLite) strings(ctx context.Context, q string, args ...any) ([]string, 
 }
 
 // exists fails with ErrNotFound unless table has a row with col = v.
-func exists(ctx context.Context, tx *sql.Tx, table, col, v string) error {
+func exists(ctx context.Context, tx *sqlTx, table, col, v string) error {
 	var n int
 	if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM "+table+" WHERE "+col+" = ?", v).Scan(&n); err != nil {
 		return err

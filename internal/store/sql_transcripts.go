@@ -8,15 +8,17 @@ import (
 	"time"
 )
 
-var _ ChatTranscripts = (*SQLite)(nil)
+var _ ChatTranscripts = (*sqlStore)(nil)
 
 const transcriptCols = "id, session, operator, customer, started_at, ended_at, messages, sha256, body"
 
 // transcriptListCols reads no body (an empty blob in its place).
-const transcriptListCols = "id, session, operator, customer, started_at, ended_at, messages, sha256, x''"
+func (s *sqlStore) transcriptListCols() string {
+	return "id, session, operator, customer, started_at, ended_at, messages, sha256, " + s.d.emptyBlob
+}
 
 // PutChatTranscript implements ChatTranscripts.
-func (s *SQLite) PutChatTranscript(ctx context.Context, t ChatTranscript) error {
+func (s *sqlStore) PutChatTranscript(ctx context.Context, t ChatTranscript) error {
 	if t.ID == "" {
 		return errors.New("store chat transcript: need an ID")
 	}
@@ -49,7 +51,7 @@ func scanTranscript(row interface{ Scan(...any) error }) (ChatTranscript, error)
 }
 
 // ChatTranscript implements ChatTranscripts.
-func (s *SQLite) ChatTranscript(ctx context.Context, id string) (ChatTranscript, error) {
+func (s *sqlStore) ChatTranscript(ctx context.Context, id string) (ChatTranscript, error) {
 	t, err := scanTranscript(s.db.QueryRowContext(ctx, "SELECT "+transcriptCols+" FROM chat_transcripts WHERE id = ?", id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return ChatTranscript{}, fmt.Errorf("chat transcript %q: %w", id, ErrNotFound)
@@ -61,7 +63,7 @@ func (s *SQLite) ChatTranscript(ctx context.Context, id string) (ChatTranscript,
 }
 
 // SessionChatTranscripts implements ChatTranscripts.
-func (s *SQLite) SessionChatTranscripts(ctx context.Context, session string) ([]ChatTranscript, error) {
+func (s *sqlStore) SessionChatTranscripts(ctx context.Context, session string) ([]ChatTranscript, error) {
 	rows, err := s.db.QueryContext(ctx, "SELECT "+transcriptCols+" FROM chat_transcripts WHERE session = ? ORDER BY ended_at, id", session)
 	if err != nil {
 		return nil, fmt.Errorf("read chat transcripts: %w", err)
@@ -79,11 +81,11 @@ func (s *SQLite) SessionChatTranscripts(ctx context.Context, session string) ([]
 }
 
 // ListChatTranscripts implements ChatTranscripts.
-func (s *SQLite) ListChatTranscripts(ctx context.Context, f ChatTranscriptFilter) ([]ChatTranscript, error) {
+func (s *sqlStore) ListChatTranscripts(ctx context.Context, f ChatTranscriptFilter) ([]ChatTranscript, error) {
 	if f.Limit <= 0 {
 		return nil, errors.New("list chat transcripts: need a positive limit")
 	}
-	q := "SELECT " + transcriptListCols + " FROM chat_transcripts WHERE ended_at >= ?"
+	q := "SELECT " + s.transcriptListCols() + " FROM chat_transcripts WHERE ended_at >= ?"
 	args := []any{nanos(f.Since)}
 	if f.Session != "" {
 		q += " AND session = ?"
@@ -107,7 +109,7 @@ func (s *SQLite) ListChatTranscripts(ctx context.Context, f ChatTranscriptFilter
 }
 
 // PurgeChatTranscripts implements ChatTranscripts.
-func (s *SQLite) PurgeChatTranscripts(ctx context.Context, t time.Time) (int, error) {
+func (s *sqlStore) PurgeChatTranscripts(ctx context.Context, t time.Time) (int, error) {
 	res, err := s.db.ExecContext(ctx, "DELETE FROM chat_transcripts WHERE ended_at < ?", nanos(t))
 	if err != nil {
 		return 0, fmt.Errorf("purge chat transcripts: %w", err)

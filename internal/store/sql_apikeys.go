@@ -10,11 +10,11 @@ import (
 )
 
 // CreateAPIKey implements APIKeys.
-func (s *SQLite) CreateAPIKey(ctx context.Context, k APIKey) error {
+func (s *sqlStore) CreateAPIKey(ctx context.Context, k APIKey) error {
 	if k.ID == "" || len(k.Scopes) == 0 {
 		return errors.New("create API key: need an ID and at least one scope")
 	}
-	err := s.tx(ctx, func(tx *sql.Tx) error {
+	err := s.tx(ctx, func(tx *sqlTx) error {
 		if err := exists(ctx, tx, "accounts", "id", k.AccountID); err != nil {
 			return err
 		}
@@ -48,7 +48,7 @@ func scanAPIKey(row interface{ Scan(...any) error }) (APIKey, error) {
 	return k, nil
 }
 
-func (s *SQLite) oneAPIKey(ctx context.Context, where string, arg any) (APIKey, error) {
+func (s *sqlStore) oneAPIKey(ctx context.Context, where string, arg any) (APIKey, error) {
 	k, err := scanAPIKey(s.db.QueryRowContext(ctx, "SELECT "+apiKeyCols+" FROM api_keys WHERE "+where+" = ?", arg))
 	if errors.Is(err, sql.ErrNoRows) {
 		return APIKey{}, fmt.Errorf("API key: %w", ErrNotFound)
@@ -60,17 +60,17 @@ func (s *SQLite) oneAPIKey(ctx context.Context, where string, arg any) (APIKey, 
 }
 
 // APIKeyByHash implements APIKeys.
-func (s *SQLite) APIKeyByHash(ctx context.Context, hash [32]byte) (APIKey, error) {
+func (s *sqlStore) APIKeyByHash(ctx context.Context, hash [32]byte) (APIKey, error) {
 	return s.oneAPIKey(ctx, "hash", hash[:])
 }
 
 // APIKey implements APIKeys.
-func (s *SQLite) APIKey(ctx context.Context, id string) (APIKey, error) {
+func (s *sqlStore) APIKey(ctx context.Context, id string) (APIKey, error) {
 	return s.oneAPIKey(ctx, "id", id)
 }
 
 // ListAPIKeys implements APIKeys.
-func (s *SQLite) ListAPIKeys(ctx context.Context, accountID string) ([]APIKey, error) {
+func (s *sqlStore) ListAPIKeys(ctx context.Context, accountID string) ([]APIKey, error) {
 	rows, err := s.db.QueryContext(ctx, "SELECT "+apiKeyCols+" FROM api_keys WHERE ?1 = '' OR account_id = ?1 ORDER BY created_at, id", accountID)
 	if err != nil {
 		return nil, fmt.Errorf("list API keys: %w", err)
@@ -88,7 +88,7 @@ func (s *SQLite) ListAPIKeys(ctx context.Context, accountID string) ([]APIKey, e
 }
 
 // RevokeAPIKey implements APIKeys.
-func (s *SQLite) RevokeAPIKey(ctx context.Context, id string, now time.Time) error {
+func (s *sqlStore) RevokeAPIKey(ctx context.Context, id string, now time.Time) error {
 	at := max(nanos(now), 1)
 	err := mustAffect(s.db.ExecContext(ctx, `UPDATE api_keys SET revoked_at = CASE WHEN revoked_at = 0 THEN ? ELSE revoked_at END
 		WHERE id = ?`, at, id))

@@ -10,10 +10,11 @@ import (
 	"time"
 )
 
-// AppendAudit implements AuditLog. The transaction begins IMMEDIATE (see
-// SQLite), so reading the newest record and appending after it cannot
-// interleave with another writer.
-func (s *SQLite) AppendAudit(ctx context.Context, seal func(last AuditRecord) (AuditRecord, error)) (AuditRecord, error) {
+// AppendAudit implements AuditLog. The transaction holds the audit lock
+// (see auditTx; on SQLite every write transaction begins IMMEDIATE), so
+// reading the newest record and appending after it cannot interleave with
+// another writer, in this process or another.
+func (s *sqlStore) AppendAudit(ctx context.Context, seal func(last AuditRecord) (AuditRecord, error)) (AuditRecord, error) {
 	recs, err := s.AppendAudits(ctx, []func(AuditRecord) (AuditRecord, error){seal})
 	if err != nil {
 		return AuditRecord{}, err
@@ -23,9 +24,9 @@ func (s *SQLite) AppendAudit(ctx context.Context, seal func(last AuditRecord) (A
 
 // AppendAudits implements AuditLog: one transaction, so one commit (and
 // one sync of the WAL) for the whole batch.
-func (s *SQLite) AppendAudits(ctx context.Context, seals []func(last AuditRecord) (AuditRecord, error)) ([]AuditRecord, error) {
+func (s *sqlStore) AppendAudits(ctx context.Context, seals []func(last AuditRecord) (AuditRecord, error)) ([]AuditRecord, error) {
 	var recs []AuditRecord
-	err := s.tx(ctx, func(tx *sql.Tx) error {
+	err := s.auditTx(ctx, func(tx *sqlTx) error {
 		recs = recs[:0]
 		last, err := scanAudit(tx.QueryRowContext(ctx, "SELECT "+auditCols+" FROM audit_log ORDER BY seq DESC LIMIT 1"))
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
@@ -52,9 +53,9 @@ func (s *SQLite) AppendAudits(ctx context.Context, seals []func(last AuditRecord
 // PruneAudit implements AuditLog. The row in audit_pruning is what lets
 // migration 0009's trigger pass the DELETE, and it never outlives the
 // transaction.
-func (s *SQLite) PruneAudit(ctx context.Context, before time.Time, seal func(anchor AuditRecord, removed int, last AuditRecord) (AuditRecord, error)) (int, error) {
+func (s *sqlStore) PruneAudit(ctx context.Context, before time.Time, seal func(anchor AuditRecord, removed int, last AuditRecord) (AuditRecord, error)) (int, error) {
 	var removed int
-	err := s.tx(ctx, func(tx *sql.Tx) error {
+	err := s.auditTx(ctx, func(tx *sqlTx) error {
 		anchor, err := scanAudit(tx.QueryRowContext(ctx, "SELECT "+auditCols+" FROM audit_log WHERE at < ? ORDER BY seq DESC LIMIT 1", nanos(before)))
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil
@@ -103,7 +104,7 @@ func (s *SQLite) PruneAudit(ctx context.Context, before time.Time, seal func(anc
 }
 
 // AuditAnchor implements AuditLog.
-func (s *SQLite) AuditAnchor(ctx context.Context) (AuditRecord, error) {
+func (s *sqlStore) AuditAnchor(ctx context.Context) (AuditRecord, error) {
 	var r AuditRecord
 	var at int64
 	err := s.db.QueryRowContext(ctx, "SELECT seq, at, hash FROM audit_anchor WHERE id = 1").Scan(&r.Seq, &at, &r.Hash)
@@ -130,7 +131,7 @@ func scanAudit(row interface{ Scan(...any) error }) (AuditRecord, error) {
 }
 
 // insertAudit appends rec, which must follow last.
-func insertAudit(ctx context.Context, tx *sql.Tx, last, rec AuditRecord) error {
+func insertAudit(ctx context.Context, tx *sqlTx, last, rec AuditRecord) error {
 	if rec.Seq != last.Seq+1 {
 		return fmt.Errorf("sequence %d does not follow %d", rec.Seq, last.Seq)
 	}
@@ -141,12 +142,12 @@ func insertAudit(ctx context.Context, tx *sql.Tx, last, rec AuditRecord) error {
 }
 
 // AuditRecords implements AuditLog.
-func (s *SQLite) AuditRecords(ctx context.Context, after int64, limit int) ([]AuditRecord, error) {
+func (s *sqlStore) AuditRecords(ctx context.Context, after int64, limit int) ([]AuditRecord, error) {
 	return s.queryAudit(ctx, "WHERE seq > ? ORDER BY seq LIMIT ?", after, limit)
 }
 
 // queryAudit returns the audit records the clause selects, in its order.
-func (s *SQLite) queryAudit(ctx context.Context, clause string, args ...any) ([]AuditRecord, error) {
+func (s *sqlStore) queryAudit(ctx context.Context, clause string, args ...any) ([]AuditRecord, error) {
 	rows, err := s.db.QueryContext(ctx, "SELECT "+auditCols+" FROM audit_log "+clause, args...)
 	if err != nil {
 		return nil, fmt.Errorf("read audit log: %w", err)
@@ -164,8 +165,8 @@ func (s *SQLite) queryAudit(ctx context.Context, clause string, args ...any) ([]
 }
 
 // PutSetupToken implements SetupTokens.
-func (s *SQLite) PutSetupToken(ctx context.Context, hash [32]byte, expires time.Time) error {
-	err := s.tx(ctx, func(tx *sql.Tx) error {
+func (s *sqlStore) PutSetupToken(ctx context.Context, hash [32]byte, expires time.Time) error {
+	err := s.tx(ctx, func(tx *sqlTx) error {
 		if _, err := tx.ExecContext(ctx, "DELETE FROM setup_tokens"); err != nil {
 			return err
 		}
@@ -179,7 +180,7 @@ func (s *SQLite) PutSetupToken(ctx context.Context, hash [32]byte, expires time.
 }
 
 // SetupTokenValid implements SetupTokens.
-func (s *SQLite) SetupTokenValid(ctx context.Context, hash [32]byte, now time.Time) (bool, error) {
+func (s *sqlStore) SetupTokenValid(ctx context.Context, hash [32]byte, now time.Time) (bool, error) {
 	var n int
 	err := s.db.QueryRowContext(ctx, "SELECT count(*) FROM setup_tokens WHERE hash = ? AND expires_at > ?", hash[:], nanos(now)).Scan(&n)
 	if err != nil {
@@ -189,7 +190,7 @@ func (s *SQLite) SetupTokenValid(ctx context.Context, hash [32]byte, now time.Ti
 }
 
 // DeleteSetupTokens implements SetupTokens.
-func (s *SQLite) DeleteSetupTokens(ctx context.Context) error {
+func (s *sqlStore) DeleteSetupTokens(ctx context.Context) error {
 	if _, err := s.db.ExecContext(ctx, "DELETE FROM setup_tokens"); err != nil {
 		return fmt.Errorf("delete setup tokens: %w", err)
 	}
@@ -197,9 +198,9 @@ func (s *SQLite) DeleteSetupTokens(ctx context.Context) error {
 }
 
 // SetPermissions implements Permissions.
-func (s *SQLite) SetPermissions(ctx context.Context, sub Subject, functions []string) error {
+func (s *sqlStore) SetPermissions(ctx context.Context, sub Subject, functions []string) error {
 	fs := sortedSet(functions)
-	err := s.tx(ctx, func(tx *sql.Tx) error {
+	err := s.tx(ctx, func(tx *sqlTx) error {
 		if err := subjectExists(ctx, tx, sub); err != nil {
 			return err
 		}
@@ -219,7 +220,7 @@ func (s *SQLite) SetPermissions(ctx context.Context, sub Subject, functions []st
 }
 
 // Permissions implements Permissions.
-func (s *SQLite) Permissions(ctx context.Context, sub Subject) ([]string, error) {
+func (s *sqlStore) Permissions(ctx context.Context, sub Subject) ([]string, error) {
 	ss, err := s.strings(ctx, "SELECT functions FROM permissions WHERE subject_kind = ? AND subject = ?", string(sub.Kind), sub.Name)
 	if err != nil {
 		return nil, fmt.Errorf("read permissions: %w", err)
@@ -228,7 +229,7 @@ func (s *SQLite) Permissions(ctx context.Context, sub Subject) ([]string, error)
 }
 
 // AccountPermissions implements Permissions.
-func (s *SQLite) AccountPermissions(ctx context.Context, accountID string) ([]string, error) {
+func (s *sqlStore) AccountPermissions(ctx context.Context, accountID string) ([]string, error) {
 	ss, err := s.strings(ctx, `SELECT functions FROM permissions WHERE subject_kind = 'account' AND subject = ?1
 		UNION ALL SELECT p.functions FROM permissions p JOIN group_members m ON p.subject_kind = 'group' AND p.subject = m.group_name
 		WHERE m.account_id = ?1`, accountID)
@@ -262,6 +263,6 @@ func sortedSet(in []string) []string {
 
 // AuditRecordsAbout implements AuditLog, through migration 0008's index on
 // (subject, kind) (see BenchmarkAuditRecordsAbout).
-func (s *SQLite) AuditRecordsAbout(ctx context.Context, kind, subject string, limit int) ([]AuditRecord, error) {
+func (s *sqlStore) AuditRecordsAbout(ctx context.Context, kind, subject string, limit int) ([]AuditRecord, error) {
 	return s.queryAudit(ctx, "WHERE kind = ? AND subject = ? ORDER BY seq DESC LIMIT ?", kind, subject, limit)
 }

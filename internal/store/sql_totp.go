@@ -9,9 +9,9 @@ import (
 )
 
 // PutTOTP implements TOTPs.
-func (s *SQLite) PutTOTP(ctx context.Context, id string, sealed []byte, now time.Time) error {
+func (s *sqlStore) PutTOTP(ctx context.Context, id string, sealed []byte, now time.Time) error {
 	_, err := s.db.ExecContext(ctx, `INSERT INTO totp (account_id, sealed, created_at) VALUES (?, ?, ?)
-		ON CONFLICT (account_id) DO UPDATE SET sealed = excluded.sealed, confirmed = 0, last_step = 0,
+		ON CONFLICT (account_id) DO UPDATE SET sealed = excluded.sealed, confirmed = FALSE, last_step = 0,
 			created_at = excluded.created_at`, id, sealed, nanos(now))
 	if isConstraint(err) {
 		return fmt.Errorf("enroll TOTP for %q: %w", id, ErrNotFound)
@@ -23,7 +23,7 @@ func (s *SQLite) PutTOTP(ctx context.Context, id string, sealed []byte, now time
 }
 
 // TOTP implements TOTPs.
-func (s *SQLite) TOTP(ctx context.Context, id string) (TOTP, error) {
+func (s *sqlStore) TOTP(ctx context.Context, id string) (TOTP, error) {
 	var t TOTP
 	var created int64
 	err := s.db.QueryRowContext(ctx, "SELECT sealed, confirmed, last_step, created_at FROM totp WHERE account_id = ?", id).
@@ -40,8 +40,8 @@ func (s *SQLite) TOTP(ctx context.Context, id string) (TOTP, error) {
 
 // UseTOTPStep implements TOTPs in one conditional UPDATE, so two logins
 // racing with one code cannot both win.
-func (s *SQLite) UseTOTPStep(ctx context.Context, id string, step int64) (bool, error) {
-	res, err := s.db.ExecContext(ctx, "UPDATE totp SET last_step = ?, confirmed = 1 WHERE account_id = ? AND last_step < ?", step, id, step)
+func (s *sqlStore) UseTOTPStep(ctx context.Context, id string, step int64) (bool, error) {
+	res, err := s.db.ExecContext(ctx, "UPDATE totp SET last_step = ?, confirmed = TRUE WHERE account_id = ? AND last_step < ?", step, id, step)
 	if err != nil {
 		return false, fmt.Errorf("use TOTP step: %w", err)
 	}
@@ -57,7 +57,7 @@ func (s *SQLite) UseTOTPStep(ctx context.Context, id string, step int64) (bool, 
 }
 
 // DeleteTOTP implements TOTPs.
-func (s *SQLite) DeleteTOTP(ctx context.Context, id string) error {
+func (s *sqlStore) DeleteTOTP(ctx context.Context, id string) error {
 	if err := mustAffect(s.db.ExecContext(ctx, "DELETE FROM totp WHERE account_id = ?", id)); err != nil {
 		return fmt.Errorf("remove TOTP of %q: %w", id, err)
 	}
@@ -65,8 +65,8 @@ func (s *SQLite) DeleteTOTP(ctx context.Context, id string) error {
 }
 
 // SetTOTPRequired implements TOTPs.
-func (s *SQLite) SetTOTPRequired(ctx context.Context, sub Subject, required bool) error {
-	err := s.tx(ctx, func(tx *sql.Tx) error {
+func (s *sqlStore) SetTOTPRequired(ctx context.Context, sub Subject, required bool) error {
+	err := s.tx(ctx, func(tx *sqlTx) error {
 		if err := subjectExists(ctx, tx, sub); err != nil {
 			return err
 		}
@@ -84,7 +84,7 @@ func (s *SQLite) SetTOTPRequired(ctx context.Context, sub Subject, required bool
 }
 
 // TOTPRequired implements TOTPs.
-func (s *SQLite) TOTPRequired(ctx context.Context, id string) (bool, error) {
+func (s *sqlStore) TOTPRequired(ctx context.Context, id string) (bool, error) {
 	var n int
 	err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM totp_required r WHERE
 		(r.subject_kind = 'account' AND r.subject = ?1) OR

@@ -10,7 +10,7 @@ import (
 )
 
 // CreateAccount implements Accounts.
-func (s *SQLite) CreateAccount(ctx context.Context, a Account) error {
+func (s *sqlStore) CreateAccount(ctx context.Context, a Account) error {
 	if a.ID == "" || !a.Kind.Valid() {
 		return fmt.Errorf("create account: need an ID and a kind (administrator or operator)")
 	}
@@ -25,9 +25,10 @@ func (s *SQLite) CreateAccount(ctx context.Context, a Account) error {
 	return nil
 }
 
-const accountCols = `a.id, a.kind, a.display_name, a.organisation, a.disabled, a.created_at, a.relay_port,
-	coalesce((SELECT group_concat(group_name, char(10)) FROM
-		(SELECT group_name FROM group_members m WHERE m.account_id = a.id ORDER BY group_name)), '')`
+// accountCols are the columns scanAccount reads, from accounts a.
+func (s *sqlStore) accountCols() string {
+	return "a.id, a.kind, a.display_name, a.organisation, a.disabled, a.created_at, a.relay_port, " + s.d.groupList
+}
 
 func scanAccount(row interface{ Scan(...any) error }) (Account, error) {
 	var a Account
@@ -44,8 +45,8 @@ func scanAccount(row interface{ Scan(...any) error }) (Account, error) {
 }
 
 // Account implements Accounts.
-func (s *SQLite) Account(ctx context.Context, id string) (Account, error) {
-	a, err := scanAccount(s.db.QueryRowContext(ctx, "SELECT "+accountCols+" FROM accounts a WHERE a.id = ?", id))
+func (s *sqlStore) Account(ctx context.Context, id string) (Account, error) {
+	a, err := scanAccount(s.db.QueryRowContext(ctx, "SELECT "+s.accountCols()+" FROM accounts a WHERE a.id = ?", id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return Account{}, fmt.Errorf("account %q: %w", id, ErrNotFound)
 	}
@@ -56,8 +57,8 @@ func (s *SQLite) Account(ctx context.Context, id string) (Account, error) {
 }
 
 // ListAccounts implements Accounts.
-func (s *SQLite) ListAccounts(ctx context.Context) ([]Account, error) {
-	rows, err := s.db.QueryContext(ctx, "SELECT "+accountCols+" FROM accounts a ORDER BY a.id")
+func (s *sqlStore) ListAccounts(ctx context.Context) ([]Account, error) {
+	rows, err := s.db.QueryContext(ctx, "SELECT "+s.accountCols()+" FROM accounts a ORDER BY a.id")
 	if err != nil {
 		return nil, fmt.Errorf("list accounts: %w", err)
 	}
@@ -74,8 +75,8 @@ func (s *SQLite) ListAccounts(ctx context.Context) ([]Account, error) {
 }
 
 // SetDisabled implements Accounts.
-func (s *SQLite) SetDisabled(ctx context.Context, id string, disabled bool, now time.Time) error {
-	return s.tx(ctx, func(tx *sql.Tx) error {
+func (s *sqlStore) SetDisabled(ctx context.Context, id string, disabled bool, now time.Time) error {
+	return s.tx(ctx, func(tx *sqlTx) error {
 		if err := mustAffect(tx.ExecContext(ctx, "UPDATE accounts SET disabled = ? WHERE id = ?", disabled, id)); err != nil {
 			return fmt.Errorf("disable account %q: %w", id, err)
 		}
@@ -89,7 +90,7 @@ func (s *SQLite) SetDisabled(ctx context.Context, id string, disabled bool, now 
 }
 
 // SetRelayPort implements Accounts.
-func (s *SQLite) SetRelayPort(ctx context.Context, id string, port int) error {
+func (s *sqlStore) SetRelayPort(ctx context.Context, id string, port int) error {
 	if port < 0 || port > 65535 {
 		return fmt.Errorf("set relay port of %q: port %d out of range", id, port)
 	}
@@ -100,7 +101,7 @@ func (s *SQLite) SetRelayPort(ctx context.Context, id string, port int) error {
 }
 
 // Credential implements Credentials.
-func (s *SQLite) Credential(ctx context.Context, id string) (Credential, error) {
+func (s *sqlStore) Credential(ctx context.Context, id string) (Credential, error) {
 	var c Credential
 	var set int64
 	err := s.db.QueryRowContext(ctx, `SELECT salt, iterations, stored_key, server_key, set_at
@@ -116,8 +117,8 @@ func (s *SQLite) Credential(ctx context.Context, id string) (Credential, error) 
 }
 
 // SetCredential implements Credentials.
-func (s *SQLite) SetCredential(ctx context.Context, id string, c Credential, fp Fingerprint, keep int) error {
-	err := s.tx(ctx, func(tx *sql.Tx) error {
+func (s *sqlStore) SetCredential(ctx context.Context, id string, c Credential, fp Fingerprint, keep int) error {
+	err := s.tx(ctx, func(tx *sqlTx) error {
 		if err := exists(ctx, tx, "accounts", "id", id); err != nil {
 			return err
 		}
@@ -146,7 +147,7 @@ func (s *SQLite) SetCredential(ctx context.Context, id string, c Credential, fp 
 }
 
 // PasswordHistory implements Credentials.
-func (s *SQLite) PasswordHistory(ctx context.Context, id string) ([]Fingerprint, error) {
+func (s *sqlStore) PasswordHistory(ctx context.Context, id string) ([]Fingerprint, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT salt, iterations, verifier, set_at FROM password_history
 		WHERE account_id = ? ORDER BY seq DESC`, id)
 	if err != nil {

@@ -7,11 +7,12 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"modernc.org/sqlite"
 )
 
 // Lockout implements Lockouts.
-func (s *SQLite) Lockout(ctx context.Context, id string) (Lockout, error) {
+func (s *sqlStore) Lockout(ctx context.Context, id string) (Lockout, error) {
 	var l Lockout
 	var until, last int64
 	err := s.db.QueryRowContext(ctx, "SELECT failures, blocked_until, last_attempt FROM lockouts WHERE id = ?", id).
@@ -29,17 +30,17 @@ func (s *SQLite) Lockout(ctx context.Context, id string) (Lockout, error) {
 // RecordFailure implements Lockouts. It is one statement, so concurrent
 // failures on one ID are counted exactly, on SQLite as on any server
 // database.
-func (s *SQLite) RecordFailure(ctx context.Context, id string, now time.Time, maxFailures int, blockFor time.Duration) (Lockout, error) {
+func (s *sqlStore) RecordFailure(ctx context.Context, id string, now time.Time, maxFailures int, blockFor time.Duration) (Lockout, error) {
 	var l Lockout
 	var until, last int64
 	n := nanos(now)
 	err := s.db.QueryRowContext(ctx, `INSERT INTO lockouts (id, failures, blocked_until, last_attempt)
-		VALUES (?1, CASE WHEN ?3 <= 1 THEN 0 ELSE 1 END, CASE WHEN ?3 <= 1 THEN ?2 + ?4 ELSE 0 END, ?2)
+		VALUES (?1, CASE WHEN ?3 <= 1 THEN 0 ELSE 1 END, CASE WHEN ?3 <= 1 THEN CAST(?2 AS BIGINT) + CAST(?4 AS BIGINT) ELSE 0 END, ?2)
 		ON CONFLICT (id) DO UPDATE SET
 			failures = CASE WHEN blocked_until > ?2 THEN failures
 				WHEN failures + 1 >= ?3 THEN 0 ELSE failures + 1 END,
 			blocked_until = CASE WHEN blocked_until > ?2 THEN blocked_until
-				WHEN failures + 1 >= ?3 THEN ?2 + ?4 ELSE blocked_until END,
+				WHEN failures + 1 >= ?3 THEN CAST(?2 AS BIGINT) + CAST(?4 AS BIGINT) ELSE blocked_until END,
 			last_attempt = ?2
 		RETURNING failures, blocked_until, last_attempt`, id, n, maxFailures, int64(blockFor)).
 		Scan(&l.Failures, &until, &last)
@@ -51,7 +52,7 @@ func (s *SQLite) RecordFailure(ctx context.Context, id string, now time.Time, ma
 }
 
 // NoteAttempt implements Lockouts.
-func (s *SQLite) NoteAttempt(ctx context.Context, id string, now time.Time) error {
+func (s *sqlStore) NoteAttempt(ctx context.Context, id string, now time.Time) error {
 	_, err := s.db.ExecContext(ctx, `INSERT INTO lockouts (id, last_attempt) VALUES (?1, ?2)
 		ON CONFLICT (id) DO UPDATE SET last_attempt = ?2`, id, nanos(now))
 	if err != nil {
@@ -61,7 +62,7 @@ func (s *SQLite) NoteAttempt(ctx context.Context, id string, now time.Time) erro
 }
 
 // ClearLockout implements Lockouts.
-func (s *SQLite) ClearLockout(ctx context.Context, id string) error {
+func (s *sqlStore) ClearLockout(ctx context.Context, id string) error {
 	if _, err := s.db.ExecContext(ctx, "UPDATE lockouts SET failures = 0, blocked_until = 0 WHERE id = ?", id); err != nil {
 		return fmt.Errorf("clear lockout: %w", err)
 	}
@@ -69,7 +70,7 @@ func (s *SQLite) ClearLockout(ctx context.Context, id string) error {
 }
 
 // CreateToken implements Tokens.
-func (s *SQLite) CreateToken(ctx context.Context, t Token) error {
+func (s *sqlStore) CreateToken(ctx context.Context, t Token) error {
 	_, err := s.db.ExecContext(ctx, `INSERT INTO tokens (hash, account_id, created_at, expires_at, revoked_at)
 		VALUES (?, ?, ?, ?, ?)`, t.Hash[:], t.AccountID, nanos(t.Created), nanos(t.Expires), nanos(t.Revoked))
 	if isConstraint(err) {
@@ -82,7 +83,7 @@ func (s *SQLite) CreateToken(ctx context.Context, t Token) error {
 }
 
 // Token implements Tokens.
-func (s *SQLite) Token(ctx context.Context, hash [32]byte) (Token, error) {
+func (s *sqlStore) Token(ctx context.Context, hash [32]byte) (Token, error) {
 	t := Token{Hash: hash}
 	var created, expires, revoked int64
 	err := s.db.QueryRowContext(ctx, "SELECT account_id, created_at, expires_at, revoked_at FROM tokens WHERE hash = ?", hash[:]).
@@ -98,7 +99,7 @@ func (s *SQLite) Token(ctx context.Context, hash [32]byte) (Token, error) {
 }
 
 // RevokeToken implements Tokens.
-func (s *SQLite) RevokeToken(ctx context.Context, hash [32]byte, now time.Time) error {
+func (s *sqlStore) RevokeToken(ctx context.Context, hash [32]byte, now time.Time) error {
 	err := mustAffect(s.db.ExecContext(ctx, `UPDATE tokens SET revoked_at = CASE WHEN revoked_at = 0 THEN ? ELSE revoked_at END
 		WHERE hash = ?`, nanos(now), hash[:]))
 	if err != nil {
@@ -108,9 +109,9 @@ func (s *SQLite) RevokeToken(ctx context.Context, hash [32]byte, now time.Time) 
 }
 
 // RevokeAccountTokens implements Tokens.
-func (s *SQLite) RevokeAccountTokens(ctx context.Context, accountID string, now time.Time) (int, error) {
+func (s *sqlStore) RevokeAccountTokens(ctx context.Context, accountID string, now time.Time) (int, error) {
 	var n int
-	err := s.tx(ctx, func(tx *sql.Tx) error {
+	err := s.tx(ctx, func(tx *sqlTx) error {
 		var err error
 		n, err = revokeAll(ctx, tx, accountID, now)
 		return err
@@ -121,7 +122,7 @@ func (s *SQLite) RevokeAccountTokens(ctx context.Context, accountID string, now 
 	return n, nil
 }
 
-func revokeAll(ctx context.Context, tx *sql.Tx, accountID string, now time.Time) (int, error) {
+func revokeAll(ctx context.Context, tx *sqlTx, accountID string, now time.Time) (int, error) {
 	// A zero now would read as "not revoked"; never let that happen.
 	at := max(nanos(now), 1)
 	res, err := tx.ExecContext(ctx, "UPDATE tokens SET revoked_at = ? WHERE account_id = ? AND revoked_at = 0", at, accountID)
@@ -133,7 +134,7 @@ func revokeAll(ctx context.Context, tx *sql.Tx, accountID string, now time.Time)
 }
 
 // PurgeTokens implements Tokens.
-func (s *SQLite) PurgeTokens(ctx context.Context, t time.Time) (int, error) {
+func (s *sqlStore) PurgeTokens(ctx context.Context, t time.Time) (int, error) {
 	res, err := s.db.ExecContext(ctx, "DELETE FROM tokens WHERE expires_at < ?", nanos(t))
 	if err != nil {
 		return 0, fmt.Errorf("purge tokens: %w", err)
@@ -142,10 +143,11 @@ func (s *SQLite) PurgeTokens(ctx context.Context, t time.Time) (int, error) {
 	return int(n), err
 }
 
-// Secret implements Secrets.
-func (s *SQLite) Secret(ctx context.Context, name string, generate func() ([]byte, error)) ([]byte, error) {
+// Secret implements Secrets. A first caller that loses the race to
+// insert (another process's, on a server database) reads the winner's.
+func (s *sqlStore) Secret(ctx context.Context, name string, generate func() ([]byte, error)) ([]byte, error) {
 	var v []byte
-	err := s.tx(ctx, func(tx *sql.Tx) error {
+	err := s.tx(ctx, func(tx *sqlTx) error {
 		err := tx.QueryRowContext(ctx, "SELECT value FROM secrets WHERE name = ?", name).Scan(&v)
 		if !errors.Is(err, sql.ErrNoRows) {
 			return err
@@ -153,8 +155,10 @@ func (s *SQLite) Secret(ctx context.Context, name string, generate func() ([]byt
 		if v, err = generate(); err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, "INSERT INTO secrets (name, value) VALUES (?, ?)", name, v)
-		return err
+		if _, err = tx.ExecContext(ctx, "INSERT INTO secrets (name, value) VALUES (?, ?) ON CONFLICT DO NOTHING", name, v); err != nil {
+			return err
+		}
+		return tx.QueryRowContext(ctx, "SELECT value FROM secrets WHERE name = ?", name).Scan(&v)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("secret %q: %w", name, err)
@@ -162,9 +166,14 @@ func (s *SQLite) Secret(ctx context.Context, name string, generate func() ([]byt
 	return v, nil
 }
 
-// isConstraint reports a uniqueness or foreign-key violation.
+// isConstraint reports a uniqueness or foreign-key violation, on either
+// engine.
 func isConstraint(err error) bool {
 	var e *sqlite.Error
 	const sqliteConstraint = 19
-	return errors.As(err, &e) && e.Code()&0xff == sqliteConstraint
+	if errors.As(err, &e) {
+		return e.Code()&0xff == sqliteConstraint
+	}
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && (pe.Code == "23505" || pe.Code == "23503") // unique, foreign key
 }

@@ -10,7 +10,7 @@ import (
 )
 
 // AddCustomerBlock implements CustomerBlocks.
-func (s *SQLite) AddCustomerBlock(ctx context.Context, b CustomerBlock) (CustomerBlock, error) {
+func (s *sqlStore) AddCustomerBlock(ctx context.Context, b CustomerBlock) (CustomerBlock, error) {
 	if !b.Prefix.IsValid() && b.AgentID == "" {
 		return CustomerBlock{}, errors.New("add customer block: need an address or an agent ID")
 	}
@@ -53,7 +53,7 @@ func scanBlock(row interface{ Scan(...any) error }) (CustomerBlock, error) {
 }
 
 // CustomerBlock implements CustomerBlocks.
-func (s *SQLite) CustomerBlock(ctx context.Context, id int64) (CustomerBlock, error) {
+func (s *sqlStore) CustomerBlock(ctx context.Context, id int64) (CustomerBlock, error) {
 	b, err := scanBlock(s.db.QueryRowContext(ctx, "SELECT "+blockCols+" FROM customer_blocks WHERE id = ?", id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return CustomerBlock{}, fmt.Errorf("customer block %d: %w", id, ErrNotFound)
@@ -65,7 +65,7 @@ func (s *SQLite) CustomerBlock(ctx context.Context, id int64) (CustomerBlock, er
 }
 
 // CustomerBlocks implements CustomerBlocks.
-func (s *SQLite) CustomerBlocks(ctx context.Context, now time.Time) ([]CustomerBlock, error) {
+func (s *sqlStore) CustomerBlocks(ctx context.Context, now time.Time) ([]CustomerBlock, error) {
 	rows, err := s.db.QueryContext(ctx, "SELECT "+blockCols+` FROM customer_blocks
 		WHERE expires_at = 0 OR expires_at > ? ORDER BY id`, nanos(now))
 	if err != nil {
@@ -87,7 +87,7 @@ func (s *SQLite) CustomerBlocks(ctx context.Context, now time.Time) ([]CustomerB
 }
 
 // RemoveCustomerBlock implements CustomerBlocks.
-func (s *SQLite) RemoveCustomerBlock(ctx context.Context, id int64) error {
+func (s *sqlStore) RemoveCustomerBlock(ctx context.Context, id int64) error {
 	if err := mustAffect(s.db.ExecContext(ctx, "DELETE FROM customer_blocks WHERE id = ?", id)); err != nil {
 		return fmt.Errorf("remove customer block %d: %w", id, err)
 	}
