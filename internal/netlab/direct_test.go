@@ -137,3 +137,40 @@ func udpTo(t *testing.T, s *Site, dst fmt.Stringer) int {
 	t.Fatalf("no counting rule for UDP to %s:\n%s", dst, out)
 	return 0
 }
+
+// TestRelayedStaysUpWhileLookingForDirect: behind symmetric NATs no direct
+// path exists; the technician still looks for one 5 s into the session,
+// which leaves the session on the relay, up, and ending cleanly on both
+// sides.
+func TestRelayedStaysUpWhileLookingForDirect(t *testing.T) {
+	Require(t)
+	bins := tandem.get(t, "signaling", "agent", "technician")
+	lab := New(t)
+	d := DeployEmbedded(t, lab, bins)
+	techNS, _ := lab.Router("ra", PublicA, LANA, Symmetric).Host("tech")
+	agentNS, _ := lab.Router("rb", PublicB, LANB, Symmetric).Host("agent")
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	common := []string{"-server", d.ServerURL, "-ca", d.CA, "-json", "-v"}
+	tech := techNS.Start("technician", bins["technician"], append([]string{"-headless", "-user", d.User,
+		"-password-file", d.PasswordFile, "-end-after", "10s"}, common...)...)
+	code, err := tech.WaitEvent(ctx, "code")
+	if err != nil {
+		t.Fatal(err)
+	}
+	agent := agentNS.Start("agent", bins["agent"], append([]string{"-keep", "-code", code.Str("code")}, common...)...)
+	s := &Session{Tech: tech, Agent: agent, d: d}
+	for _, p := range []*Proc{tech, agent} {
+		if err := p.Wait(ctx); err != nil && !p.Exited() {
+			t.Fatalf("%v\n%s", err, s.Dump())
+		}
+	}
+	for _, p := range []*Proc{tech, agent} {
+		checkSide(t, s, p, scenario{path: "relayed", protocol: "udp"})
+	}
+	looked := regexp.MustCompile(`(?s)looking for a direct path" role=offerer try=1.*msg="path changed" role=offerer path="relayed `)
+	if out := tech.Output(); !looked.MatchString(out) {
+		t.Errorf("the technician did not look for a direct path and stay relayed\n%s", out)
+	}
+	logLines(t, tech, `msg=connected|direct path|path changed`)
+}
