@@ -14,8 +14,10 @@ import (
 // Migrations are numbered SQL files (0001_name.sql, ...) applied in order,
 // each in its own transaction together with the row in schema_migrations
 // that records it, so a crash leaves either the whole step or none of it.
+// SQLite's are in migrations/, PostgreSQL's in migrations/postgres/: the
+// same steps, numbered alike, in each engine's types.
 //
-//go:embed migrations/*.sql
+//go:embed migrations/*.sql migrations/postgres/*.sql
 var migrationFiles embed.FS
 
 type migration struct {
@@ -24,14 +26,15 @@ type migration struct {
 	sql     string
 }
 
-func migrations() ([]migration, error) {
-	names, err := fs.Glob(migrationFiles, "migrations/*.sql")
+// migrations reads the steps in dir (migrations or migrations/postgres).
+func migrations(dir string) ([]migration, error) {
+	names, err := fs.Glob(migrationFiles, dir+"/*.sql")
 	if err != nil {
 		return nil, err
 	}
 	var ms []migration
 	for _, n := range names {
-		base := strings.TrimPrefix(n, "migrations/")
+		base := strings.TrimPrefix(n, dir+"/")
 		num, _, ok := strings.Cut(base, "_")
 		v, err := strconv.Atoi(num)
 		if !ok || err != nil || v <= 0 {
@@ -54,7 +57,7 @@ func migrations() ([]migration, error) {
 
 // SchemaVersion is the number of the newest migration this binary knows.
 func SchemaVersion() int {
-	ms, err := migrations()
+	ms, err := migrations("migrations")
 	if err != nil {
 		return 0
 	}
@@ -62,7 +65,7 @@ func SchemaVersion() int {
 }
 
 func migrate(ctx context.Context, db *sql.DB) error {
-	ms, err := migrations()
+	ms, err := migrations("migrations")
 	if err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}

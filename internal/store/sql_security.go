@@ -37,10 +37,10 @@ func (s *sqlStore) RecordFailure(ctx context.Context, id string, now time.Time, 
 	err := s.db.QueryRowContext(ctx, `INSERT INTO lockouts (id, failures, blocked_until, last_attempt)
 		VALUES (?1, CASE WHEN ?3 <= 1 THEN 0 ELSE 1 END, CASE WHEN ?3 <= 1 THEN CAST(?2 AS BIGINT) + CAST(?4 AS BIGINT) ELSE 0 END, ?2)
 		ON CONFLICT (id) DO UPDATE SET
-			failures = CASE WHEN blocked_until > ?2 THEN failures
-				WHEN failures + 1 >= ?3 THEN 0 ELSE failures + 1 END,
-			blocked_until = CASE WHEN blocked_until > ?2 THEN blocked_until
-				WHEN failures + 1 >= ?3 THEN CAST(?2 AS BIGINT) + CAST(?4 AS BIGINT) ELSE blocked_until END,
+			failures = CASE WHEN lockouts.blocked_until > ?2 THEN lockouts.failures
+				WHEN lockouts.failures + 1 >= ?3 THEN 0 ELSE lockouts.failures + 1 END,
+			blocked_until = CASE WHEN lockouts.blocked_until > ?2 THEN lockouts.blocked_until
+				WHEN lockouts.failures + 1 >= ?3 THEN CAST(?2 AS BIGINT) + CAST(?4 AS BIGINT) ELSE lockouts.blocked_until END,
 			last_attempt = ?2
 		RETURNING failures, blocked_until, last_attempt`, id, n, maxFailures, int64(blockFor)).
 		Scan(&l.Failures, &until, &last)

@@ -37,6 +37,7 @@ func Run(t *testing.T, f Factory) {
 		{"Durable", testDurable},
 		{"AuditLog", testAuditLog},
 		{"AuditLogConcurrent", testAuditLogConcurrent},
+		{"AuditLogTwoHandles", testAuditLogTwoHandles},
 		{"AuditPrune", testAuditPrune},
 		{"AuditBatch", testAuditBatch},
 		{"OpenConversations", testOpenConversations},

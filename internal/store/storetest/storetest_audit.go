@@ -94,6 +94,42 @@ func testAuditLogConcurrent(t *testing.T, open func(*testing.T) store.Store) {
 	}
 }
 
+// testAuditLogTwoHandles: two handles on one database (two servers
+// sharing it) append at once, singly and in batches, and the log is still
+// one chain: every record follows the one before it, none missing.
+func testAuditLogTwoHandles(t *testing.T, open func(*testing.T) store.Store) {
+	ctx := context.Background()
+	handles := []store.Store{openT(t, open), openT(t, open)}
+	var wg sync.WaitGroup
+	for _, s := range handles {
+		for range 3 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for range 6 {
+					if _, err := s.AppendAudit(ctx, next("one")); err != nil {
+						t.Error(err)
+					}
+					if _, err := s.AppendAudits(ctx, []func(store.AuditRecord) (store.AuditRecord, error){next("batch"), next("batch")}); err != nil {
+						t.Error(err)
+					}
+				}
+			}()
+		}
+	}
+	wg.Wait()
+	recs, err := handles[1].AuditRecords(ctx, 0, 1000)
+	must(t, err)
+	if want := 2 * 3 * 6 * 3; len(recs) != want {
+		t.Fatalf("%d records, want %d", len(recs), want)
+	}
+	for i, r := range recs[1:] {
+		if r.Seq != recs[i].Seq+1 || string(r.Prev) != string(recs[i].Hash) {
+			t.Fatalf("record %d does not follow %d: the chain forked", r.Seq, recs[i].Seq)
+		}
+	}
+}
+
 // testAuditPrune: pruning removes the oldest records, keeps the newest
 // removed one as the anchor, and appends its own record in the same
 // transaction; a failing seal removes nothing.

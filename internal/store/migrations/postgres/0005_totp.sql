@@ -1,0 +1,17 @@
+-- TOTP second factor. sealed is the shared secret encrypted by package
+-- auth (AES-256-GCM); it is never stored or returned in the clear.
+-- last_step is the newest accepted time step, so a code is used once.
+CREATE TABLE totp (
+	account_id  TEXT PRIMARY KEY REFERENCES accounts(id) ON DELETE CASCADE,
+	sealed      BYTEA NOT NULL,
+	confirmed   BOOLEAN NOT NULL DEFAULT FALSE,
+	last_step   BIGINT NOT NULL DEFAULT 0,
+	created_at  BIGINT NOT NULL
+);
+
+-- Accounts and groups an administrator requires TOTP of.
+CREATE TABLE totp_required (
+	subject_kind  TEXT NOT NULL CHECK (subject_kind IN ('account', 'group')),
+	subject       TEXT NOT NULL,
+	PRIMARY KEY (subject_kind, subject)
+);
