@@ -21,8 +21,9 @@ import (
 // new one is chosen, so each try costs a gap of the order of the time to
 // connect (see BenchmarkDirectRetry). Where no direct path exists (both
 // sides behind symmetric NATs) the tries back off to one every
-// directRetryMax. Nothing is tried on a relay-only link, nor when the
-// other side offered only relay candidates.
+// directRetryMax. Nothing is tried on a relay-only link, when the other
+// side offered only relay candidates, or when the relay is reached over TCP
+// or TLS (UDP is blocked, so no direct UDP path will work either).
 var (
 	directRetryFirst = 5 * time.Second
 	directRetryMax   = 5 * time.Minute
@@ -71,8 +72,8 @@ func (l *Link) onPath(d *directRetry) {
 		d.timer.Stop()
 		return
 	}
-	if !l.remoteOffersDirect() {
-		return
+	if p.Protocol != "udp" || !l.remoteOffersDirect() {
+		return // UDP to the relay failed: no direct UDP path either
 	}
 	d.wait = nextDirectWait(d.wait, d.first, directRetryMax)
 	d.timer.Reset(d.wait)
