@@ -40,5 +40,7 @@
 // the window that grants it.
 //
 // Texts are English, or French when LC_ALL, LC_MESSAGES or LANG starts with
-// "fr"; all of them sit in one table (strings.go).
+// "fr"; all of them sit in one table (strings.go). The functions a grant
+// names ("file-transfer") reach the customer as plain words ("send and
+// receive files"), through functionWords (functions.go).
 package agentui

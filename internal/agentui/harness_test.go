@@ -36,6 +36,12 @@ func openUI(t testing.TB) *opened {
 // openUIAfter is openUI, with setup shaping the display first.
 func openUIAfter(t testing.TB, setup func(*xvfb.Client)) *opened {
 	t.Helper()
+	return openUIIn(t, "en", setup)
+}
+
+// openUIIn is openUIAfter with the window's texts in lang.
+func openUIIn(t testing.TB, lang string, setup func(*xvfb.Client)) *opened {
+	t.Helper()
 	leakcheck.Check(t)
 	if _, err := exec.LookPath("xdotool"); err != nil {
 		t.Skip("xdotool is not installed (apt-get install xdotool); window tests skipped")
@@ -49,7 +55,7 @@ func openUIAfter(t testing.TB, setup func(*xvfb.Client)) *opened {
 	setup(x)
 	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
 	defer cancel()
-	u, err := Open(ctx, Options{Title: "tandem-agentui-test", Lang: "en"})
+	u, err := Open(ctx, Options{Title: "tandem-agentui-test", Lang: lang})
 	if err != nil {
 		t.Fatal(err)
 	}

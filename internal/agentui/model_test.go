@@ -191,10 +191,10 @@ func TestStatusLine(t *testing.T) {
 
 func TestPromptText(t *testing.T) {
 	en, fr := table["en"], table["fr"]
-	r := Request{Kind: KindSession, Operator: "Ana Lopez", Organisation: "Acme IT", Mode: ModeControl, Functions: []string{"files", "chat"}}
+	r := Request{Kind: KindSession, Operator: "Ana Lopez", Organisation: "Acme IT", Mode: ModeControl, Functions: []string{"file-transfer", "chat"}}
 	title, asks, more := en.promptText(r)
 	if title != "Remote support request" || asks != "Ana Lopez (Acme IT) asks to control your screen (keyboard and mouse)." ||
-		strings.Join(more, "|") != "Also asks for: file transfer, chat." {
+		strings.Join(more, "|") != "Also asks to: send and receive files, chat." {
 		t.Errorf("session: %q %q %q", title, asks, more)
 	}
 	_, asks, _ = fr.promptText(Request{Kind: KindFileIn, Operator: "Ana", File: "rapport.pdf", Size: 1_500_000})

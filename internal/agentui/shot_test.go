@@ -22,6 +22,9 @@ func TestScreenshots(t *testing.T) {
 	if n := inked(img, b); n == 0 {
 		t.Error("the question's window is blank")
 	}
+	if !slices.Contains(info.Texts, "Also asks to: send and receive files, chat.") {
+		t.Errorf("the extra functions are not in plain words; drawn: %q", info.Texts)
+	}
 	o.click(t, nDeny)
 	if a := answerOf(t, got); a != Deny {
 		t.Fatalf("answer %v, want deny", a)

@@ -17,7 +17,7 @@ import (
 )
 
 var ana = Request{Kind: KindSession, Operator: "Ana Lopez", Organisation: "Acme IT", Mode: ModeControl,
-	Functions: []string{"files", "chat"}}
+	Functions: []string{"file-transfer", "chat"}}
 
 func armed(i layoutInfo) bool { return i.prompt != 0 && i.armed }
 
