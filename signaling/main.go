@@ -72,6 +72,10 @@ func parseFlags(args []string, stdout, stderr io.Writer) (signaling.Options, slo
 	fs.SetOutput(stderr)
 	fs.StringVar(&o.Addr, "addr", ":8443", "HTTPS and WebSocket listen `ADDR`ess (use :443 in production)")
 	fs.StringVar(&o.DataDir, "data", "data", "data `DIR`ectory: certificate, TURN secret, grant key, account database")
+	fs.StringVar(&o.Database, "db", "", "the store: empty for DATA/tandem.db (SQLite, one machine), or a PostgreSQL `URL`\n"+
+		"postgres://USER@HOST[:PORT]/DB[?sslmode=verify-full] that several signaling processes share; never put\n"+
+		"the password in it: use -db-password-file, or PGPASSWORD / PGPASSFILE (default ~/.pgpass) as libpq does")
+	fs.StringVar(&o.DatabasePasswordFile, "db-password-file", "", "`FILE` whose first line is the -db PostgreSQL password (e.g. a systemd credential)")
 	fs.StringVar(&o.PublicURL, "public-url", "", "`URL` clients use to reach this server (default https://localhost:PORT)")
 	fs.Func("turn-url", "relay `URL` handed to clients, repeatable: turn:HOST:3478?transport=udp,\nturn:HOST:3478?transport=tcp, turns:HOST:443?transport=tcp (default: the embedded relay's)", func(s string) error {
 		o.TURNURLs = append(o.TURNURLs, s)

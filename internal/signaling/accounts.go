@@ -23,9 +23,9 @@ import (
 const DatabaseFile = "tandem.db"
 
 // accounts is the operator-account side of the process: the store, login,
-// the audit log and the admin API, all over DATA/tandem.db.
+// the audit log and the admin API, all over DATA/tandem.db or -db.
 type accounts struct {
-	st       *store.SQLite
+	st       store.Opened
 	auth     *auth.Service
 	audit    *audit.Log
 	admin    *admin.Admin
@@ -37,9 +37,17 @@ type accounts struct {
 // instructions (with the token, printed once) to the summary.
 func (svc *Service) openAccounts(ctx context.Context, public string) (*accounts, error) {
 	o := svc.opts
-	st, err := store.OpenSQLite(ctx, filepath.Join(o.DataDir, DatabaseFile))
+	db := o.Database
+	if db == "" {
+		db = filepath.Join(o.DataDir, DatabaseFile)
+	}
+	st, err := store.Open(ctx, db, o.DatabasePasswordFile)
 	if err != nil {
 		return nil, err
+	}
+	svc.summary = append(svc.summary, "Store: "+st.Where())
+	if store.IsPostgresURL(db) {
+		svc.summary = append(svc.summary, "  signaling admin works on a data directory's SQLite file, not this database: administer through the /v1 API")
 	}
 	a := &accounts{st: st, audit: audit.New(st, o.Logger, nil)}
 	cfg := o.Auth
@@ -65,13 +73,16 @@ func (svc *Service) openAccounts(ctx context.Context, public string) (*accounts,
 		return nil, err
 	}
 	if token != "" {
-		svc.summary = append(svc.summary, strings.Join([]string{
+		lines := []string{
 			"NO ADMINISTRATOR YET. One-time setup token (shown only now, valid until " + expires.Format("15:04 MST") + "):",
 			"    " + token,
 			"  Create the first administrator with it:",
 			"    curl --cacert " + filepath.Join(o.DataDir, "cert.pem") + " -X POST " + public + "/v1/setup -d @- <<< '{\"token\":\"" + token + "\",\"id\":\"admin\",\"name\":\"Your Name\",\"password\":\"...\"}'",
-			"  or on this machine: signaling admin -data " + o.DataDir + " user add -admin ID (password on standard input)",
-		}, "\n"))
+		}
+		if !store.IsPostgresURL(db) {
+			lines = append(lines, "  or on this machine: signaling admin -data "+o.DataDir+" user add -admin ID (password on standard input)")
+		}
+		svc.summary = append(svc.summary, strings.Join(lines, "\n"))
 	}
 	return a, nil
 }

@@ -39,6 +39,14 @@ type Options struct {
 	KeyFile        string
 	ACMEDomain     string // get a certificate from an ACME CA (Let's Encrypt) for this name
 
+	// Database is the store: empty for DATA/tandem.db (SQLite, one
+	// machine), or a postgres:// URL without a password, shared by
+	// several signaling processes (store.Open).
+	Database string
+	// DatabasePasswordFile holds the PostgreSQL password (first line);
+	// empty: PGPASSWORD or the passfile (PGPASSFILE, ~/.pgpass), as libpq.
+	DatabasePasswordFile string
+
 	Relay           bool   // run a TURN relay in this process
 	RelayUDP        string // its listeners
 	RelayTCP        string

@@ -2,9 +2,9 @@ package store
 
 import (
 	"cmp"
-	"slices"
 	"context"
 	"fmt"
+	"slices"
 	"time"
 )
 
