@@ -11,7 +11,8 @@ import (
 // namespace on SignalingAddr, as a single-machine install runs it: TURN over
 // UDP and TCP on RelayPort, no TLS relay, the relay's URLs derived from
 // -public-url, the lab's documentation ranges allowed as peers. The
-// Deployment's RelayNS and Relay are the signaling server's.
+// Deployment's RelayNS is the signaling server's, and Relay is nil: the
+// signaling process is the relay.
 func DeployEmbedded(t testing.TB, lab *Lab, bins Binaries) *Deployment {
 	t.Helper()
 	d := &Deployment{Dir: t.TempDir(), ServerURL: "https://" + SignalingAddr.String()}
@@ -25,7 +26,6 @@ func DeployEmbedded(t testing.TB, lab *Lab, bins Binaries) *Deployment {
 		"-relay-udp", relayAddr, "-relay-tcp", relayAddr,
 		"-relay-allow-peers", "203.0.113.0/24,192.0.2.0/24,198.51.100.0/24",
 		"-data", data)
-	d.Relay = d.Sig
 	WaitTCP(t, d.SigNS, d.Sig, netip.AddrPortFrom(SignalingAddr, SignalingPort))
 	if _, err := os.Stat(filepath.Join(data, "cert.pem")); err != nil {
 		t.Fatalf("netlab: signaling is listening but did not write cert.pem: %v\n%s", err, d.Sig.Output())
