@@ -6,12 +6,15 @@
 // help desk's web chats (the transcripts of ended conversations, and the
 // open ones kept across a restart).
 //
-// The Store interface is what the rest of the server sees; SQLite (through
-// the pure-Go modernc.org/sqlite driver) is the embedded default and a
-// PostgreSQL implementation can fill the same interface later. The contract
-// every implementation must honour is written down as tests in the storetest
-// package, so "works on SQLite" and "works on PostgreSQL" mean the same
-// thing.
+// The Store interface is what the rest of the server sees. SQLite (through
+// the pure-Go modernc.org/sqlite driver) is the embedded default, one file
+// for one machine; PostgreSQL (through pgx) lets several signaling
+// processes share one database. Both run the same statements (sql_*.go,
+// with a small dialect for what the engines spell differently) over their
+// own migrations; Open picks one from the -db value. The contract every
+// implementation must honour is written down as tests in the storetest
+// package, run against both, so "works on SQLite" and "works on
+// PostgreSQL" mean the same thing.
 //
 // What is stored is deliberately little. A password is never stored, nor
 // anything that can stand in for it: only SCRAM-SHA-256's salted StoredKey
