@@ -42,7 +42,11 @@ import (
 //     chose the relay in rows with a direct path in 2 runs of 10.)
 //
 // pion acts on nominations only on its check ticks or when a candidate
-// arrives, so a wait costs up to one check interval beyond itself.
+// arrives, so a wait costs up to one check interval beyond itself. pion
+// never moves off a nominated pair: a link that lost the race to the relay
+// (in the namespace lab, a direct prflx pair across two cone NATs is valid
+// 0.40-0.44 s into checks, against relayAcceptanceWait's 0.5 s) looks for
+// a direct path again later (direct.go).
 const (
 	directAcceptanceWait = 300 * time.Millisecond
 	relayAcceptanceWait  = 500 * time.Millisecond

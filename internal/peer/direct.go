@@ -98,6 +98,10 @@ func (l *Link) onDirectTimer(d *directRetry, r *restarter) {
 	if p, err := l.Path(); err != nil || p.Direct {
 		return
 	}
+	if l.pc.SignalingState() != webrtc.SignalingStateStable {
+		d.timer.Reset(d.wait) // an offer is in flight: never roll it back for this
+		return
+	}
 	d.tries++
 	l.log.Info("relayed: looking for a direct path", "try", d.tries)
 	l.restart()
