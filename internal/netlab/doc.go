@@ -21,6 +21,15 @@
 // same filter naming only an HTTP CONNECT proxy on the wan (203.0.113.4,
 // testdata/proxy), which the hosts behind it are told to use.
 //
+// Deploy runs the signaling server and a standalone relay (Tandem's or
+// coturn) side by side; DeployEmbedded runs the signaling server with its
+// embedded relay, as a single-machine install does. The routers drop
+// unsolicited packets addressed to themselves, as home routers do: a Linux
+// router that accepted them would keep a conntrack entry for a peer's early
+// probe, and MASQUERADE would then move its LAN host to another public port
+// for that peer, so hole punching between two such routers succeeds only
+// when both sides' first packets cross in flight.
+//
 // Only the documentation ranges 192.0.2.0/24, 198.51.100.0/24 and
 // 203.0.113.0/24 are used, nothing is routed out of the namespaces, and every
 // namespace and process a Lab creates is removed by t.Cleanup. Namespaces are
