@@ -94,6 +94,7 @@ type Desk struct {
 	note    string        // the last error the desk sent, for the status line
 	session string        // the running session's code; "" when none runs
 	busy    bool          // a session is starting or running
+	waiting Waiting       // the running session's code, until its customer joins
 	layout  giowin.Record // what the last frame drew
 }
 
@@ -155,6 +156,23 @@ func (d *Desk) Update(m deskclient.Message) {
 func (d *Desk) SetSession(busy bool, code string) {
 	d.mu.Lock()
 	d.busy, d.session = busy, code
+	if !busy {
+		d.waiting = Waiting{}
+	}
+	d.mu.Unlock()
+	d.win.Invalidate()
+}
+
+// Waiting is the session code that waits for the customer.
+type Waiting = giowin.Waiting
+
+// SetWaiting shows, at the top of the queue, the running session's code
+// in groups, the help page's link with a button that copies it, and the
+// time left, until the zero Waiting (the customer joined) or the session's
+// end (SetSession(false, "")) takes it away.
+func (d *Desk) SetWaiting(w Waiting) {
+	d.mu.Lock()
+	d.waiting = w
 	d.mu.Unlock()
 	d.win.Invalidate()
 }
@@ -188,7 +206,9 @@ func (c *conversation) add(e deskclient.Event) {
 
 // Controls returns where the window's controls were last drawn, in window
 // pixels, by name ("queue-ID" for each queued conversation, "open",
-// "reply", "send", "invite", "end"), and which conversation is shown. It serves
+// "reply", "send", "invite", "end", and the code card's giowin.NameCode,
+// NameLink, NameCopy and NameExpires while it waits for the customer),
+// and which conversation is shown. It serves
 // automation: accessibility tools and end-to-end tests.
 func (d *Desk) Controls() (map[string]image.Rectangle, string) {
 	d.mu.Lock()

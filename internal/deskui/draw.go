@@ -46,6 +46,7 @@ type ui struct {
 	open    widget.Clickable
 	typedAt time.Time // the last typing notice sent
 	info    giowin.Record
+	card    giowin.CodeCard
 }
 
 func newUI(d *Desk) *ui {
@@ -60,13 +61,14 @@ type snapshot struct {
 	note    string
 	session string
 	busy    bool
+	waiting Waiting
 }
 
 func (u *ui) snapshot() snapshot {
 	d := u.d
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	s := snapshot{queue: slices.Clone(d.queue), current: d.current, note: d.note, session: d.session, busy: d.busy}
+	s := snapshot{queue: slices.Clone(d.queue), current: d.current, note: d.note, session: d.session, busy: d.busy, waiting: d.waiting}
 	if c := d.convs[d.current]; c != nil {
 		s.conv = *c
 		s.conv.events = slices.Clone(c.events)
@@ -156,6 +158,8 @@ func (u *ui) column(gtx layout.Context, left, pad int) *giowin.Column {
 func (u *ui) drawQueue(gtx layout.Context, s snapshot) {
 	c := u.column(gtx, 0, gtx.Dp(10))
 	switch {
+	case s.busy && s.waiting.Code != "":
+		u.card.Layout(c, pal, s.waiting)
 	case s.session != "":
 		c.Text("", "Session code "+spaced(s.session)+": give it to the customer.", 13, pal.Fg)
 	case s.busy:

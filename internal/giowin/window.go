@@ -26,6 +26,11 @@
 // went and what texts it drew; the windows publish the last one for
 // automation (accessibility tools, and end-to-end tests that click with
 // the real pointer). Column and Flow lay widgets out and record them.
+//
+// CodeCard is the one widget both technician windows share: while a
+// session's code waits for its customer (Waiting), the viewer and the
+// desk show it in groups of three, the help page's link with a button
+// that copies it, and the time left, counting down.
 package giowin
 
 import (

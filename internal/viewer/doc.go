@@ -2,7 +2,9 @@
 // draws the remote screen, forwards the technician's keyboard and mouse as
 // input.Events, and offers a toolbar (monitor choice, view-only, special
 // keys, clipboard, disconnect) and a status line (path, round-trip time,
-// frame rate, bitrate). It is written with Gio and knows nothing about
+// frame rate, bitrate). Until the customer joins, SetWaiting puts the
+// session's code, its link (with a copy button) and the time left where
+// the screen will be. It is written with Gio and knows nothing about
 // WebRTC: the technician binary feeds it decoded frames and statistics and
 // reads input events and toolbar actions from its channels.
 //

@@ -59,6 +59,7 @@ type ui struct {
 	chat     chatPane
 	files    filesPane
 	reclaim  bool // a click on the screen takes the keyboard back from the chat
+	card     giowin.CodeCard
 }
 
 func newUI(v *Viewer, start time.Time) *ui {
@@ -81,6 +82,7 @@ type snapshot struct {
 	cursor   CursorPos
 	shape    CursorShape
 	hasCur   bool
+	waiting  Waiting
 }
 
 func (u *ui) snapshot() snapshot {
@@ -88,7 +90,7 @@ func (u *ui) snapshot() snapshot {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	s := snapshot{next: v.next, status: v.status, viewOnly: v.viewOnly, clip: v.clip, chat: v.chat, chatSeq: v.chatSeq,
-		files: slices.Clone(v.transfers), filesSeq: v.filesSeq}
+		files: slices.Clone(v.transfers), filesSeq: v.filesSeq, waiting: v.waiting}
 	s.cursor, s.shape, s.hasCur = v.cursorSnapshot()
 	v.next, v.clip = nil, nil
 	return s
@@ -163,7 +165,11 @@ func (u *ui) draw(gtx layout.Context, s snapshot) layoutInfo {
 		}),
 		layout.Flexed(1, func(gtx layout.Context) layout.Dimensions {
 			info.screen.Max = info.screen.Min.Add(gtx.Constraints.Max)
-			return u.drawScreen(gtx)
+			dims := u.drawScreen(gtx)
+			if u.waiting(s) {
+				u.drawWaiting(gtx, s.waiting, info.screen.Min, &info.Record)
+			}
+			return dims
 		}),
 		layout.Rigid(func(gtx layout.Context) layout.Dimensions {
 			if !u.chat.open {
@@ -183,7 +189,9 @@ func (u *ui) draw(gtx layout.Context, s snapshot) layoutInfo {
 			return dims
 		}),
 		layout.Rigid(func(gtx layout.Context) layout.Dimensions {
-			return u.drawStatus(gtx, st)
+			line := u.statusLine(st, u.waiting(s))
+			info.Texts = append(info.Texts, line)
+			return u.drawStatus(gtx, line)
 		}),
 	)
 	below := info.screen.Max.Y
@@ -297,8 +305,21 @@ func (u *ui) drawScrollbars(gtx layout.Context) {
 	}
 }
 
-func (u *ui) drawStatus(gtx layout.Context, st Status) layout.Dimensions {
-	l := material.Label(u.th, unit.Sp(12), statusText(st, u.viewOnly))
+// waiting reports whether the code card is shown: a code waits for the
+// customer and no picture has come yet.
+func (u *ui) waiting(s snapshot) bool { return s.waiting.Code != "" && u.shown == nil }
+
+// statusLine is the status line's text: while the code card is shown
+// and nothing connects yet, what the session waits for.
+func (u *ui) statusLine(st Status, waiting bool) string {
+	if waiting && st.Path == "" {
+		return "waiting for the customer to join…"
+	}
+	return statusText(st, u.viewOnly)
+}
+
+func (u *ui) drawStatus(gtx layout.Context, text string) layout.Dimensions {
+	l := material.Label(u.th, unit.Sp(12), text)
 	l.Color = pal.Fg
 	l.MaxLines = 1
 	return layout.Inset{Top: 3, Bottom: 4, Left: 8, Right: 8}.Layout(gtx, l.Layout)

@@ -3,6 +3,7 @@ package viewer
 import (
 	"image"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
@@ -92,6 +93,7 @@ type Viewer struct {
 	status   Status
 	viewOnly bool
 	clip     *string // text to put on the local clipboard
+	waiting  Waiting // the code the customer has yet to use
 	stats    Stats
 	layout   layoutInfo // where things were last drawn, for tests
 	cursor   cursorState
@@ -184,7 +186,9 @@ func (v *Viewer) SetClipboard(text string) {
 // Controls returns where the window's controls were last drawn, in window
 // pixels, by name: the toolbar's buttons ("files", "chat", "disconnect",
 // …), the files pane's fields and buttons when it is open, "chat-pane"
-// when the chat is (its text field is its last line), and "screen" for
+// when the chat is (its text field is its last line), the code card's
+// parts while it waits for the customer (giowin.NameCode, NameLink,
+// NameCopy, NameExpires), and "screen" for
 // the remote screen's viewport; and
 // which text field has the keyboard ("" for the remote screen). It serves
 // automation: accessibility tools and end-to-end tests that click with
@@ -199,6 +203,15 @@ func (v *Viewer) Controls() (controls map[string]image.Rectangle, editing string
 		controls["chat-pane"] = l.chat
 	}
 	return controls, l.Editing
+}
+
+// Texts returns every text the last window frame drew, in order: the
+// toolbar's labels, the code card's while it is shown, the status line.
+// It serves automation and tests.
+func (v *Viewer) Texts() []string {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return slices.Clone(v.layout.Texts)
 }
 
 // Stats returns the frame counters so far.

@@ -207,7 +207,8 @@ type running struct {
 }
 
 // open starts a viewer on the test's display, shows it frame and waits
-// until that frame is on screen. Cleanup closes the window and checks that
+// until that frame is on screen (or, for a Frame without Image, until the
+// window is drawn). Cleanup closes the window and checks that
 // Run returned.
 func open(t *testing.T, cfg Config, f Frame) *running {
 	t.Helper()
@@ -225,6 +226,10 @@ func open(t *testing.T, cfg Config, f Frame) *running {
 	})
 	v.Show(f)
 	r.id, r.win = window(t, cfg.Title)
+	if f.Image == nil { // no picture yet: the session waits for its customer
+		waitFor(t, "the window to be drawn", func() bool { return v.Stats().Redraws >= 1 })
+		return r
+	}
 	waitFor(t, "the frame to be drawn", func() bool { return v.Stats().Drawn >= 1 })
 	return r
 }
