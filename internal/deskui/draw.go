@@ -161,7 +161,7 @@ func (u *ui) drawQueue(gtx layout.Context, s snapshot) {
 	case s.busy && s.waiting.Code != "":
 		u.card.Layout(c, pal, s.waiting)
 	case s.session != "":
-		c.Text("", "Session code "+spaced(s.session)+": give it to the customer.", 13, pal.Fg)
+		c.Text("", "Session code "+giowin.GroupDigits(s.session)+": give it to the customer.", 13, pal.Fg)
 	case s.busy:
 		c.Text("", "Starting a session…", 13, pal.Muted)
 	default:
@@ -280,14 +280,6 @@ func (u *ui) drawNote(c *giowin.Column, note string) {
 	if note != "" {
 		c.Text("", note, 13, pal.Danger)
 	}
-}
-
-// spaced writes a 9-digit code in groups of three, as people read it.
-func spaced(code string) string {
-	if len(code) != 9 {
-		return code
-	}
-	return code[:3] + " " + code[3:6] + " " + code[6:]
 }
 
 // customerName is how the conversation's customer is called.
