@@ -49,6 +49,9 @@ func TestWaitingShowsCode(t *testing.T) {
 		return s == w.Link
 	})
 	waitFor(t, "the button to say it copied", func() bool { return slices.Contains(r.v.Texts(), "Copied") })
+	if n := len(r.v.Input()); n != 0 {
+		t.Errorf("pointing at the code card sent %d input events towards a customer not there yet, first %s", n, describe(<-r.v.Input()))
+	}
 
 	r.v.SetWaiting(Waiting{})
 	waitFor(t, "the card to go when cleared", func() bool { return !card() })
