@@ -64,6 +64,9 @@ const User = "tandem"
 // else the newest /usr/lib/postgresql/N/bin, else one on PATH.
 func Bin() (string, error) {
 	if d := os.Getenv("TANDEM_PG_BIN"); d != "" {
+		if _, err := os.Stat(filepath.Join(d, "initdb")); err != nil {
+			return "", fmt.Errorf("TANDEM_PG_BIN: %w: %w", err, ErrNoBinaries)
+		}
 		return d, nil
 	}
 	ds, _ := filepath.Glob("/usr/lib/postgresql/*/bin")
@@ -153,7 +156,10 @@ func (c *Cluster) start(ctx context.Context, bin string, cred *syscall.Credentia
 	}
 	defer log.Close()
 	c.cmd.Stdout, c.cmd.Stderr = log, log
-	c.cmd.SysProcAttr.Pdeathsig = syscall.SIGQUIT // the test binary died: stop at once
+	// If the test binary dies (a -timeout panic skips Main's Stop), stop
+	// at once. (The signal follows the forking thread, which Go keeps
+	// alive unless a goroutine exits locked to it; nothing here does.)
+	c.cmd.SysProcAttr.Pdeathsig = syscall.SIGQUIT
 	if err := c.cmd.Start(); err != nil {
 		return fmt.Errorf("start postgres: %w", err)
 	}
