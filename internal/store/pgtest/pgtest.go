@@ -177,6 +177,11 @@ func (c *Cluster) writeFiles(cred *syscall.Credential) error {
 	if err := os.WriteFile(c.PassFile(), []byte(pass), 0o600); err != nil {
 		return err
 	}
+	// Others may reach the socket (a signaling process run as another
+	// user); data/ stays the server's alone (initdb makes it 0700).
+	if err := os.Chmod(c.dir, 0o711); err != nil {
+		return err
+	}
 	if cred == nil {
 		return nil
 	}
@@ -247,6 +252,11 @@ func (c *Cluster) URL(db string) string {
 // TCPURL is db's URL over 127.0.0.1, for a cluster started with TCP.
 func (c *Cluster) TCPURL(db string) string {
 	return fmt.Sprintf("postgres://%s@127.0.0.1:%d/%s?sslmode=disable", User, c.port, db)
+}
+
+// Flags are the signaling flags that make a node use database db.
+func (c *Cluster) Flags(db string) []string {
+	return []string{"-db", c.URL(db), "-db-password-file", c.PasswordFile()}
 }
 
 // PasswordFile holds the superuser's password on its first line.
