@@ -25,6 +25,7 @@ import (
 	"github.com/tandem-remote/tandem/internal/session"
 	"github.com/tandem-remote/tandem/internal/techdesk"
 	"github.com/tandem-remote/tandem/internal/techlogin"
+	"github.com/tandem-remote/tandem/internal/techscript"
 	"github.com/tandem-remote/tandem/internal/techsession"
 	"github.com/tandem-remote/tandem/internal/techui"
 )
@@ -42,47 +43,48 @@ func run(args []string, stdout, stderr io.Writer) int {
 	passwordFile := fs.String("password-file", "", "read the operator's password from `FILE` (with -user)")
 	totp := fs.Bool("totp", false, "the account has a second factor: ask for the authenticator code (or take $TANDEM_TOTP)")
 	endAfter := fs.Duration("end-after", 0, "end the session this long after it connects (e.g. 30s); 0 waits for the customer or Ctrl-C")
-	var view techsession.ViewConfig
-	fs.StringVar(&view.FramesDir, "frames", "", "save the remote screen as PNG files in `DIR` (a few per second, and last.png at the end)")
-	fs.StringVar(&view.Type, "type", "", "type `TEXT` on the remote machine once its screen arrives")
+	var tcfg techsession.TechnicianConfig // the session's settings
+	var script techscript.Script          // what it does on its own
+	fs.StringVar(&script.FramesDir, "frames", "", "save the remote screen as PNG files in `DIR` (a few per second, and last.png at the end)")
+	fs.StringVar(&script.Type, "type", "", "type `TEXT` on the remote machine once its screen arrives")
 	fs.Func("move", "move the remote pointer to `MON:X,Y` (monitor MON's pixels; 0 = whole screen) before typing; repeatable", func(s string) error {
 		ev, err := parseMove(s)
-		view.Moves = append(view.Moves, ev)
+		script.Moves = append(script.Moves, ev)
 		return err
 	})
 	fs.Func("click", "move the remote pointer to `MON:X,Y` and click the left button there (before typing,\nin order with -move); repeatable", func(s string) error {
 		ev, err := parseMove(s)
-		view.Moves = append(view.Moves, ev,
+		script.Moves = append(script.Moves, ev,
 			input.Event{Type: input.ButtonDown, Button: input.ButtonLeft}, input.Event{Type: input.ButtonUp, Button: input.ButtonLeft})
 		return err
 	})
-	fs.IntVar(&view.Monitor, "monitor", -1, "ask for monitor `N` (0 = all monitors; default: the agent's primary)")
-	fs.StringVar(&view.SetClipboard, "clipboard", "", "put `TEXT` on the remote clipboard once its screen arrives (the remote clipboard\ncomes back as {\"event\":\"clipboard\"} whenever it changes)")
+	fs.IntVar(&tcfg.Monitor, "monitor", -1, "ask for monitor `N` (0 = all monitors; default: the agent's primary)")
+	fs.StringVar(&script.SetClipboard, "clipboard", "", "put `TEXT` on the remote clipboard once its screen arrives (the remote clipboard\ncomes back as {\"event\":\"clipboard\"} whenever it changes)")
 	fs.Func("mode", "ask the customer for `MODE` first: view, control (default) or demonstrate\n(show this machine's screen to the customer)", func(v string) error {
 		m, err := proto.ParseMode(v)
-		view.Mode = m
+		tcfg.Mode = m
 		return err
 	})
 	fs.Func("then-mode", "once the remote screen arrives, ask to switch to `MODE` (view, control or demonstrate)", func(v string) error {
 		m, err := proto.ParseMode(v)
-		view.ThenMode = m
+		script.ThenMode = m
 		return err
 	})
-	fs.StringVar(&view.DemoDisplay, "demo-display", "", "X `DISPLAY` shown to the customer in demonstration mode (default $DISPLAY)")
+	fs.StringVar(&tcfg.DemoDisplay, "demo-display", "", "X `DISPLAY` shown to the customer in demonstration mode (default $DISPLAY)")
 	fs.Func("say", "send `TEXT` in the session chat once connected; repeatable (the chat comes back as\n{\"event\":\"chat\"} lines)", func(v string) error {
-		view.Say = append(view.Say, v)
+		script.Say = append(script.Say, v)
 		return nil
 	})
 	fs.Func("send", "offer `FILE` to the customer once they allow the session (they accept or refuse it;\n{\"event\":\"transfer\"} lines show progress, \"transfer-done\" the SHA-256); repeatable", func(v string) error {
-		view.Send = append(view.Send, v)
+		script.Send = append(script.Send, v)
 		return nil
 	})
 	fs.Func("fetch", "ask the customer for the file at `PATH` on their machine (they accept or refuse);\nrepeatable; it lands in -download-dir", func(v string) error {
-		view.Fetch = append(view.Fetch, v)
+		script.Fetch = append(script.Fetch, v)
 		return nil
 	})
-	fs.StringVar(&view.Files.Dir, "download-dir", "", "where fetched files land (default: your Downloads folder)")
-	fs.StringVar(&view.ChatLog, "chat-log", "", "save the chat transcript to `FILE` when the session ends (JSON for a .json name,\nelse text)")
+	fs.StringVar(&tcfg.Files.Dir, "download-dir", "", "where fetched files land (default: your Downloads folder)")
+	fs.StringVar(&script.ChatLog, "chat-log", "", "save the chat transcript to `FILE` when the session ends (JSON for a .json name,\nelse text)")
 	var desk techdesk.Flags
 	desk.Register(fs)
 	headless := fs.Bool("headless", false, "no viewer window: for scripts and tests (also the default when $DISPLAY is unset)")
@@ -151,12 +153,12 @@ Flags:
 		fmt.Fprintf(stderr, "technician: %v\n", err)
 		return 1
 	}
-	tcfg := techsession.TechnicianConfig{Common: cfg, Token: token, EndAfter: *endAfter, View: view}
+	tcfg.Common, tcfg.Token, tcfg.EndAfter = cfg, token, *endAfter
 	runSession := func(ctx context.Context) error {
 		if *headless || os.Getenv("DISPLAY") == "" {
-			return techsession.RunTechnician(ctx, tcfg)
+			return techscript.Run(ctx, tcfg, script)
 		}
-		return techui.Run(ctx, tcfg)
+		return techui.Run(ctx, tcfg, script)
 	}
 	dcfg := techdesk.Config{Server: common.Server, RootCAs: cfg.RootCAs, Token: token, Out: out, JSON: common.JSON, Session: runSession}
 	switch {

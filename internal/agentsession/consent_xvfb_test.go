@@ -11,6 +11,7 @@ import (
 	"github.com/tandem-remote/tandem/internal/leakcheck"
 	"github.com/tandem-remote/tandem/internal/proto"
 	"github.com/tandem-remote/tandem/internal/session"
+	"github.com/tandem-remote/tandem/internal/techscript"
 	"github.com/tandem-remote/tandem/internal/techsession"
 	"github.com/tandem-remote/tandem/internal/xvfb"
 )
@@ -24,13 +25,22 @@ type consentRun struct {
 	cust              *scriptedCustomer
 }
 
-func runConsent(t *testing.T, view techsession.ViewConfig, endAfter time.Duration, screenCfg ScreenConfig, answers ...string) consentRun {
+// viewConfig is what a test's technician does: its settings and script.
+type viewConfig struct {
+	Monitor     int
+	Mode        proto.Mode
+	ThenMode    proto.Mode
+	Moves       []input.Event
+	DemoDisplay string
+}
+
+func runConsent(t *testing.T, view viewConfig, endAfter time.Duration, screenCfg ScreenConfig, answers ...string) consentRun {
 	t.Helper()
 	return runConsentOn(t, xvfb.Start(t, 640, 480), view, endAfter, screenCfg, answers...)
 }
 
 // runConsentOn is runConsent on the customer's display.
-func runConsentOn(t *testing.T, display string, view techsession.ViewConfig, endAfter time.Duration, screenCfg ScreenConfig, answers ...string) consentRun {
+func runConsentOn(t *testing.T, display string, view viewConfig, endAfter time.Duration, screenCfg ScreenConfig, answers ...string) consentRun {
 	t.Helper()
 	s := newStack(t, "udp")
 	tech, agent := newEvents(), newEvents()
@@ -40,7 +50,9 @@ func runConsentOn(t *testing.T, display string, view techsession.ViewConfig, end
 	defer cancel()
 	techDone := make(chan error, 1)
 	go func() {
-		techDone <- techsession.RunTechnician(ctx, techsession.TechnicianConfig{Common: s.common(tech, false), Token: s.token, EndAfter: endAfter, View: view})
+		tcfg := techsession.TechnicianConfig{Common: s.common(tech, false), Token: s.token, EndAfter: endAfter,
+			Monitor: view.Monitor, Mode: view.Mode, DemoDisplay: view.DemoDisplay}
+		techDone <- techscript.Run(ctx, tcfg, techscript.Script{ThenMode: view.ThenMode, Moves: view.Moves})
 	}()
 	code := tech.next(t, "code")["code"].(string)
 	stop := make(chan struct{})
@@ -98,7 +110,7 @@ func (c *collected) all(name string) []map[string]any {
 // picture leaves the agent; the technician is told and exits "refused".
 func TestConsentRefused(t *testing.T) {
 	leakcheck.Check(t)
-	res := runConsent(t, techsession.ViewConfig{Monitor: -1}, 0, ScreenConfig{}, proto.AnswerRefused)
+	res := runConsent(t, viewConfig{Monitor: -1}, 0, ScreenConfig{}, proto.AnswerRefused)
 	if !errors.Is(res.techErr, session.ErrRefused) {
 		t.Fatalf("technician: %v, want ErrRefused", res.techErr)
 	}
@@ -120,7 +132,7 @@ func TestConsentRefused(t *testing.T) {
 func TestViewModeDropsInput(t *testing.T) {
 	leakcheck.Check(t)
 	move := input.Event{Type: input.PointerMove, X: 500, Y: 400}
-	res := runConsent(t, techsession.ViewConfig{Monitor: -1, Mode: proto.ModeView, ThenMode: proto.ModeControl, Moves: []input.Event{move}},
+	res := runConsent(t, viewConfig{Monitor: -1, Mode: proto.ModeView, ThenMode: proto.ModeControl, Moves: []input.Event{move}},
 		3*time.Second, ScreenConfig{}, proto.AnswerAllowed, proto.AnswerRefused)
 	if res.techErr != nil || res.agentErr != nil {
 		t.Fatalf("technician: %v; agent: %v", res.techErr, res.agentErr)
@@ -152,7 +164,7 @@ func lastFrames(e *collected) float64 {
 func TestControlMoves(t *testing.T) {
 	leakcheck.Check(t)
 	move := input.Event{Type: input.PointerMove, X: 500, Y: 400}
-	res := runConsent(t, techsession.ViewConfig{Monitor: -1, Moves: []input.Event{move}}, 3*time.Second, ScreenConfig{}, proto.AnswerAllowed)
+	res := runConsent(t, viewConfig{Monitor: -1, Moves: []input.Event{move}}, 3*time.Second, ScreenConfig{}, proto.AnswerAllowed)
 	if res.techErr != nil || res.agentErr != nil {
 		t.Fatalf("technician: %v; agent: %v", res.techErr, res.agentErr)
 	}
@@ -188,7 +200,7 @@ func TestDemonstration(t *testing.T) {
 			}
 		}
 	}()
-	view := techsession.ViewConfig{Monitor: -1, Mode: proto.ModeView, ThenMode: proto.ModeDemonstrate, DemoDisplay: techDisplay}
+	view := viewConfig{Monitor: -1, Mode: proto.ModeView, ThenMode: proto.ModeDemonstrate, DemoDisplay: techDisplay}
 	res := runConsentOn(t, customer, view, 5*time.Second, ScreenConfig{Demonstrations: true}, proto.AnswerAllowed, proto.AnswerAllowed)
 	close(stop)
 	if res.techErr != nil || res.agentErr != nil {

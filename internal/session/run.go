@@ -361,6 +361,6 @@ var Version = "dev"
 // ended abnormally.
 var ErrEnded = errors.New("session ended")
 
-// ErrRefused is what RunTechnician returns when the customer refused the
-// first request or let it time out.
+// ErrRefused is what the technician's session (package techsession)
+// returns when the customer refused the first request or let it time out.
 var ErrRefused = fmt.Errorf("%w: the customer did not allow it", ErrEnded)

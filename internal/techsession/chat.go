@@ -7,16 +7,12 @@ import (
 	"github.com/tandem-remote/tandem/internal/peer"
 )
 
-// chatLoop runs the technician's side of the chat: it sends the scripted
-// lines once the link is up and the handle's (Session.Say) as they come, and
-// reports every message both ways. The transcript is saved at the end
-// (see Final).
+// chatLoop runs the technician's side of the chat: it sends the handle's
+// messages (Session.Say) as they come, and reports every message both
+// ways.
 func (v *techView) chatLoop(ctx context.Context) {
 	c := v.chat
 	v.r.Go(ctx, func(ctx context.Context) { c.Run(ctx) })
-	for _, line := range v.cfg.Say {
-		v.say(ctx, line)
-	}
 	in, out := c.Incoming(), v.req.say
 	for {
 		select {
@@ -51,14 +47,4 @@ func (v *techView) heard(m chat.Message) {
 func (v *techView) startChat(ctx context.Context) {
 	v.chat = chat.New(v.r.Link().Channel(peer.ChannelChat), "technician", chat.Options{Logger: v.log})
 	v.r.Go(ctx, v.chatLoop)
-}
-
-// saveChat writes the transcript to ChatLog, when set.
-func (v *techView) saveChat() {
-	if v.cfg.ChatLog == "" || v.chat == nil {
-		return
-	}
-	if err := chat.SaveTranscript(v.cfg.ChatLog, v.chat.Transcript()); err != nil {
-		v.r.Report().Failed(err)
-	}
 }

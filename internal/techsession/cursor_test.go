@@ -15,8 +15,8 @@ import (
 )
 
 // TestFollowCursor: the technician drops positions that arrive after a
-// newer one, passes the others to OnCursor, and reports at most one every
-// cursorReportGap, the last one of a movement included.
+// newer one, passes the others on as CursorEvents, and reports at most one
+// every cursorReportGap, the last one of a movement included.
 func TestFollowCursor(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var out bytes.Buffer

@@ -9,7 +9,7 @@ import (
 	"github.com/tandem-remote/tandem/internal/peer"
 )
 
-// techFiles runs the technician's side of file transfer: the scripted
+// startFiles runs the technician's side of file transfer: the handle's
 // sends and fetches once the customer has allowed the session, with a
 // progress event for each and one at the end that says what happened.
 func (v *techView) startFiles(ctx context.Context) {
@@ -30,20 +30,6 @@ func (v *techView) startFiles(ctx context.Context) {
 	}
 	v.r.Go(ctx, func(ctx context.Context) { e.Run(ctx) })
 	v.r.Go(ctx, func(ctx context.Context) { v.serveFileRequests(ctx, e) })
-	if len(v.cfg.Send) == 0 && len(v.cfg.Fetch) == 0 {
-		return
-	}
-	v.r.Go(ctx, func(ctx context.Context) {
-		if !v.waitAllowed(ctx) {
-			return
-		}
-		for _, path := range v.cfg.Send {
-			v.transfer(ctx, e, FileRequest{Path: path})
-		}
-		for _, path := range v.cfg.Fetch {
-			v.transfer(ctx, e, FileRequest{Path: path, Fetch: true})
-		}
-	})
 }
 
 // FileRequest is a transfer the technician asks for: the local file at

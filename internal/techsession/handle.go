@@ -23,21 +23,36 @@ type Session struct {
 
 // requests are the handle's queues, which the session's workers serve.
 type requests struct {
-	input     chan input.Event
-	monitors  chan int
-	modes     chan proto.Mode
-	clipboard chan string // text to set, or "" to ask for the agent's
-	say       chan string
-	files     chan FileRequest
-	hangUp    chan struct{}
+	out    chan outgoing // input, clipboard and monitor choices, in order
+	modes  chan proto.Mode
+	say    chan string
+	files  chan FileRequest
+	hangUp chan struct{}
 }
+
+// outgoing is one input event, clipboard request or monitor choice: one
+// queue keeps them in the order they were asked for (a script's clipboard
+// goes before the text it then types).
+type outgoing struct {
+	kind    outKind
+	ev      input.Event
+	text    string // clipboard text to set, or "" to ask for the agent's
+	monitor int
+}
+
+type outKind int
+
+const (
+	outInput outKind = iota
+	outClipboard
+	outMonitor
+)
 
 // New returns the session cfg configures, not started.
 func New(cfg TechnicianConfig) *Session {
 	return &Session{cfg: cfg, done: make(chan struct{}), req: requests{
-		input: make(chan input.Event, 64), monitors: make(chan int, 4), modes: make(chan proto.Mode, 4),
-		clipboard: make(chan string, 4), say: make(chan string, 16), files: make(chan FileRequest, 16),
-		hangUp: make(chan struct{}),
+		out: make(chan outgoing, 64), modes: make(chan proto.Mode, 4), say: make(chan string, 16),
+		files: make(chan FileRequest, 16), hangUp: make(chan struct{}),
 	}}
 }
 
@@ -62,7 +77,7 @@ func (s *Session) Run(ctx context.Context) error {
 // taken.
 func (s *Session) Input(ev input.Event) bool {
 	select {
-	case s.req.input <- ev:
+	case s.req.out <- outgoing{kind: outInput, ev: ev}:
 		return true
 	case <-s.done:
 		return false
@@ -70,7 +85,9 @@ func (s *Session) Input(ev input.Event) bool {
 }
 
 // Monitor asks the agent to share monitor id (0 = all monitors).
-func (s *Session) Monitor(id int) bool { return offer(s.req.monitors, id) }
+func (s *Session) Monitor(id int) bool {
+	return offer(s.req.out, outgoing{kind: outMonitor, monitor: id})
+}
 
 // Mode asks the customer for mode m; the answer comes back as a
 // ModeEvent.
@@ -78,7 +95,9 @@ func (s *Session) Mode(m proto.Mode) bool { return offer(s.req.modes, m) }
 
 // Clipboard puts text on the agent's clipboard, or with "" asks for the
 // agent's (a ClipboardEvent brings it).
-func (s *Session) Clipboard(text string) bool { return offer(s.req.clipboard, text) }
+func (s *Session) Clipboard(text string) bool {
+	return offer(s.req.out, outgoing{kind: outClipboard, text: text})
+}
 
 // Say sends text in the session chat.
 func (s *Session) Say(text string) bool { return offer(s.req.say, text) }

@@ -16,24 +16,16 @@ func (v *techView) requestMode(ctx context.Context, m proto.Mode) {
 	v.r.SendControl(ctx, proto.TypeModeRequest, proto.ModeRequest{ID: modeRequests.Add(1), Mode: m})
 }
 
-// modes asks for the first mode at once, then for ThenMode after the first
-// frame, then for whatever the handle asks (Session.Mode).
+// modes asks for the first mode at once, then for whatever the handle asks
+// (Session.Mode).
 func (v *techView) modes(ctx context.Context) {
 	first := v.cfg.Mode
 	if first == proto.ModeNone {
 		first = proto.ModeControl
 	}
 	v.requestMode(ctx, first)
-	then := v.cfg.ThenMode
-	firstFrame := v.firstFrame
-	if then == proto.ModeNone {
-		firstFrame = nil
-	}
 	for {
 		select {
-		case <-firstFrame:
-			firstFrame = nil
-			v.requestMode(ctx, then)
 		case m := <-v.req.modes:
 			v.requestMode(ctx, m)
 		case <-ctx.Done():

@@ -17,8 +17,21 @@ type TechnicianConfig struct {
 	session.Common
 	Token    string        // the session token of the operator's login (login.Login): opens the session
 	EndAfter time.Duration // end the session this long after it connects; 0 = never
-	View     ViewConfig
-	// Events, when set, gets every event of the session (see Event).
+	// Monitor is the monitor to ask for at once (0 = all monitors);
+	// -1 leaves the agent's choice (its primary).
+	Monitor int
+	// Mode is asked for as soon as the link is up (default control).
+	Mode proto.Mode
+	// Files says where fetched files land.
+	Files session.FilesConfig
+	// DemoDisplay is the X display shown to the customer in demonstration
+	// mode; "" means $DISPLAY, and without either the technician cannot
+	// demonstrate.
+	DemoDisplay string
+	StatsEvery  time.Duration // how often the figures are reported; default 1 s
+	// Events, when set, gets every event of the session (see Event); a
+	// script (package techscript) or a viewer (package techui) follows
+	// the session with it.
 	Events func(Event)
 }
 
@@ -46,7 +59,7 @@ func run(ctx context.Context, cfg TechnicianConfig, req *requests) error {
 		return r.Finish(reason, err)
 	}
 	cfg.Report.PeerJoined(joined.Agent)
-	view := newTechView(r, cfg.View, cfg.Events, req)
+	view := newTechView(r, cfg, req)
 	lc := session.LinkConfig{Role: peer.Offerer, Video: peer.VideoBoth, ICEServers: opened.ICEServers, Side: view}
 	if err := r.StartLink(pumpCtx, lc); err != nil {
 		return err

@@ -16,61 +16,20 @@ import (
 	"github.com/tandem-remote/tandem/internal/vpx"
 )
 
-// ViewConfig is what the technician does with the remote screen on its
-// own: the headless script and the settings. A viewer asks for more
-// through the Session's methods and follows its Events.
-type ViewConfig struct {
-	FramesDir  string        // save received frames as PNG here ("" = don't)
-	Type       string        // text to type once the first frame arrived
-	Moves      []input.Event // pointer moves to send before typing
-	Monitor    int           // monitor to ask for; -1 = the agent's choice
-	StatsEvery time.Duration // default 1 s
-
-	// Clipboard: SetClipboard is put on the agent's clipboard once the
-	// first frame arrived.
-	SetClipboard string
-
-	// Modes: Mode is asked for as soon as the link is up (default
-	// control); ThenMode, when set, once the first frame arrived.
-	Mode     proto.Mode
-	ThenMode proto.Mode
-	// Chat: Say lines are sent once the link is up, and the transcript is
-	// saved to ChatLog (text, or JSON for a .json name) when the session
-	// ends.
-	Say     []string
-	ChatLog string
-
-	// Files: Send lists local files to offer the customer and Fetch paths
-	// on the customer's machine to download, once the customer allowed
-	// the session; fetched files land in Files.Dir (Session.Send and
-	// Fetch ask for more as the session runs).
-	Send  []string
-	Fetch []string
-	Files session.FilesConfig
-
-	// DemoDisplay is the X display shown to the customer in demonstration
-	// mode; "" means $DISPLAY, and without either the technician cannot
-	// demonstrate.
-	DemoDisplay string
-}
-
 // techView receives and measures the agent's screen.
 type techView struct {
-	cfg    ViewConfig
+	cfg    TechnicianConfig
 	log    *slog.Logger
 	r      *session.Run
 	events func(Event) // nil: none
 	req    *requests   // the handle's requests
 
-	firstFrame chan struct{}
-	firstOnce  sync.Once
-	clipIn     proto.ClipboardJoiner // the agent's clipboard pieces (the control loop alone)
-	clipOut    sync.Mutex            // one text's pieces go out together
-	demo       *toggle               // the agent is in demonstration mode
-	allowed    chan struct{}         // closed once the customer allowed a mode
-	allowOnce  sync.Once
-	chat       *chat.Conn
-	saver      *frameSaver
+	clipIn    proto.ClipboardJoiner // the agent's clipboard pieces (the control loop alone)
+	clipOut   sync.Mutex            // one text's pieces go out together
+	demo      *toggle               // the agent is in demonstration mode
+	allowed   chan struct{}         // closed once the customer allowed a mode
+	allowOnce sync.Once
+	chat      *chat.Conn
 
 	mu        sync.Mutex
 	captured  map[uint32]time.Time // RTP timestamp → agent's capture time
@@ -85,16 +44,12 @@ type techView struct {
 // maxTracked bounds the frame announcements and latency samples kept.
 const maxTracked = 2048
 
-func newTechView(r *session.Run, cfg ViewConfig, events func(Event), req *requests) *techView {
+func newTechView(r *session.Run, cfg TechnicianConfig, req *requests) *techView {
 	if cfg.StatsEvery == 0 {
 		cfg.StatsEvery = time.Second
 	}
 	log := r.Logger()
-	v := &techView{cfg: cfg, log: log, r: r, events: events, req: req, firstFrame: make(chan struct{}), demo: newToggle(), allowed: make(chan struct{}), captured: map[uint32]time.Time{}, lastAt: time.Now()}
-	if cfg.FramesDir != "" {
-		v.saver = newFrameSaver(cfg.FramesDir, log)
-	}
-	return v
+	return &techView{cfg: cfg, log: log, r: r, events: cfg.Events, req: req, demo: newToggle(), allowed: make(chan struct{}), captured: map[uint32]time.Time{}, lastAt: time.Now()}
 }
 
 // Start starts the view's workers once the link is up.
@@ -109,14 +64,10 @@ func (v *techView) Start(ctx context.Context) {
 	r.Go(ctx, v.demonstrate)
 	r.Go(ctx, v.receive)
 	r.Go(ctx, v.stats)
-	r.Go(ctx, v.script)
 	r.Go(ctx, v.forward)
 	r.Go(ctx, v.cursorLoop)
 	if p, err := r.Link().Path(); err == nil {
 		v.emit(PathEvent{p})
-	}
-	if v.saver != nil {
-		r.Go(ctx, v.saver.run)
 	}
 }
 
@@ -151,16 +102,12 @@ func (v *techView) onFrame(pic *vpx.I420, ts uint32) {
 		}
 	}
 	v.mu.Unlock()
-	if v.saver != nil {
-		v.saver.offer(pic)
-	}
 	if v.events != nil {
 		v.mu.Lock()
 		mon := v.monitor
 		v.mu.Unlock()
 		v.emit(FrameEvent{Pic: pic, Monitor: mon})
 	}
-	v.firstOnce.Do(func() { close(v.firstFrame) })
 }
 
 // Control records the agent's frame announcements, screen layout, mode,
@@ -208,32 +155,6 @@ func (v *techView) Control(_ context.Context, env proto.Envelope) {
 	}
 }
 
-// script sends the scripted pointer moves and text once the first frame
-// shows the agent is sharing.
-func (v *techView) script(ctx context.Context) {
-	if len(v.cfg.Moves) == 0 && v.cfg.Type == "" && v.cfg.SetClipboard == "" {
-		return
-	}
-	select {
-	case <-v.firstFrame:
-	case <-ctx.Done():
-		return
-	}
-	if v.cfg.SetClipboard != "" {
-		v.sendClipboard(ctx, v.cfg.SetClipboard)
-	}
-	ch := v.r.Link().Channel(peer.ChannelInput)
-	events := append(append([]input.Event(nil), v.cfg.Moves...), input.TextEvents(v.cfg.Type)...)
-	var buf []byte
-	for _, ev := range events {
-		buf = input.Encode(buf[:0], ev)
-		if err := ch.Send(ctx, append([]byte(nil), buf...)); err != nil {
-			return
-		}
-	}
-	v.r.Report().Sent(len(events))
-}
-
 // forward sends the handle's live input, clipboard requests and monitor
 // choices to the agent.
 func (v *techView) forward(ctx context.Context) {
@@ -241,15 +162,18 @@ func (v *techView) forward(ctx context.Context) {
 	var buf []byte
 	for {
 		select {
-		case ev := <-v.req.input:
-			buf = input.Encode(buf[:0], ev)
-			if err := ch.Send(ctx, append([]byte(nil), buf...)); err != nil {
-				return
+		case o := <-v.req.out:
+			switch o.kind {
+			case outInput:
+				buf = input.Encode(buf[:0], o.ev)
+				if err := ch.Send(ctx, append([]byte(nil), buf...)); err != nil {
+					return
+				}
+			case outClipboard:
+				v.sendClipboard(ctx, o.text)
+			case outMonitor:
+				v.r.SendControl(ctx, proto.TypeSelectMonitor, proto.SelectMonitor{ID: o.monitor})
 			}
-		case text := <-v.req.clipboard:
-			v.sendClipboard(ctx, text)
-		case id := <-v.req.monitors:
-			v.r.SendControl(ctx, proto.TypeSelectMonitor, proto.SelectMonitor{ID: id})
 		case <-ctx.Done():
 			return
 		}
@@ -292,11 +216,9 @@ func (v *techView) stats(ctx context.Context) {
 	}
 }
 
-// Final reports the figures of the whole session's last stretch and saves
-// the chat transcript.
+// Final reports the figures of the whole session's last stretch.
 func (v *techView) Final() {
 	v.r.Report().Stats(v.snapshot())
-	v.saveChat()
 }
 
 // snapshot computes the figures since the previous one.

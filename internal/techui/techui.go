@@ -26,18 +26,23 @@ import (
 	"github.com/tandem-remote/tandem/internal/peer"
 	"github.com/tandem-remote/tandem/internal/proto"
 	"github.com/tandem-remote/tandem/internal/session"
+	"github.com/tandem-remote/tandem/internal/techscript"
 	"github.com/tandem-remote/tandem/internal/techsession"
 	"github.com/tandem-remote/tandem/internal/viewer"
 	"github.com/tandem-remote/tandem/internal/vpx"
 )
 
 // Run runs the technician's session with the viewer window until either
-// ends. Closing the window or the toolbar's Disconnect hangs up.
-func Run(ctx context.Context, cfg techsession.TechnicianConfig) error {
+// ends, with sc doing what it says on its own (package techscript).
+// Closing the window or the toolbar's Disconnect hangs up.
+func Run(ctx context.Context, cfg techsession.TechnicianConfig, sc techscript.Script) error {
 	v := viewer.New(viewer.Config{Title: "Tandem", Logger: cfg.Logger})
 	ui := &ui{v: v}
-	cfg.Events = ui.event
+	d := techscript.New(sc, cfg.Report, cfg.Logger)
+	cfg.Events = d.Events(ui.event)
 	s := techsession.New(cfg)
+	stop := d.Start(s)
+	defer stop()
 
 	vctx, closeWindow := context.WithCancel(ctx)
 	defer closeWindow()

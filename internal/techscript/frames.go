@@ -1,4 +1,4 @@
-package techsession
+package techscript
 
 import (
 	"bytes"
