@@ -11,8 +11,9 @@ import (
 // Session is one technician session as a handle: Run runs it, and while it
 // runs the methods ask the agent for things — a monitor, a mode, input,
 // clipboard, chat, files — or hang up; what happens comes back as Events
-// (TechnicianConfig.Events). The requests other than Input never block: a
-// request that finds its queue full is dropped and they return false.
+// (TechnicianConfig.Events). Input and Say wait for room; the other
+// requests never block: a request that finds its queue full is dropped
+// and they return false.
 type Session struct {
 	cfg  TechnicianConfig
 	req  requests
@@ -99,8 +100,17 @@ func (s *Session) Clipboard(text string) bool {
 	return offer(s.req.out, outgoing{kind: outClipboard, text: text})
 }
 
-// Say sends text in the session chat.
-func (s *Session) Say(text string) bool { return offer(s.req.say, text) }
+// Say sends text in the session chat. Like Input it waits for room until
+// the session ends, so that no line a person typed or a script holds is
+// dropped; it reports whether text was taken.
+func (s *Session) Say(text string) bool {
+	select {
+	case s.req.say <- text:
+		return true
+	case <-s.done:
+		return false
+	}
+}
 
 // Send offers the local file at path to the customer, once they allowed
 // the session; TransferEvents and a TransferEndEvent follow.
