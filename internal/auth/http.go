@@ -53,7 +53,7 @@ func (s *Service) serveStart(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, errBadRequest{err.Error()})
 		return
 	}
-	loginID, first, err := s.startLogin(r.Context(), s.ClientAddr(r), exporter(r), m.ID, m.ClientFirst)
+	loginID, first, err := s.startLogin(r.Context(), s.ClientAddr(r), exporter(r), s.cfg.AllowUnbound, m.ID, m.ClientFirst)
 	if err != nil {
 		s.writeError(w, err)
 		return

@@ -57,8 +57,10 @@ func (e tooManyStartsError) Error() string { return login.ErrTooManyStarts.Error
 func (e tooManyStartsError) Unwrap() error { return login.ErrTooManyStarts }
 
 // startLogin runs SCRAM's first step for id from src. binding is the
-// connection's tls-exporter value, nil when there is none.
-func (s *Service) startLogin(ctx context.Context, src netip.Addr, binding []byte, id, clientFirst string) (loginID, serverFirst string, err error) {
+// connection's tls-exporter value, nil when there is none; unboundOK lets
+// a login without one through (AllowUnbound, or the browser console's
+// own endpoint: browser.go).
+func (s *Service) startLogin(ctx context.Context, src netip.Addr, binding []byte, unboundOK bool, id, clientFirst string) (loginID, serverFirst string, err error) {
 	now := s.cfg.Now()
 	if err := s.throttled(ctx, src, now); err != nil {
 		return "", "", err
@@ -69,7 +71,7 @@ func (s *Service) startLogin(ctx context.Context, src netip.Addr, binding []byte
 		}
 		return "", "", tooManyStartsError{retry}
 	}
-	if binding == nil && !s.cfg.AllowUnbound {
+	if binding == nil && !unboundOK {
 		return "", "", errBadRequest{"login needs TLS 1.3 straight to the signaling server (channel binding); if a proxy terminates TLS, the administrator must allow unbound logins"}
 	}
 	id = strings.ToLower(id)
