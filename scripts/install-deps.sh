@@ -5,6 +5,9 @@
 #                           (cgo: gcc, libc headers, libvpx, libyuv, Gio's headers)
 #   install-deps.sh test    the above plus the test stack (Xvfb, Chromium, coturn,
 #                           the network lab's tools, node/npm); the default
+#   install-deps.sh windows the mingw-w64 cross toolchain, nasm, wine64 and
+#                           dpkg-dev (apt-get source) for the Windows agent:
+#                           scripts/build-mingw-deps.sh, make windows-deps
 #   install-deps.sh --list SET   print SET's packages, one a line, and exit
 #
 # Idempotent and fast: one dpkg-query call checks every package first, so a
@@ -51,8 +54,23 @@ TEST_ONLY=(
 	postgresql      # initdb, postgres: the store's throwaway test clusters (internal/store/pgtest)
 )
 
+# WINDOWS: cross-building the Windows agent (scripts/build-mingw-deps.sh
+# builds libvpx and libyuv for mingw from Debian's source packages) and
+# running its tests under Wine. Not part of build or test.
+WINDOWS=(
+	gcc-mingw-w64-x86-64      # x86_64-w64-mingw32-gcc: cgo for GOOS=windows
+	g++-mingw-w64-x86-64-win32 # libyuv is C++
+	binutils-mingw-w64-x86-64 # objdump -p: the .exe's imported DLLs
+	nasm                      # libvpx's x86 assembly
+	make
+	dpkg-dev                  # apt-get source unpacks with dpkg-source
+	xz-utils                  # the source packages' tarballs
+	wine64                    # runs the cross-built programs in the tests
+	xvfb                      # Wine's display in the tests
+)
+
 usage() {
-	echo "usage: $0 [build|test] | --list build|test" >&2
+	echo "usage: $0 [build|test|windows] | --list build|test|windows" >&2
 	exit 2
 }
 
@@ -67,6 +85,7 @@ packages_of() {
 		command -v node >/dev/null 2>&1 || echo nodejs
 		command -v npm >/dev/null 2>&1 || echo npm
 		;;
+	windows) printf '%s\n' "${WINDOWS[@]}" ;;
 	*) usage ;;
 	esac
 }
@@ -74,7 +93,7 @@ packages_of() {
 set_name=test
 case "${1:-}" in
 --list) [ $# -eq 2 ] || usage; packages_of "$2"; exit 0 ;;
-build | test) set_name=$1 ;;
+build | test | windows) set_name=$1 ;;
 "") ;;
 *) usage ;;
 esac
