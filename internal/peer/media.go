@@ -3,10 +3,12 @@ package peer
 import (
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/pion/interceptor"
 	"github.com/pion/interceptor/pkg/cc"
 	"github.com/pion/interceptor/pkg/gcc"
+	"github.com/pion/interceptor/pkg/nack"
 	"github.com/pion/rtcp"
 	"github.com/pion/webrtc/v4"
 )
@@ -43,6 +45,12 @@ const (
 	MaxBitrate     = 20_000_000
 )
 
+// nackInterval is how often the receiver asks again for packets still
+// missing. pion's 100 ms lets a lost retransmission outlive the screen
+// receiver's 150 ms wait for a repair, and each frame given up costs a
+// keyframe.
+const nackInterval = 20 * time.Millisecond
+
 // Video codec MIME types a link can carry.
 const (
 	CodecVP8 = webrtc.MimeTypeVP8
@@ -75,7 +83,8 @@ func mediaAPI(cfg Config, m *mediaState) (*webrtc.MediaEngine, *interceptor.Regi
 		}
 	}
 	ir := &interceptor.Registry{}
-	if err := webrtc.RegisterDefaultInterceptors(me, ir); err != nil {
+	if err := webrtc.RegisterDefaultInterceptorsWithOptions(me, ir,
+		webrtc.WithNackGeneratorOptions(nack.GeneratorInterval(nackInterval))); err != nil {
 		return nil, nil, fmt.Errorf("register interceptors: %w", err)
 	}
 	if !cfg.Video.sends() {

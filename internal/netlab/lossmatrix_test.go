@@ -1,0 +1,50 @@
+package netlab
+
+import (
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// TestLossMatrix prints what the technician sees of a live screen at each
+// loss rate, direct and relayed. It takes minutes, so it runs only when
+// TANDEM_LOSS_MATRIX is set (make bench-loss); TANDEM_LOSS_RATES
+// ("0,5,10") and TANDEM_LOSS_SECONDS (20) narrow it.
+func TestLossMatrix(t *testing.T) {
+	if os.Getenv("TANDEM_LOSS_MATRIX") == "" {
+		t.Skip("set TANDEM_LOSS_MATRIX=1 (make bench-loss) for the loss matrix")
+	}
+	rates := []float64{0, 2, 5, 10, 20}
+	if s := os.Getenv("TANDEM_LOSS_RATES"); s != "" {
+		rates = rates[:0]
+		for _, f := range strings.Split(s, ",") {
+			r, err := strconv.ParseFloat(f, 64)
+			if err != nil {
+				t.Fatalf("TANDEM_LOSS_RATES: %v", err)
+			}
+			rates = append(rates, r)
+		}
+	}
+	secs := "20"
+	if s := os.Getenv("TANDEM_LOSS_SECONDS"); s != "" {
+		secs = s
+	}
+	var rows []string
+	for _, relay := range []bool{false, true} {
+		for _, r := range rates {
+			name := fmt.Sprintf("loss%g%%/relay=%v", r, relay)
+			t.Run(name, func(t *testing.T) {
+				v := runVideo(t, videoCase{loss: r / 100, relayOnly: relay, endAfter: secs + "s"})
+				rows = append(rows, fmt.Sprintf("| %g %% | %v | %s | %d | %.1f | %d | %d | %.0f |", r, relay,
+					v.Path, v.Frames, float64(v.Frames)/float64(max(v.Seconds, 1)), v.Stall, v.Dropped, v.Kbps))
+			})
+		}
+	}
+	fmt.Println("| loss each way | relay-only | path | frames | fps | longest stall s | dropped | kbit/s |")
+	fmt.Println("|---|---|---|---|---|---|---|---|")
+	for _, r := range rows {
+		fmt.Println(r)
+	}
+}
