@@ -35,7 +35,7 @@ var ErrCrossOrigin = errors.New("this login is only for the console page served 
 
 // StartBrowserLogin runs SCRAM's first step for the browser console; hosts
 // are the server's own host[:port] names (path.Match patterns, as the
-// WebSocket's OriginPatterns).
+// WebSocket's OriginPatterns) besides the request's own Host.
 func (s *Service) StartBrowserLogin(r *http.Request, hosts []string, m login.StartRequest) (login.StartResponse, error) {
 	if err := s.browserRequest(r, hosts); err != nil {
 		return login.StartResponse{}, err
@@ -67,7 +67,8 @@ func (s *Service) browserRequest(r *http.Request, hosts []string) error {
 }
 
 // SameOrigin reports whether r's Origin header is https://HOST with HOST
-// one of hosts (path.Match patterns). A request without Origin is not: the
+// the request's own Host (as the WebSocket's same-origin rule) or one of
+// hosts (path.Match patterns). A request without Origin is not: the
 // browser always sends one on a POST and on a WebSocket upgrade.
 func SameOrigin(r *http.Request, hosts []string) bool {
 	o := r.Header.Get("Origin")
@@ -80,6 +81,9 @@ func SameOrigin(r *http.Request, hosts []string) bool {
 	}
 	if site := r.Header.Get("Sec-Fetch-Site"); site != "" && site != "same-origin" {
 		return false
+	}
+	if strings.EqualFold(u.Host, r.Host) {
+		return true
 	}
 	for _, h := range hosts {
 		if ok, err := path.Match(strings.ToLower(h), strings.ToLower(u.Host)); err == nil && ok {

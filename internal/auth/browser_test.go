@@ -112,7 +112,9 @@ func TestBrowserLoginOrigin(t *testing.T) {
 	if s.status != http.StatusOK || f.status != http.StatusOK {
 		t.Fatalf("same-origin unbound login: start %d %s, finish %d %s", s.status, s.body, f.status, f.body)
 	}
-	var fr struct{ ServerFinal string `json:"server_final"` }
+	var fr struct {
+		ServerFinal string `json:"server_final"`
+	}
 	json.Unmarshal(f.body, &fr)
 	if _, err := conv.Step(fr.ServerFinal); err != nil || !conv.Valid() {
 		t.Fatalf("the server's final message did not verify: %v", err)

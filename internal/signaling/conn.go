@@ -33,6 +33,10 @@ type client struct {
 	// established tells the admission (admitWebSockets) once the hello
 	// is accepted.
 	established func()
+	// token, when set, is the operator's login token from the browser
+	// console's cookie (package console); open uses it instead of the
+	// placeholder in the message.
+	token string
 }
 
 // send writes one message; a peer that cannot take it within writeTimeout
@@ -66,7 +70,11 @@ func (c *client) fail(ctx context.Context, err error) {
 }
 
 // serveWS serves /v1/ws, admitted by admitWebSockets.
-func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
+func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) { s.serveWSToken(w, r, "") }
+
+// serveWSToken serves a signaling WebSocket whose operator, if token is
+// set, is that login token's: the browser console's /console/api/ws.
+func (s *Server) serveWSToken(w http.ResponseWriter, r *http.Request, token string) {
 	addr := s.clientAddr(r)
 	established := func() {}
 	if e, ok := w.(establisher); ok {
@@ -78,7 +86,7 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 		return // Accept has answered the request
 	}
 	conn.SetReadLimit(proto.MaxMessageSize)
-	c := &client{conn: conn, addr: addr, established: established}
+	c := &client{conn: conn, addr: addr, established: established, token: token}
 	// Hijacked connections outlive r.Context's usual lifetime rules, so the
 	// connection gets its own context, ended when the read loop returns.
 	ctx, cancel := context.WithCancel(context.Background())
@@ -183,6 +191,9 @@ func (s *Server) open(ctx context.Context, c *client, env proto.Envelope) error 
 	o, err := proto.Body[proto.Open](env)
 	if err != nil {
 		return s.refuse(proto.ErrBadRequest)
+	}
+	if c.token != "" {
+		o.Token = c.token
 	}
 	op, err := s.authorizeOpen(ctx, c, o.Token)
 	if err != nil {

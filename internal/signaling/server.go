@@ -20,6 +20,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/tandem-remote/tandem/internal/blockfeed"
+	"github.com/tandem-remote/tandem/internal/console"
 	"github.com/tandem-remote/tandem/internal/proto"
 	"github.com/tandem-remote/tandem/internal/ratelimit"
 	"github.com/tandem-remote/tandem/internal/sessionfeed"
@@ -127,6 +128,12 @@ func (s *Server) Handler() http.Handler {
 		mux.Handle("/v1/desk/", s.cfg.Desk) // web chat and operators' desk
 	}
 	mux.HandleFunc("/v1/agent/", s.serveAgent) // the one-click agent download (agentdl.go)
+	// The operator's console in a browser (package console).
+	if s.cfg.Auth != nil {
+		c := console.Handler(console.Config{Auth: s.cfg.Auth, Hosts: s.cfg.OriginPatterns, OpenWS: s.serveWSToken, Logger: s.cfg.Logger})
+		mux.Handle(console.Path, c)
+		mux.Handle(console.Path+"/", c)
+	}
 	if s.cfg.RelayBlocks != nil {
 		mux.Handle("GET "+blockfeed.Path, blockfeed.Handler(blockfeed.HandlerConfig{
 			Secret: s.cfg.TURNSecret, List: s.cfg.RelayBlocks, Logger: s.cfg.Logger}))

@@ -1,0 +1,172 @@
+// console.js: the operator's console. Logs in with SCRAM (scram.js), then
+// opens sessions over the signaling WebSocket (docs/wire.md section 3).
+// The session token stays in an HttpOnly cookie this script cannot read;
+// it holds only the CSRF token, in memory.
+
+import { Client, ScramError } from './scram.js';
+import { t, translate } from './i18n.js';
+
+const $ = (id) => document.getElementById(id);
+let csrf = '';
+let socket = null;
+
+class HTTPError extends Error {
+  constructor(status, code, message) { super(message); this.status = status; this.code = code; }
+}
+
+async function call(method, path, body) {
+  const headers = { 'Content-Type': 'application/json' };
+  if (csrf) headers['X-Tandem-CSRF'] = csrf;
+  const res = await fetch('/console/api/' + path, {
+    method, headers, body: body ? JSON.stringify(body) : undefined, credentials: 'same-origin', cache: 'no-store',
+  });
+  const text = await res.text();
+  const data = text ? JSON.parse(text) : {};
+  if (!res.ok) throw new HTTPError(res.status, data.code || data.error || '', data.error || data.message || res.statusText);
+  return data;
+}
+
+function show(view) {
+  $('app').dataset.view = view;
+  $('login-view').hidden = view !== 'login';
+  $('main-view').hidden = view !== 'main';
+}
+
+function loggedIn(me) {
+  csrf = me.csrf;
+  $('operator-name').textContent = me.name || me.id;
+  show('main');
+  $('start').focus();
+}
+
+function loginMessage(err) {
+  if (err instanceof ScramError) return t('error', { msg: err.message });
+  if (!(err instanceof HTTPError)) return t('network');
+  return {
+    login_failed: t('loginFailed'), throttled: t('throttled'), too_many_starts: t('tooManyStarts'),
+    password_expired: t('expired'), cross_origin: t('crossOrigin'),
+  }[err.code] || t('error', { msg: err.message });
+}
+
+async function logIn(ev) {
+  ev.preventDefault();
+  const id = $('id').value.trim();
+  const password = $('password').value;
+  const totp = $('totp').value.replace(/\s/g, '');
+  const out = $('login-error');
+  if (!id || !password) { out.textContent = t('missing'); return; }
+  const button = $('login-button');
+  button.disabled = true;
+  button.textContent = t('loggingIn');
+  out.textContent = '';
+  try {
+    const scram = new Client(id, password);
+    const start = await call('POST', 'login/start', { id, client_first: scram.first() });
+    const final = await scram.final(start.server_first);
+    const body = { login_id: start.login_id, client_final: final };
+    if (totp) body.totp = totp;
+    const fin = await call('POST', 'login/finish', body);
+    csrf = fin.csrf;
+    if (!(await scram.verify(fin.server_final))) {
+      await logOut();
+      out.textContent = t('serverUnproven');
+      return;
+    }
+    $('password').value = '';
+    $('totp').value = '';
+    loggedIn(fin);
+  } catch (err) {
+    out.textContent = loginMessage(err);
+    $('password').select();
+  } finally {
+    button.disabled = false;
+    button.textContent = t('logIn');
+  }
+}
+
+async function logOut() {
+  endSession('hangup');
+  try { await call('POST', 'logout'); } catch { /* the cookie is gone or expired either way */ }
+  csrf = '';
+  show('login');
+  $('id').focus();
+}
+
+function send(type, body) {
+  if (socket && socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify({ v: 1, type, body }));
+}
+
+function endSession(reason) {
+  if (!socket) return;
+  send('bye', { reason });
+  socket.close(1000);
+  socket = null;
+}
+
+// startSession opens a session like the desktop technician: open, then
+// opened with the code. The token in open is a placeholder: the server
+// takes the cookie's.
+function startSession() {
+  endSession('hangup');
+  const status = $('session-status');
+  status.textContent = t('starting');
+  $('start').disabled = true;
+  const ws = new WebSocket(`wss://${location.host}/console/api/ws`);
+  socket = ws;
+  ws.onopen = () => send('open', { token: 'cookie' });
+  ws.onmessage = (m) => {
+    let env;
+    try { env = JSON.parse(m.data); } catch { return; }
+    const b = env.body || {};
+    switch (env.type) {
+      case 'opened': showSession(b); status.textContent = t('waiting'); break;
+      case 'peer-joined': status.textContent = t('joined'); break;
+      case 'error': status.textContent = t('sessionError', { msg: b.message || b.code }); break;
+      case 'bye': status.textContent = t('ended'); break;
+    }
+  };
+  ws.onclose = () => {
+    if (socket === ws) socket = null;
+    $('start').disabled = false;
+    $('session').hidden = true;
+    if (status.textContent === t('starting')) status.textContent = t('sessionError', { msg: t('network') });
+  };
+}
+
+function showSession(b) {
+  $('code').textContent = b.code;
+  const link = `${location.origin}/s/${b.code}`;
+  $('link').href = link;
+  $('link').textContent = link;
+  $('copied').textContent = '';
+  $('expires').textContent = t('expires', { time: new Date(b.expires).toLocaleTimeString(document.documentElement.lang) });
+  $('session').hidden = false;
+  $('copy').focus();
+}
+
+async function copyLink() {
+  try {
+    await navigator.clipboard.writeText($('link').href);
+    $('copied').textContent = t('copied');
+  } catch {
+    $('copied').textContent = t('copyFailed');
+  }
+}
+
+async function init() {
+  translate();
+  $('login-form').addEventListener('submit', logIn);
+  $('logout').addEventListener('click', logOut);
+  $('start').addEventListener('click', startSession);
+  $('end').addEventListener('click', () => { endSession('hangup'); $('session-status').textContent = t('ended'); });
+  $('copy').addEventListener('click', copyLink);
+  window.addEventListener('pagehide', () => endSession('hangup'));
+  try {
+    loggedIn(await call('GET', 'me'));
+  } catch {
+    show('login');
+    $('id').focus();
+  }
+}
+
+init();

@@ -1,0 +1,71 @@
+// i18n.js: the console's texts in English and French. The language is
+// ?lang=, else the browser's first preference.
+
+const texts = {
+  en: {
+    title: 'Tandem console', language: 'Language', loginTitle: 'Log in', id: 'Operator ID', password: 'Password',
+    totp: 'Authenticator code', totpHelp: 'Only if your account uses an authenticator app.', logIn: 'Log in',
+    loggingIn: 'Logging in…',
+    noPassword: 'Your password never leaves this page: the server checks a proof computed from it.',
+    loggedInAs: 'Logged in as', logOut: 'Log out', start: 'Start a session', starting: 'Opening a session…',
+    readCode: 'Read this code to the customer, or send them the link:', codeLabel: 'Session code',
+    copy: 'Copy link', copied: 'Link copied.', copyFailed: 'Could not copy: select the link and copy it.',
+    end: 'End session', ended: 'The session has ended.', expires: 'The code works until {time}.',
+    waiting: 'Waiting for the customer to join.', joined: 'The customer has joined.',
+    missing: 'Type your operator ID and password.',
+    loginFailed: 'Login failed: check the ID and password (and the authenticator code, if your account uses one). After 3 failures in a row the ID is blocked for a while; an administrator can unlock it.',
+    throttled: 'Too many failed logins from this address: wait a few minutes and try again.',
+    tooManyStarts: 'Too many login attempts from this address: wait a minute.',
+    expired: 'Your password has expired: ask an administrator to set a new one.',
+    crossOrigin: 'Open the console from the server\'s own address.',
+    serverUnproven: 'The server could not prove it knows your password: you have been logged out. Tell your administrator.',
+    network: 'The server cannot be reached: check your connection and try again.',
+    error: 'Something went wrong: {msg}', sessionError: 'The session could not be opened: {msg}',
+  },
+  fr: {
+    title: 'Console Tandem', language: 'Langue', loginTitle: 'Connexion', id: 'Identifiant d\'opérateur', password: 'Mot de passe',
+    totp: 'Code d\'authentification', totpHelp: 'Seulement si votre compte utilise une application d\'authentification.',
+    logIn: 'Se connecter', loggingIn: 'Connexion…',
+    noPassword: 'Votre mot de passe ne quitte jamais cette page : le serveur vérifie une preuve calculée à partir de lui.',
+    loggedInAs: 'Connecté en tant que', logOut: 'Se déconnecter', start: 'Démarrer une session', starting: 'Ouverture d\'une session…',
+    readCode: 'Lisez ce code au client, ou envoyez-lui le lien :', codeLabel: 'Code de session',
+    copy: 'Copier le lien', copied: 'Lien copié.', copyFailed: 'Copie impossible : sélectionnez le lien et copiez-le.',
+    end: 'Terminer la session', ended: 'La session est terminée.', expires: 'Le code est valable jusqu\'à {time}.',
+    waiting: 'En attente du client.', joined: 'Le client a rejoint la session.',
+    missing: 'Saisissez votre identifiant et votre mot de passe.',
+    loginFailed: 'Échec de la connexion : vérifiez l\'identifiant et le mot de passe (et le code d\'authentification, si votre compte en utilise un). Après 3 échecs de suite, l\'identifiant est bloqué un moment ; un administrateur peut le débloquer.',
+    throttled: 'Trop d\'échecs de connexion depuis cette adresse : attendez quelques minutes et réessayez.',
+    tooManyStarts: 'Trop de tentatives de connexion depuis cette adresse : attendez une minute.',
+    expired: 'Votre mot de passe a expiré : demandez-en un nouveau à un administrateur.',
+    crossOrigin: 'Ouvrez la console depuis l\'adresse du serveur lui-même.',
+    serverUnproven: 'Le serveur n\'a pas pu prouver qu\'il connaît votre mot de passe : vous avez été déconnecté. Prévenez votre administrateur.',
+    network: 'Le serveur est injoignable : vérifiez votre connexion et réessayez.',
+    error: 'Une erreur est survenue : {msg}', sessionError: 'La session n\'a pas pu être ouverte : {msg}',
+  },
+};
+
+function pick() {
+  const asked = new URLSearchParams(location.search).get('lang');
+  if (asked && texts[asked]) return asked;
+  for (const l of navigator.languages || [navigator.language]) {
+    const base = String(l).toLowerCase().split('-')[0];
+    if (texts[base]) return base;
+  }
+  return 'en';
+}
+
+export const lang = pick();
+
+// t returns the text for key, with {name} replaced from vars.
+export function t(key, vars = {}) {
+  const s = texts[lang][key] ?? texts.en[key] ?? key;
+  return s.replace(/\{(\w+)\}/g, (_, k) => String(vars[k] ?? ''));
+}
+
+// translate fills every [data-i18n] element and [data-i18n-aria] label.
+export function translate(root = document) {
+  document.documentElement.lang = lang;
+  document.title = t('title');
+  for (const el of root.querySelectorAll('[data-i18n]')) el.textContent = t(el.dataset.i18n);
+  for (const el of root.querySelectorAll('[data-i18n-aria]')) el.setAttribute('aria-label', t(el.dataset.i18nAria));
+}
