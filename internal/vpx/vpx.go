@@ -28,7 +28,8 @@ package vpx
 
 /*
 #cgo CFLAGS: -O2 -Wall
-#cgo LDFLAGS: -Wl,-Bstatic -lvpx -lyuv -Wl,-Bdynamic -lm -lpthread
+#cgo !windows LDFLAGS: -Wl,-Bstatic -lvpx -lyuv -Wl,-Bdynamic -lm -lpthread
+#cgo windows LDFLAGS: -Wl,-Bstatic -lvpx -lyuv -lwinpthread -Wl,-Bdynamic -static-libgcc
 #include "tandem_vpx.h"
 */
 import "C"
