@@ -31,7 +31,7 @@ import (
 	"github.com/tandem-remote/tandem/internal/agentsession"
 	"github.com/tandem-remote/tandem/internal/agentui"
 	"github.com/tandem-remote/tandem/internal/filexfer"
-	"github.com/tandem-remote/tandem/internal/input"
+	"github.com/tandem-remote/tandem/internal/platform"
 	"github.com/tandem-remote/tandem/internal/selfremove"
 	"github.com/tandem-remote/tandem/internal/session"
 )
@@ -43,15 +43,16 @@ var selfRemoval = true
 
 func main() {
 	// A copy of the agent started as its self-removal guardian does only
-	// that (see selfremove.Options.Guardian), and empties the keys the
-	// agent remapped on the customer's keyboard if the agent was killed.
-	selfremove.RunGuardian(map[string]selfremove.Undo{input.SparesUndo: input.RestoreSpares})
+	// that (see selfremove.Options.Guardian), and undoes what the agent
+	// changed outside the file system (remapped keys) if it was killed.
+	platform.Guardian()
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
 // options are the agent's settings beyond the session's shared flags.
 type options struct {
 	code           string
+	display        string
 	screen         agentsession.ScreenConfig
 	consentTimeout time.Duration
 	files          session.FilesConfig
@@ -73,18 +74,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "agent: %v\n", err)
 		return 1
 	}
-	// Removal is set up before anything is written, and runs after
-	// everything below has stopped.
+	// Removal is set up before anything is written; the session runs it
+	// (platform.Remove) after everything it opened has stopped.
 	rm, err := selfremove.New(selfremove.Options{Developer: o.keep || !selfRemoval, Guardian: true, Logger: cfg.Logger})
 	if err != nil {
 		fmt.Fprintf(stderr, "agent: %v\n", err)
 		return 1
 	}
-	defer func() {
-		if err := rm.Remove(); err != nil {
-			fmt.Fprintf(stderr, "agent: %v\n", err)
-		}
-	}()
 	// A download cut short leaves a partial file in the customer's folder
 	// for a resume; the session removes it when it ends, and so does the
 	// guardian if the agent is killed first.
@@ -96,18 +92,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 	// SIGHUP: the terminal the customer started the agent from was closed.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	defer stop()
-	// Keys remapped to type what the customer's keyboard lacks are put
-	// back by the agent, or by its guardian if the agent is killed.
-	o.screen.Remapped = func(state []byte) { rm.SetUndo(input.SparesUndo, state) }
+	// The agent's window opens on the display that is shared; without a
+	// display nothing can be shared. Keys remapped to type what the
+	// customer's keyboard lacks are put back by the agent, or by its
+	// guardian if the agent is killed (the platform hands them to rm).
+	p := platform.Native(platform.Config{Display: o.display, Window: true, Remover: rm, Logger: cfg.Logger})
+	o.screen.Demonstrations = true // in a window on the customer's display, asked each time
 	acfg := agentsession.AgentConfig{Common: cfg, Code: o.code, Screen: o.screen, ConsentTimeout: o.consentTimeout, Files: o.files,
-		Ticket: o.ticket, Pin: o.pin, GrantKey: o.grantKey, Identity: agentid.For(cfg.Server)}
-	if ui, err := openWindow(ctx, o.screen.Display, cfg); err != nil {
-		fmt.Fprintf(stderr, "agent: %v\n", err)
-		return 1
-	} else if ui != nil {
-		defer ui.Close()
-		acfg.Window, acfg.Screen.Demonstrations = ui, true
-	}
+		Ticket: o.ticket, Pin: o.pin, GrantKey: o.grantKey, Identity: agentid.For(cfg.Server), Platform: p}
 	if err := agentsession.RunAgent(ctx, acfg); err != nil {
 		fmt.Fprintf(stderr, "agent: %v\n", err)
 		return 1
@@ -115,32 +107,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-// openWindow opens the agent's window on the display that is shared, or
-// returns nil when there is none (nothing can then be shared).
-func openWindow(ctx context.Context, display string, cfg session.Common) (*agentui.UI, error) {
-	if display != "" {
-		// The window toolkit opens $DISPLAY: the window must be on the
-		// screen it asks about.
-		os.Setenv("DISPLAY", display)
-	}
-	if os.Getenv("DISPLAY") == "" {
-		return nil, nil
-	}
-	octx, cancel := context.WithTimeout(ctx, 20*time.Second)
-	defer cancel()
-	ui, err := agentui.Open(octx, agentui.Options{Logger: cfg.Logger})
-	if err != nil {
-		return nil, fmt.Errorf("open the agent's window: %w", err)
-	}
-	return ui, nil
-}
-
 func parseFlags(args []string, stderr io.Writer, common *session.Flags, o *options) (status int, ok bool) {
 	fs := flag.NewFlagSet("agent", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	common.Register(fs)
 	fs.StringVar(&o.code, "code", "", "the session `CODE` the technician gave (digits; spaces allowed)")
-	fs.StringVar(&o.screen.Display, "display", "", "X `DISPLAY` to share (default $DISPLAY; without one, nothing is shared)")
+	fs.StringVar(&o.display, "display", "", "X `DISPLAY` to share (default $DISPLAY; without one, nothing is shared)")
 	fs.BoolVar(&o.screen.ViewOnly, "view-only", false, "let the technician see the screen but never control it")
 	fs.IntVar(&o.screen.MaxFPS, "max-fps", 30, "send at most `N` frames per second (nothing at all while the screen is still)")
 	fs.DurationVar(&o.consentTimeout, "consent-timeout", agentui.DefaultTimeout, "how long each question in the agent's window waits for an answer;\nno answer is a refusal")

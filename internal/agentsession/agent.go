@@ -5,11 +5,12 @@ import (
 	"crypto/ed25519"
 	"errors"
 	"fmt"
+	"log/slog"
 	"time"
 
-	"github.com/tandem-remote/tandem/internal/agentui"
 	"github.com/tandem-remote/tandem/internal/grant"
 	"github.com/tandem-remote/tandem/internal/peer"
+	"github.com/tandem-remote/tandem/internal/platform"
 	"github.com/tandem-remote/tandem/internal/proto"
 	"github.com/tandem-remote/tandem/internal/session"
 )
@@ -30,14 +31,16 @@ type AgentConfig struct {
 	// computer; empty sends none.
 	Identity string
 	Screen   ScreenConfig
-	// Window is the agent's own window (package agentui): questions, the
-	// session panel, chat, the apps chooser. When set it is the Customer.
-	Window *agentui.UI
+	// Platform is where the agent meets the operating system: its window,
+	// the screen, input, clipboard and self-removal (package platform).
+	// Nil means platform.Native with no window and nothing removed.
+	// When the platform opens a window, the window is the Customer.
+	Platform platform.Platform
 	// ConsentTimeout is how long each question waits for the customer
 	// (no answer is a refusal); 0 = agentui's default.
 	ConsentTimeout time.Duration
 	// Customer is asked before anything is shared and told what happens.
-	// Nil (and no Window) means nobody can be asked: every request is then
+	// Nil (and no window) means nobody can be asked: every request is then
 	// answered "unavailable" and nothing is shared. Tests script one.
 	Customer Customer
 	// Files is where files the customer accepts land.
@@ -49,25 +52,38 @@ type AgentConfig struct {
 // RunAgent joins the session of cfg.Code, brings the link up as the
 // answerer and runs the session until either side ends it. Cancelling ctx
 // ends the session (reason "interrupted").
-func RunAgent(ctx context.Context, cfg AgentConfig) error {
+func RunAgent(ctx context.Context, cfg AgentConfig) (err error) {
 	cfg.SetDefaults()
+	p := cfg.Platform
+	if p == nil {
+		p = platform.Native(platform.Config{Logger: cfg.Logger})
+	}
+	// Self-removal runs last, after everything below is closed, however
+	// the session ended.
+	defer func() { err = errors.Join(err, p.Remove()) }()
 	if err := cfg.checkTicketConfig(); err != nil {
 		return err
 	}
+	win, err := p.OpenWindow(ctx)
+	if err != nil {
+		return err
+	}
 	var wc *windowCustomer
-	if cfg.Window != nil {
-		wc = newWindowCustomer(cfg.Window, cfg.ConsentTimeout, cfg.Report)
+	if win != nil {
+		defer win.Close()
+		wc = newWindowCustomer(win, cfg.ConsentTimeout, cfg.Report)
 		cfg.Customer = wc
 	}
 	// The screen opens first, so a display problem is reported before the
 	// one-time code is spent. Its deferred close runs after r.Close has
 	// stopped the workers that use it.
-	scr, err := openAgentScreen(ctx, cfg.Screen, cfg.Window, cfg.Logger)
+	scr, rem, err := openShared(ctx, p, cfg.Screen, win, cfg.Logger)
 	if err != nil {
 		return err
 	}
 	if scr != nil {
 		defer scr.close()
+		defer rem.close()
 	}
 	sc, err := dialSignaling(ctx, &cfg)
 	if err != nil {
@@ -88,7 +104,7 @@ func RunAgent(ctx context.Context, cfg AgentConfig) error {
 		r.Bye(session.ReasonRefused)
 		return r.Finish(session.ReasonRefused, err)
 	}
-	side := newAgentSide(r, &cfg, scr, wc, newConsent(cfg.Customer, g))
+	side := newAgentSide(r, &cfg, scr, rem, wc, newConsent(cfg.Customer, g))
 	lc := session.LinkConfig{Role: peer.Answerer, Video: side.video(), ICEServers: joined.ICEServers, Side: side}
 	if err := r.StartLink(pumpCtx, lc); err != nil {
 		return err
@@ -118,10 +134,10 @@ type agentSide struct {
 	cs  *customerSide
 }
 
-func newAgentSide(r *session.Run, cfg *AgentConfig, scr *agentScreen, wc *windowCustomer, c *consent) *agentSide {
+func newAgentSide(r *session.Run, cfg *AgentConfig, scr *agentScreen, rem *remote, wc *windowCustomer, c *consent) *agentSide {
 	s := &agentSide{r: r, cfg: cfg, wc: wc, c: c}
 	if scr != nil {
-		s.scr = newScreenShare(scr, r, c)
+		s.scr = newScreenShare(scr, rem, r, c)
 	}
 	s.cs = newCustomerSide(r, c, customerActions(cfg.Customer), func(m proto.Mode) bool {
 		return cfg.available(scr, m)
@@ -177,6 +193,21 @@ func (s *agentSide) Start(ctx context.Context) {
 
 // Final has nothing to add: the agent reports no figures at the end.
 func (s *agentSide) Final() {}
+
+// openShared opens the screen p offers and, when there is one, remote
+// input; nil, nil, nil without a screen.
+func openShared(ctx context.Context, p platform.Platform, cfg ScreenConfig, win platform.Window, log *slog.Logger) (*agentScreen, *remote, error) {
+	scr, err := openAgentScreen(ctx, p, cfg, win, log)
+	if err != nil || scr == nil {
+		return nil, nil, err
+	}
+	rem, err := openRemote(ctx, p, scr, win)
+	if err != nil {
+		scr.close()
+		return nil, nil, err
+	}
+	return scr, rem, nil
+}
 
 // available reports whether this agent can serve mode m at all.
 func (cfg *AgentConfig) available(scr *agentScreen, m proto.Mode) bool {

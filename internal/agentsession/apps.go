@@ -4,19 +4,18 @@ import (
 	"context"
 
 	"github.com/tandem-remote/tandem/internal/appsel"
-
 	"github.com/tandem-remote/tandem/internal/capture"
+	"github.com/tandem-remote/tandem/internal/platform"
 )
 
 // appsMarker is the capture's Mark: while the customer shares chosen
 // applications, the window tracker's marker, which the capture sends just
 // before each frame's pixels are read and the gate hands to Settled.
-func (a *agentScreen) appsMarker() capture.Marker {
-	if a.apps == nil || a.apps.Region().All {
+func appsMarker(apps platform.Apps) capture.Marker {
+	if apps.Region().All {
 		return capture.Marker{}
 	}
-	s, w, ev := a.apps.MarkEvent()
-	return capture.Marker{Mark: uint64(s), Window: w, Event: ev}
+	return apps.Marker()
 }
 
 // followApps keeps the shared picture in step with the customer's

@@ -9,6 +9,7 @@ import (
 
 	"github.com/tandem-remote/tandem/internal/input"
 	"github.com/tandem-remote/tandem/internal/leakcheck"
+	"github.com/tandem-remote/tandem/internal/platform"
 	"github.com/tandem-remote/tandem/internal/proto"
 	"github.com/tandem-remote/tandem/internal/session"
 	"github.com/tandem-remote/tandem/internal/techscript"
@@ -57,8 +58,8 @@ func runConsentOn(t *testing.T, display string, view viewConfig, endAfter time.D
 	code := tech.next(t, "code")["code"].(string)
 	stop := make(chan struct{})
 	techEvents, agentEvents := collect(tech, stop), collect(agent, stop)
-	screenCfg.Display = display
-	res.agentErr = RunAgent(ctx, AgentConfig{Common: s.common(agent, false), Code: code, Screen: screenCfg, Customer: res.cust})
+	res.agentErr = RunAgent(ctx, AgentConfig{Common: s.common(agent, false), Code: code, Screen: screenCfg, Customer: res.cust,
+		Platform: platform.Native(platform.Config{Display: display})})
 	res.techErr = <-techDone
 	close(stop)
 	res.tech, res.agent = <-techEvents, <-agentEvents

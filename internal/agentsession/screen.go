@@ -5,20 +5,17 @@ import (
 	"fmt"
 	"image"
 	"log/slog"
-	"os"
 	"slices"
 	"sync"
 	"time"
 
-	"github.com/jezek/xgb/xproto"
-
-	"github.com/tandem-remote/tandem/internal/agentui"
 	"github.com/tandem-remote/tandem/internal/appsel"
 	"github.com/tandem-remote/tandem/internal/capture"
 	"github.com/tandem-remote/tandem/internal/grant"
 	"github.com/tandem-remote/tandem/internal/input"
 	"github.com/tandem-remote/tandem/internal/localinput"
 	"github.com/tandem-remote/tandem/internal/peer"
+	"github.com/tandem-remote/tandem/internal/platform"
 	"github.com/tandem-remote/tandem/internal/proto"
 	"github.com/tandem-remote/tandem/internal/screen"
 	"github.com/tandem-remote/tandem/internal/session"
@@ -26,29 +23,20 @@ import (
 
 // ScreenConfig says what the agent shares.
 type ScreenConfig struct {
-	Display  string // X display; "" means $DISPLAY; no display means no screen sharing
-	ViewOnly bool   // drop all remote input
-	MaxFPS   int    // default 30
+	ViewOnly bool // drop all remote input
+	MaxFPS   int  // default 30
 	// Demonstrations lets the technician show their screen in a window
 	// on this display (after the customer agrees each time).
 	Demonstrations bool
-	// Remapped is given what undoes the agent's remapping of spare keys
-	// (input.Options.Remapped), for its self-removal guardian.
-	Remapped func(state []byte)
 }
 
-// agentScreen is the agent's shared screen: capture and video out, remote
-// input in.
+// agentScreen is the agent's shared screen and what decides which part
+// of it is shared: the monitor, the chosen applications, the agent's own
+// window (never a target of remote input).
 type agentScreen struct {
-	cfg  ScreenConfig
-	log  *slog.Logger
-	scr  *capture.Screen
-	inj  *input.X11          // nil in view-only mode
-	clip *input.X11Clipboard // nil in view-only mode
-	// clipIn joins the technician's clipboard pieces (the control loop
-	// alone uses it); clipOut keeps one text's pieces together going out.
-	clipIn  proto.ClipboardJoiner
-	clipOut sync.Mutex
+	cfg ScreenConfig
+	log *slog.Logger
+	scr platform.Screen
 
 	// The agent's own window, where remote input never goes: whether a
 	// root point lies on it, and whether a top-level window is it. Nil
@@ -57,71 +45,93 @@ type agentScreen struct {
 	isOwnWindow   func(w uint32) bool
 	// apps follows the application windows the customer may choose to
 	// share; nil without the agent's window (the whole screen is shared).
-	apps *appsel.Tracker
-	// local watches the customer's own keyboard and mouse; nil without
-	// the agent's window or in view-only mode.
-	local *localinput.Watcher
+	apps platform.Apps
 
 	mu       sync.Mutex
 	monitors []capture.Monitor
 	current  int
 }
 
+// remote is what the technician's input and clipboard reach: nil fields
+// in view-only mode, and local without the agent's window.
+type remote struct {
+	inj  platform.Injector
+	clip platform.Clipboard
+	// clipIn joins the technician's clipboard pieces (the control loop
+	// alone uses it); clipOut keeps one text's pieces together going out.
+	clipIn  proto.ClipboardJoiner
+	clipOut sync.Mutex
+	// local watches the customer's own keyboard and mouse.
+	local platform.LocalInput
+}
+
 // screenShare is the agent's screen in one session: it shares what the
 // consent record lets through over the run's link.
 type screenShare struct {
 	*agentScreen
+	*remote
 	r       *session.Run
 	consent *consent
 }
 
-func newScreenShare(a *agentScreen, r *session.Run, c *consent) *screenShare {
-	return &screenShare{agentScreen: a, r: r, consent: c}
+func newScreenShare(a *agentScreen, rem *remote, r *session.Run, c *consent) *screenShare {
+	return &screenShare{agentScreen: a, remote: rem, r: r, consent: c}
 }
 
-// openAgentScreen opens the display. It returns nil, nil when there is no
-// display to share. With the agent's window, it also follows the
-// application windows (for the customer's choice) and watches the
-// customer's own keyboard and mouse (to take back control).
-func openAgentScreen(ctx context.Context, cfg ScreenConfig, window *agentui.UI, log *slog.Logger) (*agentScreen, error) {
-	if cfg.Display == "" && os.Getenv("DISPLAY") == "" {
+// openAgentScreen opens the screen p offers. It returns nil, nil when
+// there is none to share. With the agent's window, it first follows the
+// application windows (for the customer's choice), whose marker each
+// frame carries.
+func openAgentScreen(ctx context.Context, p platform.Platform, cfg ScreenConfig, window platform.Window, log *slog.Logger) (*agentScreen, error) {
+	var apps platform.Apps
+	var opts platform.ScreenOptions
+	if window != nil {
+		var err error
+		apps, err = p.OpenApps(ctx, platform.AppsOptions{Exclude: func(id uint32) bool { return slices.Contains(window.WindowIDs(), id) }})
+		if err != nil {
+			return nil, fmt.Errorf("list application windows: %w", err)
+		}
+		opts.Mark = func() capture.Marker { return appsMarker(apps) }
+	}
+	scr, err := p.OpenScreen(ctx, opts)
+	if err != nil || scr == nil {
+		if apps != nil {
+			apps.Close()
+		}
+		if err != nil {
+			return nil, fmt.Errorf("open the screen: %w", err)
+		}
 		return nil, nil
 	}
-	a := &agentScreen{cfg: cfg, log: log, current: capture.All}
-	scr, err := capture.Open(ctx, capture.Options{Display: cfg.Display, Logger: log, Mark: a.appsMarker})
-	if err != nil {
-		return nil, fmt.Errorf("open the screen: %w", err)
+	return newAgentScreen(cfg, log, scr, apps, window), nil
+}
+
+// newAgentScreen shares scr, its primary monitor first.
+func newAgentScreen(cfg ScreenConfig, log *slog.Logger, scr platform.Screen, apps platform.Apps, window platform.Window) *agentScreen {
+	a := &agentScreen{cfg: cfg, log: log, scr: scr, apps: apps, monitors: scr.Monitors(), current: capture.All}
+	if window != nil {
+		a.overOwnWindow = window.Covers
+		a.isOwnWindow = func(w uint32) bool { return window.Focused() || slices.Contains(window.WindowIDs(), w) }
 	}
-	a.scr, a.monitors = scr, scr.Monitors()
 	if primary := primaryMonitor(a.monitors); primary != 0 {
 		if err := scr.Select(primary); err == nil {
 			a.current = primary
 		}
 	}
-	if err := a.openExtras(ctx, window); err != nil {
-		a.close()
-		return nil, err
-	}
-	return a, nil
+	return a
 }
 
-// openExtras opens what the agent's window and remote input need.
-func (a *agentScreen) openExtras(ctx context.Context, window *agentui.UI) error {
-	var err error
-	if window != nil {
-		a.overOwnWindow = window.Covers
-		a.isOwnWindow = func(w uint32) bool { return window.Focused() || slices.Contains(window.WindowIDs(), w) }
-		a.apps, err = appsel.Open(ctx, appsel.Options{Display: a.cfg.Display, Logger: a.log,
-			Exclude: func(id uint32) bool { return slices.Contains(window.WindowIDs(), id) }})
-		if err != nil {
-			return fmt.Errorf("list application windows: %w", err)
-		}
-	}
+// openRemote opens what remote input needs: nothing in view-only mode.
+// With the agent's window it also watches the customer's own keyboard and
+// mouse (to take back control), and tells that watcher of every event it
+// injects, so that only the customer's own input counts.
+func openRemote(ctx context.Context, p platform.Platform, a *agentScreen, window platform.Window) (*remote, error) {
+	rem := &remote{}
 	if a.cfg.ViewOnly {
-		return nil
+		return rem, nil
 	}
-	opts := input.Options{Display: a.cfg.Display, Monitors: a.inputMonitors, Allow: a.allowInput, Logger: a.log,
-		Remapped: a.cfg.Remapped}
+	opts := platform.InputOptions{Monitors: a.inputMonitors, Allow: a.allowInput}
+	var err error
 	if window != nil {
 		// Using the agent's own window (answering, pausing) is not taking
 		// control back.
@@ -131,34 +141,20 @@ func (a *agentScreen) openExtras(ctx context.Context, window *agentui.UI) error 
 			}
 			return window.Covers(at)
 		}
-		if a.local, err = localinput.Open(ctx, localinput.Options{Display: a.cfg.Display, Logger: a.log, Ignore: ignore}); err != nil {
-			return fmt.Errorf("watch the keyboard and mouse: %w", err)
+		if rem.local, err = p.WatchLocal(ctx, platform.LocalOptions{Ignore: ignore}); err != nil {
+			return nil, fmt.Errorf("watch the keyboard and mouse: %w", err)
 		}
-		opts.Injecting = a.journal
+		opts.Injecting = rem.local.Injecting
 	}
-	if a.inj, err = input.NewX11(opts); err != nil {
-		return fmt.Errorf("remote input: %w", err)
+	if rem.inj, err = p.OpenInput(ctx, opts); err != nil {
+		rem.close()
+		return nil, fmt.Errorf("remote input: %w", err)
 	}
-	a.clip, err = input.NewX11Clipboard(input.ClipboardOptions{Display: a.cfg.Display, MaxBytes: proto.MaxClipboard, Logger: a.log})
-	if err != nil {
-		return fmt.Errorf("clipboard: %w", err)
+	if rem.clip, err = p.OpenClipboard(ctx); err != nil {
+		rem.close()
+		return nil, fmt.Errorf("clipboard: %w", err)
 	}
-	return nil
-}
-
-// journal tells the local-input watcher of each event the agent injects,
-// so that only the customer's own input counts as taking back control.
-func (a *agentScreen) journal(xType byte, detail byte, at image.Point) {
-	kind, ok := journalKinds[xType]
-	if ok {
-		a.local.Injecting(kind, uint32(detail), at)
-	}
-}
-
-var journalKinds = map[byte]localinput.Kind{
-	xproto.KeyPress: localinput.KeyDown, xproto.KeyRelease: localinput.KeyUp,
-	xproto.ButtonPress: localinput.ButtonDown, xproto.ButtonRelease: localinput.ButtonUp,
-	xproto.MotionNotify: localinput.Motion,
+	return rem, nil
 }
 
 func primaryMonitor(ms []capture.Monitor) int {
@@ -358,17 +354,22 @@ func (a *screenShare) onControl(ctx context.Context, env proto.Envelope) {
 	a.sendScreenInfo(ctx)
 }
 
-// close releases every key and button still held, then the display.
+// close releases every key and button still held, the clipboard and
+// the watcher.
+func (rem *remote) close() {
+	if rem.inj != nil {
+		rem.inj.Close()
+	}
+	if rem.clip != nil {
+		rem.clip.Close()
+	}
+	if rem.local != nil {
+		rem.local.Close()
+	}
+}
+
+// close stops following the windows, then closes the screen.
 func (a *agentScreen) close() {
-	if a.inj != nil {
-		a.inj.Close()
-	}
-	if a.clip != nil {
-		a.clip.Close()
-	}
-	if a.local != nil {
-		a.local.Close()
-	}
 	if a.apps != nil {
 		a.apps.Close()
 	}

@@ -10,17 +10,17 @@ import (
 	"github.com/tandem-remote/tandem/internal/agentui"
 	"github.com/tandem-remote/tandem/internal/appsel"
 	"github.com/tandem-remote/tandem/internal/chat"
-	"github.com/tandem-remote/tandem/internal/localinput"
 	"github.com/tandem-remote/tandem/internal/peer"
+	"github.com/tandem-remote/tandem/internal/platform"
 	"github.com/tandem-remote/tandem/internal/proto"
 	"github.com/tandem-remote/tandem/internal/session"
 )
 
-// windowCustomer is the agent's window (package agentui) as the session's
+// windowCustomer is the agent's window (platform.Window) as the session's
 // Customer: it asks the questions there, shows the state in force, and
 // turns the panel's buttons into customer actions.
 type windowCustomer struct {
-	ui      *agentui.UI
+	ui      platform.Window
 	timeout time.Duration // for each question; 0 = agentui's default
 	org     string        // the operator's organisation, once known
 	actions chan CustomerAction
@@ -31,7 +31,7 @@ type windowCustomer struct {
 	transfers map[string]agentui.Transfer
 }
 
-func newWindowCustomer(ui *agentui.UI, timeout time.Duration, report *session.Reporter) *windowCustomer {
+func newWindowCustomer(ui platform.Window, timeout time.Duration, report *session.Reporter) *windowCustomer {
 	return &windowCustomer{ui: ui, timeout: timeout, report: report, actions: make(chan CustomerAction, 8),
 		transfers: map[string]agentui.Transfer{}}
 }
@@ -158,7 +158,7 @@ type agentWindow struct {
 	cs    *customerSide
 	scr   *screenShare // nil without a shared screen
 	chat  *chat.Conn   // nil when the grant has no chat
-	local *localinput.Watcher
+	local platform.LocalInput // nil without one
 
 	mu   sync.Mutex
 	apps []uint32 // the chooser's windows
