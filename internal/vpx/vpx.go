@@ -24,6 +24,12 @@
 // libyuv-dev archives, so the agent binary needs neither shared library at
 // run time. libyuv needs no C++ runtime for the functions used here;
 // TestStaticLink checks the result with ldd.
+//
+// For Windows (GOOS=windows, CC=x86_64-w64-mingw32-gcc) the libraries come
+// from scripts/build-mingw-deps.sh, which builds the same Debian versions
+// for mingw and prints the CGO_CFLAGS and CGO_LDFLAGS that find them; they,
+// libgcc and winpthread are linked statically, so the .exe imports only
+// KERNEL32.dll and msvcrt.dll. TestWine checks that and runs the result.
 package vpx
 
 /*
