@@ -166,6 +166,12 @@ func (d *Desk) SetSession(busy bool, code string) {
 // Waiting is the session code that waits for the customer.
 type Waiting = giowin.Waiting
 
+// NewWaiting is the Waiting for code, opened on server (the technician's
+// -server URL, which also serves the help page), until expires.
+func NewWaiting(server, code string, expires time.Time) Waiting {
+	return giowin.NewWaiting(server, code, expires)
+}
+
 // SetWaiting shows, at the top of the queue, the running session's code
 // in groups, the help page's link with a button that copies it, and the
 // time left, until the zero Waiting (the customer joined) or the session's

@@ -25,7 +25,7 @@ func TestDeskWaitingShowsCode(t *testing.T) {
 	}
 	o.d.SetSession(true, "")
 	o.shows(t, "Starting a session")
-	w := giowin.NewWaiting("https://localhost:8443", "123456789", time.Now().Add(10*time.Minute))
+	w := NewWaiting("https://localhost:8443", "123456789", time.Now().Add(10*time.Minute))
 	o.d.SetSession(true, w.Code)
 	o.d.SetWaiting(w)
 	o.shows(t, "123 456 789")

@@ -2,6 +2,7 @@ package viewer
 
 import (
 	"image"
+	"time"
 
 	"gioui.org/layout"
 	"gioui.org/op"
@@ -13,6 +14,12 @@ import (
 // shows the code, the help page's link with a button that copies it, and
 // the time left, until the customer's first picture arrives.
 type Waiting = giowin.Waiting
+
+// NewWaiting is the Waiting for code, opened on server (the technician's
+// -server URL, which also serves the help page), until expires.
+func NewWaiting(server, code string, expires time.Time) Waiting {
+	return giowin.NewWaiting(server, code, expires)
+}
 
 // cardWidth is the widest the code card gets, in Dp.
 const cardWidth = 460

@@ -21,7 +21,7 @@ func TestWaitingShowsCode(t *testing.T) {
 	leakcheck.Check(t)
 	startXvfb(t)
 	r := open(t, Config{Title: title}, Frame{})
-	w := giowin.NewWaiting("https://help.example.com", "123456789", time.Now().Add(10*time.Minute))
+	w := NewWaiting("https://help.example.com", "123456789", time.Now().Add(10*time.Minute))
 	r.v.SetWaiting(w)
 	card := func() bool { _, ok := r.info().Rects[giowin.NameCode]; return ok }
 	waitFor(t, "the code card", card)
