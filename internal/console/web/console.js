@@ -144,13 +144,21 @@ function showSession(b) {
   $('copy').focus();
 }
 
+// copyLink uses the asynchronous clipboard, or, where the browser refuses
+// it, copies a selection of the link's text.
 async function copyLink() {
+  const out = $('copied');
   try {
     await navigator.clipboard.writeText($('link').href);
-    $('copied').textContent = t('copied');
-  } catch {
-    $('copied').textContent = t('copyFailed');
-  }
+    out.textContent = t('copied');
+    return;
+  } catch { /* fall back to the selection */ }
+  const range = document.createRange();
+  range.selectNodeContents($('link'));
+  const sel = getSelection();
+  sel.removeAllRanges();
+  sel.addRange(range);
+  out.textContent = document.execCommand('copy') ? t('copied') : t('copyFailed');
 }
 
 async function init() {
