@@ -156,8 +156,8 @@ var panelActions = map[agentui.ActionKind]CustomerAction{
 type agentWindow struct {
 	wc    *windowCustomer
 	cs    *customerSide
-	scr   *screenShare // nil without a shared screen
-	chat  *chat.Conn   // nil when the grant has no chat
+	scr   *screenShare        // nil without a shared screen
+	chat  *chat.Conn          // nil when the grant has no chat
 	local platform.LocalInput // nil without one
 
 	mu   sync.Mutex
