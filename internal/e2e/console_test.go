@@ -99,6 +99,13 @@ func TestConsoleLogin(t *testing.T) {
 		t.Errorf("the login view focuses %q, want the ID field", f)
 	}
 	checkCSP(t, b)
+	checkAccessible(t, b, "the console's login view")
+	var ring string
+	json.Unmarshal(b.do("eval", map[string]any{"expr": focusRing}), &ring)
+	if !strings.HasPrefix(ring, "solid") || ring == "solid 0px" {
+		t.Errorf("the focused ID field's outline is %q: focus is not visible", ring)
+	}
+	consoleShot(t, b, "console-login-1280.png", 1280, 800)
 
 	// TOTP enrolled: the password alone is refused (one failure), with the code it logs in.
 	consoleLogin(b, "tess", consolePassword, "")
@@ -133,6 +140,10 @@ func TestConsoleLogin(t *testing.T) {
 	}
 	b.do("keyboard", map[string]any{"key": "Enter"})
 	startedSession(t, b, sig.url)
+	checkAccessible(t, b, "the console's session view")
+	consoleShot(t, b, "console-session-1280.png", 1280, 800)
+	b.do("viewport", map[string]any{"width": 820, "height": 1180})
+	consoleShot(t, b, "console-session-820.png", 820, 1180)
 
 	// Reloading keeps the login (the cookie), and the page learns the name again.
 	b.do("goto", map[string]any{"url": sig.url + "/console"})
@@ -252,4 +263,21 @@ func TestConsoleFramedAndFrench(t *testing.T) {
 	if got := b.texts("label[for=password]")[0]; got != "Mot de passe" {
 		t.Errorf("the password label says %q", got)
 	}
+	checkAccessible(t, b, "the console in French")
+	consoleShot(t, b, "console-login-fr-820.png", 820, 1180)
+}
+
+// consoleShot saves a screenshot in screenshotDir, checks it is a real
+// picture of w×h, and that the page needs no sideways scrolling.
+func consoleShot(t *testing.T, b *browser, name string, w, h int) {
+	t.Helper()
+	var sw int
+	json.Unmarshal(b.do("eval", map[string]any{"expr": "document.documentElement.scrollWidth"}), &sw)
+	if sw > w {
+		t.Errorf("%s: the page is %d px wide in a %d px window", name, sw, w)
+	}
+	path := filepath.Join(screenshotDir(t), name)
+	b.do("screenshot", map[string]any{"path": path})
+	checkPNG(t, path, w, h)
+	t.Logf("screenshot: %s", path)
 }
