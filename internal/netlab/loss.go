@@ -2,8 +2,11 @@ package netlab
 
 import (
 	"fmt"
+	"net/netip"
 	"strconv"
 	"strings"
+	"sync"
+	"time"
 )
 
 // Loss makes the site's router drop a share p (0..1) of the packets it
@@ -31,4 +34,34 @@ func (s *Site) LossDropped() (int, error) {
 		}
 	}
 	return 0, fmt.Errorf("netlab: no loss rule on %s", s.Router.Name)
+}
+
+// DelayedHost is Host with a slow last hop: the host hangs off the router
+// through a pair of TUN interfaces whose forwarder holds every packet for
+// oneWay in each direction (this kernel has no netem), as a phone on 4G
+// would. All the host's traffic crosses it: signaling, relay and direct.
+func (s *Site) DelayedHost(name string, oneWay time.Duration) (*NS, netip.Addr) {
+	t := s.lab.t
+	t.Helper()
+	s.hosts++
+	h := s.lab.ns(name)
+	gw := s.LAN.Addr().Next()
+	addr := s.LAN.Addr()
+	for range 40 { // well past the bridge's hosts
+		addr = addr.Next()
+	}
+	dev := fmt.Sprintf("d%d", s.hosts)
+	r := s.Router.tun(t, dev, gw, addr)
+	l := h.tun(t, "eth0", addr, gw)
+	h.IP("route", "add", "default", "via", gw.String(), "dev", "eth0")
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); forward(r, l, oneWay) }()
+	go func() { defer wg.Done(); forward(l, r, oneWay) }()
+	t.Cleanup(func() {
+		_ = r.Close()
+		_ = l.Close()
+		wg.Wait()
+	})
+	return h, addr
 }

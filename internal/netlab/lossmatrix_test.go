@@ -6,12 +6,14 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestLossMatrix prints what the technician sees of a live screen at each
 // loss rate, direct and relayed. It takes minutes, so it runs only when
 // TANDEM_LOSS_MATRIX is set (make bench-loss); TANDEM_LOSS_RATES
-// ("0,5,10") and TANDEM_LOSS_SECONDS (20) narrow it.
+// ("0,5,10"), TANDEM_LOSS_SECONDS (20) and TANDEM_LOSS_NODELAY narrow it.
+// The delayed rows add 50 ms of round trip on the agent's last hop.
 func TestLossMatrix(t *testing.T) {
 	if os.Getenv("TANDEM_LOSS_MATRIX") == "" {
 		t.Skip("set TANDEM_LOSS_MATRIX=1 (make bench-loss) for the loss matrix")
@@ -32,18 +34,24 @@ func TestLossMatrix(t *testing.T) {
 		secs = s
 	}
 	var rows []string
+	delays := []time.Duration{0, 25 * time.Millisecond}
+	if os.Getenv("TANDEM_LOSS_NODELAY") != "" {
+		delays = delays[:1]
+	}
 	for _, relay := range []bool{false, true} {
-		for _, r := range rates {
-			name := fmt.Sprintf("loss%g%%/relay=%v", r, relay)
-			t.Run(name, func(t *testing.T) {
-				v := runVideo(t, videoCase{loss: r / 100, relayOnly: relay, endAfter: secs + "s"})
-				rows = append(rows, fmt.Sprintf("| %g %% | %v | %s | %d | %.1f | %d | %d | %.0f |", r, relay,
-					v.Path, v.Frames, float64(v.Frames)/float64(max(v.Seconds, 1)), v.Stall, v.Dropped, v.Kbps))
-			})
+		for _, delay := range delays {
+			for _, r := range rates {
+				name := fmt.Sprintf("loss%g%%/rtt+%v/relay=%v", r, 2*delay, relay)
+				t.Run(name, func(t *testing.T) {
+					v := runVideo(t, videoCase{loss: r / 100, relayOnly: relay, delay: delay, endAfter: secs + "s"})
+					rows = append(rows, fmt.Sprintf("| %g %% | %v | %v | %s | %d | %.1f | %d | %d | %.0f | %d |", r, 2*delay, relay,
+						v.Path, v.Frames, float64(v.Frames)/float64(max(v.Seconds, 1)), v.Stall, v.Dropped, v.Kbps, v.Target))
+				})
+			}
 		}
 	}
-	fmt.Println("| loss each way | relay-only | path | frames | fps | longest stall s | dropped | kbit/s |")
-	fmt.Println("|---|---|---|---|---|---|---|---|")
+	fmt.Println("| loss each way | added RTT | relay-only | path | frames | fps | longest stall s | dropped | kbit/s | target kbit/s |")
+	fmt.Println("|---|---|---|---|---|---|---|---|---|---|")
 	for _, r := range rows {
 		fmt.Println(r)
 	}

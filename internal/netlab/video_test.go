@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"os/exec"
+	"regexp"
+	"strconv"
 	"testing"
 	"time"
 
@@ -18,18 +20,20 @@ type videoRun struct {
 	Stall   int     // longest run of whole stats seconds without a decoded frame
 	Kbps    float64 // mean received video bit rate after the first frame
 	Seconds int     // stats seconds after the first frame
+	Target  int     // the agent's last logged target bitrate, kbit/s (-v)
 }
 
 func (v videoRun) String() string {
-	return fmt.Sprintf("path=%s frames=%d dropped=%d stall=%ds kbps=%.0f fps=%.1f",
-		v.Path, v.Frames, v.Dropped, v.Stall, v.Kbps, float64(v.Frames)/float64(max(v.Seconds, 1)))
+	return fmt.Sprintf("path=%s frames=%d dropped=%d stall=%ds kbps=%.0f fps=%.1f target_kbps=%d",
+		v.Path, v.Frames, v.Dropped, v.Stall, v.Kbps, float64(v.Frames)/float64(max(v.Seconds, 1)), v.Target)
 }
 
 // videoCase is one network for a screen session.
 type videoCase struct {
-	loss      float64 // random loss each way, 0..1
-	relayOnly bool    // both clients -relay-only
-	endAfter  string  // the technician's -end-after
+	loss      float64       // random loss each way, 0..1
+	relayOnly bool          // both clients -relay-only
+	delay     time.Duration // one way, on the agent's last hop
+	endAfter  string        // the technician's -end-after
 }
 
 // liveScreen starts a private Xvfb with an xterm printing the time every
@@ -66,7 +70,12 @@ func runVideo(t *testing.T, c videoCase) videoRun {
 	d := DeployEmbedded(t, lab, bins)
 	ra, rb := lab.Router("ra", PublicA, LANA, Cone), lab.Router("rb", PublicB, LANB, Cone)
 	techNS, _ := ra.Host("tech")
-	agentNS, _ := rb.Host("agent")
+	var agentNS *NS
+	if c.delay > 0 {
+		agentNS, _ = rb.DelayedHost("agent", c.delay)
+	} else {
+		agentNS, _ = rb.Host("agent")
+	}
 	ra.Loss(c.loss)
 	rb.Loss(c.loss)
 	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
@@ -83,7 +92,7 @@ func runVideo(t *testing.T, c videoCase) videoRun {
 		t.Fatalf("netlab: %v\n%s", err, s.Dump())
 	}
 	s.Agent = agentNS.Start("agent", bins["agent"], append([]string{"-keep", "-code", code.Str("code"),
-		"-display", display}, common...)...)
+		"-display", display, "-v"}, common...)...)
 	q, err := s.Agent.WaitEvent(ctx, "question")
 	if err != nil {
 		t.Fatalf("netlab: the agent asked nothing: %v\n%s", err, s.Dump())
@@ -97,8 +106,16 @@ func runVideo(t *testing.T, c videoCase) videoRun {
 			t.Fatalf("netlab: %s exited with status %d\n%s", p.Name, code, s.Dump())
 		}
 	}
-	return measure(s.Tech)
+	v := measure(s.Tech)
+	logLines(t, s.Agent, `msg="video bitrate"`)
+	if m := targetLine.FindAllStringSubmatch(s.Agent.Output(), -1); len(m) > 0 {
+		v.Target, _ = strconv.Atoi(m[len(m)-1][1])
+	}
+	return v
 }
+
+// targetLine is the agent's log line when its video bitrate target moves.
+var targetLine = regexp.MustCompile(`msg="video bitrate" role=\w+ kbps=(\d+)`)
 
 // clickAllow clicks the middle of the question's Allow button, coming
 // from the screen's corner as a hand would.
