@@ -75,6 +75,10 @@ bench: ## run the benchmarks (and scripts/bench-relay.sh when present)
 	@if [ -n "$(BENCH_PKGS)" ]; then $(GO) test -run '^$$' -bench . -benchmem $(BENCH_PKGS); else echo "no benchmarks"; fi
 	@if [ -x scripts/bench-relay.sh ]; then ./scripts/bench-relay.sh; fi
 
+.PHONY: bench-loss
+bench-loss: ## the video loss matrix in the namespace lab (root; about 10 minutes; prints a table)
+	./scripts/bench-loss.sh
+
 fuzz: ## run each fuzz target for FUZZTIME (default 20s)
 	@set -e; for t in $(FUZZ_TARGETS); do \
 		dir=$$(dirname "$${t%%:*}"); name=$${t##*:}; \

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# bench-loss.sh — the loss matrix (internal/netlab TestLossMatrix, root):
+# a live screen (xterm printing the time every 50 ms on a private Xvfb)
+# from an agent behind one cone NAT to a headless technician behind
+# another, with the signaling server's embedded relay on the wan. Each
+# router drops a share of what it forwards into its LAN at random
+# (iptables statistic): 0, 2, 5, 10 and 20 % each way, with and without
+# 50 ms of added round trip on the agent's hop, direct and -relay-only.
+# Prints a Markdown table: frames decoded, frames/s, the longest run of
+# stats seconds without a decoded frame, frames given up, received kbit/s
+# and the agent's last target bitrate. Nothing is asserted beyond each
+# session ending cleanly. About 10 minutes.
+# Usage: sudo scripts/bench-loss.sh   (env: RATES=0,10 SECONDS_=20 NODELAY=1 RUN=regexp)
+set -euo pipefail
+export GOTOOLCHAIN=auto # go.mod names the patched toolchain
+cd "$(dirname "$0")/.."
+export TANDEM_LOSS_MATRIX=1
+export TANDEM_LOSS_RATES=${RATES:-}
+export TANDEM_LOSS_SECONDS=${SECONDS_:-}
+export TANDEM_LOSS_NODELAY=${NODELAY:-}
+go test -count=1 -timeout 40m -run "TestLossMatrix${RUN:+/$RUN}" -v ./internal/netlab | grep -E '^\||^(--- )?(FAIL|ok)|netlab:'
