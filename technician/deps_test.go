@@ -9,7 +9,8 @@ import (
 // TestDependencies keeps the server's store out of the technician: its
 // login is package login, the client half alone (with auth and SQLite the
 // binary was 36.1 MB, without them 30.4 MB). It keeps the agent's side out
-// too: its window, window tracking, local-input watcher and self-removal
+// too: its platform seam, window, window tracking, local-input watcher
+// and self-removal
 // (package capture stays: in demonstration mode the technician's own
 // screen is captured and sent).
 func TestDependencies(t *testing.T) {
@@ -24,5 +25,6 @@ func TestDependencies(t *testing.T) {
 		"github.com/tandem-remote/tandem/internal/appsel",
 		"github.com/tandem-remote/tandem/internal/localinput",
 		"github.com/tandem-remote/tandem/internal/selfremove",
+		"github.com/tandem-remote/tandem/internal/platform",
 	)
 }
