@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/xdg-go/scram"
@@ -166,4 +167,62 @@ func TestBrowserLoginLockout(t *testing.T) {
 	if n := e.countEvents(EventIDBlocked); n != 1 {
 		t.Fatalf("%d id-blocked events, want 1", n)
 	}
+}
+
+// TestSameOrigin: only https://HOST with HOST the request's own or a
+// listed one, said once, and not from another site.
+func TestSameOrigin(t *testing.T) {
+	hosts := []string{"support.example.com", "*.help.example.com"}
+	for _, tc := range []struct {
+		name    string
+		origins []string
+		site    string
+		want    bool
+	}{
+		{"own host", []string{"https://tandem.test:8443"}, "", true},
+		{"own host, same-origin fetch", []string{"https://tandem.test:8443"}, "same-origin", true},
+		{"listed host", []string{"https://support.example.com"}, "", true},
+		{"listed pattern", []string{"https://eu.help.example.com"}, "", true},
+		{"case", []string{"https://SUPPORT.example.com"}, "", true},
+		{"missing", nil, "", false},
+		{"null", []string{"null"}, "", false},
+		{"other site", []string{"https://evil.example"}, "", false},
+		{"plain http", []string{"http://tandem.test:8443"}, "", false},
+		{"other port", []string{"https://tandem.test:9443"}, "", false},
+		{"with a path", []string{"https://tandem.test:8443/x"}, "", false},
+		{"with user info", []string{"https://a@tandem.test:8443"}, "", false},
+		{"twice", []string{"https://tandem.test:8443", "https://tandem.test:8443"}, "", false},
+		{"cross-site fetch", []string{"https://tandem.test:8443"}, "cross-site", false},
+		{"suffix trick", []string{"https://support.example.com.evil.example"}, "", false},
+	} {
+		r := httptest.NewRequest(http.MethodPost, "https://tandem.test:8443/console/api/login/start", nil)
+		for _, o := range tc.origins {
+			r.Header.Add("Origin", o)
+		}
+		if tc.site != "" {
+			r.Header.Set("Sec-Fetch-Site", tc.site)
+		}
+		if got := SameOrigin(r, hosts); got != tc.want {
+			t.Errorf("%s: SameOrigin = %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}
+
+// FuzzSameOrigin: no Origin is taken unless it is https and names the
+// request's host or a listed one.
+func FuzzSameOrigin(f *testing.F) {
+	for _, s := range []string{"https://tandem.test", "https://support.example.com", "null", "http://tandem.test", "https://x@y/z"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, origin string) {
+		r := httptest.NewRequest(http.MethodPost, "https://tandem.test/console/api/login/start", nil)
+		r.Header.Set("Origin", origin)
+		if !SameOrigin(r, []string{"support.example.com"}) {
+			return
+		}
+		u, err := url.Parse(origin)
+		if err != nil || u.Scheme != "https" || (!strings.EqualFold(u.Host, "tandem.test") && !strings.EqualFold(u.Host, "support.example.com")) {
+			t.Fatalf("SameOrigin took %q", origin)
+		}
+	})
 }
