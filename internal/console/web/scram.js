@@ -42,15 +42,23 @@ function attrs(msg) {
 
 export class ScramError extends Error {}
 
+// saslprep maps a password as SASLprep (RFC 4013) does before the server
+// stored its keys: non-ASCII spaces (RFC 3454 C.1.2) become a space, the
+// characters "commonly mapped to nothing" (B.1) go, then NFKC. What
+// SASLprep prohibits the server never accepted as a password.
+export function saslprep(s) {
+  return s
+    .replace(/[\u00AD\u034F\u1806\u180B-\u180D\u200B-\u200D\u2060\uFE00-\uFE0F\uFEFF]/g, '')
+    .replace(/[\u00A0\u1680\u2000-\u200A\u202F\u205F\u3000]/g, ' ')
+    .normalize('NFKC');
+}
+
 // Client runs one exchange: first() gives client-first-message,
 // final(serverFirst) gives client-final-message, verify(serverFinal)
 // checks the server's signature.
 export class Client {
   constructor(id, password) {
-    // SASLprep (RFC 4013) is approximated by NFKC, which it is built on;
-    // the desktop client's SASLprep gives the same bytes for every
-    // password the policy lets through in practice.
-    this.password = password.normalize('NFKC');
+    this.password = saslprep(password);
     this.user = id.replace(/=/g, '=3D').replace(/,/g, '=2C');
     this.nonce = b64(crypto.getRandomValues(new Uint8Array(18)));
     this.bare = `n=${this.user},r=${this.nonce}`;
