@@ -1,6 +1,8 @@
 package e2e
 
 import (
+	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"net/url"
 	"os"
@@ -216,11 +218,15 @@ func checkCSP(t *testing.T, b *browser) {
 
 // TestConsoleFramedAndFrench: another origin's page that frames the
 // console gets Chromium's error page (the control frame beside it
-// renders), and a French browser gets the page in French.
+// renders); nothing the page sends while it logs in and opens a session
+// holds the password in any spelling; a French browser gets the page in
+// French.
 func TestConsoleFramedAndFrench(t *testing.T) {
-	sig, _ := consoleServer(t)
+	sig, bins := consoleServer(t)
+	sig.admin(t, bins, consolePassword+"\n", "user", "add", "-name", "Dana Roy", "dana")
 	spki := spkiHashes(t, sig.ca)
-	arg, _ := json.Marshal(map[string]any{"url": sig.url + "/console", "spki": spki})
+	arg, _ := json.Marshal(map[string]any{"url": sig.url + "/console", "spki": spki,
+		"login": map[string]string{"id": "dana", "password": consolePassword}})
 	cmd := exec.Command("node", filepath.Join(needBrowser(t), "console.spec.mjs"), string(arg))
 	cmd.Dir = needBrowser(t)
 	cmd.Env = append(os.Environ(), "PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1")
@@ -234,6 +240,8 @@ func TestConsoleFramedAndFrench(t *testing.T) {
 			Form      bool
 		}
 		Console []string
+		Sent    []string
+		Code    string
 	}
 	if err := json.Unmarshal(out, &res); err != nil {
 		t.Fatalf("console.spec.mjs said %s", out)
@@ -256,6 +264,7 @@ func TestConsoleFramedAndFrench(t *testing.T) {
 		t.Errorf("Chromium did not report the frame-ancestors refusal: %q", res.Console)
 	}
 	t.Logf("frames %+v; console %q", res.Frames, res.Console)
+	checkNoPassword(t, res.Sent, res.Code)
 
 	b := openBrowser(t, map[string]any{"spki": spki, "locale": "fr-FR", "viewport": map[string]any{"width": 820, "height": 1180}})
 	b.do("goto", map[string]any{"url": sig.url + "/console"})
@@ -286,4 +295,26 @@ func consoleShot(t *testing.T, b *browser, name string, w, h int) {
 	b.do("screenshot", map[string]any{"path": path})
 	checkPNG(t, path, w, h)
 	t.Logf("screenshot: %s", path)
+}
+
+// checkNoPassword fails if any of sent (what the page sent while it
+// logged in and opened the session that showed code) holds the password
+// as typed, prepared, base64 or URL-encoded, or if the exchange was not
+// recorded at all.
+func checkNoPassword(t *testing.T, sent []string, code string) {
+	t.Helper()
+	all := strings.Join(sent, "\n")
+	for _, want := range []string{"/console/api/login/start", "/console/api/login/finish", `"client_final":"c=biws,r=`, `"type":"open"`} {
+		if !strings.Contains(all, want) {
+			t.Fatalf("the recording lacks %q (code %q):\n%s", want, code, all)
+		}
+	}
+	pw := consolePassword
+	for _, form := range []string{pw, base64.StdEncoding.EncodeToString([]byte(pw)), base64.RawURLEncoding.EncodeToString([]byte(pw)),
+		url.QueryEscape(pw), url.PathEscape(pw), strings.Fields(pw)[2], hex.EncodeToString([]byte(pw))} {
+		if strings.Contains(all, form) {
+			t.Errorf("the page sent %q (a form of the password)", form)
+		}
+	}
+	t.Logf("%d requests and frames sent, none with the password", len(sent))
 }

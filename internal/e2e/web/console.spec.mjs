@@ -5,6 +5,9 @@
 // that holds the console's login form markup - and prints one JSON line:
 // {frames: [{name, url, form}], console: [messages]}. A frame that
 // rendered shows form: true; a refused one is Chromium's error page.
+// With {login: {id, password}} it then logs in on the console itself,
+// opens a session, and adds sent: every request body and WebSocket frame
+// the page sent, and code: the session code it shows.
 import { chromium } from 'playwright-core';
 
 const a = JSON.parse(process.argv[2]);
@@ -25,7 +28,27 @@ try {
     try { form = await f.evaluate(() => !!document.getElementById('login-form')); } catch { form = false; }
     frames.push({ name: f.name(), url: f.url(), form });
   }
-  process.stdout.write(JSON.stringify({ frames, console: messages }) + '\n');
+  const out = { frames, console: messages };
+  if (a.login) Object.assign(out, await logIn(a.url, a.login));
+  process.stdout.write(JSON.stringify(out) + '\n');
 } finally {
   await browser.close();
+}
+
+// logIn records everything the page sends while it logs in and opens a
+// session.
+async function logIn(url, login) {
+  const page = await browser.newPage();
+  const sent = [];
+  page.on('request', (r) => sent.push(r.method() + ' ' + r.url() + ' ' + (r.postData() || '')));
+  page.on('websocket', (ws) => ws.on('framesent', (f) => sent.push('ws ' + String(f.payload))));
+  await page.goto(url);
+  await page.fill('#id', login.id);
+  await page.fill('#password', login.password);
+  await page.press('#password', 'Enter');
+  await page.waitForFunction(() => document.getElementById('operator-name').textContent !== '');
+  await page.click('#start');
+  await page.waitForFunction(() => /^\d{9}$/.test(document.getElementById('code').textContent));
+  const code = await page.textContent('#code');
+  return { sent, code };
 }
