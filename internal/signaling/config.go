@@ -14,7 +14,9 @@
 // (/v1/relay/ended, package sessionfeed; sessionends.go). For
 // customers it also serves the help page (every path no route takes,
 // SetWeb) with its web chat and the operators' desk (/v1/desk/, package
-// helpdesk; desk.go). Prometheus metrics are not on that port: they tell
+// helpdesk; desk.go), and operators the console in a browser (/console,
+// package console; its WebSocket is serveWSToken's, the operator taken
+// from its cookie). Prometheus metrics are not on that port: they tell
 // when sessions are live, so MetricsHandler serves them on a listener of
 // their own, loopback by default. The message flow is described in
 // package proto.
