@@ -46,6 +46,11 @@
 // server compares exporter values), so a login cannot be split across
 // connections or relayed by a man in the middle holding another certificate.
 //
+// The browser console (package console) runs the same exchange without
+// binding, since a page cannot read its connection's exporter:
+// StartBrowserLogin and FinishBrowserLogin accept that, and only over TLS
+// with the server's own Origin; browser.go says what protects it instead.
+//
 // # Where the server sees a password
 //
 // Only when one is set: an administrator's create-account or set-password
