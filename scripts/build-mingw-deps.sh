@@ -148,7 +148,7 @@ fetch_source() {
 		# The lists may predate a security update: refresh once and retry.
 		run apt_own update
 		(cd "$work" && run apt_own source "$pkg=$ver") ||
-			die "apt-get source $pkg=$ver failed: is a Debian mirror reachable? (TANDEM_DEB_SRC sets the entry)"
+			die "apt-get source $pkg=$ver failed: is a Debian mirror reachable (TANDEM_DEB_SRC sets the entry), and is $ver still in it (if not, upgrade the installed -dev package)?"
 	fi
 	local unpacked
 	unpacked=$(find "$work" -mindepth 1 -maxdepth 1 -type d | head -n 1)
@@ -225,25 +225,31 @@ ensure() {
 	say "$pkg $ver: built in $((SECONDS - start)) s into $prefix"
 }
 
-mkdir -p "$cache"
-exec 9>"$cache/lock"
-if command -v flock >/dev/null 2>&1; then
-	flock 9
-fi
-rm -rf "$cache"/src.* # a run that was interrupted
+# main is one function, so bash has read the whole file before it runs
+# anything (an edit to the script during a long build cannot derail it).
+main() {
+	mkdir -p "$cache"
+	exec 9>"$cache/lock"
+	if command -v flock >/dev/null 2>&1; then
+		flock 9
+	fi
+	rm -rf "$cache"/src.* # a run that was interrupted
 
-ensure libvpx libvpx-dev build_libvpx
-vpx_prefix=$prefix
-ensure libyuv libyuv-dev build_libyuv
-yuv_prefix=$prefix
+	ensure libvpx libvpx-dev build_libvpx
+	vpx_prefix=$prefix
+	ensure libyuv libyuv-dev build_libyuv
+	yuv_prefix=$prefix
 
-if [ "$quiet" -eq 1 ]; then
-	echo "CC=$HOST-gcc"
-	echo "CXX=$HOST-g++"
-	echo "CGO_CFLAGS='-O2 -I$vpx_prefix/include -I$yuv_prefix/include'"
-	echo "CGO_LDFLAGS='-L$vpx_prefix/lib -L$yuv_prefix/lib'"
-	echo "export CC CXX CGO_CFLAGS CGO_LDFLAGS"
-else
-	say "ready: libvpx in $vpx_prefix, libyuv in $yuv_prefix"
-	say "cross-build with: eval \"\$(scripts/build-mingw-deps.sh --print-env)\"; GOOS=windows GOARCH=amd64 CGO_ENABLED=1 go build ..."
-fi
+	if [ "$quiet" -eq 1 ]; then
+		echo "CC=$HOST-gcc"
+		echo "CXX=$HOST-g++"
+		echo "CGO_CFLAGS='-O2 -I$vpx_prefix/include -I$yuv_prefix/include'"
+		echo "CGO_LDFLAGS='-L$vpx_prefix/lib -L$yuv_prefix/lib'"
+		echo "export CC CXX CGO_CFLAGS CGO_LDFLAGS"
+	else
+		say "ready: libvpx in $vpx_prefix, libyuv in $yuv_prefix"
+		say "cross-build with: eval \"\$(scripts/build-mingw-deps.sh --print-env)\"; GOOS=windows GOARCH=amd64 CGO_ENABLED=1 go build ..."
+	fi
+}
+
+main
