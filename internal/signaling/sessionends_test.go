@@ -306,7 +306,7 @@ func TestEmbeddedRelayAfterRestart(t *testing.T) {
 // agent's goodbye), and then it does.
 func TestEndGrace(t *testing.T) {
 	book := sessionfeed.NewMemory(nil, nil)
-	f := newFixture(t, func(c *Config) { c.Now, c.SessionEnds, c.EndGrace = time.Now, book, 500 * time.Millisecond })
+	f := newFixture(t, func(c *Config) { c.Now, c.SessionEnds, c.EndGrace = time.Now, book, 500*time.Millisecond })
 	ctx := ctxT(t)
 	tech := f.dial(t)
 	opened, err := tech.Open(ctx, f.token)
