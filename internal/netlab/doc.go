@@ -30,6 +30,13 @@
 // for that peer, so hole punching between two such routers succeeds only
 // when both sides' first packets cross in flight.
 //
+// Site.Loss makes a router drop a share of what it forwards into its LAN at
+// random (iptables' statistic match; the kernel has no netem), so loss on
+// both sites is that loss each way on any path; Site.DelayedHost hangs a
+// host off its router through a delaying TUN pair, as DelayedPath does.
+// The video tests run the agent on a private Xvfb with an xterm printing
+// the time every 50 ms and click its Allow with xdotool.
+//
 // Only the documentation ranges 192.0.2.0/24, 198.51.100.0/24 and
 // 203.0.113.0/24 are used, nothing is routed out of the namespaces, and every
 // namespace and process a Lab creates is removed by t.Cleanup. Namespaces are

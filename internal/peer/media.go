@@ -206,11 +206,17 @@ func (l *Link) RemoteVideo() <-chan *webrtc.TrackRemote { return l.media.remote 
 
 // TargetBitrate is the congestion controller's current estimate in bit/s,
 // or 0 before it has one (VideoSend). A move by more than a quarter is
-// logged (debug) with the loss GCC sees. Random loss that NACK repairs
-// does not lower it: a retransmission keeps its transport-wide sequence
-// number (the NACK responder stores packets after TWCC stamped them), so
-// GCC counts the packet as received, late. In the lab GCC saw 0-3.5 %
-// loss at 20 % random loss each way and its target rose to MaxBitrate.
+// logged (debug) with the loss GCC sees. GCC takes random loss for
+// congestion: in the lab's loss matrix its target ended at 1.0-2.4 Mbit/s
+// at 10 % loss each way and 0.26-1.0 Mbit/s at 20 % (18 Mbit/s
+// loss-free), less than it would be without NACK, which hides losses it
+// repairs before the next feedback (a retransmission keeps its
+// transport-wide sequence number). The picture stays live at those rates;
+// raising the target to the delay-based estimate less the loss while GCC
+// sees no overuse was tried (one 20 s run each, 50 ms round trip): at 10 %
+// it gave 285 -> 325 frames, at
+// 20 % it flapped with GCC's overuse signal and froze for 1-2 s, so GCC
+// stands.
 func (l *Link) TargetBitrate() int {
 	m := &l.media
 	m.mu.Lock()
