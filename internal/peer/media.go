@@ -214,9 +214,8 @@ func (l *Link) RemoteVideo() <-chan *webrtc.TrackRemote { return l.media.remote 
 // transport-wide sequence number). The picture stays live at those rates;
 // raising the target to the delay-based estimate less the loss while GCC
 // sees no overuse was tried (one 20 s run each, 50 ms round trip): at 10 %
-// it gave 285 -> 325 frames, at
-// 20 % it flapped with GCC's overuse signal and froze for 1-2 s, so GCC
-// stands.
+// it gave 285 -> 325 frames, at 20 % it flapped with GCC's overuse signal
+// and froze for 1-2 s, so GCC stands.
 func (l *Link) TargetBitrate() int {
 	m := &l.media
 	m.mu.Lock()
