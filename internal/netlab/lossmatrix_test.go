@@ -44,14 +44,15 @@ func TestLossMatrix(t *testing.T) {
 				name := fmt.Sprintf("loss%g%%/rtt+%v/relay=%v", r, 2*delay, relay)
 				t.Run(name, func(t *testing.T) {
 					v := runVideo(t, videoCase{loss: r / 100, relayOnly: relay, delay: delay, endAfter: secs + "s"})
-					rows = append(rows, fmt.Sprintf("| %g %% | %v | %v | %s | %d | %.1f | %d | %d | %.0f | %d |", r, 2*delay, relay,
-						v.Path, v.Frames, float64(v.Frames)/float64(max(v.Seconds, 1)), v.Stall, v.Dropped, v.Kbps, v.Target))
+					rows = append(rows, fmt.Sprintf("| %g %% | %v | %v | %s | %d | %.1f | %d | %d | %.0f | %.0f | %.0f | %d |", r, 2*delay, relay,
+						v.Path, v.Frames, float64(v.Frames)/float64(max(v.Seconds, 1)), v.Stall, v.Dropped,
+						v.LatencyP50, v.LatencyP95, v.Kbps, v.Target))
 				})
 			}
 		}
 	}
-	fmt.Println("| loss each way | added RTT | relay-only | path | frames | fps | longest stall s | dropped | kbit/s | target kbit/s |")
-	fmt.Println("|---|---|---|---|---|---|---|---|---|---|")
+	fmt.Println("| loss each way | added RTT | relay-only | path | frames | fps | longest stall s | dropped | latency p50 ms | p95 ms | kbit/s | target kbit/s |")
+	fmt.Println("|---|---|---|---|---|---|---|---|---|---|---|---|")
 	for _, r := range rows {
 		fmt.Println(r)
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os/exec"
 	"regexp"
+	"slices"
 	"strconv"
 	"testing"
 	"time"
@@ -21,11 +22,15 @@ type videoRun struct {
 	Kbps    float64 // mean received video bit rate after the first frame
 	Seconds int     // stats seconds after the first frame
 	Target  int     // the agent's last logged target bitrate, kbit/s (-v)
+	// Capture-to-decode latency: the median over stats seconds of each
+	// second's p50 and p95.
+	LatencyP50, LatencyP95 float64
 }
 
 func (v videoRun) String() string {
-	return fmt.Sprintf("path=%s frames=%d dropped=%d stall=%ds kbps=%.0f fps=%.1f target_kbps=%d",
-		v.Path, v.Frames, v.Dropped, v.Stall, v.Kbps, float64(v.Frames)/float64(max(v.Seconds, 1)), v.Target)
+	return fmt.Sprintf("path=%s frames=%d dropped=%d stall=%ds kbps=%.0f fps=%.1f target_kbps=%d latency_ms p50=%.0f p95=%.0f",
+		v.Path, v.Frames, v.Dropped, v.Stall, v.Kbps, float64(v.Frames)/float64(max(v.Seconds, 1)), v.Target,
+		v.LatencyP50, v.LatencyP95)
 }
 
 // videoCase is one network for a screen session.
@@ -143,6 +148,7 @@ func measure(tech *Proc) videoRun {
 	}
 	prev, run, started := 0, 0, false
 	var bits float64
+	var p50s, p95s []float64
 	stats := tech.Events("stats")
 	for i, e := range stats {
 		f, _ := e.Num("frames_decoded")
@@ -157,6 +163,11 @@ func measure(tech *Proc) videoRun {
 		v.Seconds++
 		k, _ := e.Num("kbps")
 		bits += k
+		if n, _ := e.Num("latency_samples"); n > 0 {
+			p50, _ := e.Num("latency_p50_ms")
+			p95, _ := e.Num("latency_p95_ms")
+			p50s, p95s = append(p50s, p50), append(p95s, p95)
+		}
 		if n == prev {
 			run++
 			v.Stall = max(v.Stall, run)
@@ -166,6 +177,7 @@ func measure(tech *Proc) videoRun {
 		prev = n
 	}
 	v.Frames = prev
+	v.LatencyP50, v.LatencyP95 = median(p50s), median(p95s)
 	if v.Seconds > 0 {
 		v.Kbps = bits / float64(v.Seconds)
 	}
@@ -184,4 +196,13 @@ func TestVideoUnderLoss(t *testing.T) {
 	if v.Stall > 0 {
 		t.Errorf("the picture froze for %d s at 10%% loss: %v", v.Stall, v)
 	}
+}
+
+// median is the middle of xs (0 when empty).
+func median(xs []float64) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	slices.Sort(xs)
+	return xs[len(xs)/2]
 }
