@@ -49,7 +49,7 @@ func RunWindow(ctx context.Context, cfg Config) error {
 			win.Update(m)
 		}
 	}()
-	g := &deskGUI{dc: dc, out: cfg.Out, session: cfg.Session, win: win}
+	g := &deskGUI{dc: dc, out: cfg.Out, session: cfg.Session, win: win, server: cfg.Server}
 	acted := make(chan struct{})
 	go func() {
 		defer close(acted)
@@ -81,6 +81,7 @@ type deskGUI struct {
 	out     *LineWriter
 	session func(context.Context) error
 	win     *deskui.Desk
+	server  string // the -server URL, for the code's link
 
 	mu      sync.Mutex
 	picked  string // the conversation taken last
@@ -126,6 +127,7 @@ func (g *deskGUI) invite(deskCtx, sessCtx context.Context, conv string) {
 	g.out.setOnCode(func(code string) {
 		once.Do(func() {
 			g.win.SetSession(true, code)
+			g.win.SetWaiting(deskui.NewWaiting(g.server, code, time.Time{})) // the viewer counts the time down
 			if conv != "" {
 				g.dc.Invite(deskCtx, conv, code)
 			}

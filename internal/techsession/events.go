@@ -1,6 +1,8 @@
 package techsession
 
 import (
+	"time"
+
 	"github.com/tandem-remote/tandem/internal/chat"
 	"github.com/tandem-remote/tandem/internal/filexfer"
 	"github.com/tandem-remote/tandem/internal/peer"
@@ -49,6 +51,15 @@ type (
 		Result  filexfer.Result
 		Err     error
 	}
+	// CodeEvent is the session's code for the customer, which works
+	// until Expires; it comes first, before the customer joins.
+	CodeEvent struct {
+		Code    string
+		Expires time.Time
+	}
+	// JoinedEvent says the customer's agent joined (Agent: its
+	// computer's identity, when it sent one).
+	JoinedEvent struct{ Agent string }
 )
 
 func (FrameEvent) techEvent()       {}
@@ -62,6 +73,8 @@ func (ModeEvent) techEvent()        {}
 func (ChatEvent) techEvent()        {}
 func (TransferEvent) techEvent()    {}
 func (TransferEndEvent) techEvent() {}
+func (CodeEvent) techEvent()        {}
+func (JoinedEvent) techEvent()      {}
 
 // emit hands e to the session's handler, if any.
 func (v *techView) emit(e Event) {

@@ -54,11 +54,17 @@ func run(ctx context.Context, cfg TechnicianConfig, req *requests) error {
 		return fmt.Errorf("open session: %w", err)
 	}
 	cfg.Report.Code(opened.Code, opened.Expires)
+	if cfg.Events != nil {
+		cfg.Events(CodeEvent{Code: opened.Code, Expires: opened.Expires})
+	}
 	joined, reason, err := waitPeer(ctx, sc)
 	if reason != "" || err != nil {
 		return r.Finish(reason, err)
 	}
 	cfg.Report.PeerJoined(joined.Agent)
+	if cfg.Events != nil {
+		cfg.Events(JoinedEvent{Agent: joined.Agent})
+	}
 	view := newTechView(r, cfg, req)
 	lc := session.LinkConfig{Role: peer.Offerer, Video: peer.VideoBoth, ICEServers: opened.ICEServers, Side: view}
 	if err := r.StartLink(pumpCtx, lc); err != nil {

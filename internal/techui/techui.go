@@ -37,7 +37,7 @@ import (
 // Closing the window or the toolbar's Disconnect hangs up.
 func Run(ctx context.Context, cfg techsession.TechnicianConfig, sc techscript.Script) error {
 	v := viewer.New(viewer.Config{Title: "Tandem", Logger: cfg.Logger})
-	ui := &ui{v: v}
+	ui := &ui{v: v, server: cfg.Server}
 	d := techscript.New(sc, cfg.Report, cfg.Logger)
 	cfg.Events = d.Events(ui.event)
 	s := techsession.New(cfg)
@@ -97,12 +97,17 @@ func (u *ui) event(e techsession.Event) {
 		u.transfer(e.Progress)
 	case techsession.TransferEndEvent:
 		u.transferEnd(e.Request, e.Result, e.Err)
+	case techsession.CodeEvent:
+		u.v.SetWaiting(viewer.NewWaiting(u.server, e.Code, e.Expires))
+	case techsession.JoinedEvent:
+		u.v.SetWaiting(viewer.Waiting{})
 	}
 }
 
 // ui keeps what the status line shows and recycles frame buffers.
 type ui struct {
-	v *viewer.Viewer
+	v      *viewer.Viewer
+	server string // the -server URL, for the code's link
 
 	mu     sync.Mutex
 	status viewer.Status
