@@ -7,46 +7,11 @@ package chat
 
 import (
 	"bytes"
-	"flag"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/tandem-remote/tandem/internal/wiretest"
 )
-
-func init() {
-	if flag.Lookup("update") == nil {
-		flag.Bool("update", false, "rewrite golden files in testdata/")
-	}
-}
-
-func wireUpdate() bool {
-	f := flag.Lookup("update")
-	return f != nil && f.Value.String() == "true"
-}
-
-// wireGolden compares got with testdata/wire/name (rewritten first under
-// -update) and returns the file's bytes.
-func wireGolden(t *testing.T, name string, got []byte) []byte {
-	t.Helper()
-	path := filepath.Join("testdata", "wire", name)
-	if wireUpdate() {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -run TestWireSpec -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s changed: this is a wire change; update docs/wire.md, then run go test -update\n got:\n%s\nwant:\n%s", path, got, want)
-	}
-	return want
-}
 
 // TestWireSpecChat pins messages as a sender writes them: the text already
 // cleaned, the sender's clock with its zone and sub-second digits as Go's
@@ -66,7 +31,7 @@ func TestWireSpecChat(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			want := wireGolden(t, tc.file, append(b, '\n'))
+			want := wiretest.Golden(t, tc.file, append(b, '\n'))
 			back, err := decode(bytes.TrimSuffix(want, []byte("\n")))
 			if err != nil || back.ID != tc.m.ID || back.Text != tc.m.Text || !back.Sent.Equal(tc.m.Sent) {
 				t.Fatalf("decode = %+v, %v; want %+v", back, err, tc.m)
@@ -92,7 +57,7 @@ func TestWireSpecChatCleaning(t *testing.T) {
 		}
 		b.WriteString(quoteGo(in) + " -> " + quoteGo(out) + "\n")
 	}
-	wireGolden(t, "cleaning.txt", b.Bytes())
+	wiretest.Golden(t, "cleaning.txt", b.Bytes())
 }
 
 func quoteGo(s string) string {

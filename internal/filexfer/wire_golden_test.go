@@ -12,63 +12,15 @@ import (
 	"encoding/hex"
 	"flag"
 	"fmt"
-	"os"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/tandem-remote/tandem/internal/wiretest"
 )
 
-func init() {
-	if flag.Lookup("update") == nil {
-		flag.Bool("update", false, "rewrite golden files in testdata/")
-	}
-}
-
-func wireUpdate() bool {
-	f := flag.Lookup("update")
-	return f != nil && f.Value.String() == "true"
-}
-
-// wireGolden compares got with testdata/wire/name (rewritten first under
-// -update) and returns the file's bytes.
-func wireGolden(t *testing.T, name string, got []byte) []byte {
-	t.Helper()
-	path := filepath.Join("testdata", "wire", name)
-	if wireUpdate() {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -run TestWireSpec -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s changed: this is a wire change; update docs/wire.md, then run go test -update\n got:\n%s\nwant:\n%s", path, got, want)
-	}
-	return want
-}
-
-// wireUndump reads back a hex.Dump: the hex columns of each line.
-func wireUndump(t *testing.T, dump []byte) []byte {
-	t.Helper()
-	var out []byte
-	for line := range strings.Lines(string(dump)) {
-		if len(line) < 10 {
-			continue
-		}
-		b, err := hex.DecodeString(strings.Join(strings.Fields(line[10:min(len(line), 59)]), ""))
-		if err != nil {
-			t.Fatalf("golden hex dump: %v", err)
-		}
-		out = append(out, b...)
-	}
-	return out
-}
+// -update rewrites the golden files (package wiretest).
+var _ = flag.Bool("update", false, "rewrite golden files in testdata/")
 
 // The example file: "report.pdf", 11 bytes.
 var (
@@ -98,7 +50,7 @@ func TestWireSpecFile(t *testing.T) {
 		{"abort.hex", message{Type: msgAbort, Mine: true, ID: 1, Code: codeCanceled, Text: "context canceled"}},
 	} {
 		t.Run(tc.file, func(t *testing.T) {
-			want := wireUndump(t, wireGolden(t, tc.file, []byte(hex.Dump(appendMessage(nil, &tc.m)))))
+			want := wiretest.Undump(t, wiretest.Golden(t, tc.file, []byte(hex.Dump(appendMessage(nil, &tc.m)))))
 			back, err := decodeMessage(want)
 			if err != nil {
 				t.Fatal(err)
@@ -124,7 +76,7 @@ func TestWireSpecFileCodes(t *testing.T) {
 		}
 		fmt.Fprintf(&b, "%d %s\n", c, e)
 	}
-	wireGolden(t, "codes.txt", []byte(b.String()))
+	wiretest.Golden(t, "codes.txt", []byte(b.String()))
 }
 
 // TestWireSpecFileKey pins how the key and the partial file's name are
@@ -134,7 +86,7 @@ func TestWireSpecFileKey(t *testing.T) {
 	fmt.Fprintf(&b, "name    %s\nsize    %d\nsha256  %x\n", "report.pdf", len(wireContent), wireSum)
 	fmt.Fprintf(&b, "key     %x\n", wireKey)
 	fmt.Fprintf(&b, "partial %s\n", partialName("report.pdf", wireKey))
-	wireGolden(t, "key.txt", []byte(b.String()))
+	wiretest.Golden(t, "key.txt", []byte(b.String()))
 	h := sha256.New()
 	h.Write([]byte("tandem filexfer key\x00report.pdf\x00"))
 	h.Write([]byte{0, 0, 0, 0, 0, 0, 0, byte(len(wireContent))})

@@ -7,68 +7,19 @@ package input_test
 // -update" rewrites them.
 
 import (
-	"bytes"
 	"encoding/hex"
 	"flag"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/tandem-remote/tandem/internal/input"
+
+	"github.com/tandem-remote/tandem/internal/wiretest"
 )
 
-func init() {
-	if flag.Lookup("update") == nil {
-		flag.Bool("update", false, "rewrite golden files in testdata/")
-	}
-}
-
-func wireUpdate() bool {
-	f := flag.Lookup("update")
-	return f != nil && f.Value.String() == "true"
-}
-
-// wireGolden compares got with testdata/wire/name (rewritten first under
-// -update) and returns the file's bytes.
-func wireGolden(t *testing.T, name string, got []byte) []byte {
-	t.Helper()
-	path := filepath.Join("testdata", "wire", name)
-	if wireUpdate() {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -run TestWireSpec -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s changed: this is a wire change; update docs/wire.md, then run go test -update\n got:\n%s\nwant:\n%s", path, got, want)
-	}
-	return want
-}
-
-// wireUndump reads back a hex.Dump: the hex columns of each line.
-func wireUndump(t *testing.T, dump []byte) []byte {
-	t.Helper()
-	var out []byte
-	for line := range strings.Lines(string(dump)) {
-		if len(line) < 10 {
-			continue
-		}
-		b, err := hex.DecodeString(strings.Join(strings.Fields(line[10:min(len(line), 59)]), ""))
-		if err != nil {
-			t.Fatalf("golden hex dump: %v", err)
-		}
-		out = append(out, b...)
-	}
-	return out
-}
+// -update rewrites the golden files (package wiretest).
+var _ = flag.Bool("update", false, "rewrite golden files in testdata/")
 
 // TestWireSpecInput pins one message of every type.
 func TestWireSpecInput(t *testing.T) {
@@ -87,7 +38,7 @@ func TestWireSpecInput(t *testing.T) {
 		{"release-all.hex", input.Event{Type: input.ReleaseAll}},
 	} {
 		t.Run(tc.file, func(t *testing.T) {
-			want := wireUndump(t, wireGolden(t, tc.file, []byte(hex.Dump(input.Encode(nil, tc.ev)))))
+			want := wiretest.Undump(t, wiretest.Golden(t, tc.file, []byte(hex.Dump(input.Encode(nil, tc.ev)))))
 			back, err := input.Decode(want)
 			if err != nil || back != tc.ev {
 				t.Fatalf("Decode = %+v, %v; want %+v", back, err, tc.ev)
@@ -112,5 +63,5 @@ func TestWireSpecKeys(t *testing.T) {
 		}
 		fmt.Fprintf(&b, "%-4d %-20s 0x%04x\n", i, c, c.USKeysym())
 	}
-	wireGolden(t, "keys.txt", []byte(b.String()))
+	wiretest.Golden(t, "keys.txt", []byte(b.String()))
 }

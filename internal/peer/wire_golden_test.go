@@ -7,12 +7,9 @@ package peer
 // "go test -run TestWireSpec -update" rewrites them.
 
 import (
-	"bytes"
 	"context"
 	"flag"
 	"fmt"
-	"os"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -20,40 +17,11 @@ import (
 	"time"
 
 	"github.com/pion/webrtc/v4"
+	"github.com/tandem-remote/tandem/internal/wiretest"
 )
 
-func init() {
-	if flag.Lookup("update") == nil {
-		flag.Bool("update", false, "rewrite golden files in testdata/")
-	}
-}
-
-func wireUpdate() bool {
-	f := flag.Lookup("update")
-	return f != nil && f.Value.String() == "true"
-}
-
-// wireGolden compares got with testdata/wire/name (rewritten first under
-// -update).
-func wireGolden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", "wire", name)
-	if wireUpdate() {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -run TestWireSpec -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s changed: this is a wire change; update docs/wire.md, then run go test -update\n got:\n%s\nwant:\n%s", path, got, want)
-	}
-}
+// -update rewrites the golden files (package wiretest).
+var _ = flag.Bool("update", false, "rewrite golden files in testdata/")
 
 // TestWireSpecChannels pins the pre-negotiated data channels.
 func TestWireSpecChannels(t *testing.T) {
@@ -76,7 +44,7 @@ func TestWireSpecChannels(t *testing.T) {
 		}
 		fmt.Fprintf(&b, "%-8s %-2d %-10v %-7v %s\n", dc.Label(), *dc.ID(), dc.Negotiated(), dc.Ordered(), retr)
 	}
-	wireGolden(t, "channels.txt", []byte(b.String()))
+	wiretest.Golden(t, "channels.txt", []byte(b.String()))
 }
 
 // sdpMasks hide what differs between two offers of the same build.
@@ -129,7 +97,7 @@ func TestWireSpecOffer(t *testing.T) {
 	for _, m := range sdpMasks {
 		sdp = m.re.ReplaceAllString(sdp, m.with)
 	}
-	wireGolden(t, "offer.sdp", []byte(sortExtmaps(strings.ReplaceAll(sdp, "\r\n", "\n"))))
+	wiretest.Golden(t, "offer.sdp", []byte(sortExtmaps(strings.ReplaceAll(sdp, "\r\n", "\n"))))
 }
 
 // sortExtmaps sorts each run of a=extmap lines: pion writes them in map

@@ -14,7 +14,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -23,65 +22,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pion/webrtc/v4"
-
 	"github.com/tandem-remote/tandem/internal/grant"
 	"github.com/tandem-remote/tandem/internal/peer"
 	"github.com/tandem-remote/tandem/internal/proto"
+
+	"github.com/pion/webrtc/v4"
+	"github.com/tandem-remote/tandem/internal/wiretest"
 )
-
-func init() {
-	// The package's own tests may have defined -update already.
-	if flag.Lookup("update") == nil {
-		flag.Bool("update", false, "rewrite golden files in testdata/")
-	}
-}
-
-func wireUpdate() bool {
-	f := flag.Lookup("update")
-	return f != nil && f.Value.String() == "true"
-}
-
-// wireGolden compares got with testdata/wire/name (rewritten first under
-// -update) and returns the file's bytes.
-func wireGolden(t *testing.T, name string, got []byte) []byte {
-	t.Helper()
-	path := filepath.Join("testdata", "wire", name)
-	if wireUpdate() {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -run TestWireSpec -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s changed: this is a wire change; update docs/wire.md, then run go test -update\n got:\n%s\nwant:\n%s", path, got, want)
-	}
-	return want
-}
-
-// wireUndump reads back a hex.Dump: the hex columns of each line.
-func wireUndump(t *testing.T, dump []byte) []byte {
-	t.Helper()
-	var out []byte
-	for line := range strings.Lines(string(dump)) {
-		if len(line) < 10 {
-			continue
-		}
-		cols := line[10:min(len(line), 59)]
-		b, err := hex.DecodeString(strings.Join(strings.Fields(cols), ""))
-		if err != nil {
-			t.Fatalf("golden hex dump: %v", err)
-		}
-		out = append(out, b...)
-	}
-	return out
-}
 
 var (
 	wireT0 = time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
@@ -180,7 +127,7 @@ func TestWireSpecEnvelopes(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			want := wireGolden(t, tc.file, append(got, '\n'))
+			want := wiretest.Golden(t, tc.file, append(got, '\n'))
 			env, err := proto.Decode(bytes.TrimSuffix(want, []byte("\n")))
 			if err != nil || env.Type != tc.typ {
 				t.Fatalf("Decode = %+v, %v", env, err)
@@ -263,7 +210,7 @@ func TestWireSpecGrant(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wireGolden(t, "grant-payload.hex", []byte(hex.Dump(grant.Encode(g))))
+	wiretest.Golden(t, "grant-payload.hex", []byte(hex.Dump(grant.Encode(g))))
 }
 
 // TestWireSpecErrorCodes pins the error codes and the messages the server
@@ -278,7 +225,7 @@ func TestWireSpecErrorCodes(t *testing.T) {
 			t.Errorf("code %s does not map back to %v", e.Code, sentinel)
 		}
 	}
-	wireGolden(t, "error-codes.txt", []byte(b.String()))
+	wiretest.Golden(t, "error-codes.txt", []byte(b.String()))
 }
 
 // wireShapeBytes is a 2×2 pointer shape, hot spot (1,0), whose pixels are
@@ -305,7 +252,7 @@ func TestWireSpecCursor(t *testing.T) {
 		{"cursor-pos-hidden.hex", proto.CursorPos{Seq: 0x0103, Hidden: true, Serial: 42}},
 	} {
 		t.Run(tc.file, func(t *testing.T) {
-			want := wireUndump(t, wireGolden(t, tc.file, []byte(hex.Dump(proto.AppendCursorPos(nil, tc.pos)))))
+			want := wiretest.Undump(t, wiretest.Golden(t, tc.file, []byte(hex.Dump(proto.AppendCursorPos(nil, tc.pos)))))
 			back, err := proto.DecodeCursorPos(want)
 			if err != nil || back != tc.pos {
 				t.Fatalf("DecodeCursorPos = %+v, %v; want %+v", back, err, tc.pos)
@@ -313,7 +260,7 @@ func TestWireSpecCursor(t *testing.T) {
 		})
 	}
 	t.Run("cursor-shape.hex", func(t *testing.T) {
-		want := wireUndump(t, wireGolden(t, "cursor-shape.hex", []byte(hex.Dump(wireShapeBytes))))
+		want := wiretest.Undump(t, wiretest.Golden(t, "cursor-shape.hex", []byte(hex.Dump(wireShapeBytes))))
 		back, err := proto.DecodeCursorShape(want)
 		if err != nil || !reflect.DeepEqual(back, wireShape) {
 			t.Fatalf("DecodeCursorShape = %+v, %v; want %+v", back, err, wireShape)
