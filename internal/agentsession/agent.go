@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/tandem-remote/tandem/internal/filexfer"
 	"github.com/tandem-remote/tandem/internal/grant"
 	"github.com/tandem-remote/tandem/internal/peer"
 	"github.com/tandem-remote/tandem/internal/platform"
@@ -165,7 +166,8 @@ func (s *agentSide) Control(ctx context.Context, env proto.Envelope) {
 }
 
 // Start starts the consent worker, the screen, the window's panel and
-// chat, and file transfer; what this agent does not serve is drained.
+// chat, and file transfer; what this agent does not serve is drained, and
+// file offers and requests it does not serve are refused with the reason.
 func (s *agentSide) Start(ctx context.Context) {
 	r := s.r
 	var aw *agentWindow
@@ -186,8 +188,14 @@ func (s *agentSide) Start(ctx context.Context) {
 	} else {
 		r.Drain(ctx, peer.ChannelChat)
 	}
-	if aw == nil || !aw.serveFiles(ctx, r, s.cfg.Files) {
-		r.Drain(ctx, peer.ChannelFile)
+	why := "this agent has no window to ask the customer"
+	if aw != nil {
+		why = aw.serveFiles(ctx, r, s.cfg.Files)
+	}
+	if why != "" {
+		r.Go(ctx, func(ctx context.Context) {
+			_ = filexfer.Refuse(ctx, r.Link().Channel(peer.ChannelFile), why)
+		})
 	}
 }
 

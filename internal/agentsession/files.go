@@ -13,19 +13,18 @@ import (
 	"github.com/tandem-remote/tandem/internal/session"
 )
 
-// serveFiles serves file transfers on the agent and reports whether it
-// does; it does not when the grant has no file transfer or the folder is
-// unusable (the channel is then drained and every offer goes unanswered
-// on the technician's side until the session ends).
-func (aw *agentWindow) serveFiles(ctx context.Context, r *session.Run, cfg session.FilesConfig) bool {
+// serveFiles serves file transfers on the agent, or says why it does not:
+// the grant has no file transfer, or the folder is unusable (the caller
+// then refuses every offer and request with that reason).
+func (aw *agentWindow) serveFiles(ctx context.Context, r *session.Run, cfg session.FilesConfig) (why string) {
 	if !aw.cs.consent.allows(grant.FileTransfer) {
-		return false
+		return "the operator's grant does not include file transfer"
 	}
 	if _, err := aw.startFiles(ctx, r, cfg); err != nil {
 		r.Logger().Warn("file transfer unavailable", "err", err)
-		return false
+		return "the customer's download folder cannot be used"
 	}
-	return true
+	return ""
 }
 
 // startFiles serves file transfers on the agent: every incoming file and

@@ -32,6 +32,7 @@ type stack struct {
 	roots *x509.CertPool
 	relay *relay.Relay
 	token string // a logged-in operator's session token, for Open
+	admin *signalingtest.Admin
 }
 
 func newStack(t testing.TB, turnTransports ...string) *stack {
@@ -61,7 +62,7 @@ func newStackListener(t testing.TB, wrap func(net.Listener) net.Listener, turnTr
 		urls = append(urls, "turn:"+addr.String()+"?transport="+tr)
 	}
 	srv := signalingtest.Start(t, signaling.Config{TURNURLs: urls, TURNSecret: secret}, wrap)
-	return &stack{url: srv.URL, roots: srv.Roots, relay: r, token: srv.Operator.Token}
+	return &stack{url: srv.URL, roots: srv.Roots, relay: r, token: srv.Operator.Token, admin: srv.Admin}
 }
 
 // events collects one side's JSON events, line by line, as they come.
