@@ -51,6 +51,36 @@ func (w *techWatch) event(e techsession.Event) {
 	}
 }
 
+// fakeSession is a technician (logged in with token) and an agent on the
+// in-memory platform, both running against s.
+type fakeSession struct {
+	tech                *techsession.Session
+	fake                *platformtest.Platform
+	watch               *techWatch
+	inbox               string // where the agent puts accepted files
+	techDone, agentDone chan error
+}
+
+// startFakeSession starts a session and the agent that joins it, with the
+// technician asking for control; the events of both are read until stop.
+func startFakeSession(ctx context.Context, t *testing.T, s *stack, token string, stop chan struct{}) *fakeSession {
+	t.Helper()
+	fs := &fakeSession{fake: platformtest.New(platformtest.Options{Width: 320, Height: 240}), watch: newTechWatch(),
+		inbox: t.TempDir(), techDone: make(chan error, 1), agentDone: make(chan error, 1)}
+	techEvents, agentEvents := newEvents(), newEvents()
+	collect(agentEvents, stop)
+	fs.tech = techsession.New(techsession.TechnicianConfig{Common: s.common(techEvents, false), Token: token,
+		Mode: proto.ModeControl, Events: fs.watch.event})
+	go func() { fs.techDone <- fs.tech.Run(ctx) }()
+	code := techEvents.next(t, "code")["code"].(string)
+	collect(techEvents, stop)
+	go func() {
+		fs.agentDone <- RunAgent(ctx, AgentConfig{Common: s.common(agentEvents, false), Code: code, Platform: fs.fake,
+			Files: session.FilesConfig{Dir: fs.inbox}})
+	}()
+	return fs
+}
+
 // recv waits for the next value on ch, or fails the test.
 func recv[T any](t *testing.T, ch <-chan T, what string) T {
 	t.Helper()
@@ -75,23 +105,10 @@ func TestWholeSessionOnFakePlatformNoX(t *testing.T) {
 	s := newStack(t, "udp")
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	fake := platformtest.New(platformtest.Options{Width: 320, Height: 240})
-	watch := newTechWatch()
-	techEvents, agentEvents := newEvents(), newEvents()
 	stop := make(chan struct{})
 	defer close(stop)
-	collect(agentEvents, stop)
-	tech := techsession.New(techsession.TechnicianConfig{Common: s.common(techEvents, false), Token: s.token,
-		Mode: proto.ModeControl, Events: watch.event})
-	techDone, agentDone := make(chan error, 1), make(chan error, 1)
-	go func() { techDone <- tech.Run(ctx) }()
-	code := techEvents.next(t, "code")["code"].(string)
-	collect(techEvents, stop)
-	inbox := t.TempDir()
-	go func() {
-		agentDone <- RunAgent(ctx, AgentConfig{Common: s.common(agentEvents, false), Code: code, Platform: fake,
-			Files: session.FilesConfig{Dir: inbox}})
-	}()
+	fs := startFakeSession(ctx, t, s, s.token, stop)
+	tech, fake, watch, inbox, techDone, agentDone := fs.tech, fs.fake, fs.watch, fs.inbox, fs.techDone, fs.agentDone
 
 	// Consent: the window is asked the session's question and allows.
 	if q := recv(t, fake.Window.Asked(), "question in the agent's window"); q.Kind != agentui.KindSession {

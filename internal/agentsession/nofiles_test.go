@@ -12,10 +12,7 @@ import (
 	"github.com/tandem-remote/tandem/internal/filexfer"
 	"github.com/tandem-remote/tandem/internal/grant"
 	"github.com/tandem-remote/tandem/internal/leakcheck"
-	"github.com/tandem-remote/tandem/internal/platform/platformtest"
 	"github.com/tandem-remote/tandem/internal/proto"
-	"github.com/tandem-remote/tandem/internal/session"
-	"github.com/tandem-remote/tandem/internal/techsession"
 )
 
 // TestFilesRefusedWithoutGrant: when the operator's grant has no file
@@ -28,23 +25,10 @@ func TestFilesRefusedWithoutGrant(t *testing.T) {
 	op := s.admin.AddOperator("nofiles", grant.RemoteControl, grant.Chat)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	fake := platformtest.New(platformtest.Options{Width: 320, Height: 240})
-	watch := newTechWatch()
-	techEvents, agentEvents := newEvents(), newEvents()
 	stop := make(chan struct{})
 	defer close(stop)
-	collect(agentEvents, stop)
-	tech := techsession.New(techsession.TechnicianConfig{Common: s.common(techEvents, false), Token: op.Token,
-		Mode: proto.ModeControl, Events: watch.event})
-	techDone, agentDone := make(chan error, 1), make(chan error, 1)
-	go func() { techDone <- tech.Run(ctx) }()
-	code := techEvents.next(t, "code")["code"].(string)
-	collect(techEvents, stop)
-	inbox := t.TempDir()
-	go func() {
-		agentDone <- RunAgent(ctx, AgentConfig{Common: s.common(agentEvents, false), Code: code, Platform: fake,
-			Files: session.FilesConfig{Dir: inbox}})
-	}()
+	fs := startFakeSession(ctx, t, s, op.Token, stop)
+	tech, fake, watch, inbox := fs.tech, fs.fake, fs.watch, fs.inbox
 	recv(t, fake.Window.Asked(), "question in the agent's window")
 	if st := recv(t, watch.modes, "mode state"); st.Answer != proto.AnswerAllowed {
 		t.Fatalf("technician got %+v, want allowed", st)
@@ -67,10 +51,10 @@ func TestFilesRefusedWithoutGrant(t *testing.T) {
 	}
 
 	tech.HangUp()
-	if err := recv(t, techDone, "technician's end"); err != nil {
+	if err := recv(t, fs.techDone, "technician's end"); err != nil {
 		t.Errorf("technician: %v", err)
 	}
-	if err := recv(t, agentDone, "agent's end"); err != nil {
+	if err := recv(t, fs.agentDone, "agent's end"); err != nil {
 		t.Errorf("agent: %v", err)
 	}
 }
