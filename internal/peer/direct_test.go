@@ -1,6 +1,7 @@
 package peer
 
 import (
+	"fmt"
 	"net"
 	"testing"
 	"time"
@@ -47,16 +48,21 @@ func TestDirectAfterRelayedStart(t *testing.T) {
 // across cone NATs does.
 func TestRemoteOffersDirect(t *testing.T) {
 	for _, relayOnly := range []bool{true, false} {
-		checkLeaks(t)
-		w := newWorld(t, worldSpec{nat0: fullCone, nat1: fullCone})
-		ctx := testContext(t, 30*time.Second)
-		a := Config{Net: w.net0, ICEServers: iceServers(t)}
-		b := Config{Net: w.net1, ICEServers: iceServers(t), RelayOnly: relayOnly}
-		p := newPair(t, a, b, nil)
-		p.connect(ctx, t)
-		if got := p.off.remoteOffersDirect(); got == relayOnly {
-			t.Errorf("other side relay-only %v: remoteOffersDirect = %v", relayOnly, got)
-		}
+		// A subtest each, so that the first link is closed before the
+		// second's leak check runs (goleak counts any goroutine a live
+		// link starts after the check's snapshot).
+		t.Run(fmt.Sprintf("relay-only=%v", relayOnly), func(t *testing.T) {
+			checkLeaks(t)
+			w := newWorld(t, worldSpec{nat0: fullCone, nat1: fullCone})
+			ctx := testContext(t, 30*time.Second)
+			a := Config{Net: w.net0, ICEServers: iceServers(t)}
+			b := Config{Net: w.net1, ICEServers: iceServers(t), RelayOnly: relayOnly}
+			p := newPair(t, a, b, nil)
+			p.connect(ctx, t)
+			if got := p.off.remoteOffersDirect(); got == relayOnly {
+				t.Errorf("other side relay-only %v: remoteOffersDirect = %v", relayOnly, got)
+			}
+		})
 	}
 }
 
