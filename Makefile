@@ -51,17 +51,17 @@ install: build ## install binaries, systemd units and config (PREFIX=/usr/local,
 
 test: ## install test dependencies, vet, and run every test with the race detector
 	./scripts/install-deps.sh
-	@# Before the tests, not inside them: internal/vpx's TestWine needs it,
+	@# Before the tests, not inside them: internal/media/vpx's TestWine needs it,
 	@# and a first build competing with the other packages would slow them.
 	$(MAKE) windows-deps
-	npm --prefix internal/e2e/web ci --no-audit --no-fund
+	npm --prefix internal/testkit/e2e/web ci --no-audit --no-fund
 	$(GO) mod download
 	$(GO) vet ./...
 	./scripts/vulncheck.sh
-	$(GO) test -race -count=1 -timeout 30m $$($(GO) list ./... | grep -v /internal/netlab)
+	$(GO) test -race -count=1 -timeout 30m $$($(GO) list ./... | grep -v /internal/testkit/netlab)
 	# The namespace lab measures which ICE path wins a race; it runs alone so
 	# that the other packages' CPU load does not decide it.
-	$(GO) test -race -count=1 -timeout 10m ./internal/netlab
+	$(GO) test -race -count=1 -timeout 10m ./internal/testkit/netlab
 
 vulncheck: ## govulncheck against a local, pinned copy of the Go vulnerability database
 	./scripts/vulncheck.sh

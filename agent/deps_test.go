@@ -3,7 +3,7 @@ package main
 import (
 	"testing"
 
-	"github.com/tandem-remote/tandem/internal/depcheck"
+	"github.com/tandem-remote/tandem/internal/testkit/depcheck"
 )
 
 // TestDependencies keeps the one-shot agent lean: it is downloaded by
@@ -15,15 +15,16 @@ import (
 func TestDependencies(t *testing.T) {
 	depcheck.Forbid(t,
 		"modernc.org/sqlite",
-		"github.com/tandem-remote/tandem/internal/store",
-		"github.com/tandem-remote/tandem/internal/auth",
-		"github.com/tandem-remote/tandem/internal/signaling",
+		"github.com/tandem-remote/tandem/internal/server/store",
+		"github.com/tandem-remote/tandem/internal/server/auth",
+		"github.com/tandem-remote/tandem/internal/server/signaling",
 		"github.com/tandem-remote/tandem/internal/relay",
-		"github.com/tandem-remote/tandem/internal/admin",
-		"github.com/tandem-remote/tandem/internal/techsession",
-		"github.com/tandem-remote/tandem/internal/techui",
-		"github.com/tandem-remote/tandem/internal/deskui",
-		"github.com/tandem-remote/tandem/internal/deskclient",
-		"github.com/tandem-remote/tandem/internal/login",
+		"github.com/tandem-remote/tandem/internal/server/admin",
+		"github.com/tandem-remote/tandem/internal/testkit",
+		"github.com/tandem-remote/tandem/internal/technician/techsession",
+		"github.com/tandem-remote/tandem/internal/technician/techui",
+		"github.com/tandem-remote/tandem/internal/technician/deskui",
+		"github.com/tandem-remote/tandem/internal/technician/deskclient",
+		"github.com/tandem-remote/tandem/internal/wire/login",
 	)
 }

@@ -27,13 +27,13 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/tandem-remote/tandem/internal/agentid"
-	"github.com/tandem-remote/tandem/internal/agentsession"
-	"github.com/tandem-remote/tandem/internal/agentui"
-	"github.com/tandem-remote/tandem/internal/filexfer"
-	"github.com/tandem-remote/tandem/internal/platform"
-	"github.com/tandem-remote/tandem/internal/selfremove"
-	"github.com/tandem-remote/tandem/internal/session"
+	"github.com/tandem-remote/tandem/internal/agent/agentsession"
+	"github.com/tandem-remote/tandem/internal/agent/agentui"
+	"github.com/tandem-remote/tandem/internal/agent/platform"
+	"github.com/tandem-remote/tandem/internal/agent/selfremove"
+	"github.com/tandem-remote/tandem/internal/link/filexfer"
+	"github.com/tandem-remote/tandem/internal/link/session"
+	"github.com/tandem-remote/tandem/internal/wire/agentid"
 )
 
 // selfRemoval is whether a run that got past its flags deletes the

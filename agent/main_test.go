@@ -5,8 +5,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/tandem-remote/tandem/internal/signaling"
-	"github.com/tandem-remote/tandem/internal/signaling/signalingtest"
+	"github.com/tandem-remote/tandem/internal/server/signaling"
+	"github.com/tandem-remote/tandem/internal/server/signaling/signalingtest"
 )
 
 // The tests run the agent's main logic inside the test binary, which

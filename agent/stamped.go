@@ -9,9 +9,9 @@ import (
 	"os"
 	"time"
 
-	"github.com/tandem-remote/tandem/internal/session"
-	"github.com/tandem-remote/tandem/internal/sigclient"
-	"github.com/tandem-remote/tandem/internal/stamp"
+	"github.com/tandem-remote/tandem/internal/link/session"
+	"github.com/tandem-remote/tandem/internal/link/sigclient"
+	"github.com/tandem-remote/tandem/internal/wire/stamp"
 )
 
 // executable is where the agent reads its stamp from, now the clock it

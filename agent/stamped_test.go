@@ -14,9 +14,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tandem-remote/tandem/internal/signaling"
-	"github.com/tandem-remote/tandem/internal/signaling/signalingtest"
-	"github.com/tandem-remote/tandem/internal/stamp"
+	"github.com/tandem-remote/tandem/internal/server/signaling"
+	"github.com/tandem-remote/tandem/internal/server/signaling/signalingtest"
+	"github.com/tandem-remote/tandem/internal/wire/stamp"
 )
 
 // TestStampedRun runs the agent with no arguments from a stamped file, as

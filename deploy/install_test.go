@@ -10,7 +10,7 @@ import (
 	"testing"
 
 	"github.com/tandem-remote/tandem/internal/relay"
-	"github.com/tandem-remote/tandem/internal/signaling"
+	"github.com/tandem-remote/tandem/internal/server/signaling"
 )
 
 var units = []string{"tandem-signaling.service", "tandem-turnrelay.service"}

@@ -98,11 +98,11 @@ while IFS=$'\t' read -r owner path; do
 	n=$((n + 1))
 done <"$shim/hidden.tsv"
 echo "deploytest: covered $n files"
-if (cd "$clone" && CGO_ENABLED=1 go build -o /dev/null ./internal/vpx) >"$shim/negative.log" 2>&1; then
-	echo "deploytest: internal/vpx built with its dependencies covered" >&2
+if (cd "$clone" && CGO_ENABLED=1 go build -o /dev/null ./internal/media/vpx) >"$shim/negative.log" 2>&1; then
+	echo "deploytest: internal/media/vpx built with its dependencies covered" >&2
 	exit 1
 fi
-echo "deploytest: internal/vpx does not build while covered"
+echo "deploytest: internal/media/vpx does not build while covered"
 exec "$@"
 `
 

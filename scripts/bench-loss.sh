@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# bench-loss.sh — the loss matrix (internal/netlab TestLossMatrix, root):
+# bench-loss.sh — the loss matrix (internal/testkit/netlab TestLossMatrix, root):
 # a live screen (xterm printing the time every 50 ms on a private Xvfb)
 # from an agent behind one cone NAT to a headless technician behind
 # another, with the signaling server's embedded relay on the wan. Each
@@ -18,4 +18,4 @@ export TANDEM_LOSS_MATRIX=1
 export TANDEM_LOSS_RATES=${RATES:-}
 export TANDEM_LOSS_SECONDS=${SECONDS_:-}
 export TANDEM_LOSS_NODELAY=${NODELAY:-}
-go test -count=1 -timeout 40m -run "TestLossMatrix${RUN:+/$RUN}" -v ./internal/netlab | grep -E '^\||^(--- )?(FAIL|ok)|netlab:'
+go test -count=1 -timeout 40m -run "TestLossMatrix${RUN:+/$RUN}" -v ./internal/testkit/netlab | grep -E '^\||^(--- )?(FAIL|ok)|netlab:'

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # bench-screen.sh — the screen pipeline's figures against a naive pipeline
-# in the same run (internal/screen BenchmarkPipeline, under a private 1080p
+# in the same run (internal/link/screen BenchmarkPipeline, under a private 1080p
 # Xvfb): CPU % of one core for idle, typing and scrolling scenes, frames/s
 # and kbit/s; capture→decoded and drawn→decoded latency; start→first
 # decoded frame; the latency and first frame also over two real peer links
@@ -15,11 +15,11 @@ export GOTOOLCHAIN=auto # go.mod names the patched toolchain
 cd "$(dirname "$0")/.."
 BENCH=${BENCH:-Pipeline}
 COUNT=${COUNT:-1}
-go test -run '^$' -bench "$BENCH" -benchtime 1x -count "$COUNT" ./internal/screen
+go test -run '^$' -bench "$BENCH" -benchtime 1x -count "$COUNT" ./internal/link/screen
 if [[ ${PROFILE:-} == 1 ]]; then
 	work=$(mktemp -d)
 	trap 'rm -rf "$work"' EXIT
 	go test -run '^$' -bench 'Pipeline/cpu-scrolling' -benchtime 1x -o "$work/screen.test" \
-		-cpuprofile "$work/cpu.prof" ./internal/screen >/dev/null
+		-cpuprofile "$work/cpu.prof" ./internal/link/screen >/dev/null
 	go tool pprof -top -cum -nodecount 25 -tagfocus pipeline=tandem "$work/screen.test" "$work/cpu.prof"
 fi

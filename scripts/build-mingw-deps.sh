@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # build-mingw-deps.sh — build libvpx and libyuv for Windows x86-64
 # (x86_64-w64-mingw32) from Debian's own source packages, as static libraries
-# for the Windows agent's cgo (internal/vpx).
+# for the Windows agent's cgo (internal/media/vpx).
 #
 #   build-mingw-deps.sh               build what is missing, print progress
 #   build-mingw-deps.sh --print-env   the same, quietly, then print the cgo

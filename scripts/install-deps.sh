@@ -51,7 +51,7 @@ TEST_ONLY=(
 	chromium        # the help page's browser tests (driven by playwright-core)
 	fonts-dejavu-core # text in the page's screenshots
 	systemd         # systemd-analyze checks deploy/'s units
-	postgresql      # initdb, postgres: the store's throwaway test clusters (internal/store/pgtest)
+	postgresql      # initdb, postgres: the store's throwaway test clusters (internal/server/store/pgtest)
 )
 
 # WINDOWS: cross-building the Windows agent (scripts/build-mingw-deps.sh

@@ -30,8 +30,8 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/tandem-remote/tandem/internal/admin"
-	"github.com/tandem-remote/tandem/internal/signaling"
+	"github.com/tandem-remote/tandem/internal/server/admin"
+	"github.com/tandem-remote/tandem/internal/server/signaling"
 )
 
 func main() {

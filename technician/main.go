@@ -20,14 +20,14 @@ import (
 	"strings"
 	"syscall"
 
-	"github.com/tandem-remote/tandem/internal/input"
-	"github.com/tandem-remote/tandem/internal/proto"
-	"github.com/tandem-remote/tandem/internal/session"
-	"github.com/tandem-remote/tandem/internal/techdesk"
-	"github.com/tandem-remote/tandem/internal/techlogin"
-	"github.com/tandem-remote/tandem/internal/techscript"
-	"github.com/tandem-remote/tandem/internal/techsession"
-	"github.com/tandem-remote/tandem/internal/techui"
+	"github.com/tandem-remote/tandem/internal/link/input"
+	"github.com/tandem-remote/tandem/internal/link/session"
+	"github.com/tandem-remote/tandem/internal/technician/techdesk"
+	"github.com/tandem-remote/tandem/internal/technician/techlogin"
+	"github.com/tandem-remote/tandem/internal/technician/techscript"
+	"github.com/tandem-remote/tandem/internal/technician/techsession"
+	"github.com/tandem-remote/tandem/internal/technician/techui"
+	"github.com/tandem-remote/tandem/internal/wire/proto"
 )
 
 func main() {

@@ -7,8 +7,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/tandem-remote/tandem/internal/signaling"
-	"github.com/tandem-remote/tandem/internal/signaling/signalingtest"
+	"github.com/tandem-remote/tandem/internal/server/signaling"
+	"github.com/tandem-remote/tandem/internal/server/signaling/signalingtest"
 )
 
 // TestExitStatus runs the technician's real main logic against an

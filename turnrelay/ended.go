@@ -7,9 +7,9 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/tandem-remote/tandem/internal/certs"
+	"github.com/tandem-remote/tandem/internal/link/certs"
 	"github.com/tandem-remote/tandem/internal/relay"
-	"github.com/tandem-remote/tandem/internal/sessionfeed"
+	"github.com/tandem-remote/tandem/internal/server/sessionfeed"
 )
 
 // endedFeed is the session feed that -block-feed brings with it: the

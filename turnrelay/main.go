@@ -33,10 +33,10 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/tandem-remote/tandem/internal/blockfeed"
+	"github.com/tandem-remote/tandem/internal/link/tlspolicy"
 	"github.com/tandem-remote/tandem/internal/relay"
-	"github.com/tandem-remote/tandem/internal/tlspolicy"
-	"github.com/tandem-remote/tandem/internal/turncred"
+	"github.com/tandem-remote/tandem/internal/server/blockfeed"
+	"github.com/tandem-remote/tandem/internal/server/turncred"
 )
 
 const intro = `turnrelay relays traffic between Tandem peers that cannot connect directly.

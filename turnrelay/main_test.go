@@ -17,7 +17,7 @@ import (
 
 	"github.com/pion/turn/v5"
 
-	"github.com/tandem-remote/tandem/internal/turncred"
+	"github.com/tandem-remote/tandem/internal/server/turncred"
 )
 
 const secret = "0123456789abcdef0123456789abcdef-test"

@@ -13,7 +13,7 @@ import (
 	"github.com/pion/transport/v5"
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/tandem-remote/tandem/internal/turncred"
+	"github.com/tandem-remote/tandem/internal/server/turncred"
 )
 
 // Defaults applied by New to zero Config fields.

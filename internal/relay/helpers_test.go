@@ -9,7 +9,7 @@ import (
 	"github.com/pion/stun/v4"
 	"github.com/pion/turn/v5"
 
-	"github.com/tandem-remote/tandem/internal/turncred"
+	"github.com/tandem-remote/tandem/internal/server/turncred"
 )
 
 var testSecret = []byte("0123456789abcdef0123456789abcdef")

@@ -8,9 +8,9 @@ import (
 	"github.com/pion/stun/v4"
 	"github.com/pion/turn/v5"
 
-	"github.com/tandem-remote/tandem/internal/turncred"
+	"github.com/tandem-remote/tandem/internal/server/turncred"
 
-	"github.com/tandem-remote/tandem/internal/pionlog"
+	"github.com/tandem-remote/tandem/internal/link/pionlog"
 )
 
 // serverConfig wires the relay's hooks into pion; listen adds the

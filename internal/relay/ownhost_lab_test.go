@@ -12,8 +12,8 @@ import (
 	"github.com/pion/stun/v4"
 	"github.com/pion/turn/v5"
 
-	"github.com/tandem-remote/tandem/internal/netlab"
-	"github.com/tandem-remote/tandem/internal/turncred"
+	"github.com/tandem-remote/tandem/internal/server/turncred"
+	"github.com/tandem-remote/tandem/internal/testkit/netlab"
 )
 
 // TestOwnHostLab runs the real turnrelay in a network namespace whose

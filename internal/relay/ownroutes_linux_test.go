@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tandem-remote/tandem/internal/netlab"
+	"github.com/tandem-remote/tandem/internal/testkit/netlab"
 )
 
 // TestLocalRoutes: the local routing table as read over rtnetlink holds

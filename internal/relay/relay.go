@@ -4,7 +4,7 @@
 //
 // The flow: a peer gets an ephemeral TURN REST credential from the
 // signaling server ("EXPIRY:SESSION", password HMAC(secret, username), see
-// internal/turncred) and sends an Allocate over UDP, TCP or TLS. The relay
+// internal/server/turncred) and sends an Allocate over UDP, TCP or TLS. The relay
 // checks the credential against the shared secret and that its session has
 // not ended (hooks.go, sessions.go), charges the allocation to the
 // username's and the relay's quota (quota.go), and opens a relayed UDP
@@ -50,7 +50,7 @@ import (
 	"github.com/pion/turn/v5"
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/tandem-remote/tandem/internal/tlspolicy"
+	"github.com/tandem-remote/tandem/internal/link/tlspolicy"
 )
 
 // Relay is a running TURN server. It is safe for concurrent use.

@@ -17,7 +17,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tandem-remote/tandem/internal/turncred"
+	"github.com/tandem-remote/tandem/internal/server/turncred"
 )
 
 func TestAuth(t *testing.T) {

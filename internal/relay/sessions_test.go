@@ -9,7 +9,7 @@ import (
 
 	"github.com/pion/stun/v4"
 
-	"github.com/tandem-remote/tandem/internal/turncred"
+	"github.com/tandem-remote/tandem/internal/server/turncred"
 )
 
 // TestSessionEnded: once the relay hears that a session ended, a

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tandem-remote/tandem/internal/tlspolicy/tlsprobe"
+	"github.com/tandem-remote/tandem/internal/link/tlspolicy/tlsprobe"
 )
 
 // TestTLSOnlyAES256: the TURN over TLS listener negotiates AES-256-GCM

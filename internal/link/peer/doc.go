@@ -1,0 +1,52 @@
+// Package peer is the one WebRTC link that both the technician and the agent
+// use: a pion PeerConnection with Tandem's cipher policy, five pre-agreed data
+// channels, path reporting and ICE restart, behind a transport-agnostic
+// signaling hook.
+//
+// # Flow
+//
+// Both sides build a Link from a Config; signaling is the caller's business.
+// Every local description and every trickled ICE candidate is handed, in
+// order, to Config.Send, and whatever the other side sent is fed to
+// HandleSignal.
+//
+//   - Offer/answer: the Offerer (the technician) calls Start, which creates
+//     the offer. The Answerer's Start does nothing; when the offer arrives
+//     through HandleSignal it answers. Candidates that arrive before the
+//     remote description are buffered and applied once it is set.
+//   - Trickle: candidates are sent as they are gathered; a description is
+//     always sent before the candidates of its ICE generation.
+//   - Channels: "control", "input", "file", "chat" and "cursor" are
+//     negotiated out of band with SCTP stream IDs 0..4, so both sides hold
+//     them from New on and nobody waits for OnDataChannel. All but "cursor"
+//     are ordered and reliable; "input" stays reliable because a lost key-up
+//     is worse than a late one. "cursor" (the remote pointer's position,
+//     where only the latest counts) is unordered and never retransmits.
+//   - Connected: Connected fires once ICE and DTLS are up and the control
+//     channel is open; Path then reports the selected candidate pair and the
+//     negotiated DTLS cipher suite and SRTP profile.
+//   - Restart: when ICE reports failed, or stays disconnected longer than
+//     Config.RestartAfter, the Offerer sends a new offer with ICE restart and
+//     the Answerer answers it. The Link, its DTLS session, SCTP association and
+//     data channels stay the same objects. If no path comes back within
+//     Config.GiveUpAfter the link fails with ErrPathLost.
+//   - Close: Close tears the PeerConnection down gracefully (DTLS
+//     close_notify, TURN allocation released); the other side sees its Done
+//     fire with ErrRemoteClosed. A DTLS failure, such as a certificate that
+//     does not match the signaled fingerprint, fails the link at once; no
+//     data-channel message is ever delivered without a verified peer.
+//
+// # Policy
+//
+// Between our own peers DTLS is pinned to
+// TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384 with an ECDSA P-256 certificate and
+// the extended master secret required, and SRTP to SRTP_AEAD_AES_256_GCM.
+// pion always offers use_srtp in its DTLS handshake and refuses a handshake
+// without an SRTP profile, so the profile is negotiated even when only data
+// channels are in the session; no media section is needed for it.
+//
+// The TLS hops the link opens itself, to a turns: relay (ours or a third
+// party's, such as coturn) and to an HTTPS proxy, are held to the policy of
+// Tandem's TLS listeners: AES-256-GCM only (internal/link/tlspolicy, whose init
+// narrows crypto/tls's TLS 1.3 offer for the whole process; see turntls.go).
+package peer

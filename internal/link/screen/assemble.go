@@ -1,0 +1,187 @@
+package screen
+
+import (
+	"time"
+
+	"github.com/pion/rtp"
+	"github.com/pion/rtp/codecs"
+
+	"github.com/tandem-remote/tandem/internal/media/vpx"
+)
+
+// maxPending bounds how many incomplete frames the assembler holds while
+// waiting for retransmissions, and holdFor how long a frame with missing
+// packets holds back the complete frames behind it: long enough for NACK
+// to repair a loss on a LAN or a typical WAN path.
+const (
+	maxPending = 16
+	holdFor    = 150 * time.Millisecond
+)
+
+// assembler rebuilds encoded frames from RTP packets and hands them out in
+// order. A frame is complete when its first packet (by the codec's
+// start-of-frame flag), its last (by the marker bit) and every sequence
+// number in between have arrived. A frame that stays incomplete for
+// holdFor while later frames are ready is given up, which breaks the
+// decoder's reference chain (the caller then asks for a keyframe).
+type assembler struct {
+	codec     vpx.Codec
+	pending   []*partial // oldest first
+	now       func() time.Time
+	handedOut bool   // a frame was handed out or given up
+	lastOut   uint32 // its timestamp
+}
+
+type partial struct {
+	ts         uint32
+	start, end uint16
+	hasStart   bool
+	hasEnd     bool
+	payloads   map[uint16][]byte
+	since      time.Time // first packet's arrival
+}
+
+// ready is one complete frame handed out by push.
+type ready struct {
+	frame []byte
+	ts    uint32
+}
+
+// push adds one packet and returns the frames now ready, oldest first, and
+// whether frames had to be given up before them.
+func (a *assembler) push(p *rtp.Packet) (out []ready, lost bool) {
+	payload, start, err := a.depacketize(p.Payload)
+	if err != nil || len(payload) == 0 {
+		return nil, false
+	}
+	f := a.frameFor(p.Timestamp)
+	if f == nil {
+		return nil, false // older than every frame held: late or duplicate
+	}
+	f.payloads[p.SequenceNumber] = append([]byte(nil), payload...)
+	if start {
+		f.start, f.hasStart = p.SequenceNumber, true
+	}
+	if p.Marker {
+		f.end, f.hasEnd = p.SequenceNumber, true
+	}
+	return a.drain()
+}
+
+// drain hands out complete frames from the head, giving up an incomplete
+// head once it has held back a complete frame for holdFor, or when too
+// many frames are pending.
+func (a *assembler) drain() (out []ready, lost bool) {
+	for len(a.pending) > 0 {
+		head := a.pending[0]
+		if head.complete() {
+			out = append(out, ready{frame: head.join(), ts: head.ts})
+			a.pop()
+			continue
+		}
+		if len(a.pending) > maxPending || (a.laterComplete() && a.clock().Sub(head.since) >= holdFor) {
+			a.pop()
+			lost = true
+			continue
+		}
+		break
+	}
+	return out, lost
+}
+
+func (a *assembler) pop() {
+	a.handedOut, a.lastOut = true, a.pending[0].ts
+	a.pending = a.pending[1:]
+}
+
+// waiting reports whether a complete frame is held back by an incomplete
+// one, so that time alone can release it.
+func (a *assembler) waiting() bool {
+	return len(a.pending) > 1 && a.laterComplete()
+}
+
+func (a *assembler) laterComplete() bool {
+	for _, f := range a.pending[1:] {
+		if f.complete() {
+			return true
+		}
+	}
+	return false
+}
+
+func (a *assembler) clock() time.Time {
+	if a.now != nil {
+		return a.now()
+	}
+	return time.Now()
+}
+
+func (f *partial) join() []byte {
+	var b []byte
+	for s := f.start; ; s++ {
+		b = append(b, f.payloads[s]...)
+		if s == f.end {
+			return b
+		}
+	}
+}
+
+func (f *partial) complete() bool {
+	if !f.hasStart || !f.hasEnd {
+		return false
+	}
+	n := int(uint16(f.end-f.start)) + 1
+	return n <= len(f.payloads) && n < 1<<15
+}
+
+// frameFor finds or starts the frame of timestamp ts, keeping pending in
+// timestamp order. It returns nil for a packet older than every frame
+// held once the oldest has been handed out.
+func (a *assembler) frameFor(ts uint32) *partial {
+	i := 0
+	for ; i < len(a.pending); i++ {
+		f := a.pending[i]
+		if f.ts == ts {
+			return f
+		}
+		if newer(f.ts, ts) {
+			break
+		}
+	}
+	if i == 0 && a.handedOut && !newer(ts, a.lastOut) {
+		return nil
+	}
+	f := &partial{ts: ts, payloads: map[uint16][]byte{}, since: a.clock()}
+	a.pending = append(a.pending, nil)
+	copy(a.pending[i+1:], a.pending[i:])
+	a.pending[i] = f
+	return f
+}
+
+// newer reports whether timestamp a is after b, with wrap-around.
+func newer(a, b uint32) bool { return a != b && a-b < 1<<31 }
+
+func (a *assembler) depacketize(payload []byte) ([]byte, bool, error) {
+	if a.codec == vpx.VP9 {
+		var p codecs.VP9Packet
+		out, err := p.Unmarshal(payload)
+		return out, p.B, err
+	}
+	var p codecs.VP8Packet
+	out, err := p.Unmarshal(payload)
+	return out, p.S == 1 && p.PID == 0, err
+}
+
+// isKeyframe reports whether an assembled frame is a keyframe (RFC 7741
+// §4.3 for VP8: the inverted P bit of the first byte; VP9: the frame header).
+func isKeyframe(codec vpx.Codec, frame []byte) bool {
+	if len(frame) == 0 {
+		return false
+	}
+	if codec == vpx.VP9 {
+		// profile 0/1 uncompressed header: frame_marker(2) profile(2)
+		// show_existing(1) frame_type(1): 0 = key.
+		return frame[0]&0xc0 == 0x80 && frame[0]&0x08 == 0 && frame[0]&0x04 == 0
+	}
+	return frame[0]&0x01 == 0
+}

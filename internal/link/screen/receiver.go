@@ -1,0 +1,155 @@
+package screen
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"sync/atomic"
+	"time"
+
+	"github.com/pion/interceptor"
+	"github.com/pion/rtp"
+
+	"github.com/tandem-remote/tandem/internal/media/vpx"
+)
+
+// RTPReader delivers RTP packets; *webrtc.TrackRemote implements it.
+type RTPReader interface {
+	ReadRTP() (*rtp.Packet, interceptor.Attributes, error)
+}
+
+// ReceiverConfig configures a Receiver.
+type ReceiverConfig struct {
+	Track RTPReader
+	Codec vpx.Codec // VP8 if zero
+	// RequestKeyframe asks the sender for a keyframe (a PLI).
+	RequestKeyframe func() error
+	// OnFrame receives each decoded picture, valid only during the call,
+	// with the RTP timestamp of its frame.
+	OnFrame func(pic *vpx.I420, rtpTime uint32)
+	Logger  *slog.Logger
+}
+
+// keyframeRetry spaces keyframe requests while waiting for one: long
+// enough for a large keyframe to cross a slow link before it is asked for
+// again.
+const keyframeRetry = time.Second
+
+// Receiver turns the video track back into pictures.
+type Receiver struct {
+	cfg     ReceiverConfig
+	asm     assembler
+	dec     *vpx.Decoder
+	needKey bool
+	lastPLI time.Time
+	decoded atomic.Int64
+	dropped atomic.Int64
+	bytes   atomic.Int64
+}
+
+// Bytes counts RTP payload bytes received so far.
+func (r *Receiver) Bytes() int64 { return r.bytes.Load() }
+
+// Decoded and Dropped count the frames decoded and given up so far.
+func (r *Receiver) Decoded() int64 { return r.decoded.Load() }
+
+// Dropped counts frames given up (lost beyond repair).
+func (r *Receiver) Dropped() int64 { return r.dropped.Load() }
+
+// NewReceiver returns a receiver for cfg; Run starts it.
+func NewReceiver(cfg ReceiverConfig) (*Receiver, error) {
+	if cfg.Track == nil || cfg.OnFrame == nil {
+		return nil, errors.New("screen receiver: needs a track and a frame callback")
+	}
+	if cfg.Codec == 0 {
+		cfg.Codec = vpx.VP8
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.RequestKeyframe == nil {
+		cfg.RequestKeyframe = func() error { return nil }
+	}
+	dec, err := vpx.NewDecoder(cfg.Codec)
+	if err != nil {
+		return nil, fmt.Errorf("screen receiver: %w", err)
+	}
+	return &Receiver{cfg: cfg, asm: assembler{codec: cfg.Codec}, dec: dec, needKey: true}, nil
+}
+
+// Run reads the track until it ends (the link closed) and returns nil
+// then.
+func (r *Receiver) Run() error {
+	defer r.dec.Close()
+	// No request at start: the sender's first frame is a keyframe, and a
+	// request while it is still arriving would only make the sender start
+	// another one (on a slow link, over and over).
+	dl, _ := r.cfg.Track.(interface{ SetReadDeadline(time.Time) error })
+	for {
+		if dl != nil {
+			// While a frame waits for a repair, wake up to give it up
+			// even if no packet comes (a still screen sends none).
+			var at time.Time
+			if r.asm.waiting() {
+				at = time.Now().Add(holdFor / 2)
+			}
+			dl.SetReadDeadline(at)
+		}
+		p, _, err := r.cfg.Track.ReadRTP()
+		var ne net.Error
+		if errors.As(err, &ne) && ne.Timeout() {
+			r.deliver(r.asm.drain())
+			continue
+		}
+		if err != nil {
+			return nil
+		}
+		r.bytes.Add(int64(len(p.Payload)))
+		r.deliver(r.asm.push(p))
+	}
+}
+
+// deliver decodes frames the assembler handed out, after noting frames it
+// gave up (which calls for a keyframe).
+func (r *Receiver) deliver(frames []ready, lost bool) {
+	if lost {
+		r.dropped.Add(1)
+		r.needKey = true
+		r.requestKeyframe()
+	}
+	for _, f := range frames {
+		r.handle(f.frame, f.ts)
+	}
+}
+
+func (r *Receiver) handle(frame []byte, ts uint32) {
+	if r.needKey && !isKeyframe(r.cfg.Codec, frame) {
+		r.requestKeyframe()
+		return
+	}
+	pic, err := r.dec.Decode(frame)
+	if err != nil {
+		r.cfg.Logger.Warn("decode", "err", err)
+		r.needKey = true
+		r.requestKeyframe()
+		return
+	}
+	r.needKey = false
+	if pic == nil {
+		return
+	}
+	r.decoded.Add(1)
+	r.cfg.OnFrame(pic, ts)
+}
+
+// requestKeyframe sends a PLI, at most once per keyframeRetry.
+func (r *Receiver) requestKeyframe() {
+	if time.Since(r.lastPLI) < keyframeRetry {
+		return
+	}
+	r.lastPLI = time.Now()
+	if err := r.cfg.RequestKeyframe(); err != nil {
+		r.cfg.Logger.Debug("keyframe request", "err", err)
+	}
+}

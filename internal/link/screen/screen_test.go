@@ -1,0 +1,340 @@
+package screen
+
+import (
+	"context"
+	"image"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/pion/interceptor"
+	"github.com/pion/rtp"
+	"github.com/pion/rtp/codecs"
+
+	"github.com/tandem-remote/tandem/internal/media/capture"
+	"github.com/tandem-remote/tandem/internal/media/vpx"
+)
+
+// fakeScreen is a capture source whose picture the test paints.
+type fakeScreen struct {
+	frames chan *capture.Frame
+}
+
+func (f *fakeScreen) Next(ctx context.Context) (*capture.Frame, error) {
+	select {
+	case fr := <-f.frames:
+		return fr, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// paint returns a w×h BGRX frame filled with (b,g,r) and a white square at
+// (x,y), marked dirty everywhere.
+func paint(w, h int, b, g, r byte, x, y int) *capture.Frame {
+	pix := make([]byte, w*h*4)
+	for i := 0; i < len(pix); i += 4 {
+		pix[i], pix[i+1], pix[i+2] = b, g, r
+	}
+	for yy := y; yy < y+32 && yy < h; yy++ {
+		for xx := x; xx < x+32 && xx < w; xx++ {
+			o := yy*w*4 + xx*4
+			pix[o], pix[o+1], pix[o+2] = 255, 255, 255
+		}
+	}
+	return &capture.Frame{Pix: pix, Stride: w * 4, Width: w, Height: h, Dirty: []image.Rectangle{image.Rect(0, 0, w, h)}, Captured: time.Now()}
+}
+
+// pipe carries RTP packets from sender to receiver, dropping those for
+// which drop returns true.
+type pipe struct {
+	mu   sync.Mutex
+	ch   chan *rtp.Packet
+	drop func(*rtp.Packet) bool
+	sent int
+}
+
+func newPipe() *pipe { return &pipe{ch: make(chan *rtp.Packet, 4096)} }
+
+func (p *pipe) WriteRTP(pkt *rtp.Packet) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.sent++
+	if p.drop != nil && p.drop(pkt) {
+		return nil
+	}
+	c := *pkt
+	c.Payload = append([]byte(nil), pkt.Payload...)
+	p.ch <- &c
+	return nil
+}
+
+func (p *pipe) count() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.sent
+}
+
+func (p *pipe) ReadRTP() (*rtp.Packet, interceptor.Attributes, error) {
+	pkt, ok := <-p.ch
+	if !ok {
+		return nil, nil, context.Canceled
+	}
+	return pkt, nil, nil
+}
+
+type decoded struct {
+	y   byte // luma at the square's centre
+	bg  byte // luma of the background
+	rtp uint32
+}
+
+func TestSendReceive(t *testing.T) {
+	src := &fakeScreen{frames: make(chan *capture.Frame)}
+	p := newPipe()
+	keyframes := make(chan struct{}, 1)
+	var infos []FrameInfo
+	var infoMu sync.Mutex
+	snd, err := NewSender(SenderConfig{Source: src, Track: p, Keyframes: keyframes, MaxFPS: 60,
+		OnFrame: func(fi FrameInfo) { infoMu.Lock(); infos = append(infos, fi); infoMu.Unlock() }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := make(chan decoded, 64)
+	var sqMu sync.Mutex
+	sq := image.Point{}
+	setSquare := func(x, y int) { sqMu.Lock(); sq = image.Pt(x, y); sqMu.Unlock() }
+	rcv, err := NewReceiver(ReceiverConfig{Track: p,
+		RequestKeyframe: func() error {
+			select {
+			case keyframes <- struct{}{}:
+			default:
+			}
+			return nil
+		},
+		OnFrame: func(pic *vpx.I420, ts uint32) {
+			sqMu.Lock()
+			defer sqMu.Unlock()
+			select { // never block the receiver once the test stops reading
+			case got <- decoded{y: pic.Y[(sq.Y+16)*pic.StrideY+sq.X+16], bg: pic.Y[4*pic.StrideY+4], rtp: ts}:
+			default:
+			}
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	sent := make(chan error, 1)
+	go func() { sent <- snd.Run(ctx) }()
+	rcvDone := make(chan error, 1)
+	go func() { rcvDone <- rcv.Run() }()
+	defer func() {
+		cancel()
+		<-sent
+		close(p.ch)
+		<-rcvDone
+	}()
+
+	expect := func(what string, bright bool) decoded {
+		t.Helper()
+		timeout := time.After(10 * time.Second)
+		for {
+			select {
+			case d := <-got:
+				if (d.y > 200) == bright && d.bg < 60 {
+					return d
+				}
+			case <-timeout:
+				t.Fatalf("%s: no matching frame decoded", what)
+			}
+		}
+	}
+	// A dark-blue screen with a white square at (64,64).
+	setSquare(64, 64)
+	src.frames <- paint(320, 240, 90, 20, 10, 64, 64)
+	d := expect("first frame", true)
+	infoMu.Lock()
+	first := infos[0]
+	infoMu.Unlock()
+	if !first.Keyframe || first.RTPTime != d.rtp {
+		t.Fatalf("first frame info %+v, decoded rtp %d", first, d.rtp)
+	}
+
+	// Idle: nothing is sent.
+	n := p.count()
+	time.Sleep(200 * time.Millisecond)
+	if m := p.count(); m != n {
+		t.Fatalf("%d packets sent while the screen was idle", m-n)
+	}
+
+	// The square moves; the receiver sees it at the new place. Lose every
+	// packet of the next frame: the receiver must ask for a keyframe and
+	// recover.
+	p.mu.Lock()
+	lostTS := uint32(0)
+	p.drop = func(pkt *rtp.Packet) bool {
+		if lostTS == 0 {
+			lostTS = pkt.Timestamp
+		}
+		return pkt.Timestamp == lostTS
+	}
+	p.mu.Unlock()
+	src.frames <- paint(320, 240, 90, 20, 10, 160, 120)
+	src.frames <- paint(320, 240, 90, 20, 10, 200, 120)
+	setSquare(200, 120)
+	expect("after loss", true)
+	if rcv.Dropped() == 0 && rcv.Decoded() < 2 {
+		t.Fatal("loss not noticed")
+	}
+}
+
+func TestAssemblerOrder(t *testing.T) {
+	var pk packetizer
+	pk.payloader = &codecs.VP8Payloader{EnablePictureID: true}
+	frame := make([]byte, 5000)
+	for i := range frame {
+		frame[i] = byte(i)
+	}
+	frame[0] = 0 // keyframe bit
+	var pkts []*rtp.Packet
+	w := writerFunc(func(p *rtp.Packet) error {
+		c := *p
+		c.Payload = append([]byte(nil), p.Payload...)
+		pkts = append(pkts, &c)
+		return nil
+	})
+	if err := pk.write(w, frame, 1234); err != nil {
+		t.Fatal(err)
+	}
+	if len(pkts) < 5 {
+		t.Fatalf("%d packets", len(pkts))
+	}
+	// Deliver in reverse order: the frame completes on the last delivery.
+	a := assembler{codec: vpx.VP8}
+	for i := len(pkts) - 1; i >= 0; i-- {
+		out, lost := a.push(pkts[i])
+		if i > 0 && out != nil {
+			t.Fatalf("frame complete with %d packets missing", i)
+		}
+		if i == 0 {
+			if len(out) != 1 || out[0].ts != 1234 || lost || string(out[0].frame) != string(frame) {
+				t.Fatalf("reassembled %v, lost %v", out, lost)
+			}
+		}
+	}
+	if !isKeyframe(vpx.VP8, frame) {
+		t.Fatal("keyframe bit not seen")
+	}
+}
+
+type writerFunc func(*rtp.Packet) error
+
+func (f writerFunc) WriteRTP(p *rtp.Packet) error { return f(p) }
+
+// TestKeyframeRequests: a request on a still screen gets a keyframe of
+// the current picture (nothing else would ever repair the receiver), and
+// a burst of requests gets one keyframe, not one each.
+func TestKeyframeRequests(t *testing.T) {
+	src := &fakeScreen{frames: make(chan *capture.Frame)}
+	keyframes := make(chan struct{}, 1)
+	infos := make(chan FrameInfo, 64)
+	snd, err := NewSender(SenderConfig{Source: src, Track: writerFunc(func(*rtp.Packet) error { return nil }),
+		Keyframes: keyframes, OnFrame: func(fi FrameInfo) { infos <- fi }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- snd.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+
+	src.frames <- paint(64, 48, 1, 2, 3, 0, 0)
+	if fi := <-infos; !fi.Keyframe {
+		t.Fatal("first frame is not a keyframe")
+	}
+	keyframes <- struct{}{}
+	select {
+	case fi := <-infos:
+		if !fi.Keyframe {
+			t.Fatalf("answer to a keyframe request: %+v", fi)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("a keyframe request on a still screen went unanswered")
+	}
+	// A burst right after: at most one more keyframe in the next 800 ms.
+	start := time.Now()
+	for range 5 {
+		select {
+		case keyframes <- struct{}{}:
+		default:
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	keys := 0
+	for time.Since(start) < 800*time.Millisecond {
+		select {
+		case fi := <-infos:
+			if fi.Keyframe {
+				keys++
+			}
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	if keys > 0 {
+		t.Fatalf("%d keyframes within 800 ms of the last one: requests are not held", keys)
+	}
+}
+
+// TestAssemblerHoldsForRepair: a frame missing a packet holds back the
+// complete frame behind it while a retransmission may still come; the
+// repair releases both in order, and without it the hole is given up
+// after holdFor.
+func TestAssemblerHoldsForRepair(t *testing.T) {
+	packetsOf := func(ts uint32, seq uint16) []*rtp.Packet {
+		var pk packetizer
+		pk.payloader = &codecs.VP8Payloader{EnablePictureID: true}
+		pk.seq = seq
+		var out []*rtp.Packet
+		pk.write(writerFunc(func(p *rtp.Packet) error {
+			c := *p
+			c.Payload = append([]byte(nil), p.Payload...)
+			out = append(out, &c)
+			return nil
+		}), make([]byte, 3000), ts)
+		return out
+	}
+	for _, repaired := range []bool{true, false} {
+		now := time.Unix(0, 0)
+		a := assembler{codec: vpx.VP8, now: func() time.Time { return now }}
+		first, second := packetsOf(100, 10), packetsOf(200, 20)
+		missing := first[1]
+		for i, p := range first {
+			if i != 1 {
+				if out, _ := a.push(p); out != nil {
+					t.Fatal("incomplete frame handed out")
+				}
+			}
+		}
+		for _, p := range second {
+			if out, lost := a.push(p); out != nil || lost {
+				t.Fatalf("frame behind a hole handed out early: %v %v", out, lost)
+			}
+		}
+		now = now.Add(holdFor / 2)
+		if repaired {
+			out, lost := a.push(missing)
+			if lost || len(out) != 2 || out[0].ts != 100 || out[1].ts != 200 {
+				t.Fatalf("after repair: %d frames, lost %v", len(out), lost)
+			}
+			continue
+		}
+		now = now.Add(holdFor)
+		out, lost := a.push(second[0]) // any packet drives the clock check
+		if !lost || len(out) != 1 || out[0].ts != 200 {
+			t.Fatalf("after the hold: %d frames, lost %v", len(out), lost)
+		}
+		if out, _ := a.push(missing); out != nil {
+			t.Fatal("a given-up frame came back")
+		}
+	}
+}

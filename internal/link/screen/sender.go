@@ -1,0 +1,293 @@
+package screen
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/tandem-remote/tandem/internal/media/capture"
+	"github.com/tandem-remote/tandem/internal/media/vpx"
+)
+
+// Source is what the sender captures from; *capture.Screen implements it.
+type Source interface {
+	Next(ctx context.Context) (*capture.Frame, error)
+}
+
+// FrameInfo describes one sent frame.
+type FrameInfo struct {
+	Seq      uint64
+	RTPTime  uint32 // the frame's RTP timestamp (90 kHz, as sent)
+	Captured time.Time
+	Bytes    int
+	Keyframe bool
+}
+
+// SenderConfig configures a Sender.
+type SenderConfig struct {
+	Source    Source
+	Track     RTPWriter
+	Codec     vpx.Codec       // VP8 if zero
+	MaxFPS    int             // default 30
+	Keyframes <-chan struct{} // keyframe requests from the receiver
+	Bitrate   func() int      // congestion controller's target, bit/s; nil or 0 = keep
+	OnFrame   func(FrameInfo) // called for each frame just before it is written; may be nil
+	Logger    *slog.Logger
+}
+
+// Sender runs the capture → convert → encode → send loop.
+type Sender struct {
+	cfg        SenderConfig
+	pack       *packetizer
+	enc        *vpx.Encoder
+	pic        *vpx.I420
+	kbps       int
+	lastGrab   time.Time // when the previous frame was taken from the source
+	lastKey    time.Time // when the last keyframe was sent
+	keyPending bool      // a keyframe request waits for minKeyframeGap
+	lastPTS    int64
+	start      time.Time
+	seq        uint64
+}
+
+// NewSender checks cfg and returns a sender; Run starts it.
+func NewSender(cfg SenderConfig) (*Sender, error) {
+	if cfg.Source == nil || cfg.Track == nil {
+		return nil, errors.New("screen sender: needs a source and a track")
+	}
+	if cfg.Codec == 0 {
+		cfg.Codec = vpx.VP8
+	}
+	if cfg.MaxFPS <= 0 {
+		cfg.MaxFPS = 30
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	pack, err := newPacketizer(cfg.Codec)
+	if err != nil {
+		return nil, err
+	}
+	return &Sender{cfg: cfg, pack: pack}, nil
+}
+
+// Run streams until ctx ends or capture fails. It returns nil when ctx
+// ends.
+func (s *Sender) Run(ctx context.Context) error {
+	defer s.closeEncoder()
+	interval := time.Second / time.Duration(s.cfg.MaxFPS)
+	s.start = time.Now()
+	redo := false // the last picture was dropped by rate control: encode it again
+	for {
+		if err := s.pace(ctx, interval); err != nil {
+			return nil
+		}
+		f, err := s.next(ctx, redo || s.keyPending, interval)
+		if ctx.Err() != nil {
+			return nil
+		}
+		s.lastGrab = time.Now()
+		if err != nil {
+			return fmt.Errorf("capture: %w", err)
+		}
+		sent, err := s.send(f, redo)
+		if err != nil {
+			return err
+		}
+		redo = !sent
+	}
+}
+
+// pace waits until one frame interval has passed since the previous frame
+// was taken. Pacing from the grab, not from the end of sending, keeps the
+// frame rate at MaxFPS while encoding takes part of each interval.
+func (s *Sender) pace(ctx context.Context, interval time.Duration) error {
+	wait := time.Until(s.lastGrab.Add(interval))
+	if wait <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// next returns the next captured frame. It returns a nil frame, meaning
+// "encode the current picture again", when a keyframe request arrives
+// while the screen is still (the receiver lost something and the screen
+// may never change again), or, when short is set (a dropped picture or a
+// pending keyframe must go out), after one interval without a change.
+func (s *Sender) next(ctx context.Context, short bool, interval time.Duration) (*capture.Frame, error) {
+	wctx, cancel := context.WithCancel(ctx)
+	if short {
+		wctx, cancel = context.WithTimeout(ctx, interval)
+	}
+	defer cancel()
+	requested, watched := false, make(chan struct{})
+	go func() { // ends with the wait: cancel below
+		defer close(watched)
+		select {
+		case <-s.cfg.Keyframes:
+			requested = true
+			cancel()
+		case <-wctx.Done():
+		}
+	}()
+	f, err := s.cfg.Source.Next(wctx)
+	cancel()
+	<-watched
+	if requested {
+		s.keyPending = true
+	}
+	if err != nil && ctx.Err() == nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
+		return nil, nil
+	}
+	return f, err
+}
+
+// send converts f's changes and writes the encoded frame. With f nil it
+// encodes the current picture again, when the last one was dropped (redo)
+// or a keyframe is due. It reports false when rate control dropped it.
+func (s *Sender) send(f *capture.Frame, redo bool) (bool, error) {
+	forceKey := s.keyframeRequested()
+	captured := time.Now()
+	if f != nil {
+		captured = f.Captured
+		newSize, err := s.ensureEncoder(f.Width, f.Height)
+		if err != nil {
+			return false, err
+		}
+		forceKey = forceKey || newSize
+		if err := s.convert(f, newSize); err != nil {
+			return false, err
+		}
+	} else if s.enc == nil || (!redo && !forceKey) {
+		return true, nil
+	}
+	s.followBitrate()
+	pts := s.pts(captured)
+	frame, key, err := s.enc.Encode(s.pic, pts, forceKey)
+	if err != nil {
+		return false, fmt.Errorf("encode: %w", err)
+	}
+	if frame == nil {
+		return false, nil
+	}
+	ts := s.pack.timestamp(pts)
+	s.seq++
+	if key {
+		s.lastKey = time.Now()
+	}
+	// Announce the frame before its packets leave, so that the receiver
+	// knows its capture time when it decodes it.
+	if s.cfg.OnFrame != nil {
+		s.cfg.OnFrame(FrameInfo{Seq: s.seq, RTPTime: ts, Captured: captured, Bytes: len(frame), Keyframe: key})
+	}
+	if err := s.pack.write(s.cfg.Track, frame, ts); err != nil {
+		return false, fmt.Errorf("send frame: %w", err)
+	}
+	return true, nil
+}
+
+// pts is the capture time in 90 kHz ticks since the sender started,
+// strictly increasing as the encoder requires.
+func (s *Sender) pts(captured time.Time) int64 {
+	pts := int64(captured.Sub(s.start)) * vpx.ClockRate / int64(time.Second)
+	if pts <= s.lastPTS {
+		pts = s.lastPTS + 1
+	}
+	s.lastPTS = pts
+	return pts
+}
+
+// minKeyframeGap is the shortest time between keyframes sent on request.
+// Requests (PLI) that come sooner are held until then: a receiver that
+// asks again while the last keyframe is still crossing a slow link would
+// otherwise get keyframe after keyframe and never a whole one.
+const minKeyframeGap = time.Second
+
+func (s *Sender) keyframeRequested() bool {
+	if !s.keyPending {
+		select {
+		case <-s.cfg.Keyframes:
+			s.keyPending = true
+		default:
+		}
+	}
+	if s.keyPending && time.Since(s.lastKey) >= minKeyframeGap {
+		s.keyPending = false
+		return true
+	}
+	return false
+}
+
+// ensureEncoder (re)creates the encoder and picture for a w×h frame and
+// reports whether it did.
+func (s *Sender) ensureEncoder(w, h int) (bool, error) {
+	if s.enc != nil && s.pic.Width == w && s.pic.Height == h {
+		return false, nil
+	}
+	s.closeEncoder()
+	if s.kbps == 0 {
+		s.kbps = 4000
+	}
+	enc, err := vpx.NewEncoder(vpx.Config{Codec: s.cfg.Codec, Width: w, Height: h, BitrateKbps: s.kbps, FPS: s.cfg.MaxFPS})
+	if err != nil {
+		return false, fmt.Errorf("new encoder %dx%d: %w", w, h, err)
+	}
+	s.enc, s.pic = enc, vpx.NewI420(w, h)
+	s.cfg.Logger.Info("encoder ready", "width", w, "height", h, "kbps", s.kbps)
+	return true, nil
+}
+
+func (s *Sender) closeEncoder() {
+	if s.enc != nil {
+		s.enc.Close()
+		s.enc = nil
+	}
+}
+
+// convert brings the I420 picture up to date with f: everything after a
+// size change, otherwise only the dirty rectangles.
+func (s *Sender) convert(f *capture.Frame, whole bool) error {
+	if whole {
+		return vpx.BGRXToI420(s.pic, f.Pix, f.Stride)
+	}
+	for _, r := range f.Dirty {
+		if _, err := vpx.BGRXToI420Rect(s.pic, f.Pix, f.Stride, r); err != nil {
+			return fmt.Errorf("convert %v: %w", r, err)
+		}
+	}
+	return nil
+}
+
+// followBitrate moves the encoder to 90 % of the congestion controller's
+// estimate (headroom for RTP, FEC and retransmissions) when it changed by
+// more than a tenth.
+func (s *Sender) followBitrate() {
+	if s.cfg.Bitrate == nil {
+		return
+	}
+	target := s.cfg.Bitrate() * 9 / 10 / 1000
+	if target <= 0 || abs(target-s.kbps)*10 < s.kbps {
+		return
+	}
+	if err := s.enc.SetBitrate(target); err != nil {
+		s.cfg.Logger.Warn("set bitrate", "kbps", target, "err", err)
+		return
+	}
+	s.kbps = target
+}
+
+func abs(v int) int {
+	if v < 0 {
+		return -v
+	}
+	return v
+}

@@ -1,0 +1,286 @@
+// Package techui is the technician's interactive side: it runs a support
+// session (package techsession, through its Session handle and events)
+// with the viewer window (package viewer) in
+// front of it. Decoded pictures go to the window, the window's keyboard and
+// pointer go to the agent, the toolbar picks monitors, asks the customer
+// for control or view (the view-only toggle) and hangs up, and the status
+// line shows the path, round trip, frame rate, bitrate and what the
+// customer allows; the chat pane talks with the customer, and the files
+// pane sends and fetches files with a progress bar for each.
+//
+// It is separate from package techsession so that the headless technician's
+// session code stands apart from the GUI toolkit.
+package techui
+
+import (
+	"context"
+	"fmt"
+	"image"
+	"maps"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/tandem-remote/tandem/internal/link/filexfer"
+	"github.com/tandem-remote/tandem/internal/link/input"
+	"github.com/tandem-remote/tandem/internal/link/peer"
+	"github.com/tandem-remote/tandem/internal/link/session"
+	"github.com/tandem-remote/tandem/internal/media/vpx"
+	"github.com/tandem-remote/tandem/internal/technician/techscript"
+	"github.com/tandem-remote/tandem/internal/technician/techsession"
+	"github.com/tandem-remote/tandem/internal/technician/viewer"
+	"github.com/tandem-remote/tandem/internal/wire/proto"
+)
+
+// Run runs the technician's session with the viewer window until either
+// ends, with sc doing what it says on its own (package techscript).
+// Closing the window or the toolbar's Disconnect hangs up.
+func Run(ctx context.Context, cfg techsession.TechnicianConfig, sc techscript.Script) error {
+	v := viewer.New(viewer.Config{Title: "Tandem", Logger: cfg.Logger})
+	ui := &ui{v: v, server: cfg.Server}
+	d := techscript.New(sc, cfg.Report, cfg.Logger)
+	cfg.Events = d.Events(ui.event)
+	s := techsession.New(cfg)
+	stop := d.Start(s)
+	defer stop()
+
+	vctx, closeWindow := context.WithCancel(ctx)
+	defer closeWindow()
+	done := make(chan error, 1)
+	go func() {
+		done <- s.Run(ctx)
+		closeWindow()
+	}()
+	go ui.actions(s)
+	go forwardInput(v.Input(), s)
+	if cfg.Report.JSON() {
+		go ui.reportControls(vctx, cfg.Report)
+	}
+	if err := v.Run(vctx); err == nil {
+		s.HangUp() // the technician closed the window
+	}
+	return <-done
+}
+
+// forwardInput hands the window's keyboard and pointer to the session
+// until either ends.
+func forwardInput(in <-chan input.Event, s *techsession.Session) {
+	for ev := range in {
+		if !s.Input(ev) {
+			return
+		}
+	}
+}
+
+// event shows what the session reports.
+func (u *ui) event(e techsession.Event) {
+	switch e := e.(type) {
+	case techsession.FrameEvent:
+		u.frame(e.Pic, e.Monitor)
+	case techsession.StatsEvent:
+		u.stats(e.Stats)
+	case techsession.ScreenEvent:
+		u.screen(e.ScreenInfo)
+	case techsession.PathEvent:
+		u.path(e.Path)
+	case techsession.CursorEvent:
+		u.cursor(e.CursorPos)
+	case techsession.CursorShapeEvent:
+		u.cursorShape(e.CursorShape)
+	case techsession.ClipboardEvent:
+		u.v.SetClipboard(e.Text)
+	case techsession.ModeEvent:
+		u.mode(e.ModeState)
+	case techsession.ChatEvent:
+		u.v.AddChat(e.From, e.Text)
+	case techsession.TransferEvent:
+		u.transfer(e.Progress)
+	case techsession.TransferEndEvent:
+		u.transferEnd(e.Request, e.Result, e.Err)
+	case techsession.CodeEvent:
+		u.v.SetWaiting(viewer.NewWaiting(u.server, e.Code, e.Expires))
+	case techsession.JoinedEvent:
+		u.v.SetWaiting(viewer.Waiting{})
+	}
+}
+
+// ui keeps what the status line shows and recycles frame buffers.
+type ui struct {
+	v      *viewer.Viewer
+	server string // the -server URL, for the code's link
+
+	mu     sync.Mutex
+	status viewer.Status
+	ids    []int  // monitor ID per button: 0 (all), then the agent's
+	failed uint32 // IDs for the lines of requests that never became transfers
+}
+
+// reportControls reports where the window's controls are whenever they
+// change and then keep their place for a moment, until ctx ends.
+func (u *ui) reportControls(ctx context.Context, report *session.Reporter) {
+	type controls struct {
+		at      map[string]image.Rectangle
+		editing string
+	}
+	look := func() (controls, bool) {
+		at, editing := u.v.Controls()
+		return controls{at, editing}, true
+	}
+	same := func(a, b controls) bool { return a.editing == b.editing && maps.Equal(a.at, b.at) }
+	session.ReportSteady(ctx, 50*time.Millisecond, 3, look, same, func(c controls) { report.Viewer(c.at, c.editing) })
+}
+
+// transfer shows a transfer's progress.
+func (u *ui) transfer(p filexfer.Progress) {
+	u.v.SetTransfer(viewer.Transfer{ID: p.ID, Name: p.Name, Done: p.Done, Total: p.Total, Incoming: p.Incoming})
+}
+
+// transferEnd shows how a request ended: on its transfer's line, or on a
+// line of its own when it failed before it became a transfer (a path that
+// cannot be read, say).
+func (u *ui) transferEnd(req techsession.FileRequest, res filexfer.Result, err error) {
+	t := viewer.Transfer{ID: res.ID, Name: res.Name, Done: res.Size, Total: res.Size, Incoming: req.Fetch, Ended: true}
+	if t.Name == "" {
+		t.Name = filepath.Base(req.Path)
+	}
+	if err != nil {
+		t.Err = session.TransferError(err)
+		if t.ID == 0 {
+			t.ID = u.failedID()
+		}
+	}
+	u.v.SetTransfer(t)
+}
+
+// failedID is a line ID no transfer uses (theirs count up from 1).
+func (u *ui) failedID() uint32 {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	u.failed++
+	return 1<<31 | u.failed
+}
+
+// actions turns toolbar requests into session requests until the window's
+// Actions channel closes.
+func (u *ui) actions(s *techsession.Session) {
+	for a := range u.v.Actions() {
+		switch a.Kind {
+		case viewer.ActionSelectMonitor:
+			u.mu.Lock()
+			if a.Monitor >= 0 && a.Monitor < len(u.ids) {
+				s.Monitor(u.ids[a.Monitor])
+			}
+			u.mu.Unlock()
+		case viewer.ActionSendClipboard:
+			s.Clipboard(a.Text)
+		case viewer.ActionGetClipboard:
+			s.Clipboard("") // asks for the agent's clipboard
+		case viewer.ActionViewOnly:
+			// Leaving view-only asks the customer for control; the
+			// agent answers with the mode in force (see mode).
+			m := proto.ModeControl
+			if a.ViewOnly {
+				m = proto.ModeView
+			}
+			s.Mode(m)
+		case viewer.ActionChat:
+			s.Say(a.Text)
+		case viewer.ActionSendFile, viewer.ActionFetchFile:
+			if !u.file(s, a.Text, a.Kind == viewer.ActionFetchFile) {
+				u.v.SetTransfer(viewer.Transfer{ID: u.failedID(), Name: a.Text, Ended: true, Err: "too many requests at once; try again"})
+			}
+		case viewer.ActionDisconnect:
+			s.HangUp()
+		}
+	}
+}
+
+func (u *ui) file(s *techsession.Session, path string, fetch bool) bool {
+	if fetch {
+		return s.Fetch(path)
+	}
+	return s.Send(path)
+}
+
+// mode shows what the customer allows now, and stops sending input while
+// the customer does not let the technician control.
+func (u *ui) mode(st proto.ModeState) {
+	u.mu.Lock()
+	u.status.Customer = customerText(st)
+	s := u.status
+	u.mu.Unlock()
+	u.v.SetStatus(s)
+	if !st.InputAllowed() {
+		u.v.SetViewOnly(true)
+	}
+}
+
+func customerText(st proto.ModeState) string {
+	switch {
+	case st.Answer == proto.AnswerRefused || st.Answer == proto.AnswerTimeout:
+		return "the customer said no; " + customerText(proto.ModeState{Mode: st.Mode, Paused: st.Paused, InputSuspended: st.InputSuspended})
+	case st.Answer == proto.AnswerNotGranted:
+		return "not in your permissions"
+	case st.Paused:
+		return "paused by the customer"
+	case st.InputSuspended:
+		return "the customer took back control"
+	case st.Mode == proto.ModeControl:
+		return "customer allows control"
+	case st.Mode == proto.ModeView:
+		return "customer allows viewing"
+	case st.Mode == proto.ModeDemonstrate:
+		return "showing your screen"
+	}
+	return "waiting for the customer"
+}
+
+func (u *ui) frame(pic *vpx.I420, monitor int) {
+	// It fails only for a malformed picture, which the decoder never
+	// hands out; the next picture is shown as usual.
+	_ = u.v.ShowI420(pic, monitor)
+}
+
+func (u *ui) stats(s session.Stats) {
+	u.mu.Lock()
+	u.status.RTTms, u.status.FPS, u.status.Kbps = s.RTTms, s.FPS, s.Kbps
+	st := u.status
+	u.mu.Unlock()
+	u.v.SetStatus(st)
+}
+
+func (u *ui) path(p peer.Path) {
+	u.mu.Lock()
+	u.status.Path = fmt.Sprintf("%s %s %s→%s", p.Kind(), p.Protocol, p.Local, p.Remote)
+	st := u.status
+	u.mu.Unlock()
+	u.v.SetStatus(st)
+}
+
+func (u *ui) screen(info proto.ScreenInfo) {
+	u.mu.Lock()
+	u.ids = []int{0}
+	u.status.Monitors = []viewer.Monitor{{Name: "All"}}
+	u.status.Current = 0
+	var all image.Rectangle
+	for _, m := range info.Monitors {
+		r := image.Rect(m.X, m.Y, m.X+m.Width, m.Y+m.Height)
+		all = all.Union(r)
+		u.ids = append(u.ids, m.ID)
+		u.status.Monitors = append(u.status.Monitors, viewer.Monitor{Name: monitorName(m), Width: m.Width, Height: m.Height})
+		if m.ID == info.Current {
+			u.status.Current = len(u.ids) - 1
+		}
+	}
+	u.status.Monitors[0].Width, u.status.Monitors[0].Height = all.Dx(), all.Dy()
+	st := u.status
+	u.mu.Unlock()
+	u.v.SetStatus(st)
+}
+
+func monitorName(m proto.Monitor) string {
+	if m.Name != "" {
+		return m.Name
+	}
+	return fmt.Sprintf("Monitor %d", m.ID)
+}
