@@ -38,9 +38,13 @@
 //
 // # Policy
 //
-// Between our own peers DTLS is pinned to
-// TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384 with an ECDSA P-256 certificate and
-// the extended master secret required, and SRTP to SRTP_AEAD_AES_256_GCM.
+// DTLS offers and accepts TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384, which two
+// of our own peers pick, and TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA, which a
+// browser console gets (Chromium offers no DTLS 1.2 AES-256-GCM suite);
+// an ECDSA P-256 certificate, the extended master secret required, and SRTP
+// SRTP_AEAD_AES_256_GCM only. After every handshake the link reads the
+// negotiated suite and profile and fails with ErrWeakCipher, before it
+// reports connected, if either is not one of these.
 // pion always offers use_srtp in its DTLS handshake and refuses a handshake
 // without an SRTP profile, so the profile is negotiated even when only data
 // channels are in the session; no media section is needed for it.

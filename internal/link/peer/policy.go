@@ -2,6 +2,7 @@ package peer
 
 import (
 	"crypto/ecdsa"
+	"errors"
 	"crypto/elliptic"
 	"crypto/rand"
 	"fmt"
@@ -13,13 +14,43 @@ import (
 	"github.com/tandem-remote/tandem/internal/link/pionlog"
 )
 
-// The cipher policy between our own peers. Both sides offer exactly one
-// choice, so a peer that cannot do it fails the handshake instead of
-// silently settling for something weaker.
+// The cipher policy: AES-256 only, so a peer that cannot do it fails the
+// handshake instead of silently settling for something weaker.
+// DTLSCipherSuite is what two of our own peers negotiate: it is first in
+// DTLSCipherSuites. A browser gets the second: Chromium's WebRTC offers no
+// DTLS 1.2 AES-256-GCM suite, only AES-256-CBC with an HMAC-SHA1 record
+// MAC (DTLS drops a record that fails it silently). SRTP is AEAD
+// AES-256-GCM whoever the peer is.
 const (
 	DTLSCipherSuite = dtls.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384
 	SRTPProfile     = dtls.SRTP_AEAD_AES_256_GCM
 )
+
+// srtpProfileName is SRTPProfile as pion's transport stats name it.
+const srtpProfileName = "SRTP_AEAD_AES_256_GCM"
+
+// DTLSCipherSuites are the DTLS suites offered and accepted, preferred
+// first.
+var DTLSCipherSuites = []dtls.CipherSuiteID{DTLSCipherSuite, dtls.TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA}
+
+// ErrWeakCipher ends a link whose negotiated DTLS suite or SRTP profile is
+// not one of the policy's: never expected, since nothing else is offered,
+// but checked after every handshake so that a change in pion's defaults
+// cannot quietly weaken a session.
+var ErrWeakCipher = errors.New("peer: the link negotiated a cipher weaker than AES-256")
+
+// checkProtection reports ErrWeakCipher unless dtlsSuite and srtpProfile,
+// as pion's transport stats name them, are in the policy.
+func checkProtection(dtlsSuite, srtpProfile string) error {
+	okDTLS := false
+	for _, s := range DTLSCipherSuites {
+		okDTLS = okDTLS || dtlsSuite == dtls.CipherSuiteName(s)
+	}
+	if !okDTLS || srtpProfile != srtpProfileName {
+		return fmt.Errorf("%w: DTLS %q, SRTP %q", ErrWeakCipher, dtlsSuite, srtpProfile)
+	}
+	return nil
+}
 
 // srtpReplayWindow covers the largest keyframe plus the time NACK takes.
 const srtpReplayWindow = 4096
@@ -30,7 +61,7 @@ const srtpReplayWindow = 4096
 // disabled.
 func settingEngine(cfg Config, relays *relayDialer, tweak func(*webrtc.SettingEngine)) webrtc.SettingEngine {
 	var se webrtc.SettingEngine
-	se.SetDTLSCipherSuites(DTLSCipherSuite)
+	se.SetDTLSCipherSuites(DTLSCipherSuites...)
 	se.SetSRTPProtectionProfiles(SRTPProfile)
 	se.SetDTLSExtendedMasterSecret(dtls.RequireExtendedMasterSecret)
 	se.SetICETimeouts(cfg.DisconnectedTimeout, cfg.FailedTimeout, cfg.KeepaliveInterval)

@@ -173,3 +173,84 @@ func waitDone(ctx context.Context, t *testing.T, l *Link) {
 		t.Fatalf("%s: link still up: %v", l.cfg.Role, ctx.Err())
 	}
 }
+
+// TestBrowserSuite plays a peer that offers only AES-256-CBC-SHA in DTLS,
+// as Chromium does: the link comes up with it, SRTP still AES-256-GCM.
+func TestBrowserSuite(t *testing.T) {
+	checkLeaks(t)
+	w := newWorld(t, worldSpec{nat0: fullCone, sameLAN: true})
+	ctx := testContext(t, 30*time.Second)
+	browserLike := func(se *webrtc.SettingEngine) {
+		se.SetDTLSCipherSuites(dtls.TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA)
+	}
+	p := newPairTweaked(t, Config{Net: w.net0}, Config{Net: w.net1}, nil, nil, browserLike)
+	po, pa := p.connect(ctx, t)
+	for _, path := range []Path{po, pa} {
+		if path.DTLSCipher != "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA" || path.SRTPProfile != "SRTP_AEAD_AES_256_GCM" {
+			t.Errorf("negotiated %q / %q, want AES-256-CBC-SHA and AES-256-GCM", path.DTLSCipher, path.SRTPProfile)
+		}
+	}
+	roundTrip(ctx, t, p.off, p.ans)
+}
+
+// TestWeakCipherAfterHandshake: should pion ever let an AES-128 suite
+// through (both sides here are tweaked to allow one), the check after the
+// handshake ends the link with ErrWeakCipher before either side reports
+// connected.
+func TestWeakCipherAfterHandshake(t *testing.T) {
+	tests := []struct {
+		name  string
+		tweak func(*webrtc.SettingEngine)
+	}{
+		{"AES-128 DTLS", func(se *webrtc.SettingEngine) {
+			se.SetDTLSCipherSuites(dtls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256)
+		}},
+		{"AES-128 SRTP", func(se *webrtc.SettingEngine) {
+			se.SetSRTPProtectionProfiles(dtls.SRTP_AEAD_AES_128_GCM)
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			checkLeaks(t)
+			w := newWorld(t, worldSpec{nat0: fullCone, sameLAN: true})
+			ctx := testContext(t, 30*time.Second)
+			p := newPairTweaked(t, Config{Net: w.net0}, Config{Net: w.net1}, nil, tt.tweak, tt.tweak)
+			check(t, p.off.Start(ctx))
+			weak := 0
+			for _, l := range []*Link{p.off, p.ans} {
+				waitDone(ctx, t, l)
+				if errors.Is(l.Err(), ErrWeakCipher) {
+					weak++
+				}
+				select {
+				case <-l.Connected():
+					t.Errorf("%s reported connected", l.cfg.Role)
+				default:
+				}
+			}
+			// The first side to check closes the link; the other may
+			// see that close before its own check.
+			if weak == 0 {
+				t.Errorf("links ended with %v and %v, want one %v", p.off.Err(), p.ans.Err(), ErrWeakCipher)
+			}
+		})
+	}
+}
+
+func TestCheckProtection(t *testing.T) {
+	for _, tt := range []struct {
+		dtls, srtp string
+		ok         bool
+	}{
+		{"TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", "SRTP_AEAD_AES_256_GCM", true},
+		{"TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA", "SRTP_AEAD_AES_256_GCM", true},
+		{"TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", "SRTP_AEAD_AES_256_GCM", false},
+		{"TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", "SRTP_AEAD_AES_128_GCM", false},
+		{"TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", "SRTP_AES128_CM_HMAC_SHA1_80", false},
+		{"", "", false},
+	} {
+		if err := checkProtection(tt.dtls, tt.srtp); (err == nil) != tt.ok {
+			t.Errorf("checkProtection(%q, %q) = %v, want ok %v", tt.dtls, tt.srtp, err, tt.ok)
+		}
+	}
+}

@@ -78,10 +78,10 @@ func (l *Link) onEvent(r *restarter, d *directRetry, e event) bool {
 	switch {
 	case e.controlOpen:
 		r.ready = true
-		l.checkConnected(r)
+		return l.checkConnected(r)
 	case e.dtls == webrtc.DTLSTransportStateConnected:
 		r.dtlsUp = true
-		l.checkConnected(r)
+		return l.checkConnected(r)
 	case e.dtls == webrtc.DTLSTransportStateFailed:
 		return l.fail(ErrHandshake)
 	case e.dtls == webrtc.DTLSTransportStateClosed && !r.dtlsUp:
@@ -97,9 +97,17 @@ func (l *Link) onEvent(r *restarter, d *directRetry, e event) bool {
 	return false
 }
 
-func (l *Link) checkConnected(r *restarter) {
+// checkConnected declares the link connected once DTLS is up and the
+// control channel open, unless the negotiated protection breaks the
+// policy: then it fails the link (ErrWeakCipher) and reports true.
+func (l *Link) checkConnected(r *restarter) bool {
 	if !r.ready || !r.dtlsUp {
-		return
+		return false
+	}
+	dtlsSuite, srtpProfile := protection(l.pc.GetStats())
+	if err := checkProtection(dtlsSuite, srtpProfile); err != nil {
+		l.log.Warn("weak cipher refused", "dtls", dtlsSuite, "srtp", srtpProfile)
+		return l.fail(err)
 	}
 	l.connectedOnce.Do(func() {
 		close(l.connected)
@@ -107,6 +115,7 @@ func (l *Link) checkConnected(r *restarter) {
 			l.log.Info("connected", "path", p.String())
 		}
 	})
+	return false
 }
 
 // fail ends the link with err and releases its resources; it runs on the
