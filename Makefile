@@ -14,7 +14,7 @@ FUZZTIME ?= 20s
 DATA ?= ./data
 
 .DEFAULT_GOAL := help
-.PHONY: help build-deps build run install test vulncheck bench fuzz clean windows-deps
+.PHONY: help build-deps build run install test vulncheck bench fuzz clean windows-deps agent-windows
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z][a-zA-Z_-]*:.*## / {printf "  %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -28,6 +28,14 @@ build-deps: ## install the Debian packages building needs (not the test stack; n
 windows-deps: ## Windows cross toolchain and Wine, then libvpx/libyuv for mingw (cached)
 	./scripts/install-deps.sh windows
 	./scripts/build-mingw-deps.sh
+
+# agent-windows: agent.exe for Windows x86-64, cross-built with mingw-w64
+# against the static libvpx/libyuv of windows-deps; it imports only DLLs every
+# Windows 10/11 has (-H windowsgui: no console window for the customer).
+agent-windows: ## cross-build bin/agent.exe for Windows x86-64 (needs windows-deps)
+	@mkdir -p bin
+	eval "$$(./scripts/build-mingw-deps.sh --print-env)" && \
+		GOOS=windows GOARCH=amd64 CGO_ENABLED=1 $(GO) build -ldflags '-s -w -H windowsgui' -o bin/agent.exe ./agent
 
 build: build-deps ## build each binary that exists into bin/
 	@mkdir -p bin

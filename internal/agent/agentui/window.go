@@ -41,9 +41,9 @@ func (u *UI) serve(ctx context.Context, found chan<- uint32) {
 			u.win.Invalidate()
 		},
 		View: func(e app.ViewEvent) {
-			if x, ok := e.(app.X11ViewEvent); ok {
+			if id, ok := viewWindowID(e); ok {
 				select {
-				case found <- uint32(x.Window):
+				case found <- id:
 				default:
 				}
 			}

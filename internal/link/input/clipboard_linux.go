@@ -13,9 +13,6 @@ import (
 	"github.com/tandem-remote/tandem/internal/media/xconn"
 )
 
-// MaxClipboard is the default limit on clipboard text, in bytes, either way.
-const MaxClipboard = 1 << 20
-
 // Clipboard errors.
 var (
 	ErrTooLarge = errors.New("clipboard text is over the size limit")

@@ -22,8 +22,7 @@ func (x *X11) permit(ev Event) bool {
 		if err != nil {
 			return true // Inject reports the error
 		}
-		px, py := m.place(ev.X, ev.Y)
-		return x.allow(Target{Pointer: true, Point: image.Pt(px, py)})
+		return x.allow(Target{Pointer: true, Point: place(m, ev.X, ev.Y)})
 	case ButtonUp:
 		return int(ev.Button) < len(xButtons) && x.buttons[xButtons[ev.Button]]
 	case ButtonDown, Wheel:
@@ -34,13 +33,6 @@ func (x *X11) permit(ev Event) bool {
 		return err == nil && x.allow(Target{Window: w})
 	}
 	return true // key releases (only of keys this injector holds) and ReleaseAll
-}
-
-// Target is where an event would act, for Options.Allow.
-type Target struct {
-	Pointer bool        // a pointer event at Point; else a keyboard event
-	Point   image.Point // root coordinates
-	Window  uint32      // the top-level window with the keyboard focus (0: none)
 }
 
 // pointer returns the pointer's root position and the top-level window
