@@ -130,7 +130,7 @@ func openRemote(ctx context.Context, p platform.Platform, a *agentScreen, window
 	if a.cfg.ViewOnly {
 		return rem, nil
 	}
-	opts := platform.InputOptions{Monitors: a.inputMonitors, Allow: a.allowInput}
+	opts := platform.InputOptions{Monitor: a.monitorBounds, Allow: a.allowInput}
 	var err error
 	if window != nil {
 		// Using the agent's own window (answering, pausing) is not taking
@@ -166,18 +166,19 @@ func primaryMonitor(ms []capture.Monitor) int {
 	return 0
 }
 
-// inputMonitors maps the technician's per-monitor coordinates: monitor IDs
-// are capture's (0 is the whole screen).
-func (a *agentScreen) inputMonitors() []input.Monitor {
+// monitorBounds locates a monitor for the technician's per-monitor
+// coordinates: monitor IDs are capture's (All, 0, is the whole screen).
+func (a *agentScreen) monitorBounds(id uint8) (image.Rectangle, bool) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	out := make([]input.Monitor, 0, len(a.monitors)+1)
-	var all image.Rectangle // monitor 0: the whole virtual screen
+	var all image.Rectangle
 	for _, m := range a.monitors {
-		out = append(out, input.Monitor{ID: uint8(m.ID), X: m.X, Y: m.Y, Width: m.Width, Height: m.Height})
+		if m.ID == int(id) {
+			return m.Bounds(), true
+		}
 		all = all.Union(m.Bounds())
 	}
-	return append(out, input.Monitor{ID: capture.All, X: all.Min.X, Y: all.Min.Y, Width: all.Dx(), Height: all.Dy()})
+	return all, id == capture.All
 }
 
 // start runs the video sender, the input loop and the pointer and

@@ -128,9 +128,10 @@ type LocalInput interface {
 
 // InputOptions configure OpenInput.
 type InputOptions struct {
-	// Monitors maps the technician's per-monitor coordinates (called on
-	// every pointer move: cached).
-	Monitors func() []input.Monitor
+	// Monitor locates the monitor a pointer move names, for the
+	// technician's per-monitor coordinates (input.Options.Monitor; called
+	// on every pointer move: cached).
+	Monitor func(id uint8) (image.Rectangle, bool)
 	// Allow is asked before each event; refused events are dropped.
 	Allow func(input.Target) bool
 	// Injecting, when set, is told of each event right before it is

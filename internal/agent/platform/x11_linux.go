@@ -106,7 +106,7 @@ func (x X11) WatchLocal(ctx context.Context, o LocalOptions) (LocalInput, error)
 // keyboard lacks are handed to the Remover's guardian, which empties
 // them if the agent is killed.
 func (x X11) OpenInput(_ context.Context, o InputOptions) (Injector, error) {
-	opts := input.Options{Display: x.cfg.Display, Monitors: o.Monitors, Allow: o.Allow, Logger: x.cfg.Logger}
+	opts := input.Options{Display: x.cfg.Display, Monitor: o.Monitor, Allow: o.Allow, Logger: x.cfg.Logger}
 	if rm := x.cfg.Remover; rm != nil {
 		opts.Remapped = func(state []byte) { rm.SetUndo(input.SparesUndo, state) }
 	}

@@ -1,5 +1,7 @@
 package input
 
+import "image"
+
 // Injector replays decoded events on the customer's desktop. Methods are
 // safe for concurrent use: the data channel's reader calls Inject while the
 // session's owner may call ReleaseAll or Close.
@@ -15,16 +17,10 @@ type Injector interface {
 	Close() error
 }
 
-// Monitor is one monitor's place in the desktop's root window, in pixels.
-type Monitor struct {
-	ID            uint8
-	X, Y          int
-	Width, Height int
-}
-
-// place returns the root-window point for (x, y) on m, clamped to m.
-func (m Monitor) place(x, y uint16) (int, int) {
-	return m.X + clamp(int(x), m.Width), m.Y + clamp(int(y), m.Height)
+// place returns the root-window point for (x, y) on the monitor whose
+// root-window rectangle is m, clamped to m.
+func place(m image.Rectangle, x, y uint16) image.Point {
+	return image.Pt(m.Min.X+clamp(int(x), m.Dx()), m.Min.Y+clamp(int(y), m.Dy()))
 }
 
 func clamp(v, size int) int {

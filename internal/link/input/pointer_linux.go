@@ -27,26 +27,23 @@ func (x *X11) move(id uint8, px, py uint16) error {
 	if err != nil {
 		return fmt.Errorf("pointer move: %w", err)
 	}
-	rx, ry := m.place(px, py)
+	at := place(m, px, py)
 	// Detail 0 makes the motion absolute, relative to root.
-	x.injecting(xproto.MotionNotify, 0, image.Pt(rx, ry))
-	xtest.FakeInput(x.conn, xproto.MotionNotify, 0, 0, x.root, int16(rx), int16(ry), 0)
+	x.injecting(xproto.MotionNotify, 0, at)
+	xtest.FakeInput(x.conn, xproto.MotionNotify, 0, 0, x.root, int16(at.X), int16(at.Y), 0)
 	return nil
 }
 
-func (x *X11) monitor(id uint8) (Monitor, error) {
-	if x.monitors == nil {
-		if id == 0 {
-			return x.screen, nil
-		}
-		return Monitor{}, fmt.Errorf("%w %d", ErrUnknownMonitor, id)
+func (x *X11) monitor(id uint8) (image.Rectangle, error) {
+	if x.locate == nil && id == 0 {
+		return x.screen, nil
 	}
-	for _, m := range x.monitors() {
-		if m.ID == id {
-			return m, nil
+	if x.locate != nil {
+		if r, ok := x.locate(id); ok {
+			return r, nil
 		}
 	}
-	return Monitor{}, fmt.Errorf("%w %d", ErrUnknownMonitor, id)
+	return image.Rectangle{}, fmt.Errorf("%w %d", ErrUnknownMonitor, id)
 }
 
 func (x *X11) button(b Button, press bool) error {

@@ -27,10 +27,12 @@ var (
 type Options struct {
 	// Display names the X display, such as ":0"; empty means $DISPLAY.
 	Display string
-	// Monitors returns the desktop's monitors in root-window pixels. It is
-	// called on every pointer move, so it should return a cached answer.
-	// Nil means one monitor, ID 0, covering the whole root window.
-	Monitors func() []Monitor
+	// Monitor returns the rectangle, in root-window pixels, of the
+	// monitor that a PointerMove's Monitor names, or false when there is
+	// no such monitor. It is called on every pointer move, so it should
+	// answer from a cache. Nil means one monitor, ID 0, covering the whole
+	// root window.
+	Monitor func(id uint8) (image.Rectangle, bool)
 	// Logger receives X errors; nil discards.
 	Logger *slog.Logger
 	// Allow, when set, is asked before each event reaches the desktop
@@ -57,8 +59,8 @@ type Options struct {
 type X11 struct {
 	conn     *xgb.Conn
 	root     xproto.Window
-	screen   Monitor
-	monitors func() []Monitor
+	screen   image.Rectangle
+	locate   func(id uint8) (image.Rectangle, bool) // Options.Monitor
 	allow    func(Target) bool
 	onInject func(xType byte, detail byte, at image.Point)
 	remapped func(state []byte)
@@ -108,8 +110,8 @@ func newX11(c *xgb.Conn, opts Options) (*X11, error) {
 	return &X11{
 		conn:     c,
 		root:     scr.Root,
-		screen:   Monitor{Width: int(scr.WidthInPixels), Height: int(scr.HeightInPixels)},
-		monitors: opts.Monitors,
+		screen:   image.Rect(0, 0, int(scr.WidthInPixels), int(scr.HeightInPixels)),
+		locate:   opts.Monitor,
 		allow:    opts.Allow,
 		onInject: opts.Injecting,
 		remapped: opts.Remapped,

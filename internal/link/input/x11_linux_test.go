@@ -2,6 +2,7 @@ package input
 
 import (
 	"errors"
+	"image"
 	"slices"
 	"strings"
 	"testing"
@@ -11,9 +12,9 @@ import (
 	"github.com/tandem-remote/tandem/internal/testkit/leakcheck"
 )
 
-func newInjector(t *testing.T, display string, monitors func() []Monitor) *X11 {
+func newInjector(t *testing.T, display string, monitor func(uint8) (image.Rectangle, bool)) *X11 {
 	t.Helper()
-	x, err := NewX11(Options{Display: display, Monitors: monitors})
+	x, err := NewX11(Options{Display: display, Monitor: monitor})
 	if err != nil {
 		t.Fatalf("NewX11: %v", err)
 	}
@@ -197,12 +198,16 @@ func TestPointerMove(t *testing.T) {
 	display := startXvfb(t)
 	other := dial(t, display)
 	root := xproto.Setup(other).DefaultScreen(other).Root
-	twoMonitors := func() []Monitor {
-		return []Monitor{{ID: 0, Width: 640, Height: 800}, {ID: 1, X: 640, Width: 640, Height: 800}}
+	twoMonitors := func(id uint8) (image.Rectangle, bool) {
+		ms := []image.Rectangle{image.Rect(0, 0, 640, 800), image.Rect(640, 0, 1280, 800)}
+		if int(id) >= len(ms) {
+			return image.Rectangle{}, false
+		}
+		return ms[id], true
 	}
 	tests := []struct {
 		name     string
-		monitors func() []Monitor
+		monitors func(uint8) (image.Rectangle, bool)
 		ev       Event
 		x, y     int16
 	}{

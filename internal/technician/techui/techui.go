@@ -111,7 +111,6 @@ type ui struct {
 
 	mu     sync.Mutex
 	status viewer.Status
-	ids    []int  // monitor ID per button: 0 (all), then the agent's
 	failed uint32 // IDs for the lines of requests that never became transfers
 }
 
@@ -166,11 +165,7 @@ func (u *ui) actions(s *techsession.Session) {
 	for a := range u.v.Actions() {
 		switch a.Kind {
 		case viewer.ActionSelectMonitor:
-			u.mu.Lock()
-			if a.Monitor >= 0 && a.Monitor < len(u.ids) {
-				s.Monitor(u.ids[a.Monitor])
-			}
-			u.mu.Unlock()
+			s.Monitor(a.Monitor)
 		case viewer.ActionSendClipboard:
 			s.Clipboard(a.Text)
 		case viewer.ActionGetClipboard:
@@ -259,28 +254,8 @@ func (u *ui) path(p peer.Path) {
 
 func (u *ui) screen(info proto.ScreenInfo) {
 	u.mu.Lock()
-	u.ids = []int{0}
-	u.status.Monitors = []viewer.Monitor{{Name: "All"}}
-	u.status.Current = 0
-	var all image.Rectangle
-	for _, m := range info.Monitors {
-		r := image.Rect(m.X, m.Y, m.X+m.Width, m.Y+m.Height)
-		all = all.Union(r)
-		u.ids = append(u.ids, m.ID)
-		u.status.Monitors = append(u.status.Monitors, viewer.Monitor{Name: monitorName(m), Width: m.Width, Height: m.Height})
-		if m.ID == info.Current {
-			u.status.Current = len(u.ids) - 1
-		}
-	}
-	u.status.Monitors[0].Width, u.status.Monitors[0].Height = all.Dx(), all.Dy()
+	u.status.Screen = info
 	st := u.status
 	u.mu.Unlock()
 	u.v.SetStatus(st)
-}
-
-func monitorName(m proto.Monitor) string {
-	if m.Name != "" {
-		return m.Name
-	}
-	return fmt.Sprintf("Monitor %d", m.ID)
 }

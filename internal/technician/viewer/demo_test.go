@@ -9,6 +9,8 @@ import (
 	"os"
 	"testing"
 	"time"
+
+	"github.com/tandem-remote/tandem/internal/wire/proto"
 )
 
 var demo = flag.Bool("demo", false, "open the viewer on $DISPLAY with a moving test pattern, for a human to try")
@@ -27,7 +29,8 @@ func TestDemo(t *testing.T) {
 	defer cancel()
 	v := New(Config{Title: "Tandem viewer demo", Logger: slog.New(slog.NewTextHandler(os.Stderr, nil))})
 	v.SetStatus(Status{Path: "demo (no network)", Peer: "synthetic", RTTms: 0, FPS: 30, Kbps: 0,
-		Monitors: []Monitor{{Name: "Demo", Width: 1920, Height: 1080}, {Name: "Other", Width: 1280, Height: 1024}}})
+		Screen: proto.ScreenInfo{Monitors: []proto.Monitor{{ID: 1, Name: "Demo", Width: 1920, Height: 1080},
+			{ID: 2, Name: "Other", X: 1920, Width: 1280, Height: 1024}}}})
 	done := make(chan struct{})
 	defer func() { <-done }()
 	go func() { defer close(done); feedPattern(ctx, v, 1920, 1080) }()

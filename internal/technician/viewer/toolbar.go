@@ -1,6 +1,7 @@
 package viewer
 
 import (
+	"cmp"
 	"fmt"
 	"image"
 	"image/color"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/tandem-remote/tandem/internal/link/input"
 	"github.com/tandem-remote/tandem/internal/media/giowin"
+	"github.com/tandem-remote/tandem/internal/wire/proto"
 )
 
 // ActionKind says what the technician asked for on the toolbar.
@@ -21,7 +23,8 @@ type ActionKind int
 
 // Toolbar actions.
 const (
-	// ActionSelectMonitor asks to watch Action.Monitor instead.
+	// ActionSelectMonitor asks to watch Action.Monitor instead: a monitor
+	// ID of the agent's ScreenInfo, 0 for all of them.
 	ActionSelectMonitor ActionKind = iota + 1
 	// ActionViewOnly reports that the technician switched view-only mode
 	// to Action.ViewOnly; the viewer has already stopped (or resumed)
@@ -91,8 +94,37 @@ const (
 	btnFiles      = "files"
 )
 
-// btnMonitor names the button of monitor i.
-func btnMonitor(i int) string { return fmt.Sprintf("monitor-%d", i) }
+// btnMonitor names the button of the agent's monitor id (0: all).
+func btnMonitor(id int) string { return fmt.Sprintf("monitor-%d", id) }
+
+// monitorButton is one monitor button: the agent's monitor ID (0: all of
+// them) and the label.
+type monitorButton struct {
+	id    int
+	label string
+}
+
+// monitorButtons lists the monitor buttons for the agent's screen: all of
+// it (the monitors' union) first, then each monitor; none before the agent
+// has described its screen.
+func monitorButtons(s proto.ScreenInfo) []monitorButton {
+	if len(s.Monitors) == 0 {
+		return nil
+	}
+	out := []monitorButton{{}}
+	var all image.Rectangle
+	for _, m := range s.Monitors {
+		r := image.Rect(m.X, m.Y, m.X+m.Width, m.Y+m.Height)
+		all = all.Union(r)
+		out = append(out, monitorButton{m.ID, monitorLabel(cmp.Or(m.Name, fmt.Sprintf("Monitor %d", m.ID)), r)})
+	}
+	out[0].label = monitorLabel("All", all)
+	return out
+}
+
+func monitorLabel(name string, r image.Rectangle) string {
+	return fmt.Sprintf("%s %d×%d", name, r.Dx(), r.Dy())
+}
 
 // chords are the special keys' key combinations, pressed in order and
 // released in reverse. They go out as input events, so a view-only session
@@ -142,12 +174,13 @@ type item struct {
 
 // items lists the buttons to draw for this state.
 func (tb *toolbar) items(st Status, mode Mode, viewOnly, chatOpen, filesOpen bool) []item {
-	for len(tb.monitors) < len(st.Monitors) {
+	mons := monitorButtons(st.Screen)
+	for len(tb.monitors) < len(mons) {
 		tb.monitors = append(tb.monitors, new(widget.Clickable))
 	}
 	var its []item
-	for i, m := range st.Monitors {
-		its = append(its, item{btnMonitor(i), monitorLabel(i, m), tb.monitors[i], i == st.Current})
+	for i, m := range mons {
+		its = append(its, item{btnMonitor(m.id), m.label, tb.monitors[i], m.id == st.Screen.Current})
 	}
 	modeLabel := "Fit"
 	if mode == ModeActual {
@@ -167,14 +200,6 @@ func (tb *toolbar) items(st Status, mode Mode, viewOnly, chatOpen, filesOpen boo
 		item{btnFiles, "Files", b[btnFiles], filesOpen},
 		item{btnDisconnect, "Disconnect", b[btnDisconnect], false},
 	)
-}
-
-func monitorLabel(i int, m Monitor) string {
-	name := m.Name
-	if name == "" {
-		name = fmt.Sprintf("Monitor %d", i+1)
-	}
-	return fmt.Sprintf("%s %d×%d", name, m.Width, m.Height)
 }
 
 // pal is the viewer's palette, the agent's window's too; the viewer adds
@@ -243,9 +268,10 @@ func statusText(st Status, viewOnly bool) string {
 
 // handleToolbar acts on the buttons clicked since the last frame.
 func (u *ui) handleToolbar(gtx layout.Context, st Status) {
+	mons := monitorButtons(st.Screen)
 	for i, c := range u.tb.monitors {
-		if c.Clicked(gtx) && i < len(st.Monitors) {
-			u.act(Action{Kind: ActionSelectMonitor, Monitor: i})
+		if c.Clicked(gtx) && i < len(mons) {
+			u.act(Action{Kind: ActionSelectMonitor, Monitor: mons[i].id})
 		}
 	}
 	b := u.tb.buttons

@@ -8,13 +8,15 @@ import (
 	"time"
 
 	"github.com/tandem-remote/tandem/internal/link/input"
+	"github.com/tandem-remote/tandem/internal/wire/proto"
 )
 
 // TestToolbar clicks every toolbar button and checks what comes out.
 func TestToolbar(t *testing.T) {
 	r := openPattern(t, 1280, 720)
 	r.v.SetStatus(Status{Path: "direct udp host→host", RTTms: 12, FPS: 30, Kbps: 4100, Peer: "agent 123 456 789",
-		Monitors: []Monitor{{Name: "DP-1", Width: 1920, Height: 1080}, {Name: "HDMI-1", Width: 1280, Height: 1024}}})
+		Screen: proto.ScreenInfo{Monitors: []proto.Monitor{{ID: 1, Name: "DP-1", Width: 1920, Height: 1080},
+			{ID: 2, Name: "HDMI-1", X: 1920, Width: 1280, Height: 1024}}}})
 	waitFor(t, "monitor buttons", func() bool { _, ok := r.info().Rects[btnMonitor(1)]; return ok })
 	t.Logf("screenshot: %s", savePNG(t, "viewer-toolbar.png", screenshot(t)))
 

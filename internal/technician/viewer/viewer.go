@@ -12,6 +12,7 @@ import (
 
 	"github.com/tandem-remote/tandem/internal/link/input"
 	"github.com/tandem-remote/tandem/internal/media/giowin"
+	"github.com/tandem-remote/tandem/internal/wire/proto"
 )
 
 // Frame is one decoded picture of a remote monitor.
@@ -30,21 +31,16 @@ type Frame struct {
 	Done func()
 }
 
-// Monitor describes one of the customer's monitors for the toolbar.
-type Monitor struct {
-	Name          string
-	Width, Height int
-}
-
 // Status is what the status line and the monitor buttons show.
 type Status struct {
-	Path     string  // how the session is carried, e.g. "direct udp host→host" or "relayed turn/tls"
-	RTTms    float64 // round-trip time in milliseconds
-	FPS      float64 // frames received per second
-	Kbps     float64 // video bitrate in kbit/s
-	Peer     string  // who is on the other side, e.g. the agent's ID
-	Monitors []Monitor
-	Current  int // index into Monitors of the monitor being shown
+	Path  string  // how the session is carried, e.g. "direct udp host→host" or "relayed turn/tls"
+	RTTms float64 // round-trip time in milliseconds
+	FPS   float64 // frames received per second
+	Kbps  float64 // video bitrate in kbit/s
+	Peer  string  // who is on the other side, e.g. the agent's ID
+	// Screen is the agent's monitors and the one shared, as the agent
+	// described them: a button for all of them and one for each.
+	Screen proto.ScreenInfo
 	// Customer says what the customer allows now, e.g. "customer:
 	// viewing only" or "paused by the customer"; shown last.
 	Customer string
@@ -157,7 +153,7 @@ func (v *Viewer) Show(f Frame) {
 
 // SetStatus replaces what the status line and monitor buttons show.
 func (v *Viewer) SetStatus(s Status) {
-	s.Monitors = append([]Monitor(nil), s.Monitors...)
+	s.Screen.Monitors = slices.Clone(s.Screen.Monitors)
 	v.mu.Lock()
 	v.status = s
 	v.mu.Unlock()

@@ -53,11 +53,9 @@ func (j *Injector) Inject(ev input.Event) error {
 
 // place maps a per-monitor position to root coordinates.
 func (j *Injector) place(ev input.Event) image.Point {
-	if j.opts.Monitors != nil {
-		for _, m := range j.opts.Monitors() {
-			if m.ID == ev.Monitor {
-				return image.Pt(m.X+int(ev.X), m.Y+int(ev.Y))
-			}
+	if j.opts.Monitor != nil {
+		if m, ok := j.opts.Monitor(ev.Monitor); ok {
+			return m.Min.Add(image.Pt(int(ev.X), int(ev.Y)))
 		}
 	}
 	return image.Pt(int(ev.X), int(ev.Y))
