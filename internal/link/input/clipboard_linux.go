@@ -13,19 +13,6 @@ import (
 	"github.com/tandem-remote/tandem/internal/media/xconn"
 )
 
-// Clipboard errors.
-var (
-	ErrTooLarge = errors.New("clipboard text is over the size limit")
-	ErrNoText   = errors.New("the clipboard holds no text")
-)
-
-// ClipboardOptions configures NewX11Clipboard.
-type ClipboardOptions struct {
-	Display  string       // X display; empty means $DISPLAY
-	MaxBytes int          // limit on text either way; 0 means MaxClipboard
-	Logger   *slog.Logger // nil discards
-}
-
 // X11Clipboard reads and writes the CLIPBOARD selection as UTF-8 text, and
 // says when another program puts something new on it. It speaks the ICCCM
 // selection protocol itself, including INCR for text too large for one

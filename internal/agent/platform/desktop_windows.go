@@ -1,0 +1,169 @@
+//go:build windows
+
+package platform
+
+import (
+	"context"
+	"image"
+	"sync"
+	"time"
+	"unsafe"
+
+	"golang.org/x/sys/windows"
+
+	"github.com/tandem-remote/tandem/internal/agent/appsel"
+	"github.com/tandem-remote/tandem/internal/agent/localinput"
+	"github.com/tandem-remote/tandem/internal/media/capture"
+)
+
+var (
+	user32               = windows.NewLazySystemDLL("user32.dll")
+	kernel32             = windows.NewLazySystemDLL("kernel32.dll")
+	procGetLastInputInfo = user32.NewProc("GetLastInputInfo")
+	procGetCursorPos     = user32.NewProc("GetCursorPos")
+	procGetTickCount     = kernel32.NewProc("GetTickCount")
+)
+
+// wholeScreen is the Windows Apps until application windows are listed
+// (EnumWindows): no window to choose, so the customer shares the whole
+// screen (SelectAll) or, having chosen none, nothing (Select).
+type wholeScreen struct {
+	mu      sync.Mutex
+	all     bool
+	changed chan struct{}
+}
+
+func newWholeScreen() *wholeScreen {
+	return &wholeScreen{all: true, changed: make(chan struct{}, 1)}
+}
+
+func (a *wholeScreen) Region() appsel.Region {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return appsel.Region{All: a.all}
+}
+
+// Settled is the region now: no window is followed, so none can move.
+func (a *wholeScreen) Settled(context.Context, appsel.Stamp) (appsel.Region, bool, error) {
+	return a.Region(), true, nil
+}
+
+func (a *wholeScreen) Marker() capture.Marker   { return capture.Marker{} }
+func (a *wholeScreen) Changed() <-chan struct{} { return a.changed }
+func (a *wholeScreen) Windows() []appsel.Window { return nil }
+func (a *wholeScreen) Select([]uint32)          { a.set(false) }
+func (a *wholeScreen) SelectAll()               { a.set(true) }
+func (a *wholeScreen) Close() error             { return nil }
+
+func (a *wholeScreen) set(all bool) {
+	a.mu.Lock()
+	a.all = all
+	a.mu.Unlock()
+	select {
+	case a.changed <- struct{}{}:
+	default:
+	}
+}
+
+// lastInput follows the customer's own keyboard and mouse with
+// GetLastInputInfo, read every lastInputPoll: the system's time of the
+// last input event, injected ones included. Input within injectSlack of
+// the agent's own injection counts as the agent's; input while the
+// pointer is over the agent's window, or while it has the keyboard, is
+// Options.Ignore's to judge. Low-level hooks would tell each event's
+// origin (LLMHF_INJECTED) and are the better watcher for later.
+type lastInput struct {
+	ignore  func(localinput.Kind, image.Point) bool
+	act     chan struct{}
+	stop    chan struct{}
+	done    chan struct{}
+	once    sync.Once
+	mu      sync.Mutex
+	last    time.Time
+	injects uint32 // GetTickCount at the last injection
+}
+
+const (
+	lastInputPoll = 100 * time.Millisecond
+	injectSlack   = 250 // ms
+)
+
+func tickCount() uint32 {
+	r, _, _ := procGetTickCount.Call()
+	return uint32(r)
+}
+
+func lastInputTick() uint32 {
+	li := struct{ size, time uint32 }{size: 8}
+	procGetLastInputInfo.Call(uintptr(unsafe.Pointer(&li)))
+	return li.time
+}
+
+func newLastInput(o LocalOptions) *lastInput {
+	l := &lastInput{ignore: o.Ignore, act: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
+	go l.watch(lastInputTick())
+	return l
+}
+
+func (l *lastInput) watch(seen uint32) {
+	defer close(l.done)
+	t := time.NewTicker(lastInputPoll)
+	defer t.Stop()
+	for {
+		select {
+		case <-l.stop:
+			return
+		case <-t.C:
+		}
+		now := lastInputTick()
+		if now == seen {
+			continue
+		}
+		seen = now
+		l.mu.Lock()
+		mine := int32(now-l.injects) < injectSlack
+		l.mu.Unlock()
+		if !mine && !l.ignored() {
+			l.mu.Lock()
+			l.last = time.Now()
+			l.mu.Unlock()
+			select {
+			case l.act <- struct{}{}:
+			default:
+			}
+		}
+	}
+}
+
+// ignored asks Ignore about input it cannot tell apart: a click at the
+// pointer, or a key.
+func (l *lastInput) ignored() bool {
+	if l.ignore == nil {
+		return false
+	}
+	var pt struct{ X, Y int32 }
+	procGetCursorPos.Call(uintptr(unsafe.Pointer(&pt)))
+	at := image.Pt(int(pt.X), int(pt.Y))
+	return l.ignore(localinput.ButtonDown, at) || l.ignore(localinput.KeyDown, at)
+}
+
+func (l *lastInput) Activity() <-chan struct{} { return l.act }
+
+func (l *lastInput) LastActivity() time.Time {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.last
+}
+
+// Injecting notes the time of an injection about to happen.
+func (l *lastInput) Injecting(localinput.Kind, uint32, image.Point) {
+	l.mu.Lock()
+	l.injects = tickCount()
+	l.mu.Unlock()
+}
+
+func (l *lastInput) Close() error {
+	l.once.Do(func() { close(l.stop) })
+	<-l.done
+	return nil
+}

@@ -1,0 +1,91 @@
+//go:build windows
+
+package platform
+
+import (
+	"context"
+	"fmt"
+	"image"
+	"time"
+
+	"github.com/tandem-remote/tandem/internal/agent/agentui"
+	"github.com/tandem-remote/tandem/internal/agent/localinput"
+	"github.com/tandem-remote/tandem/internal/agent/selfremove"
+	"github.com/tandem-remote/tandem/internal/link/input"
+	"github.com/tandem-remote/tandem/internal/media/capture"
+	"github.com/tandem-remote/tandem/internal/wire/proto"
+)
+
+// Native returns the Windows platform of the interactive desktop.
+func Native(cfg Config) Platform { return Windows{cfg: cfg} }
+
+// Guardian runs this process as the self-removal guardian when it was
+// started as one (see selfremove.RunGuardian), and then never returns.
+// Nothing outside the file system needs undoing on Windows (keys are never
+// remapped: characters the layout lacks are typed as Unicode).
+func Guardian() { selfremove.RunGuardian(nil) }
+
+// Windows is the agent's platform on the Windows desktop: GDI capture,
+// SendInput, the Unicode clipboard, GetLastInputInfo for the customer's
+// own input and the agent's Gio window. Application windows are not
+// listed yet: the whole screen or one monitor is shared.
+type Windows struct{ cfg Config }
+
+// OpenWindow opens the agent's window when the config asks for one.
+func (w Windows) OpenWindow(ctx context.Context) (Window, error) {
+	if !w.cfg.Window {
+		return nil, nil
+	}
+	octx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	ui, err := agentui.Open(octx, agentui.Options{Logger: w.cfg.Logger})
+	if err != nil {
+		return nil, fmt.Errorf("open the agent's window: %w", err)
+	}
+	return ui, nil
+}
+
+// OpenScreen captures the desktop with GDI.
+func (w Windows) OpenScreen(ctx context.Context, o ScreenOptions) (Screen, error) {
+	scr, err := capture.OpenGDI(ctx, capture.Options{Logger: w.cfg.Logger, Mark: o.Mark})
+	if err != nil {
+		return nil, err
+	}
+	return scr, nil
+}
+
+// OpenApps lists no application windows yet (EnumWindows is to come):
+// the customer shares the whole screen or one monitor.
+func (Windows) OpenApps(context.Context, AppsOptions) (Apps, error) {
+	return newWholeScreen(), nil
+}
+
+// WatchLocal follows the customer's own input with GetLastInputInfo.
+func (Windows) WatchLocal(_ context.Context, o LocalOptions) (LocalInput, error) {
+	return newLastInput(o), nil
+}
+
+// OpenInput injects with SendInput.
+func (w Windows) OpenInput(_ context.Context, o InputOptions) (Injector, error) {
+	opts := input.WindowsOptions{Monitor: o.Monitor, Allow: o.Allow, Logger: w.cfg.Logger}
+	if tell := o.Injecting; tell != nil {
+		opts.Injecting = func() { tell(localinput.Motion, 0, image.Point{}) }
+	}
+	inj, err := input.NewWindows(opts)
+	if err != nil {
+		return nil, err
+	}
+	return inj, nil
+}
+
+// OpenClipboard reads and writes the clipboard's Unicode text.
+func (w Windows) OpenClipboard(context.Context) (Clipboard, error) {
+	c, err := input.NewWindowsClipboard(input.ClipboardOptions{MaxBytes: proto.MaxClipboard, Logger: w.cfg.Logger})
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// Remove runs the Remover, if any.
+func (w Windows) Remove() error { return None{Remover: w.cfg.Remover}.Remove() }
