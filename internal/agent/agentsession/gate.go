@@ -7,30 +7,34 @@ import (
 	"slices"
 
 	"github.com/tandem-remote/tandem/internal/agent/appsel"
+	"github.com/tandem-remote/tandem/internal/link/screen"
 	"github.com/tandem-remote/tandem/internal/media/capture"
 )
 
-// frameSource is the capture as the gate uses it.
-type frameSource interface {
-	Next(ctx context.Context) (*capture.Frame, error)
-	Refresh()
-}
-
 // gatedSource stands between the capture and the video sender and lets
-// through only what the customer shares: nothing before consent or while
-// paused (Next then waits without capturing), and, when the customer chose
-// applications, only their windows — every other pixel of every frame is
-// blacked out here, in the agent, before encoding.
+// through only what the customer shares: its screen.Gate lets nothing out
+// before consent or while paused (Next then waits without capturing), and
+// its filter, when the customer chose applications, only their windows —
+// every other pixel of every frame is blacked out here, in the agent,
+// before encoding.
 type gatedSource struct {
-	src frameSource
+	src screen.RefreshSource
 	// state says whether frames go out now, and gives a channel closed at
 	// the next change.
 	state func() (on bool, changed <-chan struct{})
 	// apps says what of the screen is shared; nil means all of it.
 	apps sharedWindows
 
-	stale bool          // the technician's picture predates a pause or a region change
-	last  appsel.Region // region of the last frame let through
+	gate *screen.Gate  // made by the first Next, from the fields above
+	last appsel.Region // region of the last frame let through
+}
+
+// Next returns the next frame to send. It blocks while nothing is shared.
+func (g *gatedSource) Next(ctx context.Context) (*capture.Frame, error) {
+	if g.gate == nil {
+		g.gate = &screen.Gate{Source: g.src, State: g.state, Filter: g.filter}
+	}
+	return g.gate.Next(ctx)
 }
 
 // sharedWindows is the window tracker as the gate uses it (see
@@ -44,41 +48,6 @@ type sharedWindows interface {
 func (c *consent) sharing() (bool, <-chan struct{}) {
 	st, changed := c.watch()
 	return st.Sharing(), changed
-}
-
-// Next returns the next frame to send. It blocks while nothing is shared.
-func (g *gatedSource) Next(ctx context.Context) (*capture.Frame, error) {
-	for {
-		on, changed := g.state()
-		if !on {
-			g.stale = true
-			select {
-			case <-changed:
-				continue
-			case <-ctx.Done():
-				return nil, ctx.Err()
-			}
-		}
-		if g.stale {
-			g.src.Refresh()
-			g.stale = false
-		}
-		f, err := g.src.Next(ctx)
-		if err != nil {
-			return nil, err
-		}
-		if on, _ := g.state(); !on {
-			g.stale = true // captured as the customer paused: never sent
-			continue
-		}
-		ok, err := g.filter(ctx, f)
-		if err != nil {
-			return nil, err
-		}
-		if ok {
-			return f, nil
-		}
-	}
 }
 
 // filter masks f to the shared region. It returns false when a window

@@ -19,6 +19,11 @@
 // carrying its RTP timestamp and capture time, which the session sends on
 // the control channel.
 //
+// A Gate between the capture and the sender lets frames out only while a
+// state allows it — the customer shares the agent's screen, or the
+// technician's is shown in demonstration mode — capturing nothing while
+// it does not.
+//
 // # Receiver
 //
 // The receiver reassembles RTP packets into frames by timestamp and marker

@@ -10,7 +10,7 @@ import (
 	"github.com/tandem-remote/tandem/internal/wire/proto"
 )
 
-// toggle is an on/off state that a gatedSource can wait on.
+// toggle is an on/off state that a screen.Gate can wait on.
 type toggle struct {
 	mu      sync.Mutex
 	on      bool
@@ -47,7 +47,10 @@ func (v *techView) demoDisplay() string {
 // demonstrate sends the technician's own screen to the agent while the
 // agent says the session is in demonstration mode. The capture opens at
 // the first demonstration; one sender serves the whole session so the
-// agent's receiver sees one continuous stream.
+// agent's receiver sees one continuous stream. A screen.Gate on the demo
+// toggle lets frames through: it captures nothing while the mode is off,
+// and a frame captured as the mode ended is never sent. (The agent's gate
+// adds the customer's choice of windows.)
 func (v *techView) demonstrate(ctx context.Context) {
 	display := v.demoDisplay()
 	if display == "" {
@@ -71,7 +74,7 @@ func (v *techView) demonstrate(ctx context.Context) {
 	defer scr.Close()
 	link := v.r.Link()
 	snd, err := screen.NewSender(screen.SenderConfig{
-		Source: &demoSource{src: scr, state: v.demo.state}, Track: link.VideoTrack(),
+		Source: &screen.Gate{Source: scr, State: v.demo.state}, Track: link.VideoTrack(),
 		Keyframes: link.KeyframeRequests(), Bitrate: link.TargetBitrate, Logger: v.log,
 	})
 	if err == nil {
@@ -79,44 +82,6 @@ func (v *techView) demonstrate(ctx context.Context) {
 	}
 	if err != nil && ctx.Err() == nil {
 		v.log.Error("demonstration stopped", "err", err)
-	}
-}
-
-// demoSource lets the technician's screen through only while the agent is
-// in demonstration mode: Next waits, capturing nothing, while it is not,
-// and a frame captured as the mode ended is never sent. (The agent's gate,
-// package agentsession, adds the customer's choice of windows.)
-type demoSource struct {
-	src   *capture.Screen
-	state func() (on bool, changed <-chan struct{})
-	stale bool // the agent's picture predates a pause
-}
-
-// Next returns the next frame to send. It blocks while nothing is shown.
-func (g *demoSource) Next(ctx context.Context) (*capture.Frame, error) {
-	for {
-		on, changed := g.state()
-		if !on {
-			g.stale = true
-			select {
-			case <-changed:
-				continue
-			case <-ctx.Done():
-				return nil, ctx.Err()
-			}
-		}
-		if g.stale {
-			g.src.Refresh()
-			g.stale = false
-		}
-		f, err := g.src.Next(ctx)
-		if err != nil {
-			return nil, err
-		}
-		if on, _ := g.state(); on {
-			return f, nil
-		}
-		g.stale = true
 	}
 }
 
