@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"path/filepath"
 
-	"github.com/tandem-remote/tandem/internal/agent/agentui"
 	"github.com/tandem-remote/tandem/internal/link/filexfer"
 	"github.com/tandem-remote/tandem/internal/link/peer"
 	"github.com/tandem-remote/tandem/internal/link/session"
@@ -44,10 +43,7 @@ func (aw *agentWindow) startFiles(ctx context.Context, r *session.Run, cfg sessi
 			q.Operator, q.Organisation = c.operator()
 			return aw.wc.Ask(ctx, q) == proto.AnswerAllowed
 		},
-		Progress: func(p filexfer.Progress) {
-			id := fmt.Sprint(p.ID, p.Incoming)
-			aw.wc.setTransfer(id, agentui.Transfer{ID: id, Name: p.Name, Done: p.Done, Total: p.Total, Incoming: p.Incoming}, p.Done >= p.Total)
-		},
+		Progress: aw.wc.setTransfer,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("file transfer: %w", err)

@@ -11,6 +11,7 @@ import (
 	"github.com/tandem-remote/tandem/internal/agent/appsel"
 	"github.com/tandem-remote/tandem/internal/agent/platform"
 	"github.com/tandem-remote/tandem/internal/link/chat"
+	"github.com/tandem-remote/tandem/internal/link/filexfer"
 	"github.com/tandem-remote/tandem/internal/link/peer"
 	"github.com/tandem-remote/tandem/internal/link/session"
 	"github.com/tandem-remote/tandem/internal/wire/proto"
@@ -28,12 +29,12 @@ type windowCustomer struct {
 
 	mu        sync.Mutex
 	status    agentui.Status
-	transfers map[string]agentui.Transfer
+	transfers map[uint32]filexfer.Progress // by ID
 }
 
 func newWindowCustomer(ui platform.Window, timeout time.Duration, report *session.Reporter) *windowCustomer {
 	return &windowCustomer{ui: ui, timeout: timeout, report: report, actions: make(chan CustomerAction, 8),
-		transfers: map[string]agentui.Transfer{}}
+		transfers: map[uint32]filexfer.Progress{}}
 }
 
 var questionKinds = map[session.QuestionKind]agentui.Kind{
@@ -115,13 +116,14 @@ func (w *windowCustomer) panelControls(apps []uint32) map[string]image.Rectangle
 // Actions delivers the panel's session buttons.
 func (w *windowCustomer) Actions() <-chan CustomerAction { return w.actions }
 
-// setTransfer shows one transfer's progress; done removes it.
-func (w *windowCustomer) setTransfer(id string, t agentui.Transfer, done bool) {
+// setTransfer shows one transfer's progress; the last report, all bytes
+// there, removes it.
+func (w *windowCustomer) setTransfer(p filexfer.Progress) {
 	w.mu.Lock()
-	if done {
-		delete(w.transfers, id)
+	if p.Done >= p.Total {
+		delete(w.transfers, p.ID)
 	} else {
-		w.transfers[id] = t
+		w.transfers[p.ID] = p
 	}
 	st := w.statusLocked()
 	w.mu.Unlock()

@@ -6,6 +6,8 @@ import (
 	"image"
 	"log/slog"
 	"time"
+
+	"github.com/tandem-remote/tandem/internal/link/filexfer"
 )
 
 // Kind says what a Request asks for.
@@ -133,17 +135,10 @@ type Status struct {
 	Paused bool
 	// InputSuspended is true while the customer has taken back control.
 	InputSuspended bool
-	Transfers      []Transfer
-}
-
-// Transfer is one file transfer in progress.
-type Transfer struct {
-	// ID names the transfer in a CancelTransfer action; without one the
-	// panel offers no Cancel for it.
-	ID          string
-	Name        string
-	Done, Total int64 // bytes; Total < 0 when unknown
-	Incoming    bool  // to the customer's machine
+	// Transfers are the file transfers in progress (Incoming: to the
+	// customer's machine). The panel offers Cancel for those with an ID
+	// (filexfer never gives 0).
+	Transfers []filexfer.Progress
 }
 
 // ActionKind says what the customer asked for on the panel.
@@ -164,8 +159,7 @@ const (
 	// ChooseApps shares only Action.Windows, or everything when
 	// Action.WholeScreen.
 	ChooseApps
-	// CancelTransfer stops the transfer whose Transfer.ID is
-	// Action.Transfer.
+	// CancelTransfer stops the transfer whose ID is Action.Transfer.
 	CancelTransfer
 )
 
@@ -186,7 +180,7 @@ type Action struct {
 	Text        string   // ChatSend
 	Windows     []uint32 // ChooseApps: X IDs of the windows to share
 	WholeScreen bool     // ChooseApps
-	Transfer    string   // CancelTransfer: the Transfer.ID
+	Transfer    uint32   // CancelTransfer: the transfer's filexfer ID
 }
 
 // AppWindow is one application window the customer may share.

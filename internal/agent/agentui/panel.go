@@ -120,7 +120,7 @@ func (v *view) drawFiles(c *giowin.Column, st Status) {
 			name = nTransfers
 		}
 		c.Text(name, line, unit.Sp(13), pal.Fg)
-		if tr.ID != "" {
+		if tr.ID != 0 {
 			row(c, []button{{cancelName(i), v.t[mCancel], v.cancel(i), pal.Surface}})
 		}
 	}

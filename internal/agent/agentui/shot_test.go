@@ -4,6 +4,8 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/tandem-remote/tandem/internal/link/filexfer"
 )
 
 // TestScreenshots draws a question and the panel with every pane open,
@@ -31,7 +33,7 @@ func TestScreenshots(t *testing.T) {
 	}
 
 	o.u.SetStatus(Status{Operator: "Ana Lopez", Organisation: "Acme IT", Mode: ModeControl,
-		Transfers: []Transfer{{Name: "report.pdf", Done: 300_000, Total: 1_200_000, Incoming: true}}})
+		Transfers: []filexfer.Progress{{Name: "report.pdf", Done: 300_000, Total: 1_200_000, Incoming: true}}})
 	o.u.AddChat("Ana Lopez", "Hello, I am looking at your printer settings.", time.Now())
 	o.u.SetAppWindows([]AppWindow{{ID: 1, Title: "Invoice.ods", Program: "LibreOffice Calc"}, {ID: 2, Title: "Inbox", Program: "Thunderbird"}})
 	o.waitDrawn(t, "the panel with the chat", has(nChatLast))

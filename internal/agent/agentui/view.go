@@ -134,7 +134,7 @@ func (v *view) handlePanel(gtx layout.Context, s snapshot) {
 		}
 	}
 	for i, c := range v.cancels {
-		if c.Clicked(gtx) && i < len(st.Transfers) && st.Transfers[i].ID != "" {
+		if c.Clicked(gtx) && i < len(st.Transfers) && st.Transfers[i].ID != 0 {
 			v.u.act(Action{Kind: CancelTransfer, Transfer: st.Transfers[i].ID})
 		}
 	}

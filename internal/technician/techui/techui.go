@@ -131,14 +131,14 @@ func (u *ui) reportControls(ctx context.Context, report *session.Reporter) {
 
 // transfer shows a transfer's progress.
 func (u *ui) transfer(p filexfer.Progress) {
-	u.v.SetTransfer(viewer.Transfer{ID: p.ID, Name: p.Name, Done: p.Done, Total: p.Total, Incoming: p.Incoming})
+	u.v.SetTransfer(viewer.Transfer{Progress: p})
 }
 
 // transferEnd shows how a request ended: on its transfer's line, or on a
 // line of its own when it failed before it became a transfer (a path that
 // cannot be read, say).
 func (u *ui) transferEnd(req techsession.FileRequest, res filexfer.Result, err error) {
-	t := viewer.Transfer{ID: res.ID, Name: res.Name, Done: res.Size, Total: res.Size, Incoming: req.Fetch, Ended: true}
+	t := viewer.Transfer{Progress: filexfer.Progress{ID: res.ID, Name: res.Name, Done: res.Size, Total: res.Size, Incoming: req.Fetch}, Ended: true}
 	if t.Name == "" {
 		t.Name = filepath.Base(req.Path)
 	}
@@ -182,7 +182,8 @@ func (u *ui) actions(s *techsession.Session) {
 			s.Say(a.Text)
 		case viewer.ActionSendFile, viewer.ActionFetchFile:
 			if !u.file(s, a.Text, a.Kind == viewer.ActionFetchFile) {
-				u.v.SetTransfer(viewer.Transfer{ID: u.failedID(), Name: a.Text, Ended: true, Err: "too many requests at once; try again"})
+				t := viewer.Transfer{Progress: filexfer.Progress{ID: u.failedID(), Name: a.Text}, Ended: true, Err: "too many requests at once; try again"}
+				u.v.SetTransfer(t)
 			}
 		case viewer.ActionDisconnect:
 			s.HangUp()

@@ -10,19 +10,18 @@ import (
 	"gioui.org/widget"
 	"gioui.org/widget/material"
 
+	"github.com/tandem-remote/tandem/internal/link/filexfer"
 	"github.com/tandem-remote/tandem/internal/media/giowin"
 )
 
 // filesShown is how many transfers the files pane lists, newest first.
 const filesShown = 4
 
-// Transfer is one file transfer as the files pane shows it.
+// Transfer is one file transfer as the files pane shows it: filexfer's
+// progress report (Total negative: not known yet; Incoming: from the
+// customer) and, once it is over, how it ended.
 type Transfer struct {
-	ID       uint32
-	Name     string
-	Done     int64
-	Total    int64 // negative: not known yet
-	Incoming bool  // from the customer
+	filexfer.Progress
 	// Ended is set once the transfer is over; Err then says why it
 	// failed ("" for a file that arrived whole).
 	Ended bool

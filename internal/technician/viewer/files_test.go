@@ -4,6 +4,7 @@ import (
 	"image/color"
 	"testing"
 
+	"github.com/tandem-remote/tandem/internal/link/filexfer"
 	"github.com/tandem-remote/tandem/internal/link/input"
 )
 
@@ -38,7 +39,7 @@ func TestFiles(t *testing.T) {
 		}
 	}
 
-	r.v.SetTransfer(Transfer{ID: 7, Name: "notes.txt", Done: 3 << 20, Total: 4 << 20, Incoming: true})
+	r.v.SetTransfer(Transfer{Progress: filexfer.Progress{ID: 7, Name: "notes.txt", Done: 3 << 20, Total: 4 << 20, Incoming: true}})
 	waitFor(t, "the transfer's line", func() bool { _, ok := r.info().Rects[fileTransferRow(0)]; return ok })
 	row := r.info().Rects[fileTransferRow(0)]
 	// The bar is the line's lower part: filled (btnOnBg) over about three
@@ -58,6 +59,6 @@ func TestFiles(t *testing.T) {
 	if f := filled(); f < 0.6 || f > 0.9 {
 		t.Fatalf("the bar is %.0f %% filled at 3 of 4 MiB, want about 75 %% (row %v)", 100*f, row)
 	}
-	r.v.SetTransfer(Transfer{ID: 7, Name: "notes.txt", Done: 4 << 20, Total: 4 << 20, Incoming: true, Ended: true})
+	r.v.SetTransfer(Transfer{Progress: filexfer.Progress{ID: 7, Name: "notes.txt", Done: 4 << 20, Total: 4 << 20, Incoming: true}, Ended: true})
 	waitFor(t, "the bar to fill", func() bool { return filled() > 0.95 })
 }
