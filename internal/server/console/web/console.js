@@ -1,14 +1,21 @@
 // console.js: the operator's console. Logs in with SCRAM (scram.js), then
-// opens sessions over the signaling WebSocket (docs/wire.md section 3).
-// The session token stays in an HttpOnly cookie this script cannot read;
-// it holds only the CSRF token, in memory.
+// opens sessions over the signaling WebSocket (docs/wire.md section 3)
+// and, once the customer joins, plays the technician's side of the peer
+// link (link.js) and shows their screen (screen.js). The session token
+// stays in an HttpOnly cookie this script cannot read; it holds only the
+// CSRF token, in memory.
 
 import { Client, ScramError } from './scram.js';
 import { t, translate } from './i18n.js';
+import { Link } from './link.js';
+import { Screen } from './screen.js';
 
 const $ = (id) => document.getElementById(id);
 let csrf = '';
 let socket = null;
+let link = null;
+let screen = null;
+let iceServers = [];
 
 class HTTPError extends Error {
   constructor(status, code, message) { super(message); this.status = status; this.code = code; }
@@ -97,10 +104,46 @@ function send(type, body) {
 }
 
 function endSession(reason) {
+  if (link) {
+    link.close(reason);
+    link = null;
+    screen.detach();
+  }
   if (!socket) return;
   send('bye', { reason });
   socket.close(1000);
   socket = null;
+}
+
+// joined starts the peer link once the customer's agent is there: the
+// page offers, as the desktop technician does.
+async function joined() {
+  const status = $('session-status');
+  status.textContent = t('joined');
+  $('code-card').hidden = true;
+  link = new Link(iceServers, {
+    signal: (data) => send('signal', { data }),
+    video: (stream) => screen.video(stream),
+    control: (env) => screen.control(env),
+    chat: (msg) => screen.chat(msg),
+    ciphers: (c) => screen.ciphers(c),
+    proven: () => { status.textContent = t('connected'); link.requestMode('control'); },
+    failed: (reason) => {
+      endSession(reason === 'weak-cipher' ? 'hangup' : reason);
+      status.textContent = reason === 'weak-cipher' ? t('weakCipher') : t('ended');
+    },
+  });
+  screen.attach(link);
+  try {
+    await link.start();
+  } catch (err) {
+    status.textContent = t('sessionError', { msg: err.message });
+  }
+}
+
+function onSignal(data) {
+  if (!link || !data) return;
+  link.signal(data).catch((err) => { $('session-status').textContent = t('sessionError', { msg: err.message }); });
 }
 
 // startSession opens a session like the desktop technician: open, then
@@ -119,16 +162,23 @@ function startSession() {
     try { env = JSON.parse(m.data); } catch { return; }
     const b = env.body || {};
     switch (env.type) {
-      case 'opened': showSession(b); status.textContent = t('waiting'); break;
-      case 'peer-joined': status.textContent = t('joined'); break;
+      case 'opened': iceServers = b.ice_servers || []; showSession(b); status.textContent = t('waiting'); break;
+      case 'peer-joined': joined(); break;
+      case 'signal': onSignal(b.data); break;
       case 'error': status.textContent = t('sessionError', { msg: b.message || b.code }); break;
-      case 'bye': status.textContent = t('ended'); break;
+      case 'bye':
+        // Once the link is up, the server's peer-gone is not the end:
+        // the two sides carry on over their link (docs/wire.md 3.3).
+        if (b.reason === 'peer-gone' && link && link.proven) break;
+        endSession(b.reason || 'hangup');
+        status.textContent = t('ended');
+        break;
     }
   };
   ws.onclose = () => {
     if (socket === ws) socket = null;
     $('start').disabled = false;
-    $('session').hidden = true;
+    if (!link) $('session').hidden = true;
     if (status.textContent === t('starting')) status.textContent = t('sessionError', { msg: t('network') });
   };
 }
@@ -141,6 +191,7 @@ function showSession(b) {
   $('copied').textContent = '';
   $('expires').textContent = t('expires', { time: new Date(b.expires).toLocaleTimeString(document.documentElement.lang) });
   $('session').hidden = false;
+  $('code-card').hidden = false;
   $('copy').focus();
 }
 
@@ -163,6 +214,7 @@ async function copyLink() {
 
 async function init() {
   translate();
+  screen = new Screen();
   $('login-form').addEventListener('submit', logIn);
   $('logout').addEventListener('click', logOut);
   $('start').addEventListener('click', startSession);

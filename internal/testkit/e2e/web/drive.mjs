@@ -11,6 +11,7 @@
 //   goto        {url}
 //   fill        {sel, value}        type        {sel, text}   (real key presses)
 //   press       {sel, key}          click       {sel}
+//   clickAt     {sel, x, y}         click at (x, y) from sel's top-left corner
 //   waitText    {sel, text, timeout}   wait until sel's text contains text
 //   waitAttr    {sel, name, value, timeout}
 //   texts       {sel}               every match's textContent
@@ -73,6 +74,7 @@ const ops = {
   async type(a) { await page.locator(a.sel).pressSequentially(a.text); },
   async press(a) { await page.press(a.sel, a.key); },
   async click(a) { await page.click(a.sel); },
+  async clickAt(a) { await page.click(a.sel, { position: { x: a.x, y: a.y } }); },
   async keyboard(a) { await page.keyboard.press(a.key); },
   async waitText(a) {
     await page.waitForFunction(([sel, text]) => {

@@ -1,0 +1,191 @@
+// link.js: the console's side of the peer link, as the desktop
+// technician plays it (docs/wire.md sections 2, 5 and 6). The page offers:
+// one sendrecv video transceiver (mid 0), then the five pre-negotiated
+// data channels (mid 1); it trickles candidates through the signaling
+// socket, proves the link with hello / hello-ack on the control channel,
+// checks the negotiated ciphers in getStats(), and asks for control.
+
+// The DTLS suites and SRTP profile the page accepts, as getStats() names
+// them: AES-256 only, as the agent's policy. Chromium 156 names the SRTP
+// profile SRTP_AEAD_AES_256_GCM; the specification's example omits the
+// prefix.
+export const dtlsSuites = ['TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384', 'TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA'];
+export const srtpProfiles = ['SRTP_AEAD_AES_256_GCM', 'AEAD_AES_256_GCM'];
+
+const channelSpecs = [
+  ['control', { negotiated: true, id: 0 }],
+  ['input', { negotiated: true, id: 1 }],
+  ['file', { negotiated: true, id: 2 }],
+  ['chat', { negotiated: true, id: 3 }],
+  ['cursor', { negotiated: true, id: 4, ordered: false, maxRetransmits: 0 }],
+];
+
+// consoleVersion is what hello says: "console/" tells the agent the
+// operator is in a browser.
+const consoleVersion = 'console/1';
+
+function nonce() {
+  const b = crypto.getRandomValues(new Uint8Array(8));
+  return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+}
+
+function envelope(type, body) { return JSON.stringify({ v: 1, type, body }); }
+
+// Link is one session's peer connection. hooks: signal(data) sends a
+// signal through the server; video(stream); control(env) gets what the
+// link does not handle itself (mode, screen-info, frame, cursor-shape,
+// clipboard); chat(msg); proven(); ciphers({dtls, srtp}); failed(reason).
+export class Link {
+  constructor(iceServers, hooks) {
+    this.hooks = hooks;
+    this.iceServers = iceServers || [];
+    this.pending = [];
+    this.remoteSet = false;
+    this.nonce = nonce();
+    this.channels = {};
+    this.proven = false;
+    this.modeID = 0;
+    this.closed = false;
+  }
+
+  async start() {
+    const cert = await RTCPeerConnection.generateCertificate({ name: 'ECDSA', namedCurve: 'P-256' });
+    const pc = new RTCPeerConnection({
+      iceServers: this.iceServers, certificates: [cert], bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require',
+    });
+    this.pc = pc;
+    pc.addTransceiver('video', { direction: 'sendrecv' });
+    for (const [label, opts] of channelSpecs) {
+      const ch = pc.createDataChannel(label, opts);
+      ch.binaryType = 'arraybuffer';
+      this.channels[label] = ch;
+    }
+    this.channels.control.onopen = () => this.send('hello', { nonce: this.nonce, version: consoleVersion });
+    this.channels.control.onmessage = (m) => this.onControl(m.data);
+    this.channels.chat.onmessage = (m) => this.hooks.chat && this.hooks.chat(decodeJSON(m.data));
+    for (const label of ['input', 'file', 'cursor']) this.channels[label].onmessage = () => {};
+    pc.onicecandidate = (e) => { if (e.candidate) this.hooks.signal({ candidate: e.candidate.toJSON() }); };
+    pc.ontrack = (e) => this.hooks.video(e.streams[0] || new MediaStream([e.track]));
+    pc.onconnectionstatechange = () => this.onState(pc.connectionState);
+    const offer = await pc.createOffer();
+    await pc.setLocalDescription(offer);
+    this.hooks.signal({ description: { type: pc.localDescription.type, sdp: pc.localDescription.sdp } });
+  }
+
+  // signal applies what the agent sent: its answer or a candidate
+  // (buffered until the answer is set).
+  async signal(data) {
+    if (!this.pc || this.closed) return;
+    if (data.description) {
+      if (data.description.type !== 'answer') return; // the page only offers
+      await this.pc.setRemoteDescription(data.description);
+      this.remoteSet = true;
+      for (const c of this.pending.splice(0)) await this.addCandidate(c);
+    } else if (data.candidate) {
+      if (this.remoteSet) await this.addCandidate(data.candidate);
+      else this.pending.push(data.candidate);
+    }
+  }
+
+  async addCandidate(c) {
+    try { await this.pc.addIceCandidate(c); } catch { /* a candidate of a finished generation */ }
+  }
+
+  onState(state) {
+    if (state === 'connected') this.checkCiphers();
+    if (state === 'failed' && !this.closed) this.hooks.failed('link-lost');
+  }
+
+  // checkCiphers reads what DTLS and SRTP negotiated and ends the session
+  // if either is weaker than AES-256.
+  async checkCiphers() {
+    const c = await this.ciphers();
+    this.hooks.ciphers(c);
+    if (!dtlsSuites.includes(c.dtls) || !srtpProfiles.includes(c.srtp)) this.hooks.failed('weak-cipher');
+  }
+
+  async ciphers() {
+    const stats = await this.pc.getStats();
+    for (const s of stats.values()) {
+      if (s.type === 'transport' && s.dtlsCipher) return { dtls: s.dtlsCipher, srtp: s.srtpCipher || '' };
+    }
+    return { dtls: '', srtp: '' };
+  }
+
+  send(type, body) {
+    const ch = this.channels.control;
+    if (ch && ch.readyState === 'open') ch.send(envelope(type, body));
+  }
+
+  sendInput(buf) {
+    const ch = this.channels.input;
+    if (this.proven && ch && ch.readyState === 'open') ch.send(buf);
+  }
+
+  sendChat(msg) {
+    const ch = this.channels.chat;
+    if (this.proven && ch && ch.readyState === 'open') ch.send(JSON.stringify(msg));
+  }
+
+  requestMode(mode) {
+    this.modeID += 1;
+    this.send('mode-request', { id: this.modeID, mode });
+  }
+
+  onControl(data) {
+    const env = decodeJSON(data);
+    if (!env || env.v !== 1 || !env.type) return;
+    const b = env.body || {};
+    switch (env.type) {
+      case 'hello': this.send('hello-ack', { nonce: b.nonce, version: consoleVersion }); break;
+      case 'hello-ack':
+        if (b.nonce === this.nonce && !this.proven) { this.proven = true; this.hooks.proven(); }
+        break;
+      case 'bye': this.hooks.failed(b.reason || 'hangup'); break;
+      default: this.hooks.control(env);
+    }
+  }
+
+  // stats returns what the status line shows: path, round trip, frame
+  // rate and bytes received so far.
+  async stats() {
+    const stats = await this.pc.getStats();
+    const out = { path: '', protocol: '', rtt: 0, fps: 0, bytes: 0, frames: 0 };
+    let pair = null;
+    for (const s of stats.values()) {
+      if (s.type === 'transport' && s.selectedCandidatePairId) pair = stats.get(s.selectedCandidatePairId);
+      if (s.type === 'inbound-rtp' && s.kind === 'video') {
+        out.fps = s.framesPerSecond || 0;
+        out.bytes = s.bytesReceived || 0;
+        out.frames = s.framesDecoded || 0;
+      }
+    }
+    if (pair) {
+      out.rtt = pair.currentRoundTripTime || 0;
+      const local = stats.get(pair.localCandidateId);
+      const remote = stats.get(pair.remoteCandidateId);
+      const relayed = [local, remote].some((c) => c && c.candidateType === 'relay');
+      out.path = relayed ? 'relayed' : 'direct';
+      out.protocol = (local && (local.relayProtocol || local.protocol)) || '';
+    }
+    return out;
+  }
+
+  // close says bye on the control channel and closes the connection a
+  // moment later, so that the bye is not lost with it.
+  close(reason) {
+    if (this.closed) return;
+    this.send('bye', { reason });
+    this.closed = true;
+    const pc = this.pc;
+    if (pc) setTimeout(() => pc.close(), 500);
+  }
+}
+
+function decodeJSON(data) {
+  try {
+    return JSON.parse(typeof data === 'string' ? data : new TextDecoder().decode(data));
+  } catch {
+    return null;
+  }
+}

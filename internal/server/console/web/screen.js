@@ -1,0 +1,209 @@
+// screen.js: the customer's screen in the page: the <video> (fit or 1:1),
+// the operator's pointer, wheel and keyboard on it, the status line and
+// the chat. It drives a Link (link.js) and knows nothing of signaling.
+
+import { Keyboard, button, pointerMove, wheel, wireButton } from './input.js';
+import { t } from './i18n.js';
+
+const $ = (id) => document.getElementById(id);
+
+// Screen binds the remote view's elements to one link at a time.
+export class Screen {
+  constructor() {
+    this.link = null;
+    this.keyboard = new Keyboard((m) => this.link && this.link.sendInput(m));
+    this.monitors = [];
+    this.current = 0;
+    this.mode = '';
+    this.chatID = 0;
+    this.lastBytes = 0;
+    this.lastAt = 0;
+    this.timer = 0;
+    this.bind();
+  }
+
+  bind() {
+    const video = $('remote-video');
+    const keys = $('keys');
+    const screen = $('screen');
+    screen.addEventListener('pointerdown', (e) => this.onButton(e, true));
+    screen.addEventListener('pointerup', (e) => this.onButton(e, false));
+    screen.addEventListener('pointermove', (e) => this.onMove(e));
+    screen.addEventListener('wheel', (e) => this.onWheel(e), { passive: false });
+    screen.addEventListener('contextmenu', (e) => e.preventDefault());
+    keys.addEventListener('keydown', (e) => { if (this.controls() && this.keyboard.down(e)) e.preventDefault(); });
+    keys.addEventListener('keyup', (e) => { if (this.keyboard.up(e)) e.preventDefault(); });
+    keys.addEventListener('input', (e) => this.onInput(e));
+    keys.addEventListener('compositionend', (e) => { if (this.controls() && e.data) this.keyboard.text(e.data); keys.value = ''; });
+    keys.addEventListener('blur', () => this.keyboard.release());
+    window.addEventListener('blur', () => this.keyboard.release());
+    video.addEventListener('resize', () => this.sized());
+    $('fit').addEventListener('click', () => this.toggleFit());
+    $('chat-form').addEventListener('submit', (e) => { e.preventDefault(); this.sendChat(); });
+  }
+
+  // attach starts showing link's session.
+  attach(link) {
+    this.link = link;
+    this.mode = '';
+    $('remote').hidden = false;
+    $('chat-log').textContent = '';
+    $('ciphers').textContent = '';
+    this.timer = setInterval(() => this.status(), 1000);
+  }
+
+  detach() {
+    clearInterval(this.timer);
+    if (this.link) this.keyboard.release();
+    this.link = null;
+    $('remote-video').srcObject = null;
+    $('remote').hidden = true;
+  }
+
+  controls() { return !!this.link && this.mode === 'control'; }
+
+  video(stream) {
+    const v = $('remote-video');
+    v.srcObject = stream;
+    v.play().catch(() => { /* muted video plays without a gesture; a refusal leaves the poster */ });
+  }
+
+  control(env) {
+    const b = env.body || {};
+    switch (env.type) {
+      case 'mode': this.onMode(b); break;
+      case 'screen-info': this.monitors = b.monitors || []; this.current = b.current || 0; break;
+    }
+  }
+
+  onMode(b) {
+    this.mode = b.paused || b.input_suspended ? 'view' : b.mode;
+    const key = b.paused ? 'modePaused' : b.input_suspended ? 'modeSuspended' : 'mode_' + (b.mode || 'none');
+    $('mode').textContent = t(key);
+    if (b.request && b.answer && b.answer !== 'allowed') $('mode').textContent += ' ' + t('answer_' + b.answer);
+  }
+
+  ciphers(c) {
+    const el = $('ciphers');
+    el.dataset.dtls = c.dtls;
+    el.dataset.srtp = c.srtp;
+    el.textContent = t('ciphers', { dtls: c.dtls || '?', srtp: c.srtp || '?' });
+  }
+
+  // target maps a pointer event to the shared monitor's pixels, or null
+  // outside the picture (object-fit: contain leaves bars).
+  target(e) {
+    const v = $('remote-video');
+    const vw = v.videoWidth;
+    const vh = v.videoHeight;
+    if (!vw || !vh) return null;
+    const r = v.getBoundingClientRect();
+    const scale = Math.min(r.width / vw, r.height / vh);
+    const x = (e.clientX - r.left - (r.width - vw * scale) / 2) / scale;
+    const y = (e.clientY - r.top - (r.height - vh * scale) / 2) / scale;
+    if (x < 0 || y < 0 || x >= vw || y >= vh) return null;
+    const [mw, mh] = this.monitorSize(vw, vh);
+    return { x: Math.floor((x * mw) / vw), y: Math.floor((y * mh) / vh) };
+  }
+
+  // monitorSize is the shared monitor's size in pixels (the bounding box
+  // of all of them for monitor 0), or the video's before screen-info.
+  monitorSize(vw, vh) {
+    const ms = this.current ? this.monitors.filter((m) => m.id === this.current) : this.monitors;
+    if (!ms.length) return [vw, vh];
+    const x0 = Math.min(...ms.map((m) => m.x));
+    const y0 = Math.min(...ms.map((m) => m.y));
+    const x1 = Math.max(...ms.map((m) => m.x + m.width));
+    const y1 = Math.max(...ms.map((m) => m.y + m.height));
+    return [x1 - x0, y1 - y0];
+  }
+
+  onMove(e) {
+    if (!this.controls()) return;
+    const p = this.target(e);
+    if (p) this.link.sendInput(pointerMove(this.current, p.x, p.y));
+  }
+
+  onButton(e, down) {
+    $('keys').focus({ preventScroll: true });
+    e.preventDefault();
+    const n = wireButton(e.button);
+    if (!this.controls() || !n) return;
+    if (down) $('screen').setPointerCapture(e.pointerId);
+    this.onMove(e);
+    this.link.sendInput(button(down, n));
+  }
+
+  onWheel(e) {
+    if (!this.controls()) return;
+    e.preventDefault();
+    const unit = e.deltaMode === 1 ? 40 : e.deltaMode === 2 ? 120 * 3 : 1.2;
+    const clamp = (v) => Math.max(-32768, Math.min(32767, Math.round(v * unit)));
+    this.link.sendInput(wheel(clamp(e.deltaX), clamp(e.deltaY)));
+  }
+
+  onInput(e) {
+    const keys = $('keys');
+    if (e.isComposing) return;
+    if (this.controls() && e.data && e.inputType.startsWith('insert')) this.keyboard.text(e.data);
+    keys.value = '';
+  }
+
+  toggleFit() {
+    const b = $('fit');
+    const fit = b.getAttribute('aria-pressed') !== 'true';
+    b.setAttribute('aria-pressed', String(fit));
+    $('screen').classList.toggle('actual', !fit);
+  }
+
+  sized() {
+    const v = $('remote-video');
+    $('screen').dataset.size = `${v.videoWidth}x${v.videoHeight}`;
+  }
+
+  async status() {
+    if (!this.link || !this.link.pc) return;
+    const s = await this.link.stats();
+    const now = performance.now();
+    const mbps = this.lastAt ? ((s.bytes - this.lastBytes) * 8) / ((now - this.lastAt) * 1000) : 0;
+    this.lastBytes = s.bytes;
+    this.lastAt = now;
+    if (!s.path) return;
+    $('link-status').textContent = t('status', {
+      path: t(s.path), protocol: s.protocol, rtt: Math.round(s.rtt * 1000), fps: Math.round(s.fps), mbps: mbps.toFixed(1),
+    });
+  }
+
+  chat(msg) {
+    if (!msg || typeof msg.text !== 'string') return;
+    this.addChat(t('customer'), msg.text);
+  }
+
+  sendChat() {
+    const input = $('chat-text');
+    const text = cleanChat(input.value);
+    if (!text || !this.link) return;
+    this.chatID += 1;
+    this.link.sendChat({ v: 1, id: this.chatID, text, sent: new Date().toISOString() });
+    this.addChat(t('you'), text);
+    input.value = '';
+  }
+
+  addChat(who, text) {
+    const li = document.createElement('li');
+    const name = document.createElement('strong');
+    name.textContent = who + ' ';
+    li.append(name, document.createTextNode(text));
+    $('chat-log').append(li);
+  }
+}
+
+// cleanChat cleans typed text as docs/wire.md section 11 says (the agent
+// drops a message whose cleaning would change it).
+export function cleanChat(s) {
+  return s
+    .replace(/[\u2028\u2029]/g, '\n')
+    .replace(/[\u202a-\u202e\u2066-\u2069]/g, '')
+    .replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, '')
+    .trim();
+}

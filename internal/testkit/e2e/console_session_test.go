@@ -1,0 +1,228 @@
+package e2e
+
+import (
+	"encoding/json"
+	"fmt"
+	"image"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tandem-remote/tandem/internal/testkit/xvfb"
+)
+
+// The console's side of a session in Chromium: the page plays the
+// technician over /console/api/ws against the real signaling binary and a
+// real agent on Xvfb.
+
+// swatch is a coloured window on the agent's display, sampled at its
+// centre in the page's video.
+type swatch struct {
+	rect    image.Rectangle
+	r, g, b int
+}
+
+// consolePattern sits in the screen's corners, away from the agent's own
+// window (centred) and the xterm (top middle).
+var consolePattern = []swatch{
+	{image.Rect(40, 40, 340, 240), 0xd0, 0x20, 0x20},
+	{image.Rect(940, 40, 1240, 240), 0x20, 0xc0, 0x20},
+	{image.Rect(40, 560, 340, 760), 0x20, 0x40, 0xd0},
+	{image.Rect(940, 560, 1240, 760), 0xe0, 0xd0, 0x20},
+}
+
+// videoTolerance is how far a sampled channel may stray from the drawn
+// one: VP8 at screen-content quality and the YUV round trip stay well
+// within it; the swatches differ from each other by far more.
+const videoTolerance = 40
+
+// sampleVideo waits (frame by frame, requestVideoFrameCallback) until the
+// page's <video> shows want within the tolerance, or 30 s, and returns the
+// video's size and the last 8×8 averages it read at each swatch's centre
+// (scaled from the 1280×800 screen to the video's size).
+const sampleVideo = `(want) => new Promise((done) => {
+  const v = document.getElementById('remote-video');
+  let last = null;
+  const timer = setTimeout(() => done(last), 30000);
+  const check = () => {
+    if (v.videoWidth) {
+      const c = new OffscreenCanvas(v.videoWidth, v.videoHeight);
+      const g = c.getContext('2d');
+      g.drawImage(v, 0, 0);
+      const sx = v.videoWidth / 1280, sy = v.videoHeight / 800;
+      const got = want.map(([x, y]) => {
+        const d = g.getImageData(Math.round(x * sx) - 4, Math.round(y * sy) - 4, 8, 8).data;
+        const s = [0, 0, 0];
+        for (let i = 0; i < d.length; i += 4) for (let j = 0; j < 3; j++) s[j] += d[i + j];
+        return s.map((n) => Math.round(n / (d.length / 4)));
+      });
+      last = { w: v.videoWidth, h: v.videoHeight, got };
+      if (got.every((p, i) => p.every((ch, j) => Math.abs(ch - want[i][2 + j]) <= ` + "TOL" + `))) {
+        clearTimeout(timer);
+        return done(last);
+      }
+    }
+    v.requestVideoFrameCallback(check);
+  };
+  check();
+})`
+
+type videoSample struct {
+	W, H int
+	Got  [][3]int
+}
+
+// matches reports whether every sample is within the tolerance of its
+// swatch.
+func (s videoSample) matches(pattern []swatch) bool {
+	if len(s.Got) != len(pattern) {
+		return false
+	}
+	for i, p := range pattern {
+		for j, want := range []int{p.r, p.g, p.b} {
+			if d := s.Got[i][j] - want; d > videoTolerance || d < -videoTolerance {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// TestConsoleSession: an operator logs in to the console, starts a
+// session, the customer's agent joins and the customer clicks Allow; the
+// page shows the agent's screen in its <video> (a known pattern read back
+// through a canvas), getStats() reports DTLS AES-256-CBC-SHA and SRTP
+// AEAD-AES-256-GCM (the agent reads the same suite), and typing in the
+// page (capitals, punctuation, a Cyrillic letter) reaches an xterm on
+// the agent's display, where a click in the page put the pointer.
+func TestConsoleSession(t *testing.T) {
+	for _, tool := range []string{"xterm", "xdotool"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("%s not installed (scripts/install-deps.sh installs it)", tool)
+		}
+	}
+	needBrowser(t)
+	bins := binaries(t)
+	display := xvfb.Start(t, 1280, 800)
+	x := xvfb.Connect(t, display)
+	for _, s := range consolePattern {
+		x.Window(s.rect, uint32(s.r<<16|s.g<<8|s.b))
+	}
+	typed := filepath.Join(t.TempDir(), "typed.txt")
+	start(t, "xterm", []string{"DISPLAY=" + display, "LANG=C.UTF-8"},
+		"-geometry", "40x6+450+40", "-fa", "", "-e", "sh", "-c", "cat > "+typed)
+	waitFile(t, typed)
+
+	sig := server(t, bins)
+	sig.admin(t, bins, consolePassword+"\n", "user", "add", "-name", "Olga Petrova", "olga")
+	sig.admin(t, bins, "", "perm", "set", "account", "olga", "observe", "remote-control", "chat")
+
+	b := openBrowser(t, map[string]any{"spki": spkiHashes(t, sig.ca), "viewport": map[string]any{"width": 1280, "height": 800}})
+	b.do("goto", map[string]any{"url": sig.url + "/console"})
+	b.do("waitAttr", map[string]any{"sel": "#app", "name": "data-view", "value": "login"})
+	consoleLogin(b, "olga", consolePassword, "")
+	b.waitText("#operator-name", "Olga Petrova")
+	b.do("click", map[string]any{"sel": "#start"})
+	b.waitText("#session-status", "Waiting for the customer")
+	code := b.texts("#code")[0]
+
+	agent := start(t, bins["agent"], nil, "-keep", "-server", sig.url, "-ca", sig.ca, "-code", code, "-json", "-display", display)
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("agent's output:\n%s\n%s", agent.output(), agent.stderr.String())
+		}
+	})
+	answer(t, agent, display, "allow")
+	b.waitText("#mode", "You have control")
+
+	checkConsoleVideo(t, b)
+	checkConsoleCiphers(t, b, agent)
+	checkConsoleTyping(t, b, x, typed)
+	consoleShot(t, b, "console-remote-1280.png", 1280, 800)
+
+	b.do("click", map[string]any{"sel": "#end"})
+	if st := agent.wait(t, 20*time.Second); st != 0 {
+		t.Fatalf("agent exit %d after the operator ended the session\n%s", st, agent.stderr.String())
+	}
+}
+
+// checkConsoleVideo reads the pattern back from the page's video, and
+// checks that the tolerance would refuse a wrong picture (the same
+// samples against the pattern rotated by one swatch).
+func checkConsoleVideo(t *testing.T, b *browser) {
+	t.Helper()
+	want := make([][5]int, len(consolePattern))
+	for i, s := range consolePattern {
+		c := s.rect.Min.Add(s.rect.Max).Div(2)
+		want[i] = [5]int{c.X, c.Y, s.r, s.g, s.b}
+	}
+	arg, _ := json.Marshal(want)
+	expr := fmt.Sprintf("(%s)(%s)", strings.ReplaceAll(sampleVideo, "TOL", fmt.Sprint(videoTolerance)), arg)
+	var got videoSample
+	if err := json.Unmarshal(b.do("eval", map[string]any{"expr": expr}), &got); err != nil || got.W == 0 {
+		t.Fatalf("the page's video showed no frame (%v): %+v", err, got)
+	}
+	if !got.matches(consolePattern) {
+		t.Fatalf("the page's %dx%d video shows %v at the swatches, want %v within %d", got.W, got.H, got.Got, want, videoTolerance)
+	}
+	rotated := append(consolePattern[1:len(consolePattern):len(consolePattern)], consolePattern[0])
+	if got.matches(rotated) {
+		t.Errorf("the tolerance also accepts a wrong picture: %v", got.Got)
+	}
+	t.Logf("the page's %dx%d video shows %v (drawn %v)", got.W, got.H, got.Got, want)
+}
+
+// checkConsoleCiphers: the page's status line (from getStats()) and the
+// agent's connected event name the same AES-256 suites.
+func checkConsoleCiphers(t *testing.T, b *browser, agent *proc) {
+	t.Helper()
+	// Chromium names the profile SRTP_AEAD_AES_256_GCM, as pion does.
+	b.do("waitAttr", map[string]any{"sel": "#ciphers", "name": "data-srtp", "value": "SRTP_AEAD_AES_256_GCM"})
+	if d := b.attr("#ciphers", "data-dtls"); d != "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA" {
+		t.Errorf("the page's getStats() says DTLS %q, want TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA", d)
+	}
+	c := agent.last("connected")
+	if c["dtls"] != "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA" || c["srtp"] != "SRTP_AEAD_AES_256_GCM" {
+		t.Errorf("the agent's connected event: %v", c)
+	}
+	t.Logf("page: DTLS %s, SRTP %s; agent: %v", b.attr("#ciphers", "data-dtls"), b.attr("#ciphers", "data-srtp"), c)
+}
+
+// checkConsoleTyping clicks the xterm in the page's picture (the agent's
+// pointer must land there), then types in the page.
+func checkConsoleTyping(t *testing.T, b *browser, x *xvfb.Client, typed string) {
+	t.Helper()
+	target := image.Pt(600, 80) // inside the xterm
+	var at struct{ X, Y float64 }
+	pos := fmt.Sprintf(`(() => {
+		const v = document.getElementById('remote-video');
+		const r = v.getBoundingClientRect();
+		const s = Math.min(r.width / v.videoWidth, r.height / v.videoHeight);
+		return { x: (r.width - v.videoWidth * s) / 2 + %d * s * v.videoWidth / 1280 + s / 2,
+		         y: (r.height - v.videoHeight * s) / 2 + %d * s * v.videoHeight / 800 + s / 2 };
+	})()`, target.X, target.Y)
+	json.Unmarshal(b.do("eval", map[string]any{"expr": pos}), &at)
+	b.do("clickAt", map[string]any{"sel": "#remote-video", "x": at.X, "y": at.Y})
+	if f := focused(t, b); f != "keys" {
+		t.Errorf("after a click on the picture the focus is on %q, want the keyboard field", f)
+	}
+	const text = "Hello, World! #42 (ok)? Ж\n"
+	b.do("type", map[string]any{"sel": "#keys", "text": text})
+	deadline := time.Now().Add(20 * time.Second)
+	var got []byte
+	for time.Now().Before(deadline) {
+		if got, _ = os.ReadFile(typed); string(got) == text {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if string(got) != text {
+		t.Errorf("xterm received %q, want %q", got, text)
+	}
+	if p := x.Pointer(); p.Sub(target).X > 2 || p.Sub(target).X < -2 || p.Sub(target).Y > 2 || p.Sub(target).Y < -2 {
+		t.Errorf("the agent's pointer is at %v, want %v (±2 px)", p, target)
+	}
+}
