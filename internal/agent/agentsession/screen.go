@@ -200,6 +200,7 @@ func (a *screenShare) start(ctx context.Context, appsChanged func([]appsel.Windo
 			Source: src, Track: r.Link().VideoTrack(), MaxFPS: a.cfg.MaxFPS,
 			Keyframes: r.Link().KeyframeRequests(), Bitrate: r.Link().TargetBitrate,
 			OnFrame: func(fi screen.FrameInfo) { a.announce(ctx, fi) }, Logger: a.log,
+			Prepare: a.prepare,
 		})
 		if err == nil {
 			err = snd.Run(ctx)
@@ -217,6 +218,30 @@ func (a *screenShare) start(ctx context.Context, appsChanged func([]appsel.Windo
 	if a.clip != nil {
 		r.Go(ctx, a.clipboardLoop)
 	}
+}
+
+// prepare readies the capture and names the size of the first frame, so
+// that the sender makes its encoder while the customer is still being
+// asked (the gated source lets no frame through before Allow; Allow
+// finds the encoder ready, or waits for it). The capture grabs once into
+// its shared memory and hands nothing out; a platform screen without
+// Prepare is sized from its monitors.
+func (a *agentScreen) prepare(ctx context.Context) (image.Point, error) {
+	if p, ok := a.scr.(interface {
+		Prepare(context.Context) (image.Point, error)
+	}); ok {
+		return p.Prepare(ctx)
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	var all image.Rectangle
+	for _, m := range a.monitors {
+		if m.ID == a.current {
+			return m.Bounds().Size(), nil
+		}
+		all = all.Union(m.Bounds())
+	}
+	return all.Size(), nil
 }
 
 // clipboardLoop sends the customer's clipboard to the technician whenever

@@ -22,8 +22,12 @@ import (
 // are processes of their own, reported beside it) as % of one core, with
 // frames/s and kbit/s sent. latency-scrolling: capture→decoded and
 // drawn→decoded ms, sender and receiver in process over an in-memory RTP
-// pipe. first-frame: pipeline start → first decoded picture. The -link
-// variants carry the video over two real peer links on loopback instead.
+// pipe. first-frame: pipeline start → first decoded picture.
+// first-frame-consent: the customer's Allow → first decoded picture, a
+// second after the sender started, with the encoder made after Allow
+// (cold) and prepared while the question is open (warm), side by side
+// (bench_consent_test.go). The -link variants carry the video over two
+// real peer links on loopback instead.
 // Nothing is asserted: the figures are for people to read.
 func BenchmarkPipeline(b *testing.B) {
 	xconn.Quiet()
@@ -36,6 +40,10 @@ func BenchmarkPipeline(b *testing.B) {
 	b.Run("first-frame", func(b *testing.B) { benchFirstFrame(b, display) })
 	b.Run("latency-scrolling-link", func(b *testing.B) { benchLatencyLink(b, display) })
 	b.Run("first-frame-link", func(b *testing.B) { benchFirstFrameLink(b, display) })
+	b.Run("first-frame-consent", func(b *testing.B) { benchFirstFrameConsent(b, display, "in process", 5, pipeTransport) })
+	b.Run("first-frame-consent-link", func(b *testing.B) {
+		benchFirstFrameConsent(b, display, "over connected peer links on loopback", 4, func() *transport { return linkTransport(b) })
+	})
 }
 
 const (

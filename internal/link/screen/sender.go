@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"image"
 	"log/slog"
 	"time"
 
@@ -34,7 +35,16 @@ type SenderConfig struct {
 	Keyframes <-chan struct{} // keyframe requests from the receiver
 	Bitrate   func() int      // congestion controller's target, bit/s; nil or 0 = keep
 	OnFrame   func(FrameInfo) // called for each frame just before it is written; may be nil
-	Logger    *slog.Logger
+	// Prepare, when set, is called once as Run starts, before the first
+	// frame is asked for: it readies the source and returns the size of
+	// the frames to come, and the encoder is made for that size at once.
+	// Making a 1080p VP8 encoder is most of a first frame's cost (libvpx
+	// clears some 55 MB); the agent's source lets no frame through before
+	// the customer consents, so preparing overlaps the consent question.
+	// Nothing is encoded or sent until the first frame comes. Nil: the
+	// encoder is made for the first frame.
+	Prepare func(ctx context.Context) (image.Point, error)
+	Logger  *slog.Logger
 }
 
 // Sender runs the capture → convert → encode → send loop.
@@ -43,6 +53,7 @@ type Sender struct {
 	pack       *packetizer
 	enc        *vpx.Encoder
 	pic        *vpx.I420
+	fresh      bool // the encoder has produced nothing yet: pic holds no frame
 	kbps       int
 	lastGrab   time.Time // when the previous frame was taken from the source
 	lastKey    time.Time // when the last keyframe was sent
@@ -79,6 +90,9 @@ func (s *Sender) Run(ctx context.Context) error {
 	defer s.closeEncoder()
 	interval := time.Second / time.Duration(s.cfg.MaxFPS)
 	s.start = time.Now()
+	if err := s.prepare(ctx); err != nil {
+		return err
+	}
 	redo := false // the last picture was dropped by rate control: encode it again
 	for {
 		if err := s.pace(ctx, interval); err != nil {
@@ -98,6 +112,28 @@ func (s *Sender) Run(ctx context.Context) error {
 		}
 		redo = !sent
 	}
+}
+
+// prepare makes the encoder for the size cfg.Prepare names. A source that
+// cannot prepare is only logged: the first frame makes the encoder then.
+func (s *Sender) prepare(ctx context.Context) error {
+	if s.cfg.Prepare == nil {
+		return nil
+	}
+	t0 := time.Now()
+	size, err := s.cfg.Prepare(ctx)
+	if ctx.Err() != nil {
+		return nil
+	}
+	if err != nil {
+		s.cfg.Logger.Warn("prepare the screen", "err", err)
+		return nil
+	}
+	if err := s.ensureEncoder(size.X, size.Y); err != nil {
+		return err
+	}
+	s.cfg.Logger.Info("encoder prepared", "took", time.Since(t0))
+	return nil
 }
 
 // pace waits until one frame interval has passed since the previous frame
@@ -159,15 +195,17 @@ func (s *Sender) send(f *capture.Frame, redo bool) (bool, error) {
 	captured := time.Now()
 	if f != nil {
 		captured = f.Captured
-		newSize, err := s.ensureEncoder(f.Width, f.Height)
-		if err != nil {
+		if err := s.ensureEncoder(f.Width, f.Height); err != nil {
 			return false, err
 		}
-		forceKey = forceKey || newSize
-		if err := s.convert(f, newSize); err != nil {
+		forceKey = forceKey || s.fresh
+		if err := s.convert(f, s.fresh); err != nil {
 			return false, err
 		}
-	} else if s.enc == nil || (!redo && !forceKey) {
+	} else if s.enc == nil || s.fresh || (!redo && !forceKey) {
+		// Nothing to encode again: no encoder, or one prepared ahead
+		// whose picture holds no frame yet (a keyframe request before
+		// consent must not send a blank one).
 		return true, nil
 	}
 	s.followBitrate()
@@ -179,6 +217,7 @@ func (s *Sender) send(f *capture.Frame, redo bool) (bool, error) {
 	if frame == nil {
 		return false, nil
 	}
+	s.fresh = false
 	ts := s.pack.timestamp(pts)
 	s.seq++
 	if key {
@@ -227,11 +266,12 @@ func (s *Sender) keyframeRequested() bool {
 	return false
 }
 
-// ensureEncoder (re)creates the encoder and picture for a w×h frame and
-// reports whether it did.
-func (s *Sender) ensureEncoder(w, h int) (bool, error) {
+// ensureEncoder (re)creates the encoder and picture for w×h frames unless
+// they have that size; after a new one, the next frame is converted whole
+// and encoded as a keyframe (fresh).
+func (s *Sender) ensureEncoder(w, h int) error {
 	if s.enc != nil && s.pic.Width == w && s.pic.Height == h {
-		return false, nil
+		return nil
 	}
 	s.closeEncoder()
 	if s.kbps == 0 {
@@ -239,11 +279,11 @@ func (s *Sender) ensureEncoder(w, h int) (bool, error) {
 	}
 	enc, err := vpx.NewEncoder(vpx.Config{Codec: s.cfg.Codec, Width: w, Height: h, BitrateKbps: s.kbps, FPS: s.cfg.MaxFPS})
 	if err != nil {
-		return false, fmt.Errorf("new encoder %dx%d: %w", w, h, err)
+		return fmt.Errorf("new encoder %dx%d: %w", w, h, err)
 	}
-	s.enc, s.pic = enc, vpx.NewI420(w, h)
+	s.enc, s.pic, s.fresh = enc, vpx.NewI420(w, h), true
 	s.cfg.Logger.Info("encoder ready", "width", w, "height", h, "kbps", s.kbps)
-	return true, nil
+	return nil
 }
 
 func (s *Sender) closeEncoder() {

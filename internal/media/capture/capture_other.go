@@ -2,7 +2,10 @@
 
 package capture
 
-import "context"
+import (
+	"context"
+	"image"
+)
 
 // Screen is a capture session; on this system it cannot be opened yet.
 type Screen struct{}
@@ -34,3 +37,8 @@ func (s *Screen) Close() error { return nil }
 
 // Refresh does nothing without a backend.
 func (s *Screen) Refresh() {}
+
+// Prepare reports ErrNotSupported on this system.
+func (s *Screen) Prepare(ctx context.Context) (image.Point, error) {
+	return image.Point{}, ErrNotSupported
+}

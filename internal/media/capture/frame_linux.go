@@ -42,6 +42,38 @@ func (s *Screen) Refresh() {
 	signal(s.wake)
 }
 
+// Prepare readies the capture of the next frame without returning one:
+// it catches up with the layout, makes the shared-memory segment for the
+// screen's size and grabs the selected area into it once, so that the
+// segment's pages are in place on both sides. It returns the size of the
+// frame Next will return next. The pixels it grabbed are never handed
+// out: the next frame is read whole, afresh (and the last frame returned
+// is invalid, as after Next). The agent prepares while the customer is
+// still being asked whether to share.
+func (s *Screen) Prepare(ctx context.Context) (image.Point, error) {
+	s.capMu.Lock()
+	defer s.capMu.Unlock()
+	select {
+	case <-s.closing:
+		return image.Point{}, ErrClosed
+	default:
+	}
+	if err := ctx.Err(); err != nil {
+		return image.Point{}, fmt.Errorf("prepare capture: %w", err)
+	}
+	area, _, err := s.target()
+	if err != nil {
+		return image.Point{}, fmt.Errorf("prepare capture: %w", err)
+	}
+	if s.cap.seg != nil { // without shared memory a grab warms nothing
+		if _, err := s.cap.grab(s.conn, s.root, area); err != nil {
+			return image.Point{}, fmt.Errorf("prepare capture: %w", err)
+		}
+	}
+	s.refresh.Store(true)
+	return area.Size(), nil
+}
+
 // tryFrame captures a frame if anything in the selected area changed and
 // returns nil, nil otherwise.
 func (s *Screen) tryFrame() (*Frame, error) {

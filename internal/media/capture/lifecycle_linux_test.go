@@ -142,3 +142,33 @@ func TestMarkerEventSent(t *testing.T) {
 		s.Refresh()
 	}
 }
+
+// TestPrepare: Prepare names the size of the next frame and hands out no
+// pixels; the frame after it is whole and read afresh (it shows what was
+// painted after Prepare), also when frames came before; after Close it
+// reports ErrClosed.
+func TestPrepare(t *testing.T) {
+	display := startXvfb(t, 320, 240)
+	p := newPainter(t, display)
+	s := openScreen(t, display, Options{})
+	whole := image.Rect(0, 0, 320, 240)
+	for i := range 2 {
+		p.fill(whole, 0xd02020)
+		size, err := s.Prepare(context.Background())
+		if err != nil || size != image.Pt(320, 240) {
+			t.Fatalf("Prepare = %v, %v; want 320x240", size, err)
+		}
+		p.fill(whole, 0x2040e0)
+		f := next(t, s)
+		if f.Seq != uint64(i+1) || len(f.Dirty) != 1 || f.Dirty[0] != whole {
+			t.Fatalf("frame %d after Prepare: dirty %v, want %d, whole", f.Seq, f.Dirty, i+1)
+		}
+		if got := pixel(f, 10, 10); got != 0x2040e0 {
+			t.Fatalf("frame %d after Prepare shows %#06x, want %#06x (painted after Prepare)", f.Seq, got, 0x2040e0)
+		}
+	}
+	s.Close()
+	if _, err := s.Prepare(context.Background()); !errors.Is(err, ErrClosed) {
+		t.Errorf("Prepare after Close: %v, want ErrClosed", err)
+	}
+}

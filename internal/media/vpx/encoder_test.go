@@ -242,3 +242,24 @@ func TestEncoderErrors(t *testing.T) {
 		t.Error("closed encoder encoded")
 	}
 }
+
+// TestOpenEncoders: the count follows NewEncoder and Close, a second
+// Close and a refused configuration included.
+func TestOpenEncoders(t *testing.T) {
+	before := OpenEncoders()
+	e, err := NewEncoder(Config{Codec: VP8, Width: 64, Height: 64})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := OpenEncoders(); n != before+1 {
+		t.Errorf("%d open after NewEncoder, want %d", n, before+1)
+	}
+	if _, err := NewEncoder(Config{Codec: VP8, Width: 64, Height: 64, Threads: 1000}); err == nil {
+		t.Fatal("1000 threads accepted")
+	}
+	e.Close()
+	e.Close()
+	if n := OpenEncoders(); n != before {
+		t.Errorf("%d open after Close, want %d", n, before)
+	}
+}
