@@ -57,7 +57,7 @@ func (w *windowCustomer) Ask(ctx context.Context, q session.Question) string {
 		Kind: questionKinds[q.Kind], Operator: q.Operator, Organisation: q.Organisation,
 		Mode: string(q.Mode), Functions: q.Functions, File: q.File, Size: q.Size, Timeout: w.timeout,
 		Dir: q.Dir, OutsideHome: q.OutsideHome, Hidden: q.Hidden,
-		Ready: ready,
+		Browser: w.report.OperatorInBrowser(), Ready: ready,
 	})
 	switch {
 	case err != nil:

@@ -70,6 +70,10 @@ type Request struct {
 	// home folder, or it or a folder on its way is hidden.
 	Dir                 string
 	OutsideHome, Hidden bool
+	// Browser says the operator uses the web console in a browser (what
+	// the operator's side said in its hello): a line under the session
+	// and mode questions tells the customer.
+	Browser bool
 	// Timeout is how long the customer has to answer; 0 means
 	// DefaultTimeout. No answer is a Deny.
 	Timeout time.Duration

@@ -277,6 +277,9 @@ func (t *texts) promptText(r Request) (title, asks string, more []string) {
 		if len(r.Functions) > 0 {
 			more = append(more, t.f(mAlsoAsks, t.functions(r.Functions)))
 		}
+		if r.Browser {
+			more = append(more, t[mInBrowser])
+		}
 	case KindFileIn:
 		title, asks = t[mTitleFileIn], t.f(mSendsFile, who, r.File, t.size(r.Size))
 	case KindFileOut:

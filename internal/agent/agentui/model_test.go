@@ -197,6 +197,10 @@ func TestPromptText(t *testing.T) {
 		strings.Join(more, "|") != "Also asks to: send and receive files, chat." {
 		t.Errorf("session: %q %q %q", title, asks, more)
 	}
+	r.Browser = true
+	if _, _, more = fr.promptText(r); strings.Join(more, "|") != "Demande aussi à : envoyer et recevoir des fichiers, discuter avec vous.|Cette personne utilise la console web, dans un navigateur." {
+		t.Errorf("session from a browser, French: %q", more)
+	}
 	_, asks, _ = fr.promptText(Request{Kind: KindFileIn, Operator: "Ana", File: "rapport.pdf", Size: 1_500_000})
 	if asks != "Ana veut vous envoyer « rapport.pdf » (1,5 Mo)." {
 		t.Errorf("file in, French: %q", asks)

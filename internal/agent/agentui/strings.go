@@ -61,6 +61,7 @@ const (
 	mFromFolder // %s = full path of the folder
 	mHiddenFile
 	mOutsideHome
+	mInBrowser // the operator uses the web console
 	numMsgs
 )
 
@@ -121,6 +122,7 @@ var table = map[string]*texts{
 		mFromFolder:      "From the folder %s",
 		mHiddenFile:      "It is hidden: programs keep settings, passwords and keys in hidden files.",
 		mOutsideHome:     "It is outside your personal folder.",
+		mInBrowser:       "They are using the web console, in a browser.",
 	},
 	"fr": {
 		mTitleSession:    "Demande d’assistance à distance",
@@ -174,6 +176,7 @@ var table = map[string]*texts{
 		mFromFolder:      "Depuis le dossier %s",
 		mHiddenFile:      "Il est caché : les programmes gardent réglages, mots de passe et clés dans des fichiers cachés.",
 		mOutsideHome:     "Il est hors de votre dossier personnel.",
+		mInBrowser:       "Cette personne utilise la console web, dans un navigateur.",
 	},
 }
 

@@ -6,6 +6,7 @@ import (
 	"image"
 	"io"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -18,9 +19,10 @@ import (
 // Reporter prints a session's events: one JSON object per line with -json
 // (for scripts and tests), or short sentences for people.
 type Reporter struct {
-	mu   sync.Mutex
-	w    io.Writer
-	json bool
+	mu      sync.Mutex
+	w       io.Writer
+	json    bool
+	browser bool // the peer's hello came from the browser console
 }
 
 // NewReporter returns a reporter writing to w.
@@ -49,6 +51,38 @@ func (r *Reporter) Code(code string, expires time.Time) {
 		Expires time.Time `json:"expires"`
 	}{"code", code, expires},
 		fmt.Sprintf("Session code: %s  (give it to the customer; valid until %s)", groupDigits(code), expires.Local().Format("15:04")))
+}
+
+// ConsoleVersionPrefix starts the hello version the browser console
+// sends (docs/wire.md section 6.1).
+const ConsoleVersionPrefix = "console/"
+
+// PeerHello reports the other side's hello: its version, and whether it is
+// the browser console, which OperatorInBrowser then tells.
+func (r *Reporter) PeerHello(version string) {
+	if r == nil {
+		return
+	}
+	browser := strings.HasPrefix(version, ConsoleVersionPrefix)
+	r.mu.Lock()
+	r.browser = browser
+	r.mu.Unlock()
+	r.emit(struct {
+		Event   string `json:"event"`
+		Version string `json:"version"`
+		Browser bool   `json:"browser,omitempty"`
+	}{"peer", version, browser}, "")
+}
+
+// OperatorInBrowser reports whether the other side said it is the browser
+// console (the agent's questions say so).
+func (r *Reporter) OperatorInBrowser() bool {
+	if r == nil {
+		return false
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.browser
 }
 
 // Waiting reports that the code was accepted and the peer is awaited.

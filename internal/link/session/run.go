@@ -242,6 +242,7 @@ func (r *Run) control(ctx context.Context, acks chan<- string, byes chan<- strin
 		case proto.TypeHello:
 			h, err := proto.Body[proto.Hello](env)
 			if err == nil {
+				r.cfg.Report.PeerHello(h.Version)
 				r.SendControl(ctx, proto.TypeHelloAck, proto.HelloAck{Nonce: h.Nonce, Version: Version})
 			}
 		case proto.TypeHelloAck:

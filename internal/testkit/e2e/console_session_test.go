@@ -97,7 +97,8 @@ func (s videoSample) matches(pattern []swatch) bool {
 // through a canvas), getStats() reports DTLS AES-256-CBC-SHA and SRTP
 // AEAD-AES-256-GCM (the agent reads the same suite), and typing in the
 // page (capitals, punctuation, a Cyrillic letter) reaches an xterm on
-// the agent's display, where a click in the page put the pointer.
+// the agent's display, where a click in the page put the pointer; chat
+// goes both ways.
 func TestConsoleSession(t *testing.T) {
 	for _, tool := range []string{"xterm", "xdotool"} {
 		if _, err := exec.LookPath(tool); err != nil {
@@ -137,11 +138,15 @@ func TestConsoleSession(t *testing.T) {
 	})
 	answer(t, agent, display, "allow")
 	b.waitText("#mode", "You have control")
+	if p := agent.last("peer"); p["browser"] != true || p["version"] != "console/1" {
+		t.Errorf("the agent's peer event %v: want the browser console (its question says so)", p)
+	}
 
 	checkConsoleVideo(t, b)
 	checkConsoleCiphers(t, b, agent)
 	checkConsoleTyping(t, b, x, typed)
 	consoleShot(t, b, "console-remote-1280.png", 1280, 800)
+	checkConsoleChat(t, b, &session{agent: agent, display: display})
 
 	b.do("click", map[string]any{"sel": "#end"})
 	if st := agent.wait(t, 20*time.Second); st != 0 {
@@ -225,4 +230,18 @@ func checkConsoleTyping(t *testing.T, b *browser, x *xvfb.Client, typed string) 
 	if p := x.Pointer(); p.Sub(target).X > 2 || p.Sub(target).X < -2 || p.Sub(target).Y > 2 || p.Sub(target).Y < -2 {
 		t.Errorf("the agent's pointer is at %v, want %v (±2 px)", p, target)
 	}
+}
+
+// checkConsoleChat: the page's message opens the agent's chat (its input
+// appears on the panel), and the customer's answer, typed there with real
+// keys, shows in the page.
+func checkConsoleChat(t *testing.T, b *browser, s *session) {
+	t.Helper()
+	b.do("fill", map[string]any{"sel": "#chat-text", "value": "Bonjour, je vois votre écran"})
+	b.do("press", map[string]any{"sel": "#chat-text", "key": "Enter"})
+	b.waitText("#chat-log", "Bonjour, je vois votre écran")
+	clickControl(t, s.display, s.control(t, "chat-input"))
+	xdo(t, s.display, "type", "Merci !")
+	xdo(t, s.display, "key", "Return")
+	b.waitText("#chat-log", "Merci !")
 }

@@ -78,6 +78,7 @@ export class Screen {
 
   onMode(b) {
     this.mode = b.paused || b.input_suspended ? 'view' : b.mode;
+    if (b.mode) $('session-status').textContent = t('live');
     const key = b.paused ? 'modePaused' : b.input_suspended ? 'modeSuspended' : 'mode_' + (b.mode || 'none');
     $('mode').textContent = t(key);
     if (b.request && b.answer && b.answer !== 'allowed') $('mode').textContent += ' ' + t('answer_' + b.answer);
