@@ -12,6 +12,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"time"
 
 	"golang.org/x/term"
 
@@ -116,7 +117,7 @@ func Run(ctx context.Context, f Flags, cfg Config) error {
 		return nil
 	case <-d.picked:
 	}
-	out.setOnCode(func(code string) { d.sendInvite(readCtx, code) })
+	out.setOnCode(func(code string, _ time.Time) { d.sendInvite(readCtx, code) })
 	return cfg.Session(ctx)
 }
 

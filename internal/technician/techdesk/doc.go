@@ -5,5 +5,6 @@
 // the flags (-pick, -desk-say, -invite, lines typed in the terminal) and
 // prints its events; RunWindow shows it in the desk window (package
 // deskui). The session itself is the caller's (Config.Session): the desk
-// learns its code from the session's report through a LineWriter.
+// learns its code and when it expires from the session's report through
+// a LineWriter.
 package techdesk

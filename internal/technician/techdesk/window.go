@@ -124,10 +124,10 @@ func (g *deskGUI) invite(deskCtx, sessCtx context.Context, conv string) {
 	g.running = true
 	g.win.SetSession(true, "")
 	var once sync.Once
-	g.out.setOnCode(func(code string) {
+	g.out.setOnCode(func(code string, expires time.Time) {
 		once.Do(func() {
 			g.win.SetSession(true, code)
-			g.win.SetWaiting(deskui.NewWaiting(g.server, code, time.Time{})) // the viewer counts the time down
+			g.win.SetWaiting(deskui.NewWaiting(g.server, code, expires))
 			if conv != "" {
 				g.dc.Invite(deskCtx, conv, code)
 			}
