@@ -9,9 +9,10 @@ import (
 // TestDependencies keeps the one-shot agent lean: it is downloaded by
 // customers, so it must not carry the server's store, accounts or relay.
 // (Gio is in: the agent's own window asks the customer before anything is
-// shared, and shows a demonstration — in package viewer's display-only
-// window, so that stays.) Nor does it carry the technician's side: its
-// session, viewer wiring, help desk and login.
+// shared, and a demonstration shows in package picture's window, which is
+// shared media, not the technician's viewer.) Nor does it carry any of the
+// technician's side (its session, viewer, desk, help-desk client), nor the
+// operator's login.
 func TestDependencies(t *testing.T) {
 	depcheck.Forbid(t,
 		"modernc.org/sqlite",
@@ -21,10 +22,7 @@ func TestDependencies(t *testing.T) {
 		"github.com/tandem-remote/tandem/internal/relay",
 		"github.com/tandem-remote/tandem/internal/server/admin",
 		"github.com/tandem-remote/tandem/internal/testkit",
-		"github.com/tandem-remote/tandem/internal/technician/techsession",
-		"github.com/tandem-remote/tandem/internal/technician/techui",
-		"github.com/tandem-remote/tandem/internal/technician/deskui",
-		"github.com/tandem-remote/tandem/internal/technician/deskclient",
+		"github.com/tandem-remote/tandem/internal/technician",
 		"github.com/tandem-remote/tandem/internal/wire/login",
 	)
 }

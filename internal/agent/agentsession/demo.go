@@ -8,19 +8,20 @@ import (
 
 	"github.com/tandem-remote/tandem/internal/link/screen"
 	"github.com/tandem-remote/tandem/internal/link/session"
+	"github.com/tandem-remote/tandem/internal/media/picture"
 	"github.com/tandem-remote/tandem/internal/media/vpx"
-	"github.com/tandem-remote/tandem/internal/technician/viewer"
 	"github.com/tandem-remote/tandem/internal/wire/proto"
 )
 
 // demoWindow shows the customer the technician's screen while the session
-// is in demonstration mode: a picture-only window on the customer's
-// display that opens when the mode starts and closes when it ends.
+// is in demonstration mode: a picture-only window (package picture) on
+// the customer's display that opens when the mode starts and closes when
+// it ends.
 type demoWindow struct {
 	a *screenShare
 
 	mu  sync.Mutex
-	win *viewer.Viewer // nil while closed
+	win *picture.Window // nil while closed
 }
 
 // run receives the technician's video (which only flows in demonstration
@@ -74,14 +75,14 @@ func (d *demoWindow) run(ctx context.Context) {
 	}
 }
 
-// open runs a display-only viewer until ctx ends; done is closed after.
+// open runs a picture window until ctx ends; done is closed after.
 func (d *demoWindow) open(ctx context.Context, done chan struct{}) {
 	name, _ := d.a.consent.operator()
 	title := "Tandem — the technician's screen"
 	if name != "" {
 		title = "Tandem — " + name + "'s screen"
 	}
-	v := viewer.New(viewer.Config{Title: title, Logger: d.a.log, DisplayOnly: true})
+	v := picture.New(picture.Config{Title: title, Logger: d.a.log})
 	d.mu.Lock()
 	d.win = v
 	d.mu.Unlock()
@@ -101,6 +102,6 @@ func (d *demoWindow) show(pic *vpx.I420, _ uint32) {
 	v := d.win
 	d.mu.Unlock()
 	if v != nil {
-		_ = v.ShowI420(pic, 0) // fails only for a malformed picture
+		_ = v.ShowI420(pic) // fails only for a malformed picture
 	}
 }

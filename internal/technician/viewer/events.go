@@ -29,7 +29,7 @@ const (
 // blocks the window: if the reader has fallen a whole buffer behind, the
 // event is dropped and logged.
 func (u *ui) send(ev input.Event) {
-	if u.viewOnly || u.v.cfg.DisplayOnly {
+	if u.viewOnly {
 		return
 	}
 	select {

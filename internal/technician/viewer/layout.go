@@ -17,6 +17,7 @@ import (
 
 	"github.com/tandem-remote/tandem/internal/link/input"
 	"github.com/tandem-remote/tandem/internal/media/giowin"
+	"github.com/tandem-remote/tandem/internal/media/picture"
 )
 
 // layoutInfo records where the last window frame put things, in window
@@ -151,12 +152,6 @@ func (u *ui) draw(gtx layout.Context, s snapshot) layoutInfo {
 	paint.Fill(gtx.Ops, pal.Bg)
 	info := layoutInfo{}
 	var fileRects giowin.Record
-	if u.v.cfg.DisplayOnly {
-		info.screen.Max = gtx.Constraints.Max
-		u.drawScreen(gtx)
-		info.geom, info.cursor = u.geom, u.cur.drawn
-		return info
-	}
 	layout.Flex{Axis: layout.Vertical}.Layout(gtx,
 		layout.Rigid(func(gtx layout.Context) layout.Dimensions {
 			dims := u.tb.layout(gtx, &info.Record, u.tb.items(st, u.mode, u.viewOnly, u.chat.open, u.files.open))
@@ -228,26 +223,14 @@ func (u *ui) drawScreen(gtx layout.Context) layout.Dimensions {
 	return layout.Dimensions{Size: size}
 }
 
-// drawBorders paints the viewport around the picture. Painting only the
-// borders, not the whole viewport under the picture, saves a full-size
-// fill per frame, which counts with a software renderer.
+// drawBorders paints the viewport around the picture (all of it while
+// there is none).
 func (u *ui) drawBorders(gtx layout.Context) {
-	view := image.Rectangle{Max: u.geom.View}
-	d := u.geom.dest().Intersect(view)
-	if u.shown == nil || d.Empty() {
-		paint.FillShape(gtx.Ops, screenBg, clip.Rect(view).Op())
-		return
+	var d image.Rectangle
+	if u.shown != nil {
+		d = u.geom.dest()
 	}
-	for _, r := range []image.Rectangle{
-		{Max: image.Pt(view.Max.X, d.Min.Y)},                                  // above
-		{Min: image.Pt(0, d.Max.Y), Max: view.Max},                            // below
-		{Min: image.Pt(0, d.Min.Y), Max: image.Pt(d.Min.X, d.Max.Y)},          // left
-		{Min: image.Pt(d.Max.X, d.Min.Y), Max: image.Pt(view.Max.X, d.Max.Y)}, // right
-	} {
-		if !r.Empty() {
-			paint.FillShape(gtx.Ops, screenBg, clip.Rect(r).Op())
-		}
-	}
+	picture.Borders(gtx.Ops, u.geom.View, d, screenBg)
 }
 
 // geometry is where the current picture goes in a viewport of this size.
@@ -267,22 +250,7 @@ func (u *ui) geometry(view image.Point) geometry {
 // drawPicture draws the texture of the current frame; the texture is
 // uploaded once per new frame, when its ImageOp is first used.
 func (u *ui) drawPicture(gtx layout.Context) {
-	g := u.geom
-	d := g.dest()
-	sx, sy := float32(d.Dx())/float32(g.Remote.X), float32(d.Dy())/float32(g.Remote.Y)
-	// Linear filtering (with mipmaps, in Gio) only where the picture is
-	// shrunk: 1:1 and enlarged pictures stay crisp with nearest, and skip
-	// building mipmaps for every frame, which is costly when the "GPU" is
-	// Mesa's software renderer.
-	u.img.Filter = paint.FilterNearest
-	if sx < 1 || sy < 1 {
-		u.img.Filter = paint.FilterLinear
-	}
-	tr := f32.AffineId().Scale(f32.Point{}, f32.Pt(sx, sy)).Offset(f32.Pt(float32(d.Min.X), float32(d.Min.Y)))
-	defer op.Affine(tr).Push(gtx.Ops).Pop()
-	defer clip.Rect(image.Rectangle{Max: g.Remote}).Push(gtx.Ops).Pop()
-	u.img.Add(gtx.Ops)
-	paint.PaintOp{}.Add(gtx.Ops)
+	picture.Paint(gtx.Ops, &u.img, u.geom.Remote, u.geom.dest())
 }
 
 // drawScrollbars draws scrollbars for 1:1 mode; geometry applies their

@@ -12,6 +12,7 @@ import (
 
 	"github.com/tandem-remote/tandem/internal/link/input"
 	"github.com/tandem-remote/tandem/internal/media/giowin"
+	"github.com/tandem-remote/tandem/internal/media/picture"
 	"github.com/tandem-remote/tandem/internal/wire/proto"
 )
 
@@ -53,10 +54,6 @@ type Config struct {
 	// Width and Height are the window's initial size in Dp; 0 means
 	// 1280×800.
 	Width, Height int
-	// DisplayOnly shows the picture alone: no toolbar, no status line,
-	// and no input ever leaves the window. The agent uses it to show the
-	// customer the technician's screen during a demonstration.
-	DisplayOnly bool
 }
 
 // Stats counts what the viewer did with the frames it was shown.
@@ -93,7 +90,7 @@ type Viewer struct {
 	stats    Stats
 	layout   layoutInfo // where things were last drawn, for tests
 	cursor   cursorState
-	pool     pool // RGBA buffers for ShowI420
+	pool     picture.Pool // RGBA buffers for ShowI420
 	chat     []ChatLine
 	chatSeq  uint64
 	// transfers are the files pane's lines; filesSeq counts new ones.
