@@ -150,6 +150,10 @@ type Config struct {
 	// DefaultNewConnsBurst).
 	NewConnsPerSource float64
 	NewConnsBurst     int
+	// Cluster makes this server one node of several (cluster.go): sessions
+	// are leased in the shared database and paired across nodes over its
+	// bus. Nil: the server works alone, its sessions in memory.
+	Cluster *Cluster
 	// Registry receives the server's metrics, served by MetricsHandler;
 	// nil gives the server its own.
 	Registry *prometheus.Registry

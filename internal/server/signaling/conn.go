@@ -11,6 +11,7 @@ import (
 	"github.com/coder/websocket"
 	"golang.org/x/time/rate"
 
+	"github.com/tandem-remote/tandem/internal/server/cluster"
 	"github.com/tandem-remote/tandem/internal/wire/grant"
 	"github.com/tandem-remote/tandem/internal/wire/login"
 	"github.com/tandem-remote/tandem/internal/wire/proto"
@@ -213,6 +214,13 @@ func (s *Server) open(ctx context.Context, c *client, env proto.Envelope) error 
 	if err != nil {
 		return s.refuse(err)
 	}
+	if err := s.leaseOpen(ctx, sess); err != nil { // several nodes (cluster.go)
+		s.cfg.Logger.Error("open: lease the session", "err", err)
+		s.mu.Lock()
+		s.removeLocked(sess)
+		s.mu.Unlock()
+		return s.refuse(proto.ErrServerBusy)
+	}
 	ice, err := s.iceServers(sess.id, sess.ends, sess.operator.relayPort)
 	if err != nil {
 		return err
@@ -240,14 +248,7 @@ func (s *Server) join(ctx context.Context, c *client, env proto.Envelope) error 
 	if err := s.checkBlocked(ctx, c, j.Agent); err != nil {
 		return err
 	}
-	s.mu.Lock()
-	sess := s.claimLocked(j, now) // by code or by ticket
-	var tech *client
-	if sess != nil {
-		sess.agent, c.sess, c.role = c, sess, proto.RoleAgent
-		tech = sess.tech
-	}
-	s.mu.Unlock()
+	sess, tech := s.claim(ctx, c, j, now) // tech nil: on another node
 	if sess == nil {
 		s.joins.Allow(c.addr, now)
 		s.cfg.Logger.Info("join refused", "from", c.addr)
@@ -274,12 +275,12 @@ func (s *Server) join(ctx context.Context, c *client, env proto.Envelope) error 
 	s.auditSession(ctx, "session.join", sess, c, detail)
 	joined := proto.Joined{Session: sess.id, ICEServers: ice, Grant: g}
 	if g != nil {
-		joined.GrantKey = grant.KeyOf(s.cfg.GrantKey).String()
+		joined.GrantKey = grant.KeyOf(s.cfg.GrantKey)
 	}
 	if err := c.send(ctx, proto.TypeJoined, joined); err != nil {
 		return errClosed
 	}
-	tech.send(ctx, proto.TypePeerJoined, proto.PeerJoined{Session: sess.id, Agent: j.Agent})
+	s.tellJoined(ctx, sess, tech, j.Agent)
 	return nil
 }
 
@@ -293,6 +294,8 @@ func (s *Server) relay(ctx context.Context, c *client, env proto.Envelope, raw [
 		}
 		if peer := s.peerOf(c); peer != nil {
 			peer.sendRaw(ctx, raw)
+		} else if s.cfg.Cluster != nil {
+			s.forward(c, cluster.KindFrame, raw) // to another node's client
 		}
 		return nil
 	case proto.TypeBye:

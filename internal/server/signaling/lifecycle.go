@@ -31,6 +31,7 @@ func (s *Server) end(ctx context.Context, c *client, reason string) {
 	if removed {
 		s.auditSession(ctx, "session.end", sess, c, map[string]string{"reason": reason, "by": string(c.role)})
 		s.endCredentials(ctx, sess)
+		s.crossEnd(ctx, sess, c.role, reason) // the other side on another node (cluster.go)
 	}
 	s.cfg.Logger.Info("session ended", "session", sess.id, "by", c.role, "reason", reason)
 	if peer != nil {
@@ -82,7 +83,8 @@ func (s *Server) detach(ctx context.Context, c *client) {
 		}
 	}
 	s.mu.Unlock()
-	if removed {
+	// With several nodes, the end is recorded where the last side leaves.
+	if removed && s.leftNode(ctx, sess, c.role) {
 		s.auditSession(ctx, "session.end", sess, c, map[string]string{"reason": "disconnected", "by": string(c.role)})
 		if !joined {
 			s.endCredentials(ctx, sess) // a joined one's peers may carry on (sessionends.go)

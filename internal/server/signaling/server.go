@@ -57,6 +57,11 @@ type session struct {
 	joined  bool
 	// operator opened the session; set once before the session is shared.
 	operator operator
+	// cross: the session has a lease (Config.Cluster, cluster.go);
+	// remotePeer: its other side is on another node; unsub ends this
+	// node's subscription to what that node sends.
+	cross, remotePeer bool
+	unsub             func()
 }
 
 // New returns a server for cfg.
@@ -228,10 +233,13 @@ func (s *Server) sweep(ctx context.Context) {
 	}
 	s.mu.Unlock()
 	for _, sess := range expired {
-		s.auditSession(ctx, "session.end", sess, nil, map[string]string{"reason": reasons[sess]})
+		if s.dropExpired(ctx, sess) { // one node records a shared session's end
+			s.auditSession(ctx, "session.end", sess, nil, map[string]string{"reason": reasons[sess]})
+		}
 		s.endCredentials(ctx, sess)
 		s.endPeers(ctx, sess, peers[sess], reasons[sess])
 	}
+	s.renewLeases(ctx, now)
 }
 
 // newSession registers a session with a fresh code. Called with s.mu held.
@@ -285,6 +293,10 @@ func (s *Server) removeLocked(sess *session) bool {
 	delete(s.sessions, sess.id)
 	if !sess.joined {
 		delete(s.byCode, sess.codeKey)
+	}
+	if sess.unsub != nil {
+		sess.unsub()
+		sess.unsub = nil
 	}
 	s.metrics.sessionsActive.Dec()
 	return true

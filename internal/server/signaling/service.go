@@ -23,6 +23,7 @@ import (
 	"github.com/tandem-remote/tandem/internal/link/certs"
 	"github.com/tandem-remote/tandem/internal/relay"
 	"github.com/tandem-remote/tandem/internal/server/auth"
+	"github.com/tandem-remote/tandem/internal/server/cluster"
 	"github.com/tandem-remote/tandem/internal/server/helpdesk"
 	"github.com/tandem-remote/tandem/internal/wire/grant"
 )
@@ -95,6 +96,13 @@ type Options struct {
 	// MetricsAddr is where /metrics and /healthz are served over plain
 	// HTTP, never on Addr (empty: nowhere).
 	MetricsAddr string
+	// Cluster makes this process one node of several on one PostgreSQL
+	// database (clusternode.go); zero: one node alone, no NATS started.
+	// Its Secret is read from ClusterSecretFile.
+	Cluster cluster.Config
+	// ClusterSecretFile authenticates the embedded NATS routes, the same
+	// file on every node (empty: DATA/cluster-secret, generated).
+	ClusterSecretFile string
 
 	Logger *slog.Logger
 	Out    io.Writer // where the start-up summary goes
@@ -112,6 +120,7 @@ type Service struct {
 	httpLn   net.Listener // optional plain HTTP, redirect or refuse only
 	metrics  net.Listener // optional /metrics and /healthz (MetricsAddr)
 	accounts *accounts
+	bus      *cluster.Bus // nil on one node alone
 	desk     *helpdesk.Hub // the web chat and operators' desk (desk.go)
 	public   *url.URL
 	certFile string
@@ -165,6 +174,11 @@ func Prepare(opts Options) (*Service, error) {
 			return nil, err
 		}
 	}
+	clustered, err := svc.joinCluster(context.Background())
+	if err != nil {
+		svc.Close()
+		return nil, err
+	}
 	sessions := &deskSessions{}
 	if svc.desk, err = svc.newDesk(publicURL, sessions); err != nil {
 		svc.Close()
@@ -194,6 +208,7 @@ func Prepare(opts Options) (*Service, error) {
 		AgentBinary: agentBin, PublicURL: publicURL.String(), CertPin: certPin(svc.tls, opts.ACMEDomain), CodeTTL: opts.CodeTTL,
 		MaxConns: maxConns, MaxConnsPerSource: opts.MaxConnsPerSource,
 		NewConnsPerSource: opts.NewConnsPerSource, NewConnsBurst: opts.NewConnsBurst,
+		Cluster: clustered,
 	})
 	if err != nil {
 		svc.Close()
@@ -327,6 +342,9 @@ func (svc *Service) Close() error {
 	}
 	if svc.metrics != nil {
 		svc.metrics.Close()
+	}
+	if svc.bus != nil {
+		errs = append(errs, svc.bus.Close())
 	}
 	errs = append(errs, svc.accounts.close())
 	return errors.Join(errs...)

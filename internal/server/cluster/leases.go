@@ -1,0 +1,167 @@
+package cluster
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// LeaseTTL is how long a lease outlives its last renewal: a node renews
+// the leases of the sessions it holds every few seconds (Renew), so a
+// session whose every node died is gone within LeaseTTL.
+const LeaseTTL = 30 * time.Second
+
+// Lease is a session as every node sees it.
+type Lease struct {
+	Session     string
+	CodeHash    []byte // SHA-256 of the code; nil once joined
+	CodeExpires time.Time
+	Ends        time.Time
+	// Operator is the opener's identity and grant, opaque here (the
+	// signaling server's encoding).
+	Operator  []byte
+	TechNode  string
+	AgentNode string
+}
+
+// Leases are the sessions' leases in the shared PostgreSQL database.
+type Leases struct {
+	db *sql.DB
+}
+
+// schema is the leases table. It lives beside the store's tables, not in
+// its migrations: only clustered nodes use it, and it holds nothing that
+// outlives LeaseTTL.
+const schema = `CREATE TABLE IF NOT EXISTS cluster_session_leases (
+	session_id   text PRIMARY KEY,
+	code_hash    bytea UNIQUE,
+	code_expires timestamptz NOT NULL,
+	session_ends timestamptz NOT NULL,
+	operator     bytea NOT NULL,
+	tech_node    text NOT NULL DEFAULT '',
+	agent_node   text NOT NULL DEFAULT '',
+	lease_until  timestamptz NOT NULL
+)`
+
+// OpenLeases makes the leases table in db (PostgreSQL) if it is missing.
+// Nodes starting together take turns under an advisory lock.
+func OpenLeases(ctx context.Context, db *sql.DB) (*Leases, error) {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("cluster leases: %w", err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(7271386)`); err != nil {
+		return nil, fmt.Errorf("cluster leases: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, schema); err != nil {
+		return nil, fmt.Errorf("cluster leases: create table: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("cluster leases: %w", err)
+	}
+	return &Leases{db: db}, nil
+}
+
+// ErrCodeTaken: another live session holds the code; draw another.
+var ErrCodeTaken = errors.New("cluster: session code taken on another node")
+
+// Open records a new session's lease, held by node for its technician.
+// A dead lease or an expired code holding the same code hash is cleared
+// first.
+func (l *Leases) Open(ctx context.Context, le Lease, node string, now time.Time) error {
+	if _, err := l.db.ExecContext(ctx, `DELETE FROM cluster_session_leases WHERE code_hash = $1 AND (code_expires < $2 OR lease_until < $2)`,
+		le.CodeHash, now); err != nil {
+		return fmt.Errorf("cluster: open lease: %w", err)
+	}
+	res, err := l.db.ExecContext(ctx, `INSERT INTO cluster_session_leases
+		(session_id, code_hash, code_expires, session_ends, operator, tech_node, lease_until)
+		VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`,
+		le.Session, le.CodeHash, le.CodeExpires, le.Ends, le.Operator, node, now.Add(LeaseTTL))
+	if err != nil {
+		return fmt.Errorf("cluster: open lease: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return ErrCodeTaken
+	}
+	return nil
+}
+
+// ErrNoLease: no live, unjoined session has that code (or ID).
+var ErrNoLease = errors.New("cluster: no such session")
+
+// Claim takes the unjoined session whose code hashes to codeHash, or whose
+// ID is session when codeHash is nil, for an agent on node: in one
+// statement, so a code works once however many nodes try it at once.
+func (l *Leases) Claim(ctx context.Context, codeHash []byte, session, node string, now time.Time) (Lease, error) {
+	q := `UPDATE cluster_session_leases SET code_hash = NULL, agent_node = $3, lease_until = $4
+		WHERE code_hash IS NOT NULL AND code_expires >= $2 AND lease_until >= $2 AND tech_node <> '' AND `
+	arg := any(codeHash)
+	if codeHash == nil {
+		q, arg = q+`session_id = $1`, session
+	} else {
+		q += `code_hash = $1`
+	}
+	q += ` RETURNING session_id, code_expires, session_ends, operator, tech_node`
+	le := Lease{AgentNode: node}
+	err := l.db.QueryRowContext(ctx, q, arg, now, node, now.Add(LeaseTTL)).
+		Scan(&le.Session, &le.CodeExpires, &le.Ends, &le.Operator, &le.TechNode)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Lease{}, ErrNoLease
+	}
+	if err != nil {
+		return Lease{}, fmt.Errorf("cluster: claim lease: %w", err)
+	}
+	return le, nil
+}
+
+// Leave records that session's technician (or agent) left its node, and
+// reports whether that was the last side: then the lease is gone. An end
+// (goodbye, expiry) uses Drop.
+func (l *Leases) Leave(ctx context.Context, session string, technician bool) (last bool, err error) {
+	col := "agent_node"
+	if technician {
+		col = "tech_node"
+	}
+	var tech, agent string
+	err = l.db.QueryRowContext(ctx, `UPDATE cluster_session_leases SET `+col+` = '' WHERE session_id = $1
+		RETURNING tech_node, agent_node`, session).Scan(&tech, &agent)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil // dropped already: whoever dropped it had the last word
+	}
+	if err != nil {
+		return false, fmt.Errorf("cluster: leave lease: %w", err)
+	}
+	if tech != "" || agent != "" {
+		return false, nil // the other side is still held
+	}
+	return l.Drop(ctx, session)
+}
+
+// Drop removes session's lease and reports whether it was there, so
+// that exactly one node records the session's end.
+func (l *Leases) Drop(ctx context.Context, session string) (bool, error) {
+	res, err := l.db.ExecContext(ctx, `DELETE FROM cluster_session_leases WHERE session_id = $1`, session)
+	if err != nil {
+		return false, fmt.Errorf("cluster: drop lease: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return n > 0, nil
+}
+
+// Renew extends the leases of sessions, which this node holds, and
+// removes every lease no node renewed in time.
+func (l *Leases) Renew(ctx context.Context, sessions []string, now time.Time) error {
+	if len(sessions) > 0 {
+		if _, err := l.db.ExecContext(ctx, `UPDATE cluster_session_leases SET lease_until = $2 WHERE session_id = ANY($1)`,
+			sessions, now.Add(LeaseTTL)); err != nil {
+			return fmt.Errorf("cluster: renew leases: %w", err)
+		}
+	}
+	if _, err := l.db.ExecContext(ctx, `DELETE FROM cluster_session_leases WHERE lease_until < $1`, now); err != nil {
+		return fmt.Errorf("cluster: expire leases: %w", err)
+	}
+	return nil
+}

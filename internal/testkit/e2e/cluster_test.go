@@ -1,0 +1,225 @@
+package e2e
+
+import (
+	"context"
+	"crypto/x509"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tandem-remote/tandem/internal/link/certs"
+	"github.com/tandem-remote/tandem/internal/link/sigclient"
+	"github.com/tandem-remote/tandem/internal/server/signaling/signalingtest"
+	"github.com/tandem-remote/tandem/internal/server/store/pgtest"
+	"github.com/tandem-remote/tandem/internal/testkit/netlab"
+	"github.com/tandem-remote/tandem/internal/testkit/xvfb"
+	"github.com/tandem-remote/tandem/internal/wire/proto"
+)
+
+// clusterNode is one signaling process of a cluster.
+type clusterNode struct {
+	proc      *proc
+	url, data string
+}
+
+// signalingCluster is n signaling processes on one throwaway PostgreSQL
+// database, their embedded NATS servers routed to each other over TLS on
+// loopback, and the first administrator, made with the first node's
+// setup token.
+type signalingCluster struct {
+	nodes []clusterNode
+	ca    string
+	roots *x509.CertPool
+	admin *signalingtest.Admin
+}
+
+// startCluster starts the nodes the way an administrator would: the first
+// one creates the certificate, secrets and grant key, which are copied to
+// the others' data directories; every node gets the same route list.
+func startCluster(t *testing.T, b netlab.Binaries, n int) *signalingCluster {
+	t.Helper()
+	pg, err := pgtest.Start(context.Background(), pgtest.Options{})
+	if errors.Is(err, pgtest.ErrNoBinaries) {
+		t.Skip(err)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { pg.Stop() })
+	if err := pg.CreateDatabase(context.Background(), "tandem"); err != nil {
+		t.Fatal(err)
+	}
+	var routes []string
+	for range n {
+		routes = append(routes, "127.0.0.1:"+freePort(t))
+	}
+	c := &signalingCluster{}
+	for i := range n {
+		data := t.TempDir()
+		if i > 0 {
+			shareFiles(t, c.nodes[0].data, data)
+		}
+		addr := "127.0.0.1:" + freePort(t)
+		args := append(pg.Flags("tandem"), "-cluster-listen", routes[i], "-cluster-routes", strings.Join(routes, ","),
+			"-node-name", "node"+string(rune('1'+i)), "-new-conns-burst", "10000")
+		p, summary := serveOn(t, b, addr, data, args...)
+		c.nodes = append(c.nodes, clusterNode{proc: p, url: "https://" + addr, data: data})
+		if i == 0 {
+			c.ca = filepath.Join(data, "cert.pem")
+			if c.roots, err = certs.Pool(c.ca); err != nil {
+				t.Fatal(err)
+			}
+			tok, ok := signalingtest.SetupToken(summary)
+			if !ok {
+				t.Fatalf("the first node printed no setup token:\n%s", summary)
+			}
+			c.admin = signalingtest.Setup(t, c.nodes[0].url, c.roots, tok)
+		}
+	}
+	for _, nd := range c.nodes {
+		waitRoutes(t, nd, n-1)
+	}
+	return c
+}
+
+// shareFiles copies what every node must hold alike.
+func shareFiles(t *testing.T, from, to string) {
+	t.Helper()
+	for _, name := range []string{"cert.pem", "key.pem", "turn-secret", "grant-key", "cluster-secret"} {
+		b, err := os.ReadFile(filepath.Join(from, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(to, name), b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// waitRoutes waits until node has logged routes to n other nodes.
+func waitRoutes(t *testing.T, nd clusterNode, n int) {
+	t.Helper()
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		if strings.Count(nd.proc.stderr.String(), "Route connection created") >= n {
+			return
+		}
+	}
+	t.Fatalf("%s never routed to the other nodes:\n%s", nd.url, nd.proc.stderr.String())
+}
+
+// TestTwoNodes: a technician on node 1 and a customer's agent joining
+// with the code on node 2 are paired through the session's lease in
+// PostgreSQL; their offer, answer and candidates cross between the nodes
+// over NATS, the peer link comes up, and a chat line typed by the customer
+// reaches the technician. Pairing latency across nodes and on one node,
+// measured in the same run, is logged.
+func TestTwoNodes(t *testing.T) {
+	if _, err := exec.LookPath("xdotool"); err != nil {
+		t.Skip("xdotool not installed (scripts/install-deps.sh installs it)")
+	}
+	b := binaries(t)
+	c := startCluster(t, b, 2)
+	op := c.admin.AddOperator("tech")
+	t.Run("latency", func(t *testing.T) { logPairingLatency(t, c, op.Token) })
+
+	pw := filepath.Join(t.TempDir(), "password")
+	if err := os.WriteFile(pw, []byte(op.Password+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	display := xvfb.Start(t, 1280, 800)
+	tech := start(t, b["technician"], nil, "-headless", "-server", c.nodes[0].url, "-ca", c.ca, "-user", op.ID,
+		"-password-file", pw, "-json", "-mode", "view", "-say", "Bonjour depuis le nœud 1")
+	code := tech.next(t, "code")["code"].(string)
+	agent := start(t, b["agent"], nil, "-keep", "-server", c.nodes[1].url, "-ca", c.ca, "-code", code, "-json", "-display", display)
+	answer(t, agent, display, "allow")
+	s := &session{tech: tech, agent: agent, display: display}
+	if m := tech.next(t, "chat"); m["from"] != "technician" {
+		t.Fatalf("first chat event %v", m)
+	}
+	clickControl(t, display, s.control(t, "chat-input"))
+	xdo(t, display, "type", "Recu sur le noeud 2")
+	xdo(t, display, "key", "Return")
+	if m := tech.next(t, "chat"); m["from"] != "customer" || m["text"] != "Recu sur le noeud 2" {
+		t.Fatalf("technician heard %v, want the customer's line", m)
+	}
+	s.end(t)
+	if !strings.Contains(c.nodes[1].proc.stderr.String(), "session joined across nodes") {
+		t.Errorf("node 2 did not pair across nodes:\n%s", c.nodes[1].proc.stderr.String())
+	}
+}
+
+// logPairingLatency opens sessions on node 1 and joins them on node 1 and
+// on node 2 in turn, with the signaling protocol itself, and logs how long
+// the join takes to reach the technician (PeerJoined) and a signal the
+// agent sends to arrive, p50 and p99 of each.
+func logPairingLatency(t *testing.T, c *signalingCluster, token string) {
+	const rounds = 40
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	joins := map[string][]time.Duration{}
+	signals := map[string][]time.Duration{}
+	for i := range 2 * rounds {
+		where, agentURL := "same node", c.nodes[0].url
+		if i%2 == 1 {
+			where, agentURL = "across nodes", c.nodes[1].url
+		}
+		j, s := pairOnce(t, ctx, c, c.nodes[0].url, agentURL, token)
+		joins[where] = append(joins[where], j)
+		signals[where] = append(signals[where], s)
+	}
+	for _, where := range []string{"same node", "across nodes"} {
+		t.Logf("%-12s join→peer-joined p50 %v p99 %v; signal p50 %v p99 %v (%d sessions)", where,
+			pct(joins[where], 50), pct(joins[where], 99), pct(signals[where], 50), pct(signals[where], 99), rounds)
+	}
+}
+
+func pairOnce(t *testing.T, ctx context.Context, c *signalingCluster, techURL, agentURL, token string) (join, signal time.Duration) {
+	t.Helper()
+	tc, err := sigclient.Dial(ctx, techURL, c.roots)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tc.Close()
+	opened, err := tc.Open(ctx, token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ac, err := sigclient.Dial(ctx, agentURL, c.roots)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ac.Close()
+	start := time.Now()
+	if _, err := ac.Join(ctx, opened.Code); err != nil {
+		t.Fatalf("join on %s: %v", agentURL, err)
+	}
+	mustGet(t, ctx, tc, proto.TypePeerJoined)
+	join = time.Since(start)
+	start = time.Now()
+	if err := ac.Send(ctx, proto.TypeSignal, proto.Signal{Data: []byte(`{"candidate":"probe"}`)}); err != nil {
+		t.Fatal(err)
+	}
+	mustGet(t, ctx, tc, proto.TypeSignal)
+	signal = time.Since(start)
+	tc.Send(ctx, proto.TypeBye, proto.Bye{Reason: "done"})
+	mustGet(t, ctx, ac, proto.TypeBye)
+	return join, signal
+}
+
+func mustGet(t *testing.T, ctx context.Context, c *sigclient.Conn, want proto.Type) {
+	t.Helper()
+	if err := expectType(ctx, c, want); err != nil {
+		t.Fatalf("waiting for %s: %v", want, err)
+	}
+}
+
+func pct(ds []time.Duration, p int) time.Duration {
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	return s[(len(s)-1)*p/100].Round(10 * time.Microsecond)
+}
