@@ -240,8 +240,8 @@ func (n natsLog) Noticef(f string, v ...any) {
 	n.l.Debug("nats: " + msg)
 }
 
-func (n natsLog) Warnf(f string, v ...any)   { n.l.Warn("nats: " + fmt.Sprintf(f, v...)) }
-func (n natsLog) Fatalf(f string, v ...any)  { n.l.Error("nats: " + fmt.Sprintf(f, v...)) }
-func (n natsLog) Errorf(f string, v ...any)  { n.l.Error("nats: " + fmt.Sprintf(f, v...)) }
-func (n natsLog) Debugf(f string, v ...any)  { n.l.Debug("nats: " + fmt.Sprintf(f, v...)) }
-func (n natsLog) Tracef(f string, v ...any)  {}
+func (n natsLog) Warnf(f string, v ...any)  { n.l.Warn("nats: " + fmt.Sprintf(f, v...)) }
+func (n natsLog) Fatalf(f string, v ...any) { n.l.Error("nats: " + fmt.Sprintf(f, v...)) }
+func (n natsLog) Errorf(f string, v ...any) { n.l.Error("nats: " + fmt.Sprintf(f, v...)) }
+func (n natsLog) Debugf(f string, v ...any) { n.l.Debug("nats: " + fmt.Sprintf(f, v...)) }
+func (n natsLog) Tracef(f string, v ...any) {}

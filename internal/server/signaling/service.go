@@ -120,7 +120,7 @@ type Service struct {
 	httpLn   net.Listener // optional plain HTTP, redirect or refuse only
 	metrics  net.Listener // optional /metrics and /healthz (MetricsAddr)
 	accounts *accounts
-	bus      *cluster.Bus // nil on one node alone
+	bus      *cluster.Bus  // nil on one node alone
 	desk     *helpdesk.Hub // the web chat and operators' desk (desk.go)
 	public   *url.URL
 	certFile string
