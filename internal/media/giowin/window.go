@@ -1,6 +1,6 @@
 // Package giowin runs Tandem's Gio windows — the technician's viewer and
-// desk, the agent's own window — with one lifecycle, one palette and one
-// record of what each frame drew.
+// desk, the agent's own window, the demonstration's picture — with one
+// lifecycle, one palette and one record of what each frame drew.
 //
 // # Lifecycle
 //
