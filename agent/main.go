@@ -17,7 +17,6 @@ package main
 
 import (
 	"context"
-	"crypto/ed25519"
 	"errors"
 	"flag"
 	"fmt"
@@ -34,6 +33,7 @@ import (
 	"github.com/tandem-remote/tandem/internal/link/filexfer"
 	"github.com/tandem-remote/tandem/internal/link/session"
 	"github.com/tandem-remote/tandem/internal/wire/agentid"
+	"github.com/tandem-remote/tandem/internal/wire/stamp"
 )
 
 // selfRemoval is whether a run that got past its flags deletes the
@@ -57,10 +57,8 @@ type options struct {
 	consentTimeout time.Duration
 	files          session.FilesConfig
 	keep           bool
-	// From the stamp of a help-page download (stamped.go).
-	ticket   string
-	pin      []byte
-	grantKey ed25519.PublicKey
+	// stamp is a help-page download's (stamped.go); nil for a plain agent.
+	stamp *stamp.Payload
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
@@ -99,7 +97,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	p := platform.Native(platform.Config{Display: o.display, Window: true, Remover: rm, Logger: cfg.Logger})
 	o.screen.Demonstrations = true // in a window on the customer's display, asked each time
 	acfg := agentsession.AgentConfig{Common: cfg, Code: o.code, Screen: o.screen, ConsentTimeout: o.consentTimeout, Files: o.files,
-		Ticket: o.ticket, Pin: o.pin, GrantKey: o.grantKey, Identity: agentid.For(cfg.Server), Platform: p}
+		Stamp: o.stamp, Identity: agentid.For(cfg.Server), Platform: p}
 	if err := agentsession.RunAgent(ctx, acfg); err != nil {
 		fmt.Fprintf(stderr, "agent: %v\n", err)
 		return 1

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/ed25519"
 	"errors"
 	"fmt"
 	"io"
@@ -52,7 +51,7 @@ func fromStamp(stderr io.Writer, common *session.Flags, o *options) (status int,
 		}
 	}
 	common.Server, common.CAFile = p.Server, ""
-	o.ticket, o.pin, o.grantKey = p.Ticket, p.Pin, ed25519.PublicKey(p.Key)
+	o.stamp = &p
 	return 0, true
 }
 

@@ -83,12 +83,12 @@ func TestStampedRun(t *testing.T) {
 func stampedFile(t *testing.T, p stamp.Payload, damage bool) string {
 	t.Helper()
 	_, key, _ := ed25519.GenerateKey(rand.Reader)
-	var buf bytes.Buffer
 	bin := []byte("\x7fELF stand-in agent")
-	if _, err := stamp.Write(&buf, bytes.NewReader(bin), p, key); err != nil {
+	tr, err := stamp.Trailer(p, key)
+	if err != nil {
 		t.Fatal(err)
 	}
-	b := buf.Bytes()
+	b := append(bin, tr...)
 	if damage {
 		b[len(bin)+10] ^= 0x01
 	}

@@ -2,7 +2,6 @@ package agentsession
 
 import (
 	"context"
-	"crypto/ed25519"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -14,19 +13,19 @@ import (
 	"github.com/tandem-remote/tandem/internal/link/session"
 	"github.com/tandem-remote/tandem/internal/wire/grant"
 	"github.com/tandem-remote/tandem/internal/wire/proto"
+	"github.com/tandem-remote/tandem/internal/wire/stamp"
 )
 
 // AgentConfig configures the customer's side.
 type AgentConfig struct {
 	session.Common
 	Code string // as the customer typed it
-	// Ticket, Pin and GrantKey come from a stamped download (package
-	// stamp, stamped.go): with Ticket set the agent joins by it instead
-	// of Code, trusts the server by the certificate key Pin names instead
-	// of RootCAs, and accepts only a grant signed by GrantKey.
-	Ticket   string
-	Pin      []byte
-	GrantKey ed25519.PublicKey
+	// Stamp is a stamped download's payload (package stamp, stamped.go),
+	// nil for a plain agent: with it the agent joins by its Ticket instead
+	// of Code, trusts the server (Common.Server, the stamp's Server) by the
+	// certificate key its Pin names instead of RootCAs, and accepts only a
+	// grant signed by its Key.
+	Stamp *stamp.Payload
 	// Identity is this computer's identity towards the server (package
 	// agentid), sent with the join so that an operator can block the
 	// computer; empty sends none.

@@ -33,7 +33,7 @@ func joinOnce(b *testing.B, s *stack, relayOnly bool) time.Duration {
 	tech, agent := newEvents(), newEvents()
 	techDone := make(chan error, 1)
 	go func() {
-		techDone <- techsession.RunTechnician(ctx, techsession.TechnicianConfig{Common: s.common(tech, relayOnly), Token: s.token, EndAfter: time.Millisecond})
+		techDone <- techsession.New(techsession.TechnicianConfig{Common: s.common(tech, relayOnly), Token: s.token, EndAfter: time.Millisecond}).Run(ctx)
 	}()
 	var code string
 	select {

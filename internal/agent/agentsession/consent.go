@@ -3,7 +3,6 @@ package agentsession
 import (
 	"context"
 	"crypto/ed25519"
-	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -80,11 +79,10 @@ func verifyGrant(joined proto.Joined, now time.Time) (*grant.Grant, error) {
 	if len(joined.Grant) == 0 {
 		return nil, nil
 	}
-	key, err := grant.ParseKey(joined.GrantKey)
-	if err != nil || len(key) != ed25519.PublicKeySize {
-		return nil, errors.New("the server's grant key is malformed: the server may be misconfigured; ask the technician")
+	if len(joined.GrantKey) != ed25519.PublicKeySize {
+		return nil, grant.ErrBadKey
 	}
-	g, err := grant.Verify(ed25519.PublicKey(key), joined.Grant, joined.Session, now)
+	g, err := grant.Verify(ed25519.PublicKey(joined.GrantKey), joined.Grant, joined.Session, now)
 	if err != nil {
 		return nil, fmt.Errorf("the operator's permissions could not be verified (%w): ask the technician for a new code", err)
 	}

@@ -3,7 +3,6 @@ package agentsession
 import (
 	"context"
 	"crypto/ed25519"
-	"encoding/base64"
 	"slices"
 	"strings"
 	"testing"
@@ -214,7 +213,7 @@ func TestVerifyGrant(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	key := base64.StdEncoding.EncodeToString(pub)
+	key := grant.Key(pub)
 	otherPub, _, _ := ed25519.GenerateKey(nil)
 	for _, c := range []struct {
 		name   string
@@ -225,8 +224,8 @@ func TestVerifyGrant(t *testing.T) {
 		{"good", proto.Joined{Session: "s1", Grant: signed, GrantKey: key}, true, false},
 		{"no grant", proto.Joined{Session: "s1"}, true, true},
 		{"other session", proto.Joined{Session: "s2", Grant: signed, GrantKey: key}, false, true},
-		{"other key", proto.Joined{Session: "s1", Grant: signed, GrantKey: base64.StdEncoding.EncodeToString(otherPub)}, false, true},
-		{"bad key", proto.Joined{Session: "s1", Grant: signed, GrantKey: "!!"}, false, true},
+		{"other key", proto.Joined{Session: "s1", Grant: signed, GrantKey: grant.Key(otherPub)}, false, true},
+		{"bad key", proto.Joined{Session: "s1", Grant: signed, GrantKey: grant.Key("!!")}, false, true},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			g, err := verifyGrant(c.joined, now)

@@ -53,7 +53,7 @@ func TestSessionOutlivesSignaling(t *testing.T) {
 	techCtx, hangUp := context.WithCancel(ctx)
 	techDone := make(chan error, 1)
 	go func() {
-		techDone <- techsession.RunTechnician(techCtx, techsession.TechnicianConfig{Common: s.common(tech, false), Token: s.token})
+		techDone <- techsession.New(techsession.TechnicianConfig{Common: s.common(tech, false), Token: s.token}).Run(techCtx)
 	}()
 	code := tech.next(t, "code")["code"].(string)
 	agentDone := make(chan error, 1)

@@ -124,7 +124,7 @@ func (s *stack) session(t *testing.T, relayOnly bool) result {
 	res := result{tech: newEvents(), agent: newEvents()}
 	techDone := make(chan error, 1)
 	go func() {
-		techDone <- techsession.RunTechnician(ctx, techsession.TechnicianConfig{Common: s.common(res.tech, relayOnly), Token: s.token, EndAfter: 300 * time.Millisecond})
+		techDone <- techsession.New(techsession.TechnicianConfig{Common: s.common(res.tech, relayOnly), Token: s.token, EndAfter: 300 * time.Millisecond}).Run(ctx)
 	}()
 	code := res.tech.next(t, "code")["code"].(string)
 	res.agentErr = RunAgent(ctx, AgentConfig{Common: s.common(res.agent, relayOnly), Code: code})
@@ -178,7 +178,7 @@ func TestAgentInterruptEndsBothSides(t *testing.T) {
 	tech, agent := newEvents(), newEvents()
 	techDone := make(chan error, 1)
 	go func() {
-		techDone <- techsession.RunTechnician(ctx, techsession.TechnicianConfig{Common: s.common(tech, false), Token: s.token})
+		techDone <- techsession.New(techsession.TechnicianConfig{Common: s.common(tech, false), Token: s.token}).Run(ctx)
 	}()
 	code := tech.next(t, "code")["code"].(string)
 	agentCtx, interrupt := context.WithCancel(ctx)
@@ -223,10 +223,10 @@ func TestJoinErrors(t *testing.T) {
 		t.Errorf("unreachable server: %v", err)
 	}
 	common := session.Common{Server: s.url, RootCAs: s.roots, Report: session.NewReporter(newEvents(), true)}
-	if err := techsession.RunTechnician(ctx, techsession.TechnicianConfig{Common: common, Token: s.token + "x"}); !errors.Is(err, proto.ErrUnauthorized) {
+	if err := techsession.New(techsession.TechnicianConfig{Common: common, Token: s.token + "x"}).Run(ctx); !errors.Is(err, proto.ErrUnauthorized) {
 		t.Errorf("wrong token: %v", err)
 	}
-	if err := techsession.RunTechnician(ctx, techsession.TechnicianConfig{Common: common}); err == nil || !strings.Contains(err.Error(), "-user") {
+	if err := techsession.New(techsession.TechnicianConfig{Common: common}).Run(ctx); err == nil || !strings.Contains(err.Error(), "-user") {
 		t.Errorf("no token: %v, want an error saying to log in with -user", err)
 	}
 }

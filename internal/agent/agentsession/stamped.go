@@ -1,13 +1,11 @@
 package agentsession
 
 import (
-	"bytes"
 	"context"
 	"crypto/x509"
 	"errors"
 
 	"github.com/tandem-remote/tandem/internal/link/sigclient"
-	"github.com/tandem-remote/tandem/internal/wire/grant"
 	"github.com/tandem-remote/tandem/internal/wire/proto"
 )
 
@@ -22,10 +20,10 @@ import (
 // server's turns: relay presents the same self-generated certificate,
 // which no CA knows.
 func dialSignaling(ctx context.Context, cfg *AgentConfig) (*sigclient.Conn, error) {
-	if cfg.Ticket == "" {
+	if cfg.Stamp == nil {
 		return sigclient.Dial(ctx, cfg.Server, cfg.RootCAs)
 	}
-	sc, err := sigclient.DialPinned(ctx, cfg.Server, cfg.Pin)
+	sc, err := sigclient.DialPinned(ctx, cfg.Server, cfg.Stamp.Pin)
 	if err != nil {
 		return nil, err
 	}
@@ -54,15 +52,14 @@ func withCert(roots *x509.CertPool, cert *x509.Certificate) *x509.CertPool {
 // joinSession joins by ticket or by code, and checks a stamped download's
 // grant key against the server's.
 func joinSession(ctx context.Context, sc *sigclient.Conn, cfg AgentConfig) (proto.Joined, error) {
-	if cfg.Ticket == "" {
+	if cfg.Stamp == nil {
 		return sc.Join(ctx, cfg.Code)
 	}
-	joined, err := sc.JoinTicket(ctx, cfg.Ticket)
-	if err != nil || cfg.GrantKey == nil {
+	joined, err := sc.JoinTicket(ctx, cfg.Stamp.Ticket)
+	if err != nil {
 		return joined, err
 	}
-	key, err := grant.ParseKey(joined.GrantKey)
-	if err != nil || len(joined.Grant) == 0 || !bytes.Equal(key, cfg.GrantKey) {
+	if len(joined.Grant) == 0 || !joined.GrantKey.Equal(cfg.Stamp.Key) {
 		return joined, errStampedKey
 	}
 	return joined, nil
@@ -72,7 +69,7 @@ var errStampedKey = errors.New("the server did not sign this session with the ke
 
 // checkTicketConfig reports a stamped configuration that cannot work.
 func (cfg *AgentConfig) checkTicketConfig() error {
-	if cfg.Ticket != "" && len(cfg.Pin) == 0 {
+	if cfg.Stamp != nil && len(cfg.Stamp.Pin) == 0 {
 		return errors.New("a ticket needs the server's certificate pin")
 	}
 	return nil

@@ -20,6 +20,7 @@ import (
 	"github.com/tandem-remote/tandem/internal/server/signaling/signalingtest"
 	"github.com/tandem-remote/tandem/internal/technician/techsession"
 	"github.com/tandem-remote/tandem/internal/testkit/leakcheck"
+	"github.com/tandem-remote/tandem/internal/wire/grant"
 	"github.com/tandem-remote/tandem/internal/wire/stamp"
 )
 
@@ -37,7 +38,7 @@ func TestStampedAgent(t *testing.T) {
 	techDone := make(chan error, 1)
 	go func() {
 		common := session.Common{Server: srv.URL, RootCAs: srv.Roots, Report: session.NewReporter(tech, true)}
-		techDone <- techsession.RunTechnician(ctx, techsession.TechnicianConfig{Common: common, Token: srv.Operator.Token, EndAfter: 300 * time.Millisecond})
+		techDone <- techsession.New(techsession.TechnicianConfig{Common: common, Token: srv.Operator.Token, EndAfter: 300 * time.Millisecond}).Run(ctx)
 	}()
 	code := tech.next(t, "code")["code"].(string)
 	ticket := func() string {
@@ -54,7 +55,7 @@ func TestStampedAgent(t *testing.T) {
 	agent := func(tk string, pin []byte, key ed25519.PublicKey) error {
 		// No RootCAs: the pin alone must be enough.
 		return RunAgent(ctx, AgentConfig{Common: session.Common{Server: srv.URL, Report: session.NewReporter(newEvents(), true)},
-			Ticket: tk, Pin: pin, GrantKey: key})
+			Stamp: &stamp.Payload{Ticket: tk, Pin: pin, Key: grant.Key(key)}})
 	}
 	tk := ticket()
 	if err := agent(tk, make([]byte, 32), srv.GrantKey); !errors.Is(err, sigclient.ErrPinMismatch) {
@@ -71,7 +72,7 @@ func TestStampedAgent(t *testing.T) {
 	}
 	go func() {
 		common := session.Common{Server: srv.URL, RootCAs: srv.Roots, Report: session.NewReporter(tech, true)}
-		techDone <- techsession.RunTechnician(ctx, techsession.TechnicianConfig{Common: common, Token: srv.Operator.Token, EndAfter: 300 * time.Millisecond})
+		techDone <- techsession.New(techsession.TechnicianConfig{Common: common, Token: srv.Operator.Token, EndAfter: 300 * time.Millisecond}).Run(ctx)
 	}()
 	code = tech.next(t, "code")["code"].(string)
 	tk = ticket()
@@ -106,7 +107,7 @@ func TestPinnedTrustedForRelays(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	given := x509.NewCertPool()
-	cfg := AgentConfig{Common: session.Common{Server: srv.URL, RootCAs: given}, Ticket: "t", Pin: serverPin(t, srv.URL)}
+	cfg := AgentConfig{Common: session.Common{Server: srv.URL, RootCAs: given}, Stamp: &stamp.Payload{Ticket: "t", Pin: serverPin(t, srv.URL)}}
 	sc, err := dialSignaling(ctx, &cfg)
 	if err != nil {
 		t.Fatal(err)

@@ -122,7 +122,7 @@ func TestWarmupReleased(t *testing.T) {
 			defer cancel()
 			techDone := make(chan error, 1)
 			go func() {
-				techDone <- techsession.New(techsession.TechnicianConfig{Common: s.common(tech, false), Token: s.token, Monitor: -1})
+				techDone <- techsession.New(techsession.TechnicianConfig{Common: s.common(tech, false), Token: s.token, Monitor: -1}).Run(ctx)
 			}()
 			code := tech.next(t, "code")["code"].(string)
 			stop := make(chan struct{})

@@ -53,13 +53,13 @@ func TestAgentBinaryOption(t *testing.T) {
 	plain := filepath.Join(dir, "agent")
 	os.WriteFile(plain, []byte("\x7fELF plain agent"), 0o755)
 	st := filepath.Join(dir, "tandem-agent")
-	var buf bytes.Buffer
 	_, key, _ := ed25519.GenerateKey(rand.Reader)
 	p := stamp.Payload{V: stamp.Version, Server: "https://h", Pin: make([]byte, 32), Ticket: "t", Session: "s", Expires: time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)}
-	if _, err := stamp.Write(&buf, strings.NewReader("agent"), p, key); err != nil {
+	tr, err := stamp.Trailer(p, key)
+	if err != nil {
 		t.Fatal(err)
 	}
-	os.WriteFile(st, buf.Bytes(), 0o755)
+	os.WriteFile(st, append([]byte("agent"), tr...), 0o755)
 	for _, c := range []struct {
 		name, file, want, says string
 	}{

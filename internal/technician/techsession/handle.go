@@ -57,12 +57,6 @@ func New(cfg TechnicianConfig) *Session {
 	}}
 }
 
-// RunTechnician runs the session cfg configures (New(cfg).Run), for
-// callers that need no handle (scripts).
-func RunTechnician(ctx context.Context, cfg TechnicianConfig) error {
-	return New(cfg).Run(ctx)
-}
-
 // Run opens the session, reports its code, waits for the agent, brings
 // the link up as the offerer and runs the session until it ends.
 // Cancelling ctx ends the session cleanly (reason "interrupted"). A

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/tandem-remote/tandem/internal/wire/agentid"
+	"github.com/tandem-remote/tandem/internal/wire/grant"
 )
 
 // Role says which side a client is.
@@ -102,10 +103,12 @@ type Joined struct {
 	// Grant is the operator's grant for this session, signed by the
 	// server (package grant); absent from servers that do not sign one.
 	Grant json.RawMessage `json:"grant,omitempty"`
-	// GrantKey is the server's Ed25519 public key (base64) that signed
-	// Grant. The agent takes it from the server it already authenticated
-	// by TLS; a stamped agent (one download per session) carries it pinned.
-	GrantKey string `json:"grant_key,omitempty"`
+	// GrantKey is the server's Ed25519 public key (standard base64 on the
+	// wire; anything but 32 bytes fails the decoding with grant.ErrBadKey)
+	// that signed Grant. The agent takes it from the server it already
+	// authenticated by TLS; a stamped agent (one download per session)
+	// carries it pinned.
+	GrantKey grant.Key `json:"grant_key,omitempty"`
 }
 
 // PeerJoined tells the technician that an agent joined, and which

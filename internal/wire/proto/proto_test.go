@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/tandem-remote/tandem/internal/wire/grant"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files in testdata/")
@@ -122,6 +124,23 @@ func TestBodyChecks(t *testing.T) {
 	env, _ := Decode([]byte(`{"v":1,"type":"open","body":{"token":""}}`))
 	if _, err := Body[Open](env); err == nil {
 		t.Error("empty token accepted")
+	}
+}
+
+// TestJoinedGrantKey: the grant key decodes from its base64 text only when
+// it is 32 bytes; anything else fails the joined message with
+// grant.ErrBadKey, which tells the customer what to do.
+func TestJoinedGrantKey(t *testing.T) {
+	good := `{"v":1,"type":"joined","body":{"session":"s1","ice_servers":[],"grant_key":"6kpsY+KcUgq+9VB7Ey7F+ZVHdq6+vnuSQh7qaRRG0iw="}}`
+	env, _ := Decode([]byte(good))
+	if j, err := Body[Joined](env); err != nil || len(j.GrantKey) != 32 {
+		t.Fatalf("good key: %d bytes, %v", len(j.GrantKey), err)
+	}
+	for _, key := range []string{"!!", "AAAA", ""} {
+		env, _ := Decode([]byte(`{"v":1,"type":"joined","body":{"session":"s1","ice_servers":[],"grant_key":"` + key + `"}}`))
+		if _, err := Body[Joined](env); !errors.Is(err, grant.ErrBadKey) {
+			t.Errorf("grant_key %q: %v, want grant.ErrBadKey", key, err)
+		}
 	}
 }
 

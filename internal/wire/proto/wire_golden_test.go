@@ -10,7 +10,6 @@ package proto_test
 import (
 	"bytes"
 	"crypto/ed25519"
-	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -76,7 +75,7 @@ func wireEnvelopes(t *testing.T) []struct {
 	body any
 } {
 	signed := wireGrant(t)
-	grantKey := base64.StdEncoding.EncodeToString(wireKey.Public().(ed25519.PublicKey))
+	grantKey := grant.KeyOf(wireKey)
 	offerSDP := "v=0\r\no=- 4215775240449105457 2 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\na=group:BUNDLE 0 1\r\n…\r\n"
 	return []struct {
 		file string

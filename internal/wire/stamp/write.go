@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 
 	"github.com/tandem-remote/tandem/internal/wire/grant"
 )
@@ -40,25 +39,4 @@ func Trailer(p Payload, key ed25519.PrivateKey) ([]byte, error) {
 	out = append(out, ed25519.Sign(key, signedMessage(payload))...)
 	out = binary.BigEndian.AppendUint32(out, uint32(len(payload)))
 	return append(out, Magic...), nil
-}
-
-// Write copies bin to w followed by p's stamp, streaming: nothing of bin
-// is held beyond io.Copy's buffer. It returns the bytes written. The
-// trailer is made before the first byte is written, so a bad payload
-// writes nothing.
-func Write(w io.Writer, bin io.Reader, p Payload, key ed25519.PrivateKey) (int64, error) {
-	trailer, err := Trailer(p, key)
-	if err != nil {
-		return 0, err
-	}
-	n, err := io.Copy(w, bin)
-	if err != nil {
-		return n, fmt.Errorf("stamp: copy the binary: %w", err)
-	}
-	m, err := w.Write(trailer)
-	n += int64(m)
-	if err != nil {
-		return n, fmt.Errorf("stamp: write the stamp: %w", err)
-	}
-	return n, nil
 }
