@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"image"
 	"log/slog"
-	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -47,12 +46,9 @@ type UI struct {
 // and returns once it is there. ctx bounds the opening only; Close ends
 // the window.
 func Open(ctx context.Context, o Options) (*UI, error) {
-	display := os.Getenv("DISPLAY")
-	if o.Display != "" && o.Display != display {
-		return nil, fmt.Errorf("agentui: display %q requested but Gio opens $DISPLAY (%q): set DISPLAY instead", o.Display, display)
-	}
-	if display == "" {
-		return nil, errors.New("agentui: no X display: set DISPLAY")
+	display, err := windowDisplay(o)
+	if err != nil {
+		return nil, err
 	}
 	if o.Title == "" {
 		o.Title = "Tandem"

@@ -91,7 +91,7 @@ func (s *GDI) sampleCursor() (Cursor, bool, error) {
 // readShape draws the cursor on black and on white: on black the pixels
 // are the shape's premultiplied colour, and the difference between the two
 // is what shows through, so alpha = 255 - (white - black). A hidden
-// pointer is an empty 1×1 shape.
+// pointer, or one whose shape cannot be read, is an empty 1×1 shape.
 func (s *GDI) readShape(h uintptr, c Cursor) (Cursor, error) {
 	c.W, c.H, c.HotX, c.HotY = 1, 1, 0, 0
 	c.Pixels = make([]byte, 4)
@@ -99,8 +99,10 @@ func (s *GDI) readShape(h uintptr, c Cursor) (Cursor, error) {
 		return c, nil
 	}
 	var ii iconInfo
-	if ok, _, err := procGetIconInfo.Call(h, uintptr(unsafe.Pointer(&ii))); ok == 0 {
-		return c, fmt.Errorf("GetIconInfo: %w", err)
+	if ok, _, _ := procGetIconInfo.Call(h, uintptr(unsafe.Pointer(&ii))); ok == 0 {
+		// Another process's cursor that this one cannot read (seen
+		// under Wine): the position still goes out, with no shape.
+		return c, nil
 	}
 	procDeleteObject.Call(uintptr(ii.Mask))
 	if ii.Color != 0 {
