@@ -36,13 +36,19 @@ const (
 
 const kindHeader = "Tandem-Kind"
 
+// SubjectJoinFailures carries every node's failed joins (wrong codes and
+// tickets), the source address as text, so that each node throttles a
+// source for the guesses it sprayed over all of them.
+const SubjectJoinFailures = "tandem.join-failures"
+
 // Subject is where messages for role's side of session are published.
 // Session IDs are random hex, so they are valid subject tokens.
 func Subject(session string, role proto.Role) string {
 	return "tandem.session." + session + "." + string(role)
 }
 
-// Bus is this node's connection to the others.
+// Bus is this node's connection to the others. A node never receives
+// what it publishes itself.
 type Bus struct {
 	nc       *nats.Conn
 	embedded *server.Server // nil with an external NATS
@@ -68,7 +74,7 @@ func Start(cfg Config) (*Bus, error) {
 	if err != nil {
 		return nil, err
 	}
-	nc, err := nats.Connect("", nats.InProcessServer(ns), nats.Token(token), nats.Name(cfg.Name), nats.MaxReconnects(-1))
+	nc, err := nats.Connect("", nats.InProcessServer(ns), nats.Token(token), nats.Name(cfg.Name), nats.MaxReconnects(-1), nats.NoEcho())
 	if err != nil {
 		ns.Shutdown()
 		return nil, fmt.Errorf("cluster: connect to the embedded NATS server: %w", err)
@@ -81,7 +87,7 @@ func Start(cfg Config) (*Bus, error) {
 }
 
 func connectExternal(cfg Config) (*Bus, error) {
-	nc, err := nats.Connect(cfg.URL, nats.Name(cfg.Name), nats.MaxReconnects(-1),
+	nc, err := nats.Connect(cfg.URL, nats.Name(cfg.Name), nats.MaxReconnects(-1), nats.NoEcho(),
 		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
 			cfg.Logger.Warn("cluster: NATS disconnected", "err", err)
 		}))

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/netip"
 	"time"
 
 	"github.com/tandem-remote/tandem/internal/server/cluster"
@@ -353,4 +354,32 @@ func (s *Server) renewLeases(ctx context.Context, now time.Time) {
 	if err := s.cfg.Cluster.Leases.Renew(ctx, ids, now); err != nil {
 		s.cfg.Logger.Warn("cluster: renew leases", "err", err)
 	}
+}
+
+// joinFailed counts a failed join or code lookup against addr's source,
+// here and, with several nodes, on every other node: a guess sprayed over
+// the nodes is throttled as one source.
+func (s *Server) joinFailed(addr netip.Addr, now time.Time) {
+	s.joins.Allow(addr, now)
+	if s.cfg.Cluster == nil {
+		return
+	}
+	b, _ := addr.MarshalText()
+	if err := s.cfg.Cluster.Bus.Publish(cluster.SubjectJoinFailures, cluster.KindFrame, b); err != nil {
+		s.cfg.Logger.Warn("cluster: tell the other nodes of a failed join", "err", err)
+	}
+}
+
+// watchJoinFailures counts the other nodes' failed joins here.
+func (s *Server) watchJoinFailures() error {
+	if s.cfg.Cluster == nil {
+		return nil
+	}
+	_, err := s.cfg.Cluster.Bus.Subscribe(cluster.SubjectJoinFailures, func(_ cluster.Kind, data []byte) {
+		var addr netip.Addr
+		if addr.UnmarshalText(data) == nil && addr.IsValid() {
+			s.joins.Allow(addr, s.cfg.Now())
+		}
+	})
+	return err
 }

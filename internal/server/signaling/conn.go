@@ -242,7 +242,7 @@ func (s *Server) join(ctx context.Context, c *client, env proto.Envelope) error 
 	}
 	j, err := proto.Body[proto.Join](env)
 	if err != nil {
-		s.joins.Allow(c.addr, now)
+		s.joinFailed(c.addr, now)
 		return s.refuse(proto.ErrBadRequest)
 	}
 	if err := s.checkBlocked(ctx, c, j.Agent); err != nil {
@@ -250,7 +250,7 @@ func (s *Server) join(ctx context.Context, c *client, env proto.Envelope) error 
 	}
 	sess, tech := s.claim(ctx, c, j, now) // tech nil: on another node
 	if sess == nil {
-		s.joins.Allow(c.addr, now)
+		s.joinFailed(c.addr, now)
 		s.cfg.Logger.Info("join refused", "from", c.addr)
 		return s.refuse(proto.ErrInvalidCode)
 	}

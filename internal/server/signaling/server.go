@@ -85,6 +85,9 @@ func New(cfg Config) (*Server, error) {
 		byCode:   map[[32]byte]*session{},
 		sessions: map[string]*session{},
 	}
+	if err := s.watchJoinFailures(); err != nil { // several nodes (cluster.go)
+		return nil, err
+	}
 	return s, nil
 }
 

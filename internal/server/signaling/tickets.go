@@ -87,10 +87,10 @@ func (s *Server) LookupCode(code string, from netip.Addr) (CodeInfo, error) {
 	case usable:
 		return info, nil
 	case sess != nil || seen:
-		s.joins.Allow(from, now)
+		s.joinFailed(from, now)
 		return CodeInfo{}, s.refuse(ErrCodeExpired)
 	}
-	s.joins.Allow(from, now)
+	s.joinFailed(from, now)
 	return CodeInfo{}, s.refuse(proto.ErrInvalidCode)
 }
 

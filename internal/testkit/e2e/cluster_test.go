@@ -151,6 +151,35 @@ func TestTwoNodes(t *testing.T) {
 	if !strings.Contains(c.nodes[1].proc.stderr.String(), "session joined across nodes") {
 		t.Errorf("node 2 did not pair across nodes:\n%s", c.nodes[1].proc.stderr.String())
 	}
+	// Last: it throttles this test's own address.
+	t.Run("guesses over both nodes", func(t *testing.T) { sprayGuesses(t, c) })
+}
+
+// sprayGuesses: wrong codes sent to the two nodes in turn are counted as
+// one source's, so the join burst (5) is spent after five of them in all,
+// not five on each node, and both nodes then refuse the source.
+func sprayGuesses(t *testing.T, c *signalingCluster) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	join := func(node int) error {
+		ac, err := sigclient.Dial(ctx, c.nodes[node].url, c.roots)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer ac.Close()
+		_, err = ac.Join(ctx, "000000000")
+		return err
+	}
+	for i := range 5 {
+		if err := join(i % 2); !errors.Is(err, proto.ErrInvalidCode) {
+			t.Fatalf("guess %d on node %d: %v, want invalid code", i+1, i%2+1, err)
+		}
+	}
+	for node := range c.nodes {
+		if err := join(node); !errors.Is(err, proto.ErrThrottled) {
+			t.Errorf("node %d after five guesses spread over the nodes: %v, want throttled", node+1, err)
+		}
+	}
 }
 
 // logPairingLatency opens sessions on node 1 and joins them on node 1 and
