@@ -132,6 +132,11 @@ func (s *Sender) prepare(ctx context.Context) error {
 	if err := s.ensureEncoder(size.X, size.Y); err != nil {
 		return err
 	}
+	// Writing the picture now maps its pages, which the first frame's
+	// conversion would otherwise fault in (3 MB at 1080p, some 10 ms).
+	clear(s.pic.Y)
+	clear(s.pic.U)
+	clear(s.pic.V)
 	s.cfg.Logger.Info("encoder prepared", "took", time.Since(t0))
 	return nil
 }

@@ -57,6 +57,7 @@ type captureState struct {
 	frame   Frame
 	area    image.Rectangle // what the last frame showed
 	monitor int
+	touched byte // what Prepare read of the segment, unused
 }
 
 // resize (re)creates the segment for a root window of the given size. When
