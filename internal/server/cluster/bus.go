@@ -63,9 +63,7 @@ func Start(cfg Config) (*Bus, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	if cfg.Name == "" {
-		cfg.Name = defaultName(cfg.Listen)
-	}
+	cfg.Name = cfg.NodeName()
 	if cfg.URL != "" {
 		return connectExternal(cfg)
 	}
@@ -159,14 +157,17 @@ func splitPort(addr string) (string, int, error) {
 	return host, port, nil
 }
 
-// defaultName is the host's name and the route port: nodes on one host
-// listen on different ports.
-func defaultName(listen string) string {
+// NodeName is cfg.Name or, by default, the host's name and the route
+// port: nodes on one host listen on different ports.
+func (cfg Config) NodeName() string {
+	if cfg.Name != "" {
+		return cfg.Name
+	}
 	h, err := os.Hostname()
 	if err != nil || h == "" {
 		h = "node"
 	}
-	if _, p, err := net.SplitHostPort(listen); err == nil && p != "" && p != "0" {
+	if _, p, err := net.SplitHostPort(cfg.Listen); err == nil && p != "" && p != "0" {
 		h += "-" + p
 	}
 	return h

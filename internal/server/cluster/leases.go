@@ -56,8 +56,10 @@ func OpenLeases(ctx context.Context, db *sql.DB) (*Leases, error) {
 	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(7271386)`); err != nil {
 		return nil, fmt.Errorf("cluster leases: %w", err)
 	}
-	if _, err := tx.ExecContext(ctx, schema); err != nil {
-		return nil, fmt.Errorf("cluster leases: create table: %w", err)
+	for _, stmt := range []string{schema, setupSchema} {
+		if _, err := tx.ExecContext(ctx, stmt); err != nil {
+			return nil, fmt.Errorf("cluster leases: create table: %w", err)
+		}
 	}
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("cluster leases: %w", err)
@@ -164,4 +166,32 @@ func (l *Leases) Renew(ctx context.Context, sessions []string, now time.Time) er
 		return fmt.Errorf("cluster: expire leases: %w", err)
 	}
 	return nil
+}
+
+// setupSchema holds which node printed the one-time setup token: the
+// store keeps one token, so a second node issuing its own would make the
+// first one's printed token useless.
+const setupSchema = `CREATE TABLE IF NOT EXISTS cluster_setup_token (
+	id    int PRIMARY KEY CHECK (id = 1),
+	node  text NOT NULL,
+	until timestamptz NOT NULL
+)`
+
+// ClaimSetupToken lets node issue the setup token until until, unless
+// another node's is still live at now; it returns the node whose token
+// stands and its end.
+func (l *Leases) ClaimSetupToken(ctx context.Context, node string, until, now time.Time) (holder string, end time.Time, mine bool, err error) {
+	err = l.db.QueryRowContext(ctx, `INSERT INTO cluster_setup_token (id, node, until) VALUES (1, $1, $2)
+		ON CONFLICT (id) DO UPDATE SET node = $1, until = $2 WHERE cluster_setup_token.until < $3 OR cluster_setup_token.node = $1
+		RETURNING node, until`, node, until, now).Scan(&holder, &end)
+	if err == nil {
+		return holder, end, true, nil
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return "", time.Time{}, false, fmt.Errorf("cluster: setup token: %w", err)
+	}
+	if err := l.db.QueryRowContext(ctx, `SELECT node, until FROM cluster_setup_token WHERE id = 1`).Scan(&holder, &end); err != nil {
+		return "", time.Time{}, false, fmt.Errorf("cluster: setup token: %w", err)
+	}
+	return holder, end, false, nil
 }

@@ -181,3 +181,27 @@ func count(t *testing.T, db *sql.DB) int {
 	}
 	return n
 }
+
+// TestOneSetupToken: while one node's setup token is live no other node
+// issues one (the store keeps one token; a second would void the
+// first's); once it has expired another may, and a node restarting
+// before then may again.
+func TestOneSetupToken(t *testing.T) {
+	l, _ := openLeases(t)
+	ctx, now := context.Background(), time.Now()
+	hour := now.Add(time.Hour)
+	if _, _, mine, err := l.ClaimSetupToken(ctx, "a", hour, now); err != nil || !mine {
+		t.Fatalf("first node: mine %v, %v", mine, err)
+	}
+	holder, end, mine, err := l.ClaimSetupToken(ctx, "b", hour, now)
+	if err != nil || mine || holder != "a" || !end.Equal(hour.Truncate(time.Microsecond)) {
+		t.Fatalf("second node: holder %q until %v, mine %v, %v; want a's", holder, end, mine, err)
+	}
+	if _, _, mine, _ := l.ClaimSetupToken(ctx, "a", hour, now); !mine {
+		t.Error("the first node restarting could not issue its token again")
+	}
+	later := hour.Add(time.Second)
+	if _, _, mine, err := l.ClaimSetupToken(ctx, "b", later.Add(time.Hour), later); err != nil || !mine {
+		t.Errorf("after the first token's end: mine %v, %v", mine, err)
+	}
+}

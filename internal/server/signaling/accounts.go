@@ -67,7 +67,7 @@ func (svc *Service) openAccounts(ctx context.Context, public string) (*accounts,
 		kept = fmt.Sprintf("entries kept %s, then removed oldest first (each removal audited)", retentionText(r))
 	}
 	svc.summary = append(svc.summary, "Audit log: "+kept)
-	token, expires, err := a.admin.IssueSetupToken(ctx)
+	token, expires, err := svc.issueSetupToken(ctx, a) // one for all nodes (clusternode.go)
 	if err != nil {
 		st.Close()
 		return nil, err

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"time"
 
+	"github.com/tandem-remote/tandem/internal/server/admin"
 	"github.com/tandem-remote/tandem/internal/server/cluster"
 	"github.com/tandem-remote/tandem/internal/server/store"
 )
@@ -52,4 +54,34 @@ func (svc *Service) joinCluster(ctx context.Context) (*Cluster, error) {
 	svc.summary = append(svc.summary, "Cluster: "+svc.bus.Describe())
 	o.Logger.Info("joined the cluster", "node", svc.bus.Name())
 	return &Cluster{Bus: svc.bus, Leases: leases}, nil
+}
+
+// issueSetupToken issues the one-time setup token while no administrator
+// exists. With several nodes only one node's token stands (the store
+// keeps one; a second would replace the first's, printed in vain): the
+// first to start while none is live issues it, the others say where it
+// was printed.
+func (svc *Service) issueSetupToken(ctx context.Context, a *accounts) (string, time.Time, error) {
+	cfg := svc.opts.Cluster
+	if !cfg.Enabled() || !store.IsPostgresURL(svc.opts.Database) {
+		return a.admin.IssueSetupToken(ctx)
+	}
+	if open, err := a.admin.SetupOpen(ctx); err != nil || !open {
+		return "", time.Time{}, err
+	}
+	leases, err := cluster.OpenLeases(ctx, a.st.DB())
+	if err != nil {
+		return "", time.Time{}, err
+	}
+	now := time.Now()
+	holder, until, mine, err := leases.ClaimSetupToken(ctx, cfg.NodeName(), now.Add(admin.SetupTTL), now)
+	if err != nil {
+		return "", time.Time{}, err
+	}
+	if !mine {
+		svc.summary = append(svc.summary, fmt.Sprintf("NO ADMINISTRATOR YET: node %s printed the one-time setup token (valid until %s): use that one",
+			holder, until.Local().Format("15:04 MST")))
+		return "", time.Time{}, nil
+	}
+	return a.admin.IssueSetupToken(ctx)
 }

@@ -29,8 +29,8 @@ type clusterNode struct {
 
 // signalingCluster is n signaling processes on one throwaway PostgreSQL
 // database, their embedded NATS servers routed to each other over TLS on
-// loopback, and the first administrator, made with the first node's
-// setup token.
+// loopback, and the first administrator, made with the setup token the
+// first node printed, the only one printed.
 type signalingCluster struct {
 	nodes []clusterNode
 	ca    string
@@ -59,6 +59,7 @@ func startCluster(t *testing.T, b netlab.Binaries, n int) *signalingCluster {
 		routes = append(routes, "127.0.0.1:"+freePort(t))
 	}
 	c := &signalingCluster{}
+	var setupToken string
 	for i := range n {
 		data := t.TempDir()
 		if i > 0 {
@@ -78,9 +79,13 @@ func startCluster(t *testing.T, b netlab.Binaries, n int) *signalingCluster {
 			if !ok {
 				t.Fatalf("the first node printed no setup token:\n%s", summary)
 			}
-			c.admin = signalingtest.Setup(t, c.nodes[0].url, c.roots, tok)
+			setupToken = tok
+		} else if tok, ok := signalingtest.SetupToken(summary); ok || !strings.Contains(summary, "node node1 printed the one-time setup token") {
+			// The store keeps one token: a second would void the first.
+			t.Errorf("node %d printed setup token %q, want only the first node's named:\n%s", i+1, tok, summary)
 		}
 	}
+	c.admin = signalingtest.Setup(t, c.nodes[0].url, c.roots, setupToken)
 	for _, nd := range c.nodes {
 		waitRoutes(t, nd, n-1)
 	}
