@@ -48,6 +48,7 @@ func (aw *agentWindow) startFiles(ctx context.Context, r *session.Run, cfg sessi
 	if err != nil {
 		return nil, fmt.Errorf("file transfer: %w", err)
 	}
+	aw.files.Store(e)
 	r.Go(ctx, func(ctx context.Context) {
 		e.Run(ctx)
 		if cfg.Dir != "" {
@@ -57,6 +58,17 @@ func (aw *agentWindow) startFiles(ctx context.Context, r *session.Run, cfg sessi
 		}
 	})
 	return e, nil
+}
+
+// cancelTransfer stops the transfer the customer canceled on the panel,
+// whichever way it goes (the receiver deletes what it got; the
+// technician's side ends with filexfer.ErrCanceled), and takes it off the
+// panel.
+func (aw *agentWindow) cancelTransfer(id uint32) {
+	if e := aw.files.Load(); e != nil && !e.Cancel(id) {
+		aw.cs.r.Logger().Info("transfer to cancel already ended", "id", id)
+	}
+	aw.wc.dropTransfer(id)
 }
 
 // fileQuestion is what the customer is asked about a file: an incoming

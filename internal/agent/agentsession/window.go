@@ -5,6 +5,7 @@ import (
 	"image"
 	"maps"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/tandem-remote/tandem/internal/agent/agentui"
@@ -130,6 +131,15 @@ func (w *windowCustomer) setTransfer(p filexfer.Progress) {
 	w.ui.SetStatus(st)
 }
 
+// dropTransfer takes a transfer off the panel (the customer canceled it).
+func (w *windowCustomer) dropTransfer(id uint32) {
+	w.mu.Lock()
+	delete(w.transfers, id)
+	st := w.statusLocked()
+	w.mu.Unlock()
+	w.ui.SetStatus(st)
+}
+
 func (w *windowCustomer) statusLocked() agentui.Status {
 	st := w.status
 	st.Transfers = st.Transfers[:0:0]
@@ -161,6 +171,9 @@ type agentWindow struct {
 	scr   *screenShare        // nil without a shared screen
 	chat  *chat.Conn          // nil when the grant has no chat
 	local platform.LocalInput // nil without one
+	// files serves file transfers once startFiles has run (the panel's
+	// Cancel stops one there); nil before, and without file transfer.
+	files atomic.Pointer[filexfer.Endpoint]
 
 	mu   sync.Mutex
 	apps []uint32 // the chooser's windows
@@ -235,6 +248,8 @@ func (aw *agentWindow) handle(ctx context.Context, a agentui.Action) {
 		if _, err := aw.chat.Send(ctx, a.Text); err != nil {
 			aw.cs.r.Logger().Info("chat message not sent", "err", err)
 		}
+	case agentui.CancelTransfer:
+		aw.cancelTransfer(a.Transfer)
 	case agentui.ChooseApps:
 		if aw.scr == nil || aw.scr.apps == nil {
 			return
