@@ -148,10 +148,48 @@ func TestConsoleSession(t *testing.T) {
 	consoleShot(t, b, "console-remote-1280.png", 1280, 800)
 	checkConsoleChat(t, b, &session{agent: agent, display: display})
 
+	page := consoleFigures(t, b)
 	b.do("click", map[string]any{"sel": "#end"})
 	if st := agent.wait(t, 20*time.Second); st != 0 {
 		t.Fatalf("agent exit %d after the operator ended the session\n%s", st, agent.stderr.String())
 	}
+	desk := desktopFigures(t, sig, display)
+	t.Logf("capture → shown in the page: p50 %s ms, p95 %s ms over %s frames; capture → decoded in the desktop technician, same display: p50 %v ms, p95 %v ms over %v frames",
+		page[0], page[1], page[2], desk["latency_p50_ms"], desk["latency_p95_ms"], desk["latency_samples"])
+}
+
+// consoleFigures returns what the page measured with
+// requestVideoFrameCallback: allowed → first frame shown, and capture →
+// shown latency (p50, p95, frames).
+func consoleFigures(t *testing.T, b *browser) []string {
+	t.Helper()
+	first := b.attr("#screen", "data-first-frame-ms")
+	lat := strings.Fields(b.attr("#screen", "data-latency"))
+	if first == "" || len(lat) != 3 {
+		t.Errorf("the page measured no first frame (%q) or latency (%q)", first, lat)
+		return []string{"?", "?", "0"}
+	}
+	t.Logf("the page showed its first frame %s ms after the customer's answer arrived", first)
+	return lat
+}
+
+// desktopFigures runs the desktop technician (headless) against a new
+// agent on the same display, typing as the page did, and returns its
+// last stats event.
+func desktopFigures(t *testing.T, sig *sigServer, display string) map[string]any {
+	t.Helper()
+	bins := binaries(t)
+	user, pw := sig.operator(t)
+	tech := start(t, bins["technician"], nil, "-headless", "-server", sig.url, "-ca", sig.ca, "-user", user, "-password-file", pw, "-json",
+		"-monitor", "0", "-move", "0:600,80", "-type", "Hello again, World!\n", "-end-after", "4s")
+	code := tech.next(t, "code")["code"].(string)
+	agent := start(t, bins["agent"], nil, "-keep", "-server", sig.url, "-ca", sig.ca, "-code", code, "-json", "-display", display)
+	answer(t, agent, display, "allow")
+	if st := tech.wait(t, 40*time.Second); st != 0 {
+		t.Fatalf("technician exit %d\n%s", st, tech.stderr.String())
+	}
+	agent.wait(t, 10*time.Second)
+	return tech.last("stats")
 }
 
 // checkConsoleVideo reads the pattern back from the page's video, and
@@ -232,11 +270,17 @@ func checkConsoleTyping(t *testing.T, b *browser, x *xvfb.Client, typed string) 
 	}
 }
 
-// checkConsoleChat: the page's message opens the agent's chat (its input
-// appears on the panel), and the customer's answer, typed there with real
-// keys, shows in the page.
+// checkConsoleChat: View only in the page drops to view (no question);
+// the page's message opens the agent's chat (its input appears on the
+// panel), and the customer's answer, typed there with real keys, shows in
+// the page. In view, the customer's own mouse does not take control back,
+// which would move the panel's controls under the click.
 func checkConsoleChat(t *testing.T, b *browser, s *session) {
 	t.Helper()
+	b.do("click", map[string]any{"sel": "#view-only"})
+	b.waitText("#mode", "Viewing")
+	for m := s.agent.next(t, "mode"); m["mode"] != "view"; m = s.agent.next(t, "mode") {
+	}
 	b.do("fill", map[string]any{"sel": "#chat-text", "value": "Bonjour, je vois votre écran"})
 	b.do("press", map[string]any{"sel": "#chat-text", "key": "Enter"})
 	b.waitText("#chat-log", "Bonjour, je vois votre écran")

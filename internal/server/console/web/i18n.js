@@ -33,6 +33,8 @@ const texts = {
     'answer_not-granted': 'Your permissions do not allow it.', answer_unavailable: 'Not available on this computer.',
     status: '{path} ({protocol}) · {rtt} ms · {fps} fps · {mbps} Mbit/s ·', direct: 'Direct', relayed: 'Relayed',
     ciphers: 'DTLS {dtls}, SRTP {srtp}',
+    monitor: 'Monitor', allMonitors: 'All monitors', viewOnly: 'View only', ctrlAltDel: 'Ctrl-Alt-Del', altTab: 'Alt-Tab',
+    super: 'Super', prtSc: 'PrtSc',
   },
   fr: {
     title: 'Console Tandem', language: 'Langue', loginTitle: 'Connexion', id: 'Identifiant d\'opérateur', password: 'Mot de passe',
@@ -65,6 +67,8 @@ const texts = {
     answer_unavailable: 'Indisponible sur cet ordinateur.',
     status: '{path} ({protocol}) · {rtt} ms · {fps} i/s · {mbps} Mbit/s ·', direct: 'Direct', relayed: 'Relayé',
     ciphers: 'DTLS {dtls}, SRTP {srtp}',
+    monitor: 'Écran', allMonitors: 'Tous les écrans', viewOnly: 'Affichage seul', ctrlAltDel: 'Ctrl-Alt-Suppr', altTab: 'Alt-Tab',
+    super: 'Super', prtSc: 'Impr. écran',
   },
 };
 

@@ -111,6 +111,13 @@ export class Keyboard {
 
   text(s) { for (const m of texts(s)) this.send(m); }
 
+  // press sends one key by its KeyboardEvent.code name, with its US
+  // keysym (the toolbar's special keys).
+  press(name, down) {
+    const code = codeIndex.get(name) || 0;
+    this.send(key(down, code, usKeysyms[code] || 0));
+  }
+
   // release lifts everything (focus lost, session ending).
   release() {
     this.held.clear();

@@ -19,6 +19,7 @@ export class Screen {
     this.lastBytes = 0;
     this.lastAt = 0;
     this.timer = 0;
+    this.resetFigures();
     this.bind();
   }
 
@@ -39,13 +40,27 @@ export class Screen {
     window.addEventListener('blur', () => this.keyboard.release());
     video.addEventListener('resize', () => this.sized());
     $('fit').addEventListener('click', () => this.toggleFit());
+    $('monitor').addEventListener('change', (e) => this.link && this.link.send('select-monitor', { id: Number(e.target.value) }));
+    $('view-only').addEventListener('click', () => this.toggleViewOnly());
+    for (const b of document.querySelectorAll('[data-keys]')) b.addEventListener('click', () => this.combo(b.dataset.keys));
     $('chat-form').addEventListener('submit', (e) => { e.preventDefault(); this.sendChat(); });
+  }
+
+  // resetFigures forgets the last session's latency figures: frame
+  // announcements (RTP timestamp → capture time), capture → displayed
+  // samples, and when control was allowed and the first frame shown.
+  resetFigures() {
+    this.captured = new Map();
+    this.latencies = [];
+    this.allowedAt = 0;
+    this.firstShownAt = 0;
   }
 
   // attach starts showing link's session.
   attach(link) {
     this.link = link;
     this.mode = '';
+    this.resetFigures();
     $('remote').hidden = false;
     $('chat-log').textContent = '';
     $('ciphers').textContent = '';
@@ -66,19 +81,87 @@ export class Screen {
     const v = $('remote-video');
     v.srcObject = stream;
     v.play().catch(() => { /* muted video plays without a gesture; a refusal leaves the poster */ });
+    const link = this.link;
+    const onFrame = (now, meta) => {
+      if (this.link !== link) return;
+      this.shown(meta.expectedDisplayTime || now, meta.rtpTimestamp);
+      v.requestVideoFrameCallback(onFrame);
+    };
+    v.requestVideoFrameCallback(onFrame);
+  }
+
+  // shown records a frame put on screen at (performance clock): the
+  // first one after control was allowed, and its capture → displayed
+  // latency when the agent announced the frame (its clock and this one
+  // must agree: true on one machine or with NTP).
+  shown(at, rtp) {
+    const el = $('screen');
+    if (!this.firstShownAt) {
+      this.firstShownAt = at;
+      this.firstFrame();
+    }
+    const cap = this.captured.get(rtp);
+    if (cap === undefined) return;
+    this.captured.delete(rtp);
+    if (this.latencies.length < 4096) this.latencies.push(performance.timeOrigin + at - cap / 1e6);
+    const sorted = [...this.latencies].sort((a, b) => a - b);
+    const pct = (p) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))].toFixed(1);
+    el.dataset.latency = `${pct(0.5)} ${pct(0.95)} ${sorted.length}`;
   }
 
   control(env) {
     const b = env.body || {};
     switch (env.type) {
       case 'mode': this.onMode(b); break;
-      case 'screen-info': this.monitors = b.monitors || []; this.current = b.current || 0; break;
+      case 'screen-info': this.onScreens(b); break;
+      case 'frame': if (this.captured.size < 2048) this.captured.set(b.ts >>> 0, b.cap); break;
     }
   }
 
+  // onScreens lists the monitors in the picker; 0 shares them all.
+  onScreens(b) {
+    this.monitors = b.monitors || [];
+    this.current = b.current || 0;
+    const sel = $('monitor');
+    sel.textContent = '';
+    const opts = [[0, t('allMonitors')], ...this.monitors.map((m) => [m.id, `${m.name || m.id} (${m.width}×${m.height})`])];
+    for (const [id, label] of opts) sel.append(new Option(label, String(id), false, id === this.current));
+  }
+
+  // toggleViewOnly asks for view (granted at once: it is less) or for
+  // control again (the customer is asked).
+  toggleViewOnly() {
+    if (!this.link) return;
+    const b = $('view-only');
+    const on = b.getAttribute('aria-pressed') !== 'true';
+    b.setAttribute('aria-pressed', String(on));
+    this.link.requestMode(on ? 'view' : 'control');
+  }
+
+  // combo presses the named keys in order and releases them in reverse:
+  // the special keys the operator's own system would keep for itself.
+  combo(names) {
+    if (!this.controls()) return;
+    const keys = names.split(' ');
+    for (const k of keys) this.keyboard.press(k, true);
+    for (const k of keys.reverse()) this.keyboard.press(k, false);
+    $('keys').focus({ preventScroll: true });
+  }
+
+  // firstFrame publishes allowed → first frame shown (negative if the
+  // picture overtook the answer), once both are known.
+  firstFrame() {
+    if (this.allowedAt && this.firstShownAt) $('screen').dataset.firstFrameMs = String(Math.round(this.firstShownAt - this.allowedAt));
+  }
+
   onMode(b) {
+    if (b.answer === 'allowed' && !this.allowedAt) {
+      this.allowedAt = performance.now();
+      this.firstFrame();
+    }
     this.mode = b.paused || b.input_suspended ? 'view' : b.mode;
     if (b.mode) $('session-status').textContent = t('live');
+    $('view-only').setAttribute('aria-pressed', String(b.mode === 'view'));
     const key = b.paused ? 'modePaused' : b.input_suspended ? 'modeSuspended' : 'mode_' + (b.mode || 'none');
     $('mode').textContent = t(key);
     if (b.request && b.answer && b.answer !== 'allowed') $('mode').textContent += ' ' + t('answer_' + b.answer);

@@ -1,0 +1,70 @@
+package console
+
+import (
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+
+	"github.com/tandem-remote/tandem/internal/testkit/wiretest"
+)
+
+// inputCases encodes, with web/input.js, the events of the input
+// channel's golden files (internal/link/input/wire_golden_test.go), and
+// prints their bytes in hex as one JSON object.
+const inputCases = `
+import * as m from %q;
+const kb = (code) => { const out = []; const k = new m.Keyboard((b) => out.push(b)); return [k, out]; };
+const [k1, q] = kb(); k1.down({ code: 'KeyQ', key: 'a' });
+const [k2, shift] = kb(); k2.down({ code: 'ShiftLeft', key: 'Shift' }); k2.up({ code: 'ShiftLeft', key: 'Shift' });
+const [k3, zhe] = kb(); k3.down({ code: '', key: 'Ж' });
+const hex = (b) => Buffer.from(b).toString('hex');
+console.log(JSON.stringify({
+  'pointer-move.hex': hex(m.pointerMove(2, 1919, 300)),
+  'button-down.hex': hex(m.button(true, m.wireButton(0))),
+  'button-up.hex': hex(m.button(false, m.wireButton(2))),
+  'wheel.hex': hex(m.wheel(30, -120)),
+  'key-down.hex': hex(q[0]),
+  'key-up.hex': hex(shift[1]),
+  'key-down-unnamed.hex': hex(zhe[0]),
+  'text.hex': hex(m.texts('Grüße €')[0]),
+  'release-all.hex': hex(m.releaseAll()),
+}));
+`
+
+// TestInputWire: what the page sends on the input channel is byte for
+// byte what docs/wire.md's golden files say, keys as a browser reports
+// them (KeyboardEvent code and key) included.
+func TestInputWire(t *testing.T) {
+	node, err := exec.LookPath("node")
+	if err != nil {
+		t.Skip("node is not installed (scripts/install-deps.sh installs it)")
+	}
+	mod, err := filepath.Abs("web/input.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(node, "--input-type=module", "-e", fmt.Sprintf(inputCases, "file://"+mod)).Output()
+	if err != nil {
+		t.Fatalf("node: %v %s", err, out)
+	}
+	var got map[string]string
+	if err := json.Unmarshal(out, &got); err != nil {
+		t.Fatalf("node printed %s", out)
+	}
+	for file, h := range got {
+		dump, err := os.ReadFile(filepath.Join("../../link/input/testdata/wire", file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := hex.EncodeToString(wiretest.Undump(t, dump)); h != want {
+			t.Errorf("%s: the page sends %s, the golden has %s", file, h, want)
+		}
+	}
+	if len(got) != 9 {
+		t.Errorf("%d cases checked, want 9", len(got))
+	}
+}
