@@ -45,9 +45,8 @@ const (
 	smCXCursor        = 13
 	smCYCursor        = 14
 
-	srcCopy    = 0x00CC0020
-	captureBlt = 0x40000000
-	diNormal   = 0x0003
+	srcCopy  = 0x00CC0020
+	diNormal = 0x0003
 
 	monitorInfoPrimary = 1
 	cursorShowing      = 1
@@ -175,8 +174,11 @@ func (d *dib) grab(area image.Rectangle) error {
 		return errors.New("GetDC of the screen failed (is the desktop locked or on the secure desktop?)")
 	}
 	defer procReleaseDC.Call(0, screen)
+	// SRCCOPY alone: CAPTUREBLT (layered windows on systems without a
+	// compositor) made a 1080p grab take 1.36 s under Wine instead of
+	// 12.5 ms, and makes the pointer flicker on Windows.
 	ok, _, err := procBitBlt.Call(d.dc, 0, 0, uintptr(d.size.X), uintptr(d.size.Y),
-		screen, uintptr(area.Min.X), uintptr(area.Min.Y), srcCopy|captureBlt)
+		screen, uintptr(area.Min.X), uintptr(area.Min.Y), srcCopy)
 	if ok == 0 {
 		return fmt.Errorf("BitBlt: %w", err)
 	}
