@@ -145,7 +145,10 @@ func TestConsoleSession(t *testing.T) {
 	checkConsoleVideo(t, b)
 	checkConsoleCiphers(t, b, agent)
 	checkConsoleTyping(t, b, x, typed)
+	checkAccessible(t, b, "the console's remote view")
 	consoleShot(t, b, "console-remote-1280.png", 1280, 800)
+	b.do("viewport", map[string]any{"width": 820, "height": 1180})
+	consoleShot(t, b, "console-remote-820.png", 820, 1180)
 	checkConsoleChat(t, b, &session{agent: agent, display: display})
 
 	page := consoleFigures(t, b)
