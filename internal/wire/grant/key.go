@@ -10,8 +10,8 @@ import (
 // Key is the server's Ed25519 public key: it verifies the grants it signs
 // and the stamps of agent downloads (package stamp). Its text form is
 // standard base64 (the Joined message's grant_key, the stamp's key, the
-// server's start-up summary); String, MarshalText, ParseKey and
-// UnmarshalText are the only places that convert it.
+// server's start-up summary); String, MarshalText and UnmarshalText are
+// the only places that convert it.
 type Key ed25519.PublicKey
 
 // ErrBadKey: a grant key that is not 32 bytes in standard base64.
@@ -23,15 +23,6 @@ func KeyOf(signer ed25519.PrivateKey) Key {
 		return nil
 	}
 	return Key(signer.Public().(ed25519.PublicKey))
-}
-
-// ParseKey reads a key's text form.
-func ParseKey(s string) (Key, error) {
-	var k Key
-	if err := k.UnmarshalText([]byte(s)); err != nil {
-		return nil, err
-	}
-	return k, nil
 }
 
 // String returns the key's text form.

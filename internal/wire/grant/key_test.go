@@ -22,9 +22,9 @@ func TestKeyText(t *testing.T) {
 	if string(asKey) != string(asBytes) || string(asKey) != `{"K":"`+want+`"}` {
 		t.Errorf("JSON %s, as bytes %s", asKey, asBytes)
 	}
-	got, err := ParseKey(want)
-	if err != nil || !got.Equal(k) {
-		t.Fatalf("ParseKey: %x, %v", got, err)
+	var got Key
+	if err := got.UnmarshalText([]byte(want)); err != nil || !got.Equal(k) {
+		t.Fatalf("UnmarshalText: %x, %v", got, err)
 	}
 	var back struct{ K Key }
 	if err := json.Unmarshal(asBytes, &back); err != nil || !back.K.Equal(k) {
@@ -32,7 +32,7 @@ func TestKeyText(t *testing.T) {
 	}
 }
 
-func TestParseKeyRefuses(t *testing.T) {
+func TestKeyTextRefuses(t *testing.T) {
 	for name, s := range map[string]string{
 		"empty":    "",
 		"not b64":  "!!",
@@ -40,7 +40,8 @@ func TestParseKeyRefuses(t *testing.T) {
 		"long":     strings.Repeat("A", 48),
 		"url form": strings.NewReplacer("+", "-", "/", "_").Replace("+/" + KeyOf(key).String()[2:]),
 	} {
-		if k, err := ParseKey(s); !errors.Is(err, ErrBadKey) || k != nil {
+		var k Key
+		if err := k.UnmarshalText([]byte(s)); !errors.Is(err, ErrBadKey) || k != nil {
 			t.Errorf("%s: %x, %v", name, k, err)
 		}
 	}
