@@ -56,7 +56,7 @@ func OpenLeases(ctx context.Context, db *sql.DB) (*Leases, error) {
 	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(7271386)`); err != nil {
 		return nil, fmt.Errorf("cluster leases: %w", err)
 	}
-	for _, stmt := range []string{schema, setupSchema} {
+	for _, stmt := range []string{schema, ticketSchema, setupSchema} {
 		if _, err := tx.ExecContext(ctx, stmt); err != nil {
 			return nil, fmt.Errorf("cluster leases: create table: %w", err)
 		}
@@ -165,7 +165,79 @@ func (l *Leases) Renew(ctx context.Context, sessions []string, now time.Time) er
 	if _, err := l.db.ExecContext(ctx, `DELETE FROM cluster_session_leases WHERE lease_until < $1`, now); err != nil {
 		return fmt.Errorf("cluster: expire leases: %w", err)
 	}
+	if _, err := l.db.ExecContext(ctx, `DELETE FROM cluster_join_tickets WHERE expires < $1`, now); err != nil {
+		return fmt.Errorf("cluster: expire tickets: %w", err)
+	}
 	return nil
+}
+
+// Lookup returns the live, unjoined session whose code hashes to
+// codeHash, without claiming it (the help page's look at a code).
+func (l *Leases) Lookup(ctx context.Context, codeHash []byte, now time.Time) (Lease, error) {
+	le := Lease{CodeHash: codeHash}
+	err := l.db.QueryRowContext(ctx, `SELECT session_id, code_expires, session_ends, operator, tech_node
+		FROM cluster_session_leases WHERE code_hash = $1 AND code_expires >= $2 AND lease_until >= $2 AND tech_node <> ''`,
+		codeHash, now).Scan(&le.Session, &le.CodeExpires, &le.Ends, &le.Operator, &le.TechNode)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Lease{}, ErrNoLease
+	}
+	if err != nil {
+		return Lease{}, fmt.Errorf("cluster: look up lease: %w", err)
+	}
+	return le, nil
+}
+
+// ticketSchema holds join tickets (hashes) minted for sessions whose
+// technician is on another node, so that a join with one works on any
+// node.
+const ticketSchema = `CREATE TABLE IF NOT EXISTS cluster_join_tickets (
+	hash       bytea PRIMARY KEY,
+	session_id text NOT NULL,
+	expires    timestamptz NOT NULL
+)`
+
+// ErrTooManyTickets: the session has max live tickets already.
+var ErrTooManyTickets = errors.New("cluster: too many tickets for this session")
+
+// AddTicket records a ticket's hash for session, live and unjoined, with
+// fewer than max live tickets; it returns the ticket's expiry, the
+// code's.
+func (l *Leases) AddTicket(ctx context.Context, hash []byte, session string, max int, now time.Time) (time.Time, error) {
+	var n int
+	if err := l.db.QueryRowContext(ctx, `SELECT count(*) FROM cluster_join_tickets WHERE session_id = $1 AND expires >= $2`,
+		session, now).Scan(&n); err != nil {
+		return time.Time{}, fmt.Errorf("cluster: add ticket: %w", err)
+	}
+	if n >= max {
+		return time.Time{}, ErrTooManyTickets
+	}
+	var exp time.Time
+	err := l.db.QueryRowContext(ctx, `INSERT INTO cluster_join_tickets (hash, session_id, expires)
+		SELECT $1, session_id, code_expires FROM cluster_session_leases
+		WHERE session_id = $2 AND code_hash IS NOT NULL AND code_expires >= $3 AND lease_until >= $3 AND tech_node <> ''
+		RETURNING expires`, hash, session, now).Scan(&exp)
+	if errors.Is(err, sql.ErrNoRows) {
+		return time.Time{}, ErrNoLease
+	}
+	if err != nil {
+		return time.Time{}, fmt.Errorf("cluster: add ticket: %w", err)
+	}
+	return exp, nil
+}
+
+// UseTicket uses up the ticket hashing to hash and returns its session,
+// which the caller then claims by ID.
+func (l *Leases) UseTicket(ctx context.Context, hash []byte, now time.Time) (string, error) {
+	var session string
+	err := l.db.QueryRowContext(ctx, `DELETE FROM cluster_join_tickets WHERE hash = $1 AND expires >= $2 RETURNING session_id`,
+		hash, now).Scan(&session)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", ErrNoLease
+	}
+	if err != nil {
+		return "", fmt.Errorf("cluster: use ticket: %w", err)
+	}
+	return session, nil
 }
 
 // setupSchema holds which node printed the one-time setup token: the

@@ -205,3 +205,47 @@ func TestOneSetupToken(t *testing.T) {
 		t.Errorf("after the first token's end: mine %v, %v", mine, err)
 	}
 }
+
+// TestTicketsAnyNode: a ticket recorded for a live, unjoined session is
+// found once, by any node; none is recorded for a joined session, nor more
+// than max for one session.
+func TestTicketsAnyNode(t *testing.T) {
+	l, _ := openLeases(t)
+	ctx, now := context.Background(), time.Now()
+	le := testLease("s", "333333333", now)
+	if err := l.Open(ctx, le, "a", now); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := l.Lookup(ctx, le.CodeHash, now); err != nil || got.Session != "s" || got.TechNode != "a" {
+		t.Fatalf("lookup: %+v, %v", got, err)
+	}
+	h := sha256.Sum256([]byte("ticket"))
+	exp, err := l.AddTicket(ctx, h[:], "s", 2, now)
+	if err != nil || !exp.Equal(le.CodeExpires.Truncate(time.Microsecond)) {
+		t.Fatalf("add ticket: expires %v, %v; want the code's expiry", exp, err)
+	}
+	h2 := sha256.Sum256([]byte("ticket 2"))
+	if _, err := l.AddTicket(ctx, h2[:], "s", 2, now); err != nil {
+		t.Fatal(err)
+	}
+	h3 := sha256.Sum256([]byte("ticket 3"))
+	if _, err := l.AddTicket(ctx, h3[:], "s", 2, now); !errors.Is(err, ErrTooManyTickets) {
+		t.Errorf("third ticket with max 2: %v", err)
+	}
+	if id, err := l.UseTicket(ctx, h[:], now); err != nil || id != "s" {
+		t.Fatalf("use ticket: %q, %v", id, err)
+	}
+	if _, err := l.UseTicket(ctx, h[:], now); !errors.Is(err, ErrNoLease) {
+		t.Errorf("ticket used twice: %v", err)
+	}
+	if _, err := l.Claim(ctx, nil, "s", "b", now); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.Lookup(ctx, le.CodeHash, now); !errors.Is(err, ErrNoLease) {
+		t.Errorf("lookup after the join: %v", err)
+	}
+	h4 := sha256.Sum256([]byte("ticket 4"))
+	if _, err := l.AddTicket(ctx, h4[:], "s", 16, now); !errors.Is(err, ErrNoLease) {
+		t.Errorf("ticket for a joined session: %v", err)
+	}
+}

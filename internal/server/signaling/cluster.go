@@ -136,8 +136,11 @@ func (s *Server) claimCluster(ctx context.Context, c *client, j proto.Join, now 
 		s.mu.Lock()
 		id = s.ticketSessionLocked(j.Ticket, now)
 		s.mu.Unlock()
-		if id == "" {
-			return nil, nil
+		if id == "" { // minted on another node?
+			h := sha256.Sum256([]byte(j.Ticket))
+			if id, _ = cl.Leases.UseTicket(ctx, h[:], now); id == "" {
+				return nil, nil
+			}
 		}
 	} else {
 		h := sha256.Sum256([]byte(j.Code))
@@ -382,4 +385,49 @@ func (s *Server) watchJoinFailures() error {
 		}
 	})
 	return err
+}
+
+// clusterTimeout bounds the database calls of the help page's code look-up
+// and ticket minting, whose callers carry no context.
+const clusterTimeout = 10 * time.Second
+
+// lookupLease finds code's session among the other nodes', for the help
+// page; not found (or one node alone) says nothing.
+func (s *Server) lookupLease(code string, now time.Time) (CodeInfo, bool) {
+	if s.cfg.Cluster == nil {
+		return CodeInfo{}, false
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), clusterTimeout)
+	defer cancel()
+	h := sha256.Sum256([]byte(code))
+	le, err := s.cfg.Cluster.Leases.Lookup(ctx, h[:], now)
+	if err != nil {
+		if !errors.Is(err, cluster.ErrNoLease) {
+			s.cfg.Logger.Error("look up a code among the nodes", "err", err)
+		}
+		return CodeInfo{}, false
+	}
+	op, err := decodeOperator(le.Operator)
+	if err != nil {
+		return CodeInfo{}, false
+	}
+	return CodeInfo{Session: le.Session, OperatorID: op.id, Operator: op.name, Organisation: op.org, Expires: le.CodeExpires}, true
+}
+
+// mintLeaseTicket records ticket for session, this node's or another's,
+// in the database, where a join on any node finds it (claimCluster).
+func (s *Server) mintLeaseTicket(ticket, session string, now time.Time) (string, time.Time, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), clusterTimeout)
+	defer cancel()
+	h := sha256.Sum256([]byte(ticket))
+	exp, err := s.cfg.Cluster.Leases.AddTicket(ctx, h[:], session, maxTicketsPerSession, now)
+	switch {
+	case errors.Is(err, cluster.ErrTooManyTickets):
+		return "", time.Time{}, proto.ErrThrottled
+	case errors.Is(err, cluster.ErrNoLease):
+		return "", time.Time{}, ErrCodeExpired
+	case err != nil:
+		return "", time.Time{}, fmt.Errorf("mint ticket: %w", err)
+	}
+	return ticket, exp, nil
 }

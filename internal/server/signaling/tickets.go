@@ -90,6 +90,9 @@ func (s *Server) LookupCode(code string, from netip.Addr) (CodeInfo, error) {
 		s.joinFailed(from, now)
 		return CodeInfo{}, s.refuse(ErrCodeExpired)
 	}
+	if info, ok := s.lookupLease(code, now); ok { // another node's session (cluster.go)
+		return info, nil
+	}
 	s.joinFailed(from, now)
 	return CodeInfo{}, s.refuse(proto.ErrInvalidCode)
 }
@@ -105,6 +108,9 @@ func (s *Server) MintTicket(session string) (string, time.Time, error) {
 	}
 	tk := base64.RawURLEncoding.EncodeToString(raw)
 	now := s.cfg.Now()
+	if s.cfg.Cluster != nil { // kept where every node finds it (cluster.go)
+		return s.mintLeaseTicket(tk, session, now)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	b := &s.tickets

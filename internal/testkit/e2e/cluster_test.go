@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/x509"
 	"errors"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -19,6 +20,7 @@ import (
 	"github.com/tandem-remote/tandem/internal/testkit/netlab"
 	"github.com/tandem-remote/tandem/internal/testkit/xvfb"
 	"github.com/tandem-remote/tandem/internal/wire/proto"
+	"github.com/tandem-remote/tandem/internal/wire/stamp"
 )
 
 // clusterNode is one signaling process of a cluster.
@@ -67,7 +69,7 @@ func startCluster(t *testing.T, b netlab.Binaries, n int) *signalingCluster {
 		}
 		addr := "127.0.0.1:" + freePort(t)
 		args := append(pg.Flags("tandem"), "-cluster-listen", routes[i], "-cluster-routes", strings.Join(routes, ","),
-			"-node-name", "node"+string(rune('1'+i)), "-new-conns-burst", "10000")
+			"-node-name", "node"+string(rune('1'+i)), "-new-conns-burst", "10000", "-agent-binary", b["agent"])
 		p, summary := serveOn(t, b, addr, data, args...)
 		c.nodes = append(c.nodes, clusterNode{proc: p, url: "https://" + addr, data: data})
 		if i == 0 {
@@ -131,6 +133,7 @@ func TestTwoNodes(t *testing.T) {
 	c := startCluster(t, b, 2)
 	op := c.admin.AddOperator("tech")
 	t.Run("latency", func(t *testing.T) { logPairingLatency(t, c, op.Token) })
+	t.Run("download on node 2, join on node 1", func(t *testing.T) { ticketAcrossNodes(t, c, op.Token) })
 
 	pw := filepath.Join(t.TempDir(), "password")
 	if err := os.WriteFile(pw, []byte(op.Password+"\n"), 0o600); err != nil {
@@ -185,6 +188,43 @@ func sprayGuesses(t *testing.T, c *signalingCluster) {
 			t.Errorf("node %d after five guesses spread over the nodes: %v, want throttled", node+1, err)
 		}
 	}
+}
+
+// ticketAcrossNodes: the help page's download on node 2 for a code opened
+// on node 1 is stamped for that session, and its ticket joins on node 1
+// (a load balancer sends the agent anywhere).
+func ticketAcrossNodes(t *testing.T, c *signalingCluster, token string) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	tc, err := sigclient.Dial(ctx, c.nodes[0].url, c.roots)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tc.Close()
+	opened, err := tc.Open(ctx, token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	status, text, _, path := download(t, &sigServer{url: c.nodes[1].url, ca: c.ca}, opened.Code)
+	if status != http.StatusOK {
+		t.Fatalf("download on node 2: %d %s", status, text)
+	}
+	p, err := stamp.Read(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Session != opened.Session {
+		t.Fatalf("stamp names session %q, want %q", p.Session, opened.Session)
+	}
+	ac, err := sigclient.Dial(ctx, c.nodes[0].url, c.roots)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ac.Close()
+	if _, err := ac.JoinTicket(ctx, p.Ticket); err != nil {
+		t.Fatalf("join on node 1 with node 2's ticket: %v", err)
+	}
+	mustGet(t, ctx, tc, proto.TypePeerJoined)
 }
 
 // logPairingLatency opens sessions on node 1 and joins them on node 1 and
