@@ -3,6 +3,7 @@ package agentsession
 import (
 	"context"
 	"errors"
+	"image"
 	"log/slog"
 	"os"
 	"strconv"
@@ -162,5 +163,89 @@ func TestWarmupReleased(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestFirstFrameAfterAllow: with the encoder prepared and the screen
+// grabbed while the question is open, the first picture the technician
+// decodes is the screen as it is at Allow — painted white after the
+// warm-up, red before — never the warm-up's grab nor a blank picture;
+// the session's end then releases the encoder.
+func TestFirstFrameAfterAllow(t *testing.T) {
+	leakcheck.Check(t)
+	encoders := vpx.OpenEncoders()
+	display := xvfb.Start(t, 640, 480)
+	x := xvfb.Connect(t, display)
+	whole := image.Rect(0, 0, 640, 480)
+	x.Window(whole, 0xd02020)
+	s := newStack(t, "udp")
+	tech, agent := newEvents(), newEvents()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	firstY := make(chan byte, 1) // luma in the middle of the first picture decoded
+	onEvent := func(e techsession.Event) {
+		if f, ok := e.(techsession.FrameEvent); ok {
+			select {
+			case firstY <- f.Pic.Y[f.Pic.Height/2*f.Pic.StrideY+f.Pic.Width/2]:
+			default:
+			}
+		}
+	}
+	techDone := make(chan error, 1)
+	go func() {
+		techDone <- techsession.New(techsession.TechnicianConfig{Common: s.common(tech, false), Token: s.token, Monitor: -1, Events: onEvent}).Run(ctx)
+	}()
+	code := tech.next(t, "code")["code"].(string)
+	stop := make(chan struct{})
+	techEvents, agentEvents := collect(tech, stop), collect(agent, stop)
+	defer func() { close(stop); <-techEvents; <-agentEvents }()
+
+	prepared := newOnLog("encoder prepared")
+	asked, painted := make(chan struct{}), make(chan struct{})
+	cust := &warmCustomer{scriptedCustomer: newScriptedCustomer(), prepared: prepared.seen}
+	cust.then = func(ctx context.Context) string {
+		close(asked)
+		select {
+		case <-painted:
+			return proto.AnswerAllowed
+		case <-ctx.Done():
+			return proto.AnswerRefused
+		}
+	}
+	common := s.common(agent, false)
+	common.Logger = slog.New(prepared)
+	agentCtx, endAgent := context.WithCancel(ctx)
+	defer endAgent()
+	agentDone := make(chan error, 1)
+	go func() {
+		agentDone <- RunAgent(agentCtx, AgentConfig{Common: common, Code: code, Customer: cust,
+			Platform: platform.Native(platform.Config{Display: display})})
+	}()
+	select {
+	case <-asked:
+	case err := <-agentDone:
+		t.Fatalf("agent ended before the question was answered: %v", err)
+	}
+	x.Window(whole, 0xffffff)
+	close(painted)
+	select {
+	case y := <-firstY:
+		if y < 200 {
+			t.Errorf("first picture decoded has luma %d in the middle, want white (>= 200): not the screen at Allow", y)
+		}
+	case <-ctx.Done():
+		t.Fatal("no picture decoded after Allow")
+	}
+	endAgent()
+	if err := <-agentDone; err != nil {
+		t.Errorf("agent: %v", err)
+	}
+	cancel()
+	<-techDone
+	if cust.open != encoders+1 {
+		t.Errorf("%d encoders open when the customer answered, want %d (the prepared one)", cust.open, encoders+1)
+	}
+	if n := vpx.OpenEncoders(); n != encoders {
+		t.Errorf("%d encoders open after the session, want %d", n, encoders)
 	}
 }
