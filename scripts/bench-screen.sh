@@ -3,8 +3,10 @@
 # in the same run (internal/link/screen BenchmarkPipeline, under a private 1080p
 # Xvfb): CPU % of one core for idle, typing and scrolling scenes, frames/s
 # and kbit/s; capture→decoded and drawn→decoded latency; start→first
-# decoded frame; the latency and first frame also over two real peer links
-# on loopback. Nothing is asserted; read the "--- BENCH" lines.
+# decoded frame; the customer's Allow→first decoded frame with the encoder
+# prepared during the consent question against made after Allow
+# (first-frame-consent); the latency and first frames also over two real
+# peer links on loopback. Nothing is asserted; read the "--- BENCH" lines.
 #
 # PROFILE=1 also profiles the scrolling scene and prints the Sender's top
 # functions (the profile is narrowed to it by the pprof label
