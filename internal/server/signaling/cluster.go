@@ -320,9 +320,13 @@ func (s *Server) leftNode(ctx context.Context, sess *session, role proto.Role) b
 	s.mu.Lock()
 	remote := sess.remotePeer
 	s.mu.Unlock()
-	if remote {
-		s.publish(sess, otherRole(role), cluster.KindGone, nil)
+	if !remote { // every side was here, and is gone
+		if _, err := s.cfg.Cluster.Leases.Drop(ctx, sess.id); err != nil {
+			s.cfg.Logger.Warn("cluster: drop the session's lease", "session", sess.id, "err", err)
+		}
+		return true
 	}
+	s.publish(sess, otherRole(role), cluster.KindGone, nil)
 	last, err := s.cfg.Cluster.Leases.Leave(ctx, sess.id, role == proto.RoleTechnician)
 	if err != nil {
 		s.cfg.Logger.Warn("cluster: leave the session's lease", "session", sess.id, "err", err)

@@ -15,7 +15,9 @@ import (
 
 	"github.com/tandem-remote/tandem/internal/link/certs"
 	"github.com/tandem-remote/tandem/internal/link/sigclient"
+	"github.com/tandem-remote/tandem/internal/server/audit"
 	"github.com/tandem-remote/tandem/internal/server/signaling/signalingtest"
+	"github.com/tandem-remote/tandem/internal/server/store"
 	"github.com/tandem-remote/tandem/internal/server/store/pgtest"
 	"github.com/tandem-remote/tandem/internal/testkit/netlab"
 	"github.com/tandem-remote/tandem/internal/testkit/xvfb"
@@ -34,6 +36,7 @@ type clusterNode struct {
 // loopback, and the first administrator, made with the setup token the
 // first node printed, the only one printed.
 type signalingCluster struct {
+	pg    *pgtest.Cluster // its database is "tandem"
 	nodes []clusterNode
 	ca    string
 	roots *x509.CertPool
@@ -60,7 +63,7 @@ func startCluster(t *testing.T, b netlab.Binaries, n int) *signalingCluster {
 	for range n {
 		routes = append(routes, "127.0.0.1:"+freePort(t))
 	}
-	c := &signalingCluster{}
+	c := &signalingCluster{pg: pg}
 	var setupToken string
 	for i := range n {
 		data := t.TempDir()
@@ -161,6 +164,45 @@ func TestTwoNodes(t *testing.T) {
 	}
 	// Last: it throttles this test's own address.
 	t.Run("guesses over both nodes", func(t *testing.T) { sprayGuesses(t, c) })
+	t.Run("audit", func(t *testing.T) { checkClusterAudit(t, c) })
+}
+
+// checkClusterAudit: the nodes wrote one audit chain, and it verifies;
+// every session opened was joined and ended once, whichever nodes held
+// its sides.
+func checkClusterAudit(t *testing.T, c *signalingCluster) {
+	ctx := context.Background()
+	st, err := store.Open(ctx, c.pg.URL("tandem"), c.pg.PasswordFile())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	res, err := audit.New(st, nil, nil).Verify(ctx)
+	if err != nil || res.Broken != nil {
+		t.Fatalf("audit chain: %+v, %v", res, err)
+	}
+	recs, err := st.AuditRecords(ctx, 0, 100000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	count := map[string]map[string]int{} // session → kind → entries
+	for _, r := range recs {
+		if !strings.HasPrefix(r.Kind, "session.") {
+			continue
+		}
+		if count[r.Subject] == nil {
+			count[r.Subject] = map[string]int{}
+		}
+		count[r.Subject][r.Kind]++
+	}
+	if len(count) < 80 {
+		t.Fatalf("%d sessions in the audit log, want every one this test opened", len(count))
+	}
+	for id, kinds := range count {
+		if kinds["session.open"] != 1 || kinds["session.join"] != 1 || kinds["session.end"] != 1 {
+			t.Errorf("session %s audited %v, want one open, join and end", id, kinds)
+		}
+	}
 }
 
 // sprayGuesses: wrong codes sent to the two nodes in turn are counted as
