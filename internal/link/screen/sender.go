@@ -90,9 +90,7 @@ func (s *Sender) Run(ctx context.Context) error {
 	defer s.closeEncoder()
 	interval := time.Second / time.Duration(s.cfg.MaxFPS)
 	s.start = time.Now()
-	if err := s.prepare(ctx); err != nil {
-		return err
-	}
+	s.prepare(ctx)
 	redo := false // the last picture was dropped by rate control: encode it again
 	for {
 		if err := s.pace(ctx, interval); err != nil {
@@ -114,23 +112,23 @@ func (s *Sender) Run(ctx context.Context) error {
 	}
 }
 
-// prepare makes the encoder for the size cfg.Prepare names. A source that
-// cannot prepare is only logged: the first frame makes the encoder then.
-func (s *Sender) prepare(ctx context.Context) error {
+// prepare makes the encoder for the size cfg.Prepare names. A failure is
+// only logged: the first frame makes the encoder then (and reports it).
+func (s *Sender) prepare(ctx context.Context) {
 	if s.cfg.Prepare == nil {
-		return nil
+		return
 	}
 	t0 := time.Now()
 	size, err := s.cfg.Prepare(ctx)
+	if err == nil && ctx.Err() == nil {
+		err = s.ensureEncoder(size.X, size.Y)
+	}
 	if ctx.Err() != nil {
-		return nil
+		return
 	}
 	if err != nil {
 		s.cfg.Logger.Warn("prepare the screen", "err", err)
-		return nil
-	}
-	if err := s.ensureEncoder(size.X, size.Y); err != nil {
-		return err
+		return
 	}
 	// Writing the picture now maps its pages, which the first frame's
 	// conversion would otherwise fault in (3 MB at 1080p, some 10 ms).
@@ -138,7 +136,6 @@ func (s *Sender) prepare(ctx context.Context) error {
 	clear(s.pic.U)
 	clear(s.pic.V)
 	s.cfg.Logger.Info("encoder prepared", "took", time.Since(t0))
-	return nil
 }
 
 // pace waits until one frame interval has passed since the previous frame
