@@ -1,0 +1,67 @@
+// Command wineagent runs the agent's session (package agentsession) on
+// this system's platform with a scripted customer who allows every
+// request, and no window. TestWindowsAgentUnderWine cross-builds it for
+// Windows and runs it under Wine, where Gio opens no window (Wine 8 lacks
+// RegisterTouchWindow and EnableMouseInPointer), so that the Windows
+// platform (GDI capture, SendInput, the clipboard) and self-removal are
+// driven by the real session against the Linux technician. It is never shipped: the agent
+// itself always asks the customer in its window.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+
+	"github.com/tandem-remote/tandem/internal/agent/agentsession"
+	"github.com/tandem-remote/tandem/internal/agent/platform"
+	"github.com/tandem-remote/tandem/internal/agent/selfremove"
+	"github.com/tandem-remote/tandem/internal/link/session"
+	"github.com/tandem-remote/tandem/internal/wire/agentid"
+	"github.com/tandem-remote/tandem/internal/wire/proto"
+)
+
+func main() {
+	platform.Guardian() // as the agent's main: a copy started as its guardian does only that
+	var common session.Flags
+	fs := flag.NewFlagSet("wineagent", flag.ExitOnError)
+	common.Register(fs)
+	code := fs.String("code", "", "the session code")
+	fs.Parse(os.Args[1:])
+	cfg, err := common.Common(os.Stdout)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "wineagent: %v\n", err)
+		os.Exit(1)
+	}
+	// Self-removal as the agent sets it up: the binary, its temporary
+	// directory, and a guardian that removes them if it is killed.
+	rm, err := selfremove.New(selfremove.Options{Guardian: true, Logger: cfg.Logger})
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "wineagent: %v\n", err)
+		os.Exit(1)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	err = agentsession.RunAgent(ctx, agentsession.AgentConfig{
+		Common: cfg, Code: *code, Identity: agentid.For(cfg.Server),
+		Platform: platform.Native(platform.Config{Remover: rm, Logger: cfg.Logger}),
+		Customer: allowAll{make(chan agentsession.CustomerAction)},
+	})
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "wineagent: %v\n", err)
+		os.Exit(1)
+	}
+}
+
+// allowAll answers every question Allow and never acts in a window.
+type allowAll struct {
+	actions chan agentsession.CustomerAction
+}
+
+func (allowAll) Ask(context.Context, session.Question) string { return proto.AnswerAllowed }
+
+func (allowAll) Show(string, proto.ModeState) {}
+
+func (a allowAll) Actions() <-chan agentsession.CustomerAction { return a.actions }

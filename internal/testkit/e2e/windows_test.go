@@ -1,0 +1,309 @@
+//go:build linux
+
+package e2e
+
+import (
+	"fmt"
+	"image"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tandem-remote/tandem/internal/testkit/xvfb"
+)
+
+// patternProgram is a tiny Win32 program for the Windows agent's test: a
+// borderless window at (100,300), 300×200, its left half red and its
+// right half blue, that appends every character it receives (WM_CHAR, as
+// UTF-8, Enter as \n) to the file argv[1], after an Enter puts "from
+// Wine, Ж" on the clipboard, and writes each new clipboard text it sees
+// (checked ten times a second) as a line of the file argv[2]. The files
+// exist once the window is up.
+const patternProgram = `#include <windows.h>
+#include <stdio.h>
+static FILE *out, *clip;
+static DWORD seen;
+static void log_clipboard(void) {
+  HANDLE h;
+  const wchar_t *s;
+  char u[4096];
+  int n;
+  if (GetClipboardSequenceNumber() == seen || !OpenClipboard(NULL)) return;
+  seen = GetClipboardSequenceNumber();
+  h = GetClipboardData(CF_UNICODETEXT);
+  if (h && (s = GlobalLock(h))) {
+    n = WideCharToMultiByte(CP_UTF8, 0, s, -1, u, sizeof u, NULL, NULL);
+    if (n > 0) fprintf(clip, "%s\n", u);
+    fflush(clip);
+    GlobalUnlock(h);
+  }
+  CloseClipboard();
+}
+static void put_clipboard(const wchar_t *s) {
+  size_t n = (wcslen(s) + 1) * sizeof(wchar_t);
+  HGLOBAL h = GlobalAlloc(GMEM_MOVEABLE, n);
+  memcpy(GlobalLock(h), s, n);
+  GlobalUnlock(h);
+  if (OpenClipboard(NULL)) { EmptyClipboard(); SetClipboardData(CF_UNICODETEXT, h); CloseClipboard(); }
+}
+static LRESULT CALLBACK proc(HWND w, UINT m, WPARAM wp, LPARAM lp) {
+  switch (m) {
+  case WM_CHAR: {
+    wchar_t c = (wchar_t)wp;
+    char u[8];
+    int n;
+    if (c == L'\r') c = L'\n';
+    n = WideCharToMultiByte(CP_UTF8, 0, &c, 1, u, sizeof u, NULL, NULL);
+    fwrite(u, 1, n, out);
+    fflush(out);
+    if (c == L'\n') {
+      log_clipboard();
+      put_clipboard(L"from Wine, \x0416");
+    }
+    return 0;
+  }
+  case WM_PAINT: {
+    PAINTSTRUCT ps;
+    RECT r;
+    HDC dc = BeginPaint(w, &ps);
+    HBRUSH red = CreateSolidBrush(RGB(0xd0, 0x20, 0x20)), blue = CreateSolidBrush(RGB(0x20, 0x20, 0xd0));
+    GetClientRect(w, &r);
+    r.right /= 2;
+    FillRect(dc, &r, red);
+    r.left = r.right;
+    r.right *= 2;
+    FillRect(dc, &r, blue);
+    DeleteObject(red);
+    DeleteObject(blue);
+    EndPaint(w, &ps);
+    return 0;
+  }
+  case WM_TIMER:
+    log_clipboard();
+    return 0;
+  case WM_DESTROY:
+    PostQuitMessage(0);
+    return 0;
+  }
+  return DefWindowProcW(w, m, wp, lp);
+}
+int main(int argc, char **argv) {
+  WNDCLASSW wc = {0};
+  HWND w;
+  MSG msg;
+  if (argc < 3) return 2;
+  wc.lpfnWndProc = proc;
+  wc.hInstance = GetModuleHandleW(NULL);
+  wc.hCursor = LoadCursorW(NULL, (LPCWSTR)IDC_ARROW);
+  wc.lpszClassName = L"pattern";
+  RegisterClassW(&wc);
+  w = CreateWindowExW(0, L"pattern", L"pattern", WS_POPUP | WS_VISIBLE, 100, 300, 300, 200, NULL, NULL, wc.hInstance, NULL);
+  UpdateWindow(w);
+  SetForegroundWindow(w);
+  clip = fopen(argv[2], "wb");
+  out = fopen(argv[1], "wb");
+  if (!out || !clip) return 1;
+  SetTimer(w, 1, 100, NULL);
+  while (GetMessageW(&msg, NULL, 0, 0) > 0) {
+    TranslateMessage(&msg);
+    DispatchMessageW(&msg);
+  }
+  return 0;
+}
+`
+
+// TestWindowsAgentUnderWine: the Windows agent's platform under Wine 8 on
+// Xvfb, in a session with the Linux technician over loopback. agent.exe is
+// cross-built as make agent-windows builds it, and imports only system
+// DLLs. The session runs testdata/wineagent: the agent's session code on
+// the Windows platform with a scripted customer who allows everything,
+// since Gio opens no window under Wine 8 (see its doc); it is built with
+// a GOROOT in which Go's UDP sockets ignore Wine's missing
+// SIO_UDP_NETRESET (wineGOROOT). The technician must see the Win32
+// window's red and blue halves in its saved frame, its click and typing
+// (capitals, punctuation, a Cyrillic letter typed as Unicode) must reach
+// that window, the technician's clipboard text must reach Wine's
+// clipboard, and the text the window puts on the clipboard must come back.
+// After the session, and after a second one in which the agent is killed,
+// nothing of the agent is left (its folder, %TEMP%).
+func TestWindowsAgentUnderWine(t *testing.T) {
+	if testing.Short() {
+		t.Skip("cross-builds the agent and runs Wine")
+	}
+	tools := winTools(t)
+	env := mingwEnv(t)
+	dir := t.TempDir()
+	exe := filepath.Join(dir, "agent.exe")
+	goBuildWin(t, env, exe, "./agent")
+	checkImports(t, tools["objdump"], exe)
+	agent := filepath.Join(dir, "wineagent.exe")
+	root := wineGOROOT(t, dir)
+	goBuildWin(t, append(env, "GOROOT="+root, "GOTOOLCHAIN=local", "PATH="+filepath.Join(root, "bin")+":"+os.Getenv("PATH")),
+		agent, "./internal/testkit/e2e/testdata/wineagent")
+
+	b := binaries(t)
+	display := xvfb.Start(t, 1024, 768)
+	wine := newWinePrefix(t, tools, display, filepath.Join(dir, "prefix"))
+	pattern := filepath.Join(dir, "pattern.exe")
+	mingw(t, tools["gcc"], pattern, patternProgram, "-mwindows")
+	typed := filepath.Join(dir, "typed.txt")
+	clips := filepath.Join(dir, "clipboard.txt")
+	start(t, wine.binary, wine.env, pattern, winPath(typed), winPath(clips))
+	waitFile(t, typed)
+
+	srv := server(t, b)
+	user, pw := srv.operator(t)
+	frames := filepath.Join(dir, "frames")
+	const text = "Hello, World! #42 (ok)? Ж\n"
+	tech := start(t, b["technician"], nil, "-headless", "-server", srv.url, "-ca", srv.ca, "-user", user, "-password-file", pw, "-json",
+		"-frames", frames, "-monitor", "0", "-click", "0:250,400", "-type", text, "-clipboard", "from Linux, ok", "-end-after", "8s")
+	code := tech.next(t, "code")["code"].(string)
+	// Run from a folder of its own, as a customer's download: self-removal
+	// must leave it empty.
+	customer, exePath := customerCopy(t, agent)
+	win := start(t, wine.binary, wine.env, exePath, "-server", srv.url, "-ca", winPath(srv.ca), "-code", code, "-json")
+
+	clip := tech.next(t, "clipboard")
+	// While the session runs, its temporary directory and its guardian's
+	// copy are there (so that checkRemoved looks in the right place).
+	if running, _ := filepath.Glob(wineTemp(filepath.Join(dir, "prefix"))); len(running) < 2 {
+		t.Errorf("during the session, %%TEMP%% holds %q: want the agent's directory and its guardian", running)
+	}
+	if st := tech.wait(t, 90*time.Second); st != 0 {
+		t.Fatalf("technician exit %d\n%s\nagent:\n%s", st, tech.stderr.String(), win.stderr.String())
+	}
+	if st := win.wait(t, 20*time.Second); st != 0 {
+		t.Fatalf("agent exit %d\n%s", st, win.stderr.String())
+	}
+	checkRemoved(t, customer, filepath.Join(dir, "prefix"))
+	if got, _ := os.ReadFile(typed); string(got) != text {
+		t.Errorf("the Win32 window received %q, want %q", got, text)
+	}
+	if got, _ := os.ReadFile(clips); !strings.Contains(string(got), "from Linux, ok\n") {
+		t.Errorf("Wine's clipboard held %q, never the technician's %q\nagent:\n%s\n%s", got, "from Linux, ok", win.output(), win.stderr.String())
+	}
+	if clip["text"] != "from Wine, Ж" {
+		t.Errorf("clipboard from Wine: %v, want %q", clip, "from Wine, Ж")
+	}
+	stats := tech.last("stats")
+	t.Logf("technician stats: %v", stats)
+	img := readPNG(t, filepath.Join(frames, "last.png"))
+	if img.Bounds().Size() != image.Pt(1024, 768) {
+		t.Fatalf("frame is %v, want the whole 1024x768 screen", img.Bounds())
+	}
+	expectColour(t, img, image.Pt(160, 400), 0xd0, 0x20, 0x20) // the window's red half
+	expectColour(t, img, image.Pt(340, 400), 0x20, 0x20, 0xd0) // its blue half
+	if strings.Contains(win.stderr.String(), "panic") {
+		t.Errorf("agent stderr:\n%s", win.stderr.String())
+	}
+
+	// Killed in the middle of a session, the agent still goes: its
+	// guardian removes everything once the process is gone.
+	tech = start(t, b["technician"], nil, "-headless", "-server", srv.url, "-ca", srv.ca, "-user", user, "-password-file", pw, "-json")
+	code = tech.next(t, "code")["code"].(string)
+	customer, exePath = customerCopy(t, agent)
+	win = start(t, wine.binary, wine.env, exePath, "-server", srv.url, "-ca", winPath(srv.ca), "-code", code, "-json")
+	win.next(t, "connected")
+	if err := win.cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	checkRemoved(t, customer, filepath.Join(dir, "prefix"))
+}
+
+// customerCopy copies the agent into a folder of its own, as a customer's
+// download.
+func customerCopy(t *testing.T, agent string) (folder, exe string) {
+	t.Helper()
+	folder = t.TempDir()
+	exe = filepath.Join(folder, "tandem-agent.exe")
+	b, err := os.ReadFile(agent)
+	if err == nil {
+		err = os.WriteFile(exe, b, 0o755)
+	}
+	if err != nil {
+		t.Fatalf("copy the agent: %v", err)
+	}
+	return folder, exe
+}
+
+// wineTemp matches the agent's files in the prefix's %TEMP%
+// (C:\users\NAME\Temp under Wine 8).
+func wineTemp(prefix string) string {
+	return filepath.Join(prefix, "drive_c", "users", "*", "Temp", "tandem-*")
+}
+
+// checkRemoved waits until the agent's folder is empty and nothing of the
+// agent (its temporary directory, its guardian's copy) is left in Wine's
+// %TEMP%: the guardian removes the binary once the agent has exited, and
+// a cmd.exe its own copy (ping -n 2 takes seconds under Wine).
+func checkRemoved(t *testing.T, folder, prefix string) {
+	t.Helper()
+	temp := wineTemp(prefix)
+	var left []string
+	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		left, _ = filepath.Glob(filepath.Join(folder, "*"))
+		inTemp, _ := filepath.Glob(temp)
+		if left = append(left, inTemp...); len(left) == 0 {
+			return
+		}
+	}
+	t.Errorf("left behind after the session: %q", left)
+}
+
+// TestWindowsAgentWindowUnderWine: agent.exe itself, with its Gio window,
+// under Wine on Xvfb: it asks the customer in its window, the customer
+// answers with the keyboard (Tab to Allow, Enter: Gio under Wine gets no
+// clicks, see wineGio), and the Linux technician gets the screen. Built
+// like make agent-windows but for wineGOROOT and wineGio.
+func TestWindowsAgentWindowUnderWine(t *testing.T) {
+	if testing.Short() {
+		t.Skip("cross-builds the agent and runs Wine")
+	}
+	if _, err := exec.LookPath("xdotool"); err != nil {
+		t.Skip("xdotool not installed (scripts/install-deps.sh installs it)")
+	}
+	tools := winTools(t)
+	env := mingwEnv(t)
+	dir := t.TempDir()
+	root := wineGOROOT(t, dir)
+	exe := filepath.Join(dir, "agent.exe")
+	goBuildWin(t, append(env, "GOROOT="+root, "GOTOOLCHAIN=local", "PATH="+filepath.Join(root, "bin")+":"+os.Getenv("PATH")),
+		exe, "./agent", wineGio(t, dir))
+
+	b := binaries(t)
+	display := xvfb.Start(t, 1024, 768)
+	wine := newWinePrefix(t, tools, display, filepath.Join(dir, "prefix"))
+	srv := server(t, b)
+	user, pw := srv.operator(t)
+	frames := filepath.Join(dir, "frames")
+	tech := start(t, b["technician"], nil, "-headless", "-server", srv.url, "-ca", srv.ca, "-user", user, "-password-file", pw, "-json",
+		"-frames", frames, "-monitor", "0", "-end-after", "4s")
+	code := tech.next(t, "code")["code"].(string)
+	agent := start(t, wine.binary, wine.env, exe, "-keep", "-server", srv.url, "-ca", winPath(srv.ca), "-code", code, "-json")
+	q := agent.next(t, "question")
+	allow, ok := q["allow"].(map[string]any)
+	if !ok {
+		t.Fatalf("question without the Allow button's place: %v", q)
+	}
+	// The pointer over the window gives it the X keyboard focus (no
+	// window manager: the focus follows the pointer).
+	x := int(allow["x"].(float64) + allow["w"].(float64)/2)
+	y := int(allow["y"].(float64) + allow["h"].(float64)/2)
+	xdo(t, display, "mousemove", "--sync", fmt.Sprint(x), fmt.Sprint(y), "key", "--delay", "200", "Tab", "Return")
+	if st := tech.wait(t, 60*time.Second); st != 0 {
+		t.Fatalf("technician exit %d\n%s\nagent:\n%s\n%s", st, tech.stderr.String(), agent.output(), agent.stderr.String())
+	}
+	if st := agent.wait(t, 20*time.Second); st != 0 {
+		t.Fatalf("agent exit %d\n%s", st, agent.stderr.String())
+	}
+	if n, _ := tech.last("stats")["frames_decoded"].(float64); n < 1 {
+		t.Errorf("technician decoded no frame: %v", tech.last("stats"))
+	}
+	img := readPNG(t, filepath.Join(frames, "last.png"))
+	if img.Bounds().Size() != image.Pt(1024, 768) {
+		t.Errorf("frame is %v, want the whole 1024x768 screen", img.Bounds())
+	}
+}
