@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/tandem-remote/tandem/internal/testkit/wiretest"
@@ -66,5 +67,38 @@ func TestInputWire(t *testing.T) {
 	}
 	if len(got) != 9 {
 		t.Errorf("%d cases checked, want 9", len(got))
+	}
+}
+
+// TestCursorWire: web/cursor.js reads the cursor channel's golden
+// positions as internal/wire/proto's test wrote them.
+func TestCursorWire(t *testing.T) {
+	node, err := exec.LookPath("node")
+	if err != nil {
+		t.Skip("node is not installed (scripts/install-deps.sh installs it)")
+	}
+	mod, err := filepath.Abs("web/cursor.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var hexes []string
+	for _, f := range []string{"cursor-pos.hex", "cursor-pos-hidden.hex"} {
+		dump, err := os.ReadFile(filepath.Join("../../wire/proto/testdata/wire", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		hexes = append(hexes, hex.EncodeToString(wiretest.Undump(t, dump)))
+	}
+	arg, _ := json.Marshal(hexes)
+	script := fmt.Sprintf(`import { parsePosition } from %q;
+const out = %s.map((h) => parsePosition(new Uint8Array(Buffer.from(h, 'hex')).buffer));
+console.log(JSON.stringify(out));`, "file://"+mod, arg)
+	out, err := exec.Command(node, "--input-type=module", "-e", script).Output()
+	if err != nil {
+		t.Fatalf("node: %v %s", err, out)
+	}
+	want := `[{"hidden":false,"seq":258,"serial":42,"x":1919,"y":-3},{"hidden":true,"seq":259,"serial":42,"x":0,"y":0}]`
+	if got := strings.TrimSpace(string(out)); got != want {
+		t.Errorf("cursor.js read %s, want %s", got, want)
 	}
 }

@@ -255,6 +255,10 @@ func checkConsoleTyping(t *testing.T, b *browser, x *xvfb.Client, typed string) 
 	if f := focused(t, b); f != "keys" {
 		t.Errorf("after a click on the picture the focus is on %q, want the keyboard field", f)
 	}
+	checkRemoteCursor(t, b, target)
+	if p := x.Pointer(); p.Sub(target).X > 2 || p.Sub(target).X < -2 || p.Sub(target).Y > 2 || p.Sub(target).Y < -2 {
+		t.Errorf("the agent's pointer is at %v, want %v (±2 px)", p, target)
+	}
 	const text = "Hello, World! #42 (ok)? Ж\n"
 	b.do("type", map[string]any{"sel": "#keys", "text": text})
 	deadline := time.Now().Add(20 * time.Second)
@@ -268,9 +272,40 @@ func checkConsoleTyping(t *testing.T, b *browser, x *xvfb.Client, typed string) 
 	if string(got) != text {
 		t.Errorf("xterm received %q, want %q", got, text)
 	}
-	if p := x.Pointer(); p.Sub(target).X > 2 || p.Sub(target).X < -2 || p.Sub(target).Y > 2 || p.Sub(target).Y < -2 {
-		t.Errorf("the agent's pointer is at %v, want %v (±2 px)", p, target)
+}
+
+// checkRemoteCursor waits until the page draws the customer's pointer,
+// which the agent reports on the cursor channel, within 2 px of target
+// (in screen pixels), and checks that the canvas over the video shows its
+// shape. (xterm hides its pointer once typing starts: this runs before.)
+func checkRemoteCursor(t *testing.T, b *browser, target image.Point) {
+	t.Helper()
+	var got struct {
+		At    string
+		Drawn int
 	}
+	expr := fmt.Sprintf(`new Promise((done) => {
+		const c = document.getElementById('remote-cursor');
+		const near = () => {
+			const [x, y] = (c.dataset.at || '').split(',').map(Number);
+			return c.dataset.at && Math.abs(x - %d) <= 2 && Math.abs(y - %d) <= 2;
+		};
+		const finish = () => {
+			const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+			let n = 0;
+			for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++;
+			done({ at: c.dataset.at || '', drawn: n });
+		};
+		if (near()) return finish();
+		const obs = new MutationObserver(() => { if (near()) { obs.disconnect(); finish(); } });
+		obs.observe(c, { attributes: true });
+		setTimeout(() => { obs.disconnect(); finish(); }, 20000);
+	})`, target.X, target.Y)
+	json.Unmarshal(b.do("eval", map[string]any{"expr": expr}), &got)
+	if got.At == "" || got.Drawn == 0 {
+		t.Errorf("the page draws the customer's pointer at %q with %d visible pixels, want near %v", got.At, got.Drawn, target)
+	}
+	t.Logf("the customer's pointer drawn at %s (%d pixels)", got.At, got.Drawn)
 }
 
 // checkConsoleChat: View only in the page drops to view (no question);

@@ -126,6 +126,7 @@ async function joined() {
     video: (stream) => screen.video(stream),
     control: (env) => screen.control(env),
     chat: (msg) => screen.chat(msg),
+    cursor: (buf) => screen.pointer(buf),
     ciphers: (c) => screen.ciphers(c),
     proven: () => { status.textContent = t('connected'); link.requestMode('control'); },
     failed: (reason) => {

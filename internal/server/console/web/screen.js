@@ -3,6 +3,7 @@
 // the chat. It drives a Link (link.js) and knows nothing of signaling.
 
 import { Keyboard, button, pointerMove, wheel, wireButton } from './input.js';
+import { RemoteCursor } from './cursor.js';
 import { t } from './i18n.js';
 
 const $ = (id) => document.getElementById(id);
@@ -19,6 +20,7 @@ export class Screen {
     this.lastBytes = 0;
     this.lastAt = 0;
     this.timer = 0;
+    this.cursor = new RemoteCursor($('remote-cursor'), $('remote-video'));
     this.resetFigures();
     this.bind();
   }
@@ -39,6 +41,7 @@ export class Screen {
     keys.addEventListener('blur', () => this.keyboard.release());
     window.addEventListener('blur', () => this.keyboard.release());
     video.addEventListener('resize', () => this.sized());
+    window.addEventListener('resize', () => this.cursor.schedule());
     $('fit').addEventListener('click', () => this.toggleFit());
     $('monitor').addEventListener('change', (e) => this.link && this.link.send('select-monitor', { id: Number(e.target.value) }));
     $('view-only').addEventListener('click', () => this.toggleViewOnly());
@@ -61,6 +64,7 @@ export class Screen {
     this.link = link;
     this.mode = '';
     this.resetFigures();
+    this.cursor.reset();
     $('remote').hidden = false;
     $('chat-log').textContent = '';
     $('ciphers').textContent = '';
@@ -114,6 +118,7 @@ export class Screen {
     switch (env.type) {
       case 'mode': this.onMode(b); break;
       case 'screen-info': this.onScreens(b); break;
+      case 'cursor-shape': if (typeof b.data === 'string') this.cursor.shape(b.data); break;
       case 'frame': if (this.captured.size < 2048) this.captured.set(b.ts >>> 0, b.cap); break;
     }
   }
@@ -238,12 +243,16 @@ export class Screen {
     const fit = b.getAttribute('aria-pressed') !== 'true';
     b.setAttribute('aria-pressed', String(fit));
     $('screen').classList.toggle('actual', !fit);
+    this.cursor.schedule();
   }
 
   sized() {
     const v = $('remote-video');
     $('screen').dataset.size = `${v.videoWidth}x${v.videoHeight}`;
+    this.cursor.schedule();
   }
+
+  pointer(buf) { if (buf instanceof ArrayBuffer) this.cursor.position(buf); }
 
   async status() {
     if (!this.link || !this.link.pc) return;
