@@ -173,19 +173,23 @@ func (cfg Config) NodeName() string {
 	return h
 }
 
+// Connected reports whether this node's client is connected to NATS (its
+// embedded server, or the external one).
+func (b *Bus) Connected() bool { return b.nc.IsConnected() }
+
 // Name is this node's name.
 func (b *Bus) Name() string { return b.name }
 
 // Describe says what this node joined, for the start-up summary.
 func (b *Bus) Describe() string { return b.describe }
 
-// RoutesUp counts the embedded server's routes to other nodes (0 with an
-// external NATS).
+// RoutesUp counts the other nodes the embedded server has routes to (0
+// with an external NATS).
 func (b *Bus) RoutesUp() int {
 	if b.embedded == nil {
 		return 0
 	}
-	return b.embedded.NumRoutes()
+	return b.embedded.NumRemotes()
 }
 
 // ClusterAddr is the embedded server's route listener (nil with an

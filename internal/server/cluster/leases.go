@@ -267,3 +267,11 @@ func (l *Leases) ClaimSetupToken(ctx context.Context, node string, until, now ti
 	}
 	return holder, end, false, nil
 }
+
+// Ping reports whether the database answers.
+func (l *Leases) Ping(ctx context.Context) error {
+	if err := l.db.PingContext(ctx); err != nil {
+		return fmt.Errorf("cluster: database: %w", err)
+	}
+	return nil
+}

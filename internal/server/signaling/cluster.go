@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"net/netip"
 	"time"
 
@@ -434,4 +435,31 @@ func (s *Server) mintLeaseTicket(ticket, session string, now time.Time) (string,
 		return "", time.Time{}, fmt.Errorf("mint ticket: %w", err)
 	}
 	return ticket, exp, nil
+}
+
+// healthzNode is the metrics listener's /healthz: "ok" on one node alone;
+// with several, ready (200) only while the shared database answers and
+// the node is connected to NATS, saying how many routes to other nodes
+// are up, and 503 with what is wrong otherwise. (The public port's
+// /healthz says only "ok".)
+func (s *Server) healthzNode(w http.ResponseWriter, r *http.Request) {
+	cl := s.cfg.Cluster
+	if cl == nil {
+		healthz(w, r)
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if err := cl.Leases.Ping(ctx); err != nil {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		fmt.Fprintln(w, "not ready: the shared database does not answer")
+		return
+	}
+	if !cl.Bus.Connected() {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		fmt.Fprintln(w, "not ready: not connected to NATS")
+		return
+	}
+	fmt.Fprintf(w, "ok\nnode %s, routes up to %d other node(s)\n", cl.Bus.Name(), cl.Bus.RoutesUp())
 }

@@ -101,7 +101,7 @@ func (s *Server) Registry() *prometheus.Registry { return s.reg }
 func (s *Server) MetricsHandler() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{}))
-	mux.HandleFunc("GET /healthz", healthz)
+	mux.HandleFunc("GET /healthz", s.healthzNode) // the cluster's state too (cluster.go)
 	return mux
 }
 

@@ -5,6 +5,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -31,6 +32,7 @@ import (
 type clusterNode struct {
 	proc      *proc
 	url, data string
+	healthz   string // the metrics listener's /healthz
 }
 
 // signalingCluster is n signaling processes on one throwaway PostgreSQL
@@ -76,7 +78,7 @@ func startCluster(t *testing.T, b netlab.Binaries, n int) *signalingCluster {
 		args := append(pg.Flags("tandem"), "-cluster-listen", routes[i], "-cluster-routes", strings.Join(routes, ","),
 			"-node-name", "node"+string(rune('1'+i)), "-new-conns-burst", "10000", "-agent-binary", b["agent"])
 		p, summary := serveOn(t, b, addr, data, args...)
-		c.nodes = append(c.nodes, clusterNode{proc: p, url: "https://" + addr, data: data})
+		c.nodes = append(c.nodes, clusterNode{proc: p, url: "https://" + addr, data: data, healthz: healthzURL(t, summary)})
 		if i == 0 {
 			c.ca = filepath.Join(data, "cert.pem")
 			if c.roots, err = certs.Pool(c.ca); err != nil {
@@ -113,15 +115,42 @@ func shareFiles(t *testing.T, from, to string) {
 	}
 }
 
-// waitRoutes waits until node has logged routes to n other nodes.
+// healthzURL is the metrics listener's /healthz, from a start-up summary.
+func healthzURL(t *testing.T, summary string) string {
+	t.Helper()
+	_, rest, ok := strings.Cut(summary, "Metrics: http://")
+	addr, _, ok2 := strings.Cut(rest, "/metrics")
+	if !ok || !ok2 {
+		t.Fatalf("no metrics address in the summary:\n%s", summary)
+	}
+	return "http://" + addr + "/healthz"
+}
+
+// health returns the node's /healthz status and text.
+func health(t *testing.T, nd clusterNode) (int, string) {
+	t.Helper()
+	resp, err := http.Get(nd.healthz)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+// waitRoutes waits until node's /healthz says it is ready with routes to
+// the n other nodes.
 func waitRoutes(t *testing.T, nd clusterNode, n int) {
 	t.Helper()
+	want := fmt.Sprintf("routes up to %d other node(s)", n)
+	var text string
 	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-		if strings.Count(nd.proc.stderr.String(), "Route connection created") >= n {
+		var status int
+		if status, text = health(t, nd); status == http.StatusOK && strings.Contains(text, want) {
 			return
 		}
 	}
-	t.Fatalf("%s never routed to the other nodes:\n%s", nd.url, nd.proc.stderr.String())
+	t.Fatalf("%s never routed to the other nodes: /healthz %q\n%s", nd.url, text, nd.proc.stderr.String())
 }
 
 // TestThreeNodes: a technician on node 1 and a customer's agent joining
@@ -169,6 +198,14 @@ func TestThreeNodes(t *testing.T) {
 	// Last: it throttles this test's own address.
 	t.Run("guesses spread over the nodes", func(t *testing.T) { sprayGuesses(t, c) })
 	t.Run("audit", func(t *testing.T) { checkClusterAudit(t, c) })
+	t.Run("not ready without the database", func(t *testing.T) {
+		if err := c.pg.Stop(); err != nil {
+			t.Fatal(err)
+		}
+		if status, text := health(t, c.nodes[1]); status != http.StatusServiceUnavailable {
+			t.Errorf("/healthz with PostgreSQL stopped: %d %q, want 503", status, text)
+		}
+	})
 }
 
 // checkClusterAudit: the nodes wrote one audit chain, and it verifies;
