@@ -102,3 +102,47 @@ console.log(JSON.stringify(out));`, "file://"+mod, arg)
 		t.Errorf("cursor.js read %s, want %s", got, want)
 	}
 }
+
+// TestControlWire: the control messages the page writes are the goldens'
+// bytes (internal/wire/proto/testdata/wire), and a long clipboard text is
+// cut into pieces of at most 8192 bytes between characters.
+func TestControlWire(t *testing.T) {
+	node, err := exec.LookPath("node")
+	if err != nil {
+		t.Skip("node is not installed (scripts/install-deps.sh installs it)")
+	}
+	link, _ := filepath.Abs("web/link.js")
+	in, _ := filepath.Abs("web/input.js")
+	script := fmt.Sprintf(`import { envelope } from %q;
+import { clipboardPieces } from %q;
+const long = clipboardPieces('x'.repeat(8191) + 'Жy');
+console.log(JSON.stringify({
+  'mode-request.json': envelope('mode-request', { id: 1, mode: 'control' }),
+  'select-monitor.json': envelope('select-monitor', { id: 0 }),
+  'hello-ack.json': envelope('hello-ack', { nonce: '9f86d081884c7d65', version: 'v1.4.0' }),
+  'clipboard-piece.json': envelope('clipboard', clipboardPieces('first 8 KiB…').map((p) => ({ ...p, more: true }))[0]),
+  pieces: long.map((p) => [Buffer.byteLength(p.text), !!p.more]),
+}));`, "file://"+link, "file://"+in)
+	out, err := exec.Command(node, "--input-type=module", "-e", script).Output()
+	if err != nil {
+		t.Fatalf("node: %v %s", err, out)
+	}
+	var got map[string]json.RawMessage
+	if err := json.Unmarshal(out, &got); err != nil {
+		t.Fatalf("node printed %s", out)
+	}
+	for _, f := range []string{"mode-request.json", "select-monitor.json", "hello-ack.json", "clipboard-piece.json"} {
+		golden, err := os.ReadFile(filepath.Join("../../wire/proto/testdata/wire", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var page string
+		json.Unmarshal(got[f], &page)
+		if page != strings.TrimSuffix(string(golden), "\n") {
+			t.Errorf("%s: the page writes %s, the golden has %s", f, page, golden)
+		}
+	}
+	if p := string(got["pieces"]); p != "[[8191,true],[3,false]]" {
+		t.Errorf("8191 x, Ж and y cut into %s, want 8191 bytes (Ж would split the limit) and 3", p)
+	}
+}

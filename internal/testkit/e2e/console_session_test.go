@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"image"
@@ -10,7 +11,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
+	"github.com/tandem-remote/tandem/internal/link/input"
 	"github.com/tandem-remote/tandem/internal/testkit/xvfb"
 )
 
@@ -119,7 +122,7 @@ func TestConsoleSession(t *testing.T) {
 
 	sig := server(t, bins)
 	sig.admin(t, bins, consolePassword+"\n", "user", "add", "-name", "Olga Petrova", "olga")
-	sig.admin(t, bins, "", "perm", "set", "account", "olga", "observe", "remote-control", "chat")
+	sig.admin(t, bins, "", "perm", "set", "account", "olga", "observe", "remote-control", "chat", "clipboard")
 
 	b := openBrowser(t, map[string]any{"spki": spkiHashes(t, sig.ca), "viewport": map[string]any{"width": 1280, "height": 800}})
 	b.do("goto", map[string]any{"url": sig.url + "/console"})
@@ -145,6 +148,7 @@ func TestConsoleSession(t *testing.T) {
 	checkConsoleVideo(t, b)
 	checkConsoleCiphers(t, b, agent)
 	checkConsoleTyping(t, b, x, typed)
+	checkConsoleClipboard(t, b, display)
 	checkAccessible(t, b, "the console's remote view")
 	consoleShot(t, b, "console-remote-1280.png", 1280, 800)
 	b.do("viewport", map[string]any{"width": 820, "height": 1180})
@@ -306,6 +310,43 @@ func checkRemoteCursor(t *testing.T, b *browser, target image.Point) {
 		t.Errorf("the page draws the customer's pointer at %q with %d visible pixels, want near %v", got.At, got.Drawn, target)
 	}
 	t.Logf("the customer's pointer drawn at %s (%d pixels)", got.At, got.Drawn)
+}
+
+// checkConsoleClipboard: a paste in the page (its paste event, as Ctrl-V
+// gives it) lands on the customer's clipboard, and what a customer
+// application copies shows in the page; both texts take several pieces.
+func checkConsoleClipboard(t *testing.T, b *browser, display string) {
+	t.Helper()
+	app, err := input.NewX11Clipboard(input.ClipboardOptions{Display: display})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer app.Close()
+	toCustomer := strings.Repeat("Collé depuis la console — Ж #1\n", 700) // 23 kB
+	arg, _ := json.Marshal(toCustomer)
+	b.do("eval", map[string]any{"expr": fmt.Sprintf(`(() => {
+		const dt = new DataTransfer();
+		dt.setData('text/plain', %s);
+		document.getElementById('keys').dispatchEvent(new ClipboardEvent('paste', { clipboardData: dt, bubbles: true, cancelable: true }));
+	})()`, arg)})
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	var got string
+	for ctx.Err() == nil && got != toCustomer {
+		got, _ = app.Get(ctx)
+		time.Sleep(100 * time.Millisecond)
+	}
+	if got != toCustomer {
+		t.Errorf("the customer's clipboard holds %d bytes (%.40q…), want the %d pasted in the page", len(got), got, len(toCustomer))
+	}
+	toOperator := strings.Repeat("copied by the customer: Жёлтый\t", 1500) // 48 kB
+	if err := app.Set(toOperator); err != nil {
+		t.Fatal(err)
+	}
+	b.do("waitAttr", map[string]any{"sel": "#remote-clip", "name": "data-length", "value": fmt.Sprint(utf8.RuneCountInString(toOperator))})
+	if got := b.texts("#remote-clip")[0]; !strings.Contains(got, "copied by the customer: Жёлтый") {
+		t.Errorf("the page shows %q for the customer's clipboard", got)
+	}
 }
 
 // checkConsoleChat: View only in the page drops to view (no question);

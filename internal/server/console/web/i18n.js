@@ -34,7 +34,8 @@ const texts = {
     status: '{path} ({protocol}) · {rtt} ms · {fps} fps · {mbps} Mbit/s ·', direct: 'Direct', relayed: 'Relayed',
     ciphers: 'DTLS {dtls}, SRTP {srtp}',
     monitor: 'Monitor', allMonitors: 'All monitors', viewOnly: 'View only', ctrlAltDel: 'Ctrl-Alt-Del', altTab: 'Alt-Tab',
-    super: 'Super', prtSc: 'PrtSc',
+    super: 'Super', prtSc: 'PrtSc', remoteClip: 'The customer copied: {text}', copiedHere: '(in your clipboard)',
+    copyRemote: 'Copy',
   },
   fr: {
     title: 'Console Tandem', language: 'Langue', loginTitle: 'Connexion', id: 'Identifiant d\'opérateur', password: 'Mot de passe',
@@ -68,7 +69,8 @@ const texts = {
     status: '{path} ({protocol}) · {rtt} ms · {fps} i/s · {mbps} Mbit/s ·', direct: 'Direct', relayed: 'Relayé',
     ciphers: 'DTLS {dtls}, SRTP {srtp}',
     monitor: 'Écran', allMonitors: 'Tous les écrans', viewOnly: 'Affichage seul', ctrlAltDel: 'Ctrl-Alt-Suppr', altTab: 'Alt-Tab',
-    super: 'Super', prtSc: 'Impr. écran',
+    super: 'Super', prtSc: 'Impr. écran', remoteClip: 'Le client a copié : {text}', copiedHere: '(dans votre presse-papiers)',
+    copyRemote: 'Copier',
   },
 };
 

@@ -42,15 +42,21 @@ export function releaseAll() { return new Uint8Array([T.releaseAll]).buffer; }
 
 // texts splits s into Text messages of at most maxText bytes, never
 // inside a character.
-export function texts(s) {
-  const enc = new TextEncoder();
+export function texts(s) { return pieces(s, maxText).map((p) => textMessage(new TextEncoder().encode(p))); }
+
+// pieces cuts s into strings of at most max UTF-8 bytes, only between
+// characters.
+export function pieces(s, max) {
   const out = [];
   let piece = '';
+  let n = 0;
   for (const ch of s) {
-    if (enc.encode(piece + ch).length > maxText) { out.push(textMessage(enc.encode(piece))); piece = ''; }
+    const size = new TextEncoder().encode(ch).length;
+    if (n + size > max) { out.push(piece); piece = ''; n = 0; }
     piece += ch;
+    n += size;
   }
-  if (piece) out.push(textMessage(enc.encode(piece)));
+  if (piece) out.push(piece);
   return out;
 }
 
@@ -87,14 +93,20 @@ export function wireButton(domButton) { return domButton >= 0 && domButton <= 4 
 // Keyboard turns DOM key events into input messages and remembers what is
 // held, to release it when the page loses focus.
 export class Keyboard {
-  constructor(send) { this.send = send; this.held = new Map(); }
+  constructor(send) { this.send = send; this.held = new Map(); this.pendingPaste = null; }
 
   // down handles keydown; it reports whether the event was sent (the
-  // caller then prevents the browser's own handling).
+  // caller then prevents the browser's own handling). Ctrl-V (Cmd-V) is
+  // held back and left to the browser: its paste event carries the
+  // operator's clipboard, which goes first (pasted sends the key after).
   down(e) {
     const code = codeIndex.get(e.code) || 0;
     const ks = keysymOf(e, code);
     if (ks < 0 || (code === 0 && ks === 0)) return false;
+    if ((e.ctrlKey || e.metaKey) && e.code === 'KeyV') {
+      this.pendingPaste = [code, ks];
+      return false;
+    }
     this.held.set(e.code || e.key, [code, ks]);
     this.send(key(true, code, ks));
     return true;
@@ -111,6 +123,16 @@ export class Keyboard {
 
   text(s) { for (const m of texts(s)) this.send(m); }
 
+  // pasted sends the Ctrl-V held back by down, once the clipboard is on
+  // its way.
+  pasted() {
+    const p = this.pendingPaste;
+    this.pendingPaste = null;
+    if (!p) return;
+    this.send(key(true, p[0], p[1]));
+    this.send(key(false, p[0], p[1]));
+  }
+
   // press sends one key by its KeyboardEvent.code name, with its US
   // keysym (the toolbar's special keys).
   press(name, down) {
@@ -122,5 +144,33 @@ export class Keyboard {
   release() {
     this.held.clear();
     this.send(releaseAll());
+  }
+}
+
+// maxClipPiece and maxClip bound the clipboard messages (docs/wire.md 6.4).
+const maxClipPiece = 8192;
+const maxClip = 1 << 20;
+
+// clipboardPieces are the clipboard message bodies that carry s.
+export function clipboardPieces(s) {
+  const ps = pieces(s, maxClipPiece);
+  if (!ps.length) return [{ text: '' }];
+  return ps.map((text, i) => (i < ps.length - 1 ? { text, more: true } : { text }));
+}
+
+// ClipboardJoiner joins the agent's pieces; add returns the whole text
+// once the last piece is in, or null. A text over 1 MiB is dropped whole.
+export class ClipboardJoiner {
+  constructor() { this.parts = []; this.size = 0; }
+
+  add(b) {
+    if (typeof b.text !== 'string') return null;
+    this.size += new TextEncoder().encode(b.text).length;
+    if (this.size <= maxClip) this.parts.push(b.text);
+    if (b.more) return null;
+    const whole = this.size <= maxClip ? this.parts.join('') : null;
+    this.parts = [];
+    this.size = 0;
+    return whole;
   }
 }

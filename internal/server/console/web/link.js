@@ -29,7 +29,8 @@ function nonce() {
   return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
 }
 
-function envelope(type, body) { return JSON.stringify({ v: 1, type, body }); }
+// envelope is one control message (docs/wire.md 3.2).
+export function envelope(type, body) { return JSON.stringify({ v: 1, type, body }); }
 
 // Link is one session's peer connection. hooks: signal(data) sends a
 // signal through the server; video(stream); control(env) gets what the

@@ -2,7 +2,7 @@
 // the operator's pointer, wheel and keyboard on it, the status line and
 // the chat. It drives a Link (link.js) and knows nothing of signaling.
 
-import { Keyboard, button, pointerMove, wheel, wireButton } from './input.js';
+import { ClipboardJoiner, Keyboard, button, clipboardPieces, pointerMove, wheel, wireButton } from './input.js';
 import { RemoteCursor } from './cursor.js';
 import { t } from './i18n.js';
 
@@ -39,6 +39,8 @@ export class Screen {
     keys.addEventListener('input', (e) => this.onInput(e));
     keys.addEventListener('compositionend', (e) => { if (this.controls() && e.data) this.keyboard.text(e.data); keys.value = ''; });
     keys.addEventListener('blur', () => this.keyboard.release());
+    keys.addEventListener('paste', (e) => this.onPaste(e));
+    $('copy-remote').addEventListener('click', () => this.copyRemote());
     window.addEventListener('blur', () => this.keyboard.release());
     video.addEventListener('resize', () => this.sized());
     window.addEventListener('resize', () => this.cursor.schedule());
@@ -54,6 +56,8 @@ export class Screen {
   // samples, and when control was allowed and the first frame shown.
   resetFigures() {
     this.captured = new Map();
+    this.clipIn = new ClipboardJoiner();
+    this.remoteClip = '';
     this.latencies = [];
     this.allowedAt = 0;
     this.firstShownAt = 0;
@@ -68,6 +72,8 @@ export class Screen {
     $('remote').hidden = false;
     $('chat-log').textContent = '';
     $('ciphers').textContent = '';
+    $('remote-clip').textContent = '';
+    $('copy-remote').hidden = true;
     this.timer = setInterval(() => this.status(), 1000);
   }
 
@@ -119,6 +125,7 @@ export class Screen {
       case 'mode': this.onMode(b); break;
       case 'screen-info': this.onScreens(b); break;
       case 'cursor-shape': if (typeof b.data === 'string') this.cursor.shape(b.data); break;
+      case 'clipboard': this.onClipboard(b); break;
       case 'frame': if (this.captured.size < 2048) this.captured.set(b.ts >>> 0, b.cap); break;
     }
   }
@@ -236,6 +243,38 @@ export class Screen {
     if (e.isComposing) return;
     if (this.controls() && e.data && e.inputType.startsWith('insert')) this.keyboard.text(e.data);
     keys.value = '';
+  }
+
+  // onPaste sends the operator's clipboard (the paste event's, which
+  // needs no permission) to the customer's clipboard, then the Ctrl-V
+  // that asked for it.
+  onPaste(e) {
+    e.preventDefault();
+    if (!this.controls()) return;
+    const text = e.clipboardData ? e.clipboardData.getData('text/plain') : '';
+    if (text) for (const body of clipboardPieces(text)) this.link.send('clipboard', body);
+    this.keyboard.pasted();
+  }
+
+  // onClipboard receives what the customer copied: it goes to the
+  // operator's clipboard if the browser lets the page write it, else the
+  // Copy button beside its preview does it (a click always may).
+  onClipboard(b) {
+    const text = this.clipIn.add(b);
+    if (text === null) return;
+    this.remoteClip = text;
+    const out = $('remote-clip');
+    out.dataset.length = String(text.length);
+    out.textContent = t('remoteClip', { text: text.length > 80 ? text.slice(0, 80) + '…' : text });
+    $('copy-remote').hidden = false;
+    navigator.clipboard.writeText(text).then(() => { out.textContent += ' ' + t('copiedHere'); }, () => {});
+  }
+
+  async copyRemote() {
+    try {
+      await navigator.clipboard.writeText(this.remoteClip);
+      $('remote-clip').textContent += ' ' + t('copiedHere');
+    } catch { /* the preview stays for the operator to select */ }
   }
 
   toggleFit() {
