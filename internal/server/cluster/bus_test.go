@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats-server/v2/server"
+
 	"github.com/tandem-remote/tandem/internal/link/tlspolicy"
 	"github.com/tandem-remote/tandem/internal/wire/proto"
 )
@@ -141,4 +143,42 @@ func handshake(addr string, tc *tls.Config) (tls.ConnectionState, error) {
 		return tls.ConnectionState{}, err
 	}
 	return c.ConnectionState(), nil
+}
+
+// TestExternalNATS: two nodes on one external NATS server (-nats) reach
+// each other the same way, and a node never hears itself.
+func TestExternalNATS(t *testing.T) {
+	ns, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: server.RANDOM_PORT, NoSigs: true, NoLog: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	go ns.Start()
+	t.Cleanup(ns.Shutdown)
+	if !ns.ReadyForConnections(10 * time.Second) {
+		t.Fatal("NATS did not start")
+	}
+	url := ns.ClientURL()
+	a := startNode(t, Config{URL: url, Name: "a"})
+	b := startNode(t, Config{URL: url, Name: "b"})
+	subj := Subject("feed", proto.RoleAgent)
+	got := make(chan string, 10)
+	for _, n := range []*Bus{a, b} {
+		unsub, err := n.Subscribe(subj, func(k Kind, data []byte) { got <- n.Name() + ":" + string(data) })
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer unsub()
+	}
+	if err := b.Publish(subj, KindFrame, []byte("hello")); err != nil {
+		t.Fatal(err)
+	}
+	if m := <-got; m != "a:hello" {
+		t.Fatalf("got %q, want a:hello (node b must not hear itself)", m)
+	}
+	if err := a.Publish(subj, KindFrame, []byte("back")); err != nil {
+		t.Fatal(err)
+	}
+	if m := <-got; m != "b:back" {
+		t.Fatalf("got %q, want b:back", m)
+	}
 }
