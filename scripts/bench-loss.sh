@@ -10,10 +10,21 @@
 # stats seconds without a decoded frame, frames given up, received kbit/s
 # and the agent's last target bitrate. Nothing is asserted beyond each
 # session ending cleanly. About 10 minutes.
-# Usage: sudo scripts/bench-loss.sh   (env: RATES=0,10 SECONDS_=20 NODELAY=1 RUN=regexp)
+# KEYS=1 runs, instead, the data-channel side of loss (internal/link/peer,
+# root): BenchmarkInputUnderLoss (a key's round trip at 0 and 10 % loss,
+# idle and with a file streaming, for each SCTP RTO cap compared) and
+# BenchmarkRTOLongPath (file goodput and retransmission overhead on 300 and
+# 600 ms round-trip paths for the same caps). About 15 minutes.
+# Usage: sudo scripts/bench-loss.sh   (env: RATES=0,10 SECONDS_=20 NODELAY=1 RUN=regexp KEYS=1)
 set -euo pipefail
 export GOTOOLCHAIN=auto # go.mod names the patched toolchain
 cd "$(dirname "$0")/.."
+if [ -n "${KEYS:-}" ]; then
+	go test -count=1 -timeout 60m -run '^$' -benchtime 1x \
+		-bench 'BenchmarkInputUnderLoss|BenchmarkRTOLongPath' ./internal/link/peer |
+		grep -E '^Benchmark|^(--- )?(FAIL|ok)'
+	exit
+fi
 export TANDEM_LOSS_MATRIX=1
 export TANDEM_LOSS_RATES=${RATES:-}
 export TANDEM_LOSS_SECONDS=${SECONDS_:-}

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"slices"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -13,45 +14,130 @@ import (
 	"github.com/tandem-remote/tandem/internal/testkit/netlab"
 )
 
+// rtoCandidates are the SCTP RTO caps the loss benchmarks compare, in one
+// run: 0 is the link's own setting, the others override it.
+var rtoCandidates = []time.Duration{0, 3 * time.Second, time.Second, 750 * time.Millisecond, 500 * time.Millisecond, 250 * time.Millisecond}
+
+// rtoName names a candidate in a sub-benchmark.
+func rtoName(rtoMax time.Duration) string {
+	if rtoMax == 0 {
+		return "rto-max=link"
+	}
+	return fmt.Sprintf("rto-max=%v", rtoMax)
+}
+
+// rtoTweak sets SCTP's RTO cap; nil for the link's own.
+func rtoTweak(rtoMax time.Duration) func(*webrtc.SettingEngine) {
+	if rtoMax == 0 {
+		return nil
+	}
+	return func(se *webrtc.SettingEngine) { se.SetSCTPRTOMax(rtoMax) }
+}
+
 // BenchmarkInputUnderLoss: a key's round trip on "input" (the technician
 // sends, the agent echoes at once) across a 20 ms round-trip path, with
 // and without 10 % random loss each way, and with and without a file
-// streaming on "file" in the same association meanwhile. All four cases
-// run on one path in one run, so the loss-free, idle one is the baseline.
-// Reports p50/p95/max of the key's round trip (half of it is the key's
-// delay to the agent). The rto-max rows cap SCTP's retransmission timeout.
+// streaming on "file" in the same association meanwhile, for each RTO cap
+// in rtoCandidates. All cases run on one path in one run; the loss-free,
+// idle one is the baseline. Reports p50/p95/max of the key's round trip
+// (half of it is the key's delay to the agent). pion/sctp computes the
+// timeout as min(max(srtt+4 rttvar, 1 s), cap) and doubles it, up to the
+// cap, on every timeout in a row.
 func BenchmarkInputUnderLoss(b *testing.B) {
 	netlab.Require(b)
 	path := netlab.NewDelayedPath(b, 10*time.Millisecond)
-	for _, c := range []struct {
-		loss   float64
-		file   bool
-		rtoMax time.Duration // 0: the link's own
-	}{{0, false, 0}, {0, true, 0}, {0.10, false, 0}, {0.10, true, 0},
-		{0.10, false, 250 * time.Millisecond}, {0.10, true, 250 * time.Millisecond}} {
-		name := fmt.Sprintf("loss=%g%%/file=%v", 100*c.loss, c.file)
-		if c.rtoMax > 0 {
-			name += fmt.Sprintf("/rto-max=%v", c.rtoMax)
-		}
-		b.Run(name, func(b *testing.B) {
-			drop := setLoss(b, path, c.loss)
-			var rtts []time.Duration
-			for b.Loop() {
-				rtts = append(rtts, keysOnce(b, path, c.file, c.rtoMax)...)
+	for _, rtoMax := range rtoCandidates {
+		for _, loss := range []float64{0, 0.10} {
+			for _, file := range []bool{false, true} {
+				name := fmt.Sprintf("%s/loss=%g%%/file=%v", rtoName(rtoMax), 100*loss, file)
+				b.Run(name, func(b *testing.B) {
+					drop := setLoss(b, path, loss)
+					var rtts []time.Duration
+					for b.Loop() {
+						b.StopTimer()
+						rtts = append(rtts, keysOnce(b, path, file, rtoTweak(rtoMax))...)
+						b.StartTimer()
+					}
+					drop()
+					reportKeys(b, rtts)
+				})
 			}
-			drop()
-			slices.Sort(rtts)
-			q := func(f float64) float64 { return float64(rtts[int(f*float64(len(rtts)-1))].Microseconds()) / 1000 }
-			b.ReportMetric(q(0.5), "key-rtt-p50-ms")
-			b.ReportMetric(q(0.95), "key-rtt-p95-ms")
-			b.ReportMetric(q(1), "key-rtt-max-ms")
-		})
+		}
 	}
+}
+
+// reportKeys reports p50/p95/max of rtts in milliseconds.
+func reportKeys(b *testing.B, rtts []time.Duration) {
+	slices.Sort(rtts)
+	q := func(f float64) float64 { return float64(rtts[int(f*float64(len(rtts)-1))].Microseconds()) / 1000 }
+	b.ReportMetric(q(0.5), "key-rtt-p50-ms")
+	b.ReportMetric(q(0.95), "key-rtt-p95-ms")
+	b.ReportMetric(q(1), "key-rtt-max-ms")
+}
+
+// BenchmarkRTOLongPath streams a file for 10 s across a 300 ms and a
+// 600 ms round-trip path (an intercontinental relay, a geostationary
+// satellite hop) for each RTO cap in rtoCandidates, in one run, at 0 and
+// 2 % loss each way. A cap below the path's round trip fires before the
+// acknowledgement can come back: every such timeout resends what is in
+// flight and drops SCTP's congestion window to one packet. Reports the
+// goodput, its ratio against the link's own setting on the same path at
+// the same loss, and the sender's wire overhead (SCTP bytes sent per byte
+// delivered: retransmissions, spurious or not, raise it).
+func BenchmarkRTOLongPath(b *testing.B) {
+	netlab.Require(b)
+	for _, oneWay := range []time.Duration{150 * time.Millisecond, 300 * time.Millisecond} {
+		path := netlab.NewDelayedPath(b, oneWay)
+		base := map[float64]float64{}
+		for _, loss := range []float64{0, 0.02} {
+			for _, rtoMax := range rtoCandidates {
+				name := fmt.Sprintf("rtt=%v/loss=%g%%/%s", 2*oneWay, 100*loss, rtoName(rtoMax))
+				b.Run(name, func(b *testing.B) {
+					drop := setLoss(b, path, loss)
+					var delivered, sent uint64
+					var took time.Duration
+					for b.Loop() {
+						d, s, t := streamFor(b, path, rtoTweak(rtoMax), 10*time.Second)
+						delivered, sent, took = delivered+d, sent+s, took+t
+					}
+					drop()
+					mbps := float64(delivered) * 8 / 1e6 / took.Seconds()
+					if rtoMax == 0 {
+						base[loss] = mbps
+					}
+					b.ReportMetric(mbps, "file-Mbit/s")
+					b.ReportMetric(mbps/base[loss], "vs-link")
+					b.ReportMetric(float64(sent)/float64(delivered), "sent/delivered")
+				})
+			}
+		}
+	}
+}
+
+// streamFor connects a pair across path, streams a file for d and
+// returns the bytes delivered, the bytes SCTP sent for them, and the time
+// measured.
+func streamFor(b *testing.B, path *netlab.DelayedPath, tweak func(*webrtc.SettingEngine), d time.Duration) (delivered, sent uint64, took time.Duration) {
+	b.StopTimer()
+	defer b.StartTimer()
+	ctx := testContext(b, 5*time.Minute)
+	p := newPairTweaked(b, Config{Net: path.Left.Net(b)}, Config{Net: path.Right.Net(b)}, nil, tweak, tweak)
+	p.connect(ctx, b)
+	defer func() { check(b, p.off.Close()); check(b, p.ans.Close()) }()
+	fctx, stop := context.WithCancel(ctx)
+	defer stop()
+	var got atomic.Uint64
+	go streamFile(fctx, p.off.Channel(ChannelFile), p.ans.Channel(ChannelFile), &got)
+	time.Sleep(2 * time.Second) // past slow start
+	st0, got0, t0 := p.off.pc.SCTP().Stats(), got.Load(), time.Now()
+	time.Sleep(d)
+	st1, got1 := p.off.pc.SCTP().Stats(), got.Load()
+	return got1 - got0, st1.BytesSent - st0.BytesSent, time.Since(t0)
 }
 
 // setLoss makes both ends of path drop share p of what they receive, and
 // returns what takes the rules away.
-func setLoss(b *testing.B, path *netlab.DelayedPath, p float64) func() {
+func setLoss(b testing.TB, path *netlab.DelayedPath, p float64) func() {
 	if p == 0 {
 		return func() {}
 	}
@@ -67,25 +153,18 @@ func setLoss(b *testing.B, path *netlab.DelayedPath, p float64) func() {
 	}
 }
 
-// keysOnce connects a pair across path, sends 100 keys 50 ms apart (with
-// a file streaming when file is set) and returns their round trips. A
-// non-zero rtoMax caps SCTP's retransmission timeout below pion's fixed
-// 1 s minimum (pion/sctp computes min(max(srtt+4 rttvar, 1 s), rtoMax)).
-func keysOnce(b *testing.B, path *netlab.DelayedPath, file bool, rtoMax time.Duration) []time.Duration {
-	b.StopTimer()
-	defer b.StartTimer()
+// keysOnce connects a pair across path (tweak, if not nil, adjusting both
+// sides), sends 100 keys 50 ms apart (with a file streaming when file is
+// set) and returns their round trips.
+func keysOnce(b testing.TB, path *netlab.DelayedPath, file bool, tweak func(*webrtc.SettingEngine)) []time.Duration {
 	ctx := testContext(b, 5*time.Minute)
-	var tweak func(*webrtc.SettingEngine)
-	if rtoMax > 0 {
-		tweak = func(se *webrtc.SettingEngine) { se.SetSCTPRTOMax(rtoMax) }
-	}
 	p := newPairTweaked(b, Config{Net: path.Left.Net(b)}, Config{Net: path.Right.Net(b)}, nil, tweak, tweak)
 	p.connect(ctx, b)
 	defer func() { check(b, p.off.Close()); check(b, p.ans.Close()) }()
 	fctx, stop := context.WithCancel(ctx)
 	defer stop()
 	if file {
-		go streamFile(fctx, p.off.Channel(ChannelFile), p.ans.Channel(ChannelFile))
+		go streamFile(fctx, p.off.Channel(ChannelFile), p.ans.Channel(ChannelFile), nil)
 		time.Sleep(time.Second) // the stream fills the path
 	}
 	go echoKeys(fctx, p.ans.Channel(ChannelInput))
@@ -108,12 +187,17 @@ func keysOnce(b *testing.B, path *netlab.DelayedPath, file bool, rtoMax time.Dur
 	return rtts
 }
 
-// streamFile sends 64 KiB messages from src to dst until ctx ends.
-func streamFile(ctx context.Context, src, dst *Channel) {
+// streamFile sends 64 KiB messages from src to dst until ctx ends,
+// counting what dst receives in got (if not nil).
+func streamFile(ctx context.Context, src, dst *Channel, got *atomic.Uint64) {
 	go func() {
 		for {
-			if _, err := dst.Recv(ctx); err != nil {
+			m, err := dst.Recv(ctx)
+			if err != nil {
 				return
+			}
+			if got != nil {
+				got.Add(uint64(len(m)))
 			}
 		}
 	}()
