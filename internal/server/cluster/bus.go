@@ -41,6 +41,10 @@ const kindHeader = "Tandem-Kind"
 // source for the guesses it sprayed over all of them.
 const SubjectJoinFailures = "tandem.join-failures"
 
+// SubjectSessionEnds carries the sessions a node ended (sessionfeed.End,
+// JSON), so that every node's relays refuse their credentials.
+const SubjectSessionEnds = "tandem.session-ends"
+
 // Subject is where messages for role's side of session are published.
 // Session IDs are random hex, so they are valid subject tokens.
 func Subject(session string, role proto.Role) string {

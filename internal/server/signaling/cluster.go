@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/tandem-remote/tandem/internal/server/cluster"
+	"github.com/tandem-remote/tandem/internal/server/sessionfeed"
 	"github.com/tandem-remote/tandem/internal/wire/grant"
 	"github.com/tandem-remote/tandem/internal/wire/proto"
 )
@@ -378,18 +379,45 @@ func (s *Server) joinFailed(addr netip.Addr, now time.Time) {
 	}
 }
 
-// watchJoinFailures counts the other nodes' failed joins here.
-func (s *Server) watchJoinFailures() error {
+// watchCluster counts the other nodes' failed joins here, and records the
+// sessions they end for this node's relays.
+func (s *Server) watchCluster() error {
 	if s.cfg.Cluster == nil {
 		return nil
 	}
-	_, err := s.cfg.Cluster.Bus.Subscribe(cluster.SubjectJoinFailures, func(_ cluster.Kind, data []byte) {
+	bus := s.cfg.Cluster.Bus
+	_, err := bus.Subscribe(cluster.SubjectJoinFailures, func(_ cluster.Kind, data []byte) {
 		var addr netip.Addr
 		if addr.UnmarshalText(data) == nil && addr.IsValid() {
 			s.joins.Allow(addr, s.cfg.Now())
 		}
 	})
+	if err != nil || s.cfg.SessionEnds == nil {
+		return err
+	}
+	_, err = bus.Subscribe(cluster.SubjectSessionEnds, func(_ cluster.Kind, data []byte) {
+		var e sessionfeed.End
+		if json.Unmarshal(data, &e) != nil || e.Session == "" {
+			return
+		}
+		if err := s.cfg.SessionEnds.End(context.Background(), e); err != nil {
+			s.cfg.Logger.Error("record another node's session end for the relays", "session", e.Session, "err", err)
+		}
+	})
 	return err
+}
+
+// shareEnd tells the other nodes that a session ended here, so that the
+// relays polling them, and their embedded relays, refuse its credential
+// too.
+func (s *Server) shareEnd(e sessionfeed.End) {
+	if s.cfg.Cluster == nil {
+		return
+	}
+	b, _ := json.Marshal(e) // a string and a time: cannot fail
+	if err := s.cfg.Cluster.Bus.Publish(cluster.SubjectSessionEnds, cluster.KindFrame, b); err != nil {
+		s.cfg.Logger.Warn("cluster: tell the other nodes of a session's end", "session", e.Session, "err", err)
+	}
 }
 
 // clusterTimeout bounds the database calls of the help page's code look-up

@@ -85,7 +85,7 @@ func New(cfg Config) (*Server, error) {
 		byCode:   map[[32]byte]*session{},
 		sessions: map[string]*session{},
 	}
-	if err := s.watchJoinFailures(); err != nil { // several nodes (cluster.go)
+	if err := s.watchCluster(); err != nil { // several nodes (cluster.go)
 		return nil, err
 	}
 	return s, nil

@@ -52,6 +52,7 @@ func (s *Server) recordEnd(ctx context.Context, e sessionfeed.End) {
 	if err := s.cfg.SessionEnds.End(ctx, e); err != nil {
 		s.cfg.Logger.Error("record the session's end for the relays", "session", e.Session, "err", err)
 	}
+	s.shareEnd(e) // with the other nodes, whose relays poll them (cluster.go)
 }
 
 // sessionFeed serves the record to standalone relays.
