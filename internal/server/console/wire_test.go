@@ -146,3 +146,51 @@ console.log(JSON.stringify({
 		t.Errorf("8191 x, Ж and y cut into %s, want 8191 bytes (Ж would split the limit) and 3", p)
 	}
 }
+
+// TestFileWire: the page's offer and data messages, its streamed SHA-256
+// and the transfer key are those of the file channel's goldens
+// (internal/link/filexfer/testdata/wire).
+func TestFileWire(t *testing.T) {
+	node, err := exec.LookPath("node")
+	if err != nil {
+		t.Skip("node is not installed (scripts/install-deps.sh installs it)")
+	}
+	mod, _ := filepath.Abs("web/files.js")
+	script := fmt.Sprintf(`import { hashFile, transferKey, offerMessage, dataMessage } from %q;
+const file = new File(['hello world'], 'report.pdf');
+const sha = await hashFile(file);
+const key = await transferKey('report.pdf', 11, sha);
+const hex = (b) => Buffer.from(b).toString('hex');
+console.log(JSON.stringify({
+  sha: hex(sha), key: hex(key),
+  'offer.hex': hex(offerMessage(1, 'report.pdf', 11, sha, key)),
+  'data.hex': hex(dataMessage(1, 6, new TextEncoder().encode('world'))),
+}));`, "file://"+mod)
+	out, err := exec.Command(node, "--input-type=module", "-e", script).Output()
+	if err != nil {
+		t.Fatalf("node: %v %s", err, out)
+	}
+	var got map[string]string
+	if err := json.Unmarshal(out, &got); err != nil {
+		t.Fatalf("node printed %s", out)
+	}
+	dir := "../../link/filexfer/testdata/wire"
+	keys, err := os.ReadFile(filepath.Join(dir, "key.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"sha256  " + got["sha"], "key     " + got["key"]} {
+		if !strings.Contains(string(keys), want+"\n") {
+			t.Errorf("key.txt has no line %q:\n%s", want, keys)
+		}
+	}
+	for _, f := range []string{"offer.hex", "data.hex"} {
+		dump, err := os.ReadFile(filepath.Join(dir, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := hex.EncodeToString(wiretest.Undump(t, dump)); got[f] != want {
+			t.Errorf("%s: the page sends %s, the golden has %s", f, got[f], want)
+		}
+	}
+}

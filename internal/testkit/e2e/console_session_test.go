@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"image"
@@ -122,7 +123,7 @@ func TestConsoleSession(t *testing.T) {
 
 	sig := server(t, bins)
 	sig.admin(t, bins, consolePassword+"\n", "user", "add", "-name", "Olga Petrova", "olga")
-	sig.admin(t, bins, "", "perm", "set", "account", "olga", "observe", "remote-control", "chat", "clipboard")
+	sig.admin(t, bins, "", "perm", "set", "account", "olga", "observe", "remote-control", "chat", "clipboard", "file-transfer")
 
 	b := openBrowser(t, map[string]any{"spki": spkiHashes(t, sig.ca), "viewport": map[string]any{"width": 1280, "height": 800}})
 	b.do("goto", map[string]any{"url": sig.url + "/console"})
@@ -133,7 +134,9 @@ func TestConsoleSession(t *testing.T) {
 	b.waitText("#session-status", "Waiting for the customer")
 	code := b.texts("#code")[0]
 
-	agent := start(t, bins["agent"], nil, "-keep", "-server", sig.url, "-ca", sig.ca, "-code", code, "-json", "-display", display)
+	custDir := t.TempDir()
+	agent := start(t, bins["agent"], nil, "-keep", "-server", sig.url, "-ca", sig.ca, "-code", code, "-json", "-display", display,
+		"-download-dir", custDir)
 	t.Cleanup(func() {
 		if t.Failed() {
 			t.Logf("agent's output:\n%s\n%s", agent.output(), agent.stderr.String())
@@ -154,6 +157,7 @@ func TestConsoleSession(t *testing.T) {
 	b.do("viewport", map[string]any{"width": 820, "height": 1180})
 	consoleShot(t, b, "console-remote-820.png", 820, 1180)
 	checkConsoleChat(t, b, &session{agent: agent, display: display})
+	checkConsoleFile(t, b, agent, display, custDir)
 
 	page := consoleFigures(t, b)
 	b.do("click", map[string]any{"sel": "#end"})
@@ -181,8 +185,8 @@ func consoleFigures(t *testing.T, b *browser) []string {
 }
 
 // desktopFigures runs the desktop technician (headless) against a new
-// agent on the same display, typing as the page did, and returns its
-// last stats event.
+// agent on the same display, typing as the page did, checks that the two
+// Go peers still pick AES-256-GCM, and returns its last stats event.
 func desktopFigures(t *testing.T, sig *sigServer, display string) map[string]any {
 	t.Helper()
 	bins := binaries(t)
@@ -196,6 +200,9 @@ func desktopFigures(t *testing.T, sig *sigServer, display string) map[string]any
 		t.Fatalf("technician exit %d\n%s", st, tech.stderr.String())
 	}
 	agent.wait(t, 10*time.Second)
+	if c := tech.last("connected"); c["dtls"] != "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384" || c["srtp"] != "SRTP_AEAD_AES_256_GCM" {
+		t.Errorf("the desktop technician negotiated %v, want AES-256-GCM for both", c)
+	}
 	return tech.last("stats")
 }
 
@@ -347,6 +354,34 @@ func checkConsoleClipboard(t *testing.T, b *browser, display string) {
 	if got := b.texts("#remote-clip")[0]; !strings.Contains(got, "copied by the customer: Жёлтый") {
 		t.Errorf("the page shows %q for the customer's clipboard", got)
 	}
+}
+
+// checkConsoleFile drops a 300 kB file on the picture; the customer
+// allows it (a real click) and it lands in their folder with the SHA-256
+// of what the page read, streamed in pieces.
+func checkConsoleFile(t *testing.T, b *browser, agent *proc, display, dir string) {
+	t.Helper()
+	const size = 300_000
+	content := make([]byte, size)
+	for i := range content {
+		content[i] = byte(i * 7 % 251)
+	}
+	b.do("eval", map[string]any{"expr": fmt.Sprintf(`(() => {
+		const bytes = new Uint8Array(%d).map((_, i) => (i * 7) %% 251);
+		const dt = new DataTransfer();
+		dt.items.add(new File([bytes], 'relevé de compte.bin'));
+		document.getElementById('screen').dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+	})()`, size)})
+	q := answer(t, agent, display, "allow")
+	if q["kind"] != "file-in" || q["file"] != "relevé de compte.bin" {
+		t.Errorf("the customer was asked %v, want the file", q)
+	}
+	b.do("waitAttr", map[string]any{"sel": "#transfer-1", "name": "data-state", "value": "done"})
+	got, err := os.ReadFile(filepath.Join(dir, "relevé de compte.bin"))
+	if err != nil || sha256.Sum256(got) != sha256.Sum256(content) {
+		t.Errorf("the customer's folder holds %d bytes (%v), want the %d dropped in the page", len(got), err, size)
+	}
+	t.Logf("page: %s", b.texts("#transfer-1")[0])
 }
 
 // checkConsoleChat: View only in the page drops to view (no question);

@@ -127,6 +127,7 @@ async function joined() {
     control: (env) => screen.control(env),
     chat: (msg) => screen.chat(msg),
     cursor: (buf) => screen.pointer(buf),
+    file: (buf) => screen.fileMessage(buf),
     ciphers: (c) => screen.ciphers(c),
     proven: () => { status.textContent = t('connected'); link.requestMode('control'); },
     failed: (reason) => {

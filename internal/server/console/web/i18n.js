@@ -35,7 +35,10 @@ const texts = {
     ciphers: 'DTLS {dtls}, SRTP {srtp}',
     monitor: 'Monitor', allMonitors: 'All monitors', viewOnly: 'View only', ctrlAltDel: 'Ctrl-Alt-Del', altTab: 'Alt-Tab',
     super: 'Super', prtSc: 'PrtSc', remoteClip: 'The customer copied: {text}', copiedHere: '(in your clipboard)',
-    copyRemote: 'Copy',
+    copyRemote: 'Copy', sendFiles: 'Send files to the customer (or drop them on the picture)',
+    transfer_hashing: '{name}: reading…', transfer_waiting: '{name}: waiting for the customer to accept',
+    transfer_sending: '{name}: {pct} % sent', transfer_done: '{name}: received as “{detail}”',
+    transfer_refused: '{name}: refused ({detail})', transfer_failed: '{name}: failed ({detail})',
   },
   fr: {
     title: 'Console Tandem', language: 'Langue', loginTitle: 'Connexion', id: 'Identifiant d\'opérateur', password: 'Mot de passe',
@@ -70,7 +73,10 @@ const texts = {
     ciphers: 'DTLS {dtls}, SRTP {srtp}',
     monitor: 'Écran', allMonitors: 'Tous les écrans', viewOnly: 'Affichage seul', ctrlAltDel: 'Ctrl-Alt-Suppr', altTab: 'Alt-Tab',
     super: 'Super', prtSc: 'Impr. écran', remoteClip: 'Le client a copié : {text}', copiedHere: '(dans votre presse-papiers)',
-    copyRemote: 'Copier',
+    copyRemote: 'Copier', sendFiles: 'Envoyer des fichiers au client (ou les déposer sur l\'image)',
+    transfer_hashing: '{name} : lecture…', transfer_waiting: '{name} : en attente de l\'accord du client',
+    transfer_sending: '{name} : {pct} % envoyés', transfer_done: '{name} : reçu sous le nom « {detail} »',
+    transfer_refused: '{name} : refusé ({detail})', transfer_failed: '{name} : échec ({detail})',
   },
 };
 

@@ -35,7 +35,7 @@ export function envelope(type, body) { return JSON.stringify({ v: 1, type, body 
 // Link is one session's peer connection. hooks: signal(data) sends a
 // signal through the server; video(stream); control(env) gets what the
 // link does not handle itself (mode, screen-info, frame, cursor-shape,
-// clipboard); chat(msg); cursor(ArrayBuffer); proven(); ciphers({dtls,
+// clipboard); chat(msg); cursor(ArrayBuffer); file(ArrayBuffer); proven(); ciphers({dtls,
 // srtp}); failed(reason).
 export class Link {
   constructor(iceServers, hooks) {
@@ -66,7 +66,8 @@ export class Link {
     this.channels.control.onmessage = (m) => this.onControl(m.data);
     this.channels.chat.onmessage = (m) => this.hooks.chat && this.hooks.chat(decodeJSON(m.data));
     this.channels.cursor.onmessage = (m) => this.hooks.cursor && this.hooks.cursor(m.data);
-    for (const label of ['input', 'file']) this.channels[label].onmessage = () => {};
+    this.channels.file.onmessage = (m) => this.hooks.file && this.hooks.file(m.data);
+    this.channels.input.onmessage = () => {};
     pc.onicecandidate = (e) => { if (e.candidate) this.hooks.signal({ candidate: e.candidate.toJSON() }); };
     pc.ontrack = (e) => this.hooks.video(e.streams[0] || new MediaStream([e.track]));
     pc.onconnectionstatechange = () => this.onState(pc.connectionState);

@@ -4,6 +4,7 @@
 
 import { ClipboardJoiner, Keyboard, button, clipboardPieces, pointerMove, wheel, wireButton } from './input.js';
 import { RemoteCursor } from './cursor.js';
+import { Files } from './files.js';
 import { t } from './i18n.js';
 
 const $ = (id) => document.getElementById(id);
@@ -41,6 +42,9 @@ export class Screen {
     keys.addEventListener('blur', () => this.keyboard.release());
     keys.addEventListener('paste', (e) => this.onPaste(e));
     $('copy-remote').addEventListener('click', () => this.copyRemote());
+    screen.addEventListener('dragover', (e) => { if (this.link) e.preventDefault(); });
+    screen.addEventListener('drop', (e) => { e.preventDefault(); this.sendFiles(e.dataTransfer && e.dataTransfer.files); });
+    $('send-file').addEventListener('change', (e) => { this.sendFiles(e.target.files); e.target.value = ''; });
     window.addEventListener('blur', () => this.keyboard.release());
     video.addEventListener('resize', () => this.sized());
     window.addEventListener('resize', () => this.cursor.schedule());
@@ -74,6 +78,8 @@ export class Screen {
     $('ciphers').textContent = '';
     $('remote-clip').textContent = '';
     $('copy-remote').hidden = true;
+    $('transfers').textContent = '';
+    this.files = null;
     this.timer = setInterval(() => this.status(), 1000);
   }
 
@@ -275,6 +281,27 @@ export class Screen {
       await navigator.clipboard.writeText(this.remoteClip);
       $('remote-clip').textContent += ' ' + t('copiedHere');
     } catch { /* the preview stays for the operator to select */ }
+  }
+
+  // sendFiles offers each file to the customer, who is asked for each.
+  sendFiles(list) {
+    if (!this.link || !this.link.proven || !list) return;
+    if (!this.files) this.files = new Files(this.link.channels.file, (...a) => this.onTransfer(...a));
+    for (const f of list) this.files.offer(f).catch((err) => this.onTransfer(0, f.name, 'failed', err.message));
+  }
+
+  fileMessage(buf) { if (this.files) this.files.onMessage(buf); }
+
+  onTransfer(id, name, state, detail) {
+    let li = document.getElementById('transfer-' + id);
+    if (!li) {
+      li = document.createElement('li');
+      li.id = 'transfer-' + id;
+      $('transfers').append(li);
+    }
+    li.dataset.state = state;
+    const pct = state === 'sending' ? Math.floor(detail * 100) : 0;
+    li.textContent = t('transfer_' + state, { name, pct, detail: String(detail) });
   }
 
   toggleFit() {
