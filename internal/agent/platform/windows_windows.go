@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"image"
+	"sync"
 	"time"
 
 	"github.com/tandem-remote/tandem/internal/agent/agentui"
@@ -17,7 +18,7 @@ import (
 )
 
 // Native returns the Windows platform of the interactive desktop.
-func Native(cfg Config) Platform { return Windows{cfg: cfg} }
+func Native(cfg Config) Platform { return &Windows{cfg: cfg} }
 
 // Guardian runs this process as the self-removal guardian when it was
 // started as one (see selfremove.RunGuardian), and then never returns.
@@ -29,10 +30,15 @@ func Guardian() { selfremove.RunGuardian(nil) }
 // SendInput, the Unicode clipboard, GetLastInputInfo for the customer's
 // own input and the agent's Gio window. Application windows are not
 // listed yet: the whole screen or one monitor is shared.
-type Windows struct{ cfg Config }
+type Windows struct {
+	cfg Config
+
+	mu  sync.Mutex
+	scr *capture.GDI // the screen opened last, woken by injected input
+}
 
 // OpenWindow opens the agent's window when the config asks for one.
-func (w Windows) OpenWindow(ctx context.Context) (Window, error) {
+func (w *Windows) OpenWindow(ctx context.Context) (Window, error) {
 	if !w.cfg.Window {
 		return nil, nil
 	}
@@ -46,31 +52,44 @@ func (w Windows) OpenWindow(ctx context.Context) (Window, error) {
 }
 
 // OpenScreen captures the desktop with GDI.
-func (w Windows) OpenScreen(ctx context.Context, o ScreenOptions) (Screen, error) {
+func (w *Windows) OpenScreen(ctx context.Context, o ScreenOptions) (Screen, error) {
 	scr, err := capture.OpenGDI(ctx, capture.Options{Logger: w.cfg.Logger, Mark: o.Mark})
 	if err != nil {
 		return nil, err
 	}
+	w.mu.Lock()
+	w.scr = scr
+	w.mu.Unlock()
 	return scr, nil
 }
 
 // OpenApps lists no application windows yet (EnumWindows is to come):
 // the customer shares the whole screen or one monitor.
-func (Windows) OpenApps(context.Context, AppsOptions) (Apps, error) {
+func (*Windows) OpenApps(context.Context, AppsOptions) (Apps, error) {
 	return newWholeScreen(), nil
 }
 
 // WatchLocal follows the customer's own input with GetLastInputInfo.
-func (Windows) WatchLocal(_ context.Context, o LocalOptions) (LocalInput, error) {
+func (*Windows) WatchLocal(_ context.Context, o LocalOptions) (LocalInput, error) {
 	return newLastInput(o), nil
 }
 
 // OpenInput injects with SendInput.
-func (w Windows) OpenInput(_ context.Context, o InputOptions) (Injector, error) {
-	opts := input.WindowsOptions{Monitor: o.Monitor, Allow: o.Allow, Logger: w.cfg.Logger}
-	if tell := o.Injecting; tell != nil {
-		opts.Injecting = func() { tell(localinput.Motion, 0, image.Point{}) }
-	}
+func (w *Windows) OpenInput(_ context.Context, o InputOptions) (Injector, error) {
+	// Each injection tells the local-input watcher, and wakes the
+	// capture: the screen is about to change.
+	tell := o.Injecting
+	opts := input.WindowsOptions{Monitor: o.Monitor, Allow: o.Allow, Logger: w.cfg.Logger, Injecting: func() {
+		if tell != nil {
+			tell(localinput.Motion, 0, image.Point{})
+		}
+		w.mu.Lock()
+		scr := w.scr
+		w.mu.Unlock()
+		if scr != nil {
+			scr.Wake()
+		}
+	}}
 	inj, err := input.NewWindows(opts)
 	if err != nil {
 		return nil, err
@@ -79,7 +98,7 @@ func (w Windows) OpenInput(_ context.Context, o InputOptions) (Injector, error) 
 }
 
 // OpenClipboard reads and writes the clipboard's Unicode text.
-func (w Windows) OpenClipboard(context.Context) (Clipboard, error) {
+func (w *Windows) OpenClipboard(context.Context) (Clipboard, error) {
 	c, err := input.NewWindowsClipboard(input.ClipboardOptions{MaxBytes: proto.MaxClipboard, Logger: w.cfg.Logger})
 	if err != nil {
 		return nil, err
@@ -88,4 +107,4 @@ func (w Windows) OpenClipboard(context.Context) (Clipboard, error) {
 }
 
 // Remove runs the Remover, if any.
-func (w Windows) Remove() error { return None{Remover: w.cfg.Remover}.Remove() }
+func (w *Windows) Remove() error { return None{Remover: w.cfg.Remover}.Remove() }

@@ -17,7 +17,8 @@ import (
 // compared tile by tile with the previous frame, since GDI reports no
 // damage. It keeps the X11 source's contract: Next returns a frame only
 // when something changed (a still screen costs one BitBlt and one compare
-// per poll, and sends nothing), Frame.Dirty lists the changed tiles, and
+// per poll, every Options.PollInterval, four times less often after a
+// second without change, and sends nothing), Frame.Dirty lists the changed tiles, and
 // coordinates are the virtual screen's (Windows screen coordinates: the
 // primary monitor starts at 0,0, others may be negative).
 //
@@ -30,6 +31,7 @@ type GDI struct {
 	closing chan struct{}
 	once    sync.Once
 	refresh atomic.Bool
+	active  atomic.Int64 // UnixNano of the last frame or Wake
 
 	mu       sync.Mutex
 	selected int
@@ -115,13 +117,15 @@ func (s *GDI) Refresh() {
 func (s *GDI) Next(ctx context.Context) (*Frame, error) {
 	s.capMu.Lock()
 	defer s.capMu.Unlock()
-	t := time.NewTicker(s.opts.pollInterval())
+	t := time.NewTimer(0)
 	defer t.Stop()
 	for {
 		f, err := s.tryFrame()
 		if f != nil || err != nil {
+			s.active.Store(time.Now().UnixNano())
 			return f, err
 		}
+		t.Reset(s.pollWait())
 		select {
 		case <-ctx.Done():
 			return nil, fmt.Errorf("next frame: %w", ctx.Err())
@@ -130,6 +134,33 @@ func (s *GDI) Next(ctx context.Context) (*Frame, error) {
 		case <-s.wake:
 		case <-t.C:
 		}
+	}
+}
+
+// idleAfter is how long the screen must be still before it is polled
+// idleSlowdown times less often: a grab costs milliseconds of CPU (GDI has
+// no damage report), which the frame rate of a still screen does not
+// deserve. Wake brings back the fast pace at once.
+const (
+	idleAfter    = time.Second
+	idleSlowdown = 4
+)
+
+func (s *GDI) pollWait() time.Duration {
+	d := s.opts.pollInterval()
+	if time.Since(time.Unix(0, s.active.Load())) > idleAfter {
+		d *= idleSlowdown
+	}
+	return d
+}
+
+// Wake brings back the fast pace, polling at once if the screen was idle:
+// the agent calls it for each input event it injects (the screen is about
+// to change), so it polls no more often than the fast pace.
+func (s *GDI) Wake() {
+	idle := time.Since(time.Unix(0, s.active.Swap(time.Now().UnixNano()))) > idleAfter
+	if idle {
+		signal(s.wake)
 	}
 }
 
