@@ -382,6 +382,27 @@ func checkConsoleFile(t *testing.T, b *browser, agent *proc, display, dir string
 		t.Errorf("the customer's folder holds %d bytes (%v), want the %d dropped in the page", len(got), err, size)
 	}
 	t.Logf("page: %s", b.texts("#transfer-1")[0])
+
+	// Fetching: the customer allows, the page checks the SHA-256 and
+	// offers the file to save, which Chromium downloads.
+	src := filepath.Join(t.TempDir(), "journal système.log")
+	fetched := append([]byte("début\n"), content[:200_000]...)
+	if err := os.WriteFile(src, fetched, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	b.do("fill", map[string]any{"sel": "#fetch-path", "value": src})
+	b.do("press", map[string]any{"sel": "#fetch-path", "key": "Enter"})
+	if q := answer(t, agent, display, "allow"); q["kind"] != "file-out" {
+		t.Errorf("the customer was asked %v, want the download", q)
+	}
+	b.do("waitAttr", map[string]any{"sel": "#transfer-2", "name": "data-state", "value": "fetched"})
+	saved := filepath.Join(t.TempDir(), "saved.log")
+	var dl struct{ Name string }
+	json.Unmarshal(b.do("download", map[string]any{"sel": "#save-2", "path": saved}), &dl)
+	got, err = os.ReadFile(saved)
+	if err != nil || sha256.Sum256(got) != sha256.Sum256(fetched) || dl.Name != "journal système.log" {
+		t.Errorf("the page saved %q, %d bytes (%v), want the customer's %d", dl.Name, len(got), err, len(fetched))
+	}
 }
 
 // checkConsoleChat: View only in the page drops to view (no question);

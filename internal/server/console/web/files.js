@@ -1,7 +1,9 @@
-// files.js: sending files to the customer on the file channel
-// (docs/wire.md section 9, big-endian): offer, then the agent's accept
-// (from an offset: a resume), refuse, done or abort. The file is read,
-// hashed and sent in pieces, never held whole in memory.
+// files.js: files on the file channel (docs/wire.md section 9,
+// big-endian). Sending: offer, then the agent's accept (from an offset: a
+// resume), refuse, done or abort; the file is read, hashed and sent in
+// pieces, never held whole in memory. Fetching: request a path, accept
+// the agent's offer from 0, check the SHA-256 as data arrives, and hand
+// the page a Blob (the browser keeps large ones on disk) to save.
 
 import { SHA256 } from './sha256.js';
 
@@ -77,10 +79,17 @@ function readText(dv, at) {
   return new TextDecoder().decode(new Uint8Array(dv.buffer, dv.byteOffset + at + 2, n));
 }
 
-// Files sends files on channel; progress(id, name, state, detail) reports
-// each transfer: hashing, waiting (for the customer), sending (detail:
-// the fraction sent), done (detail: the name it was saved as), refused or
-// failed (detail: the reason).
+function small(type, id, body) {
+  const b = header(type, id, body.length);
+  b.set(body, 5);
+  return b;
+}
+
+// Files sends and fetches files on channel; progress(id, name, state,
+// detail) reports each transfer: hashing, waiting (for the customer),
+// sending or receiving (detail: the fraction done), done (detail: the
+// name it was saved as), fetched (detail: a Blob), refused or failed
+// (detail: the reason).
 export class Files {
   constructor(channel, progress) {
     this.ch = channel;
@@ -100,19 +109,73 @@ export class Files {
     this.progress(id, file.name, 'waiting', 0);
   }
 
-  // onMessage handles the agent's answers to our offers; requests and
-  // offers of its own are not served by the page yet.
+  // request asks the agent for the file at path (the customer is asked).
+  request(path) {
+    const id = this.nextID++;
+    this.sends.set(id, { id, path, file: { name: path }, fetch: true });
+    this.ch.send(small(T.request, id, text(path)));
+    this.progress(id, path, 'waiting', 0);
+  }
+
+  // onMessage handles the agent's answers to our offers and requests;
+  // offers the agent starts itself are not served by the page yet.
   onMessage(buf) {
     if (!(buf instanceof ArrayBuffer) || buf.byteLength < 5) return;
     const dv = new DataView(buf);
     const type = dv.getUint8(0) & 0x7f;
     const s = this.sends.get(dv.getUint32(1));
     if (!s || dv.getUint8(0) & mine) return;
+    if (s.fetch && (type === T.offer || type === T.data)) {
+      if (type === T.offer) this.fetchOffer(s, dv);
+      else this.fetchData(s, new Uint8Array(buf, 13), Number(dv.getBigUint64(5)));
+      return;
+    }
     switch (type) {
       case T.accept: this.stream(s, Number(dv.getBigUint64(5))); break;
       case T.done: this.end(s, 'done', readText(dv, 5)); break;
       case T.refuse: case T.abort: this.end(s, type === T.refuse ? 'refused' : 'failed', readText(dv, 6)); break;
     }
+  }
+
+  // fetchOffer accepts what the agent serves for a request, from 0.
+  fetchOffer(s, dv) {
+    s.size = Number(dv.getBigUint64(5));
+    s.want = new Uint8Array(dv.buffer.slice(13, 45));
+    s.name = readText(dv, 61);
+    s.file = { name: s.name };
+    s.hash = new SHA256();
+    s.parts = [];
+    s.at = 0;
+    this.ch.send(small(T.accept, s.id, u64(0)));
+    this.progress(s.id, s.name, 'receiving', 0);
+    if (s.size === 0) this.fetched(s);
+  }
+
+  fetchData(s, bytes, offset) {
+    if (!s.hash || offset !== s.at || s.at + bytes.length > s.size) {
+      this.ch.send(small(T.abort, s.id, new Uint8Array([8, 0, 0])));
+      this.end(s, 'failed', 'out of order');
+      return;
+    }
+    const copy = bytes.slice();
+    s.hash.update(copy);
+    s.parts.push(new Blob([copy]));
+    s.at += copy.length;
+    this.progress(s.id, s.name, 'receiving', s.at / s.size);
+    if (s.at === s.size) this.fetched(s);
+  }
+
+  // fetched checks the SHA-256 the offer announced, says done (or aborts
+  // with code 5) and hands the Blob over.
+  fetched(s) {
+    const got = s.hash.digest();
+    if (!got.every((v, i) => v === s.want[i])) {
+      this.ch.send(small(T.abort, s.id, new Uint8Array([5, 0, 0])));
+      this.end(s, 'failed', 'hash mismatch');
+      return;
+    }
+    this.ch.send(small(T.done, s.id, text(s.name)));
+    this.end(s, 'fetched', new Blob(s.parts));
   }
 
   end(s, state, detail) {

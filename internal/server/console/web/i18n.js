@@ -39,6 +39,8 @@ const texts = {
     transfer_hashing: '{name}: reading…', transfer_waiting: '{name}: waiting for the customer to accept',
     transfer_sending: '{name}: {pct} % sent', transfer_done: '{name}: received as “{detail}”',
     transfer_refused: '{name}: refused ({detail})', transfer_failed: '{name}: failed ({detail})',
+    transfer_receiving: '{name}: {pct} % received', transfer_fetched: '{name}: received, SHA-256 checked.',
+    save: 'Save {name}', fetchLabel: 'Fetch a file from the customer\'s computer (its path)', fetch: 'Fetch',
   },
   fr: {
     title: 'Console Tandem', language: 'Langue', loginTitle: 'Connexion', id: 'Identifiant d\'opérateur', password: 'Mot de passe',
@@ -77,6 +79,8 @@ const texts = {
     transfer_hashing: '{name} : lecture…', transfer_waiting: '{name} : en attente de l\'accord du client',
     transfer_sending: '{name} : {pct} % envoyés', transfer_done: '{name} : reçu sous le nom « {detail} »',
     transfer_refused: '{name} : refusé ({detail})', transfer_failed: '{name} : échec ({detail})',
+    transfer_receiving: '{name} : {pct} % reçus', transfer_fetched: '{name} : reçu, SHA-256 vérifié.',
+    save: 'Enregistrer {name}', fetchLabel: 'Récupérer un fichier de l\'ordinateur du client (son chemin)', fetch: 'Récupérer',
   },
 };
 

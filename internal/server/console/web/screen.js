@@ -45,6 +45,7 @@ export class Screen {
     screen.addEventListener('dragover', (e) => { if (this.link) e.preventDefault(); });
     screen.addEventListener('drop', (e) => { e.preventDefault(); this.sendFiles(e.dataTransfer && e.dataTransfer.files); });
     $('send-file').addEventListener('change', (e) => { this.sendFiles(e.target.files); e.target.value = ''; });
+    $('fetch-form').addEventListener('submit', (e) => { e.preventDefault(); this.fetchFile(); });
     window.addEventListener('blur', () => this.keyboard.release());
     video.addEventListener('resize', () => this.sized());
     window.addEventListener('resize', () => this.cursor.schedule());
@@ -283,10 +284,23 @@ export class Screen {
     } catch { /* the preview stays for the operator to select */ }
   }
 
+  filesLink() {
+    if (!this.files) this.files = new Files(this.link.channels.file, (...a) => this.onTransfer(...a));
+    return this.files;
+  }
+
+  // fetchFile asks for the typed path; the customer is asked.
+  fetchFile() {
+    const path = $('fetch-path').value.trim();
+    if (!path || !this.link || !this.link.proven) return;
+    this.filesLink().request(path);
+    $('fetch-path').value = '';
+  }
+
   // sendFiles offers each file to the customer, who is asked for each.
   sendFiles(list) {
     if (!this.link || !this.link.proven || !list) return;
-    if (!this.files) this.files = new Files(this.link.channels.file, (...a) => this.onTransfer(...a));
+    this.filesLink();
     for (const f of list) this.files.offer(f).catch((err) => this.onTransfer(0, f.name, 'failed', err.message));
   }
 
@@ -300,8 +314,16 @@ export class Screen {
       $('transfers').append(li);
     }
     li.dataset.state = state;
-    const pct = state === 'sending' ? Math.floor(detail * 100) : 0;
+    const pct = state === 'sending' || state === 'receiving' ? Math.floor(detail * 100) : 0;
     li.textContent = t('transfer_' + state, { name, pct, detail: String(detail) });
+    if (state === 'fetched') {
+      const a = document.createElement('a');
+      a.id = 'save-' + id;
+      a.href = URL.createObjectURL(detail);
+      a.download = name.split(/[\\/]/).pop();
+      a.textContent = t('save', { name: a.download });
+      li.append(' ', a);
+    }
   }
 
   toggleFit() {
