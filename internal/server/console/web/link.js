@@ -20,6 +20,12 @@ const channelSpecs = [
   ['cursor', { negotiated: true, id: 4, ordered: false, maxRetransmits: 0 }],
 ];
 
+// ICE restart (docs/wire.md 5.1): the page offers, so it restarts ICE
+// when ICE fails or stays disconnected restartAfter ms, and gives the
+// link up giveUpAfter ms into an outage.
+const restartAfter = 2000;
+const giveUpAfter = 30000;
+
 // consoleVersion is what hello says: "console/" tells the agent the
 // operator is in a browser.
 const consoleVersion = 'console/1';
@@ -71,6 +77,7 @@ export class Link {
     pc.onicecandidate = (e) => { if (e.candidate) this.hooks.signal({ candidate: e.candidate.toJSON() }); };
     pc.ontrack = (e) => this.hooks.video(e.streams[0] || new MediaStream([e.track]));
     pc.onconnectionstatechange = () => this.onState(pc.connectionState);
+    pc.oniceconnectionstatechange = () => this.onICE(pc.iceConnectionState);
     const offer = await pc.createOffer();
     await pc.setLocalDescription(offer);
     this.hooks.signal({ description: { type: pc.localDescription.type, sdp: pc.localDescription.sdp } });
@@ -96,8 +103,41 @@ export class Link {
   }
 
   onState(state) {
-    if (state === 'connected') this.checkCiphers();
-    if (state === 'failed' && !this.closed) this.hooks.failed('link-lost');
+    if (state === 'connected' && !this.checked) {
+      this.checked = true;
+      this.checkCiphers();
+    }
+    // A failed ICE transport is restarted (onICE); a failed DTLS one is
+    // the end.
+    if (state === 'failed' && this.pc.iceConnectionState !== 'failed' && !this.closed) this.hooks.failed('link-lost');
+  }
+
+  // onICE restarts ICE after an outage and gives up after giveUpAfter.
+  onICE(state) {
+    if (this.closed) return;
+    if (state === 'connected' || state === 'completed') {
+      clearTimeout(this.restartTimer);
+      clearTimeout(this.giveUpTimer);
+      this.restartTimer = this.giveUpTimer = 0;
+      return;
+    }
+    if (state !== 'disconnected' && state !== 'failed') return;
+    if (!this.giveUpTimer) this.giveUpTimer = setTimeout(() => !this.closed && this.hooks.failed('link-lost'), giveUpAfter);
+    clearTimeout(this.restartTimer);
+    this.restartTimer = setTimeout(() => this.restart(), state === 'failed' ? 0 : restartAfter);
+  }
+
+  // restart sends a new offer with new ICE credentials, rolling back one
+  // that was never answered.
+  async restart() {
+    const pc = this.pc;
+    if (this.closed || pc.iceConnectionState === 'connected' || pc.iceConnectionState === 'completed') return;
+    try {
+      if (pc.signalingState === 'have-local-offer') await pc.setLocalDescription({ type: 'rollback' });
+      await pc.setLocalDescription(await pc.createOffer({ iceRestart: true }));
+      this.hooks.signal({ description: { type: pc.localDescription.type, sdp: pc.localDescription.sdp } });
+    } catch { /* the give-up timer ends the link */ }
+    this.restartTimer = setTimeout(() => this.restart(), restartAfter * 2);
   }
 
   // checkCiphers reads what DTLS and SRTP negotiated and ends the session
@@ -181,6 +221,8 @@ export class Link {
     if (this.closed) return;
     this.send('bye', { reason });
     this.closed = true;
+    clearTimeout(this.restartTimer);
+    clearTimeout(this.giveUpTimer);
     const pc = this.pc;
     if (pc) setTimeout(() => pc.close(), 500);
   }
