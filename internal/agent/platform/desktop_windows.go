@@ -68,9 +68,9 @@ func (a *wholeScreen) set(all bool) {
 // lastInput follows the customer's own keyboard and mouse with
 // GetLastInputInfo, read every lastInputPoll: the system's time of the
 // last input event, injected ones included. Input within injectSlack of
-// the agent's own injection counts as the agent's; input while the
-// pointer is over the agent's window, or while it has the keyboard, is
-// Options.Ignore's to judge. Low-level hooks would tell each event's
+// the agent's own injection counts as the agent's; the rest is
+// Options.Ignore's to judge, as a move when the pointer moved since the
+// last read, else as a key. Low-level hooks would tell each event's
 // origin (LLMHF_INJECTED) and are the better watcher for later.
 type lastInput struct {
 	ignore  func(localinput.Kind, image.Point) bool
@@ -109,13 +109,15 @@ func (l *lastInput) watch(seen uint32) {
 	defer close(l.done)
 	t := time.NewTicker(lastInputPoll)
 	defer t.Stop()
+	pos := cursorPos()
 	for {
 		select {
 		case <-l.stop:
 			return
 		case <-t.C:
 		}
-		now := lastInputTick()
+		now, was := lastInputTick(), pos
+		pos = cursorPos()
 		if now == seen {
 			continue
 		}
@@ -123,7 +125,7 @@ func (l *lastInput) watch(seen uint32) {
 		l.mu.Lock()
 		mine := int32(now-l.injects) < injectSlack
 		l.mu.Unlock()
-		if !mine && !l.ignored() {
+		if !mine && !l.ignored(pos, pos != was) {
 			l.mu.Lock()
 			l.last = time.Now()
 			l.mu.Unlock()
@@ -135,16 +137,23 @@ func (l *lastInput) watch(seen uint32) {
 	}
 }
 
-// ignored asks Ignore about input it cannot tell apart: a click at the
-// pointer, or a key.
-func (l *lastInput) ignored() bool {
+// ignored asks Ignore about input GetLastInputInfo does not describe: a
+// move when the pointer moved (over the agent's window or not), else a
+// key (or a click where the pointer rests), judged by the window's focus.
+func (l *lastInput) ignored(at image.Point, moved bool) bool {
 	if l.ignore == nil {
 		return false
 	}
+	if moved {
+		return l.ignore(localinput.Motion, at)
+	}
+	return l.ignore(localinput.KeyDown, at)
+}
+
+func cursorPos() image.Point {
 	var pt struct{ X, Y int32 }
 	procGetCursorPos.Call(uintptr(unsafe.Pointer(&pt)))
-	at := image.Pt(int(pt.X), int(pt.Y))
-	return l.ignore(localinput.ButtonDown, at) || l.ignore(localinput.KeyDown, at)
+	return image.Pt(int(pt.X), int(pt.Y))
 }
 
 func (l *lastInput) Activity() <-chan struct{} { return l.act }

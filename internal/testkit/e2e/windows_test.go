@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -159,7 +160,7 @@ func TestWindowsAgentUnderWine(t *testing.T) {
 	frames := filepath.Join(dir, "frames")
 	const text = "Hello, World! #42 (ok)? Ж\n"
 	tech := start(t, b["technician"], nil, "-headless", "-server", srv.url, "-ca", srv.ca, "-user", user, "-password-file", pw, "-json",
-		"-frames", frames, "-monitor", "0", "-click", "0:250,400", "-type", text, "-clipboard", "from Linux, ok", "-end-after", "8s")
+		"-frames", frames, "-monitor", "0", "-click", "0:250,400", "-type", text, "-clipboard", "from Linux, ok", "-end-after", "10s")
 	code := tech.next(t, "code")["code"].(string)
 	// Run from a folder of its own, as a customer's download: self-removal
 	// must leave it empty.
@@ -167,6 +168,15 @@ func TestWindowsAgentUnderWine(t *testing.T) {
 	win := start(t, wine.binary, wine.env, exePath, "-server", srv.url, "-ca", winPath(srv.ca), "-code", code, "-json")
 
 	clip := tech.next(t, "clipboard")
+	// The screen is still now: what the agent costs while nothing changes
+	// (GDI has no damage report, so it polls: one BitBlt and a compare
+	// every 200 ms once still for a second), measured for 3 s from 1 s on.
+	time.Sleep(time.Second)
+	before, at := processCPU(win.cmd.Process.Pid), time.Now()
+	time.Sleep(3 * time.Second)
+	if after := processCPU(win.cmd.Process.Pid); before > 0 && after > 0 {
+		t.Logf("agent under Wine, screen still: %.0f %% of a core", 100*(after-before).Seconds()/time.Since(at).Seconds())
+	}
 	// While the session runs, its temporary directory and its guardian's
 	// copy are there (so that checkRemoved looks in the right place).
 	if running, _ := filepath.Glob(wineTemp(filepath.Join(dir, "prefix"))); len(running) < 2 {
@@ -256,8 +266,9 @@ func checkRemoved(t *testing.T, folder, prefix string) {
 // TestWindowsAgentWindowUnderWine: agent.exe itself, with its Gio window,
 // under Wine on Xvfb: it asks the customer in its window, the customer
 // answers with the keyboard (Tab to Allow, Enter: Gio under Wine gets no
-// clicks, see wineGio), and the Linux technician gets the screen. Built
-// like make agent-windows but for wineGOROOT and wineGio.
+// clicks, see wineGio), and the Linux technician gets the screen; the
+// customer's own mouse then takes control back. Built like make
+// agent-windows but for wineGOROOT and wineGio.
 func TestWindowsAgentWindowUnderWine(t *testing.T) {
 	if testing.Short() {
 		t.Skip("cross-builds the agent and runs Wine")
@@ -276,11 +287,16 @@ func TestWindowsAgentWindowUnderWine(t *testing.T) {
 	b := binaries(t)
 	display := xvfb.Start(t, 1024, 768)
 	wine := newWinePrefix(t, tools, display, filepath.Join(dir, "prefix"))
+	pattern := filepath.Join(dir, "pattern.exe")
+	mingw(t, tools["gcc"], pattern, patternProgram, "-mwindows")
+	typed := filepath.Join(dir, "typed.txt")
+	start(t, wine.binary, wine.env, pattern, winPath(typed), winPath(filepath.Join(dir, "clipboard.txt")))
+	waitFile(t, typed)
 	srv := server(t, b)
 	user, pw := srv.operator(t)
 	frames := filepath.Join(dir, "frames")
 	tech := start(t, b["technician"], nil, "-headless", "-server", srv.url, "-ca", srv.ca, "-user", user, "-password-file", pw, "-json",
-		"-frames", frames, "-monitor", "0", "-end-after", "4s")
+		"-frames", frames, "-monitor", "0", "-end-after", "10s")
 	code := tech.next(t, "code")["code"].(string)
 	agent := start(t, wine.binary, wine.env, exe, "-keep", "-server", srv.url, "-ca", winPath(srv.ca), "-code", code, "-json")
 	q := agent.next(t, "question")
@@ -293,6 +309,20 @@ func TestWindowsAgentWindowUnderWine(t *testing.T) {
 	x := int(allow["x"].(float64) + allow["w"].(float64)/2)
 	y := int(allow["y"].(float64) + allow["h"].(float64)/2)
 	xdo(t, display, "mousemove", "--sync", fmt.Sprint(x), fmt.Sprint(y), "key", "--delay", "200", "Tab", "Return")
+	suspended := func(m map[string]any) bool { return m["input_suspended"] == true }
+	if m := tech.next(t, "mode"); m["mode"] != "control" || suspended(m) {
+		t.Fatalf("after Allow the technician has %v, want control", m)
+	}
+	// The customer's own mouse, once their hand has settled after Allow
+	// (as in TestLocalInputTakesBackControl), takes control back: the
+	// agent notices it with GetLastInputInfo. The move ends over another
+	// Wine window: without a window manager or a Wine desktop, Wine sees
+	// the X pointer only over its own windows.
+	time.Sleep(2 * time.Second)
+	xdo(t, display, "mousemove", "--sync", "200", "380", "mousemove", "--sync", "250", "400")
+	if m := tech.next(t, "mode"); m["mode"] != "control" || !suspended(m) {
+		t.Errorf("after the customer's own move the technician has %v, want control with input suspended", m)
+	}
 	if st := tech.wait(t, 60*time.Second); st != 0 {
 		t.Fatalf("technician exit %d\n%s\nagent:\n%s\n%s", st, tech.stderr.String(), agent.output(), agent.stderr.String())
 	}
@@ -306,4 +336,24 @@ func TestWindowsAgentWindowUnderWine(t *testing.T) {
 	if img.Bounds().Size() != image.Pt(1024, 768) {
 		t.Errorf("frame is %v, want the whole 1024x768 screen", img.Bounds())
 	}
+}
+
+// processCPU is the CPU time process pid used so far (0 when unknown).
+func processCPU(pid int) time.Duration {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	// After the command's closing parenthesis: state is field 3, utime
+	// and stime fields 14 and 15, in clock ticks (100 a second).
+	f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:]))
+	if len(f) < 13 {
+		return 0
+	}
+	var ticks int64
+	for _, s := range f[11:13] {
+		n, _ := strconv.ParseInt(s, 10, 64)
+		ticks += n
+	}
+	return time.Duration(ticks) * 10 * time.Millisecond
 }
