@@ -31,6 +31,9 @@ type Config struct {
 	// OpenWS serves the signaling WebSocket for a request whose operator
 	// is token (the cookie's), used instead of the token in open.
 	OpenWS func(w http.ResponseWriter, r *http.Request, token string)
+	// Desk serves the operators' desk (package helpdesk's
+	// /v1/desk/operator); nil: the console has no queue.
+	Desk   http.Handler
 	Logger *slog.Logger // nil discards
 }
 
@@ -55,6 +58,7 @@ func Handler(cfg Config) http.Handler {
 	mux.HandleFunc("GET "+Path+"/api/me", h.serveMe)
 	mux.HandleFunc("POST "+Path+"/api/logout", h.serveLogout)
 	mux.HandleFunc("GET "+Path+"/api/ws", h.serveWS)
+	mux.HandleFunc("GET "+Path+"/api/desk", h.serveDesk)
 	return headers(mux)
 }
 

@@ -17,6 +17,7 @@
 //	GET  /console/api/me                                          -> {id, name, organisation, csrf}
 //	POST /console/api/logout       X-Tandem-CSRF: csrf            -> 204
 //	GET  /console/api/ws           the signaling WebSocket (docs/wire.md section 3), authenticated by the cookie
+//	GET  /console/api/desk         the operators' desk WebSocket (section 12), authenticated by the cookie
 //
 // A browser cannot bind SCRAM to its TLS connection, so these calls
 // accept an unbound proof, and only with the server's own Origin

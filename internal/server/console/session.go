@@ -112,6 +112,27 @@ func (h *handler) serveWS(w http.ResponseWriter, r *http.Request) {
 	h.cfg.OpenWS(w, r, token)
 }
 
+// deskPath is the desk's WebSocket in package helpdesk.
+const deskPath = "/v1/desk/operator"
+
+// serveDesk hands the desk's WebSocket (the waiting queue of web chat
+// customers) the cookie's token as the bearer token the desk expects.
+// The Origin must be the server's.
+func (h *handler) serveDesk(w http.ResponseWriter, r *http.Request) {
+	if h.cfg.Desk == nil {
+		http.NotFound(w, r)
+		return
+	}
+	token, ok := h.operatorToken(w, r)
+	if !ok {
+		return
+	}
+	r2 := r.Clone(r.Context())
+	r2.Header.Set("Authorization", "Bearer "+token)
+	r2.URL.Path, r2.URL.RawPath = deskPath, ""
+	h.cfg.Desk.ServeHTTP(w, r2)
+}
+
 // operatorToken returns the cookie's token if it authenticates from this
 // address and, for anything but a plain GET of /api/me, the request's
 // Origin is the server's; otherwise it has answered.

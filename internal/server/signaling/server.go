@@ -138,7 +138,8 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("/v1/agent/", s.serveAgent) // the one-click agent download (agentdl.go)
 	// The operator's console in a browser (package console).
 	if s.cfg.Auth != nil {
-		c := console.Handler(console.Config{Auth: s.cfg.Auth, Hosts: s.cfg.OriginPatterns, OpenWS: s.serveWSToken, Logger: s.cfg.Logger})
+		c := console.Handler(console.Config{Auth: s.cfg.Auth, Hosts: s.cfg.OriginPatterns, OpenWS: s.serveWSToken,
+			Desk: s.cfg.Desk, Logger: s.cfg.Logger})
 		mux.Handle(console.Path, c)
 		mux.Handle(console.Path+"/", c)
 	}

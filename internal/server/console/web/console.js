@@ -9,6 +9,7 @@ import { Client, ScramError } from './scram.js';
 import { t, translate } from './i18n.js';
 import { Link } from './link.js';
 import { Screen } from './screen.js';
+import { Desk } from './desk.js';
 
 const $ = (id) => document.getElementById(id);
 let csrf = '';
@@ -16,6 +17,8 @@ let socket = null;
 let link = null;
 let screen = null;
 let iceServers = [];
+let desk = null;
+let inviting = ''; // the conversation whose customer the next session is for
 
 class HTTPError extends Error {
   constructor(status, code, message) { super(message); this.status = status; this.code = code; }
@@ -41,6 +44,7 @@ function show(view) {
 
 function loggedIn(me) {
   csrf = me.csrf;
+  desk.connect();
   $('operator-name').textContent = me.name || me.id;
   show('main');
   $('start').focus();
@@ -93,6 +97,7 @@ async function logIn(ev) {
 
 async function logOut() {
   endSession('hangup');
+  desk.close();
   try { await call('POST', 'logout'); } catch { /* the cookie is gone or expired either way */ }
   csrf = '';
   show('login');
@@ -164,7 +169,13 @@ function startSession() {
     try { env = JSON.parse(m.data); } catch { return; }
     const b = env.body || {};
     switch (env.type) {
-      case 'opened': iceServers = b.ice_servers || []; showSession(b); status.textContent = t('waiting'); break;
+      case 'opened':
+        iceServers = b.ice_servers || [];
+        showSession(b);
+        status.textContent = t('waiting');
+        if (inviting) desk.sendInvite(inviting, b.code);
+        inviting = '';
+        break;
       case 'peer-joined': joined(); break;
       case 'signal': onSignal(b.data); break;
       case 'error': status.textContent = t('sessionError', { msg: b.message || b.code }); break;
@@ -217,6 +228,7 @@ async function copyLink() {
 async function init() {
   translate();
   screen = new Screen();
+  desk = new Desk((conversation) => { inviting = conversation; startSession(); });
   $('login-form').addEventListener('submit', logIn);
   $('logout').addEventListener('click', logOut);
   $('start').addEventListener('click', startSession);

@@ -40,6 +40,9 @@ const texts = {
     transfer_sending: '{name}: {pct} % sent', transfer_done: '{name}: received as “{detail}”',
     transfer_refused: '{name}: refused ({detail})', transfer_failed: '{name}: failed ({detail})',
     transfer_receiving: '{name}: {pct} % received', transfer_fetched: '{name}: received, SHA-256 checked.',
+    queueTitle: 'Customers waiting on the help page', queueEmpty: 'Nobody is waiting.', anonymous: 'A customer',
+    messages: '{n} messages', pick: 'Answer', invite: 'Invite to a session', deskLabel: 'Reply to the customer',
+    invited: 'Invited with code {code}.', closed: 'The conversation has ended.',
     save: 'Save {name}', fetchLabel: 'Fetch a file from the customer\'s computer (its path)', fetch: 'Fetch',
   },
   fr: {
@@ -80,6 +83,9 @@ const texts = {
     transfer_sending: '{name} : {pct} % envoyés', transfer_done: '{name} : reçu sous le nom « {detail} »',
     transfer_refused: '{name} : refusé ({detail})', transfer_failed: '{name} : échec ({detail})',
     transfer_receiving: '{name} : {pct} % reçus', transfer_fetched: '{name} : reçu, SHA-256 vérifié.',
+    queueTitle: 'Clients en attente sur la page d\'aide', queueEmpty: 'Personne n\'attend.', anonymous: 'Un client',
+    messages: '{n} messages', pick: 'Répondre', invite: 'Inviter à une session', deskLabel: 'Répondre au client',
+    invited: 'Invité avec le code {code}.', closed: 'La conversation est terminée.',
     save: 'Enregistrer {name}', fetchLabel: 'Récupérer un fichier de l\'ordinateur du client (son chemin)', fetch: 'Récupérer',
   },
 };
