@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tandem-remote/tandem/internal/server/signaling/signalingtest"
+	"github.com/tandem-remote/tandem/internal/testkit/netlab"
 	"github.com/tandem-remote/tandem/internal/testkit/xvfb"
 )
 
@@ -266,8 +268,9 @@ func checkRemoved(t *testing.T, folder, prefix string) {
 // TestWindowsAgentWindowUnderWine: agent.exe itself, with its Gio window,
 // under Wine on Xvfb: it asks the customer in its window, the customer
 // answers with the keyboard (Tab to Allow, Enter: Gio under Wine gets no
-// clicks, see wineGio), and the Linux technician gets the screen; the
-// customer's own mouse then takes control back. Built like make
+// clicks, see wineGio), and the Linux technician gets the screen through
+// turnrelay (-relay-only); the customer's own mouse then takes control
+// back. Built like make
 // agent-windows but for wineGOROOT and wineGio.
 func TestWindowsAgentWindowUnderWine(t *testing.T) {
 	if testing.Short() {
@@ -292,11 +295,11 @@ func TestWindowsAgentWindowUnderWine(t *testing.T) {
 	typed := filepath.Join(dir, "typed.txt")
 	start(t, wine.binary, wine.env, pattern, winPath(typed), winPath(filepath.Join(dir, "clipboard.txt")))
 	waitFile(t, typed)
-	srv := server(t, b)
+	srv := relayedServer(t, b)
 	user, pw := srv.operator(t)
 	frames := filepath.Join(dir, "frames")
 	tech := start(t, b["technician"], nil, "-headless", "-server", srv.url, "-ca", srv.ca, "-user", user, "-password-file", pw, "-json",
-		"-frames", frames, "-monitor", "0", "-end-after", "10s")
+		"-frames", frames, "-monitor", "0", "-end-after", "10s", "-relay-only")
 	code := tech.next(t, "code")["code"].(string)
 	agent := start(t, wine.binary, wine.env, exe, "-keep", "-server", srv.url, "-ca", winPath(srv.ca), "-code", code, "-json")
 	q := agent.next(t, "question")
@@ -309,6 +312,9 @@ func TestWindowsAgentWindowUnderWine(t *testing.T) {
 	x := int(allow["x"].(float64) + allow["w"].(float64)/2)
 	y := int(allow["y"].(float64) + allow["h"].(float64)/2)
 	xdo(t, display, "mousemove", "--sync", fmt.Sprint(x), fmt.Sprint(y), "key", "--delay", "200", "Tab", "Return")
+	if c := tech.next(t, "connected"); c["path"] == "direct" {
+		t.Errorf("technician with -relay-only connected %v, want through turnrelay", c)
+	}
 	suspended := func(m map[string]any) bool { return m["input_suspended"] == true }
 	if m := tech.next(t, "mode"); m["mode"] != "control" || suspended(m) {
 		t.Fatalf("after Allow the technician has %v, want control", m)
@@ -356,4 +362,24 @@ func processCPU(pid int) time.Duration {
 		ticks += n
 	}
 	return time.Duration(ticks) * 10 * time.Millisecond
+}
+
+// relayedServer runs signaling whose sessions get TURN credentials for a
+// turnrelay on loopback, and that relay (peers on loopback allowed: both
+// clients are there).
+func relayedServer(t *testing.T, b netlab.Binaries) *sigServer {
+	t.Helper()
+	data := t.TempDir()
+	addr := "127.0.0.1:" + freePort(t)
+	relayUDP := "127.0.0.1:" + freeUDPPort(t)
+	_, summary := serveOn(t, b, addr, data, "-turn-url", "turn:"+relayUDP+"?transport=udp")
+	relay := start(t, b["turnrelay"], nil, "-udp", relayUDP, "-tcp", "", "-tls", "", "-metrics", "",
+		"-secret-file", filepath.Join(data, "turn-secret"), "-relay-ports", "20000-29999", "-allow-peers", "127.0.0.1/32")
+	for deadline := time.Now().Add(20 * time.Second); !strings.Contains(relay.output(), "TURN on udp"); time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("turnrelay did not start\n%s\n%s", relay.output(), relay.stderr.String())
+		}
+	}
+	tok, _ := signalingtest.SetupToken(summary)
+	return &sigServer{url: "https://" + addr, data: data, ca: filepath.Join(data, "cert.pem"), setupToken: tok}
 }
