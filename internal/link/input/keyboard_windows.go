@@ -3,6 +3,7 @@
 package input
 
 import (
+	"errors"
 	"fmt"
 	"unicode/utf16"
 )
@@ -16,7 +17,13 @@ const (
 	vkRControl = 0xa3
 	vkLMenu    = 0xa4
 	vkRMenu    = 0xa5
+	vkDelete   = 0x2e
 )
+
+// ErrSecureAttention is Ctrl-Alt-Del asked of the Windows injector:
+// Windows keeps it for itself (the secure desktop); a program running as
+// the user cannot send it, and the Delete is not pressed.
+var ErrSecureAttention = errors.New("cannot send Ctrl-Alt-Del: Windows takes it from no program running as the user; the customer must press it")
 
 // Shift states in VkKeyScanW's high byte.
 const (
@@ -83,6 +90,9 @@ func (w *Windows) keyDown(code Code, ks uint32) error {
 	k, mods, err := find(ks)
 	if err != nil {
 		return fmt.Errorf("key down %v: %w", code, err)
+	}
+	if k.vk == vkDelete && len(w.heldVKs(vkLControl, vkRControl)) > 0 && len(w.heldVKs(vkLMenu, vkRMenu)) > 0 {
+		return ErrSecureAttention
 	}
 	w.keys[id] = k
 	return sendInput(w.withMods(mods, k.press())...)

@@ -31,8 +31,8 @@ type WindowsOptions struct {
 // positions on the virtual desktop, buttons and wheels, keys by virtual
 // key and scan code, and characters the keyboard layout cannot type as
 // KEYEVENTF_UNICODE. Ctrl-Alt-Del cannot be injected by a program running
-// as the user (Windows keeps it for the secure desktop); it is typed as
-// its three keys, which Windows ignores.
+// as the user (Windows keeps it for the secure desktop): its Delete is
+// refused with ErrSecureAttention.
 type Windows struct {
 	monitor func(id uint8) (image.Rectangle, bool)
 	allow   func(Target) bool
