@@ -171,9 +171,18 @@ export class Link {
     if (this.proven && ch && ch.readyState === 'open') ch.send(JSON.stringify(msg));
   }
 
+  // shareScreen sends track (null: nothing) on the one video
+  // transceiver, which was offered sendrecv: no renegotiation.
+  async shareScreen(track) {
+    const tr = this.pc.getTransceivers().find((x) => x.receiver.track && x.receiver.track.kind === 'video');
+    if (tr) await tr.sender.replaceTrack(track);
+  }
+
+  // requestMode asks for mode and returns the request's id.
   requestMode(mode) {
     this.modeID += 1;
     this.send('mode-request', { id: this.modeID, mode });
+    return this.modeID;
   }
 
   onControl(data) {

@@ -52,6 +52,7 @@ export class Screen {
     $('fit').addEventListener('click', () => this.toggleFit());
     $('monitor').addEventListener('change', (e) => this.link && this.link.send('select-monitor', { id: Number(e.target.value) }));
     $('view-only').addEventListener('click', () => this.toggleViewOnly());
+    $('demo').addEventListener('click', () => this.toggleDemo());
     for (const b of document.querySelectorAll('[data-keys]')) b.addEventListener('click', () => this.combo(b.dataset.keys));
     $('chat-form').addEventListener('submit', (e) => { e.preventDefault(); this.sendChat(); });
   }
@@ -86,6 +87,7 @@ export class Screen {
 
   detach() {
     clearInterval(this.timer);
+    this.stopDemo('');
     if (this.link) this.keyboard.release();
     this.link = null;
     $('remote-video').srcObject = null;
@@ -157,6 +159,43 @@ export class Screen {
     this.link.requestMode(on ? 'view' : 'control');
   }
 
+  // toggleDemo shows the customer the operator's screen (or a window or
+  // tab: the browser asks which) in demonstration mode, which the customer
+  // allows in the agent; pressed again, or when the browser's sharing
+  // stops, it asks for control back.
+  async toggleDemo() {
+    if (!this.link) return;
+    if (this.sharing) {
+      this.stopDemo('control');
+      return;
+    }
+    let stream;
+    try {
+      stream = await navigator.mediaDevices.getDisplayMedia({ video: { frameRate: 30 }, audio: false });
+    } catch {
+      return; // the operator chose nothing
+    }
+    const track = stream.getVideoTracks()[0];
+    this.sharing = track;
+    track.addEventListener('ended', () => this.stopDemo('control'));
+    await this.link.shareScreen(track);
+    $('demo').setAttribute('aria-pressed', 'true');
+    this.demoOn = false;
+    this.demoID = this.link.requestMode('demonstrate');
+  }
+
+  stopDemo(mode) {
+    const track = this.sharing;
+    if (!track) return;
+    this.sharing = null;
+    track.stop();
+    $('demo').setAttribute('aria-pressed', 'false');
+    if (this.link) {
+      this.link.shareScreen(null);
+      if (mode) this.link.requestMode(mode);
+    }
+  }
+
   // combo presses the named keys in order and releases them in reverse:
   // the special keys the operator's own system would keep for itself.
   combo(names) {
@@ -178,10 +217,18 @@ export class Screen {
       this.allowedAt = performance.now();
       this.firstFrame();
     }
-    this.mode = b.paused || b.input_suspended ? 'view' : b.mode;
+    const suspended = b.input_suspended && b.mode === 'control'; // only control takes input
+    this.mode = b.paused || suspended ? 'view' : b.mode;
     if (b.mode) $('session-status').textContent = t('live');
     $('view-only').setAttribute('aria-pressed', String(b.mode === 'view'));
-    const key = b.paused ? 'modePaused' : b.input_suspended ? 'modeSuspended' : 'mode_' + (b.mode || 'none');
+    // The demonstration refused, or left later: stop sharing.
+    if (this.sharing && b.request === this.demoID) {
+      if (b.answer === 'allowed') this.demoOn = true;
+      else this.stopDemo('');
+    } else if (this.sharing && this.demoOn && !b.request && b.mode !== 'demonstrate') {
+      this.stopDemo('');
+    }
+    const key = b.paused ? 'modePaused' : suspended ? 'modeSuspended' : 'mode_' + (b.mode || 'none');
     $('mode').textContent = t(key);
     if (b.request && b.answer && b.answer !== 'allowed') $('mode').textContent += ' ' + t('answer_' + b.answer);
   }

@@ -6,7 +6,7 @@
 // "error"}. The browser starts on the first "open" command; every request
 // the page makes (HTTP and WebSocket) is recorded for "requests".
 //
-//   open        {viewport: {width, height}, locale, headers, userAgent, spki: [base64 SHA-256 of SPKIs],
+//   open        {viewport: {width, height}, locale, headers, userAgent, spki: [base64 SHA-256 of SPKIs], args: [flags],
 //                clock: true (the page's timers on Playwright's clock, which runs on until fastForward)}
 //   goto        {url}
 //   fill        {sel, value}        type        {sel, text}   (real key presses)
@@ -37,6 +37,7 @@ const ops = {
   async open(a) {
     const args = [];
     if (a.spki && a.spki.length) args.push('--ignore-certificate-errors-spki-list=' + a.spki.join(','));
+    if (a.args) args.push(...a.args);
     browser = await chromium.launch({ executablePath: CHROMIUM, args });
     context = await browser.newContext({
       viewport: a.viewport || { width: 1280, height: 800 },
