@@ -2,9 +2,9 @@ package peer
 
 import (
 	"crypto/ecdsa"
-	"errors"
 	"crypto/elliptic"
 	"crypto/rand"
+	"errors"
 	"fmt"
 
 	"github.com/pion/dtls/v3"
