@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/tandem-remote/tandem/internal/link/certs"
 	"github.com/tandem-remote/tandem/internal/relay"
 	"github.com/tandem-remote/tandem/internal/server/sessionfeed"
@@ -45,14 +47,17 @@ func feedClient(caFile string) (*http.Client, error) {
 		Proxy: http.ProxyFromEnvironment, TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}}}, nil
 }
 
-// start polls for r until ctx ends or the returned stop is called, which
+// start polls for r until ctx ends (its freshness exported to reg) or the returned stop is called, which
 // waits for the poller to end.
-func (e *endedFeed) start(ctx context.Context, r *relay.Relay) (stop func(), err error) {
+func (e *endedFeed) start(ctx context.Context, r *relay.Relay, reg prometheus.Registerer) (stop func(), err error) {
 	f, err := sessionfeed.New(sessionfeed.Config{URL: e.url, Secret: e.cfg.Secret, Client: e.client, Every: e.every,
 		End:    func(s sessionfeed.End) { r.EndSession(s.Session, s.Until) },
 		Logger: e.cfg.Logger.With("component", "session-feed")})
 	if err != nil {
 		return nil, fmt.Errorf("-block-feed: %w", err)
+	}
+	if err := registerFeed(reg, "ended", f.Status); err != nil {
+		return nil, err
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})

@@ -33,6 +33,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/tandem-remote/tandem/internal/link/tlspolicy"
 	"github.com/tandem-remote/tandem/internal/relay"
 	"github.com/tandem-remote/tandem/internal/server/blockfeed"
@@ -172,6 +174,8 @@ func run(ctx context.Context, o options, stdout io.Writer) error {
 	if o.procs > 0 {
 		runtime.GOMAXPROCS(o.procs)
 	}
+	reg := prometheus.NewRegistry()
+	o.cfg.Registerer = reg
 	r, err := relay.New(o.cfg)
 	if err != nil {
 		return err
@@ -193,12 +197,16 @@ func run(ctx context.Context, o options, stdout io.Writer) error {
 	if o.feed != nil {
 		feedCtx, stopFeed := context.WithCancel(ctx)
 		feedDone := make(chan struct{})
+		if err := registerFeed(reg, "blocks", o.feed.Status); err != nil {
+			stopFeed()
+			return err
+		}
 		go func() { defer close(feedDone); o.feed.Run(feedCtx) }()
 		defer func() { stopFeed(); <-feedDone }()
 		feed = o.feedOf
 	}
 	if o.ended != nil {
-		stopEnded, err := o.ended.start(ctx, r)
+		stopEnded, err := o.ended.start(ctx, r, reg)
 		if err != nil {
 			return err
 		}

@@ -2,7 +2,9 @@ package e2e
 
 import (
 	"fmt"
+	"io"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -19,18 +21,18 @@ import (
 // signaling server reaches a standalone relay. turnrelay polls the
 // server's block feed with the shared TURN secret and refuses an
 // allocation from the blocked address; once the block is lifted the same
-// client allocates again.
+// client allocates again. Its metrics say both feeds are up.
 func TestRelayBlockFeed(t *testing.T) {
 	b := binaries(t)
 	srv := server(t, b)
 	secretFile := filepath.Join(srv.data, "turn-secret")
-	relay := start(t, b["turnrelay"], nil, "-udp", "127.0.0.1:0", "-tcp", "", "-tls", "", "-metrics", "",
+	relay := start(t, b["turnrelay"], nil, "-udp", "127.0.0.1:0", "-tcp", "", "-tls", "", "-metrics", "127.0.0.1:0",
 		"-secret-file", secretFile, "-relay-ports", "41000-41100",
 		"-block-feed", srv.url, "-block-feed-ca", srv.ca, "-block-feed-every", "200ms")
-	var udp string
+	var udp, metrics string
 	for deadline := time.Now().Add(20 * time.Second); udp == "" && time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-		if m := regexp.MustCompile(`TURN on udp (\S+),.*block feed https://`).FindStringSubmatch(relay.output()); m != nil {
-			udp = m[1]
+		if m := regexp.MustCompile(`TURN on udp (\S+),.*metrics (\S+);.*block feed https://`).FindStringSubmatch(relay.output()); m != nil {
+			udp, metrics = m[1], m[2]
 		}
 	}
 	if udp == "" {
@@ -97,4 +99,31 @@ func TestRelayBlockFeed(t *testing.T) {
 	}
 	srv.admin(t, b, "", "block", "remove", id[1])
 	waitFor("once unblocked the relay allocates again", func(err error) bool { return err == nil })
+	feedsUp(t, metrics)
+}
+
+// feedsUp fails t unless the relay's metrics at url say that both its
+// feeds (blocks, ended sessions) had a good answer and the last poll
+// worked.
+func feedsUp(t *testing.T, url string) {
+	t.Helper()
+	var body string
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		resp, err := http.Get(url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		body = string(b)
+		if strings.Contains(body, `tandem_turn_feed_up{feed="blocks"} 1`) && strings.Contains(body, `tandem_turn_feed_up{feed="ended"} 1`) {
+			if regexp.MustCompile(`tandem_turn_feed_last_success_timestamp_seconds\{feed="blocks"\} [1-9]`).MatchString(body) {
+				return
+			}
+		}
+	}
+	t.Errorf("the relay's metrics do not show both feeds up:\n%s", body)
 }
