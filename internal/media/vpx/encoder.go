@@ -118,9 +118,6 @@ var openEncoders atomic.Int64
 // encoder it prepared.
 func OpenEncoders() int { return int(openEncoders.Load()) }
 
-// Config returns the configuration in use, defaults filled in.
-func (e *Encoder) Config() Config { return e.cfg }
-
 // Encode compresses one picture, which must have the encoder's size. pts is
 // the capture time in ClockRate ticks and must increase from call to call;
 // forceKey asks for a keyframe (send one on a PLI). It returns the encoded

@@ -171,7 +171,7 @@ func TestSetBitrate(t *testing.T) {
 		if low*2 > high {
 			t.Errorf("after SetBitrate(1000): %d bytes per second, before %d; want less than half", low, high)
 		}
-		if got := e.Config().BitrateKbps; got != 1000 {
+		if got := e.cfg.BitrateKbps; got != 1000 {
 			t.Errorf("Config().BitrateKbps = %d after SetBitrate(1000)", got)
 		}
 	})

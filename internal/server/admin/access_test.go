@@ -280,7 +280,7 @@ func TestLoginChangesNeedPasswordLogin(t *testing.T) {
 // audited reports whether the audit log has an entry of kind by an actor
 // starting with actor, on subject.
 func (e *accessEnv) audited(kind, actor, subject string) bool {
-	es, err := e.a.Audit().List(context.Background(), 0, 1000)
+	es, err := e.a.log.List(context.Background(), 0, 1000)
 	if err != nil {
 		e.t.Fatal(err)
 	}

@@ -47,9 +47,6 @@ func New(a *auth.Service, st store.Store, log *audit.Log, logger *slog.Logger, n
 	return &Admin{auth: a, st: st, log: log, logger: logger, now: now}
 }
 
-// Audit returns the audit log the actions are recorded in.
-func (a *Admin) Audit() *audit.Log { return a.log }
-
 func (a *Admin) record(ctx context.Context, kind, subject string, detail map[string]string) error {
 	_, err := a.log.Record(ctx, audit.Entry{Kind: kind, Subject: subject, Detail: detail})
 	return err

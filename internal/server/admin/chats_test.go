@@ -126,7 +126,7 @@ func (e *chatEnv) list(query string) []chatSummary {
 // entries returns the audit entries of kind.
 func (e *chatEnv) entries(kind string) []audit.Entry {
 	e.t.Helper()
-	all, err := e.a.Audit().List(context.Background(), 0, 1000)
+	all, err := e.a.log.List(context.Background(), 0, 1000)
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -153,7 +153,7 @@ func ids(cs []chatSummary) string {
 func TestChatAPIList(t *testing.T) {
 	e := newChatEnv(t)
 	for i, session := range []string{"", "s1", "", "s1"} {
-		putChat(t, e.st, e.a.Audit(), "c"+strconv.Itoa(i+1), session, i+1, true)
+		putChat(t, e.st, e.a.log, "c"+strconv.Itoa(i+1), session, i+1, true)
 	}
 	for query, want := range map[string]string{
 		"":                            "c4 c3 c2 c1",
@@ -192,7 +192,7 @@ func TestChatAPIList(t *testing.T) {
 // 404.
 func TestChatAPIRead(t *testing.T) {
 	e := newChatEnv(t)
-	id := putChat(t, e.st, e.a.Audit(), "c1", "s1", 5, true)
+	id := putChat(t, e.st, e.a.log, "c1", "s1", 5, true)
 	seq := e.entries("chat.transcript")[0].Seq
 
 	code, b := e.get("/v1/admin/chats/"+id, e.root)
@@ -253,7 +253,7 @@ func TestChatAPIRead(t *testing.T) {
 func TestChatCheck(t *testing.T) {
 	e := newChatEnv(t)
 	ctx := context.Background()
-	log := e.a.Audit()
+	log := e.a.log
 	putChat(t, e.st, log, "ok", "s1", 1, true)
 	putChat(t, e.st, log, "ok-unbound", "", 1, true)
 	putChat(t, e.st, log, "unaudited", "s2", 1, false)
