@@ -16,7 +16,7 @@ import (
 
 // rtoCandidates are the SCTP RTO caps the loss benchmarks compare, in one
 // run: 0 is the link's own setting, the others override it.
-var rtoCandidates = []time.Duration{0, 3 * time.Second, time.Second, 750 * time.Millisecond, 500 * time.Millisecond, 250 * time.Millisecond}
+var rtoCandidates = []time.Duration{0, 3 * time.Second, 2 * time.Second, time.Second, 750 * time.Millisecond, 500 * time.Millisecond, 250 * time.Millisecond}
 
 // rtoName names a candidate in a sub-benchmark.
 func rtoName(rtoMax time.Duration) string {

@@ -15,28 +15,27 @@ import (
 // caps the request at net.core.rmem_max / wmem_max.
 const udpBuffer = 4 << 20
 
-// sctpRTOMax caps SCTP's retransmission timeout (see its use in policy.go).
-// pion/sctp computes the timeout as min(max(srtt+4 rttvar, 1 s), cap) and
-// doubles it, up to the cap, on every timeout in a row; the cap is fixed
-// when the association starts, before any round trip is measured, and the
-// 1 s floor cannot be changed. At 1 s the timeout is pion's floor on every
-// path under a 1 s round trip: never earlier than pion's own first
-// timeout, but no back-off. While a file streams under loss, timeouts come
-// in a row (a retransmission is lost too) and each doubling stalls every
-// channel of the association: keys, chat, control.
+// sctpRTOMax caps SCTP's retransmission back-off (see its use in
+// policy.go). pion/sctp computes the timeout as min(max(srtt+4 rttvar,
+// 1 s), cap) and doubles it on every timeout in a row, up to the cap. The
+// cap is fixed when the association starts, before any round trip is
+// measured, and the 1 s floor cannot be changed, so no cap can follow the
+// path.
 //
-// Measured side by side (BenchmarkInputUnderLoss, 20 ms round trip, 10 %
-// loss each way, a file streaming, 300 keys each): a key's round trip p95
-// 2.7 s, max 8.3 s with a 3 s cap; 1.35 s, max 2.8 s with 1 s; 1.0 s with
-// 500 ms; 0.48 s with 250 ms. A cap below 1 s is the timeout itself, on
-// every path, and fires before a long path's acknowledgement can come
-// back (BenchmarkRTOLongPath): 250 ms left 0.01-0.03x of the file
-// throughput on a 300 ms round trip; 500 ms left 0.005x and 750 ms 0.4x
-// (1.85 bytes sent per byte delivered) on a 600 ms one (a geostationary
-// satellite hop), where 1 s kept it (1.08). A cap derived from the
-// measured round trip would need pion to take one after the association
-// starts.
-const sctpRTOMax = time.Second
+// Lower caps were measured side by side and refused. Each shortens a key's
+// (a chat line's, a control message's) wait while a file streams under
+// loss, since the association's timeouts stall every channel
+// (BenchmarkInputUnderLoss, 20 ms round trip, 10 % loss each way, 300 keys:
+// p95 1.5-3.0 s at 3 s, 1.5 s at 2 s, 1.2-1.35 s at 1 s, 1.0 s at 500 ms,
+// 0.5-0.7 s at 250 ms). But a cap takes the back-off away from any path or
+// peer slower than it: below 1 s the cap is the timeout on every path, and
+// fires before a long path's acknowledgement can come back
+// (BenchmarkRTOLongPath: 250 ms left 0.01-0.05x of the file goodput on a
+// 300 ms round trip; 500 ms 0.005x on 600 ms); at 1 s and 2 s,
+// TestSendWindowOnLongPath (300 ms round trip, race detector) stalled in 2
+// of 4 and 1 of 6 runs: every timeout resends all in flight to a receiver
+// still working through it. At 3 s it passed 7 of 7.
+const sctpRTOMax = 3 * time.Second
 
 // tuneThroughput applies the settings BenchmarkTransfer in internal/link/filexfer
 // measured against pion's defaults, and the receive window a long path
