@@ -22,14 +22,50 @@ import (
 // pin, a one-time join ticket for the code's session and the ticket's
 // expiry, signed with the grant key. The customer runs the file with no
 // arguments and it joins that session and no other. The binary is read
-// from Config.AgentBinary on every request and streamed; it is never held
-// in memory.
+// from Config.AgentBinary (Linux) or Config.AgentBinaryWindows on every
+// request and streamed; it is never held in memory. The Windows agent is
+// stamped the same way: the PE loader, like the ELF one, maps only the
+// sections its headers name, and an unsigned executable may carry bytes
+// after them.
 
-// AgentPlatform is the only platform with an agent today.
-const AgentPlatform = "linux-amd64"
+// Platforms with an agent: the last element of the download's path.
+const (
+	AgentPlatform        = "linux-amd64"
+	AgentPlatformWindows = "windows-amd64"
+)
 
-// AgentFilename is the name browsers save the download under.
-const AgentFilename = "tandem-agent"
+// Names browsers save the downloads under.
+const (
+	AgentFilename        = "tandem-agent"
+	AgentFilenameWindows = "tandem-agent.exe"
+)
+
+// agentFile is what one platform's download serves.
+type agentFile struct {
+	platform, path, filename string
+}
+
+// agentFor is the configured agent for platform; false when this server
+// offers none for it (the Linux one answers 503 when unconfigured: it is
+// the one every server is expected to offer).
+func (s *Server) agentFor(platform string) (agentFile, bool) {
+	switch {
+	case platform == AgentPlatform:
+		return agentFile{platform, s.cfg.AgentBinary, AgentFilename}, true
+	case platform == AgentPlatformWindows && s.cfg.AgentBinaryWindows != "":
+		return agentFile{platform, s.cfg.AgentBinaryWindows, AgentFilenameWindows}, true
+	}
+	return agentFile{}, false
+}
+
+// unavailable is the answer for a platform with no agent here.
+func (s *Server) unavailable() string {
+	offered := AgentPlatform + " (Linux on x86-64)"
+	if s.cfg.AgentBinaryWindows != "" {
+		offered += " and " + AgentPlatformWindows + " (Windows on x86-64)"
+	}
+	return "the agent is not available yet for this platform: only " + offered + " for now; ask your technician"
+}
 
 // serveAgent answers POST /v1/agent/{platform} with form field code.
 func (s *Server) serveAgent(w http.ResponseWriter, r *http.Request) {
@@ -38,13 +74,14 @@ func (s *Server) serveAgent(w http.ResponseWriter, r *http.Request) {
 		plainError(w, http.StatusMethodNotAllowed, "the agent is downloaded with POST (the help page's download button)")
 		return
 	}
-	if platform := strings.TrimPrefix(r.URL.Path, "/v1/agent/"); platform != AgentPlatform {
-		plainError(w, http.StatusNotFound, "the agent is not available yet for this platform: only "+AgentPlatform+" (Linux on x86-64) for now; ask your technician")
+	agent, ok := s.agentFor(strings.TrimPrefix(r.URL.Path, "/v1/agent/"))
+	if !ok {
+		plainError(w, http.StatusNotFound, s.unavailable())
 		return
 	}
-	f, size, err := s.openAgent()
+	f, size, err := s.openAgent(agent.path)
 	if err != nil {
-		s.cfg.Logger.Error("agent download: no agent to offer", "err", err)
+		s.cfg.Logger.Error("agent download: no agent to offer", "platform", agent.platform, "err", err)
 		plainError(w, http.StatusServiceUnavailable, "this server has no agent to offer; start it with -agent-binary")
 		return
 	}
@@ -59,10 +96,10 @@ func (s *Server) serveAgent(w http.ResponseWriter, r *http.Request) {
 	}
 	h := w.Header()
 	h.Set("Content-Type", "application/octet-stream")
-	h.Set("Content-Disposition", `attachment; filename="`+AgentFilename+`"`)
+	h.Set("Content-Disposition", `attachment; filename="`+agent.filename+`"`)
 	h.Set("Cache-Control", "no-store")
 	h.Set("Content-Length", strconv.FormatInt(size+int64(len(trailer)), 10))
-	s.auditDownload(r.Context(), info, r)
+	s.auditDownload(r.Context(), info, agent.platform, r)
 	if _, err := io.CopyN(w, f, size); err != nil {
 		s.cfg.Logger.Info("agent download cut short", "session", info.Session, "err", err)
 		return
@@ -70,19 +107,19 @@ func (s *Server) serveAgent(w http.ResponseWriter, r *http.Request) {
 	w.Write(trailer)
 }
 
-// openAgent opens the configured agent binary and returns its size.
-func (s *Server) openAgent() (*os.File, int64, error) {
-	if s.cfg.AgentBinary == "" || s.cfg.CertPin == nil || s.cfg.GrantKey == nil || s.cfg.PublicURL == "" {
+// openAgent opens the agent binary at path and returns its size.
+func (s *Server) openAgent(path string) (*os.File, int64, error) {
+	if path == "" || s.cfg.CertPin == nil || s.cfg.GrantKey == nil || s.cfg.PublicURL == "" {
 		return nil, 0, errors.New("not configured")
 	}
-	f, err := os.Open(s.cfg.AgentBinary)
+	f, err := os.Open(path)
 	if err != nil {
 		return nil, 0, err
 	}
 	fi, err := f.Stat()
 	if err != nil || !fi.Mode().IsRegular() {
 		f.Close()
-		return nil, 0, fmt.Errorf("%s is not a regular file", s.cfg.AgentBinary)
+		return nil, 0, fmt.Errorf("%s is not a regular file", path)
 	}
 	return f, fi.Size(), nil
 }
@@ -121,12 +158,12 @@ func downloadError(err error) (int, string) {
 	return http.StatusInternalServerError, "the server could not prepare the agent: try again, or ask your technician"
 }
 
-func (s *Server) auditDownload(ctx context.Context, info CodeInfo, r *http.Request) {
+func (s *Server) auditDownload(ctx context.Context, info CodeInfo, platform string, r *http.Request) {
 	if s.cfg.Audit == nil {
 		return
 	}
 	s.cfg.Audit.Note(ctx, audit.Entry{Kind: "agent.download", Actor: info.OperatorID, Subject: info.Session,
-		Source: s.sourceOf(r).String(), Detail: map[string]string{"platform": AgentPlatform}})
+		Source: s.sourceOf(r).String(), Detail: map[string]string{"platform": platform}})
 }
 
 // sourceOf is the request's client address, through trusted proxies.

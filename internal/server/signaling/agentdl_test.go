@@ -35,6 +35,12 @@ type agentFixture struct {
 
 func newAgentFixture(t *testing.T) *agentFixture {
 	t.Helper()
+	return newAgentFixtureWith(t, func(*Config) {})
+}
+
+// newAgentFixtureWith is newAgentFixture with mutate applied to its Config.
+func newAgentFixtureWith(t *testing.T, mutate func(*Config)) *agentFixture {
+	t.Helper()
 	a := &agentFixture{bin: make([]byte, 3<<20)}
 	rand.Read(a.bin)
 	path := filepath.Join(t.TempDir(), "agent")
@@ -51,6 +57,7 @@ func newAgentFixture(t *testing.T) *agentFixture {
 	a.fixture = newFixture(t, func(c *Config) {
 		c.AgentBinary, c.PublicURL, c.GrantKey, c.Audit = path, "https://support.example.com", a.key, a.audit
 		c.CertPin = func() ([]byte, error) { return testPin, nil }
+		mutate(c)
 	})
 	return a
 }

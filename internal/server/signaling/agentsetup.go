@@ -16,26 +16,35 @@ import (
 // (unstamped) agent; with none named and none found, no download is
 // offered and the summary says how to offer one.
 func (svc *Service) agentBinary() (string, error) {
-	name := svc.opts.AgentBinary
+	return svc.agentOption(svc.opts.AgentBinary, "agent-binary", "agent", AgentPlatform, "go build -o bin/ ./agent")
+}
+
+// agentWindows is agentBinary for the Windows agent: -agent-windows, or a
+// file named "agent.exe" next to this executable.
+func (svc *Service) agentWindows() (string, error) {
+	return svc.agentOption(svc.opts.AgentWindows, "agent-windows", "agent.exe", AgentPlatformWindows, "make agent-windows")
+}
+
+func (svc *Service) agentOption(name, flag, nextTo, platform, build string) (string, error) {
 	if name == "" {
 		if exe, err := os.Executable(); err == nil {
-			if fi, err := os.Stat(filepath.Join(filepath.Dir(exe), "agent")); err == nil && fi.Mode().IsRegular() {
-				name = filepath.Join(filepath.Dir(exe), "agent")
+			if fi, err := os.Stat(filepath.Join(filepath.Dir(exe), nextTo)); err == nil && fi.Mode().IsRegular() {
+				name = filepath.Join(filepath.Dir(exe), nextTo)
 			}
 		}
 	}
 	if name == "" {
-		svc.summary = append(svc.summary, "Agent download: none (customers cannot download the agent; pass -agent-binary FILE)")
+		svc.summary = append(svc.summary, "Agent download ("+platform+"): none (customers cannot download it; pass -"+flag+" FILE)")
 		return "", nil
 	}
 	fi, err := os.Stat(name)
 	if err != nil || !fi.Mode().IsRegular() {
-		return "", fmt.Errorf("-agent-binary %s: not a readable file (build it with: go build -o bin/ ./agent)", name)
+		return "", fmt.Errorf("-%s %s: not a readable file (build it with: %s)", flag, name, build)
 	}
 	if _, err := stamp.Read(name); !errors.Is(err, stamp.ErrNoStamp) {
-		return "", fmt.Errorf("-agent-binary %s is a stamped download, not a plain agent: point it at the agent you built", name)
+		return "", fmt.Errorf("-%s %s is a stamped download, not a plain agent: point it at the agent you built", flag, name)
 	}
-	svc.summary = append(svc.summary, "Agent download: "+name+" (stamped for one session at POST /v1/agent/"+AgentPlatform+")")
+	svc.summary = append(svc.summary, "Agent download: "+name+" (stamped for one session at POST /v1/agent/"+platform+")")
 	return name, nil
 }
 

@@ -125,6 +125,10 @@ type Config struct {
 	// AgentBinary is the agent file that POST /v1/agent/linux-amd64
 	// serves, stamped for one session (agentdl.go); empty offers none.
 	AgentBinary string
+	// AgentBinaryWindows is the Windows agent (agent.exe) that POST
+	// /v1/agent/windows-amd64 serves, stamped the same way; empty: that
+	// route answers 404, not available yet.
+	AgentBinaryWindows string
 	// PublicURL is how agents reach this server, https://HOST[:PORT]:
 	// stamped into each agent download.
 	PublicURL string

@@ -81,6 +81,9 @@ type Options struct {
 	// customers (agentdl.go); empty: a file named "agent" next to this
 	// executable, if there is one.
 	AgentBinary string
+	// AgentWindows is the plain Windows agent (agent.exe) served the same
+	// way; empty: a file named "agent.exe" next to this executable, if any.
+	AgentWindows string
 	// CodeTTL is how long a session code, and so an agent download's
 	// ticket, stays valid (zero: 10 minutes).
 	CodeTTL time.Duration
@@ -189,6 +192,11 @@ func Prepare(opts Options) (*Service, error) {
 		svc.Close()
 		return nil, err
 	}
+	agentWin, err := svc.agentWindows()
+	if err != nil {
+		svc.Close()
+		return nil, err
+	}
 	maxConns, said := maxConnsFor(opts.MaxConns)
 	if said != "" {
 		svc.summary = append(svc.summary, said)
@@ -205,7 +213,7 @@ func Prepare(opts Options) (*Service, error) {
 		EndGrace: DefaultEndGrace,
 		TURNURLs: turnURLs, TURNSecret: secret,
 		OriginPatterns: []string{publicURL.Host}, Logger: opts.Logger, Registry: svc.reg,
-		AgentBinary: agentBin, PublicURL: publicURL.String(), CertPin: certPin(svc.tls, opts.ACMEDomain), CodeTTL: opts.CodeTTL,
+		AgentBinary: agentBin, AgentBinaryWindows: agentWin, PublicURL: publicURL.String(), CertPin: certPin(svc.tls, opts.ACMEDomain), CodeTTL: opts.CodeTTL,
 		MaxConns: maxConns, MaxConnsPerSource: opts.MaxConnsPerSource,
 		NewConnsPerSource: opts.NewConnsPerSource, NewConnsBurst: opts.NewConnsBurst,
 		Cluster: clustered,
