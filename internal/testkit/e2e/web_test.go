@@ -353,9 +353,10 @@ func TestHelpPageInviteDownload(t *testing.T) {
 	}
 }
 
-// TestHelpPageOtherPlatforms: on Windows and macOS the page says plainly
-// that the agent is not available yet (and still offers the Linux file to
-// a computer that is Linux after all); on phones it offers no file.
+// TestHelpPageOtherPlatforms: on macOS the page says plainly that the
+// agent is not available yet (and still offers the Linux file to a
+// computer that is Linux after all); on phones it offers no file. Windows
+// is offered its own agent (TestHelpPageWindows).
 func TestHelpPageOtherPlatforms(t *testing.T) {
 	w := newWebSetup(t)
 	code := w.session(t)
@@ -363,7 +364,6 @@ func TestHelpPageOtherPlatforms(t *testing.T) {
 		name, ua, says string
 		phone          bool
 	}{
-		{"windows", "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36", "The agent for Windows is not available yet", false},
 		{"mac", "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Safari/605.1.15", "The agent for macOS is not available yet", false},
 		{"android", "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Mobile Safari/537.36", "The agent for Android is not available yet", true},
 		{"iphone", "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1", "The agent for iPhone / iPad is not available yet", true},
@@ -379,4 +379,31 @@ func TestHelpPageOtherPlatforms(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestHelpPageWindows: a Windows browser is offered the Windows agent
+// (the button posting to /v1/agent/windows-amd64, the Linux one hidden)
+// with how to run it, SmartScreen's warning included, and no "not
+// available yet".
+func TestHelpPageWindows(t *testing.T) {
+	w := newWebSetup(t)
+	code := w.session(t)
+	b := openBrowser(t, map[string]any{"spki": w.spki,
+		"userAgent": "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36"})
+	b.do("goto", map[string]any{"url": w.srv.url + "/s/" + code})
+	b.do("waitAttr", map[string]any{"sel": "#download", "name": "data-platform", "value": "windows-amd64"})
+	for expr, want := range map[string]string{
+		"document.getElementById('dl-unavailable').hidden":                 "true",
+		"document.getElementById('dl-linux').hidden":                       "true",
+		"document.getElementById('dl-windows').hidden":                     "false",
+		"document.getElementById('dl-windows').getAttribute('formaction')": `"/v1/agent/windows-amd64"`,
+		"document.getElementById('dl-steps').hidden":                       "true",
+		"document.getElementById('dl-steps-windows').hidden":               "false",
+		"document.getElementById('dl-code-field').value.length":            "9",
+	} {
+		if got := string(b.do("eval", map[string]any{"expr": expr})); got != want {
+			t.Errorf("%s: %s, want %s", expr, got, want)
+		}
+	}
+	b.waitText("#dl-steps-windows", "Run anyway")
 }

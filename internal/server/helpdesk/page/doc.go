@@ -8,7 +8,9 @@
 // the WebSocket /v1/desk/chat, falling back to long-polling
 // (/v1/desk/poll, /v1/desk/send, /v1/desk/typing) when WebSockets keep
 // failing, and offers the agent download as a form post to
-// /v1/agent/linux-amd64. The conversation's id and key live in the tab's
+// /v1/agent/linux-amd64, or /v1/agent/windows-amd64 to a Windows browser
+// (by its user agent or platform client hint), with how to run it on that
+// system. The conversation's id and key live in the tab's
 // sessionStorage: no cookie is ever set.
 //
 // Every response carries a strict Content-Security-Policy (scripts,

@@ -271,3 +271,40 @@ func TestFavicon(t *testing.T) {
 		t.Errorf("/favicon.ico is %v, want 32x32", b)
 	}
 }
+
+// TestWindowsOffer: the page carries the Windows download (a second
+// button posting the same code to /v1/agent/windows-amd64) and how to run
+// it, SmartScreen's warning named as the customer sees it, in both
+// languages; the script shows them to Windows by user agent or client
+// hint (the e2e help-page test drives that in Chromium).
+func TestWindowsOffer(t *testing.T) {
+	h := Handler(Options{})
+	for _, tt := range []struct {
+		lang string
+		says []string
+	}{
+		{"en", []string{"Download for Windows", "tandem-agent.exe", "Windows protected your PC", "More info", "Run anyway", "unknown publisher"}},
+		{"fr", []string{"Télécharger pour Windows", "tandem-agent.exe", "Windows a protégé votre ordinateur", "Informations complémentaires", "Exécuter quand même", "éditeur inconnu"}},
+	} {
+		b := body(t, get(t, h, "/s/123456789?lang="+tt.lang))
+		if !regexp.MustCompile(`<button type="submit" id="dl-windows" formaction="/v1/agent/windows-amd64" hidden>`).MatchString(b) {
+			t.Errorf("%s: no hidden Windows button posting to /v1/agent/windows-amd64", tt.lang)
+		}
+		_, steps, ok := strings.Cut(b, `id="dl-steps-windows"`)
+		steps, _, _ = strings.Cut(steps, "</ol>")
+		if !ok {
+			t.Fatalf("%s: no Windows steps", tt.lang)
+		}
+		for _, s := range tt.says {
+			if !strings.Contains(steps, s) && !strings.Contains(b, ">"+s+"<") {
+				t.Errorf("%s: the Windows offer does not say %q", tt.lang, s)
+			}
+		}
+	}
+	js := body(t, get(t, h, "/static/page.js"))
+	for _, s := range []string{"/Windows/i.test(p) || /Windows/.test(ua)", "id: 'windows-amd64'", "$('dl-windows').hidden = !win", "$('dl-steps-windows').hidden = !win"} {
+		if !strings.Contains(js, s) {
+			t.Errorf("page.js lacks %q", s)
+		}
+	}
+}

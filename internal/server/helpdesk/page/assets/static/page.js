@@ -625,8 +625,11 @@
 
   // ---- the agent download ----
 
-  // platform names the visitor's system: 'linux-amd64' is the one the
-  // agent exists for; the rest are named for the "not available yet" text.
+  // platform names the visitor's system: 'linux-amd64' and
+  // 'windows-amd64' are the ones the agent exists for (Windows by its user
+  // agent or its platform client hint, navigator.userAgentData.platform,
+  // which Sec-CH-UA-Platform carries); the rest are named for the "not
+  // available yet" text.
   function platform() {
     var ua = navigator.userAgent || '';
     var uad = navigator.userAgentData;
@@ -635,7 +638,7 @@
       return { id: 'ios', name: 'iPhone / iPad', phone: true };
     }
     var p = uad && uad.platform ? uad.platform : '';
-    if (/Windows/i.test(p) || /Windows/.test(ua)) return { id: 'windows', name: 'Windows' };
+    if (/Windows/i.test(p) || /Windows/.test(ua)) return { id: 'windows-amd64', name: 'Windows' };
     if (/macOS/i.test(p) || /Macintosh|Mac OS X/.test(ua)) return { id: 'mac', name: 'macOS' };
     if (/CrOS/.test(ua) || /Chrome OS/i.test(p)) return { id: 'chromeos', name: 'ChromeOS' };
     if (/Linux|X11/.test(ua) || /Linux/i.test(p)) {
@@ -652,12 +655,16 @@
     $('dl-code').textContent = fmt(T.dlCode, { code: code.replace(/^(\d{3})(\d{3})(\d{3})$/, '$1 $2 $3') });
     $('dl-code-field').value = code;
     var p = platform();
-    var ok = p.id === 'linux-amd64';
+    var win = p.id === 'windows-amd64';
+    var ok = p.id === 'linux-amd64' || win;
     var note = $('dl-unavailable');
     note.hidden = ok;
     note.textContent = ok ? '' : fmt(T.dlUnavailable, { platform: p.name }) + (p.phone ? '' : ' ' + T.dlLinuxAnyway);
     $('dl-form').hidden = !!p.phone;
-    $('dl-steps').hidden = !!p.phone;
+    $('dl-linux').hidden = win;
+    $('dl-windows').hidden = !win;
+    $('dl-steps').hidden = !!p.phone || win;
+    $('dl-steps-windows').hidden = !win;
     $('download').dataset.platform = p.id;
   }
 
