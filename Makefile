@@ -43,6 +43,7 @@ build: build-deps ## build each binary that exists into bin/
 	@if [ -n "$(BINARIES)" ]; then CGO_ENABLED=1 $(GO) build -o bin/ $(addprefix ./,$(BINARIES)); fi
 
 # RUN_FLAGS: more signaling flags for `make run` (tests move its ports).
+# bin/agent and bin/agent.exe (make agent-windows), once built, are offered: signaling takes them from next to itself.
 run: build ## run the signaling server (and its embedded relay) with default settings
 	./bin/signaling -data $(DATA) $(RUN_FLAGS)
 
