@@ -40,6 +40,16 @@ type client struct {
 	token string
 }
 
+// clientDetail is what the audit says of the technician's program: the
+// browser console (its cookie's token) or, said by no detail, the
+// desktop technician.
+func (c *client) clientDetail() map[string]string {
+	if c.token == "" {
+		return nil
+	}
+	return map[string]string{"client": "console"}
+}
+
 // send writes one message; a peer that cannot take it within writeTimeout
 // is closed, which ends its own read loop.
 func (c *client) send(ctx context.Context, t proto.Type, body any) error {
@@ -227,7 +237,7 @@ func (s *Server) open(ctx context.Context, c *client, env proto.Envelope) error 
 	}
 	s.metrics.opened.Inc()
 	s.cfg.Logger.Info("session opened", "session", sess.id, "operator", op.id, "from", c.addr)
-	s.auditSession(ctx, "session.open", sess, c, nil)
+	s.auditSession(ctx, "session.open", sess, c, c.clientDetail())
 	return c.send(ctx, proto.TypeOpened, proto.Opened{Session: sess.id, Code: sess.code, Expires: sess.codeExp, ICEServers: ice})
 }
 

@@ -208,6 +208,9 @@ func TestOperatorSession(t *testing.T) {
 			t.Errorf("audit lacks %s by op1", k)
 		}
 	}
+	if slices.ContainsFunc(es, func(e audit.Entry) bool { return e.Kind == "session.open" && e.Detail["client"] != "" }) {
+		t.Errorf("the desktop technician's session is audited as another client's: %+v", es)
+	}
 	if !slices.ContainsFunc(es, func(e audit.Entry) bool { return e.Kind == "session.join" && e.Detail["by"] == "code" }) {
 		t.Errorf("the join's audit entry does not say it came by code: %+v", es)
 	}

@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"encoding/json"
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -98,5 +99,11 @@ func TestConsoleDesk(t *testing.T) {
 	b.waitText("#desk-log", "Invited with code "+code)
 	if strings.TrimSpace(code) == "" {
 		t.Fatal("no code")
+	}
+	// The audit log tells a session opened in a browser from the desktop
+	// app's.
+	audit := sig.admin(t, bins, "", "audit", "list", "-n", "1000")
+	if !regexp.MustCompile(`session\.open .*actor="nina".*client:console`).MatchString(audit) {
+		t.Errorf("the session's opening is not audited as the console's:\n%s", audit)
 	}
 }
