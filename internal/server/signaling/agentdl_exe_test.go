@@ -13,6 +13,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tandem-remote/tandem/internal/testkit/wintest"
 	"github.com/tandem-remote/tandem/internal/wire/stamp"
 )
 
@@ -50,20 +51,10 @@ func buildAgentExe(t *testing.T) []byte {
 	if _, err := exec.LookPath("x86_64-w64-mingw32-gcc"); err != nil {
 		t.Skip("no bin/agent.exe and no mingw-w64 to build one: run `make windows-deps agent-windows` to test the stamp on a real PE")
 	}
-	script := exec.Command(filepath.Join("..", "..", "..", "scripts", "build-mingw-deps.sh"), "--print-env")
-	out, err := script.Output()
-	if err != nil {
-		t.Skipf("no bin/agent.exe, and libvpx/libyuv for mingw are not available (%v): run `make windows-deps agent-windows`", err)
-	}
-	env := append(os.Environ(), "GOOS=windows", "GOARCH=amd64", "CGO_ENABLED=1")
-	for line := range strings.Lines(string(out)) {
-		if k, v, ok := strings.Cut(strings.TrimSpace(line), "="); ok && !strings.Contains(k, " ") {
-			env = append(env, k+"="+strings.Trim(v, "'"))
-		}
-	}
+	env := append(append(os.Environ(), "GOOS=windows", "GOARCH=amd64", "CGO_ENABLED=1"), wintest.MingwEnv(t)...)
 	exe := filepath.Join(t.TempDir(), "agent.exe")
 	build := exec.Command("go", "build", "-ldflags", "-s -w -H windowsgui", "-o", exe, "./agent")
-	build.Dir, build.Env = filepath.Join("..", "..", ".."), env
+	build.Dir, build.Env = wintest.RepoRoot(), env
 	if b, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("cross-build ./agent for Windows: %v\n%s", err, b)
 	}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/tandem-remote/tandem/internal/server/signaling/signalingtest"
 	"github.com/tandem-remote/tandem/internal/testkit/netlab"
+	"github.com/tandem-remote/tandem/internal/testkit/wintest"
 	"github.com/tandem-remote/tandem/internal/testkit/xvfb"
 )
 
@@ -136,12 +137,12 @@ func TestWindowsAgentUnderWine(t *testing.T) {
 	if testing.Short() {
 		t.Skip("cross-builds the agent and runs Wine")
 	}
-	tools := winTools(t)
-	env := mingwEnv(t)
+	tools := wintest.Tools(t)
+	env := windowsEnv(t)
 	dir := t.TempDir()
 	exe := filepath.Join(dir, "agent.exe")
 	goBuildWin(t, env, exe, "./agent")
-	checkImports(t, tools["objdump"], exe)
+	wintest.CheckImports(t, tools["objdump"], exe)
 	agent := filepath.Join(dir, "wineagent.exe")
 	root := wineGOROOT(t, dir)
 	goBuildWin(t, append(env, "GOROOT="+root, "GOTOOLCHAIN=local", "PATH="+filepath.Join(root, "bin")+":"+os.Getenv("PATH")),
@@ -149,12 +150,12 @@ func TestWindowsAgentUnderWine(t *testing.T) {
 
 	b := binaries(t)
 	display := xvfb.Start(t, 1024, 768)
-	wine := newWinePrefix(t, tools, display, filepath.Join(dir, "prefix"))
+	wine := wintest.NewPrefix(t, tools, display, filepath.Join(dir, "prefix"))
 	pattern := filepath.Join(dir, "pattern.exe")
-	mingw(t, tools["gcc"], pattern, patternProgram, "-mwindows")
+	wintest.Compile(t, tools["gcc"], pattern, patternProgram, "-mwindows")
 	typed := filepath.Join(dir, "typed.txt")
 	clips := filepath.Join(dir, "clipboard.txt")
-	start(t, wine.binary, wine.env, pattern, winPath(typed), winPath(clips))
+	start(t, wine.Wine, wine.Env, pattern, wintest.WinPath(typed), wintest.WinPath(clips))
 	waitFile(t, typed)
 
 	srv := server(t, b)
@@ -167,7 +168,7 @@ func TestWindowsAgentUnderWine(t *testing.T) {
 	// Run from a folder of its own, as a customer's download: self-removal
 	// must leave it empty.
 	customer, exePath := customerCopy(t, agent)
-	win := start(t, wine.binary, wine.env, exePath, "-server", srv.url, "-ca", winPath(srv.ca), "-code", code, "-json")
+	win := start(t, wine.Wine, wine.Env, exePath, "-server", srv.url, "-ca", wintest.WinPath(srv.ca), "-code", code, "-json")
 
 	clip := tech.next(t, "clipboard")
 	// The screen is still now: what the agent costs while nothing changes
@@ -217,7 +218,7 @@ func TestWindowsAgentUnderWine(t *testing.T) {
 	tech = start(t, b["technician"], nil, "-headless", "-server", srv.url, "-ca", srv.ca, "-user", user, "-password-file", pw, "-json")
 	code = tech.next(t, "code")["code"].(string)
 	customer, exePath = customerCopy(t, agent)
-	win = start(t, wine.binary, wine.env, exePath, "-server", srv.url, "-ca", winPath(srv.ca), "-code", code, "-json")
+	win = start(t, wine.Wine, wine.Env, exePath, "-server", srv.url, "-ca", wintest.WinPath(srv.ca), "-code", code, "-json")
 	win.next(t, "connected")
 	if err := win.cmd.Process.Kill(); err != nil {
 		t.Fatal(err)
@@ -279,8 +280,8 @@ func TestWindowsAgentWindowUnderWine(t *testing.T) {
 	if _, err := exec.LookPath("xdotool"); err != nil {
 		t.Skip("xdotool not installed (scripts/install-deps.sh installs it)")
 	}
-	tools := winTools(t)
-	env := mingwEnv(t)
+	tools := wintest.Tools(t)
+	env := windowsEnv(t)
 	dir := t.TempDir()
 	root := wineGOROOT(t, dir)
 	exe := filepath.Join(dir, "agent.exe")
@@ -289,11 +290,11 @@ func TestWindowsAgentWindowUnderWine(t *testing.T) {
 
 	b := binaries(t)
 	display := xvfb.Start(t, 1024, 768)
-	wine := newWinePrefix(t, tools, display, filepath.Join(dir, "prefix"))
+	wine := wintest.NewPrefix(t, tools, display, filepath.Join(dir, "prefix"))
 	pattern := filepath.Join(dir, "pattern.exe")
-	mingw(t, tools["gcc"], pattern, patternProgram, "-mwindows")
+	wintest.Compile(t, tools["gcc"], pattern, patternProgram, "-mwindows")
 	typed := filepath.Join(dir, "typed.txt")
-	start(t, wine.binary, wine.env, pattern, winPath(typed), winPath(filepath.Join(dir, "clipboard.txt")))
+	start(t, wine.Wine, wine.Env, pattern, wintest.WinPath(typed), wintest.WinPath(filepath.Join(dir, "clipboard.txt")))
 	waitFile(t, typed)
 	srv := relayedServer(t, b)
 	user, pw := srv.operator(t)
@@ -301,7 +302,7 @@ func TestWindowsAgentWindowUnderWine(t *testing.T) {
 	tech := start(t, b["technician"], nil, "-headless", "-server", srv.url, "-ca", srv.ca, "-user", user, "-password-file", pw, "-json",
 		"-frames", frames, "-monitor", "0", "-end-after", "10s", "-relay-only")
 	code := tech.next(t, "code")["code"].(string)
-	agent := start(t, wine.binary, wine.env, exe, "-keep", "-server", srv.url, "-ca", winPath(srv.ca), "-code", code, "-json")
+	agent := start(t, wine.Wine, wine.Env, exe, "-keep", "-server", srv.url, "-ca", wintest.WinPath(srv.ca), "-code", code, "-json")
 	q := agent.next(t, "question")
 	allow, ok := q["allow"].(map[string]any)
 	if !ok {
