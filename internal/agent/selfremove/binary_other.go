@@ -42,8 +42,6 @@ func (r *Remover) startGuardian() error {
 	return fmt.Errorf("no self-removal guardian on %s", runtime.GOOS)
 }
 
-func (r *Remover) tellGuardian(verb, path string) {}
-
 // SetUndo does nothing: there is no guardian to tell.
 func (r *Remover) SetUndo(name string, state []byte) {}
 

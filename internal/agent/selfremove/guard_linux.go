@@ -158,14 +158,6 @@ func (r *Remover) SetUndo(name string, state []byte) {
 	r.tellGuardian("undo", name+" "+base64.StdEncoding.EncodeToString(state))
 }
 
-// tellGuardian sends the guardian one line. r.mu is held.
-func (r *Remover) tellGuardian(verb, path string) {
-	if r.guardIn == nil || strings.ContainsAny(path, "\n") {
-		return
-	}
-	fmt.Fprintf(r.guardIn, "%s %s\n", verb, path)
-}
-
 // stopGuardian tells the guardian the agent removed everything itself and
 // waits for it to exit, so that no process outlives the agent. r.mu is
 // held.

@@ -182,14 +182,6 @@ func copyFile(src, dst string) error {
 // changed (the injector remaps no key).
 func (r *Remover) SetUndo(string, []byte) {}
 
-// tellGuardian sends the guardian one line. r.mu is held.
-func (r *Remover) tellGuardian(verb, path string) {
-	if r.guardIn == nil || strings.ContainsAny(path, "\n") {
-		return
-	}
-	fmt.Fprintf(r.guardIn, "%s %s\n", verb, path)
-}
-
 // stopGuardian tells the guardian the agent removed what it could; the
 // guardian deletes the binary once this process has exited, so it is not
 // waited for. r.mu is held.

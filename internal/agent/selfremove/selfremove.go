@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 )
 
@@ -95,6 +96,15 @@ func resolve(exe string) (string, error) {
 		return "", err
 	}
 	return filepath.EvalSymlinks(abs)
+}
+
+// tellGuardian sends the guardian one line. r.mu is held. Without
+// a guardian (none started, or none on this system) it does nothing.
+func (r *Remover) tellGuardian(verb, path string) {
+	if r.guardIn == nil || strings.ContainsAny(path, "\n") {
+		return
+	}
+	fmt.Fprintf(r.guardIn, "%s %s\n", verb, path)
 }
 
 // Executable returns the real path of the binary Remove will delete.
