@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -158,6 +159,14 @@ func TestAgentLeavesNothing(t *testing.T) {
 func TestAgentKilledLeavesNothing(t *testing.T) {
 	for _, sig := range []syscall.Signal{syscall.SIGKILL, syscall.SIGHUP} {
 		t.Run(sig.String(), func(t *testing.T) {
+			if sig == syscall.SIGHUP && signal.Ignored(syscall.SIGHUP) {
+				// Run under nohup (a CI runner may be), the agent would
+				// inherit the ignored SIGHUP and never end: the terminal
+				// this stands for is the customer's, where it is not
+				// ignored. Handled here, it is not ignored in the child.
+				signal.Notify(make(chan os.Signal, 1), syscall.SIGHUP)
+				defer signal.Reset(syscall.SIGHUP)
+			}
 			dir := copyAgent(t)
 			a := start(t, dir)
 			exe := filepath.Join(dir, "oneshot")
@@ -166,7 +175,13 @@ func TestAgentKilledLeavesNothing(t *testing.T) {
 					n, exists(t, exe), exists(t, a.ready.Temp))
 			}
 			a.cmd.Process.Signal(sig)
-			a.cmd.Wait()
+			exited := make(chan struct{})
+			go func() { a.cmd.Wait(); close(exited) }()
+			select {
+			case <-exited:
+			case <-time.After(30 * time.Second): // a bound, not a timing: the agent ends at once
+				t.Fatalf("the agent did not end on %v", sig)
+			}
 			for deadline := time.Now().Add(10 * time.Second); len(processesIn(t, dir)) > 0 && time.Now().Before(deadline); {
 				time.Sleep(10 * time.Millisecond)
 			}
