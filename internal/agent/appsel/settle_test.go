@@ -81,6 +81,7 @@ func TestSettledSeesMovesBeforeIt(t *testing.T) {
 			d.place(private, place)
 		}
 		xproto.SendEvent(d.conn, false, xproto.Window(w), 0, string(ev))
+		d.sync() // as the capture's request for pixels would: the marker reached the server
 		if !before {
 			d.place(private, place)
 		}

@@ -115,12 +115,14 @@ func TestSendWindowOnLongPath(t *testing.T) {
 	t0 := time.Now()
 	for sent := 0; most <= 2*windowMin; sent += len(msg) {
 		if sent >= 256<<20 {
-			t.Fatalf("sent %d bytes with at most %d queued at once, want more than %d", sent, most, 2*windowMin)
+			t.Fatalf("sent %d bytes with at most %d queued at once, want more than %d; path drops:\n%s", sent, most, 2*windowMin, path.Drops())
 		}
-		check(t, src.Send(ctx, msg))
+		if err := src.Send(ctx, msg); err != nil {
+			t.Fatalf("send on file after %d bytes, at most %d queued at once: %v; path drops:\n%s", sent, most, err, path.Drops())
+		}
 		most = max(most, src.dc.BufferedAmount())
 	}
-	t.Logf("queued %d bytes at once after %v", most, time.Since(t0))
+	t.Logf("queued %d bytes at once after %v; path drops:\n%s", most, time.Since(t0), path.Drops())
 	roundTrip(ctx, t, p.off, p.ans)
 }
 

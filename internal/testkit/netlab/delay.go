@@ -1,11 +1,13 @@
 package netlab
 
 import (
+	"context"
 	"fmt"
 	"net"
 	"net/netip"
 	"os"
 	"runtime"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -87,8 +89,45 @@ func (ns *NS) tun(t testing.TB, dev string, local, remote netip.Addr) *os.File {
 		t.Fatalf("netlab: %s: %v", ns.Name, err)
 	}
 	ns.IP("addr", "add", local.String(), "peer", remote.String()+"/32", "dev", dev)
+	// The forwarder is a process that a loaded machine may not schedule
+	// for a while: a long queue keeps that from dropping packets, which
+	// the path under test would not.
+	ns.IP("link", "set", "dev", dev, "txqueuelen", "10000")
 	ns.IP("link", "set", "dev", dev, "up")
 	return f
+}
+
+// Drops reports what either side of the path dropped so far: packets the
+// TUN queues could not hold and datagrams UDP could not deliver (full
+// socket buffers). The path itself drops nothing: a test that needs a clean
+// path says with this why it did not get one.
+func (d *DelayedPath) Drops() string {
+	var b strings.Builder
+	for _, ns := range []*NS{d.Left, d.Right} {
+		link, _ := ns.Try(context.Background(), "ip", "-s", "-o", "link", "show", "dev", "tun0")
+		snmp, _ := ns.Try(context.Background(), "cat", "/proc/net/snmp")
+		fmt.Fprintf(&b, "%s: %s; %s\n", ns.Name, strings.Join(strings.Fields(link), " "), udpErrors(snmp))
+	}
+	return b.String()
+}
+
+// udpErrors picks the Udp counters out of /proc/net/snmp.
+func udpErrors(snmp string) string {
+	var names, values []string
+	for _, line := range strings.Split(snmp, "\n") {
+		if f := strings.Fields(line); len(f) > 0 && f[0] == "Udp:" {
+			if names == nil {
+				names = f[1:]
+			} else {
+				values = f[1:]
+			}
+		}
+	}
+	var out []string
+	for i := range min(len(names), len(values)) {
+		out = append(out, names[i]+"="+values[i])
+	}
+	return "udp " + strings.Join(out, " ")
 }
 
 // forward carries packets from src to dst, each delay after it was read,
