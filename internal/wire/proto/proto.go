@@ -59,6 +59,10 @@ const (
 	TypeError      Type = "error"       // server → client
 	TypeHello      Type = "hello"       // control channel: technician → agent
 	TypeHelloAck   Type = "hello-ack"   // control channel: agent → technician
+	// Resuming a side's signaling connection (resume.go).
+	TypeResume      Type = "resume"       // either client → server, first message
+	TypeResumed     Type = "resumed"      // server → that client
+	TypePeerResumed Type = "peer-resumed" // server → the other client
 )
 
 // Envelope is the outer frame of every message.
