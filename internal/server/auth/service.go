@@ -6,6 +6,7 @@ import (
 	"hash/maphash"
 	"net/netip"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/pquerna/otp/totp"
@@ -57,10 +58,11 @@ type Event struct {
 type Service struct {
 	cfg       Config
 	st        store.Store
-	secret    []byte               // derives unknown IDs' fake salts; persisted in the store
-	totpKey   []byte               // seals TOTP secrets (AES-256); persisted in the store
-	dummyTOTP []byte               // a sealed secret checked at login when the account has none
-	throttle  *ratelimit.PerSource // failed logins per source (throttle.go)
+	secret    []byte                           // derives unknown IDs' fake salts; persisted in the store
+	totpKey   []byte                           // seals TOTP secrets (AES-256); persisted in the store
+	dummyTOTP []byte                           // a sealed secret checked at login when the account has none
+	throttle  *ratelimit.PerSource             // failed logins per source (throttle.go)
+	tell      atomic.Pointer[func(netip.Addr)] // passes failures to the other processes (ShareFailures)
 	starts    *startLimit
 	onEvent   func(context.Context, Event)
 	totpCode  func(secret string, at time.Time) (string, error) // computes a TOTP code; tests count its calls
