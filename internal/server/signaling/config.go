@@ -112,6 +112,9 @@ type Config struct {
 	// "turns:host:443?transport=tcp", ...). A STUN URL is derived for each
 	// distinct host:port of a plain turn: URL.
 	TURNURLs []string
+	// relays, when set, probes TURNURLs and hands each session only the
+	// relays that answer (relaypool.go); Service sets it for -turn-url.
+	relays *relayPool
 	// TURNSecret is the shared secret for TURN REST credentials.
 	TURNSecret []byte
 	// CodeTTL is how long an unused code stays valid (default 10 minutes).

@@ -12,8 +12,9 @@ import (
 
 // iceServers returns the list handed to one side of session id: a STUN
 // entry per plain TURN host and one TURN entry carrying every relay URL with
-// a credential that expires with the session. A non-zero port (the
-// operator's assigned relay port) replaces the port of every URL.
+// a credential that expires with the session. With a relay pool only the
+// relays that answer its probes are listed. A non-zero port (the operator's
+// assigned relay port) replaces the port of every URL.
 func (s *Server) iceServers(id string, ends time.Time, port int) ([]proto.ICEServer, error) {
 	if len(s.cfg.TURNURLs) == 0 {
 		return []proto.ICEServer{}, nil
@@ -23,6 +24,9 @@ func (s *Server) iceServers(id string, ends time.Time, port int) ([]proto.ICESer
 		return nil, err
 	}
 	urls := s.cfg.TURNURLs
+	if s.cfg.relays != nil {
+		urls = s.cfg.relays.healthy()
+	}
 	if port != 0 {
 		urls = withPort(urls, port)
 	}

@@ -80,7 +80,7 @@ func (svc *Service) Run(ctx context.Context) error {
 		// and the API and WebSocket gain nothing from it.
 		TLSNextProto: map[string]func(*http.Server, *tls.Conn, http.Handler){},
 	}
-	errc := make(chan error, 5)
+	errc := make(chan error, 8)
 	go func() { errc <- hs.ServeTLS(svc.ln, "", "") }()
 	var plain, metrics *http.Server
 	if svc.httpLn != nil {
@@ -97,6 +97,9 @@ func (svc *Service) Run(ctx context.Context) error {
 	go func() { errc <- svc.server.Run(runCtx) }()
 	go func() { errc <- svc.desk.Run(runCtx) }()
 	go func() { errc <- svc.runAuditRetention(runCtx) }()
+	if p := svc.server.cfg.relays; p != nil {
+		go func() { errc <- p.run(runCtx) }()
+	}
 	var err error
 	select {
 	case <-ctx.Done():

@@ -35,6 +35,9 @@ type Options struct {
 	DataDir        string   // holds cert.pem, key.pem, turn-secret, grant-key, tandem.db
 	PublicURL      string   // how clients reach this server; derived from Addr if empty
 	TURNURLs       []string // relay URLs for clients; derived from the embedded relay if empty
+	// RelayProbe is how the TURNURLs' relays are probed (relaypool.go);
+	// zero Interval: not probed, all handed out.
+	RelayProbe RelayProbe
 	TURNSecretFile string   // shared TURN secret; DATA/turn-secret (generated) if empty
 	CertFile       string   // with KeyFile: use this certificate instead of a self-generated one
 	KeyFile        string
@@ -177,6 +180,11 @@ func Prepare(opts Options) (*Service, error) {
 			return nil, err
 		}
 	}
+	relays, err := svc.relayPool() // -turn-url relays, probed (relaypool.go)
+	if err != nil {
+		svc.Close()
+		return nil, err
+	}
 	clustered, err := svc.joinCluster(context.Background())
 	if err != nil {
 		svc.Close()
@@ -211,7 +219,7 @@ func Prepare(opts Options) (*Service, error) {
 		Permissions: acc.st.AccountPermissions,
 		Blocked:     acc.admin.CustomerBlocked, RelayBlocks: svc.relayBlocks, SessionEnds: svc.sessionEnds(),
 		EndGrace: DefaultEndGrace,
-		TURNURLs: turnURLs, TURNSecret: secret,
+		TURNURLs: turnURLs, TURNSecret: secret, relays: relays,
 		OriginPatterns: []string{publicURL.Host}, Logger: opts.Logger, Registry: svc.reg,
 		AgentBinary: agentBin, AgentBinaryWindows: agentWin, PublicURL: publicURL.String(), CertPin: certPin(svc.tls, opts.ACMEDomain), CodeTTL: opts.CodeTTL,
 		MaxConns: maxConns, MaxConnsPerSource: opts.MaxConnsPerSource,
