@@ -4,7 +4,7 @@
 
 import { ClipboardJoiner, Keyboard, button, clipboardPieces, pointerMove, wheel, wireButton } from './input.js';
 import { RemoteCursor } from './cursor.js';
-import { Files } from './files.js';
+import { FileStore, Files } from './files.js';
 import { t } from './i18n.js';
 
 const $ = (id) => document.getElementById(id);
@@ -22,6 +22,8 @@ export class Screen {
     this.lastAt = 0;
     this.timer = 0;
     this.cursor = new RemoteCursor($('remote-cursor'), $('remote-video'));
+    this.fileStore = new FileStore();
+    this.composing = false;
     this.resetFigures();
     this.bind();
   }
@@ -35,10 +37,11 @@ export class Screen {
     screen.addEventListener('pointermove', (e) => this.onMove(e));
     screen.addEventListener('wheel', (e) => this.onWheel(e), { passive: false });
     screen.addEventListener('contextmenu', (e) => e.preventDefault());
-    keys.addEventListener('keydown', (e) => { if (this.controls() && this.keyboard.down(e)) e.preventDefault(); });
+    keys.addEventListener('keydown', (e) => this.onKeyDown(e));
     keys.addEventListener('keyup', (e) => { if (this.keyboard.up(e)) e.preventDefault(); });
     keys.addEventListener('input', (e) => this.onInput(e));
-    keys.addEventListener('compositionend', (e) => { if (this.controls() && e.data) this.keyboard.text(e.data); keys.value = ''; });
+    keys.addEventListener('compositionstart', () => { this.composing = true; });
+    keys.addEventListener('compositionend', (e) => this.onComposed(e));
     keys.addEventListener('blur', () => this.keyboard.release());
     keys.addEventListener('paste', (e) => this.onPaste(e));
     $('copy-remote').addEventListener('click', () => this.copyRemote());
@@ -80,7 +83,7 @@ export class Screen {
     $('ciphers').textContent = '';
     $('remote-clip').textContent = '';
     $('copy-remote').hidden = true;
-    $('transfers').textContent = '';
+    for (const li of [...$('transfers').children]) if (li.dataset.state !== 'cut') li.remove();
     this.files = null;
     this.timer = setInterval(() => this.status(), 1000);
   }
@@ -88,6 +91,7 @@ export class Screen {
   detach() {
     clearInterval(this.timer);
     this.stopDemo('');
+    if (this.files) this.files.linkLost();
     if (this.link) this.keyboard.release();
     this.link = null;
     $('remote-video').srcObject = null;
@@ -276,10 +280,14 @@ export class Screen {
 
   onButton(e, down) {
     $('keys').focus({ preventScroll: true });
+    $('keys-status').textContent = '';
     e.preventDefault();
     const n = wireButton(e.button);
     if (!this.controls() || !n) return;
-    if (down) $('screen').setPointerCapture(e.pointerId);
+    if (down) {
+      $('screen').setPointerCapture(e.pointerId);
+      this.capturedPointer = e.pointerId;
+    }
     this.onMove(e);
     this.link.sendInput(button(down, n));
   }
@@ -292,11 +300,47 @@ export class Screen {
     this.link.sendInput(wheel(clamp(e.deltaX), clamp(e.deltaY)));
   }
 
+  // onKeyDown sends a key, except during an input method's composition
+  // (its result comes once, as text) and for the way out: Ctrl+Alt+Shift
+  // gives the keyboard back to the page.
+  onKeyDown(e) {
+    if (this.composing || e.isComposing) return;
+    if (e.ctrlKey && e.altKey && e.shiftKey && ['Control', 'Alt', 'Shift'].includes(e.key)) {
+      e.preventDefault();
+      this.leaveKeyboard();
+      return;
+    }
+    if (this.controls() && this.keyboard.down(e)) e.preventDefault();
+  }
+
+  // leaveKeyboard releases what the customer's computer holds pressed and
+  // the pointer capture, and moves the focus out of the picture (Tab then
+  // moves between the page's controls), saying so to screen readers.
+  leaveKeyboard() {
+    this.keyboard.release();
+    const screen = $('screen');
+    if (this.capturedPointer !== undefined && screen.hasPointerCapture(this.capturedPointer)) {
+      screen.releasePointerCapture(this.capturedPointer);
+    }
+    $('keys-help').focus();
+    $('keys-status').textContent = t('keysLeft');
+  }
+
+  // onInput sends typed text no key event carried (a character the
+  // browser types without a key press); a composition's text waits for
+  // its end.
   onInput(e) {
     const keys = $('keys');
-    if (e.isComposing) return;
+    if (this.composing || e.isComposing || e.inputType === 'insertCompositionText') return;
     if (this.controls() && e.data && e.inputType.startsWith('insert')) this.keyboard.text(e.data);
     keys.value = '';
+  }
+
+  // onComposed sends what an input method composed, once, as text.
+  onComposed(e) {
+    this.composing = false;
+    if (this.controls() && e.data) this.keyboard.text(e.data);
+    $('keys').value = '';
   }
 
   // onPaste sends the operator's clipboard (the paste event's, which
@@ -332,7 +376,7 @@ export class Screen {
   }
 
   filesLink() {
-    if (!this.files) this.files = new Files(this.link.channels.file, (...a) => this.onTransfer(...a));
+    if (!this.files) this.files = new Files(this.link.channels.file, (...a) => this.onTransfer(...a), this.fileStore);
     return this.files;
   }
 
@@ -353,6 +397,9 @@ export class Screen {
 
   fileMessage(buf) { if (this.files) this.files.onMessage(buf); }
 
+  // onTransfer shows a transfer's progress under its number, with what
+  // the operator may do: accept or decline the customer's file, save a
+  // received one, try a cut one again.
   onTransfer(id, name, state, detail) {
     let li = document.getElementById('transfer-' + id);
     if (!li) {
@@ -360,17 +407,49 @@ export class Screen {
       li.id = 'transfer-' + id;
       $('transfers').append(li);
     }
+    if (state === 'resumed') {
+      li.dataset.resumed = String(detail);
+      return;
+    }
     li.dataset.state = state;
-    const pct = state === 'sending' || state === 'receiving' ? Math.floor(detail * 100) : 0;
-    li.textContent = t('transfer_' + state, { name, pct, detail: String(detail) });
-    if (state === 'fetched') {
+    const moving = state === 'sending' || state === 'receiving';
+    if (moving) li.dataset.fraction = String(detail);
+    const pct = moving ? Math.floor(detail * 100) : 0;
+    const size = state === 'offered' ? formatSize(detail) : '';
+    li.textContent = t('transfer_' + (state === 'cut' ? 'cut_' + detail.kind : state), { name, pct, size, detail: String(detail) });
+    if (state === 'offered') {
+      li.append(' ', this.transferButton('accept-' + id, t('accept'), () => this.files && this.files.acceptIncoming(id)),
+        ' ', this.transferButton('decline-' + id, t('decline'), () => this.files && this.files.declineIncoming(id)));
+    } else if (state === 'fetched') {
       const a = document.createElement('a');
       a.id = 'save-' + id;
       a.href = URL.createObjectURL(detail);
       a.download = name.split(/[\\/]/).pop();
       a.textContent = t('save', { name: a.download });
       li.append(' ', a);
+    } else if (state === 'cut') {
+      li.dataset.held = String(detail.at);
+      if (detail.kind !== 'incoming') li.append(' ', this.transferButton('again-' + id, t('again'), () => this.again(li, detail)));
     }
+  }
+
+  transferButton(id, label, onClick) {
+    const b = document.createElement('button');
+    b.type = 'button';
+    b.id = id;
+    b.className = 'secondary';
+    b.textContent = label;
+    b.addEventListener('click', onClick);
+    return b;
+  }
+
+  // again offers a cut file or asks for a cut fetch once more, on the
+  // session's link: what either side kept is not sent twice.
+  again(li, cut) {
+    if (!this.link || !this.link.proven) return;
+    li.remove();
+    if (cut.kind === 'send') this.sendFiles([cut.file]);
+    else this.filesLink().request(cut.path);
   }
 
   toggleFit() {
@@ -424,6 +503,16 @@ export class Screen {
     li.append(name, document.createTextNode(text));
     $('chat-log').append(li);
   }
+}
+
+// formatSize words a byte count for people.
+function formatSize(n) {
+  if (n < 1024) return `${n} B`;
+  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+  let v = n / 1024;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) { v /= 1024; i += 1; }
+  return `${v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
 }
 
 // cleanChat cleans typed text as docs/wire.md section 11 says (the agent
