@@ -35,9 +35,6 @@ type Options struct {
 	DataDir        string   // holds cert.pem, key.pem, turn-secret, grant-key, tandem.db
 	PublicURL      string   // how clients reach this server; derived from Addr if empty
 	TURNURLs       []string // relay URLs for clients; derived from the embedded relay if empty
-	// RelayProbe is how the TURNURLs' relays are probed (relaypool.go);
-	// zero Interval: not probed, all handed out.
-	RelayProbe RelayProbe
 	TURNSecretFile string   // shared TURN secret; DATA/turn-secret (generated) if empty
 	CertFile       string   // with KeyFile: use this certificate instead of a self-generated one
 	KeyFile        string
@@ -50,6 +47,10 @@ type Options struct {
 	// DatabasePasswordFile holds the PostgreSQL password (first line);
 	// empty: PGPASSWORD or the passfile (PGPASSFILE, ~/.pgpass), as libpq.
 	DatabasePasswordFile string
+
+	// RelayProbe is how the TURNURLs' relays are probed (relaypool.go);
+	// zero Interval: not probed, all handed out.
+	RelayProbe RelayProbe
 
 	Relay           bool   // run a TURN relay in this process
 	RelayUDP        string // its listeners
