@@ -45,6 +45,9 @@ var (
 	// ErrPinMismatch: the server's certificate key is not the pinned one.
 	ErrPinMismatch = errors.New("the signaling server's certificate key does not match this download's")
 	// ErrTicketRefused: the server refused a stamped download's ticket.
+	// ErrResumeRefused: the server no longer holds the session (it
+	// ended, expired, or the server restarted and forgot it).
+	ErrResumeRefused = errors.New("the signaling server no longer knows this session")
 	ErrTicketRefused = errors.New("this download was for a session that has ended or was already used; ask your technician for a new link")
 )
 
@@ -215,6 +218,21 @@ func (c *Conn) JoinTicket(ctx context.Context, ticket string) (proto.Joined, err
 		return j, ErrTicketRefused
 	}
 	return j, err
+}
+
+// Resume takes up role's side of a joined session again on this new
+// connection, with the secret Opened or Joined gave (docs/wire.md section
+// 3.6). A server that does not know the session, or not with that secret,
+// answers ErrResumeRefused.
+func (c *Conn) Resume(ctx context.Context, session string, role proto.Role, secret string) (proto.Resumed, error) {
+	if err := c.Send(ctx, proto.TypeResume, proto.Resume{Session: session, Role: role, Secret: secret}); err != nil {
+		return proto.Resumed{}, err
+	}
+	r, err := expect[proto.Resumed](ctx, c, proto.TypeResumed)
+	if errors.Is(err, proto.ErrInvalidCode) {
+		return r, ErrResumeRefused
+	}
+	return r, err
 }
 
 func expect[T any](ctx context.Context, c *Conn, t proto.Type) (T, error) {

@@ -24,6 +24,9 @@ type Lease struct {
 	Operator  []byte
 	TechNode  string
 	AgentNode string
+	// TechResume and AgentResume are the SHA-256 of each side's resume
+	// secret (Resume).
+	TechResume, AgentResume []byte
 }
 
 // Leases are the sessions' leases in the shared PostgreSQL database.
@@ -45,6 +48,11 @@ const schema = `CREATE TABLE IF NOT EXISTS cluster_session_leases (
 	lease_until  timestamptz NOT NULL
 )`
 
+// resumeColumns are the sides' resume secret hashes, added to a table an
+// older build made.
+const resumeColumns = `ALTER TABLE cluster_session_leases
+	ADD COLUMN IF NOT EXISTS tech_resume bytea, ADD COLUMN IF NOT EXISTS agent_resume bytea`
+
 // OpenLeases makes the leases table in db (PostgreSQL) if it is missing.
 // Nodes starting together take turns under an advisory lock.
 func OpenLeases(ctx context.Context, db *sql.DB) (*Leases, error) {
@@ -56,7 +64,7 @@ func OpenLeases(ctx context.Context, db *sql.DB) (*Leases, error) {
 	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(7271386)`); err != nil {
 		return nil, fmt.Errorf("cluster leases: %w", err)
 	}
-	for _, stmt := range []string{schema, ticketSchema, setupSchema} {
+	for _, stmt := range []string{schema, resumeColumns, ticketSchema, setupSchema} {
 		if _, err := tx.ExecContext(ctx, stmt); err != nil {
 			return nil, fmt.Errorf("cluster leases: create table: %w", err)
 		}
@@ -79,9 +87,9 @@ func (l *Leases) Open(ctx context.Context, le Lease, node string, now time.Time)
 		return fmt.Errorf("cluster: open lease: %w", err)
 	}
 	res, err := l.db.ExecContext(ctx, `INSERT INTO cluster_session_leases
-		(session_id, code_hash, code_expires, session_ends, operator, tech_node, lease_until)
-		VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`,
-		le.Session, le.CodeHash, le.CodeExpires, le.Ends, le.Operator, node, now.Add(LeaseTTL))
+		(session_id, code_hash, code_expires, session_ends, operator, tech_node, lease_until, tech_resume)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING`,
+		le.Session, le.CodeHash, le.CodeExpires, le.Ends, le.Operator, node, now.Add(LeaseTTL), le.TechResume)
 	if err != nil {
 		return fmt.Errorf("cluster: open lease: %w", err)
 	}
@@ -95,10 +103,11 @@ func (l *Leases) Open(ctx context.Context, le Lease, node string, now time.Time)
 var ErrNoLease = errors.New("cluster: no such session")
 
 // Claim takes the unjoined session whose code hashes to codeHash, or whose
-// ID is session when codeHash is nil, for an agent on node: in one
-// statement, so a code works once however many nodes try it at once.
-func (l *Leases) Claim(ctx context.Context, codeHash []byte, session, node string, now time.Time) (Lease, error) {
-	q := `UPDATE cluster_session_leases SET code_hash = NULL, agent_node = $3, lease_until = $4
+// ID is session when codeHash is nil, for an agent on node whose resume
+// secret hashes to resume: in one statement, so a code works once however
+// many nodes try it at once.
+func (l *Leases) Claim(ctx context.Context, codeHash []byte, session, node string, resume []byte, now time.Time) (Lease, error) {
+	q := `UPDATE cluster_session_leases SET code_hash = NULL, agent_node = $3, lease_until = $4, agent_resume = $5
 		WHERE code_hash IS NOT NULL AND code_expires >= $2 AND lease_until >= $2 AND tech_node <> '' AND `
 	arg := any(codeHash)
 	if codeHash == nil {
@@ -107,8 +116,8 @@ func (l *Leases) Claim(ctx context.Context, codeHash []byte, session, node strin
 		q += `code_hash = $1`
 	}
 	q += ` RETURNING session_id, code_expires, session_ends, operator, tech_node`
-	le := Lease{AgentNode: node}
-	err := l.db.QueryRowContext(ctx, q, arg, now, node, now.Add(LeaseTTL)).
+	le := Lease{AgentNode: node, AgentResume: resume}
+	err := l.db.QueryRowContext(ctx, q, arg, now, node, now.Add(LeaseTTL), resume).
 		Scan(&le.Session, &le.CodeExpires, &le.Ends, &le.Operator, &le.TechNode)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Lease{}, ErrNoLease
@@ -119,17 +128,18 @@ func (l *Leases) Claim(ctx context.Context, codeHash []byte, session, node strin
 	return le, nil
 }
 
-// Leave records that session's technician (or agent) left its node, and
-// reports whether that was the last side: then the lease is gone. An end
+// Leave records that session's technician (or agent) left node, and
+// reports whether that was the last side: then the lease is gone. A side
+// that resumed on another node meanwhile (Resume) stays held there. An end
 // (goodbye, expiry) uses Drop.
-func (l *Leases) Leave(ctx context.Context, session string, technician bool) (last bool, err error) {
+func (l *Leases) Leave(ctx context.Context, session string, technician bool, node string) (last bool, err error) {
 	col := "agent_node"
 	if technician {
 		col = "tech_node"
 	}
 	var tech, agent string
-	err = l.db.QueryRowContext(ctx, `UPDATE cluster_session_leases SET `+col+` = '' WHERE session_id = $1
-		RETURNING tech_node, agent_node`, session).Scan(&tech, &agent)
+	err = l.db.QueryRowContext(ctx, `UPDATE cluster_session_leases SET `+col+` = CASE WHEN `+col+` = $2 THEN '' ELSE `+col+` END
+		WHERE session_id = $1 RETURNING tech_node, agent_node`, session, node).Scan(&tech, &agent)
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, nil // dropped already: whoever dropped it had the last word
 	}
@@ -274,4 +284,33 @@ func (l *Leases) Ping(ctx context.Context) error {
 		return fmt.Errorf("cluster: database: %w", err)
 	}
 	return nil
+}
+
+// Resume gives technician's (or the agent's) side of the joined session
+// to node, if resume is the SHA-256 of that side's resume secret and the
+// lease is live: whichever node held that side before (dead, or its
+// client's socket broken) loses it, and the lease is renewed from now, so
+// that a lease whose nodes all died is taken over rather than expired when
+// a side comes back within LeaseTTL. A wrong secret, the other side's, an
+// unjoined, ended or expired session are all ErrNoLease. (The secret is
+// 32 random bytes: comparing its hash in SQL leaks nothing a guesser can
+// use.)
+func (l *Leases) Resume(ctx context.Context, session string, technician bool, resume []byte, node string, now time.Time) (Lease, error) {
+	col, secret := "agent_node", "agent_resume"
+	if technician {
+		col, secret = "tech_node", "tech_resume"
+	}
+	le := Lease{Session: session}
+	err := l.db.QueryRowContext(ctx, `UPDATE cluster_session_leases SET `+col+` = $3, lease_until = $4
+		WHERE session_id = $1 AND `+secret+` = $2 AND code_hash IS NULL AND lease_until >= $5 AND session_ends >= $5
+		RETURNING code_expires, session_ends, operator, tech_node, agent_node`,
+		session, resume, node, now.Add(LeaseTTL), now).
+		Scan(&le.CodeExpires, &le.Ends, &le.Operator, &le.TechNode, &le.AgentNode)
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && len(resume) == 0) {
+		return Lease{}, ErrNoLease
+	}
+	if err != nil {
+		return Lease{}, fmt.Errorf("cluster: resume lease: %w", err)
+	}
+	return le, nil
 }

@@ -55,7 +55,7 @@ func TestClaimOnce(t *testing.T) {
 	var wg sync.WaitGroup
 	for _, node := range []string{"b", "c", "d", "e"} {
 		wg.Go(func() {
-			got, err := l.Claim(ctx, le.CodeHash, "", node, now)
+			got, err := l.Claim(ctx, le.CodeHash, "", node, nil, now)
 			if errors.Is(err, ErrNoLease) {
 				return
 			}
@@ -75,7 +75,7 @@ func TestClaimOnce(t *testing.T) {
 	if g := won[0]; g.Session != "s1" || g.TechNode != "a" || string(g.Operator) != `{"ID":"alice"}` || !g.Ends.Equal(le.Ends.Truncate(time.Microsecond)) {
 		t.Errorf("claimed %+v", g)
 	}
-	if _, err := l.Claim(ctx, le.CodeHash, "", "b", now); !errors.Is(err, ErrNoLease) {
+	if _, err := l.Claim(ctx, le.CodeHash, "", "b", nil, now); !errors.Is(err, ErrNoLease) {
 		t.Errorf("second claim: %v, want ErrNoLease", err)
 	}
 }
@@ -92,7 +92,7 @@ func TestClaimRefused(t *testing.T) {
 	}{
 		{"code expired", func(Lease) {}, now.Add(11 * time.Minute)},
 		{"lease not renewed", func(Lease) {}, now.Add(LeaseTTL + time.Second)},
-		{"technician left", func(le Lease) { l.Leave(ctx, le.Session, true) }, now},
+		{"technician left", func(le Lease) { l.Leave(ctx, le.Session, true, "a") }, now},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			le := testLease("s-"+tc.name, "code "+tc.name, now)
@@ -100,7 +100,7 @@ func TestClaimRefused(t *testing.T) {
 				t.Fatal(err)
 			}
 			tc.setup(le)
-			if _, err := l.Claim(ctx, le.CodeHash, "", "b", tc.at); !errors.Is(err, ErrNoLease) {
+			if _, err := l.Claim(ctx, le.CodeHash, "", "b", nil, tc.at); !errors.Is(err, ErrNoLease) {
 				t.Errorf("claim: %v, want ErrNoLease", err)
 			}
 		})
@@ -109,10 +109,10 @@ func TestClaimRefused(t *testing.T) {
 	if err := l.Open(ctx, le, "a", now); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := l.Claim(ctx, nil, "by-id", "b", now); err != nil {
+	if _, err := l.Claim(ctx, nil, "by-id", "b", nil, now); err != nil {
 		t.Fatalf("claim by ID (a ticket): %v", err)
 	}
-	if _, err := l.Claim(ctx, le.CodeHash, "", "c", now); !errors.Is(err, ErrNoLease) {
+	if _, err := l.Claim(ctx, le.CodeHash, "", "c", nil, now); !errors.Is(err, ErrNoLease) {
 		t.Errorf("the code after a ticket's join: %v, want ErrNoLease", err)
 	}
 }
@@ -144,13 +144,13 @@ func TestLastSideDropsLease(t *testing.T) {
 	if err := l.Open(ctx, le, "a", now); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := l.Claim(ctx, le.CodeHash, "", "b", now); err != nil {
+	if _, err := l.Claim(ctx, le.CodeHash, "", "b", nil, now); err != nil {
 		t.Fatal(err)
 	}
-	if last, err := l.Leave(ctx, "s", false); err != nil || last {
+	if last, err := l.Leave(ctx, "s", false, "b"); err != nil || last {
 		t.Fatalf("agent left: last %v, %v; want false (the technician is still held)", last, err)
 	}
-	if last, err := l.Leave(ctx, "s", true); err != nil || !last {
+	if last, err := l.Leave(ctx, "s", true, "a"); err != nil || !last {
 		t.Fatalf("technician left: last %v, %v; want true", last, err)
 	}
 	if n := count(t, db); n != 0 {
@@ -238,7 +238,7 @@ func TestTicketsAnyNode(t *testing.T) {
 	if _, err := l.UseTicket(ctx, h[:], now); !errors.Is(err, ErrNoLease) {
 		t.Errorf("ticket used twice: %v", err)
 	}
-	if _, err := l.Claim(ctx, nil, "s", "b", now); err != nil {
+	if _, err := l.Claim(ctx, nil, "s", "b", nil, now); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := l.Lookup(ctx, le.CodeHash, now); !errors.Is(err, ErrNoLease) {

@@ -182,14 +182,16 @@ func (s *Server) readLoop(ctx context.Context, c *client) error {
 	}
 }
 
-// hello handles the first message: Open from a technician or Join from an
-// agent. Anything else is refused.
+// hello handles the first message: Open from a technician, Join from an
+// agent, or Resume from either (resume.go). Anything else is refused.
 func (s *Server) hello(ctx context.Context, c *client, env proto.Envelope) error {
 	switch env.Type {
 	case proto.TypeOpen:
 		return s.open(ctx, c, env)
 	case proto.TypeJoin:
 		return s.join(ctx, c, env)
+	case proto.TypeResume:
+		return s.resume(ctx, c, env)
 	}
 	return proto.ErrBadRequest
 }
@@ -214,11 +216,16 @@ func (s *Server) open(ctx context.Context, c *client, env proto.Envelope) error 
 		s.opens.Allow(c.addr, s.cfg.Now())
 		return s.refuse(proto.ErrUnauthorized)
 	}
+	secret, resume, err := newResumeSecret()
+	if err != nil {
+		return err
+	}
 	now := s.cfg.Now()
 	s.mu.Lock()
 	sess, err := s.newSessionLocked(now)
 	if err == nil {
 		sess.tech, c.sess, c.role, sess.operator = c, sess, proto.RoleTechnician, op
+		sess.techResume = resume
 	}
 	s.mu.Unlock()
 	if err != nil {
@@ -238,7 +245,8 @@ func (s *Server) open(ctx context.Context, c *client, env proto.Envelope) error 
 	s.metrics.opened.Inc()
 	s.cfg.Logger.Info("session opened", "session", sess.id, "operator", op.id, "from", c.addr)
 	s.auditSession(ctx, "session.open", sess, c, c.clientDetail())
-	return c.send(ctx, proto.TypeOpened, proto.Opened{Session: sess.id, Code: sess.code, Expires: sess.codeExp, ICEServers: ice})
+	return c.send(ctx, proto.TypeOpened, proto.Opened{Session: sess.id, Code: sess.code, Expires: sess.codeExp,
+		ICEServers: ice, Resume: secret})
 }
 
 func (s *Server) join(ctx context.Context, c *client, env proto.Envelope) error {
@@ -258,7 +266,11 @@ func (s *Server) join(ctx context.Context, c *client, env proto.Envelope) error 
 	if err := s.checkBlocked(ctx, c, j.Agent); err != nil {
 		return err
 	}
-	sess, tech := s.claim(ctx, c, j, now) // tech nil: on another node
+	secret, resume, err := newResumeSecret()
+	if err != nil {
+		return err
+	}
+	sess, tech := s.claim(ctx, c, j, resume, now) // tech nil: on another node
 	if sess == nil {
 		s.joinFailed(c.addr, now)
 		s.cfg.Logger.Info("join refused", "from", c.addr)
@@ -283,7 +295,7 @@ func (s *Server) join(ctx context.Context, c *client, env proto.Envelope) error 
 		detail["agent"] = j.Agent // so that an administrator can block that computer
 	}
 	s.auditSession(ctx, "session.join", sess, c, detail)
-	joined := proto.Joined{Session: sess.id, ICEServers: ice, Grant: g}
+	joined := proto.Joined{Session: sess.id, ICEServers: ice, Grant: g, Resume: secret}
 	if g != nil {
 		joined.GrantKey = grant.KeyOf(s.cfg.GrantKey)
 	}

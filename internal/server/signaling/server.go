@@ -62,6 +62,12 @@ type session struct {
 	// node's subscription to what that node sends.
 	cross, remotePeer bool
 	unsub             func()
+	// subscribed: the roles whose subject this node subscribed to
+	// (subscribeSide).
+	subscribed map[proto.Role]bool
+	// techResume and agentResume hash the sides' resume secrets
+	// (resume.go).
+	techResume, agentResume [32]byte
 }
 
 // New returns a server for cfg.
