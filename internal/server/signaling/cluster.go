@@ -76,11 +76,12 @@ func (s *Server) leaseOpen(ctx context.Context, sess *session) error {
 	}
 	s.mu.Lock()
 	sess.cross, sess.unsub = true, unsub
+	sess.subscribed = map[proto.Role]bool{proto.RoleTechnician: true}
 	s.mu.Unlock()
 	for range 3 {
 		s.mu.Lock()
 		le := cluster.Lease{Session: sess.id, CodeHash: sess.codeKey[:], CodeExpires: sess.codeExp, Ends: sess.ends,
-			Operator: encodeOperator(sess.operator)}
+			Operator: encodeOperator(sess.operator), TechResume: sess.techResume[:]}
 		s.mu.Unlock()
 		err = cl.Leases.Open(ctx, le, cl.Bus.Name(), s.cfg.Now())
 		if !errors.Is(err, cluster.ErrCodeTaken) {
@@ -111,26 +112,26 @@ func (s *Server) redrawCode(sess *session) error {
 	return nil
 }
 
-// claim finds the unjoined session j names and makes c its agent; tech is
-// its technician's connection when it is on this node, nil when it is on
-// another (sess.remotePeer).
-func (s *Server) claim(ctx context.Context, c *client, j proto.Join, now time.Time) (sess *session, tech *client) {
+// claim finds the unjoined session j names and makes c its agent, whose
+// resume secret hashes to resume; tech is its technician's connection
+// when it is on this node, nil when it is on another (sess.remotePeer).
+func (s *Server) claim(ctx context.Context, c *client, j proto.Join, resume [32]byte, now time.Time) (sess *session, tech *client) {
 	if s.cfg.Cluster == nil {
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		if sess = s.claimLocked(j, now); sess != nil { // by code or by ticket
 			sess.agent, c.sess, c.role = c, sess, proto.RoleAgent
-			tech = sess.tech
+			sess.agentResume, tech = resume, sess.tech
 		}
 		return sess, tech
 	}
-	return s.claimCluster(ctx, c, j, now)
+	return s.claimCluster(ctx, c, j, resume, now)
 }
 
 // claimCluster claims the session's lease, which makes the code or
 // ticket single use across nodes, then pairs here or with the node its
 // technician is on.
-func (s *Server) claimCluster(ctx context.Context, c *client, j proto.Join, now time.Time) (*session, *client) {
+func (s *Server) claimCluster(ctx context.Context, c *client, j proto.Join, resume [32]byte, now time.Time) (*session, *client) {
 	cl := s.cfg.Cluster
 	var hash []byte
 	var id string
@@ -148,7 +149,7 @@ func (s *Server) claimCluster(ctx context.Context, c *client, j proto.Join, now 
 		h := sha256.Sum256([]byte(j.Code))
 		hash = h[:]
 	}
-	le, err := cl.Leases.Claim(ctx, hash, id, cl.Bus.Name(), now)
+	le, err := cl.Leases.Claim(ctx, hash, id, cl.Bus.Name(), resume[:], now)
 	if err != nil {
 		if !errors.Is(err, cluster.ErrNoLease) {
 			s.cfg.Logger.Error("join: claim the session's lease", "err", err)
@@ -157,21 +158,28 @@ func (s *Server) claimCluster(ctx context.Context, c *client, j proto.Join, now 
 	}
 	s.mu.Lock()
 	if local := s.sessions[le.Session]; local != nil {
-		defer s.mu.Unlock()
 		if local.joined || local.tech == nil {
+			s.mu.Unlock()
 			return nil, nil
 		}
 		delete(s.byCode, local.codeKey)
 		local.joined, local.agent, c.sess, c.role = true, c, local, proto.RoleAgent
-		return local, local.tech
+		local.agentResume = resume
+		tech := local.tech
+		s.mu.Unlock()
+		// So that this node hears the technician resume on another.
+		if err := s.subscribeSide(local, proto.RoleAgent); err != nil {
+			s.cfg.Logger.Warn("join: subscribe to the session", "session", local.id, "err", err)
+		}
+		return local, tech
 	}
 	s.mu.Unlock()
-	return s.remoteHalf(ctx, c, le), nil
+	return s.remoteHalf(ctx, c, le, resume), nil
 }
 
 // remoteHalf registers the agent's half of a session whose technician is
 // on another node, subscribed to what that node sends it.
-func (s *Server) remoteHalf(ctx context.Context, c *client, le cluster.Lease) *session {
+func (s *Server) remoteHalf(ctx context.Context, c *client, le cluster.Lease, resume [32]byte) *session {
 	cl := s.cfg.Cluster
 	op, err := decodeOperator(le.Operator)
 	if err != nil {
@@ -179,7 +187,8 @@ func (s *Server) remoteHalf(ctx context.Context, c *client, le cluster.Lease) *s
 		return nil
 	}
 	sess := &session{id: le.Session, codeExp: le.CodeExpires, ends: le.Ends, joined: true, operator: op,
-		cross: true, remotePeer: true, agent: c}
+		cross: true, remotePeer: true, agent: c, agentResume: resume,
+		subscribed: map[proto.Role]bool{proto.RoleAgent: true}}
 	unsub, err := cl.Bus.Subscribe(cluster.Subject(sess.id, proto.RoleAgent), s.fromCluster(sess.id, proto.RoleAgent))
 	if err != nil {
 		s.cfg.Logger.Error("join: subscribe to the session", "session", sess.id, "err", err)
@@ -272,6 +281,10 @@ func (s *Server) fromCluster(id string, role proto.Role) func(cluster.Kind, []by
 			if sess != nil {
 				s.removeLocked(sess) // the other node recorded the end
 			}
+		case cluster.KindFrame:
+			if c != nil && sess.otherLocked(role) == nil {
+				sess.remotePeer = true // the other side resumed on another node
+			}
 		}
 		s.mu.Unlock()
 		if c != nil {
@@ -329,7 +342,7 @@ func (s *Server) leftNode(ctx context.Context, sess *session, role proto.Role) b
 		return true
 	}
 	s.publish(sess, otherRole(role), cluster.KindGone, nil)
-	last, err := s.cfg.Cluster.Leases.Leave(ctx, sess.id, role == proto.RoleTechnician)
+	last, err := s.cfg.Cluster.Leases.Leave(ctx, sess.id, role == proto.RoleTechnician, s.cfg.Cluster.Bus.Name())
 	if err != nil {
 		s.cfg.Logger.Warn("cluster: leave the session's lease", "session", sess.id, "err", err)
 		return true
