@@ -35,6 +35,7 @@ func (h *Hub) serveChat(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	sock := &pageSocket{cancel: cancel}
+	h.ensure(ctx, hello.ID)
 	c, err := h.watch(hello.ID, hello.Key, sock)
 	if err != nil {
 		writeFrame(ctx, conn, pageError("", err))

@@ -2,9 +2,11 @@ package helpdesk
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/netip"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"golang.org/x/time/rate"
@@ -53,18 +55,41 @@ func (h *Hub) Start(ctx context.Context, v chatwire.Visit, from netip.Addr) (cha
 	if len(h.convs) >= h.cfg.MaxOpen {
 		return chatwire.Visited{}, errBusy
 	}
-	h.perSource[c.source]++
-	h.convs[c.id] = c
+	if err := h.createLocked(c, v.Code, info, now); err != nil {
+		return chatwire.Visited{}, err
+	}
 	if v.Code != "" {
-		c.operatorID, c.session = info.OperatorID, info.Session
-		c.operator = chatwire.Operator{Name: info.Operator, Organisation: info.Organisation}
-		c.appendLocked(chatwire.Event{Type: chatwire.EventAssigned, Operator: &c.operator}, now)
 		op, code := c.operator, v.Code
 		out.Operator, out.Code = &op, &code
 	}
 	h.queueChangedLocked()
 	h.cfg.Logger.Info("chat started", "conversation", c.id, "bound", c.session != "", "from", from)
 	return out, nil
+}
+
+// createLocked holds new conversation c (in the shared record too, with
+// several nodes) and, for a visit with a code, binds it to the code's
+// session.
+func (h *Hub) createLocked(c *conversation, code string, info SessionInfo, now time.Time) error {
+	if code != "" {
+		c.operatorID, c.session = info.OperatorID, info.Session
+		c.operator = chatwire.Operator{Name: info.Operator, Organisation: info.Organisation}
+		c.appendLocked(chatwire.Event{Type: chatwire.EventAssigned, Operator: &c.operator}, now)
+	}
+	if sh := h.cfg.Shared; sh != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), sharedTimeout)
+		defer cancel()
+		s := c.snapshotLocked()
+		b, _ := json.Marshal(s)
+		if err := sh.Put(ctx, c.id, -1, len(c.events), b, time.Time{}); err != nil {
+			h.cfg.Logger.Error("chat: record a new conversation for the other nodes", "err", err)
+			return errBusy
+		}
+		nb, _ := json.Marshal(news{Kind: newsEvents, Snap: &s})
+		sh.Publish(nb)
+	}
+	h.addConvLocked(c)
+	return nil
 }
 
 func (h *Hub) lookup(code string, from netip.Addr) (SessionInfo, error) {
@@ -102,6 +127,16 @@ func (h *Hub) Say(ctx context.Context, id, key, cid, text string) (int64, error)
 		return 0, errTooLong
 	}
 	defer h.flush(ctx)
+	h.ensure(ctx, id)
+	var seq int64
+	err := retry(func() (err error) {
+		seq, err = h.say(id, key, cid, text)
+		return err
+	})
+	return seq, err
+}
+
+func (h *Hub) say(id, key, cid, text string) (int64, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	c, err := h.customerConvLocked(id, key)
@@ -117,7 +152,10 @@ func (h *Hub) Say(ctx context.Context, id, key, cid, text string) (int64, error)
 	if !c.limiter.Allow() {
 		return 0, errThrottled
 	}
-	e := h.addLocked(c, chatwire.Event{Type: chatwire.EventMessage, From: chatwire.FromCustomer, Name: c.name, Text: text, CID: cid})
+	e, err := h.addLocked(c, chatwire.Event{Type: chatwire.EventMessage, From: chatwire.FromCustomer, Name: c.name, Text: text, CID: cid})
+	if err != nil {
+		return 0, err
+	}
 	if cid != "" {
 		c.cids[cid] = e.Seq
 	}
@@ -135,6 +173,7 @@ func (h *Hub) CustomerTyping(id, key string) error {
 	}
 	if c.operatorID != "" && !c.closed() && c.typer.Allow() {
 		h.toOperatorLocked(c.operatorID, chatwire.DeskTyping{Type: chatwire.TypeTyping, Conversation: c.id})
+		h.publishTyping(c, chatwire.FromCustomer)
 	}
 	return nil
 }
@@ -143,6 +182,7 @@ func (h *Hub) CustomerTyping(id, key string) error {
 // when there is none yet. An operator's typing notice while waiting
 // returns a typing event alone.
 func (h *Hub) Wait(ctx context.Context, id, key string, after int64) ([]chatwire.Event, error) {
+	h.ensure(ctx, id)
 	h.mu.Lock()
 	c, err := h.customerConvLocked(id, key)
 	if err != nil {
@@ -178,9 +218,19 @@ func (h *Hub) Wait(ctx context.Context, id, key string, after int64) ([]chatwire
 }
 
 // addLocked appends e to c and sends it to c's operator's desks. An event
-// that reaches the conversation's size limit is followed by its end.
-func (h *Hub) addLocked(c *conversation, e chatwire.Event) chatwire.Event {
+// that reaches the conversation's size limit is followed by its end. With
+// several nodes, e is recorded first; ErrStale says another node changed
+// c first (c is now up to date: check again and retry).
+func (h *Hub) addLocked(c *conversation, e chatwire.Event) (chatwire.Event, error) {
 	now := h.cfg.Now()
+	if err := h.shareLocked(c, c.stamp(e, now), now, false); err != nil {
+		return e, err
+	}
+	return h.applyLocked(c, e, now), nil
+}
+
+// applyLocked is addLocked's part on this node, once e is recorded.
+func (h *Hub) applyLocked(c *conversation, e chatwire.Event, now time.Time) chatwire.Event {
 	e = c.appendLocked(e, now)
 	if c.operatorID != "" {
 		h.toOperatorLocked(c.operatorID, chatwire.DeskEvent{Type: chatwire.TypeEvent, Conversation: c.id, Event: e})

@@ -2,6 +2,7 @@ package helpdesk
 
 import (
 	"context"
+	"errors"
 	"net/netip"
 	"strings"
 	"unicode/utf8"
@@ -10,7 +11,14 @@ import (
 )
 
 // handle carries out one desk request; the error goes back as chatwire.DeskError.
+// With several nodes, a request that met another node's change is tried
+// again against the conversation as it now is (retry).
 func (h *Hub) handle(ctx context.Context, d *desk, req chatwire.DeskRequest, from netip.Addr) error {
+	h.ensure(ctx, req.Conversation)
+	return retry(func() error { return h.handleOnce(ctx, d, req, from) })
+}
+
+func (h *Hub) handleOnce(ctx context.Context, d *desk, req chatwire.DeskRequest, from netip.Addr) error {
 	switch req.Type {
 	case chatwire.RequestPick:
 		return h.pick(d, req.Conversation)
@@ -40,13 +48,24 @@ func (h *Hub) pick(d *desk, id string) error {
 	case c.operatorID != "" && c.operatorID != d.operatorID:
 		return errTaken
 	}
-	h.sendLocked(d, chatwire.DeskHistory{Type: chatwire.TypeHistory, Conversation: c.id, Events: c.after(0)})
-	if c.operatorID == "" {
-		c.operatorID, c.operator = d.operatorID, d.operator
-		h.addLocked(c, chatwire.Event{Type: chatwire.EventAssigned, Operator: &c.operator})
-		h.queueChangedLocked()
-		h.cfg.Logger.Info("chat picked", "conversation", c.id, "operator", d.operatorID)
+	if c.operatorID != "" {
+		h.sendLocked(d, chatwire.DeskHistory{Type: chatwire.TypeHistory, Conversation: c.id, Events: c.after(0)})
+		return nil
 	}
+	now := h.cfg.Now()
+	e := chatwire.Event{Type: chatwire.EventAssigned, Operator: &d.operator}
+	c.operatorID, c.operator = d.operatorID, d.operator
+	if err := h.shareLocked(c, c.stamp(e, now), now, false); err != nil {
+		if !errors.Is(err, ErrStale) { // else c is as recorded
+			c.operatorID, c.operator = "", chatwire.Operator{}
+		}
+		return err
+	}
+	h.sendLocked(d, chatwire.DeskHistory{Type: chatwire.TypeHistory, Conversation: c.id, Events: c.after(0)})
+	e.Operator = &c.operator
+	h.applyLocked(c, e, now)
+	h.queueChangedLocked()
+	h.cfg.Logger.Info("chat picked", "conversation", c.id, "operator", d.operatorID)
 	return nil
 }
 
@@ -72,15 +91,18 @@ func (h *Hub) operatorSay(ctx context.Context, d *desk, id, text string) error {
 		return errTooLong
 	}
 	defer h.flush(ctx)
-	return h.withOwn(d, id, func(c *conversation) {
-		h.addLocked(c, chatwire.Event{Type: chatwire.EventMessage, From: chatwire.FromOperator, Name: d.operator.Name, Text: text})
+	return h.withOwn(d, id, func(c *conversation) error {
+		_, err := h.addLocked(c, chatwire.Event{Type: chatwire.EventMessage, From: chatwire.FromOperator, Name: d.operator.Name, Text: text})
+		return err
 	})
 }
 
 func (h *Hub) operatorTyping(d *desk, id string) error {
-	return h.withOwn(d, id, func(c *conversation) {
+	return h.withOwn(d, id, func(c *conversation) error {
 		c.typing++
 		c.wakeLocked()
+		h.publishTyping(c, chatwire.FromOperator)
+		return nil
 	})
 }
 
@@ -88,7 +110,7 @@ func (h *Hub) operatorTyping(d *desk, id string) error {
 // of a session this same operator opened.
 func (h *Hub) invite(ctx context.Context, d *desk, id, code string, from netip.Addr) error {
 	code = strings.Join(strings.Fields(code), "")
-	if err := h.withOwn(d, id, func(*conversation) {}); err != nil {
+	if err := h.withOwn(d, id, func(*conversation) error { return nil }); err != nil {
 		return err
 	}
 	info, err := h.lookup(code, from)
@@ -100,10 +122,17 @@ func (h *Hub) invite(ctx context.Context, d *desk, id, code string, from netip.A
 		return errNotYours
 	}
 	defer h.flush(ctx)
-	return h.withOwn(d, id, func(c *conversation) {
+	return h.withOwn(d, id, func(c *conversation) error {
+		was := c.session
 		c.session = info.Session
-		h.addLocked(c, chatwire.Event{Type: chatwire.EventInvite, Code: code})
+		if _, err := h.addLocked(c, chatwire.Event{Type: chatwire.EventInvite, Code: code}); err != nil {
+			if !errors.Is(err, ErrStale) {
+				c.session = was
+			}
+			return err
+		}
 		h.queueChangedLocked()
+		return nil
 	})
 }
 
@@ -115,18 +144,17 @@ func (h *Hub) closeConv(ctx context.Context, d *desk, id, reason string) error {
 		return errTooLong
 	}
 	defer h.flush(ctx)
-	return h.withOwn(d, id, func(c *conversation) { h.endLocked(c, reason) })
+	return h.withOwn(d, id, func(c *conversation) error { return h.endLocked(c, reason) })
 }
 
 // withOwn runs f on conversation id, under the hub's lock, if desk d may
 // act on it (see ownLocked).
-func (h *Hub) withOwn(d *desk, id string, f func(*conversation)) error {
+func (h *Hub) withOwn(d *desk, id string, f func(*conversation) error) error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	c, err := h.ownLocked(d, id)
 	if err != nil {
 		return err
 	}
-	f(c)
-	return nil
+	return f(c)
 }

@@ -19,26 +19,30 @@ type ended struct {
 }
 
 // endLocked closes c with reason: the page and the desk get a closed
-// event, the queue loses it, and its transcript waits for flush.
-func (h *Hub) endLocked(c *conversation, reason string) {
+// event, the queue loses it, and its transcript waits for flush. With
+// several nodes the node that records the end records the transcript.
+func (h *Hub) endLocked(c *conversation, reason string) error {
 	if c.closed() {
-		return
+		return nil
 	}
 	now := h.cfg.Now()
-	e := c.appendLocked(chatwire.Event{Type: chatwire.EventClosed, Reason: reason}, now)
+	e := chatwire.Event{Type: chatwire.EventClosed, Reason: reason}
+	if err := h.shareLocked(c, c.stamp(e, now), now, true); err != nil {
+		return err
+	}
+	e = c.appendLocked(e, now)
 	if c.operatorID != "" {
 		h.toOperatorLocked(c.operatorID, chatwire.DeskEvent{Type: chatwire.TypeEvent, Conversation: c.id, Event: e})
 	}
 	c.ended = now
-	if h.perSource[c.source]--; h.perSource[c.source] <= 0 {
-		delete(h.perSource, c.source)
-	}
+	h.dropSourceLocked(c)
 	h.queueChangedLocked()
 	body, _ := json.Marshal(c.events)
 	h.finished = append(h.finished, ended{actor: c.operatorID, t: store.ChatTranscript{
 		ID: c.id, Session: c.session, Operator: c.operatorID, Customer: c.name,
 		Started: c.started, Ended: now, Messages: c.messages(), SHA256: store.TranscriptSHA256(body), Body: body}})
 	h.cfg.Logger.Info("chat ended", "conversation", c.id, "reason", reason)
+	return nil
 }
 
 // flush stores and audits the conversations that ended. It finishes even
@@ -86,6 +90,7 @@ func (h *Hub) Sweep(ctx context.Context) {
 	h.throttle.Sweep(now)
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	h.publishSeenLocked()
 	for id, c := range h.convs {
 		present := len(c.sockets) > 0 || now.Sub(c.lastSeen) < h.cfg.AbandonAfter
 		switch {
@@ -93,7 +98,7 @@ func (h *Hub) Sweep(ctx context.Context) {
 			delete(h.convs, id)
 		case c.closed():
 		case c.operatorID == "" && !present:
-			h.endLocked(c, "left")
+			h.endLocked(c, "left") // failing, with several nodes: another node's change came first; next sweep
 		case now.Sub(c.last) >= h.cfg.IdleAfter && !present:
 			h.endLocked(c, "idle")
 		}
@@ -116,13 +121,28 @@ func (h *Hub) PurgeTranscripts(ctx context.Context) {
 	}
 }
 
+// forgetShared deletes from the shared record the conversations that
+// ended before ForgetAfter: no page reads them any more.
+func (h *Hub) forgetShared(ctx context.Context) {
+	if h.cfg.Shared == nil {
+		return
+	}
+	if err := h.cfg.Shared.Forget(ctx, h.cfg.Now().Add(-h.cfg.ForgetAfter)); err != nil {
+		h.cfg.Logger.Warn("chat: forget ended conversations in the shared database", "err", err)
+	}
+}
+
 // Close keeps the open conversations for the next start (Config.Keep),
 // or ends them (reason "server-stopping") and records them when they
 // cannot be kept: call it when the server stops.
+// With several nodes it ends nothing: the shared record keeps the
+// conversations, which the other nodes carry on.
 func (h *Hub) Close(ctx context.Context) {
 	h.mu.Lock()
-	for _, c := range h.keepLocked(ctx) {
-		h.endLocked(c, "server-stopping")
+	if h.cfg.Shared == nil {
+		for _, c := range h.keepLocked(ctx) {
+			h.endLocked(c, "server-stopping")
+		}
 	}
 	for d := range h.desks {
 		if !d.dropped {

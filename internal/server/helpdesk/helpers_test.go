@@ -92,6 +92,13 @@ type testDesk struct {
 func start(t testing.TB, edit func(*Config)) *testDesk {
 	t.Helper()
 	leakcheck.Check(t) // first: its check runs after every other cleanup
+	return startHub(t, edit)
+}
+
+// startHub is start without the leak check, for a test that starts
+// several hubs and checks once, before them.
+func startHub(t testing.TB, edit func(*Config)) *testDesk {
+	t.Helper()
 	ctx := context.Background()
 	st, err := store.OpenSQLite(ctx, filepath.Join(t.TempDir(), "tandem.db"))
 	if err != nil {

@@ -3,6 +3,7 @@ package helpdesk
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/netip"
@@ -61,6 +62,10 @@ type Config struct {
 	// Keep holds the open conversations across a restart (keep.go); nil
 	// ends them when the server stops, as "server-stopping".
 	Keep Keeper
+	// Shared makes the hub one node's of several (shared.go): the
+	// conversations are recorded there and the other nodes told of every
+	// change. Keep is then not used: the record outlives any one node.
+	Shared Shared
 	// OriginPatterns are WebSocket Origin hosts accepted besides the
 	// request's own Host.
 	OriginPatterns []string
@@ -148,7 +153,14 @@ func New(cfg Config) (*Hub, error) {
 	}
 	h := &Hub{cfg: cfg, convs: map[string]*conversation{}, desks: map[*desk]struct{}{}, perSource: map[netip.Addr]int{},
 		throttle: ratelimit.NewPerSource(12*time.Second, 5)}
-	if err := h.restore(context.Background()); err != nil {
+	ctx := context.Background()
+	if cfg.Shared != nil {
+		if err := h.openShared(ctx); err != nil {
+			return nil, fmt.Errorf("open chats of the other nodes: %w", err)
+		}
+		return h, nil
+	}
+	if err := h.restore(ctx); err != nil {
 		return nil, err
 	}
 	return h, nil
@@ -180,6 +192,7 @@ func (h *Hub) Run(ctx context.Context) error {
 		h.Sweep(ctx)
 		if now.Sub(lastPurge) >= time.Hour {
 			h.PurgeTranscripts(ctx)
+			h.forgetShared(ctx)
 			lastPurge = now
 		}
 		select {

@@ -7,8 +7,6 @@ import (
 	"net/netip"
 	"time"
 
-	"golang.org/x/time/rate"
-
 	"github.com/tandem-remote/tandem/internal/wire/chatwire"
 )
 
@@ -42,6 +40,9 @@ type snapshot struct {
 	Session    string            `json:"session,omitempty"`
 	Events     []chatwire.Event  `json:"events"`
 	CIDs       map[string]int64  `json:"cids,omitempty"`
+	// Ended is when it ended: only the shared record (shared.go) holds
+	// ended conversations, for the pages still reading their end.
+	Ended time.Time `json:"ended,omitzero"`
 }
 
 // keepLocked saves the open conversations and returns those it could not
@@ -57,9 +58,7 @@ func (h *Hub) keepLocked(ctx context.Context) []*conversation {
 		if h.cfg.Keep == nil {
 			continue
 		}
-		b, _ := json.Marshal(snapshot{ID: c.id, KeyHash: c.keyHash[:], Name: c.name, Topic: c.topic, Lang: c.lang,
-			Source: c.source, Started: c.started, Last: c.last, OperatorID: c.operatorID, Operator: c.operator,
-			Session: c.session, Events: c.events, CIDs: c.cids})
+		b, _ := json.Marshal(c.snapshotLocked())
 		snaps = append(snaps, b)
 	}
 	if h.cfg.Keep == nil || len(open) == 0 {
@@ -91,17 +90,8 @@ func (h *Hub) restore(ctx context.Context) error {
 			h.cfg.Logger.Warn("a kept chat could not be read: dropped", "err", err)
 			continue
 		}
-		c := &conversation{id: s.ID, name: s.Name, topic: s.Topic, lang: s.Lang, source: s.Source, started: s.Started,
-			lastSeen: now, last: s.Last, operatorID: s.OperatorID, operator: s.Operator, session: s.Session,
-			events: s.Events, cids: s.CIDs, notify: make(chan struct{}),
-			limiter: rate.NewLimiter(rate.Every(h.cfg.MessageRate), h.cfg.MessageBurst),
-			typer:   rate.NewLimiter(2, 4)}
-		copy(c.keyHash[:], s.KeyHash)
-		if c.cids == nil {
-			c.cids = map[string]int64{}
-		}
-		h.convs[c.id] = c
-		h.perSource[c.source]++
+		s.Ended = time.Time{} // kept only while open
+		h.addConvLocked(h.fromSnapshot(s, now))
 	}
 	if len(snaps) > 0 {
 		h.cfg.Logger.Info("open chats taken back from the last run", "conversations", len(h.convs))

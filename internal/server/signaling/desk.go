@@ -1,6 +1,7 @@
 package signaling
 
 import (
+	"context"
 	"net/http"
 	"net/netip"
 	"net/url"
@@ -25,14 +26,31 @@ func (d *deskSessions) Lookup(code string, from netip.Addr) (helpdesk.SessionInf
 
 // newDesk builds the customers' web chat and the operators' desk over the
 // accounts' store and audit log.
+//
+// With several nodes (svc.bus set) the conversations are shared with the
+// other nodes (desk_cluster.go) instead of kept across a restart.
 func (svc *Service) newDesk(public *url.URL, sessions helpdesk.Sessions) (*helpdesk.Hub, error) {
 	acc := svc.accounts
-	hub, err := helpdesk.New(helpdesk.Config{
+	cfg := helpdesk.Config{
 		Sessions: sessions, Auth: acc.auth, Transcripts: acc.st, Retention: svc.opts.ChatRetention,
 		Audit: acc.audit, Keep: acc.st, OriginPatterns: []string{public.Host}, Logger: svc.opts.Logger,
-	})
+	}
+	var shared *deskShared
+	if svc.bus != nil {
+		var err error
+		if shared, err = openDeskShared(context.Background(), acc.st.DB(), svc.bus, svc.opts.Logger); err != nil {
+			return nil, err
+		}
+		cfg.Keep, cfg.Shared = nil, shared
+	}
+	hub, err := helpdesk.New(cfg)
 	if err != nil {
 		return nil, err
+	}
+	if shared != nil {
+		if err := shared.receive(hub); err != nil {
+			return nil, err
+		}
 	}
 	kept := "not kept after a conversation ends"
 	if r := svc.opts.ChatRetention; r > 0 {

@@ -1,0 +1,259 @@
+package helpdesk
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"github.com/tandem-remote/tandem/internal/testkit/leakcheck"
+	"github.com/tandem-remote/tandem/internal/wire/chatwire"
+)
+
+// memRecord is a shared record in memory with the same contract as the
+// signaling server's PostgreSQL table (a conditional replace on the
+// number of events), and a bus between the nodes that, like NATS, keeps
+// one sender's news in order and never echoes them to their sender.
+type memRecord struct {
+	lmu   sync.Mutex
+	lines []string
+	mu    sync.Mutex
+	rows  map[string]memRow
+	nodes []*memNode
+}
+
+func (r *memRecord) log(s string) {
+	r.lmu.Lock()
+	r.lines = append(r.lines, s)
+	r.lmu.Unlock()
+}
+
+type memRow struct {
+	events int
+	snap   []byte
+	ended  time.Time
+}
+
+// memNode is one node's view: its hub's Shared.
+type memNode struct {
+	rec *memRecord
+	hub *Hub
+	in  chan []byte
+
+	mu        sync.Mutex
+	hold      bool     // news for this node waits until release
+	held      [][]byte // news held back
+	delivered int      // news handed to the hub
+}
+
+func (n *memNode) Put(_ context.Context, id string, was, events int, snap []byte, ended time.Time) error {
+	r := n.rec
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	row, ok := r.rows[id]
+	switch {
+	case was < 0 && ok, was >= 0 && (!ok || row.events != was || !row.ended.IsZero()):
+		return ErrStale
+	}
+	r.rows[id] = memRow{events: events, snap: snap, ended: ended}
+	return nil
+}
+
+func (n *memNode) Get(_ context.Context, id string) ([]byte, error) {
+	n.rec.mu.Lock()
+	defer n.rec.mu.Unlock()
+	row, ok := n.rec.rows[id]
+	if !ok {
+		return nil, ErrStale
+	}
+	return row.snap, nil
+}
+
+func (n *memNode) Open(context.Context) ([][]byte, error) {
+	n.rec.mu.Lock()
+	defer n.rec.mu.Unlock()
+	var out [][]byte
+	for _, row := range n.rec.rows {
+		if row.ended.IsZero() {
+			out = append(out, row.snap)
+		}
+	}
+	return out, nil
+}
+
+func (n *memNode) Forget(_ context.Context, before time.Time) error {
+	n.rec.mu.Lock()
+	defer n.rec.mu.Unlock()
+	for id, row := range n.rec.rows {
+		if !row.ended.IsZero() && row.ended.Before(before) {
+			delete(n.rec.rows, id)
+		}
+	}
+	return nil
+}
+
+func (n *memNode) Publish(b []byte) {
+	n.rec.log(fmt.Sprintf("%p publish %s", n, b))
+	n.rec.mu.Lock()
+	nodes := n.rec.nodes
+	n.rec.mu.Unlock()
+	for _, o := range nodes {
+		if o != n {
+			o.deliver(b)
+		}
+	}
+}
+
+func (n *memNode) deliver(b []byte) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.hold {
+		n.held = append(n.held, b)
+		return
+	}
+	n.in <- b
+}
+
+// setHold holds back the news for n, or hands over what it held.
+func (n *memNode) setHold(hold bool) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.hold = hold
+	if !hold {
+		for _, b := range n.held {
+			n.in <- b
+		}
+		n.held = nil
+	}
+}
+
+func (n *memNode) run() {
+	for b := range n.in {
+		n.rec.log(fmt.Sprintf("%p receive %s", n, b))
+		n.hub.Receive(b)
+		n.mu.Lock()
+		n.delivered++
+		n.mu.Unlock()
+	}
+}
+
+// waitDelivered waits until the hub has taken k news in all.
+func (n *memNode) waitDelivered(t *testing.T, k int) {
+	t.Helper()
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+		n.mu.Lock()
+		d := n.delivered
+		n.mu.Unlock()
+		if d >= k {
+			return
+		}
+	}
+	t.Fatalf("the node never took %d news", k)
+}
+
+func (n *memNode) deliveredSoFar() int {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.delivered
+}
+
+// node starts one more node of rec: a hub served over TLS, sharing rec.
+func (r *memRecord) node(t *testing.T) (*testDesk, *memNode) {
+	t.Helper()
+	n := &memNode{rec: r, in: make(chan []byte, 1000)}
+	td := startHub(t, func(c *Config) { c.Shared = n })
+	n.hub = td.hub
+	t.Cleanup(func() {
+		if t.Failed() {
+			td.hub.mu.Lock()
+			for id, c := range td.hub.convs {
+				t.Logf("node %p: %s operator %q events %+v", n, id, c.operatorID, c.events)
+			}
+			td.hub.mu.Unlock()
+			t.Logf("node %p: delivered %d held %d", n, n.deliveredSoFar(), len(n.held))
+			for _, l := range r.lines {
+				t.Log(l)
+			}
+		}
+	})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		n.run()
+	}()
+	t.Cleanup(func() {
+		close(n.in)
+		<-done
+	})
+	r.mu.Lock()
+	r.nodes = append(r.nodes, n)
+	r.mu.Unlock()
+	return td, n
+}
+
+// newRecord is a shared record for the nodes a test starts; the test
+// fails if goroutines outlive it.
+func newRecord(t *testing.T) *memRecord {
+	leakcheck.Check(t)
+	return &memRecord{rows: map[string]memRow{}}
+}
+
+// TestSharedAcrossNodes: a customer's chat opened on node A is in the
+// queue of the operator's desk on node B, with its message; the
+// operator's reply from B reaches the page on A; the page reconnects to B
+// with the last number it saw and carries on, its unechoed message resent
+// there not doubled; the operator's other desk, on A, sees the same.
+func TestSharedAcrossNodes(t *testing.T) {
+	rec := newRecord(t)
+	a, _ := rec.node(t)
+	b, _ := rec.node(t)
+	opB := b.operator(t, "alice-token")
+	next(t, opB, queueWith(0))
+	v := a.visit(t, chatwire.Visit{Name: "Marie", Topic: "the printer"})
+	if q := next(t, opB, queueWith(1)); q.Conversations[0].ID != v.ID || q.Conversations[0].Name != "Marie" {
+		t.Fatalf("node B's queue %+v", q.Conversations)
+	}
+	pageA := a.customer(t, v, 0)
+	send(t, pageA, map[string]string{"type": "send", "cid": "c1", "text": "Bonjour"})
+	next(t, pageA, ofType(chatwire.EventMessage)) // recorded
+
+	send(t, opB, chatwire.DeskRequest{Type: "pick", Conversation: v.ID})
+	h := next(t, opB, ofType("history"))
+	if len(h.Events) != 1 || h.Events[0].Text != "Bonjour" || h.Events[0].Seq != 1 {
+		t.Fatalf("history on node B %+v", h.Events)
+	}
+	send(t, opB, chatwire.DeskRequest{Type: "send", Conversation: v.ID, Text: "Bonjour Marie"})
+	if m := next(t, pageA, func(f frame) bool { return f.Type == chatwire.EventMessage && f.From == chatwire.FromOperator }); m.Seq != 3 || m.Text != "Bonjour Marie" {
+		t.Fatalf("page on A got %+v", m.Event)
+	}
+	send(t, opB, chatwire.DeskRequest{Type: "typing", Conversation: v.ID})
+	next(t, pageA, ofType(chatwire.EventTyping))
+
+	opA := a.operator(t, "alice-token")
+	if q := next(t, opA, queueWith(1)); q.Conversations[0].State != chatwire.StateYours {
+		t.Fatalf("node A's desk sees %+v", q.Conversations[0])
+	}
+	pageA.CloseNow()
+	pageB := b.customer(t, v, 3)
+	send(t, pageB, map[string]string{"type": "typing"})
+	next(t, opB, ofType("typing"))
+	send(t, pageB, map[string]string{"type": "send", "cid": "c1", "text": "Bonjour"}) // resent: known
+	send(t, pageB, map[string]string{"type": "send", "cid": "c2", "text": "Merci"})
+	for _, d := range []struct {
+		node string
+		conn *websocket.Conn
+	}{{"B", opB}, {"A", opA}} {
+		m := next(t, d.conn, func(f frame) bool {
+			return f.Type == "event" && f.Inner != nil && f.Inner.Type == chatwire.EventMessage && f.Inner.From == chatwire.FromCustomer
+		})
+		if m.Inner.CID != "c2" || m.Inner.Seq != 4 {
+			t.Errorf("desk on node %s got %+v, want c2 as event 4", d.node, m.Inner)
+		}
+	}
+	if echo := next(t, pageB, ofType(chatwire.EventMessage)); echo.CID != "c2" || echo.Seq != 4 {
+		t.Errorf("page on B: %+v", echo.Event)
+	}
+}
