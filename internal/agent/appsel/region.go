@@ -70,6 +70,12 @@ func subtractAll(rs []image.Rectangle, cut image.Rectangle) []image.Rectangle {
 	return out
 }
 
+// Visible is visible for trackers of other systems' windows (the Windows
+// agent's, package winapps): the same rules, the same disjoint result.
+func Visible(screen image.Rectangle, stack []image.Rectangle, chosen []bool) []image.Rectangle {
+	return visible(screen, stack, chosen)
+}
+
 // visible computes what of a stack of windows is shared. stack lists
 // window rectangles top first; chosen[i] says whether stack[i] is shared.
 // A chosen window contributes its rectangle, clipped to screen, minus every

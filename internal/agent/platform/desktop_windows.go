@@ -3,7 +3,6 @@
 package platform
 
 import (
-	"context"
 	"image"
 	"sync"
 	"time"
@@ -11,9 +10,7 @@ import (
 
 	"golang.org/x/sys/windows"
 
-	"github.com/tandem-remote/tandem/internal/agent/appsel"
 	"github.com/tandem-remote/tandem/internal/agent/localinput"
-	"github.com/tandem-remote/tandem/internal/media/capture"
 )
 
 var (
@@ -23,47 +20,6 @@ var (
 	procGetCursorPos     = user32.NewProc("GetCursorPos")
 	procGetTickCount     = kernel32.NewProc("GetTickCount")
 )
-
-// wholeScreen is the Windows Apps until application windows are listed
-// (EnumWindows): no window to choose, so the customer shares the whole
-// screen (SelectAll) or, having chosen none, nothing (Select).
-type wholeScreen struct {
-	mu      sync.Mutex
-	all     bool
-	changed chan struct{}
-}
-
-func newWholeScreen() *wholeScreen {
-	return &wholeScreen{all: true, changed: make(chan struct{}, 1)}
-}
-
-func (a *wholeScreen) Region() appsel.Region {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	return appsel.Region{All: a.all}
-}
-
-// Settled is the region now: no window is followed, so none can move.
-func (a *wholeScreen) Settled(context.Context, appsel.Stamp) (appsel.Region, bool, error) {
-	return a.Region(), true, nil
-}
-
-func (a *wholeScreen) Marker() capture.Marker   { return capture.Marker{} }
-func (a *wholeScreen) Changed() <-chan struct{} { return a.changed }
-func (a *wholeScreen) Windows() []appsel.Window { return nil }
-func (a *wholeScreen) Select([]uint32)          { a.set(false) }
-func (a *wholeScreen) SelectAll()               { a.set(true) }
-func (a *wholeScreen) Close() error             { return nil }
-
-func (a *wholeScreen) set(all bool) {
-	a.mu.Lock()
-	a.all = all
-	a.mu.Unlock()
-	select {
-	case a.changed <- struct{}{}:
-	default:
-	}
-}
 
 // lastInput follows the customer's own keyboard and mouse with
 // GetLastInputInfo, read every lastInputPoll: the system's time of the

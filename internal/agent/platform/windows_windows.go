@@ -12,6 +12,7 @@ import (
 	"github.com/tandem-remote/tandem/internal/agent/agentui"
 	"github.com/tandem-remote/tandem/internal/agent/localinput"
 	"github.com/tandem-remote/tandem/internal/agent/selfremove"
+	"github.com/tandem-remote/tandem/internal/agent/winapps"
 	"github.com/tandem-remote/tandem/internal/link/input"
 	"github.com/tandem-remote/tandem/internal/media/capture"
 	"github.com/tandem-remote/tandem/internal/wire/proto"
@@ -28,8 +29,8 @@ func Guardian() { selfremove.RunGuardian(nil) }
 
 // Windows is the agent's platform on the Windows desktop: GDI capture,
 // SendInput, the Unicode clipboard, GetLastInputInfo for the customer's
-// own input and the agent's Gio window. Application windows are not
-// listed yet: the whole screen or one monitor is shared.
+// own input, the agent's Gio window, and the application windows the
+// customer may share instead of the whole screen (package winapps).
 type Windows struct {
 	cfg Config
 
@@ -63,10 +64,14 @@ func (w *Windows) OpenScreen(ctx context.Context, o ScreenOptions) (Screen, erro
 	return scr, nil
 }
 
-// OpenApps lists no application windows yet (EnumWindows is to come):
-// the customer shares the whole screen or one monitor.
-func (*Windows) OpenApps(context.Context, AppsOptions) (Apps, error) {
-	return newWholeScreen(), nil
+// OpenApps follows the top-level windows (EnumWindows, polled: see
+// package winapps) for the customer's choice of what to share.
+func (w *Windows) OpenApps(_ context.Context, o AppsOptions) (Apps, error) {
+	t, err := winapps.New(winapps.Options{List: winapps.NewLister(), Exclude: o.Exclude, Logger: w.cfg.Logger})
+	if err != nil {
+		return nil, fmt.Errorf("follow application windows: %w", err)
+	}
+	return t, nil
 }
 
 // WatchLocal follows the customer's own input with GetLastInputInfo.
