@@ -11,6 +11,7 @@ import (
 	"github.com/tandem-remote/tandem/internal/link/filexfer"
 	"github.com/tandem-remote/tandem/internal/link/peer"
 	"github.com/tandem-remote/tandem/internal/link/session"
+	"github.com/tandem-remote/tandem/internal/link/sigclient"
 	"github.com/tandem-remote/tandem/internal/wire/grant"
 	"github.com/tandem-remote/tandem/internal/wire/proto"
 	"github.com/tandem-remote/tandem/internal/wire/stamp"
@@ -99,6 +100,9 @@ func RunAgent(ctx context.Context, cfg AgentConfig) (err error) {
 		return fmt.Errorf("join session: %w", err)
 	}
 	cfg.Report.Joined()
+	redial := cfg // dialSignaling sets a stamped download's RootCAs: on a copy
+	r.SetResume(session.Resume{Session: joined.Session, Role: proto.RoleAgent, Secret: joined.Resume,
+		Dial: func(ctx context.Context) (*sigclient.Conn, error) { c := redial; return dialSignaling(ctx, &c) }})
 	g, err := verifyGrant(joined, cfg.now())
 	if err != nil {
 		r.Bye(session.ReasonRefused)

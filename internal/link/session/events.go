@@ -85,6 +85,29 @@ func (r *Reporter) OperatorInBrowser() bool {
 	return r.browser
 }
 
+// Signaling reports the signaling connection's state while the session
+// lives: "lost" (reconnecting), "resumed" (after attempts redials),
+// "gone" (given up: the session goes on over its link), "peer-resumed"
+// (the other side's connection came back), "ice-restarted" (the restart
+// after a resume was answered).
+func (r *Reporter) Signaling(state string, attempts int) {
+	if r == nil {
+		return
+	}
+	text := map[string]string{
+		"lost":          "Connection to the server lost; the session goes on; reconnecting…",
+		"resumed":       "Connection to the server back.",
+		"gone":          "Connection to the server lost for good; the session goes on while its link holds.",
+		"peer-resumed":  "The other side's connection to the server is back.",
+		"ice-restarted": "Network path renegotiated through the server.",
+	}[state]
+	r.emit(struct {
+		Event    string `json:"event"`
+		State    string `json:"state"`
+		Attempts int    `json:"attempts,omitempty"`
+	}{"signaling", state, attempts}, text)
+}
+
 // Waiting reports that the code was accepted and the peer is awaited.
 func (r *Reporter) Joined() {
 	r.emit(struct {

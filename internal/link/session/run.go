@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/pion/transport/v5"
@@ -51,11 +52,15 @@ const byeTimeout = time.Second
 // it with Live.
 type Run struct {
 	cfg       Common
-	sc        *sigclient.Conn
+	scMu      sync.Mutex
+	sc        *sigclient.Conn // replaced when signaling resumes (resume.go)
+	resume    *Resume         // nil: no resuming
 	link      *peer.Link
 	side      Side
 	serverBye chan string // Bye reasons from the signaling server
 	pumpDone  chan struct{}
+	// restartOwed: an ICE restart after a resume awaits its answer.
+	restartOwed atomic.Bool
 
 	ending      chan string // a reason this side ends the session for (EndWith)
 	workers     sync.WaitGroup
@@ -129,7 +134,7 @@ func (r *Run) sendSignal(s peer.Signal) error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	return r.sc.Send(ctx, proto.TypeSignal, proto.Signal{Data: data})
+	return r.conn().Send(ctx, proto.TypeSignal, proto.Signal{Data: data})
 }
 
 // LinkConfig is what StartLink needs: the link's role and video, the
@@ -161,30 +166,51 @@ func (r *Run) StartLink(pumpCtx context.Context, lc LinkConfig) error {
 }
 
 // pump forwards Signal messages from the server to the link and Bye
-// reasons to serverBye, until the connection closes.
+// reasons to serverBye, until the connection closes; a connection that
+// breaks while the link lives is resumed (resume.go).
 func (r *Run) pump(ctx context.Context) {
 	defer close(r.pumpDone)
+	for r.pumpFrom(ctx, r.conn()) && r.resumeSignaling(ctx) {
+	}
+}
+
+// pumpFrom pumps sc until it closes, and reports whether to resume: it
+// broke, not for an end, with the link alive.
+func (r *Run) pumpFrom(ctx context.Context, sc *sigclient.Conn) bool {
 	for {
-		env, err := r.sc.Recv(ctx)
+		env, err := sc.Recv(ctx)
 		if err != nil {
-			return
+			return ctx.Err() == nil && r.canResume()
 		}
 		switch env.Type {
 		case proto.TypeSignal:
-			s, err := decodeSignal(env)
-			if err == nil {
-				err = r.link.HandleSignal(ctx, s)
-			}
-			if err != nil {
-				r.cfg.Logger.Warn("bad signal from peer", "err", err)
-			}
+			r.signal(ctx, env)
 		case proto.TypeBye:
 			bye, _ := proto.Body[proto.Bye](env)
-			select {
-			case r.serverBye <- bye.Reason:
-			default:
+			nonblocking(r.serverBye, bye.Reason)
+			if bye.Reason != ReasonPeerGone {
+				return false // the session is over
 			}
+		case proto.TypePeerResumed:
+			r.cfg.Report.Signaling("peer-resumed", 0)
+			r.restartICE()
 		}
+	}
+}
+
+// signal hands one Signal to the link, and reports the answer to a
+// restart a resume owed.
+func (r *Run) signal(ctx context.Context, env proto.Envelope) {
+	s, err := decodeSignal(env)
+	if err == nil {
+		err = r.link.HandleSignal(ctx, s)
+	}
+	if err != nil {
+		r.cfg.Logger.Warn("bad signal from peer", "err", err)
+		return
+	}
+	if s.Description != nil && s.Description.Type == webrtc.SDPTypeAnswer && r.restartOwed.CompareAndSwap(true, false) {
+		r.cfg.Report.Signaling("ice-restarted", 0)
 	}
 }
 
@@ -312,7 +338,7 @@ func (r *Run) Bye(reason string) {
 	if r.link != nil {
 		r.SendControl(ctx, proto.TypeBye, proto.Bye{Reason: reason})
 	}
-	r.sc.Send(ctx, proto.TypeBye, proto.Bye{Reason: reason})
+	r.conn().Send(ctx, proto.TypeBye, proto.Bye{Reason: reason})
 	if r.link != nil {
 		select {
 		case <-r.link.Done():
@@ -332,9 +358,10 @@ func (r *Run) Close(cancelPump context.CancelFunc) {
 	}
 	r.workers.Wait()
 	cancelPump()
-	r.sc.Close()
+	r.conn().Close()
 	if r.pumpDone != nil {
 		<-r.pumpDone
+		r.conn().Close() // one a resume made as the pump stopped
 	}
 }
 

@@ -53,6 +53,10 @@ func run(ctx context.Context, cfg TechnicianConfig, req *requests) error {
 	if err != nil {
 		return fmt.Errorf("open session: %w", err)
 	}
+	r.SetResume(session.Resume{Session: opened.Session, Role: proto.RoleTechnician, Secret: opened.Resume,
+		Dial: func(ctx context.Context) (*sigclient.Conn, error) {
+			return sigclient.Dial(ctx, cfg.Server, cfg.RootCAs)
+		}})
 	cfg.Report.Code(opened.Code, opened.Expires)
 	if cfg.Events != nil {
 		cfg.Events(CodeEvent{Code: opened.Code, Expires: opened.Expires})
