@@ -29,6 +29,7 @@ func TestMakeInstall(t *testing.T) {
 		"usr/local/lib/tandem/agent":                  0o755,
 		"etc/systemd/system/tandem-signaling.service": 0o644, "etc/systemd/system/tandem-turnrelay.service": 0o644,
 		"etc/sysusers.d/tandem.conf": 0o644, "etc/tandem/signaling.env": 0o644, "etc/tandem/turnrelay.env": 0o644,
+		"etc/tandem/cluster.env": 0o644, "usr/local/share/tandem/tandem-signaling-cluster.conf": 0o644,
 	} {
 		fi, err := os.Stat(filepath.Join(dest, name))
 		if err != nil {

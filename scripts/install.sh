@@ -53,9 +53,12 @@ for u in tandem-signaling.service tandem-turnrelay.service; do
 	put "$u" "$DESTDIR$UNITDIR/$u" 0644
 done
 put tandem.sysusers "$DESTDIR$SYSUSERSDIR/tandem.conf" 0644
+# Several nodes (README.md): the drop-in an administrator copies into
+# UNITDIR/tandem-signaling.service.d/cluster.conf on each node; not active here.
+put tandem-signaling-cluster.conf "$DESTDIR$PREFIX/share/tandem/tandem-signaling-cluster.conf" 0644
 
 install -d -m 0755 "$DESTDIR$SYSCONFDIR/tandem"
-for e in signaling.env turnrelay.env; do
+for e in signaling.env turnrelay.env cluster.env; do
 	dst=$DESTDIR$SYSCONFDIR/tandem/$e
 	if [ -e "$dst" ]; then
 		put "$e" "$dst.new" 0644
