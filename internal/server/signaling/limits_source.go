@@ -37,6 +37,20 @@ import (
 //     desk's alike (admitWebSockets), by the client's address (behind a
 //     trusted proxy, the one it forwards): a source beyond its bounds or
 //     rate gets 429 with Retry-After, a full server 503.
+//
+// With several nodes these limits stay per node, on purpose. What they
+// protect is each node's own: its file descriptors (-max-conns and
+// LimitNOFILE are a node's), its TLS handshakes, its slots; a source at
+// its bound on each of three nodes holds on each no more than that node
+// allows one source, and every node still keeps room for the quiet
+// networks. Counting them across nodes would put a round trip to the
+// other nodes, or a shared counter, before every accept, in front of the
+// TLS handshake these limits exist to spare; would make accepting depend
+// on NATS (refuse everyone, or no one, while it is down); and would leave
+// the counts of a killed node's connections standing until some expiry,
+// refusing its clients as they reconnect to the others, just when they
+// must. What must hold across nodes is what guards secrets, and it does
+// (throttle_cluster.go): failed joins and logins, lockouts, blocks.
 const (
 	// DefaultMaxConnsPerSource is the default bound on one source's
 	// WebSockets: 50 live sessions from one office behind one NAT.
