@@ -2,9 +2,11 @@ package signaling
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"log/slog"
 	"net"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -15,6 +17,8 @@ import (
 	"github.com/pion/stun/v4"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	"github.com/tandem-remote/tandem/internal/link/certs"
 )
 
 // fakeRelay is a UDP socket on loopback that answers STUN Binding
@@ -82,11 +86,12 @@ func netipAddrPort(a net.Addr) (*net.UDPAddr, bool) {
 func (f *fakeRelay) url() string { return "turn:" + f.conn.LocalAddr().String() + "?transport=udp" }
 
 // testPool is a pool of urls that marks a relay down after two missed
-// probes of 300 ms; its gauge is on the returned registry.
+// probes; each waits up to 1 s, long enough for a loaded machine to answer
+// on loopback (a live relay missing two in a row would fail the test).
 func testPool(t *testing.T, urls ...string) (*relayPool, *prometheus.Registry) {
 	t.Helper()
 	reg := prometheus.NewRegistry()
-	p, err := newRelayPool(urls, RelayProbe{Interval: time.Second, Timeout: 300 * time.Millisecond, Failures: 2}, reg, slog.New(slog.DiscardHandler))
+	p, err := newRelayPool(urls, RelayProbe{Interval: time.Second, Timeout: time.Second, Failures: 2}, reg, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -154,8 +159,11 @@ func TestRelayPoolClosedPort(t *testing.T) {
 	}
 	deadTCP := "turn:" + tcp.Addr().String() + "?transport=tcp"
 	tcp.Close()
+	// Without the kernel's answer the probe times out: a miss all the same.
+	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Second)
+	defer cancel()
 	for _, u := range []string{deadUDP, deadTCP} {
-		if err := (netProber{}).probe(t.Context(), u); err == nil {
+		if err := (netProber{}).probe(ctx, u); err == nil {
 			t.Errorf("probe of closed %s succeeded", u)
 		}
 	}
@@ -166,12 +174,14 @@ func TestRelayPoolClosedPort(t *testing.T) {
 func TestRelayPoolTCP(t *testing.T) {
 	answering := tcpRelay(t, true)
 	mute := tcpRelay(t, false)
-	ctx, cancel := context.WithTimeout(t.Context(), 300*time.Millisecond)
+	guard, cancel := context.WithTimeout(t.Context(), 30*time.Second) // a hang guard
 	defer cancel()
-	if err := (netProber{}).probe(ctx, answering); err != nil {
+	if err := (netProber{}).probe(guard, answering); err != nil {
 		t.Errorf("probe of the answering TCP relay: %v", err)
 	}
-	if err := (netProber{}).probe(ctx, mute); err == nil {
+	short, cancelShort := context.WithTimeout(t.Context(), 300*time.Millisecond) // the mute one's wait
+	defer cancelShort()
+	if err := (netProber{}).probe(short, mute); err == nil {
 		t.Error("probe of a TCP listener that never answers succeeded")
 	}
 }
@@ -257,5 +267,40 @@ func TestProbeTarget(t *testing.T) {
 		if err != nil || network != tc.network || addr != tc.addr {
 			t.Errorf("%s: %s %s %v, want %s %s", tc.url, network, addr, err, tc.network, tc.addr)
 		}
+	}
+}
+
+// TestRelayPoolTLS: a turns: URL is probed with a TLS handshake (a
+// self-generated certificate, as a relay's may be to signaling) and a
+// Binding inside; a plain TCP relay behind a turns: URL is a missed probe.
+func TestRelayPoolTLS(t *testing.T) {
+	dir := t.TempDir()
+	cert, _, _, err := certs.LoadOrCreate(filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem"), []string{"127.0.0.1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := tls.Listen("tcp", "127.0.0.1:0", &tls.Config{Certificates: []tls.Certificate{cert}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	t.Cleanup(func() { ln.Close(); wg.Wait() })
+	wg.Go(func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			wg.Go(func() { serveTCPBinding(c, true) })
+		}
+	})
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second) // a hang guard
+	defer cancel()
+	if err := (netProber{}).probe(ctx, "turns:"+ln.Addr().String()+"?transport=tcp"); err != nil {
+		t.Errorf("probe of the TLS relay: %v", err)
+	}
+	plain := strings.Replace(tcpRelay(t, true), "turn:", "turns:", 1)
+	if err := (netProber{}).probe(ctx, plain); err == nil {
+		t.Error("a turns: probe of a plain TCP listener succeeded")
 	}
 }
