@@ -58,6 +58,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 			input.Event{Type: input.ButtonDown, Button: input.ButtonLeft}, input.Event{Type: input.ButtonUp, Button: input.ButtonLeft})
 		return err
 	})
+	fs.Func("chord", "press the keys `K1+K2+...` together and release them (KeyboardEvent.code names, e.g.\nControlLeft+AltLeft+Delete), in order with -move and -click; repeatable", func(s string) error {
+		evs, err := input.Chord(strings.Split(s, "+")...)
+		script.Moves = append(script.Moves, evs...)
+		return err
+	})
 	fs.IntVar(&tcfg.Monitor, "monitor", -1, "ask for monitor `N` (0 = all monitors; default: the agent's primary)")
 	fs.StringVar(&script.SetClipboard, "clipboard", "", "put `TEXT` on the remote clipboard once its screen arrives (the remote clipboard\ncomes back as {\"event\":\"clipboard\"} whenever it changes)")
 	fs.Func("mode", "ask the customer for `MODE` first: view, control (default) or demonstrate\n(show this machine's screen to the customer)", func(v string) error {

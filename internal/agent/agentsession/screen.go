@@ -2,6 +2,7 @@ package agentsession
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"image"
 	"log/slog"
@@ -332,8 +333,17 @@ func (a *screenShare) inputLoop(ctx context.Context) {
 			continue
 		}
 		if err := a.inj.Inject(ev); err != nil {
-			a.log.Warn("inject input", "err", err)
+			a.injectFailed(ctx, err)
 		}
+	}
+}
+
+// injectFailed logs input the system refused, and tells the technician
+// when the refusal is one the customer can act on (Ctrl-Alt-Del).
+func (a *screenShare) injectFailed(ctx context.Context, err error) {
+	a.log.Warn("inject input", "err", err)
+	if errors.Is(err, input.ErrSecureAttention) {
+		a.r.SendControl(ctx, proto.TypeInputRefused, proto.InputRefused{Input: proto.InputCtrlAltDel, Reason: proto.ReasonSecureAttention})
 	}
 }
 

@@ -1,6 +1,16 @@
 package input
 
-import "image"
+import (
+	"errors"
+	"image"
+)
+
+// ErrSecureAttention is Ctrl-Alt-Del asked of an injector that cannot
+// send it: Windows keeps it for itself (the secure desktop), a program
+// running as the user cannot send it, and the Windows injector presses
+// nothing (not even the Delete). The agent tells the technician
+// (proto.InputRefused).
+var ErrSecureAttention = errors.New("cannot send Ctrl-Alt-Del: Windows takes it from no program running as the user; the customer must press it")
 
 // Injector replays decoded events on the customer's desktop. Methods are
 // safe for concurrent use: the data channel's reader calls Inject while the

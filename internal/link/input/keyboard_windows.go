@@ -3,7 +3,6 @@
 package input
 
 import (
-	"errors"
 	"fmt"
 	"unicode/utf16"
 )
@@ -19,11 +18,6 @@ const (
 	vkRMenu    = 0xa5
 	vkDelete   = 0x2e
 )
-
-// ErrSecureAttention is Ctrl-Alt-Del asked of the Windows injector:
-// Windows keeps it for itself (the secure desktop); a program running as
-// the user cannot send it, and the Delete is not pressed.
-var ErrSecureAttention = errors.New("cannot send Ctrl-Alt-Del: Windows takes it from no program running as the user; the customer must press it")
 
 // Shift states in VkKeyScanW's high byte.
 const (

@@ -1,5 +1,7 @@
 package input
 
+import "fmt"
+
 // Code is a physical key, after KeyboardEvent.code in the UI Events spec
 // ("KeyA", "ShiftLeft", ...). Its value is the key's index in the table
 // below and goes on the wire as one byte: append new keys, never reorder.
@@ -180,4 +182,23 @@ var codeByName = func() map[string]Code {
 // CodeUnidentified for a name it does not know.
 func ParseCode(name string) Code {
 	return codeByName[name]
+}
+
+// Chord returns the key events that press the keys named (KeyboardEvent.code
+// names, e.g. ControlLeft, AltLeft, Delete) in order, then release them in
+// the reverse order. It fails on a name it does not know.
+func Chord(names ...string) ([]Event, error) {
+	evs := make([]Event, 0, 2*len(names))
+	for _, n := range names {
+		c := ParseCode(n)
+		if c == CodeUnidentified {
+			return nil, fmt.Errorf("unknown key %q: use KeyboardEvent.code names such as ControlLeft, AltLeft, Delete", n)
+		}
+		evs = append(evs, Event{Type: KeyDown, Code: c, Keysym: c.USKeysym()})
+	}
+	for i := len(names) - 1; i >= 0; i-- {
+		c := ParseCode(names[i])
+		evs = append(evs, Event{Type: KeyUp, Code: c, Keysym: c.USKeysym()})
+	}
+	return evs, nil
 }

@@ -41,6 +41,9 @@ type (
 	// ModeEvent is the state in force on the agent: its answer to a
 	// request, or what the customer did on their own.
 	ModeEvent struct{ proto.ModeState }
+	// InputRefusedEvent names input the agent received and allowed but
+	// could not give to its computer (Ctrl-Alt-Del on Windows).
+	InputRefusedEvent struct{ proto.InputRefused }
 	// ChatEvent is a chat message, sent or received.
 	ChatEvent struct{ chat.Message }
 	// TransferEvent is a file transfer's progress.
@@ -62,19 +65,20 @@ type (
 	JoinedEvent struct{ Agent string }
 )
 
-func (FrameEvent) techEvent()       {}
-func (PathEvent) techEvent()        {}
-func (StatsEvent) techEvent()       {}
-func (ScreenEvent) techEvent()      {}
-func (CursorEvent) techEvent()      {}
-func (CursorShapeEvent) techEvent() {}
-func (ClipboardEvent) techEvent()   {}
-func (ModeEvent) techEvent()        {}
-func (ChatEvent) techEvent()        {}
-func (TransferEvent) techEvent()    {}
-func (TransferEndEvent) techEvent() {}
-func (CodeEvent) techEvent()        {}
-func (JoinedEvent) techEvent()      {}
+func (FrameEvent) techEvent()        {}
+func (PathEvent) techEvent()         {}
+func (StatsEvent) techEvent()        {}
+func (ScreenEvent) techEvent()       {}
+func (CursorEvent) techEvent()       {}
+func (CursorShapeEvent) techEvent()  {}
+func (ClipboardEvent) techEvent()    {}
+func (ModeEvent) techEvent()         {}
+func (ChatEvent) techEvent()         {}
+func (InputRefusedEvent) techEvent() {}
+func (TransferEvent) techEvent()     {}
+func (TransferEndEvent) techEvent()  {}
+func (CodeEvent) techEvent()         {}
+func (JoinedEvent) techEvent()       {}
 
 // emit hands e to the session's handler, if any.
 func (v *techView) emit(e Event) {

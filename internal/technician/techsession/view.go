@@ -111,7 +111,7 @@ func (v *techView) onFrame(pic *vpx.I420, ts uint32) {
 }
 
 // Control records the agent's frame announcements, screen layout, mode,
-// pointer shape and clipboard.
+// pointer shape, clipboard and refused input.
 func (v *techView) Control(_ context.Context, env proto.Envelope) {
 	switch env.Type {
 	case proto.TypeFrameInfo:
@@ -142,6 +142,13 @@ func (v *techView) Control(_ context.Context, env proto.Envelope) {
 		}
 		v.r.Report().Clipboard(text)
 		v.emit(ClipboardEvent{Text: text})
+	case proto.TypeInputRefused:
+		m, err := proto.Body[proto.InputRefused](env)
+		if err != nil {
+			return
+		}
+		v.r.Report().InputRefused(m)
+		v.emit(InputRefusedEvent{m})
 	case proto.TypeScreenInfo:
 		info, err := proto.Body[proto.ScreenInfo](env)
 		if err != nil {

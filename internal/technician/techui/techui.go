@@ -91,6 +91,8 @@ func (u *ui) event(e techsession.Event) {
 		u.v.SetClipboard(e.Text)
 	case techsession.ModeEvent:
 		u.mode(e.ModeState)
+	case techsession.InputRefusedEvent:
+		u.refused(e.InputRefused)
 	case techsession.ChatEvent:
 		u.v.AddChat(e.From, e.Text)
 	case techsession.TransferEvent:
@@ -209,6 +211,16 @@ func (u *ui) mode(st proto.ModeState) {
 	if !st.InputAllowed() {
 		u.v.SetViewOnly(true)
 	}
+}
+
+// refused shows input the agent could not give to its computer on the
+// status line, until the customer's state changes.
+func (u *ui) refused(m proto.InputRefused) {
+	u.mu.Lock()
+	u.status.Customer = session.DescribeRefusal(m)
+	s := u.status
+	u.mu.Unlock()
+	u.v.SetStatus(s)
 }
 
 func customerText(st proto.ModeState) string {

@@ -136,17 +136,10 @@ var chords = map[string][]string{
 	btnPrint:      {"PrintScreen"},
 }
 
-// chordEvents returns the key events that press and release a chord.
+// chordEvents returns the key events that press and release a chord (its
+// names are the table's above, all known).
 func chordEvents(names []string) []input.Event {
-	evs := make([]input.Event, 0, 2*len(names))
-	for _, n := range names {
-		c := input.ParseCode(n)
-		evs = append(evs, input.Event{Type: input.KeyDown, Code: c, Keysym: c.USKeysym()})
-	}
-	for i := len(names) - 1; i >= 0; i-- {
-		c := input.ParseCode(names[i])
-		evs = append(evs, input.Event{Type: input.KeyUp, Code: c, Keysym: c.USKeysym()})
-	}
+	evs, _ := input.Chord(names...)
 	return evs
 }
 
