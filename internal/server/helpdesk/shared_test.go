@@ -3,6 +3,7 @@ package helpdesk
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -256,4 +257,139 @@ func TestSharedAcrossNodes(t *testing.T) {
 	if echo := next(t, pageB, ofType(chatwire.EventMessage)); echo.CID != "c2" || echo.Seq != 4 {
 		t.Errorf("page on B: %+v", echo.Event)
 	}
+}
+
+// TestSharedRace: a node whose copy is behind (the other node's news
+// held back) adds an event: the record refuses it, the node reads the
+// other's event, passes it to its page and desk, and numbers its own
+// after it; the late news then adds nothing. Of two operators picking the
+// same customer on two nodes at once, the second is told it is taken.
+func TestSharedRace(t *testing.T) {
+	rec := newRecord(t)
+	a, na := rec.node(t)
+	b, _ := rec.node(t)
+	opB := b.operator(t, "alice-token")
+	next(t, opB, queueWith(0))
+	v := a.visit(t, chatwire.Visit{Name: "Marie"})
+	next(t, opB, queueWith(1))
+	opA := a.operator(t, "bob-token")
+	next(t, opA, queueWith(1))
+
+	na.setHold(true)
+	send(t, opB, chatwire.DeskRequest{Type: "pick", Conversation: v.ID})
+	next(t, opB, ofType("history"))
+	send(t, opA, chatwire.DeskRequest{Type: "pick", Conversation: v.ID})
+	if e := next(t, opA, ofType(chatwire.TypeError)); e.Error != chatwire.CodeTaken {
+		t.Fatalf("the second pick, on node A: %+v", e)
+	}
+	send(t, opB, chatwire.DeskRequest{Type: "send", Conversation: v.ID, Text: "Bonjour Marie"})
+	next(t, opB, deskEventOf(chatwire.EventMessage)) // recorded
+
+	pageA := a.customer(t, v, 0) // node A has not heard of the pick nor the reply
+	send(t, pageA, map[string]string{"type": "send", "cid": "c1", "text": "Bonjour"})
+	var got []string
+	for len(got) < 3 {
+		f := next(t, pageA, func(f frame) bool { return f.Seq > 0 })
+		got = append(got, fmt.Sprintf("%d %s %s", f.Seq, f.Type, f.Text))
+	}
+	want := []string{"1 assigned ", "2 message Bonjour Marie", "3 message Bonjour"}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Fatalf("page on A got %q, want %q", got, want)
+	}
+	if m := next(t, opB, deskEventOf(chatwire.EventMessage)); m.Inner.Seq != 3 || m.Inner.CID != "c1" {
+		t.Fatalf("desk on B got %+v", m.Inner)
+	}
+	seen := na.deliveredSoFar()
+	na.setHold(false)
+	na.waitDelivered(t, seen+2) // the pick and the reply, late
+	a.hub.mu.Lock()
+	n := len(a.hub.convs[v.ID].events)
+	a.hub.mu.Unlock()
+	if n != 3 {
+		t.Errorf("node A holds %d events after the late news, want 3", n)
+	}
+}
+
+// TestSharedNodeStarts: a node started after conversations began takes
+// the open ones from the record (not the ended ones), and a page
+// reconnecting to it replays from there; a waiting customer whose page
+// is connected to one node is not ended as gone by another node's sweep,
+// but is once the page has left every node.
+func TestSharedNodeStarts(t *testing.T) {
+	rec := newRecord(t)
+	a, _ := rec.node(t)
+	ctx := context.Background()
+	open := a.visit(t, chatwire.Visit{Name: "Marie"})
+	if _, err := a.hub.Say(ctx, open.ID, open.Key, "c1", "toujours là"); err != nil {
+		t.Fatal(err)
+	}
+	ended := a.visit(t, chatwire.Visit{Name: "Paul"})
+	opA := a.operator(t, "alice-token")
+	send(t, opA, chatwire.DeskRequest{Type: "pick", Conversation: ended.ID})
+	next(t, opA, ofType("history"))
+	send(t, opA, chatwire.DeskRequest{Type: "close", Conversation: ended.ID})
+	next(t, opA, deskEventOf(chatwire.EventClosed))
+
+	c, nc := rec.node(t)
+	c.hub.mu.Lock()
+	_, hasEnded := c.hub.convs[ended.ID]
+	c.hub.mu.Unlock()
+	if hasEnded {
+		t.Error("the new node took an ended conversation")
+	}
+	page := c.customer(t, open, 0)
+	if m := next(t, page, ofType(chatwire.EventMessage)); m.Seq != 1 || m.Text != "toujours là" {
+		t.Fatalf("replay on the new node: %+v", m.Event)
+	}
+
+	// The page is on C; A's clock passes the time a waiting customer
+	// has to come back, but C says, at its sweep, that the page is there.
+	a.clock.Add(3 * time.Minute)
+	seen := na(t, rec, a).deliveredSoFar()
+	c.hub.Sweep(ctx)
+	na(t, rec, a).waitDelivered(t, seen+1)
+	a.hub.Sweep(ctx)
+	if isClosed(a.hub, open.ID) {
+		t.Fatal("node A ended a customer whose page is on node C")
+	}
+	page.CloseNow()
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(time.Millisecond) {
+		c.hub.mu.Lock()
+		gone := len(c.hub.convs[open.ID].sockets) == 0
+		c.hub.mu.Unlock()
+		if gone {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("node C still counts the page's socket")
+		}
+	}
+	seen = nc.deliveredSoFar()
+	a.clock.Add(3 * time.Minute)
+	a.hub.Sweep(ctx)
+	nc.waitDelivered(t, seen+1) // A's end of it
+	if !isClosed(c.hub, open.ID) {
+		t.Error("node C did not hear that node A ended the abandoned conversation")
+	}
+}
+
+// na finds td's node in rec.
+func na(t *testing.T, rec *memRecord, td *testDesk) *memNode {
+	t.Helper()
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	for _, n := range rec.nodes {
+		if n.hub == td.hub {
+			return n
+		}
+	}
+	t.Fatal("no such node")
+	return nil
+}
+
+func isClosed(h *Hub, id string) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	c := h.convs[id]
+	return c != nil && c.closed()
 }
