@@ -82,7 +82,7 @@ func parseFlags(args []string, stdout, stderr io.Writer) (signaling.Options, slo
 		o.TURNURLs = append(o.TURNURLs, s)
 		return nil
 	})
-	fs.DurationVar(&o.RelayProbe.Interval, "relay-probe-interval", signaling.DefaultRelayProbeInterval, "probe each -turn-url relay this often (STUN Binding; TCP/TLS connect) and hand\nsessions only those answering; three missed probes mark one down (0: never probe)")
+	fs.DurationVar(&o.RelayProbe.Interval, "relay-probe-interval", signaling.DefaultRelayProbeInterval, "probe each -turn-url relay this often (a STUN Binding over its UDP, TCP or TLS) and\nhand sessions only those answering; three missed probes in a row mark one down (0: never probe)")
 	fs.StringVar(&o.TURNSecretFile, "turn-secret-file", "", "shared TURN REST secret `FILE`, the relays' too (default DATA/turn-secret, generated)")
 	fs.StringVar(&o.CertFile, "cert", "", "TLS certificate `FILE` (PEM) instead of the self-generated one")
 	fs.StringVar(&o.KeyFile, "key", "", "TLS private key `FILE` (PEM) for -cert")
