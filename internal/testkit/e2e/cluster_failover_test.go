@@ -26,7 +26,8 @@ import (
 // lost, then resumed), restarts ICE, and the restart's offer and answer
 // cross node 2 and node 3; the customer's agent hears that the technician
 // is back. The peer link never stopped: a chat line typed by the customer
-// after the kill arrives, no second consent question is asked, the
+// after the kill arrives, so does the customer's pause (a mode change), no
+// second consent question is asked, the
 // session ends normally through node 2, and the audit chain verifies with
 // one open, join, resume and end for the session. The failover time (kill
 // to resumed, and to the restart's answer) is logged.
@@ -35,9 +36,7 @@ func TestNodeKilled(t *testing.T) {
 		t.Skip("xdotool not installed (scripts/install-deps.sh installs it)")
 	}
 	b := binaries(t)
-	begin := time.Now()
 	c := startCluster(t, b, 3)
-	t.Logf("cluster up in %v", time.Since(begin).Round(time.Millisecond))
 	op := c.admin.AddOperator("tech")
 	pw := filepath.Join(t.TempDir(), "password")
 	if err := os.WriteFile(pw, []byte(op.Password+"\n"), 0o600); err != nil {
@@ -52,7 +51,6 @@ func TestNodeKilled(t *testing.T) {
 	answer(t, agent, display, "allow")
 	s := &session{tech: tech, agent: agent, display: display}
 	customerSays(t, s, "avant la panne")
-	t.Logf("session up in %v", time.Since(begin).Round(time.Millisecond))
 
 	front.point(hostPort(c.nodes[1].url))
 	killed := time.Now()
@@ -67,7 +65,9 @@ func TestNodeKilled(t *testing.T) {
 	waitEvent(t, agent, "signaling", "state", "peer-resumed")
 	t.Logf("node 1 killed → technician resumed on node 2 in %v; its ICE restart answered through nodes 2 and 3 in %v",
 		resumed.Round(time.Millisecond), restarted.Round(time.Millisecond))
-	customerSays(t, s, "après la panne")
+	customerSays(t, s, "apres la panne")
+	clickControl(t, display, s.control(t, "pause")) // a mode change, after the kill
+	waitEvent(t, tech, "mode", "paused", true)
 	if q := agent.all("question"); len(q) != 1 {
 		t.Errorf("the customer was asked %d questions, want the first one only: %v", len(q), q)
 	}
@@ -79,7 +79,6 @@ func TestNodeKilled(t *testing.T) {
 		t.Errorf("the agent ended with %v, want the technician's goodbye (interrupted)", e)
 	}
 	checkFailoverAudit(t, c)
-	t.Logf("done in %v", time.Since(begin).Round(time.Millisecond))
 }
 
 // customerSays types line in the agent's chat and waits for the
