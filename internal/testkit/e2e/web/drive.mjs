@@ -20,6 +20,8 @@
 //   download    {sel, path}         click sel, save the download at path
 //   eval        {expr}              requests    {}  close {}
 //   fastForward {ms}                jump the page's clock (open with clock), firing due timers once
+//   cdp         {method, params}    one DevTools protocol command on the page (Input.imeSetComposition, …)
+//   initScript  {script}            run script in every page of the context before its own scripts (before goto)
 //   security    {}                  every response's TLS as Chromium reports it (CDP Network.responseReceived
 //                                   securityDetails): [{url, protocol, cipher, keyExchangeGroup}]
 import { chromium } from 'playwright-core';
@@ -30,6 +32,7 @@ const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 let browser = null;
 let context = null;
 let page = null;
+let cdp = null;
 const requests = [];
 const security = [];
 
@@ -52,7 +55,7 @@ const ops = {
     page = await context.newPage();
     // Playwright's response.securityDetails() has the protocol, not the
     // cipher; the DevTools protocol has both.
-    const cdp = await context.newCDPSession(page);
+    cdp = await context.newCDPSession(page);
     cdp.on('Network.responseReceived', (e) => {
       const d = e.response.securityDetails;
       if (d) security.push({ url: e.response.url, protocol: d.protocol, cipher: d.cipher, keyExchangeGroup: d.keyExchangeGroup || '' });
@@ -105,6 +108,8 @@ const ops = {
   async requests() { return requests; },
   async security() { return security; },
   async fastForward(a) { await page.clock.fastForward(a.ms); },
+  async cdp(a) { return cdp.send(a.method, a.params || {}); },
+  async initScript(a) { await context.addInitScript(a.script); },
   async close() {
     if (browser) await browser.close();
     browser = null;
