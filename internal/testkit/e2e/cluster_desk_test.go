@@ -4,10 +4,13 @@ import (
 	"context"
 	"crypto/tls"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -86,6 +89,74 @@ func TestClusterDesk(t *testing.T) {
 	if e := desk2.nextEvent(t, chatwire.EventMessage); e.CID != "c2" || e.Seq != 5 {
 		t.Fatalf("node 2's desk got %+v, want c2 as event 5", e)
 	}
+	logDeskLatency(t, page, desk2, operatorDesk(t, c.nodes[0].url, hc, op.Token))
+}
+
+// logDeskLatency logs how long the page's messages, sent on node 2, take
+// to reach the operator's desk on node 2 and on node 1, in the same run.
+// Both desks are read at once; the messages go out every 250 ms, within
+// the page's message rate (a burst of 10, then one per 500 ms).
+func logDeskLatency(t *testing.T, page *deskCustomer, same, other *deskConn) {
+	t.Helper()
+	other.next(t, "queue")
+	const n = 16
+	sent := make([]time.Time, n)
+	var mu sync.Mutex // sent: the race detector cannot see a message's way through the network
+	since := func(k int) time.Duration {
+		mu.Lock()
+		defer mu.Unlock()
+		return time.Since(sent[k])
+	}
+	var wg sync.WaitGroup
+	var here, across []time.Duration
+	var errs [2]error
+	for i, d := range []struct {
+		conn *deskConn
+		out  *[]time.Duration
+	}{{same, &here}, {other, &across}} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = d.conn.arrivals(n, func(k int) { *d.out = append(*d.out, since(k)) })
+		}()
+	}
+	for i := range n {
+		mu.Lock()
+		sent[i] = time.Now()
+		mu.Unlock()
+		page.send(t, map[string]string{"type": "send", "cid": fmt.Sprintf("m%d", i), "text": fmt.Sprintf("mesure %d", i)})
+		time.Sleep(250 * time.Millisecond)
+	}
+	wg.Wait()
+	if err := errors.Join(errs[:]...); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("the page's message to the operator's desk, %d messages: same node p50 %v p99 %v; across nodes p50 %v p99 %v",
+		n, pct(here, 50), pct(here, 99), pct(across, 50), pct(across, 99))
+}
+
+// arrivals reads the desk until the page's messages m0 to m(n-1) came,
+// calling got with each one's number as it comes.
+func (d *deskConn) arrivals(n int, got func(int)) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	for k := 0; k < n; {
+		_, b, err := d.ws.Read(ctx)
+		if err != nil {
+			return fmt.Errorf("desk: message m%d never came: %w", k, err)
+		}
+		var m chatwire.DeskMessage
+		json.Unmarshal(b, &m)
+		if m.Type != chatwire.TypeEvent || m.Event == nil || m.Event.Type != chatwire.EventMessage {
+			continue
+		}
+		if m.Event.CID != fmt.Sprintf("m%d", k) {
+			return fmt.Errorf("desk: got %q, want m%d", m.Event.CID, k)
+		}
+		got(k)
+		k++
+	}
+	return nil
 }
 
 // deskConn is an operator's desk socket, as the console's page opens it.
