@@ -3,6 +3,7 @@
 package e2e
 
 import (
+	"context"
 	"fmt"
 	"image"
 	"os"
@@ -119,6 +120,67 @@ int main(int argc, char **argv) {
 }
 `
 
+// appProgram is a tiny Win32 program for application selection: a
+// borderless 300×200 window titled argv[2] at (argv[3], argv[4]), painted
+// the colour argv[5] (hex RRGGBB), that appends "click X,Y" (in the
+// window) to the file argv[1] for every press of the left button. The
+// file exists once the window is up.
+const appProgram = `#include <windows.h>
+#include <stdio.h>
+#include <stdlib.h>
+static FILE *out;
+static COLORREF colour;
+static LRESULT CALLBACK proc(HWND w, UINT m, WPARAM wp, LPARAM lp) {
+  switch (m) {
+  case WM_LBUTTONDOWN:
+    fprintf(out, "click %d,%d\n", (short)LOWORD(lp), (short)HIWORD(lp));
+    fflush(out);
+    return 0;
+  case WM_PAINT: {
+    PAINTSTRUCT ps;
+    RECT r;
+    HDC dc = BeginPaint(w, &ps);
+    HBRUSH b = CreateSolidBrush(colour);
+    GetClientRect(w, &r);
+    FillRect(dc, &r, b);
+    DeleteObject(b);
+    EndPaint(w, &ps);
+    return 0;
+  }
+  case WM_DESTROY:
+    PostQuitMessage(0);
+    return 0;
+  }
+  return DefWindowProcW(w, m, wp, lp);
+}
+int main(int argc, char **argv) {
+  WNDCLASSW wc = {0};
+  HWND w;
+  MSG msg;
+  wchar_t title[256];
+  unsigned long rgb;
+  if (argc < 6) return 2;
+  rgb = strtoul(argv[5], NULL, 16);
+  colour = RGB((rgb >> 16) & 0xff, (rgb >> 8) & 0xff, rgb & 0xff);
+  MultiByteToWideChar(CP_UTF8, 0, argv[2], -1, title, 256);
+  wc.lpfnWndProc = proc;
+  wc.hInstance = GetModuleHandleW(NULL);
+  wc.hCursor = LoadCursorW(NULL, (LPCWSTR)IDC_ARROW);
+  wc.lpszClassName = L"app";
+  RegisterClassW(&wc);
+  w = CreateWindowExW(0, L"app", title, WS_POPUP | WS_VISIBLE, atoi(argv[3]), atoi(argv[4]), 300, 200, NULL, NULL, wc.hInstance, NULL);
+  UpdateWindow(w);
+  SetForegroundWindow(w);
+  out = fopen(argv[1], "wb");
+  if (!out) return 1;
+  while (GetMessageW(&msg, NULL, 0, 0) > 0) {
+    TranslateMessage(&msg);
+    DispatchMessageW(&msg);
+  }
+  return 0;
+}
+`
+
 // TestWindowsAgentUnderWine: the Windows agent's platform under Wine 8 on
 // Xvfb, in a session with the Linux technician over loopback. agent.exe is
 // cross-built as make agent-windows builds it, and imports only system
@@ -132,7 +194,8 @@ int main(int argc, char **argv) {
 // that window, the technician's clipboard text must reach Wine's
 // clipboard, and the text the window puts on the clipboard must come back.
 // After the session, and after a second one in which the agent is killed,
-// nothing of the agent is left (its folder, %TEMP%).
+// nothing of the agent is left (its folder, %TEMP%). A third session
+// shares one application window (appsUnderWine).
 func TestWindowsAgentUnderWine(t *testing.T) {
 	if testing.Short() {
 		t.Skip("cross-builds the agent and runs Wine")
@@ -224,6 +287,96 @@ func TestWindowsAgentUnderWine(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkRemoved(t, customer, filepath.Join(dir, "prefix"))
+
+	appsUnderWine(t, wineRun{b: b, srv: srv, user: user, pw: pw, wine: wine, gcc: tools["gcc"], agent: agent, dir: dir})
+}
+
+// benchList logs what one read of the windows (winapps' BenchmarkList)
+// costs under Wine with these windows on screen: a figure, never a
+// failure.
+func benchList(t *testing.T, w wineRun) {
+	exe := filepath.Join(w.dir, "winapps.test.exe")
+	build := exec.Command("go", "test", "-c", "-o", exe, "./internal/agent/winapps")
+	build.Dir = "../../.."
+	build.Env = append(os.Environ(), "GOOS=windows", "GOARCH=amd64", "CGO_ENABLED=0")
+	if b, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go test -c winapps for Windows: %v\n%s", err, b)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	run := exec.CommandContext(ctx, w.wine.Wine, exe, "-test.run", "^$", "-test.bench", "List", "-test.benchtime", "200x")
+	run.Env = append(os.Environ(), w.wine.Env...)
+	out, err := run.CombinedOutput()
+	for _, line := range strings.Split(string(out), "\n") {
+		if strings.HasPrefix(line, "BenchmarkList") {
+			t.Logf("windows listed under Wine: %s", strings.Join(strings.Fields(line), " "))
+			return
+		}
+	}
+	t.Logf("BenchmarkList under Wine gave no figure (%v):\n%s", err, out)
+}
+
+// wineRun is what TestWindowsAgentUnderWine prepared for its sessions.
+type wineRun struct {
+	b        netlab.Binaries
+	srv      *sigServer
+	user, pw string
+	wine     wintest.Prefix
+	gcc      string
+	agent    string // wineagent.exe
+	dir      string // the test's directory, the Wine prefix's parent
+}
+
+// appsUnderWine: the scripted customer shares only the window "Shared"
+// (green, at 100,100; the agent lists it from EnumWindows, with "Private",
+// magenta, at 500,100, and the pattern window). The technician clicks in
+// each and presses Ctrl-Alt-Del: the click in Shared arrives, Private gets
+// none (the move there is dropped, so the click lands where the pointer
+// still is, in Shared), the technician hears that Windows refused
+// Ctrl-Alt-Del, and its frame shows Shared's green with Private and the
+// pattern window blacked out.
+func appsUnderWine(t *testing.T, w wineRun) {
+	began := time.Now()
+	app := filepath.Join(w.dir, "app.exe")
+	wintest.Compile(t, w.gcc, app, appProgram, "-mwindows")
+	private, shared := filepath.Join(w.dir, "private.txt"), filepath.Join(w.dir, "shared.txt")
+	start(t, w.wine.Wine, w.wine.Env, app, wintest.WinPath(private), "Private", "500", "100", "c020c0")
+	waitFile(t, private)
+	start(t, w.wine.Wine, w.wine.Env, app, wintest.WinPath(shared), "Shared", "100", "100", "20c040")
+	waitFile(t, shared)
+	benchList(t, w)
+	frames := filepath.Join(w.dir, "apps-frames")
+	tech := start(t, w.b["technician"], nil, "-headless", "-server", w.srv.url, "-ca", w.srv.ca, "-user", w.user, "-password-file", w.pw,
+		"-json", "-frames", frames, "-monitor", "0", "-click", "0:250,200", "-click", "0:650,200",
+		"-chord", "ControlLeft+AltLeft+Delete", "-end-after", "8s")
+	code := tech.next(t, "code")["code"].(string)
+	customer, exePath := customerCopy(t, w.agent)
+	win := start(t, w.wine.Wine, w.wine.Env, exePath, "-server", w.srv.url, "-ca", wintest.WinPath(w.srv.ca), "-code", code, "-json", "-share", "Shared")
+	tech.next(t, "connected")
+	if m := tech.next(t, "mode"); m["apps_only"] != true {
+		t.Errorf("the customer's answer is %v, want applications only", m)
+	}
+	if r := tech.next(t, "input-refused"); r["input"] != "ctrl-alt-del" || r["reason"] != "secure-attention" {
+		t.Errorf("input-refused event %v, want ctrl-alt-del refused for the secure attention sequence", r)
+	}
+	if st := tech.wait(t, 90*time.Second); st != 0 {
+		t.Fatalf("technician exit %d\n%s\nagent:\n%s", st, tech.stderr.String(), win.stderr.String())
+	}
+	if st := win.wait(t, 20*time.Second); st != 0 {
+		t.Fatalf("agent exit %d\n%s", st, win.stderr.String())
+	}
+	checkRemoved(t, customer, filepath.Join(w.dir, "prefix"))
+	if got, _ := os.ReadFile(shared); !strings.Contains(string(got), "click 150,100") {
+		t.Errorf("Shared received %q, want the technician's click at 150,100 in it", got)
+	}
+	if got, _ := os.ReadFile(private); len(got) > 0 {
+		t.Errorf("Private, not shared, received %q", got)
+	}
+	img := readPNG(t, filepath.Join(frames, "last.png"))
+	expectColour(t, img, image.Pt(250, 200), 0x20, 0xc0, 0x40) // Shared
+	expectColour(t, img, image.Pt(650, 200), 0, 0, 0)          // Private, masked
+	expectColour(t, img, image.Pt(160, 400), 0, 0, 0)          // the pattern window, masked
+	t.Logf("application selection under Wine: %v", time.Since(began).Round(time.Second))
 }
 
 // customerCopy copies the agent into a folder of its own, as a customer's

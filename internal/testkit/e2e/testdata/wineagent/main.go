@@ -4,8 +4,10 @@
 // Windows and runs it under Wine, where Gio opens no window (Wine 8 lacks
 // RegisterTouchWindow and EnableMouseInPointer), so that the Windows
 // platform (GDI capture, SendInput, the clipboard) and self-removal are
-// driven by the real session against the Linux technician. It is never shipped: the agent
-// itself always asks the customer in its window.
+// driven by the real session against the Linux technician. With -share
+// TITLE the customer is a scripted window instead (sharewindow.go) that
+// shares only the application window of that title. It is never shipped:
+// the agent itself always asks the customer in its window.
 package main
 
 import (
@@ -29,6 +31,7 @@ func main() {
 	fs := flag.NewFlagSet("wineagent", flag.ExitOnError)
 	common.Register(fs)
 	code := fs.String("code", "", "the session code")
+	share := fs.String("share", "", "share only the application window titled `TITLE`")
 	fs.Parse(os.Args[1:])
 	cfg, err := common.Common(os.Stdout)
 	if err != nil {
@@ -44,11 +47,15 @@ func main() {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	err = agentsession.RunAgent(ctx, agentsession.AgentConfig{
+	ac := agentsession.AgentConfig{
 		Common: cfg, Code: *code, Identity: agentid.For(cfg.Server),
 		Platform: platform.Native(platform.Config{Remover: rm, Logger: cfg.Logger}),
 		Customer: allowAll{make(chan agentsession.CustomerAction)},
-	})
+	}
+	if *share != "" {
+		ac.Platform, ac.Customer = sharing{ac.Platform, *share}, nil
+	}
+	err = agentsession.RunAgent(ctx, ac)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "wineagent: %v\n", err)
 		os.Exit(1)
