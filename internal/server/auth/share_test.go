@@ -17,6 +17,11 @@ func TestSharedThrottle(t *testing.T) {
 	b.addOperator("bob", goodPassword)
 	var mu sync.Mutex
 	told := map[string]int{}
+	toldBy := func(name string) int {
+		mu.Lock()
+		defer mu.Unlock()
+		return told[name]
+	}
 	link := func(from, to *env, name string) {
 		from.service().ShareFailures(func(src netip.Addr) {
 			mu.Lock()
@@ -40,8 +45,8 @@ func TestSharedThrottle(t *testing.T) {
 			t.Errorf("service %d after five failures spread over two: %v, want throttled", i+1, err)
 		}
 	}
-	if told["a"] != 3 || told["b"] != 2 {
-		t.Errorf("failures told: %v, want a:3 b:2", told)
+	if na, nb := toldBy("a"), toldBy("b"); na != 3 || nb != 2 {
+		t.Errorf("failures told: a %d, b %d; want 3 and 2", na, nb)
 	}
 	b.remote.Store("203.0.113.8:4000")
 	b.mustLogin("bob", goodPassword)
@@ -49,7 +54,7 @@ func TestSharedThrottle(t *testing.T) {
 	a.service().ShareFailures(nil)
 	a.remote.Store("203.0.113.9:4000")
 	a.login("nobody", "wrong")
-	if told["a"] != 3 {
-		t.Errorf("a told %d failures after it stopped sharing, want 3", told["a"])
+	if n := toldBy("a"); n != 3 {
+		t.Errorf("a told %d failures after it stopped sharing, want 3", n)
 	}
 }
