@@ -102,7 +102,13 @@ func RunAgent(ctx context.Context, cfg AgentConfig) (err error) {
 	cfg.Report.Joined()
 	redial := cfg // dialSignaling sets a stamped download's RootCAs: on a copy
 	r.SetResume(session.Resume{Session: joined.Session, Role: proto.RoleAgent, Secret: joined.Resume,
-		Dial: func(ctx context.Context) (*sigclient.Conn, error) { c := redial; return dialSignaling(ctx, &c) }})
+		Dial: func(ctx context.Context) (*sigclient.Conn, error) {
+			if redial.Stamp == nil {
+				return sigclient.DialAny(ctx, redial.Servers(), redial.RootCAs)
+			}
+			c := redial
+			return dialSignaling(ctx, &c)
+		}})
 	g, err := verifyGrant(joined, cfg.now())
 	if err != nil {
 		r.Bye(session.ReasonRefused)

@@ -49,6 +49,10 @@ func (r *Run) SetResume(rs Resume) {
 	r.resume = &rs
 }
 
+// Servers are the signaling URLs to resume on, in turn: Server, then
+// More.
+func (c Common) Servers() []string { return append([]string{c.Server}, c.More...) }
+
 // conn is the current signaling connection.
 func (r *Run) conn() *sigclient.Conn {
 	r.scMu.Lock()

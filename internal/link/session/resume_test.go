@@ -20,7 +20,7 @@ import (
 // TestResumeAfterBreak: two real runs, linked over loopback through an
 // in-process signaling server; the technician's signaling connection
 // (through a cuttable front) breaks. The technician reports it lost,
-// resumes on a new connection, restarts ICE and reports the restart's
+// resumes on a new connection (its first server refusing, on the next), restarts ICE and reports the restart's
 // answer, which came back through the server; the agent reports that the
 // technician resumed. Both links stay up throughout.
 func TestResumeAfterBreak(t *testing.T) {
@@ -29,6 +29,15 @@ func TestResumeAfterBreak(t *testing.T) {
 	defer cancel()
 	fr := newCutter(t, strings.TrimPrefix(srv.URL, "https://"))
 	dialSrv := func(ctx context.Context) (*sigclient.Conn, error) { return sigclient.Dial(ctx, srv.URL, srv.Roots) }
+	// The technician resumes on its -server (a dead node) or, in turn, on
+	// its -more-servers.
+	dead, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dead.Close()
+	servers := Common{Server: "https://" + dead.Addr().String(), More: []string{srv.URL}}.Servers()
+	dialAny := func(ctx context.Context) (*sigclient.Conn, error) { return sigclient.DialAny(ctx, servers, srv.Roots) }
 
 	tsc, err := sigclient.Dial(ctx, "https://"+fr.addr(), srv.Roots)
 	if err != nil {
@@ -52,7 +61,7 @@ func TestResumeAfterBreak(t *testing.T) {
 
 	var techOut, agentOut lockedBuffer
 	tech := startRun(t, tsc, peer.Offerer, &techOut, Resume{Session: opened.Session, Role: proto.RoleTechnician,
-		Secret: opened.Resume, Dial: dialSrv})
+		Secret: opened.Resume, Dial: dialAny})
 	agent := startRun(t, asc, peer.Answerer, &agentOut, Resume{Session: joined.Session, Role: proto.RoleAgent,
 		Secret: joined.Resume, Dial: dialSrv})
 	if err := tech.Link().Start(ctx); err != nil {

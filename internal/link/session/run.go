@@ -24,6 +24,7 @@ import (
 // Common is what both sides configure.
 type Common struct {
 	Server    string         // signaling server URL, https://HOST[:PORT]
+	More      []string       // other nodes' URLs, tried after Server when a broken connection resumes
 	RootCAs   *x509.CertPool // trust for the server and turns: relays; nil = system roots
 	RelayOnly bool           // use relay candidates only
 	Report    *Reporter      // where events go

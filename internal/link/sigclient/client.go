@@ -78,6 +78,32 @@ func Dial(ctx context.Context, server string, roots *x509.CertPool) (*Conn, erro
 	return dial(ctx, server, &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12})
 }
 
+// DialAny connects to the first of servers that answers, trusting roots:
+// the nodes of one service, tried in turn, each for at most perServer.
+func DialAny(ctx context.Context, servers []string, roots *x509.CertPool) (*Conn, error) {
+	var errs []error
+	for _, server := range servers {
+		dctx, cancel := context.WithTimeout(ctx, perServer)
+		c, err := Dial(dctx, server, roots)
+		cancel()
+		if err == nil {
+			return c, nil
+		}
+		errs = append(errs, err)
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	if len(errs) == 0 {
+		return nil, fmt.Errorf("%w: no server URL given", ErrUnreachable)
+	}
+	return nil, errors.Join(errs...)
+}
+
+// perServer bounds DialAny's attempt on one server, so that a node that
+// does not answer at all leaves time for the next.
+const perServer = 5 * time.Second
+
 func dial(ctx context.Context, server string, tc *tls.Config) (*Conn, error) {
 	wsURL, err := WSURL(server)
 	if err != nil {

@@ -55,7 +55,7 @@ func run(ctx context.Context, cfg TechnicianConfig, req *requests) error {
 	}
 	r.SetResume(session.Resume{Session: opened.Session, Role: proto.RoleTechnician, Secret: opened.Resume,
 		Dial: func(ctx context.Context) (*sigclient.Conn, error) {
-			return sigclient.Dial(ctx, cfg.Server, cfg.RootCAs)
+			return sigclient.DialAny(ctx, cfg.Servers(), cfg.RootCAs)
 		}})
 	cfg.Report.Code(opened.Code, opened.Expires)
 	if cfg.Events != nil {
