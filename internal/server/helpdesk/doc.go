@@ -37,6 +37,11 @@
 // keep.go) and the next start takes them back, so that pages reconnect
 // to them after an upgrade; they are not recorded as ended.
 //
+// With several signaling nodes (Config.Shared, shared.go) the
+// conversations are recorded in the nodes' shared database and every
+// change is told to the other nodes: a page may reconnect to any node,
+// and every operator's desk, on any node, shows the same queue.
+//
 // Limits: message length, events per conversation, open conversations
 // per source address, messages per second per conversation, and the
 // session-code throttle of the signaling server for visits with a code.

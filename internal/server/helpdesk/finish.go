@@ -84,8 +84,11 @@ func (h *Hub) record(ctx context.Context, e ended) {
 
 // Sweep ends conversations whose waiting customer left or that went idle,
 // and forgets ended ones once the page has had time to read their end.
+// With several nodes it first takes what this node missed (resync), and
+// tells the others which pages are connected here.
 func (h *Hub) Sweep(ctx context.Context) {
 	defer h.flush(ctx)
+	h.resync(ctx)
 	now := h.cfg.Now()
 	h.throttle.Sweep(now)
 	h.mu.Lock()

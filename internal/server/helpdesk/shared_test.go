@@ -393,3 +393,34 @@ func isClosed(h *Hub, id string) bool {
 	c := h.convs[id]
 	return c != nil && c.closed()
 }
+
+// TestSharedResync: a node that missed the news (NATS away) catches up
+// at its next sweep from the record: a new conversation joins its desks'
+// queue, and one ended elsewhere leaves it.
+func TestSharedResync(t *testing.T) {
+	rec := newRecord(t)
+	a, _ := rec.node(t)
+	b, nb := rec.node(t)
+	ctx := context.Background()
+	nb.setHold(true) // never handed over: lost
+	opB := b.operator(t, "alice-token")
+	next(t, opB, queueWith(0))
+	v := a.visit(t, chatwire.Visit{Name: "Marie"})
+	if _, err := a.hub.Say(ctx, v.ID, v.Key, "c1", "allô ?"); err != nil {
+		t.Fatal(err)
+	}
+	b.hub.Sweep(ctx)
+	if q := next(t, opB, queueWith(1)); q.Conversations[0].ID != v.ID || q.Conversations[0].Messages != 1 {
+		t.Fatalf("node B's queue after its sweep: %+v", q.Conversations)
+	}
+	opA := a.operator(t, "bob-token")
+	send(t, opA, chatwire.DeskRequest{Type: "pick", Conversation: v.ID})
+	next(t, opA, ofType("history"))
+	send(t, opA, chatwire.DeskRequest{Type: "close", Conversation: v.ID})
+	next(t, opA, deskEventOf(chatwire.EventClosed))
+	b.hub.Sweep(ctx)
+	next(t, opB, queueWith(0))
+	if !isClosed(b.hub, v.ID) {
+		t.Error("node B still holds the conversation open")
+	}
+}

@@ -3,6 +3,7 @@ package helpdesk
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -51,8 +52,13 @@ func (h *Hub) receiveEvents(head snapshot, evs []chatwire.Event) {
 // a new conversation, or what this node's copy missed.
 func (h *Hub) load(ctx context.Context, id string) {
 	b, err := h.cfg.Shared.Get(ctx, id)
+	if errors.Is(err, ErrStale) {
+		h.forgetLocal(id) // ended and forgotten while this node was not told
+		return
+	}
 	if err != nil {
-		return // gone (forgotten), or the database is away: the page starts anew
+		h.cfg.Logger.Warn("chat: read the shared conversation", "conversation", id, "err", err)
+		return
 	}
 	var s snapshot
 	if err := json.Unmarshal(b, &s); err != nil || s.ID != id || len(s.KeyHash) != 32 {
@@ -67,6 +73,19 @@ func (h *Hub) load(ctx context.Context, id string) {
 	}
 	h.addConvLocked(h.fromSnapshot(s, h.cfg.Now()))
 	h.queueChangedLocked()
+}
+
+// forgetLocal ends this node's copy of a conversation the record no
+// longer has, so that it leaves the queue.
+func (h *Hub) forgetLocal(id string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if c := h.convs[id]; c != nil && !c.closed() {
+		c.ended = h.cfg.Now()
+		c.wakeLocked()
+		h.dropSourceLocked(c)
+		h.queueChangedLocked()
+	}
 }
 
 // ensure takes conversation id from the shared record when this node
@@ -100,7 +119,6 @@ func (h *Hub) mergeLocked(c *conversation, head snapshot, evs []chatwire.Event) 
 		if e.Seq != int64(len(c.events))+1 {
 			continue // had it already
 		}
-		changed = true
 		c.events = append(c.events, e)
 		c.last = now
 		c.wakeLocked()
@@ -116,9 +134,10 @@ func (h *Hub) mergeLocked(c *conversation, head snapshot, evs []chatwire.Event) 
 		if e.Type == chatwire.EventClosed && !c.closed() {
 			c.ended = now
 			h.dropSourceLocked(c)
+			changed = true
 		}
 	}
-	if changed {
+	if changed { // as on one node: the queue is sent again when a conversation is picked, bound or ended
 		h.queueChangedLocked()
 	}
 }
@@ -175,6 +194,47 @@ func (h *Hub) publishSeenLocked() {
 	if len(ids) > 0 {
 		b, _ := json.Marshal(news{Kind: newsSeen, IDs: ids})
 		h.cfg.Shared.Publish(b)
+	}
+}
+
+// resync reads every open conversation from the shared record and takes
+// what this node missed: news lost while NATS was away, a conversation
+// started meanwhile, or one ended (read again when the record no longer
+// lists it as open). Sweep calls it, so a node's copy is never more than
+// a sweep behind.
+func (h *Hub) resync(ctx context.Context) {
+	if h.cfg.Shared == nil {
+		return
+	}
+	snaps, err := h.cfg.Shared.Open(ctx)
+	if err != nil {
+		h.cfg.Logger.Warn("chat: read the shared conversations", "err", err)
+		return
+	}
+	open := map[string]bool{}
+	h.mu.Lock()
+	for _, b := range snaps {
+		var s snapshot
+		if json.Unmarshal(b, &s) != nil || len(s.KeyHash) != 32 {
+			continue
+		}
+		open[s.ID] = true
+		if c := h.convs[s.ID]; c != nil {
+			h.mergeLocked(c, s, s.Events)
+			continue
+		}
+		h.addConvLocked(h.fromSnapshot(s, h.cfg.Now()))
+		h.queueChangedLocked()
+	}
+	var gone []string
+	for id, c := range h.convs {
+		if !c.closed() && !open[id] {
+			gone = append(gone, id)
+		}
+	}
+	h.mu.Unlock()
+	for _, id := range gone {
+		h.load(ctx, id) // its end, or nothing if it was forgotten
 	}
 }
 
