@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sync"
+	"time"
 	"unsafe"
 
 	"golang.org/x/sys/windows"
@@ -49,7 +50,8 @@ var shellClasses = []string{"Progman", "WorkerW", "Shell_TrayWnd", "Shell_Second
 // manager draws (DWMWA_EXTENDED_FRAME_BOUNDS: without the invisible resize
 // borders GetWindowRect counts, which show what lies beneath). The process
 // must be DPI-aware, as the capture makes it, for real pixels. Windows of
-// this process are never listed.
+// this process are never listed. The Lister is for one caller at a time
+// (a Tracker reads one at a time).
 func NewLister() Lister {
 	l := &lister{names: make(map[int]string), self: os.Getpid()}
 	return l.list
@@ -58,14 +60,24 @@ func NewLister() Lister {
 type lister struct {
 	self  int
 	names map[int]string // image names by process ID, from earlier reads
+	// screen is the virtual screen as read at screenAt: four
+	// GetSystemMetrics calls, re-read at most every screenEvery (a
+	// monitor plugged in is rare; a read per frame is not).
+	screen   image.Rectangle
+	screenAt time.Time
 }
+
+const screenEvery = time.Second
 
 func (l *lister) list() (Layout, error) {
 	hwnds, err := enumWindows()
 	if err != nil {
 		return Layout{}, err
 	}
-	out := Layout{Screen: virtualScreen()}
+	if now := time.Now(); l.screen.Empty() || now.Sub(l.screenAt) >= screenEvery {
+		l.screen, l.screenAt = virtualScreen(), now
+	}
+	out := Layout{Screen: l.screen}
 	alive := make(map[int]bool)
 	for _, h := range hwnds {
 		top, ok := l.describe(h)
