@@ -71,6 +71,26 @@ func firstFrameTimer(tech *proc) <-chan time.Duration {
 	return out
 }
 
+// logReceiverStages logs where the page's frames spend their time, from
+// getStats(): the jitter buffer, decoding and the whole receive
+// processing (first packet in → decoded), averaged over the session.
+func logReceiverStages(t *testing.T, b *browser) {
+	t.Helper()
+	raw := b.do("eval", map[string]any{"expr": `(async () => {
+		const stats = await window.tandemTest.channels.pc.getStats();
+		for (const s of stats.values()) {
+			if (s.type !== 'inbound-rtp' || s.kind !== 'video') continue;
+			const per = (total, n) => (n ? (total / n) * 1000 : 0).toFixed(1);
+			return { jitter_buffer_ms: per(s.jitterBufferDelay, s.jitterBufferEmittedCount),
+				decode_ms: per(s.totalDecodeTime, s.framesDecoded),
+				processing_ms: per(s.totalProcessingDelay, s.framesDecoded),
+				decoder: s.decoderImplementation || '', frames: s.framesDecoded };
+		}
+		return null;
+	})()`})
+	t.Logf("the page's receiver, per frame on average (getStats): %s", raw)
+}
+
 // logRatios prints the page's figures against the desktop viewer's, same
 // run, same display and animation: allowed → first frame, and capture →
 // shown (page) or decoded (desktop) p50 and p95. Figures, not assertions.

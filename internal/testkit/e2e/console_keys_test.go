@@ -9,7 +9,7 @@ import (
 )
 
 // recordChannels is the console tests' init script: it keeps the page's
-// data channels by label, and every message the page sends on the input
+// data channels by label (and their connection as pc), and every message the page sends on the input
 // channel (as arrays of bytes), so that a test can say what went out.
 const recordChannels = `(() => {
   const made = {};
@@ -17,6 +17,7 @@ const recordChannels = `(() => {
   Object.defineProperty(window, 'tandemTest', { value: { channels: made, input: sent } });
   const create = RTCPeerConnection.prototype.createDataChannel;
   RTCPeerConnection.prototype.createDataChannel = function (...args) {
+    made.pc = this;
     const ch = create.apply(this, args);
     made[ch.label] = ch;
     if (ch.label === 'input') {

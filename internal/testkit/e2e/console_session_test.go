@@ -170,6 +170,7 @@ func TestConsoleSession(t *testing.T) {
 	animate(t, display)
 	waitPageSamples(t, b, figureFrames)
 	firstPage, page := consoleFigures(t, b)
+	logReceiverStages(t, b)
 	checkConsoleFetchResume(t, b, sig, agent, display)
 	desk, firstDesk := desktopFigures(t, sig, display)
 	t.Logf("capture → shown in the page: p50 %s ms, p95 %s ms over %s frames; capture → decoded in the desktop technician, same display: p50 %v ms, p95 %v ms over %v frames",
