@@ -51,6 +51,18 @@
 // StartBrowserLogin and FinishBrowserLogin accept that, and only over TLS
 // with the server's own Origin; browser.go says what protects it instead.
 //
+// # Several processes
+//
+// Processes sharing one store (signaling nodes on one PostgreSQL
+// database) share the lockout, which lives there. The per-source failure
+// throttle lives in each process's memory; ShareFailures and CountFailure
+// make it one across them (throttle.go), over whatever carries messages
+// between them. Two guesses for one ID finished at the same moment on two
+// processes are each judged against the lockout as it was read, so
+// across N processes up to N-1 more wrong passwords than MaxFailures can
+// be judged before the block (within one process the per-ID lock
+// serializes them).
+//
 // # Where the server sees a password
 //
 // Only when one is set: an administrator's create-account or set-password
