@@ -29,8 +29,11 @@ import (
 // after the kill arrives, so does the customer's pause (a mode change), no
 // second consent question is asked, the
 // session ends normally through node 2, and the audit chain verifies with
-// one open, join, resume and end for the session. The failover time (kill
-// to resumed, and to the restart's answer) is logged.
+// one open, join and end for the session, and two resumes: then node 3,
+// the agent's, is killed too, and the agent resumes on the next of its
+// -more-servers, node 2, beside the technician, which restarts ICE again
+// and hears the customer's next line. The failover time (kill to resumed,
+// and to the restart's answer) is logged.
 func TestNodeKilled(t *testing.T) {
 	if _, err := exec.LookPath("xdotool"); err != nil {
 		t.Skip("xdotool not installed (scripts/install-deps.sh installs it)")
@@ -47,7 +50,8 @@ func TestNodeKilled(t *testing.T) {
 	tech := start(t, b["technician"], nil, "-headless", "-server", "https://"+front.addr(), "-ca", c.ca, "-user", op.ID,
 		"-password-file", pw, "-json", "-mode", "view", "-say", "Bonjour")
 	code := tech.next(t, "code")["code"].(string)
-	agent := start(t, b["agent"], nil, "-keep", "-server", c.nodes[2].url, "-ca", c.ca, "-code", code, "-json", "-display", display)
+	agent := start(t, b["agent"], nil, "-keep", "-server", c.nodes[2].url, "-more-servers", c.nodes[1].url, "-ca", c.ca,
+		"-code", code, "-json", "-display", display)
 	answer(t, agent, display, "allow")
 	s := &session{tech: tech, agent: agent, display: display}
 	customerSays(t, s, "avant la panne")
@@ -68,6 +72,17 @@ func TestNodeKilled(t *testing.T) {
 	customerSays(t, s, "apres la panne")
 	clickControl(t, display, s.control(t, "pause")) // a mode change, after the kill
 	waitEvent(t, tech, "mode", "paused", true)
+
+	// The agent's node dies too: the agent resumes on its next server,
+	// node 2, where the technician is; the technician hears it and
+	// restarts ICE again, now through node 2 alone.
+	if err := c.nodes[2].proc.cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	waitEvent(t, agent, "signaling", "state", "resumed")
+	waitEvent(t, tech, "signaling", "state", "peer-resumed")
+	waitEvents(t, tech, 2, "signaling", "state", "ice-restarted")
+	customerSays(t, s, "noeud 3 aussi")
 	if q := agent.all("question"); len(q) != 1 {
 		t.Errorf("the customer was asked %d questions, want the first one only: %v", len(q), q)
 	}
@@ -94,6 +109,25 @@ func customerSays(t *testing.T, s *session, line string) {
 	}
 }
 
+// waitEvents waits (60 s at most) until p has n events called name whose
+// key is value.
+func waitEvents(t *testing.T, p *proc, n int, name, key string, value any) {
+	t.Helper()
+	var got int
+	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		got = 0
+		for _, e := range p.all(name) {
+			if e[key] == value {
+				got++
+			}
+		}
+		if got >= n {
+			return
+		}
+	}
+	t.Fatalf("%s: %d %s events with %s %v, want %d\n%s", p.name, got, name, key, value, n, p.stderr.String())
+}
+
 // waitEvent waits (60 s at most: a hang guard) for p's event called name
 // whose key is value, among every event recorded, and returns it.
 func waitEvent(t *testing.T, p *proc, name, key string, value any) map[string]any {
@@ -110,7 +144,7 @@ func waitEvent(t *testing.T, p *proc, name, key string, value any) map[string]an
 }
 
 // checkFailoverAudit: the audit chain the nodes wrote verifies, and the
-// one session was opened, joined, resumed and ended once each.
+// one session was opened, joined and ended once each, and resumed twice.
 func checkFailoverAudit(t *testing.T, c *signalingCluster) {
 	t.Helper()
 	ctx := context.Background()
@@ -136,7 +170,7 @@ func checkFailoverAudit(t *testing.T, c *signalingCluster) {
 			count[r.Subject][r.Kind]++
 		}
 	}
-	want := map[string]int{"session.open": 1, "session.join": 1, "session.resume": 1, "session.end": 1}
+	want := map[string]int{"session.open": 1, "session.join": 1, "session.resume": 2, "session.end": 1}
 	if len(count) != 1 {
 		t.Fatalf("audit names %d sessions, want 1: %v", len(count), count)
 	}
