@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/tandem-remote/tandem/internal/agent/appsel"
+	"github.com/tandem-remote/tandem/internal/testkit/leakcheck"
 )
 
 // desk is a desktop whose windows a test moves: a Lister over it.
@@ -43,8 +44,11 @@ var (
 	agentUI = Top{ID: 0x40, Title: "Tandem", Program: "tandem-agent.exe", PID: 400, Bounds: image.Rect(800, 0, 1024, 300), Listed: true}
 )
 
+// newTracker starts a tracker over d, closed at the test's end; its
+// poller must be gone then (leakcheck).
 func newTracker(t *testing.T, d *desk, o Options) *Tracker {
 	t.Helper()
+	leakcheck.Check(t)
 	o.List = d.list
 	tr, err := New(o)
 	if err != nil {
