@@ -75,7 +75,10 @@ export class Link {
     this.channels.file.onmessage = (m) => this.hooks.file && this.hooks.file(m.data);
     this.channels.input.onmessage = () => {};
     pc.onicecandidate = (e) => { if (e.candidate) this.hooks.signal({ candidate: e.candidate.toJSON() }); };
-    pc.ontrack = (e) => this.hooks.video(e.streams[0] || new MediaStream([e.track]));
+    pc.ontrack = (e) => {
+      lowLatency(e.receiver);
+      this.hooks.video(e.streams[0] || new MediaStream([e.track]));
+    };
     pc.onconnectionstatechange = () => this.onState(pc.connectionState);
     pc.oniceconnectionstatechange = () => this.onICE(pc.iceConnectionState);
     const offer = await pc.createOffer();
@@ -235,6 +238,19 @@ export class Link {
     const pc = this.pc;
     if (pc) setTimeout(() => pc.close(), 500);
   }
+}
+
+// lowLatency asks the receiver to hand each frame on as soon as it can be
+// decoded: a remote screen answers the operator's own keys and pointer,
+// and Chromium's jitter buffer otherwise holds each frame for the
+// variation of the agent's encoding time. Chromium reads
+// playoutDelayHint (seconds, its own); jitterBufferTarget (ms) is the
+// standard's name.
+function lowLatency(receiver) {
+  try {
+    if ('playoutDelayHint' in receiver) receiver.playoutDelayHint = 0;
+    if ('jitterBufferTarget' in receiver) receiver.jitterBufferTarget = 0;
+  } catch { /* a browser without them keeps its defaults */ }
 }
 
 function decodeJSON(data) {
