@@ -61,9 +61,9 @@ func (r *Run) conn() *sigclient.Conn {
 }
 
 // canResume reports whether a broken connection is worth resuming: the
-// run has a secret and its link lives.
+// run has a secret, has not said goodbye, and its link lives.
 func (r *Run) canResume() bool {
-	if r.resume == nil {
+	if r.resume == nil || r.said.Load() {
 		return false
 	}
 	select {

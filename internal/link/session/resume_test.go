@@ -22,7 +22,8 @@ import (
 // (through a cuttable front) breaks. The technician reports it lost,
 // resumes on a new connection (its first server refusing, on the next), restarts ICE and reports the restart's
 // answer, which came back through the server; the agent reports that the
-// technician resumed. Both links stay up throughout.
+// technician resumed. Both links stay up throughout. The technician's
+// goodbye then ends its pump without any attempt to resume.
 func TestResumeAfterBreak(t *testing.T) {
 	srv := signalingtest.Start(t, signaling.Config{}, nil)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
@@ -84,6 +85,17 @@ func TestResumeAfterBreak(t *testing.T) {
 			t.Fatalf("a link ended: %v", r.Link().Err())
 		default:
 		}
+	}
+
+	// A goodbye's closed connection is no break: the pump stops.
+	tech.Bye(ReasonHangup)
+	select {
+	case <-tech.pumpDone:
+	case <-time.After(30 * time.Second): // a hang guard
+		t.Fatal("the technician's pump still runs after its goodbye")
+	}
+	if n := strings.Count(techOut.String(), `"state":"lost"`); n != 1 {
+		t.Fatalf("%d lost connections reported, want 1 (the cut):\n%s", n, techOut.String())
 	}
 }
 

@@ -62,6 +62,9 @@ type Run struct {
 	pumpDone  chan struct{}
 	// restartOwed: an ICE restart after a resume awaits its answer.
 	restartOwed atomic.Bool
+	// said: this side said goodbye; the server closing the connection
+	// then is no break to resume.
+	said atomic.Bool
 
 	ending      chan string // a reason this side ends the session for (EndWith)
 	workers     sync.WaitGroup
@@ -336,6 +339,7 @@ func (r *Run) handshake(ctx context.Context, acks <-chan string) (time.Duration,
 func (r *Run) Bye(reason string) {
 	ctx, cancel := context.WithTimeout(context.Background(), byeTimeout)
 	defer cancel()
+	r.said.Store(true)
 	if r.link != nil {
 		r.SendControl(ctx, proto.TypeBye, proto.Bye{Reason: reason})
 	}
