@@ -33,6 +33,7 @@ var (
 	errTaken       = refusal(http.StatusConflict, chatwire.CodeTaken, "another operator has this conversation")
 	errNotYours    = refusal(http.StatusForbidden, chatwire.CodeNotYourSession, "that code is not of a session you opened: open a session first and invite with its code")
 	errBusy        = refusal(http.StatusServiceUnavailable, chatwire.CodeBusy, "the help desk is full: try again in a few minutes")
+	errContended   = refusal(http.StatusServiceUnavailable, chatwire.CodeBusy, "the conversation kept changing on other servers meanwhile: try again")
 	errNoName      = refusal(http.StatusBadRequest, chatwire.CodeBadRequest, "give a name (at most 100 characters) or a session code")
 )
 

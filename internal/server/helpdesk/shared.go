@@ -171,5 +171,5 @@ func retry(f func() error) error {
 			return err
 		}
 	}
-	return errBusy
+	return errContended
 }

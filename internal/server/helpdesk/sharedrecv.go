@@ -91,7 +91,7 @@ func (h *Hub) forgetLocal(id string) {
 // ensure takes conversation id from the shared record when this node
 // does not know it yet: its page came from another node.
 func (h *Hub) ensure(ctx context.Context, id string) {
-	if h.cfg.Shared == nil {
+	if h.cfg.Shared == nil || id == "" {
 		return
 	}
 	h.mu.Lock()
