@@ -9,13 +9,17 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/coder/websocket"
 
+	"github.com/tandem-remote/tandem/internal/server/audit"
+	"github.com/tandem-remote/tandem/internal/server/store"
 	"github.com/tandem-remote/tandem/internal/wire/chatwire"
 )
 
@@ -94,7 +98,48 @@ func TestClusterDesk(t *testing.T) {
 		t.Fatalf("node 2's desk got %+v, want c2 as event 5", e)
 	}
 	logDeskLatency(t, page, desk2, operatorDesk(t, c.nodes[0].url, hc, op.Token))
+
+	// The technician leaves: its node ends the chat, the page on node 2
+	// hears it, and the transcript is audited once, every message in it.
+	tech.cmd.Process.Signal(syscall.SIGINT)
+	if e := page.next(t, "closed"); e["reason"] != "operator-left" {
+		t.Fatalf("closed %v", e)
+	}
+	transcriptOnce(t, c, visit.ID, 3+latencyMessages)
 }
+
+// transcriptOnce waits for conversation id's chat.transcript entry in
+// the nodes' one audit chain, which must verify, and checks there is one
+// with messages messages.
+func transcriptOnce(t *testing.T, c *signalingCluster, id string, messages int) {
+	t.Helper()
+	ctx := context.Background()
+	st, err := store.Open(ctx, c.pg.URL("tandem"), c.pg.PasswordFile())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	var found []store.AuditRecord
+	for deadline := time.Now().Add(30 * time.Second); len(found) == 0 && time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		recs, err := st.AuditRecords(ctx, 0, 100000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		found = slices.DeleteFunc(recs, func(r store.AuditRecord) bool {
+			return r.Kind != "chat.transcript" || !strings.Contains(r.Detail, id)
+		})
+	}
+	want := fmt.Sprintf(`"messages":"%d"`, messages)
+	if len(found) != 1 || !strings.Contains(found[0].Detail, want) {
+		t.Fatalf("chat.transcript entries for the conversation: %+v, want one with %s", found, want)
+	}
+	if res, err := audit.New(st, nil, nil).Verify(ctx); err != nil || res.Broken != nil {
+		t.Fatalf("audit chain: %+v, %v", res, err)
+	}
+}
+
+// latencyMessages is how many messages logDeskLatency sends.
+const latencyMessages = 16
 
 // logDeskLatency logs how long the page's messages, sent on node 2, take
 // to reach the operator's desk on node 2 and on node 1, in the same run.
@@ -103,7 +148,7 @@ func TestClusterDesk(t *testing.T) {
 func logDeskLatency(t *testing.T, page *deskCustomer, same, other *deskConn) {
 	t.Helper()
 	other.next(t, "queue")
-	const n = 16
+	const n = latencyMessages
 	sent := make([]time.Time, n)
 	var mu sync.Mutex // sent: the race detector cannot see a message's way through the network
 	since := func(k int) time.Duration {
