@@ -101,7 +101,7 @@ func RunAgent(ctx context.Context, cfg AgentConfig) (err error) {
 	}
 	cfg.Report.Joined()
 	redial := cfg // dialSignaling sets a stamped download's RootCAs: on a copy
-	r.SetResume(session.Resume{Session: joined.Session, Role: proto.RoleAgent, Secret: joined.Resume,
+	r.SetResume(session.Resume{Session: joined.Session, Role: proto.RoleAgent,
 		Dial: func(ctx context.Context) (*sigclient.Conn, error) {
 			if redial.Stamp == nil {
 				return sigclient.DialAny(ctx, redial.Servers(), redial.RootCAs)

@@ -24,7 +24,10 @@ import (
 type Resume struct {
 	Session string
 	Role    proto.Role
-	Secret  string // from Opened or Joined; "" (an older server) never resumes
+	// Secret is the side's resume secret; "" takes the one the server
+	// sent on the first connection (sigclient.Conn.ResumeSecret). None
+	// (an older server) never resumes.
+	Secret string
 	// Dial connects to the signaling server again (the same URL: a load
 	// balancer or DNS may lead to another node).
 	Dial func(ctx context.Context) (*sigclient.Conn, error)
@@ -43,7 +46,7 @@ const (
 // SetResume lets the run resume its signaling connection; call it before
 // StartLink.
 func (r *Run) SetResume(rs Resume) {
-	if rs.Secret == "" || rs.Dial == nil {
+	if rs.Dial == nil {
 		return
 	}
 	r.resume = &rs
@@ -65,6 +68,12 @@ func (r *Run) conn() *sigclient.Conn {
 func (r *Run) canResume() bool {
 	if r.resume == nil || r.said.Load() {
 		return false
+	}
+	if r.resume.Secret == "" { // only the pump reads and writes it
+		r.resume.Secret = r.conn().ResumeSecret(r.resume.Session)
+		if r.resume.Secret == "" {
+			return false
+		}
 	}
 	select {
 	case <-r.link.Done():

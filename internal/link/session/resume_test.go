@@ -61,10 +61,8 @@ func TestResumeAfterBreak(t *testing.T) {
 	}
 
 	var techOut, agentOut lockedBuffer
-	tech := startRun(t, tsc, peer.Offerer, &techOut, Resume{Session: opened.Session, Role: proto.RoleTechnician,
-		Secret: opened.Resume, Dial: dialAny})
-	agent := startRun(t, asc, peer.Answerer, &agentOut, Resume{Session: joined.Session, Role: proto.RoleAgent,
-		Secret: joined.Resume, Dial: dialSrv})
+	tech := startRun(t, tsc, peer.Offerer, &techOut, Resume{Session: opened.Session, Role: proto.RoleTechnician, Dial: dialAny})
+	agent := startRun(t, asc, peer.Answerer, &agentOut, Resume{Session: joined.Session, Role: proto.RoleAgent, Dial: dialSrv})
 	if err := tech.Link().Start(ctx); err != nil {
 		t.Fatal(err)
 	}

@@ -18,6 +18,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/coder/websocket"
@@ -29,6 +30,9 @@ import (
 type Conn struct {
 	ws     *websocket.Conn
 	pinned *x509.Certificate // DialPinned's server certificate
+
+	mu        sync.Mutex
+	resumable proto.Resumable // the last Resumable the server sent (Recv)
 
 	// Agent is the agent's identity (package agentid) that Join and
 	// JoinTicket send; empty sends none.
@@ -192,8 +196,34 @@ func (c *Conn) Send(ctx context.Context, t proto.Type, body any) error {
 }
 
 // Recv reads the next message. A server Error message is returned as its
-// sentinel error (see proto.Error.Err).
+// sentinel error (see proto.Error.Err). Resumable is kept for
+// ResumeSecret, not returned.
 func (c *Conn) Recv(ctx context.Context) (proto.Envelope, error) {
+	for {
+		env, err := c.recv(ctx)
+		if err != nil || env.Type != proto.TypeResumable {
+			return env, err
+		}
+		if r, err := proto.Body[proto.Resumable](env); err == nil {
+			c.mu.Lock()
+			c.resumable = r
+			c.mu.Unlock()
+		}
+	}
+}
+
+// ResumeSecret is the resume secret the server gave this connection for
+// session (after Opened or Joined, read by Recv), or "".
+func (c *Conn) ResumeSecret(session string) string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.resumable.Session != session {
+		return ""
+	}
+	return c.resumable.Secret
+}
+
+func (c *Conn) recv(ctx context.Context) (proto.Envelope, error) {
 	_, data, err := c.ws.Read(ctx)
 	if err != nil {
 		return proto.Envelope{}, fmt.Errorf("signaling connection: %w", err)
@@ -247,7 +277,7 @@ func (c *Conn) JoinTicket(ctx context.Context, ticket string) (proto.Joined, err
 }
 
 // Resume takes up role's side of a joined session again on this new
-// connection, with the secret Opened or Joined gave (docs/wire.md section
+// connection, with the secret ResumeSecret gave (docs/wire.md section
 // 3.6). A server that does not know the session, or not with that secret,
 // answers ErrResumeRefused.
 func (c *Conn) Resume(ctx context.Context, session string, role proto.Role, secret string) (proto.Resumed, error) {

@@ -245,8 +245,11 @@ func (s *Server) open(ctx context.Context, c *client, env proto.Envelope) error 
 	s.metrics.opened.Inc()
 	s.cfg.Logger.Info("session opened", "session", sess.id, "operator", op.id, "from", c.addr)
 	s.auditSession(ctx, "session.open", sess, c, c.clientDetail())
-	return c.send(ctx, proto.TypeOpened, proto.Opened{Session: sess.id, Code: sess.code, Expires: sess.codeExp,
-		ICEServers: ice, Resume: secret})
+	if err := c.send(ctx, proto.TypeOpened, proto.Opened{Session: sess.id, Code: sess.code, Expires: sess.codeExp,
+		ICEServers: ice}); err != nil {
+		return errClosed
+	}
+	return sendResumable(ctx, c, sess.id, secret)
 }
 
 func (s *Server) join(ctx context.Context, c *client, env proto.Envelope) error {
@@ -295,12 +298,15 @@ func (s *Server) join(ctx context.Context, c *client, env proto.Envelope) error 
 		detail["agent"] = j.Agent // so that an administrator can block that computer
 	}
 	s.auditSession(ctx, "session.join", sess, c, detail)
-	joined := proto.Joined{Session: sess.id, ICEServers: ice, Grant: g, Resume: secret}
+	joined := proto.Joined{Session: sess.id, ICEServers: ice, Grant: g}
 	if g != nil {
 		joined.GrantKey = grant.KeyOf(s.cfg.GrantKey)
 	}
 	if err := c.send(ctx, proto.TypeJoined, joined); err != nil {
 		return errClosed
+	}
+	if err := sendResumable(ctx, c, sess.id, secret); err != nil {
+		return err
 	}
 	s.tellJoined(ctx, sess, tech, j.Agent)
 	return nil

@@ -15,7 +15,7 @@ import (
 )
 
 // A joined session outlives its sides' sockets (docs/wire.md section
-// 3.6): each side gets a resume secret in Opened or Joined, kept here only
+// 3.6): each side gets a resume secret after Opened or Joined, kept here only
 // as its SHA-256 (in the session, and with several nodes in its lease),
 // and a side whose socket broke sends Resume as the first message of a
 // new one, on this node or any other. The socket then takes the side's
@@ -34,6 +34,14 @@ func newResumeSecret() (string, [32]byte, error) {
 	}
 	secret := base64.RawURLEncoding.EncodeToString(raw)
 	return secret, sha256.Sum256([]byte(secret)), nil
+}
+
+// sendResumable gives c its resume secret, after Opened or Joined.
+func sendResumable(ctx context.Context, c *client, session, secret string) error {
+	if err := c.send(ctx, proto.TypeResumable, proto.Resumable{Session: session, Secret: secret}); err != nil {
+		return errClosed
+	}
+	return nil
 }
 
 // resume handles Resume: the side takes up its place, or is refused as a

@@ -28,12 +28,13 @@ func TestResumeOneNode(t *testing.T) {
 		t.Fatal(err)
 	}
 	expectType(t, ctx, tech, proto.TypePeerJoined)
-	if len(opened.Resume) != proto.ResumeSecretLen || len(joined.Resume) != proto.ResumeSecretLen || opened.Resume == joined.Resume {
-		t.Fatalf("resume secrets %q and %q, want two different ones", opened.Resume, joined.Resume)
-	}
 	tech.Close()
 	if bye, _ := proto.Body[proto.Bye](expectType(t, ctx, agent, proto.TypeBye)); bye.Reason != "peer-gone" {
 		t.Fatalf("agent heard bye %q, want peer-gone", bye.Reason)
+	}
+	techSecret, agentSecret := tech.ResumeSecret(opened.Session), agent.ResumeSecret(joined.Session)
+	if len(techSecret) != proto.ResumeSecretLen || len(agentSecret) != proto.ResumeSecretLen || techSecret == agentSecret {
+		t.Fatalf("resume secrets %q and %q, want two different ones", techSecret, agentSecret)
 	}
 
 	for _, tc := range []struct {
@@ -42,8 +43,8 @@ func TestResumeOneNode(t *testing.T) {
 		secret string
 	}{
 		{"wrong secret", proto.RoleTechnician, "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"},
-		{"the agent's secret as the technician", proto.RoleTechnician, joined.Resume},
-		{"the technician's secret as the agent", proto.RoleAgent, opened.Resume},
+		{"the agent's secret as the technician", proto.RoleTechnician, agentSecret},
+		{"the technician's secret as the agent", proto.RoleAgent, techSecret},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if _, err := f.dial(t).Resume(ctx, opened.Session, tc.role, tc.secret); !errors.Is(err, sigclient.ErrResumeRefused) {
@@ -54,15 +55,15 @@ func TestResumeOneNode(t *testing.T) {
 
 	// Three refusals so far: two more spend the join burst (5).
 	for range 2 {
-		f.dial(t).Resume(ctx, opened.Session, proto.RoleAgent, opened.Resume)
+		f.dial(t).Resume(ctx, opened.Session, proto.RoleAgent, techSecret)
 	}
-	if _, err := f.dial(t).Resume(ctx, opened.Session, proto.RoleTechnician, opened.Resume); !errors.Is(err, proto.ErrThrottled) {
+	if _, err := f.dial(t).Resume(ctx, opened.Session, proto.RoleTechnician, techSecret); !errors.Is(err, proto.ErrThrottled) {
 		t.Fatalf("Resume after five failures: %v, want throttled", err)
 	}
 	f.clock.add(time.Hour) // the throttle forgets
 
 	back := f.dial(t)
-	if r, err := back.Resume(ctx, opened.Session, proto.RoleTechnician, opened.Resume); err != nil || r.Session != opened.Session {
+	if r, err := back.Resume(ctx, opened.Session, proto.RoleTechnician, techSecret); err != nil || r.Session != opened.Session {
 		t.Fatalf("Resume = %+v, %v", r, err)
 	}
 	env := expectType(t, ctx, agent, proto.TypePeerResumed)
@@ -78,7 +79,7 @@ func TestResumeOneNode(t *testing.T) {
 
 	// Past the session's end, nothing resumes (the sweep has not run).
 	f.clock.add(DefaultSessionMax + time.Minute)
-	if _, err := f.dial(t).Resume(ctx, opened.Session, proto.RoleAgent, joined.Resume); !errors.Is(err, sigclient.ErrResumeRefused) {
+	if _, err := f.dial(t).Resume(ctx, opened.Session, proto.RoleAgent, agentSecret); !errors.Is(err, sigclient.ErrResumeRefused) {
 		t.Fatalf("Resume of an expired session: %v, want refused", err)
 	}
 }

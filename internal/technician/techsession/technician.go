@@ -53,7 +53,7 @@ func run(ctx context.Context, cfg TechnicianConfig, req *requests) error {
 	if err != nil {
 		return fmt.Errorf("open session: %w", err)
 	}
-	r.SetResume(session.Resume{Session: opened.Session, Role: proto.RoleTechnician, Secret: opened.Resume,
+	r.SetResume(session.Resume{Session: opened.Session, Role: proto.RoleTechnician,
 		Dial: func(ctx context.Context) (*sigclient.Conn, error) {
 			return sigclient.DialAny(ctx, cfg.Servers(), cfg.RootCAs)
 		}})

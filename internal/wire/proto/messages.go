@@ -47,9 +47,6 @@ type Opened struct {
 	Code       string      `json:"code"`
 	Expires    time.Time   `json:"expires"` // when the code stops working
 	ICEServers []ICEServer `json:"ice_servers"`
-	// Resume is the technician's resume secret (resume.go); absent from
-	// servers that do not resume sessions.
-	Resume string `json:"resume,omitempty"`
 }
 
 // Join asks to join a session, named by exactly one of Code, the server
@@ -112,8 +109,6 @@ type Joined struct {
 	// authenticated by TLS; a stamped agent (one download per session)
 	// carries it pinned.
 	GrantKey grant.Key `json:"grant_key,omitempty"`
-	// Resume is the agent's resume secret (resume.go).
-	Resume string `json:"resume,omitempty"`
 }
 
 // PeerJoined tells the technician that an agent joined, and which

@@ -60,6 +60,7 @@ const (
 	TypeHello      Type = "hello"       // control channel: technician → agent
 	TypeHelloAck   Type = "hello-ack"   // control channel: agent → technician
 	// Resuming a side's signaling connection (resume.go).
+	TypeResumable   Type = "resumable"    // server → client, after opened or joined
 	TypeResume      Type = "resume"       // either client → server, first message
 	TypeResumed     Type = "resumed"      // server → that client
 	TypePeerResumed Type = "peer-resumed" // server → the other client

@@ -8,9 +8,11 @@ import (
 // A joined session outlives its sides' signaling connections: the peers
 // talk over their own link, and signaling only carries ICE restarts and
 // the end. So that a side whose connection broke (its server node died,
-// the network blinked) can take up its place again, Opened and Joined
-// carry a resume secret, one per side, which the server keeps only
-// hashed. The side redials (the same URL, which a load balancer may send
+// the network blinked) can take up its place again, the server sends
+// each side Resumable after Opened or Joined: a resume secret, one per
+// side, which the server keeps only hashed. (A message of its own rather
+// than a field of Opened and Joined: clients refuse unknown body fields
+// but skip unknown message types, so older clients are not broken.) The side redials (the same URL, which a load balancer may send
 // to another node) and sends Resume as its first message; the server
 // answers Resumed and tells the other side PeerResumed, on which the
 // technician restarts ICE so that any offer, answer or candidate lost
@@ -38,6 +40,12 @@ func (r *Resume) check() error {
 		return fmt.Errorf("secret must be %d base64url characters", ResumeSecretLen)
 	}
 	return nil
+}
+
+// Resumable gives a side its resume secret for Session.
+type Resumable struct {
+	Session string `json:"session"`
+	Secret  string `json:"secret"`
 }
 
 // Resumed answers Resume: the side is back in its session.

@@ -36,10 +36,9 @@ var (
 	wireKey    = ed25519.NewKeyFromSeed(bytes.Repeat([]byte{7}, ed25519.SeedSize))
 	wireAgent  = "NdKPx7WBEnSiyvR9rY9ezXsyVlMCQOvr4lFwgkyOR60"
 	wireTicket = "Zm9yIGEgc3RhbXBlZCBhZ2VudCBkb3dubG9hZC4uLi4"
-	// The sides' resume secrets (43 base64url characters each).
-	wireResumeTech  = "dGhlIHRlY2huaWNpYW4ncyByZXN1bWUgc2VjcmV0Li4"
-	wireResumeAgent = "dGhlIGFnZW50J3MgcmVzdW1lIHNlY3JldCwgaGFzaGV"
-	wireICE         = []proto.ICEServer{
+	// A side's resume secret (43 base64url characters).
+	wireResumeTech = "dGhlIHRlY2huaWNpYW4ncyByZXN1bWUgc2VjcmV0Li4"
+	wireICE        = []proto.ICEServer{
 		{URLs: []string{"stun:relay.example.com:3478"}},
 		{URLs: []string{"turn:relay.example.com:3478?transport=udp", "turns:relay.example.com:443?transport=tcp"},
 			Username: "1795600800:5f0c2a3e9b7d4c1a8e6f0b2d4a6c8e0f", Credential: "q8d9Yb3mJm0ZlXc5Gf2s0m5rBq4="},
@@ -88,11 +87,11 @@ func wireEnvelopes(t *testing.T) []struct {
 		// Signaling WebSocket.
 		{"open.json", proto.TypeOpen, proto.Open{Token: "dGhlIHRlY2huaWNpYW4ncyBsb2dpbiB0b2tlbg"}},
 		{"opened.json", proto.TypeOpened, proto.Opened{Session: "5f0c2a3e9b7d4c1a8e6f0b2d4a6c8e0f", Code: "123456789",
-			Expires: wireT0.Add(10 * time.Minute), ICEServers: wireICE, Resume: wireResumeTech}},
+			Expires: wireT0.Add(10 * time.Minute), ICEServers: wireICE}},
 		{"join-code.json", proto.TypeJoin, proto.Join{Code: "123456789", Agent: wireAgent}},
 		{"join-ticket.json", proto.TypeJoin, proto.Join{Ticket: wireTicket, Agent: wireAgent}},
 		{"joined.json", proto.TypeJoined, proto.Joined{Session: "5f0c2a3e9b7d4c1a8e6f0b2d4a6c8e0f", ICEServers: wireICE,
-			Grant: signed, GrantKey: grantKey, Resume: wireResumeAgent}},
+			Grant: signed, GrantKey: grantKey}},
 		{"joined-no-relay.json", proto.TypeJoined, proto.Joined{Session: "5f0c2a3e9b7d4c1a8e6f0b2d4a6c8e0f", ICEServers: []proto.ICEServer{}}},
 		{"peer-joined.json", proto.TypePeerJoined, proto.PeerJoined{Session: "5f0c2a3e9b7d4c1a8e6f0b2d4a6c8e0f", Agent: wireAgent}},
 		{"signal-offer.json", proto.TypeSignal, wireSignal(t, peer.Signal{Description: &webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: offerSDP}})},
@@ -100,6 +99,7 @@ func wireEnvelopes(t *testing.T) []struct {
 		{"signal-candidate.json", proto.TypeSignal, wireSignal(t, peer.Signal{Candidate: &webrtc.ICECandidateInit{
 			Candidate: "candidate:1966762134 1 udp 2130706431 192.0.2.10 50123 typ host", SDPMid: ptr("0"), SDPMLineIndex: ptr(uint16(0))}})},
 		{"bye.json", proto.TypeBye, proto.Bye{Reason: "hangup"}},
+		{"resumable.json", proto.TypeResumable, proto.Resumable{Session: "5f0c2a3e9b7d4c1a8e6f0b2d4a6c8e0f", Secret: wireResumeTech}},
 		{"resume.json", proto.TypeResume, proto.Resume{Session: "5f0c2a3e9b7d4c1a8e6f0b2d4a6c8e0f", Role: proto.RoleTechnician, Secret: wireResumeTech}},
 		{"resumed.json", proto.TypeResumed, proto.Resumed{Session: "5f0c2a3e9b7d4c1a8e6f0b2d4a6c8e0f"}},
 		{"peer-resumed.json", proto.TypePeerResumed, proto.PeerResumed{Session: "5f0c2a3e9b7d4c1a8e6f0b2d4a6c8e0f", Role: proto.RoleAgent}},
@@ -166,6 +166,8 @@ func wireBody(env proto.Envelope) (any, error) {
 		return proto.Body[proto.Signal](env)
 	case proto.TypeBye:
 		return proto.Body[proto.Bye](env)
+	case proto.TypeResumable:
+		return proto.Body[proto.Resumable](env)
 	case proto.TypeResume:
 		return proto.Body[proto.Resume](env)
 	case proto.TypeResumed:
