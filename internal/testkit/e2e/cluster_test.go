@@ -54,8 +54,15 @@ type signalingCluster struct {
 // startCluster starts the nodes the way an administrator would: the first
 // one creates the certificate, secrets and grant key, which are copied to
 // the others' data directories; every node gets the same route list.
-func startCluster(t *testing.T, b netlab.Binaries, n int) *signalingCluster {
+// relayArgs (-turn-url and the like) replace the default relay URL on
+// every node.
+func startCluster(t *testing.T, b netlab.Binaries, n int, relayArgs ...string) *signalingCluster {
 	t.Helper()
+	if len(relayArgs) == 0 {
+		// A relay URL, so that session ends are recorded for relays;
+		// nothing answers there (the discard port).
+		relayArgs = []string{"-turn-url", "turn:127.0.0.1:9?transport=udp"}
+	}
 	pg, err := pgtest.Start(context.Background(), pgtest.Options{})
 	if errors.Is(err, pgtest.ErrNoBinaries) {
 		t.Skip(err)
@@ -80,10 +87,8 @@ func startCluster(t *testing.T, b netlab.Binaries, n int) *signalingCluster {
 		}
 		addr := "127.0.0.1:" + freePort(t)
 		args := append(pg.Flags("tandem"), "-cluster-listen", routes[i], "-cluster-routes", strings.Join(routes, ","),
-			"-node-name", "node"+string(rune('1'+i)), "-new-conns-burst", "10000", "-agent-binary", b["agent"],
-			// A relay URL, so that session ends are recorded for relays;
-			// nothing answers there (the discard port).
-			"-turn-url", "turn:127.0.0.1:9?transport=udp")
+			"-node-name", "node"+string(rune('1'+i)), "-new-conns-burst", "10000", "-agent-binary", b["agent"])
+		args = append(args, relayArgs...)
 		p, summary := serveOn(t, b, addr, data, args...)
 		c.nodes = append(c.nodes, clusterNode{proc: p, url: "https://" + addr, data: data, healthz: healthzURL(t, summary)})
 		if i == 0 {
