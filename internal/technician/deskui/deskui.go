@@ -91,7 +91,7 @@ type Desk struct {
 	queue   []deskclient.Summary
 	convs   map[string]*conversation
 	current string        // the conversation shown
-	note    string        // the last error the desk sent, for the status line
+	note    string        // the last error the desk sent, or its connection's state, for the status line
 	session string        // the running session's code; "" when none runs
 	busy    bool          // a session is starting or running
 	waiting Waiting       // the running session's code, until its customer joins
@@ -145,6 +145,10 @@ func (d *Desk) Update(m deskclient.Message) {
 		d.conv(m.Conversation).typing = time.Now()
 	case "error":
 		d.note = m.Message
+	case deskclient.TypeLost:
+		d.note = "Desk connection lost: reconnecting…"
+	case deskclient.TypeReconnected:
+		d.note = "Desk reconnected"
 	}
 	d.mu.Unlock()
 	d.win.Invalidate()

@@ -156,6 +156,11 @@ func TestDesk(t *testing.T) {
 	if n != 5 {
 		t.Fatalf("%d events after a replay, want 5", n)
 	}
+	// The status line follows the desk's connection.
+	o.d.Update(deskclient.Message{Type: deskclient.TypeLost})
+	o.shows(t, "Desk connection lost: reconnecting")
+	o.d.Update(deskclient.Message{Type: deskclient.TypeReconnected})
+	o.shows(t, "Desk reconnected")
 }
 
 // TestDeskStartSession: Start a session asks for one; while it starts and

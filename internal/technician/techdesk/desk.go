@@ -30,7 +30,7 @@ type Flags struct {
 
 // Register defines the desk flags on fs.
 func (f *Flags) Register(fs *flag.FlagSet) {
-	fs.BoolVar(&f.On, "desk", false, "open the operator's desk instead of a session at once: the queue of web chat\ncustomers ({\"event\":\"queue\"}), their messages (\"desk-message\", \"desk-typing\",\n\"desk-closed\"). With a display (and no -pick) it is a window (\"desk-window\" events\nsay where its controls are); headless, lines you type go to the picked customer")
+	fs.BoolVar(&f.On, "desk", false, "open the operator's desk instead of a session at once: the queue of web chat\ncustomers ({\"event\":\"queue\"}), their messages (\"desk-message\", \"desk-typing\",\n\"desk-closed\"), and its connection's (\"desk-lost\", \"desk-reconnected\": it dials again by\nitself for up to 2 minutes). With a display (and no -pick) it is a window (\"desk-window\" events\nsay where its controls are); headless, lines you type go to the picked customer")
 	fs.StringVar(&f.Pick, "pick", "", "with -desk: pick `WHICH` customer: first (the first waiting, or one who came with a\ncode of a session of yours) or a conversation ID")
 	fs.Func("desk-say", "with -desk: send `TEXT` to the picked customer; repeatable", func(v string) error {
 		f.Say = append(f.Say, v)
@@ -157,11 +157,19 @@ func (d *deskRun) handle(ctx context.Context, m deskclient.Message) (bool, error
 		}
 	case "typing":
 		d.emit(map[string]string{"event": "desk-typing", "conversation": m.Conversation}, "")
+	case deskclient.TypeLost:
+		d.emit(map[string]string{"event": "desk-lost"}, "Desk connection lost: reconnecting")
+	case deskclient.TypeReconnected:
+		d.emit(map[string]string{"event": "desk-reconnected"}, "Desk reconnected")
 	case "error":
 		d.emit(map[string]string{"event": "desk-error", "conversation": m.Conversation, "error": m.Error, "message": m.Message},
 			"Desk: "+m.Message)
 		d.mu.Lock()
 		defer d.mu.Unlock()
+		if m.Error == "closed" && m.Conversation != "" && m.Conversation == d.conv && d.done {
+			// It ended while the desk was reconnecting.
+			return !d.flags.Invite, nil
+		}
 		if m.Conversation != "" && m.Conversation == d.conv && !d.done {
 			if d.flags.Pick != "first" {
 				return false, fmt.Errorf("pick %s: %s", m.Conversation, m.Message)
