@@ -26,11 +26,14 @@ type CLI struct {
 	Auth           auth.Config // the server's login settings (zero: defaults)
 }
 
-const usage = `Usage: signaling admin [-data DIR] COMMAND ...
+const usage = `Usage: signaling admin [-data DIR | -db URL [-db-password-file FILE]] COMMAND ...
 
-Runs administrative actions directly on DIR/tandem.db (the server may keep
-running). Every change is recorded in the audit log as "local:USER".
-Passwords are read from standard input, one line, never from arguments.
+Runs administrative actions directly on the server's store: DIR/tandem.db
+(SQLite, one machine), or the PostgreSQL database several nodes share,
+given as the nodes' -db URL (its password from -db-password-file or
+PGPASSWORD, never in the URL). The servers may keep running. Every change
+is recorded in the audit log as "local:USER". Passwords are read from
+standard input, one line, never from arguments.
 
 Accounts:
   user list
@@ -92,7 +95,9 @@ Flags:
 func (c CLI) Main(ctx context.Context, args []string) int {
 	fs := flag.NewFlagSet("signaling admin", flag.ContinueOnError)
 	fs.SetOutput(c.Stderr)
-	dir := fs.String("data", "data", "data `DIR`ectory of the server")
+	dir := fs.String("data", "data", "data `DIR`ectory of the server (its SQLite store)")
+	db := fs.String("db", "", "the nodes' PostgreSQL `URL` in place of -data's SQLite store")
+	dbPassword := fs.String("db-password-file", "", "`FILE` whose first line is the -db password")
 	fs.Usage = func() { fmt.Fprint(c.Stderr, usage); fs.PrintDefaults() }
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -108,12 +113,18 @@ func (c CLI) Main(ctx context.Context, args []string) int {
 		fmt.Fprint(c.Stdout, keyHelp) // needs no database
 		return 0
 	}
-	path := filepath.Join(*dir, "tandem.db")
-	if _, err := os.Stat(path); err != nil {
-		fmt.Fprintf(c.Stderr, "signaling admin: no database at %s: pass the server's -data directory\n", path)
-		return 1
+	where := *db
+	if where == "" {
+		where = filepath.Join(*dir, "tandem.db")
+		if _, err := os.Stat(where); err != nil {
+			fmt.Fprintf(c.Stderr, "signaling admin: no database at %s: pass the server's -data directory, or -db with its PostgreSQL URL\n", where)
+			return 1
+		}
+	} else if !store.IsPostgresURL(where) {
+		fmt.Fprintf(c.Stderr, "signaling admin: -db %q is not a postgres:// URL (a SQLite store is named by -data)\n", where)
+		return 2
 	}
-	a, closeFn, err := c.open(ctx, path)
+	a, closeFn, err := c.open(ctx, where, *dbPassword)
 	if err != nil {
 		fmt.Fprintf(c.Stderr, "signaling admin: %v\n", err)
 		return 1
@@ -133,8 +144,8 @@ func (c CLI) Main(ctx context.Context, args []string) int {
 	return 0
 }
 
-func (c CLI) open(ctx context.Context, path string) (*Admin, func(), error) {
-	st, err := store.OpenSQLite(ctx, path)
+func (c CLI) open(ctx context.Context, db, passwordFile string) (*Admin, func(), error) {
+	st, err := store.Open(ctx, db, passwordFile)
 	if err != nil {
 		return nil, nil, err
 	}
