@@ -19,6 +19,16 @@ let screen = null;
 let iceServers = [];
 let desk = null;
 let inviting = ''; // the conversation whose customer the next session is for
+// The session's resume secret (docs/wire.md 3.6): in memory only, never
+// in storage; it lets the page take its place again on a new socket.
+let resumable = null; // {session, secret}
+let redial = null; // the running redial after a lost socket: {timer, wait, until}
+
+// Redialling a lost signaling socket: 250 ms doubling to 5 s, each wait
+// ±50 %, for at most 2 minutes (docs/wire.md 3.6).
+const redialFirst = 250;
+const redialMax = 5000;
+const redialFor = 120000;
 
 class HTTPError extends Error {
   constructor(status, code, message) { super(message); this.status = status; this.code = code; }
@@ -109,6 +119,8 @@ function send(type, body) {
 }
 
 function endSession(reason) {
+  stopRedial();
+  resumable = null;
   if (link) {
     link.close(reason);
     link = null;
@@ -158,42 +170,113 @@ function onSignal(data) {
 // takes the cookie's.
 function startSession() {
   endSession('hangup');
-  const status = $('session-status');
-  status.textContent = t('starting');
+  $('session-status').textContent = t('starting');
   $('start').disabled = true;
+  dial({ type: 'open', body: { token: 'cookie' } });
+}
+
+// dial opens the signaling socket and sends first as its first message:
+// open, or resume after a lost socket.
+function dial(first) {
   const ws = new WebSocket(`wss://${location.host}/console/api/ws`);
   socket = ws;
-  ws.onopen = () => send('open', { token: 'cookie' });
+  ws.onopen = () => send(first.type, first.body);
   ws.onmessage = (m) => {
     let env;
     try { env = JSON.parse(m.data); } catch { return; }
-    const b = env.body || {};
-    switch (env.type) {
-      case 'opened':
-        iceServers = b.ice_servers || [];
-        showSession(b);
-        status.textContent = t('waiting');
-        if (inviting) desk.sendInvite(inviting, b.code);
-        inviting = '';
-        break;
-      case 'peer-joined': joined(); break;
-      case 'signal': onSignal(b.data); break;
-      case 'error': status.textContent = t('sessionError', { msg: b.message || b.code }); break;
-      case 'bye':
-        // Once the link is up, the server's peer-gone is not the end:
-        // the two sides carry on over their link (docs/wire.md 3.3).
-        if (b.reason === 'peer-gone' && link && link.proven) break;
-        endSession(b.reason || 'hangup');
-        status.textContent = t('ended');
-        break;
-    }
+    if (socket === ws) onMessage(env);
   };
   ws.onclose = () => {
-    if (socket === ws) socket = null;
-    $('start').disabled = false;
-    if (!link) $('session').hidden = true;
-    if (status.textContent === t('starting')) status.textContent = t('sessionError', { msg: t('network') });
+    if (socket !== ws) return; // ended on purpose, or replaced
+    socket = null;
+    if (redial) { nextRedial(); return; }
+    if (link && !link.closed && resumable) { lostSignaling(); return; }
+    closedSession();
   };
+}
+
+function onMessage(env) {
+  const status = $('session-status');
+  const b = env.body || {};
+  switch (env.type) {
+    case 'opened':
+      iceServers = b.ice_servers || [];
+      resumable = null;
+      showSession(b);
+      status.textContent = t('waiting');
+      if (inviting) desk.sendInvite(inviting, b.code);
+      inviting = '';
+      break;
+    case 'resumable': resumable = { session: b.session, secret: b.secret }; break;
+    case 'resumed': restoredSignaling(); break;
+    case 'peer-resumed': if (link) link.restartIce(); break;
+    case 'peer-joined': joined(); break;
+    case 'signal': onSignal(b.data); break;
+    case 'error':
+      if (redial) { giveUpRedial(); break; } // the session cannot be resumed
+      status.textContent = t('sessionError', { msg: b.message || b.code });
+      break;
+    case 'bye':
+      // Once the link is up, the server's peer-gone is not the end:
+      // the two sides carry on over their link (docs/wire.md 3.3).
+      if (b.reason === 'peer-gone' && link && link.proven) break;
+      endSession(b.reason || 'hangup');
+      status.textContent = t('ended');
+      break;
+  }
+}
+
+function closedSession() {
+  const status = $('session-status');
+  $('start').disabled = false;
+  if (!link) $('session').hidden = true;
+  if (status.textContent === t('starting')) status.textContent = t('sessionError', { msg: t('network') });
+}
+
+// lostSignaling starts redialling a socket that broke while the peer
+// link lives; the session carries on over the link meanwhile.
+function lostSignaling() {
+  $('session-status').textContent = t('signalingLost');
+  redial = { timer: 0, wait: redialFirst, until: Date.now() + redialFor };
+  scheduleRedial();
+}
+
+function scheduleRedial() {
+  const wait = redial.wait * (0.5 + Math.random());
+  redial.wait = Math.min(redial.wait * 2, redialMax);
+  if (Date.now() + wait > redial.until) { giveUpRedial(); return; }
+  redial.timer = setTimeout(() => {
+    if (!redial) return;
+    redial.timer = 0;
+    if (!link || link.closed || !resumable) { giveUpRedial(); return; }
+    dial({ type: 'resume', body: { session: resumable.session, role: 'technician', secret: resumable.secret } });
+  }, wait);
+}
+
+function nextRedial() {
+  if (link && !link.closed) scheduleRedial();
+  else stopRedial();
+}
+
+// restoredSignaling: the new socket holds the page's place; signals sent
+// meanwhile were dropped, so the page restarts ICE (it offers).
+function restoredSignaling() {
+  stopRedial();
+  $('session-status').textContent = t('signalingRestored');
+  if (link) link.restartIce();
+}
+
+function giveUpRedial() {
+  stopRedial();
+  resumable = null;
+  if (socket) { const ws = socket; socket = null; ws.close(1000); }
+  $('session-status').textContent = t('signalingGone');
+  $('start').disabled = false;
+}
+
+function stopRedial() {
+  if (redial && redial.timer) clearTimeout(redial.timer);
+  redial = null;
 }
 
 function showSession(b) {

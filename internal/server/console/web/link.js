@@ -143,6 +143,21 @@ export class Link {
     this.restartTimer = setTimeout(() => this.restart(), restartAfter * 2);
   }
 
+  // restartIce restarts ICE now, whatever its state: after the page's
+  // signaling socket resumed, or the agent's did, signals sent meanwhile
+  // were dropped (docs/wire.md 3.6), so the page offers again with new
+  // credentials, rolling back an offer that was never answered.
+  async restartIce() {
+    const pc = this.pc;
+    if (!pc || this.closed) return;
+    try {
+      if (pc.signalingState === 'have-local-offer') await pc.setLocalDescription({ type: 'rollback' });
+      pc.restartIce();
+      await pc.setLocalDescription(await pc.createOffer({ iceRestart: true }));
+      this.hooks.signal({ description: { type: pc.localDescription.type, sdp: pc.localDescription.sdp } });
+    } catch { /* the ICE timers restart again if the path is lost */ }
+  }
+
   // checkCiphers reads what DTLS and SRTP negotiated and ends the session
   // if either is weaker than AES-256.
   async checkCiphers() {
