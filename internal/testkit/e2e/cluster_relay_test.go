@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -72,7 +73,7 @@ func TestRelayKilledInCluster(t *testing.T) {
 	}
 	waitStderr(t, tech, func(s string) bool { return strings.Count(s, "path recovered") > recovered })
 	back := time.Since(killed)
-	stats, decoded := framesSoFar(tech) // none pass between the kill and now
+	stats, decoded := framesSoFar(tech)  // none pass between the kill and now
 	customerSays(t, s, "apres la panne") // redraws the agent's window: frames
 	chat := time.Since(killed)
 	waitFrames(t, tech, stats, decoded)
@@ -83,6 +84,7 @@ func TestRelayKilledInCluster(t *testing.T) {
 	}
 	t.Logf("relay %d killed → path back through relay %d %v later (ICE restart); the customer's next chat line arrived at %v, frames at %v (stats every second)",
 		dead+1, 2-dead, back.Round(time.Millisecond), chat.Round(time.Millisecond), frames.Round(time.Millisecond))
+	t.Logf("the technician's link after the kill: %s", linkSteps(tech, killed))
 	if q := agent.all("question"); len(q) != 1 {
 		t.Errorf("the customer was asked %d questions, want the first one only: %v", len(q), q)
 	}
@@ -130,6 +132,20 @@ func waitFrames(t *testing.T, p *proc, seen int, decoded float64) {
 		}
 	}
 	t.Fatalf("%s: no more than %v frames decoded after the kill; its stats since: %v", p.name, decoded, p.all("stats")[seen:])
+}
+
+var linkStep = regexp.MustCompile(`(?m)^time=(\S+) level=\S+ msg="(path lost|ice restart|path recovered)"`)
+
+// linkSteps lists when the technician's link lost its path, restarted ICE
+// and recovered, after since.
+func linkSteps(p *proc, since time.Time) string {
+	var steps []string
+	for _, m := range linkStep.FindAllStringSubmatch(p.stderr.String(), -1) {
+		if at, err := time.Parse(time.RFC3339Nano, m[1]); err == nil && at.After(since) {
+			steps = append(steps, fmt.Sprintf("%s at %v", m[2], at.Sub(since).Round(time.Millisecond)))
+		}
+	}
+	return strings.Join(steps, ", ")
 }
 
 // relayOf is the index of the relay whose port range holds addr's port.
