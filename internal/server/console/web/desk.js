@@ -2,10 +2,19 @@
 // 12, "Operator (desk)") over /console/api/desk, which the server
 // authenticates with the console's cookie: the queue, a picked
 // customer's messages, replies, and the invitation into a session.
+// When the socket breaks (its node died, the server restarted) the desk
+// redials and picks the shown conversation again, showing only the
+// events it missed.
 
 import { t } from './i18n.js';
 
 const $ = (id) => document.getElementById(id);
+
+// Redialling a lost desk socket: 250 ms doubling to 5 s, each wait
+// ±50 %, for at most 2 minutes, as the session's socket.
+const redialFirst = 250;
+const redialMax = 5000;
+const redialFor = 120000;
 
 export class Desk {
   // invite(conversation) is called when the operator invites a customer:
@@ -14,23 +23,68 @@ export class Desk {
     this.invite = invite;
     this.ws = null;
     this.current = '';
+    this.lastSeq = 0; // the last numbered event shown of current
+    this.resuming = ''; // picked again after a reconnect: its history is a replay
+    this.redial = null; // {timer, wait, until} while the socket is down
+    this.stopped = true;
     this.conversations = [];
     $('desk-form').addEventListener('submit', (e) => { e.preventDefault(); this.reply(); });
   }
 
   connect() {
-    if (this.ws) return;
+    if (this.ws || this.redial) return;
+    this.stopped = false;
+    this.dial();
+  }
+
+  dial() {
     const ws = new WebSocket(`wss://${location.host}/console/api/desk`);
     this.ws = ws;
+    ws.onopen = () => { if (this.ws === ws && this.redial) this.restored(); };
     ws.onmessage = (m) => {
       let msg;
       try { msg = JSON.parse(m.data); } catch { return; }
       this.on(msg);
     };
-    ws.onclose = () => { if (this.ws === ws) this.ws = null; };
+    ws.onclose = () => {
+      if (this.ws !== ws) return;
+      this.ws = null;
+      if (!this.stopped) this.lost();
+    };
+  }
+
+  // lost schedules the next dial, until redialFor has passed.
+  lost() {
+    if (!this.redial) {
+      this.redial = { timer: null, wait: redialFirst, until: Date.now() + redialFor };
+      $('desk-status').textContent = t('deskLost');
+    }
+    const r = this.redial;
+    if (Date.now() >= r.until) {
+      this.redial = null;
+      $('desk-status').textContent = t('deskGone');
+      return;
+    }
+    const wait = r.wait * (0.5 + Math.random());
+    r.wait = Math.min(r.wait * 2, redialMax);
+    r.timer = setTimeout(() => { r.timer = null; if (!this.stopped) this.dial(); }, wait);
+  }
+
+  // restored: the new socket's queue follows; the shown conversation is
+  // picked again, and only what came meanwhile is added to its log.
+  restored() {
+    this.redial = null;
+    $('desk-status').textContent = t('deskRestored');
+    if (this.current) {
+      this.resuming = this.current;
+      this.send({ type: 'pick', conversation: this.current });
+    }
   }
 
   close() {
+    this.stopped = true;
+    if (this.redial && this.redial.timer) clearTimeout(this.redial.timer);
+    this.redial = null;
     if (this.ws) this.ws.close(1000);
     this.ws = null;
   }
@@ -40,9 +94,16 @@ export class Desk {
   on(msg) {
     switch (msg.type) {
       case 'queue': this.showQueue(msg.conversations || []); break;
-      case 'history': if (msg.conversation === this.current) { $('desk-log').textContent = ''; (msg.events || []).forEach((e) => this.showEvent(e)); } break;
+      case 'history':
+        if (msg.conversation !== this.current) break;
+        if (this.resuming === msg.conversation) this.resuming = '';
+        else { $('desk-log').textContent = ''; this.lastSeq = 0; }
+        (msg.events || []).forEach((e) => this.showEvent(e));
+        break;
       case 'event': if (msg.conversation === this.current) this.showEvent(msg.event || {}); break;
-      case 'error': $('desk-status').textContent = t('error', { msg: msg.message || msg.error }); break;
+      case 'error':
+        if (msg.conversation && msg.conversation === this.resuming) this.resuming = '';
+        $('desk-status').textContent = t('error', { msg: msg.message || msg.error }); break;
     }
   }
 
@@ -76,6 +137,7 @@ export class Desk {
 
   pick(id) {
     this.current = id;
+    this.lastSeq = 0;
     $('desk-conversation').hidden = false;
     $('desk-log').textContent = '';
     this.send({ type: 'pick', conversation: id });
@@ -92,6 +154,10 @@ export class Desk {
   sendInvite(id, code) { this.send({ type: 'invite', conversation: id, code }); }
 
   showEvent(e) {
+    if (e.seq) {
+      if (e.seq <= this.lastSeq) return; // shown before the reconnect
+      this.lastSeq = e.seq;
+    }
     if (e.type !== 'message' && e.type !== 'invite' && e.type !== 'closed') return;
     const li = document.createElement('li');
     const who = document.createElement('strong');
