@@ -14,32 +14,42 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tandem-remote/tandem/internal/server/signaling/signalingtest"
 	"github.com/tandem-remote/tandem/internal/technician/deskclient"
+	"github.com/tandem-remote/tandem/internal/testkit/netlab"
 	"github.com/tandem-remote/tandem/internal/wire/chatwire"
 )
 
 // TestClusterDeskNodeKilled: the operator's desks lose their node. Three
 // nodes behind a TCP front that, as a load balancer, forwards each
-// connection to the first node that takes it; the headless technician's
-// desk and a second desk of the same operator (package deskclient, in the
-// test) reach node 1 through it, the visitor's page is on node 3. Node 1
-// is killed (SIGKILL): both desks report the loss, dial the front again,
-// land on node 2 and report they are back; the visitor's next message
-// reaches both, once; the operator's reply from the second desk reaches
-// the visitor; and the technician leaving ends the chat on the page.
+// connection to the first node that takes it; the visitors' pages are on
+// node 3. First the headless technician's desk and the console's desk
+// (on node 1, then on node 2) in turn lose their node.
 func TestClusterDeskNodeKilled(t *testing.T) {
 	b := binaries(t)
 	c := startCluster(t, b, 3)
 	op := c.admin.AddOperator("deskfail")
-	pw := filepath.Join(t.TempDir(), "password")
-	if err := os.WriteFile(pw, []byte(op.Password+"\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
 	var backends []string
 	for _, nd := range c.nodes {
 		backends = append(backends, strings.TrimPrefix(nd.url, "https://"))
 	}
 	front := startFront(t, backends)
+	t.Run("technician", func(t *testing.T) { technicianDeskFailover(t, b, c, op, front) })
+	t.Run("console", func(t *testing.T) { consoleDeskFailover(t, c, op, front) })
+}
+
+// technicianDeskFailover: the headless technician's desk and a second
+// desk of the same operator (package deskclient, in the test) reach node
+// 1 through the front. Node 1 is killed (SIGKILL): both desks report the
+// loss, dial the front again, land on node 2 and report they are back;
+// the visitor's next message reaches both, once; the operator's reply
+// from the second desk reaches the visitor; and the technician leaving
+// ends the chat on the page.
+func technicianDeskFailover(t *testing.T, b netlab.Binaries, c *signalingCluster, op signalingtest.Operator, front string) {
+	pw := filepath.Join(t.TempDir(), "password")
+	if err := os.WriteFile(pw, []byte(op.Password+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	hc := &http.Client{Timeout: 40 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: c.roots}}}
 	page := &deskCustomer{url: c.nodes[2].url, hc: hc}
 	var visit struct{ ID, Key string }
@@ -226,4 +236,54 @@ func forward(conn net.Conn, backends []string) {
 	conn.Close()
 	up.Close()
 	<-done
+}
+
+// consoleDeskFailover: the browser console, opened through the front
+// (now on node 2), takes a new visitor of node 3; node 2 is killed; the
+// page says the desk connection is back (on node 3, through the front,
+// with its cookie), shows the visitor's next message once, and its reply
+// reaches the visitor.
+func consoleDeskFailover(t *testing.T, c *signalingCluster, op signalingtest.Operator, front string) {
+	needBrowser(t)
+	hc := &http.Client{Timeout: 40 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: c.roots}}}
+	page := &deskCustomer{url: c.nodes[2].url, hc: hc}
+	var visit struct{ ID, Key string }
+	if st := page.post(t, "/v1/desk/visit", map[string]string{"name": "Zoé", "topic": "l'imprimante"}, &visit); st != http.StatusOK {
+		t.Fatalf("visit on node 3: %d", st)
+	}
+	page.connect(t, visit.ID, visit.Key)
+	page.send(t, map[string]string{"type": "send", "cid": "c1", "text": "Bonjour"})
+	page.next(t, "message")
+
+	br := openBrowser(t, map[string]any{"spki": spkiHashes(t, c.ca)})
+	br.do("goto", map[string]any{"url": front + "/console"})
+	br.do("waitAttr", map[string]any{"sel": "#app", "name": "data-view", "value": "login"})
+	consoleLogin(br, op.ID, op.Password, "")
+	br.waitText("#queue", "Zoé — l'imprimante")
+	br.do("click", map[string]any{"sel": "#queue li[data-state=waiting] button"})
+	br.do("waitAttr", map[string]any{"sel": "#queue li", "name": "data-state", "value": "yours"})
+	br.waitText("#desk-log", "Bonjour")
+
+	if err := c.nodes[1].proc.cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	killed := time.Now()
+	br.waitText("#desk-status", "Desk reconnected")
+	t.Logf("the console's desk was back %v after node 2's SIGKILL", time.Since(killed).Round(time.Millisecond))
+	page.send(t, map[string]string{"type": "send", "cid": "c2", "text": "Toujours là ?"})
+	br.waitText("#desk-log", "Toujours là ?")
+	br.do("fill", map[string]any{"sel": "#desk-text", "value": "Oui, je regarde"})
+	br.do("press", map[string]any{"sel": "#desk-text", "key": "Enter"})
+	for {
+		if m := page.next(t, "message"); m["from"] == "operator" {
+			if m["text"] != "Oui, je regarde" {
+				t.Fatalf("the page got %v, want the operator's reply", m)
+			}
+			break
+		}
+	}
+	br.waitText("#desk-log", "Oui, je regarde")
+	if got := br.texts("#desk-log li"); len(got) != 3 {
+		t.Errorf("the console's log %q, want 3 messages, each once", got)
+	}
 }
