@@ -213,7 +213,13 @@ function onMessage(env) {
     case 'peer-joined': joined(); break;
     case 'signal': onSignal(b.data); break;
     case 'error':
-      if (redial) { giveUpRedial(); break; } // the session cannot be resumed
+      if (redial) {
+        // invalid_code: the server no longer holds the session (restarted,
+        // or it ended); anything else (busy, throttled) is tried again
+        // when the socket closes.
+        if (b.code === 'invalid_code') giveUpRedial();
+        break;
+      }
       status.textContent = t('sessionError', { msg: b.message || b.code });
       break;
     case 'bye':
