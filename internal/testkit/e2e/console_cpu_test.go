@@ -34,7 +34,7 @@ const clockTicks = 100
 //	TANDEM_BENCH_CPU=1 go test -count=1 -run TestConsoleCPU -v ./internal/testkit/e2e/
 func TestConsoleCPU(t *testing.T) {
 	if os.Getenv("TANDEM_BENCH_CPU") != "1" {
-		t.Skip("a measurement (about 90 s): set TANDEM_BENCH_CPU=1 to run it")
+		t.Skip("a measurement (about 2 minutes): set TANDEM_BENCH_CPU=1 to run it")
 	}
 	for _, tool := range []string{"xterm", "xdotool"} {
 		if _, err := exec.LookPath(tool); err != nil {
