@@ -101,11 +101,18 @@ func TestSendWindowFollowsPath(t *testing.T) {
 // above it), so it could never carry more than 3.5 MB/s on this path.
 // Both links also stay usable: a message on another channel arrives while
 // the stream runs.
+//
+// The window follows the rate the link achieves, so it grows only when
+// the path is what holds the stream back. On a machine too busy to move
+// even what the floor lets through (the -race build under a loaded CI
+// moved 0.7 MB/s over a clean path), there is nothing to follow: the
+// test then skips, saying so, unless the path dropped packets.
 func TestSendWindowOnLongPath(t *testing.T) {
 	netlab.Require(t)
 	checkLeaks(t)
-	path := netlab.NewDelayedPath(t, 150*time.Millisecond)
-	ctx := testContext(t, 90*time.Second)
+	const oneWay = 150 * time.Millisecond
+	path := netlab.NewDelayedPath(t, oneWay)
+	ctx := testContext(t, 120*time.Second)
 	p := newPair(t, Config{Net: path.Left.Net(t)}, Config{Net: path.Right.Net(t)}, nil)
 	p.connect(ctx, t)
 	src, dst := p.off.Channel(ChannelFile), p.ans.Channel(ChannelFile)
@@ -113,16 +120,30 @@ func TestSendWindowOnLongPath(t *testing.T) {
 	msg := make([]byte, 64<<10)
 	var most uint64
 	t0 := time.Now()
-	for sent := 0; most <= 2*windowMin; sent += len(msg) {
-		if sent >= 256<<20 {
-			t.Fatalf("sent %d bytes with at most %d queued at once, want more than %d; path drops:\n%s", sent, most, 2*windowMin, path.Drops())
-		}
-		if err := src.Send(ctx, msg); err != nil {
-			t.Fatalf("send on file after %d bytes, at most %d queued at once: %v; path drops:\n%s", sent, most, err, path.Drops())
+	sent := 0
+	streamCtx, stop := context.WithTimeout(ctx, 75*time.Second)
+	defer stop()
+	for ; most <= 2*windowMin && sent < 256<<20; sent += len(msg) {
+		if err := src.Send(streamCtx, msg); err != nil {
+			if streamCtx.Err() == nil {
+				t.Fatalf("send on file after %d bytes: %v", sent, err)
+			}
+			break
 		}
 		most = max(most, src.dc.BufferedAmount())
 	}
-	t.Logf("queued %d bytes at once after %v; path drops:\n%s", most, time.Since(t0), path.Drops())
+	elapsed := time.Since(t0)
+	drops, report := path.Drops()
+	if most <= 2*windowMin {
+		rate, floor := float64(sent)/elapsed.Seconds(), float64(windowMin)/(2*oneWay).Seconds()
+		if drops == 0 && rate < floor/2 {
+			t.Skipf("moved %.2f MB/s in %v over a clean path, under half of what windowMin alone carries at this round trip (%.2f MB/s): the machine, not the path, held the stream back, so the window had nothing to follow; path counters:\n%s",
+				rate/1e6, elapsed.Round(time.Second), floor/1e6, report)
+		}
+		t.Fatalf("sent %d bytes in %v (%.2f MB/s) with at most %d queued at once, want more than %d; path drops %d:\n%s",
+			sent, elapsed.Round(time.Second), float64(sent)/elapsed.Seconds()/1e6, most, 2*windowMin, drops, report)
+	}
+	t.Logf("queued %d bytes at once after %v; path counters:\n%s", most, elapsed, report)
 	roundTrip(ctx, t, p.off, p.ans)
 }
 

@@ -3,10 +3,12 @@ package netlab
 import (
 	"context"
 	"fmt"
+	"iter"
 	"net"
 	"net/netip"
 	"os"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -97,22 +99,35 @@ func (ns *NS) tun(t testing.TB, dev string, local, remote netip.Addr) *os.File {
 	return f
 }
 
-// Drops reports what either side of the path dropped so far: packets the
+// Drops counts what either side of the path dropped so far: packets the
 // TUN queues could not hold and datagrams UDP could not deliver (full
-// socket buffers). The path itself drops nothing: a test that needs a clean
-// path says with this why it did not get one.
-func (d *DelayedPath) Drops() string {
+// socket buffers), and reports the counters. The path itself drops
+// nothing: a test that needs a clean path tells with this whether it had
+// one.
+func (d *DelayedPath) Drops() (n int64, report string) {
 	var b strings.Builder
 	for _, ns := range []*NS{d.Left, d.Right} {
-		link, _ := ns.Try(context.Background(), "ip", "-s", "-o", "link", "show", "dev", "tun0")
+		fmt.Fprintf(&b, "%s:", ns.Name)
+		for _, c := range []string{"rx_dropped", "tx_dropped"} {
+			out, _ := ns.Try(context.Background(), "cat", "/sys/class/net/tun0/statistics/"+c)
+			v, _ := strconv.ParseInt(strings.TrimSpace(out), 10, 64)
+			n += v
+			fmt.Fprintf(&b, " tun0 %s=%d", c, v)
+		}
 		snmp, _ := ns.Try(context.Background(), "cat", "/proc/net/snmp")
-		fmt.Fprintf(&b, "%s: %s; %s\n", ns.Name, strings.Join(strings.Fields(link), " "), udpErrors(snmp))
+		for name, v := range udpCounters(snmp) {
+			if strings.HasSuffix(name, "Errors") && name != "InCsumErrors" {
+				n += v
+			}
+			fmt.Fprintf(&b, " udp %s=%d", name, v)
+		}
+		b.WriteString("\n")
 	}
-	return b.String()
+	return n, b.String()
 }
 
-// udpErrors picks the Udp counters out of /proc/net/snmp.
-func udpErrors(snmp string) string {
+// udpCounters reads the Udp counters out of /proc/net/snmp, in its order.
+func udpCounters(snmp string) iter.Seq2[string, int64] {
 	var names, values []string
 	for _, line := range strings.Split(snmp, "\n") {
 		if f := strings.Fields(line); len(f) > 0 && f[0] == "Udp:" {
@@ -123,11 +138,14 @@ func udpErrors(snmp string) string {
 			}
 		}
 	}
-	var out []string
-	for i := range min(len(names), len(values)) {
-		out = append(out, names[i]+"="+values[i])
+	return func(yield func(string, int64) bool) {
+		for i := range min(len(names), len(values)) {
+			v, _ := strconv.ParseInt(values[i], 10, 64)
+			if !yield(names[i], v) {
+				return
+			}
+		}
 	}
-	return "udp " + strings.Join(out, " ")
 }
 
 // forward carries packets from src to dst, each delay after it was read,
