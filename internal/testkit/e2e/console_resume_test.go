@@ -2,7 +2,10 @@ package e2e
 
 import (
 	"encoding/json"
+	"io"
+	"net"
 	"os/exec"
+	"sync"
 	"testing"
 	"time"
 
@@ -42,7 +45,9 @@ type pageEvent struct {
 // redials and
 // resumes (the agent hears peer-resumed), says it is restored, restarts ICE through the new socket
 // (a new offer, answered), and the session goes on: a chat line from the
-// from the customer reaches the page after each cut, with one consent question in
+// from the customer reaches the page after each cut. Then the agent's
+// own connection is cut: it resumes, and the page, hearing peer-resumed,
+// restarts ICE again, with one consent question in
 // all, and nothing in the page's storage. The time from the proxy letting
 // connections through again to the answered restart is logged.
 func TestConsoleSignalingLost(t *testing.T) {
@@ -70,7 +75,8 @@ func TestConsoleSignalingLost(t *testing.T) {
 	b.waitText("#operator-name", "Rosa Lind")
 	b.do("click", map[string]any{"sel": "#start"})
 	b.waitText("#session-status", "Waiting for the customer")
-	agent := start(t, bins["agent"], nil, "-keep", "-server", sig.url, "-ca", sig.ca, "-code", b.texts("#code")[0],
+	agentFront := newTCPCutter(t, hostPort(sig.url))
+	agent := start(t, bins["agent"], nil, "-keep", "-server", "https://"+agentFront.addr(), "-ca", sig.ca, "-code", b.texts("#code")[0],
 		"-json", "-display", display)
 	t.Cleanup(func() {
 		if t.Failed() {
@@ -104,6 +110,16 @@ func TestConsoleSignalingLost(t *testing.T) {
 		t.Logf("cut %d: proxy lets connections through again → the page's ICE restart answered through its resumed socket in %.0f ms", cut, restart-resumedAt)
 		customerTells(t, b, s, "apres la coupure "+string(rune('0'+cut)))
 	}
+	// The agent's socket breaks: it resumes, the page hears peer-resumed
+	// and restarts ICE (the agent only answers).
+	answers := len(pageEvents(t, b, "__sdp"))
+	if n := agentFront.cut(); n == 0 {
+		t.Fatal("the agent's proxy held no connection to drop")
+	}
+	waitEvent(t, agent, "signaling", "state", "resumed")
+	waitAnswer(t, b, answers)
+	customerTells(t, b, s, "apres la coupure du client")
+
 	if kept := evalString(t, b, "JSON.stringify([localStorage.length, sessionStorage.length])"); kept != "[0,0]" {
 		t.Errorf("the page keeps %s items in local and session storage, want none (the resume secret stays in memory)", kept)
 	}
@@ -157,4 +173,82 @@ func evalNumber(t *testing.T, b *browser, expr string) float64 {
 		t.Fatalf("eval %s: %v", expr, err)
 	}
 	return f
+}
+
+// tcpCutter forwards TCP connections to a target (TLS passes through)
+// and drops all it carries on cut, as a broken network would.
+type tcpCutter struct {
+	ln     net.Listener
+	target string
+	mu     sync.Mutex
+	conns  map[net.Conn]bool
+	wg     sync.WaitGroup
+}
+
+func newTCPCutter(t *testing.T, target string) *tcpCutter {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &tcpCutter{ln: ln, target: target, conns: map[net.Conn]bool{}}
+	c.wg.Go(c.serve)
+	t.Cleanup(func() {
+		ln.Close()
+		c.cut()
+		c.wg.Wait()
+	})
+	return c
+}
+
+func (c *tcpCutter) addr() string { return c.ln.Addr().String() }
+
+// cut closes every connection carried now and returns how many pairs.
+func (c *tcpCutter) cut() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for conn := range c.conns {
+		conn.Close()
+	}
+	n := len(c.conns) / 2
+	clear(c.conns)
+	return n
+}
+
+func (c *tcpCutter) serve() {
+	for {
+		in, err := c.ln.Accept()
+		if err != nil {
+			return
+		}
+		c.wg.Go(func() { c.carry(in) })
+	}
+}
+
+// carry copies both ways between in and a new connection to the target
+// until either side ends or cut closes them.
+func (c *tcpCutter) carry(in net.Conn) {
+	out, err := net.DialTimeout("tcp", c.target, 5*time.Second)
+	if err != nil {
+		in.Close()
+		return
+	}
+	c.mu.Lock()
+	c.conns[in], c.conns[out] = true, true
+	c.mu.Unlock()
+	done := make(chan struct{}, 2)
+	cp := func(dst, src net.Conn) {
+		io.Copy(dst, src)
+		done <- struct{}{}
+	}
+	go cp(out, in)
+	go cp(in, out)
+	<-done
+	in.Close()
+	out.Close()
+	<-done
+	c.mu.Lock()
+	delete(c.conns, in)
+	delete(c.conns, out)
+	c.mu.Unlock()
 }
