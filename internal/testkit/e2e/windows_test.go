@@ -3,6 +3,7 @@
 package e2e
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"image"
@@ -277,18 +278,52 @@ func TestWindowsAgentUnderWine(t *testing.T) {
 	}
 
 	// Killed in the middle of a session, the agent still goes: its
-	// guardian removes everything once the process is gone.
-	tech = start(t, b["technician"], nil, "-headless", "-server", srv.url, "-ca", srv.ca, "-user", user, "-password-file", pw, "-json")
+	// guardian removes everything once the process is gone, except the
+	// file the customer accepted before, which lands whole and stays.
+	src, sum := randomFile(t, t.TempDir(), "report.bin", 1<<20+17)
+	tech = start(t, b["technician"], nil, "-headless", "-server", srv.url, "-ca", srv.ca, "-user", user, "-password-file", pw, "-json",
+		"-mode", "view", "-send", src)
 	code = tech.next(t, "code")["code"].(string)
 	customer, exePath = customerCopy(t, agent)
-	win = start(t, wine.Wine, wine.Env, exePath, "-server", srv.url, "-ca", wintest.WinPath(srv.ca), "-code", code, "-json")
+	downloads := t.TempDir()
+	win = start(t, wine.Wine, wine.Env, exePath, "-server", srv.url, "-ca", wintest.WinPath(srv.ca), "-code", code, "-json",
+		"-download-dir", wintest.WinPath(downloads))
 	win.next(t, "connected")
+	if end := tech.nextOf(t, "transfer-done", "transfer-failed"); end["event"] != "transfer-done" || end["sha256"] != sum {
+		t.Errorf("technician saw %v, want the file sent with sha256 %s\nagent:\n%s", end, sum, win.stderr.String())
+	}
 	if err := win.cmd.Process.Kill(); err != nil {
 		t.Fatal(err)
 	}
 	checkRemoved(t, customer, filepath.Join(dir, "prefix"))
+	if landed, _ := os.ReadDir(downloads); len(landed) != 1 || landed[0].Name() != "report.bin" ||
+		fileSum(t, filepath.Join(downloads, "report.bin")) != sum {
+		t.Errorf("after self-removal the accepted files' folder holds %v, want report.bin with sha256 %s", landed, sum)
+	}
 
+	linkLostUnderWine(t, wineRun{b: b, srv: srv, user: user, pw: pw, wine: wine, agent: agent, dir: dir})
 	appsUnderWine(t, wineRun{b: b, srv: srv, user: user, pw: pw, wine: wine, gcc: tools["gcc"], agent: agent, dir: dir})
+}
+
+// linkLostUnderWine: the technician's process is killed mid-session
+// (SIGKILL: no goodbye); the agent sees the link die, ends with status 1
+// as on Linux, and removes itself.
+func linkLostUnderWine(t *testing.T, w wineRun) {
+	tech := start(t, w.b["technician"], nil, "-headless", "-server", w.srv.url, "-ca", w.srv.ca, "-user", w.user, "-password-file", w.pw, "-json")
+	code := tech.next(t, "code")["code"].(string)
+	customer, exePath := customerCopy(t, w.agent)
+	win := start(t, w.wine.Wine, w.wine.Env, exePath, "-server", w.srv.url, "-ca", wintest.WinPath(w.srv.ca), "-code", code, "-json")
+	win.next(t, "connected")
+	tech.next(t, "connected")
+	if err := tech.cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	killed := time.Now()
+	if st := win.wait(t, 90*time.Second); st != 1 {
+		t.Errorf("agent exit %d after the link was lost, want 1\n%s", st, win.stderr.String())
+	}
+	t.Logf("technician killed -> agent under Wine ended: %v", time.Since(killed).Round(time.Millisecond))
+	checkRemoved(t, customer, filepath.Join(w.dir, "prefix"))
 }
 
 // benchList logs what one read of the windows (winapps' BenchmarkList)
@@ -405,10 +440,11 @@ func wineTemp(prefix string) string {
 	return filepath.Join(prefix, "drive_c", "users", "*", "Temp", "tandem-*")
 }
 
-// checkRemoved waits until the agent's folder is empty and nothing of the
+// checkRemoved waits until the agent's folder is empty, nothing of the
 // agent (its temporary directory, its guardian's copy) is left in Wine's
-// %TEMP%: the guardian removes the binary once the agent has exited, and
-// a cmd.exe its own copy (ping -n 2 takes seconds under Wine).
+// %TEMP% and no process of it runs in the prefix: the guardian removes the
+// binary once the agent has exited, and a cmd.exe its own copy (ping -n 2
+// takes seconds under Wine).
 func checkRemoved(t *testing.T, folder, prefix string) {
 	t.Helper()
 	temp := wineTemp(prefix)
@@ -416,11 +452,30 @@ func checkRemoved(t *testing.T, folder, prefix string) {
 	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
 		left, _ = filepath.Glob(filepath.Join(folder, "*"))
 		inTemp, _ := filepath.Glob(temp)
-		if left = append(left, inTemp...); len(left) == 0 {
+		if left = append(append(left, inTemp...), agentProcesses(prefix)...); len(left) == 0 {
 			return
 		}
 	}
 	t.Errorf("left behind after the session: %q", left)
+}
+
+// agentProcesses lists the processes of the Wine prefix whose command
+// line names the agent (tandem-agent.exe) or its guardian's copy and
+// cmd.exe (tandem-* in %TEMP%), as "PID: command line".
+func agentProcesses(prefix string) []string {
+	entries, _ := os.ReadDir("/proc")
+	var out []string
+	for _, e := range entries {
+		env, err := os.ReadFile(filepath.Join("/proc", e.Name(), "environ"))
+		if err != nil || !bytes.Contains(append([]byte{0}, env...), []byte("\x00WINEPREFIX="+prefix+"\x00")) {
+			continue
+		}
+		cmdline, _ := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
+		if line := strings.ReplaceAll(string(cmdline), "\x00", " "); strings.Contains(strings.ToLower(line), "tandem-") {
+			out = append(out, e.Name()+": "+line)
+		}
+	}
+	return out
 }
 
 // TestWindowsAgentWindowUnderWine: agent.exe itself, with its Gio window,
@@ -460,16 +515,7 @@ func TestWindowsAgentWindowUnderWine(t *testing.T) {
 		"-frames", frames, "-monitor", "0", "-end-after", "10s", "-relay-only")
 	code := tech.next(t, "code")["code"].(string)
 	agent := start(t, wine.Wine, wine.Env, exe, "-keep", "-server", srv.url, "-ca", wintest.WinPath(srv.ca), "-code", code, "-json")
-	q := agent.next(t, "question")
-	allow, ok := q["allow"].(map[string]any)
-	if !ok {
-		t.Fatalf("question without the Allow button's place: %v", q)
-	}
-	// The pointer over the window gives it the X keyboard focus (no
-	// window manager: the focus follows the pointer).
-	x := int(allow["x"].(float64) + allow["w"].(float64)/2)
-	y := int(allow["y"].(float64) + allow["h"].(float64)/2)
-	xdo(t, display, "mousemove", "--sync", fmt.Sprint(x), fmt.Sprint(y), "key", "--delay", "200", "Tab", "Return")
+	allowByKeyboard(t, display, agent)
 	if c := tech.next(t, "connected"); c["path"] == "direct" {
 		t.Errorf("technician with -relay-only connected %v, want through turnrelay", c)
 	}
@@ -500,6 +546,56 @@ func TestWindowsAgentWindowUnderWine(t *testing.T) {
 	if img.Bounds().Size() != image.Pt(1024, 768) {
 		t.Errorf("frame is %v, want the whole 1024x768 screen", img.Bounds())
 	}
+	stopUnderWine(t, wineRun{b: b, srv: srv, user: user, pw: pw, wine: wine, agent: exe, dir: dir}, display)
+}
+
+// allowByKeyboard answers the agent window's question Allow as a
+// customer with a keyboard: Tab to Allow, Enter.
+func allowByKeyboard(t *testing.T, display string, agent *proc) {
+	t.Helper()
+	q := agent.next(t, "question")
+	allow, ok := q["allow"].(map[string]any)
+	if !ok {
+		t.Fatalf("question without the Allow button's place: %v", q)
+	}
+	// The pointer over the window gives it the X keyboard focus (no
+	// window manager: the focus follows the pointer).
+	x, y := centre(allow)
+	xdo(t, display, "mousemove", "--sync", x, y, "key", "--delay", "200", "Tab", "Return")
+}
+
+// centre is the middle of a control's rectangle from an agent event, as
+// xdotool arguments.
+func centre(r map[string]any) (x, y string) {
+	return fmt.Sprint(int(r["x"].(float64) + r["w"].(float64)/2)), fmt.Sprint(int(r["y"].(float64) + r["h"].(float64)/2))
+}
+
+// stopUnderWine: agent.exe run from a folder of its own (no -keep) is
+// allowed, then the customer presses Stop in its panel with the keyboard
+// (Stop leads the panel: Tab, Enter). The technician is told the customer
+// stopped, the agent exits 0, and nothing of it is left.
+func stopUnderWine(t *testing.T, w wineRun, display string) {
+	tech := start(t, w.b["technician"], nil, "-headless", "-server", w.srv.url, "-ca", w.srv.ca, "-user", w.user, "-password-file", w.pw,
+		"-json", "-relay-only")
+	code := tech.next(t, "code")["code"].(string)
+	customer, exePath := customerCopy(t, w.agent)
+	agent := start(t, w.wine.Wine, w.wine.Env, exePath, "-server", w.srv.url, "-ca", wintest.WinPath(w.srv.ca), "-code", code, "-json")
+	allowByKeyboard(t, display, agent)
+	tech.next(t, "connected")
+	p := agent.next(t, "panel")
+	stop, ok := p["controls"].(map[string]any)["stop"].(map[string]any)
+	if !ok {
+		t.Fatalf("panel without Stop: %v", p)
+	}
+	x, y := centre(stop)
+	xdo(t, display, "mousemove", "--sync", x, y, "key", "--delay", "200", "Tab", "Return")
+	if e := tech.next(t, "ended"); e["reason"] != "stopped" {
+		t.Errorf("technician told %v, want reason stopped", e)
+	}
+	if st := agent.wait(t, 60*time.Second); st != 0 {
+		t.Errorf("agent exit %d after Stop, want 0\n%s", st, agent.stderr.String())
+	}
+	checkRemoved(t, customer, filepath.Join(w.dir, "prefix"))
 }
 
 // processCPU is the CPU time process pid used so far (0 when unknown).

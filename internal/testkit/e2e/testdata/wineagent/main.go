@@ -6,7 +6,9 @@
 // platform (GDI capture, SendInput, the clipboard) and self-removal are
 // driven by the real session against the Linux technician. With -share
 // TITLE the customer is a scripted window instead (sharewindow.go) that
-// shares only the application window of that title. It is never shipped:
+// shares only the application window of that title; with -download-dir
+// DIR it is a scripted window that allows everything (allowwindow.go),
+// files included, which land in DIR. It is never shipped:
 // the agent itself always asks the customer in its window.
 package main
 
@@ -32,6 +34,7 @@ func main() {
 	common.Register(fs)
 	code := fs.String("code", "", "the session code")
 	share := fs.String("share", "", "share only the application window titled `TITLE`")
+	downloads := fs.String("download-dir", "", "accept every file the technician sends into `DIR` (a scripted window allows them)")
 	fs.Parse(os.Args[1:])
 	cfg, err := common.Common(os.Stdout)
 	if err != nil {
@@ -51,9 +54,13 @@ func main() {
 		Common: cfg, Code: *code, Identity: agentid.For(cfg.Server),
 		Platform: platform.Native(platform.Config{Remover: rm, Logger: cfg.Logger}),
 		Customer: allowAll{make(chan agentsession.CustomerAction)},
+		Files:    session.FilesConfig{Dir: *downloads},
 	}
-	if *share != "" {
+	switch {
+	case *share != "":
 		ac.Platform, ac.Customer = sharing{ac.Platform, *share}, nil
+	case *downloads != "":
+		ac.Platform, ac.Customer = windowed{ac.Platform}, nil
 	}
 	err = agentsession.RunAgent(ctx, ac)
 	if err != nil {
