@@ -122,6 +122,9 @@ func (u *ui) frame(e app.FrameEvent) {
 	t0 := time.Now()
 	e.Frame(gtx.Ops) // renders, uploading the new picture's texture
 	took := time.Since(t0)
+	if s.next != nil && s.next.Presented != nil {
+		s.next.Presented(t0.Add(took))
+	}
 	if old != nil && old.Done != nil {
 		old.Done()
 	}

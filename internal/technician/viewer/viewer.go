@@ -30,6 +30,12 @@ type Frame struct {
 	// (it was replaced before being drawn, or a newer frame is on screen),
 	// so that the caller can reuse the buffer. It must not block.
 	Done func()
+	// Presented, if not nil, is called once with the time the window
+	// frame that draws the picture was submitted (right after Gio's
+	// FrameEvent.Frame returns), from the window's goroutine; it is not
+	// called for a picture replaced before being drawn. It serves
+	// latency figures (capture → presented) and must not block.
+	Presented func(at time.Time)
 }
 
 // Status is what the status line and the monitor buttons show.
