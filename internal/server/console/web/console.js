@@ -29,6 +29,9 @@ let redial = null; // the running redial after a lost socket: {timer, wait, unti
 const redialFirst = 250;
 const redialMax = 5000;
 const redialFor = 120000;
+// A redial's socket that has not opened after this long is closed and
+// tried again: a dead path may leave it connecting for minutes.
+const redialConnect = 10000;
 
 class HTTPError extends Error {
   constructor(status, code, message) { super(message); this.status = status; this.code = code; }
@@ -180,13 +183,16 @@ function startSession() {
 function dial(first) {
   const ws = new WebSocket(`wss://${location.host}/console/api/ws`);
   socket = ws;
-  ws.onopen = () => send(first.type, first.body);
+  let stuck = 0;
+  if (first.type === 'resume') stuck = setTimeout(() => ws.readyState === WebSocket.CONNECTING && ws.close(), redialConnect);
+  ws.onopen = () => { clearTimeout(stuck); send(first.type, first.body); };
   ws.onmessage = (m) => {
     let env;
     try { env = JSON.parse(m.data); } catch { return; }
     if (socket === ws) onMessage(env);
   };
   ws.onclose = () => {
+    clearTimeout(stuck);
     if (socket !== ws) return; // ended on purpose, or replaced
     socket = null;
     if (redial) { nextRedial(); return; }
