@@ -28,4 +28,14 @@
 // an HMAC of the session token that the page holds in memory. The
 // WebSocket's open message carries the placeholder token "cookie": the
 // server opens the session with the cookie's token instead.
+//
+// # Signaling lost
+//
+// The socket is signaling's own (serveWSToken), so it takes resume as its
+// first message like /v1/ws (docs/wire.md 3.6). The page keeps the
+// resumable secret in memory only; when its socket closes unasked while
+// the peer link lives, it redials (250 ms doubling to 5 s, ±50 % jitter,
+// 2 minutes at most), sends resume, and restarts ICE on resumed and on
+// peer-resumed, as the offerer. Its status line says the signaling was
+// lost, then restored.
 package console
