@@ -24,6 +24,9 @@ type (
 	FrameEvent struct {
 		Pic     *vpx.I420
 		Monitor int
+		// Captured is when the agent captured the picture (its frame
+		// announcement); zero when none was received for it.
+		Captured time.Time
 	}
 	// PathEvent says how the link connected.
 	PathEvent struct{ peer.Path }

@@ -95,7 +95,8 @@ func (v *techView) receive(ctx context.Context) {
 func (v *techView) onFrame(pic *vpx.I420, ts uint32) {
 	now := time.Now()
 	v.mu.Lock()
-	if at, ok := v.captured[ts]; ok {
+	at, ok := v.captured[ts]
+	if ok {
 		delete(v.captured, ts)
 		if len(v.latencies) < maxTracked {
 			v.latencies = append(v.latencies, float64(now.Sub(at).Microseconds())/1000)
@@ -106,7 +107,7 @@ func (v *techView) onFrame(pic *vpx.I420, ts uint32) {
 		v.mu.Lock()
 		mon := v.monitor
 		v.mu.Unlock()
-		v.emit(FrameEvent{Pic: pic, Monitor: mon})
+		v.emit(FrameEvent{Pic: pic, Monitor: mon, Captured: at})
 	}
 }
 

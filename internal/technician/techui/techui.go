@@ -16,8 +16,10 @@ import (
 	"context"
 	"fmt"
 	"image"
+	"log/slog"
 	"maps"
 	"path/filepath"
+	"slices"
 	"sync"
 	"time"
 
@@ -25,7 +27,6 @@ import (
 	"github.com/tandem-remote/tandem/internal/link/input"
 	"github.com/tandem-remote/tandem/internal/link/peer"
 	"github.com/tandem-remote/tandem/internal/link/session"
-	"github.com/tandem-remote/tandem/internal/media/vpx"
 	"github.com/tandem-remote/tandem/internal/technician/techscript"
 	"github.com/tandem-remote/tandem/internal/technician/techsession"
 	"github.com/tandem-remote/tandem/internal/technician/viewer"
@@ -37,7 +38,10 @@ import (
 // Closing the window or the toolbar's Disconnect hangs up.
 func Run(ctx context.Context, cfg techsession.TechnicianConfig, sc techscript.Script) error {
 	v := viewer.New(viewer.Config{Title: "Tandem", Logger: cfg.Logger})
-	ui := &ui{v: v, server: cfg.Server}
+	ui := &ui{v: v, server: cfg.Server, log: cfg.Logger}
+	if ui.log == nil {
+		ui.log = slog.New(slog.DiscardHandler)
+	}
 	d := techscript.New(sc, cfg.Report, cfg.Logger)
 	cfg.Events = d.Events(ui.event)
 	s := techsession.New(cfg)
@@ -76,7 +80,7 @@ func forwardInput(in <-chan input.Event, s *techsession.Session) {
 func (u *ui) event(e techsession.Event) {
 	switch e := e.(type) {
 	case techsession.FrameEvent:
-		u.frame(e.Pic, e.Monitor)
+		u.frame(e)
 	case techsession.StatsEvent:
 		u.stats(e.Stats)
 	case techsession.ScreenEvent:
@@ -110,10 +114,14 @@ func (u *ui) event(e techsession.Event) {
 type ui struct {
 	v      *viewer.Viewer
 	server string // the -server URL, for the code's link
+	log    *slog.Logger
 
 	mu     sync.Mutex
 	status viewer.Status
-	failed uint32 // IDs for the lines of requests that never became transfers
+	// presented holds capture → presented latencies (ms), the first
+	// maxPresented of the session.
+	presented []float64
+	failed    uint32 // IDs for the lines of requests that never became transfers
 }
 
 // reportControls reports where the window's controls are whenever they
@@ -243,18 +251,53 @@ func customerText(st proto.ModeState) string {
 	return "waiting for the customer"
 }
 
-func (u *ui) frame(pic *vpx.I420, monitor int) {
+func (u *ui) frame(e techsession.FrameEvent) {
+	var presented func(time.Time)
+	if !e.Captured.IsZero() {
+		presented = func(at time.Time) { u.addPresented(at.Sub(e.Captured)) }
+	}
 	// It fails only for a malformed picture, which the decoder never
 	// hands out; the next picture is shown as usual.
-	_ = u.v.ShowI420(pic, monitor)
+	_ = u.v.ShowI420Presented(e.Pic, e.Monitor, presented)
+}
+
+// maxPresented bounds the capture → presented samples kept, as the
+// session bounds its capture → decoded ones.
+const maxPresented = 2048
+
+// addPresented records one picture's capture → presented latency.
+func (u *ui) addPresented(d time.Duration) {
+	u.mu.Lock()
+	if len(u.presented) < maxPresented {
+		u.presented = append(u.presented, float64(d.Microseconds())/1000)
+	}
+	u.mu.Unlock()
 }
 
 func (u *ui) stats(s session.Stats) {
 	u.mu.Lock()
 	u.status.RTTms, u.status.FPS, u.status.Kbps = s.RTTms, s.FPS, s.Kbps
 	st := u.status
+	p50, p95, n := percentiles(u.presented)
 	u.mu.Unlock()
 	u.v.SetStatus(st)
+	if n > 0 {
+		// Beside the stats event's capture → decoded figures: the
+		// window's frame that shows the picture ends this one.
+		u.log.Info("viewer latency", "capture_presented_p50_ms", p50, "capture_presented_p95_ms", p95, "samples", n,
+			"capture_decoded_p50_ms", s.LatencyP50, "capture_decoded_samples", s.Samples)
+	}
+}
+
+// percentiles returns the median and 95th percentile of ms, and its length.
+func percentiles(ms []float64) (p50, p95 float64, n int) {
+	if len(ms) == 0 {
+		return 0, 0, 0
+	}
+	sorted := slices.Clone(ms)
+	slices.Sort(sorted)
+	at := func(q float64) float64 { return sorted[int(q*float64(len(sorted)-1)+0.5)] }
+	return at(0.50), at(0.95), len(sorted)
 }
 
 func (u *ui) path(p peer.Path) {
