@@ -194,8 +194,10 @@ int main(int argc, char **argv) {
 // (capitals, punctuation, a Cyrillic letter typed as Unicode) must reach
 // that window, the technician's clipboard text must reach Wine's
 // clipboard, and the text the window puts on the clipboard must come back.
-// After the session, and after a second one in which the agent is killed,
-// nothing of the agent is left (its folder, %TEMP%). A third session
+// After the session, and after a second one in which the technician sends
+// a file (it lands with its SHA-256 and stays) and the agent is killed,
+// and a third in which the technician is (linkLostUnderWine), nothing of
+// the agent is left (its folder, %TEMP%, its processes). A fourth session
 // shares one application window (appsUnderWine).
 func TestWindowsAgentUnderWine(t *testing.T) {
 	if testing.Short() {
@@ -483,8 +485,9 @@ func agentProcesses(prefix string) []string {
 // answers with the keyboard (Tab to Allow, Enter: Gio under Wine gets no
 // clicks, see wineGio), and the Linux technician gets the screen through
 // turnrelay (-relay-only); the customer's own mouse then takes control
-// back. Built like make
-// agent-windows but for wineGOROOT and wineGio.
+// back. Two more sessions end by the customer's Stop and by the window
+// closed (stopUnderWine). Built like make agent-windows but for
+// wineGOROOT and wineGio.
 func TestWindowsAgentWindowUnderWine(t *testing.T) {
 	if testing.Short() {
 		t.Skip("cross-builds the agent and runs Wine")
@@ -546,7 +549,9 @@ func TestWindowsAgentWindowUnderWine(t *testing.T) {
 	if img.Bounds().Size() != image.Pt(1024, 768) {
 		t.Errorf("frame is %v, want the whole 1024x768 screen", img.Bounds())
 	}
-	stopUnderWine(t, wineRun{b: b, srv: srv, user: user, pw: pw, wine: wine, agent: exe, dir: dir}, display)
+	w := wineRun{b: b, srv: srv, user: user, pw: pw, wine: wine, agent: exe, dir: dir}
+	stopUnderWine(t, w, display, false)
+	stopUnderWine(t, w, display, true)
 }
 
 // allowByKeyboard answers the agent window's question Allow as a
@@ -572,9 +577,10 @@ func centre(r map[string]any) (x, y string) {
 
 // stopUnderWine: agent.exe run from a folder of its own (no -keep) is
 // allowed, then the customer presses Stop in its panel with the keyboard
-// (Stop leads the panel: Tab, Enter). The technician is told the customer
-// stopped, the agent exits 0, and nothing of it is left.
-func stopUnderWine(t *testing.T, w wineRun, display string) {
+// (Stop leads the panel: Tab, Enter), or with closeWindow closes the
+// window (Alt-F4: Wine makes it the window's close). The technician is
+// told the customer stopped, the agent exits 0, and nothing of it is left.
+func stopUnderWine(t *testing.T, w wineRun, display string, closeWindow bool) {
 	tech := start(t, w.b["technician"], nil, "-headless", "-server", w.srv.url, "-ca", w.srv.ca, "-user", w.user, "-password-file", w.pw,
 		"-json", "-relay-only")
 	code := tech.next(t, "code")["code"].(string)
@@ -587,13 +593,17 @@ func stopUnderWine(t *testing.T, w wineRun, display string) {
 	if !ok {
 		t.Fatalf("panel without Stop: %v", p)
 	}
+	keys, how := []string{"Tab", "Return"}, "Stop"
+	if closeWindow {
+		keys, how = []string{"alt+F4"}, "the window closed"
+	}
 	x, y := centre(stop)
-	xdo(t, display, "mousemove", "--sync", x, y, "key", "--delay", "200", "Tab", "Return")
+	xdo(t, display, append([]string{"mousemove", "--sync", x, y, "key", "--delay", "200"}, keys...)...)
 	if e := tech.next(t, "ended"); e["reason"] != "stopped" {
-		t.Errorf("technician told %v, want reason stopped", e)
+		t.Errorf("after %s the technician was told %v, want reason stopped", how, e)
 	}
 	if st := agent.wait(t, 60*time.Second); st != 0 {
-		t.Errorf("agent exit %d after Stop, want 0\n%s", st, agent.stderr.String())
+		t.Errorf("agent exit %d after %s, want 0\n%s", st, how, agent.stderr.String())
 	}
 	checkRemoved(t, customer, filepath.Join(w.dir, "prefix"))
 }
