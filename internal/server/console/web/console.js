@@ -193,7 +193,10 @@ function dial(first) {
   };
   ws.onclose = () => {
     clearTimeout(stuck);
-    if (socket !== ws) return; // ended on purpose, or replaced
+    if (socket !== ws) { // ended on purpose, or replaced by a new session's
+      if (!socket) closedSession();
+      return;
+    }
     socket = null;
     if (redial) { nextRedial(); return; }
     if (link && !link.closed && resumable) { lostSignaling(); return; }
