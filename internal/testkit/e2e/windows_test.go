@@ -230,13 +230,13 @@ func TestWindowsAgentUnderWine(t *testing.T) {
 	const text = "Hello, World! #42 (ok)? Ж\n"
 	tech := start(t, b["technician"], nil, "-headless", "-server", srv.url, "-ca", srv.ca, "-user", user, "-password-file", pw, "-json",
 		"-frames", frames, "-monitor", "0", "-click", "0:250,400", "-type", text, "-clipboard", "from Linux, ok", "-end-after", "10s")
-	code := tech.next(t, "code")["code"].(string)
+	code := wineEvent(t, tech, "code")["code"].(string)
 	// Run from a folder of its own, as a customer's download: self-removal
 	// must leave it empty.
 	customer, exePath := customerCopy(t, agent)
 	win := start(t, wine.Wine, wine.Env, exePath, "-server", srv.url, "-ca", wintest.WinPath(srv.ca), "-code", code, "-json")
 
-	clip := tech.next(t, "clipboard")
+	clip := wineEvent(t, tech, "clipboard")
 	// The screen is still now: what the agent costs while nothing changes
 	// (GDI has no damage report, so it polls: one BitBlt and a compare
 	// every 200 ms once still for a second), measured for 3 s from 1 s on.
@@ -285,13 +285,13 @@ func TestWindowsAgentUnderWine(t *testing.T) {
 	src, sum := randomFile(t, t.TempDir(), "report.bin", 1<<20+17)
 	tech = start(t, b["technician"], nil, "-headless", "-server", srv.url, "-ca", srv.ca, "-user", user, "-password-file", pw, "-json",
 		"-mode", "view", "-send", src)
-	code = tech.next(t, "code")["code"].(string)
+	code = wineEvent(t, tech, "code")["code"].(string)
 	customer, exePath = customerCopy(t, agent)
 	downloads := t.TempDir()
 	win = start(t, wine.Wine, wine.Env, exePath, "-server", srv.url, "-ca", wintest.WinPath(srv.ca), "-code", code, "-json",
 		"-download-dir", wintest.WinPath(downloads))
-	win.next(t, "connected")
-	if end := tech.nextOf(t, "transfer-done", "transfer-failed"); end["event"] != "transfer-done" || end["sha256"] != sum {
+	wineEvent(t, win, "connected")
+	if end := wineEvent(t, tech, "transfer-done", "transfer-failed"); end["event"] != "transfer-done" || end["sha256"] != sum {
 		t.Errorf("technician saw %v, want the file sent with sha256 %s\nagent:\n%s", end, sum, win.stderr.String())
 	}
 	if err := win.cmd.Process.Kill(); err != nil {
@@ -312,11 +312,11 @@ func TestWindowsAgentUnderWine(t *testing.T) {
 // as on Linux, and removes itself.
 func linkLostUnderWine(t *testing.T, w wineRun) {
 	tech := start(t, w.b["technician"], nil, "-headless", "-server", w.srv.url, "-ca", w.srv.ca, "-user", w.user, "-password-file", w.pw, "-json")
-	code := tech.next(t, "code")["code"].(string)
+	code := wineEvent(t, tech, "code")["code"].(string)
 	customer, exePath := customerCopy(t, w.agent)
 	win := start(t, w.wine.Wine, w.wine.Env, exePath, "-server", w.srv.url, "-ca", wintest.WinPath(w.srv.ca), "-code", code, "-json")
-	win.next(t, "connected")
-	tech.next(t, "connected")
+	wineEvent(t, win, "connected")
+	wineEvent(t, tech, "connected")
 	if err := tech.cmd.Process.Kill(); err != nil {
 		t.Fatal(err)
 	}
@@ -390,14 +390,14 @@ func appsUnderWine(t *testing.T, w wineRun) {
 	tech := start(t, w.b["technician"], nil, "-headless", "-server", w.srv.url, "-ca", w.srv.ca, "-user", w.user, "-password-file", w.pw,
 		"-json", "-frames", frames, "-monitor", "0", "-click", "0:250,200", "-click", "0:650,200",
 		"-chord", "ControlLeft+AltLeft+Delete", "-end-after", "8s")
-	code := tech.next(t, "code")["code"].(string)
+	code := wineEvent(t, tech, "code")["code"].(string)
 	customer, exePath := customerCopy(t, w.agent)
 	win := start(t, w.wine.Wine, w.wine.Env, exePath, "-server", w.srv.url, "-ca", wintest.WinPath(w.srv.ca), "-code", code, "-json", "-share", "Shared")
-	tech.next(t, "connected")
-	if m := tech.next(t, "mode"); m["apps_only"] != true {
+	wineEvent(t, tech, "connected")
+	if m := wineEvent(t, tech, "mode"); m["apps_only"] != true {
 		t.Errorf("the customer's answer is %v, want applications only", m)
 	}
-	if r := tech.next(t, "input-refused"); r["input"] != "ctrl-alt-del" || r["reason"] != "secure-attention" {
+	if r := wineEvent(t, tech, "input-refused"); r["input"] != "ctrl-alt-del" || r["reason"] != "secure-attention" {
 		t.Errorf("input-refused event %v, want ctrl-alt-del refused for the secure attention sequence", r)
 	}
 	if st := tech.wait(t, 90*time.Second); st != 0 {
@@ -418,6 +418,27 @@ func appsUnderWine(t *testing.T, w wineRun) {
 	expectColour(t, img, image.Pt(650, 200), 0, 0, 0)          // Private, masked
 	expectColour(t, img, image.Pt(160, 400), 0, 0, 0)          // the pattern window, masked
 	t.Logf("application selection under Wine: %v", time.Since(began).Round(time.Second))
+}
+
+// wineEvent returns p's next event called one of names, as p.next but
+// with the patience Wine needs on a loaded machine (an agent under Wine
+// takes tens of seconds to start there): the deadline bounds a hang, it
+// measures nothing.
+func wineEvent(t *testing.T, p *proc, names ...string) map[string]any {
+	t.Helper()
+	timeout := time.After(2 * time.Minute)
+	for {
+		select {
+		case m := <-p.lines:
+			for _, n := range names {
+				if m["event"] == n {
+					return m
+				}
+			}
+		case <-timeout:
+			t.Fatalf("%s: none of %q in 2 minutes\n%s", p.name, names, p.stderr.String())
+		}
+	}
 }
 
 // customerCopy copies the agent into a folder of its own, as a customer's
@@ -516,14 +537,14 @@ func TestWindowsAgentWindowUnderWine(t *testing.T) {
 	frames := filepath.Join(dir, "frames")
 	tech := start(t, b["technician"], nil, "-headless", "-server", srv.url, "-ca", srv.ca, "-user", user, "-password-file", pw, "-json",
 		"-frames", frames, "-monitor", "0", "-end-after", "10s", "-relay-only")
-	code := tech.next(t, "code")["code"].(string)
+	code := wineEvent(t, tech, "code")["code"].(string)
 	agent := start(t, wine.Wine, wine.Env, exe, "-keep", "-server", srv.url, "-ca", wintest.WinPath(srv.ca), "-code", code, "-json")
 	allowByKeyboard(t, display, agent)
-	if c := tech.next(t, "connected"); c["path"] == "direct" {
+	if c := wineEvent(t, tech, "connected"); c["path"] == "direct" {
 		t.Errorf("technician with -relay-only connected %v, want through turnrelay", c)
 	}
 	suspended := func(m map[string]any) bool { return m["input_suspended"] == true }
-	if m := tech.next(t, "mode"); m["mode"] != "control" || suspended(m) {
+	if m := wineEvent(t, tech, "mode"); m["mode"] != "control" || suspended(m) {
 		t.Fatalf("after Allow the technician has %v, want control", m)
 	}
 	// The customer's own mouse, once their hand has settled after Allow
@@ -533,7 +554,7 @@ func TestWindowsAgentWindowUnderWine(t *testing.T) {
 	// the X pointer only over its own windows.
 	time.Sleep(2 * time.Second)
 	xdo(t, display, "mousemove", "--sync", "200", "380", "mousemove", "--sync", "250", "400")
-	if m := tech.next(t, "mode"); m["mode"] != "control" || !suspended(m) {
+	if m := wineEvent(t, tech, "mode"); m["mode"] != "control" || !suspended(m) {
 		t.Errorf("after the customer's own move the technician has %v, want control with input suspended", m)
 	}
 	if st := tech.wait(t, 60*time.Second); st != 0 {
@@ -558,7 +579,7 @@ func TestWindowsAgentWindowUnderWine(t *testing.T) {
 // customer with a keyboard: Tab to Allow, Enter.
 func allowByKeyboard(t *testing.T, display string, agent *proc) {
 	t.Helper()
-	q := agent.next(t, "question")
+	q := wineEvent(t, agent, "question")
 	allow, ok := q["allow"].(map[string]any)
 	if !ok {
 		t.Fatalf("question without the Allow button's place: %v", q)
@@ -583,12 +604,12 @@ func centre(r map[string]any) (x, y string) {
 func stopUnderWine(t *testing.T, w wineRun, display string, closeWindow bool) {
 	tech := start(t, w.b["technician"], nil, "-headless", "-server", w.srv.url, "-ca", w.srv.ca, "-user", w.user, "-password-file", w.pw,
 		"-json", "-relay-only")
-	code := tech.next(t, "code")["code"].(string)
+	code := wineEvent(t, tech, "code")["code"].(string)
 	customer, exePath := customerCopy(t, w.agent)
 	agent := start(t, w.wine.Wine, w.wine.Env, exePath, "-server", w.srv.url, "-ca", wintest.WinPath(w.srv.ca), "-code", code, "-json")
 	allowByKeyboard(t, display, agent)
-	tech.next(t, "connected")
-	p := agent.next(t, "panel")
+	wineEvent(t, tech, "connected")
+	p := wineEvent(t, agent, "panel")
 	stop, ok := p["controls"].(map[string]any)["stop"].(map[string]any)
 	if !ok {
 		t.Fatalf("panel without Stop: %v", p)
@@ -599,7 +620,7 @@ func stopUnderWine(t *testing.T, w wineRun, display string, closeWindow bool) {
 	}
 	x, y := centre(stop)
 	xdo(t, display, append([]string{"mousemove", "--sync", x, y, "key", "--delay", "200"}, keys...)...)
-	if e := tech.next(t, "ended"); e["reason"] != "stopped" {
+	if e := wineEvent(t, tech, "ended"); e["reason"] != "stopped" {
 		t.Errorf("after %s the technician was told %v, want reason stopped", how, e)
 	}
 	if st := agent.wait(t, 60*time.Second); st != 0 {
