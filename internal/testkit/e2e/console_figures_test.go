@@ -1,7 +1,9 @@
 package e2e
 
 import (
+	"encoding/json"
 	"fmt"
+	"sort"
 	"strconv"
 	"strings"
 	"testing"
@@ -92,8 +94,11 @@ func logReceiverStages(t *testing.T, b *browser) {
 }
 
 // logRatios prints the page's figures against the desktop viewer's, same
-// run, same display and animation: allowed → first frame, and capture →
-// shown (page) or decoded (desktop) p50 and p95. Figures, not assertions.
+// run, same display and animation: allowed → first frame; capture →
+// shown (page) against capture → presented (the desktop's window frame
+// that shows the picture: the same end point), p50 and p95; and, as
+// before, against the desktop's capture → decoded. Figures, not
+// assertions.
 func logRatios(t *testing.T, firstPage string, page []string, firstDesk time.Duration, desk map[string]any) {
 	t.Helper()
 	num := func(v any) float64 {
@@ -113,9 +118,88 @@ func logRatios(t *testing.T, firstPage string, page []string, firstDesk time.Dur
 		return fmt.Sprintf("%.2f", a/b)
 	}
 	deskFirst := float64(firstDesk.Microseconds()) / 1000
-	t.Logf("console / desktop viewer, same run: allowed → first frame %s ms / %.1f ms = %s; capture → shown p50 %s / %v ms = %s, p95 %s / %v ms = %s (frames %s / %v); the bar is 1.2",
+	t.Logf("console / desktop viewer, same run: allowed → first frame %s ms / %.1f ms = %s; capture → shown / presented p50 %s / %v ms = %s, p95 %s / %v ms = %s (frames %s / %v); the bar is 1.2",
 		firstPage, deskFirst, ratio(num(firstPage), deskFirst),
+		page[0], desk["capture_presented_p50_ms"], ratio(num(page[0]), num(desk["capture_presented_p50_ms"])),
+		page[1], desk["capture_presented_p95_ms"], ratio(num(page[1]), num(desk["capture_presented_p95_ms"])),
+		page[2], desk["capture_presented_samples"])
+	t.Logf("console shown / desktop decoded (the earlier, unequal end points): p50 %s / %v ms = %s, p95 %s / %v ms = %s (frames %s / %v)",
 		page[0], desk["latency_p50_ms"], ratio(num(page[0]), num(desk["latency_p50_ms"])),
 		page[1], desk["latency_p95_ms"], ratio(num(page[1]), num(desk["latency_p95_ms"])),
 		page[2], desk["latency_samples"])
+}
+
+// recordTimeline notes, on the page's performance clock, the steps from
+// its offer to its first frame shown: answer applied, ICE and DTLS
+// (connectionState) connected, the customer's answer to the mode request,
+// the first RTP packet and the first decoded frame (getStats, polled every
+// 5 ms until frames are decoded, 60 s at most), and the first frame the
+// <video> presented (requestVideoFrameCallback). Only the first of each.
+const recordTimeline = `(() => {
+  const steps = {};
+  Object.defineProperty(window, 'tandemTimeline', { value: steps });
+  const note = (name, at) => { if (!(name in steps)) steps[name] = at ?? performance.now(); };
+  const poll = (pc) => {
+    const end = performance.now() + 60000;
+    const tick = async () => {
+      for (const s of (await pc.getStats()).values()) {
+        if (s.type !== 'inbound-rtp' || s.kind !== 'video') continue;
+        if (s.packetsReceived > 0) note('first RTP');
+        if (s.framesDecoded > 0) return note('first decoded');
+      }
+      if (performance.now() < end) setTimeout(tick, 5);
+    };
+    tick();
+  };
+  const setRemote = RTCPeerConnection.prototype.setRemoteDescription;
+  RTCPeerConnection.prototype.setRemoteDescription = async function (...args) {
+    const r = await setRemote.apply(this, args);
+    if (!('answer applied' in steps)) {
+      note('answer applied');
+      poll(this);
+    }
+    return r;
+  };
+  const create = RTCPeerConnection.prototype.createDataChannel;
+  RTCPeerConnection.prototype.createDataChannel = function (...args) {
+    const ch = create.apply(this, args);
+    if (ch.label === 'control') {
+      note('offer made');
+      this.addEventListener('iceconnectionstatechange', () => { if (this.iceConnectionState === 'connected') note('ICE connected'); });
+      this.addEventListener('connectionstatechange', () => { if (this.connectionState === 'connected') note('DTLS connected'); });
+      this.addEventListener('track', () => note('track'));
+      ch.addEventListener('message', (m) => {
+        try {
+          const env = JSON.parse(typeof m.data === 'string' ? m.data : new TextDecoder().decode(m.data));
+          if (env.type === 'mode' && env.body && env.body.answer === 'allowed') note('allowed');
+        } catch { /* not JSON */ }
+      });
+    }
+    return ch;
+  };
+  const rvfc = HTMLVideoElement.prototype.requestVideoFrameCallback;
+  HTMLVideoElement.prototype.requestVideoFrameCallback = function (cb) {
+    return rvfc.call(this, (now, meta) => { note('first shown', meta.expectedDisplayTime || now); cb(now, meta); });
+  };
+})()`
+
+// logTimeline logs the page's steps to its first frame (recordTimeline),
+// in ms after the customer's answer arrived (negative: before it).
+func logTimeline(t *testing.T, b *browser) {
+	t.Helper()
+	var steps map[string]float64
+	if err := json.Unmarshal(b.do("eval", map[string]any{"expr": `({...window.tandemTimeline})`}), &steps); err != nil || steps["allowed"] == 0 {
+		t.Logf("the page's timeline is incomplete (%v): %v", err, steps)
+		return
+	}
+	names := make([]string, 0, len(steps))
+	for n := range steps {
+		names = append(names, n)
+	}
+	sort.Slice(names, func(i, j int) bool { return steps[names[i]] < steps[names[j]] })
+	var line []string
+	for _, n := range names {
+		line = append(line, fmt.Sprintf("%s %+.1f", n, steps[n]-steps["allowed"]))
+	}
+	t.Logf("the page's timeline, ms after the customer's answer: %s", strings.Join(line, ", "))
 }
