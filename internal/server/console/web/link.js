@@ -26,6 +26,11 @@ const channelSpecs = [
 const restartAfter = 2000;
 const giveUpAfter = 30000;
 
+// A getStats() report without DTLS suite is asked again cipherTries
+// times, cipherRetry ms apart (checkCiphers).
+const cipherTries = 20;
+const cipherRetry = 100;
+
 // consoleVersion is what hello says: "console/" tells the agent the
 // operator is in a browser.
 const consoleVersion = 'console/1';
@@ -159,9 +164,18 @@ export class Link {
   }
 
   // checkCiphers reads what DTLS and SRTP negotiated and ends the session
-  // if either is weaker than AES-256.
+  // if either is weaker than AES-256. Chromium may answer getStats() with
+  // a report cached from before DTLS connected (another caller asked
+  // within 50 ms: the status line, say), which names no suite yet: that
+  // one is asked again, cipherTries times cipherRetry ms apart, before
+  // the session ends; a suite that is named and weak ends it at once.
   async checkCiphers() {
-    const c = await this.ciphers();
+    let c = await this.ciphers();
+    for (let i = 1; c.dtls === '' && i < cipherTries && !this.closed; i++) {
+      await new Promise((ok) => setTimeout(ok, cipherRetry));
+      c = await this.ciphers();
+    }
+    if (this.closed) return;
     this.hooks.ciphers(c);
     if (!dtlsSuites.includes(c.dtls) || !srtpProfiles.includes(c.srtp)) this.hooks.failed('weak-cipher');
   }
