@@ -284,9 +284,20 @@ func (u *ui) stats(s session.Stats) {
 	if n > 0 {
 		// Beside the stats event's capture → decoded figures: the
 		// window's frame that shows the picture ends this one.
+		vs := u.v.Stats()
 		u.log.Info("viewer latency", "capture_presented_p50_ms", p50, "capture_presented_p95_ms", p95, "samples", n,
-			"capture_decoded_p50_ms", s.LatencyP50, "capture_decoded_samples", s.Samples)
+			"capture_decoded_p50_ms", s.LatencyP50, "capture_decoded_samples", s.Samples,
+			"pictures_drawn", vs.Drawn, "pictures_dropped", vs.Dropped, "render_ms_per_window_frame", renderPerFrame(vs))
 	}
+}
+
+// renderPerFrame is the viewer's mean time in Gio's FrameEvent.Frame
+// (rendering, texture uploads included) per window frame, in ms.
+func renderPerFrame(st viewer.Stats) float64 {
+	if st.Redraws == 0 {
+		return 0
+	}
+	return float64(st.Render.Microseconds()) / 1000 / float64(st.Redraws)
 }
 
 // percentiles returns the median and 95th percentile of ms, and its length.
