@@ -19,7 +19,7 @@ import (
 )
 
 // Native returns the Windows platform of the interactive desktop.
-func Native(cfg Config) Platform { return &Windows{cfg: cfg} }
+func Native(cfg Config) Platform { return &Windows{cfg: cfg, logoff: newLogoff(cfg)} }
 
 // Guardian runs this process as the self-removal guardian when it was
 // started as one (see selfremove.RunGuardian), and then never returns.
@@ -32,7 +32,8 @@ func Guardian() { selfremove.RunGuardian(nil) }
 // own input, the agent's Gio window, and the application windows the
 // customer may share instead of the whole screen (package winapps).
 type Windows struct {
-	cfg Config
+	cfg    Config
+	logoff *logoff // the Windows session's end (logoff_windows.go)
 
 	mu  sync.Mutex
 	scr *capture.GDI // the screen opened last, woken by injected input
@@ -49,7 +50,7 @@ func (w *Windows) OpenWindow(ctx context.Context) (Window, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open the agent's window: %w", err)
 	}
-	return ui, nil
+	return w.logoff.window(ui), nil
 }
 
 // OpenScreen captures the desktop with GDI.
@@ -111,5 +112,9 @@ func (w *Windows) OpenClipboard(context.Context) (Clipboard, error) {
 	return c, nil
 }
 
-// Remove runs the Remover, if any.
-func (w *Windows) Remove() error { return None{Remover: w.cfg.Remover}.Remove() }
+// Remove runs the Remover, if any, and tells a logoff in progress
+// (logoff_windows.go) that it ran.
+func (w *Windows) Remove() error {
+	defer w.logoff.ran()
+	return None{Remover: w.cfg.Remover}.Remove()
+}

@@ -5,14 +5,17 @@ package selfremove
 import (
 	"bufio"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 
 	"golang.org/x/sys/windows"
@@ -156,6 +159,7 @@ func (r *Remover) startGuardian() error {
 		return err
 	}
 	r.guard, r.guardIn = cmd, pw
+	guardCopy.Store(&guardianCopy{pid: cmd.Process.Pid, path: copyPath})
 	guarded.Store(true)
 	return nil
 }
@@ -193,5 +197,43 @@ func (r *Remover) stopGuardian() error {
 	r.guardIn.Close()
 	r.guard.Process.Release()
 	r.guard, r.guardIn = nil, nil
+	return nil
+}
+
+// guardianCopy is the running guardian, for EndSession.
+type guardianCopy struct {
+	pid  int
+	path string
+}
+
+var guardCopy atomic.Pointer[guardianCopy]
+
+// EndSession does at the Windows session's end (logoff) what the
+// guardian, ended with the session, would have done after the agent: it
+// ends the guardian and deletes its copy, runs Remove (again if it ran:
+// what is gone stays gone), and marks the agent's running binary for
+// deletion at the next reboot (MOVEFILE_DELAY_UNTIL_REBOOT). It returns
+// once all of that is done.
+func (r *Remover) EndSession() error {
+	var errs []error
+	if g := guardCopy.Swap(nil); g != nil {
+		errs = append(errs, endGuardian(g))
+	}
+	guarded.Store(false) // removeExecutable now schedules the binary itself
+	errs = append(errs, r.Remove())
+	return errors.Join(errs...)
+}
+
+// endGuardian ends the guardian's process and deletes its copy.
+func endGuardian(g *guardianCopy) error {
+	h, err := windows.OpenProcess(windows.PROCESS_TERMINATE|windows.SYNCHRONIZE, false, uint32(g.pid))
+	if err == nil {
+		windows.TerminateProcess(h, 1)
+		windows.WaitForSingleObject(h, 2000)
+		windows.CloseHandle(h)
+	}
+	if err := os.Remove(g.path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("remove the guardian's copy %s: %w", g.path, err)
+	}
 	return nil
 }
