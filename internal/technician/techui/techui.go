@@ -121,7 +121,11 @@ type ui struct {
 	// presented holds capture → presented latencies (ms), the first
 	// maxPresented of the session.
 	presented []float64
-	failed    uint32 // IDs for the lines of requests that never became transfers
+	// allowedAt is when the customer's first yes arrived; firstShown
+	// whether a picture was presented since (logged once).
+	allowedAt  time.Time
+	firstShown bool
+	failed     uint32 // IDs for the lines of requests that never became transfers
 }
 
 // reportControls reports where the window's controls are whenever they
@@ -212,6 +216,9 @@ func (u *ui) file(s *techsession.Session, path string, fetch bool) bool {
 // the customer does not let the technician control.
 func (u *ui) mode(st proto.ModeState) {
 	u.mu.Lock()
+	if st.Answer == proto.AnswerAllowed && u.allowedAt.IsZero() {
+		u.allowedAt = time.Now()
+	}
 	u.status.Customer = customerText(st)
 	s := u.status
 	u.mu.Unlock()
@@ -254,7 +261,7 @@ func customerText(st proto.ModeState) string {
 func (u *ui) frame(e techsession.FrameEvent) {
 	var presented func(time.Time)
 	if !e.Captured.IsZero() {
-		presented = func(at time.Time) { u.addPresented(at.Sub(e.Captured)) }
+		presented = func(at time.Time) { u.addPresented(at, at.Sub(e.Captured)) }
 	}
 	// It fails only for a malformed picture, which the decoder never
 	// hands out; the next picture is shown as usual.
@@ -265,13 +272,20 @@ func (u *ui) frame(e techsession.FrameEvent) {
 // session bounds its capture → decoded ones.
 const maxPresented = 2048
 
-// addPresented records one picture's capture → presented latency.
-func (u *ui) addPresented(d time.Duration) {
+// addPresented records one picture's capture → presented latency, and
+// logs the first picture presented after the customer allowed.
+func (u *ui) addPresented(at time.Time, d time.Duration) {
 	u.mu.Lock()
 	if len(u.presented) < maxPresented {
 		u.presented = append(u.presented, float64(d.Microseconds())/1000)
 	}
+	first := !u.allowedAt.IsZero() && !u.firstShown
+	u.firstShown = u.firstShown || first
+	allowed := u.allowedAt
 	u.mu.Unlock()
+	if first {
+		u.log.Info("viewer first frame", "allowed_presented_ms", float64(at.Sub(allowed).Microseconds())/1000)
+	}
 }
 
 func (u *ui) stats(s session.Stats) {

@@ -1,6 +1,7 @@
 package techui
 
 import (
+	"log/slog"
 	"testing"
 	"time"
 
@@ -28,9 +29,9 @@ func TestCustomerText(t *testing.T) {
 // TestPresentedFigures: the capture → presented samples give the median
 // and 95th percentile the stats log line reports, bounded in number.
 func TestPresentedFigures(t *testing.T) {
-	u := &ui{}
+	u := &ui{log: slog.New(slog.DiscardHandler)}
 	for i := range maxPresented + 10 {
-		u.addPresented(time.Duration(i%100+1) * time.Millisecond)
+		u.addPresented(time.Now(), time.Duration(i%100+1)*time.Millisecond)
 	}
 	p50, p95, n := percentiles(u.presented)
 	if n != maxPresented || p50 < 49 || p50 > 52 || p95 < 94 || p95 > 97 {

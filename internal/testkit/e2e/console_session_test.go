@@ -239,6 +239,11 @@ func desktopFigures(t *testing.T, sig *sigServer, display string) (map[string]an
 		figures[k] = presented[k]
 	}
 	figures["capture_presented_samples"] = presented["samples"]
+	if first := lastLogLine(tech.stderr.String(), "viewer first frame"); first != nil {
+		figures["allowed_presented_ms"] = first["allowed_presented_ms"]
+	} else {
+		t.Errorf("the desktop technician's window logged no first frame")
+	}
 	t.Logf("the desktop technician's window: %s pictures drawn, %s dropped, %s ms rendering per window frame",
 		presented["pictures_drawn"], presented["pictures_dropped"], presented["render_ms_per_window_frame"])
 	return figures, <-first
