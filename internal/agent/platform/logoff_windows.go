@@ -71,12 +71,13 @@ type endSessioner interface{ EndSession() error }
 
 // logoff follows the Windows session's end for a Windows platform.
 type logoff struct {
-	log     *slog.Logger
-	ending  chan struct{} // closed at WM_ENDSESSION
-	removed chan struct{} // closed once Remove ran
-	endOnce sync.Once
-	rmOnce  sync.Once
-	cleanup func() error // the Remover's EndSession; nil without one
+	log       *slog.Logger
+	ending    chan struct{} // closed at WM_ENDSESSION
+	removed   chan struct{} // closed once Remove ran
+	endOnce   sync.Once
+	rmOnce    sync.Once
+	cleanOnce sync.Once
+	cleanup   func() error // the Remover's EndSession; nil without one
 }
 
 // logoffWatch is the process's one watcher: a window class's procedure
@@ -144,9 +145,10 @@ func (l *logoff) wndProc(hwnd, message, wParam, lParam uintptr) uintptr {
 	return r
 }
 
-// end stops the session, waits (bounded) for it to run Remove, then does
-// what the guardian, ended with the session, would have done. It returns
-// only once that is done: the system ends the process right after.
+// end stops the session and waits (bounded) for it to reach Remove,
+// which at logoff does the whole cleanup (remove); if the session is
+// stuck, the cleanup runs here. It returns only once the cleanup is done:
+// the system ends the process right after.
 func (l *logoff) end() {
 	l.endOnce.Do(func() {
 		l.log.Info("the Windows session is ending (logoff): stopping the support session and removing the agent")
@@ -156,6 +158,14 @@ func (l *logoff) end() {
 		case <-time.After(removeWait):
 			l.log.Warn("the session did not stop in time for the logoff; removing the agent now")
 		}
+		l.cleanupOnce()
+	})
+}
+
+// cleanupOnce runs the Remover's EndSession once; a second caller waits
+// until the first is done.
+func (l *logoff) cleanupOnce() {
+	l.cleanOnce.Do(func() {
 		if l.cleanup == nil {
 			return
 		}
@@ -165,8 +175,19 @@ func (l *logoff) end() {
 	})
 }
 
-// ran records that the session's Remove ran.
-func (l *logoff) ran() { l.rmOnce.Do(func() { close(l.removed) }) }
+// remove is the platform's Remove: at logoff the whole cleanup, on the
+// session's own goroutine (the process exits as soon as the session
+// returns, so the window procedure cannot be left to do it), else plain.
+func (l *logoff) remove(plain func() error) error {
+	defer l.rmOnce.Do(func() { close(l.removed) })
+	select {
+	case <-l.ending:
+		l.cleanupOnce()
+		return nil
+	default:
+		return plain()
+	}
+}
 
 // window makes w's actions include a Stop at logoff.
 func (l *logoff) window(w Window) Window {

@@ -112,9 +112,8 @@ func (w *Windows) OpenClipboard(context.Context) (Clipboard, error) {
 	return c, nil
 }
 
-// Remove runs the Remover, if any, and tells a logoff in progress
-// (logoff_windows.go) that it ran.
+// Remove runs the Remover, if any; during a logoff, the Remover's
+// EndSession instead (logoff_windows.go).
 func (w *Windows) Remove() error {
-	defer w.logoff.ran()
-	return None{Remover: w.cfg.Remover}.Remove()
+	return w.logoff.remove(None{Remover: w.cfg.Remover}.Remove)
 }

@@ -506,8 +506,9 @@ func agentProcesses(prefix string) []string {
 // answers with the keyboard (Tab to Allow, Enter: Gio under Wine gets no
 // clicks, see wineGio), and the Linux technician gets the screen through
 // turnrelay (-relay-only); the customer's own mouse then takes control
-// back. Two more sessions end by the customer's Stop and by the window
-// closed (stopUnderWine). Built like make agent-windows but for
+// back. Three more sessions end by the customer's Stop and by the window
+// closed (stopUnderWine), and by the customer logging off
+// (logoffUnderWine). Built like make agent-windows but for
 // wineGOROOT and wineGio.
 func TestWindowsAgentWindowUnderWine(t *testing.T) {
 	if testing.Short() {
@@ -573,6 +574,7 @@ func TestWindowsAgentWindowUnderWine(t *testing.T) {
 	w := wineRun{b: b, srv: srv, user: user, pw: pw, wine: wine, agent: exe, dir: dir}
 	stopUnderWine(t, w, display, false)
 	stopUnderWine(t, w, display, true)
+	logoffUnderWine(t, w, display)
 }
 
 // allowByKeyboard answers the agent window's question Allow as a
@@ -627,6 +629,63 @@ func stopUnderWine(t *testing.T, w wineRun, display string, closeWindow bool) {
 		t.Errorf("agent exit %d after %s, want 0\n%s", st, how, agent.stderr.String())
 	}
 	checkRemoved(t, customer, filepath.Join(w.dir, "prefix"))
+}
+
+// logoffUnderWine: the customer logs off during a session (wineboot
+// --end-session sends every top-level window WM_QUERYENDSESSION and
+// WM_ENDSESSION). The technician is told the customer stopped; the agent,
+// whose guardian Windows would end with the session, removes everything
+// itself before WM_ENDSESSION returns: nothing is left in %TEMP% nor of
+// its processes, and its folder is empty but for, on Windows, its own
+// binary, which it cannot delete while running and which must then be
+// named in PendingFileRenameOperations (deleted at the next reboot).
+// Wine lets a running program's file be deleted: the folder is empty.
+func logoffUnderWine(t *testing.T, w wineRun, display string) {
+	tech := start(t, w.b["technician"], nil, "-headless", "-server", w.srv.url, "-ca", w.srv.ca, "-user", w.user, "-password-file", w.pw,
+		"-json", "-relay-only")
+	code := wineEvent(t, tech, "code")["code"].(string)
+	customer, exePath := customerCopy(t, w.agent)
+	agent := start(t, w.wine.Wine, w.wine.Env, exePath, "-server", w.srv.url, "-ca", wintest.WinPath(w.srv.ca), "-code", code, "-json")
+	allowByKeyboard(t, display, agent)
+	wineEvent(t, tech, "connected")
+	wineEvent(t, agent, "panel")
+	out, err := wineCommand(w.wine, "wineboot", "--end-session").CombinedOutput()
+	if err != nil {
+		t.Errorf("wineboot --end-session: %v\n%s", err, out)
+	}
+	if e := wineEvent(t, tech, "ended"); e["reason"] != "stopped" {
+		t.Errorf("after the logoff the technician was told %v, want reason stopped", e)
+	}
+	st := agent.wait(t, 2*time.Minute) // any status: the system may end it
+	if left, _ := filepath.Glob(filepath.Join(customer, "*")); len(left) == 1 && left[0] == exePath {
+		pending := pendingRenames(t, w.wine)
+		if !strings.Contains(strings.ToLower(pending), strings.ToLower(wintest.WinPath(exePath))) {
+			t.Errorf("agent's binary left and not scheduled for deletion; PendingFileRenameOperations:\n%s\nagent:\n%s", pending, agent.stderr.String())
+		}
+		t.Logf("logoff: agent exit %d, its binary left (running when the logoff came)", st)
+		os.Remove(exePath) // what the reboot would do
+	} else {
+		t.Logf("logoff: agent exit %d, folder holds %q", st, left)
+	}
+	checkRemoved(t, customer, filepath.Join(w.dir, "prefix"))
+}
+
+// wineCommand runs a program of the prefix (wineboot, reg).
+func wineCommand(p wintest.Prefix, args ...string) *exec.Cmd {
+	cmd := exec.Command(p.Wine, args...)
+	cmd.Env = append(os.Environ(), p.Env...)
+	return cmd
+}
+
+// pendingRenames is the prefix's PendingFileRenameOperations, as reg
+// query prints it.
+func pendingRenames(t *testing.T, p wintest.Prefix) string {
+	t.Helper()
+	out, err := wineCommand(p, "reg", "query", `HKLM\System\CurrentControlSet\Control\Session Manager`, "/v", "PendingFileRenameOperations").CombinedOutput()
+	if err != nil {
+		t.Logf("reg query PendingFileRenameOperations: %v", err)
+	}
+	return string(out)
 }
 
 // processCPU is the CPU time process pid used so far (0 when unknown).
