@@ -2,21 +2,22 @@ package e2e
 
 import (
 	"net"
-	"strconv"
 	"testing"
+
+	"github.com/tandem-remote/tandem/internal/testkit/freeport"
 )
 
 type netDialer struct{}
 
 func (netDialer) dial(addr string) (net.Conn, error) { return net.Dial("tcp", addr) }
 
-// freePort returns a loopback TCP port that was free a moment ago.
+// freePort returns a loopback port (TCP and UDP) that was free a moment
+// ago, from outside the kernel's ephemeral range (see freeport).
 func freePort(t testing.TB) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	p, err := freeport.String()
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ln.Close()
-	return strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
+	return p
 }

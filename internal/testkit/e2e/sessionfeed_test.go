@@ -6,7 +6,6 @@ import (
 	"crypto/x509"
 	"net"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -102,15 +101,7 @@ func TestRelayRefusesEndedSession(t *testing.T) {
 	}
 }
 
-func freeUDPPort(t *testing.T) string {
-	t.Helper()
-	pc, err := net.ListenPacket("udp4", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pc.Close()
-	return strconv.Itoa(pc.LocalAddr().(*net.UDPAddr).Port)
-}
+func freeUDPPort(t *testing.T) string { return freePort(t) }
 
 // waitOutput waits for p's stderr to say what.
 func waitOutput(t *testing.T, p *proc, what string) {

@@ -19,7 +19,6 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"os/user"
@@ -31,6 +30,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/tandem-remote/tandem/internal/testkit/freeport"
 )
 
 // ErrNoBinaries means no PostgreSQL server binaries were found.
@@ -201,14 +202,8 @@ func (c *Cluster) command(bin, name string, cred *syscall.Credential, args ...st
 	return cmd
 }
 
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
-}
+// freePort is outside the kernel's ephemeral range: see freeport.
+func freePort() (int, error) { return freeport.Get() }
 
 // waitReady connects until the server answers, it exits, or a minute
 // passes (a slow, shared machine runs initdb's result cold).
