@@ -7,18 +7,17 @@ import (
 	"crypto/x509"
 	"errors"
 	"io"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/tandem-remote/tandem/internal/link/certs"
 	"github.com/tandem-remote/tandem/internal/link/tlspolicy/tlsprobe"
+	"github.com/tandem-remote/tandem/internal/testkit/freeport"
 )
 
 // listen serves TLS with Server's policy on loopback; every connection is
@@ -223,12 +222,10 @@ func opensslServer(t *testing.T, args ...string) (string, tls.Certificate) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	port, err := freeport.String() // s_server binds it below
 	if err != nil {
 		t.Fatal(err)
 	}
-	port := strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
-	ln.Close() // s_server binds it again below
 	cmd := exec.Command("openssl", append([]string{"s_server", "-accept", "127.0.0.1:" + port, "-cert", certFile, "-key", keyFile}, args...)...)
 	out, err := cmd.StdoutPipe()
 	if err != nil {
