@@ -3,9 +3,9 @@ package session
 import (
 	"context"
 	"errors"
-	"math/rand/v2"
 	"time"
 
+	"github.com/tandem-remote/tandem/internal/link/backoff"
 	"github.com/tandem-remote/tandem/internal/link/sigclient"
 	"github.com/tandem-remote/tandem/internal/wire/proto"
 )
@@ -33,14 +33,10 @@ type Resume struct {
 	Dial func(ctx context.Context) (*sigclient.Conn, error)
 }
 
-// Resume timing: the first redial after about resumeFirst, doubling to
-// resumeMax, each wait with ±50 % jitter (so that the clients of a dead
-// node do not all come back in the same instant), for resumeFor in all.
+// Resume timing: redials paced by backoff.Redial, for resumeFor in all.
 const (
-	resumeFirst = 250 * time.Millisecond
-	resumeMax   = 5 * time.Second
-	resumeFor   = 2 * time.Minute
-	resumeDial  = 15 * time.Second // one attempt's bound
+	resumeFor  = 2 * time.Minute
+	resumeDial = 15 * time.Second // one attempt's bound
 )
 
 // SetResume lets the run resume its signaling connection; call it before
@@ -91,9 +87,9 @@ func (r *Run) resumeSignaling(ctx context.Context) bool {
 	r.cfg.Report.Signaling("lost", 0)
 	r.cfg.Logger.Warn("signaling connection lost; resuming")
 	deadline := time.Now().Add(resumeFor)
-	wait := resumeFirst
+	pace := backoff.Redial()
 	for attempt := 1; ; attempt++ {
-		if !r.pause(ctx, jitter(wait)) {
+		if !r.pause(ctx, pace.Next()) {
 			return false
 		}
 		err := r.redial(ctx)
@@ -108,7 +104,6 @@ func (r *Run) resumeSignaling(ctx context.Context) bool {
 			r.cfg.Report.Signaling("gone", attempt)
 			return false
 		}
-		wait = min(2*wait, resumeMax)
 	}
 }
 
@@ -145,11 +140,6 @@ func (r *Run) pause(ctx context.Context, d time.Duration) bool {
 	case <-r.link.Done():
 		return false
 	}
-}
-
-// jitter is d ±50 %.
-func jitter(d time.Duration) time.Duration {
-	return d/2 + rand.N(d)
 }
 
 // restartICE restarts ICE on the technician's side (the offerer; the

@@ -4,21 +4,18 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"time"
 
 	"github.com/coder/websocket"
 
+	"github.com/tandem-remote/tandem/internal/link/backoff"
 	"github.com/tandem-remote/tandem/internal/wire/chatwire"
 )
 
-// The redial's pace: the first attempt at once, then waits doubling from
-// firstBackoff to maxBackoff, each drawn in [w/2, w) so that the desks a
-// dead node dropped do not all come back at the same instant.
+// The redial's pace: the first attempt at once, then backoff.Redial's
+// waits.
 const (
-	firstBackoff = 250 * time.Millisecond
-	maxBackoff   = 5 * time.Second
-	dialTimeout  = 10 * time.Second
+	dialTimeout = 10 * time.Second
 	// pingEvery finds a connection whose node vanished without closing it
 	// (power lost, network cut): a ping unanswered for as long breaks it.
 	pingEvery = 15 * time.Second
@@ -91,7 +88,7 @@ func keepalive(ctx context.Context, ws *websocket.Conn) {
 // again the conversations being followed.
 func (c *Client) reconnect(ctx context.Context) error {
 	deadline := time.Now().Add(c.maxOutage)
-	wait := firstBackoff
+	pace := backoff.Redial()
 	for attempt := 1; ; attempt++ {
 		if c.isClosed() {
 			return errClosed
@@ -102,6 +99,7 @@ func (c *Client) reconnect(ctx context.Context) error {
 		if err == nil {
 			return c.resume(ctx, ws, attempt)
 		}
+		wait := pace.Next()
 		switch {
 		case errors.Is(err, ErrUnauthorized):
 			return fmt.Errorf("desk reconnect: %w", err)
@@ -111,10 +109,9 @@ func (c *Client) reconnect(ctx context.Context) error {
 			return fmt.Errorf("desk connection lost and no server answered for %s (check the network and the server, then open the desk again): %w", c.maxOutage, err)
 		}
 		c.log.Debug("desk redial failed", "attempt", attempt, "err", err)
-		if err := sleep(ctx, wait/2+rand.N(wait/2)); err != nil {
+		if err := sleep(ctx, wait); err != nil {
 			return fmt.Errorf("desk: %w", err)
 		}
-		wait = min(wait*2, maxBackoff)
 	}
 }
 
