@@ -13,7 +13,7 @@ func BenchmarkFailurePaths(b *testing.B) {
 	e.addOperator("wrongpw", goodPassword)
 	e.addOperator("blocked", goodPassword)
 	for range 3 {
-		e.service().st.RecordFailure(context.Background(), "blocked", e.clock.Now(), 3, 1<<62)
+		e.service().st.ReserveAttempt(context.Background(), "blocked", e.clock.Now(), 3, 1<<62)
 	}
 	for _, c := range []struct{ name, id, pw string }{
 		{"unknown", "nosuchuser", goodPassword},

@@ -25,10 +25,13 @@
 //     nonces and the channel binding. The proof is not the password and
 //     cannot be replayed: it is only good for this exchange on this TLS
 //     connection.
-//  4. The server checks the proof against the stored StoredKey, refuses a
-//     blocked ID even with a right proof, counts a wrong one (three in a row
-//     block the ID for 15 minutes, durably), checks the TOTP code in
-//     finish's "totp" field when the account uses a second factor (a wrong,
+//  4. The server first reserves one of the ID's tries in the store (one
+//     atomic write that counts the try as a failure and refuses a blocked
+//     ID), then checks the proof against the stored StoredKey: a blocked
+//     ID is refused even with a right proof, a wrong proof stays counted
+//     (three in a row block the ID for 15 minutes, durably), a right one
+//     clears the count. It checks the TOTP code in finish's "totp" field
+//     when the account uses a second factor (a wrong,
 //     missing or replayed code is one more failure; see totp.go and
 //     totp_login.go: the code travels with the proof, so a right password
 //     with a wrong code is never told apart from a wrong password), and on
@@ -57,11 +60,11 @@
 // database) share the lockout, which lives there. The per-source failure
 // throttle lives in each process's memory; ShareFailures and CountFailure
 // make it one across them (throttle.go), over whatever carries messages
-// between them. Two guesses for one ID finished at the same moment on two
-// processes are each judged against the lockout as it was read, so
-// across N processes up to N-1 more wrong passwords than MaxFailures can
-// be judged before the block (within one process the per-ID lock
-// serializes them).
+// between them. The lockout is exact across them: each finish reserves its
+// try with one statement before its proof counts, and the database
+// serializes those on the ID's row, so however many guesses for one ID
+// race on however many processes, at most MaxFailures proofs can let a
+// login through before the block; the others are refused as blocked.
 //
 // # Where the server sees a password
 //

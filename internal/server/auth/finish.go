@@ -14,8 +14,15 @@ import (
 // finishLogin checks the client's proof for loginID. Every way it can fail
 // because of the account - unknown, disabled, wrong password, wrong TOTP
 // code, blocked, refused by IP rules - returns login.ErrLoginFailed after the
-// same steps: the SCRAM check, one lockout read, the TOTP check (two reads,
-// one secret opened, three codes), one lockout write and one event.
+// same steps: one lockout write (the try's reservation, or a noted
+// attempt), the SCRAM check, the TOTP check (two reads, one secret opened,
+// three codes) and one event.
+//
+// The try is reserved in the store before the proof is checked, so the
+// proofs that can let a login through never number more than MaxFailures
+// between a success (or unlock) and the block, however many logins for
+// the ID race on however many processes. A blocked ID's proof is still
+// checked, for the same work, but its result is never used.
 func (s *Service) finishLogin(ctx context.Context, src netip.Addr, binding []byte, loginID, clientFinal, totpCode string) (serverFinal string, tok login.Token, err error) {
 	now := s.cfg.Now()
 	if err := s.throttled(ctx, src, now); err != nil {
@@ -29,20 +36,16 @@ func (s *Service) finishLogin(ctx context.Context, src netip.Addr, binding []byt
 		s.fail(src, now)
 		return "", login.Token{}, errBadRequest{"login must finish on the TLS connection it started on: start again"}
 	}
-	serverFinal, stepErr := p.conv.Step(clientFinal)
-	proofOK := stepErr == nil && p.conv.Valid()
-
-	mu := s.lockFor(p.id)
-	mu.Lock()
-	defer mu.Unlock()
-	lock, err := s.st.Lockout(ctx, p.id)
+	try, err := s.reserve(ctx, p, now)
 	if err != nil {
 		return "", login.Token{}, fmt.Errorf("finish login: %w", err)
 	}
+	serverFinal, stepErr := p.conv.Step(clientFinal)
+	proofOK := stepErr == nil && p.conv.Valid()
 	// The second factor is judged like the password: a wrong or missing
 	// code is one more failure, indistinguishable from outside, and is
 	// checked with the same work whatever the password (totp_login.go).
-	passwordOK := proofOK && p.known && !p.denied && !lock.Blocked(now)
+	passwordOK := proofOK && p.known && try.granted
 	totpOK, err := s.useSecondFactor(ctx, p.id, totpCode, passwordOK, now)
 	if err != nil {
 		return "", login.Token{}, fmt.Errorf("finish login: %w", err)
@@ -51,11 +54,7 @@ func (s *Service) finishLogin(ctx context.Context, src netip.Addr, binding []byt
 	if passwordOK && !totpOK {
 		failure = EventTOTPFailed // the audit log says the password was right
 	}
-	ok, err := s.judge(ctx, p, lock, proofOK && totpOK, failure, now)
-	if err != nil {
-		return "", login.Token{}, fmt.Errorf("finish login: %w", err)
-	}
-	if !ok {
+	if !s.judge(ctx, p, try, proofOK && totpOK, failure, now) {
 		s.fail(src, now)
 		return "", login.Token{}, login.ErrLoginFailed
 	}
@@ -64,6 +63,23 @@ func (s *Service) finishLogin(ctx context.Context, src netip.Addr, binding []byt
 		return "", login.Token{}, err
 	}
 	return serverFinal, tok, nil
+}
+
+// attempt is a finishing login's claim on its ID's tries.
+type attempt struct {
+	granted bool          // a try was reserved: the proof may count
+	lock    store.Lockout // the ID's state after the reservation
+}
+
+// reserve claims a try for p before its proof is checked: the one lockout
+// write of every finish. A source outside the ID's IP rules claims none
+// (it can neither test nor lock out the account); its attempt is noted.
+func (s *Service) reserve(ctx context.Context, p *pendingLogin, now time.Time) (attempt, error) {
+	if p.denied {
+		return attempt{}, s.st.NoteAttempt(ctx, p.id, now)
+	}
+	l, ok, err := s.st.ReserveAttempt(ctx, p.id, now, s.cfg.MaxFailures, s.cfg.BlockFor)
+	return attempt{granted: ok, lock: l}, err
 }
 
 // useSecondFactor checks the TOTP code and, when the password is right
@@ -80,43 +96,43 @@ func (s *Service) useSecondFactor(ctx context.Context, id, code string, password
 	return s.st.UseTOTPStep(ctx, id, f.step) // false if a concurrent login used it first
 }
 
-// judge decides a finished login and records it, making exactly one
-// lockout write and reporting one event on every refusing path; failure
-// is the event of a wrong password or code.
-func (s *Service) judge(ctx context.Context, p *pendingLogin, lock store.Lockout, proofOK bool, failure EventKind, now time.Time) (bool, error) {
+// judge decides a finished login and reports one event on every refusing
+// path; failure is the event of a wrong password or code. The lockout was
+// written already (reserve): a refused try stays counted.
+func (s *Service) judge(ctx context.Context, p *pendingLogin, try attempt, proofOK bool, failure EventKind, now time.Time) bool {
 	known := ""
 	if p.known {
 		known = p.id
 	}
 	switch {
 	case p.denied:
-		// Refused before the password counts: an address outside the
-		// rules can neither test nor lock out the account.
 		s.event(ctx, EventIPRefused, known, p.src)
-		return false, s.st.NoteAttempt(ctx, p.id, now)
-	case lock.Blocked(now):
+		return false
+	case !try.granted:
 		// Even a right password; and the block is never extended.
 		s.event(ctx, EventLoginBlocked, known, p.src)
-		_, err := s.st.RecordFailure(ctx, p.id, now, s.cfg.MaxFailures, s.cfg.BlockFor)
-		return false, err
+		return false
 	case !p.known || !proofOK:
-		l, err := s.st.RecordFailure(ctx, p.id, now, s.cfg.MaxFailures, s.cfg.BlockFor)
 		s.event(ctx, failure, known, p.src)
-		if err == nil && l.Blocked(now) && p.known {
-			s.event(ctx, EventIDBlocked, known, p.src)
+		if try.lock.Blocked(now) && p.known {
+			s.event(ctx, EventIDBlocked, known, p.src) // this try was the last
 		}
-		return false, err
+		return false
 	}
-	return true, nil
+	return true
 }
 
-// succeed re-checks what may have changed since start, then clears the
-// failure count and issues a token.
+// succeed re-checks what may have changed since start (a disabled
+// account's try stays counted), clears the failure count, since the
+// password was right, and issues a token unless the password expired.
 func (s *Service) succeed(ctx context.Context, p *pendingLogin, now time.Time) (login.Token, error) {
 	acct, err := s.st.Account(ctx, p.id)
 	if err != nil || acct.Disabled {
 		s.fail(p.src, now)
 		return login.Token{}, login.ErrLoginFailed
+	}
+	if err := s.st.ClearLockout(ctx, p.id); err != nil {
+		return login.Token{}, fmt.Errorf("finish login: %w", err)
 	}
 	if maxAge := s.cfg.Policy.MaxAge; maxAge > 0 {
 		cred, err := s.st.Credential(ctx, p.id)
@@ -127,9 +143,6 @@ func (s *Service) succeed(ctx context.Context, p *pendingLogin, now time.Time) (
 			s.event(ctx, EventLoginFailed, p.id, p.src)
 			return login.Token{}, login.ErrPasswordExpired
 		}
-	}
-	if err := s.st.ClearLockout(ctx, p.id); err != nil {
-		return login.Token{}, fmt.Errorf("finish login: %w", err)
 	}
 	tok, err := s.issueToken(ctx, p.id, now)
 	if err != nil {

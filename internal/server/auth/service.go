@@ -3,7 +3,6 @@ package auth
 import (
 	"context"
 	"fmt"
-	"hash/maphash"
 	"net/netip"
 	"sync"
 	"sync/atomic"
@@ -69,9 +68,6 @@ type Service struct {
 
 	mu      sync.Mutex
 	pending *pendingTable
-
-	seed  maphash.Seed
-	locks [64]sync.Mutex // per-ID stripes: finish checks and counts atomically
 }
 
 // New returns a Service over st. It reads (or creates, once) the server
@@ -103,7 +99,6 @@ func New(ctx context.Context, st store.Store, cfg Config, onEvent func(context.C
 		throttle: ratelimit.NewPerSource(cfg.SourceEvery, cfg.SourceBurst),
 		starts:   newStartLimit(),
 		pending:  newPendingTable(maxPending, maxPendingSource, pendingTTL),
-		seed:     maphash.MakeSeed(),
 		totpCode: func(secret string, at time.Time) (string, error) {
 			return totp.GenerateCodeCustom(secret, at, totpOpts)
 		},
@@ -119,8 +114,4 @@ func New(ctx context.Context, st store.Store, cfg Config, onEvent func(context.C
 func (s *Service) event(ctx context.Context, kind EventKind, id string, src netip.Addr) {
 	s.cfg.Logger.Info("auth event", "event", string(kind), "id", id, "from", src)
 	s.onEvent(ctx, Event{Kind: kind, AccountID: id, Source: src, Time: s.cfg.Now()})
-}
-
-func (s *Service) lockFor(id string) *sync.Mutex {
-	return &s.locks[maphash.String(s.seed, id)%uint64(len(s.locks))]
 }

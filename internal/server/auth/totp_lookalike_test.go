@@ -65,9 +65,9 @@ func (c *countingStore) Lockout(ctx context.Context, id string) (store.Lockout, 
 	return c.Store.Lockout(ctx, id)
 }
 
-func (c *countingStore) RecordFailure(ctx context.Context, id string, now time.Time, max int, blockFor time.Duration) (store.Lockout, error) {
-	c.note("RecordFailure")
-	return c.Store.RecordFailure(ctx, id, now, max, blockFor)
+func (c *countingStore) ReserveAttempt(ctx context.Context, id string, now time.Time, max int, blockFor time.Duration) (store.Lockout, bool, error) {
+	c.note("ReserveAttempt")
+	return c.Store.ReserveAttempt(ctx, id, now, max, blockFor)
 }
 
 func (c *countingStore) NoteAttempt(ctx context.Context, id string, now time.Time) error {

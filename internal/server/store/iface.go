@@ -89,11 +89,16 @@ type IPRules interface {
 type Lockouts interface {
 	// Lockout returns the state of id; the zero Lockout if there is none.
 	Lockout(ctx context.Context, id string) (Lockout, error)
-	// RecordFailure atomically counts one failure at now. While the ID is
-	// blocked it only notes the attempt (a block is never extended). The
-	// failure that reaches maxFailures blocks the ID until now+blockFor and
-	// resets the count.
-	RecordFailure(ctx context.Context, id string, now time.Time, maxFailures int, blockFor time.Duration) (Lockout, error)
+	// ReserveAttempt atomically claims one of id's maxFailures tries at
+	// now, before its password is checked, and counts it as a failure
+	// until ClearLockout: a wrong password leaves it counted. The try that
+	// reaches maxFailures blocks the ID until now+blockFor and resets the
+	// count (that try is still granted; its success lifts the block).
+	// While the ID is blocked it grants nothing and changes nothing (a
+	// block is never extended): ok is false. However many callers race,
+	// on however many handles of one database, at most maxFailures tries
+	// are granted before the ID blocks, and none while it is blocked.
+	ReserveAttempt(ctx context.Context, id string, now time.Time, maxFailures int, blockFor time.Duration) (l Lockout, ok bool, err error)
 	// NoteAttempt records an attempt that must not count as a failure
 	// (for example one refused by IP rules), at the same cost as one that
 	// does.

@@ -27,28 +27,32 @@ func (s *sqlStore) Lockout(ctx context.Context, id string) (Lockout, error) {
 	return l, nil
 }
 
-// RecordFailure implements Lockouts. It is one statement, so concurrent
-// failures on one ID are counted exactly, on SQLite as on any server
-// database.
-func (s *sqlStore) RecordFailure(ctx context.Context, id string, now time.Time, maxFailures int, blockFor time.Duration) (Lockout, error) {
+// ReserveAttempt implements Lockouts. It is one statement whose WHERE
+// refuses a blocked ID, and the database serializes writers to one row
+// (SQLite has one writer; PostgreSQL locks the row and evaluates the
+// WHERE again on it as the previous writer left it), so racing callers
+// are granted tries one at a time, each against the count left by the
+// one before: never more than maxFailures.
+func (s *sqlStore) ReserveAttempt(ctx context.Context, id string, now time.Time, maxFailures int, blockFor time.Duration) (Lockout, bool, error) {
 	var l Lockout
 	var until, last int64
-	n := nanos(now)
 	err := s.db.QueryRowContext(ctx, `INSERT INTO lockouts (id, failures, blocked_until, last_attempt)
 		VALUES (?1, CASE WHEN ?3 <= 1 THEN 0 ELSE 1 END, CASE WHEN ?3 <= 1 THEN CAST(?2 AS BIGINT) + CAST(?4 AS BIGINT) ELSE 0 END, ?2)
 		ON CONFLICT (id) DO UPDATE SET
-			failures = CASE WHEN lockouts.blocked_until > ?2 THEN lockouts.failures
-				WHEN lockouts.failures + 1 >= ?3 THEN 0 ELSE lockouts.failures + 1 END,
-			blocked_until = CASE WHEN lockouts.blocked_until > ?2 THEN lockouts.blocked_until
-				WHEN lockouts.failures + 1 >= ?3 THEN CAST(?2 AS BIGINT) + CAST(?4 AS BIGINT) ELSE lockouts.blocked_until END,
+			failures = CASE WHEN lockouts.failures + 1 >= ?3 THEN 0 ELSE lockouts.failures + 1 END,
+			blocked_until = CASE WHEN lockouts.failures + 1 >= ?3 THEN CAST(?2 AS BIGINT) + CAST(?4 AS BIGINT) ELSE lockouts.blocked_until END,
 			last_attempt = ?2
-		RETURNING failures, blocked_until, last_attempt`, id, n, maxFailures, int64(blockFor)).
+		WHERE lockouts.blocked_until <= ?2
+		RETURNING failures, blocked_until, last_attempt`, id, nanos(now), maxFailures, int64(blockFor)).
 		Scan(&l.Failures, &until, &last)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Lockout{}, false, nil // blocked: the WHERE refused it
+	}
 	if err != nil {
-		return Lockout{}, fmt.Errorf("record failure: %w", err)
+		return Lockout{}, false, fmt.Errorf("reserve attempt: %w", err)
 	}
 	l.BlockedUntil, l.LastAttempt = fromNanos(until), fromNanos(last)
-	return l, nil
+	return l, true, nil
 }
 
 // NoteAttempt implements Lockouts.

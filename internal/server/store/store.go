@@ -87,8 +87,9 @@ type Fingerprint struct {
 	SetAt      time.Time
 }
 
-// Lockout is the durable three-tries state of an ID. Failures counts
-// consecutive failures since the last success, unlock or block.
+// Lockout is the durable three-tries state of an ID. Failures counts the
+// tries reserved since the last success, unlock or block: consecutive
+// failures, and any try still being checked.
 type Lockout struct {
 	Failures     int
 	BlockedUntil time.Time

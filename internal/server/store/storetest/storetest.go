@@ -8,7 +8,6 @@ import (
 	"errors"
 	"net/netip"
 	"slices"
-	"sync"
 	"testing"
 	"time"
 
@@ -32,6 +31,7 @@ func Run(t *testing.T, f Factory) {
 		{"IPRules", testIPRules},
 		{"Lockouts", testLockouts},
 		{"LockoutsConcurrent", testLockoutsConcurrent},
+		{"LockoutsReserveExact", testLockoutsReserveExact},
 		{"Tokens", testTokens},
 		{"Secrets", testSecrets},
 		{"Durable", testDurable},
@@ -205,84 +205,6 @@ func testIPRules(t *testing.T, open func(*testing.T) store.Store) {
 	}
 }
 
-func testLockouts(t *testing.T, open func(*testing.T) store.Store) {
-	ctx, s := context.Background(), openT(t, open)
-	const block = 15 * time.Minute
-	l, err := s.Lockout(ctx, "anyone")
-	must(t, err)
-	if l != (store.Lockout{}) {
-		t.Fatalf("fresh lockout = %+v", l)
-	}
-	for i := 1; i <= 2; i++ {
-		l, err = s.RecordFailure(ctx, "bob", t0, 3, block)
-		must(t, err)
-		if l.Failures != i || l.Blocked(t0) {
-			t.Fatalf("after %d failures: %+v", i, l)
-		}
-	}
-	must(t, s.NoteAttempt(ctx, "bob", t0)) // not a failure
-	l, err = s.RecordFailure(ctx, "bob", t0, 3, block)
-	must(t, err)
-	if !l.Blocked(t0) || !l.BlockedUntil.Equal(t0.Add(block)) || l.Failures != 0 {
-		t.Fatalf("third failure: %+v, want blocked until t0+15m", l)
-	}
-	// Failures while blocked never extend the block.
-	l, err = s.RecordFailure(ctx, "bob", t0.Add(time.Minute), 3, block)
-	must(t, err)
-	if !l.BlockedUntil.Equal(t0.Add(block)) {
-		t.Fatalf("block extended: %+v", l)
-	}
-	if l.Blocked(t0.Add(block)) {
-		t.Fatal("still blocked when the block ends")
-	}
-	// After the block, three fresh tries.
-	l, _ = s.RecordFailure(ctx, "bob", t0.Add(block), 3, block)
-	if l.Failures != 1 {
-		t.Fatalf("first failure after block: %+v", l)
-	}
-	must(t, s.ClearLockout(ctx, "bob"))
-	if l, _ := s.Lockout(ctx, "bob"); l.Failures != 0 || l.Blocked(t0) {
-		t.Fatalf("after clear: %+v", l)
-	}
-	// Unknown IDs are counted too (see store.Lockouts).
-	for range 3 {
-		l, err = s.RecordFailure(ctx, "ghost", t0, 3, block)
-		must(t, err)
-	}
-	if !l.Blocked(t0) {
-		t.Fatal("unknown ID not counted like a known one")
-	}
-}
-
-// testLockoutsConcurrent: failures racing on one ID are each counted, so
-// parallel guessing cannot slip extra tries past the limit.
-func testLockoutsConcurrent(t *testing.T, open func(*testing.T) store.Store) {
-	ctx, s := context.Background(), openT(t, open)
-	const n = 20
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	blockedAt := 0
-	for range n {
-		wg.Go(func() {
-			l, err := s.RecordFailure(ctx, "bob", t0, n, time.Minute)
-			if err != nil {
-				t.Error(err)
-				return
-			}
-			if l.Blocked(t0) {
-				mu.Lock()
-				blockedAt++
-				mu.Unlock()
-			}
-		})
-	}
-	wg.Wait()
-	l, _ := s.Lockout(ctx, "bob")
-	if !l.Blocked(t0) {
-		t.Fatalf("%d concurrent failures with limit %d did not block: %+v", n, n, l)
-	}
-}
-
 func testTokens(t *testing.T, open func(*testing.T) store.Store) {
 	ctx, s := context.Background(), openT(t, open)
 	addAccount(t, s, "bob", store.KindOperator)
@@ -354,7 +276,7 @@ func testDurable(t *testing.T, open func(*testing.T) store.Store) {
 	addAccount(t, s, "bob", store.KindOperator)
 	must(t, s.SetCredential(ctx, "bob", cred(1, t0), fp(1, t0), 3))
 	for range 3 {
-		_, err := s.RecordFailure(ctx, "bob", t0, 3, time.Hour)
+		_, _, err := s.ReserveAttempt(ctx, "bob", t0, 3, time.Hour)
 		must(t, err)
 	}
 	must(t, s.CreateToken(ctx, store.Token{Hash: [32]byte{1}, AccountID: "bob", Created: t0, Expires: t0.Add(time.Hour)}))
