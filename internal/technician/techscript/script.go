@@ -1,6 +1,6 @@
 // Package techscript drives a technician session from a script: what the
 // headless technician's flags ask for (-frames, -move, -click, -type,
-// -clipboard, -then-mode, -say, -send, -fetch, -chat-log). It uses only
+// -clipboard, -then-mode, -say, -send, -fetch, -accept-files, -chat-log). It uses only
 // the session's handle (techsession.Session) and its events, as a viewer
 // does: the script waits for the first frame before it types, for the link
 // before it says its lines, and for the customer's consent before it sends
@@ -29,7 +29,11 @@ type Script struct {
 	Say          []string      // chat lines sent once the link is up
 	Send         []string      // local files offered once the customer allowed the session
 	Fetch        []string      // the customer's files fetched after that
-	ChatLog      string        // the transcript, saved at the end (JSON for a .json name)
+	// AcceptFiles accepts every file the customer offers on their own
+	// (into the session's Files.Dir); without it they are declined at
+	// once, so that nothing lands unasked.
+	AcceptFiles bool
+	ChatLog     string // the transcript, saved at the end (JSON for a .json name)
 }
 
 // Run runs the session cfg configures with sc driving it (cfg.Events, if
@@ -57,6 +61,7 @@ type Driver struct {
 	mu         sync.Mutex
 	transcript []chat.Message
 	want       *techsession.FileRequest // the transfer the script waits for
+	sess       *techsession.Session     // set by Start: answers the customer's offers
 }
 
 // New returns a driver for sc; report gets its own events ("input-sent",
@@ -101,6 +106,8 @@ func (d *Driver) event(e techsession.Event) {
 		d.mu.Lock()
 		d.transcript = append(d.transcript, e.Message)
 		d.mu.Unlock()
+	case techsession.OfferEvent:
+		d.answerOffer(e)
 	case techsession.TransferEndEvent:
 		d.mu.Lock()
 		mine := d.want != nil && *d.want == e.Request
@@ -118,6 +125,9 @@ func (d *Driver) event(e techsession.Event) {
 // returned: stop waits for the driver, saves the last frame and the chat
 // transcript.
 func (d *Driver) Start(s *techsession.Session) (stop func()) {
+	d.mu.Lock()
+	d.sess = s
+	d.mu.Unlock()
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	wg.Go(func() { d.afterFirstFrame(ctx, s) })
@@ -198,6 +208,17 @@ func (d *Driver) transfer(ctx context.Context, req techsession.FileRequest, ask 
 		return true
 	case <-ctx.Done():
 		return false
+	}
+}
+
+// answerOffer answers a file the customer offers: accepted with
+// AcceptFiles, else declined at once.
+func (d *Driver) answerOffer(e techsession.OfferEvent) {
+	d.mu.Lock()
+	s := d.sess
+	d.mu.Unlock()
+	if s != nil {
+		s.AnswerOffer(e.ID, d.sc.AcceptFiles)
 	}
 }
 

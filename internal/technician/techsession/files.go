@@ -15,9 +15,9 @@ import (
 func (v *techView) startFiles(ctx context.Context) {
 	e, err := filexfer.New(v.r.Link().Channel(peer.ChannelFile), filexfer.Config{
 		Dir: v.cfg.Files.Dir, MaxSize: v.cfg.Files.MaxSize, Logger: v.log,
-		// The technician accepts what it asked for; files the customer
-		// offers unasked are refused (the viewer does not offer them yet).
-		Decide: func(ctx context.Context, a filexfer.Ask) bool { return false },
+		// The technician accepts what it asked for; a file the customer
+		// offers on their own is put to the technician (OfferEvent).
+		Decide: v.decide,
 		Progress: func(p filexfer.Progress) {
 			v.r.Report().Transfer(p)
 			v.emit(TransferEvent{p})

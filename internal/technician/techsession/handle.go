@@ -28,6 +28,7 @@ type requests struct {
 	modes  chan proto.Mode
 	say    chan string
 	files  chan FileRequest
+	offers *offerBook // the customer's offers waiting for an answer
 	hangUp chan struct{}
 }
 
@@ -53,7 +54,7 @@ const (
 func New(cfg TechnicianConfig) *Session {
 	return &Session{cfg: cfg, done: make(chan struct{}), req: requests{
 		out: make(chan outgoing, 64), modes: make(chan proto.Mode, 4), say: make(chan string, 16),
-		files: make(chan FileRequest, 16), hangUp: make(chan struct{}),
+		files: make(chan FileRequest, 16), offers: newOfferBook(), hangUp: make(chan struct{}),
 	}}
 }
 
@@ -115,6 +116,12 @@ func (s *Session) Send(path string) bool { return offer(s.req.files, FileRequest
 func (s *Session) Fetch(path string) bool {
 	return offer(s.req.files, FileRequest{Path: path, Fetch: true})
 }
+
+// AnswerOffer answers the customer's offer id (an OfferEvent): accept
+// lets the file come in to Files.Dir, false declines it. It reports
+// whether the offer was still waiting (not answered, timed out or
+// withdrawn already).
+func (s *Session) AnswerOffer(id uint32, accept bool) bool { return s.req.offers.answer(id, accept) }
 
 // HangUp ends the session (reason "hangup"); calling it again does
 // nothing.

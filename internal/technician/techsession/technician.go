@@ -22,8 +22,13 @@ type TechnicianConfig struct {
 	Monitor int
 	// Mode is asked for as soon as the link is up (default control).
 	Mode proto.Mode
-	// Files says where fetched files land.
+	// Files says where fetched files, and the customer's files the
+	// technician accepts, land.
 	Files session.FilesConfig
+	// OfferTimeout is how long a file the customer offers waits for
+	// Session.AnswerOffer before it is declined (DefaultOfferTimeout if
+	// zero).
+	OfferTimeout time.Duration
 	// DemoDisplay is the X display shown to the customer in demonstration
 	// mode; "" means $DISPLAY, and without either the technician cannot
 	// demonstrate.

@@ -103,6 +103,10 @@ func (u *ui) event(e techsession.Event) {
 		u.transfer(e.Progress)
 	case techsession.TransferEndEvent:
 		u.transferEnd(e.Request, e.Result, e.Err)
+	case techsession.OfferEvent:
+		u.v.AddOffer(viewer.Offer{ID: e.ID, Name: e.Name, Size: e.Size})
+	case techsession.OfferEndEvent:
+		u.v.EndOffer(e.ID)
 	case techsession.CodeEvent:
 		u.v.SetWaiting(viewer.NewWaiting(u.server, e.Code, e.Expires))
 	case techsession.JoinedEvent:
@@ -199,6 +203,8 @@ func (u *ui) actions(s *techsession.Session) {
 				t := viewer.Transfer{Progress: filexfer.Progress{ID: u.failedID(), Name: a.Text}, Ended: true, Err: "too many requests at once; try again"}
 				u.v.SetTransfer(t)
 			}
+		case viewer.ActionAcceptFile, viewer.ActionDeclineFile:
+			s.AnswerOffer(a.Offer, a.Kind == viewer.ActionAcceptFile)
 		case viewer.ActionDisconnect:
 			s.HangUp()
 		}

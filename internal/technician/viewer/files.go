@@ -64,6 +64,8 @@ type filesPane struct {
 	seq             uint64 // new transfers seen
 	sendEd, fetchEd widget.Editor
 	sendBtn, getBtn widget.Clickable
+	offers          []Offer // the customer's offers shown this frame
+	offerBtns       []*offerButtons
 }
 
 func newFilesPane() filesPane {
@@ -98,12 +100,13 @@ func (u *ui) handleFiles(gtx layout.Context, seq uint64) {
 	}
 	submit(&f.sendEd, f.sendBtn.Clicked(gtx), ActionSendFile)
 	submit(&f.fetchEd, f.getBtn.Clicked(gtx), ActionFetchFile)
+	u.handleOffers(gtx)
 }
 
 // filesFocused reports whether the technician is typing a path: keys then
 // go there, not to the customer's machine.
 func (u *ui) filesFocused(gtx layout.Context) bool {
-	return u.files.open && (gtx.Focused(&u.files.sendEd) || gtx.Focused(&u.files.fetchEd))
+	return u.files.open && (gtx.Focused(&u.files.sendEd) || gtx.Focused(&u.files.fetchEd) || u.offerFocused(gtx) != "")
 }
 
 // editing names the text field that has the keyboard, if any.
@@ -118,11 +121,12 @@ func (u *ui) editing(gtx layout.Context) string {
 	case gtx.Focused(&u.files.fetchEd):
 		return fileFetchPath
 	}
-	return ""
+	return u.offerFocused(gtx)
 }
 
-// drawFiles draws the two request lines and the transfers, newest first,
-// and records where each part is, in pane pixels.
+// drawFiles draws the customer's offers, the two request lines and the
+// transfers, newest first, and records where each part is, in pane
+// pixels.
 func (u *ui) drawFiles(gtx layout.Context, ts []Transfer) (layout.Dimensions, giowin.Record) {
 	f := &u.files
 	var rec giowin.Record
@@ -150,6 +154,7 @@ func (u *ui) drawFiles(gtx layout.Context, ts []Transfer) (layout.Dimensions, gi
 			return d
 		})
 	}
+	u.drawOffers(c)
 	row(&f.sendEd, &f.sendBtn, "File on this computer to send to the customer (path; Enter sends)", "Send file", fileSendPath, fileSend)
 	row(&f.fetchEd, &f.getBtn, "File on the customer's computer to fetch (path; Enter asks)", "Fetch file", fileFetchPath, fileFetch)
 	for i := range ts {

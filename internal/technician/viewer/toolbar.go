@@ -47,6 +47,10 @@ const (
 	// ActionFetchFile asks for the file at Text (a path on the customer's
 	// computer).
 	ActionFetchFile
+	// ActionAcceptFile accepts the customer's offer Action.Offer (an
+	// Offer's ID); ActionDeclineFile declines it.
+	ActionAcceptFile
+	ActionDeclineFile
 )
 
 // Action is one toolbar request. Only the fields of its Kind are set.
@@ -55,6 +59,7 @@ type Action struct {
 	Monitor  int
 	ViewOnly bool
 	Text     string
+	Offer    uint32
 }
 
 func (k ActionKind) String() string {
@@ -75,6 +80,10 @@ func (k ActionKind) String() string {
 		return "send-file"
 	case ActionFetchFile:
 		return "fetch-file"
+	case ActionAcceptFile:
+		return "accept-file"
+	case ActionDeclineFile:
+		return "decline-file"
 	}
 	return fmt.Sprintf("ActionKind(%d)", int(k))
 }

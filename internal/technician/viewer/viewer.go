@@ -102,6 +102,7 @@ type Viewer struct {
 	// transfers are the files pane's lines; filesSeq counts new ones.
 	transfers []Transfer
 	filesSeq  uint64
+	offers    []Offer // the customer's files waiting for an answer
 }
 
 // New returns a viewer; Run opens its window.
