@@ -10,26 +10,41 @@ import (
 )
 
 // maxPending bounds how many incomplete frames the assembler holds while
-// waiting for retransmissions, and holdFor how long a frame with missing
-// packets holds back the complete frames behind it: long enough for NACK
-// to repair a loss on a LAN or a typical WAN path.
+// waiting for retransmissions (two seconds at 30 frames a second, so that a
+// keyframe held for keyHold does not overflow it). holdFor is how long a
+// delta frame with missing packets may hold back a complete frame behind it,
+// counted from when it started to: long enough for several NACK rounds on a
+// LAN or a typical WAN path. keyHold is the same for a keyframe, and for any
+// frame while the decoder waits for one: giving it up costs a new keyframe,
+// at least a second away (minKeyframeGap), while every frame behind it is
+// either waiting for it or useless without it.
 const (
-	maxPending = 16
+	maxPending = 64
 	holdFor    = 150 * time.Millisecond
+	keyHold    = time.Second
 )
 
 // assembler rebuilds encoded frames from RTP packets and hands them out in
 // order. A frame is complete when its first packet (by the codec's
 // start-of-frame flag), its last (by the marker bit) and every sequence
-// number in between have arrived. A frame that stays incomplete for
-// holdFor while later frames are ready is given up, which breaks the
-// decoder's reference chain (the caller then asks for a keyframe).
+// number in between have arrived. An incomplete frame that has held back a
+// complete later frame for holdFor (keyHold for a keyframe) is given up,
+// which breaks the decoder's reference chain (the caller then asks for a
+// keyframe). The hold counts from when a later frame completed, not from
+// the frame's first packet: at a low bitrate the pacer spreads one frame
+// over more than holdFor, and its repairs come after its last packet.
 type assembler struct {
 	codec     vpx.Codec
 	pending   []*partial // oldest first
 	now       func() time.Time
-	handedOut bool   // a frame was handed out or given up
-	lastOut   uint32 // its timestamp
+	handedOut bool      // a frame was handed out or given up
+	lastOut   uint32    // its timestamp
+	blocked   time.Time // when the head started holding back a complete frame; zero if not
+	// awaitKey is set by the caller while its decoder needs a keyframe:
+	// then a delta frame is worth nothing, and an incomplete one is dropped
+	// at once (not counted as lost), while a keyframe or a frame whose
+	// first packet is missing is held for keyHold.
+	awaitKey bool
 }
 
 type partial struct {
@@ -38,7 +53,6 @@ type partial struct {
 	hasStart   bool
 	hasEnd     bool
 	payloads   map[uint16][]byte
-	since      time.Time // first packet's arrival
 }
 
 // ready is one complete frame handed out by push.
@@ -69,7 +83,7 @@ func (a *assembler) push(p *rtp.Packet) (out []ready, lost bool) {
 }
 
 // drain hands out complete frames from the head, giving up an incomplete
-// head once it has held back a complete frame for holdFor, or when too
+// head once it has held back a complete frame for its hold, or when too
 // many frames are pending.
 func (a *assembler) drain() (out []ready, lost bool) {
 	for len(a.pending) > 0 {
@@ -79,7 +93,11 @@ func (a *assembler) drain() (out []ready, lost bool) {
 			a.pop()
 			continue
 		}
-		if len(a.pending) > maxPending || (a.laterComplete() && a.clock().Sub(head.since) >= holdFor) {
+		if a.awaitKey && head.isDelta(a.codec) {
+			a.pop() // undecodable either way: not a loss
+			continue
+		}
+		if len(a.pending) > maxPending || a.heldTooLong(head) {
 			a.pop()
 			lost = true
 			continue
@@ -89,8 +107,27 @@ func (a *assembler) drain() (out []ready, lost bool) {
 	return out, lost
 }
 
+// heldTooLong reports whether the incomplete head has held back a complete
+// frame for longer than its hold, noting when it started to.
+func (a *assembler) heldTooLong(head *partial) bool {
+	if !a.laterComplete() {
+		a.blocked = time.Time{}
+		return false
+	}
+	now := a.clock()
+	if a.blocked.IsZero() {
+		a.blocked = now
+	}
+	hold := holdFor
+	if a.awaitKey || !head.isDelta(a.codec) {
+		hold = keyHold
+	}
+	return now.Sub(a.blocked) >= hold
+}
+
 func (a *assembler) pop() {
 	a.handedOut, a.lastOut = true, a.pending[0].ts
+	a.blocked = time.Time{}
 	a.pending = a.pending[1:]
 }
 
@@ -126,6 +163,16 @@ func (f *partial) join() []byte {
 	}
 }
 
+// isDelta reports whether the frame is known not to be a keyframe: its
+// first packet has arrived and says so. A frame whose first packet is
+// missing may be a keyframe.
+func (f *partial) isDelta(codec vpx.Codec) bool {
+	if !f.hasStart {
+		return false
+	}
+	return !isKeyframe(codec, f.payloads[f.start])
+}
+
 func (f *partial) complete() bool {
 	if !f.hasStart || !f.hasEnd {
 		return false
@@ -151,7 +198,7 @@ func (a *assembler) frameFor(ts uint32) *partial {
 	if i == 0 && a.handedOut && !newer(ts, a.lastOut) {
 		return nil
 	}
-	f := &partial{ts: ts, payloads: map[uint16][]byte{}, since: a.clock()}
+	f := &partial{ts: ts, payloads: map[uint16][]byte{}}
 	a.pending = append(a.pending, nil)
 	copy(a.pending[i+1:], a.pending[i:])
 	a.pending[i] = f

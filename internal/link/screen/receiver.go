@@ -98,6 +98,7 @@ func (r *Receiver) Run() error {
 		}
 		p, _, err := r.cfg.Track.ReadRTP()
 		var ne net.Error
+		r.asm.awaitKey = r.needKey
 		if errors.As(err, &ne) && ne.Timeout() {
 			r.deliver(r.asm.drain())
 			continue

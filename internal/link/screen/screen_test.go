@@ -285,28 +285,36 @@ func TestKeyframeRequests(t *testing.T) {
 	}
 }
 
+// framePackets packetizes a size-byte frame stamped ts from sequence number
+// seq: a VP8 delta frame, or a keyframe when key is set (the first byte's
+// inverted P bit).
+func framePackets(ts uint32, seq uint16, size int, key bool) []*rtp.Packet {
+	var pk packetizer
+	pk.payloader = &codecs.VP8Payloader{EnablePictureID: true}
+	pk.seq = seq
+	frame := make([]byte, size)
+	if !key {
+		frame[0] = 1
+	}
+	var out []*rtp.Packet
+	pk.write(writerFunc(func(p *rtp.Packet) error {
+		c := *p
+		c.Payload = append([]byte(nil), p.Payload...)
+		out = append(out, &c)
+		return nil
+	}), frame, ts)
+	return out
+}
+
 // TestAssemblerHoldsForRepair: a frame missing a packet holds back the
 // complete frame behind it while a retransmission may still come; the
 // repair releases both in order, and without it the hole is given up
 // after holdFor.
 func TestAssemblerHoldsForRepair(t *testing.T) {
-	packetsOf := func(ts uint32, seq uint16) []*rtp.Packet {
-		var pk packetizer
-		pk.payloader = &codecs.VP8Payloader{EnablePictureID: true}
-		pk.seq = seq
-		var out []*rtp.Packet
-		pk.write(writerFunc(func(p *rtp.Packet) error {
-			c := *p
-			c.Payload = append([]byte(nil), p.Payload...)
-			out = append(out, &c)
-			return nil
-		}), make([]byte, 3000), ts)
-		return out
-	}
 	for _, repaired := range []bool{true, false} {
 		now := time.Unix(0, 0)
 		a := assembler{codec: vpx.VP8, now: func() time.Time { return now }}
-		first, second := packetsOf(100, 10), packetsOf(200, 20)
+		first, second := framePackets(100, 10, 3000, false), framePackets(200, 20, 3000, false)
 		missing := first[1]
 		for i, p := range first {
 			if i != 1 {
@@ -337,4 +345,81 @@ func TestAssemblerHoldsForRepair(t *testing.T) {
 			t.Fatal("a given-up frame came back")
 		}
 	}
+}
+
+// TestAssemblerHoldCountsFromBlocking: the hold starts when a later frame
+// is complete, not at the frame's first packet. A frame whose packets the
+// pacer spread over more than holdFor (a low bitrate) is not given up the
+// moment the next frame completes, so its repair, which comes after its
+// last packet, still counts.
+func TestAssemblerHoldCountsFromBlocking(t *testing.T) {
+	now := time.Unix(0, 0)
+	a := assembler{codec: vpx.VP8, now: func() time.Time { return now }}
+	first, second := framePackets(100, 10, 6000, false), framePackets(200, 30, 1000, false)
+	missing := first[1]
+	for i, p := range first {
+		if i != 1 {
+			a.push(p)
+			now = now.Add(holdFor / 2) // paced out slowly
+		}
+	}
+	for _, p := range second {
+		if out, lost := a.push(p); out != nil || lost {
+			t.Fatalf("a frame paced out slowly was given up as the next completed: %v, lost %v", out, lost)
+		}
+	}
+	now = now.Add(holdFor * 3 / 4)
+	out, lost := a.push(missing)
+	if lost || len(out) != 2 {
+		t.Fatalf("after the repair: %d frames, lost %v", len(out), lost)
+	}
+}
+
+// TestAssemblerKeyframeHold: an incomplete keyframe is held for keyHold,
+// not holdFor (giving it up costs another keyframe, a second or more away),
+// and while the decoder waits for a keyframe an incomplete delta frame is
+// dropped at once, without counting as lost, instead of holding back the
+// frames behind it.
+func TestAssemblerKeyframeHold(t *testing.T) {
+	t.Run("keyframe", func(t *testing.T) {
+		now := time.Unix(0, 0)
+		a := assembler{codec: vpx.VP8, now: func() time.Time { return now }}
+		key, next := framePackets(100, 10, 6000, true), framePackets(200, 30, 1000, false)
+		for i, p := range key {
+			if i != 2 {
+				a.push(p)
+			}
+		}
+		for _, p := range next {
+			a.push(p)
+		}
+		now = now.Add(2 * holdFor)
+		if out, lost := a.drain(); out != nil || lost {
+			t.Fatalf("keyframe given up after %v: %v, lost %v", 2*holdFor, out, lost)
+		}
+		now = now.Add(keyHold)
+		if out, lost := a.drain(); !lost || len(out) != 1 || out[0].ts != 200 {
+			t.Fatalf("keyframe held past keyHold: %d frames, lost %v", len(out), lost)
+		}
+	})
+	t.Run("delta while waiting for a keyframe", func(t *testing.T) {
+		now := time.Unix(0, 0)
+		a := assembler{codec: vpx.VP8, now: func() time.Time { return now }, awaitKey: true}
+		delta, key := framePackets(100, 10, 3000, false), framePackets(200, 20, 3000, true)
+		for i, p := range delta {
+			if i != 1 {
+				a.push(p)
+			}
+		}
+		var out []ready
+		var lost bool
+		for _, p := range key {
+			var o []ready
+			o, l := a.push(p)
+			out, lost = append(out, o...), lost || l
+		}
+		if lost || len(out) != 1 || out[0].ts != 200 || !isKeyframe(vpx.VP8, out[0].frame) {
+			t.Fatalf("keyframe behind an incomplete delta: %d frames, lost %v", len(out), lost)
+		}
+	})
 }

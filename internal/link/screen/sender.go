@@ -224,6 +224,7 @@ func (s *Sender) send(f *capture.Frame, redo bool) (bool, error) {
 	s.seq++
 	if key {
 		s.lastKey = time.Now()
+		s.cfg.Logger.Debug("keyframe", "bytes", len(frame), "kbps", s.kbps)
 	}
 	// Announce the frame before its packets leave, so that the receiver
 	// knows its capture time when it decodes it.

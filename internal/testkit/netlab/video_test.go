@@ -112,7 +112,7 @@ func runVideo(t *testing.T, c videoCase) videoRun {
 		}
 	}
 	v := measure(s.Tech)
-	logLines(t, s.Agent, `msg="video bitrate"`)
+	logLines(t, s.Agent, `msg="(video bitrate|keyframe)"`)
 	if m := targetLine.FindAllStringSubmatch(s.Agent.Output(), -1); len(m) > 0 {
 		v.Target, _ = strconv.Atoi(m[len(m)-1][1])
 	}
