@@ -56,14 +56,21 @@ type signalingCluster struct {
 // the others' data directories; every node gets the same route list.
 // relayArgs (-turn-url and the like) replace the default relay URL on
 // every node.
-func startCluster(t *testing.T, b netlab.Binaries, n int, relayArgs ...string) *signalingCluster {
+func startCluster(t testing.TB, b netlab.Binaries, n int, relayArgs ...string) *signalingCluster {
+	t.Helper()
+	return startClusterPG(t, b, n, pgtest.Options{}, relayArgs...)
+}
+
+// startClusterPG is startCluster on a PostgreSQL cluster started with o
+// (Durable for figures comparable with a production server's).
+func startClusterPG(t testing.TB, b netlab.Binaries, n int, o pgtest.Options, relayArgs ...string) *signalingCluster {
 	t.Helper()
 	if len(relayArgs) == 0 {
 		// A relay URL, so that session ends are recorded for relays;
 		// nothing answers there (the discard port).
 		relayArgs = []string{"-turn-url", "turn:127.0.0.1:9?transport=udp"}
 	}
-	pg, err := pgtest.Start(context.Background(), pgtest.Options{})
+	pg, err := pgtest.Start(context.Background(), o)
 	if errors.Is(err, pgtest.ErrNoBinaries) {
 		t.Skip(err)
 	}
@@ -114,7 +121,7 @@ func startCluster(t *testing.T, b netlab.Binaries, n int, relayArgs ...string) *
 }
 
 // shareFiles copies what every node must hold alike.
-func shareFiles(t *testing.T, from, to string) {
+func shareFiles(t testing.TB, from, to string) {
 	t.Helper()
 	for _, name := range []string{"cert.pem", "key.pem", "turn-secret", "grant-key", "cluster-secret"} {
 		b, err := os.ReadFile(filepath.Join(from, name))
@@ -128,7 +135,7 @@ func shareFiles(t *testing.T, from, to string) {
 }
 
 // healthzURL is the metrics listener's /healthz, from a start-up summary.
-func healthzURL(t *testing.T, summary string) string {
+func healthzURL(t testing.TB, summary string) string {
 	t.Helper()
 	_, rest, ok := strings.Cut(summary, "Metrics: http://")
 	addr, _, ok2 := strings.Cut(rest, "/metrics")
@@ -139,7 +146,7 @@ func healthzURL(t *testing.T, summary string) string {
 }
 
 // health returns the node's /healthz status and text.
-func health(t *testing.T, nd clusterNode) (int, string) {
+func health(t testing.TB, nd clusterNode) (int, string) {
 	t.Helper()
 	resp, err := http.Get(nd.healthz)
 	if err != nil {
@@ -152,7 +159,7 @@ func health(t *testing.T, nd clusterNode) (int, string) {
 
 // waitRoutes waits until node's /healthz says it is ready with routes to
 // the n other nodes.
-func waitRoutes(t *testing.T, nd clusterNode, n int) {
+func waitRoutes(t testing.TB, nd clusterNode, n int) {
 	t.Helper()
 	want := fmt.Sprintf("routes up to %d other node(s)", n)
 	var text string

@@ -53,7 +53,7 @@ type proc struct {
 	done   chan struct{}
 }
 
-func start(t *testing.T, name string, env []string, args ...string) *proc {
+func start(t testing.TB, name string, env []string, args ...string) *proc {
 	t.Helper()
 	p := &proc{name: filepath.Base(name), lines: make(chan map[string]any, 256), done: make(chan struct{})}
 	p.cmd = exec.Command(name, args...)
@@ -219,7 +219,7 @@ func server(t *testing.T, b netlab.Binaries) *sigServer {
 // serveOn runs signaling on addr with its data in data (no relay, metrics
 // on a free loopback port, and args), waits until it has printed its
 // start-up summary and listens, and returns it with that summary.
-func serveOn(t *testing.T, b netlab.Binaries, addr, data string, args ...string) (*proc, string) {
+func serveOn(t testing.TB, b netlab.Binaries, addr, data string, args ...string) (*proc, string) {
 	t.Helper()
 	s := start(t, b["signaling"], nil, append([]string{"-addr", addr, "-data", data, "-relay=false", "-metrics-addr", "127.0.0.1:0"}, args...)...)
 	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
