@@ -320,4 +320,36 @@ func testAuditBatch(t *testing.T, open func(*testing.T) store.Store) {
 	if len(all) != 4 || all[3].Kind != "c" {
 		t.Errorf("after a failed batch: %d records (last %q), want 4 ending with c", len(all), all[len(all)-1].Kind)
 	}
+	testAuditBigBatch(t, s)
+}
+
+// testAuditBigBatch: a batch larger than one statement's rows (a busy
+// node's, up to package audit's 256, or any caller's) is chained whole,
+// in order; one with a gap anywhere appends nothing.
+func testAuditBigBatch(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	seals := make([]func(store.AuditRecord) (store.AuditRecord, error), 600)
+	for i := range seals {
+		seals[i] = next(fmt.Sprintf("big-%d", i))
+	}
+	if _, err := s.AppendAudits(ctx, seals); err != nil {
+		t.Fatalf("a batch of %d: %v", len(seals), err)
+	}
+	gap := slices.Clone(seals)
+	gap[500] = func(last store.AuditRecord) (store.AuditRecord, error) {
+		return store.AuditRecord{Seq: last.Seq + 2, Prev: last.Hash, Hash: []byte("x")}, nil
+	}
+	if _, err := s.AppendAudits(ctx, gap); err == nil {
+		t.Error("a batch with a gap in its sequence was accepted")
+	}
+	all, err := s.AuditRecords(ctx, 4, 1000)
+	must(t, err)
+	if len(all) != len(seals) {
+		t.Fatalf("%d records after the big batches, want %d", len(all), len(seals))
+	}
+	for i, r := range all {
+		if r.Seq != int64(5+i) || r.Kind != fmt.Sprintf("big-%d", i) || (i > 0 && string(r.Prev) != string(all[i-1].Hash)) {
+			t.Fatalf("record %d of the big batch: %+v", i, r)
+		}
+	}
 }
