@@ -24,11 +24,17 @@ type techWatch struct {
 	bright chan image.Point // size of a decoded frame whose top-left quarter is white
 	chat   chan chat.Message
 	ends   chan techsession.TransferEndEvent
+	// answers holds the technician's answer to the customer's next
+	// offers, in order; an offer that finds none is left unanswered.
+	answers   chan bool
+	offerEnds chan techsession.OfferEndEvent
+	tech      *techsession.Session // set before it runs: answers offers
 }
 
 func newTechWatch() *techWatch {
 	return &techWatch{modes: make(chan proto.ModeState, 16), bright: make(chan image.Point, 1),
-		chat: make(chan chat.Message, 16), ends: make(chan techsession.TransferEndEvent, 4)}
+		chat: make(chan chat.Message, 16), ends: make(chan techsession.TransferEndEvent, 4),
+		answers: make(chan bool, 4), offerEnds: make(chan techsession.OfferEndEvent, 4)}
 }
 
 func (w *techWatch) event(e techsession.Event) {
@@ -48,6 +54,14 @@ func (w *techWatch) event(e techsession.Event) {
 		w.chat <- e.Message
 	case techsession.TransferEndEvent:
 		w.ends <- e
+	case techsession.OfferEvent:
+		select {
+		case ok := <-w.answers:
+			w.tech.AnswerOffer(e.ID, ok)
+		default:
+		}
+	case techsession.OfferEndEvent:
+		w.offerEnds <- e
 	}
 }
 
@@ -65,12 +79,24 @@ type fakeSession struct {
 // technician asking for control; the events of both are read until stop.
 func startFakeSession(ctx context.Context, t *testing.T, s *stack, token string, stop chan struct{}) *fakeSession {
 	t.Helper()
+	return startFakeSessionWith(ctx, t, s, token, stop, nil)
+}
+
+// startFakeSessionWith is startFakeSession with tweak changing the
+// technician's configuration first (when not nil).
+func startFakeSessionWith(ctx context.Context, t *testing.T, s *stack, token string, stop chan struct{}, tweak func(*techsession.TechnicianConfig)) *fakeSession {
+	t.Helper()
 	fs := &fakeSession{fake: platformtest.New(platformtest.Options{Width: 320, Height: 240}), watch: newTechWatch(),
 		inbox: t.TempDir(), techDone: make(chan error, 1), agentDone: make(chan error, 1)}
 	techEvents, agentEvents := newEvents(), newEvents()
 	collect(agentEvents, stop)
-	fs.tech = techsession.New(techsession.TechnicianConfig{Common: s.common(techEvents, false), Token: token,
-		Mode: proto.ModeControl, Events: fs.watch.event})
+	tcfg := techsession.TechnicianConfig{Common: s.common(techEvents, false), Token: token,
+		Mode: proto.ModeControl, Events: fs.watch.event}
+	if tweak != nil {
+		tweak(&tcfg)
+	}
+	fs.tech = techsession.New(tcfg)
+	fs.watch.tech = fs.tech
 	go func() { fs.techDone <- fs.tech.Run(ctx) }()
 	code := techEvents.next(t, "code")["code"].(string)
 	collect(techEvents, stop)

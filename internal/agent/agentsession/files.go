@@ -49,6 +49,7 @@ func (aw *agentWindow) startFiles(ctx context.Context, r *session.Run, cfg sessi
 		return nil, fmt.Errorf("file transfer: %w", err)
 	}
 	aw.files.Store(e)
+	aw.wc.setFiles(true)
 	r.Go(ctx, func(ctx context.Context) {
 		e.Run(ctx)
 		if cfg.Dir != "" {

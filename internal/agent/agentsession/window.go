@@ -31,6 +31,7 @@ type windowCustomer struct {
 	mu        sync.Mutex
 	status    agentui.Status
 	transfers map[uint32]filexfer.Progress // by ID
+	canFiles  bool                         // file transfer is served: the grant has it
 }
 
 func newWindowCustomer(ui platform.Window, timeout time.Duration, report *session.Reporter) *windowCustomer {
@@ -103,7 +104,7 @@ func (w *windowCustomer) reportPanel(ctx context.Context, apps func() []uint32) 
 func (w *windowCustomer) panelControls(apps []uint32) map[string]image.Rectangle {
 	names := []string{agentui.ControlAllow, agentui.ControlStop, agentui.ControlPause, agentui.ControlTakeBack,
 		agentui.ControlChat, agentui.ControlFiles, agentui.ControlApps, agentui.ControlShare, agentui.ControlSend,
-		agentui.ControlChatLine, agentui.ControlWhole}
+		agentui.ControlChatLine, agentui.ControlWhole, agentui.ControlSendFile, agentui.ControlChooserPath}
 	for _, id := range apps {
 		names = append(names, agentui.ControlApp(id))
 	}
@@ -146,7 +147,28 @@ func (w *windowCustomer) statusLocked() agentui.Status {
 	for _, t := range w.transfers {
 		st.Transfers = append(st.Transfers, t)
 	}
+	st.CanSend = w.canFiles && st.Mode != string(proto.ModeNone)
 	return st
+}
+
+// setFiles says whether file transfer is served (the grant includes it
+// and the endpoint runs): the panel then offers "Send a file…" while a
+// mode is in force.
+func (w *windowCustomer) setFiles(on bool) {
+	w.mu.Lock()
+	w.canFiles = on
+	st := w.statusLocked()
+	w.mu.Unlock()
+	w.ui.SetStatus(st)
+}
+
+// setSent shows how the customer's last sent file ended (or that it waits).
+func (w *windowCustomer) setSent(s *agentui.SentFile) {
+	w.mu.Lock()
+	w.status.Sent = s
+	st := w.statusLocked()
+	w.mu.Unlock()
+	w.ui.SetStatus(st)
 }
 
 // act queues a customer action for the session.
@@ -250,6 +272,8 @@ func (aw *agentWindow) handle(ctx context.Context, a agentui.Action) {
 		}
 	case agentui.CancelTransfer:
 		aw.cancelTransfer(a.Transfer)
+	case agentui.SendFile:
+		aw.sendFile(ctx, a.Path)
 	case agentui.ChooseApps:
 		if aw.scr == nil || aw.scr.apps == nil {
 			return

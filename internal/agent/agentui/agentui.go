@@ -143,7 +143,32 @@ type Status struct {
 	// customer's machine). The panel offers Cancel for those with an ID
 	// (filexfer never gives 0).
 	Transfers []filexfer.Progress
+	// CanSend shows "Send a file…" in the Files pane: a mode is in force
+	// and the operator's grant includes file transfer.
+	CanSend bool
+	// Sent says how the last file the customer sent ended (nil: none
+	// yet, or one is on its way).
+	Sent *SentFile
 }
+
+// SentFile is how a file the customer sent ended.
+type SentFile struct {
+	Name    string
+	Outcome SendOutcome
+	Detail  string // SendFailed: why, in the session's words
+}
+
+// SendOutcome is how a file the customer sent ended.
+type SendOutcome int
+
+// Send outcomes.
+const (
+	SendDone     SendOutcome = iota + 1 // the technician has it, its SHA-256 checked
+	SendDeclined                        // the technician declined it, or did not answer
+	SendCanceled                        // the customer or the technician canceled it
+	SendFailed                          // anything else (Detail says what)
+	SendWaiting                         // offered: waiting for the technician's answer
+)
 
 // ActionKind says what the customer asked for on the panel.
 type ActionKind int
@@ -165,12 +190,15 @@ const (
 	ChooseApps
 	// CancelTransfer stops the transfer whose ID is Action.Transfer.
 	CancelTransfer
+	// SendFile offers the file at Action.Path (chosen in the window's
+	// chooser: absolute, a regular file) to the operator.
+	SendFile
 )
 
 func (k ActionKind) String() string {
 	names := [...]string{Stop: "stop", Pause: "pause", Resume: "resume", TakeBack: "take-back",
 		GiveBack: "give-back", ChatSend: "chat-send", ChooseApps: "choose-apps",
-		CancelTransfer: "cancel-transfer"}
+		CancelTransfer: "cancel-transfer", SendFile: "send-file"}
 	if k > 0 && int(k) < len(names) {
 		return names[k]
 	}
@@ -185,6 +213,7 @@ type Action struct {
 	Windows     []uint32 // ChooseApps: X IDs of the windows to share
 	WholeScreen bool     // ChooseApps
 	Transfer    uint32   // CancelTransfer: the transfer's filexfer ID
+	Path        string   // SendFile
 }
 
 // AppWindow is one application window the customer may share.

@@ -103,11 +103,10 @@ func field(gtx layout.Context, th *material.Theme, ed *widget.Editor) layout.Dim
 		})
 }
 
-// drawFiles lists the transfers in progress.
+// drawFiles lists the transfers in progress, then offers to send a file.
 func (v *view) drawFiles(c *giowin.Column, st Status) {
 	if len(st.Transfers) == 0 {
 		c.Text(nTransfers, v.t[mNoTransfers], unit.Sp(13), pal.Muted)
-		return
 	}
 	for i, tr := range st.Transfers[:min(len(st.Transfers), transfersShown)] {
 		arrow := "↑"
@@ -127,6 +126,7 @@ func (v *view) drawFiles(c *giowin.Column, st Status) {
 	if n := len(st.Transfers) - transfersShown; n > 0 {
 		c.Text("", v.t.f(mMoreTransfers, n), unit.Sp(13), pal.Muted)
 	}
+	v.drawSend(c, st)
 }
 
 // drawApps draws the chooser of shared windows.

@@ -62,6 +62,22 @@ const (
 	mHiddenFile
 	mOutsideHome
 	mInBrowser // the operator uses the web console
+	mSendFile  // the Files pane's button that opens the chooser
+	mChooserHint
+	mHome
+	mDesktop
+	mDocuments
+	mDownloads
+	mClose
+	mChooserEmpty
+	mChooserMore // %d = entries not listed
+	mNoSuchPath
+	mNotPlain
+	mSentOK       // %s = file
+	mSentDeclined // %s = file
+	mSentCanceled // %s = file
+	mSentFailed   // %s = file, %s = why
+	mSentWaiting  // %s = file
 	numMsgs
 )
 
@@ -123,6 +139,22 @@ var table = map[string]*texts{
 		mHiddenFile:      "It is hidden: programs keep settings, passwords and keys in hidden files.",
 		mOutsideHome:     "It is outside your personal folder.",
 		mInBrowser:       "They are using the web console, in a browser.",
+		mSendFile:        "Send a file…",
+		mChooserHint:     "Folder or file: Enter opens a folder or sends a file",
+		mHome:            "Home",
+		mDesktop:         "Desktop",
+		mDocuments:       "Documents",
+		mDownloads:       "Downloads",
+		mClose:           "Close",
+		mChooserEmpty:    "Nothing to list here.",
+		mChooserMore:     "and %d more: type the start of a name.",
+		mNoSuchPath:      "No such file or folder.",
+		mNotPlain:        "Only a plain file can be sent.",
+		mSentOK:          "“%s” sent.",
+		mSentDeclined:    "The technician declined “%s”.",
+		mSentCanceled:    "“%s” was canceled.",
+		mSentFailed:      "“%s” not sent: %s",
+		mSentWaiting:     "“%s”: waiting for the technician to accept it…",
 	},
 	"fr": {
 		mTitleSession:    "Demande d’assistance à distance",
@@ -177,6 +209,22 @@ var table = map[string]*texts{
 		mHiddenFile:      "Il est caché : les programmes gardent réglages, mots de passe et clés dans des fichiers cachés.",
 		mOutsideHome:     "Il est hors de votre dossier personnel.",
 		mInBrowser:       "Cette personne utilise la console web, dans un navigateur.",
+		mSendFile:        "Envoyer un fichier…",
+		mChooserHint:     "Dossier ou fichier : Entrée ouvre un dossier ou envoie un fichier",
+		mHome:            "Dossier personnel",
+		mDesktop:         "Bureau",
+		mDocuments:       "Documents",
+		mDownloads:       "Téléchargements",
+		mClose:           "Fermer",
+		mChooserEmpty:    "Rien à afficher ici.",
+		mChooserMore:     "et %d autre(s) : tapez le début d’un nom.",
+		mNoSuchPath:      "Ce fichier ou dossier n’existe pas.",
+		mNotPlain:        "Seul un fichier ordinaire peut être envoyé.",
+		mSentOK:          "« %s » envoyé.",
+		mSentDeclined:    "Le technicien a refusé « %s ».",
+		mSentCanceled:    "« %s » a été annulé.",
+		mSentFailed:      "« %s » non envoyé : %s",
+		mSentWaiting:     "« %s » : en attente de l’accord du technicien…",
 	},
 }
 

@@ -50,6 +50,7 @@ type view struct {
 	cancels  []*widget.Clickable // of the transfers shown, in order
 	appsFrom int                 // index of the first window on the chooser's page
 	escape   int                 // tag for Escape, which denies a question
+	pick     chooserView         // the chooser of "Send a file…"
 
 	drawnPrompt      uint64 // question drawn last frame: clicks answer it
 	chatOpen         bool
@@ -67,10 +68,11 @@ func newView(u *UI) *view {
 	th := giowin.Theme(pal, gofont.Collection()...)
 	v := &view{u: u, t: u.texts, th: th, buttons: map[string]*widget.Clickable{},
 		apps: map[uint32]*widget.Bool{}}
-	for _, n := range []string{nAllow, nDeny, nStop, nPause, nTakeBack, nChat, nFiles, nApps, nSend, nShare, nAppsPrev, nAppsNext} {
+	for _, n := range []string{nAllow, nDeny, nStop, nPause, nTakeBack, nChat, nFiles, nApps, nSend, nShare, nAppsPrev, nAppsNext, nSendFile} {
 		v.buttons[n] = new(widget.Clickable)
 	}
 	v.editor = widget.Editor{SingleLine: true, Submit: true}
+	v.pick = newChooserView()
 	return v
 }
 
@@ -140,6 +142,7 @@ func (v *view) handlePanel(gtx layout.Context, s snapshot) {
 	}
 	v.handleChat(gtx, s)
 	v.handleApps(gtx, s)
+	v.handleChooser(gtx, st)
 }
 
 // handleChat opens the chat when a message arrives and sends what the

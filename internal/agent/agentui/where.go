@@ -19,6 +19,10 @@ const (
 	ControlSend     = nSend  // sends the chat line
 	ControlChatLine = nChatInput
 	ControlWhole    = nWhole // the apps chooser's "whole screen" choice
+	// ControlSendFile opens the file chooser (the Files pane's "Send a
+	// file…"); ControlChooserPath is the chooser's path field.
+	ControlSendFile    = nSendFile
+	ControlChooserPath = nChooserPath
 )
 
 // WhereAll is Where for several controls at once, reading the window's
