@@ -19,7 +19,9 @@ import (
 )
 
 // Native returns the Windows platform of the interactive desktop.
-func Native(cfg Config) Platform { return &Windows{cfg: cfg, logoff: newLogoff(cfg)} }
+func Native(cfg Config) Platform {
+	return &Windows{cfg: cfg, logoff: newLogoff(cfg), profile: startProfile(cfg.Logger)}
+}
 
 // Guardian runs this process as the self-removal guardian when it was
 // started as one (see selfremove.RunGuardian), and then never returns.
@@ -32,8 +34,9 @@ func Guardian() { selfremove.RunGuardian(nil) }
 // own input, the agent's Gio window, and the application windows the
 // customer may share instead of the whole screen (package winapps).
 type Windows struct {
-	cfg    Config
-	logoff *logoff // the Windows session's end (logoff_windows.go)
+	cfg     Config
+	logoff  *logoff     // the Windows session's end (logoff_windows.go)
+	profile *cpuProfile // TANDEM_CPUPROFILE's, until Remove
 
 	mu  sync.Mutex
 	scr *capture.GDI // the screen opened last, woken by injected input
@@ -75,9 +78,20 @@ func (w *Windows) OpenApps(_ context.Context, o AppsOptions) (Apps, error) {
 	return t, nil
 }
 
-// WatchLocal follows the customer's own input with GetLastInputInfo.
-func (*Windows) WatchLocal(_ context.Context, o LocalOptions) (LocalInput, error) {
-	return newLastInput(o), nil
+// WatchLocal follows the customer's own input with GetLastInputInfo;
+// any input also wakes the screen's capture from its idle pace.
+func (w *Windows) WatchLocal(_ context.Context, o LocalOptions) (LocalInput, error) {
+	return newLastInput(o, w.wakeScreen), nil
+}
+
+// wakeScreen brings the open screen's capture back to its fast pace.
+func (w *Windows) wakeScreen() {
+	w.mu.Lock()
+	scr := w.scr
+	w.mu.Unlock()
+	if scr != nil {
+		scr.Wake()
+	}
 }
 
 // OpenInput injects with SendInput.
@@ -89,12 +103,7 @@ func (w *Windows) OpenInput(_ context.Context, o InputOptions) (Injector, error)
 		if tell != nil {
 			tell(localinput.Motion, 0, image.Point{})
 		}
-		w.mu.Lock()
-		scr := w.scr
-		w.mu.Unlock()
-		if scr != nil {
-			scr.Wake()
-		}
+		w.wakeScreen()
 	}}
 	inj, err := input.NewWindows(opts)
 	if err != nil {
@@ -115,5 +124,6 @@ func (w *Windows) OpenClipboard(context.Context) (Clipboard, error) {
 // Remove runs the Remover, if any; during a logoff, the Remover's
 // EndSession instead (logoff_windows.go).
 func (w *Windows) Remove() error {
+	w.profile.stop()
 	return w.logoff.remove(None{Remover: w.cfg.Remover}.Remove)
 }
