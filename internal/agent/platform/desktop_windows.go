@@ -26,10 +26,13 @@ var (
 // last input event, injected ones included. Input within injectSlack of
 // the agent's own injection counts as the agent's; the rest is
 // Options.Ignore's to judge, as a move when the pointer moved since the
-// last read, else as a key. Low-level hooks would tell each event's
-// origin (LLMHF_INJECTED) and are the better watcher for later.
+// last read, else as a key. Any input, the agent's or the customer's,
+// also calls input (the screen capture's Wake: the screen is about to
+// change). Low-level hooks would tell each event's origin
+// (LLMHF_INJECTED) and are the better watcher for later.
 type lastInput struct {
 	ignore  func(localinput.Kind, image.Point) bool
+	input   func()
 	act     chan struct{}
 	stop    chan struct{}
 	done    chan struct{}
@@ -55,8 +58,8 @@ func lastInputTick() uint32 {
 	return li.time
 }
 
-func newLastInput(o LocalOptions) *lastInput {
-	l := &lastInput{ignore: o.Ignore, act: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
+func newLastInput(o LocalOptions, input func()) *lastInput {
+	l := &lastInput{ignore: o.Ignore, input: input, act: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
 	go l.watch(lastInputTick())
 	return l
 }
@@ -72,12 +75,16 @@ func (l *lastInput) watch(seen uint32) {
 			return
 		case <-t.C:
 		}
-		now, was := lastInputTick(), pos
-		pos = cursorPos()
+		// The pointer is read only when input came (GetCursorPos asks
+		// the X server too, under Wine): it moves only with input.
+		now := lastInputTick()
 		if now == seen {
 			continue
 		}
 		seen = now
+		was := pos
+		pos = cursorPos()
+		l.input()
 		l.mu.Lock()
 		mine := int32(now-l.injects) < injectSlack
 		l.mu.Unlock()

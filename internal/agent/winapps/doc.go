@@ -13,7 +13,10 @@
 //
 // Windows sends no window events to a program that does not hook for them,
 // so the tracker polls: every PollInterval it reads the layout again and
-// signals Changed when the list or the region moved. SetWinEventHook
+// signals Changed when the list or the region moved. While the whole
+// screen is shared and the windows stay put it backs off, up to four
+// times PollInterval (a read costs milliseconds under Wine, and the idle
+// agent should cost nothing); a change or a choice brings the pace back. SetWinEventHook
 // (EVENT_OBJECT_LOCATIONCHANGE and friends) would tell it sooner, but needs
 // a thread of its own running a message loop and reports every caret and
 // pointer move on the desktop; the masking below does not depend on it.

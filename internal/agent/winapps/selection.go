@@ -32,6 +32,7 @@ func (t *Tracker) Select(ids []uint32) {
 	}
 	t.sel = sel
 	t.update()
+	signal(t.poke)
 }
 
 // SelectAll shares the whole screen, the default.

@@ -65,6 +65,8 @@ type Options struct {
 // DefaultPoll is the tracker's pace when nothing reads it otherwise: the
 // chooser's list and the region follow windows within half a second; while
 // applications are chosen, every frame reads the layout twice anyway.
+// While the whole screen is shared and nothing moves, the pace slows to
+// idleSlowdown times this.
 const DefaultPoll = 500 * time.Millisecond
 
 // ErrClosed is returned by Settled once the tracker is closed.
@@ -76,6 +78,7 @@ type Tracker struct {
 	o       Options
 	log     *slog.Logger
 	changed chan struct{}
+	poke    chan struct{} // back to PollInterval (a choice was made)
 	stop    chan struct{}
 	done    chan struct{}
 	once    sync.Once
@@ -107,7 +110,7 @@ func New(o Options) (*Tracker, error) {
 	if o.PollInterval <= 0 {
 		o.PollInterval = DefaultPoll
 	}
-	t := &Tracker{o: o, log: o.Logger, changed: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{}),
+	t := &Tracker{o: o, log: o.Logger, changed: make(chan struct{}, 1), poke: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{}),
 		sel: selection{all: true}, region: appsel.Region{All: true}}
 	if t.log == nil {
 		t.log = slog.New(slog.DiscardHandler)
@@ -121,18 +124,60 @@ func New(o Options) (*Tracker, error) {
 
 func (t *Tracker) poll() {
 	defer close(t.done)
-	tick := time.NewTicker(t.o.PollInterval)
-	defer tick.Stop()
+	timer := time.NewTimer(t.o.PollInterval)
+	defer timer.Stop()
+	still := 0 // reads in a row that found nothing changed
 	for {
 		select {
 		case <-t.stop:
 			return
-		case <-tick.C:
+		case <-t.poke:
+			still = 0
+		case <-timer.C:
+			if t.readStill() {
+				still++
+			} else {
+				still = 0
+			}
 		}
-		if _, err := t.read(); err != nil {
-			t.log.Debug("list windows", "err", err)
+		wait := t.o.PollInterval
+		if still >= stillReads {
+			wait *= idleSlowdown
 		}
+		timer.Reset(wait)
 	}
+}
+
+// While the whole screen is shared and stillReads reads in a row found
+// the windows where they were, the tracker reads them idleSlowdown times
+// less often (every 2 s by default): under Wine each read costs
+// milliseconds of wineserver round trips, and each wake-up of the poller
+// about one more, which an idle agent should not spend. The chooser's
+// list of a still desktop then lags by up to that. Any change, or a
+// choice of applications (whose frames read the layout anyway), brings
+// back PollInterval.
+const (
+	stillReads   = 10
+	idleSlowdown = 4
+)
+
+// readStill reads the windows and reports whether nothing needs the fast
+// pace: the whole screen is shared and the windows are where they were.
+func (t *Tracker) readStill() bool {
+	before := t.current()
+	l, err := t.read()
+	if err != nil {
+		t.log.Debug("list windows", "err", err)
+		return false
+	}
+	return t.Region().All && l.same(before)
+}
+
+// current is the layout read last.
+func (t *Tracker) current() Layout {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.layout
 }
 
 // read lists the windows and publishes them: the region is recomputed,
@@ -172,9 +217,12 @@ func (t *Tracker) Close() error {
 // Changed is signalled (coalesced) after any change of Windows or Region.
 func (t *Tracker) Changed() <-chan struct{} { return t.changed }
 
-func (t *Tracker) notify() {
+func (t *Tracker) notify() { signal(t.changed) }
+
+// signal wakes a waiter on ch without blocking.
+func signal(ch chan struct{}) {
 	select {
-	case t.changed <- struct{}{}:
+	case ch <- struct{}{}:
 	default:
 	}
 }

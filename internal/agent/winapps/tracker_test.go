@@ -16,14 +16,16 @@ import (
 
 // desk is a desktop whose windows a test moves: a Lister over it.
 type desk struct {
-	mu   sync.Mutex
-	l    Layout
-	fail error
+	mu    sync.Mutex
+	l     Layout
+	fail  error
+	reads int // lists so far
 }
 
 func (d *desk) list() (Layout, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	d.reads++
 	return Layout{Screen: d.l.Screen, Windows: slices.Clone(d.l.Windows)}, d.fail
 }
 
@@ -204,6 +206,47 @@ func TestChangedByPolling(t *testing.T) {
 		case <-tr.Changed():
 			t.Error("Changed signalled while nothing changed")
 		default:
+		}
+		tr.Close()
+	})
+}
+
+// TestPollBacksOffWhileStill: with the whole screen shared and nothing
+// moving, reads slow down to idleSlowdown polls apart; a window that moves
+// brings the pace back for stillReads reads, and a choice of applications
+// for as long as it lasts.
+func TestPollBacksOffWhileStill(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		d := &desk{l: Layout{Screen: screen}}
+		d.set(editor)
+		tr := newTracker(t, d, Options{PollInterval: time.Second})
+		count := func(span time.Duration) int {
+			d.mu.Lock()
+			before := d.reads
+			d.mu.Unlock()
+			time.Sleep(span)
+			synctest.Wait()
+			d.mu.Lock()
+			defer d.mu.Unlock()
+			return d.reads - before
+		}
+		count(30 * time.Second) // settle into the slow pace
+		if n := count(40 * time.Second); n != 40/idleSlowdown {
+			t.Errorf("still, whole screen shared: %d reads in 40 s, want %d (every %d s)", n, 40/idleSlowdown, idleSlowdown)
+		}
+		moved := editor
+		moved.Bounds = moved.Bounds.Add(image.Pt(10, 0))
+		d.set(moved)
+		time.Sleep(idleSlowdown*time.Second - time.Millisecond) // the slow read that sees the move
+		synctest.Wait()
+		if n := count(stillReads * time.Second); n != stillReads {
+			t.Errorf("after a window moved: %d reads in %d s, want %[2]d (every second)", n, stillReads)
+		}
+		count(30 * time.Second)
+		tr.Select([]uint32{moved.ID})
+		synctest.Wait()
+		if n := count(30 * time.Second); n != 30 {
+			t.Errorf("with an application chosen: %d reads in 30 s, want 30 (every second)", n)
 		}
 		tr.Close()
 	})

@@ -20,8 +20,8 @@ type gdiCursor struct {
 }
 
 // NextCursor returns the pointer when it moved or its shape changed,
-// sampling GetCursorInfo every Options.CursorInterval (five times less
-// often after a second at rest).
+// sampling GetCursorInfo every Options.CursorInterval, less often at rest
+// (cursorRest), and at once when Wake says input came.
 func (s *GDI) NextCursor(ctx context.Context) (Cursor, error) {
 	s.curMu.Lock()
 	defer s.curMu.Unlock()
@@ -30,11 +30,7 @@ func (s *GDI) NextCursor(ctx context.Context) (Cursor, error) {
 		if err != nil || changed {
 			return c, err
 		}
-		wait := s.opts.cursorInterval()
-		if time.Since(s.cursor.moved) > time.Second {
-			wait *= 5
-		}
-		t := time.NewTimer(wait)
+		t := time.NewTimer(s.opts.cursorInterval() * cursorRest(time.Since(s.cursor.moved)))
 		select {
 		case <-ctx.Done():
 			t.Stop()
@@ -42,9 +38,26 @@ func (s *GDI) NextCursor(ctx context.Context) (Cursor, error) {
 		case <-s.closing:
 			t.Stop()
 			return Cursor{}, ErrClosed
+		case <-s.curWake:
+			t.Stop()
 		case <-t.C:
 		}
 	}
+}
+
+// cursorRest is how many times slower than Options.CursorInterval a
+// pointer at rest for so long is sampled: five times after a second,
+// twenty (every 200 ms by default) after ten. Each sample is a round trip
+// to wineserver and to the X server under Wine; the pointer moved by input
+// is sampled at once anyway (Wake).
+func cursorRest(rest time.Duration) time.Duration {
+	switch {
+	case rest > 10*time.Second:
+		return 20
+	case rest > time.Second:
+		return 5
+	}
+	return 1
 }
 
 // CursorNow reads the pointer's position and shape.

@@ -18,7 +18,8 @@ import (
 // damage. It keeps the X11 source's contract: Next returns a frame only
 // when something changed (a still screen costs one BitBlt and one compare
 // per poll, every Options.PollInterval, four times less often after a
-// second without change, and sends nothing), Frame.Dirty lists the changed tiles, and
+// second without change and ten times after ten seconds, and sends
+// nothing), Frame.Dirty lists the changed tiles, and
 // coordinates are the virtual screen's (Windows screen coordinates: the
 // primary monitor starts at 0,0, others may be negative).
 //
@@ -28,6 +29,7 @@ type GDI struct {
 	opts    Options
 	log     *slog.Logger
 	wake    chan struct{}
+	curWake chan struct{} // NextCursor samples at once (Wake)
 	closing chan struct{}
 	once    sync.Once
 	refresh atomic.Bool
@@ -36,6 +38,7 @@ type GDI struct {
 	mu       sync.Mutex
 	selected int
 	mons     []Monitor
+	screen   image.Rectangle // the virtual screen, read with mons
 	layoutAt time.Time
 
 	capMu   sync.Mutex // Next, Prepare and Close
@@ -57,7 +60,7 @@ func OpenGDI(ctx context.Context, opts Options) (*GDI, error) {
 		return nil, fmt.Errorf("open screen: %w", err)
 	}
 	procSetProcessDPIAware.Call()
-	s := &GDI{opts: opts, log: opts.logger(), wake: make(chan struct{}, 1), closing: make(chan struct{}), selected: All}
+	s := &GDI{opts: opts, log: opts.logger(), wake: make(chan struct{}, 1), curWake: make(chan struct{}, 1), closing: make(chan struct{}), selected: All}
 	if err := s.loadLayout(); err != nil {
 		return nil, fmt.Errorf("open screen: %w", err)
 	}
@@ -70,8 +73,9 @@ func (s *GDI) loadLayout() error {
 	if err != nil {
 		return err
 	}
+	screen := virtualScreen()
 	s.mu.Lock()
-	s.mons, s.layoutAt = ms, time.Now()
+	s.mons, s.screen, s.layoutAt = ms, screen, time.Now()
 	s.mu.Unlock()
 	return nil
 }
@@ -138,29 +142,46 @@ func (s *GDI) Next(ctx context.Context) (*Frame, error) {
 }
 
 // idleAfter is how long the screen must be still before it is polled
-// idleSlowdown times less often: a grab costs milliseconds of CPU (GDI has
-// no damage report), which the frame rate of a still screen does not
-// deserve. Wake brings back the fast pace at once.
+// idleSlowdown times less often, and stillAfter before stillSlowdown times
+// less often (every 200 and 500 ms by default): a grab costs milliseconds
+// of CPU (GDI has no damage report), and under Wine each wake-up about one
+// more, which a still screen does not deserve. Wake, called for every
+// input event, the technician's injected ones and the customer's own,
+// brings back the fast pace at once, so a change that input causes is not
+// late; one that comes by itself (a clock, a video) is seen within the
+// slow pace.
 const (
-	idleAfter    = time.Second
-	idleSlowdown = 4
+	idleAfter     = time.Second
+	idleSlowdown  = 4
+	stillAfter    = 10 * time.Second
+	stillSlowdown = 10
 )
 
 func (s *GDI) pollWait() time.Duration {
-	d := s.opts.pollInterval()
-	if time.Since(time.Unix(0, s.active.Load())) > idleAfter {
-		d *= idleSlowdown
-	}
-	return d
+	return s.opts.pollInterval() * slowdown(time.Since(time.Unix(0, s.active.Load())))
 }
 
-// Wake brings back the fast pace, polling at once if the screen was idle:
-// the agent calls it for each input event it injects (the screen is about
-// to change), so it polls no more often than the fast pace.
+// slowdown is how many times slower than the fast pace a screen still
+// for so long is polled.
+func slowdown(still time.Duration) time.Duration {
+	switch {
+	case still > stillAfter:
+		return stillSlowdown
+	case still > idleAfter:
+		return idleSlowdown
+	}
+	return 1
+}
+
+// Wake brings back the fast pace, polling the screen and the pointer at
+// once if the screen was idle: the agent calls it for each input event it
+// injects and each the customer makes (the screen is about to change), so
+// it polls no more often than the fast pace.
 func (s *GDI) Wake() {
 	idle := time.Since(time.Unix(0, s.active.Swap(time.Now().UnixNano()))) > idleAfter
 	if idle {
 		signal(s.wake)
+		signal(s.curWake)
 	}
 }
 
@@ -221,7 +242,9 @@ func (s *GDI) tryFrame() (*Frame, error) {
 }
 
 // target returns the selected area in screen coordinates, rereading the
-// layout once a second, and makes the DIB section fit it.
+// layout (monitors and virtual screen: under Wine each GetSystemMetrics is
+// a round trip to wineserver) once a second, and makes the DIB section
+// fit it.
 func (s *GDI) target() (image.Rectangle, int, error) {
 	s.mu.Lock()
 	stale := time.Since(s.layoutAt) >= time.Second
@@ -232,9 +255,9 @@ func (s *GDI) target() (image.Rectangle, int, error) {
 		}
 	}
 	s.mu.Lock()
-	sel, ms := s.selected, s.mons
+	sel, ms, area := s.selected, s.mons, s.screen
 	s.mu.Unlock()
-	area, mon := virtualScreen(), All
+	mon := All
 	for _, m := range ms {
 		if m.ID == sel {
 			area, mon = m.Bounds(), sel
