@@ -10,12 +10,15 @@
 # stats seconds without a decoded frame, frames given up, received kbit/s
 # and the agent's last target bitrate. Nothing is asserted beyond each
 # session ending cleanly. About 10 minutes.
+# BASE=rev (a git revision) builds that revision's agent and technician
+# and runs each row with them right before this tree's, in the same run
+# (a "build" column says which): about 20 minutes.
 # KEYS=1 runs, instead, the data-channel side of loss (internal/link/peer,
 # root): BenchmarkInputUnderLoss (a key's round trip at 0 and 10 % loss,
 # idle and with a file streaming, for each SCTP RTO cap compared) and
 # BenchmarkRTOLongPath (file goodput and retransmission overhead on 300 and
 # 600 ms round-trip paths for the same caps). About 15 minutes.
-# Usage: sudo scripts/bench-loss.sh   (env: RATES=0,10 SECONDS_=20 NODELAY=1 RUN=regexp KEYS=1)
+# Usage: sudo scripts/bench-loss.sh   (env: RATES=0,10 SECONDS_=20 NODELAY=1 RUN=regexp BASE=rev KEYS=1)
 set -euo pipefail
 export GOTOOLCHAIN=auto # go.mod names the patched toolchain
 cd "$(dirname "$0")/.."
@@ -26,7 +29,14 @@ if [ -n "${KEYS:-}" ]; then
 	exit
 fi
 export TANDEM_LOSS_MATRIX=1
+if [ -n "${BASE:-}" ]; then
+	base=$(mktemp -d)
+	trap 'rm -rf "$base"' EXIT
+	git archive "$BASE" | tar -x -C "$base"
+	(cd "$base" && go build -o "$base/bin/" ./agent ./technician)
+	export TANDEM_LOSS_BASE=$base/bin
+fi
 export TANDEM_LOSS_RATES=${RATES:-}
 export TANDEM_LOSS_SECONDS=${SECONDS_:-}
 export TANDEM_LOSS_NODELAY=${NODELAY:-}
-go test -count=1 -timeout 40m -run "TestLossMatrix${RUN:+/$RUN}" -v ./internal/testkit/netlab | grep -E '^\||^(--- )?(FAIL|ok)|netlab:'
+go test -count=1 -timeout 90m -run "TestLossMatrix${RUN:+/$RUN}" -v ./internal/testkit/netlab | grep -E '^\||^(--- )?(FAIL|ok)|netlab:'

@@ -14,10 +14,56 @@ import (
 // TANDEM_LOSS_MATRIX is set (make bench-loss); TANDEM_LOSS_RATES
 // ("0,5,10"), TANDEM_LOSS_SECONDS (20) and TANDEM_LOSS_NODELAY narrow it.
 // The delayed rows add 50 ms of round trip on the agent's last hop.
+// TANDEM_LOSS_BASE names a directory with an agent and a technician built
+// from a baseline revision (scripts/bench-loss.sh BASE=rev): each row then
+// runs the baseline right before this tree, side by side in one run.
 func TestLossMatrix(t *testing.T) {
 	if os.Getenv("TANDEM_LOSS_MATRIX") == "" {
 		t.Skip("set TANDEM_LOSS_MATRIX=1 (make bench-loss) for the loss matrix")
 	}
+	rates := lossRates(t)
+	secs := "20"
+	if s := os.Getenv("TANDEM_LOSS_SECONDS"); s != "" {
+		secs = s
+	}
+	var rows []string
+	delays := []time.Duration{0, 25 * time.Millisecond}
+	if os.Getenv("TANDEM_LOSS_NODELAY") != "" {
+		delays = delays[:1]
+	}
+	builds := []string{""}
+	if b := os.Getenv("TANDEM_LOSS_BASE"); b != "" {
+		builds = []string{b, ""}
+	}
+	for _, relay := range []bool{false, true} {
+		for _, delay := range delays {
+			for _, r := range rates {
+				for _, base := range builds {
+					build := "this"
+					if base != "" {
+						build = "base"
+					}
+					name := fmt.Sprintf("loss%g%%/rtt+%v/relay=%v/%s", r, 2*delay, relay, build)
+					t.Run(name, func(t *testing.T) {
+						v := runVideo(t, videoCase{loss: r / 100, relayOnly: relay, delay: delay, endAfter: secs + "s", base: base})
+						rows = append(rows, fmt.Sprintf("| %g %% | %v | %v | %s | %s | %d | %.1f | %d | %d | %.0f | %.0f | %.0f | %d |", r, 2*delay, relay, build,
+							v.Path, v.Frames, float64(v.Frames)/float64(max(v.Seconds, 1)), v.Stall, v.Dropped,
+							v.LatencyP50, v.LatencyP95, v.Kbps, v.Target))
+					})
+				}
+			}
+		}
+	}
+	fmt.Println("| loss each way | added RTT | relay-only | build | path | frames | fps | longest stall s | dropped | latency p50 ms | p95 ms | kbit/s | target kbit/s |")
+	fmt.Println("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+	for _, r := range rows {
+		fmt.Println(r)
+	}
+}
+
+// lossRates is TANDEM_LOSS_RATES parsed, or every rate of the matrix.
+func lossRates(t *testing.T) []float64 {
+	t.Helper()
 	rates := []float64{0, 2, 5, 10, 20}
 	if s := os.Getenv("TANDEM_LOSS_RATES"); s != "" {
 		rates = rates[:0]
@@ -29,31 +75,5 @@ func TestLossMatrix(t *testing.T) {
 			rates = append(rates, r)
 		}
 	}
-	secs := "20"
-	if s := os.Getenv("TANDEM_LOSS_SECONDS"); s != "" {
-		secs = s
-	}
-	var rows []string
-	delays := []time.Duration{0, 25 * time.Millisecond}
-	if os.Getenv("TANDEM_LOSS_NODELAY") != "" {
-		delays = delays[:1]
-	}
-	for _, relay := range []bool{false, true} {
-		for _, delay := range delays {
-			for _, r := range rates {
-				name := fmt.Sprintf("loss%g%%/rtt+%v/relay=%v", r, 2*delay, relay)
-				t.Run(name, func(t *testing.T) {
-					v := runVideo(t, videoCase{loss: r / 100, relayOnly: relay, delay: delay, endAfter: secs + "s"})
-					rows = append(rows, fmt.Sprintf("| %g %% | %v | %v | %s | %d | %.1f | %d | %d | %.0f | %.0f | %.0f | %d |", r, 2*delay, relay,
-						v.Path, v.Frames, float64(v.Frames)/float64(max(v.Seconds, 1)), v.Stall, v.Dropped,
-						v.LatencyP50, v.LatencyP95, v.Kbps, v.Target))
-				})
-			}
-		}
-	}
-	fmt.Println("| loss each way | added RTT | relay-only | path | frames | fps | longest stall s | dropped | latency p50 ms | p95 ms | kbit/s | target kbit/s |")
-	fmt.Println("|---|---|---|---|---|---|---|---|---|---|---|---|")
-	for _, r := range rows {
-		fmt.Println(r)
-	}
+	return rates
 }

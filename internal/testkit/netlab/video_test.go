@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
@@ -39,6 +40,10 @@ type videoCase struct {
 	relayOnly bool          // both clients -relay-only
 	delay     time.Duration // one way, on the agent's last hop
 	endAfter  string        // the technician's -end-after
+	// base, when set, names a directory holding an agent and a
+	// technician built elsewhere (a baseline revision) to run instead of
+	// this tree's.
+	base string
 }
 
 // liveScreen starts a private Xvfb with an xterm printing the time every
@@ -70,6 +75,10 @@ func runVideo(t *testing.T, c videoCase) videoRun {
 	t.Helper()
 	Require(t)
 	bins := tandem.get(t, "signaling", "agent", "technician")
+	if c.base != "" {
+		bins = Binaries{"signaling": bins["signaling"],
+			"agent": filepath.Join(c.base, "agent"), "technician": filepath.Join(c.base, "technician")}
+	}
 	display := liveScreen(t)
 	lab := New(t)
 	d := DeployEmbedded(t, lab, bins)
@@ -112,7 +121,7 @@ func runVideo(t *testing.T, c videoCase) videoRun {
 		}
 	}
 	v := measure(s.Tech)
-	logLines(t, s.Agent, `msg="(video bitrate|keyframe)"`)
+	logLines(t, s.Agent, `msg="?(video bitrate|keyframe)`)
 	if m := targetLine.FindAllStringSubmatch(s.Agent.Output(), -1); len(m) > 0 {
 		v.Target, _ = strconv.Atoi(m[len(m)-1][1])
 	}
@@ -192,18 +201,38 @@ func measure(tech *Proc) videoRun {
 // happen now and then with no frame given up, when GCC's target falls
 // from its start (about 13 to 1.6 Mbit/s) and the pacer drains what the
 // encoder made at the higher rate.
+//
+// At 20 % the picture slows but stays live: never two stats seconds in a
+// row without a decoded frame either (before the screen receiver held a
+// frame's repair from when it blocked a later one, keyframes up to a
+// second, the lab's matrix had 1-2 such seconds in three of four rows,
+// with up to 16 frames given up). Frames given up are printed, not
+// asserted: GCC's target there falls to 100-300 kbit/s, where one keyframe
+// takes seconds and a run can lose one.
 func TestVideoUnderLoss(t *testing.T) {
-	v := runVideo(t, videoCase{loss: 0.10, endAfter: "12s"})
-	t.Logf("10%% loss each way: %v", v)
-	if v.Seconds < 5 {
-		t.Fatalf("only %d seconds of picture: %v", v.Seconds, v)
-	}
-	if v.Dropped > 2 {
-		t.Errorf("%d frames given up at 10%% loss: %v", v.Dropped, v)
-	}
-	if v.Stall > 1 {
-		t.Errorf("the picture froze for %d s at 10%% loss: %v", v.Stall, v)
-	}
+	t.Run("10%", func(t *testing.T) {
+		v := runVideo(t, videoCase{loss: 0.10, endAfter: "12s"})
+		t.Logf("10%% loss each way: %v", v)
+		if v.Seconds < 5 {
+			t.Fatalf("only %d seconds of picture: %v", v.Seconds, v)
+		}
+		if v.Dropped > 2 {
+			t.Errorf("%d frames given up at 10%% loss: %v", v.Dropped, v)
+		}
+		if v.Stall > 1 {
+			t.Errorf("the picture froze for %d s at 10%% loss: %v", v.Stall, v)
+		}
+	})
+	t.Run("20%", func(t *testing.T) {
+		v := runVideo(t, videoCase{loss: 0.20, endAfter: "12s"})
+		t.Logf("20%% loss each way: %v", v)
+		if v.Seconds < 5 {
+			t.Fatalf("only %d seconds of picture: %v", v.Seconds, v)
+		}
+		if v.Stall > 1 {
+			t.Errorf("the picture froze for %d s at 20%% loss: %v", v.Stall, v)
+		}
+	})
 }
 
 // median is the middle of xs (0 when empty).
