@@ -119,10 +119,17 @@ func (v *view) openChooser(gtx layout.Context) {
 }
 
 // enterPath does what Enter on the field does: open a folder, or send a
-// file and close the chooser.
+// file and close the chooser. The start of a name that only one entry
+// has stands for that entry.
 func (v *view) enterPath(gtx layout.Context) {
 	c := &v.pick
-	open, send, err := choose(c.ed.Text())
+	path := c.ed.Text()
+	if l := c.list; l.Err == nil && len(l.Entries) == 1 && l.More == 0 {
+		if _, _, err := choose(path); errors.Is(err, errNoSuchPath) {
+			path = filepath.Join(l.Dir, l.Entries[0].Name)
+		}
+	}
+	open, send, err := choose(path)
 	switch {
 	case errors.Is(err, errNotPlain):
 		c.note = mNotPlain
