@@ -29,6 +29,11 @@
 // The receiver reassembles RTP packets into frames by timestamp and marker
 // bit (not by waiting for the next frame, which would hold the last frame
 // of a burst back indefinitely on an idle screen), decodes them, and hands
-// each picture to a callback. A gap it cannot fill (NACK retransmissions
-// fill most) drops the frame and asks the sender for a keyframe.
+// each picture to a callback. A frame with a gap holds back the complete
+// frames behind it while NACK retransmissions may still fill it: 150 ms
+// from when it started to hold one back (not from its first packet: at a
+// low bitrate the pacer spreads one frame over longer than that), a second
+// for a keyframe. A gap it cannot fill drops the frame and asks the sender
+// for a keyframe; until one arrives, delta frames are dropped as soon as
+// they are seen to be deltas, so that none holds the keyframe back.
 package screen
