@@ -33,6 +33,8 @@ import (
 //   - three wrong passwords for one ID, one on each node (from three
 //     addresses), lock the ID: the right password is then refused on
 //     every node, and the database holds the block;
+//   - nine wrong passwords for one ID sent at once over the three nodes
+//     count three, the others refused as blocked (cluster_lockrace_test.go);
 //   - five failed logins from one address, spread over the three nodes,
 //     spend that address's whole budget (five): every node then refuses
 //     it as throttled, even with a right password, while another address
@@ -45,6 +47,7 @@ func TestClusterLimits(t *testing.T) {
 	b := binaries(t)
 	c := startCluster(t, b, 3)
 	t.Run("wrong passwords over three nodes lock the ID", func(t *testing.T) { lockoutAcrossNodes(t, c) })
+	t.Run("wrong passwords racing over three nodes count three", func(t *testing.T) { lockoutRaceAcrossNodes(t, c) })
 	t.Run("a password spray over three nodes is one source", func(t *testing.T) { sprayLoginsAcrossNodes(t, c) })
 	t.Run("a block added on node 1 holds on the others at once", func(t *testing.T) { blocksAcrossNodes(t, c) })
 }
