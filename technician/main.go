@@ -89,7 +89,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return nil
 	})
 	fs.StringVar(&tcfg.Files.Dir, "download-dir", "", "where fetched files land (default: your Downloads folder)")
-	fs.BoolVar(&script.AcceptFiles, "accept-files", false, "accept every file the customer sends on their own into -download-dir (default:\ndecline them; {\"event\":\"file-offer\"} and \"file-offer-end\" lines say what came and how it was answered;\nthe viewer window asks instead)")
+	fs.BoolVar(&script.AcceptFiles, "accept-files", false, "accept every file the customer sends on their own into -download-dir (default: decline\nthem at once; the viewer window asks instead); {\"event\":\"file-offer\"} and \"file-offer-end\"\nlines say what came and how it was answered")
 	fs.StringVar(&script.ChatLog, "chat-log", "", "save the chat transcript to `FILE` when the session ends (JSON for a .json name,\nelse text)")
 	var desk techdesk.Flags
 	desk.Register(fs)
