@@ -42,8 +42,9 @@ type assembler struct {
 	blocked   time.Time // when the head started holding back a complete frame; zero if not
 	// awaitKey is set by the caller while its decoder needs a keyframe:
 	// then a delta frame is worth nothing, and an incomplete one is dropped
-	// at once (not counted as lost), while a keyframe or a frame whose
-	// first packet is missing is held for keyHold.
+	// at once (not counted as lost), as is any incomplete frame ahead of a
+	// complete keyframe, while a keyframe or a frame whose first packet is
+	// missing is held for keyHold.
 	awaitKey bool
 }
 
@@ -93,8 +94,10 @@ func (a *assembler) drain() (out []ready, lost bool) {
 			a.pop()
 			continue
 		}
-		if a.awaitKey && head.isDelta(a.codec) {
-			a.pop() // undecodable either way: not a loss
+		if a.awaitKey && (head.isDelta(a.codec) || a.laterCompleteKey()) {
+			// Undecodable either way, or superseded by a complete
+			// keyframe behind it: not a loss.
+			a.pop()
 			continue
 		}
 		if len(a.pending) > maxPending || a.heldTooLong(head) {
@@ -140,6 +143,17 @@ func (a *assembler) waiting() bool {
 func (a *assembler) laterComplete() bool {
 	for _, f := range a.pending[1:] {
 		if f.complete() {
+			return true
+		}
+	}
+	return false
+}
+
+// laterCompleteKey reports whether a complete keyframe waits behind the
+// head.
+func (a *assembler) laterCompleteKey() bool {
+	for _, f := range a.pending[1:] {
+		if f.complete() && !f.isDelta(a.codec) {
 			return true
 		}
 	}

@@ -414,12 +414,28 @@ func TestAssemblerKeyframeHold(t *testing.T) {
 		var out []ready
 		var lost bool
 		for _, p := range key {
-			var o []ready
 			o, l := a.push(p)
 			out, lost = append(out, o...), lost || l
 		}
 		if lost || len(out) != 1 || out[0].ts != 200 || !isKeyframe(vpx.VP8, out[0].frame) {
 			t.Fatalf("keyframe behind an incomplete delta: %d frames, lost %v", len(out), lost)
+		}
+	})
+	t.Run("unknown frame ahead of a keyframe while waiting for one", func(t *testing.T) {
+		now := time.Unix(0, 0)
+		a := assembler{codec: vpx.VP8, now: func() time.Time { return now }, awaitKey: true}
+		head, key := framePackets(100, 10, 3000, false), framePackets(200, 20, 3000, true)
+		for _, p := range head[1:] { // its first packet, which says delta, is missing
+			a.push(p)
+		}
+		var out []ready
+		var lost bool
+		for _, p := range key {
+			o, l := a.push(p)
+			out, lost = append(out, o...), lost || l
+		}
+		if lost || len(out) != 1 || out[0].ts != 200 {
+			t.Fatalf("complete keyframe held back by a frame of unknown type: %d frames, lost %v", len(out), lost)
 		}
 	})
 }
