@@ -132,16 +132,24 @@ func withSeparator(dir string) string {
 	return dir + string(filepath.Separator)
 }
 
-// expandHome turns a leading "~" into the home folder.
+// expandHome turns a leading "~" into the home folder, and reads a
+// relative path from there (filexfer sends absolute paths only).
 func expandHome(path string) string {
-	rest, ok := strings.CutPrefix(path, "~")
-	if !ok || (rest != "" && rest[0] != filepath.Separator && rest[0] != '/') {
+	home, err := os.UserHomeDir()
+	if err != nil || path == "" {
 		return path
 	}
-	if home, err := os.UserHomeDir(); err == nil {
+	if rest, ok := strings.CutPrefix(path, "~"); ok && (rest == "" || rest[0] == filepath.Separator || rest[0] == '/') {
 		return home + rest
 	}
-	return path
+	if filepath.IsAbs(path) {
+		return path
+	}
+	abs := filepath.Join(home, path)
+	if strings.HasSuffix(path, string(filepath.Separator)) {
+		abs = withSeparator(abs) // still "list this folder"
+	}
+	return abs
 }
 
 // shortcut is one of the chooser's folder buttons.

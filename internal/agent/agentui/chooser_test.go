@@ -95,6 +95,7 @@ func TestChoose(t *testing.T) {
 		{"a link to a folder opens", filepath.Join(home, "work") + "/", filepath.Join(home, "work"), "", nil},
 		{"a file is sent", filepath.Join(home, "Documents", "report.pdf"), "", filepath.Join(home, "Documents", "report.pdf"), nil},
 		{"~ is the home folder", "~/notes.txt", "", filepath.Join(home, "notes.txt"), nil},
+		{"a relative path starts at the home folder", "Documents/report.pdf", "", filepath.Join(home, "Documents", "report.pdf"), nil},
 		{"spaces around are ignored", "  " + filepath.Join(home, "notes.txt") + " ", "", filepath.Join(home, "notes.txt"), nil},
 		{"a missing file says so", filepath.Join(home, "nope.txt"), "", "", errNoSuchPath},
 		{"a device is no plain file", "/dev/null", "", "", errNotPlain},
