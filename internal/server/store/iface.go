@@ -94,8 +94,9 @@ type Lockouts interface {
 	// until ClearLockout: a wrong password leaves it counted. The try that
 	// reaches maxFailures blocks the ID until now+blockFor and resets the
 	// count (that try is still granted; its success lifts the block).
-	// While the ID is blocked it grants nothing and changes nothing (a
-	// block is never extended): ok is false. However many callers race,
+	// While the ID is blocked it grants nothing and only notes the
+	// attempt, with the same writes (a block is never extended): ok is
+	// false. However many callers race,
 	// on however many handles of one database, at most maxFailures tries
 	// are granted before the ID blocks, and none while it is blocked.
 	ReserveAttempt(ctx context.Context, id string, now time.Time, maxFailures int, blockFor time.Duration) (l Lockout, ok bool, err error)

@@ -37,13 +37,17 @@ func testLockouts(t *testing.T, open func(*testing.T) store.Store) {
 	if !ok || !l.Blocked(t0) || !l.BlockedUntil.Equal(t0.Add(block)) || l.Failures != 0 {
 		t.Fatalf("third failure: %+v, granted %v; want granted, blocked until t0+15m", l, ok)
 	}
-	// Tries while blocked are refused and never extend the block.
+	// Tries while blocked are refused and never extend the block; they
+	// are noted (written, as a counted one is).
 	if _, ok := reserve(t, s, "bob", t0.Add(time.Minute), 3, block); ok {
 		t.Fatal("try granted while blocked")
 	}
 	l, _ = s.Lockout(ctx, "bob")
-	if !l.BlockedUntil.Equal(t0.Add(block)) {
-		t.Fatalf("block extended: %+v", l)
+	if !l.BlockedUntil.Equal(t0.Add(block)) || l.Failures != 0 {
+		t.Fatalf("block extended or try counted: %+v", l)
+	}
+	if !l.LastAttempt.Equal(t0.Add(time.Minute)) {
+		t.Fatalf("refused try not noted: last attempt %v, want t0+1m", l.LastAttempt)
 	}
 	if l.Blocked(t0.Add(block)) {
 		t.Fatal("still blocked when the block ends")
