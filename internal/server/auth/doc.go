@@ -64,7 +64,10 @@
 // try with one statement before its proof counts, and the database
 // serializes those on the ID's row, so however many guesses for one ID
 // race on however many processes, at most MaxFailures proofs can let a
-// login through before the block; the others are refused as blocked.
+// login through before the block; the others are refused as blocked. The
+// price: a login for an ID while MaxFailures others for it are still being
+// checked is refused too, even with the right password (a retry a moment
+// later is not, once one of them has succeeded).
 //
 // # Where the server sees a password
 //
