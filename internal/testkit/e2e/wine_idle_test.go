@@ -21,8 +21,11 @@ import (
 // the agent: it prints {"event":"ready"} and blocks (its main goroutine
 // waits on its own process handle: a select{} alone would end it, as
 // Go's runtime reports the deadlock), and by argv[1] also runs a 50 ms
-// time.Ticker (ticker) or keeps a hidden Win32 window with a message loop
-// on a locked thread (win32), as the agent's logoff window does.
+// time.Ticker (ticker), a 5 ms and a 20 ms one (pion: the wake-ups of
+// pion's GCC pacer and of the NACK generator at the link's interval, which
+// run in every peer connection from its start, idle or not), or keeps a
+// hidden Win32 window with a message loop on a locked thread (win32), as
+// the agent's logoff window does.
 const idleProgram = `package main
 
 import (
@@ -48,6 +51,13 @@ func main() {
 			for range time.NewTicker(50 * time.Millisecond).C {
 			}
 		}()
+	case "pion":
+		for _, d := range []time.Duration{5 * time.Millisecond, 20 * time.Millisecond} {
+			go func() {
+				for range time.NewTicker(d).C {
+				}
+			}()
+		}
 	case "win32":
 		go window()
 	}
@@ -144,7 +154,9 @@ const (
 // ratios and asserts none (set TANDEM_BENCH_CPU=1 to run it; about 4
 // minutes). TANDEM_WINE_CPUPROFILE=FILE also has the agent write a CPU
 // profile of its run there (platform's TANDEM_CPUPROFILE; it costs CPU
-// itself under Wine, so the figures of that run are not the agent's).
+// itself under Wine, so the figures of that run are not the agent's), and
+// TANDEM_WINE_OVERLAY=FILE builds the agent with go build -overlay FILE,
+// to measure a change without making it in the tree.
 func TestWineIdleCPU(t *testing.T) {
 	if os.Getenv("TANDEM_BENCH_CPU") == "" {
 		t.Skip("a measurement, not a check: TANDEM_BENCH_CPU=1 runs it")
@@ -158,7 +170,11 @@ func TestWineIdleCPU(t *testing.T) {
 	env := append(windowsEnv(t), "GOROOT="+root, "GOTOOLCHAIN=local", "PATH="+filepath.Join(root, "bin")+":"+os.Getenv("PATH"))
 	gio := wineGio(t, dir)
 	exe := filepath.Join(dir, "agent.exe")
-	goBuildWin(t, env, exe, "./agent", gio)
+	flags := []string{gio}
+	if o := os.Getenv("TANDEM_WINE_OVERLAY"); o != "" {
+		flags = append(flags, "-overlay="+o) // an experiment's changed files, not the tree's
+	}
+	goBuildWin(t, env, exe, "./agent", flags...)
 	idle := buildIdle(t, env, dir, "idle", idleProgram)
 	gioIdle := buildIdle(t, env, dir, "gioidle", gioIdleProgram, gio)
 
@@ -170,6 +186,7 @@ func TestWineIdleCPU(t *testing.T) {
 	for _, b := range []struct{ name, exe, arg string }{
 		{"Go, blocked", idle, "block"},
 		{"Go, 50 ms ticker", idle, "ticker"},
+		{"Go, 5 ms + 20 ms tickers (pion)", idle, "pion"},
 		{"Go, hidden Win32 window", idle, "win32"},
 		{"Gio window", gioIdle, ""},
 	} {
@@ -241,8 +258,9 @@ func stopWine(t *testing.T, p *proc) {
 // idleFigure is one phase's CPU, as fractions of a core.
 type idleFigure struct {
 	name               string
-	tree, min, max     float64 // every process of the prefix, mean and per-second range
-	program, server, x float64 // the program, wineserver, the X server
+	tree, min, max     float64            // every process of the prefix, mean and per-second range
+	program, server, x float64            // the program, wineserver, the X server
+	threads            map[string]float64 // the program's CPU seconds by thread name
 }
 
 // idleMeter samples the CPU of a Wine prefix's processes and its X server.
@@ -255,8 +273,9 @@ type idleMeter struct {
 // measure waits idleSettle, then samples every second for idleSpan.
 func (m idleMeter) measure(name, program string) idleFigure {
 	time.Sleep(idleSettle)
-	f := idleFigure{name: name, min: 1e9}
+	f := idleFigure{name: name, min: 1e9, threads: map[string]float64{}}
 	prev, xprev, at := prefixCPU(m.prefix), processCPU(m.xserver), time.Now()
+	tprev := programThreads(prev, program)
 	var total, prog, server time.Duration
 	for range int(idleSpan / time.Second) {
 		time.Sleep(time.Second)
@@ -273,6 +292,11 @@ func (m idleMeter) measure(name, program string) idleFigure {
 			}
 		}
 		total += sum
+		tcur := programThreads(cur, program)
+		for tid, c := range tcur {
+			f.threads[c.name] += (c.cpu - tprev[tid].cpu).Seconds()
+		}
+		tprev = tcur
 		share := sum.Seconds() / now.Sub(at).Seconds()
 		f.min, f.max = min(f.min, share), max(f.max, share)
 		f.x += (xcur - xprev).Seconds()
@@ -280,8 +304,56 @@ func (m idleMeter) measure(name, program string) idleFigure {
 	}
 	span := idleSpan.Seconds()
 	f.tree, f.program, f.server, f.x = total.Seconds()/span, prog.Seconds()/span, server.Seconds()/span, f.x/span
-	m.t.Logf("%s: %s", name, f)
+	var threads []string
+	for name, cpu := range f.threads {
+		if cpu > 0 {
+			threads = append(threads, fmt.Sprintf("%s %.1f", name, 100*cpu/span))
+		}
+	}
+	slices.Sort(threads)
+	m.t.Logf("%s: %s; the program's threads by name: %s", name, f, strings.Join(threads, ", "))
 	return f
+}
+
+// programThreads reads the threads of the prefix's processes called
+// program, by thread ID: their names (Mesa's llvmpipe-N render for a
+// window; Go's threads bear the program's name) and CPU so far.
+func programThreads(procs map[int]prefixProcess, program string) map[int]prefixProcess {
+	out := map[int]prefixProcess{}
+	for pid, p := range procs {
+		if !strings.EqualFold(p.name, program) {
+			continue
+		}
+		tasks, _ := os.ReadDir(fmt.Sprintf("/proc/%d/task", pid))
+		for _, e := range tasks {
+			var tid int
+			if _, err := fmt.Sscan(e.Name(), &tid); err != nil {
+				continue
+			}
+			comm, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/comm", pid, tid))
+			if err != nil {
+				continue
+			}
+			out[tid] = prefixProcess{name: strings.TrimSpace(string(comm)), cpu: taskCPU(pid, tid)}
+		}
+	}
+	return out
+}
+
+// taskCPU is the CPU time thread tid of process pid used so far.
+func taskCPU(pid, tid int) time.Duration {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/stat", pid, tid))
+	if err != nil {
+		return 0
+	}
+	f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
+	if len(f) < 13 {
+		return 0
+	}
+	var utime, stime int64
+	fmt.Sscan(f[11], &utime)
+	fmt.Sscan(f[12], &stime)
+	return time.Duration(utime+stime) * 10 * time.Millisecond
 }
 
 func (f idleFigure) String() string {
@@ -292,7 +364,7 @@ func (f idleFigure) String() string {
 // reportIdle logs every phase against the first (Go blocking) and the
 // Gio window.
 func reportIdle(t *testing.T, fs []idleFigure) {
-	base, gio := fs[0], fs[3]
+	base, gio := fs[0], fs[4]
 	var b strings.Builder
 	for _, f := range fs {
 		fmt.Fprintf(&b, "\n%-34s prefix+X %5.1f %%  %5.2fx Go blocked  %5.2fx Gio window   (%s)",
