@@ -2,6 +2,7 @@ package viewer
 
 import (
 	"image"
+	"time"
 
 	"gioui.org/f32"
 	"gioui.org/layout"
@@ -19,7 +20,11 @@ import (
 // moves the remote one), and drawing the remote one too would show a
 // second pointer trailing a round trip behind. Over the toolbar, outside
 // the window or in view-only mode the remote pointer is drawn, so the
-// technician can follow what the customer points at.
+// technician can follow what the customer points at. Gio's X11 backend
+// reports no leave when the pointer goes straight from the picture to
+// another window, so "over the picture" also means "moved there within
+// localIdle": a pointer that rests, or left unseen, gives way to the remote
+// one.
 
 // CursorShape is an image of the remote pointer.
 type CursorShape struct {
@@ -104,7 +109,29 @@ type uiCursor struct {
 	ok    bool // pos and shape are set
 	img   paint.ImageOp
 	over  bool // the local pointer is over the picture
+	// moved is when the local pointer last moved, pressed or scrolled
+	// over the window.
+	moved time.Time
 	drawn bool // drawn in the last window frame, for tests
+}
+
+// localIdle is how long after its last move the local pointer counts as
+// the cursor.
+const localIdle = time.Second
+
+// localPointerIsCursor reports whether the local pointer stands in for the remote one
+// at now; if only for a while, it asks for a frame when that ends.
+func (u *ui) localPointerIsCursor(gtx layout.Context) bool {
+	c := &u.cur
+	if !c.over || u.viewOnly {
+		return false
+	}
+	until := c.moved.Add(localIdle)
+	if !gtx.Now.Before(until) {
+		return false
+	}
+	gtx.Execute(op.InvalidateCmd{At: until})
+	return true
 }
 
 // setCursor takes the frame's snapshot, making a new texture only when the
@@ -121,7 +148,7 @@ func (c *uiCursor) set(pos CursorPos, shape CursorShape, ok bool) {
 func (u *ui) drawCursor(gtx layout.Context) {
 	c := &u.cur
 	c.drawn = false
-	if u.shown == nil || !c.ok || c.pos.Hidden || (c.over && !u.viewOnly) {
+	if u.shown == nil || !c.ok || c.pos.Hidden || u.localPointerIsCursor(gtx) {
 		return
 	}
 	g := u.geom

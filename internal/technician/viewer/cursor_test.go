@@ -6,6 +6,7 @@ import (
 	"image/color"
 	"image/draw"
 	"testing"
+	"time"
 )
 
 var magenta = color.RGBA{0xff, 0x00, 0xff, 0xff}
@@ -54,16 +55,39 @@ func TestCursorDrawn(t *testing.T) {
 	r.v.SetCursor(CursorPos{X: 100, Y: 100, Serial: 5})
 	waitFor(t, "the pointer to be back", func() bool { return r.info().cursor })
 
-	// The technician's pointer over the picture is the cursor while they
-	// have control.
+	// The technician's pointer moving over the picture is the cursor
+	// while they have control.
 	p := r.screenPoint(512, 384)
-	xdotool(t, "mousemove", "--sync", fmt.Sprint(p.X), fmt.Sprint(p.Y))
-	waitFor(t, "the pointer to give way to the local one", func() bool { return !r.info().cursor })
+	whileMoving(t, p, "the pointer to give way to the local one", func() bool { return !r.info().cursor })
 	r.v.SetViewOnly(true)
-	waitFor(t, "the pointer to show in view-only mode", func() bool { return r.info().cursor })
+	whileMoving(t, p, "the pointer to show in view-only mode", func() bool { return r.info().cursor })
 	r.v.SetViewOnly(false)
+	whileMoving(t, p, "the pointer to give way again", func() bool { return !r.info().cursor })
+	// Gone to another window (Gio's X11 backend reports no leave then), or
+	// at rest, the local pointer gives way to the remote one after
+	// localIdle.
 	xdotool(t, "mousemove", "--sync", fmt.Sprint(away.X), fmt.Sprint(away.Y))
 	waitFor(t, "the pointer to show when the local one left", func() bool { return r.info().cursor })
+}
+
+// wiggles counts whileMoving's moves, so that each goes somewhere else
+// than the last: `xdotool mousemove --sync` to where the pointer already is
+// waits for a move that never comes.
+var wiggles int
+
+// whileMoving moves the local pointer to and fro beside p until cond
+// holds, so that it keeps counting as moving however slowly the window
+// draws.
+func whileMoving(t *testing.T, p image.Point, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); !cond(); wiggles++ {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		d := 8 * (wiggles % 2)
+		xdotool(t, "mousemove", "--sync", fmt.Sprint(p.X+d), fmt.Sprint(p.Y+d))
+		time.Sleep(20 * time.Millisecond)
+	}
 }
 
 // TestCursorShapeBySerial checks that a position is drawn with the shape

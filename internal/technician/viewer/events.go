@@ -5,6 +5,7 @@ import (
 	"io"
 	"math"
 	"strings"
+	"time"
 
 	"gioui.org/f32"
 	"gioui.org/io/clipboard"
@@ -123,6 +124,8 @@ func (u *ui) pointer(e pointer.Event) {
 	_, u.cur.over = u.geom.toRemote(e.Position)
 	if e.Kind == pointer.Leave || e.Kind == pointer.Cancel {
 		u.cur.over = false
+	} else {
+		u.cur.moved = time.Now()
 	}
 	switch e.Kind {
 	case pointer.Move, pointer.Drag:
