@@ -27,6 +27,7 @@ type techWatch struct {
 	// answers holds the technician's answer to the customer's next
 	// offers, in order; an offer that finds none is left unanswered.
 	answers   chan bool
+	offered   chan techsession.OfferEvent
 	offerEnds chan techsession.OfferEndEvent
 	tech      *techsession.Session // set before it runs: answers offers
 }
@@ -34,7 +35,7 @@ type techWatch struct {
 func newTechWatch() *techWatch {
 	return &techWatch{modes: make(chan proto.ModeState, 16), bright: make(chan image.Point, 1),
 		chat: make(chan chat.Message, 16), ends: make(chan techsession.TransferEndEvent, 4),
-		answers: make(chan bool, 4), offerEnds: make(chan techsession.OfferEndEvent, 4)}
+		answers: make(chan bool, 4), offered: make(chan techsession.OfferEvent, 4), offerEnds: make(chan techsession.OfferEndEvent, 4)}
 }
 
 func (w *techWatch) event(e techsession.Event) {
@@ -55,6 +56,7 @@ func (w *techWatch) event(e techsession.Event) {
 	case techsession.TransferEndEvent:
 		w.ends <- e
 	case techsession.OfferEvent:
+		w.offered <- e
 		select {
 		case ok := <-w.answers:
 			w.tech.AnswerOffer(e.ID, ok)

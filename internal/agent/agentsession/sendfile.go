@@ -25,7 +25,12 @@ func (aw *agentWindow) sendFile(ctx context.Context, path string) {
 	}
 	name := filepath.Base(path)
 	aw.wc.setSent(&agentui.SentFile{Name: name, Outcome: agentui.SendWaiting})
+	ctx, cancel := context.WithCancel(ctx)
+	aw.mu.Lock()
+	aw.withdraw = cancel
+	aw.mu.Unlock()
 	aw.cs.r.Go(ctx, func(ctx context.Context) {
+		defer cancel()
 		res, err := e.Send(ctx, path)
 		aw.wc.dropTransfer(res.ID)
 		aw.wc.setSent(sentFile(name, err))
@@ -46,4 +51,16 @@ func sentFile(name string, err error) *agentui.SentFile {
 		s.Outcome, s.Detail = agentui.SendFailed, session.TransferError(err)
 	}
 	return s
+}
+
+// withdrawSend cancels the file sent last (CancelSend: the customer took
+// it back while it waited for the operator's answer); the operator's side
+// is told, and the panel then says it was canceled.
+func (aw *agentWindow) withdrawSend() {
+	aw.mu.Lock()
+	cancel := aw.withdraw
+	aw.mu.Unlock()
+	if cancel != nil {
+		cancel()
+	}
 }

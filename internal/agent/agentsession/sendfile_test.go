@@ -22,7 +22,8 @@ import (
 // the same SHA-256, and the panel says it was sent. It declines the
 // second and leaves the third unanswered (declined once the offer
 // timeout passes): nothing of either is written on the technician's side,
-// and the panel says the technician declined.
+// and the panel says the technician declined. A fourth, withdrawn by the
+// customer's Cancel while it waits for the answer, ends canceled.
 func TestCustomerSendsFile(t *testing.T) {
 	leakcheck.Check(t)
 	s := newStack(t, "udp")
@@ -52,6 +53,9 @@ func TestCustomerSendsFile(t *testing.T) {
 			fs.watch.answers <- *answer
 		}
 		fs.fake.Window.Act(agentui.Action{Kind: agentui.SendFile, Path: src})
+		if o := recv(t, fs.watch.offered, "the offer of "+name); o.Name != name || o.Size != int64(len(content)) {
+			t.Fatalf("technician was offered %+v, want %s of %d bytes", o, name, len(content))
+		}
 		return recv(t, fs.watch.offerEnds, "the technician's answer to "+name).Outcome
 	}
 	yes, no := true, false
@@ -85,6 +89,20 @@ func TestCustomerSendsFile(t *testing.T) {
 			t.Errorf("panel says %+v after %s, want declined", *st.Sent, c.want)
 		}
 	}
+	src := filepath.Join(t.TempDir(), "withdrawn.txt")
+	if err := os.WriteFile(src, content, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	fs.fake.Window.Act(agentui.Action{Kind: agentui.SendFile, Path: src})
+	recv(t, fs.watch.offered, "the offer of withdrawn.txt")
+	fs.fake.Window.Act(agentui.Action{Kind: agentui.CancelSend})
+	st := waitPanel(ctx, t, fs, "the outcome of withdrawn.txt", func(st agentui.Status) bool {
+		return st.Sent != nil && st.Sent.Name == "withdrawn.txt" && st.Sent.Outcome != agentui.SendWaiting
+	})
+	if st.Sent.Outcome != agentui.SendCanceled {
+		t.Errorf("panel says %+v after Cancel, want canceled", *st.Sent)
+	}
+	recv(t, fs.watch.offerEnds, "the end of the withdrawn offer") // nobody answered it
 	if entries, _ := os.ReadDir(techDir); len(entries) != 1 {
 		t.Errorf("the technician's folder holds %d entries, want only events.log", len(entries))
 	}

@@ -122,6 +122,9 @@ func (w *windowCustomer) Actions() <-chan CustomerAction { return w.actions }
 // there, removes it.
 func (w *windowCustomer) setTransfer(p filexfer.Progress) {
 	w.mu.Lock()
+	if s := w.status.Sent; s != nil && s.Outcome == agentui.SendWaiting && !p.Incoming && s.Name == p.Name {
+		w.status.Sent = nil // accepted: the transfer's line takes over
+	}
 	if p.Done >= p.Total {
 		delete(w.transfers, p.ID)
 	} else {
@@ -197,8 +200,9 @@ type agentWindow struct {
 	// Cancel stops one there); nil before, and without file transfer.
 	files atomic.Pointer[filexfer.Endpoint]
 
-	mu   sync.Mutex
-	apps []uint32 // the chooser's windows
+	mu       sync.Mutex
+	apps     []uint32           // the chooser's windows
+	withdraw context.CancelFunc // cancels the file sent last; nil before one
 }
 
 // newAgentWindow prepares the panel's side of a session that has just
@@ -274,6 +278,8 @@ func (aw *agentWindow) handle(ctx context.Context, a agentui.Action) {
 		aw.cancelTransfer(a.Transfer)
 	case agentui.SendFile:
 		aw.sendFile(ctx, a.Path)
+	case agentui.CancelSend:
+		aw.withdrawSend()
 	case agentui.ChooseApps:
 		if aw.scr == nil || aw.scr.apps == nil {
 			return

@@ -193,12 +193,15 @@ const (
 	// SendFile offers the file at Action.Path (chosen in the window's
 	// chooser: absolute, a regular file) to the operator.
 	SendFile
+	// CancelSend withdraws the file sent last while it still waits for
+	// the operator's answer (once it runs, CancelTransfer stops it).
+	CancelSend
 )
 
 func (k ActionKind) String() string {
 	names := [...]string{Stop: "stop", Pause: "pause", Resume: "resume", TakeBack: "take-back",
 		GiveBack: "give-back", ChatSend: "chat-send", ChooseApps: "choose-apps",
-		CancelTransfer: "cancel-transfer", SendFile: "send-file"}
+		CancelTransfer: "cancel-transfer", SendFile: "send-file", CancelSend: "cancel-send"}
 	if k > 0 && int(k) < len(names) {
 		return names[k]
 	}

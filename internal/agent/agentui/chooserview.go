@@ -22,6 +22,7 @@ const (
 	nChooserSend   = "chooser-send"  // sends the file in the field (as Enter does)
 	nChooserClose  = "chooser-close" // closes the chooser
 	nSentNote      = "sent-note"     // how the last file sent ended
+	nSentCancel    = "sent-cancel"   // withdraws the file waiting for an answer
 	nChooserListed = "chooser-list"  // the first line under the shortcuts
 )
 
@@ -51,6 +52,9 @@ func newChooserView() chooserView {
 // customer can no longer send, and acts on its field and buttons.
 func (v *view) handleChooser(gtx layout.Context, st Status) {
 	c := &v.pick
+	if v.buttons[nSentCancel].Clicked(gtx) && st.Sent != nil && st.Sent.Outcome == SendWaiting {
+		v.u.act(Action{Kind: CancelSend})
+	}
 	if v.buttons[nSendFile].Clicked(gtx) && st.CanSend {
 		if c.open = !c.open; c.open {
 			v.openChooser(gtx)
@@ -165,6 +169,9 @@ func (c *chooserView) relist() {
 func (v *view) drawSend(c *giowin.Column, st Status) {
 	if st.Sent != nil {
 		c.Text(nSentNote, v.t.sentText(*st.Sent), unit.Sp(13), pal.Fg)
+		if st.Sent.Outcome == SendWaiting {
+			row(c, []button{{nSentCancel, v.t[mCancel], v.buttons[nSentCancel], pal.Surface}})
+		}
 	}
 	if !st.CanSend {
 		return

@@ -68,7 +68,7 @@ func newView(u *UI) *view {
 	th := giowin.Theme(pal, gofont.Collection()...)
 	v := &view{u: u, t: u.texts, th: th, buttons: map[string]*widget.Clickable{},
 		apps: map[uint32]*widget.Bool{}}
-	for _, n := range []string{nAllow, nDeny, nStop, nPause, nTakeBack, nChat, nFiles, nApps, nSend, nShare, nAppsPrev, nAppsNext, nSendFile} {
+	for _, n := range []string{nAllow, nDeny, nStop, nPause, nTakeBack, nChat, nFiles, nApps, nSend, nShare, nAppsPrev, nAppsNext, nSendFile, nSentCancel} {
 		v.buttons[n] = new(widget.Clickable)
 	}
 	v.editor = widget.Editor{SingleLine: true, Submit: true}
