@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"os"
 	"runtime/pprof"
+	"runtime/trace"
 	"sync"
 )
 
@@ -15,20 +16,30 @@ import (
 // works under Wine too), never set in normal use.
 const profileEnv = "TANDEM_CPUPROFILE"
 
-// cpuProfile is the profile being written, if any.
+// traceEnv names a file for an execution trace of the same span (go tool
+// trace): which goroutines wake how often, which a CPU profile under Wine
+// does not tell (time blocked in a system call counts there as CPU).
+const traceEnv = "TANDEM_TRACE"
+
+// cpuProfile is the profile (and trace) being written, if any.
 type cpuProfile struct {
-	once sync.Once
-	f    *os.File
+	once  sync.Once
+	f     *os.File
+	trace *os.File
 }
 
 // startProfile begins the profile profileEnv asks for; nil when none.
 func startProfile(log *slog.Logger) *cpuProfile {
-	path := os.Getenv(profileEnv)
-	if path == "" {
-		return nil
-	}
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
+	}
+	p := &cpuProfile{trace: startTrace(log)}
+	path := os.Getenv(profileEnv)
+	if path == "" {
+		if p.trace == nil {
+			return nil
+		}
+		return p
 	}
 	f, err := os.Create(path)
 	if err != nil {
@@ -38,9 +49,30 @@ func startProfile(log *slog.Logger) *cpuProfile {
 	if err := pprof.StartCPUProfile(f); err != nil {
 		log.Warn("cpu profile", "err", err)
 		f.Close()
+		return p
+	}
+	p.f = f
+	return p
+}
+
+// startTrace begins the trace traceEnv asks for; nil when none.
+func startTrace(log *slog.Logger) *os.File {
+	path := os.Getenv(traceEnv)
+	if path == "" {
 		return nil
 	}
-	return &cpuProfile{f: f}
+	f, err := os.Create(path)
+	if err == nil {
+		err = trace.Start(f)
+	}
+	if err != nil {
+		log.Warn("execution trace", "err", err)
+		if f != nil {
+			f.Close()
+		}
+		return nil
+	}
+	return f
 }
 
 // stop ends the profile and closes its file; once only, nil-safe.
@@ -49,7 +81,13 @@ func (p *cpuProfile) stop() {
 		return
 	}
 	p.once.Do(func() {
-		pprof.StopCPUProfile()
-		p.f.Close()
+		if p.f != nil {
+			pprof.StopCPUProfile()
+			p.f.Close()
+		}
+		if p.trace != nil {
+			trace.Stop()
+			p.trace.Close()
+		}
 	})
 }

@@ -154,7 +154,8 @@ const (
 // ratios and asserts none (set TANDEM_BENCH_CPU=1 to run it; about 4
 // minutes). TANDEM_WINE_CPUPROFILE=FILE also has the agent write a CPU
 // profile of its run there (platform's TANDEM_CPUPROFILE; it costs CPU
-// itself under Wine, so the figures of that run are not the agent's), and
+// itself under Wine, so the figures of that run are not the agent's),
+// TANDEM_WINE_TRACE=FILE an execution trace (TANDEM_TRACE), and
 // TANDEM_WINE_OVERLAY=FILE builds the agent with go build -overlay FILE,
 // to measure a change without making it in the tree.
 func TestWineIdleCPU(t *testing.T) {
@@ -220,10 +221,12 @@ func agentIdle(t *testing.T, m idleMeter, wine wintest.Prefix, display, exe stri
 	user, pw := srv.operator(t)
 	tech := start(t, b["technician"], nil, "-headless", "-server", srv.url, "-ca", srv.ca, "-user", user, "-password-file", pw, "-json", "-monitor", "0")
 	code := wineEvent(t, tech, "code")["code"].(string)
-	env := wine.Env
-	if p := os.Getenv("TANDEM_WINE_CPUPROFILE"); p != "" {
-		abs, _ := filepath.Abs(p)
-		env = append(slices.Clone(env), "TANDEM_CPUPROFILE="+wintest.WinPath(abs))
+	env := slices.Clone(wine.Env)
+	for from, to := range map[string]string{"TANDEM_WINE_CPUPROFILE": "TANDEM_CPUPROFILE", "TANDEM_WINE_TRACE": "TANDEM_TRACE"} {
+		if p := os.Getenv(from); p != "" {
+			abs, _ := filepath.Abs(p)
+			env = append(env, to+"="+wintest.WinPath(abs))
+		}
 	}
 	agent := start(t, wine.Wine, env, exe, "-keep", "-consent-timeout", "10m", "-server", srv.url, "-ca", wintest.WinPath(srv.ca), "-code", code, "-json")
 	q := wineEvent(t, agent, "question")
