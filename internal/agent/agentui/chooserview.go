@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 
 	"gioui.org/io/key"
 	"gioui.org/layout"
@@ -42,6 +43,8 @@ type chooserView struct {
 	shortcuts []shortcut
 	shortBtns []*widget.Clickable
 	send, cls widget.Clickable
+	dialog    atomic.Bool // the system's file dialog is open (Windows)
+	noDialog  atomic.Bool // it failed once: the window's chooser serves
 }
 
 func newChooserView() chooserView {
@@ -55,7 +58,7 @@ func (v *view) handleChooser(gtx layout.Context, st Status) {
 	if v.buttons[nSentCancel].Clicked(gtx) && st.Sent != nil && st.Sent.Outcome == SendWaiting {
 		v.u.act(Action{Kind: CancelSend})
 	}
-	if v.buttons[nSendFile].Clicked(gtx) && st.CanSend {
+	if v.buttons[nSendFile].Clicked(gtx) && st.CanSend && !v.nativeChooser() {
 		if c.open = !c.open; c.open {
 			v.openChooser(gtx)
 		}
