@@ -2,10 +2,12 @@ package store_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/tandem-remote/tandem/internal/server/audit"
 	"github.com/tandem-remote/tandem/internal/server/store"
@@ -105,5 +107,61 @@ func TestPostgresPassword(t *testing.T) {
 	t.Setenv("PGPASSWORD", "wrong")
 	if _, err := store.Open(ctx, url, ""); err == nil || !strings.Contains(err.Error(), "-db-password-file") {
 		t.Fatalf("open with a wrong password: %v, want advice", err)
+	}
+}
+
+// auditLockKey is package store's audit lock.
+const auditLockKey int64 = 0x74616e64656d0001
+
+// TestPostgresAuditRefusedAppend: an append whose INSERT the database
+// refuses (text with a NUL byte) appends nothing, and the appends after
+// it go on one chain; an append whose context ends while another holds
+// the audit lock fails with its deadline and appends nothing.
+func TestPostgresAuditRefusedAppend(t *testing.T) {
+	c := pgtest.Shared(t)
+	ctx := context.Background()
+	s, err := store.Open(ctx, c.NewDatabase(t), c.PasswordFile())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	log := audit.New(s, nil, nil)
+	for i := range 3 {
+		if _, err := log.Record(ctx, audit.Entry{Kind: "test.write", Subject: fmt.Sprintf("before-%d", i)}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := log.Record(ctx, audit.Entry{Kind: "test.write", Subject: "nul\x00byte"}); err == nil {
+			t.Fatal("a NUL byte in text was stored")
+		}
+	}
+	holder, err := s.DB().Conn(ctx) // holds the audit lock, as another node's append would
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer holder.Close()
+	if _, err := holder.ExecContext(ctx, "BEGIN"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := holder.ExecContext(ctx, "SELECT pg_advisory_xact_lock($1)", auditLockKey); err != nil {
+		t.Fatal(err)
+	}
+	short, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
+	_, err = s.AppendAudit(short, func(last store.AuditRecord) (store.AuditRecord, error) {
+		r := store.AuditRecord{Seq: last.Seq + 1, Time: time.Now().UTC().Round(0), Kind: "test.write", Subject: "blocked", Prev: last.Hash}
+		r.Hash = audit.Hash(r.Prev, r)
+		return r, nil
+	})
+	cancel()
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("an append while another held the audit lock: %v, want the deadline", err)
+	}
+	if _, err := holder.ExecContext(ctx, "COMMIT"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := log.Record(ctx, audit.Entry{Kind: "test.write", Subject: "after"}); err != nil {
+		t.Fatal(err)
+	}
+	if res, err := log.Verify(ctx); err != nil || res.Broken != nil || res.Entries != 4 {
+		t.Fatalf("Verify = %+v, %v; want 4 entries, unbroken", res, err)
 	}
 }

@@ -25,28 +25,17 @@ func (s *sqlStore) AppendAudit(ctx context.Context, seal func(last AuditRecord) 
 
 // AppendAudits implements AuditLog: one transaction, so one commit (and
 // one sync of the WAL) for the whole batch, and one INSERT per
-// maxAuditRows entries. On PostgreSQL the audit lock is held from the
-// newest record's read to the commit, and every node's appends queue on
-// it: a statement per entry kept it for a round trip to the database per
-// entry (e2e BenchmarkClusterSetups).
+// maxAuditRows entries. (PostgreSQL's, which other processes queue on,
+// is pipelined: see Postgres.AppendAudits.)
 func (s *sqlStore) AppendAudits(ctx context.Context, seals []func(last AuditRecord) (AuditRecord, error)) ([]AuditRecord, error) {
 	var recs []AuditRecord
 	err := s.auditTx(ctx, func(tx *sqlTx) error {
-		recs = recs[:0]
 		last, err := scanAudit(tx.QueryRowContext(ctx, "SELECT "+auditCols+" FROM audit_log ORDER BY seq DESC LIMIT 1"))
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return err
 		}
-		prev := last
-		for _, seal := range seals {
-			rec, err := seal(prev)
-			if err != nil {
-				return err
-			}
-			if rec.Seq != prev.Seq+1 {
-				return fmt.Errorf("sequence %d does not follow %d", rec.Seq, prev.Seq)
-			}
-			recs, prev = append(recs, rec), rec
+		if recs, err = chainSeals(last, seals); err != nil {
+			return err
 		}
 		return insertAudits(ctx, tx, recs)
 	})
@@ -136,6 +125,22 @@ func scanAudit(row interface{ Scan(...any) error }) (AuditRecord, error) {
 	return r, nil
 }
 
+// chainSeals seals each record after the one before, the first after last.
+func chainSeals(last AuditRecord, seals []func(last AuditRecord) (AuditRecord, error)) ([]AuditRecord, error) {
+	recs := make([]AuditRecord, 0, len(seals))
+	for _, seal := range seals {
+		rec, err := seal(last)
+		if err != nil {
+			return nil, err
+		}
+		if rec.Seq != last.Seq+1 {
+			return nil, fmt.Errorf("sequence %d does not follow %d", rec.Seq, last.Seq)
+		}
+		recs, last = append(recs, rec), rec
+	}
+	return recs, nil
+}
+
 // insertAudit appends rec, which must follow last.
 func insertAudit(ctx context.Context, tx *sqlTx, last, rec AuditRecord) error {
 	if rec.Seq != last.Seq+1 {
@@ -151,17 +156,24 @@ const maxAuditRows = 256
 // insertAudits inserts recs, already chained, maxAuditRows to a statement.
 func insertAudits(ctx context.Context, tx *sqlTx, recs []AuditRecord) error {
 	for chunk := range slices.Chunk(recs, maxAuditRows) {
-		q := `INSERT INTO audit_log (seq, at, kind, actor, subject, source, detail, prev, hash) VALUES ` +
-			strings.Repeat("(?, ?, ?, ?, ?, ?, ?, ?, ?), ", len(chunk)-1) + "(?, ?, ?, ?, ?, ?, ?, ?, ?)"
-		args := make([]any, 0, 9*len(chunk))
-		for _, r := range chunk {
-			args = append(args, r.Seq, nanos(r.Time), r.Kind, r.Actor, r.Subject, r.Source, r.Detail, r.Prev, r.Hash)
-		}
+		q, args := auditInsert(chunk)
 		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// auditInsert is the statement (with ? placeholders) and arguments that
+// insert recs.
+func auditInsert(recs []AuditRecord) (string, []any) {
+	q := `INSERT INTO audit_log (seq, at, kind, actor, subject, source, detail, prev, hash) VALUES ` +
+		strings.Repeat("(?, ?, ?, ?, ?, ?, ?, ?, ?), ", len(recs)-1) + "(?, ?, ?, ?, ?, ?, ?, ?, ?)"
+	args := make([]any, 0, 9*len(recs))
+	for _, r := range recs {
+		args = append(args, r.Seq, nanos(r.Time), r.Kind, r.Actor, r.Subject, r.Source, r.Detail, r.Prev, r.Hash)
+	}
+	return q, args
 }
 
 // AuditRecords implements AuditLog.
