@@ -16,6 +16,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/tandem-remote/tandem/internal/server/audit"
+	"github.com/tandem-remote/tandem/internal/server/store"
 	"github.com/tandem-remote/tandem/internal/server/store/pgtest"
 )
 
@@ -65,12 +67,27 @@ func BenchmarkClusterSetups(b *testing.B) {
 				sum[k].log(b, k, sum[1])
 			}
 			sum[len(c.nodes)].project(b)
+			verifyChain(b, c)
 			last := sum[len(c.nodes)]
 			b.ReportMetric(last.rate()/sum[1].rate(), "x-one-node")
 			b.ReportMetric(last.perSetup(last.nodesCPU())*1e3, "node-cpu-ms/setup")
 			b.ReportMetric(last.perSetup(last.pgCPU)*1e3, "pg-cpu-ms/setup")
 			b.ReportMetric(last.perSetup(last.lockHeld())*1e6, "audit-lock-µs/setup")
 		})
+	}
+}
+
+// verifyChain fails b unless the nodes' audit entries are one chain.
+func verifyChain(b *testing.B, c *signalingCluster) {
+	ctx := context.Background()
+	st, err := store.Open(ctx, c.pg.URL("tandem"), c.pg.PasswordFile())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	res, err := audit.New(st, nil, nil).Verify(ctx)
+	if err != nil || res.Broken != nil {
+		b.Fatalf("audit chain after the rounds: %+v, %v", res, err)
 	}
 }
 
