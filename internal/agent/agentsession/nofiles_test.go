@@ -19,6 +19,7 @@ import (
 // transfer, a file the technician sends is refused at once, with the
 // reason, and the customer is never asked; before, the agent drained the
 // file channel and the technician's transfer waited for the session's end.
+// Nor does the panel offer the customer "Send a file…".
 func TestFilesRefusedWithoutGrant(t *testing.T) {
 	leakcheck.Check(t)
 	s := newStack(t, "udp")
@@ -45,6 +46,9 @@ func TestFilesRefusedWithoutGrant(t *testing.T) {
 	}
 	if entries, _ := os.ReadDir(inbox); len(entries) != 0 {
 		t.Errorf("the inbox holds %d entries, want none", len(entries))
+	}
+	if fake.Window.Status().CanSend {
+		t.Error("the panel offers Send a file… without file transfer in the grant")
 	}
 	if n := len(fake.Window.Questions()); n != 1 {
 		t.Errorf("the customer was asked %d questions, want only the session's", n)
