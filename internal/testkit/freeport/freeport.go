@@ -6,10 +6,11 @@
 // kernel's ephemeral range, and the kernel hands that same range to every
 // outgoing connection and every other ":0" listener on the machine: under
 // CI's parallel packages another test took such a port in the moment
-// between the close and the child's bind. The ports here come from below
-// the ephemeral range, which the kernel never hands out by itself, so only
-// another caller of this package could take one; within a process each port
-// is handed out once, and across processes the pick is random.
+// between the close and the child's bind. The ports here come from
+// 10000-19999: below the ephemeral range, which the kernel never hands out
+// by itself, and below the relay port ranges the tests give turnrelay. Only
+// another caller of this package could take one; within a process each
+// port is handed out once, and across processes the pick is random.
 package freeport
 
 import (
@@ -22,9 +23,13 @@ import (
 	"sync"
 )
 
-// lowest is the bottom of the range picked from; the top is just below the
-// ephemeral range.
-const lowest = 20000
+// The range picked from: below the ephemeral range, and below 20000,
+// where the tests' relays take their relay port ranges (a relay refuses a
+// listener inside its own range).
+const (
+	lowest  = 10000
+	highest = 19999
+)
 
 var (
 	mu    sync.Mutex
@@ -34,7 +39,7 @@ var (
 // Get returns a port on 127.0.0.1 free for both TCP and UDP a moment ago,
 // never returned before by this process.
 func Get() (int, error) {
-	top := ephemeralLow() - 1
+	top := min(highest, ephemeralLow()-1)
 	mu.Lock()
 	defer mu.Unlock()
 	for range 200 {
