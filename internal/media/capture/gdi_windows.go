@@ -146,10 +146,10 @@ func (s *GDI) Next(ctx context.Context) (*Frame, error) {
 // less often (every 200 and 500 ms by default): a grab costs milliseconds
 // of CPU (GDI has no damage report), and under Wine each wake-up about one
 // more, which a still screen does not deserve. Wake, called for every
-// input event, the technician's injected ones and the customer's own,
-// brings back the fast pace at once, so a change that input causes is not
-// late; one that comes by itself (a clock, a video) is seen within the
-// slow pace.
+// input event the agent injects and, on the Windows platform with a
+// window, every one of the customer's own (GetLastInputInfo), brings back
+// the fast pace at once, so a change that input causes is not late; one
+// that comes by itself (a clock, a video) is seen within the slow pace.
 const (
 	idleAfter     = time.Second
 	idleSlowdown  = 4
