@@ -213,6 +213,9 @@ func (a *assembler) frameFor(ts uint32) *partial {
 		return nil
 	}
 	f := &partial{ts: ts, payloads: map[uint16][]byte{}}
+	if i == 0 {
+		a.blocked = time.Time{} // a new head: its hold starts afresh
+	}
 	a.pending = append(a.pending, nil)
 	copy(a.pending[i+1:], a.pending[i:])
 	a.pending[i] = f
