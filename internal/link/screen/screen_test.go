@@ -439,3 +439,31 @@ func TestAssemblerKeyframeHold(t *testing.T) {
 		}
 	})
 }
+
+// TestAssemblerLateHeadHoldsAfresh: a frame older than the held head,
+// whose first packet comes late (its others were lost and are being
+// repaired), becomes the head with a hold of its own, not the rest of the
+// previous head's.
+func TestAssemblerLateHeadHoldsAfresh(t *testing.T) {
+	now := time.Unix(0, 0)
+	a := assembler{codec: vpx.VP8, now: func() time.Time { return now }}
+	late, held, next := framePackets(100, 10, 3000, false), framePackets(200, 20, 3000, false), framePackets(300, 30, 1000, false)
+	for _, p := range held[1:] {
+		a.push(p)
+	}
+	for _, p := range next {
+		a.push(p) // the hold of frame 200 starts
+	}
+	now = now.Add(holdFor * 9 / 10)
+	if out, lost := a.push(late[0]); out != nil || lost {
+		t.Fatalf("late frame: %d frames, lost %v", len(out), lost)
+	}
+	now = now.Add(holdFor / 5)
+	if out, lost := a.drain(); out != nil || lost {
+		t.Fatalf("a late head was given up on the previous head's hold: %d frames, lost %v", len(out), lost)
+	}
+	now = now.Add(holdFor)
+	if out, lost := a.drain(); !lost {
+		t.Fatalf("the late head outlived its own hold: %d frames, lost %v", len(out), lost)
+	}
+}
