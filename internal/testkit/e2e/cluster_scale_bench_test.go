@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -45,6 +46,12 @@ import (
 // per setup). Run twice: on the harness's PostgreSQL (fsync off, as the
 // tests) and on one with fsync on, as a production server runs. Figures
 // are printed, never asserted.
+//
+// With TANDEM_NODE_CPU set (as root), each node runs in a cgroup of its
+// own capped at that many CPUs (e.g. 0.3), PostgreSQL and the clients
+// uncapped, so that the nodes are what limits setups/s, as on separate
+// machines; it then also prints each group's CPU use in cores against
+// the quota and what was left free.
 func BenchmarkClusterSetups(b *testing.B) {
 	bins := binaries(b)
 	for _, o := range []struct {
@@ -52,9 +59,25 @@ func BenchmarkClusterSetups(b *testing.B) {
 		opts pgtest.Options
 	}{{"fsync-off", pgtest.Options{}}, {"fsync-on", pgtest.Options{Durable: true}}} {
 		b.Run(o.name, func(b *testing.B) {
+			quota := nodeCPUQuota(b)
+			var groups []*cpuGroup
+			if quota > 0 {
+				groups = newCPUGroups(b, 3, quota) // removed after the nodes stop
+			}
 			c := startClusterPG(b, bins, 3, o.opts)
+			for i, g := range groups {
+				if err := g.add(c.nodes[i].proc.cmd.Process.Pid); err != nil {
+					b.Fatal(err)
+				}
+			}
 			token := c.admin.AddOperator("tech").Token
 			m := newSetupMeter(b, c)
+			m.groups, m.clients = groups, 16
+			if quota > 0 {
+				// A setup waits on round trips: 16 clients leave capped
+				// nodes idle, so more keep them at their quota.
+				m.clients = 48
+			}
 			defer m.close()
 			const rounds, sessions = 2, 300
 			sum := make([]setupFigures, len(c.nodes)+1)
@@ -65,11 +88,16 @@ func BenchmarkClusterSetups(b *testing.B) {
 			}
 			for k := 1; k < len(sum); k++ {
 				sum[k].log(b, k, sum[1])
+				if quota > 0 {
+					sum[k].logCapped(b, k, quota, m.clients)
+				}
 			}
 			sum[len(c.nodes)].project(b)
 			verifyChain(b, c)
 			last := sum[len(c.nodes)]
 			b.ReportMetric(last.rate()/sum[1].rate(), "x-one-node")
+			b.ReportMetric(sum[1].rate(), "setups/s-1node")
+			b.ReportMetric(last.rate(), "setups/s-3nodes")
 			b.ReportMetric(last.perSetup(last.nodesCPU())*1e3, "node-cpu-ms/setup")
 			b.ReportMetric(last.perSetup(last.pgCPU)*1e3, "pg-cpu-ms/setup")
 			b.ReportMetric(last.perSetup(last.lockHeld())*1e6, "audit-lock-µs/setup")
@@ -105,6 +133,10 @@ type setupFigures struct {
 	held                int            // samples with the audit lock granted
 	waits               map[string]int // wait event → backends seen waiting, over the samples
 	sampling            time.Duration  // the span the samples cover
+	// CFS periods each node's cgroup ran in and was throttled in (with
+	// TANDEM_NODE_CPU only)
+	periods, throttled []int64
+	idle               time.Duration // the machine's idle CPU time, all cores
 }
 
 func (f *setupFigures) add(g setupFigures) {
@@ -116,6 +148,13 @@ func (f *setupFigures) add(g setupFigures) {
 	for i, d := range g.nodeCPU {
 		f.nodeCPU[i] += d
 	}
+	if f.periods == nil {
+		f.periods, f.throttled = make([]int64, len(g.periods)), make([]int64, len(g.throttled))
+	}
+	for i := range g.periods {
+		f.periods[i] += g.periods[i]
+		f.throttled[i] += g.throttled[i]
+	}
 	f.pgCPU += g.pgCPU
 	f.client += g.client
 	f.pgXacts += g.pgXacts
@@ -124,6 +163,7 @@ func (f *setupFigures) add(g setupFigures) {
 	f.samples += g.samples
 	f.held += g.held
 	f.sampling += g.sampling
+	f.idle += g.idle
 	if f.waits == nil {
 		f.waits = map[string]int{}
 	}
@@ -166,6 +206,24 @@ func (f *setupFigures) log(b *testing.B, k int, one setupFigures) {
 		float64(f.pgXacts)/float64(f.setups), float64(f.auditRows)/float64(max(f.auditTxs, 1)), 100*float64(f.held)/float64(max(f.samples, 1)), f.perSetup(f.lockHeld())*1e6, f.waitSummary())
 }
 
+// logCapped prints, for nodes capped at quota CPUs each, the CPU each
+// group used in cores (CPU time over the rounds' wall time) and the
+// share of CFS periods each node's cgroup was throttled in: nodes near
+// their quota and throttled, with PostgreSQL and the clients below what
+// the first k nodes leave free of the machine's cores, say the nodes were
+// the limit.
+func (f *setupFigures) logCapped(b *testing.B, k int, quota float64, clients int) {
+	cores := func(d time.Duration) float64 { return d.Seconds() / f.wall.Seconds() }
+	var perNode []string
+	for i := range k {
+		perNode = append(perNode, fmt.Sprintf("%.2f (throttled in %.0f%% of periods)",
+			cores(f.nodeCPU[i]), 100*float64(f.throttled[i])/float64(max(f.periods[i], 1))))
+	}
+	free := float64(runtime.NumCPU()) - float64(k)*quota
+	b.Logf("%d node(s) capped at %.2f CPU each, %d clients: cores used, nodes %s; PostgreSQL %.2f, clients %.2f, together %.2f of the %.2f the nodes' quotas leave; the machine idle %.2f cores (other work ran too)",
+		k, quota, clients, strings.Join(perNode, ", "), cores(f.pgCPU), cores(f.client), cores(f.pgCPU+f.client), free, cores(f.idle))
+}
+
 // waitSummary is the mean number of backends waiting on each wait event
 // seen, commonest first.
 func (f *setupFigures) waitSummary() string {
@@ -206,7 +264,9 @@ func (f *setupFigures) project(b *testing.B) {
 // setupMeter measures setup rounds on a cluster.
 type setupMeter struct {
 	c        *signalingCluster
-	postgres int // the postmaster's PID
+	groups   []*cpuGroup // each node's, with TANDEM_NODE_CPU
+	clients  int         // setups run at once
+	postgres int         // the postmaster's PID
 	sampler  *pgx.Conn
 	backend  int // the sampler's backend, left out of PostgreSQL's CPU
 }
@@ -308,17 +368,25 @@ func (m *setupMeter) measure(b *testing.B, k, sessions int, token string) setupF
 	defer cancel()
 	xacts0, seq0 := m.xacts(b), m.auditSeq(b)
 	nodes0, pg0, self0 := m.cpu(b)
+	periods0, throttled0 := m.throttling(b)
+	idle0 := machineIdle(b)
 	start := time.Now()
 	stop := make(chan struct{})
 	done := make(chan setupFigures)
 	go func() { done <- m.sample(ctx, stop) }()
-	if err := setupRound(ctx, m.c, k, sessions, token); err != nil {
+	if err := setupRound(ctx, m.c, k, sessions, m.clients, token); err != nil {
 		b.Fatalf("%d node(s): %v", k, err)
 	}
 	wall := time.Since(start)
 	close(stop)
 	f := <-done
 	nodes1, pg1, self1 := m.cpu(b)
+	periods1, throttled1 := m.throttling(b)
+	f.idle = machineIdle(b) - idle0
+	for i := range periods1 {
+		f.periods = append(f.periods, periods1[i]-periods0[i])
+		f.throttled = append(f.throttled, throttled1[i]-throttled0[i])
+	}
 	f.setups, f.wall, f.pgCPU, f.client = sessions, wall, pg1-pg0, self1-self0
 	for i := range nodes1 {
 		f.nodeCPU = append(f.nodeCPU, nodes1[i]-nodes0[i])
@@ -329,6 +397,42 @@ func (m *setupMeter) measure(b *testing.B, k, sessions int, token string) setupF
 	f.pgXacts = m.xacts(b) - xacts0 - int64(f.samples) - 3
 	f.auditRows, f.auditTxs = m.auditAppends(b, seq0)
 	return f
+}
+
+// throttling reads each node's cgroup's CFS periods and throttled
+// periods so far; none without TANDEM_NODE_CPU.
+func (m *setupMeter) throttling(b *testing.B) (periods, throttled []int64) {
+	for _, g := range m.groups {
+		p, t, err := g.stat()
+		if err != nil {
+			b.Fatal(err)
+		}
+		periods, throttled = append(periods, p), append(throttled, t)
+	}
+	return periods, throttled
+}
+
+// machineIdle is the machine's idle and I/O-wait time so far, summed over
+// its cores (/proc/stat's cpu line).
+func machineIdle(b *testing.B) time.Duration {
+	raw, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		b.Fatal(err)
+	}
+	line, _, _ := strings.Cut(string(raw), "\n")
+	fields := strings.Fields(line)
+	if len(fields) < 6 {
+		b.Fatalf("/proc/stat: %q", line)
+	}
+	var ticks int64
+	for _, f := range fields[4:6] { // idle, iowait
+		n, err := strconv.ParseInt(f, 10, 64)
+		if err != nil {
+			b.Fatalf("/proc/stat: %q", line)
+		}
+		ticks += n
+	}
+	return time.Duration(ticks) * 10 * time.Millisecond
 }
 
 // auditSeq is the audit chain's newest sequence number.
@@ -351,17 +455,18 @@ func (m *setupMeter) auditAppends(b *testing.B, seq int64) (rows, txs int64) {
 	return rows, txs
 }
 
-// setupRound is logSetupRate's workload: sessions setups from 16 clients
-// at once, each session's two sides on different nodes among the first k.
-func setupRound(ctx context.Context, c *signalingCluster, k, sessions int, token string) error {
+// setupRound is logSetupRate's workload: sessions setups from clients
+// at once (16 there), each session's two sides on different nodes among
+// the first k.
+func setupRound(ctx context.Context, c *signalingCluster, k, sessions, clients int, token string) error {
 	next := make(chan int, sessions)
 	for i := range sessions {
 		next <- i
 	}
 	close(next)
-	errc := make(chan error, 16)
+	errc := make(chan error, clients)
 	var wg sync.WaitGroup
-	for range 16 {
+	for range clients {
 		wg.Go(func() {
 			for i := range next {
 				if _, _, err := pair(ctx, c, c.nodes[i%k].url, c.nodes[(i+1)%k].url, token); err != nil {
