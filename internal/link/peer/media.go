@@ -8,7 +8,6 @@ import (
 	"github.com/pion/interceptor"
 	"github.com/pion/interceptor/pkg/cc"
 	"github.com/pion/interceptor/pkg/gcc"
-	"github.com/pion/interceptor/pkg/nack"
 	"github.com/pion/rtcp"
 	"github.com/pion/webrtc/v4"
 )
@@ -84,8 +83,7 @@ func mediaAPI(cfg Config, m *mediaState) (*webrtc.MediaEngine, *interceptor.Regi
 		}
 	}
 	ir := &interceptor.Registry{}
-	if err := webrtc.RegisterDefaultInterceptorsWithOptions(me, ir,
-		webrtc.WithNackGeneratorOptions(nack.GeneratorInterval(nackInterval))); err != nil {
+	if err := registerInterceptors(me, ir); err != nil {
 		return nil, nil, fmt.Errorf("register interceptors: %w", err)
 	}
 	if !cfg.Video.sends() {
