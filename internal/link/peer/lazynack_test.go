@@ -7,21 +7,22 @@ import (
 	"time"
 )
 
-// TestNackLoopOnlyWhereVideoArrives checks that the NACK generator's
-// 20 ms loop runs on the side that receives video and not on the side that
-// only sends it, although both announce a track as the agent and the
-// technician do (an idle agent): before, every link ran one from its
-// start. The receiving side still asks for what it misses:
+// TestIdleLinkTimers checks the two 5-20 ms loops pion runs per link: the
+// NACK generator's runs on the side that receives video and not on the
+// side that only sends it, although both announce a track as the agent and
+// the technician do, and the GCC pacer's only while video is being sent.
+// Before, every link ran both from its start, the wake-ups of an idle
+// agent. The receiving side still asks for what it misses:
 // TestLostPacketOfLargeFrameRepaired.
-func TestNackLoopOnlyWhereVideoArrives(t *testing.T) {
+func TestIdleLinkTimers(t *testing.T) {
 	checkLeaks(t)
 	w := newWorld(t, worldSpec{nat0: fullCone, nat1: fullCone})
 	ctx := testContext(t, 30*time.Second)
 	p := newPair(t, Config{Net: w.net0, ICEServers: iceServers(t), Video: VideoBoth},
 		Config{Net: w.net1, ICEServers: iceServers(t), Video: VideoBoth}, nil)
 	p.connect(ctx, t)
-	if n := nackLoops(); n != 0 {
-		t.Errorf("%d NACK generator loops running before any video, want 0", n)
+	if n, m := nackLoops(), pacerLoops(); n != 0 || m != 0 {
+		t.Errorf("%d NACK generator and %d pacer loops running before any video, want none", n, m)
 	}
 	checkVideoFlow(ctx, t, p.ans, p.off)
 	if n := nackLoops(); n != 1 {
@@ -31,6 +32,7 @@ func TestNackLoopOnlyWhereVideoArrives(t *testing.T) {
 	if n := nackLoops(); n != 2 {
 		t.Errorf("%d NACK generator loops running with video both ways, want 2", n)
 	}
+	waitUntil(t, "the pacers to go once video stopped", func() bool { return pacerLoops() == 0 })
 }
 
 // nackLoops counts the goroutines running pion's NACK generator loop.

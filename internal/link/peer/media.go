@@ -91,7 +91,8 @@ func mediaAPI(cfg Config, m *mediaState) (*webrtc.MediaEngine, *interceptor.Regi
 	}
 	ccf, err := cc.NewInterceptor(func() (cc.BandwidthEstimator, error) {
 		return gcc.NewSendSideBWE(gcc.SendSideBWEInitialBitrate(InitialBitrate),
-			gcc.SendSideBWEMinBitrate(MinBitrate), gcc.SendSideBWEMaxBitrate(MaxBitrate))
+			gcc.SendSideBWEMinBitrate(MinBitrate), gcc.SendSideBWEMaxBitrate(MaxBitrate),
+			gcc.SendSideBWEPacer(newIdlePacer(InitialBitrate)))
 	})
 	if err != nil {
 		return nil, nil, fmt.Errorf("congestion control: %w", err)

@@ -1,0 +1,146 @@
+package peer
+
+import (
+	"io"
+	"sync"
+	"time"
+
+	"github.com/pion/interceptor"
+	"github.com/pion/interceptor/pkg/gcc"
+	"github.com/pion/rtp"
+)
+
+// errClosedPacer is what writing to a closed pacer returns, as pion's.
+var errClosedPacer = io.ErrClosedPipe
+
+// pacerIdle is how long the pacer stays after its queue last emptied with
+// nothing written since.
+const pacerIdle = time.Second
+
+// idlePacer is GCC's leaky-bucket pacer, present only while there is
+// something to pace. pion's pacer wakes every 5 ms for the whole life of
+// the link, sending or not; an agent whose screen is still sends nothing
+// for minutes, and those 200 wake-ups a second were most of its idle cost
+// (under Wine each costs about 1 ms of CPU). This one makes the pacer at
+// the first packet and closes it once everything written has left and
+// pacerIdle passed without a new packet; the next packet makes a new one
+// with the last target bitrate.
+type idlePacer struct {
+	initial int // bitrate a pacer starts at before any target is set
+
+	mu      sync.Mutex
+	inner   *gcc.LeakyBucketPacer
+	writers map[uint32]interceptor.RTPWriter
+	target  int   // last SetTargetBitrate, 0 before
+	gen     int   // which pacer: counts from an old one's last send are dropped
+	in, out int64 // packets written to this pacer, and sent on by it
+	last    time.Time
+	timer   *time.Timer
+	closed  bool
+}
+
+func newIdlePacer(initial int) *idlePacer {
+	return &idlePacer{initial: initial, writers: map[uint32]interceptor.RTPWriter{}}
+}
+
+// AddStream implements gcc.Pacer.
+func (p *idlePacer) AddStream(ssrc uint32, w interceptor.RTPWriter) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.writers[ssrc] = w
+	if p.inner != nil {
+		p.inner.AddStream(ssrc, p.counted(p.gen, w))
+	}
+}
+
+// SetTargetBitrate implements gcc.Pacer.
+func (p *idlePacer) SetTargetBitrate(rate int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.target = rate
+	if p.inner != nil {
+		p.inner.SetTargetBitrate(rate)
+	}
+}
+
+// Write implements gcc.Pacer: it queues the packet on the pacer, making
+// one if there is none.
+func (p *idlePacer) Write(h *rtp.Header, payload []byte, a interceptor.Attributes) (int, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.inner == nil && !p.closed {
+		p.start()
+	}
+	if p.inner == nil {
+		return 0, errClosedPacer
+	}
+	n, err := p.inner.Write(h, payload, a)
+	if err == nil {
+		p.in++
+		p.last = time.Now()
+	}
+	return n, err
+}
+
+// Close implements gcc.Pacer.
+func (p *idlePacer) Close() error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.closed = true
+	return p.stop()
+}
+
+// start makes the pacer and arms the idle check; p.mu is held.
+func (p *idlePacer) start() {
+	p.inner = gcc.NewLeakyBucketPacer(p.initial)
+	if p.target != 0 {
+		p.inner.SetTargetBitrate(p.target)
+	}
+	p.gen++
+	for ssrc, w := range p.writers {
+		p.inner.AddStream(ssrc, p.counted(p.gen, w))
+	}
+	p.in, p.out = 0, 0
+	p.timer = time.AfterFunc(pacerIdle, p.check)
+}
+
+// stop closes the pacer; p.mu is held.
+func (p *idlePacer) stop() error {
+	if p.inner == nil {
+		return nil
+	}
+	p.timer.Stop()
+	err := p.inner.Close()
+	p.inner, p.timer = nil, nil
+	return err
+}
+
+// check closes the pacer if everything written to it has been sent and
+// nothing came for pacerIdle, and looks again later otherwise.
+func (p *idlePacer) check() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.inner == nil {
+		return
+	}
+	if p.out == p.in && time.Since(p.last) >= pacerIdle {
+		_ = p.stop()
+		return
+	}
+	p.timer.Reset(pacerIdle)
+}
+
+// counted wraps a stream's writer to count what pacer gen sends on. It
+// takes p.mu only to count, after the write, so the pacer's sending never
+// waits on a Write.
+func (p *idlePacer) counted(gen int, w interceptor.RTPWriter) interceptor.RTPWriter {
+	return interceptor.RTPWriterFunc(func(h *rtp.Header, payload []byte, a interceptor.Attributes) (int, error) {
+		n, err := w.Write(h, payload, a)
+		p.mu.Lock()
+		if p.gen == gen {
+			p.out++
+		}
+		p.mu.Unlock()
+		return n, err
+	})
+}
