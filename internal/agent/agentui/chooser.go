@@ -1,7 +1,6 @@
 package agentui
 
 import (
-	"bufio"
 	"cmp"
 	"errors"
 	"fmt"
@@ -10,6 +9,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"github.com/tandem-remote/tandem/internal/link/filexfer"
 )
 
 // The file chooser of "Send a file…" lives in the window: Gio has no file
@@ -168,7 +169,7 @@ func shortcuts(home string) []shortcut {
 		label      msg
 		key, plain string
 	}{{mDesktop, "XDG_DESKTOP_DIR", "Desktop"}, {mDocuments, "XDG_DOCUMENTS_DIR", "Documents"}, {mDownloads, "XDG_DOWNLOAD_DIR", "Downloads"}} {
-		d := userDir(home, s.key)
+		d := filexfer.UserDir(home, s.key)
 		if d == "" {
 			d = filepath.Join(home, s.plain)
 		}
@@ -177,34 +178,4 @@ func shortcuts(home string) []shortcut {
 		}
 	}
 	return out
-}
-
-// userDir reads one folder (key, e.g. XDG_DESKTOP_DIR) from the user-dirs
-// file; "" if it is not there or names the home folder itself (disabled).
-func userDir(home, key string) string {
-	conf := os.Getenv("XDG_CONFIG_HOME")
-	if conf == "" {
-		conf = filepath.Join(home, ".config")
-	}
-	f, err := os.Open(filepath.Join(conf, "user-dirs.dirs"))
-	if err != nil {
-		return ""
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		v, ok := strings.CutPrefix(strings.TrimSpace(sc.Text()), key+"=")
-		if !ok {
-			continue
-		}
-		v = strings.Trim(v, `"`)
-		if rest, ok := strings.CutPrefix(v, "$HOME"); ok {
-			v = home + rest
-		}
-		if !filepath.IsAbs(v) || filepath.Clean(v) == filepath.Clean(home) {
-			return ""
-		}
-		return filepath.Clean(v)
-	}
-	return ""
 }

@@ -19,15 +19,16 @@ func DefaultDir() (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("find the downloads folder: %w; choose a folder", err)
 	}
-	if d := userDirsDownload(home); d != "" {
+	if d := UserDir(home, "XDG_DOWNLOAD_DIR"); d != "" {
 		return d, nil
 	}
 	return filepath.Join(home, "Downloads"), nil
 }
 
-// userDirsDownload reads XDG_DOWNLOAD_DIR from user-dirs.dirs, "" if it is
-// not there. Lines look like: XDG_DOWNLOAD_DIR="$HOME/Downloads".
-func userDirsDownload(home string) string {
+// UserDir reads one folder (key, e.g. XDG_DOWNLOAD_DIR) from the XDG
+// user-dirs file; "" if it is not there or names the home folder itself
+// (disabled). Lines look like: XDG_DOWNLOAD_DIR="$HOME/Downloads".
+func UserDir(home, key string) string {
 	conf := os.Getenv("XDG_CONFIG_HOME")
 	if conf == "" {
 		conf = filepath.Join(home, ".config")
@@ -39,7 +40,7 @@ func userDirsDownload(home string) string {
 	defer f.Close()
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
-		v, ok := strings.CutPrefix(strings.TrimSpace(sc.Text()), "XDG_DOWNLOAD_DIR=")
+		v, ok := strings.CutPrefix(strings.TrimSpace(sc.Text()), key+"=")
 		if !ok {
 			continue
 		}
