@@ -455,9 +455,9 @@ func (m *setupMeter) auditAppends(b *testing.B, seq int64) (rows, txs int64) {
 	return rows, txs
 }
 
-// setupRound is logSetupRate's workload: sessions setups from clients
-// at once (16 there), each session's two sides on different nodes among
-// the first k.
+// setupRound is the setup workload of logSetupRate and the benchmark:
+// sessions setups from clients at once, each session's two sides on
+// different nodes among the first k.
 func setupRound(ctx context.Context, c *signalingCluster, k, sessions, clients int, token string) error {
 	next := make(chan int, sessions)
 	for i := range sessions {

@@ -14,7 +14,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -305,30 +304,10 @@ func logSetupRate(t *testing.T, c *signalingCluster, token string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	var base float64
-	errc := make(chan error, workers)
 	for k := 1; k <= len(c.nodes); k++ {
-		next := make(chan int, sessions)
-		for i := range sessions {
-			next <- i
-		}
-		close(next)
 		start := time.Now()
-		var wg sync.WaitGroup
-		for range workers {
-			wg.Go(func() {
-				for i := range next {
-					if _, _, err := pair(ctx, c, c.nodes[i%k].url, c.nodes[(i+1)%k].url, token); err != nil {
-						errc <- err
-						return
-					}
-				}
-			})
-		}
-		wg.Wait()
-		select {
-		case err := <-errc:
+		if err := setupRound(ctx, c, k, sessions, workers, token); err != nil {
 			t.Fatalf("%d node(s): %v", k, err)
-		default:
 		}
 		rate := float64(sessions) / time.Since(start).Seconds()
 		if k == 1 {
