@@ -47,17 +47,20 @@ func TestPointerAndKeys(t *testing.T) {
 		t.Errorf("one wheel notch down: DY %d, want %d", dy, input.WheelDetent)
 	}
 
-	// xdotool lets go of Shift before the key it shifted. Typed at once
-	// after the wheel's xdotool, the 'a' came with Shift in Gio's key
-	// state in 2 runs of 23 (none in 30 after a pause): a Gio/xdotool
-	// interplay left for later; this test is about the mapping.
+	// xdotool lets go of Shift before the key it shifted. The first key
+	// typed after the pointer's xdotool calls sometimes came with Shift in
+	// Gio's key state: 'a' as 'A' in 2 runs of 23 typed at once, and once
+	// in CI under load after a 0.3 s pause (0 of 15 quiet). A Gio/xdotool
+	// interplay left for later (a person's first key comes long after
+	// their last click); this test is about the mapping, so the first key
+	// typed is one Shift does not change the keysym of.
 	xdotool(t, "sleep", "0.3")
-	xdotool(t, "type", "aB! ")
+	xdotool(t, "type", "B! a")
 	r.expect(t, false,
-		"down KeyA 0x61", "up KeyA 0x61",
 		"down ShiftLeft 0xffe1", "down KeyB 0x42", "up ShiftLeft 0xffe1", "up KeyB 0x42",
 		"down ShiftLeft 0xffe1", "down Digit1 0x21", "up ShiftLeft 0xffe1", "up Digit1 0x21",
-		"down Space 0x20", "up Space 0x20")
+		"down Space 0x20", "up Space 0x20",
+		"down KeyA 0x61", "up KeyA 0x61")
 	// A character no key of a US layout has: mapped onto a spare key for
 	// good (xdotool's own remapping races with the window reading the new
 	// map), it arrives as text.
