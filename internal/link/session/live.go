@@ -69,7 +69,7 @@ func (r *Run) Live(ctx context.Context, end End) (reason string, err error) {
 				// whether the session goes on.
 				continue
 			}
-			return reason, nil
+			return r.linkByeOr(reason, byes), nil
 		case <-r.link.Done():
 			return ReasonLinkLost, fmt.Errorf("%w: %v", ErrEnded, r.link.Err())
 		}
@@ -93,4 +93,27 @@ func (r *Run) Finish(reason string, err error) error {
 		return fmt.Errorf("%w: %s", ErrEnded, describe(reason))
 	}
 	return nil
+}
+
+// linkByeWait bounds how long a bye from the server waits for the peer's
+// own bye on the link.
+const linkByeWait = byeTimeout
+
+// linkByeOr is the end when the server's bye came first. The peer sends
+// its bye on the control channel before it tells the server, after all it
+// said there (a refusal's mode answer, say): the signaling path can still
+// overtake it, and ending at once would drop what the peer said last. So
+// it waits for the link's bye, for at most linkByeWait or until the link
+// ends, and ends with the server's reason if that is all there is (the
+// server ended the session itself, or the peer's link is gone).
+func (r *Run) linkByeOr(reason string, byes <-chan string) string {
+	t := time.NewTimer(linkByeWait)
+	defer t.Stop()
+	select {
+	case own := <-byes:
+		return own
+	case <-r.link.Done():
+	case <-t.C:
+	}
+	return reason
 }
