@@ -66,6 +66,10 @@ test: ## install test dependencies, vet, and run every test with the race detect
 	npm --prefix internal/testkit/e2e/web ci --no-audit --no-fund
 	$(GO) mod download
 	$(GO) vet ./...
+	@# The packages with Windows code, vetted as the Windows agent builds them
+	@# (their other tests are Linux-only: X11, namespaces, PostgreSQL).
+	eval "$$(./scripts/build-mingw-deps.sh --print-env)" && GOOS=windows GOARCH=amd64 CGO_ENABLED=1 \
+		$(GO) vet $$(find . -name '*_windows.go' -not -path '*/testdata/*' | xargs -n1 dirname | sort -u)
 	./scripts/vulncheck.sh
 	@# e2e takes 13 min on a quiet machine; 45 min bounds a hang, not a slow run
 	@# (a loaded machine once took 30).
