@@ -18,10 +18,19 @@
 # idle and with a file streaming, for each SCTP RTO cap compared) and
 # BenchmarkRTOLongPath (file goodput and retransmission overhead on 300 and
 # 600 ms round-trip paths for the same caps). About 15 minutes.
-# Usage: sudo scripts/bench-loss.sh   (env: RATES=0,10 SECONDS_=20 NODELAY=1 RUN=regexp BASE=rev KEYS=1)
+# LANE=1 runs BenchmarkKeyDelayUnderLoss: a key's delay to the agent by the
+# input lane and by the input channel, at 0 and 10 % loss, with no file or
+# a file streaming either way. About 3 minutes.
+# Usage: sudo scripts/bench-loss.sh   (env: RATES=0,10 SECONDS_=20 NODELAY=1 RUN=regexp BASE=rev KEYS=1 LANE=1)
 set -euo pipefail
 export GOTOOLCHAIN=auto # go.mod names the patched toolchain
 cd "$(dirname "$0")/.."
+if [ -n "${LANE:-}" ]; then
+	go test -count=1 -timeout 30m -run '^$' -benchtime 1x \
+		-bench 'BenchmarkKeyDelayUnderLoss' ./internal/link/peer |
+		grep -E '^Benchmark|^(--- )?(FAIL|ok)'
+	exit
+fi
 if [ -n "${KEYS:-}" ]; then
 	go test -count=1 -timeout 60m -run '^$' -benchtime 1x \
 		-bench 'BenchmarkInputUnderLoss|BenchmarkRTOLongPath' ./internal/link/peer |

@@ -101,21 +101,30 @@ func Encode(dst []byte, ev Event) []byte {
 }
 
 // cleanText makes s valid UTF-8 of at most MaxText bytes.
-func cleanText(s string) string {
+func cleanText(s string) string { return cutText(s, MaxText) }
+
+// cutText makes s valid UTF-8 of at most max bytes, cut before a
+// character.
+func cutText(s string, max int) string {
 	if !utf8.ValidString(s) {
 		s = strings.ToValidUTF8(s, "\uFFFD")
 	}
-	if len(s) <= MaxText {
+	if len(s) <= max {
 		return s
 	}
-	n := MaxText
+	n := max
 	for n > 0 && !utf8.RuneStart(s[n]) {
 		n--
 	}
 	return s[:n]
 }
 
-// TextEvents splits s into Text events of at most MaxText bytes each,
+// SendText is the most UTF-8 bytes TextEvents puts in one event, below
+// MaxText so that an event fits one packet of the link's input lane
+// (peer.ExpressMaxMessage); a receiver still takes MaxText.
+const SendText = 1024
+
+// TextEvents splits s into Text events of at most SendText bytes each,
 // never inside a character.
 func TextEvents(s string) []Event {
 	if !utf8.ValidString(s) {
@@ -123,7 +132,7 @@ func TextEvents(s string) []Event {
 	}
 	var evs []Event
 	for s != "" {
-		part := cleanText(s)
+		part := cutText(s, SendText)
 		evs = append(evs, Event{Type: Text, Text: part})
 		s = s[len(part):]
 	}

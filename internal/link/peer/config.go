@@ -86,6 +86,10 @@ type Config struct {
 	// GiveUpAfter is how long the link may go without a working path before
 	// it fails with ErrPathLost.
 	GiveUpAfter time.Duration
+
+	// noExpress leaves the input lane out (express.go), as a build before
+	// it did: tests of the data-channel fallback.
+	noExpress bool
 }
 
 // Validate reports what is missing or wrong in c.

@@ -22,6 +22,12 @@
 //     are ordered and reliable; "input" stays reliable because a lost key-up
 //     is worse than a late one. "cursor" (the remote pointer's position,
 //     where only the latest counts) is unordered and never retransmits.
+//   - Input lane: the Offerer's offer also carries an m=audio section on
+//     which SendInput sends input as RTP with its own acknowledgements
+//     (express.go), so that a key never waits out SCTP's retransmission
+//     timeouts behind file data; an answer that rejects it (an older
+//     agent) leaves input on the "input" channel. The Answerer queues what
+//     the lane delivers with the channel's messages.
 //   - Connected: Connected fires once ICE and DTLS are up and the control
 //     channel is open; Path then reports the selected candidate pair and the
 //     negotiated DTLS cipher suite and SRTP profile.

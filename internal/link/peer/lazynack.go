@@ -7,6 +7,8 @@ import (
 
 	"github.com/pion/interceptor"
 	"github.com/pion/interceptor/pkg/nack"
+	"github.com/pion/interceptor/pkg/twcc"
+	"github.com/pion/sdp/v3"
 	"github.com/pion/webrtc/v4"
 )
 
@@ -14,7 +16,8 @@ import (
 // does (NACK generator and responder, RTCP reports, simulcast header
 // extensions, stats, transport-wide congestion control feedback), in the
 // same order, except that the NACK generator starts its loop only once
-// video arrives (see lazyGenerator).
+// video arrives (see lazyGenerator) and transport-wide feedback is for
+// video only.
 func registerInterceptors(me *webrtc.MediaEngine, ir *interceptor.Registry) error {
 	gen, err := nack.NewGeneratorInterceptor(nack.GeneratorInterval(nackInterval))
 	if err != nil {
@@ -37,7 +40,18 @@ func registerInterceptors(me *webrtc.MediaEngine, ir *interceptor.Registry) erro
 	if err := webrtc.ConfigureStatsInterceptor(ir); err != nil {
 		return err
 	}
-	return webrtc.ConfigureTWCCSender(me, ir)
+	// TWCC feedback on video only, as pion's ConfigureTWCCSender does
+	// for video and audio: the input lane (m=audio) carries none.
+	me.RegisterFeedback(webrtc.RTCPFeedback{Type: webrtc.TypeRTCPFBTransportCC}, webrtc.RTPCodecTypeVideo)
+	if err := me.RegisterHeaderExtension(webrtc.RTPHeaderExtensionCapability{URI: sdp.TransportCCURI}, webrtc.RTPCodecTypeVideo); err != nil {
+		return err
+	}
+	feedback, err := twcc.NewSenderInterceptor()
+	if err != nil {
+		return err
+	}
+	ir.Add(feedback)
+	return nil
 }
 
 // lazyGeneratorFactory makes lazyGenerators.

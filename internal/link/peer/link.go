@@ -46,7 +46,8 @@ type Link struct {
 	restarts atomic.Int32 // ICE restarts sent
 
 	media         mediaState
-	trackAttached bool // guarded by mu
+	trackAttached bool           // guarded by mu
+	express       *expressSender // the Offerer's input lane; nil without one
 }
 
 // New builds a Link and its data channels. Nothing is sent until Start.
@@ -195,6 +196,9 @@ func (l *Link) finish(err error) {
 		close(l.done)
 		for _, c := range l.channels {
 			c.shut()
+		}
+		if l.express != nil {
+			l.express.close()
 		}
 		if !errors.Is(err, ErrClosed) {
 			l.log.Info("link ended", "err", err)

@@ -8,7 +8,9 @@ import (
 	"github.com/pion/interceptor"
 	"github.com/pion/interceptor/pkg/cc"
 	"github.com/pion/interceptor/pkg/gcc"
+	"github.com/pion/interceptor/pkg/twcc"
 	"github.com/pion/rtcp"
+	"github.com/pion/sdp/v3"
 	"github.com/pion/webrtc/v4"
 )
 
@@ -82,6 +84,15 @@ func mediaAPI(cfg Config, m *mediaState) (*webrtc.MediaEngine, *interceptor.Regi
 			return nil, nil, fmt.Errorf("register %s: %w", mime, err)
 		}
 	}
+	if !cfg.noExpress {
+		lane := webrtc.RTPCodecParameters{
+			RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: ExpressMime, ClockRate: 1000},
+			PayloadType:        expressPT,
+		}
+		if err := me.RegisterCodec(lane, webrtc.RTPCodecTypeAudio); err != nil {
+			return nil, nil, fmt.Errorf("register input lane: %w", err)
+		}
+	}
 	ir := &interceptor.Registry{}
 	if err := registerInterceptors(me, ir); err != nil {
 		return nil, nil, fmt.Errorf("register interceptors: %w", err)
@@ -104,10 +115,18 @@ func mediaAPI(cfg Config, m *mediaState) (*webrtc.MediaEngine, *interceptor.Regi
 	})
 	// Order matters: interceptors added later see packets first, and the
 	// GCC pacer needs the transport-wide sequence number already stamped.
+	// The transport-wide sequence number goes on video only: the input
+	// lane (m=audio) stays out of GCC's pacer, where a key would wait
+	// behind a queued keyframe.
 	ir.Add(ccf)
-	if err := webrtc.ConfigureTWCCHeaderExtensionSender(me, ir); err != nil {
+	if err := me.RegisterHeaderExtension(webrtc.RTPHeaderExtensionCapability{URI: sdp.TransportCCURI}, webrtc.RTPCodecTypeVideo); err != nil {
 		return nil, nil, fmt.Errorf("register twcc: %w", err)
 	}
+	twccExt, err := twcc.NewHeaderExtensionInterceptor()
+	if err != nil {
+		return nil, nil, fmt.Errorf("register twcc: %w", err)
+	}
+	ir.Add(twccExt)
 	return me, ir, nil
 }
 
@@ -130,25 +149,45 @@ func (l *Link) setupMedia() error {
 	}
 	if l.cfg.Video.receives() {
 		m.remote = make(chan *webrtc.TrackRemote, 1)
-		l.pc.OnTrack(func(t *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
-			if t.Kind() == webrtc.RTPCodecTypeVideo {
-				select {
-				case m.remote <- t:
-				default:
-				}
-			}
-		})
 	}
+	l.pc.OnTrack(func(t *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
+		switch {
+		case t.Kind() == webrtc.RTPCodecTypeVideo && m.remote != nil:
+			select {
+			case m.remote <- t:
+			default:
+			}
+		case t.Codec().MimeType == ExpressMime && l.cfg.Role == Answerer:
+			go expressReceive(t, l.pc.WriteRTCP, l.deliverInput)
+		}
+	})
 	if l.cfg.Role != Offerer {
 		return nil
 	}
 	switch {
 	case l.cfg.Video.sends(): // AddTrack makes a sendrecv transceiver
-		return l.attachTrackLocked()
+		if err := l.attachTrackLocked(); err != nil {
+			return err
+		}
 	case l.cfg.Video.receives():
-		_, err := l.pc.AddTransceiverFromKind(webrtc.RTPCodecTypeVideo,
-			webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionRecvonly})
-		return err
+		if _, err := l.pc.AddTransceiverFromKind(webrtc.RTPCodecTypeVideo,
+			webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionRecvonly}); err != nil {
+			return err
+		}
+	}
+	// The input lane (express.go) comes after video, so video keeps mid 0.
+	if !l.cfg.noExpress {
+		lane, err := newExpressSender()
+		if err != nil {
+			return err
+		}
+		tr, err := l.pc.AddTransceiverFromTrack(laneTrack{lane.track},
+			webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendonly})
+		if err != nil {
+			return fmt.Errorf("input lane: %w", err)
+		}
+		l.express = lane
+		go lane.readAcks(tr.Sender())
 	}
 	return nil
 }

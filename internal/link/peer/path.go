@@ -26,11 +26,15 @@ type Path struct {
 	LocalAddr, RemoteAddr string
 	DTLSCipher            string // e.g. TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384
 	SRTPProfile           string // e.g. SRTP_AEAD_AES_256_GCM
+	// Input is how the Offerer's input travels: "lane" (the input lane,
+	// express.go) or "channel"; empty on the Answerer.
+	Input string
 }
 
 // ConnectedEvent is the JSON event reporting a connection:
 // {"event":"connected","path":"direct"|"relayed","local":…,"remote":…,
-// "protocol":…,"dtls":…,"srtp":…}.
+// "protocol":…,"dtls":…,"srtp":…,"input":"lane"|"channel"} ("input" from
+// the technician only).
 type ConnectedEvent struct {
 	Event    string `json:"event"`
 	Path     string `json:"path"`
@@ -39,6 +43,7 @@ type ConnectedEvent struct {
 	Protocol string `json:"protocol"`
 	DTLS     string `json:"dtls"`
 	SRTP     string `json:"srtp"`
+	Input    string `json:"input,omitempty"`
 }
 
 // Kind is "direct" or "relayed".
@@ -53,7 +58,7 @@ func (p Path) Kind() string {
 func (p Path) Event() ConnectedEvent {
 	return ConnectedEvent{
 		Event: "connected", Path: p.Kind(), Local: p.Local, Remote: p.Remote,
-		Protocol: p.Protocol, DTLS: p.DTLSCipher, SRTP: p.SRTPProfile,
+		Protocol: p.Protocol, DTLS: p.DTLSCipher, SRTP: p.SRTPProfile, Input: p.Input,
 	}
 }
 
@@ -92,6 +97,12 @@ func (l *Link) Path() (Path, error) {
 		p.Protocol = remote.RelayProtocol
 	}
 	p.DTLSCipher, p.SRTPProfile = protection(report)
+	if l.cfg.Role == Offerer {
+		p.Input = "channel"
+		if l.InputLane() {
+			p.Input = "lane"
+		}
+	}
 	return p, nil
 }
 

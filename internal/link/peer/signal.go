@@ -120,6 +120,9 @@ func (l *Link) handleDescription(d webrtc.SessionDescription) error {
 	}
 	l.pending = nil
 	if d.Type != webrtc.SDPTypeOffer {
+		if l.express != nil {
+			l.express.accepted(expressAccepted(d))
+		}
 		return nil
 	}
 	return l.answerLocked()
