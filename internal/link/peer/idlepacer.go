@@ -53,8 +53,10 @@ func (p *idlePacer) AddStream(ssrc uint32, w interceptor.RTPWriter) {
 	}
 }
 
-// SetTargetBitrate implements gcc.Pacer.
+// SetTargetBitrate implements gcc.Pacer. The rate is held to MinBitrate,
+// as the encoder's is (Link.TargetBitrate).
 func (p *idlePacer) SetTargetBitrate(rate int) {
+	rate = max(rate, MinBitrate)
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.target = rate

@@ -253,7 +253,10 @@ func (l *Link) RemoteVideo() <-chan *webrtc.TrackRemote { return l.media.remote 
 // raising the target to the delay-based estimate less the loss while GCC
 // sees no overuse was tried (one 20 s run each, 50 ms round trip): at 10 %
 // it gave 285 -> 325 frames, at 20 % it flapped with GCC's overuse signal
-// and froze for 1-2 s, so GCC stands.
+// and froze for 1-2 s, so GCC stands, held to MinBitrate: pion's loss
+// controller has its own floor of 100 kbit/s, and at 20 % loss with 50 ms
+// of delay it went down to 120-200 kbit/s, where a 1280x800 keyframe takes
+// most of a second through the pacer (which is held to the same floor).
 func (l *Link) TargetBitrate() int {
 	m := &l.media
 	m.mu.Lock()
@@ -261,7 +264,7 @@ func (l *Link) TargetBitrate() int {
 	if m.bwe == nil {
 		return 0
 	}
-	target := m.bwe.GetTargetBitrate()
+	target := max(m.bwe.GetTargetBitrate(), MinBitrate)
 	if target*4 < m.logged*3 || target*3 > m.logged*4 {
 		m.logged = target
 		loss, _ := m.bwe.GetStats()["averageLoss"].(float64)

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pion/interceptor"
+	"github.com/pion/rtcp"
 	"github.com/pion/rtp"
 	"github.com/pion/rtp/codecs"
 	"github.com/pion/transport/v5/vnet"
@@ -162,5 +164,37 @@ func TestLostPacketOfLargeFrameRepaired(t *testing.T) {
 	}
 	if !dropped.Load() {
 		t.Fatal("the test dropped nothing")
+	}
+}
+
+// fixedBWE is a bandwidth estimator stuck at one target.
+type fixedBWE struct{ target int }
+
+func (f fixedBWE) AddStream(_ *interceptor.StreamInfo, w interceptor.RTPWriter) interceptor.RTPWriter {
+	return w
+}
+func (f fixedBWE) WriteRTCP([]rtcp.Packet, interceptor.Attributes) error { return nil }
+func (f fixedBWE) GetTargetBitrate() int                                 { return f.target }
+func (f fixedBWE) OnTargetBitrateChange(func(int))                       {}
+func (f fixedBWE) GetStats() map[string]any                              { return map[string]any{} }
+func (f fixedBWE) Close() error                                          { return nil }
+
+// TestTargetBitrateFloor: the encoder and the pacer never follow GCC
+// below MinBitrate (pion's loss controller goes down to 100 kbit/s).
+func TestTargetBitrateFloor(t *testing.T) {
+	l := &Link{log: testLogger(t)}
+	if got := l.TargetBitrate(); got != 0 {
+		t.Fatalf("target %d before an estimate, want 0", got)
+	}
+	for _, tc := range []struct{ gcc, want int }{{120_000, MinBitrate}, {MinBitrate, MinBitrate}, {2_000_000, 2_000_000}} {
+		l.media.bwe = fixedBWE{tc.gcc}
+		if got := l.TargetBitrate(); got != tc.want {
+			t.Errorf("GCC at %d: target %d, want %d", tc.gcc, got, tc.want)
+		}
+	}
+	p := newIdlePacer(InitialBitrate)
+	p.SetTargetBitrate(120_000)
+	if p.target != MinBitrate {
+		t.Errorf("pacer at %d after GCC's 120000, want %d", p.target, MinBitrate)
 	}
 }
