@@ -101,30 +101,21 @@ func Encode(dst []byte, ev Event) []byte {
 }
 
 // cleanText makes s valid UTF-8 of at most MaxText bytes.
-func cleanText(s string) string { return cutText(s, MaxText) }
-
-// cutText makes s valid UTF-8 of at most max bytes, cut before a
-// character.
-func cutText(s string, max int) string {
+func cleanText(s string) string {
 	if !utf8.ValidString(s) {
 		s = strings.ToValidUTF8(s, "\uFFFD")
 	}
-	if len(s) <= max {
+	if len(s) <= MaxText {
 		return s
 	}
-	n := max
+	n := MaxText
 	for n > 0 && !utf8.RuneStart(s[n]) {
 		n--
 	}
 	return s[:n]
 }
 
-// SendText is the most UTF-8 bytes TextEvents puts in one event, below
-// MaxText so that an event fits one packet of the link's input lane
-// (peer.ExpressMaxMessage); a receiver still takes MaxText.
-const SendText = 1024
-
-// TextEvents splits s into Text events of at most SendText bytes each,
+// TextEvents splits s into Text events of at most MaxText bytes each,
 // never inside a character.
 func TextEvents(s string) []Event {
 	if !utf8.ValidString(s) {
@@ -132,7 +123,7 @@ func TextEvents(s string) []Event {
 	}
 	var evs []Event
 	for s != "" {
-		part := cutText(s, SendText)
+		part := cleanText(s)
 		evs = append(evs, Event{Type: Text, Text: part})
 		s = s[len(part):]
 	}

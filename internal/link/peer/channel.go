@@ -52,6 +52,8 @@ type Channel struct {
 	pollEvery time.Duration
 	recv      chan []byte
 	win       *sendWindow
+	id        uint16 // the SCTP stream ID
+	link      *Link  // for the express lane
 }
 
 func openChannels(pc *webrtc.PeerConnection) (map[string]*Channel, error) {
@@ -69,6 +71,7 @@ func openChannels(pc *webrtc.PeerConnection) (map[string]*Channel, error) {
 			return nil, fmt.Errorf("create %s channel: %w", name, err)
 		}
 		chans[name] = newChannel(dc, win)
+		chans[name].id = id
 	}
 	return chans, nil
 }
@@ -120,10 +123,17 @@ func (c *Channel) Closed() <-chan struct{} { return c.closed }
 
 // Send sends one message. It waits for the channel to open and, while more
 // than the link's high water is queued already (see sendWindow), for the
-// queue to drain to three quarters of it, or for ctx.
+// queue to drain to three quarters of it, or for ctx. The control, input
+// and chat channels send on the express lane once it is negotiated
+// (express.go), which has its own window.
 func (c *Channel) Send(ctx context.Context, p []byte) error {
 	if err := c.wait(ctx, c.open); err != nil {
 		return err
+	}
+	if laneChannels[c.Name()] && c.link != nil {
+		if e := c.link.lane(); e != nil && e.usable() {
+			return c.sendLane(ctx, e, p)
+		}
 	}
 	waited := false
 	for {
@@ -207,5 +217,19 @@ func (c *Channel) Recv(ctx context.Context) ([]byte, error) {
 		}
 	case <-ctx.Done():
 		return nil, fmt.Errorf("recv on %s: %w", c.Name(), ctx.Err())
+	}
+}
+
+// sendLane sends p on the express lane (express.go), which carries the
+// control, input and chat channels once negotiated.
+func (c *Channel) sendLane(ctx context.Context, e *expressSender, p []byte) error {
+	err := e.send(ctx, c.id, p)
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, errExpressClosed):
+		return ErrChannelClosed
+	default:
+		return fmt.Errorf("send on %s: %w", c.Name(), err)
 	}
 }

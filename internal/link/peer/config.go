@@ -87,8 +87,8 @@ type Config struct {
 	// it fails with ErrPathLost.
 	GiveUpAfter time.Duration
 
-	// noExpress leaves the input lane out (express.go), as a build before
-	// it did: tests of the data-channel fallback.
+	// noExpress leaves the express lane out (express.go), as a build
+	// before it did: tests of the SCTP fallback, benchmarks of SCTP.
 	noExpress bool
 }
 

@@ -22,12 +22,13 @@
 //     are ordered and reliable; "input" stays reliable because a lost key-up
 //     is worse than a late one. "cursor" (the remote pointer's position,
 //     where only the latest counts) is unordered and never retransmits.
-//   - Input lane: the Offerer's offer also carries an m=audio section on
-//     which SendInput sends input as RTP with its own acknowledgements
-//     (express.go), so that a key never waits out SCTP's retransmission
-//     timeouts behind file data; an answer that rejects it (an older
-//     agent) leaves input on the "input" channel. The Answerer queues what
-//     the lane delivers with the channel's messages.
+//   - Express lane: the Offerer's offer also carries an m=audio section on
+//     which both sides send the control, input and chat channels' messages
+//     as RTP with their own acknowledgements (express.go), so that they
+//     never wait out SCTP's retransmission timeouts under loss; an answer
+//     that rejects it (an older agent) or an offer without it (an older
+//     technician, a browser) leaves every channel on SCTP. Send and Recv
+//     are the same either way.
 //   - Connected: Connected fires once ICE and DTLS are up and the control
 //     channel is open; Path then reports the selected candidate pair and the
 //     negotiated DTLS cipher suite and SRTP profile.

@@ -91,8 +91,12 @@ func (g *lazyGenerator) BindRTCPWriter(w interceptor.RTCPWriter) interceptor.RTC
 }
 
 // BindRemoteStream lets the generator log the stream's sequence numbers,
-// and starts the loop when the first packet has been read.
+// and starts the loop when the first packet of a stream that takes NACK
+// (video, not the express lane) has been read.
 func (g *lazyGenerator) BindRemoteStream(info *interceptor.StreamInfo, r interceptor.RTPReader) interceptor.RTPReader {
+	if !takesNack(info) {
+		return r // pion's generator leaves it alone too
+	}
 	logged := g.Interceptor.BindRemoteStream(info, r)
 	return interceptor.RTPReaderFunc(func(b []byte, a interceptor.Attributes) (int, interceptor.Attributes, error) {
 		n, a, err := logged.Read(b, a)
@@ -111,4 +115,14 @@ func (g *lazyGenerator) start() {
 	}
 	g.started.Store(true)
 	g.Interceptor.BindRTCPWriter(g.writer)
+}
+
+// takesNack reports whether a stream negotiated generic NACK feedback.
+func takesNack(info *interceptor.StreamInfo) bool {
+	for _, fb := range info.RTCPFeedback {
+		if fb.Type == "nack" && fb.Parameter == "" {
+			return true
+		}
+	}
+	return false
 }

@@ -21,6 +21,20 @@ func TestIdleLinkTimers(t *testing.T) {
 	p := newPair(t, Config{Net: w.net0, ICEServers: iceServers(t), Video: VideoBoth},
 		Config{Net: w.net1, ICEServers: iceServers(t), Video: VideoBoth}, nil)
 	p.connect(ctx, t)
+	if !p.off.Lane() {
+		t.Fatal("no express lane")
+	}
+	// The express lane carries control, input and chat both ways: it
+	// takes no NACK and bypasses the pacer, so it starts neither loop.
+	for _, ch := range []string{ChannelControl, ChannelInput, ChannelChat} {
+		check(t, p.off.Channel(ch).Send(ctx, []byte("x")))
+		check(t, p.ans.Channel(ch).Send(ctx, []byte("y")))
+		for _, l := range []*Link{p.off, p.ans} {
+			if _, err := l.Channel(ch).Recv(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
 	if n, m := nackLoops(), pacerLoops(); n != 0 || m != 0 {
 		t.Errorf("%d NACK generator and %d pacer loops running before any video, want none", n, m)
 	}

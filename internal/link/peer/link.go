@@ -47,7 +47,8 @@ type Link struct {
 
 	media         mediaState
 	trackAttached bool           // guarded by mu
-	express       *expressSender // the Offerer's input lane; nil without one
+	laneMu        sync.Mutex
+	express       *expressSender // the express lane; nil without one (laneMu)
 }
 
 // New builds a Link and its data channels. Nothing is sent until Start.
@@ -96,6 +97,9 @@ func newLink(cfg Config, tweak func(*webrtc.SettingEngine)) (*Link, error) {
 		_ = pc.Close()
 		return nil, fmt.Errorf("new link: %w", err)
 	}
+	for _, c := range l.channels {
+		c.link = l
+	}
 	l.watch()
 	go l.out.run(l)
 	go l.supervise()
@@ -116,13 +120,19 @@ func (l *Link) Start(ctx context.Context) error {
 	return l.offerLocked(false)
 }
 
-// offerLocked creates, sets and queues an offer. A restart offer first rolls
-// back an offer that was never answered (its answer may have been lost).
+// offerLocked creates, sets and queues an offer. A restart while an
+// offer is still unanswered (its answer, or the offer itself, was lost)
+// sends that offer again: pion cannot roll a local offer back (its state
+// machine refuses have-local-offer -> stable by rollback) nor replace it,
+// and an answerer that did answer it answers the same offer again with
+// the same credentials.
 func (l *Link) offerLocked(restart bool) error {
 	if restart && l.pc.SignalingState() == webrtc.SignalingStateHaveLocalOffer {
-		rb := webrtc.SessionDescription{Type: webrtc.SDPTypeRollback}
-		if err := l.pc.SetLocalDescription(rb); err != nil {
-			return fmt.Errorf("roll back unanswered offer: %w", err)
+		if pending := l.pc.PendingLocalDescription(); pending != nil {
+			offer := *pending
+			l.log.Info("sending the unanswered offer again")
+			l.out.push(Signal{Description: &offer})
+			return nil
 		}
 	}
 	offer, err := l.pc.CreateOffer(&webrtc.OfferOptions{ICERestart: restart})
@@ -175,6 +185,11 @@ func (l *Link) Err() error {
 func (l *Link) Close() error {
 	var err error
 	l.closeOnce.Do(func() {
+		// What was just sent on the lane (a goodbye) is delivered before
+		// the link closes, as SCTP's graceful close delivers its own.
+		if e := l.lane(); e != nil {
+			e.drain(expressDrain)
+		}
 		close(l.quit)
 		<-l.supervised
 		l.finish(ErrClosed)
@@ -197,8 +212,8 @@ func (l *Link) finish(err error) {
 		for _, c := range l.channels {
 			c.shut()
 		}
-		if l.express != nil {
-			l.express.close()
+		if e := l.lane(); e != nil {
+			e.close()
 		}
 		if !errors.Is(err, ErrClosed) {
 			l.log.Info("link ended", "err", err)

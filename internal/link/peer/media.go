@@ -101,9 +101,13 @@ func mediaAPI(cfg Config, m *mediaState) (*webrtc.MediaEngine, *interceptor.Regi
 		return me, ir, nil
 	}
 	ccf, err := cc.NewInterceptor(func() (cc.BandwidthEstimator, error) {
-		return gcc.NewSendSideBWE(gcc.SendSideBWEInitialBitrate(InitialBitrate),
+		bwe, err := gcc.NewSendSideBWE(gcc.SendSideBWEInitialBitrate(InitialBitrate),
 			gcc.SendSideBWEMinBitrate(MinBitrate), gcc.SendSideBWEMaxBitrate(MaxBitrate),
 			gcc.SendSideBWEPacer(newIdlePacer(InitialBitrate)))
+		if err != nil {
+			return nil, err
+		}
+		return pacedVideoOnly{bwe}, nil
 	})
 	if err != nil {
 		return nil, nil, fmt.Errorf("congestion control: %w", err)
@@ -115,9 +119,9 @@ func mediaAPI(cfg Config, m *mediaState) (*webrtc.MediaEngine, *interceptor.Regi
 	})
 	// Order matters: interceptors added later see packets first, and the
 	// GCC pacer needs the transport-wide sequence number already stamped.
-	// The transport-wide sequence number goes on video only: the input
-	// lane (m=audio) stays out of GCC's pacer, where a key would wait
-	// behind a queued keyframe.
+	// The transport-wide sequence number goes on video only, and the
+	// express lane stays out of GCC's pacer (pacedVideoOnly), where a key
+	// would wait behind a queued keyframe.
 	ir.Add(ccf)
 	if err := me.RegisterHeaderExtension(webrtc.RTPHeaderExtensionCapability{URI: sdp.TransportCCURI}, webrtc.RTPCodecTypeVideo); err != nil {
 		return nil, nil, fmt.Errorf("register twcc: %w", err)
@@ -157,8 +161,8 @@ func (l *Link) setupMedia() error {
 			case m.remote <- t:
 			default:
 			}
-		case t.Codec().MimeType == ExpressMime && l.cfg.Role == Answerer:
-			go expressReceive(t, l.pc.WriteRTCP, l.deliverInput)
+		case t.Codec().MimeType == ExpressMime:
+			go expressReceive(t, l.pc.WriteRTCP, l.deliverLane)
 		}
 	})
 	if l.cfg.Role != Offerer {
@@ -175,18 +179,18 @@ func (l *Link) setupMedia() error {
 			return err
 		}
 	}
-	// The input lane (express.go) comes after video, so video keeps mid 0.
+	// The express lane comes after video, so video keeps mid 0.
 	if !l.cfg.noExpress {
 		lane, err := newExpressSender()
 		if err != nil {
 			return err
 		}
 		tr, err := l.pc.AddTransceiverFromTrack(laneTrack{lane.track},
-			webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendonly})
+			webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendrecv})
 		if err != nil {
-			return fmt.Errorf("input lane: %w", err)
+			return fmt.Errorf("express lane: %w", err)
 		}
-		l.express = lane
+		l.setLane(lane)
 		go lane.readAcks(tr.Sender())
 	}
 	return nil
@@ -277,4 +281,17 @@ func (l *Link) TargetBitrate() int {
 // the decoder lost its reference.
 func (l *Link) RequestKeyframe(t *webrtc.TrackRemote) error {
 	return l.pc.WriteRTCP([]rtcp.Packet{&rtcp.PictureLossIndication{MediaSSRC: uint32(t.SSRC())}})
+}
+
+// pacedVideoOnly is GCC's estimator, except that the express lane's stream
+// is not given to its pacer: pion's congestion control interceptor hands
+// every local stream to the pacer, whose 5 ms ticks and queue a key would
+// wait behind (a 300 KB keyframe queued ahead of it: 250 ms).
+type pacedVideoOnly struct{ cc.BandwidthEstimator }
+
+func (p pacedVideoOnly) AddStream(info *interceptor.StreamInfo, w interceptor.RTPWriter) interceptor.RTPWriter {
+	if info.MimeType == ExpressMime {
+		return w
+	}
+	return p.BandwidthEstimator.AddStream(info, w)
 }

@@ -26,15 +26,15 @@ type Path struct {
 	LocalAddr, RemoteAddr string
 	DTLSCipher            string // e.g. TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384
 	SRTPProfile           string // e.g. SRTP_AEAD_AES_256_GCM
-	// Input is how the Offerer's input travels: "lane" (the input lane,
-	// express.go) or "channel"; empty on the Answerer.
-	Input string
+	// Lane: the control, input and chat channels travel on the express
+	// lane (express.go), not SCTP.
+	Lane bool
 }
 
 // ConnectedEvent is the JSON event reporting a connection:
 // {"event":"connected","path":"direct"|"relayed","local":…,"remote":…,
-// "protocol":…,"dtls":…,"srtp":…,"input":"lane"|"channel"} ("input" from
-// the technician only).
+// "protocol":…,"dtls":…,"srtp":…,"lane":true} ("lane" only when the
+// express lane carries control, input and chat).
 type ConnectedEvent struct {
 	Event    string `json:"event"`
 	Path     string `json:"path"`
@@ -43,7 +43,7 @@ type ConnectedEvent struct {
 	Protocol string `json:"protocol"`
 	DTLS     string `json:"dtls"`
 	SRTP     string `json:"srtp"`
-	Input    string `json:"input,omitempty"`
+	Lane     bool   `json:"lane,omitempty"`
 }
 
 // Kind is "direct" or "relayed".
@@ -58,7 +58,7 @@ func (p Path) Kind() string {
 func (p Path) Event() ConnectedEvent {
 	return ConnectedEvent{
 		Event: "connected", Path: p.Kind(), Local: p.Local, Remote: p.Remote,
-		Protocol: p.Protocol, DTLS: p.DTLSCipher, SRTP: p.SRTPProfile, Input: p.Input,
+		Protocol: p.Protocol, DTLS: p.DTLSCipher, SRTP: p.SRTPProfile, Lane: p.Lane,
 	}
 }
 
@@ -97,12 +97,7 @@ func (l *Link) Path() (Path, error) {
 		p.Protocol = remote.RelayProtocol
 	}
 	p.DTLSCipher, p.SRTPProfile = protection(report)
-	if l.cfg.Role == Offerer {
-		p.Input = "channel"
-		if l.InputLane() {
-			p.Input = "lane"
-		}
-	}
+	p.Lane = l.Lane()
 	return p, nil
 }
 

@@ -3,6 +3,7 @@ package peer
 import (
 	"bytes"
 	"context"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -64,4 +65,51 @@ func TestICERestartAfterCut(t *testing.T) {
 	path, err := p.off.Path()
 	check(t, err)
 	t.Logf("after %d restarts: %s", p.off.restarts.Load(), path)
+}
+
+// TestICERestartAnswerLost drops the answer to the first restart offer:
+// the next restart rolls that offer back and the link recovers. (pion
+// refused a rollback without an SDP, so every later restart failed the
+// same way and the link could never come back.)
+func TestICERestartAnswerLost(t *testing.T) {
+	checkLeaks(t)
+	w := newWorld(t, worldSpec{nat0: fullCone, nat1: fullCone})
+	ctx := testContext(t, 90*time.Second)
+	fast := Config{
+		ICEServers:          iceServers(t),
+		DisconnectedTimeout: 500 * time.Millisecond,
+		FailedTimeout:       time.Second,
+		KeepaliveInterval:   200 * time.Millisecond,
+		RestartAfter:        300 * time.Millisecond,
+		GiveUpAfter:         time.Minute,
+	}
+	a, b := fast, fast
+	a.Net, b.Net = w.net0, w.net1
+	var answers, dropped atomic.Int32
+	dropFirstRestartAnswer := func(from Role, s Signal) (Signal, bool) {
+		if from == Answerer && s.Description != nil && s.Description.Type == webrtc.SDPTypeAnswer {
+			if answers.Add(1) == 2 {
+				dropped.Add(1)
+				return s, false
+			}
+		}
+		return s, true
+	}
+	p := newPair(t, a, b, dropFirstRestartAnswer)
+	p.connect(ctx, t)
+	roundTrip(ctx, t, p.off, p.ans)
+
+	w.cut.Store(true)
+	waitFor(ctx, t, "the first restart's answer dropped", func() bool { return dropped.Load() == 1 })
+	w.cut.Store(false)
+	waitFor(ctx, t, "a later restart answered", func() bool { return answers.Load() >= 3 })
+	waitFor(ctx, t, "ice connected", func() bool {
+		return p.off.pc.ICEConnectionState() == webrtc.ICEConnectionStateConnected &&
+			p.off.pc.SignalingState() == webrtc.SignalingStateStable
+	})
+	roundTrip(ctx, t, p.off, p.ans)
+	if p.off.Err() != nil || p.ans.Err() != nil {
+		t.Fatalf("link ended: %v / %v", p.off.Err(), p.ans.Err())
+	}
+	t.Logf("recovered after %d restarts", p.off.restarts.Load())
 }

@@ -120,8 +120,8 @@ func (l *Link) handleDescription(d webrtc.SessionDescription) error {
 	}
 	l.pending = nil
 	if d.Type != webrtc.SDPTypeOffer {
-		if l.express != nil {
-			l.express.accepted(expressAccepted(d))
+		if e := l.lane(); e != nil {
+			e.accepted(expressOffered(d))
 		}
 		return nil
 	}
@@ -142,6 +142,9 @@ func (l *Link) checkDescription(d webrtc.SessionDescription) error {
 
 func (l *Link) answerLocked() error {
 	if err := l.attachTrackLocked(); err != nil {
+		return err
+	}
+	if err := l.attachLaneLocked(); err != nil {
 		return err
 	}
 	answer, err := l.pc.CreateAnswer(nil)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/tandem-remote/tandem/internal/link/chat"
 	"github.com/tandem-remote/tandem/internal/link/input"
+	"github.com/tandem-remote/tandem/internal/link/peer"
 	"github.com/tandem-remote/tandem/internal/link/screen"
 	"github.com/tandem-remote/tandem/internal/link/session"
 	"github.com/tandem-remote/tandem/internal/media/vpx"
@@ -165,7 +166,7 @@ func (v *techView) Control(_ context.Context, env proto.Envelope) {
 // forward sends the handle's live input, clipboard requests and monitor
 // choices to the agent.
 func (v *techView) forward(ctx context.Context) {
-	link := v.r.Link()
+	ch := v.r.Link().Channel(peer.ChannelInput)
 	var buf []byte
 	for {
 		select {
@@ -173,7 +174,7 @@ func (v *techView) forward(ctx context.Context) {
 			switch o.kind {
 			case outInput:
 				buf = input.Encode(buf[:0], o.ev)
-				if err := link.SendInput(ctx, append([]byte(nil), buf...)); err != nil {
+				if err := ch.Send(ctx, append([]byte(nil), buf...)); err != nil {
 					return
 				}
 			case outClipboard:

@@ -55,8 +55,8 @@ func TestRemoteScreenAndInput(t *testing.T) {
 	if got, _ := os.ReadFile(typed); string(got) != text {
 		t.Errorf("xterm received %q, want %q", got, text)
 	}
-	if c := tech.last("connected"); c["input"] != "lane" {
-		t.Errorf("connected %v: want the input lane (the agent and technician of one build)", c)
+	if c := tech.last("connected"); c["lane"] != true {
+		t.Errorf("connected %v: want the express lane (the agent and technician of one build)", c)
 	}
 	if p := x.Pointer(); p != image.Pt(740, 150) {
 		t.Errorf("pointer at %v, want (740,150): monitor 2 starts at x=640", p)
