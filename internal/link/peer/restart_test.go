@@ -20,15 +20,7 @@ func TestICERestartAfterCut(t *testing.T) {
 	checkLeaks(t)
 	w := newWorld(t, worldSpec{nat0: fullCone, nat1: fullCone})
 	ctx := testContext(t, 90*time.Second)
-	fast := Config{
-		ICEServers:          iceServers(t),
-		DisconnectedTimeout: 500 * time.Millisecond,
-		FailedTimeout:       time.Second,
-		KeepaliveInterval:   200 * time.Millisecond,
-		RestartAfter:        300 * time.Millisecond,
-		GiveUpAfter:         time.Minute,
-	}
-	a, b := fast, fast
+	a, b := fastRestarts(t), fastRestarts(t)
 	a.Net, b.Net = w.net0, w.net1
 	p := newPair(t, a, b, nil)
 	p.connect(ctx, t)
@@ -75,15 +67,7 @@ func TestICERestartAnswerLost(t *testing.T) {
 	checkLeaks(t)
 	w := newWorld(t, worldSpec{nat0: fullCone, nat1: fullCone})
 	ctx := testContext(t, 90*time.Second)
-	fast := Config{
-		ICEServers:          iceServers(t),
-		DisconnectedTimeout: 500 * time.Millisecond,
-		FailedTimeout:       time.Second,
-		KeepaliveInterval:   200 * time.Millisecond,
-		RestartAfter:        300 * time.Millisecond,
-		GiveUpAfter:         time.Minute,
-	}
-	a, b := fast, fast
+	a, b := fastRestarts(t), fastRestarts(t)
 	a.Net, b.Net = w.net0, w.net1
 	var answers, dropped atomic.Int32
 	dropFirstRestartAnswer := func(from Role, s Signal) (Signal, bool) {
@@ -112,4 +96,17 @@ func TestICERestartAnswerLost(t *testing.T) {
 		t.Fatalf("link ended: %v / %v", p.off.Err(), p.ans.Err())
 	}
 	t.Logf("recovered after %d restarts", p.off.restarts.Load())
+}
+
+// fastRestarts is a config whose ICE notices a cut within a second and
+// restarts 300 ms later.
+func fastRestarts(t *testing.T) Config {
+	return Config{
+		ICEServers:          iceServers(t),
+		DisconnectedTimeout: 500 * time.Millisecond,
+		FailedTimeout:       time.Second,
+		KeepaliveInterval:   200 * time.Millisecond,
+		RestartAfter:        300 * time.Millisecond,
+		GiveUpAfter:         time.Minute,
+	}
 }
