@@ -95,6 +95,7 @@ type expressSender struct {
 
 	mu       sync.Mutex
 	ready    bool // the lane was negotiated
+	decided  bool // ready is settled: the first answer decides
 	closed   bool
 	queue    []expressFrag // queued, not yet acknowledged, oldest first
 	next     uint32        // the next fragment's seq
@@ -130,10 +131,13 @@ func newExpressSender() (*expressSender, error) {
 		room: make(chan struct{}, 1), empty: make(chan struct{}, 1), onClosed: make(chan struct{})}, nil
 }
 
-// accepted records whether the lane was negotiated.
+// accepted records whether the lane was negotiated. The first answer
+// decides: a channel never moves between the lane and SCTP.
 func (s *expressSender) accepted(ok bool) {
 	s.mu.Lock()
-	s.ready = ok
+	if !s.decided {
+		s.ready, s.decided = ok, true
+	}
 	s.mu.Unlock()
 }
 
@@ -172,6 +176,13 @@ func (s *expressSender) send(ctx context.Context, id uint16, p []byte) error {
 		}
 	}
 	defer s.mu.Unlock()
+	if len(s.queue)+n < expressWindow {
+		// Pass a wake-up on: another sender may wait for the same room.
+		select {
+		case s.room <- struct{}{}:
+		default:
+		}
+	}
 	for len(msg) > 0 {
 		k := min(len(msg), expressFragment)
 		h := uint16(k)
@@ -277,15 +288,19 @@ func (s *expressSender) expire(gen uint64) {
 func (s *expressSender) ack(delivered, packet uint32) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	gap := false
-	if sp := s.sentAt[packet%64]; sp.id == packet && !sp.at.IsZero() {
-		s.sampleLocked(s.now().Sub(sp.at))
-		// The packet arrived but fragments before it did not.
-		gap = int32(sp.first-(delivered+1)) > 0
-	}
 	n := 0
 	for n < len(s.queue) && int32(delivered-s.queue[n].seq) >= 0 {
 		n++
+	}
+	gap := false
+	if sp := s.sentAt[packet%64]; sp.id == packet && !sp.at.IsZero() {
+		// The packet arrived but fragments before it did not.
+		gap = int32(sp.first-(delivered+1)) > 0
+		if n > 0 {
+			// Only an answer that moved the window times the round
+			// trip: a receiver that waited for its reader answers late.
+			s.sampleLocked(s.now().Sub(sp.at))
+		}
 	}
 	if n > 0 {
 		s.queue = append(s.queue[:0], s.queue[n:]...)

@@ -193,3 +193,25 @@ func TestExpressReceiver(t *testing.T) {
 		t.Errorf("across the wrap: %q, delivered %d", msgs, r.delivered)
 	}
 }
+
+// TestExpressWindowWakesEverySender: two senders wait on a full window;
+// one acknowledgement that frees room for both lets both through.
+func TestExpressWindowWakesEverySender(t *testing.T) {
+	s, err := newExpressSender()
+	check(t, err)
+	s.accepted(true)
+	defer s.close()
+	ctx := testContext(t, 10*time.Second)
+	for range expressWindow {
+		check(t, s.send(ctx, 0, nil))
+	}
+	done := make(chan error, 2)
+	for range 2 {
+		go func() { done <- s.send(ctx, 0, nil) }()
+	}
+	time.Sleep(50 * time.Millisecond) // both wait
+	s.ack(2, 0)
+	for range 2 {
+		check(t, <-done)
+	}
+}
