@@ -38,7 +38,7 @@ func (d *demoWindow) run(ctx context.Context) {
 	rcv, err := screen.NewReceiver(screen.ReceiverConfig{
 		Track: track, Codec: session.CodecOf(track.Codec().MimeType),
 		RequestKeyframe: func() error { return d.a.r.Link().RequestKeyframe(track) },
-		OnFrame:         d.show, Logger: d.a.log,
+		OnFrame:         d.show, ParityExtension: d.a.r.Link().ParityExtension(), Logger: d.a.log,
 	})
 	if err != nil {
 		d.a.log.Error("demonstration receiver", "err", err)

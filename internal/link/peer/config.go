@@ -90,6 +90,9 @@ type Config struct {
 	// noExpress leaves the express lane out (express.go), as a build
 	// before it did: tests of the SCTP fallback, benchmarks of SCTP.
 	noExpress bool
+	// noParity leaves the video parity extension out (ParityExtensionURI),
+	// as a build before it did.
+	noParity bool
 }
 
 // Validate reports what is missing or wrong in c.

@@ -52,6 +52,12 @@ const (
 // keyframe.
 const nackInterval = 20 * time.Millisecond
 
+// ParityExtensionURI names the RTP header extension that marks the screen
+// video's parity packets (package screen, docs/wire.md 5.6). Both sides
+// register it; a peer that does not (a browser, an older version) leaves
+// it out of the negotiation, and then no parity is sent.
+const ParityExtensionURI = "urn:x-tandem:rtp-hdrext:parity"
+
 // Video codec MIME types a link can carry.
 const (
 	CodecVP8 = webrtc.MimeTypeVP8
@@ -64,9 +70,11 @@ type mediaState struct {
 	keyframes chan struct{}               // PLI/FIR from the receiver
 	remote    chan *webrtc.TrackRemote    // VideoReceive
 
-	mu     sync.Mutex
-	bwe    cc.BandwidthEstimator
-	logged int // the target last logged
+	mu          sync.Mutex
+	bwe         cc.BandwidthEstimator
+	logged      int   // the target last logged
+	parityExt   uint8 // the negotiated parity extension (parityKnown)
+	parityKnown bool
 }
 
 // mediaAPI returns the media engine and interceptors for cfg: VP8 and VP9
@@ -96,6 +104,11 @@ func mediaAPI(cfg Config, m *mediaState) (*webrtc.MediaEngine, *interceptor.Regi
 	ir := &interceptor.Registry{}
 	if err := registerInterceptors(me, ir); err != nil {
 		return nil, nil, fmt.Errorf("register interceptors: %w", err)
+	}
+	if !cfg.noParity {
+		if err := me.RegisterHeaderExtension(webrtc.RTPHeaderExtensionCapability{URI: ParityExtensionURI}, webrtc.RTPCodecTypeVideo); err != nil {
+			return nil, nil, fmt.Errorf("register parity extension: %w", err)
+		}
 	}
 	if !cfg.Video.sends() {
 		return me, ir, nil
@@ -275,6 +288,61 @@ func (l *Link) TargetBitrate() int {
 		l.log.Debug("video bitrate", "kbps", target/1000, "loss", loss)
 	}
 	return target
+}
+
+// ParityExtension is the ID both sides negotiated for the video parity
+// extension, or 0 when the peer did not take it (or before the answer).
+// Call it once the link is up; the video's RTP stream then carries
+// parity packets under this ID (package screen).
+func (l *Link) ParityExtension() uint8 {
+	if l.cfg.noParity {
+		return 0
+	}
+	for _, tr := range l.pc.GetTransceivers() {
+		if tr.Kind() != webrtc.RTPCodecTypeVideo {
+			continue
+		}
+		var exts []webrtc.RTPHeaderExtensionParameter
+		if r := tr.Receiver(); r != nil {
+			exts = r.GetParameters().HeaderExtensions
+		}
+		if s := tr.Sender(); s != nil && len(exts) == 0 {
+			exts = s.GetParameters().HeaderExtensions
+		}
+		for _, e := range exts {
+			if e.URI == ParityExtensionURI && e.ID > 0 && e.ID < 256 {
+				return uint8(e.ID)
+			}
+		}
+	}
+	return 0
+}
+
+// VideoParity tells a screen sender (VideoSend) whether to send parity
+// and what loss the congestion controller sees (its average over the
+// transport-wide feedback, 0..1): screen.SenderConfig.Parity. The
+// extension is looked up once it is known; a link's negotiation does not
+// change it.
+func (l *Link) VideoParity() (ext uint8, loss float64) {
+	m := &l.media
+	m.mu.Lock()
+	bwe := m.bwe
+	ext, known := m.parityExt, m.parityKnown
+	m.mu.Unlock()
+	if !known {
+		if l.pc.RemoteDescription() == nil || l.pc.CurrentLocalDescription() == nil {
+			return 0, 0
+		}
+		ext = l.ParityExtension()
+		m.mu.Lock()
+		m.parityExt, m.parityKnown = ext, true
+		m.mu.Unlock()
+	}
+	if ext == 0 || bwe == nil {
+		return ext, 0
+	}
+	loss, _ = bwe.GetStats()["averageLoss"].(float64)
+	return ext, loss
 }
 
 // RequestKeyframe asks the sender for a keyframe (VideoReceive), e.g. when

@@ -198,3 +198,59 @@ func TestTargetBitrateFloor(t *testing.T) {
 		t.Errorf("pacer at %d after GCC's 120000, want %d", p.target, MinBitrate)
 	}
 }
+
+// TestParityNegotiated: two links of this version agree on the video
+// parity extension and a packet marked with it arrives marked (pion's
+// track, interceptors and SRTP keep it); with an older peer on either side
+// (no extension) neither side uses it.
+func TestParityNegotiated(t *testing.T) {
+	for _, c := range []struct {
+		name               string
+		offOld, ansOld, ok bool
+	}{{"both", false, false, true}, {"older agent", false, true, false}, {"older technician", true, false, false}} {
+		t.Run(c.name, func(t *testing.T) {
+			checkLeaks(t)
+			ctx := testContext(t, 30*time.Second)
+			p := newPair(t, Config{IncludeLoopback: true, Video: VideoReceive, noParity: c.offOld},
+				Config{IncludeLoopback: true, Video: VideoSend, noParity: c.ansOld}, nil)
+			p.connect(ctx, t)
+			ext, _ := p.ans.VideoParity()
+			if got := p.off.ParityExtension(); got != ext || (ext != 0) != c.ok {
+				t.Fatalf("parity extension: sender %d, receiver %d; want both set: %v", ext, got, c.ok)
+			}
+			if !c.ok {
+				return
+			}
+			var vp8 codecs.VP8Payloader
+			stop := make(chan struct{})
+			defer close(stop)
+			go func() {
+				for i := uint16(0); ; i++ {
+					pkt := &rtp.Packet{Header: rtp.Header{Version: 2, SequenceNumber: i, Timestamp: uint32(i) * 900},
+						Payload: vp8.Payload(1200, []byte{byte(i)})[0]}
+					if i%2 == 1 {
+						check(t, pkt.Header.SetExtension(ext, []byte{1}))
+					}
+					if p.ans.VideoTrack().WriteRTP(pkt) != nil {
+						return
+					}
+					select {
+					case <-stop:
+						return
+					case <-time.After(10 * time.Millisecond):
+					}
+				}
+			}()
+			track := <-p.off.RemoteVideo()
+			track.SetReadDeadline(time.Now().Add(10 * time.Second))
+			for n := 0; n < 10; n++ {
+				pkt, _, err := track.ReadRTP()
+				check(t, err)
+				x := pkt.GetExtension(ext)
+				if marked := x != nil; marked != (pkt.SequenceNumber%2 == 1) || marked && !bytes.Equal(x, []byte{1}) {
+					t.Fatalf("packet %d: parity extension %v", pkt.SequenceNumber, x)
+				}
+			}
+		})
+	}
+}

@@ -123,7 +123,7 @@ func runNaive(ctx context.Context, nc *naiveCapture, cfg pipelineConfig) error {
 			continue
 		}
 		ts := pack.timestamp(pts)
-		if err := pack.write(cfg.track, frame, ts); err != nil {
+		if err := pack.write(cfg.track, frame, ts, 0, 0); err != nil {
 			return err
 		}
 		seq++

@@ -28,7 +28,10 @@ type ReceiverConfig struct {
 	// OnFrame receives each decoded picture, valid only during the call,
 	// with the RTP timestamp of its frame.
 	OnFrame func(pic *vpx.I420, rtpTime uint32)
-	Logger  *slog.Logger
+	// ParityExtension is the negotiated ID of the parity extension
+	// (peer.ParityExtensionURI); 0: the sender sends no parity.
+	ParityExtension uint8
+	Logger          *slog.Logger
 }
 
 // keyframeRetry spaces keyframe requests while waiting for one: long
@@ -46,7 +49,12 @@ type Receiver struct {
 	decoded atomic.Int64
 	dropped atomic.Int64
 	bytes   atomic.Int64
+	rebuilt atomic.Int64
+	fec     *rebuilder // nil without parity
 }
+
+// Rebuilt counts the packets rebuilt from parity so far.
+func (r *Receiver) Rebuilt() int64 { return r.rebuilt.Load() }
 
 // Bytes counts RTP payload bytes received so far.
 func (r *Receiver) Bytes() int64 { return r.bytes.Load() }
@@ -75,7 +83,11 @@ func NewReceiver(cfg ReceiverConfig) (*Receiver, error) {
 	if err != nil {
 		return nil, fmt.Errorf("screen receiver: %w", err)
 	}
-	return &Receiver{cfg: cfg, asm: assembler{codec: cfg.Codec}, dec: dec, needKey: true}, nil
+	r := &Receiver{cfg: cfg, asm: assembler{codec: cfg.Codec}, dec: dec, needKey: true}
+	if cfg.ParityExtension != 0 {
+		r.fec = &rebuilder{}
+	}
+	return r, nil
 }
 
 // Run reads the track until it ends (the link closed) and returns nil
@@ -107,7 +119,29 @@ func (r *Receiver) Run() error {
 			return nil
 		}
 		r.bytes.Add(int64(len(p.Payload)))
+		r.take(p)
+	}
+}
+
+// take hands a packet to the assembler, and with parity, what it lets
+// parity rebuild; a parity packet itself goes only to the rebuilder.
+func (r *Receiver) take(p *rtp.Packet) {
+	if r.fec == nil {
 		r.deliver(r.asm.push(p))
+		return
+	}
+	var rebuilt []*rtp.Packet
+	if x := p.GetExtension(r.cfg.ParityExtension); x != nil {
+		if len(x) == 1 && x[0] == parityVersion {
+			rebuilt = r.fec.parity(p.Payload)
+		}
+	} else {
+		rebuilt = r.fec.media(p)
+		r.deliver(r.asm.push(p))
+	}
+	for _, q := range rebuilt {
+		r.rebuilt.Add(1)
+		r.deliver(r.asm.push(q))
 	}
 }
 

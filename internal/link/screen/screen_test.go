@@ -203,7 +203,7 @@ func TestAssemblerOrder(t *testing.T) {
 		pkts = append(pkts, &c)
 		return nil
 	})
-	if err := pk.write(w, frame, 1234); err != nil {
+	if err := pk.write(w, frame, 1234, 0, 0); err != nil {
 		t.Fatal(err)
 	}
 	if len(pkts) < 5 {
@@ -302,7 +302,7 @@ func framePackets(ts uint32, seq uint16, size int, key bool) []*rtp.Packet {
 		c.Payload = append([]byte(nil), p.Payload...)
 		out = append(out, &c)
 		return nil
-	}), frame, ts)
+	}), frame, ts, 0, 0)
 	return out
 }
 

@@ -34,7 +34,12 @@ type SenderConfig struct {
 	MaxFPS    int             // default 30
 	Keyframes <-chan struct{} // keyframe requests from the receiver
 	Bitrate   func() int      // congestion controller's target, bit/s; nil or 0 = keep
-	OnFrame   func(FrameInfo) // called for each frame just before it is written; may be nil
+	// Parity, when set, says whether the receiver takes parity packets
+	// (the negotiated extension's ID, 0 if not) and the loss the
+	// congestion controller sees (0..1), from which the share of parity
+	// is chosen (parity.go). The encoder's bitrate leaves room for it.
+	Parity  func() (ext uint8, loss float64)
+	OnFrame func(FrameInfo) // called for each frame just before it is written; may be nil
 	// Prepare, when set, is called once as Run starts, before the first
 	// frame is asked for: it readies the source and returns the size of
 	// the frames to come, and the encoder is made for that size at once.
@@ -210,7 +215,8 @@ func (s *Sender) send(f *capture.Frame, redo bool) (bool, error) {
 		// consent must not send a blank one).
 		return true, nil
 	}
-	s.followBitrate()
+	ext, ratio := s.parity()
+	s.followBitrate(ratio)
 	pts := s.pts(captured)
 	frame, key, err := s.enc.Encode(s.pic, pts, forceKey)
 	if err != nil {
@@ -231,7 +237,7 @@ func (s *Sender) send(f *capture.Frame, redo bool) (bool, error) {
 	if s.cfg.OnFrame != nil {
 		s.cfg.OnFrame(FrameInfo{Seq: s.seq, RTPTime: ts, Captured: captured, Bytes: len(frame), Keyframe: key})
 	}
-	if err := s.pack.write(s.cfg.Track, frame, ts); err != nil {
+	if err := s.pack.write(s.cfg.Track, frame, ts, ext, ratio); err != nil {
 		return false, fmt.Errorf("send frame: %w", err)
 	}
 	return true, nil
@@ -310,14 +316,31 @@ func (s *Sender) convert(f *capture.Frame, whole bool) error {
 	return nil
 }
 
+// parity returns the negotiated parity extension and the share of parity
+// packets for the loss now seen (0, 0 without parity).
+func (s *Sender) parity() (uint8, float64) {
+	if s.cfg.Parity == nil {
+		return 0, 0
+	}
+	ext, loss := s.cfg.Parity()
+	if ext == 0 {
+		return 0, 0
+	}
+	return ext, parityRatio(loss)
+}
+
+// ParityPackets counts the parity packets sent so far.
+func (s *Sender) ParityPackets() int64 { return s.pack.parity.Load() }
+
 // followBitrate moves the encoder to 90 % of the congestion controller's
-// estimate (headroom for RTP, FEC and retransmissions) when it changed by
-// more than a tenth.
-func (s *Sender) followBitrate() {
+// estimate (headroom for RTP and retransmissions), less the parity's share
+// (a ratio r of parity packets takes r/(1+r) of the rate), when it changed
+// by more than a tenth.
+func (s *Sender) followBitrate(ratio float64) {
 	if s.cfg.Bitrate == nil {
 		return
 	}
-	target := s.cfg.Bitrate() * 9 / 10 / 1000
+	target := int(float64(s.cfg.Bitrate()*9/10/1000) / (1 + ratio))
 	if target <= 0 || abs(target-s.kbps)*10 < s.kbps {
 		return
 	}

@@ -148,6 +148,7 @@ type Stats struct {
 	RTTms      float64 `json:"rtt_ms"`
 	Frames     int64   `json:"frames_decoded"`
 	Dropped    int64   `json:"frames_dropped"`
+	Rebuilt    int64   `json:"packets_rebuilt"` // from parity, so far
 	LatencyP50 float64 `json:"latency_p50_ms"`
 	LatencyP95 float64 `json:"latency_p95_ms"`
 	Samples    int     `json:"latency_samples"`

@@ -78,7 +78,7 @@ func (v *techView) receive(ctx context.Context) {
 		rcv, err := screen.NewReceiver(screen.ReceiverConfig{
 			Track: t, Codec: session.CodecOf(t.Codec().MimeType),
 			RequestKeyframe: func() error { return v.r.Link().RequestKeyframe(t) },
-			OnFrame:         v.onFrame, Logger: v.log,
+			OnFrame:         v.onFrame, ParityExtension: v.r.Link().ParityExtension(), Logger: v.log,
 		})
 		if err != nil {
 			v.log.Error("video receiver", "err", err)
@@ -242,7 +242,7 @@ func (v *techView) snapshot() session.Stats {
 			s.FPS = float64(frames-v.lastCount) / secs
 			s.Kbps = float64(bytes-v.lastBytes) * 8 / 1000 / secs
 		}
-		s.Frames, s.Dropped = frames, v.rcv.Dropped()
+		s.Frames, s.Dropped, s.Rebuilt = frames, v.rcv.Dropped(), v.rcv.Rebuilt()
 		v.lastCount, v.lastBytes = frames, bytes
 	}
 	v.lastAt = now

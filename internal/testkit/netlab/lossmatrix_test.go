@@ -46,16 +46,16 @@ func TestLossMatrix(t *testing.T) {
 					name := fmt.Sprintf("loss%g%%/rtt+%v/relay=%v/%s", r, 2*delay, relay, build)
 					t.Run(name, func(t *testing.T) {
 						v := runVideo(t, videoCase{loss: r / 100, relayOnly: relay, delay: delay, endAfter: secs + "s", base: base})
-						rows = append(rows, fmt.Sprintf("| %g %% | %v | %v | %s | %s | %d | %.1f | %d | %d | %.0f | %.0f | %.0f | %d |", r, 2*delay, relay, build,
-							v.Path, v.Frames, float64(v.Frames)/float64(max(v.Seconds, 1)), v.Stall, v.Dropped,
+						rows = append(rows, fmt.Sprintf("| %g %% | %v | %v | %s | %s | %d | %.1f | %d | %d | %d | %.0f | %.0f | %.0f | %d |", r, 2*delay, relay, build,
+							v.Path, v.Frames, float64(v.Frames)/float64(max(v.Seconds, 1)), v.Stall, v.Dropped, v.Rebuilt,
 							v.LatencyP50, v.LatencyP95, v.Kbps, v.Target))
 					})
 				}
 			}
 		}
 	}
-	fmt.Println("| loss each way | added RTT | relay-only | build | path | frames | fps | longest stall s | dropped | latency p50 ms | p95 ms | kbit/s | target kbit/s |")
-	fmt.Println("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+	fmt.Println("| loss each way | added RTT | relay-only | build | path | frames | fps | longest stall s | dropped | rebuilt | latency p50 ms | p95 ms | kbit/s | target kbit/s |")
+	fmt.Println("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 	for _, r := range rows {
 		fmt.Println(r)
 	}

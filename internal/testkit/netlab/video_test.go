@@ -19,6 +19,7 @@ type videoRun struct {
 	Path    string  // the technician's path when the session ended
 	Frames  int     // frames decoded
 	Dropped int     // frames given up
+	Rebuilt int     // packets rebuilt from parity
 	Stall   int     // longest run of whole stats seconds without a decoded frame
 	Kbps    float64 // mean received video bit rate after the first frame
 	Seconds int     // stats seconds after the first frame
@@ -29,8 +30,8 @@ type videoRun struct {
 }
 
 func (v videoRun) String() string {
-	return fmt.Sprintf("path=%s frames=%d dropped=%d stall=%ds kbps=%.0f fps=%.1f target_kbps=%d latency_ms p50=%.0f p95=%.0f",
-		v.Path, v.Frames, v.Dropped, v.Stall, v.Kbps, float64(v.Frames)/float64(max(v.Seconds, 1)), v.Target,
+	return fmt.Sprintf("path=%s frames=%d dropped=%d rebuilt=%d stall=%ds kbps=%.0f fps=%.1f target_kbps=%d latency_ms p50=%.0f p95=%.0f",
+		v.Path, v.Frames, v.Dropped, v.Rebuilt, v.Stall, v.Kbps, float64(v.Frames)/float64(max(v.Seconds, 1)), v.Target,
 		v.LatencyP50, v.LatencyP95)
 }
 
@@ -165,6 +166,9 @@ func measure(tech *Proc) videoRun {
 		if d, ok := e.Num("frames_dropped"); ok {
 			v.Dropped = int(d)
 		}
+		if r, ok := e.Num("packets_rebuilt"); ok {
+			v.Rebuilt = int(r)
+		}
 		if !started || i == len(stats)-1 { // the last covers only the session's end
 			started, prev = started || n > 0, n
 			continue
@@ -221,6 +225,9 @@ func TestVideoUnderLoss(t *testing.T) {
 		}
 		if v.Stall > 1 {
 			t.Errorf("the picture froze for %d s at 10%% loss: %v", v.Stall, v)
+		}
+		if v.Rebuilt == 0 {
+			t.Errorf("no packet rebuilt from parity at 10%% loss: %v", v)
 		}
 	})
 	t.Run("20%", func(t *testing.T) {
