@@ -53,7 +53,7 @@ const (
 const nackInterval = 20 * time.Millisecond
 
 // ParityExtensionURI names the RTP header extension that marks the screen
-// video's parity packets (package screen, docs/wire.md 5.6). Both sides
+// video's parity packets (package screen, docs/wire.md section 10). Both sides
 // register it; a peer that does not (a browser, an older version) leaves
 // it out of the negotiation, and then no parity is sent.
 const ParityExtensionURI = "urn:x-tandem:rtp-hdrext:parity"

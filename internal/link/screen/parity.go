@@ -9,7 +9,7 @@ import (
 
 // Forward error correction for the screen video: after each frame's
 // packets, the sender adds parity packets, each the XOR of an interleaved
-// share of the frame's packets (docs/wire.md 5.6). A receiver missing one
+// share of the frame's packets (docs/wire.md section 10). A receiver missing one
 // packet of a share rebuilds it from the others and the parity as soon as
 // the parity arrives, instead of waiting a round trip or more for a NACK's
 // retransmission (two or more when the retransmission is lost too).
@@ -140,10 +140,18 @@ func (r *rebuilder) inWindow(seq uint16) bool {
 	return !r.started || int16(r.newest-seq) < parityWindow/2 && int16(seq-r.newest) < parityWindow/2
 }
 
-// keep remembers a media packet (received or rebuilt).
+// keep remembers a media packet (received or rebuilt). A packet far
+// from the window starts it afresh (a sender that started again numbers
+// from elsewhere), unless it is a late one just behind it.
 func (r *rebuilder) keep(seq uint16, marker bool, ts uint32, payload []byte) {
 	if !r.inWindow(seq) {
-		return
+		if behind := r.newest - seq; behind < 8*parityWindow {
+			return
+		}
+		for i := range r.ring {
+			r.ring[i].ok = false
+		}
+		r.started, r.waiting = false, nil
 	}
 	if !r.started {
 		r.newest, r.started = seq, true

@@ -2,6 +2,7 @@ package screen
 
 import (
 	"bytes"
+	"encoding/binary"
 	"math/rand/v2"
 	"testing"
 
@@ -263,5 +264,45 @@ func TestReceiverParity(t *testing.T) {
 		plainDecoded, decoded, rebuilt)
 	if rebuilt == 0 || decoded <= plainDecoded {
 		t.Errorf("parity did not help: %d frames decoded without, %d with (%d rebuilt)", plainDecoded, decoded, rebuilt)
+	}
+}
+
+// TestParityNewOrigin: a sender that starts again numbers its packets
+// from elsewhere; the rebuilder follows it, and a late packet just behind
+// the window does not throw the window away.
+func TestParityNewOrigin(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	var r rebuilder
+	feed := func(pkts []*rtp.Packet, lose uint16) (rebuilt int) {
+		for _, p := range pkts {
+			switch {
+			case isParity(p):
+				rebuilt += len(r.parity(p.Payload))
+			case p.SequenceNumber != lose:
+				rebuilt += len(r.media(p))
+			}
+		}
+		return rebuilt
+	}
+	first := parityFrames(t, []int{3000, 3000}, 0.3, rng)
+	if n := feed(first, first[1].SequenceNumber); n != 1 {
+		t.Fatalf("rebuilt %d, want 1", n)
+	}
+	late := *first[0]
+	late.SequenceNumber -= 2 * parityWindow // behind the window: ignored
+	r.media(&late)
+	if !r.has(first[2].SequenceNumber) {
+		t.Fatal("a late packet emptied the window")
+	}
+	second := parityFrames(t, []int{3000}, 0.3, rng)
+	shift := first[0].SequenceNumber + 20000 // far away
+	for _, p := range second {
+		p.SequenceNumber += shift
+		if isParity(p) {
+			binary.BigEndian.PutUint16(p.Payload, binary.BigEndian.Uint16(p.Payload)+shift)
+		}
+	}
+	if n := feed(second, second[0].SequenceNumber); n != 1 {
+		t.Fatalf("after a new origin, rebuilt %d, want 1", n)
 	}
 }
