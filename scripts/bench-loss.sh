@@ -21,10 +21,23 @@
 # LANE=1 runs BenchmarkKeyDelayUnderLoss: a key's delay to the agent by the
 # input lane and by the input channel, at 0 and 10 % loss, with no file or
 # a file streaming either way. About 3 minutes.
-# Usage: sudo scripts/bench-loss.sh   (env: RATES=0,10 SECONDS_=20 NODELAY=1 RUN=regexp BASE=rev KEYS=1 LANE=1)
+# SCREEN=1 runs BenchmarkKeyToScreenUnderLoss (internal/testkit/netlab):
+# the whole loop a technician feels when typing, from the key sent to the
+# first decoded picture showing it (the technician's -key-delay pressing X
+# in an xterm running cat on the agent's Xvfb), at 0 and 10 % loss each
+# way, idle and with a 1 GiB file streaming to the agent or to the
+# technician; p50/p95/max ms per row and p50, p95 over the loss-free idle
+# row of the same run. About 6 minutes.
+# Usage: sudo scripts/bench-loss.sh   (env: RATES=0,10 SECONDS_=20 NODELAY=1 RUN=regexp BASE=rev KEYS=1 LANE=1 SCREEN=1)
 set -euo pipefail
 export GOTOOLCHAIN=auto # go.mod names the patched toolchain
 cd "$(dirname "$0")/.."
+if [ -n "${SCREEN:-}" ]; then
+	go test -count=1 -timeout 30m -run '^$' -benchtime 1x \
+		-bench 'BenchmarkKeyToScreenUnderLoss' ./internal/testkit/netlab |
+		grep -E '^Benchmark|^(--- )?(FAIL|ok)'
+	exit
+fi
 if [ -n "${LANE:-}" ]; then
 	go test -count=1 -timeout 30m -run '^$' -benchtime 1x \
 		-bench 'BenchmarkKeyDelayUnderLoss' ./internal/link/peer |

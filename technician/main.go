@@ -90,6 +90,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	})
 	fs.StringVar(&tcfg.Files.Dir, "download-dir", "", "where fetched files land (default: your Downloads folder)")
 	fs.BoolVar(&script.AcceptFiles, "accept-files", false, "accept every file the customer sends on their own into -download-dir (default: decline\nthem at once; the viewer window asks instead); {\"event\":\"file-offer\"} and \"file-offer-end\"\nlines say what came and how it was answered")
+	fs.StringVar(&script.KeyDelay, "key-delay", "", "once the remote screen arrives, press X on the remote keyboard again and again\n(each once the screen is still) and write each press's key-to-screen delay to `FILE`,\none JSON line a press: from sending the key to the first picture that changed. Give\nit a still screen with a terminal or text field in focus: the delay is then the\nwhole loop (input, injection, capture, encoding, video)")
 	fs.StringVar(&script.ChatLog, "chat-log", "", "save the chat transcript to `FILE` when the session ends (JSON for a .json name,\nelse text)")
 	var desk techdesk.Flags
 	desk.Register(fs)

@@ -1,10 +1,10 @@
 // Package techscript drives a technician session from a script: what the
 // headless technician's flags ask for (-frames, -move, -click, -type,
-// -clipboard, -then-mode, -say, -send, -fetch, -accept-files, -chat-log). It uses only
-// the session's handle (techsession.Session) and its events, as a viewer
-// does: the script waits for the first frame before it types, for the link
-// before it says its lines, and for the customer's consent before it sends
-// or fetches files, one after another.
+// -clipboard, -then-mode, -say, -send, -fetch, -accept-files, -chat-log,
+// -key-delay). It uses only the session's handle (techsession.Session) and
+// its events, as a viewer does: the script waits for the first frame before
+// it types, for the link before it says its lines, and for the customer's
+// consent before it sends or fetches files, one after another.
 package techscript
 
 import (
@@ -34,6 +34,10 @@ type Script struct {
 	// once, so that nothing lands unasked.
 	AcceptFiles bool
 	ChatLog     string // the transcript, saved at the end (JSON for a .json name)
+	// KeyDelay, when set, names a file that gets, one JSON line a press
+	// (KeyDelay), the key-to-screen delay of X pressed again and again
+	// once the first frame arrived (keydelay.go).
+	KeyDelay string
 }
 
 // Run runs the session cfg configures with sc driving it (cfg.Events, if
@@ -53,6 +57,7 @@ type Driver struct {
 	report *session.Reporter
 	log    *slog.Logger
 	saver  *frameSaver // nil without FramesDir
+	keys   *keyProbe   // nil without KeyDelay
 
 	firstFrame, connected, allowed chan struct{}
 	firstOnce, connOnce, allowOnce sync.Once
@@ -75,6 +80,9 @@ func New(sc Script, report *session.Reporter, log *slog.Logger) *Driver {
 	if sc.FramesDir != "" {
 		d.saver = newFrameSaver(sc.FramesDir, log)
 	}
+	if sc.KeyDelay != "" {
+		d.keys = newKeyProbe(sc.KeyDelay, log)
+	}
 	return d
 }
 
@@ -94,6 +102,9 @@ func (d *Driver) event(e techsession.Event) {
 	case techsession.FrameEvent:
 		if d.saver != nil {
 			d.saver.offer(e.Pic)
+		}
+		if d.keys != nil {
+			d.keys.frame(e.Pic)
 		}
 		d.firstOnce.Do(func() { close(d.firstFrame) })
 	case techsession.PathEvent:
@@ -135,6 +146,13 @@ func (d *Driver) Start(s *techsession.Session) (stop func()) {
 	wg.Go(func() { d.files(ctx, s) })
 	if d.saver != nil {
 		wg.Go(func() { d.saver.run(ctx) })
+	}
+	if d.keys != nil {
+		wg.Go(func() {
+			if wait(ctx, d.firstFrame) {
+				d.keys.run(ctx, s)
+			}
+		})
 	}
 	return func() {
 		cancel()
