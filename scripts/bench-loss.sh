@@ -27,8 +27,8 @@
 # in an xterm running cat on the agent's Xvfb), at 0 and 10 % loss each
 # way, idle and with a 1 GiB file streaming to the agent or to the
 # technician; p50/p95/max ms per row and p50, p95 over the loss-free idle
-# row of the same run. About 6 minutes.
-# Usage: sudo scripts/bench-loss.sh   (env: RATES=0,10 SECONDS_=20 NODELAY=1 RUN=regexp BASE=rev KEYS=1 LANE=1 SCREEN=1)
+# row of the same run. About 8 minutes.
+# Usage: sudo scripts/bench-loss.sh   (env: RATES=0,10 SECONDS_=20 NODELAY=1 RUN=regexp BASE=rev KEYS=1 LANE=1 SCREEN=1 POLICE=kbit)
 set -euo pipefail
 export GOTOOLCHAIN=auto # go.mod names the patched toolchain
 cd "$(dirname "$0")/.."
@@ -61,4 +61,5 @@ fi
 export TANDEM_LOSS_RATES=${RATES:-}
 export TANDEM_LOSS_SECONDS=${SECONDS_:-}
 export TANDEM_LOSS_NODELAY=${NODELAY:-}
+export TANDEM_LOSS_POLICE=${POLICE:-}
 go test -count=1 -timeout 90m -run "TestLossMatrix${RUN:+/$RUN}" -v ./internal/testkit/netlab | grep -E '^\||^(--- )?(FAIL|ok)|netlab:'

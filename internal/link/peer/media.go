@@ -10,7 +10,6 @@ import (
 	"github.com/pion/interceptor/pkg/gcc"
 	"github.com/pion/interceptor/pkg/twcc"
 	"github.com/pion/rtcp"
-	"github.com/pion/sdp/v3"
 	"github.com/pion/webrtc/v4"
 )
 
@@ -75,6 +74,8 @@ type mediaState struct {
 	logged      int   // the target last logged
 	parityExt   uint8 // the negotiated parity extension (parityKnown)
 	parityKnown bool
+	pacer       *idlePacer
+	judge       lossJudge
 }
 
 // mediaAPI returns the media engine and interceptors for cfg: VP8 and VP9
@@ -102,7 +103,48 @@ func mediaAPI(cfg Config, m *mediaState) (*webrtc.MediaEngine, *interceptor.Regi
 		}
 	}
 	ir := &interceptor.Registry{}
-	if err := registerInterceptors(me, ir); err != nil {
+	var below []interceptor.Factory
+	if cfg.Video.sends() {
+		ccf, err := cc.NewInterceptor(func() (cc.BandwidthEstimator, error) {
+			pacer := newIdlePacer(InitialBitrate)
+			bwe, err := gcc.NewSendSideBWE(gcc.SendSideBWEInitialBitrate(InitialBitrate),
+				gcc.SendSideBWEMinBitrate(MinBitrate), gcc.SendSideBWEMaxBitrate(MaxBitrate),
+				gcc.SendSideBWEPacer(pacer))
+			if err != nil {
+				return nil, err
+			}
+			m.mu.Lock()
+			m.pacer = pacer
+			m.mu.Unlock()
+			return pacedVideoOnly{bwe}, nil
+		})
+		if err != nil {
+			return nil, nil, fmt.Errorf("congestion control: %w", err)
+		}
+		ccf.OnNewPeerConnection(func(_ string, e cc.BandwidthEstimator) {
+			m.mu.Lock()
+			m.bwe = e
+			m.mu.Unlock()
+		})
+		twccExt, err := twcc.NewHeaderExtensionInterceptor()
+		if err != nil {
+			return nil, nil, fmt.Errorf("register twcc: %w", err)
+		}
+		// Order matters: interceptors added later see packets first. The
+		// GCC pacer needs the transport-wide sequence number already
+		// stamped, and both sit below the NACK responder, so that a
+		// retransmission is paced and counted like any packet and gets a
+		// sequence number of its own: pion's responder resends whatever
+		// each NACK names at once, and below the pacer that ran over a
+		// policed path's rate by itself (a 1 Mbit/s policer froze the
+		// picture for good: retransmissions of retransmissions). The
+		// transport-wide sequence number goes on video only (its header
+		// extension is registered for video in registerInterceptors), and
+		// the express lane stays out of GCC's pacer (pacedVideoOnly), where
+		// a key would wait behind a queued keyframe.
+		below = []interceptor.Factory{ccf, twccExt}
+	}
+	if err := registerInterceptors(me, ir, below...); err != nil {
 		return nil, nil, fmt.Errorf("register interceptors: %w", err)
 	}
 	if !cfg.noParity {
@@ -110,40 +152,6 @@ func mediaAPI(cfg Config, m *mediaState) (*webrtc.MediaEngine, *interceptor.Regi
 			return nil, nil, fmt.Errorf("register parity extension: %w", err)
 		}
 	}
-	if !cfg.Video.sends() {
-		return me, ir, nil
-	}
-	ccf, err := cc.NewInterceptor(func() (cc.BandwidthEstimator, error) {
-		bwe, err := gcc.NewSendSideBWE(gcc.SendSideBWEInitialBitrate(InitialBitrate),
-			gcc.SendSideBWEMinBitrate(MinBitrate), gcc.SendSideBWEMaxBitrate(MaxBitrate),
-			gcc.SendSideBWEPacer(newIdlePacer(InitialBitrate)))
-		if err != nil {
-			return nil, err
-		}
-		return pacedVideoOnly{bwe}, nil
-	})
-	if err != nil {
-		return nil, nil, fmt.Errorf("congestion control: %w", err)
-	}
-	ccf.OnNewPeerConnection(func(_ string, e cc.BandwidthEstimator) {
-		m.mu.Lock()
-		m.bwe = e
-		m.mu.Unlock()
-	})
-	// Order matters: interceptors added later see packets first, and the
-	// GCC pacer needs the transport-wide sequence number already stamped.
-	// The transport-wide sequence number goes on video only, and the
-	// express lane stays out of GCC's pacer (pacedVideoOnly), where a key
-	// would wait behind a queued keyframe.
-	ir.Add(ccf)
-	if err := me.RegisterHeaderExtension(webrtc.RTPHeaderExtensionCapability{URI: sdp.TransportCCURI}, webrtc.RTPCodecTypeVideo); err != nil {
-		return nil, nil, fmt.Errorf("register twcc: %w", err)
-	}
-	twccExt, err := twcc.NewHeaderExtensionInterceptor()
-	if err != nil {
-		return nil, nil, fmt.Errorf("register twcc: %w", err)
-	}
-	ir.Add(twccExt)
 	return me, ir, nil
 }
 
@@ -281,11 +289,21 @@ func (l *Link) TargetBitrate() int {
 	if m.bwe == nil {
 		return 0
 	}
-	target := max(m.bwe.GetTargetBitrate(), MinBitrate)
+	target := m.bwe.GetTargetBitrate()
+	st := m.bwe.GetStats()
+	loss, _ := st["averageLoss"].(float64)
+	delay, ok := st["delayTargetBitrate"].(int)
+	if m.pacer != nil && ok && !l.cfg.gccLoss {
+		if own := m.judge.update(time.Now(), m.pacer.sent(), loss, delay); own > 0 {
+			target = own
+			m.pacer.setOwn(target)
+		}
+	}
+	target = max(target, MinBitrate)
 	if target*4 < m.logged*3 || target*3 > m.logged*4 {
 		m.logged = target
-		loss, _ := m.bwe.GetStats()["averageLoss"].(float64)
-		l.log.Debug("video bitrate", "kbps", target/1000, "loss", loss)
+		l.log.Debug("video bitrate", "kbps", target/1000, "loss", loss, "inherent", m.judge.inherent,
+			"random", m.judge.random, "verdicts", m.judge.verdicts)
 	}
 	return target
 }
@@ -343,6 +361,21 @@ func (l *Link) VideoParity() (ext uint8, loss float64) {
 	}
 	loss, _ = bwe.GetStats()["averageLoss"].(float64)
 	return ext, loss
+}
+
+// VideoBacklog is how long the video packets the pacer holds will take to
+// leave at the current target (VideoSend): a screen sender waits while it
+// is long (screen.SenderConfig.Backlog) rather than queue frames that
+// would arrive late.
+func (l *Link) VideoBacklog() time.Duration {
+	m := &l.media
+	m.mu.Lock()
+	p := m.pacer
+	m.mu.Unlock()
+	if p == nil {
+		return 0
+	}
+	return p.backlog()
 }
 
 // RequestKeyframe asks the sender for a keyframe (VideoReceive), e.g. when

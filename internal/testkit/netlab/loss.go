@@ -24,6 +24,16 @@ func (s *Site) Loss(p float64) {
 		"--probability", strconv.FormatFloat(p, 'f', 4, 64), "-j", "DROP")
 }
 
+// Police holds what the site's router forwards into its LAN to kbit
+// kbit/s with next to no queue (tc's token bucket with a 16 KB burst and
+// 5 ms of latency): a policer, as mobile plans have, where loss and not
+// delay says the path is full.
+func (s *Site) Police(kbit int) {
+	s.lab.t.Helper()
+	s.Router.Exec("tc", "qdisc", "add", "dev", "lan", "root", "tbf", "rate", fmt.Sprintf("%dkbit", kbit),
+		"burst", "16kb", "latency", "5ms")
+}
+
 // LossDropped is how many packets the Loss rule dropped so far.
 func (s *Site) LossDropped() (int, error) {
 	out := s.Router.IPTables("-L", "FORWARD", "-v", "-x", "-n")

@@ -14,6 +14,8 @@ import (
 // TANDEM_LOSS_MATRIX is set (make bench-loss); TANDEM_LOSS_RATES
 // ("0,5,10"), TANDEM_LOSS_SECONDS (20) and TANDEM_LOSS_NODELAY narrow it.
 // The delayed rows add 50 ms of round trip on the agent's last hop.
+// TANDEM_LOSS_POLICE=kbit adds a policer on the technician's router
+// (Site.Police) to every row.
 // TANDEM_LOSS_BASE names a directory with an agent and a technician built
 // from a baseline revision (scripts/bench-loss.sh BASE=rev): each row then
 // runs the baseline right before this tree, side by side in one run.
@@ -31,6 +33,13 @@ func TestLossMatrix(t *testing.T) {
 	if os.Getenv("TANDEM_LOSS_NODELAY") != "" {
 		delays = delays[:1]
 	}
+	police := 0
+	if s := os.Getenv("TANDEM_LOSS_POLICE"); s != "" {
+		var err error
+		if police, err = strconv.Atoi(s); err != nil {
+			t.Fatalf("TANDEM_LOSS_POLICE: %v", err)
+		}
+	}
 	builds := []string{""}
 	if b := os.Getenv("TANDEM_LOSS_BASE"); b != "" {
 		builds = []string{b, ""}
@@ -45,7 +54,7 @@ func TestLossMatrix(t *testing.T) {
 					}
 					name := fmt.Sprintf("loss%g%%/rtt+%v/relay=%v/%s", r, 2*delay, relay, build)
 					t.Run(name, func(t *testing.T) {
-						v := runVideo(t, videoCase{loss: r / 100, relayOnly: relay, delay: delay, endAfter: secs + "s", base: base})
+						v := runVideo(t, videoCase{loss: r / 100, relayOnly: relay, delay: delay, endAfter: secs + "s", base: base, police: police})
 						rows = append(rows, fmt.Sprintf("| %g %% | %v | %v | %s | %s | %d | %.1f | %d | %d | %d | %.0f | %.0f | %.0f | %d |", r, 2*delay, relay, build,
 							v.Path, v.Frames, float64(v.Frames)/float64(max(v.Seconds, 1)), v.Stall, v.Dropped, v.Rebuilt,
 							v.LatencyP50, v.LatencyP95, v.Kbps, v.Target))

@@ -38,6 +38,7 @@ func (v videoRun) String() string {
 // videoCase is one network for a screen session.
 type videoCase struct {
 	loss      float64       // random loss each way, 0..1
+	police    int           // kbit/s the technician's router lets into its LAN; 0 = no limit
 	relayOnly bool          // both clients -relay-only
 	delay     time.Duration // one way, on the agent's last hop
 	endAfter  string        // the technician's -end-after
@@ -93,6 +94,9 @@ func runVideo(t *testing.T, c videoCase) videoRun {
 	}
 	ra.Loss(c.loss)
 	rb.Loss(c.loss)
+	if c.police > 0 {
+		ra.Police(c.police)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
 	defer cancel()
 	common := []string{"-server", d.ServerURL, "-ca", d.CA, "-json"}
@@ -240,6 +244,25 @@ func TestVideoUnderLoss(t *testing.T) {
 			t.Errorf("the picture froze for %d s at 20%% loss: %v", v.Stall, v)
 		}
 	})
+}
+
+// TestVideoPoliced: on a path policed to 1 Mbit/s (no queue: loss is the
+// only sign it is full) with 10 % random loss on top, the sender's rate
+// control still backs off to about the policer's rate (the lab's screen
+// wants about 2.5 Mbit/s) instead of taking the loss for the path's own
+// (peer's lossJudge), and the picture stays live.
+func TestVideoPoliced(t *testing.T) {
+	v := runVideo(t, videoCase{loss: 0.10, police: 1000, endAfter: "20s"})
+	t.Logf("policed to 1 Mbit/s, 10 %% loss each way: %v", v)
+	if v.Seconds < 5 {
+		t.Fatalf("only %d seconds of picture: %v", v.Seconds, v)
+	}
+	if v.Target == 0 || v.Target > 2000 {
+		t.Errorf("the agent's target ended at %d kbit/s through a 1 Mbit/s policer: %v", v.Target, v)
+	}
+	if v.Stall > 1 {
+		t.Errorf("the picture froze for %d s: %v", v.Stall, v)
+	}
 }
 
 // median is the middle of xs (0 when empty).
