@@ -19,11 +19,12 @@ import (
 // in focus (a terminal) that is the whole loop a technician feels when
 // typing, the key to the agent, its injection, the capture, the encoding
 // and the video back. The agent sends nothing while its screen is still,
-// so the first change after a press is the press's.
+// so the first change after a press is the press's; a picture that changes
+// nothing (a window on the agent drawn again the same) is no change.
 const (
-	keyQuiet   = 300 * time.Millisecond // no picture for this long before a press: the last change has arrived
+	keyQuiet   = 300 * time.Millisecond // no change for this long before a press: the last one has arrived
 	keyGap     = 500 * time.Millisecond // after a press showed, before waiting for quiet again
-	keyTimeout = 5 * time.Second        // a press not shown by then is recorded as not shown
+	keyTimeout = 3 * time.Second        // a press not shown by then is recorded as not shown
 	keyPoll    = 20 * time.Millisecond  // how often the quiet is checked
 	// A pixel changed when its luma moved by keyStep or more: a key's
 	// glyph and the moved cursor change a hundred pixels or more by most
@@ -49,12 +50,14 @@ type keyProbe struct {
 	path string
 	log  *slog.Logger
 
-	mu     sync.Mutex
-	luma   []byte // the latest picture's luma, width×height
-	w, h   int
-	lastAt time.Time // when the latest picture arrived
-	ref    []byte    // the luma when the waiting press went; nil when none waits
-	shown  chan shownAt
+	mu   sync.Mutex
+	luma []byte // the latest picture's luma, width×height
+	w, h int
+	// changedAt is when the picture last changed: frames that change
+	// nothing (a window on the agent redrawn the same) leave it.
+	changedAt time.Time
+	ref       []byte // the luma when the waiting press went; nil when none waits
+	shown     chan shownAt
 }
 
 type shownAt struct {
@@ -78,9 +81,17 @@ func (p *keyProbe) frame(pic *vpx.I420) {
 	defer p.mu.Unlock()
 	if pic.Width != p.w || pic.Height != p.h {
 		p.w, p.h, p.luma, p.ref = pic.Width, pic.Height, make([]byte, pic.Width*pic.Height), nil
+		p.changedAt = now
 	}
-	copyPlane(p.luma, p.w, pic.Y, pic.StrideY, p.w, p.h)
-	p.lastAt = now
+	moved := 0 // pixels changed since the previous picture
+	for y := range p.h {
+		row, src := p.luma[y*p.w:(y+1)*p.w], pic.Y[y*pic.StrideY:y*pic.StrideY+p.w]
+		moved += changedPixels(row, src)
+		copy(row, src)
+	}
+	if moved >= keyPixels {
+		p.changedAt = now
+	}
 	if p.ref == nil {
 		return
 	}
@@ -159,13 +170,13 @@ func (p *keyProbe) press(ctx context.Context, s *techsession.Session, key int, e
 	return d, true
 }
 
-// waitQuiet waits until no picture arrived for keyQuiet.
+// waitQuiet waits until the picture has not changed for keyQuiet.
 func (p *keyProbe) waitQuiet(ctx context.Context) bool {
 	t := time.NewTicker(keyPoll)
 	defer t.Stop()
 	for {
 		p.mu.Lock()
-		quiet := p.luma != nil && time.Since(p.lastAt) >= keyQuiet
+		quiet := p.luma != nil && time.Since(p.changedAt) >= keyQuiet
 		p.mu.Unlock()
 		if quiet {
 			return true
