@@ -196,12 +196,12 @@ func runKeys(b *testing.B, bins Binaries, c keyCase, file string) keyRun {
 	return r
 }
 
-// catScreen starts a private Xvfb with one xterm running cat, so that
-// only typed keys change the screen, and returns its display.
+// catScreen starts a private Xvfb with one xterm running cat (terminal),
+// so that only typed keys change the screen, and returns its display.
 func catScreen(b *testing.B) string {
 	b.Helper()
 	display := xvfb.Start(b, 1280, 800)
-	cmd := exec.Command("xterm", "-geometry", "100x30+40+40", "-e", "cat")
+	cmd := exec.Command("xterm", "-geometry", "200x30+40+220", "-e", "cat")
 	cmd.Env = append(cmd.Environ(), "DISPLAY="+display)
 	if err := cmd.Start(); err != nil {
 		b.Fatalf("start xterm: %v", err)
@@ -298,8 +298,10 @@ func watchFile(ctx context.Context, tech *Proc, streaming bool) (mbps float64, e
 	return (done1 - done0) / 1e6 / t1.Sub(t0).Seconds(), end
 }
 
-// terminal is the xterm catScreen opens (100x30 cells of 6x13 pixels).
-var terminal = image.Rect(42, 42, 642, 432)
+// terminal is the xterm catScreen opens: 200x30 cells of 6x13 pixels,
+// below the agent's window and wide enough that a row's presses (about
+// 120) never reach the end of the line, where the cursor stops moving.
+var terminal = image.Rect(42, 222, 1242, 612)
 
 // wrongPixels counts the terminal's pixels whose brightness differs by a
 // quarter of the range or more between the technician's last picture and
