@@ -93,9 +93,6 @@ type Config struct {
 	// noParity leaves the video parity extension out (ParityExtensionURI),
 	// as a build before it did.
 	noParity bool
-	// gccLoss keeps GCC's loss-based control (lossJudge), as a build
-	// before it did.
-	gccLoss bool
 }
 
 // Validate reports what is missing or wrong in c.

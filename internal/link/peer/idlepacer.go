@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/pion/interceptor"
+	"github.com/pion/interceptor/pkg/gcc"
 	"github.com/pion/rtp"
 )
 
@@ -16,8 +17,8 @@ var errClosedPacer = io.ErrClosedPipe
 // nothing written since.
 const pacerIdle = time.Second
 
-// idlePacer is the pacer GCC drives (a bucketPacer), present only while
-// there is something to pace. pion's pacer wakes every 5 ms for the whole life of
+// idlePacer is GCC's leaky-bucket pacer, present only while there is
+// something to pace. pion's pacer wakes every 5 ms for the whole life of
 // the link, sending or not; an agent whose screen is still sends nothing
 // for minutes, and those 200 wake-ups a second were most of its idle cost
 // (under Wine each costs about 1 ms of CPU). This one makes the pacer at
@@ -28,11 +29,9 @@ type idlePacer struct {
 	initial int // bitrate a pacer starts at before any target is set
 
 	mu      sync.Mutex
-	inner   *bucketPacer
+	inner   *gcc.LeakyBucketPacer
 	writers map[uint32]interceptor.RTPWriter
 	target  int   // last SetTargetBitrate, 0 before
-	own     int   // the link's own target (setOwn), which overrides GCC's; 0 before
-	bytes   int64 // RTP bytes written, over every pacer
 	gen     int   // which pacer: counts from an old one's last send are dropped
 	in, out int64 // packets written to this pacer, and sent on by it
 	last    time.Time
@@ -50,7 +49,7 @@ func (p *idlePacer) AddStream(ssrc uint32, w interceptor.RTPWriter) {
 	defer p.mu.Unlock()
 	p.writers[ssrc] = w
 	if p.inner != nil {
-		p.inner.addStream(ssrc, p.counted(p.gen, w))
+		p.inner.AddStream(ssrc, p.counted(p.gen, w))
 	}
 }
 
@@ -61,42 +60,9 @@ func (p *idlePacer) SetTargetBitrate(rate int) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.target = rate
-	if p.inner != nil && p.own == 0 {
-		p.inner.setTarget(rate)
-	}
-}
-
-// setOwn sets the target the link chose (lossJudge), which GCC's no
-// longer overrides.
-func (p *idlePacer) setOwn(rate int) {
-	rate = max(rate, MinBitrate)
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if rate == p.own {
-		return
-	}
-	p.own = rate
 	if p.inner != nil {
-		p.inner.setTarget(rate)
+		p.inner.SetTargetBitrate(rate)
 	}
-}
-
-// backlog is how long what the pacer holds will take to leave.
-func (p *idlePacer) backlog() time.Duration {
-	p.mu.Lock()
-	inner := p.inner
-	p.mu.Unlock()
-	if inner == nil {
-		return 0
-	}
-	return inner.backlog()
-}
-
-// sent is how many RTP bytes were written to the pacer so far.
-func (p *idlePacer) sent() int64 {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.bytes
 }
 
 // Write implements gcc.Pacer: it queues the packet on the pacer, making
@@ -110,10 +76,9 @@ func (p *idlePacer) Write(h *rtp.Header, payload []byte, a interceptor.Attribute
 	if p.inner == nil {
 		return 0, errClosedPacer
 	}
-	n, err := p.inner.write(h, payload, a)
+	n, err := p.inner.Write(h, payload, a)
 	if err == nil {
 		p.in++
-		p.bytes += int64(h.MarshalSize() + len(payload))
 		p.last = time.Now()
 	}
 	return n, err
@@ -129,15 +94,13 @@ func (p *idlePacer) Close() error {
 
 // start makes the pacer and arms the idle check; p.mu is held.
 func (p *idlePacer) start() {
-	p.inner = newBucketPacer(p.initial)
-	if p.own != 0 {
-		p.inner.setTarget(p.own)
-	} else if p.target != 0 {
-		p.inner.setTarget(p.target)
+	p.inner = gcc.NewLeakyBucketPacer(p.initial)
+	if p.target != 0 {
+		p.inner.SetTargetBitrate(p.target)
 	}
 	p.gen++
 	for ssrc, w := range p.writers {
-		p.inner.addStream(ssrc, p.counted(p.gen, w))
+		p.inner.AddStream(ssrc, p.counted(p.gen, w))
 	}
 	p.in, p.out = 0, 0
 	p.timer = time.AfterFunc(pacerIdle, p.check)
@@ -149,9 +112,9 @@ func (p *idlePacer) stop() error {
 		return nil
 	}
 	p.timer.Stop()
-	p.inner.close()
+	err := p.inner.Close()
 	p.inner, p.timer = nil, nil
-	return nil
+	return err
 }
 
 // check closes the pacer if everything written to it has been sent and

@@ -53,7 +53,7 @@ func TestIdlePacer(t *testing.T) {
 	}
 	send(0, 20)
 	// The pacer's loop is a goroutine, counted once it shows in a stack
-	// (under load it once did not at once: CI-like run with -race).
+	// (under load it once did not at once: a -race run beside the lab).
 	waitUntil(t, "one pacer loop while pacing", func() bool { return pacerLoops() == 1 })
 	delivered(20)
 	waitUntil(t, "the idle pacer to go", func() bool { return pacerLoops() == 0 })
@@ -68,11 +68,11 @@ func TestIdlePacer(t *testing.T) {
 	}
 }
 
-// pacerLoops counts the goroutines running a bucketPacer.
+// pacerLoops counts the goroutines running pion's leaky-bucket pacer.
 func pacerLoops() int {
 	buf := make([]byte, 1<<22)
 	buf = buf[:runtime.Stack(buf, true)]
-	return strings.Count(string(buf), "peer.(*bucketPacer).run")
+	return strings.Count(string(buf), "gcc.(*LeakyBucketPacer).Run")
 }
 
 func waitUntil(t *testing.T, what string, cond func() bool) {

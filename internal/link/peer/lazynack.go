@@ -17,12 +17,8 @@ import (
 // extensions, stats, transport-wide congestion control feedback), in the
 // same order, except that the NACK generator starts its loop only once
 // video arrives (see lazyGenerator) and transport-wide feedback is for
-// video only. below are added first: they see outgoing packets after all
-// of these, the NACK responder's retransmissions included.
-func registerInterceptors(me *webrtc.MediaEngine, ir *interceptor.Registry, below ...interceptor.Factory) error {
-	for _, f := range below {
-		ir.Add(f)
-	}
+// video only.
+func registerInterceptors(me *webrtc.MediaEngine, ir *interceptor.Registry) error {
 	gen, err := nack.NewGeneratorInterceptor(nack.GeneratorInterval(nackInterval))
 	if err != nil {
 		return fmt.Errorf("nack generator: %w", err)

@@ -2,6 +2,7 @@ package peer
 
 import (
 	"fmt"
+	"math"
 	"sync"
 	"time"
 
@@ -10,6 +11,7 @@ import (
 	"github.com/pion/interceptor/pkg/gcc"
 	"github.com/pion/interceptor/pkg/twcc"
 	"github.com/pion/rtcp"
+	"github.com/pion/sdp/v3"
 	"github.com/pion/webrtc/v4"
 )
 
@@ -74,8 +76,8 @@ type mediaState struct {
 	logged      int   // the target last logged
 	parityExt   uint8 // the negotiated parity extension (parityKnown)
 	parityKnown bool
-	pacer       *idlePacer
-	judge       lossJudge
+	lossHold    float64 // the loss VideoParity remembers, and when
+	lossHoldAt  time.Time
 }
 
 // mediaAPI returns the media engine and interceptors for cfg: VP8 and VP9
@@ -103,48 +105,7 @@ func mediaAPI(cfg Config, m *mediaState) (*webrtc.MediaEngine, *interceptor.Regi
 		}
 	}
 	ir := &interceptor.Registry{}
-	var below []interceptor.Factory
-	if cfg.Video.sends() {
-		ccf, err := cc.NewInterceptor(func() (cc.BandwidthEstimator, error) {
-			pacer := newIdlePacer(InitialBitrate)
-			bwe, err := gcc.NewSendSideBWE(gcc.SendSideBWEInitialBitrate(InitialBitrate),
-				gcc.SendSideBWEMinBitrate(MinBitrate), gcc.SendSideBWEMaxBitrate(MaxBitrate),
-				gcc.SendSideBWEPacer(pacer))
-			if err != nil {
-				return nil, err
-			}
-			m.mu.Lock()
-			m.pacer = pacer
-			m.mu.Unlock()
-			return pacedVideoOnly{bwe}, nil
-		})
-		if err != nil {
-			return nil, nil, fmt.Errorf("congestion control: %w", err)
-		}
-		ccf.OnNewPeerConnection(func(_ string, e cc.BandwidthEstimator) {
-			m.mu.Lock()
-			m.bwe = e
-			m.mu.Unlock()
-		})
-		twccExt, err := twcc.NewHeaderExtensionInterceptor()
-		if err != nil {
-			return nil, nil, fmt.Errorf("register twcc: %w", err)
-		}
-		// Order matters: interceptors added later see packets first. The
-		// GCC pacer needs the transport-wide sequence number already
-		// stamped, and both sit below the NACK responder, so that a
-		// retransmission is paced and counted like any packet and gets a
-		// sequence number of its own: pion's responder resends whatever
-		// each NACK names at once, and below the pacer that ran over a
-		// policed path's rate by itself (a 1 Mbit/s policer froze the
-		// picture for good: retransmissions of retransmissions). The
-		// transport-wide sequence number goes on video only (its header
-		// extension is registered for video in registerInterceptors), and
-		// the express lane stays out of GCC's pacer (pacedVideoOnly), where
-		// a key would wait behind a queued keyframe.
-		below = []interceptor.Factory{ccf, twccExt}
-	}
-	if err := registerInterceptors(me, ir, below...); err != nil {
+	if err := registerInterceptors(me, ir); err != nil {
 		return nil, nil, fmt.Errorf("register interceptors: %w", err)
 	}
 	if !cfg.noParity {
@@ -152,6 +113,40 @@ func mediaAPI(cfg Config, m *mediaState) (*webrtc.MediaEngine, *interceptor.Regi
 			return nil, nil, fmt.Errorf("register parity extension: %w", err)
 		}
 	}
+	if !cfg.Video.sends() {
+		return me, ir, nil
+	}
+	ccf, err := cc.NewInterceptor(func() (cc.BandwidthEstimator, error) {
+		bwe, err := gcc.NewSendSideBWE(gcc.SendSideBWEInitialBitrate(InitialBitrate),
+			gcc.SendSideBWEMinBitrate(MinBitrate), gcc.SendSideBWEMaxBitrate(MaxBitrate),
+			gcc.SendSideBWEPacer(newIdlePacer(InitialBitrate)))
+		if err != nil {
+			return nil, err
+		}
+		return pacedVideoOnly{bwe}, nil
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("congestion control: %w", err)
+	}
+	ccf.OnNewPeerConnection(func(_ string, e cc.BandwidthEstimator) {
+		m.mu.Lock()
+		m.bwe = e
+		m.mu.Unlock()
+	})
+	// Order matters: interceptors added later see packets first, and the
+	// GCC pacer needs the transport-wide sequence number already stamped.
+	// The transport-wide sequence number goes on video only, and the
+	// express lane stays out of GCC's pacer (pacedVideoOnly), where a key
+	// would wait behind a queued keyframe.
+	ir.Add(ccf)
+	if err := me.RegisterHeaderExtension(webrtc.RTPHeaderExtensionCapability{URI: sdp.TransportCCURI}, webrtc.RTPCodecTypeVideo); err != nil {
+		return nil, nil, fmt.Errorf("register twcc: %w", err)
+	}
+	twccExt, err := twcc.NewHeaderExtensionInterceptor()
+	if err != nil {
+		return nil, nil, fmt.Errorf("register twcc: %w", err)
+	}
+	ir.Add(twccExt)
 	return me, ir, nil
 }
 
@@ -289,21 +284,11 @@ func (l *Link) TargetBitrate() int {
 	if m.bwe == nil {
 		return 0
 	}
-	target := m.bwe.GetTargetBitrate()
-	st := m.bwe.GetStats()
-	loss, _ := st["averageLoss"].(float64)
-	delay, ok := st["delayTargetBitrate"].(int)
-	if m.pacer != nil && ok && !l.cfg.gccLoss {
-		if own := m.judge.update(time.Now(), m.pacer.sent(), loss, delay); own > 0 {
-			target = own
-			m.pacer.setOwn(target)
-		}
-	}
-	target = max(target, MinBitrate)
+	target := max(m.bwe.GetTargetBitrate(), MinBitrate)
 	if target*4 < m.logged*3 || target*3 > m.logged*4 {
 		m.logged = target
-		l.log.Debug("video bitrate", "kbps", target/1000, "loss", loss, "inherent", m.judge.inherent,
-			"random", m.judge.random, "verdicts", m.judge.verdicts)
+		loss, _ := m.bwe.GetStats()["averageLoss"].(float64)
+		l.log.Debug("video bitrate", "kbps", target/1000, "loss", loss)
 	}
 	return target
 }
@@ -337,8 +322,8 @@ func (l *Link) ParityExtension() uint8 {
 }
 
 // VideoParity tells a screen sender (VideoSend) whether to send parity
-// and what loss the congestion controller sees (its average over the
-// transport-wide feedback, 0..1): screen.SenderConfig.Parity. The
+// and what loss the congestion controller saw lately (its average over
+// the transport-wide feedback, held as it decays over lossHoldFor, 0..1): screen.SenderConfig.Parity. The
 // extension is looked up once it is known; a link's negotiation does not
 // change it.
 func (l *Link) VideoParity() (ext uint8, loss float64) {
@@ -360,23 +345,21 @@ func (l *Link) VideoParity() (ext uint8, loss float64) {
 		return ext, 0
 	}
 	loss, _ = bwe.GetStats()["averageLoss"].(float64)
-	return ext, loss
+	now := time.Now()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.lossHold = max(loss, m.lossHold*math.Exp(-now.Sub(m.lossHoldAt).Seconds()/lossHoldFor.Seconds()))
+	m.lossHoldAt = now
+	return ext, m.lossHold
 }
 
-// VideoBacklog is how long the video packets the pacer holds will take to
-// leave at the current target (VideoSend): a screen sender waits while it
-// is long (screen.SenderConfig.Backlog) rather than queue frames that
-// would arrive late.
-func (l *Link) VideoBacklog() time.Duration {
-	m := &l.media
-	m.mu.Lock()
-	p := m.pacer
-	m.mu.Unlock()
-	if p == nil {
-		return 0
-	}
-	return p.backlog()
-}
+// lossHoldFor is how long VideoParity remembers the loss GCC saw (the time
+// constant of its decay). GCC's average follows each feedback report: on a
+// screen that sends a frame a keystroke, a report holds a packet or two
+// and the average swings between 0 and 1 (at 10 % loss the lab's agent
+// mostly read 0 and sent no parity, while whole one-packet frames were
+// lost).
+const lossHoldFor = 10 * time.Second
 
 // RequestKeyframe asks the sender for a keyframe (VideoReceive), e.g. when
 // the decoder lost its reference.

@@ -40,6 +40,11 @@ type assembler struct {
 	handedOut bool      // a frame was handed out or given up
 	lastOut   uint32    // its timestamp
 	blocked   time.Time // when the head started holding back a complete frame; zero if not
+	// lastPID is the picture ID of the frame last handed out or given up,
+	// -1 when unknown; gapSince is when a complete delta frame at the head
+	// was first found not to follow it (zero if not).
+	lastPID  int
+	gapSince time.Time
 	// awaitKey is set by the caller while its decoder needs a keyframe:
 	// then a delta frame is worth nothing, and an incomplete one is dropped
 	// at once (not counted as lost), as is any incomplete frame ahead of a
@@ -50,6 +55,7 @@ type assembler struct {
 
 type partial struct {
 	ts         uint32
+	pid        int // picture ID from the first packet, -1 if none
 	start, end uint16
 	hasStart   bool
 	hasEnd     bool
@@ -65,7 +71,7 @@ type ready struct {
 // push adds one packet and returns the frames now ready, oldest first, and
 // whether frames had to be given up before them.
 func (a *assembler) push(p *rtp.Packet) (out []ready, lost bool) {
-	payload, start, err := a.depacketize(p.Payload)
+	payload, start, pid, err := a.depacketize(p.Payload)
 	if err != nil || len(payload) == 0 {
 		return nil, false
 	}
@@ -75,7 +81,7 @@ func (a *assembler) push(p *rtp.Packet) (out []ready, lost bool) {
 	}
 	f.payloads[p.SequenceNumber] = append([]byte(nil), payload...)
 	if start {
-		f.start, f.hasStart = p.SequenceNumber, true
+		f.start, f.hasStart, f.pid = p.SequenceNumber, true, pid
 	}
 	if p.Marker {
 		f.end, f.hasEnd = p.SequenceNumber, true
@@ -89,6 +95,23 @@ func (a *assembler) push(p *rtp.Packet) (out []ready, lost bool) {
 func (a *assembler) drain() (out []ready, lost bool) {
 	for len(a.pending) > 0 {
 		head := a.pending[0]
+		if head.complete() && !a.awaitKey && a.missingBefore(head) {
+			// Whole frames between the last one and this delta were
+			// lost (no packet of theirs came, a one-packet frame's
+			// only packet for instance): decoding it on a reference the
+			// decoder never had would show a wrong picture. Wait for
+			// their repair as for a missing packet, then give up.
+			now := a.clock()
+			if a.gapSince.IsZero() {
+				a.gapSince = now
+			}
+			if now.Sub(a.gapSince) < holdFor && len(a.pending) <= maxPending {
+				break
+			}
+			a.pop()
+			lost = true
+			continue
+		}
 		if head.complete() {
 			out = append(out, ready{frame: head.join(), ts: head.ts})
 			a.pop()
@@ -128,8 +151,20 @@ func (a *assembler) heldTooLong(head *partial) bool {
 	return now.Sub(a.blocked) >= hold
 }
 
+// missingBefore reports whether a complete delta frame does not follow
+// the frame last handed out: picture IDs count the frames the sender
+// packetized, 15 bits.
+func (a *assembler) missingBefore(f *partial) bool {
+	if !a.handedOut || a.lastPID < 0 || f.pid < 0 || !f.isDelta(a.codec) {
+		return false
+	}
+	return f.pid != (a.lastPID+1)&0x7fff
+}
+
 func (a *assembler) pop() {
 	a.handedOut, a.lastOut = true, a.pending[0].ts
+	a.lastPID = a.pending[0].pid
+	a.gapSince = time.Time{}
 	a.blocked = time.Time{}
 	a.pending = a.pending[1:]
 }
@@ -137,7 +172,7 @@ func (a *assembler) pop() {
 // waiting reports whether a complete frame is held back by an incomplete
 // one, so that time alone can release it.
 func (a *assembler) waiting() bool {
-	return len(a.pending) > 1 && a.laterComplete()
+	return len(a.pending) > 1 && a.laterComplete() || !a.gapSince.IsZero()
 }
 
 func (a *assembler) laterComplete() bool {
@@ -212,7 +247,7 @@ func (a *assembler) frameFor(ts uint32) *partial {
 	if i == 0 && a.handedOut && !newer(ts, a.lastOut) {
 		return nil
 	}
-	f := &partial{ts: ts, payloads: map[uint16][]byte{}}
+	f := &partial{ts: ts, pid: -1, payloads: map[uint16][]byte{}}
 	if i == 0 {
 		a.blocked = time.Time{} // a new head: its hold starts afresh
 	}
@@ -225,15 +260,25 @@ func (a *assembler) frameFor(ts uint32) *partial {
 // newer reports whether timestamp a is after b, with wrap-around.
 func newer(a, b uint32) bool { return a != b && a-b < 1<<31 }
 
-func (a *assembler) depacketize(payload []byte) ([]byte, bool, error) {
+// depacketize returns the packet's frame data, whether it starts a frame,
+// and its picture ID (-1 if it has none).
+func (a *assembler) depacketize(payload []byte) ([]byte, bool, int, error) {
 	if a.codec == vpx.VP9 {
 		var p codecs.VP9Packet
 		out, err := p.Unmarshal(payload)
-		return out, p.B, err
+		pid := -1
+		if p.I {
+			pid = int(p.PictureID)
+		}
+		return out, p.B, pid, err
 	}
 	var p codecs.VP8Packet
 	out, err := p.Unmarshal(payload)
-	return out, p.S == 1 && p.PID == 0, err
+	pid := -1
+	if p.I == 1 {
+		pid = int(p.PictureID)
+	}
+	return out, p.S == 1 && p.PID == 0, pid, err
 }
 
 // isKeyframe reports whether an assembled frame is a keyframe (RFC 7741

@@ -3,6 +3,7 @@ package screen
 import (
 	"context"
 	"image"
+	"os"
 	"sync"
 	"testing"
 	"time"
@@ -48,10 +49,20 @@ func paint(w, h int, b, g, r byte, x, y int) *capture.Frame {
 // pipe carries RTP packets from sender to receiver, dropping those for
 // which drop returns true.
 type pipe struct {
-	mu   sync.Mutex
-	ch   chan *rtp.Packet
-	drop func(*rtp.Packet) bool
-	sent int
+	mu       sync.Mutex
+	ch       chan *rtp.Packet
+	drop     func(*rtp.Packet) bool
+	sent     int
+	deadline time.Time // of the next read, as a track's SetReadDeadline
+}
+
+// SetReadDeadline makes ReadRTP give up at t (zero: never), as a remote
+// track's does: the receiver wakes so to give up a frame it holds.
+func (p *pipe) SetReadDeadline(t time.Time) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.deadline = t
+	return nil
 }
 
 func newPipe() *pipe { return &pipe{ch: make(chan *rtp.Packet, 4096)} }
@@ -76,11 +87,24 @@ func (p *pipe) count() int {
 }
 
 func (p *pipe) ReadRTP() (*rtp.Packet, interceptor.Attributes, error) {
-	pkt, ok := <-p.ch
-	if !ok {
-		return nil, nil, context.Canceled
+	p.mu.Lock()
+	deadline := p.deadline
+	p.mu.Unlock()
+	var timeout <-chan time.Time
+	if !deadline.IsZero() {
+		t := time.NewTimer(time.Until(deadline))
+		defer t.Stop()
+		timeout = t.C
 	}
-	return pkt, nil, nil
+	select {
+	case pkt, ok := <-p.ch:
+		if !ok {
+			return nil, nil, context.Canceled
+		}
+		return pkt, nil, nil
+	case <-timeout:
+		return nil, nil, os.ErrDeadlineExceeded
+	}
 }
 
 type decoded struct {
@@ -285,12 +309,16 @@ func TestKeyframeRequests(t *testing.T) {
 	}
 }
 
+// testPayloader numbers the frames framePackets makes, one picture ID
+// after another in the order they are made, as a sender's would.
+var testPayloader = &codecs.VP8Payloader{EnablePictureID: true}
+
 // framePackets packetizes a size-byte frame stamped ts from sequence number
 // seq: a VP8 delta frame, or a keyframe when key is set (the first byte's
 // inverted P bit).
 func framePackets(ts uint32, seq uint16, size int, key bool) []*rtp.Packet {
 	var pk packetizer
-	pk.payloader = &codecs.VP8Payloader{EnablePictureID: true}
+	pk.payloader = testPayloader
 	pk.seq = seq
 	frame := make([]byte, size)
 	if !key {
@@ -465,5 +493,55 @@ func TestAssemblerLateHeadHoldsAfresh(t *testing.T) {
 	now = now.Add(holdFor)
 	if out, lost := a.drain(); !lost {
 		t.Fatalf("the late head outlived its own hold: %d frames, lost %v", len(out), lost)
+	}
+}
+
+// TestAssemblerWholeFrameLost: a frame none of whose packets came (a
+// one-packet frame's only packet lost) leaves no hole inside any frame,
+// but the next frame's picture ID shows it: that delta frame waits for the
+// repair and, without one, is given up after holdFor (the decoder would
+// otherwise decode it on a reference it never had: a wrong picture, keys
+// typed at 10 % loss never showing). A keyframe after the gap needs
+// nothing before it.
+func TestAssemblerWholeFrameLost(t *testing.T) {
+	for _, c := range []struct {
+		name     string
+		repaired bool
+		key      bool
+	}{{"repaired", true, false}, {"never repaired", false, false}, {"keyframe after", false, true}} {
+		t.Run(c.name, func(t *testing.T) {
+			now := time.Unix(0, 0)
+			a := assembler{codec: vpx.VP8, now: func() time.Time { return now }}
+			f1, f2, f3 := framePackets(100, 10, 500, true), framePackets(200, 11, 500, false), framePackets(300, 12, 500, c.key)
+			if out, _ := a.push(f1[0]); len(out) != 1 {
+				t.Fatal("first frame not handed out")
+			}
+			out, lost := a.push(f3[0]) // f2 lost whole
+			if c.key {
+				if len(out) != 1 || lost {
+					t.Fatalf("keyframe after a lost frame: %d out, lost %v", len(out), lost)
+				}
+				return
+			}
+			if out != nil || lost || !a.waiting() {
+				t.Fatalf("delta after a lost frame handed out at once: %d, lost %v, waiting %v", len(out), lost, a.waiting())
+			}
+			now = now.Add(holdFor / 2)
+			if c.repaired {
+				out, lost = a.push(f2[0]) // the retransmission
+				if len(out) != 2 || lost || out[0].ts != 200 || out[1].ts != 300 {
+					t.Fatalf("after the repair: %v, lost %v", out, lost)
+				}
+				return
+			}
+			if out, lost = a.drain(); out != nil || lost {
+				t.Fatal("given up before holdFor")
+			}
+			now = now.Add(holdFor)
+			out, lost = a.drain()
+			if out != nil || !lost {
+				t.Fatalf("after holdFor: %d frames out, lost %v; want none, lost", len(out), lost)
+			}
+		})
 	}
 }

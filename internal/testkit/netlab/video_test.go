@@ -246,25 +246,6 @@ func TestVideoUnderLoss(t *testing.T) {
 	})
 }
 
-// TestVideoPoliced: on a path policed to 1 Mbit/s (no queue: loss is the
-// only sign it is full) with 10 % random loss on top, the sender's rate
-// control still backs off to about the policer's rate (the lab's screen
-// wants about 2.5 Mbit/s) instead of taking the loss for the path's own
-// (peer's lossJudge), and the picture stays live.
-func TestVideoPoliced(t *testing.T) {
-	v := runVideo(t, videoCase{loss: 0.10, police: 1000, endAfter: "20s"})
-	t.Logf("policed to 1 Mbit/s, 10 %% loss each way: %v", v)
-	if v.Seconds < 5 {
-		t.Fatalf("only %d seconds of picture: %v", v.Seconds, v)
-	}
-	if v.Target == 0 || v.Target > 2000 {
-		t.Errorf("the agent's target ended at %d kbit/s through a 1 Mbit/s policer: %v", v.Target, v)
-	}
-	if v.Stall > 1 {
-		t.Errorf("the picture froze for %d s: %v", v.Stall, v)
-	}
-}
-
 // median is the middle of xs (0 when empty).
 func median(xs []float64) float64 {
 	if len(xs) == 0 {
