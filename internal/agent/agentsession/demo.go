@@ -38,6 +38,7 @@ func (d *demoWindow) run(ctx context.Context) {
 	rcv, err := screen.NewReceiver(screen.ReceiverConfig{
 		Track: track, Codec: session.CodecOf(track.Codec().MimeType),
 		RequestKeyframe: func() error { return d.a.r.Link().RequestKeyframe(track) },
+		RequestResend:   func(seqs []uint16) error { return d.a.r.Link().RequestResend(track, seqs) },
 		OnFrame:         d.show, ParityExtension: d.a.r.Link().ParityExtension(), Logger: d.a.log,
 	})
 	if err != nil {

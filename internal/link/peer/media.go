@@ -367,6 +367,18 @@ func (l *Link) RequestKeyframe(t *webrtc.TrackRemote) error {
 	return l.pc.WriteRTCP([]rtcp.Packet{&rtcp.PictureLossIndication{MediaSSRC: uint32(t.SSRC())}})
 }
 
+// RequestResend asks the sender to send these packets of t again (a
+// generic NACK, RFC 4585), for what the NACK generator does not ask for
+// by itself (VideoReceive).
+func (l *Link) RequestResend(t *webrtc.TrackRemote, seqs []uint16) error {
+	if len(seqs) == 0 {
+		return nil
+	}
+	return l.pc.WriteRTCP([]rtcp.Packet{&rtcp.TransportLayerNack{
+		MediaSSRC: uint32(t.SSRC()), Nacks: rtcp.NackPairsFromSequenceNumbers(seqs),
+	}})
+}
+
 // pacedVideoOnly is GCC's estimator, except that the express lane's stream
 // is not given to its pacer: pion's congestion control interceptor hands
 // every local stream to the pacer, whose 5 ms ticks and queue a key would

@@ -1,6 +1,7 @@
 package screen
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/pion/rtp"
@@ -51,6 +52,8 @@ type assembler struct {
 	// complete keyframe, while a keyframe or a frame whose first packet is
 	// missing is held for keyHold.
 	awaitKey bool
+	// gaveUp describes the last frame given up, for the log.
+	gaveUp string
 }
 
 type partial struct {
@@ -108,6 +111,7 @@ func (a *assembler) drain() (out []ready, lost bool) {
 			if now.Sub(a.gapSince) < holdFor && len(a.pending) <= maxPending {
 				break
 			}
+			a.gaveUp = head.describe("whole frames before it lost")
 			a.pop()
 			lost = true
 			continue
@@ -124,6 +128,7 @@ func (a *assembler) drain() (out []ready, lost bool) {
 			continue
 		}
 		if len(a.pending) > maxPending || a.heldTooLong(head) {
+			a.gaveUp = head.describe("incomplete")
 			a.pop()
 			lost = true
 			continue
@@ -200,6 +205,12 @@ func (a *assembler) clock() time.Time {
 		return a.now()
 	}
 	return time.Now()
+}
+
+// describe says what of the frame has arrived, for the log.
+func (f *partial) describe(why string) string {
+	return fmt.Sprintf("%s: ts %d, %d packets, first %v (%d), last %v (%d)",
+		why, f.ts, len(f.payloads), f.hasStart, f.start, f.hasEnd, f.end)
 }
 
 func (f *partial) join() []byte {

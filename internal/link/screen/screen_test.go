@@ -4,6 +4,7 @@ import (
 	"context"
 	"image"
 	"os"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -543,5 +544,94 @@ func TestAssemblerWholeFrameLost(t *testing.T) {
 				t.Fatalf("after holdFor: %d frames out, lost %v; want none, lost", len(out), lost)
 			}
 		})
+	}
+}
+
+// TestReceiverAsksForStart: when the stream's first packets are lost (the
+// first keyframe's start), the receiver asks for the numbers before the
+// first packet it saw, and the resent start completes the keyframe: no
+// keyframe request, no frame given up. Without RequestResend the same
+// loss costs a keyframe request (what the lab saw at 20 % loss: a second
+// without a picture at the start).
+func TestReceiverAsksForStart(t *testing.T) {
+	for _, resend := range []bool{true, false} {
+		p := newPipe()
+		history := map[uint16]*rtp.Packet{}
+		dropped := 0
+		p.drop = func(pkt *rtp.Packet) bool { // p.mu is held
+			c := *pkt
+			c.Payload = append([]byte(nil), pkt.Payload...)
+			history[pkt.SequenceNumber] = &c
+			if dropped < 2 {
+				dropped++
+				return true
+			}
+			return false
+		}
+		var asked [][]uint16
+		var keyRequests int
+		var mu sync.Mutex
+		cfg := ReceiverConfig{Track: p,
+			RequestKeyframe: func() error { mu.Lock(); keyRequests++; mu.Unlock(); return nil },
+			OnFrame:         func(*vpx.I420, uint32) {}}
+		if resend {
+			cfg.RequestResend = func(seqs []uint16) error {
+				mu.Lock()
+				asked = append(asked, slices.Clone(seqs))
+				mu.Unlock()
+				p.mu.Lock()
+				defer p.mu.Unlock()
+				for _, s := range seqs {
+					if h := history[s]; h != nil {
+						p.ch <- h
+					}
+				}
+				return nil
+			}
+		}
+		rcv, err := NewReceiver(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		snd, err := NewSender(SenderConfig{Source: &fakeScreen{frames: make(chan *capture.Frame)}, Track: p, MaxFPS: 30})
+		if err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan error, 1)
+		go func() { done <- rcv.Run() }()
+		// A noisy picture: a keyframe of many packets, then deltas.
+		frame := paint(320, 240, 90, 20, 10, 64, 64)
+		for i := range frame.Pix {
+			frame.Pix[i] = byte(i * 7919 >> 3)
+		}
+		snd.ensureEncoder(320, 240)
+		for i := range 12 {
+			frame.Pix[i*4] ^= 0xff
+			frame.Captured = time.Now()
+			if _, err := snd.send(frame, false); err != nil {
+				t.Fatal(err)
+			}
+			time.Sleep(30 * time.Millisecond)
+		}
+		deadline := time.Now().Add(5 * time.Second)
+		for rcv.Decoded() < 12 && rcv.Dropped() == 0 && time.Now().Before(deadline) {
+			time.Sleep(10 * time.Millisecond)
+		}
+		time.Sleep(keyHold + 200*time.Millisecond) // long enough for a give-up
+		close(p.ch)
+		<-done
+		mu.Lock()
+		t.Logf("resend=%v: decoded %d, given up %d, keyframe requests %d, asked %d times", resend, rcv.Decoded(), rcv.Dropped(), keyRequests, len(asked))
+		if resend {
+			if len(asked) != 1 || len(asked[0]) != startBacklog {
+				t.Fatalf("asked for %v, want one request of %d numbers", asked, startBacklog)
+			}
+			if rcv.Decoded() != 12 || rcv.Dropped() != 0 || keyRequests != 0 {
+				t.Fatalf("with the start resent: decoded %d of 12, given up %d, keyframe requests %d", rcv.Decoded(), rcv.Dropped(), keyRequests)
+			}
+		} else if keyRequests == 0 || rcv.Decoded() == 12 {
+			t.Fatalf("without resends the lost start went unnoticed: decoded %d, keyframe requests %d", rcv.Decoded(), keyRequests)
+		}
+		mu.Unlock()
 	}
 }

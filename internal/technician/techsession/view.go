@@ -78,6 +78,7 @@ func (v *techView) receive(ctx context.Context) {
 		rcv, err := screen.NewReceiver(screen.ReceiverConfig{
 			Track: t, Codec: session.CodecOf(t.Codec().MimeType),
 			RequestKeyframe: func() error { return v.r.Link().RequestKeyframe(t) },
+			RequestResend:   func(seqs []uint16) error { return v.r.Link().RequestResend(t, seqs) },
 			OnFrame:         v.onFrame, ParityExtension: v.r.Link().ParityExtension(), Logger: v.log,
 		})
 		if err != nil {

@@ -3,6 +3,7 @@ package netlab
 import (
 	"context"
 	"fmt"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -27,6 +28,7 @@ type videoRun struct {
 	// Capture-to-decode latency: the median over stats seconds of each
 	// second's p50 and p95.
 	LatencyP50, LatencyP95 float64
+	dump                   string // both sides' output, for a failure
 }
 
 func (v videoRun) String() string {
@@ -105,7 +107,7 @@ func runVideo(t *testing.T, c videoCase) videoRun {
 	}
 	s := &Session{d: d}
 	s.Tech = techNS.Start("technician", bins["technician"], append([]string{"-headless", "-user", d.User,
-		"-password-file", d.PasswordFile, "-end-after", c.endAfter}, common...)...)
+		"-password-file", d.PasswordFile, "-end-after", c.endAfter, "-v"}, common...)...)
 	code, err := s.Tech.WaitEvent(ctx, "code")
 	if err != nil {
 		t.Fatalf("netlab: %v\n%s", err, s.Dump())
@@ -126,6 +128,7 @@ func runVideo(t *testing.T, c videoCase) videoRun {
 		}
 	}
 	v := measure(s.Tech)
+	v.dump = s.Dump()
 	logLines(t, s.Agent, `msg="?(video bitrate|keyframe)`)
 	if m := targetLine.FindAllStringSubmatch(s.Agent.Output(), -1); len(m) > 0 {
 		v.Target, _ = strconv.Atoi(m[len(m)-1][1])
@@ -217,12 +220,16 @@ func measure(tech *Proc) videoRun {
 // with up to 16 frames given up). Frames given up are printed, not
 // asserted: GCC's target there falls to 100-300 kbit/s, where one keyframe
 // takes seconds and a run can lose one.
+//
+// A failing row prints both sides' output (the technician runs with -v:
+// frames given up and keyframe requests); TANDEM_DUMP=1 prints it for the
+// 20 % row every time.
 func TestVideoUnderLoss(t *testing.T) {
 	t.Run("10%", func(t *testing.T) {
 		v := runVideo(t, videoCase{loss: 0.10, endAfter: "12s"})
 		t.Logf("10%% loss each way: %v", v)
 		if v.Seconds < 5 {
-			t.Fatalf("only %d seconds of picture: %v", v.Seconds, v)
+			t.Fatalf("only %d seconds of picture: %v\n%s", v.Seconds, v, v.dump)
 		}
 		if v.Dropped > 2 {
 			t.Errorf("%d frames given up at 10%% loss: %v", v.Dropped, v)
@@ -233,15 +240,21 @@ func TestVideoUnderLoss(t *testing.T) {
 		if v.Rebuilt == 0 {
 			t.Errorf("no packet rebuilt from parity at 10%% loss: %v", v)
 		}
+		if t.Failed() {
+			t.Log(v.dump)
+		}
 	})
 	t.Run("20%", func(t *testing.T) {
 		v := runVideo(t, videoCase{loss: 0.20, endAfter: "12s"})
 		t.Logf("20%% loss each way: %v", v)
 		if v.Seconds < 5 {
-			t.Fatalf("only %d seconds of picture: %v", v.Seconds, v)
+			t.Fatalf("only %d seconds of picture: %v\n%s", v.Seconds, v, v.dump)
 		}
 		if v.Stall > 1 {
 			t.Errorf("the picture froze for %d s at 20%% loss: %v", v.Stall, v)
+		}
+		if t.Failed() || os.Getenv("TANDEM_DUMP") != "" {
+			t.Log(v.dump)
 		}
 	})
 }
