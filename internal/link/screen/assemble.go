@@ -174,6 +174,12 @@ func (a *assembler) pop() {
 	a.pending = a.pending[1:]
 }
 
+// startMissing reports whether nothing has been handed out yet and the
+// first frame held lacks its first packet: the stream's start was lost.
+func (a *assembler) startMissing() bool {
+	return !a.handedOut && len(a.pending) > 0 && !a.pending[0].hasStart
+}
+
 // waiting reports whether a complete frame is held back by an incomplete
 // one, so that time alone can release it.
 func (a *assembler) waiting() bool {

@@ -67,7 +67,9 @@ type Receiver struct {
 	rebuilt  atomic.Int64
 	fec      *rebuilder // nil without parity
 	started  bool       // a packet came: the backlog was asked for
-	firstSeq uint16     // the first packet's sequence number
+	firstSeq uint16     // the earliest sequence number seen
+	askedAt  time.Time  // when the backlog was last asked for
+	early    int        // packets that came from before the first one seen
 }
 
 // Rebuilt counts the packets rebuilt from parity so far.
@@ -136,10 +138,7 @@ func (r *Receiver) Run() error {
 			return nil
 		}
 		r.bytes.Add(int64(len(p.Payload)))
-		if !r.started {
-			r.started, r.firstSeq = true, p.SequenceNumber
-			r.askBacklog(p.SequenceNumber)
-		}
+		r.backlog(p.SequenceNumber)
 		r.take(p)
 	}
 }
@@ -199,6 +198,31 @@ func (r *Receiver) handle(frame []byte, ts uint32) {
 	r.decoded.Add(1)
 	r.cfg.OnFrame(pic, ts)
 }
+
+// backlog asks for the numbers before the first packet, at the first
+// packet and again every backlogRetry while the first frame still lacks
+// its start (the request or the resend may be lost too).
+func (r *Receiver) backlog(seq uint16) {
+	switch {
+	case !r.started:
+		r.started, r.firstSeq = true, seq
+	case int16(seq-r.firstSeq) < 0:
+		r.firstSeq = seq
+		r.early++
+		if r.early == 1 {
+			r.cfg.Logger.Debug("a packet from before the first one came", "seq", seq)
+		}
+		return
+	case !r.asm.startMissing() || time.Since(r.askedAt) < backlogRetry:
+		return
+	}
+	r.askedAt = time.Now()
+	r.askBacklog(r.firstSeq)
+}
+
+// backlogRetry spaces requests for the stream's start: about a NACK
+// generator's interval.
+const backlogRetry = 100 * time.Millisecond
 
 // askBacklog asks for the startBacklog sequence numbers before first.
 func (r *Receiver) askBacklog(first uint16) {
