@@ -200,7 +200,7 @@ func (a *screenShare) start(ctx context.Context, appsChanged func([]appsel.Windo
 		snd, err := screen.NewSender(screen.SenderConfig{
 			Source: src, Track: r.Link().VideoTrack(), MaxFPS: a.cfg.MaxFPS,
 			Keyframes: r.Link().KeyframeRequests(), Bitrate: r.Link().TargetBitrate,
-			Parity:  r.Link().VideoParity,
+			Parity: r.Link().VideoParity, Backlog: r.Link().VideoBacklog,
 			OnFrame: func(fi screen.FrameInfo) { a.announce(ctx, fi) }, Logger: a.log,
 			Prepare: a.prepare,
 		})

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/pion/interceptor"
-	"github.com/pion/interceptor/pkg/gcc"
 	"github.com/pion/rtp"
 )
 
@@ -17,8 +16,8 @@ var errClosedPacer = io.ErrClosedPipe
 // nothing written since.
 const pacerIdle = time.Second
 
-// idlePacer is GCC's leaky-bucket pacer, present only while there is
-// something to pace. pion's pacer wakes every 5 ms for the whole life of
+// idlePacer is the pacer GCC drives (a bucketPacer), present only while
+// there is something to pace. pion's pacer woke every 5 ms for the whole life of
 // the link, sending or not; an agent whose screen is still sends nothing
 // for minutes, and those 200 wake-ups a second were most of its idle cost
 // (under Wine each costs about 1 ms of CPU). This one makes the pacer at
@@ -29,9 +28,10 @@ type idlePacer struct {
 	initial int // bitrate a pacer starts at before any target is set
 
 	mu      sync.Mutex
-	inner   *gcc.LeakyBucketPacer
+	inner   *bucketPacer
 	writers map[uint32]interceptor.RTPWriter
 	target  int   // last SetTargetBitrate, 0 before
+	own     int   // the link's own target (setOwn), which overrides GCC's; 0 before
 	gen     int   // which pacer: counts from an old one's last send are dropped
 	in, out int64 // packets written to this pacer, and sent on by it
 	last    time.Time
@@ -49,7 +49,7 @@ func (p *idlePacer) AddStream(ssrc uint32, w interceptor.RTPWriter) {
 	defer p.mu.Unlock()
 	p.writers[ssrc] = w
 	if p.inner != nil {
-		p.inner.AddStream(ssrc, p.counted(p.gen, w))
+		p.inner.addStream(ssrc, p.counted(p.gen, w))
 	}
 }
 
@@ -60,9 +60,49 @@ func (p *idlePacer) SetTargetBitrate(rate int) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.target = rate
-	if p.inner != nil {
-		p.inner.SetTargetBitrate(rate)
+	if p.inner != nil && p.own == 0 {
+		p.inner.setTarget(rate)
 	}
+}
+
+// setOwn sets the target the link chose (lossSplit) for an exact token
+// bucket, which GCC's no longer overrides; 0 goes back to GCC's target and
+// pion's leaky bucket.
+func (p *idlePacer) setOwn(rate int) {
+	if rate != 0 {
+		rate = max(rate, MinBitrate)
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if rate == p.own {
+		return
+	}
+	p.own = rate
+	if p.inner != nil {
+		p.applyLocked()
+	}
+}
+
+// applyLocked sets the inner pacer's rate and kind; p.mu is held.
+func (p *idlePacer) applyLocked() {
+	switch {
+	case p.own != 0:
+		p.inner.setTarget(p.own)
+	case p.target != 0:
+		p.inner.setTarget(p.target)
+	}
+	p.inner.setExact(p.own != 0)
+}
+
+// backlog is how long what the pacer holds will take to leave.
+func (p *idlePacer) backlog() time.Duration {
+	p.mu.Lock()
+	inner := p.inner
+	p.mu.Unlock()
+	if inner == nil {
+		return 0
+	}
+	return inner.backlog()
 }
 
 // Write implements gcc.Pacer: it queues the packet on the pacer, making
@@ -76,7 +116,7 @@ func (p *idlePacer) Write(h *rtp.Header, payload []byte, a interceptor.Attribute
 	if p.inner == nil {
 		return 0, errClosedPacer
 	}
-	n, err := p.inner.Write(h, payload, a)
+	n, err := p.inner.write(h, payload, a)
 	if err == nil {
 		p.in++
 		p.last = time.Now()
@@ -94,13 +134,11 @@ func (p *idlePacer) Close() error {
 
 // start makes the pacer and arms the idle check; p.mu is held.
 func (p *idlePacer) start() {
-	p.inner = gcc.NewLeakyBucketPacer(p.initial)
-	if p.target != 0 {
-		p.inner.SetTargetBitrate(p.target)
-	}
+	p.inner = newBucketPacer(p.initial)
+	p.applyLocked()
 	p.gen++
 	for ssrc, w := range p.writers {
-		p.inner.AddStream(ssrc, p.counted(p.gen, w))
+		p.inner.addStream(ssrc, p.counted(p.gen, w))
 	}
 	p.in, p.out = 0, 0
 	p.timer = time.AfterFunc(pacerIdle, p.check)
@@ -112,9 +150,9 @@ func (p *idlePacer) stop() error {
 		return nil
 	}
 	p.timer.Stop()
-	err := p.inner.Close()
+	p.inner.close()
 	p.inner, p.timer = nil, nil
-	return err
+	return nil
 }
 
 // check closes the pacer if everything written to it has been sent and

@@ -68,11 +68,11 @@ func TestIdlePacer(t *testing.T) {
 	}
 }
 
-// pacerLoops counts the goroutines running pion's leaky-bucket pacer.
+// pacerLoops counts the goroutines running a bucketPacer.
 func pacerLoops() int {
 	buf := make([]byte, 1<<22)
 	buf = buf[:runtime.Stack(buf, true)]
-	return strings.Count(string(buf), "gcc.(*LeakyBucketPacer).Run")
+	return strings.Count(string(buf), "peer.(*bucketPacer).run")
 }
 
 func waitUntil(t *testing.T, what string, cond func() bool) {

@@ -78,7 +78,7 @@ func newLink(cfg Config, tweak func(*webrtc.SettingEngine)) (*Link, error) {
 		done:       make(chan struct{}),
 		relays:     turnTLSDialer(cfg),
 	}
-	me, ir, err := mediaAPI(cfg, &l.media)
+	me, ir, err := mediaAPI(cfg, &l.media, l.log)
 	if err != nil {
 		return nil, fmt.Errorf("new link: %w", err)
 	}

@@ -657,3 +657,33 @@ func TestReceiverAsksForStart(t *testing.T) {
 		mu.Unlock()
 	}
 }
+
+// TestSenderWaitsOutBacklog: while the link's pacer holds more than
+// maxBacklog (policed mode), the sender takes no new frame, looking again
+// every half interval; with no Backlog, or once it clears, it goes on; a
+// backlog that never clears ends with the context.
+func TestSenderWaitsOutBacklog(t *testing.T) {
+	calls := 0
+	s := &Sender{cfg: SenderConfig{Backlog: func() time.Duration {
+		calls++
+		if calls < 4 {
+			return 3 * maxBacklog
+		}
+		return maxBacklog
+	}}}
+	if err := s.pace(context.Background(), 10*time.Millisecond); err != nil {
+		t.Fatal(err)
+	}
+	if calls != 4 {
+		t.Errorf("backlog looked at %d times, want 4 (three over, then at the limit)", calls)
+	}
+	s = &Sender{cfg: SenderConfig{Backlog: func() time.Duration { return time.Hour }}}
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	if err := s.pace(ctx, 10*time.Millisecond); err == nil {
+		t.Error("a backlog that never clears: pace returned without the context ending")
+	}
+	if err := (&Sender{}).pace(context.Background(), 10*time.Millisecond); err != nil {
+		t.Errorf("no Backlog: %v", err)
+	}
+}

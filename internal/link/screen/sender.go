@@ -38,7 +38,13 @@ type SenderConfig struct {
 	// (the negotiated extension's ID, 0 if not) and the loss the
 	// congestion controller sees (0..1), from which the share of parity
 	// is chosen (parity.go). The encoder's bitrate leaves room for it.
-	Parity  func() (ext uint8, loss float64)
+	Parity func() (ext uint8, loss float64)
+	// Backlog, when set, says how long what was sent still waits to
+	// leave (the link's pacer): the sender takes no new frame while it is
+	// over maxBacklog, so that a path slower than the encoder's output
+	// (a policed one: the target follows a step behind) delays the
+	// picture by that much at most, not by a growing queue.
+	Backlog func() time.Duration
 	OnFrame func(FrameInfo) // called for each frame just before it is written; may be nil
 	// Prepare, when set, is called once as Run starts, before the first
 	// frame is asked for: it readies the source and returns the size of
@@ -148,16 +154,20 @@ func (s *Sender) prepare(ctx context.Context) {
 // frame rate at MaxFPS while encoding takes part of each interval.
 func (s *Sender) pace(ctx context.Context, interval time.Duration) error {
 	wait := time.Until(s.lastGrab.Add(interval))
-	if wait <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(wait)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
+	for {
+		if wait > 0 {
+			t := time.NewTimer(wait)
+			select {
+			case <-t.C:
+			case <-ctx.Done():
+				t.Stop()
+				return ctx.Err()
+			}
+		}
+		if ctx.Err() != nil || s.cfg.Backlog == nil || s.cfg.Backlog() <= maxBacklog {
+			return ctx.Err()
+		}
+		wait = interval / 2
 	}
 }
 
@@ -315,6 +325,10 @@ func (s *Sender) convert(f *capture.Frame, whole bool) error {
 	}
 	return nil
 }
+
+// maxBacklog is how long what was sent may still wait to leave before the
+// sender takes a new frame (SenderConfig.Backlog).
+const maxBacklog = 100 * time.Millisecond
 
 // parity returns the negotiated parity extension and the share of parity
 // packets for the loss now seen (0, 0 without parity).

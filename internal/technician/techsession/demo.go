@@ -75,7 +75,8 @@ func (v *techView) demonstrate(ctx context.Context) {
 	link := v.r.Link()
 	snd, err := screen.NewSender(screen.SenderConfig{
 		Source: &screen.Gate{Source: scr, State: v.demo.state}, Track: link.VideoTrack(),
-		Keyframes: link.KeyframeRequests(), Bitrate: link.TargetBitrate, Parity: link.VideoParity, Logger: v.log,
+		Keyframes: link.KeyframeRequests(), Bitrate: link.TargetBitrate, Parity: link.VideoParity,
+		Backlog: link.VideoBacklog, Logger: v.log,
 	})
 	if err == nil {
 		err = snd.Run(ctx)
