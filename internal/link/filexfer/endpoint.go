@@ -123,8 +123,9 @@ type Endpoint struct {
 
 	mu      sync.Mutex
 	closed  bool
-	waiters map[key]chan message // transfers with a goroutine waiting on the other side
-	recvs   map[key]*receiving   // files being received; written by Run
+	waiters map[key]chan message       // transfers with a goroutine waiting on the other side
+	recvs   map[key]*receiving         // files being received; written by Run
+	pending map[key]context.CancelFunc // offers from the other side waiting for Decide
 
 	// tamper, if set by a test, may change each data chunk before it is sent.
 	tamper func(off int64, p []byte)
@@ -146,6 +147,7 @@ func New(conn Conn, cfg Config) (*Endpoint, error) {
 		asks:    make(chan struct{}, maxAsks),
 		waiters: make(map[key]chan message),
 		recvs:   make(map[key]*receiving),
+		pending: make(map[key]context.CancelFunc),
 	}
 	return e, nil
 }
@@ -214,10 +216,19 @@ func (e *Endpoint) handle(ctx context.Context, wg *sync.WaitGroup, m message) {
 	case m.Type == msgData:
 		e.receive(k, m)
 	case m.Type == msgOffer && !k.local:
-		e.spawnAsk(wg, k, func() { e.decideOffer(ctx, k, m) })
+		// Registered here, in Run's order, so that an abort right behind
+		// the offer finds it.
+		ask, stop := e.pendingOffer(ctx, k)
+		if !e.spawnAsk(wg, k, func() {
+			defer stop()
+			e.decideOffer(ctx, ask, k, m)
+		}) {
+			stop()
+		}
 	case m.Type == msgRequest && !k.local:
 		e.spawnAsk(wg, k, func() { e.serve(ctx, k, m.Text) })
 	case m.Type == msgAbort:
+		e.withdrawOffer(k)
 		e.dropRecv(k, remoteErr(m), true)
 		e.deliver(k, m)
 	default: // answers to this side's offers and requests
@@ -230,18 +241,47 @@ func (e *Endpoint) handle(ctx context.Context, wg *sync.WaitGroup, m message) {
 
 // spawnAsk runs f, which handles one offer or request from the other side,
 // unless maxAsks are being handled already: a peer flooding offers gets
-// ErrBusy rather than a pile of consent dialogs.
-func (e *Endpoint) spawnAsk(wg *sync.WaitGroup, k key, f func()) {
+// ErrBusy rather than a pile of consent dialogs (and false).
+func (e *Endpoint) spawnAsk(wg *sync.WaitGroup, k key, f func()) bool {
 	select {
 	case e.asks <- struct{}{}:
 	default:
 		e.out.post(abortMsg(msgRefuse, k, ErrBusy))
-		return
+		return false
 	}
 	e.spawn(wg, func() {
 		defer func() { <-e.asks }()
 		f()
 	})
+	return true
+}
+
+// pendingOffer returns the context Decide is asked under for the other
+// side's offer k: canceled when the other side withdraws the offer
+// (withdrawOffer), so that the question put to the user goes away with
+// it. stop forgets k.
+func (e *Endpoint) pendingOffer(ctx context.Context, k key) (ask context.Context, stop func()) {
+	ask, cancel := context.WithCancel(ctx)
+	e.mu.Lock()
+	e.pending[k] = cancel
+	e.mu.Unlock()
+	return ask, func() {
+		e.mu.Lock()
+		delete(e.pending, k)
+		e.mu.Unlock()
+		cancel()
+	}
+}
+
+// withdrawOffer cancels the question about the other side's offer k, if
+// one is still asked (the other side aborted it).
+func (e *Endpoint) withdrawOffer(k key) {
+	e.mu.Lock()
+	cancel := e.pending[k]
+	e.mu.Unlock()
+	if cancel != nil {
+		cancel()
+	}
 }
 
 func (e *Endpoint) spawn(wg *sync.WaitGroup, f func()) {

@@ -26,15 +26,22 @@ type receiving struct {
 }
 
 // decideOffer answers an offer the other side started: refused outright if
-// its name or size is unacceptable, else as Decide says.
-func (e *Endpoint) decideOffer(ctx context.Context, k key, m message) {
+// its name or size is unacceptable, else as Decide says, asked under ask
+// (canceled if the other side withdraws the offer: then nothing is sent
+// back).
+func (e *Endpoint) decideOffer(ctx, ask context.Context, k key, m message) {
 	if err := e.vetOffer(m); err != nil {
 		e.send(ctx, abortMsg(msgRefuse, k, err))
 		return
 	}
 	a := Ask{Kind: KindOffer, ID: k.public(), Name: m.Text, Size: m.Size,
 		Resume: min(partialSize(e.cfg.Dir, m.Text, m.Key), m.Size)}
-	if e.cfg.Decide == nil || !e.cfg.Decide(ctx, a) {
+	ok := e.cfg.Decide != nil && e.cfg.Decide(ask, a)
+	if ask.Err() != nil && ctx.Err() == nil {
+		e.log.Info("offer withdrawn before the answer", "id", k.public())
+		return
+	}
+	if !ok {
 		e.log.Info("file refused", "id", k.public(), "size", m.Size)
 		e.send(ctx, abortMsg(msgRefuse, k, ErrRefused))
 		return

@@ -335,3 +335,38 @@ func TestConcurrent(t *testing.T) {
 	sameContent(t, filepath.Join(b.dir, "two.bin"), d2)
 	sameContent(t, filepath.Join(a.dir, "three.bin"), d3)
 }
+
+// TestOfferWithdrawn: when the offering side gives up while the receiver's
+// Decide still waits (the customer took back a file the technician had
+// not answered), Decide's context is canceled, so the question goes away
+// with the offer instead of waiting out its own timeout; nothing lands.
+func TestOfferWithdrawn(t *testing.T) {
+	checkLeaks(t)
+	asked := make(chan struct{})
+	gone := make(chan error, 1)
+	a, b := pairOver(t, Config{}, Config{}, nil, func(ctx context.Context, _ Ask) bool {
+		close(asked)
+		<-ctx.Done()
+		gone <- ctx.Err()
+		return true // too late: the offer is gone
+	})
+	path, _ := randomFile(t, "draft.bin", 1<<20)
+	ctx, cancel := context.WithCancel(testContext(t, time.Minute))
+	sent := make(chan error, 1)
+	go func() {
+		_, err := a.ep.Send(ctx, path)
+		sent <- err
+	}()
+	<-asked
+	cancel()
+	wantErr(t, <-sent, context.Canceled)
+	select {
+	case err := <-gone:
+		wantErr(t, err, context.Canceled)
+	case <-time.After(10 * time.Second):
+		t.Fatal("Decide still asked 10 s after the offer was withdrawn")
+	}
+	if got := listing(t, b.dir); len(got) != 0 {
+		t.Fatalf("receiver folder holds %q after a withdrawn offer", got)
+	}
+}
