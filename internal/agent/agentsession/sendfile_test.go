@@ -23,7 +23,8 @@ import (
 // second and leaves the third unanswered (declined once the offer
 // timeout passes): nothing of either is written on the technician's side,
 // and the panel says the technician declined. A fourth, withdrawn by the
-// customer's Cancel while it waits for the answer, ends canceled.
+// customer's Cancel while it waits for the answer, ends canceled, and the
+// technician's question about it ends with it (not at its timeout).
 func TestCustomerSendsFile(t *testing.T) {
 	leakcheck.Check(t)
 	s := newStack(t, "udp")
@@ -102,7 +103,10 @@ func TestCustomerSendsFile(t *testing.T) {
 	if st.Sent.Outcome != agentui.SendCanceled {
 		t.Errorf("panel says %+v after Cancel, want canceled", *st.Sent)
 	}
-	recv(t, fs.watch.offerEnds, "the end of the withdrawn offer") // nobody answered it
+	// The technician's question goes with the offer, not at its timeout.
+	if end := recv(t, fs.watch.offerEnds, "the end of the withdrawn offer"); end.Outcome != techsession.OfferEnded {
+		t.Errorf("the technician's question about withdrawn.txt ended %q, want %q (withdrawn)", end.Outcome, techsession.OfferEnded)
+	}
 	if entries, _ := os.ReadDir(techDir); len(entries) != 1 {
 		t.Errorf("the technician's folder holds %d entries, want only events.log", len(entries))
 	}
