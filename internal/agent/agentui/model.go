@@ -205,12 +205,19 @@ func (m *model) close() {
 	}
 }
 
-func (m *model) setStatus(s Status) {
+// setStatus keeps s; the window redraws only if alike (nil: never) says
+// the panel would draw it differently from the last status: a file's
+// progress comes ten times a second, and most reports change no digit
+// the panel shows.
+func (m *model) setStatus(s Status, alike func(a, b Status) bool) {
 	s.Transfers = slices.Clone(s.Transfers)
 	m.mu.Lock()
+	same := alike != nil && alike(m.status, s)
 	m.status = s
 	m.mu.Unlock()
-	m.changed()
+	if !same {
+		m.changed()
+	}
 }
 
 func (m *model) addChat(from, text string, at time.Time) {

@@ -3,10 +3,13 @@ package agentui
 import (
 	"context"
 	"errors"
+	"reflect"
 	"strings"
 	"testing"
 	"testing/synctest"
 	"time"
+
+	"github.com/tandem-remote/tandem/internal/link/filexfer"
 )
 
 // asked runs m.ask in a goroutine and returns where its result will come.
@@ -254,5 +257,48 @@ func TestLanguageFromEnvironment(t *testing.T) {
 	}
 	if got, _ := language("fr"); got != "fr" {
 		t.Errorf("explicit fr: %s", got)
+	}
+}
+
+// TestStatusRedraws: a new status redraws the window only when the panel
+// would draw it differently: a transfer's progress within the same
+// shown size ("12.3 MB") does not, a new shown size or any other field
+// does. drawnAlike must know every field of Status.
+func TestStatusRedraws(t *testing.T) {
+	if n := reflect.TypeFor[Status]().NumField(); n != 8 {
+		t.Fatalf("Status has %d fields: teach drawnAlike the new ones, then this count", n)
+	}
+	redraws := 0
+	m := newModel(func() { redraws++ })
+	en := table["en"]
+	tr := filexfer.Progress{ID: 7, Name: "big.iso", Done: 12_300_000, Total: 700_000_000}
+	st := Status{Operator: "Ana", Mode: "control", CanSend: true, Transfers: []filexfer.Progress{tr}}
+	m.setStatus(st, en.drawnAlike)
+	if redraws != 1 {
+		t.Fatalf("%d redraws for the first status, want 1", redraws)
+	}
+	st.Transfers = []filexfer.Progress{tr}
+	st.Transfers[0].Done = 12_340_000 // still "12.3 MB"
+	m.setStatus(st, en.drawnAlike)
+	if redraws != 1 {
+		t.Errorf("redrawn for progress the panel shows alike (%s)", en.size(12_340_000))
+	}
+	if got := m.snapshot().status.Transfers[0].Done; got != 12_340_000 {
+		t.Errorf("status kept %d bytes done, want the latest, 12340000", got)
+	}
+	st.Transfers = []filexfer.Progress{tr}
+	st.Transfers[0].Done = 12_400_000 // "12.4 MB"
+	m.setStatus(st, en.drawnAlike)
+	if redraws != 2 {
+		t.Errorf("%d redraws after the shown size changed, want 2", redraws)
+	}
+	st.Sent = &SentFile{Name: "log.txt", Outcome: SendWaiting}
+	m.setStatus(st, en.drawnAlike)
+	st.Sent = &SentFile{Name: "log.txt", Outcome: SendDone}
+	m.setStatus(st, en.drawnAlike)
+	st.Paused = true
+	m.setStatus(st, en.drawnAlike)
+	if redraws != 5 {
+		t.Errorf("%d redraws after three other changes, want 5", redraws)
 	}
 }

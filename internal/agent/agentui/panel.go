@@ -129,6 +129,25 @@ func (v *view) drawFiles(c *giowin.Column, st Status) {
 	v.drawSend(c, st)
 }
 
+// drawnAlike reports whether the panel draws a and b alike: the same but
+// for transfers' byte counts that round to the same text (drawFiles).
+func (t *texts) drawnAlike(a, b Status) bool {
+	if a.Operator != b.Operator || a.Organisation != b.Organisation || a.Mode != b.Mode ||
+		a.Paused != b.Paused || a.InputSuspended != b.InputSuspended || a.CanSend != b.CanSend ||
+		(a.Sent == nil) != (b.Sent == nil) || a.Sent != nil && *a.Sent != *b.Sent ||
+		len(a.Transfers) != len(b.Transfers) {
+		return false
+	}
+	for i, x := range a.Transfers {
+		y := b.Transfers[i]
+		if x.ID != y.ID || x.Name != y.Name || x.Total != y.Total || x.Incoming != y.Incoming ||
+			t.size(x.Done) != t.size(y.Done) {
+			return false
+		}
+	}
+	return true
+}
+
 // drawApps draws the chooser of shared windows.
 func (v *view) drawApps(c *giowin.Column, s snapshot) {
 	v.check(c, nWhole, &v.whole, v.t[mWholeScreen])

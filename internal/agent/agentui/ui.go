@@ -138,7 +138,7 @@ func (u *UI) Ask(ctx context.Context, r Request) (Answer, error) {
 }
 
 // SetStatus replaces what the panel shows.
-func (u *UI) SetStatus(s Status) { u.model.setStatus(s) }
+func (u *UI) SetStatus(s Status) { u.model.setStatus(s, u.texts.drawnAlike) }
 
 // AddChat shows a chat message from the operator and opens the chat.
 func (u *UI) AddChat(from, text string, at time.Time) { u.model.addChat(from, text, at) }
