@@ -122,13 +122,15 @@ func (u *ui) frame(e app.FrameEvent) {
 	t0 := time.Now()
 	e.Frame(gtx.Ops) // renders, uploading the new picture's texture
 	took := time.Since(t0)
+	// Counted before the hooks run: a Presented hook may read Stats and
+	// must find its picture drawn (TestPresentedHook once saw it not).
+	u.account(s.next != nil, took, info)
 	if s.next != nil && s.next.Presented != nil {
 		s.next.Presented(t0.Add(took))
 	}
 	if old != nil && old.Done != nil {
 		old.Done()
 	}
-	u.account(s.next != nil, took, info)
 }
 
 // account updates the statistics and the layout record after a frame.
