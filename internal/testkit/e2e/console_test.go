@@ -41,6 +41,7 @@ func consoleServer(t *testing.T) (*sigServer, netlab.Binaries) {
 			consoleBuildErr = err
 			return
 		}
+		builtDirs.add(dir)
 		consoleBins, consoleBuildErr = netlab.Build(dir, "signaling")
 	})
 	if consoleBuildErr != nil {

@@ -24,6 +24,30 @@ var (
 	buildErr  error
 )
 
+// builtDirs are the folders the binaries were built into, removed when
+// the tests end (TestMain): 124 MB a run, which piled up to 40 GB here.
+var builtDirs tempDirs
+
+type tempDirs struct {
+	mu   sync.Mutex
+	dirs []string
+}
+
+func (d *tempDirs) add(dir string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.dirs = append(d.dirs, dir)
+}
+
+func (d *tempDirs) removeAll() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for _, dir := range d.dirs {
+		_ = os.RemoveAll(dir)
+	}
+	d.dirs = nil
+}
+
 // binaries builds signaling, agent and technician once per test run.
 func binaries(t testing.TB) netlab.Binaries {
 	t.Helper()
@@ -33,6 +57,7 @@ func binaries(t testing.TB) netlab.Binaries {
 			buildErr = err
 			return
 		}
+		builtDirs.add(dir)
 		bins, buildErr = netlab.Build(dir, "signaling", "agent", "technician", "turnrelay")
 	})
 	if buildErr != nil {

@@ -377,5 +377,7 @@ func TestMain(m *testing.M) {
 		serveBaseline(spec)
 		return
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	builtDirs.removeAll()
+	os.Exit(code)
 }
